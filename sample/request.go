@@ -1,0 +1,39 @@
+package sample
+
+import "net/netip"
+
+// Request is the view of an HTTP request that fetches read. The HTTP/1 codec
+// implements it over its parse buffer; a future HTTP/2 codec will implement it
+// too, which is why nothing here assumes HTTP/1 framing. Returned slices are
+// only valid until the request is released and must not be modified.
+type Request interface {
+	Method() []byte
+	// URI is the request-target as received (after any rewrite rules).
+	URI() []byte
+	// Version is e.g. "HTTP/1.1".
+	Version() []byte
+	// NumHeaders and Header give the header fields in wire order, names as
+	// received (compare case-insensitively).
+	NumHeaders() int
+	Header(i int) (name, value []byte)
+}
+
+// Ctx is everything a sample fetch may look at for one transaction. It is
+// reused across requests on a connection (call Reset), so fetches and
+// converters can use Scratch without allocating.
+type Ctx struct {
+	Req      Request // nil in TCP mode or before a request is parsed
+	Src, Dst netip.AddrPort
+	Vars     Vars
+	// Scratch is a buffer converters may append into; it is truncated by
+	// Reset. Values that point into it are valid until the next Reset.
+	Scratch []byte
+}
+
+// Reset prepares the context for the next transaction on the same
+// connection, keeping allocated capacity.
+func (c *Ctx) Reset() {
+	c.Req = nil
+	c.Vars.Reset()
+	c.Scratch = c.Scratch[:0]
+}
