@@ -18,4 +18,7 @@ type Server struct {
 	Cur atomic.Int64
 	// Total counts connections/requests sent to the server (lbtot).
 	Total atomic.Uint64
+
+	// Pool holds idle connections to Addr for reuse.
+	Pool *Pool
 }

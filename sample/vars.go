@@ -1,14 +1,216 @@
 package sample
 
-// Vars holds the variables of one transaction (txn.*, req.*, res.*) and of
-// its session (sess.*). Placeholder: the sample engine owns the real shape.
-type Vars struct {
-	m map[string]Value
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Scope is the lifetime of a variable, given by the prefix of its name.
+type Scope uint8
+
+const (
+	ScopeProc  Scope = iota + 1 // the whole process, shared by all connections
+	ScopeSess                   // one client connection
+	ScopeTxn                    // one request and its response
+	ScopeReq                    // request processing only
+	ScopeRes                    // response processing only
+	ScopeCheck                  // a health check (never visible to traffic)
+)
+
+var scopePrefixes = [...]struct {
+	prefix string
+	scope  Scope
+}{
+	{"proc.", ScopeProc}, {"sess.", ScopeSess}, {"txn.", ScopeTxn},
+	{"req.", ScopeReq}, {"res.", ScopeRes}, {"check.", ScopeCheck},
 }
 
-// Reset drops transaction-scoped variables.
-func (v *Vars) Reset() {
-	for k := range v.m {
-		delete(v.m, k)
+// VarRef names a variable. It is resolved once, when the config is loaded.
+type VarRef struct {
+	Scope Scope
+	Name  string // without the scope prefix
+}
+
+// ParseVarName resolves a variable name such as "txn.user" with haproxy's
+// rules and error messages.
+func ParseVarName(s string) (VarRef, error) {
+	if s == "" {
+		return VarRef{}, fmt.Errorf("Empty variable name cannot be accepted")
 	}
+	for _, p := range scopePrefixes {
+		name, ok := strings.CutPrefix(s, p.prefix)
+		if !ok || name == "" {
+			continue
+		}
+		for i := 0; i < len(name); i++ {
+			if c := name[i]; !isAlnum(c) && c != '_' && c != '.' {
+				return VarRef{}, fmt.Errorf("invalid syntax at char '%s'", name[i:])
+			}
+		}
+		return VarRef{Scope: p.scope, Name: name}, nil
+	}
+	return VarRef{}, fmt.Errorf("invalid variable name '%s'. A variable name must be start by its scope. "+
+		"The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'", s)
+}
+
+// Vars holds the variables of one transaction (txn.*, req.*, res.*) and of
+// its session (sess.*); proc.* variables live in a process-wide store. A
+// transaction has few variables, so slices searched linearly beat maps, and
+// entries keep their buffers across transactions so that setting a
+// variable does not allocate once a connection has warmed up.
+type Vars struct {
+	txn  []varEntry // dropped by Reset
+	sess []varEntry // dropped by ResetSession
+}
+
+type varEntry struct {
+	ref VarRef
+	val Value
+	buf []byte // owns val.Str, which must outlive the request buffers
+}
+
+// Reset drops transaction-scoped variables, keeping session ones.
+func (v *Vars) Reset() { v.txn = v.txn[:0] }
+
+// ResetSession drops every variable, for a new client connection.
+func (v *Vars) ResetSession() {
+	v.txn = v.txn[:0]
+	v.sess = v.sess[:0]
+}
+
+// Get returns the value of a variable. Check-scoped variables are never
+// visible from traffic rules.
+func (v *Vars) Get(r VarRef) (Value, bool) {
+	switch r.Scope {
+	case ScopeProc:
+		return procVars.get(r)
+	case ScopeCheck:
+		return Value{}, false
+	}
+	list := v.list(r.Scope)
+	if i := find(*list, r); i >= 0 {
+		return (*list)[i].val, true
+	}
+	return Value{}, false
+}
+
+// Set stores a copy of val in a variable, creating it if needed.
+func (v *Vars) Set(r VarRef, val Value) {
+	switch r.Scope {
+	case ScopeProc:
+		procVars.set(r, val)
+		return
+	case ScopeCheck:
+		return
+	}
+	list := v.list(r.Scope)
+	i := find(*list, r)
+	if i < 0 {
+		i = len(*list)
+		if i < cap(*list) {
+			*list = (*list)[:i+1] // reuse the slot and its buffer
+		} else {
+			*list = append(*list, varEntry{})
+		}
+		(*list)[i].ref = r
+	}
+	(*list)[i].store(val)
+}
+
+// Unset removes a variable.
+func (v *Vars) Unset(r VarRef) {
+	switch r.Scope {
+	case ScopeProc:
+		procVars.unset(r)
+		return
+	case ScopeCheck:
+		return
+	}
+	list := v.list(r.Scope)
+	if i := find(*list, r); i >= 0 {
+		last := len(*list) - 1
+		// Swap rather than copy over so that the removed entry's buffer
+		// stays in the slice's spare capacity for reuse.
+		(*list)[i], (*list)[last] = (*list)[last], (*list)[i]
+		*list = (*list)[:last]
+	}
+}
+
+func (v *Vars) list(s Scope) *[]varEntry {
+	if s == ScopeSess {
+		return &v.sess
+	}
+	return &v.txn
+}
+
+func find(list []varEntry, r VarRef) int {
+	for i := range list {
+		if list[i].ref == r {
+			return i
+		}
+	}
+	return -1
+}
+
+func (e *varEntry) store(val Value) {
+	if val.Kind == KindStr || val.Kind == KindBin {
+		e.buf = append(e.buf[:0], val.Str...)
+		val.Str = e.buf
+	}
+	e.val = val
+}
+
+// procVars is the process-wide store of proc.* variables. Readers are on
+// the request path and must not take a lock, so the store is copied on
+// write and published atomically; writes are rare.
+var procVars procStore
+
+type procStore struct {
+	mu  sync.Mutex // serialises writers
+	cur atomic.Pointer[[]varEntry]
+}
+
+func (p *procStore) get(r VarRef) (Value, bool) {
+	list := p.cur.Load()
+	if list == nil {
+		return Value{}, false
+	}
+	if i := find(*list, r); i >= 0 {
+		return (*list)[i].val, true
+	}
+	return Value{}, false
+}
+
+func (p *procStore) set(r VarRef, val Value) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	next := p.copyWithout(r)
+	e := varEntry{ref: r}
+	e.store(val)
+	next = append(next, e)
+	p.cur.Store(&next)
+}
+
+func (p *procStore) unset(r VarRef) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	next := p.copyWithout(r)
+	p.cur.Store(&next)
+}
+
+// copyWithout returns a fresh copy of the store minus r. Entries are
+// immutable once published, so sharing their buffers is safe.
+func (p *procStore) copyWithout(r VarRef) []varEntry {
+	var next []varEntry
+	if cur := p.cur.Load(); cur != nil {
+		next = make([]varEntry, 0, len(*cur)+1)
+		for _, e := range *cur {
+			if e.ref != r {
+				next = append(next, e)
+			}
+		}
+	}
+	return next
 }

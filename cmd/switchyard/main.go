@@ -1,0 +1,225 @@
+// Command switchyard is a load balancer that runs haproxy configurations.
+// This file holds the process life: flags, configuration loading, signals,
+// reloads and stop. The data plane lives in package proxy.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"switchyard/config"
+	"switchyard/proxy"
+)
+
+// defaultStopGrace bounds a SIGTERM/SIGINT stop when hard-stop-after is unset.
+const defaultStopGrace = 30 * time.Second
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "[ALERT] %v\n%s", err, usage)
+		return 1
+	}
+	switch {
+	case o.demo:
+		return runDemo(args[1:], stdout, stderr)
+	case o.help:
+		fmt.Fprint(stderr, versionLine()+"\n"+usage)
+		return 1
+	case o.version > 0:
+		printVersion(stdout, o.version > 1)
+		return 0
+	case o.condition != "":
+		return evalCondition(o.condition, stderr)
+	}
+	if o.chdir != "" {
+		if err := os.Chdir(o.chdir); err != nil {
+			fmt.Fprintf(stderr, "[ALERT] cannot change directory to %s: %v\n", o.chdir, err)
+			return 1
+		}
+	}
+	if len(o.files) == 0 {
+		fmt.Fprintf(stderr, "[ALERT] No configuration file specified (use -f).\n%s", usage)
+		return 1
+	}
+	if o.localPeer != "" {
+		os.Setenv("HAPROXY_LOCALPEER", o.localPeer)
+	}
+	cfg, ok := loadConfig(o, stderr)
+	if o.check {
+		if !ok {
+			fmt.Fprintln(stderr, "Fatal errors found in configuration.")
+			return 1
+		}
+		if !o.quiet {
+			fmt.Fprintln(stdout, "Configuration file is valid")
+		}
+		return 0
+	}
+	if !ok {
+		return 1
+	}
+	if (o.daemon || cfg.Global.Daemon) && !o.foreground && os.Getenv(daemonEnv) == "" {
+		return daemonize(stderr)
+	}
+	return serve(o, cfg, stderr)
+}
+
+// loadConfig reads the files and prints warnings and errors in haproxy's
+// "file:line: message" form.
+func loadConfig(o *options, stderr io.Writer) (*config.Config, bool) {
+	cfg, res, errs := config.Load(o.files, config.LoadOptions{Features: features})
+	quiet := o.quiet && !o.verbose
+	for _, m := range res.Messages {
+		if quiet && m.Level != config.LevelAlert {
+			continue
+		}
+		fmt.Fprintf(stderr, "%s\n", formatMessage(m))
+	}
+	for _, e := range errs {
+		fmt.Fprintln(stderr, e.Error())
+	}
+	if len(errs) == 0 && o.failWarn && len(res.Warnings()) > 0 {
+		fmt.Fprintln(stderr, "[ALERT] warnings found and -dW set: refusing to start.")
+		return nil, false
+	}
+	return cfg, len(errs) == 0
+}
+
+func formatMessage(m config.Message) string {
+	level := map[config.Level]string{config.LevelDiag: "diag", config.LevelNotice: "notice",
+		config.LevelWarning: "warning", config.LevelAlert: "alert"}[m.Level]
+	if m.File == "" {
+		return fmt.Sprintf("%s: %s", level, m.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s: %s", m.File, m.Line, level, m.Msg)
+}
+
+// serve runs the proxy until stopped.
+func serve(o *options, cfg *config.Config, stderr io.Writer) int {
+	level := slog.LevelInfo
+	if o.debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	rt := proxy.New(log, nil)
+	if err := rt.Apply(cfg); err != nil {
+		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		return 1
+	}
+	pidfile := o.pidfile
+	if pidfile == "" {
+		pidfile = cfg.Global.PidFile
+	}
+	if pidfile != "" {
+		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			fmt.Fprintf(stderr, "[ALERT] cannot create pidfile %s: %v\n", pidfile, err)
+			rt.Stop(context.Background())
+			return 1
+		}
+		defer os.Remove(pidfile)
+	}
+	// The previous process (haproxy's -sf/-st) stops once we listen.
+	for _, pid := range o.finishPids {
+		syscall.Kill(pid, syscall.SIGUSR1)
+	}
+	for _, pid := range o.terminate {
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+	notifySystemd(o, "READY=1")
+	log.Info("switchyard started", "pid", os.Getpid(), "files", strings.Join(cfg.Files, ","))
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
+	for sig := range sigs {
+		switch sig {
+		case syscall.SIGHUP, syscall.SIGUSR2:
+			notifySystemd(o, "RELOADING=1")
+			reload(o, rt, log, stderr)
+			notifySystemd(o, "READY=1")
+		case syscall.SIGUSR1:
+			// Soft stop: haproxy waits for connections without limit unless
+			// hard-stop-after is set.
+			notifySystemd(o, "STOPPING=1")
+			stop(rt, log, rt.Snapshot().Global.HardStopAfter)
+			return 0
+		case syscall.SIGTERM, syscall.SIGINT:
+			notifySystemd(o, "STOPPING=1")
+			grace := rt.Snapshot().Global.HardStopAfter
+			if grace == 0 {
+				grace = defaultStopGrace
+			}
+			stop(rt, log, grace)
+			return 0
+		}
+	}
+	return 0
+}
+
+// reload builds the new configuration beside the running one; on any error
+// the running one stays.
+func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
+	log.Info("reloading configuration")
+	cfg, ok := loadConfig(o, stderr)
+	if !ok {
+		log.Error("reload failed: configuration has errors; keeping the running configuration")
+		return
+	}
+	if err := rt.Apply(cfg); err != nil {
+		log.Error("reload failed; keeping the running configuration", "err", err)
+		return
+	}
+	log.Info("configuration reloaded")
+}
+
+// stop closes listeners and waits for connections, at most grace (0: no limit).
+func stop(rt *proxy.Runtime, log *slog.Logger, grace time.Duration) {
+	log.Info("stopping: no longer accepting connections, waiting for active ones", "grace", grace)
+	ctx := context.Background()
+	if grace > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, grace)
+		defer cancel()
+	}
+	if !rt.Stop(ctx) {
+		log.Warn("stop grace period over: remaining connections were closed")
+	}
+	log.Info("stopped")
+}
+
+// evalCondition implements -cc: exit 0 when true, 1 when false or invalid.
+// The expression is split into words by the configuration lexer, so quoting
+// works as on an .if line.
+func evalCondition(expr string, stderr io.Writer) int {
+	opt := config.LexOptions{Features: features, Version: config.Version}
+	lines, _, errs := config.Lex("-cc", []byte("cc "+expr+"\n"), opt)
+	if len(errs) > 0 {
+		fmt.Fprintln(stderr, errs.Error())
+		return 1
+	}
+	var words []string
+	if len(lines) == 1 {
+		words = lines[0].Args[1:]
+	}
+	ok, err := config.EvalCond(words, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "Failed to evaluate condition: %v\n", err)
+		return 1
+	}
+	if ok {
+		return 0
+	}
+	return 1
+}

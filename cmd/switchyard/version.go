@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+)
+
+// version is our release; the first line mimics haproxy's so that tools which
+// parse `haproxy -v` (version checks in init scripts, exporters) keep working.
+const version = "0.1.0"
+
+// features answers `.if feature(...)` and is printed by -vv.
+var features = []string{"EPOLL", "GETADDRINFO", "LINUX_SPLICE", "POLL", "THREAD"}
+
+func versionLine() string {
+	return fmt.Sprintf("Switchyard version %s (HAProxy version 2.6 configuration language) - https://example.invalid/switchyard", version)
+}
+
+func printVersion(w io.Writer, full bool) {
+	fmt.Fprintln(w, versionLine())
+	fmt.Fprintln(w, "Status: development branch - not safe for use in production.")
+	if !full {
+		return
+	}
+	var uts syscall.Utsname
+	syscall.Uname(&uts)
+	fmt.Fprintf(w, "Running on: %s %s %s %s\n", cstr(uts.Sysname[:]), cstr(uts.Release[:]), cstr(uts.Version[:]), cstr(uts.Machine[:]))
+	fmt.Fprintln(w, "Build options :")
+	fmt.Fprintf(w, "  TARGET  = %s-%s\n", runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(w, "  CC      = %s\n", runtime.Version())
+	opts := "USE_GO=1"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-race" && s.Value == "true" {
+				opts += " USE_RACE=1"
+			}
+		}
+	}
+	fmt.Fprintf(w, "  OPTIONS = %s\n\n", opts)
+	list := make([]string, 0, len(features))
+	for _, f := range features {
+		list = append(list, "+"+f)
+	}
+	fmt.Fprintf(w, "Feature list : %s\n\n", strings.Join(list, " "))
+	fmt.Fprintln(w, "Default settings :")
+	fmt.Fprintln(w, "  bufsize = 16384, maxrewrite = 1024, maxpollevents = 200")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Built with multi-threading support (MAX_THREADS=%d, default=%d).\n", 4096, runtime.NumCPU())
+	fmt.Fprintf(w, "Built with Go version : %s\n\n", runtime.Version())
+	fmt.Fprintln(w, "Available polling systems :")
+	fmt.Fprintln(w, "      epoll : pref=300,  test result OK")
+	fmt.Fprintln(w, "Total: 1 (1 usable), will use epoll.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Available multiplexer protocols :")
+	fmt.Fprintln(w, "(protocols marked as <default> cannot be specified using 'proto' keyword)")
+	fmt.Fprintln(w, "  <default> : mode=HTTP  side=FE|BE  mux=H1    flags=HTX")
+	fmt.Fprintln(w, "  <default> : mode=TCP   side=FE|BE  mux=PASS  flags=")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Available services : none")
+	fmt.Fprintln(w, "Available filters : none")
+}
+
+func cstr(b []int8) string {
+	var sb strings.Builder
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		sb.WriteByte(byte(c))
+	}
+	return sb.String()
+}

@@ -1,0 +1,165 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strings"
+)
+
+func init() {
+	register(SecGlobal, "daemon", flagKw(func(p *parser) { p.cfg.Global.Daemon = true }))
+	register(SecGlobal, "master-worker", func(p *parser, args []string) error {
+		if len(args) > 1 || (len(args) == 1 && args[0] != "no-exit-on-failure") {
+			return fmt.Errorf("only accepts 'no-exit-on-failure'")
+		}
+		p.cfg.Global.MasterWorker = true
+		return nil
+	})
+	register(SecGlobal, "maxconn", func(p *parser, args []string) error {
+		return intKw(args, "maxconn", 0, math.MaxInt32, &p.cfg.Global.MaxConn)
+	})
+	register(SecGlobal, "nbthread", func(p *parser, args []string) error {
+		return intKw(args, "nbthread", 1, 4096, &p.cfg.Global.NbThread)
+	})
+	register(SecGlobal, "pidfile", func(p *parser, args []string) error {
+		if err := wantArgs(args, 1, "a file path"); err != nil {
+			return err
+		}
+		p.cfg.Global.PidFile = args[0]
+		return nil
+	})
+	register(SecGlobal, "hard-stop-after", func(p *parser, args []string) error {
+		return durationKw(args, &p.cfg.Global.HardStopAfter)
+	})
+	register(SecGlobal, "tune.bufsize", func(p *parser, args []string) error {
+		// Below 1 kB no request line fits; haproxy's own floor is similar.
+		return intKw(args, "tune.bufsize", 1024, 1<<30, &p.cfg.Global.BufSize)
+	})
+	register(SecGlobal, "tune.http.maxhdr", func(p *parser, args []string) error {
+		return intKw(args, "tune.http.maxhdr", 1, 32767, &p.cfg.Global.MaxHdr)
+	})
+	register(SecGlobal, "tune.maxrewrite", func(p *parser, args []string) error {
+		return intKw(args, "tune.maxrewrite", 0, 1<<30, &p.cfg.Global.MaxRewrite)
+	})
+	registerNegatable(SecGlobal, "strict-limits", func(p *parser, args []string) error {
+		on, err := negFlag(args)
+		p.cfg.Global.StrictLimits = on
+		return err
+	})
+	register(SecGlobal, "zero-warning", flagKw(func(p *parser) { p.cfg.Global.ZeroWarning = true }))
+	register(SecGlobal, "localpeer", strKw(func(p *parser, s string) { p.cfg.Global.LocalPeer = s }))
+	register(SecGlobal, "node", strKw(func(p *parser, s string) { p.cfg.Global.Node = s }))
+	register(SecGlobal, "description", func(p *parser, args []string) error {
+		p.cfg.Global.Description = strings.Join(args, " ")
+		return nil
+	})
+	register(SecGlobal, "setenv", envKw(true))
+	register(SecGlobal, "presetenv", envKw(false))
+	register(SecGlobal, "unsetenv", func(p *parser, args []string) error {
+		for _, a := range args {
+			os.Unsetenv(a)
+		}
+		return nil
+	})
+
+	for kw, why := range map[string]string{
+		"nbproc":                       "one process, use nbthread",
+		"cpu-map":                      "the Go scheduler places threads",
+		"tune.ssl.default-dh-param":    "Go's TLS stack chooses",
+		"tune.ssl.cachesize":           "Go's TLS stack manages its session cache",
+		"tune.ssl.lifetime":            "Go's TLS stack manages its session cache",
+		"tune.ssl.maxrecord":           "Go's TLS stack sizes records",
+		"tune.ssl.capture-buffer-size": "not applicable",
+		"tune.maxaccept":               "the Go runtime accepts",
+		"tune.maxpollevents":           "the Go runtime polls",
+		"tune.recv_enough":             "not applicable",
+		"tune.rcvbuf.client":           "kernel defaults apply",
+		"tune.rcvbuf.server":           "kernel defaults apply",
+		"tune.sndbuf.client":           "kernel defaults apply",
+		"tune.sndbuf.server":           "kernel defaults apply",
+		"tune.idletimer":               "not applicable",
+		"tune.pipesize":                "the Go runtime sizes splice pipes",
+		"tune.fd.edge-triggered":       "the Go runtime polls",
+		"noepoll":                      "the Go runtime polls",
+		"nopoll":                       "the Go runtime polls",
+		"nosplice":                     "the Go runtime decides",
+		"busy-polling":                 "the Go runtime polls",
+		"ulimit-n":                     "raise the limit with systemd or ulimit",
+		"chroot":                       "not applicable yet; use the service manager's sandboxing",
+		"user":                         "run switchyard as the target user",
+		"group":                        "run switchyard as the target group",
+		"uid":                          "run switchyard as the target user",
+		"gid":                          "run switchyard as the target group",
+		"spread-checks":                "health checks are not implemented yet",
+		"ssl-server-verify":            "TLS to servers is not implemented yet",
+	} {
+		ignoredTuning[kw] = why
+	}
+	registerNotYet("log", "log-send-hostname", "log-tag", "stats", "stats socket", "stats timeout",
+		"lua-load", "lua-load-per-thread", "ssl-default-bind-options", "ssl-default-bind-ciphers",
+		"ssl-default-bind-ciphersuites", "ssl-default-server-options", "ssl-default-server-ciphers",
+		"server-state-file", "server-state-base", "maxconnrate", "maxsessrate", "maxsslrate",
+		"maxcomprate", "mworker-max-reloads", "ca-base", "crt-base", "expose-experimental-directives",
+		"close-spread-time", "insecure-fork-wanted", "external-check", "h1-case-adjust",
+		"h1-case-adjust-file", "unix-bind", "tune.lua.session-timeout")
+}
+
+// flagKw is a keyword without arguments.
+func flagKw(set func(p *parser)) func(p *parser, args []string) error {
+	return func(p *parser, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("takes no argument")
+		}
+		set(p)
+		return nil
+	}
+}
+
+// strKw is a keyword with one word.
+func strKw(set func(p *parser, s string)) func(p *parser, args []string) error {
+	return func(p *parser, args []string) error {
+		if err := wantArgs(args, 1, "one argument"); err != nil {
+			return err
+		}
+		set(p, args[0])
+		return nil
+	}
+}
+
+func intKw(args []string, what string, lo, hi int, dst *int) error {
+	if err := wantArgs(args, 1, "an integer argument"); err != nil {
+		return err
+	}
+	n, err := parseInt(what, args[0], lo, hi)
+	if err != nil {
+		return err
+	}
+	*dst = n
+	return nil
+}
+
+// negFlag reads the arguments of a negatable flag keyword: none, or the "no"
+// the dispatcher prepended.
+func negFlag(args []string) (bool, error) {
+	on := true
+	if len(args) > 0 && args[0] == "no" {
+		on, args = false, args[1:]
+	}
+	if len(args) > 0 {
+		return on, fmt.Errorf("takes no argument")
+	}
+	return on, nil
+}
+
+func envKw(overwrite bool) func(p *parser, args []string) error {
+	return func(p *parser, args []string) error {
+		if err := wantArgs(args, 2, "<name> <value>"); err != nil {
+			return err
+		}
+		if _, set := os.LookupEnv(args[0]); set && !overwrite {
+			return nil
+		}
+		return os.Setenv(args[0], args[1])
+	}
+}

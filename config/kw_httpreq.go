@@ -1,0 +1,158 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"switchyard/logformat"
+)
+
+func init() {
+	register(SecFrontend|SecBackend, "http-request allow", func(p *parser, args []string) error {
+		return p.addHTTPRule(&HTTPRule{Action: ActAllow}, args)
+	})
+	register(SecFrontend|SecBackend, "http-request deny", func(p *parser, args []string) error {
+		return p.addHTTPRule(&HTTPRule{Action: ActDeny, Status: 403, UseErrorFile: true}, args)
+	})
+	register(SecFrontend|SecBackend, "http-request return", func(p *parser, args []string) error {
+		return p.addHTTPRule(&HTTPRule{Action: ActReturn, Status: 200}, args)
+	})
+	for _, a := range []string{"add-header", "set-header", "del-header", "replace-header",
+		"replace-value", "set-path", "set-pathq", "set-query", "set-uri", "replace-path", "replace-pathq",
+		"replace-uri", "set-method", "normalize-uri", "set-var", "set-var-fmt", "unset-var", "set-map",
+		"del-map", "add-acl", "del-acl", "track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
+		"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-src", "set-src-port", "set-dst", "set-dst-port",
+		"set-log-level", "capture", "set-timeout", "use-service", "cache-use", "wait-for-body",
+		"early-hint", "do-resolve", "set-priority-class", "set-priority-offset", "set-bandwidth-limit",
+		"tarpit", "reject", "silent-drop", "auth", "redirect", "set-mark", "set-tos", "set-nice",
+		"strict-mode", "disable-l7-retry", "send-spoe-group", "del-acl", "set-fc-mark", "set-fc-tos"} {
+		registerNotYet("http-request " + a)
+	}
+}
+
+// addHTTPRule parses the options of deny/return/allow and the condition.
+func (p *parser) addHTTPRule(r *HTTPRule, args []string) error {
+	r.Pos = p.pos()
+	bodySet := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "if" || a == "unless" {
+			c, err := p.cond(args[i:])
+			if err != nil {
+				return err
+			}
+			r.Cond = c
+			break
+		}
+		if r.Action == ActAllow {
+			return fmt.Errorf("unexpected argument '%s' (expects 'if' or 'unless')", a)
+		}
+		if a == "default-errorfiles" {
+			bodySet, r.UseErrorFile = a, true
+			continue
+		}
+		if i+1 >= len(args) {
+			return fmt.Errorf("'%s' expects an argument", a)
+		}
+		v := args[i+1]
+		i++
+		switch a {
+		case "status", "deny_status":
+			if a == "deny_status" && r.Action != ActDeny {
+				return fmt.Errorf("'deny_status' is only valid with 'deny'")
+			}
+			code, err := parseInt("status", v, 200, 599)
+			if err != nil {
+				return err
+			}
+			r.Status = code
+		case "content-type":
+			r.ContentType = v
+		case "string", "file", "lf-string", "lf-file", "errorfile":
+			if bodySet != "" {
+				return fmt.Errorf("'%s' cannot be used with '%s'", a, bodySet)
+			}
+			bodySet, r.UseErrorFile = a, false
+			if err := r.setBody(a, v); err != nil {
+				return err
+			}
+		case "hdr":
+			if i+1 >= len(args) {
+				return fmt.Errorf("'hdr' expects <name> <fmt>")
+			}
+			f, err := logformat.Parse(args[i+1])
+			if err != nil {
+				return fmt.Errorf("'hdr %s': %v", v, err)
+			}
+			i++
+			r.Headers = append(r.Headers, RuleHeader{Name: v, Value: f})
+		case "errorfiles":
+			return fmt.Errorf("'errorfiles' is not supported yet by switchyard")
+		default:
+			return fmt.Errorf("unexpected argument '%s'", a)
+		}
+	}
+	if r.Action != ActAllow {
+		if err := r.check(bodySet); err != nil {
+			return err
+		}
+	}
+	p.cur.HTTPRequest = append(p.cur.HTTPRequest, r)
+	return nil
+}
+
+func (r *HTTPRule) setBody(kind, v string) error {
+	switch kind {
+	case "string":
+		r.Body = []byte(v)
+	case "lf-string":
+		f, err := logformat.Parse(v)
+		if err != nil {
+			return fmt.Errorf("'lf-string': %v", err)
+		}
+		r.BodyFormat = f
+	case "file", "errorfile", "lf-file":
+		data, err := os.ReadFile(v)
+		if err != nil {
+			return fmt.Errorf("failed to open '%s': %v", v, err)
+		}
+		if kind == "lf-file" {
+			f, err := logformat.Parse(strings.TrimRight(string(data), "\n"))
+			if err != nil {
+				return fmt.Errorf("'lf-file %s': %v", v, err)
+			}
+			r.BodyFormat = f
+			return nil
+		}
+		r.Body = data
+		if kind == "errorfile" {
+			r.RawResponse = true
+		}
+	}
+	return nil
+}
+
+// check applies haproxy's consistency rules for return/deny payloads.
+func (r *HTTPRule) check(bodySet string) error {
+	hasBody := len(r.Body) > 0 || r.BodyFormat != nil
+	if r.RawResponse && (r.ContentType != "" || len(r.Headers) > 0) {
+		return fmt.Errorf("'content-type' and 'hdr' cannot be used with 'errorfile'")
+	}
+	if !r.RawResponse && hasBody && r.ContentType == "" {
+		return fmt.Errorf("'content-type' is required with a '%s' payload", bodySet)
+	}
+	if !hasBody && r.ContentType != "" && bodySet != "" {
+		return fmt.Errorf("'content-type' given without a payload")
+	}
+	if r.Status < 200 || r.Status > 599 {
+		return fmt.Errorf("status %d out of range [200-599]", r.Status)
+	}
+	if hasBody && (r.Status == 204 || r.Status == 304) {
+		return fmt.Errorf("status %d must not have a payload", r.Status)
+	}
+	if bodySet != "" && bodySet != "default-errorfiles" {
+		r.UseErrorFile = false
+	}
+	return nil
+}

@@ -1,0 +1,284 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"switchyard/http1"
+	"switchyard/sample"
+)
+
+func init() {
+	register(SecProxy, "mode", func(p *parser, args []string) error {
+		if err := wantArgs(args, 1, "'tcp' or 'http'"); err != nil {
+			return err
+		}
+		switch args[0] {
+		case "http":
+			p.cur.Mode = ModeHTTP
+		case "tcp":
+			p.cur.Mode = ModeTCP
+		case "health", "log", "spop":
+			return fmt.Errorf("mode '%s' is not supported yet by switchyard", args[0])
+		default:
+			return fmt.Errorf("expects 'tcp' or 'http', got '%s'", args[0])
+		}
+		return nil
+	})
+	register(SecFrontend|SecBackend, "description", func(p *parser, args []string) error {
+		p.cur.Description = strings.Join(args, " ")
+		return nil
+	})
+	register(SecFrontend|SecBackend, "id", func(p *parser, args []string) error {
+		return intKw(args, "id", 1, 1<<31-1, &p.cur.ID)
+	})
+	register(SecDefaults|SecFrontend, "maxconn", func(p *parser, args []string) error {
+		return intKw(args, "maxconn", 0, 1<<31-1, &p.cur.MaxConn)
+	})
+	register(SecProxy, "retries", func(p *parser, args []string) error {
+		return intKw(args, "retries", 0, 1<<16, &p.cur.Retries)
+	})
+	register(SecProxy, "http-reuse", func(p *parser, args []string) error {
+		if err := wantArgs(args, 1, "'never', 'safe', 'aggressive' or 'always'"); err != nil {
+			return err
+		}
+		switch args[0] {
+		case "never":
+			p.cur.Reuse = ReuseNever
+		case "safe":
+			p.cur.Reuse = ReuseSafe
+		case "aggressive":
+			p.cur.Reuse = ReuseAggressive
+		case "always":
+			p.cur.Reuse = ReuseAlways
+		default:
+			return fmt.Errorf("expects 'never', 'safe', 'aggressive' or 'always', got '%s'", args[0])
+		}
+		return nil
+	})
+	register(SecProxy, "errorfile", parseErrorFile)
+
+	timeouts := map[string]func(*Timeouts) *time.Duration{
+		"client":          func(t *Timeouts) *time.Duration { return &t.Client },
+		"server":          func(t *Timeouts) *time.Duration { return &t.Server },
+		"connect":         func(t *Timeouts) *time.Duration { return &t.Connect },
+		"http-request":    func(t *Timeouts) *time.Duration { return &t.HTTPRequest },
+		"http-keep-alive": func(t *Timeouts) *time.Duration { return &t.HTTPKeepAlive },
+		"tunnel":          func(t *Timeouts) *time.Duration { return &t.Tunnel },
+		"client-fin":      func(t *Timeouts) *time.Duration { return &t.ClientFin },
+		"server-fin":      func(t *Timeouts) *time.Duration { return &t.ServerFin },
+	}
+	for name, field := range timeouts {
+		field := field
+		where := SecProxy
+		switch name {
+		case "client", "http-request", "client-fin":
+			where = SecDefaults | SecFrontend
+		case "server", "connect", "tunnel", "server-fin":
+			where = SecDefaults | SecBackend
+		}
+		register(where, "timeout "+name, func(p *parser, args []string) error {
+			return durationKw(args, field(&p.cur.Timeouts))
+		})
+	}
+	// Old spellings, still accepted by haproxy 2.6 with a warning? No: they
+	// were removed in 2.1, so they are plain unknown keywords here too.
+	registerNotYet("timeout queue", "timeout check", "timeout tarpit")
+
+	connMode := func(m ConnMode) func(p *parser, args []string) error {
+		return func(p *parser, args []string) error {
+			on, err := negFlag(args)
+			if err != nil {
+				return err
+			}
+			if on {
+				p.cur.ConnMode = m
+			} else if p.cur.ConnMode == m {
+				p.cur.ConnMode = ConnKeepAlive
+			}
+			return nil
+		}
+	}
+	registerNegatable(SecProxy, "option http-keep-alive", connMode(ConnKeepAlive))
+	registerNegatable(SecProxy, "option http-server-close", connMode(ConnServerClose))
+	registerNegatable(SecProxy, "option httpclose", connMode(ConnClose))
+	registerNegatable(SecProxy, "option forwardfor", parseForwardFor)
+
+	register(SecDefaults|SecFrontend, "default_backend", func(p *parser, args []string) error {
+		if err := wantArgs(args, 1, "a backend name"); err != nil {
+			return err
+		}
+		p.cur.DefaultBackend, p.cur.DefaultBackPos = args[0], p.pos()
+		return nil
+	})
+	register(SecFrontend, "use_backend", func(p *parser, args []string) error {
+		if len(args) == 0 {
+			return fmt.Errorf("expects a backend name")
+		}
+		ub := &UseBackend{Pos: p.pos(), Backend: args[0]}
+		if strings.Contains(args[0], "%[") {
+			return fmt.Errorf("dynamic backend names (log-format) are not supported yet by switchyard")
+		}
+		if len(args) > 1 {
+			c, err := p.cond(args[1:])
+			if err != nil {
+				return err
+			}
+			ub.Cond = c
+		}
+		p.cur.UseBackends = append(p.cur.UseBackends, ub)
+		return nil
+	})
+	register(SecFrontend|SecBackend, "acl", func(p *parser, args []string) error {
+		if len(args) < 2 {
+			return fmt.Errorf("expects an ACL name and a criterion")
+		}
+		return p.cur.ACLs.Add(args[0], args[1:], "")
+	})
+
+	registerNotYet("option httplog", "option tcplog", "option dontlognull", "option log-separate-errors",
+		"option httpchk", "option redispatch", "option abortonclose", "option http-buffer-request",
+		"option allbackups", "option persist", "option prefer-last-server", "option splice-auto",
+		"option splice-request", "option splice-response", "option tcp-check", "option ssl-hello-chk",
+		"option tcpka", "option clitcpka", "option srvtcpka", "option originalto", "option log-health-checks",
+		"option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
+		"option nolinger", "option independent-streams", "option socket-stats", "option forwarded",
+		"option accept-invalid-http-request", "option accept-invalid-http-response", "option checkcache",
+		"option contstats", "option logasap", "option dontlog-normal", "option tcp-smart-accept",
+		"option tcp-smart-connect", "option external-check", "option mysql-check", "option pgsql-check",
+		"option redis-check", "option smtpchk", "option ldap-check", "option spop-check",
+		"option http-ignore-probes", "option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server",
+		"option disable-h2-upgrade", "option idle-close-on-response", "option http-restrict-req-hdr-names",
+		"log", "log-format", "log-format-sd", "log-tag", "error-log-format", "capture", "capture request",
+		"capture response", "stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
+		"stick store-response", "tcp-request", "http-response", "http-after-response", "tcp-response",
+		"http-check", "tcp-check", "cookie", "compression", "filter", "unique-id-format",
+		"unique-id-header", "monitor-uri", "monitor", "redirect", "use-server", "server-template",
+		"errorfiles", "errorloc", "errorloc302", "errorloc303", "email-alert", "dynamic-cookie-key",
+		"external-check", "force-persist", "ignore-persist", "persist", "load-server-state-from-file",
+		"server-state-file-name", "source", "rate-limit", "rate-limit sessions", "fullconn",
+		"hash-balance-factor", "http-send-name-header", "declare", "bind-process", "max-keep-alive-queue",
+		"http-error", "timeout http-error")
+}
+
+func durationKw(args []string, dst *time.Duration) error {
+	if err := wantArgs(args, 1, "a time value"); err != nil {
+		return err
+	}
+	d, err := ParseDuration(args[0])
+	if err != nil {
+		return err
+	}
+	*dst = d
+	return nil
+}
+
+// cond compiles an if/unless condition against the current proxy's ACLs.
+func (p *parser) cond(words []string) (*sample.Cond, error) {
+	if words[0] != "if" && words[0] != "unless" {
+		return nil, fmt.Errorf("unexpected '%s', expects 'if' or 'unless' followed by a condition", words[0])
+	}
+	if len(words) == 1 {
+		return nil, fmt.Errorf("missing condition after '%s'", words[0])
+	}
+	acls := p.cur.ACLs
+	if acls == nil {
+		acls = sample.NewACLSet()
+	}
+	return sample.ParseCond(words, acls)
+}
+
+func parseForwardFor(p *parser, args []string) error {
+	if len(args) > 0 && args[0] == "no" {
+		if len(args) > 1 {
+			return fmt.Errorf("'no option forwardfor' takes no argument")
+		}
+		p.cur.ForwardFor = nil
+		return nil
+	}
+	ff := &ForwardFor{Header: "x-forwarded-for"}
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "except":
+			if i+1 >= len(args) {
+				return fmt.Errorf("'except' expects a network")
+			}
+			i++
+			pfx, err := parsePrefix(args[i])
+			if err != nil {
+				return fmt.Errorf("'except': %v", err)
+			}
+			ff.Except = pfx
+		case "header":
+			if i+1 >= len(args) || args[i+1] == "" {
+				return fmt.Errorf("'header' expects a header name")
+			}
+			i++
+			ff.Header = strings.ToLower(args[i])
+		case "if-none":
+			ff.IfNone = true
+		default:
+			return fmt.Errorf("unknown parameter '%s' (expects 'except', 'header' or 'if-none')", args[i])
+		}
+	}
+	p.cur.ForwardFor = ff
+	return nil
+}
+
+// parsePrefix reads an address or a network in CIDR or address/mask form.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if addr, mask, ok := strings.Cut(s, "/"); ok {
+		if m, err := netip.ParseAddr(mask); err == nil && m.Is4() {
+			bits := 0
+			for _, b := range m.As4() {
+				for ; b&0x80 != 0; b <<= 1 {
+					bits++
+				}
+			}
+			s = addr + fmt.Sprintf("/%d", bits)
+		}
+		pfx, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("invalid network '%s'", s)
+		}
+		return pfx.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("invalid address '%s'", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// errorFileCodes are the statuses haproxy 2.6 lets `errorfile` replace.
+var errorFileCodes = map[int]bool{200: true, 400: true, 401: true, 403: true, 404: true, 405: true,
+	407: true, 408: true, 410: true, 413: true, 425: true, 429: true, 500: true, 501: true,
+	502: true, 503: true, 504: true}
+
+func parseErrorFile(p *parser, args []string) error {
+	if err := wantArgs(args, 2, "<code> <file>"); err != nil {
+		return err
+	}
+	code, err := parseInt("status code", args[0], 200, 599)
+	if err != nil {
+		return err
+	}
+	if !errorFileCodes[code] {
+		return fmt.Errorf("status code %d cannot be overridden (supported: 200 400 401 403 404 405 407 408 410 413 425 429 500 501 502 503 504)", code)
+	}
+	data, err := os.ReadFile(args[1])
+	if err != nil {
+		return fmt.Errorf("error opening file '%s': %v", args[1], err)
+	}
+	if _, err := http1.ParseErrorFile(data); err != nil {
+		return fmt.Errorf("file '%s': %v", args[1], err)
+	}
+	if p.cur.ErrorFiles == nil {
+		p.cur.ErrorFiles = map[int][]byte{}
+	}
+	p.cur.ErrorFiles[code] = data
+	return nil
+}

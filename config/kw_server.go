@@ -1,0 +1,144 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"switchyard/backend"
+)
+
+func init() {
+	register(SecDefaults|SecBackend, "server", parseServer)
+	register(SecDefaults|SecBackend, "default-server", func(p *parser, args []string) error {
+		return parseServerOpts(args, &p.cur.DefaultServer)
+	})
+	register(SecDefaults|SecBackend, "balance", func(p *parser, args []string) error {
+		return backend.ParseBalance(args, &p.cur.Balance)
+	})
+	register(SecDefaults|SecBackend, "hash-type", func(p *parser, args []string) error {
+		return backend.ParseHashType(args, &p.cur.Balance)
+	})
+}
+
+// serverOptsNotYet are server options that later issues implement.
+var serverOptsNotYet = map[string]bool{
+	"check": true, "inter": true, "fastinter": true, "downinter": true, "rise": true, "fall": true,
+	"maxconn": true, "maxqueue": true, "minconn": true, "backup": true, "disabled": true, "enabled": true,
+	"cookie": true, "slowstart": true, "on-marked-down": true, "on-marked-up": true, "on-error": true,
+	"observe": true, "error-limit": true, "track": true, "agent-check": true, "agent-port": true,
+	"agent-inter": true, "agent-send": true, "agent-addr": true, "addr": true, "port": true, "ssl": true,
+	"verify": true, "ca-file": true, "crt": true, "sni": true, "alpn": true, "check-ssl": true,
+	"check-sni": true, "check-alpn": true, "proto": true, "send-proxy": true, "send-proxy-v2": true,
+	"send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true, "proxy-v2-options": true, "resolvers": true,
+	"resolve-prefer": true, "resolve-opts": true, "resolve-net": true, "init-addr": true,
+	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "tfo": true, "source": true,
+	"namespace": true, "redir": true, "no-check": true, "no-ssl": true, "check-send-proxy": true,
+	"ws": true, "max-reuse": true, "no-tls-tickets": true, "ciphers": true, "ciphersuites": true,
+	"ssl-min-ver": true, "ssl-max-ver": true, "force-sslv3": true, "usesrc": true, "stick": true,
+	"non-stick": true, "log-proto": true, "socks4": true, "allow-0rtt": true, "tcp-ut": true,
+	"set-proxy-v2-tlv-fmt": true, "crl-file": true, "curves": true, "sigalgs": true,
+	"client-sigalgs": true, "npn": true, "check-proto": true, "check-via-socks4": true,
+	"agent-check-ssl": true, "hash-key": true, "guid": true,
+}
+
+func parseServer(p *parser, args []string) error {
+	if len(args) < 2 || strings.HasPrefix(args[1], "-") && len(args[1]) > 1 && !strings.Contains(args[1], ":") {
+		return fmt.Errorf("expects <name> and <addr>[:<port>] as arguments")
+	}
+	if p.cur.Cap == CapDef {
+		return fmt.Errorf("'server' is not allowed in a defaults section")
+	}
+	s := &Server{Pos: p.pos(), Name: args[0], ServerOpts: p.cur.DefaultServer}
+	for _, o := range p.cur.Servers {
+		if o.Name == s.Name {
+			return fmt.Errorf("backend '%s', another server named '%s' was already defined at line %d, please use distinct names",
+				p.cur.Name, s.Name, o.Pos.Line)
+		}
+	}
+	if err := parseServerAddr(args[1], s); err != nil {
+		return err
+	}
+	rest := make([]string, 0, len(args)-2)
+	for i := 2; i < len(args); i++ {
+		if args[i] != "id" {
+			rest = append(rest, args[i])
+			continue
+		}
+		if i+1 >= len(args) {
+			return fmt.Errorf("'id' expects an integer argument")
+		}
+		i++
+		n, err := parseInt("id", args[i], 1, 1<<31-1)
+		if err != nil {
+			return err
+		}
+		s.ID = n
+	}
+	if err := parseServerOpts(rest, &s.ServerOpts); err != nil {
+		return err
+	}
+	p.cur.Servers = append(p.cur.Servers, s)
+	return nil
+}
+
+// parseServerAddr reads "host[:port]", "[v6]:port", "ipv4@..." or "ipv6@...".
+func parseServerAddr(spec string, s *Server) error {
+	family := ""
+	if pre, rest, ok := strings.Cut(spec, "@"); ok {
+		family, spec = pre, rest
+	}
+	switch family {
+	case "", "ipv4", "ipv6":
+	default:
+		return fmt.Errorf("server address family '%s@' is not supported yet by switchyard", family)
+	}
+	host, port := spec, ""
+	if i := strings.LastIndexByte(spec, ':'); i >= 0 {
+		host, port = spec[:i], spec[i+1:]
+		// A bare IPv6 address without a port: every colon belongs to it.
+		if strings.Count(spec, ":") > 1 && !strings.HasPrefix(spec, "[") && net.ParseIP(spec) != nil {
+			host, port = spec, ""
+		}
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if host == "" {
+		return fmt.Errorf("missing address in '%s'", spec)
+	}
+	if port != "" {
+		if port[0] == '+' || port[0] == '-' {
+			return fmt.Errorf("port offsets ('%s') are not supported yet by switchyard", spec)
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("invalid port '%s' in '%s'", port, spec)
+		}
+		s.Port = n
+	}
+	s.Host = host
+	return nil
+}
+
+func parseServerOpts(args []string, o *ServerOpts) error {
+	for i := 0; i < len(args); i++ {
+		switch k := args[i]; k {
+		case "weight":
+			if i+1 >= len(args) {
+				return fmt.Errorf("'weight' expects an integer argument")
+			}
+			i++
+			n, err := parseInt("weight", args[i], 0, 256)
+			if err != nil {
+				return err
+			}
+			o.Weight = n
+		default:
+			if serverOptsNotYet[k] {
+				return fmt.Errorf("server option '%s' is not supported yet by switchyard", k)
+			}
+			return fmt.Errorf("unknown server option '%s'", k)
+		}
+	}
+	return nil
+}

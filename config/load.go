@@ -1,0 +1,340 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"switchyard/sample"
+)
+
+// Version is the haproxy version whose configuration language we follow; it
+// answers version_atleast() in .if conditions.
+const Version = "2.6.0"
+
+// LoadOptions tune loading.
+type LoadOptions struct {
+	Env      func(string) (string, bool) // nil: the process environment
+	Features []string                    // for .if feature(...)
+	// Resolve turns a server host into an address; nil uses the system
+	// resolver. Tests replace it to stay off the network.
+	Resolve func(host string) (string, error)
+}
+
+// Result is what Load produces besides the config: warnings and notices,
+// which a caller prints whether or not there were errors.
+type Result struct {
+	Messages []Message
+}
+
+// Warnings returns the warning-level messages.
+func (r *Result) Warnings() []Message {
+	var out []Message
+	for _, m := range r.Messages {
+		if m.Level == LevelWarning {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// parser walks the lexed lines of all files, one section at a time.
+type parser struct {
+	opt  LoadOptions
+	cfg  *Config
+	res  *Result
+	errs ErrorList
+
+	file string
+	line int
+	sec  Section
+	skip string // name of an unsupported section whose lines are skipped
+
+	cur           *Proxy // the proxy or defaults being filled
+	lastDefaults  *Proxy
+	namedDefaults map[string]*Proxy
+	byName        map[string][]*Proxy
+}
+
+// ExpandPaths turns the -f arguments into the list of files to read: a
+// directory contributes its *.cfg files in lexical order, as haproxy does.
+func ExpandPaths(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open configuration file/directory %s: %v", p, err)
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open configuration directory %s: %v", p, err)
+		}
+		var names []string
+		for _, e := range ents {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ".cfg") {
+				names = append(names, e.Name())
+			}
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			files = append(files, filepath.Join(p, n))
+		}
+	}
+	return files, nil
+}
+
+// Load reads, parses and validates a configuration. On error the Config is
+// nil and every problem found is in the ErrorList.
+func Load(paths []string, opt LoadOptions) (*Config, *Result, ErrorList) {
+	res := &Result{}
+	files, err := ExpandPaths(paths)
+	if err != nil {
+		return nil, res, ErrorList{{Msg: err.Error()}}
+	}
+	srcs := make([][]byte, len(files))
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, res, ErrorList{{File: f, Msg: fmt.Sprintf("cannot read configuration file: %v", err)}}
+		}
+		srcs[i] = b
+	}
+	return parse(files, srcs, opt, res)
+}
+
+// LoadBytes parses configuration text held in memory (tests, -cc).
+func LoadBytes(name string, src []byte, opt LoadOptions) (*Config, *Result, ErrorList) {
+	return parse([]string{name}, [][]byte{src}, opt, &Result{})
+}
+
+func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config, *Result, ErrorList) {
+	p := &parser{
+		opt:           opt,
+		cfg:           &Config{Files: files, Global: defaultGlobal()},
+		res:           res,
+		namedDefaults: map[string]*Proxy{},
+		byName:        map[string][]*Proxy{},
+	}
+	p.lastDefaults = newDefaults()
+	lopt := LexOptions{Env: opt.Env, Features: opt.Features, Version: Version}
+	for i, f := range files {
+		lines, msgs, errs := Lex(f, srcs[i], lopt)
+		res.Messages = append(res.Messages, msgs...)
+		p.errs = append(p.errs, errs...)
+		p.file, p.sec, p.cur, p.skip = f, 0, nil, ""
+		for _, l := range lines {
+			p.line = l.Num
+			p.handle(l.Args)
+		}
+	}
+	p.finish()
+	if len(p.errs) == 0 {
+		p.validate()
+	}
+	if p.cfg.Global.ZeroWarning && len(p.errs) == 0 {
+		for _, w := range res.Warnings() {
+			p.errs = append(p.errs, &Error{File: w.File, Line: w.Line, Msg: "(zero-warning) " + w.Msg})
+		}
+	}
+	if len(p.errs) > 0 {
+		return nil, res, p.errs
+	}
+	return p.cfg, res, nil
+}
+
+func defaultGlobal() Global {
+	return Global{BufSize: 16384, MaxHdr: 101, MaxRewrite: 1024, StrictLimits: true}
+}
+
+// newDefaults is the implicit defaults section in force before any is
+// declared: haproxy's built-in proxy defaults.
+func newDefaults() *Proxy {
+	return &Proxy{Cap: CapDef, Retries: 3, DefaultServer: ServerOpts{Weight: 1}}
+}
+
+func (p *parser) errorf(format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Line: p.line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) warnf(format string, args ...any) {
+	p.res.Messages = append(p.res.Messages, Message{File: p.file, Line: p.line, Level: LevelWarning, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) pos() Pos { return Pos{p.file, p.line} }
+
+var unsupportedSections = map[string]bool{
+	"peers": true, "resolvers": true, "userlist": true, "http-errors": true,
+	"ring": true, "cache": true, "mailers": true, "program": true,
+	"crt-store": true, "traces": true, "log-forward": true,
+}
+
+// handle dispatches one line: a section header or a keyword of the current
+// section.
+func (p *parser) handle(args []string) {
+	switch args[0] {
+	case "global":
+		p.finishProxy()
+		p.sec, p.cur, p.skip = SecGlobal, nil, ""
+		if len(args) > 1 {
+			p.errorf("'global' section takes no argument")
+		}
+		return
+	case "defaults", "frontend", "backend", "listen":
+		p.finishProxy()
+		p.skip = ""
+		p.openProxy(args)
+		return
+	}
+	if unsupportedSections[args[0]] {
+		p.finishProxy()
+		p.sec, p.cur, p.skip = 0, nil, args[0]
+		p.errorf("section '%s' is not supported yet by switchyard", args[0])
+		return
+	}
+	if p.skip != "" {
+		return // the section header already reported the problem once
+	}
+	if p.sec == 0 {
+		p.errorf("unknown keyword '%s' out of section", args[0])
+		return
+	}
+	neg := false
+	if (args[0] == "no" || args[0] == "default") && len(args) > 1 {
+		if kw, _ := lookup(args[1:]); kw != nil && kw.negatable {
+			neg = args[0] == "no"
+			args = args[1:]
+		}
+	}
+	kw, n := lookup(args)
+	if kw == nil {
+		if reason, ok := ignoredTuning[args[0]]; ok && p.sec == SecGlobal {
+			p.warnf("'%s' has no effect in switchyard (%s); ignored", args[0], reason)
+			return
+		}
+		p.errs = append(p.errs, &Error{File: p.file, Line: p.line, Msg: unknownKeyword(args, p.sec).Error()})
+		return
+	}
+	if kw.where&p.sec == 0 {
+		p.errorf("'%s' not allowed in '%s' section", kw.name, sectionName(p.sec))
+		return
+	}
+	rest := args[n:]
+	if neg {
+		rest = append([]string{"no"}, rest...)
+	}
+	if err := kw.parse(p, rest); err != nil {
+		p.errorf("'%s': %v", kw.name, err)
+	}
+}
+
+// openProxy starts a defaults/frontend/backend/listen section.
+func (p *parser) openProxy(args []string) {
+	kind := args[0]
+	var name, from string
+	rest := args[1:]
+	if len(rest) > 0 && rest[0] != "from" {
+		name, rest = rest[0], rest[1:]
+	}
+	if len(rest) >= 2 && rest[0] == "from" {
+		from, rest = rest[1], rest[2:]
+	} else if len(rest) == 1 && rest[0] == "from" {
+		p.errorf("'from' expects a defaults section name")
+		rest = nil
+	}
+	if len(rest) > 0 {
+		p.errorf("unexpected argument '%s' after %s section name (the old 'listen NAME ADDR' form is not supported; use 'bind')", rest[0], kind)
+	}
+	if kind != "defaults" && name == "" {
+		p.errorf("'%s' expects a name", kind)
+		name = "?"
+	}
+	if name != "" && !validProxyName(name) {
+		p.errorf("invalid character in %s name '%s'", kind, name)
+	}
+	base := p.lastDefaults
+	if from != "" {
+		d := p.namedDefaults[from]
+		if d == nil {
+			p.errorf("%s '%s': unable to find defaults section '%s'", kind, name, from)
+		} else {
+			base = d
+		}
+	}
+	px := base.inherit()
+	px.Name, px.Pos = name, p.pos()
+	switch kind {
+	case "defaults":
+		px.Cap, p.sec = CapDef, SecDefaults
+	case "frontend":
+		px.Cap, p.sec = CapFE, SecFrontend
+	case "backend":
+		px.Cap, p.sec = CapBE, SecBackend
+	case "listen":
+		px.Cap, p.sec = CapFE|CapBE, SecListen
+	}
+	if px.Cap != CapDef {
+		px.ACLs = sample.NewACLSet()
+	}
+	p.cur = px
+}
+
+// finishProxy closes the current section.
+func (p *parser) finishProxy() {
+	px := p.cur
+	p.cur = nil
+	if px == nil {
+		return
+	}
+	if px.Cap == CapDef {
+		p.lastDefaults = px
+		if px.Name != "" {
+			p.namedDefaults[px.Name] = px
+		}
+		return
+	}
+	for _, other := range p.byName[px.Name] {
+		if other.Cap&px.Cap != 0 {
+			p.errs = append(p.errs, &Error{File: px.Pos.File, Line: px.Pos.Line,
+				Msg: fmt.Sprintf("%s '%s' has the same name as %s '%s' declared at %s:%d.",
+					px.Cap.Kind(), px.Name, other.Cap.Kind(), other.Name, other.Pos.File, other.Pos.Line)})
+		}
+	}
+	p.byName[px.Name] = append(p.byName[px.Name], px)
+	p.cfg.Proxies = append(p.cfg.Proxies, px)
+}
+
+func (p *parser) finish() { p.finishProxy() }
+
+func validProxyName(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_.:", c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// inherit copies a defaults proxy into a new section. Slices and maps are
+// copied so that the new section can append without touching its parent.
+func (d *Proxy) inherit() *Proxy {
+	px := *d
+	px.Binds, px.UseBackends, px.HTTPRequest, px.Servers = nil, nil, nil, nil
+	px.ACLs = nil
+	if d.ForwardFor != nil {
+		ff := *d.ForwardFor
+		px.ForwardFor = &ff
+	}
+	if d.ErrorFiles != nil {
+		px.ErrorFiles = make(map[int][]byte, len(d.ErrorFiles))
+		for k, v := range d.ErrorFiles {
+			px.ErrorFiles[k] = v
+		}
+	}
+	return &px
+}

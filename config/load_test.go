@@ -1,0 +1,256 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// load parses cfg text with a resolver that never touches the network.
+func load(t *testing.T, text string) (*Config, *Result, ErrorList) {
+	t.Helper()
+	return LoadBytes("t.cfg", []byte(text), LoadOptions{Resolve: func(h string) (string, error) {
+		if h == "app.local" {
+			return "10.0.0.9", nil
+		}
+		return "", os.ErrNotExist
+	}})
+}
+
+const base = `
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+`
+
+func TestValidConfigs(t *testing.T) {
+	cfg, res, errs := load(t, base+`
+global
+    maxconn 2000
+    nbthread 1
+    tune.bufsize 32768
+    no strict-limits
+frontend fe
+    bind 127.0.0.1:8080,127.0.0.1:9000-9002
+    bind :::8443 v4v6 name v6
+    acl is_api path_beg /api
+    use_backend api if is_api
+    default_backend web
+backend web
+    balance uri depth 2
+    hash-type consistent djb2
+    server s1 127.0.0.1:81 weight 10
+    server s2 app.local:82 id 7
+    server s3 [::1]:83
+backend api
+    server a1 127.0.0.1:84
+`)
+	if len(errs) > 0 {
+		t.Fatalf("unexpected errors: %v", errs)
+	}
+	if w := res.Warnings(); len(w) > 0 {
+		t.Errorf("unexpected warnings: %v", w)
+	}
+	g := cfg.Global
+	if g.MaxConn != 2000 || g.NbThread != 1 || g.BufSize != 32768 || g.StrictLimits {
+		t.Errorf("global = %+v", g)
+	}
+	fe := cfg.Proxies[0]
+	if fe.Name != "fe" || fe.Cap != CapFE || fe.Mode != ModeHTTP || fe.Timeouts.Client != 5*time.Second {
+		t.Errorf("frontend = %+v", fe)
+	}
+	var addrs []string
+	for _, b := range fe.Binds {
+		addrs = append(addrs, b.Network+"@"+b.Addr)
+	}
+	want := "tcp4@127.0.0.1:8080 tcp4@127.0.0.1:9000 tcp4@127.0.0.1:9001 tcp4@127.0.0.1:9002 tcp6@[::]:8443"
+	if got := strings.Join(addrs, " "); got != want {
+		t.Errorf("binds = %s, want %s", got, want)
+	}
+	if !fe.Binds[4].V4V6 || fe.Binds[4].Name != "v6" {
+		t.Errorf("bind options lost: %+v", fe.Binds[4])
+	}
+	web := cfg.Proxies[1]
+	if len(web.Servers) != 3 {
+		t.Fatalf("servers = %d", len(web.Servers))
+	}
+	s1, s2, s3 := web.Servers[0], web.Servers[1], web.Servers[2]
+	if s1.Weight != 10 || s1.ID != 1 || s1.Addr != "127.0.0.1:81" {
+		t.Errorf("s1 = %+v", s1)
+	}
+	if s2.ID != 7 || s2.Addr != "10.0.0.9:82" || s2.Weight != 1 {
+		t.Errorf("s2 = %+v", s2)
+	}
+	if s3.ID != 3 || s3.Addr != "[::1]:83" {
+		t.Errorf("s3 = %+v (ids as haproxy numbers them)", s3)
+	}
+	if web.Balance.URIDepth != 2 {
+		t.Errorf("balance = %+v", web.Balance)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	cases := []struct {
+		name, cfg, want string
+	}{
+		{"unknown keyword", "frontend fe\n bind :80\n frobnicate 1\n", "t.cfg:3: unknown keyword 'frobnicate' in 'frontend' section"},
+		{"did you mean", "backend be\n balanse roundrobin\n", "did you mean 'balance'"},
+		{"not yet", "backend be\n stick-table type ip size 1m\n", "t.cfg:2: 'stick-table' is not supported yet"},
+		{"not yet option", "defaults\n option httplog\n", "'option httplog' is not supported yet"},
+		{"not yet server kw", "backend be\n server s1 127.0.0.1:80 check\n", "server option 'check' is not supported yet"},
+		{"not yet section", "peers p\n peer a 127.0.0.1:1\n", "t.cfg:1: section 'peers' is not supported yet"},
+		{"unknown backend", base + "frontend fe\n bind :80\n default_backend nope\n", "t.cfg:9: frontend 'fe': unable to find required default_backend: 'nope'."},
+		{"unknown use_backend", base + "frontend fe\n bind :80\n use_backend nope if TRUE\n", "unable to find required use_backend: 'nope'"},
+		{"duplicate backend", "backend a\nbackend a\n", "t.cfg:2: backend 'a' has the same name as backend 'a' declared at t.cfg:1."},
+		{"listen vs backend", "backend a\nlisten a\n", "listen 'a' has the same name as backend 'a'"},
+		{"duplicate server", "backend a\n server s 127.0.0.1:1\n server s 127.0.0.1:2\n", "t.cfg:3: 'server': backend 'a', another server named 's' was already defined at line 2"},
+		{"server without address", "backend a\n server s\n", "t.cfg:2: 'server': expects <name> and <addr>[:<port>] as arguments"},
+		{"bad duration", "defaults\n timeout client 10x\n", "t.cfg:2: 'timeout client': unexpected character 'x'"},
+		{"bad size", "global\n tune.bufsize lots\n", "t.cfg:2: 'tune.bufsize': tune.bufsize expects an integer"},
+		{"mode mismatch", base + "frontend fe\n bind :80\n default_backend t\nbackend t\n mode tcp\n", "http frontend 'fe' (t.cfg:7) tries to use incompatible tcp backend 't'"},
+		{"bad weight", "backend a\n server s 127.0.0.1:1 weight 300\n", "weight must be between 0 and 256"},
+		{"bad port", "backend a\n server s 127.0.0.1:99999\n", "invalid port '99999'"},
+		{"unresolvable", "backend a\n server s nowhere.invalid:80\n", "could not resolve address 'nowhere.invalid'"},
+		{"out of section", "bind :80\n", "t.cfg:1: unknown keyword 'bind' out of section"},
+		{"wrong section", "backend b\n bind :80\n", "t.cfg:2: 'bind' not allowed in 'backend' section"},
+		{"frontend-only in backend", "backend b\n timeout client 1s\n", "'timeout client' not allowed in 'backend' section"},
+		{"bad balance", "backend b\n balance nosuch\n", "t.cfg:2: 'balance'"},
+		{"missing cond", base + "frontend fe\n bind :80\n use_backend b if\nbackend b\n", "missing condition after 'if'"},
+		{"unknown from", "frontend fe from nodef\n bind :80\n", "unable to find defaults section 'nodef'"},
+		{"bind option not yet", "frontend fe\n bind :443 ssl crt /x.pem\n", "bind option 'ssl' is not supported yet"},
+		{"http-request not yet", "frontend fe\n bind :80\n http-request set-header X 1\n", "'http-request set-header' is not supported yet"},
+		{"return needs content-type", "frontend fe\n bind :80\n http-request return string hi\n", "'content-type' is required"},
+		{"errorfile missing", "defaults\n errorfile 503 /nonexistent/503.http\n", "error opening file '/nonexistent/503.http'"},
+		{"errorfile code", "defaults\n errorfile 302 /dev/null\n", "status code 302 cannot be overridden"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, errs := load(t, c.cfg)
+			if len(errs) == 0 {
+				t.Fatalf("no error, want %q", c.want)
+			}
+			if got := errs.Error(); !strings.Contains(got, c.want) {
+				t.Errorf("errors:\n%s\nwant substring %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	cases := []struct{ name, cfg, want string }{
+		{"unreachable use_backend", base + "frontend fe\n bind :80\n use_backend a\n use_backend b if TRUE\nbackend a\nbackend b\n", "t.cfg:10: 'use_backend b' will never match"},
+		{"no bind", base + "frontend fe\n default_backend a\nbackend a\n", "frontend 'fe' has no 'bind' directive"},
+		{"missing timeouts", "backend a\n", "missing timeouts for backend 'a'"},
+		{"ignored tuning", "global\n nbproc 2\n", "t.cfg:2: 'nbproc' has no effect"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, res, errs := load(t, c.cfg)
+			if len(errs) > 0 {
+				t.Fatalf("errors: %v", errs)
+			}
+			var all []string
+			for _, m := range res.Messages {
+				all = append(all, m.File+":"+strconv.Itoa(m.Line)+": "+m.Msg)
+			}
+			if got := strings.Join(all, "\n"); !strings.Contains(got, c.want) {
+				t.Errorf("warnings:\n%s\nwant substring %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestDefaultsInheritance(t *testing.T) {
+	cfg, _, errs := load(t, `
+defaults base
+    mode http
+    timeout client 7s
+    timeout server 7s
+    timeout connect 7s
+    option forwardfor except 10.0.0.0/8 header X-Real-IP if-none
+defaults tcpdef
+    mode tcp
+    timeout client 1s
+    timeout server 1s
+    timeout connect 1s
+frontend web from base
+    bind :80
+    no option forwardfor
+    default_backend app
+backend app from base
+    option http-server-close
+    server s 127.0.0.1:1
+backend raw
+    server s 127.0.0.1:2
+`)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	web, app, raw := cfg.Proxies[0], cfg.Proxies[1], cfg.Proxies[2]
+	if web.Mode != ModeHTTP || web.Timeouts.Client != 7*time.Second || web.ForwardFor != nil {
+		t.Errorf("web = %+v", web)
+	}
+	if app.ForwardFor == nil || app.ForwardFor.Header != "x-real-ip" || !app.ForwardFor.IfNone ||
+		app.ForwardFor.Except.String() != "10.0.0.0/8" || app.ConnMode != ConnServerClose {
+		t.Errorf("app = %+v ff=%+v", app, app.ForwardFor)
+	}
+	if raw.Mode != ModeTCP || raw.Timeouts.Server != time.Second {
+		t.Errorf("raw inherits the last defaults: %+v", raw)
+	}
+}
+
+func TestDirectoryAndGlobalMerge(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "20-b.cfg"), []byte("global\n maxconn 50\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "10-a.cfg"), []byte("global\n nbthread 2\n maxconn 10\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("garbage\n"), 0o644)
+	cfg, _, errs := Load([]string{dir}, LoadOptions{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if cfg.Global.MaxConn != 50 || cfg.Global.NbThread != 2 {
+		t.Errorf("global = %+v", cfg.Global)
+	}
+	if len(cfg.Files) != 2 || !strings.HasSuffix(cfg.Files[0], "10-a.cfg") {
+		t.Errorf("files = %v", cfg.Files)
+	}
+}
+
+func TestEnvInBind(t *testing.T) {
+	t.Setenv("SY_FD", "3")
+	t.Setenv("SY_PORT", "8123")
+	cfg, _, errs := load(t, base+"frontend fe\n bind \"fd@${SY_FD}\"\n bind \"127.0.0.1:${SY_PORT}\"\n")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	b := cfg.Proxies[0].Binds
+	if b[0].Key() != "fd@3" || b[1].Key() != "tcp4@127.0.0.1:8123" {
+		t.Errorf("binds = %s %s", b[0].Key(), b[1].Key())
+	}
+}
+
+func TestDurations(t *testing.T) {
+	cases := map[string]time.Duration{"10": 10 * time.Millisecond, "10ms": 10 * time.Millisecond,
+		"3s": 3 * time.Second, "2m": 2 * time.Minute, "1h": time.Hour, "1d": 24 * time.Hour, "500us": 500 * time.Microsecond}
+	for in, want := range cases {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "s", "-1s", "1.5s", "10x", "30d"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+	sizes := map[string]int64{"16384": 16384, "16k": 16384, "1m": 1 << 20, "2g": 2 << 30}
+	for in, want := range sizes {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %v, %v", in, got, err)
+		}
+	}
+}

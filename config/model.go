@@ -1,0 +1,221 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+
+	"switchyard/backend"
+	"switchyard/logformat"
+	"switchyard/sample"
+)
+
+// Config is a whole parsed and validated configuration: the typed model the
+// proxy compiles into a running snapshot. It holds no sockets and no runtime
+// state, so building one has no side effects and a broken one can be thrown
+// away without harm.
+type Config struct {
+	Files   []string
+	Global  Global
+	Proxies []*Proxy // frontends, backends and listens in declaration order
+}
+
+// Pos is where something was declared, for messages.
+type Pos struct {
+	File string
+	Line int
+}
+
+// Global is the `global` section (several sections merge into one).
+type Global struct {
+	Daemon        bool
+	MasterWorker  bool
+	MaxConn       int // 0: unlimited (derived from the fd limit by haproxy; we do not cap)
+	NbThread      int
+	PidFile       string
+	HardStopAfter time.Duration // 0: wait for connections forever, as haproxy
+	BufSize       int           // tune.bufsize
+	MaxHdr        int           // tune.http.maxhdr
+	MaxRewrite    int           // tune.maxrewrite
+	StrictLimits  bool
+	ZeroWarning   bool
+	LocalPeer     string
+	Node          string
+	Description   string
+}
+
+// Mode is a proxy's `mode`.
+type Mode uint8
+
+const (
+	ModeTCP Mode = iota
+	ModeHTTP
+)
+
+func (m Mode) String() string {
+	if m == ModeHTTP {
+		return "http"
+	}
+	return "tcp"
+}
+
+// Cap says what a proxy section can do, as haproxy's PR_CAP_* bits.
+type Cap uint8
+
+const (
+	CapFE Cap = 1 << iota
+	CapBE
+	CapDef
+)
+
+// Kind names the section type for messages.
+func (c Cap) Kind() string {
+	switch c {
+	case CapFE:
+		return "frontend"
+	case CapBE:
+		return "backend"
+	case CapFE | CapBE:
+		return "listen"
+	}
+	return "defaults"
+}
+
+// ConnMode is the HTTP connection mode of a proxy, chosen by
+// `option http-keep-alive|http-server-close|httpclose`.
+type ConnMode uint8
+
+const (
+	ConnKeepAlive ConnMode = iota
+	ConnServerClose
+	ConnClose
+)
+
+// Reuse is `http-reuse`.
+type Reuse uint8
+
+const (
+	ReuseSafe Reuse = iota // haproxy's default
+	ReuseNever
+	ReuseAggressive
+	ReuseAlways
+)
+
+// Timeouts of a proxy; zero means unset.
+type Timeouts struct {
+	Client, Server, Connect, HTTPRequest, HTTPKeepAlive time.Duration
+	Tunnel, ClientFin, ServerFin                        time.Duration
+}
+
+// ForwardFor is `option forwardfor`.
+type ForwardFor struct {
+	Header string // default "x-forwarded-for"
+	Except netip.Prefix
+	IfNone bool
+}
+
+// Proxy is a frontend, backend, listen or defaults section. Defaults are
+// proxies too: a new section starts as a copy of its defaults, exactly as
+// haproxy does it, so every keyword allowed in defaults is inherited without a
+// field-by-field list.
+type Proxy struct {
+	Name string
+	Cap  Cap
+	Pos  Pos
+	ID   int
+
+	Mode        Mode
+	Description string
+	MaxConn     int
+	Timeouts    Timeouts
+	ConnMode    ConnMode
+	ForwardFor  *ForwardFor
+	Reuse       Reuse
+	Retries     int
+	ErrorFiles  map[int][]byte // status → full HTTP response
+
+	// Frontend side.
+	Binds          []*Bind
+	ACLs           *sample.ACLSet
+	DefaultBackend string
+	DefaultBackPos Pos
+	UseBackends    []*UseBackend
+	HTTPRequest    []*HTTPRule
+
+	// Backend side.
+	Balance       backend.Algorithm
+	DefaultServer ServerOpts
+	Servers       []*Server
+}
+
+// Bind is one address of a `bind` line (a line with several addresses or a
+// port range yields several Binds sharing options).
+type Bind struct {
+	Pos     Pos
+	Network string // "tcp", "tcp4", "tcp6", "unix", "fd"
+	Addr    string // host:port, socket path, or fd number
+	Name    string
+	V4V6    bool
+	V6Only  bool
+	Backlog int
+	MaxConn int
+	Mode    uint32 // unix socket permissions (0: default)
+}
+
+// Key identifies a listening socket across reloads.
+func (b *Bind) Key() string { return b.Network + "@" + b.Addr }
+
+// UseBackend is a `use_backend` rule.
+type UseBackend struct {
+	Pos     Pos
+	Backend string
+	Cond    *sample.Cond // nil: always
+}
+
+// ServerOpts are the options a `server` line (or `default-server`) sets.
+type ServerOpts struct {
+	Weight int
+}
+
+// Server is a `server` line.
+type Server struct {
+	Pos  Pos
+	Name string
+	ID   int
+	Host string // as written
+	Port int    // 0: use the port the client connected to
+	Addr string // resolved host:port ("" + Port==0 handled by the proxy)
+	ServerOpts
+}
+
+// HTTPAction is what an `http-request` rule does.
+type HTTPAction uint8
+
+const (
+	ActAllow HTTPAction = iota
+	ActDeny
+	ActReturn
+)
+
+// HTTPRule is an `http-request` rule.
+type HTTPRule struct {
+	Pos    Pos
+	Action HTTPAction
+	Cond   *sample.Cond
+	// deny/return
+	Status      int
+	ContentType string
+	Body        []byte            // string S or file F
+	BodyFormat  *logformat.Format // lf-string
+	Headers     []RuleHeader
+	// RawResponse: Body is a complete HTTP response (errorfile).
+	RawResponse bool
+	// UseErrorFile: answer with the proxy's error response for Status
+	// (deny without a payload, or default-errorfiles).
+	UseErrorFile bool
+}
+
+// RuleHeader is a `hdr NAME FMT` argument of return/deny.
+type RuleHeader struct {
+	Name  string
+	Value *logformat.Format
+}

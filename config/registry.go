@@ -1,0 +1,160 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Section is where a keyword may appear.
+type Section uint8
+
+const (
+	SecGlobal Section = 1 << iota
+	SecDefaults
+	SecFrontend
+	SecBackend
+	SecListen = SecFrontend | SecBackend
+	SecProxy  = SecDefaults | SecFrontend | SecBackend
+)
+
+// keyword is one row of the registry. A feature adds keywords by registering
+// rows from its own file; the section loop never changes.
+type keyword struct {
+	name  string // one word ("bind") or two ("timeout client")
+	where Section
+	parse func(p *parser, args []string) error
+	// negatable keywords accept a leading "no" (and "default"): `no option httpclose`.
+	negatable bool
+}
+
+var registry = map[string]*keyword{}
+
+// register adds keywords; a duplicate is a programming error.
+func register(where Section, name string, parse func(p *parser, args []string) error) *keyword {
+	if _, dup := registry[name]; dup {
+		panic("config: keyword registered twice: " + name)
+	}
+	kw := &keyword{name: name, where: where, parse: parse}
+	registry[name] = kw
+	return kw
+}
+
+// registerNegatable is register for keywords that take a "no" prefix.
+func registerNegatable(where Section, name string, parse func(p *parser, args []string) error) {
+	register(where, name, parse).negatable = true
+}
+
+// notYet lists keywords of haproxy that later issues will implement. They are
+// rejected with a message saying so rather than "unknown keyword", so that a
+// user knows the config is valid haproxy and what to wait for.
+var notYet = map[string]bool{}
+
+func registerNotYet(names ...string) {
+	for _, n := range names {
+		notYet[n] = true
+	}
+}
+
+// ignoredTuning lists keywords that have no meaning for switchyard; they are
+// accepted with a warning (documented in docs/configuration.md).
+var ignoredTuning = map[string]string{}
+
+// lookup finds the keyword for a line: two-word keywords ("timeout client")
+// first, then one-word ones. It returns how many words the keyword used.
+func lookup(args []string) (*keyword, int) {
+	if len(args) > 1 {
+		if kw := registry[args[0]+" "+args[1]]; kw != nil {
+			return kw, 2
+		}
+	}
+	return registry[args[0]], 1
+}
+
+// sectionName names a section bit for messages.
+func sectionName(s Section) string {
+	switch s {
+	case SecGlobal:
+		return "global"
+	case SecDefaults:
+		return "defaults"
+	case SecFrontend:
+		return "frontend"
+	case SecBackend:
+		return "backend"
+	case SecListen:
+		return "listen"
+	}
+	return "?"
+}
+
+// suggest returns the registered keyword closest to word for "did you mean".
+func suggest(word string, where Section) string {
+	best, bestD := "", 4
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if registry[n].where&where == 0 {
+			continue
+		}
+		if d := editDistance(word, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// unknownKeyword builds the message for a keyword nobody registered.
+func unknownKeyword(args []string, where Section) error {
+	two := ""
+	if len(args) > 1 {
+		two = args[0] + " " + args[1]
+	}
+	switch {
+	case two != "" && notYet[two]:
+		return fmt.Errorf("'%s' is not supported yet by switchyard", two)
+	case notYet[args[0]]:
+		return fmt.Errorf("'%s' is not supported yet by switchyard", args[0])
+	}
+	msg := fmt.Sprintf("unknown keyword '%s' in '%s' section", args[0], sectionName(where))
+	if _, multi := multiWord[args[0]]; multi && len(args) > 1 {
+		msg = fmt.Sprintf("unknown keyword '%s %s' in '%s' section", args[0], args[1], sectionName(where))
+		if s := suggest(two, where); s != "" {
+			msg += fmt.Sprintf("; did you mean '%s' maybe ?", s)
+		}
+		return fmt.Errorf("%s", msg)
+	}
+	if s := suggest(args[0], where); s != "" {
+		msg += fmt.Sprintf("; did you mean '%s' maybe ?", s)
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+// multiWord are first words that only make sense with a second one.
+var multiWord = map[string]struct{}{
+	"option": {}, "timeout": {}, "http-request": {}, "http-response": {},
+	"tcp-request": {}, "tcp-response": {}, "stats": {}, "http-check": {},
+	"tcp-check": {}, "http-after-response": {}, "stick": {},
+}

@@ -1,0 +1,143 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+)
+
+// validate checks what can only be checked once every section is known:
+// references between proxies, their modes, server addresses and ids.
+func (p *parser) validate() {
+	backends := map[string]*Proxy{}
+	for _, px := range p.cfg.Proxies {
+		if px.Cap&CapBE != 0 {
+			backends[px.Name] = px
+		}
+	}
+	for _, px := range p.cfg.Proxies {
+		p.file, p.line = px.Pos.File, px.Pos.Line
+		if px.Cap&CapFE != 0 {
+			p.validateFrontend(px, backends)
+		}
+		if px.Cap&CapBE != 0 {
+			p.validateBackend(px)
+		}
+		p.warnUnreachableRules(px)
+		if px.Cap&CapFE != 0 && (px.Timeouts.Client == 0) ||
+			px.Cap&CapBE != 0 && (px.Timeouts.Connect == 0 || px.Timeouts.Server == 0) {
+			p.file, p.line = px.Pos.File, px.Pos.Line
+			p.warnf("missing timeouts for %s '%s'. While not properly invalid, you will certainly encounter various problems with such a configuration. To fix this, please ensure that all following timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
+				px.Cap.Kind(), px.Name)
+		}
+	}
+}
+
+func (p *parser) validateFrontend(px *Proxy, backends map[string]*Proxy) {
+	if len(px.Binds) == 0 {
+		p.warnf("%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.", px.Cap.Kind(), px.Name)
+	}
+	check := func(name string, pos Pos, rule string) {
+		be := backends[name]
+		if be == nil {
+			p.errs = append(p.errs, &Error{File: pos.File, Line: pos.Line,
+				Msg: fmt.Sprintf("%s '%s': unable to find required %s: '%s'.", px.Cap.Kind(), px.Name, rule, name)})
+			return
+		}
+		if px.Mode == ModeHTTP && be.Mode == ModeTCP {
+			p.errs = append(p.errs, &Error{File: pos.File, Line: pos.Line,
+				Msg: fmt.Sprintf("http %s '%s' (%s:%d) tries to use incompatible tcp backend '%s' (%s:%d) in a '%s' rule (see 'mode').",
+					px.Cap.Kind(), px.Name, px.Pos.File, px.Pos.Line, be.Name, be.Pos.File, be.Pos.Line, rule)})
+		}
+		if px.Mode == ModeTCP && be.Mode == ModeHTTP {
+			p.errs = append(p.errs, &Error{File: pos.File, Line: pos.Line,
+				Msg: fmt.Sprintf("tcp %s '%s' using http backend '%s' (an implicit upgrade to HTTP) is not supported yet by switchyard; set 'mode http' on the frontend",
+					px.Cap.Kind(), px.Name, be.Name)})
+		}
+	}
+	if px.DefaultBackend != "" {
+		check(px.DefaultBackend, px.DefaultBackPos, "default_backend")
+	}
+	for _, ub := range px.UseBackends {
+		check(ub.Backend, ub.Pos, "use_backend")
+	}
+}
+
+func (p *parser) validateBackend(px *Proxy) {
+	used := map[int]*Server{}
+	for _, s := range px.Servers {
+		if s.ID != 0 {
+			if o := used[s.ID]; o != nil {
+				p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,
+					Msg: fmt.Sprintf("server '%s/%s' has the same ID (%d) as server '%s' declared at line %d", px.Name, s.Name, s.ID, o.Name, o.Pos.Line)})
+			}
+			used[s.ID] = s
+		}
+	}
+	// Servers without an explicit id take the first free id at or above a
+	// counter that moves one past every server, as haproxy numbers them
+	// (consistent hashing places servers by id, so this must match).
+	next := 1
+	for _, s := range px.Servers {
+		if s.ID == 0 {
+			for used[next] != nil {
+				next++
+			}
+			s.ID = next
+			used[next] = s
+		}
+		next++
+	}
+	for _, s := range px.Servers {
+		if err := p.resolveServer(s); err != nil {
+			p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,
+				Msg: fmt.Sprintf("'server %s' : %v", s.Name, err)})
+		}
+	}
+}
+
+// resolveServer turns the host into an address once, at load, like haproxy's
+// default `init-addr last,libc`.
+func (p *parser) resolveServer(s *Server) error {
+	host := s.Host
+	if net.ParseIP(host) == nil {
+		resolve := p.opt.Resolve
+		if resolve == nil {
+			resolve = func(h string) (string, error) {
+				addrs, err := net.LookupHost(h)
+				if err != nil {
+					return "", err
+				}
+				return addrs[0], nil
+			}
+		}
+		a, err := resolve(host)
+		if err != nil {
+			return fmt.Errorf("could not resolve address '%s'", host)
+		}
+		host = a
+	}
+	s.Addr = net.JoinHostPort(host, strconv.Itoa(s.Port))
+	return nil
+}
+
+// warnUnreachableRules warns about rules that follow an unconditional one
+// which always ends the evaluation, because they can never take effect.
+func (p *parser) warnUnreachableRules(px *Proxy) {
+	for i, ub := range px.UseBackends {
+		if ub.Cond == nil && i+1 < len(px.UseBackends) {
+			n := px.UseBackends[i+1]
+			p.file, p.line = n.Pos.File, n.Pos.Line
+			p.warnf("'use_backend %s' will never match because the unconditional 'use_backend %s' at line %d always matches first", n.Backend, ub.Backend, ub.Pos.Line)
+			break
+		}
+	}
+	for i, r := range px.HTTPRequest {
+		if r.Cond == nil && i+1 < len(px.HTTPRequest) {
+			n := px.HTTPRequest[i+1]
+			p.file, p.line = n.Pos.File, n.Pos.Line
+			p.warnf("this 'http-request' rule will never be evaluated because the unconditional rule at line %d always stops the evaluation first", r.Pos.Line)
+			break
+		}
+	}
+}

@@ -1,0 +1,226 @@
+// Package listener owns listening sockets. They outlive configuration
+// snapshots: a reload keeps every socket the new configuration still names,
+// so no connection attempt is refused while the configuration changes.
+package listener
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"switchyard/config"
+)
+
+// Manager holds the open listeners, keyed by config.Bind.Key().
+type Manager struct {
+	mu sync.Mutex
+	ls map[string]net.Listener
+	// inherited are fds handed over by a previous process (binary upgrade),
+	// keyed like ls; they are adopted instead of binding again.
+	inherited map[string]*os.File
+}
+
+// NewManager returns an empty manager.
+func NewManager() *Manager {
+	return &Manager{ls: map[string]net.Listener{}, inherited: map[string]*os.File{}}
+}
+
+// Open makes sure every bind has a listener, reusing open ones. It returns the
+// listeners for these binds. On error nothing already open is closed, and the
+// sockets opened by this call are closed again, so a bad configuration leaves
+// the running one intact.
+func (m *Manager) Open(binds []*config.Bind) (map[string]net.Listener, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]net.Listener, len(binds))
+	var fresh []net.Listener
+	for _, b := range binds {
+		k := b.Key()
+		if l, ok := m.ls[k]; ok {
+			out[k] = l
+			continue
+		}
+		if _, ok := out[k]; ok {
+			continue
+		}
+		l, err := m.open(b)
+		if err != nil {
+			for _, f := range fresh {
+				f.Close()
+			}
+			return nil, fmt.Errorf("%s:%d: cannot bind socket (%s) for %s: %w", b.Pos.File, b.Pos.Line, describe(err), displayAddr(b), err)
+		}
+		fresh = append(fresh, l)
+		out[k] = l
+	}
+	for k, l := range out {
+		m.ls[k] = l
+	}
+	return out, nil
+}
+
+// Retain closes every listener whose key is not in keep.
+func (m *Manager) Retain(keep map[string]net.Listener) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, l := range m.ls {
+		if _, ok := keep[k]; !ok {
+			l.Close()
+			delete(m.ls, k)
+		}
+	}
+}
+
+// CloseAll closes every listener (stop).
+func (m *Manager) CloseAll() { m.Retain(nil) }
+
+// Files returns dup'ed files of all open listeners, keyed, for handing them to
+// a new process.
+func (m *Manager) Files() (map[string]*os.File, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]*os.File{}
+	for k, l := range m.ls {
+		fl, ok := l.(interface{ File() (*os.File, error) })
+		if !ok {
+			continue
+		}
+		f, err := fl.File()
+		if err != nil {
+			return nil, err
+		}
+		out[k] = f
+	}
+	return out, nil
+}
+
+// Inherit registers sockets received from a previous process.
+func (m *Manager) Inherit(files map[string]*os.File) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, f := range files {
+		m.inherited[k] = f
+	}
+}
+
+func (m *Manager) open(b *config.Bind) (net.Listener, error) {
+	if f, ok := m.inherited[b.Key()]; ok {
+		delete(m.inherited, b.Key())
+		defer f.Close()
+		return net.FileListener(f)
+	}
+	switch b.Network {
+	case "fd":
+		n, _ := strconv.Atoi(b.Addr)
+		f := os.NewFile(uintptr(n), "fd@"+b.Addr)
+		if f == nil {
+			return nil, syscall.EBADF
+		}
+		l, err := net.FileListener(f)
+		f.Close()
+		return l, err
+	case "unix":
+		return listenUnix(b)
+	}
+	return listenTCP(b)
+}
+
+func listenUnix(b *config.Bind) (net.Listener, error) {
+	// A stale socket left by a crash would make bind fail; haproxy replaces
+	// it too. Only a socket is removed, never a regular file.
+	if st, err := os.Lstat(b.Addr); err == nil && st.Mode()&os.ModeSocket != 0 {
+		os.Remove(b.Addr)
+	}
+	l, err := net.Listen("unix", b.Addr)
+	if err != nil {
+		return nil, err
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(true)
+	if b.Mode != 0 {
+		if err := os.Chmod(b.Addr, os.FileMode(b.Mode)); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// listenTCP builds the socket by hand so that the backlog and IPV6_V6ONLY are
+// exactly what the bind line says.
+func listenTCP(b *config.Bind) (net.Listener, error) {
+	ap, err := net.ResolveTCPAddr(b.Network, b.Addr)
+	if err != nil {
+		return nil, err
+	}
+	family, sa := syscall.AF_INET, syscall.Sockaddr(nil)
+	if ip4 := ap.IP.To4(); ip4 != nil && b.Network != "tcp6" {
+		s := &syscall.SockaddrInet4{Port: ap.Port}
+		copy(s.Addr[:], ip4)
+		sa = s
+	} else {
+		family = syscall.AF_INET6
+		s := &syscall.SockaddrInet6{Port: ap.Port}
+		copy(s.Addr[:], ap.IP.To16())
+		sa = s
+	}
+	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, syscall.IPPROTO_TCP)
+	if err != nil {
+		return nil, err
+	}
+	closeFd := true
+	defer func() {
+		if closeFd {
+			syscall.Close(fd)
+		}
+	}()
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+		return nil, err
+	}
+	if family == syscall.AF_INET6 && (b.V6Only || b.V4V6) {
+		v := 0
+		if b.V6Only {
+			v = 1
+		}
+		if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, v); err != nil {
+			return nil, err
+		}
+	}
+	if err := syscall.Bind(fd, sa); err != nil {
+		return nil, err
+	}
+	backlog := b.Backlog
+	if backlog <= 0 {
+		// haproxy uses the frontend's maxconn; the kernel caps it at somaxconn.
+		backlog = 65535
+	}
+	if err := syscall.Listen(fd, backlog); err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "bind "+b.Addr)
+	closeFd = false
+	defer f.Close()
+	return net.FileListener(f)
+}
+
+func describe(err error) string {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return "Address already in use"
+	case errors.Is(err, syscall.EACCES):
+		return "Permission denied"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "Cannot assign requested address"
+	}
+	return "error"
+}
+
+func displayAddr(b *config.Bind) string {
+	if b.Network == "unix" || b.Network == "fd" {
+		return b.Network + "@" + b.Addr
+	}
+	return "[" + b.Addr + "]"
+}

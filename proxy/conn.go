@@ -1,0 +1,72 @@
+package proxy
+
+import (
+	"net"
+	"net/netip"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"switchyard/sample"
+)
+
+// clientConn is what the runtime tracks of each accepted connection: enough
+// to wake it when idle on a soft stop and to cut it on a hard stop.
+type clientConn struct {
+	rt   *Runtime
+	c    net.Conn
+	fe   *Frontend
+	idle atomic.Bool
+	peer atomic.Pointer[net.Conn] // server side of a tunnel, closed on hard stop
+}
+
+func (rt *Runtime) newClientConn(c net.Conn, fe *Frontend) *clientConn {
+	cc := &clientConn{rt: rt, c: c, fe: fe}
+	rt.track(cc)
+	return cc
+}
+
+func (cc *clientConn) setPeer(s net.Conn) { cc.peer.Store(&s) }
+
+// wakeIdle makes an idle keep-alive connection's wait return now, so that the
+// stream sees the stop and closes it.
+func (cc *clientConn) wakeIdle() {
+	if cc.idle.Load() {
+		cc.c.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+// forceClose cuts the connection and its tunnel peer.
+func (cc *clientConn) forceClose() {
+	cc.c.Close()
+	if p := cc.peer.Load(); p != nil {
+		(*p).Close()
+	}
+}
+
+func (cc *clientConn) close() {
+	cc.rt.untrack(cc)
+	cc.c.Close()
+}
+
+// route chooses the backend: the first use_backend whose condition holds,
+// else default_backend.
+func (fe *Frontend) route(ctx *sample.Ctx) *Backend {
+	for i := range fe.routes {
+		r := &fe.routes[i]
+		if r.cond == nil || r.cond.Eval(ctx) {
+			return r.be
+		}
+	}
+	return fe.def
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	switch v := a.(type) {
+	case *net.TCPAddr:
+		return v.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

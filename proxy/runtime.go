@@ -1,0 +1,219 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchyard/config"
+	"switchyard/listener"
+)
+
+// Runtime is the running proxy: the current snapshot, the listeners and the
+// live connections. Apply swaps configurations; Stop ends the process's work.
+type Runtime struct {
+	Log *slog.Logger
+
+	snap      atomic.Pointer[Snapshot]
+	state     *State
+	listeners *listener.Manager
+
+	mu        sync.Mutex
+	acceptors map[string]*acceptor
+	global    *semaphore // global maxconn
+	conns     map[*clientConn]struct{}
+	wg        sync.WaitGroup
+	stopping  atomic.Bool
+	stopCh    chan struct{}
+}
+
+type acceptor struct {
+	key string
+	l   net.Listener
+}
+
+// New returns a runtime with no configuration.
+func New(log *slog.Logger, lm *listener.Manager) *Runtime {
+	if log == nil {
+		log = slog.Default()
+	}
+	if lm == nil {
+		lm = listener.NewManager()
+	}
+	return &Runtime{
+		Log: log, state: NewState(), listeners: lm,
+		acceptors: map[string]*acceptor{}, conns: map[*clientConn]struct{}{},
+		stopCh: make(chan struct{}),
+	}
+}
+
+// Listeners returns the listener manager (for binary upgrades).
+func (rt *Runtime) Listeners() *listener.Manager { return rt.listeners }
+
+// Snapshot returns the configuration in force.
+func (rt *Runtime) Snapshot() *Snapshot { return rt.snap.Load() }
+
+// Apply builds a snapshot from cfg and makes it current. Listeners the new
+// configuration still names are kept, new ones opened, the others closed.
+// On any error the running configuration stays as it was.
+func (rt *Runtime) Apply(cfg *config.Config) error {
+	snap, err := Build(cfg, rt.state)
+	if err != nil {
+		return err
+	}
+	ls, err := rt.listeners.Open(snap.Binds())
+	if err != nil {
+		return err
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.global == nil || rt.global.size() != cfg.Global.MaxConn {
+		rt.global = nil
+		if cfg.Global.MaxConn > 0 {
+			rt.global = newSemaphore(cfg.Global.MaxConn)
+		}
+	}
+	rt.snap.Store(snap)
+	for k, l := range ls {
+		if a := rt.acceptors[k]; a != nil && a.l == l {
+			continue
+		}
+		a := &acceptor{key: k, l: l}
+		rt.acceptors[k] = a
+		go rt.accept(a, rt.global)
+	}
+	for k := range rt.acceptors {
+		if _, keep := ls[k]; !keep {
+			delete(rt.acceptors, k)
+		}
+	}
+	rt.listeners.Retain(ls)
+	return nil
+}
+
+// accept runs one listener's accept loop until the listener is closed.
+func (rt *Runtime) accept(a *acceptor, global *semaphore) {
+	var backoff time.Duration
+	for {
+		snap := rt.snap.Load()
+		fe := snap.byBind[a.key]
+		if fe == nil || rt.stopping.Load() {
+			return
+		}
+		// Take the connection slots before accepting: when the proxy is full,
+		// connections wait in the kernel's backlog instead of being dropped.
+		if !rt.acquire(fe.slots) {
+			return
+		}
+		rt.mu.Lock()
+		g := rt.global
+		rt.mu.Unlock()
+		if !rt.acquire(g) {
+			release(fe.slots)
+			return
+		}
+		c, err := a.l.Accept()
+		if err != nil {
+			release(fe.slots)
+			release(g)
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of fds and the like: back off as net/http does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			rt.Log.Warn("accept failed", "bind", a.key, "err", err)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		// The frontend may have changed while we waited in Accept.
+		if cur := rt.snap.Load().byBind[a.key]; cur != nil {
+			fe = cur
+		}
+		rt.wg.Add(1)
+		go rt.serve(c, fe, fe.slots, g)
+	}
+}
+
+func (rt *Runtime) acquire(s *semaphore) bool {
+	if s == nil {
+		return true
+	}
+	select {
+	case s.ch <- struct{}{}:
+		return true
+	case <-rt.stopCh:
+		return false
+	}
+}
+
+func release(s *semaphore) {
+	if s != nil {
+		s.release()
+	}
+}
+
+func (rt *Runtime) serve(c net.Conn, fe *Frontend, slots ...*semaphore) {
+	defer func() {
+		for _, s := range slots {
+			release(s)
+		}
+		rt.wg.Done()
+	}()
+	if fe.mode == config.ModeHTTP {
+		rt.serveHTTP(c, fe)
+		return
+	}
+	rt.serveTCP(c, fe)
+}
+
+// track registers a connection so that a soft stop can close it when idle.
+func (rt *Runtime) track(cc *clientConn) {
+	rt.mu.Lock()
+	rt.conns[cc] = struct{}{}
+	rt.mu.Unlock()
+}
+
+func (rt *Runtime) untrack(cc *clientConn) {
+	rt.mu.Lock()
+	delete(rt.conns, cc)
+	rt.mu.Unlock()
+}
+
+// Stopping reports whether a stop has begun; streams use it to close
+// keep-alive connections after the current response.
+func (rt *Runtime) Stopping() bool { return rt.stopping.Load() }
+
+// Stop closes the listeners, lets connections finish their current
+// transaction, closes idle ones, and waits until all are gone or ctx ends;
+// then the rest are closed. It reports whether every connection ended in
+// time.
+func (rt *Runtime) Stop(ctx context.Context) bool {
+	if rt.stopping.CompareAndSwap(false, true) {
+		close(rt.stopCh)
+	}
+	rt.listeners.CloseAll()
+	rt.mu.Lock()
+	for cc := range rt.conns {
+		cc.wakeIdle()
+	}
+	rt.mu.Unlock()
+	done := make(chan struct{})
+	go func() { rt.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+	}
+	rt.mu.Lock()
+	for cc := range rt.conns {
+		cc.forceClose()
+	}
+	rt.mu.Unlock()
+	<-done
+	return false
+}

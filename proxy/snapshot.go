@@ -1,0 +1,160 @@
+// Package proxy runs the data plane: it compiles a config.Config into an
+// immutable Snapshot, accepts connections on the listeners and runs HTTP and
+// TCP streams through the frontends and backends of the snapshot they began
+// with.
+package proxy
+
+import (
+	"fmt"
+	"time"
+
+	"switchyard/backend"
+	"switchyard/config"
+	"switchyard/http1"
+	"switchyard/sample"
+)
+
+// Snapshot is one compiled configuration. It is never modified after Build:
+// a reload builds a new one and swaps the pointer.
+type Snapshot struct {
+	Global    config.Global
+	frontends []*Frontend
+	byBind    map[string]*Frontend
+	backends  map[string]*Backend
+}
+
+// Frontend is the compiled client side of a frontend or listen section.
+type Frontend struct {
+	Name     string
+	cfg      *config.Proxy
+	mode     config.Mode
+	timeouts config.Timeouts
+	rules    []*config.HTTPRule
+	routes   []route
+	def      *Backend
+	errors   *errorPages
+	maxHdr   int
+	bufSize  int
+	slots    *semaphore // frontend maxconn; nil: unlimited
+	binds    []*config.Bind
+}
+
+type route struct {
+	cond *sample.Cond
+	be   *Backend
+}
+
+// Backend is the compiled server side of a backend or listen section.
+type Backend struct {
+	Name     string
+	cfg      *config.Proxy
+	mode     config.Mode
+	timeouts config.Timeouts
+	servers  []*backend.Server
+	lb       backend.Balancer
+	errors   *errorPages
+}
+
+// Build compiles a configuration, attaching to the long-lived state in st
+// (server counters, pools, frontend slots) by name.
+func Build(cfg *config.Config, st *State) (*Snapshot, error) {
+	s := &Snapshot{Global: cfg.Global, byBind: map[string]*Frontend{}, backends: map[string]*Backend{}}
+	for _, px := range cfg.Proxies {
+		if px.Cap&config.CapBE == 0 {
+			continue
+		}
+		be, err := buildBackend(px, st)
+		if err != nil {
+			return nil, err
+		}
+		s.backends[px.Name] = be
+	}
+	for _, px := range cfg.Proxies {
+		if px.Cap&config.CapFE == 0 {
+			continue
+		}
+		fe := &Frontend{
+			Name: px.Name, cfg: px, mode: px.Mode, timeouts: px.Timeouts, rules: px.HTTPRequest,
+			maxHdr: cfg.Global.MaxHdr, bufSize: cfg.Global.BufSize, binds: px.Binds,
+		}
+		fe.errors = newErrorPages(px.ErrorFiles)
+		for _, ub := range px.UseBackends {
+			fe.routes = append(fe.routes, route{cond: ub.Cond, be: s.backends[ub.Backend]})
+		}
+		switch {
+		case px.DefaultBackend != "":
+			fe.def = s.backends[px.DefaultBackend]
+		case px.Cap&config.CapBE != 0:
+			fe.def = s.backends[px.Name] // a listen section is its own backend
+		}
+		maxconn := px.MaxConn
+		if maxconn == 0 {
+			maxconn = cfg.Global.MaxConn
+		}
+		fe.slots = st.frontendSlots(px.Name, maxconn)
+		for _, b := range px.Binds {
+			if other := s.byBind[b.Key()]; other != nil {
+				return nil, fmt.Errorf("%s:%d: address %s is already bound by frontend '%s'", b.Pos.File, b.Pos.Line, b.Addr, other.Name)
+			}
+			s.byBind[b.Key()] = fe
+		}
+		s.frontends = append(s.frontends, fe)
+	}
+	return s, nil
+}
+
+func buildBackend(px *config.Proxy, st *State) (*Backend, error) {
+	be := &Backend{Name: px.Name, cfg: px, mode: px.Mode, timeouts: px.Timeouts, errors: newErrorPages(px.ErrorFiles)}
+	core := make([]*backend.Server, 0, len(px.Servers))
+	for _, sc := range px.Servers {
+		srv := st.server(px.Name, sc)
+		be.servers = append(be.servers, srv)
+		core = append(core, srv)
+	}
+	algo := px.Balance
+	if px.Mode != config.ModeHTTP && algo.NeedsHTTP() {
+		algo.Kind = backend.RoundRobin // as haproxy, which warns at load
+	}
+	lb, err := backend.NewBalancer(algo, core)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%d: backend '%s': %v", px.Pos.File, px.Pos.Line, px.Name, err)
+	}
+	be.lb = lb
+	return be, nil
+}
+
+// Binds lists every bind of the snapshot.
+func (s *Snapshot) Binds() []*config.Bind {
+	var out []*config.Bind
+	for _, fe := range s.frontends {
+		out = append(out, fe.binds...)
+	}
+	return out
+}
+
+// timeoutOr returns d, or def when d is unset (haproxy's "no timeout" is
+// infinite, which we represent by a zero deadline).
+func deadline(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(d)
+}
+
+// errorPages holds the responses a proxy sends for its own errors: haproxy's
+// defaults, replaced by `errorfile` where configured.
+type errorPages struct {
+	custom map[int][]byte
+}
+
+func newErrorPages(files map[int][]byte) *errorPages {
+	return &errorPages{custom: files}
+}
+
+// get returns the full response for status.
+func (e *errorPages) get(status int) []byte {
+	if b, ok := e.custom[status]; ok {
+		return b
+	}
+	return http1.ErrorResponse(status)
+}

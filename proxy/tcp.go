@@ -1,0 +1,143 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"switchyard/backend"
+	"switchyard/sample"
+)
+
+// serveTCP runs a `mode tcp` stream: pick a backend and a server, connect,
+// then copy both ways until both sides are done.
+func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
+	cc := rt.newClientConn(c, fe)
+	defer cc.close()
+	var ctx sample.Ctx
+	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
+	be := fe.route(&ctx)
+	if be == nil {
+		return
+	}
+	srv := be.lb.Pick(nil, ctx.Src.Addr())
+	if srv == nil {
+		return
+	}
+	sc, err := be.dial(srv, ctx.Dst.Port())
+	if err != nil {
+		return
+	}
+	srv.Cur.Add(1)
+	defer srv.Cur.Add(-1)
+	cc.setPeer(sc)
+	ct := fe.timeouts.Client
+	st := be.timeouts.Server
+	if fe.timeouts.Tunnel > 0 {
+		ct = fe.timeouts.Tunnel
+	}
+	if be.timeouts.Tunnel > 0 {
+		ct, st = be.timeouts.Tunnel, be.timeouts.Tunnel
+	}
+	tunnel(c, sc, ct, st, fe.timeouts.ClientFin, be.timeouts.ServerFin)
+}
+
+// dial connects to a server, retrying on connection failure as `retries`
+// says, with `timeout connect` per attempt.
+func (be *Backend) dial(srv *backend.Server, dstPort uint16) (net.Conn, error) {
+	addr := srv.Addr
+	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
+		addr = net.JoinHostPort(host, itoa(int(dstPort)))
+	}
+	d := net.Dialer{Timeout: be.timeouts.Connect}
+	var err error
+	for attempt := 0; attempt <= be.cfg.Retries; attempt++ {
+		var c net.Conn
+		c, err = d.Dial("tcp", addr)
+		if err == nil {
+			srv.Total.Add(1)
+			return c, nil
+		}
+	}
+	return nil, err
+}
+
+// tunnel copies both ways. Each side's timeout is an inactivity timeout: it
+// fires only when neither direction moved data for that long, which is how a
+// long download with a silent client stays up. Once one side has closed its
+// write half, the remaining direction waits at most client-fin (the client
+// closed) or server-fin (the server closed), when those are set.
+func tunnel(c, s net.Conn, ct, st, cfin, sfin time.Duration) {
+	t := &tunnelState{}
+	t.last.Store(time.Now().UnixNano())
+	t.up.Store(int64(ct))
+	t.down.Store(int64(st))
+	done := make(chan struct{})
+	go func() {
+		t.pipe(s, c, &t.up)
+		closeWrite(s)
+		if cfin > 0 {
+			t.down.Store(int64(cfin))
+		}
+		close(done)
+	}()
+	t.pipe(c, s, &t.down)
+	closeWrite(c)
+	if sfin > 0 {
+		t.up.Store(int64(sfin))
+	}
+	<-done
+	c.Close()
+	s.Close()
+}
+
+type tunnelState struct {
+	last     atomic.Int64 // unix nanoseconds of the last data in either direction
+	up, down atomic.Int64 // read timeouts of client→server and server→client
+}
+
+// tunnelChunk bounds one splice call so that the inactivity timer is
+// refreshed regularly on busy tunnels.
+const tunnelChunk = 64 << 10
+
+// pipe copies src to dst until EOF, an error, or a timeout of inactivity in
+// both directions. io.CopyN between TCP connections uses splice(2).
+func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) {
+	for {
+		to := time.Duration(timeout.Load())
+		if to > 0 {
+			d := time.Now().Add(to)
+			src.SetReadDeadline(d)
+			dst.SetWriteDeadline(d)
+		}
+		n, err := io.CopyN(dst, src, tunnelChunk)
+		if n > 0 {
+			t.last.Store(time.Now().UnixNano())
+		}
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) && to > 0 {
+			if time.Duration(time.Now().UnixNano()-t.last.Load()) < to {
+				continue // the other direction is alive
+			}
+		}
+		if !errors.Is(err, io.EOF) {
+			// Abort: make the other direction stop too.
+			dst.Close()
+			src.Close()
+		}
+		return
+	}
+}
+
+func closeWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+		return
+	}
+	c.Close()
+}

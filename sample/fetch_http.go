@@ -1,0 +1,144 @@
+package sample
+
+import "bytes"
+
+// httpFetches read the request line.
+var httpFetches = []fetchDef{
+	{name: "base", out: tStr, src: SrcHTTPReq, fn: fetchBase(false)},
+	{name: "baseq", out: tStr, src: SrcHTTPReq, fn: fetchBase(true)},
+	{name: "method", out: tMeth, src: SrcHTTPReq, fn: fetchMethod},
+	{name: "path", out: tStr, src: SrcHTTPReq, fn: fetchPath(false)},
+	{name: "pathq", out: tStr, src: SrcHTTPReq, fn: fetchPath(true)},
+	{name: "query", out: tStr, src: SrcHTTPReq, fn: fetchQuery},
+	{name: "req.proto_http", out: tBool, src: SrcHTTPReq, fn: fetchProtoHTTP},
+	{name: "req.ver", out: tStr, src: SrcHTTPReq, fn: fetchReqVer},
+	{name: "req_ver", out: tStr, src: SrcHTTPReq, fn: fetchReqVer},
+	{name: "url", out: tStr, src: SrcHTTPReq, fn: fetchURL},
+	{name: "url_param", args: args(0, argStr, argStr), out: tStr, src: SrcHTTPReq, fn: fetchURLParam},
+	{name: "urlp", args: args(0, argStr, argStr), out: tStr, src: SrcHTTPReq, fn: fetchURLParam},
+	{name: "urlp_val", args: args(0, argStr, argStr), out: tInt, src: SrcHTTPReq, fn: fetchURLParamVal},
+}
+
+func fetchURL(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	if c.Req == nil {
+		return Value{}, cursor{}, false
+	}
+	return Str(c.Req.URI()), cursor{}, true
+}
+
+func fetchMethod(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	if c.Req == nil {
+		return Value{}, cursor{}, false
+	}
+	return Str(c.Req.Method()), cursor{}, true
+}
+
+// fetchProtoHTTP is true once a request has been parsed as HTTP.
+func fetchProtoHTTP(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	return Bool(true), cursor{}, c.Req != nil
+}
+
+// fetchReqVer returns what follows the slash of the version, "1.1" for
+// "HTTP/1.1".
+func fetchReqVer(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	if c.Req == nil {
+		return Value{}, cursor{}, false
+	}
+	v := c.Req.Version()
+	i := bytes.IndexByte(v, '/')
+	if i < 0 || i == len(v)-1 {
+		return Value{}, cursor{}, false
+	}
+	return Str(v[i+1:]), cursor{}, true
+}
+
+// fetchPath returns the path of the request target: from the first slash
+// after any scheme and authority, up to the query string unless withQuery.
+// "*" and authority-form targets have no path.
+func fetchPath(withQuery bool) fetchFunc {
+	return func(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+		if c.Req == nil {
+			return Value{}, cursor{}, false
+		}
+		p, ok := uriPath(c.Req.URI(), withQuery)
+		return Str(p), cursor{}, ok
+	}
+}
+
+// uriPath extracts the path part of a request target as haproxy's URI
+// parser does.
+func uriPath(uri []byte, withQuery bool) ([]byte, bool) {
+	if len(uri) == 0 || uri[0] == '*' {
+		return nil, false
+	}
+	if uri[0] != '/' {
+		rest, ok := skipSchemeAuthority(uri)
+		if !ok || len(rest) == 0 {
+			return nil, false
+		}
+		uri = rest
+	}
+	if !withQuery {
+		if i := bytes.IndexByte(uri, '?'); i >= 0 {
+			uri = uri[:i]
+		}
+	}
+	return uri, true
+}
+
+// skipSchemeAuthority removes "scheme://authority" from an absolute-form
+// target. Without a scheme (authority-form, as in CONNECT) it fails.
+func skipSchemeAuthority(uri []byte) ([]byte, bool) {
+	if !isAlpha(uri[0]) {
+		return nil, false
+	}
+	i := 1
+	for i < len(uri) && (isAlnum(uri[i]) || uri[i] == '+' || uri[i] == '-' || uri[i] == '.') {
+		i++
+	}
+	if !bytes.HasPrefix(uri[i:], []byte("://")) {
+		return nil, false
+	}
+	rest := uri[i+3:]
+	if j := bytes.IndexByte(rest, '/'); j >= 0 {
+		return rest[j:], true
+	}
+	return nil, true // an authority without a path
+}
+
+func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// fetchQuery returns what follows the first '?' of the target, possibly
+// empty; it finds nothing when there is no '?'.
+func fetchQuery(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	if c.Req == nil {
+		return Value{}, cursor{}, false
+	}
+	uri := c.Req.URI()
+	i := bytes.IndexByte(uri, '?')
+	if i < 0 {
+		return Value{}, cursor{}, false
+	}
+	return Str(uri[i+1:]), cursor{}, true
+}
+
+// fetchBase returns the first Host value followed by the path (with the
+// query string for baseq). Without a Host it is the path alone.
+func fetchBase(withQuery bool) fetchFunc {
+	return func(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+		if c.Req == nil {
+			return Value{}, cursor{}, false
+		}
+		host, _, _, ok := nextElem(c.Req, "host", true, 0, 0)
+		path, hasPath := uriPath(c.Req.URI(), withQuery)
+		if !ok || len(host) == 0 {
+			return Str(path), cursor{}, hasPath
+		}
+		start := len(c.Scratch)
+		c.Scratch = append(c.Scratch, host...)
+		if hasPath {
+			c.Scratch = append(c.Scratch, path...)
+		}
+		return Str(c.Scratch[start:len(c.Scratch):len(c.Scratch)]), cursor{}, true
+	}
+}

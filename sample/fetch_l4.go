@@ -1,0 +1,27 @@
+package sample
+
+import "net/netip"
+
+// l4Fetches read the connection's addresses. haproxy declares the
+// addresses as IPv4 even though they may be IPv6 at run time, which decides
+// which casts are allowed at config time; we keep that.
+var l4Fetches = []fetchDef{
+	{name: "dst", out: tIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.Dst })},
+	{name: "dst_port", out: tInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.Dst })},
+	{name: "src", out: tIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.Src })},
+	{name: "src_port", out: tInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.Src })},
+}
+
+func fetchAddr(get func(*Ctx) netip.AddrPort) fetchFunc {
+	return func(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+		ap := get(c)
+		return IP(ap.Addr()), cursor{}, ap.IsValid()
+	}
+}
+
+func fetchPort(get func(*Ctx) netip.AddrPort) fetchFunc {
+	return func(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+		ap := get(c)
+		return Int(int64(ap.Port())), cursor{}, ap.IsValid()
+	}
+}

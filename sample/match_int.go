@@ -1,0 +1,133 @@
+package sample
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// foundSet matches any sample that exists.
+type foundSet struct{}
+
+func (foundSet) add(string, patFlags) error { return nil }
+func (foundSet) match(*Ctx, Value) bool     { return true }
+
+// boolSet matches samples that are not zero; patterns are ignored.
+type boolSet struct{}
+
+func (boolSet) add(string, patFlags) error { return nil }
+func (boolSet) match(_ *Ctx, v Value) bool { return v.Int != 0 }
+
+// rangeSet matches integers, or string lengths, against ranges.
+type rangeSet struct {
+	length bool
+	ranges []intRange
+}
+
+// intRange is "min:max", either bound possibly absent.
+type intRange struct {
+	min, max       int64
+	hasMin, hasMax bool
+}
+
+func (s *rangeSet) add(p string, _ patFlags) error {
+	r, err := parseRange(p)
+	if err == nil {
+		s.ranges = append(s.ranges, r)
+	}
+	return err
+}
+
+func (s *rangeSet) match(_ *Ctx, v Value) bool {
+	n := v.Int
+	if s.length {
+		n = int64(len(v.Str))
+	}
+	for _, r := range s.ranges {
+		if (!r.hasMin || r.min <= n) && (!r.hasMax || n <= r.max) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseRange reads "n", "min:max", ":max" or "min:", where '-' may replace
+// ':' as in haproxy; so "-5" means "up to 5", not minus five.
+func parseRange(p string) (intRange, error) {
+	invalid := fmt.Errorf("'%s' is not a valid number range", p)
+	sep := strings.IndexAny(p, ":-")
+	switch {
+	case p == "":
+		return intRange{}, invalid
+	case sep < 0:
+		n, ok := parseStrictInt(p)
+		if !ok {
+			return intRange{}, fmt.Errorf("'%s' is not a number", p)
+		}
+		return intRange{min: n, max: n, hasMin: true, hasMax: true}, nil
+	case sep == 0 && len(p) > 1:
+		n, ok := parseStrictInt(p[1:])
+		if !ok {
+			return intRange{}, invalid
+		}
+		return intRange{max: n, hasMax: true}, nil
+	case sep == len(p)-1:
+		n, ok := parseStrictInt(p[:sep])
+		if !ok {
+			return intRange{}, invalid
+		}
+		return intRange{min: n, hasMin: true}, nil
+	}
+	lo, ok1 := parseStrictInt(p[:sep])
+	hi, ok2 := parseStrictInt(p[sep+1:])
+	if !ok1 || !ok2 || lo > hi {
+		return intRange{}, invalid
+	}
+	return intRange{min: lo, max: hi, hasMin: true, hasMax: true}, nil
+}
+
+// parseStrictInt reads an optional '-' and decimal digits, nothing else.
+func parseStrictInt(s string) (int64, bool) {
+	if strings.HasPrefix(s, "+") {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// rewriteOperator turns "op value" into the range haproxy builds from it:
+// "gt 5" is "6:", "le 5" is ":5". Values already holding a range are kept,
+// and so is every value under eq. Under ne haproxy checks the number but
+// keeps it unchanged, so "ne 5" matches 5; we do the same.
+func rewriteOperator(op, p string) (string, error) {
+	if op == "eq" || strings.ContainsAny(p, ":-") {
+		return p, nil
+	}
+	// Only the part before a dot counts, as haproxy reads version-like
+	// numbers such as "1.1".
+	num, _, _ := strings.Cut(p, ".")
+	n, ok := parseStrictInt(num)
+	if !ok {
+		return "", fmt.Errorf("'%s' is neither a number nor a supported operator", p)
+	}
+	switch op {
+	case "gt":
+		return strconv.FormatInt(n+1, 10) + ":", nil
+	case "ge":
+		return strconv.FormatInt(n, 10) + ":", nil
+	case "lt":
+		return ":" + strconv.FormatInt(n-1, 10), nil
+	case "le":
+		return ":" + strconv.FormatInt(n, 10), nil
+	}
+	return p, nil
+}
+
+// isOperator reports whether w is one of haproxy's integer operators.
+func isOperator(w string) bool {
+	switch w {
+	case "eq", "ne", "ge", "gt", "le", "lt":
+		return true
+	}
+	return false
+}

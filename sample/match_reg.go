@@ -1,0 +1,48 @@
+package sample
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+)
+
+// regSet matches samples against regular expressions. haproxy uses PCRE;
+// Go's RE2 syntax covers what ACLs use in practice, and constructs it
+// lacks (back-references, look-around) are rejected when the config is
+// loaded rather than silently matching differently.
+type regSet struct{ res []*regexp.Regexp }
+
+func (s *regSet) add(p string, f patFlags) error {
+	re, err := compileRegex(p, f.icase)
+	if err == nil {
+		s.res = append(s.res, re)
+	}
+	return err
+}
+
+func (s *regSet) match(_ *Ctx, v Value) bool {
+	for _, re := range s.res {
+		if re.Match(v.Str) {
+			return true
+		}
+	}
+	return false
+}
+
+// compileRegex compiles an ACL regex, reporting errors as haproxy does.
+func compileRegex(p string, icase bool) (*regexp.Regexp, error) {
+	expr := p
+	if icase {
+		expr = "(?i)" + p
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("regex '%s' is invalid (error=%s at '%s')", p, se.Code, se.Expr)
+		}
+		return nil, fmt.Errorf("regex '%s' is invalid (error=%v)", p, err)
+	}
+	return re, nil
+}

@@ -1,0 +1,95 @@
+package sample
+
+import "fmt"
+
+// Source is a part of the traffic that fetches read. A rule can only use
+// fetches whose sources exist where it runs: a tcp-request connection rule
+// has addresses but no HTTP request yet.
+type Source uint8
+
+const (
+	SrcL4      Source = 1 << iota // connection addresses and ports
+	SrcHTTPReq                    // request line and headers
+)
+
+var sourceNames = [...]struct {
+	src  Source
+	name string
+}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}}
+
+func (s Source) String() string {
+	for _, n := range sourceNames {
+		if s&n.src != 0 {
+			return n.name
+		}
+	}
+	return "nothing"
+}
+
+// cursor is the position of a multi-valued fetch between two calls, passed
+// and returned by value so that iterating allocates nothing.
+type cursor struct {
+	all  bool // report every value, as ACLs do; otherwise the one a plain fetch returns
+	more bool // set by the fetch when another value may follow
+	// Fetch-specific positions; the zero value means "from the start".
+	i, j, k int
+}
+
+// fetchFunc produces the value at cur, and the cursor for the next call.
+type fetchFunc func(c *Ctx, a []arg, cur cursor) (Value, cursor, bool)
+
+// fetchDef is one sample fetch keyword: a row in a table. validate, when
+// set, checks (and may resolve) the arguments at config time.
+type fetchDef struct {
+	name     string
+	args     argSpec
+	validate func(a []arg) error
+	out      smpType
+	src      Source
+	fn       fetchFunc
+}
+
+// convFunc transforms a sample already cast to the converter's input type.
+type convFunc func(c *Ctx, a []arg, v Value) (Value, bool)
+
+// convDef is one converter keyword.
+type convDef struct {
+	name     string
+	args     argSpec
+	validate func(a []arg) error
+	in, out  smpType
+	fn       convFunc
+}
+
+// The registries. Adding a fetch or converter is one row in one of these
+// tables; a table for a new family of keywords is added to the list.
+var (
+	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches)
+	convs   = indexConvs(stringConvs)
+)
+
+func indexFetches(tables ...[]fetchDef) map[string]*fetchDef {
+	m := make(map[string]*fetchDef)
+	for _, t := range tables {
+		for i := range t {
+			if _, dup := m[t[i].name]; dup {
+				panic(fmt.Sprintf("sample fetch %q registered twice", t[i].name))
+			}
+			m[t[i].name] = &t[i]
+		}
+	}
+	return m
+}
+
+func indexConvs(tables ...[]convDef) map[string]*convDef {
+	m := make(map[string]*convDef)
+	for _, t := range tables {
+		for i := range t {
+			if _, dup := m[t[i].name]; dup {
+				panic(fmt.Sprintf("converter %q registered twice", t[i].name))
+			}
+			m[t[i].name] = &t[i]
+		}
+	}
+	return m
+}
