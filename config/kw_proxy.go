@@ -273,7 +273,7 @@ func parseErrorFile(p *parser, args []string) error {
 	if err != nil {
 		return fmt.Errorf("error opening file '%s': %v", args[1], err)
 	}
-	if _, err := http1.ParseErrorFile(data); err != nil {
+	if _, err := http1.ParseErrorFile(data, p.cfg.Global.BufSize); err != nil {
 		return fmt.Errorf("file '%s': %v", args[1], err)
 	}
 	if p.cur.ErrorFiles == nil {

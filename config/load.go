@@ -206,12 +206,12 @@ func (p *parser) handle(args []string) {
 	}
 	neg := false
 	if (args[0] == "no" || args[0] == "default") && len(args) > 1 {
-		if kw, _ := lookup(args[1:]); kw != nil && kw.negatable {
+		if kw, _ := lookup(args[1:], p.sec); kw != nil && kw.negatable {
 			neg = args[0] == "no"
 			args = args[1:]
 		}
 	}
-	kw, n := lookup(args)
+	kw, n := lookup(args, p.sec)
 	if kw == nil {
 		if reason, ok := ignoredTuning[args[0]]; ok && p.sec == SecGlobal {
 			p.warnf("'%s' has no effect in switchyard (%s); ignored", args[0], reason)

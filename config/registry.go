@@ -27,16 +27,36 @@ type keyword struct {
 	negatable bool
 }
 
-var registry = map[string]*keyword{}
+// registry maps a keyword to its rows; a name may have one row per
+// section kind (`maxconn` means one thing in global, another in a proxy).
+var registry = map[string][]*keyword{}
 
-// register adds keywords; a duplicate is a programming error.
+// register adds a keyword; two rows for the same name and section are a
+// programming error.
 func register(where Section, name string, parse func(p *parser, args []string) error) *keyword {
-	if _, dup := registry[name]; dup {
-		panic("config: keyword registered twice: " + name)
+	for _, kw := range registry[name] {
+		if kw.where&where != 0 {
+			panic("config: keyword registered twice: " + name)
+		}
 	}
 	kw := &keyword{name: name, where: where, parse: parse}
-	registry[name] = kw
+	registry[name] = append(registry[name], kw)
 	return kw
+}
+
+// find returns the row of name for a section, or any row of name when none
+// fits (so that the caller can say where it is allowed).
+func find(name string, sec Section) *keyword {
+	rows := registry[name]
+	for _, kw := range rows {
+		if kw.where&sec != 0 {
+			return kw
+		}
+	}
+	if len(rows) > 0 {
+		return rows[0]
+	}
+	return nil
 }
 
 // registerNegatable is register for keywords that take a "no" prefix.
@@ -61,13 +81,13 @@ var ignoredTuning = map[string]string{}
 
 // lookup finds the keyword for a line: two-word keywords ("timeout client")
 // first, then one-word ones. It returns how many words the keyword used.
-func lookup(args []string) (*keyword, int) {
+func lookup(args []string, sec Section) (*keyword, int) {
 	if len(args) > 1 {
-		if kw := registry[args[0]+" "+args[1]]; kw != nil {
+		if kw := find(args[0]+" "+args[1], sec); kw != nil {
 			return kw, 2
 		}
 	}
-	return registry[args[0]], 1
+	return find(args[0], sec), 1
 }
 
 // sectionName names a section bit for messages.
@@ -96,7 +116,7 @@ func suggest(word string, where Section) string {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if registry[n].where&where == 0 {
+		if find(n, where).where&where == 0 {
 			continue
 		}
 		if d := editDistance(word, n); d < bestD {

@@ -33,7 +33,7 @@ type Frontend struct {
 	routes   []route
 	def      *Backend
 	errors   *errorPages
-	maxHdr   int
+	limits   http1.Limits
 	bufSize  int
 	slots    *semaphore // frontend maxconn; nil: unlimited
 	binds    []*config.Bind
@@ -75,7 +75,8 @@ func Build(cfg *config.Config, st *State) (*Snapshot, error) {
 		}
 		fe := &Frontend{
 			Name: px.Name, cfg: px, mode: px.Mode, timeouts: px.Timeouts, rules: px.HTTPRequest,
-			maxHdr: cfg.Global.MaxHdr, bufSize: cfg.Global.BufSize, binds: px.Binds,
+			bufSize: cfg.Global.BufSize, binds: px.Binds,
+			limits: http1.Limits{MaxHeaders: cfg.Global.MaxHdr, BufSize: cfg.Global.BufSize, MaxRewrite: cfg.Global.MaxRewrite},
 		}
 		fe.errors = newErrorPages(px.ErrorFiles)
 		for _, ub := range px.UseBackends {

@@ -33,6 +33,7 @@ func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
 	}
 	srv.Cur.Add(1)
 	defer srv.Cur.Add(-1)
+	srv.Total.Add(1)
 	cc.setPeer(sc)
 	ct := fe.timeouts.Client
 	st := be.timeouts.Server
@@ -58,7 +59,6 @@ func (be *Backend) dial(srv *backend.Server, dstPort uint16) (net.Conn, error) {
 		var c net.Conn
 		c, err = d.Dial("tcp", addr)
 		if err == nil {
-			srv.Total.Add(1)
 			return c, nil
 		}
 	}

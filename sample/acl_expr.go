@@ -48,120 +48,167 @@ func parseACLExpr(words []string, baseDir string) (*aclExpr, error) {
 	if len(words) == 0 {
 		return nil, fmt.Errorf("missing fetch method in ACL expression ''")
 	}
-	e := &aclExpr{}
-	haveMethod := false
-	kwName, rest := splitKeyword(words[0])
-	if ak, ok := aclKeywords[kwName]; ok {
-		expr, err := parseACLKeyword(kwName, ak, words[0], rest)
+	b := aclBuilder{baseDir: baseDir}
+	if err := b.criterion(words); err != nil {
+		return nil, err
+	}
+	patterns, err := b.options(words[1:])
+	if err != nil {
+		return nil, err
+	}
+	if err := b.patterns(patterns); err != nil {
+		return nil, err
+	}
+	return b.e, nil
+}
+
+// aclBuilder holds the state of an acl line while its words are read.
+type aclBuilder struct {
+	e          *aclExpr
+	haveMethod bool     // the match method is known, so patterns can be parsed
+	flags      patFlags // flags in force for the patterns that follow
+	mapFiles   bool     // -M: files have two columns
+	loaded     bool     // a -f file was read, -m may no longer change
+	baseDir    string
+}
+
+// criterion compiles the fetch or ACL keyword in words[0].
+func (b *aclBuilder) criterion(words []string) error {
+	b.e = &aclExpr{}
+	kw, rest := splitKeyword(words[0])
+	if ak, ok := aclKeywords[kw]; ok {
+		expr, err := parseACLKeyword(kw, ak, words[0], rest)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		e.expr, e.kw = expr, kwName
+		b.e.expr, b.e.kw = expr, kw
 		if len(expr.convs) == 0 {
-			e.method, haveMethod = ak.method, true
+			b.e.method, b.haveMethod = ak.method, true
 		} else {
 			// A converter makes the keyword's own match meaningless: the
 			// output type decides, as for any fetch.
-			e.kw = expr.fetch.name
+			b.e.kw = expr.fetch.name
 		}
 	} else {
 		// Words after the criterion that name converters are applied, and
-		// yet still read as patterns below: haproxy's historical syntax.
-		expr, _, err := ParseExprWords(words)
+		// yet still read as patterns: haproxy's historical syntax.
+		expr, _, _, err := parseExpr(words, syntaxWords, true)
 		if err != nil {
-			return nil, fmt.Errorf("%v in ACL expression '%s'", err, words[0])
+			msg, hint := err.Error(), ""
+			if h, ok := err.(*hintError); ok {
+				msg, hint = h.msg, h.hint
+			}
+			return fmt.Errorf("%s in ACL expression '%s'%s", msg, words[0], hint)
 		}
-		e.expr, e.kw = expr, expr.fetch.name
+		b.e.expr, b.e.kw = expr, expr.fetch.name
 	}
-	if !haveMethod {
-		e.method, haveMethod = defaultMatch(e.expr.outType())
+	if !b.haveMethod {
+		b.e.method, b.haveMethod = defaultMatch(b.e.expr.outType())
 	}
-	words = words[1:]
+	return nil
+}
 
-	var f patFlags
-	mapFiles, loaded := false, false
-flags:
+// options reads the flags before the patterns and returns the patterns.
+func (b *aclBuilder) options(words []string) ([]string, error) {
 	for len(words) > 0 && strings.HasPrefix(words[0], "-") {
 		flag, next := words[0], ""
 		if len(words) > 1 {
 			next = words[1]
 		}
+		words = words[1:]
 		switch flag {
 		case "-i":
-			f.icase = true
+			b.flags.icase = true
 		case "-n":
-			f.noDNS = true
+			b.flags.noDNS = true
 		case "-M":
-			mapFiles = true
-		case "-u":
+			b.mapFiles = true
+		case "--":
+			return words, nil
+		case "-u": // the id is for the runtime API, which does not exist yet
 			if _, err := strconv.Atoi(next); err != nil {
 				return nil, fmt.Errorf("the argument of -u must be an integer")
 			}
-			words = words[1:]
+			words = words[min(1, len(words)):]
 		case "-f":
-			if !haveMethod {
-				return nil, e.needMethod()
-			}
-			if e.pats == nil {
-				e.pats = newPatternSet(e.method)
-			}
-			path := next
-			if baseDir != "" && !filepath.IsAbs(path) {
-				path = filepath.Join(baseDir, path)
-			}
-			if err := loadPatternFile(path, next, mapFiles, func(p string) error { return e.pats.add(p, f) }); err != nil {
+			if err := b.loadFile(next); err != nil {
 				return nil, err
 			}
-			loaded = true
-			words = words[1:]
+			words = words[min(1, len(words)):]
 		case "-m":
-			if loaded {
-				return nil, fmt.Errorf("'-m' must only be specified before patterns and files in parsing ACL expression")
+			if err := b.setMethod(next); err != nil {
+				return nil, err
 			}
-			m, ok := lookupMatch(next)
-			if !ok {
-				return nil, fmt.Errorf("unknown matching method '%s' when parsing ACL expression", next)
-			}
-			if m != mFound && !castable(e.expr.outType(), m.expect()) {
-				return nil, fmt.Errorf("matching method '%s' cannot be used with fetch keyword '%s'", next, e.kw)
-			}
-			e.method, haveMethod = m, true
-			words = words[1:]
-		case "--":
-			words = words[1:]
-			break flags
+			words = words[min(1, len(words)):]
 		default:
 			return nil, fmt.Errorf("'%s' is not a valid ACL option. Please use '--' before any pattern beginning with a '-'", flag)
 		}
-		words = words[1:]
 	}
-	if !haveMethod {
-		return nil, e.needMethod()
+	return words, nil
+}
+
+func (b *aclBuilder) setMethod(name string) error {
+	if b.loaded {
+		return fmt.Errorf("'-m' must only be specified before patterns and files in parsing ACL expression")
 	}
-	if e.pats == nil {
-		e.pats = newPatternSet(e.method)
+	m, ok := lookupMatch(name)
+	if !ok {
+		return fmt.Errorf("unknown matching method '%s' when parsing ACL expression", name)
+	}
+	if m != mFound && !castable(b.e.expr.outType(), m.expect()) {
+		return fmt.Errorf("matching method '%s' cannot be used with fetch keyword '%s'", name, b.e.kw)
+	}
+	b.e.method, b.haveMethod = m, true
+	return nil
+}
+
+// loadFile adds the patterns of a -f file, with the flags given so far.
+func (b *aclBuilder) loadFile(name string) error {
+	if err := b.ensurePatterns(); err != nil {
+		return err
+	}
+	path := name
+	if b.baseDir != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(b.baseDir, path)
+	}
+	b.loaded = true
+	return loadPatternFile(path, name, b.mapFiles, func(p string) error { return b.e.pats.add(p, b.flags) })
+}
+
+// patterns adds the patterns given on the line. For integer matches, the
+// operators eq, ge, gt, le and lt apply to the values that follow them.
+func (b *aclBuilder) patterns(words []string) error {
+	if err := b.ensurePatterns(); err != nil {
+		return err
 	}
 	op := "eq"
 	for _, w := range words {
-		if e.method.takesRanges() {
+		if b.e.method.takesRanges() {
 			if isOperator(w) {
 				op = w
 				continue
 			}
 			var err error
 			if w, err = rewriteOperator(op, w); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		if err := e.pats.add(w, f); err != nil {
-			return nil, err
+		if err := b.e.pats.add(w, b.flags); err != nil {
+			return err
 		}
 	}
-	return e, nil
+	return nil
 }
 
-func (e *aclExpr) needMethod() error {
-	return fmt.Errorf("matching method must be specified first (using '-m') when using a sample fetch of this type ('%s')", e.kw)
+// ensurePatterns creates the pattern set once the method is final.
+func (b *aclBuilder) ensurePatterns() error {
+	if !b.haveMethod {
+		return fmt.Errorf("matching method must be specified first (using '-m') when using a sample fetch of this type ('%s')", b.e.kw)
+	}
+	if b.e.pats == nil {
+		b.e.pats = newPatternSet(b.e.method)
+	}
+	return nil
 }
 
 // parseACLKeyword compiles an ACL keyword with its arguments and
@@ -178,7 +225,7 @@ func parseACLKeyword(kw string, ak aclKeyword, word, rest string) (*Expr, error)
 		}
 	}
 	expr := &Expr{fetch: f, args: a}
-	if _, _, err := expr.parseConvs(kw, []string{word}, rest, syntaxWord); err != nil {
+	if _, _, err := expr.parseConvs("", []string{word}, rest, syntaxWord); err != nil {
 		return nil, fmt.Errorf("ACL keyword '%s' : %v", kw, err)
 	}
 	return expr, nil

@@ -23,9 +23,6 @@ type convCall struct {
 // String returns the expression as written in the configuration.
 func (e *Expr) String() string { return e.text }
 
-// Source says what part of the traffic the expression reads.
-func (e *Expr) Source() Source { return e.fetch.src }
-
 // Check reports an error when the expression reads something that is not
 // available where it is used, e.g. request headers in a tcp-request
 // connection rule. avail lists what is available.
@@ -103,7 +100,7 @@ func (e *Expr) convert(c *Ctx, v Value) (Value, bool) {
 // ParseExpr compiles a sample expression written as one word, such as
 // "req.hdr(host),lower".
 func ParseExpr(s string) (*Expr, error) {
-	e, _, _, err := parseExpr([]string{s}, syntaxWord)
+	e, _, _, err := parseExpr([]string{s}, syntaxWord, false)
 	return e, err
 }
 
@@ -112,7 +109,7 @@ func ParseExpr(s string) (*Expr, error) {
 // converter is applied too ("req.hdr(host) lower"). It returns how many
 // words the expression used.
 func ParseExprWords(words []string) (*Expr, int, error) {
-	e, n, _, err := parseExpr(words, syntaxWords)
+	e, n, _, err := parseExpr(words, syntaxWords, false)
 	return e, n, err
 }
 
@@ -120,7 +117,7 @@ func ParseExprWords(words []string) (*Expr, int, error) {
 // returns the text after it, for expressions embedded in text such as
 // log-format's "%[req.hdr(host),lower]".
 func ParseExprPrefix(s string) (*Expr, string, error) {
-	e, _, rest, err := parseExpr([]string{s}, syntaxPrefix)
+	e, _, rest, err := parseExpr([]string{s}, syntaxPrefix, false)
 	return e, rest, err
 }
 
@@ -135,15 +132,19 @@ const (
 
 // parseExpr compiles an expression from words[0] (and following words
 // with syntaxWords). It returns the number of words used and, with
-// syntaxPrefix, the unparsed rest of words[0].
-func parseExpr(words []string, syn exprSyntax) (*Expr, int, string, error) {
+// syntaxPrefix, the unparsed rest of words[0]. inACL widens suggestions
+// for unknown fetches to the ACL keywords.
+func parseExpr(words []string, syn exprSyntax, inACL bool) (*Expr, int, string, error) {
+	if len(words) == 0 {
+		return nil, 0, "", fmt.Errorf("missing fetch method")
+	}
 	name, rest := splitKeyword(words[0])
 	if name == "" {
 		return nil, 0, "", fmt.Errorf("missing fetch method")
 	}
 	f := fetches[name]
 	if f == nil {
-		return nil, 0, "", unknownFetch(name)
+		return nil, 0, "", unknownFetch(name, inACL)
 	}
 	a, rest, aerr := parseArgs(rest, f.args)
 	if aerr != nil {
@@ -161,16 +162,23 @@ func parseExpr(words []string, syn exprSyntax) (*Expr, int, string, error) {
 
 // unknownFetch reports a fetch we do not have, telling apart haproxy
 // keywords that are not implemented yet from likely typos.
-func unknownFetch(name string) error {
+func unknownFetch(name string, inACL bool) error {
 	if unsupportedFetches[name] {
 		return fmt.Errorf("fetch method '%s' is not supported yet", name)
 	}
-	return fmt.Errorf("unknown fetch method '%s'%s", name, didYouMean(name, fetchNames()))
+	return &hintError{fmt.Sprintf("unknown fetch method '%s'", name), didYouMean(name, fetchNames(inACL))}
 }
+
+// hintError is an error with a suggestion that callers adding context
+// keep at the end of the message.
+type hintError struct{ msg, hint string }
+
+func (e *hintError) Error() string { return e.msg + e.hint }
 
 // parseConvs parses the converter chain following the fetch: rest is what
 // follows the fetch keyword and its arguments in words[0]. fetchName is
-// used in messages. It returns the number of words used and the text left.
+// used in messages, if not empty. It returns the number of words used and
+// the text left.
 func (e *Expr) parseConvs(fetchName string, words []string, rest string, syn exprSyntax) (int, string, error) {
 	idx := 0
 	for {
@@ -180,6 +188,9 @@ func (e *Expr) parseConvs(fetchName string, words []string, rest string, syn exp
 			}
 			if n := len(e.convs); n > 0 {
 				return 0, "", fmt.Errorf("missing comma after converter '%s'", e.convs[n-1].def.name)
+			}
+			if fetchName == "" { // haproxy does not name ACL keywords here
+				return 0, "", fmt.Errorf("missing comma after fetch keyword")
 			}
 			return 0, "", fmt.Errorf("missing comma after fetch keyword '%s'", fetchName)
 		}

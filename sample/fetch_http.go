@@ -65,6 +65,11 @@ func fetchPath(withQuery bool) fetchFunc {
 	}
 }
 
+// PathOf returns the path of a request target, without its query string,
+// as the path fetch does: "/a" for "/a?b" and "http://h/a?b", nothing for
+// "*" or "h:443".
+func PathOf(uri []byte) ([]byte, bool) { return uriPath(uri, false) }
+
 // uriPath extracts the path part of a request target as haproxy's URI
 // parser does.
 func uriPath(uri []byte, withQuery bool) ([]byte, bool) {

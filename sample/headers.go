@@ -17,11 +17,11 @@ func nextElem(r Request, name string, split bool, i, j int) (val []byte, ni, nj 
 		if !split {
 			return trimLWS(v), i + 1, 0, true
 		}
-		elem, next := splitElem(v, max(j-1, 0))
-		if next < 0 {
+		elem, comma := splitElem(v, max(j-1, 0))
+		if comma < 0 {
 			return elem, i + 1, 0, true
 		}
-		return elem, i, next + 1, true
+		return elem, i, comma + 2, true // resume after the comma
 	}
 	return nil, i, 0, false
 }
@@ -41,6 +41,14 @@ func countElems(r Request, name string, split bool) int {
 // nthElem returns value number occ (from 1) of the headers called name,
 // counting from the last one when occ is negative (-1 is the last).
 func nthElem(r Request, name string, split bool, occ int) ([]byte, bool) {
+	if occ == -1 { // the common case: one pass, remembering the last value
+		var last []byte
+		found := false
+		for v, i, j, ok := nextElem(r, name, split, 0, 0); ok; v, i, j, ok = nextElem(r, name, split, i, j) {
+			last, found = v, true
+		}
+		return last, found
+	}
 	if occ < 0 {
 		occ += countElems(r, name, split) + 1
 		if occ < 1 {

@@ -129,7 +129,7 @@ func parseNet4(p string, resolve bool) (netip.Addr, uint32, bool) {
 	if a, ok := parseInetAton(host); ok {
 		return a, mask, true
 	}
-	if a, ok := resolve4(host); ok {
+	if a, ok := resolveHost(host); ok {
 		return a, mask, true
 	}
 	return netip.Addr{}, 0, false
@@ -166,6 +166,9 @@ func parseNet6(p string) (netip.Prefix, bool) {
 	}
 	return netip.PrefixFrom(a, int(n)), true
 }
+
+// resolveHost is the resolver, replaced in tests that must not reach DNS.
+var resolveHost = resolve4
 
 func resolve4(host string) (netip.Addr, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), dnsTimeout)

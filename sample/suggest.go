@@ -51,11 +51,13 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// fetchNames lists every fetch keyword, ACL aliases included, sorted so
-// that suggestions are deterministic.
-func fetchNames() []string {
+// fetchNames lists the fetch keywords, with the ACL-only ones if inACL,
+// sorted so that suggestions are deterministic.
+func fetchNames(inACL bool) []string {
 	names := slices.Collect(maps.Keys(fetches))
-	names = append(names, slices.Collect(maps.Keys(aclKeywords))...)
+	if inACL {
+		names = append(names, slices.Collect(maps.Keys(aclKeywords))...)
+	}
 	slices.Sort(names)
 	return slices.Compact(names)
 }

@@ -24,13 +24,6 @@ const (
 	tMeth // an HTTP method: a string with its own ACL matcher
 )
 
-var smpTypeNames = [...]string{
-	tAny: "any", tBool: "bool", tInt: "integer", tAddr: "addr", tIPv4: "ipv4",
-	tIPv6: "ipv6", tStr: "string", tBin: "binary", tMeth: "method",
-}
-
-func (t smpType) String() string { return smpTypeNames[t] }
-
 // castable mirrors haproxy's sample_casts matrix: whether a sample of type
 // from may be turned into type to. It is checked when expressions are
 // compiled; convert does the run-time work.

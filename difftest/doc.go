@@ -1,0 +1,12 @@
+// Package difftest holds the differential end-to-end tests: the same
+// haproxy.cfg is run through the reference haproxy 2.6 and through
+// switchyard, the same bytes are sent to both, and what the client and the
+// origin servers observe must be the same.
+//
+// The package has no code of its own; everything lives in _test.go files.
+// Run it with `go test ./difftest/`. Environment knobs:
+//
+//	DIFFTEST_REF_ONLY=1      run haproxy on both sides (to debug the harness)
+//	DIFFTEST_SHOW=1          log haproxy's observation for every case (-v)
+//	SWITCHYARD_NO_HAPROXY=1  skip (rather than fail) when haproxy is missing
+package difftest

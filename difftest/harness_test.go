@@ -1,0 +1,567 @@
+package difftest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// This file runs one case against one proxy binary and renders everything
+// the client and the origins observed as lines of text; a comparison is
+// then a line diff of haproxy's lines against switchyard's.
+
+// prelude starts every config unless a case brings its own global and
+// defaults. One thread keeps haproxy's balancing order the order in which
+// requests arrive; the timeouts are short so that a stuck case ends fast.
+const prelude = `global
+    nbthread 1
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 3s
+    timeout server 3s
+
+`
+
+// step is one action on one client connection.
+type step struct {
+	conn    int           // which client connection (opened on first use)
+	src     string        // source address of that connection (default 127.0.0.1)
+	send    string        // bytes to write first
+	read    int           // then read this many final responses
+	head    bool          // those responses answer HEAD requests
+	interim bool          // then read one 1xx head, if one comes within a second
+	raw     int           // then read exactly this many raw bytes
+	eof     bool          // then read raw bytes until the proxy closes
+	shut    bool          // then half-close our sending side
+	wait    time.Duration // deadline for this step's reads (default stepWait)
+}
+
+// tcase is one differential case; most fields are optional.
+type tcase struct {
+	name string
+	cfg  string // sections after the prelude; ${...} placeholders, see vars
+	// full means cfg is the whole file (its own global and defaults).
+	full bool
+	// req and n are the common script: send req, read n responses (n
+	// defaults to 1); head says they answer HEAD. steps replaces them.
+	req     string
+	n       int
+	head    bool
+	steps   []step
+	replies []reply           // origins' answers, in arrival order; default after
+	files   map[string]string // written into ${DIR} before the proxy starts
+	tcp     bool              // origins are TCP echo servers
+	exact   bool              // also compare the raw bytes of every response
+	noProbe bool              // do not probe connection fate at the end
+	// hdrs restricts the compared response headers to these names (all are
+	// compared when empty).
+	hdrs []string
+}
+
+const (
+	stepWait  = 3 * time.Second
+	probeWait = time.Second
+	// probe is sent on every connection still open at the end of a case:
+	// an answer means the proxy kept the connection usable, EOF that it
+	// closed it, silence that it is still waiting for something (a body it
+	// thinks is coming, for instance).
+	probe = "GET /probe HTTP/1.1\r\nhost: probe\r\n\r\n"
+)
+
+// placeholder matches the ${VAR} references a config may use: FE*_PORT
+// (a free port the harness picks), S<n>_PORT (origin s<n>), CLOSED*_PORT (a
+// port nothing listens on) and DIR (a directory holding the case's files).
+var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
+
+var (
+	originVar = regexp.MustCompile(`^S([0-9]+)_PORT$`)
+	feVar     = regexp.MustCompile(`^FE[A-Z0-9]*_PORT$`)
+	closedVar = regexp.MustCompile(`^CLOSED[A-Z0-9]*_PORT$`)
+)
+
+// errPortClash marks a start that failed because a picked port was taken
+// in the meantime; the run is retried with other ports.
+var errPortClash = errors.New("port clash")
+
+// runCase runs tc against bin and returns the observation lines and, for
+// reports, the proxy's output.
+func runCase(t *testing.T, bin string, tc *tcase) (lines []string, stderr string, err error) {
+	for attempt := 0; ; attempt++ {
+		lines, stderr, err = runOnce(t, bin, tc)
+		if !errors.Is(err, errPortClash) || attempt == 2 {
+			return lines, stderr, err
+		}
+	}
+}
+
+func runOnce(t *testing.T, bin string, tc *tcase) ([]string, string, error) {
+	cfg := tc.cfg
+	if !tc.full {
+		cfg = prelude + cfg
+	}
+	dir, err := os.MkdirTemp("", "difftest-")
+	if err != nil {
+		return nil, "", err
+	}
+	defer os.RemoveAll(dir)
+	rec := &recorder{replies: tc.replies, conns: make(map[string]int)}
+	env := []string{"DIR=" + dir}
+	var origins []*origin
+	// Origins are stopped after the proxy is gone (see below); this defer
+	// only covers early returns.
+	stopOrigins := sync.OnceFunc(func() {
+		for _, o := range origins {
+			o.stop()
+		}
+	})
+	defer stopOrigins()
+	var fePorts []int
+	seen := map[string]bool{}
+	for _, m := range placeholder.FindAllStringSubmatch(cfg, -1) {
+		name := m[1]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		switch {
+		case name == "DIR":
+		case originVar.MatchString(name):
+			o, err := startOrigin("s"+originVar.FindStringSubmatch(name)[1], tc.tcp, rec)
+			if err != nil {
+				return nil, "", err
+			}
+			origins = append(origins, o)
+			env = append(env, name+"="+o.port())
+		case feVar.MatchString(name):
+			p, err := freePort()
+			if err != nil {
+				return nil, "", err
+			}
+			fePorts = append(fePorts, p)
+			env = append(env, fmt.Sprintf("%s=%d", name, p))
+		case closedVar.MatchString(name):
+			p, err := freePort()
+			if err != nil {
+				return nil, "", err
+			}
+			env = append(env, fmt.Sprintf("%s=%d", name, p))
+		default:
+			return nil, "", fmt.Errorf("config uses unknown placeholder ${%s}", name)
+		}
+	}
+	if len(fePorts) == 0 {
+		return nil, "", errors.New("config has no ${FE_PORT}")
+	}
+	for name, content := range tc.files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			return nil, "", err
+		}
+	}
+	cfgPath := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		return nil, "", err
+	}
+
+	p, err := startProxy(t, bin, cfgPath, env, fePorts)
+	if err != nil {
+		return nil, "", err
+	}
+	fe := net.JoinHostPort("127.0.0.1", strconv.Itoa(fePorts[0]))
+	lines := runSteps(fe, tc)
+	// Killing the proxy closes every origin connection, so the origins'
+	// handlers finish and the recording is complete and final.
+	if p.stop() {
+		lines = append(lines, "proxy: exited on its own during the case")
+	}
+	stopOrigins()
+	lines = append(lines, renderOrigins(rec, tc.tcp)...)
+	return lines, p.out.String(), nil
+}
+
+// freePort picks a free loopback port for a proxy to bind. It is drawn
+// below the kernel's ephemeral range, so that the origins (and clients) of
+// cases running in parallel, which bind port 0, can never be handed it
+// between our check and the proxy's bind; two picks colliding is left to
+// chance and to runCase's retry.
+func freePort() (int, error) {
+	lo := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				lo = n
+			}
+		}
+	}
+	if lo > 11000 {
+		for i := 0; i < 50; i++ {
+			p := 10000 + rand.IntN(lo-10000)
+			ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if err == nil {
+				ln.Close()
+				return p, nil
+			}
+		}
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// syncBuffer collects a process's output while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// proc is a running proxy.
+type proc struct {
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	exited chan struct{} // closed once the process has been waited for
+	stop   func() bool   // kill and wait; reports whether it had exited first
+}
+
+func startProxy(t *testing.T, bin, cfgPath string, env []string, ports []int) (*proc, error) {
+	// A backstop: no case runs for this long.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	cmd := exec.CommandContext(ctx, bin, "-f", cfgPath, "-db")
+	cmd.Env = append(os.Environ(), env...)
+	p := &proc{cmd: cmd, out: &syncBuffer{}, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		return nil, err
+	}
+	go func() {
+		cmd.Wait()
+		close(p.exited)
+	}()
+	var once sync.Once
+	early := false
+	p.stop = func() bool {
+		once.Do(func() {
+			select {
+			case <-p.exited:
+				early = true
+			default:
+			}
+			cmd.Process.Kill()
+			<-p.exited
+			cancel()
+		})
+		return early
+	}
+	// The caller stops the proxy as soon as the case is over; this is the
+	// backstop for a test that fails half-way.
+	t.Cleanup(func() { p.stop() })
+
+	deadline := time.Now().Add(10 * time.Second)
+	for !listening(cmd.Process.Pid, ports) {
+		select {
+		case <-p.exited:
+			out := p.out.String()
+			if strings.Contains(out, "ddress already in use") {
+				return nil, errPortClash
+			}
+			return nil, fmt.Errorf("%s exited before listening (%v):\n%s", filepath.Base(bin), cmd.ProcessState, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			p.stop()
+			return nil, fmt.Errorf("%s did not listen on %v within 10s:\n%s", filepath.Base(bin), ports, p.out.String())
+		}
+		// Polling: a process gives no signal when its listeners are up.
+		time.Sleep(5 * time.Millisecond)
+	}
+	return p, nil
+}
+
+// listening reports whether process pid has a listening socket on each
+// port (on 127.0.0.1 or 0.0.0.0). It reads /proc rather than connecting,
+// because a probe connection would be a real client to the proxy (and, in
+// TCP mode, a real connection to an origin and a balancing decision); and
+// it checks that the socket is the process's own, so that another
+// program's socket on a reused port is not mistaken for the proxy's.
+func listening(pid int, ports []int) bool {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return dialable(ports)
+	}
+	owned := map[string]bool{}
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	for _, fd := range fds {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil {
+			owned[l] = true
+		}
+	}
+	for _, p := range ports {
+		suffix := fmt.Sprintf(":%04X", p)
+		found := false
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Fields(l)
+			if len(f) > 9 && f[3] == "0A" && strings.HasSuffix(f[1], suffix) &&
+				(strings.HasPrefix(f[1], "0100007F:") || strings.HasPrefix(f[1], "00000000:")) &&
+				owned["socket:["+f[9]+"]"] {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// dialable is listening's fallback where /proc is not available.
+func dialable(ports []int) bool {
+	for _, p := range ports {
+		c, err := net.DialTimeout("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), time.Second)
+		if err != nil {
+			return false
+		}
+		c.Close()
+	}
+	return true
+}
+
+// runSteps drives the client side of a case and renders what it saw.
+func runSteps(fe string, tc *tcase) []string {
+	steps := tc.steps
+	if steps == nil {
+		n := tc.n
+		if n == 0 {
+			n = 1
+		}
+		steps = []step{{send: tc.req, read: n, head: tc.head}}
+	}
+	var lines []string
+	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	conns := map[int]*clientConn{}
+	var order []int
+	defer func() {
+		for _, cc := range conns {
+			cc.c.Close()
+		}
+	}()
+	respNo := map[int]int{}
+	for _, s := range steps {
+		cc := conns[s.conn]
+		if cc == nil {
+			var err error
+			if cc, err = dialClient(fe, s.src); err != nil {
+				add("c%d: connect: %v", s.conn, err)
+				return lines
+			}
+			conns[s.conn] = cc
+			order = append(order, s.conn)
+		}
+		wait := s.wait
+		if wait == 0 {
+			wait = stepWait
+		}
+		if s.send != "" {
+			if err := cc.send(s.send, wait); err != nil {
+				// Which write fails after the proxy gave up depends on
+				// timing; the reads that follow tell what happened.
+				cc.done = true
+			}
+		}
+		cc.c.SetReadDeadline(time.Now().Add(wait))
+		for i := 0; i < s.read; i++ {
+			respNo[s.conn]++
+			r, closed := readResponse(cc.r, s.head)
+			lines = append(lines, renderResponse(fmt.Sprintf("c%d r%d", s.conn, respNo[s.conn]), r, tc)...)
+			if closed {
+				cc.done = true
+				break
+			}
+		}
+		if s.interim {
+			cc.c.SetReadDeadline(time.Now().Add(time.Second))
+			status, hdrs, err := readRespHead(cc.r)
+			cc.r.take()
+			if err != nil {
+				add("c%d interim: none (%v)", s.conn, err)
+			} else {
+				add("c%d interim: %s", s.conn, renderHead(status, hdrs))
+			}
+			cc.c.SetReadDeadline(time.Now().Add(wait))
+		}
+		if s.raw > 0 {
+			b, err := cc.r.full(s.raw)
+			cc.r.take()
+			add("c%d raw: %s", s.conn, quoteBytes(b))
+			if err != nil {
+				add("c%d raw err: %s", s.conn, errText(err))
+				cc.done = true
+			}
+		}
+		if s.shut {
+			cc.c.CloseWrite()
+			cc.shut = true
+		}
+		if s.eof {
+			b, err := cc.r.rest()
+			cc.r.take()
+			e := "eof"
+			if err != nil {
+				e = errText(err)
+			}
+			add("c%d until close: %s then %s", s.conn, quoteBytes(b), e)
+			cc.done = true
+		}
+	}
+	if tc.noProbe || tc.tcp {
+		// The probe is an HTTP request; TCP cases read until close instead.
+		return lines
+	}
+	for _, id := range order {
+		cc := conns[id]
+		switch {
+		case cc.done:
+			add("c%d fate: closed", id)
+		case cc.shut:
+			add("c%d fate: half-closed by us", id)
+		default:
+			add("c%d fate: %s", id, probeFate(cc))
+		}
+	}
+	return lines
+}
+
+// probeFate tells whether a connection is still usable after a case.
+func probeFate(cc *clientConn) string {
+	if cc.r.br.Buffered() > 0 {
+		// The proxy sent more than the case read: show it.
+		b, _ := cc.r.full(cc.r.br.Buffered())
+		cc.r.take()
+		return "unread bytes " + quoteBytes(b)
+	}
+	if err := cc.send(probe, probeWait); err != nil {
+		return "closed"
+	}
+	cc.c.SetReadDeadline(time.Now().Add(probeWait))
+	r, _ := readResponse(cc.r, false)
+	switch {
+	case r.status != "":
+		return "open (probe answered " + r.status + ")"
+	case r.err == "eof":
+		return "closed"
+	case r.err == "timeout":
+		return "stuck (probe not answered)"
+	}
+	return "probe: " + r.err
+}
+
+func renderResponse(p string, r response, tc *tcase) []string {
+	var ls []string
+	for _, h := range r.interim {
+		ls = append(ls, p+" interim: "+h)
+	}
+	if r.status != "" {
+		ls = append(ls, p+" status: "+r.status)
+		for _, kv := range r.headers {
+			if len(tc.hdrs) == 0 || contains(tc.hdrs, kv[0]) {
+				ls = append(ls, fmt.Sprintf("%s hdr: %s: %s", p, kv[0], quoteBytes([]byte(kv[1]))))
+			}
+		}
+		ls = append(ls, p+" body: "+quoteBytes(r.body))
+		for _, kv := range r.trailers {
+			ls = append(ls, fmt.Sprintf("%s trailer: %s: %q", p, kv[0], kv[1]))
+		}
+	}
+	if r.err != "" {
+		ls = append(ls, p+" error: "+r.err)
+	}
+	if tc.exact {
+		ls = append(ls, p+" raw: "+quoteBytes(r.raw))
+	}
+	return ls
+}
+
+func renderOrigins(rec *recorder, tcp bool) []string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var ls []string
+	if tcp {
+		var names []string
+		for n := range rec.conns {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			ls = append(ls, fmt.Sprintf("origin %s: %d connection(s)", n, rec.conns[n]))
+		}
+		return ls
+	}
+	if len(rec.reqs) == 0 {
+		return []string{"origins: no request"}
+	}
+	for i, r := range rec.reqs {
+		p := fmt.Sprintf("o%d", i+1)
+		ls = append(ls, fmt.Sprintf("%s %s conn#%d: %s", p, r.origin, r.conn, quoteBytes([]byte(firstLine([]byte(r.head))))))
+		for _, kv := range parseHeaderLines([]byte(r.head)) {
+			ls = append(ls, fmt.Sprintf("%s hdr: %s: %s", p, quoteBytes([]byte(kv[0])), quoteBytes([]byte(kv[1]))))
+		}
+		if len(r.body) > 0 {
+			ls = append(ls, p+" body: "+quoteBytes(r.body))
+		}
+		if r.trailers != "" {
+			ls = append(ls, fmt.Sprintf("%s trailers: %q", p, r.trailers))
+		}
+		if r.err != "" {
+			ls = append(ls, p+" error: "+r.err)
+		}
+	}
+	return ls
+}
+
+// quoteBytes shows bytes exactly but keeps long ones to one short line; the
+// hash still tells two long values apart.
+func quoteBytes(b []byte) string {
+	if len(b) <= 300 {
+		return fmt.Sprintf("%q", b)
+	}
+	return fmt.Sprintf("%q...(%d bytes, sha256 %x)", b[:120], len(b), sha256.Sum256(b))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

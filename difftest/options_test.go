@@ -1,0 +1,73 @@
+package difftest
+
+import "testing"
+
+// Headers and connection handling that options change.
+
+func TestForwardFor(t *testing.T) {
+	const xff = "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 10.1.2.3\r\n\r\n"
+	const xclient = "GET / HTTP/1.1\r\nHost: a\r\nX-Client: 10.9.9.9\r\n\r\n"
+	runCases(t, []tcase{
+		{name: "plain", cfg: withFE("    option forwardfor\n"), req: get},
+		{name: "plain-in-backend", cfg: withBE("    option forwardfor\n"), req: get},
+		{name: "plain-with-incoming", cfg: withFE("    option forwardfor\n"), req: xff},
+		{name: "plain-other-source", cfg: withFE("    option forwardfor\n"),
+			steps: []step{{src: "127.0.0.7", send: get, read: 1}}},
+		{name: "except-matching", cfg: withFE("    option forwardfor except 127.0.0.0/8\n"), req: get},
+		{name: "except-single-address", cfg: withFE("    option forwardfor except 127.0.0.1\n"),
+			steps: []step{
+				{conn: 0, send: get, read: 1},
+				{conn: 1, src: "127.0.0.2", send: get, read: 1},
+			}},
+		{name: "except-not-matching", cfg: withFE("    option forwardfor except 10.0.0.0/8\n"), req: xff},
+		{name: "header-name", cfg: withFE("    option forwardfor header X-Client\n"), req: xff},
+		{name: "header-name-with-incoming", cfg: withFE("    option forwardfor header X-Client\n"), req: xclient},
+		{name: "if-none-absent", cfg: withFE("    option forwardfor if-none\n"), req: get},
+		{name: "if-none-present", cfg: withFE("    option forwardfor if-none\n"), req: xff},
+		{name: "if-none-present-other-case", cfg: withFE("    option forwardfor if-none\n"),
+			req: "GET / HTTP/1.1\r\nHost: a\r\nx-forwarded-for: 10.1.2.3\r\n\r\n"},
+		{name: "if-none-header-name", cfg: withFE("    option forwardfor header X-Client if-none\n"), req: xclient},
+		{name: "frontend-and-backend", cfg: withBoth("    option forwardfor\n", "    option forwardfor header X-Be\n"),
+			req: get},
+		{name: "keep-alive-each-request", cfg: withFE("    option forwardfor\n"), steps: []step{
+			{send: get, read: 1},
+			{send: xff, read: 1},
+		}},
+	})
+}
+
+func TestConnectionModes(t *testing.T) {
+	two := []step{
+		{send: "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+		{send: "GET /2 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+	}
+	// interleaved keeps two client connections open side by side, so that
+	// the http-reuse policy decides whether the second one may use the
+	// first one's idle server connection.
+	interleaved := []step{
+		{conn: 0, send: "GET /a1 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+		{conn: 1, send: "GET /b1 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+		{conn: 0, send: "GET /a2 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+		{conn: 1, send: "GET /b2 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+	}
+	runCases(t, []tcase{
+		{name: "keep-alive-default", cfg: simple, steps: two},
+		{name: "http-keep-alive", cfg: withFE("    option http-keep-alive\n"), steps: two},
+		{name: "http-server-close", cfg: withFE("    option http-server-close\n"), steps: two},
+		{name: "http-server-close-in-backend", cfg: withBE("    option http-server-close\n"), steps: two},
+		{name: "http-server-close-http10-keep-alive", cfg: withFE("    option http-server-close\n"), steps: []step{
+			{send: "GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", read: 1},
+			{send: "GET /2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", read: 1},
+		}},
+		{name: "httpclose", cfg: withFE("    option httpclose\n"), steps: two},
+		{name: "httpclose-in-backend", cfg: withBE("    option httpclose\n"), steps: two},
+		{name: "httpclose-chunked-response", cfg: withFE("    option httpclose\n"), req: get,
+			replies: []reply{rawReply("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")}},
+		{name: "reuse-default", cfg: simple, steps: interleaved},
+		{name: "reuse-never", cfg: withBE("    http-reuse never\n"), steps: interleaved},
+		{name: "reuse-safe", cfg: withBE("    http-reuse safe\n"), steps: interleaved},
+		{name: "reuse-aggressive", cfg: withBE("    http-reuse aggressive\n"), steps: interleaved},
+		{name: "reuse-always", cfg: withBE("    http-reuse always\n"), steps: interleaved},
+		{name: "reuse-always-server-close", cfg: withBE("    http-reuse always\n    option http-server-close\n"), steps: interleaved},
+	})
+}

@@ -1,0 +1,187 @@
+package logformat
+
+import (
+	"net/netip"
+	"os"
+	"strconv"
+	"sync"
+
+	"switchyard/sample"
+)
+
+// renderFunc appends a variable's value.
+type renderFunc func(dst []byte, o opt, c *sample.Ctx, s *Stream) []byte
+
+// logVar is one %name variable: a row in the table below.
+type logVar struct {
+	httpOnly bool       // allowed only in mode http proxies
+	render   renderFunc // nil for variables we cannot produce yet
+}
+
+var logVars map[string]logVar
+
+func init() {
+	logVars = map[string]logVar{
+		"B":    {render: number(func(s *Stream) int64 { return s.BytesOut })},
+		"CC":   {httpOnly: true}, // captured cookies: no "capture cookie" yet
+		"CS":   {httpOnly: true},
+		"H":    {render: text(func(*Stream) string { return hostname() })},
+		"HM":   {httpOnly: true, render: requestPart(partMethod)},
+		"HP":   {httpOnly: true, render: requestPart(partPath)},
+		"HPO":  {httpOnly: true, render: requestPart(partPathOnly)},
+		"HQ":   {httpOnly: true, render: requestPart(partQuery)},
+		"HU":   {httpOnly: true, render: requestPart(partURI)},
+		"HV":   {httpOnly: true, render: requestPart(partVersion)},
+		"ID":   {render: renderUniqueID},
+		"ST":   {render: number(func(s *Stream) int64 { return int64(s.Status) })},
+		"T":    {render: date(gmtDate, false)},
+		"Ta":   {httpOnly: true, render: timer(func(t Timers) int64 { return t.Close - t.active() })},
+		"Tc":   {render: timer(func(t Timers) int64 { return since(t.Connect, t.Queue, t.Connect) })},
+		"Td":   {render: timer(func(t Timers) int64 { return since(t.Close, t.Data, t.Data) })},
+		"Th":   {render: timer(func(t Timers) int64 { return t.Handshake })},
+		"Ti":   {httpOnly: true, render: timer(func(t Timers) int64 { return t.Idle })},
+		"Tl":   {render: date(localDate, false)},
+		"Tq":   {httpOnly: true, render: timer(func(t Timers) int64 { return t.Request })},
+		"TR":   {httpOnly: true, render: timer(func(t Timers) int64 { return since(t.Request, t.Idle+t.Handshake, t.Request) })},
+		"Tr":   {httpOnly: true, render: timer(func(t Timers) int64 { return since(t.Data, t.Connect, t.Data) })},
+		"Ts":   {render: counter(func(s *Stream) int64 { return s.Accept.Unix() })},
+		"Tt":   {render: timer(func(t Timers) int64 { return t.Close })},
+		"Tu":   {render: timer(func(t Timers) int64 { return t.Close - max(t.Idle, 0) })},
+		"Tw":   {render: timer(func(t Timers) int64 { return since(t.Queue, t.Request, t.Queue) })},
+		"U":    {render: number(func(s *Stream) int64 { return s.BytesIn })},
+		"ac":   {render: number(func(s *Stream) int64 { return int64(s.ActConn) })},
+		"b":    {render: text(func(s *Stream) string { return orElse(s.Backend, s.Frontend) })},
+		"bc":   {render: number(func(s *Stream) int64 { return int64(s.BeConn) })},
+		"bi":   {render: addr(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.BackendSrc })},
+		"bp":   {render: port(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.BackendSrc })},
+		"bq":   {render: number(func(s *Stream) int64 { return int64(s.BackendQueue) })},
+		"ci":   {render: addr(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Src })},
+		"cp":   {render: port(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Src })},
+		"f":    {render: text(func(s *Stream) string { return s.Frontend })},
+		"fc":   {render: number(func(s *Stream) int64 { return int64(s.FeConn) })},
+		"fi":   {render: addr(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Dst })},
+		"fp":   {render: port(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Dst })},
+		"ft":   {render: renderFrontendXprt},
+		"hr":   {}, // header captures: no "capture request header" yet
+		"hrl":  {},
+		"hs":   {},
+		"hsl":  {},
+		"lc":   {render: counter(func(s *Stream) int64 { return s.LogCount })},
+		"ms":   {render: renderMillis},
+		"pid":  {render: counter(func(*Stream) int64 { return int64(os.Getpid()) })},
+		"r":    {httpOnly: true, render: requestPart(partLine)},
+		"rc":   {render: renderRetries},
+		"rt":   {render: counter(func(s *Stream) int64 { return s.RequestID })},
+		"s":    {render: text(func(s *Stream) string { return orElse(s.Server, "<NOSRV>") })},
+		"sc":   {render: number(func(s *Stream) int64 { return int64(s.SrvConn) })},
+		"si":   {render: addr(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.ServerAddr })},
+		"sp":   {render: port(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.ServerAddr })},
+		"sq":   {render: number(func(s *Stream) int64 { return int64(s.SrvQueue) })},
+		"sslc": {}, // TLS is not terminated yet
+		"sslv": {},
+		"t":    {render: date(logDate, false)},
+		"tr":   {httpOnly: true, render: date(logDate, true)},
+		"trg":  {httpOnly: true, render: date(gmtDate, true)},
+		"trl":  {httpOnly: true, render: date(localDate, true)},
+		"ts":   {render: renderTerm(false)},
+		"tsc":  {render: renderTerm(true)},
+	}
+}
+
+// since is the time from step a to step b, or -1 if the stream did not
+// reach the step guard (haproxy's -1 for timers of steps not reached).
+func since(b, a, guard int64) int64 {
+	if guard < 0 {
+		return -1
+	}
+	return b - a
+}
+
+func orElse(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+// number renders a decimal; +X does not apply.
+func number(get func(*Stream) int64) renderFunc {
+	return func(dst []byte, _ opt, _ *sample.Ctx, s *Stream) []byte { return strconv.AppendInt(dst, get(s), 10) }
+}
+
+// counter renders a decimal, or four or more hex digits with +X.
+func counter(get func(*Stream) int64) renderFunc {
+	return func(dst []byte, o opt, _ *sample.Ctx, s *Stream) []byte { return appendCounter(dst, get(s), o, 4) }
+}
+
+func timer(get func(Timers) int64) renderFunc {
+	return func(dst []byte, _ opt, _ *sample.Ctx, s *Stream) []byte {
+		return strconv.AppendInt(dst, get(s.Timers), 10)
+	}
+}
+
+// text renders a name as a text field.
+func text(get func(*Stream) string) renderFunc {
+	return func(dst []byte, o opt, _ *sample.Ctx, s *Stream) []byte { return appendText(dst, get(s), o) }
+}
+
+func addr(get func(*sample.Ctx, *Stream) netip.AddrPort) renderFunc {
+	return func(dst []byte, o opt, c *sample.Ctx, s *Stream) []byte { return appendAddr(dst, get(c, s), o) }
+}
+
+func port(get func(*sample.Ctx, *Stream) netip.AddrPort) renderFunc {
+	return func(dst []byte, o opt, c *sample.Ctx, s *Stream) []byte { return appendPort(dst, get(c, s), o) }
+}
+
+func renderUniqueID(dst []byte, o opt, _ *sample.Ctx, s *Stream) []byte {
+	return appendText(dst, s.UniqueID, o)
+}
+
+// renderFrontendXprt is the frontend's name, with '~' after it for TLS
+// listeners; quoted, but never escaped nor "-".
+func renderFrontendXprt(dst []byte, o opt, _ *sample.Ctx, s *Stream) []byte {
+	if o&optQuote != 0 {
+		dst = append(dst, '"')
+	}
+	dst = append(dst, s.Frontend...)
+	if s.FrontendSSL {
+		dst = append(dst, '~')
+	}
+	if o&optQuote != 0 {
+		dst = append(dst, '"')
+	}
+	return dst
+}
+
+func renderRetries(dst []byte, _ opt, _ *sample.Ctx, s *Stream) []byte {
+	if s.Redispatched {
+		dst = append(dst, '+')
+	}
+	return strconv.AppendInt(dst, int64(s.Retries), 10)
+}
+
+func renderTerm(withCookie bool) renderFunc {
+	return func(dst []byte, _ opt, _ *sample.Ctx, s *Stream) []byte {
+		dst = appendState(dst, s.Term)
+		if withCookie {
+			dst = appendState(dst, s.CookieState)
+		}
+		return dst
+	}
+}
+
+func appendState(dst []byte, st [2]byte) []byte {
+	for _, c := range st {
+		if c == 0 {
+			c = '-'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// hostname is the machine's name (%H), read once.
+var hostname = sync.OnceValue(func() string {
+	h, _ := os.Hostname()
+	return h
+})

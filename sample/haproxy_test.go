@@ -1,0 +1,145 @@
+package sample
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The reference implementation. Tests that need it fail when it is
+// missing, unless SWITCHYARD_NO_HAPROXY=1 says to skip them.
+const haproxyBin = "/usr/sbin/haproxy"
+
+func needHAProxy(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(haproxyBin); err != nil {
+		if os.Getenv("SWITCHYARD_NO_HAPROXY") == "1" {
+			t.Skip("haproxy not installed and SWITCHYARD_NO_HAPROXY=1")
+		}
+		t.Fatalf("haproxy is required for this test (set SWITCHYARD_NO_HAPROXY=1 to skip): %v", err)
+	}
+}
+
+// haproxyOracle runs haproxy with one frontend whose last rule returns a
+// body computed from the request, so that a single request reveals what
+// haproxy makes of every condition and expression under test.
+type haproxyOracle struct {
+	addr  string
+	conds []string // full conditions, "if ..." or "unless ..."
+	exprs []string
+}
+
+// sep separates expression values in the reply; no test value contains it.
+const sep = "<|>"
+
+// startHAProxy starts haproxy with the given acl lines (words after
+// "acl"), conditions and expressions. It is stopped when the test ends.
+func startHAProxy(t *testing.T, acls, conds, exprs []string) *haproxyOracle {
+	t.Helper()
+	needHAProxy(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "defaults\n  mode http\n  timeout client 5s\n  timeout server 5s\n  timeout connect 5s\n")
+	fmt.Fprintf(&cfg, "frontend fe\n  bind %s\n", addr)
+	for _, a := range acls {
+		fmt.Fprintf(&cfg, "  acl %s\n", a)
+	}
+	var body strings.Builder
+	for i, c := range conds {
+		fmt.Fprintf(&cfg, "  http-request set-var(txn.c%d) str(1) %s\n", i, c)
+		fmt.Fprintf(&body, "%%[var(txn.c%d,0)]", i)
+	}
+	for _, e := range exprs {
+		fmt.Fprintf(&body, "%s%%[%s]", sep, e)
+	}
+	fmt.Fprintf(&cfg, "  http-request return status 200 content-type text/plain lf-string \"%s\"\n", body.String())
+
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	cmd := exec.CommandContext(ctx, haproxyBin, "-db", "-f", path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("haproxy did not start: %s\nconfig:\n%s", stderr.String(), cfg.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return &haproxyOracle{addr: addr, conds: conds, exprs: exprs}
+}
+
+// ask sends a raw request and returns haproxy's verdict on each condition
+// ('0' or '1'), each expression's value, and the connection's addresses.
+func (o *haproxyOracle) ask(t *testing.T, raw string) (string, []string, netip.AddrPort, netip.AddrPort) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", o.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("reading haproxy's reply to %q: %v", raw, err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("haproxy answered %d to %q: %s", resp.StatusCode, raw, b.String())
+	}
+	parts := strings.Split(b.String(), sep)
+	src := netip.MustParseAddrPort(c.LocalAddr().String())
+	dst := netip.MustParseAddrPort(c.RemoteAddr().String())
+	return parts[0], parts[1:], src, dst
+}
+
+// parseRaw turns a raw HTTP/1 request head into a testReq, trimming
+// header values as an HTTP parser does.
+func parseRaw(raw string) *testReq {
+	head, _, _ := strings.Cut(raw, "\r\n\r\n")
+	lines := strings.Split(head, "\r\n")
+	r := req(lines[0])
+	for _, l := range lines[1:] {
+		name, value, _ := strings.Cut(l, ":")
+		r.names = append(r.names, []byte(name))
+		r.values = append(r.values, bytes.TrimSpace([]byte(value)))
+	}
+	return r
+}
