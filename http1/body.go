@@ -24,6 +24,7 @@ type BodyReader struct {
 	status   int // what a framing error answers: 400 or 502
 	trailers Headers
 	err      ParseError
+	again    rescan // for chunk size lines and trailers
 }
 
 // ForRequest prepares d to read req's body from rd, which must hold the
@@ -40,6 +41,7 @@ func (d *BodyReader) ForResponse(rd *Reader, resp *Response, lim Limits) {
 func (d *BodyReader) reset(rd *Reader, kind BodyKind, length int64, lim Limits, status int) {
 	d.rd, d.lim, d.status, d.remain = rd, lim, status, 0
 	d.trailers.reset()
+	d.again.reset()
 	switch kind {
 	case BodyLength:
 		d.state, d.remain = stLength, length
@@ -154,13 +156,19 @@ func (d *BodyReader) chunkCRLF() error {
 }
 
 func (d *BodyReader) chunkSize() error {
-	size, n, ok := parseChunkLine(d.rd.Buffered())
+	buf := d.rd.Buffered()
+	if d.again.wait(buf, false) {
+		return d.fill()
+	}
+	size, n, ok := parseChunkLine(buf)
 	if !ok {
 		return d.err.fail(d.status, 0, "invalid chunk size line")
 	}
 	if n == 0 {
+		d.again.failed(buf)
 		return d.fill()
 	}
+	d.again.reset()
 	d.rd.Discard(n)
 	d.remain = size
 	d.state = stChunkData
@@ -174,6 +182,9 @@ func (d *BodyReader) chunkSize() error {
 // header fields (Host and framing fields included), whatever the direction.
 func (d *BodyReader) readTrailers() error {
 	buf := d.rd.Buffered()
+	if d.again.wait(buf, true) {
+		return d.fill()
+	}
 	d.trailers.reset()
 	p := fieldParser{buf: buf, hdrs: &d.trailers, err: &d.err, status: d.status,
 		max: d.lim.MaxHeaders, host: -1, hostOK: true}
@@ -182,11 +193,13 @@ func (d *BodyReader) readTrailers() error {
 		err = p.finish(end)
 	}
 	if err == ErrIncomplete {
+		d.again.failed(buf)
 		return d.fill()
 	}
 	if err != nil {
 		return err
 	}
+	d.again.reset()
 	d.rd.Discard(end)
 	d.state = stDone
 	return nil

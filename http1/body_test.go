@@ -96,7 +96,7 @@ func TestBodyDirectCopy(t *testing.T) {
 	rd.Attach(make([]byte, 4096))
 	var req Request
 	for {
-		n, err := req.Parse(rd.Buffered(), DefaultLimits)
+		n, err := req.Continue(rd.Buffered(), DefaultLimits)
 		if err == nil {
 			rd.Discard(n)
 			break

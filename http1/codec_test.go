@@ -33,14 +33,14 @@ func runCodec(c Case) (fwd, client string) {
 	in := []byte(c.Req)
 	n, err := req.Parse(in, lim)
 	if err != nil {
-		return "", string(ErrorResponse(statusOf400(err)))
+		return "", string(ErrorResponse(parseStatus(err)))
 	}
 	rd := readerOn(in[n:])
 	var body BodyReader
 	body.ForRequest(rd, &req, lim)
 	data, tr, err := readAll(&body)
 	if err != nil {
-		return "", string(ErrorResponse(statusOf400(err)))
+		return "", string(ErrorResponse(parseStatus(err)))
 	}
 	head, out := req.AppendHead(nil, modeOf(c.Backend), false)
 	fwd = string(encodeBody(head, out, data, tr))
@@ -75,7 +75,7 @@ func runCodec(c Case) (fwd, client string) {
 	}
 }
 
-func statusOf400(err error) int {
+func parseStatus(err error) int {
 	var pe *ParseError
 	if errors.As(err, &pe) {
 		return pe.Status

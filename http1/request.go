@@ -42,6 +42,7 @@ type Request struct {
 	wsKey []byte // the websocket key, kept for the response's accept key
 	flags msgFlags
 	err   ParseError
+	again rescan
 }
 
 // Method, URI and Version return the request line's parts; with Header and
@@ -80,16 +81,33 @@ func (r *Request) UpgradeTo() []byte {
 // *ParseError telling what haproxy would answer. The error is owned by r and
 // valid until the next Parse.
 func (r *Request) Parse(buf []byte, lim Limits) (int, error) {
-	r.reset()
-	if max := lim.RawHeadMax(); len(buf) > max {
-		// haproxy cannot hold more while waiting for a head's end.
-		n, err := r.parse(buf[:max], lim)
-		if err == ErrIncomplete {
-			return 0, r.err.fail(400, max, "request head too large")
-		}
-		return n, err
+	r.again.reset()
+	return r.Continue(buf, lim)
+}
+
+// Continue is Parse for a buffer that holds the bytes given to the previous
+// call, which returned ErrIncomplete, followed by more. It may answer
+// ErrIncomplete without parsing again while the new bytes cannot complete
+// the head, which keeps the work linear against a peer sending a byte at a
+// time.
+func (r *Request) Continue(buf []byte, lim Limits) (int, error) {
+	max := lim.RawHeadMax()
+	if len(buf) <= max && r.again.wait(buf, true) {
+		return 0, ErrIncomplete
 	}
-	return r.parse(buf, lim)
+	r.reset()
+	n, err := r.parse(buf[:min(len(buf), max)], lim)
+	switch {
+	case err != ErrIncomplete:
+		r.again.reset()
+	case len(buf) >= max:
+		// haproxy cannot hold more while waiting for a head's end.
+		r.again.reset()
+		return 0, r.err.fail(400, max, "request head too large")
+	default:
+		r.again.failed(buf)
+	}
+	return n, err
 }
 
 func (r *Request) reset() {

@@ -18,13 +18,15 @@ type Response struct {
 	// (no length, "Connection: close", HTTP/1.0 without keep-alive, or
 	// both framings).
 	Close bool
-	// Upgrade: "Connection: upgrade" is present.
+	// Upgrade: a 101 response with "Connection: upgrade"; any other
+	// status saying so is not taken at its word.
 	Upgrade bool
 
 	tunnel    bool
 	reqMethod Method
 	flags     msgFlags
 	err       ParseError
+	again     rescan
 }
 
 // Version, Code and Reason return the status line's parts.
@@ -47,16 +49,29 @@ func (r *Response) Tunnel() bool { return r.tunnel }
 // with method reqMethod (HEAD and CONNECT change the framing). Results are
 // as for Request.Parse; refusals carry status 502.
 func (r *Response) Parse(buf []byte, lim Limits, reqMethod Method) (int, error) {
+	r.again.reset()
+	return r.Continue(buf, lim, reqMethod)
+}
+
+// Continue is Parse after ErrIncomplete, as Request.Continue.
+func (r *Response) Continue(buf []byte, lim Limits, reqMethod Method) (int, error) {
+	max := lim.RawHeadMax()
+	if len(buf) <= max && r.again.wait(buf, true) {
+		return 0, ErrIncomplete
+	}
 	r.reset()
 	r.reqMethod = reqMethod
-	if max := lim.RawHeadMax(); len(buf) > max {
-		n, err := r.parse(buf[:max], lim, reqMethod, true)
-		if err == ErrIncomplete {
-			return 0, r.err.fail(502, max, "response head too large")
-		}
-		return n, err
+	n, err := r.parse(buf[:min(len(buf), max)], lim, reqMethod, true)
+	switch {
+	case err != ErrIncomplete:
+		r.again.reset()
+	case len(buf) >= max:
+		r.again.reset()
+		return 0, r.err.fail(502, max, "response head too large")
+	default:
+		r.again.failed(buf)
 	}
-	return r.parse(buf, lim, reqMethod, true)
+	return n, err
 }
 
 func (r *Response) reset() {
