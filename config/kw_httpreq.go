@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"switchyard/http1"
 	"switchyard/logformat"
 )
 
@@ -125,10 +126,15 @@ func (r *HTTPRule) setBody(kind, v string) error {
 			r.BodyFormat = f
 			return nil
 		}
-		r.Body = data
 		if kind == "errorfile" {
-			r.RawResponse = true
+			reply, err := http1.ParseErrorFile(data, 16384)
+			if err != nil {
+				return fmt.Errorf("'errorfile %s': %v", v, err)
+			}
+			r.Reply = reply
+			return nil
 		}
+		r.Body = data
 	}
 	return nil
 }
@@ -136,10 +142,10 @@ func (r *HTTPRule) setBody(kind, v string) error {
 // check applies haproxy's consistency rules for return/deny payloads.
 func (r *HTTPRule) check(bodySet string) error {
 	hasBody := len(r.Body) > 0 || r.BodyFormat != nil
-	if r.RawResponse && (r.ContentType != "" || len(r.Headers) > 0) {
+	if r.Reply != nil && (r.ContentType != "" || len(r.Headers) > 0) {
 		return fmt.Errorf("'content-type' and 'hdr' cannot be used with 'errorfile'")
 	}
-	if !r.RawResponse && hasBody && r.ContentType == "" {
+	if r.Reply == nil && hasBody && r.ContentType == "" {
 		return fmt.Errorf("'content-type' is required with a '%s' payload", bodySet)
 	}
 	if !hasBody && r.ContentType != "" && bodySet != "" {

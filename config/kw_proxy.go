@@ -224,6 +224,7 @@ func parseForwardFor(p *parser, args []string) error {
 			return fmt.Errorf("unknown parameter '%s' (expects 'except', 'header' or 'if-none')", args[i])
 		}
 	}
+	ff.HeaderBytes = []byte(ff.Header)
 	p.cur.ForwardFor = ff
 	return nil
 }
@@ -273,12 +274,16 @@ func parseErrorFile(p *parser, args []string) error {
 	if err != nil {
 		return fmt.Errorf("error opening file '%s': %v", args[1], err)
 	}
-	if _, err := http1.ParseErrorFile(data, p.cfg.Global.BufSize); err != nil {
+	reply, err := http1.ParseErrorFile(data, p.cfg.Global.BufSize)
+	if err != nil {
 		return fmt.Errorf("file '%s': %v", args[1], err)
 	}
-	if p.cur.ErrorFiles == nil {
-		p.cur.ErrorFiles = map[int][]byte{}
+	if reply.Truncated {
+		p.warnf("'errorfile %d': file '%s' is larger than tune.bufsize (%d bytes) and was truncated", code, args[1], p.cfg.Global.BufSize)
 	}
-	p.cur.ErrorFiles[code] = data
+	if p.cur.ErrorFiles == nil {
+		p.cur.ErrorFiles = map[int]*http1.Reply{}
+	}
+	p.cur.ErrorFiles[code] = reply
 	return nil
 }

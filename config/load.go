@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"switchyard/http1"
 	"switchyard/sample"
 )
 
@@ -331,7 +332,7 @@ func (d *Proxy) inherit() *Proxy {
 		px.ForwardFor = &ff
 	}
 	if d.ErrorFiles != nil {
-		px.ErrorFiles = make(map[int][]byte, len(d.ErrorFiles))
+		px.ErrorFiles = make(map[int]*http1.Reply, len(d.ErrorFiles))
 		for k, v := range d.ErrorFiles {
 			px.ErrorFiles[k] = v
 		}

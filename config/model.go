@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"switchyard/backend"
+	"switchyard/http1"
 	"switchyard/logformat"
 	"switchyard/sample"
 )
@@ -108,7 +109,8 @@ type Timeouts struct {
 
 // ForwardFor is `option forwardfor`.
 type ForwardFor struct {
-	Header string // default "x-forwarded-for"
+	Header      string // default "x-forwarded-for"
+	HeaderBytes []byte // Header, ready for the request path
 	Except netip.Prefix
 	IfNone bool
 }
@@ -131,7 +133,7 @@ type Proxy struct {
 	ForwardFor  *ForwardFor
 	Reuse       Reuse
 	Retries     int
-	ErrorFiles  map[int][]byte // status → full HTTP response
+	ErrorFiles  map[int]*http1.Reply // errorfile: status → response
 
 	// Frontend side.
 	Binds          []*Bind
@@ -207,8 +209,8 @@ type HTTPRule struct {
 	Body        []byte            // string S or file F
 	BodyFormat  *logformat.Format // lf-string
 	Headers     []RuleHeader
-	// RawResponse: Body is a complete HTTP response (errorfile).
-	RawResponse bool
+	// Reply is the complete response of an `errorfile` payload.
+	Reply *http1.Reply
 	// UseErrorFile: answer with the proxy's error response for Status
 	// (deny without a payload, or default-errorfiles).
 	UseErrorFile bool

@@ -98,3 +98,17 @@ func (b *Reader) Fill() (int, error) {
 	}
 	return 0, io.ErrNoProgress
 }
+
+// AttachRead makes buf the buffer when its first n bytes were already read
+// from the source by the caller. A proxy uses it to wait for readability
+// without holding a buffer, then read straight into one from a pool. Any
+// previous buffer must have been detached.
+func (b *Reader) AttachRead(buf []byte, n int) {
+	if b.r != b.w {
+		panic("http1: AttachRead with unread bytes")
+	}
+	b.buf, b.r, b.w = buf[:cap(buf)], 0, n
+}
+
+// HasBuffer reports whether a buffer is attached.
+func (b *Reader) HasBuffer() bool { return b.buf != nil }

@@ -15,35 +15,41 @@ import (
 )
 
 // httpStream is one client connection in `mode http`. One goroutine runs it:
-// read a request, run the rules, forward it, relay the response, repeat. A
-// single goroutine per connection, with no per-request goroutine in the
-// common case, is what keeps the cost per request low.
+// read a request, run the rules, forward it, relay the response, repeat. One
+// goroutine per connection, and none per request in the common case, is
+// what keeps the cost per request low.
 type httpStream struct {
 	rt  *Runtime
 	cc  *clientConn
 	fe  *Frontend
 	raw syscall.RawConn
 
-	pool *bufPool
-	in   *[]byte // client buffer; nil while idle
-	inR  int     // start of unparsed bytes in *in
-	inW  int     // end of received bytes in *in
+	pool  *bufPool
+	cr    http1.Reader // client bytes; no buffer while idle
+	crBuf *[]byte      // the pooled buffer attached to cr
+	req   http1.Request
+	ctx   sample.Ctx
+	out   []byte // serialised heads and small bodies, reused
 
-	req  http1.Request
-	resp http1.Response
-	ctx  sample.Ctx
-	out  []byte // serialised heads, reused
+	sr       http1.Reader // server bytes, during one exchange
+	resp     http1.Response
+	respBody http1.BodyReader
+	reqBody  http1.BodyReader
+	bodyOut  []byte // chunk framing written by the request body pump
 
 	first      bool // no request has been completed on this connection yet
 	closeAfter bool // the current exchange ends the client connection
-	srvConn  net.Conn
-	srvOwned *backend.Server // server of srvConn when kept private (http-reuse never)
+	bodyRead   bool // the request body has been consumed
+	srvConn    net.Conn
+	srvOwned   *backend.Server // server of srvConn when kept private (http-reuse never)
+	xff        [64]byte
 }
 
 func (rt *Runtime) serveHTTP(c net.Conn, fe *Frontend) {
 	cc := rt.newClientConn(c, fe)
 	defer cc.close()
 	s := &httpStream{rt: rt, cc: cc, fe: fe, pool: poolFor(fe.bufSize), first: true}
+	s.cr.Reset(c)
 	if sc, ok := c.(syscall.Conn); ok {
 		s.raw, _ = sc.SyscallConn()
 	}
@@ -53,17 +59,21 @@ func (rt *Runtime) serveHTTP(c net.Conn, fe *Frontend) {
 		if !s.readRequest() {
 			return
 		}
-		if !s.transaction() || rt.Stopping() {
+		keep := s.transaction()
+		s.ctx.Reset()
+		if !keep || rt.Stopping() {
 			return
 		}
 		s.first = false
+		s.idleBuffer()
 	}
 }
 
 func (s *httpStream) releaseAll() {
-	if s.in != nil {
-		s.pool.put(s.in)
-		s.in = nil
+	if s.crBuf != nil {
+		s.cr.Detach()
+		s.pool.put(s.crBuf)
+		s.crBuf = nil
 	}
 	if s.srvConn != nil {
 		s.srvConn.Close()
@@ -71,32 +81,27 @@ func (s *httpStream) releaseAll() {
 	}
 }
 
-// compact moves unparsed bytes to the front of the buffer, or gives the
-// buffer back when there are none, so an idle connection holds no buffer.
-func (s *httpStream) compact() {
-	if s.in == nil {
-		return
-	}
-	if s.inR == s.inW {
-		s.pool.put(s.in)
-		s.in, s.inR, s.inW = nil, 0, 0
-		return
-	}
-	if s.inR > 0 {
-		n := copy(*s.in, (*s.in)[s.inR:s.inW])
-		s.inR, s.inW = 0, n
+// idleBuffer gives the client buffer back when nothing is left in it, so an
+// idle keep-alive connection holds no buffer.
+func (s *httpStream) idleBuffer() {
+	if s.crBuf != nil && s.cr.Detach() != nil {
+		s.pool.put(s.crBuf)
+		s.crBuf = nil
 	}
 }
 
-// waitAndRead reads more client bytes. While no buffer is held, it waits for
-// readability without one and only takes a buffer from the pool once bytes
-// are there to read.
-func (s *httpStream) waitAndRead() (int, error) {
-	if s.in != nil || s.raw == nil {
-		if s.in == nil {
-			s.in = s.pool.get()
-		}
-		return s.cc.c.Read((*s.in)[s.inW:])
+// fill reads more client bytes. Without a buffer it first waits for
+// readability, then reads straight into a pooled buffer.
+func (s *httpStream) fill() error {
+	if s.crBuf != nil {
+		_, err := s.cr.Fill()
+		return err
+	}
+	if s.raw == nil {
+		s.crBuf = s.pool.get()
+		s.cr.Attach(*s.crBuf)
+		_, err := s.cr.Fill()
+		return err
 	}
 	var n int
 	var rerr error
@@ -111,28 +116,27 @@ func (s *httpStream) waitAndRead() (int, error) {
 			s.pool.put(buf)
 			return true
 		}
-		s.in, s.inR, s.inW = buf, 0, 0
+		s.crBuf = buf
+		s.cr.AttachRead(*buf, n)
 		return true
 	})
-	if err != nil {
-		return 0, err
+	switch {
+	case err != nil:
+		return err
+	case rerr != nil:
+		return rerr
+	case n <= 0:
+		return io.EOF
 	}
-	if rerr != nil {
-		return 0, rerr
-	}
-	if n == 0 {
-		return 0, io.EOF
-	}
-	return n, nil
+	return nil
 }
 
 // readRequest reads and parses the next request head. It returns false when
 // the connection must end (closed, timed out, or an error was answered).
 func (s *httpStream) readRequest() bool {
-	fe := s.fe
-	t := fe.timeouts
-	// Waiting for a new request: keep-alive timeout between requests,
-	// http-request for the first, falling back as haproxy does.
+	t := s.fe.timeouts
+	// Waiting for a request: keep-alive timeout between requests,
+	// http-request for the first, each falling back as haproxy does.
 	idle := t.HTTPRequest
 	if !s.first && t.HTTPKeepAlive > 0 {
 		idle = t.HTTPKeepAlive
@@ -141,24 +145,25 @@ func (s *httpStream) readRequest() bool {
 		idle = t.Client
 	}
 	var reqDeadline time.Time
+	started := false
 	for {
-		if s.in != nil && s.inW > s.inR {
-			n, err := s.req.Parse((*s.in)[s.inR:s.inW], fe.limits)
+		if buf := s.cr.Buffered(); len(buf) > 0 {
+			var n int
+			var err error
+			if started {
+				n, err = s.req.Continue(buf, s.fe.limits)
+			} else {
+				n, err = s.req.Parse(buf, s.fe.limits)
+				started = true
+			}
 			if err == nil {
-				s.inR += n
+				s.cr.Discard(n)
 				s.cc.c.SetReadDeadline(time.Time{})
 				return true
 			}
 			if !errors.Is(err, http1.ErrIncomplete) {
-				s.sendError(parseStatus(err), nil)
-				return false
-			}
-			if s.inR > 0 {
-				s.compact()
-			}
-			if s.inW == len(*s.in) {
-				// A head larger than tune.bufsize.
-				s.sendError(400, nil)
+				s.out = s.fe.errors.early(s.out[:0], parseStatus(err), &s.req)
+				s.writeRaw(s.out)
 				return false
 			}
 			if reqDeadline.IsZero() {
@@ -170,25 +175,22 @@ func (s *httpStream) readRequest() bool {
 			}
 			s.cc.c.SetReadDeadline(reqDeadline)
 		} else {
-			if s.rt.Stopping() {
-				return false
-			}
 			s.cc.idle.Store(true)
 			s.cc.c.SetReadDeadline(deadline(idle))
-			if s.rt.Stopping() { // a stop that began after the first check
+			if s.rt.Stopping() {
 				s.cc.idle.Store(false)
 				return false
 			}
 		}
-		n, err := s.waitAndRead()
+		err := s.fill()
 		s.cc.idle.Store(false)
-		if n > 0 {
-			s.inW += n
+		if err == nil {
 			continue
 		}
-		partial := s.in != nil && s.inW > s.inR
+		partial := len(s.cr.Buffered()) > 0
 		if errors.Is(err, os.ErrDeadlineExceeded) && partial && !s.rt.Stopping() {
-			s.sendError(408, nil)
+			s.out = s.fe.errors.early(s.out[:0], 408, &s.req)
+			s.writeRaw(s.out)
 		}
 		return false
 	}
@@ -202,36 +204,67 @@ func parseStatus(err error) int {
 	return 400
 }
 
-// sendError writes one of the proxy's error responses and closes.
-func (s *httpStream) sendError(status int, be *Backend) {
-	page := s.errorPage(status, be)
+// writeRaw sends bytes to the client within the client timeout.
+func (s *httpStream) writeRaw(b []byte) bool {
+	if len(b) == 0 {
+		return true
+	}
 	s.cc.c.SetWriteDeadline(deadline(s.fe.timeouts.Client))
-	s.cc.c.Write(page)
+	_, err := s.cc.c.Write(b)
+	return err == nil
 }
 
-func (s *httpStream) errorPage(status int, be *Backend) []byte {
+// reply sends one of the proxy's own responses (deny, 502, 503, 504) to the
+// current request, through the usual response path so that the connection
+// header and HEAD handling follow the request. It returns whether the client
+// connection can go on.
+func (s *httpStream) reply(status int, be *Backend) bool {
+	r := s.fe.errors.reply(status)
 	if be != nil {
-		if b, ok := be.errors.custom[status]; ok {
-			return b
+		if br, ok := be.errors.custom[status]; ok {
+			r = br
 		}
 	}
-	return s.fe.errors.get(status)
+	mustClose := s.closeAfter || s.req.Close || !s.bodyDone()
+	var out http1.Out
+	s.out, out = r.AppendTo(s.out[:0], s.respMode(be), mustClose, &s.req)
+	if !s.writeRaw(s.out) {
+		return false
+	}
+	return !out.Close && !mustClose
+}
+
+// bodyDone reports whether the request body, if any, has been read, so that
+// the next request can be parsed after an early answer. A body already in
+// the buffer is skipped.
+func (s *httpStream) bodyDone() bool {
+	if s.bodyRead {
+		return true
+	}
+	switch s.req.BodyKind {
+	case http1.BodyNone:
+		return true
+	case http1.BodyLength:
+		if int64(len(s.cr.Buffered())) >= s.req.ContentLength {
+			s.cr.Discard(int(s.req.ContentLength))
+			s.req.BodyKind = http1.BodyNone
+			return true
+		}
+	}
+	return false
 }
 
 // transaction runs one request through rules, routing and a server. It
 // returns whether the client connection can carry another request.
 func (s *httpStream) transaction() bool {
-	fe := s.fe
-	s.ctx.Reset()
+	s.closeAfter, s.bodyRead = false, false
 	s.ctx.Req = &s.req
-
 	if done, keep := s.runRequestRules(); done {
 		return keep
 	}
-	be := fe.route(&s.ctx)
+	be := s.fe.route(&s.ctx)
 	if be == nil {
-		s.sendError(503, nil)
-		return false
+		return s.reply(503, nil)
 	}
 	return s.forward(be)
 }
@@ -254,88 +287,37 @@ func (s *httpStream) runRequestRules() (done, keep bool) {
 }
 
 // answer sends the response of a deny/return rule. The connection stays open
-// when the request had no body left to read, as haproxy does.
+// when the request body (if any) was already received, as haproxy does.
 func (s *httpStream) answer(r *config.HTTPRule) bool {
-	keep := s.req.BodyKind == http1.BodyNone && !s.req.Close
-	s.out = s.out[:0]
 	switch {
 	case r.UseErrorFile:
-		s.out = append(s.out, s.errorPage(r.Status, nil)...)
-		keep = false // error pages carry "connection: close"
-	case r.RawResponse:
-		s.out = append(s.out, r.Body...)
-		keep = false
-	default:
-		s.out = appendRuleResponse(s.out, r, &s.ctx, !keep)
+		return s.reply(r.Status, nil)
+	case r.Reply != nil:
+		mustClose := s.req.Close || !s.bodyDone()
+		var out http1.Out
+		s.out, out = r.Reply.AppendTo(s.out[:0], s.respMode(nil), mustClose, &s.req)
+		return s.writeRaw(s.out) && !out.Close && !mustClose
 	}
-	s.cc.c.SetWriteDeadline(deadline(s.fe.timeouts.Client))
-	if _, err := s.cc.c.Write(s.out); err != nil {
-		return false
-	}
-	return keep
+	mustClose := s.req.Close || !s.bodyDone()
+	s.out = appendRuleResponse(s.out[:0], r, &s.ctx, &s.req, mustClose)
+	return s.writeRaw(s.out) && !mustClose
 }
 
-// forward sends the request to a server of be and relays the response.
-func (s *httpStream) forward(be *Backend) bool {
-	srv := be.lb.Pick(&s.req, s.ctx.Src.Addr())
-	if srv == nil {
-		s.drainOrClose()
-		s.sendError(503, be)
-		return false
+// respMode is the connection option that governs the client side.
+func (s *httpStream) respMode(be *Backend) http1.HTTPMode {
+	m := httpMode(s.fe.cfg.ConnMode)
+	if be != nil && be.cfg.ConnMode == config.ConnClose {
+		m = http1.ModeClose
 	}
-	srv.Cur.Add(1)
-	defer srv.Cur.Add(-1)
-	srv.Total.Add(1)
-
-	reused := false
-	for attempt := 0; ; attempt++ {
-		sc, wasIdle, err := s.serverConn(be, srv)
-		if err != nil {
-			s.sendError(503, be)
-			return false
-		}
-		reused = wasIdle
-		res := s.exchange(be, srv, sc)
-		switch res {
-		case exDone:
-			return s.keepClient()
-		case exRetry:
-			if reused && attempt == 0 {
-				continue // an idle connection the server had closed: try a fresh one
-			}
-			s.sendError(502, be)
-			return false
-		default:
-			return false
-		}
-	}
+	return m
 }
 
-type exchangeResult int
-
-const (
-	exDone  exchangeResult = iota // response relayed; client connection may continue
-	exRetry                       // nothing was received; the request can be sent again
-	exFail                        // error answered or connection broken: close
-)
-
-// serverConn returns a connection to srv: the private one of this client
-// connection, an idle one from the pool, or a new one.
-func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (net.Conn, bool, error) {
-	if s.srvConn != nil {
-		if s.srvOwned == srv {
-			c := s.srvConn
-			s.srvConn, s.srvOwned = nil, nil
-			return c, true, nil
-		}
-		s.srvConn.Close()
-		s.srvConn, s.srvOwned = nil, nil
+func httpMode(m config.ConnMode) http1.HTTPMode {
+	switch m {
+	case config.ConnServerClose:
+		return http1.ModeServerClose
+	case config.ConnClose:
+		return http1.ModeClose
 	}
-	if be.cfg.Reuse != config.ReuseNever {
-		if c := srv.Pool.Get(); c != nil {
-			return c, true, nil
-		}
-	}
-	c, err := be.dial(srv, s.ctx.Dst.Port())
-	return c, false, err
+	return http1.ModeKeepAlive
 }

@@ -12,180 +12,331 @@ import (
 	"switchyard/http1"
 )
 
+type exchangeResult int
+
+const (
+	exDone  exchangeResult = iota // response relayed; see closeAfter
+	exRetry                       // nothing came back and nothing is lost: send again
+	exFail                        // answered with an error or broken: close
+)
+
+// forward sends the request to a server of be and relays the response.
+func (s *httpStream) forward(be *Backend) bool {
+	srv := be.lb.Pick(&s.req, s.ctx.Src.Addr())
+	if srv == nil {
+		return s.reply(503, be)
+	}
+	srv.Cur.Add(1)
+	defer srv.Cur.Add(-1)
+	srv.Total.Add(1)
+	s.addForwardedFor(be)
+
+	for attempt := 0; ; attempt++ {
+		sc, reused, err := s.serverConn(be, srv)
+		if err != nil {
+			return s.reply(503, be)
+		}
+		switch s.exchange(be, srv, sc) {
+		case exDone:
+			return !s.closeAfter
+		case exRetry:
+			if reused && attempt == 0 {
+				continue // an idle connection the server had closed: use a fresh one
+			}
+			return s.reply(502, be)
+		default:
+			return false
+		}
+	}
+}
+
+// addForwardedFor applies `option forwardfor`, the backend's taking
+// precedence over the frontend's.
+func (s *httpStream) addForwardedFor(be *Backend) {
+	ff := be.cfg.ForwardFor
+	if ff == nil {
+		ff = s.fe.cfg.ForwardFor
+	}
+	if ff == nil {
+		return
+	}
+	src := s.ctx.Src.Addr()
+	if !src.IsValid() {
+		return
+	}
+	for _, x := range []*config.ForwardFor{s.fe.cfg.ForwardFor, be.cfg.ForwardFor} {
+		if x != nil && x.Except.IsValid() && x.Except.Contains(src.Unmap()) {
+			return
+		}
+	}
+	if ff.IfNone {
+		if _, ok := s.req.Get(ff.Header); ok {
+			return
+		}
+	}
+	s.req.Add(ff.HeaderBytes, src.AppendTo(s.xff[:0]))
+}
+
+// serverConn returns a connection to srv: the private one of this client
+// connection, an idle one from the pool, or a new one.
+func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (net.Conn, bool, error) {
+	if s.srvConn != nil {
+		c, owner := s.srvConn, s.srvOwned
+		s.srvConn, s.srvOwned = nil, nil
+		if owner == srv {
+			return c, true, nil
+		}
+		c.Close()
+	}
+	if be.cfg.Reuse != config.ReuseNever {
+		if c := srv.Pool.Get(); c != nil {
+			return c, true, nil
+		}
+	}
+	c, err := be.dial(srv, s.ctx.Dst.Port())
+	return c, false, err
+}
+
 // exchange sends the request on sc and relays the response to the client.
 func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc net.Conn) exchangeResult {
 	fe := s.fe
-	srvTimeout := be.timeouts.Server
-	cliTimeout := fe.timeouts.Client
+	srvTimeout, cliTimeout := be.timeouts.Server, fe.timeouts.Client
+	reqMode := max(httpMode(fe.cfg.ConnMode), httpMode(be.cfg.ConnMode))
 
-	// Head, then whatever part of the body is already buffered, in one write.
-	s.out = s.appendRequestHead(s.out[:0], be)
-	bodyDone, bodyN, err := s.bufferedRequestBody()
-	if err != nil {
-		sc.Close()
-		s.sendError(400, nil)
-		return exFail
+	// The head, and the body when it is already all here, go in one write.
+	var reqOut http1.Out
+	s.out, reqOut = s.req.AppendHead(s.out[:0], reqMode, s.rt.Stopping())
+	whole := s.req.BodyKind == http1.BodyNone ||
+		s.req.BodyKind == http1.BodyLength && !reqOut.Chunked && int64(len(s.cr.Buffered())) >= s.req.ContentLength
+	if whole && s.req.BodyKind == http1.BodyLength {
+		n := int(s.req.ContentLength)
+		s.out = append(s.out, s.cr.Buffered()[:n]...)
+		s.cr.Discard(n)
 	}
-	s.out = append(s.out, (*s.in)[s.inR:s.inR+bodyN]...)
+	s.bodyRead = whole
 	sc.SetWriteDeadline(deadline(srvTimeout))
 	if _, err := sc.Write(s.out); err != nil {
 		sc.Close()
-		if bodyDone {
+		if whole {
 			return exRetry
 		}
-		s.sendError(502, be)
-		return exFail
-	}
-	// The rest of the body streams from the client while the response is
-	// read, so that a server answering early (or with 100-continue) does
-	// not deadlock against a client waiting for it.
-	var bodyErr chan error
-	if bodyDone {
-		s.inR += bodyN
-	} else {
-		s.inR += bodyN
-		bodyErr = make(chan error, 1)
-		go func() { bodyErr <- s.streamRequestBody(sc, srvTimeout, cliTimeout) }()
-	}
-
-	rbufp := s.pool.get()
-	defer s.pool.put(rbufp)
-	rbuf := *rbufp
-	isHead := string(s.req.Method()) == "HEAD"
-	var r, w int
-	got := false
-	for {
-		// Read until a complete response head; relay interim 1xx ones.
-		n, err := s.resp.Parse(rbuf[r:w], fe.maxHdr, isHead)
-		if err == nil {
-			if s.resp.Status >= 100 && s.resp.Status < 200 && s.resp.Status != 101 {
-				s.out = s.resp.AppendHead(s.out[:0], false)
-				s.cc.c.SetWriteDeadline(deadline(cliTimeout))
-				if _, err := s.cc.c.Write(s.out); err != nil {
-					sc.Close()
-					return exFail
-				}
-				r += n
-				continue
-			}
-			r += n
-			break
-		}
-		if !errors.Is(err, http1.ErrIncomplete) {
-			sc.Close()
-			s.waitBody(bodyErr)
-			s.sendError(502, be)
-			return exFail
-		}
-		if r > 0 {
-			w = copy(rbuf, rbuf[r:w])
-			r = 0
-		}
-		if w == len(rbuf) {
-			sc.Close()
-			s.waitBody(bodyErr)
-			s.sendError(502, be)
-			return exFail
-		}
-		sc.SetReadDeadline(deadline(srvTimeout))
-		m, err := sc.Read(rbuf[w:])
-		w += m
-		if m > 0 {
-			got = true
-			continue
-		}
-		sc.Close()
-		s.waitBody(bodyErr)
-		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			s.sendError(504, be)
-			return exFail
-		case !got && bodyErr == nil:
-			return exRetry
-		}
-		s.sendError(502, be)
-		return exFail
-	}
-
-	if s.resp.Status == 101 || (isConnect(s.req.Method()) && s.resp.Status/100 == 2) {
-		return s.upgrade(be, sc, rbuf[r:w])
-	}
-
-	keepServer := !s.resp.WantsClose() && be.cfg.ConnMode != config.ConnClose &&
-		fe.cfg.ConnMode != config.ConnClose && s.resp.BodyKind != http1.BodyUntilClose
-	closeClient := s.req.Close || fe.cfg.ConnMode == config.ConnClose ||
-		be.cfg.ConnMode == config.ConnClose || s.rt.Stopping() || s.resp.BodyKind == http1.BodyUntilClose
-	s.closeAfter = closeClient
-
-	s.out = s.resp.AppendHead(s.out[:0], closeClient)
-	ok := s.relayResponseBody(sc, rbuf, r, w, srvTimeout, cliTimeout)
-	if err := s.waitBody(bodyErr); err != nil {
-		keepServer = false
 		s.closeAfter = true
+		return s.failed(502, be)
 	}
+	// Otherwise the body streams from the client while the response is
+	// read, so that a server answering early, or with 100-continue, does
+	// not deadlock against a client waiting for it.
+	var pump chan error
+	if !whole {
+		s.reqBody.ForRequest(&s.cr, &s.req, fe.limits)
+		pump = make(chan error, 1)
+		go func() { pump <- s.pumpRequestBody(sc, reqOut.Chunked, srvTimeout, cliTimeout) }()
+	}
+
+	sbuf := s.pool.get()
+	defer s.pool.put(sbuf)
+	s.sr.Reset(sc)
+	s.sr.Attach(*sbuf)
+	defer s.sr.Detach()
+
+	res := s.readResponseHead(be, sc, pump, srvTimeout, cliTimeout)
+	if res != exDone {
+		return res
+	}
+	if s.resp.Tunnel() {
+		return s.upgrade(be, sc, pump)
+	}
+
+	var out http1.Out
+	clientClose := s.req.Close || s.rt.Stopping()
+	s.out, out = s.resp.AppendHead(s.out[:0], s.respMode(be), clientClose, &s.req)
+	ok := s.relayResponseBody(sc, out.Chunked, srvTimeout, cliTimeout)
+	if err := waitPump(pump); err != nil {
+		s.closeAfter = true
+		reqOut.Close = true
+	} else {
+		s.bodyRead = true
+	}
+	s.closeAfter = s.closeAfter || out.Close || clientClose
 	if !ok {
 		sc.Close()
-		return exFail
+		s.closeAfter = true
+		return exDone
 	}
-	if keepServer && be.cfg.ConnMode != config.ConnServerClose && fe.cfg.ConnMode != config.ConnServerClose {
-		sc.SetDeadline(time.Time{})
-		if be.cfg.Reuse == config.ReuseNever {
-			s.srvConn, s.srvOwned = sc, srv
-		} else {
-			srv.Pool.Put(sc)
-		}
-	} else {
+	if reqOut.Close || s.resp.Close || !s.respBody.Done() {
 		sc.Close()
+		return exDone
+	}
+	sc.SetDeadline(time.Time{})
+	if be.cfg.Reuse == config.ReuseNever {
+		s.srvConn, s.srvOwned = sc, srv
+	} else {
+		srv.Pool.Put(sc)
 	}
 	return exDone
 }
 
-func isConnect(m []byte) bool { return string(m) == "CONNECT" }
-
-// keepClient says whether the client connection carries on after a response.
-func (s *httpStream) keepClient() bool {
-	keep := !s.closeAfter
-	s.closeAfter = false
-	if keep {
-		s.compact()
+// readResponseHead reads the response head, relaying interim (1xx)
+// responses to the client.
+func (s *httpStream) readResponseHead(be *Backend, sc net.Conn, pump chan error, srvTimeout, cliTimeout time.Duration) exchangeResult {
+	lim := s.fe.limits
+	got, started := false, false
+	sc.SetReadDeadline(deadline(srvTimeout))
+	for {
+		if buf := s.sr.Buffered(); len(buf) > 0 {
+			var n int
+			var err error
+			if started {
+				n, err = s.resp.Continue(buf, lim, s.req.Meth)
+			} else {
+				n, err = s.resp.Parse(buf, lim, s.req.Meth)
+				started = true
+			}
+			if err == nil {
+				if !s.resp.Interim() {
+					s.sr.Discard(n)
+					return exDone
+				}
+				s.out, _ = s.resp.AppendHead(s.out[:0], s.respMode(be), false, &s.req)
+				s.sr.Discard(n)
+				started = false
+				if !s.writeRaw(s.out) {
+					sc.Close()
+					waitPump(pump)
+					return exFail
+				}
+				continue
+			}
+			if !errors.Is(err, http1.ErrIncomplete) {
+				sc.Close()
+				waitPump(pump)
+				return s.failed(502, be)
+			}
+		}
+		_, err := s.sr.Fill()
+		if err == nil {
+			got = true
+			continue
+		}
+		sc.Close()
+		waitPump(pump)
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return s.failed(504, be)
+		case !got && pump == nil && !started:
+			return exRetry
+		}
+		return s.failed(502, be)
 	}
-	return keep
 }
 
-func (s *httpStream) waitBody(ch chan error) error {
+// failed answers an error to the client; the connection then closes unless
+// the request was fully read.
+func (s *httpStream) failed(status int, be *Backend) exchangeResult {
+	if !s.reply(status, be) {
+		s.closeAfter = true
+	}
+	return exDone
+}
+
+// pumpRequestBody streams the rest of the request body to the server.
+func (s *httpStream) pumpRequestBody(sc net.Conn, chunked bool, srvTimeout, cliTimeout time.Duration) error {
+	return copyBody(&s.reqBody, &s.cr, s.cc.c, sc, &s.bodyOut, chunked, cliTimeout, srvTimeout)
+}
+
+// relayResponseBody streams the response body after the head in s.out.
+func (s *httpStream) relayResponseBody(sc net.Conn, chunked bool, srvTimeout, cliTimeout time.Duration) bool {
+	s.respBody.ForResponse(&s.sr, &s.resp, s.fe.limits)
+	return copyBody(&s.respBody, &s.sr, sc, s.cc.c, &s.out, chunked, srvTimeout, cliTimeout) == nil
+}
+
+// flushAt is how much output is gathered before writing it.
+const flushAt = 32 << 10
+
+// copyBody moves a message body from src to dst. out holds bytes already
+// waiting to be written (a head); body spans are appended to it, framed in
+// chunks if asked, and written when it fills up or the source has nothing
+// buffered. Content-length bodies with nothing buffered are copied straight
+// between the sockets, which lets the kernel splice them.
+func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst net.Conn, out *[]byte, chunked bool, readTimeout, writeTimeout time.Duration) error {
+	flush := func() error {
+		if len(*out) == 0 {
+			return nil
+		}
+		dst.SetWriteDeadline(deadline(writeTimeout))
+		_, err := dst.Write(*out)
+		*out = (*out)[:0]
+		return err
+	}
+	for {
+		if n := d.Direct(); n > 0 && !chunked {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := copyN(dst, src, n, readTimeout, writeTimeout); err != nil {
+				return err
+			}
+			d.Advance(n)
+			continue
+		}
+		if len(rd.Buffered()) == 0 && !d.Done() {
+			if err := flush(); err != nil {
+				return err
+			}
+			src.SetReadDeadline(deadline(readTimeout))
+		}
+		span, err := d.Next()
+		if err == io.EOF {
+			if chunked {
+				*out = http1.AppendLastChunk(*out, d.Trailers())
+			}
+			return flush()
+		}
+		if err != nil {
+			flush()
+			return err
+		}
+		if chunked {
+			*out = http1.AppendChunkHeader(*out, len(span))
+			*out = append(*out, span...)
+			*out = http1.AppendChunkEnd(*out)
+		} else {
+			*out = append(*out, span...)
+		}
+		if len(*out) >= flushAt {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func waitPump(ch chan error) error {
 	if ch == nil {
 		return nil
 	}
 	return <-ch
 }
 
-// drainOrClose is called before answering a request that will not be
-// forwarded: if its body has not been read, the connection cannot continue.
-func (s *httpStream) drainOrClose() {
-	if s.req.BodyKind != http1.BodyNone {
-		s.closeAfter = true
-	}
-}
-
 // upgrade relays a 101 (or a successful CONNECT) and turns the connection
 // into a tunnel under `timeout tunnel`.
-func (s *httpStream) upgrade(be *Backend, sc net.Conn, rest []byte) exchangeResult {
-	s.out = s.resp.AppendHead(s.out[:0], false)
-	s.out = append(s.out, rest...)
-	s.cc.c.SetWriteDeadline(deadline(s.fe.timeouts.Client))
-	if _, err := s.cc.c.Write(s.out); err != nil {
+func (s *httpStream) upgrade(be *Backend, sc net.Conn, pump chan error) exchangeResult {
+	waitPump(pump)
+	s.out, _ = s.resp.AppendHead(s.out[:0], s.respMode(be), false, &s.req)
+	s.out = append(s.out, s.sr.Buffered()...)
+	if !s.writeRaw(s.out) {
 		sc.Close()
 		return exFail
 	}
-	if s.in != nil && s.inW > s.inR {
+	if rest := s.cr.Buffered(); len(rest) > 0 {
 		sc.SetWriteDeadline(deadline(be.timeouts.Server))
-		if _, err := sc.Write((*s.in)[s.inR:s.inW]); err != nil {
+		if _, err := sc.Write(rest); err != nil {
 			sc.Close()
 			return exFail
 		}
-		s.inR = s.inW
+		s.cr.Discard(len(rest))
 	}
-	s.compact()
+	s.idleBuffer()
 	s.cc.c.SetDeadline(time.Time{})
 	sc.SetDeadline(time.Time{})
 	s.cc.setPeer(sc)
@@ -212,6 +363,9 @@ func copyN(dst, src net.Conn, n int64, readTimeout, writeTimeout time.Duration) 
 		if err != nil {
 			if m > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 				continue
+			}
+			if errors.Is(err, io.EOF) {
+				return io.ErrUnexpectedEOF
 			}
 			return err
 		}

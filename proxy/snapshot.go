@@ -143,19 +143,29 @@ func deadline(d time.Duration) time.Time {
 }
 
 // errorPages holds the responses a proxy sends for its own errors: haproxy's
-// defaults, replaced by `errorfile` where configured.
+// built-in ones, replaced by `errorfile` where configured.
 type errorPages struct {
-	custom map[int][]byte
+	custom map[int]*http1.Reply
 }
 
-func newErrorPages(files map[int][]byte) *errorPages {
+func newErrorPages(files map[int]*http1.Reply) *errorPages {
 	return &errorPages{custom: files}
 }
 
-// get returns the full response for status.
-func (e *errorPages) get(status int) []byte {
-	if b, ok := e.custom[status]; ok {
+// reply returns the response for an error a stream produces.
+func (e *errorPages) reply(status int) *http1.Reply {
+	if r, ok := e.custom[status]; ok {
+		return r
+	}
+	return http1.ErrorReply(status)
+}
+
+// early appends the response for an error found before a request could be
+// parsed (400, 408): haproxy writes its built-in message as is.
+func (e *errorPages) early(dst []byte, status int, req *http1.Request) []byte {
+	if r, ok := e.custom[status]; ok {
+		b, _ := r.AppendTo(dst, http1.ModeClose, true, req)
 		return b
 	}
-	return http1.ErrorResponse(status)
+	return append(dst, http1.ErrorResponse(status)...)
 }
