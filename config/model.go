@@ -111,8 +111,8 @@ type Timeouts struct {
 type ForwardFor struct {
 	Header      string // default "x-forwarded-for"
 	HeaderBytes []byte // Header, ready for the request path
-	Except netip.Prefix
-	IfNone bool
+	Except      netip.Prefix
+	IfNone      bool
 }
 
 // Proxy is a frontend, backend, listen or defaults section. Defaults are

@@ -67,5 +67,5 @@ func (st *State) frontendSlots(name string, n int) *semaphore {
 type semaphore struct{ ch chan struct{} }
 
 func newSemaphore(n int) *semaphore { return &semaphore{ch: make(chan struct{}, n)} }
-func (s *semaphore) size() int     { return cap(s.ch) }
-func (s *semaphore) release()      { <-s.ch }
+func (s *semaphore) size() int      { return cap(s.ch) }
+func (s *semaphore) release()       { <-s.ch }
