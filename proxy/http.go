@@ -21,8 +21,14 @@ import (
 type httpStream struct {
 	rt  *Runtime
 	cc  *clientConn
+	cl  timedConn // the client connection
 	fe  *Frontend
 	raw syscall.RawConn
+	// readFn is the readability callback of fill, made once: a closure
+	// built per call would be allocated per request.
+	readFn func(fd uintptr) bool
+	rawN   int
+	rawErr error
 
 	pool  *bufPool
 	cr    http1.Reader // client bytes; no buffer while idle
@@ -40,7 +46,7 @@ type httpStream struct {
 	first      bool // no request has been completed on this connection yet
 	closeAfter bool // the current exchange ends the client connection
 	bodyRead   bool // the request body has been consumed
-	srvConn    net.Conn
+	srvConn    *timedConn
 	srvOwned   *backend.Server // server of srvConn when kept private (http-reuse never)
 	xff        [64]byte
 }
@@ -49,6 +55,8 @@ func (rt *Runtime) serveHTTP(c net.Conn, fe *Frontend) {
 	cc := rt.newClientConn(c, fe)
 	defer cc.close()
 	s := &httpStream{rt: rt, cc: cc, fe: fe, pool: poolFor(fe.bufSize), first: true}
+	s.cl.Conn = c
+	s.readFn = s.rawRead
 	s.cr.Reset(c)
 	if sc, ok := c.(syscall.Conn); ok {
 		s.raw, _ = sc.SyscallConn()
@@ -103,32 +111,34 @@ func (s *httpStream) fill() error {
 		_, err := s.cr.Fill()
 		return err
 	}
-	var n int
-	var rerr error
-	err := s.raw.Read(func(fd uintptr) bool {
-		buf := s.pool.get()
-		n, rerr = syscall.Read(int(fd), *buf)
-		if rerr == syscall.EAGAIN || rerr == syscall.EINTR {
-			s.pool.put(buf)
-			return false
-		}
-		if n <= 0 {
-			s.pool.put(buf)
-			return true
-		}
-		s.crBuf = buf
-		s.cr.AttachRead(*buf, n)
-		return true
-	})
+	err := s.raw.Read(s.readFn)
 	switch {
 	case err != nil:
 		return err
-	case rerr != nil:
-		return rerr
-	case n <= 0:
+	case s.rawErr != nil:
+		return s.rawErr
+	case s.rawN <= 0:
 		return io.EOF
 	}
 	return nil
+}
+
+// rawRead is called when the client socket may be readable: it reads into a
+// pooled buffer and keeps it only if bytes came.
+func (s *httpStream) rawRead(fd uintptr) bool {
+	buf := s.pool.get()
+	s.rawN, s.rawErr = syscall.Read(int(fd), *buf)
+	if s.rawErr == syscall.EAGAIN || s.rawErr == syscall.EINTR {
+		s.pool.put(buf)
+		return false
+	}
+	if s.rawN <= 0 {
+		s.pool.put(buf)
+		return true
+	}
+	s.crBuf = buf
+	s.cr.AttachRead(*buf, s.rawN)
+	return true
 }
 
 // readRequest reads and parses the next request head. It returns false when
@@ -158,7 +168,6 @@ func (s *httpStream) readRequest() bool {
 			}
 			if err == nil {
 				s.cr.Discard(n)
-				s.cc.c.SetReadDeadline(time.Time{})
 				return true
 			}
 			if !errors.Is(err, http1.ErrIncomplete) {
@@ -173,10 +182,10 @@ func (s *httpStream) readRequest() bool {
 				}
 				reqDeadline = deadline(d)
 			}
-			s.cc.c.SetReadDeadline(reqDeadline)
+			s.cl.readBy(reqDeadline)
 		} else {
 			s.cc.idle.Store(true)
-			s.cc.c.SetReadDeadline(deadline(idle))
+			s.cl.readWithin(idle)
 			if s.rt.Stopping() {
 				s.cc.idle.Store(false)
 				return false
@@ -209,8 +218,8 @@ func (s *httpStream) writeRaw(b []byte) bool {
 	if len(b) == 0 {
 		return true
 	}
-	s.cc.c.SetWriteDeadline(deadline(s.fe.timeouts.Client))
-	_, err := s.cc.c.Write(b)
+	s.cl.writeWithin(s.fe.timeouts.Client)
+	_, err := s.cl.Write(b)
 	return err == nil
 }
 

@@ -79,7 +79,7 @@ func (s *httpStream) addForwardedFor(be *Backend) {
 
 // serverConn returns a connection to srv: the private one of this client
 // connection, an idle one from the pool, or a new one.
-func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (net.Conn, bool, error) {
+func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, bool, error) {
 	if s.srvConn != nil {
 		c, owner := s.srvConn, s.srvOwned
 		s.srvConn, s.srvOwned = nil, nil
@@ -90,15 +90,18 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (net.Conn, boo
 	}
 	if be.cfg.Reuse != config.ReuseNever {
 		if c := srv.Pool.Get(); c != nil {
-			return c, true, nil
+			return c.(*timedConn), true, nil
 		}
 	}
 	c, err := be.dial(srv, s.ctx.Dst.Port())
-	return c, false, err
+	if err != nil {
+		return nil, false, err
+	}
+	return &timedConn{Conn: c}, false, nil
 }
 
 // exchange sends the request on sc and relays the response to the client.
-func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc net.Conn) exchangeResult {
+func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) exchangeResult {
 	fe := s.fe
 	srvTimeout, cliTimeout := be.timeouts.Server, fe.timeouts.Client
 	reqMode := max(httpMode(fe.cfg.ConnMode), httpMode(be.cfg.ConnMode))
@@ -114,7 +117,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc net.Conn) exc
 		s.cr.Discard(n)
 	}
 	s.bodyRead = whole
-	sc.SetWriteDeadline(deadline(srvTimeout))
+	sc.writeWithin(srvTimeout)
 	if _, err := sc.Write(s.out); err != nil {
 		sc.Close()
 		if whole {
@@ -167,7 +170,6 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc net.Conn) exc
 		sc.Close()
 		return exDone
 	}
-	sc.SetDeadline(time.Time{})
 	if be.cfg.Reuse == config.ReuseNever {
 		s.srvConn, s.srvOwned = sc, srv
 	} else {
@@ -178,10 +180,10 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc net.Conn) exc
 
 // readResponseHead reads the response head, relaying interim (1xx)
 // responses to the client.
-func (s *httpStream) readResponseHead(be *Backend, sc net.Conn, pump chan error, srvTimeout, cliTimeout time.Duration) exchangeResult {
+func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan error, srvTimeout, cliTimeout time.Duration) exchangeResult {
 	lim := s.fe.limits
 	got, started := false, false
-	sc.SetReadDeadline(deadline(srvTimeout))
+	sc.readWithin(srvTimeout)
 	for {
 		if buf := s.sr.Buffered(); len(buf) > 0 {
 			var n int
@@ -240,14 +242,14 @@ func (s *httpStream) failed(status int, be *Backend) exchangeResult {
 }
 
 // pumpRequestBody streams the rest of the request body to the server.
-func (s *httpStream) pumpRequestBody(sc net.Conn, chunked bool, srvTimeout, cliTimeout time.Duration) error {
-	return copyBody(&s.reqBody, &s.cr, s.cc.c, sc, &s.bodyOut, chunked, cliTimeout, srvTimeout)
+func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) error {
+	return copyBody(&s.reqBody, &s.cr, &s.cl, sc, &s.bodyOut, chunked, cliTimeout, srvTimeout)
 }
 
 // relayResponseBody streams the response body after the head in s.out.
-func (s *httpStream) relayResponseBody(sc net.Conn, chunked bool, srvTimeout, cliTimeout time.Duration) bool {
+func (s *httpStream) relayResponseBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) bool {
 	s.respBody.ForResponse(&s.sr, &s.resp, s.fe.limits)
-	return copyBody(&s.respBody, &s.sr, sc, s.cc.c, &s.out, chunked, srvTimeout, cliTimeout) == nil
+	return copyBody(&s.respBody, &s.sr, sc, &s.cl, &s.out, chunked, srvTimeout, cliTimeout) == nil
 }
 
 // flushAt is how much output is gathered before writing it.
@@ -258,12 +260,12 @@ const flushAt = 32 << 10
 // chunks if asked, and written when it fills up or the source has nothing
 // buffered. Content-length bodies with nothing buffered are copied straight
 // between the sockets, which lets the kernel splice them.
-func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst net.Conn, out *[]byte, chunked bool, readTimeout, writeTimeout time.Duration) error {
+func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst *timedConn, out *[]byte, chunked bool, readTimeout, writeTimeout time.Duration) error {
 	flush := func() error {
 		if len(*out) == 0 {
 			return nil
 		}
-		dst.SetWriteDeadline(deadline(writeTimeout))
+		dst.writeWithin(writeTimeout)
 		_, err := dst.Write(*out)
 		*out = (*out)[:0]
 		return err
@@ -273,7 +275,7 @@ func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst net.Conn, out *[]b
 			if err := flush(); err != nil {
 				return err
 			}
-			if err := copyN(dst, src, n, readTimeout, writeTimeout); err != nil {
+			if err := copyN(dst.Conn, src.Conn, n, readTimeout, writeTimeout); err != nil {
 				return err
 			}
 			d.Advance(n)
@@ -283,7 +285,7 @@ func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst net.Conn, out *[]b
 			if err := flush(); err != nil {
 				return err
 			}
-			src.SetReadDeadline(deadline(readTimeout))
+			src.readWithin(readTimeout)
 		}
 		span, err := d.Next()
 		if err == io.EOF {
@@ -320,7 +322,7 @@ func waitPump(ch chan error) error {
 
 // upgrade relays a 101 (or a successful CONNECT) and turns the connection
 // into a tunnel under `timeout tunnel`.
-func (s *httpStream) upgrade(be *Backend, sc net.Conn, pump chan error) exchangeResult {
+func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchangeResult {
 	waitPump(pump)
 	s.out, _ = s.resp.AppendHead(s.out[:0], s.respMode(be), false, &s.req)
 	s.out = append(s.out, s.sr.Buffered()...)
@@ -329,7 +331,7 @@ func (s *httpStream) upgrade(be *Backend, sc net.Conn, pump chan error) exchange
 		return exFail
 	}
 	if rest := s.cr.Buffered(); len(rest) > 0 {
-		sc.SetWriteDeadline(deadline(be.timeouts.Server))
+		sc.writeWithin(be.timeouts.Server)
 		if _, err := sc.Write(rest); err != nil {
 			sc.Close()
 			return exFail
@@ -337,14 +339,15 @@ func (s *httpStream) upgrade(be *Backend, sc net.Conn, pump chan error) exchange
 		s.cr.Discard(len(rest))
 	}
 	s.idleBuffer()
-	s.cc.c.SetDeadline(time.Time{})
-	sc.SetDeadline(time.Time{})
-	s.cc.setPeer(sc)
+	s.cl.readBy(time.Time{})
+	s.cl.Conn.SetDeadline(time.Time{})
+	sc.Conn.SetDeadline(time.Time{})
+	s.cc.setPeer(sc.Conn)
 	ct, st := s.fe.timeouts.Client, be.timeouts.Server
 	if t := be.timeouts.Tunnel; t > 0 {
 		ct, st = t, t
 	}
-	tunnel(s.cc.c, sc, ct, st, s.fe.timeouts.ClientFin, be.timeouts.ServerFin)
+	tunnel(s.cc.c, sc.Conn, ct, st, s.fe.timeouts.ClientFin, be.timeouts.ServerFin)
 	return exFail // the tunnel consumed the connection
 }
 

@@ -109,6 +109,7 @@ func formatMessage(m config.Message) string {
 
 // serve runs the proxy until stopped.
 func serve(o *options, cfg *config.Config, stderr io.Writer) int {
+	startProfiler()
 	level := slog.LevelInfo
 	if o.debug {
 		level = slog.LevelDebug
