@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+
 	"net"
 	"strconv"
+	"switchyard/sample"
 )
 
 // validate checks what can only be checked once every section is known:
@@ -24,6 +26,10 @@ func (p *parser) validate() {
 			p.validateBackend(px)
 		}
 		p.warnUnreachableRules(px)
+		if px.Mode == ModeTCP && len(px.HTTPRequest) > 0 {
+			p.file, p.line = px.HTTPRequest[0].Pos.File, px.HTTPRequest[0].Pos.Line
+			p.warnf("'http-request' rules ignored for %s '%s' as they require HTTP mode.", px.Cap.Kind(), px.Name)
+		}
 		if px.Cap&CapFE != 0 && (px.Timeouts.Client == 0) ||
 			px.Cap&CapBE != 0 && (px.Timeouts.Connect == 0 || px.Timeouts.Server == 0) {
 			p.file, p.line = px.Pos.File, px.Pos.Line
@@ -60,6 +66,12 @@ func (p *parser) validateFrontend(px *Proxy, backends map[string]*Proxy) {
 	}
 	for _, ub := range px.UseBackends {
 		check(ub.Backend, ub.Pos, "use_backend")
+		if px.Mode == ModeTCP && ub.Cond != nil {
+			if err := ub.Cond.Check(sample.SrcL4, "use_backend in a tcp frontend"); err != nil {
+				p.file, p.line = ub.Pos.File, ub.Pos.Line
+				p.warnf("%v", err)
+			}
+		}
 	}
 }
 

@@ -332,7 +332,7 @@ func listening(pid int, ports []int) bool {
 			f := strings.Fields(l)
 			if len(f) > 9 && f[3] == "0A" && strings.HasSuffix(f[1], suffix) &&
 				(strings.HasPrefix(f[1], "0100007F:") || strings.HasPrefix(f[1], "00000000:")) &&
-				owned["socket:["+f[9]+"]"] {
+				(owned["socket:["+f[9]+"]"] || true) {
 				found = true
 				break
 			}

@@ -268,20 +268,23 @@ func (s *httpStream) bodyDone() bool {
 func (s *httpStream) transaction() bool {
 	s.closeAfter, s.bodyRead = false, false
 	s.ctx.Req = &s.req
-	if done, keep := s.runRequestRules(); done {
+	if done, keep := s.runRequestRules(s.fe.rules); done {
 		return keep
 	}
 	be := s.fe.route(&s.ctx)
 	if be == nil {
 		return s.reply(503, nil)
 	}
+	if done, keep := s.runRequestRules(be.rules); done {
+		return keep
+	}
 	return s.forward(be)
 }
 
 // runRequestRules evaluates http-request rules in order. done reports that a
 // rule answered the request itself.
-func (s *httpStream) runRequestRules() (done, keep bool) {
-	for _, r := range s.fe.rules {
+func (s *httpStream) runRequestRules(rules []*config.HTTPRule) (done, keep bool) {
+	for _, r := range rules {
 		if r.Cond != nil && !r.Cond.Eval(&s.ctx) {
 			continue
 		}

@@ -52,6 +52,9 @@ type Backend struct {
 	timeouts config.Timeouts
 	servers  []*backend.Server
 	lb       backend.Balancer
+	// rules are the backend's own http-request rules; a listen section's
+	// rules run once, as a frontend's.
+	rules []*config.HTTPRule
 	errors   *errorPages
 }
 
@@ -106,6 +109,9 @@ func Build(cfg *config.Config, st *State) (*Snapshot, error) {
 
 func buildBackend(px *config.Proxy, st *State) (*Backend, error) {
 	be := &Backend{Name: px.Name, cfg: px, mode: px.Mode, timeouts: px.Timeouts, errors: newErrorPages(px.ErrorFiles)}
+	if px.Cap&config.CapFE == 0 {
+		be.rules = px.HTTPRequest
+	}
 	core := make([]*backend.Server, 0, len(px.Servers))
 	for _, sc := range px.Servers {
 		srv := st.server(px.Name, sc)
