@@ -196,8 +196,11 @@ func (s *httpStream) readRequest() bool {
 		if err == nil {
 			continue
 		}
+		// haproxy answers 408 to a partial request, and to a new
+		// connection that sent nothing; an idle keep-alive connection
+		// closes silently.
 		partial := len(s.cr.Buffered()) > 0
-		if errors.Is(err, os.ErrDeadlineExceeded) && partial && !s.rt.Stopping() {
+		if errors.Is(err, os.ErrDeadlineExceeded) && (partial || s.first) && !s.rt.Stopping() {
 			s.out = s.fe.errors.early(s.out[:0], 408, &s.req)
 			s.writeRaw(s.out)
 		}
