@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,22 +34,49 @@ type httpStream struct {
 	pool  *bufPool
 	cr    http1.Reader // client bytes; no buffer while idle
 	crBuf *[]byte      // the pooled buffer attached to cr
-	req   http1.Request
 	ctx   sample.Ctx
-	out   []byte // serialised heads and small bodies, reused
+	// t is the state of the transaction in progress, taken from a pool
+	// when a request starts arriving and given back when the connection
+	// goes idle: an idle connection does not carry it.
+	t *txnState
 
-	sr       http1.Reader // server bytes, during one exchange
+	first    bool // no request has been completed on this connection yet
+	srvConn  *timedConn
+	srvOwned *backend.Server // server of srvConn when kept private (http-reuse never)
+}
+
+// txnState is what one transaction needs.
+type txnState struct {
+	req      http1.Request
+	out      []byte       // serialised heads and small bodies
+	sr       http1.Reader // server bytes
 	resp     http1.Response
 	respBody http1.BodyReader
 	reqBody  http1.BodyReader
 	bodyOut  []byte // chunk framing written by the request body pump
 
-	first      bool // no request has been completed on this connection yet
 	closeAfter bool // the current exchange ends the client connection
 	bodyRead   bool // the request body has been consumed
-	srvConn    *timedConn
-	srvOwned   *backend.Server // server of srvConn when kept private (http-reuse never)
 	xff        [64]byte
+}
+
+var txnPool = sync.Pool{New: func() any { return new(txnState) }}
+
+// maxPooledOut bounds the output buffer a pooled transaction keeps.
+const maxPooledOut = 64 << 10
+
+func (s *httpStream) releaseTxn() {
+	if s.t == nil {
+		return
+	}
+	if cap(s.t.out) > maxPooledOut {
+		s.t.out = nil
+	}
+	if cap(s.t.bodyOut) > maxPooledOut {
+		s.t.bodyOut = nil
+	}
+	txnPool.Put(s.t)
+	s.t = nil
 }
 
 func (rt *Runtime) serveHTTP(c net.Conn, fe *Frontend) {
@@ -78,6 +106,7 @@ func (rt *Runtime) serveHTTP(c net.Conn, fe *Frontend) {
 }
 
 func (s *httpStream) releaseAll() {
+	s.releaseTxn()
 	if s.crBuf != nil {
 		s.cr.Detach()
 		s.pool.put(s.crBuf)
@@ -95,6 +124,9 @@ func (s *httpStream) idleBuffer() {
 	if s.crBuf != nil && s.cr.Detach() != nil {
 		s.pool.put(s.crBuf)
 		s.crBuf = nil
+	}
+	if s.crBuf == nil {
+		s.releaseTxn()
 	}
 }
 
@@ -158,12 +190,15 @@ func (s *httpStream) readRequest() bool {
 	started := false
 	for {
 		if buf := s.cr.Buffered(); len(buf) > 0 {
+			if s.t == nil {
+				s.t = txnPool.Get().(*txnState)
+			}
 			var n int
 			var err error
 			if started {
-				n, err = s.req.Continue(buf, s.fe.limits)
+				n, err = s.t.req.Continue(buf, s.fe.limits)
 			} else {
-				n, err = s.req.Parse(buf, s.fe.limits)
+				n, err = s.t.req.Parse(buf, s.fe.limits)
 				started = true
 			}
 			if err == nil {
@@ -171,8 +206,8 @@ func (s *httpStream) readRequest() bool {
 				return true
 			}
 			if !errors.Is(err, http1.ErrIncomplete) {
-				s.out = s.fe.errors.early(s.out[:0], parseStatus(err), &s.req)
-				s.writeRaw(s.out)
+				s.t.out = s.fe.errors.early(s.t.out[:0], parseStatus(err), &s.t.req)
+				s.writeRaw(s.t.out)
 				return false
 			}
 			if reqDeadline.IsZero() {
@@ -201,8 +236,11 @@ func (s *httpStream) readRequest() bool {
 		// closes silently.
 		partial := len(s.cr.Buffered()) > 0
 		if errors.Is(err, os.ErrDeadlineExceeded) && (partial || s.first) && !s.rt.Stopping() {
-			s.out = s.fe.errors.early(s.out[:0], 408, &s.req)
-			s.writeRaw(s.out)
+			if s.t == nil {
+				s.t = txnPool.Get().(*txnState)
+			}
+			s.t.out = s.fe.errors.early(s.t.out[:0], 408, &s.t.req)
+			s.writeRaw(s.t.out)
 		}
 		return false
 	}
@@ -237,10 +275,10 @@ func (s *httpStream) reply(status int, be *Backend) bool {
 			r = br
 		}
 	}
-	mustClose := s.closeAfter || s.req.Close || !s.bodyDone()
+	mustClose := s.t.closeAfter || s.t.req.Close || !s.bodyDone()
 	var out http1.Out
-	s.out, out = r.AppendTo(s.out[:0], s.respMode(be), mustClose, &s.req)
-	if !s.writeRaw(s.out) {
+	s.t.out, out = r.AppendTo(s.t.out[:0], s.respMode(be), mustClose, &s.t.req)
+	if !s.writeRaw(s.t.out) {
 		return false
 	}
 	return !out.Close && !mustClose
@@ -250,16 +288,16 @@ func (s *httpStream) reply(status int, be *Backend) bool {
 // the next request can be parsed after an early answer. A body already in
 // the buffer is skipped.
 func (s *httpStream) bodyDone() bool {
-	if s.bodyRead {
+	if s.t.bodyRead {
 		return true
 	}
-	switch s.req.BodyKind {
+	switch s.t.req.BodyKind {
 	case http1.BodyNone:
 		return true
 	case http1.BodyLength:
-		if int64(len(s.cr.Buffered())) >= s.req.ContentLength {
-			s.cr.Discard(int(s.req.ContentLength))
-			s.req.BodyKind = http1.BodyNone
+		if int64(len(s.cr.Buffered())) >= s.t.req.ContentLength {
+			s.cr.Discard(int(s.t.req.ContentLength))
+			s.t.req.BodyKind = http1.BodyNone
 			return true
 		}
 	}
@@ -269,8 +307,8 @@ func (s *httpStream) bodyDone() bool {
 // transaction runs one request through rules, routing and a server. It
 // returns whether the client connection can carry another request.
 func (s *httpStream) transaction() bool {
-	s.closeAfter, s.bodyRead = false, false
-	s.ctx.Req = &s.req
+	s.t.closeAfter, s.t.bodyRead = false, false
+	s.ctx.Req = &s.t.req
 	if done, keep := s.runRequestRules(s.fe.rules); done {
 		return keep
 	}
@@ -308,14 +346,14 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 	case r.UseErrorFile:
 		return s.reply(r.Status, nil)
 	case r.Reply != nil:
-		mustClose := s.req.Close || !s.bodyDone()
+		mustClose := s.t.req.Close || !s.bodyDone()
 		var out http1.Out
-		s.out, out = r.Reply.AppendTo(s.out[:0], s.respMode(nil), mustClose, &s.req)
-		return s.writeRaw(s.out) && !out.Close && !mustClose
+		s.t.out, out = r.Reply.AppendTo(s.t.out[:0], s.respMode(nil), mustClose, &s.t.req)
+		return s.writeRaw(s.t.out) && !out.Close && !mustClose
 	}
-	mustClose := s.req.Close || !s.bodyDone()
-	s.out = appendRuleResponse(s.out[:0], r, &s.ctx, &s.req, mustClose)
-	return s.writeRaw(s.out) && !mustClose
+	mustClose := s.t.req.Close || !s.bodyDone()
+	s.t.out = appendRuleResponse(s.t.out[:0], r, &s.ctx, &s.t.req, mustClose)
+	return s.writeRaw(s.t.out) && !mustClose
 }
 
 // respMode is the connection option that governs the client side.

@@ -22,7 +22,7 @@ const (
 
 // forward sends the request to a server of be and relays the response.
 func (s *httpStream) forward(be *Backend) bool {
-	srv := be.lb.Pick(&s.req, s.ctx.Src.Addr())
+	srv := be.lb.Pick(&s.t.req, s.ctx.Src.Addr())
 	if srv == nil {
 		return s.reply(503, be)
 	}
@@ -38,7 +38,7 @@ func (s *httpStream) forward(be *Backend) bool {
 		}
 		switch s.exchange(be, srv, sc) {
 		case exDone:
-			return !s.closeAfter
+			return !s.t.closeAfter
 		case exRetry:
 			if reused && attempt == 0 {
 				continue // an idle connection the server had closed: use a fresh one
@@ -70,11 +70,11 @@ func (s *httpStream) addForwardedFor(be *Backend) {
 		}
 	}
 	if ff.IfNone {
-		if _, ok := s.req.Get(ff.Header); ok {
+		if _, ok := s.t.req.Get(ff.Header); ok {
 			return
 		}
 	}
-	s.req.Add(ff.HeaderBytes, src.AppendTo(s.xff[:0]))
+	s.t.req.Add(ff.HeaderBytes, src.AppendTo(s.t.xff[:0]))
 }
 
 // serverConn returns a connection to srv: the private one of this client
@@ -108,22 +108,22 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 
 	// The head, and the body when it is already all here, go in one write.
 	var reqOut http1.Out
-	s.out, reqOut = s.req.AppendHead(s.out[:0], reqMode, s.rt.Stopping())
-	whole := s.req.BodyKind == http1.BodyNone ||
-		s.req.BodyKind == http1.BodyLength && !reqOut.Chunked && int64(len(s.cr.Buffered())) >= s.req.ContentLength
-	if whole && s.req.BodyKind == http1.BodyLength {
-		n := int(s.req.ContentLength)
-		s.out = append(s.out, s.cr.Buffered()[:n]...)
+	s.t.out, reqOut = s.t.req.AppendHead(s.t.out[:0], reqMode, s.rt.Stopping())
+	whole := s.t.req.BodyKind == http1.BodyNone ||
+		s.t.req.BodyKind == http1.BodyLength && !reqOut.Chunked && int64(len(s.cr.Buffered())) >= s.t.req.ContentLength
+	if whole && s.t.req.BodyKind == http1.BodyLength {
+		n := int(s.t.req.ContentLength)
+		s.t.out = append(s.t.out, s.cr.Buffered()[:n]...)
 		s.cr.Discard(n)
 	}
-	s.bodyRead = whole
+	s.t.bodyRead = whole
 	sc.writeWithin(srvTimeout)
-	if _, err := sc.Write(s.out); err != nil {
+	if _, err := sc.Write(s.t.out); err != nil {
 		sc.Close()
 		if whole {
 			return exRetry
 		}
-		s.closeAfter = true
+		s.t.closeAfter = true
 		return s.failed(502, be)
 	}
 	// Otherwise the body streams from the client while the response is
@@ -131,42 +131,42 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 	// not deadlock against a client waiting for it.
 	var pump chan error
 	if !whole {
-		s.reqBody.ForRequest(&s.cr, &s.req, fe.limits)
+		s.t.reqBody.ForRequest(&s.cr, &s.t.req, fe.limits)
 		pump = make(chan error, 1)
 		go func() { pump <- s.pumpRequestBody(sc, reqOut.Chunked, srvTimeout, cliTimeout) }()
 	}
 
 	sbuf := s.pool.get()
 	defer s.pool.put(sbuf)
-	s.sr.Reset(sc)
-	s.sr.Attach(*sbuf)
-	defer s.sr.Detach()
+	s.t.sr.Reset(sc)
+	s.t.sr.Attach(*sbuf)
+	defer s.t.sr.Detach()
 
 	res := s.readResponseHead(be, sc, pump, srvTimeout, cliTimeout)
 	if res != exDone {
 		return res
 	}
-	if s.resp.Tunnel() {
+	if s.t.resp.Tunnel() {
 		return s.upgrade(be, sc, pump)
 	}
 
 	var out http1.Out
-	clientClose := s.req.Close || s.rt.Stopping()
-	s.out, out = s.resp.AppendHead(s.out[:0], s.respMode(be), clientClose, &s.req)
+	clientClose := s.t.req.Close || s.rt.Stopping()
+	s.t.out, out = s.t.resp.AppendHead(s.t.out[:0], s.respMode(be), clientClose, &s.t.req)
 	ok := s.relayResponseBody(sc, out.Chunked, srvTimeout, cliTimeout)
 	if err := waitPump(pump); err != nil {
-		s.closeAfter = true
+		s.t.closeAfter = true
 		reqOut.Close = true
 	} else {
-		s.bodyRead = true
+		s.t.bodyRead = true
 	}
-	s.closeAfter = s.closeAfter || out.Close || clientClose
+	s.t.closeAfter = s.t.closeAfter || out.Close || clientClose
 	if !ok {
 		sc.Close()
-		s.closeAfter = true
+		s.t.closeAfter = true
 		return exDone
 	}
-	if reqOut.Close || s.resp.Close || !s.respBody.Done() {
+	if reqOut.Close || s.t.resp.Close || !s.t.respBody.Done() {
 		sc.Close()
 		return exDone
 	}
@@ -185,24 +185,24 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 	got, started := false, false
 	sc.readWithin(srvTimeout)
 	for {
-		if buf := s.sr.Buffered(); len(buf) > 0 {
+		if buf := s.t.sr.Buffered(); len(buf) > 0 {
 			var n int
 			var err error
 			if started {
-				n, err = s.resp.Continue(buf, lim, s.req.Meth)
+				n, err = s.t.resp.Continue(buf, lim, s.t.req.Meth)
 			} else {
-				n, err = s.resp.Parse(buf, lim, s.req.Meth)
+				n, err = s.t.resp.Parse(buf, lim, s.t.req.Meth)
 				started = true
 			}
 			if err == nil {
-				if !s.resp.Interim() {
-					s.sr.Discard(n)
+				if !s.t.resp.Interim() {
+					s.t.sr.Discard(n)
 					return exDone
 				}
-				s.out, _ = s.resp.AppendHead(s.out[:0], s.respMode(be), false, &s.req)
-				s.sr.Discard(n)
+				s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(be), false, &s.t.req)
+				s.t.sr.Discard(n)
 				started = false
-				if !s.writeRaw(s.out) {
+				if !s.writeRaw(s.t.out) {
 					sc.Close()
 					waitPump(pump)
 					return exFail
@@ -215,7 +215,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 				return s.failed(502, be)
 			}
 		}
-		_, err := s.sr.Fill()
+		_, err := s.t.sr.Fill()
 		if err == nil {
 			got = true
 			continue
@@ -236,20 +236,20 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 // the request was fully read.
 func (s *httpStream) failed(status int, be *Backend) exchangeResult {
 	if !s.reply(status, be) {
-		s.closeAfter = true
+		s.t.closeAfter = true
 	}
 	return exDone
 }
 
 // pumpRequestBody streams the rest of the request body to the server.
 func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) error {
-	return copyBody(&s.reqBody, &s.cr, &s.cl, sc, &s.bodyOut, chunked, cliTimeout, srvTimeout)
+	return copyBody(&s.t.reqBody, &s.cr, &s.cl, sc, &s.t.bodyOut, chunked, cliTimeout, srvTimeout)
 }
 
-// relayResponseBody streams the response body after the head in s.out.
+// relayResponseBody streams the response body after the head in s.t.out.
 func (s *httpStream) relayResponseBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) bool {
-	s.respBody.ForResponse(&s.sr, &s.resp, s.fe.limits)
-	return copyBody(&s.respBody, &s.sr, sc, &s.cl, &s.out, chunked, srvTimeout, cliTimeout) == nil
+	s.t.respBody.ForResponse(&s.t.sr, &s.t.resp, s.fe.limits)
+	return copyBody(&s.t.respBody, &s.t.sr, sc, &s.cl, &s.t.out, chunked, srvTimeout, cliTimeout) == nil
 }
 
 // flushAt is how much output is gathered before writing it.
@@ -324,9 +324,9 @@ func waitPump(ch chan error) error {
 // into a tunnel under `timeout tunnel`.
 func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchangeResult {
 	waitPump(pump)
-	s.out, _ = s.resp.AppendHead(s.out[:0], s.respMode(be), false, &s.req)
-	s.out = append(s.out, s.sr.Buffered()...)
-	if !s.writeRaw(s.out) {
+	s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(be), false, &s.t.req)
+	s.t.out = append(s.t.out, s.t.sr.Buffered()...)
+	if !s.writeRaw(s.t.out) {
 		sc.Close()
 		return exFail
 	}
@@ -338,7 +338,12 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchan
 		}
 		s.cr.Discard(len(rest))
 	}
-	s.idleBuffer()
+	// The tunnel needs no client buffer; the transaction state is given
+	// back when the stream ends.
+	if s.crBuf != nil && s.cr.Detach() != nil {
+		s.pool.put(s.crBuf)
+		s.crBuf = nil
+	}
 	s.cl.readBy(time.Time{})
 	s.cl.Conn.SetDeadline(time.Time{})
 	sc.Conn.SetDeadline(time.Time{})
