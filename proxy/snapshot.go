@@ -54,8 +54,8 @@ type Backend struct {
 	lb       backend.Balancer
 	// rules are the backend's own http-request rules; a listen section's
 	// rules run once, as a frontend's.
-	rules []*config.HTTPRule
-	errors   *errorPages
+	rules  []*config.HTTPRule
+	errors *errorPages
 }
 
 // Build compiles a configuration, attaching to the long-lived state in st
