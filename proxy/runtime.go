@@ -84,7 +84,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 		}
 		a := &acceptor{key: k, l: l}
 		rt.acceptors[k] = a
-		go rt.accept(a, rt.global)
+		go rt.accept(a)
 	}
 	for k := range rt.acceptors {
 		if _, keep := ls[k]; !keep {
@@ -96,7 +96,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 }
 
 // accept runs one listener's accept loop until the listener is closed.
-func (rt *Runtime) accept(a *acceptor, global *semaphore) {
+func (rt *Runtime) accept(a *acceptor) {
 	var backoff time.Duration
 	for {
 		snap := rt.snap.Load()

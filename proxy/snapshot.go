@@ -112,17 +112,14 @@ func buildBackend(px *config.Proxy, st *State) (*Backend, error) {
 	if px.Cap&config.CapFE == 0 {
 		be.rules = px.HTTPRequest
 	}
-	core := make([]*backend.Server, 0, len(px.Servers))
 	for _, sc := range px.Servers {
-		srv := st.server(px.Name, sc)
-		be.servers = append(be.servers, srv)
-		core = append(core, srv)
+		be.servers = append(be.servers, st.server(px.Name, sc))
 	}
 	algo := px.Balance
 	if px.Mode != config.ModeHTTP && algo.NeedsHTTP() {
 		algo.Kind = backend.RoundRobin // as haproxy, which warns at load
 	}
-	lb, err := backend.NewBalancer(algo, core)
+	lb, err := backend.NewBalancer(algo, be.servers)
 	if err != nil {
 		return nil, fmt.Errorf("%s:%d: backend '%s': %v", px.Pos.File, px.Pos.Line, px.Name, err)
 	}
