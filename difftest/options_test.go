@@ -50,7 +50,28 @@ func TestConnectionModes(t *testing.T) {
 		{conn: 0, send: "GET /a2 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
 		{conn: 1, send: "GET /b2 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
 	}
-	runCases(t, []tcase{
+	// afterClose ends each client connection (our FIN, then the proxy's)
+	// before the next one starts, so that the server connection it used is
+	// idle when the next client's requests arrive.
+	afterClose := []step{
+		{conn: 0, send: "GET /a1 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+		{conn: 0, shut: true, eof: true},
+		{conn: 1, send: "GET /b1 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+		{conn: 1, send: "GET /b2 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+		{conn: 1, shut: true, eof: true},
+		{conn: 2, send: "GET /c1 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+	}
+	var reuse []tcase
+	for _, mode := range []string{"", "never", "safe", "aggressive", "always"} {
+		cfg, name := simple, "reuse-default"
+		if mode != "" {
+			cfg, name = withBE("    http-reuse "+mode+"\n"), "reuse-"+mode
+		}
+		reuse = append(reuse,
+			tcase{name: name + "-interleaved", cfg: cfg, steps: interleaved},
+			tcase{name: name + "-after-close", cfg: cfg, steps: afterClose})
+	}
+	runCases(t, append(reuse, []tcase{
 		{name: "keep-alive-default", cfg: simple, steps: two},
 		{name: "http-keep-alive", cfg: withFE("    option http-keep-alive\n"), steps: two},
 		{name: "http-server-close", cfg: withFE("    option http-server-close\n"), steps: two},
@@ -63,11 +84,6 @@ func TestConnectionModes(t *testing.T) {
 		{name: "httpclose-in-backend", cfg: withBE("    option httpclose\n"), steps: two},
 		{name: "httpclose-chunked-response", cfg: withFE("    option httpclose\n"), req: get,
 			replies: []reply{rawReply("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")}},
-		{name: "reuse-default", cfg: simple, steps: interleaved},
-		{name: "reuse-never", cfg: withBE("    http-reuse never\n"), steps: interleaved},
-		{name: "reuse-safe", cfg: withBE("    http-reuse safe\n"), steps: interleaved},
-		{name: "reuse-aggressive", cfg: withBE("    http-reuse aggressive\n"), steps: interleaved},
-		{name: "reuse-always", cfg: withBE("    http-reuse always\n"), steps: interleaved},
 		{name: "reuse-always-server-close", cfg: withBE("    http-reuse always\n    option http-server-close\n"), steps: interleaved},
-	})
+	}...))
 }

@@ -180,6 +180,11 @@ func listenTCP(b *config.Bind) (net.Listener, error) {
 	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
 		return nil, err
 	}
+	// As haproxy: a new process started with -sf can bind the same address
+	// before the old one lets go of it.
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, soReusePort, 1); err != nil {
+		return nil, err
+	}
 	if family == syscall.AF_INET6 && (b.V6Only || b.V4V6) {
 		v := 0
 		if b.V6Only {
@@ -205,6 +210,9 @@ func listenTCP(b *config.Bind) (net.Listener, error) {
 	defer f.Close()
 	return net.FileListener(f)
 }
+
+// soReusePort is SO_REUSEPORT, which package syscall does not name on Linux.
+const soReusePort = 0xf
 
 func describe(err error) string {
 	switch {
