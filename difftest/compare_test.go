@@ -49,6 +49,12 @@ func compare(t *testing.T, tc *tcase) {
 		// haproxy is the oracle: if it cannot run the case, the case is wrong.
 		t.Fatalf("haproxy could not run the case: %v", ref.err)
 	}
+	if w := warnings(ref.out); w != "" && !tc.warns {
+		// A warning means the config does not say what the case meant (a
+		// keyword in a section where it is ignored, say), so the case would
+		// silently test something else.
+		t.Errorf("haproxy warns about the case's config (set warns if intended):\n%s", indent(w))
+	}
 	if os.Getenv("DIFFTEST_SHOW") == "1" {
 		t.Logf("haproxy observed:\n  %s", strings.Join(ref.lines, "\n  "))
 	}
@@ -65,6 +71,17 @@ func compare(t *testing.T, tc *tcase) {
 		}
 		t.Error(msg)
 	}
+}
+
+// warnings extracts haproxy's [WARNING] and [ALERT] lines.
+func warnings(out string) string {
+	var ws []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "[WARNING]") || strings.Contains(l, "[ALERT]") {
+			ws = append(ws, l)
+		}
+	}
+	return strings.Join(ws, "\n")
 }
 
 func indent(s string) string {

@@ -21,12 +21,12 @@ func withFE(lines string) string {
 }
 
 func withBE(lines string) string {
-	return strings.Replace(simple, "backend be\n", "backend be\n"+lines, 1)
+	return strings.Replace(simple, "\nbackend be\n", "\nbackend be\n"+lines, 1)
 }
 
 func withBoth(fe, be string) string {
 	s := strings.Replace(simple, "    default_backend be\n", "    default_backend be\n"+fe, 1)
-	return strings.Replace(s, "backend be\n", "backend be\n"+be, 1)
+	return strings.Replace(s, "\nbackend be\n", "\nbackend be\n"+be, 1)
 }
 
 const get = "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -224,9 +224,8 @@ func TestUpgrade(t *testing.T) {
 			steps: []step{
 				{send: ws, read: 1},
 				{send: "a", raw: 1},
-				// Surprise: haproxy 2.6 does not apply a backend's timeout
-				// tunnel to the client side; the connection lives on until
-				// timeout client (3s), so nothing happens within 1.5s.
+				// Closed after 300ms idle; 1.5s tells that from timeout
+				// client/server (3s).
 				{eof: true, wait: 1500 * time.Millisecond},
 			}},
 		{name: "websocket-tunnel-timeout-in-defaults", full: true, cfg: strings.Replace(prelude, "timeout server 3s\n", "timeout server 3s\n    timeout tunnel 300ms\n", 1) + simple,
