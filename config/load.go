@@ -128,6 +128,7 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		lines, msgs, errs := Lex(f, srcs[i], lopt)
 		res.Messages = append(res.Messages, msgs...)
 		p.errs = append(p.errs, errs...)
+		p.finishProxy() // a section ends with its file
 		p.file, p.sec, p.cur, p.skip = f, 0, nil, ""
 		for _, l := range lines {
 			p.line = l.Num

@@ -15,13 +15,12 @@ import (
 type clientConn struct {
 	rt   *Runtime
 	c    net.Conn
-	fe   *Frontend
 	idle atomic.Bool
 	peer atomic.Pointer[net.Conn] // server side of a tunnel, closed on hard stop
 }
 
-func (rt *Runtime) newClientConn(c net.Conn, fe *Frontend) *clientConn {
-	cc := &clientConn{rt: rt, c: c, fe: fe}
+func (rt *Runtime) newClientConn(c net.Conn) *clientConn {
+	cc := &clientConn{rt: rt, c: c}
 	rt.track(cc)
 	return cc
 }

@@ -20,11 +20,13 @@ import (
 // goroutine per connection, and none per request in the common case, is
 // what keeps the cost per request low.
 type httpStream struct {
-	rt  *Runtime
-	cc  *clientConn
-	cl  timedConn // the client connection
-	fe  *Frontend
-	raw syscall.RawConn
+	rt      *Runtime
+	snap    *Snapshot // the configuration the stream runs on
+	bindKey string    // the listener it came from
+	cc      *clientConn
+	cl      timedConn // the client connection
+	fe      *Frontend
+	raw     syscall.RawConn
 	// readFn is the readability callback of fill, made once: a closure
 	// built per call would be allocated per request.
 	readFn func(fd uintptr) bool
@@ -41,6 +43,7 @@ type httpStream struct {
 	t *txnState
 
 	first    bool // no request has been completed on this connection yet
+	leaving  bool // the frontend left the configuration: close after this request
 	srvConn  *timedConn
 	srvOwned *backend.Server // server of srvConn when kept private (http-reuse never)
 }
@@ -79,10 +82,10 @@ func (s *httpStream) releaseTxn() {
 	s.t = nil
 }
 
-func (rt *Runtime) serveHTTP(c net.Conn, fe *Frontend) {
-	cc := rt.newClientConn(c, fe)
+func (rt *Runtime) serveHTTP(c net.Conn, key string, snap *Snapshot, fe *Frontend) {
+	cc := rt.newClientConn(c)
 	defer cc.close()
-	s := &httpStream{rt: rt, cc: cc, fe: fe, pool: poolFor(fe.bufSize), first: true}
+	s := &httpStream{rt: rt, cc: cc, fe: fe, bindKey: key, snap: snap, pool: poolFor(fe.bufSize), first: true}
 	s.cl.Conn = c
 	s.readFn = s.rawRead
 	s.cr.Reset(c)
@@ -92,12 +95,12 @@ func (rt *Runtime) serveHTTP(c net.Conn, fe *Frontend) {
 	s.ctx.Src, s.ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
 	defer s.releaseAll()
 	for {
-		if !s.readRequest() {
+		if !s.readRequest() || !s.follow() {
 			return
 		}
 		keep := s.transaction()
 		s.ctx.Reset()
-		if !keep || rt.Stopping() {
+		if !keep || s.ending() {
 			return
 		}
 		s.first = false
@@ -117,6 +120,29 @@ func (s *httpStream) releaseAll() {
 		s.srvConn = nil
 	}
 }
+
+// follow moves a keep-alive connection to the configuration in force: a
+// request runs entirely on the snapshot it started on, and the next one on
+// the newest. A connection whose frontend left the configuration, or stopped
+// being an HTTP one, is closed.
+func (s *httpStream) follow() bool {
+	cur := s.rt.snap.Load()
+	if cur == s.snap {
+		return true
+	}
+	fe := cur.byBind[s.bindKey]
+	if fe == nil || fe.mode != config.ModeHTTP {
+		// Answer this request on the old configuration, then close.
+		s.leaving = true
+		return true
+	}
+	s.snap, s.fe = cur, fe
+	return true
+}
+
+// ending reports that the connection closes after the current response
+// (the process is stopping, or its listener left the configuration).
+func (s *httpStream) ending() bool { return s.leaving || s.rt.Stopping() }
 
 // idleBuffer gives the client buffer back when nothing is left in it, so an
 // idle keep-alive connection holds no buffer.
@@ -275,9 +301,9 @@ func (s *httpStream) reply(status int, be *Backend) bool {
 			r = br
 		}
 	}
-	mustClose := s.t.closeAfter || s.t.req.Close || !s.bodyDone()
+	mustClose := s.t.closeAfter || s.t.req.Close || s.ending() || !s.bodyDone()
 	var out http1.Out
-	s.t.out, out = r.AppendTo(s.t.out[:0], s.respMode(be), mustClose, &s.t.req)
+	s.t.out, out = r.AppendTo(s.t.out[:0], s.respMode(), mustClose, &s.t.req)
 	if !s.writeRaw(s.t.out) {
 		return false
 	}
@@ -346,23 +372,21 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 	case r.UseErrorFile:
 		return s.reply(r.Status, nil)
 	case r.Reply != nil:
-		mustClose := s.t.req.Close || !s.bodyDone()
+		mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
 		var out http1.Out
-		s.t.out, out = r.Reply.AppendTo(s.t.out[:0], s.respMode(nil), mustClose, &s.t.req)
+		s.t.out, out = r.Reply.AppendTo(s.t.out[:0], s.respMode(), mustClose, &s.t.req)
 		return s.writeRaw(s.t.out) && !out.Close && !mustClose
 	}
-	mustClose := s.t.req.Close || !s.bodyDone()
+	mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
 	s.t.out = appendRuleResponse(s.t.out[:0], r, &s.ctx, &s.t.req, mustClose)
 	return s.writeRaw(s.t.out) && !mustClose
 }
 
-// respMode is the connection option that governs the client side.
-func (s *httpStream) respMode(be *Backend) http1.HTTPMode {
-	m := httpMode(s.fe.cfg.ConnMode)
-	if be != nil && be.cfg.ConnMode == config.ConnClose {
-		m = http1.ModeClose
-	}
-	return m
+// respMode is the connection option that governs the client side: the
+// frontend's (a backend's httpclose only closes the server side, as in
+// haproxy 2.6).
+func (s *httpStream) respMode() http1.HTTPMode {
+	return httpMode(s.fe.cfg.ConnMode)
 }
 
 func httpMode(m config.ConnMode) http1.HTTPMode {

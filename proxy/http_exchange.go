@@ -15,9 +15,10 @@ import (
 type exchangeResult int
 
 const (
-	exDone  exchangeResult = iota // response relayed; see closeAfter
-	exRetry                       // nothing came back and nothing is lost: send again
-	exFail                        // answered with an error or broken: close
+	exDone     exchangeResult = iota // response relayed; see closeAfter
+	exAnswered                       // the proxy answered an error itself; see closeAfter
+	exRetry                          // nothing came back and nothing is lost: send again
+	exFail                           // broken: close
 )
 
 // forward sends the request to a server of be and relays the response.
@@ -37,7 +38,7 @@ func (s *httpStream) forward(be *Backend) bool {
 			return s.reply(503, be)
 		}
 		switch s.exchange(be, srv, sc) {
-		case exDone:
+		case exDone, exAnswered:
 			return !s.t.closeAfter
 		case exRetry:
 			if reused && attempt == 0 {
@@ -88,7 +89,7 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, b
 		}
 		c.Close()
 	}
-	if be.cfg.Reuse != config.ReuseNever {
+	if s.mayShare(be.cfg.Reuse) {
 		if c := srv.Pool.Get(); c != nil {
 			return c.(*timedConn), true, nil
 		}
@@ -100,10 +101,29 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, b
 	return &timedConn{Conn: c}, false, nil
 }
 
+// mayShare says whether this request may use an idle connection of the
+// shared pool. haproxy 2.6: `safe` sends the first request of a client
+// connection on a connection of its own, since the client could not retry
+// it if the server closed the idle one at the wrong time; `aggressive`
+// and `always` share from the first request (we always retry a request that
+// is safe to send again on a fresh connection).
+func (s *httpStream) mayShare(r config.Reuse) bool {
+	switch r {
+	case config.ReuseNever:
+		return false
+	case config.ReuseSafe:
+		return !s.first
+	}
+	return true
+}
+
 // exchange sends the request on sc and relays the response to the client.
 func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) exchangeResult {
 	fe := s.fe
 	srvTimeout, cliTimeout := be.timeouts.Server, fe.timeouts.Client
+	// A hard stop must be able to cut a stream blocked on its server.
+	s.cc.setPeer(sc.Conn)
+	defer s.cc.peer.Store(nil)
 	reqMode := max(httpMode(fe.cfg.ConnMode), httpMode(be.cfg.ConnMode))
 
 	// The head, and the body when it is already all here, go in one write.
@@ -142,8 +162,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 	s.t.sr.Attach(*sbuf)
 	defer s.t.sr.Detach()
 
-	res := s.readResponseHead(be, sc, pump, srvTimeout, cliTimeout)
-	if res != exDone {
+	if res := s.readResponseHead(be, sc, pump, srvTimeout, cliTimeout); res != exDone {
 		return res
 	}
 	if s.t.resp.Tunnel() {
@@ -151,8 +170,8 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 	}
 
 	var out http1.Out
-	clientClose := s.t.req.Close || s.rt.Stopping()
-	s.t.out, out = s.t.resp.AppendHead(s.t.out[:0], s.respMode(be), clientClose, &s.t.req)
+	clientClose := s.t.req.Close || s.ending()
+	s.t.out, out = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), clientClose, &s.t.req)
 	ok := s.relayResponseBody(sc, out.Chunked, srvTimeout, cliTimeout)
 	if err := waitPump(pump); err != nil {
 		s.t.closeAfter = true
@@ -199,7 +218,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 					s.t.sr.Discard(n)
 					return exDone
 				}
-				s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(be), false, &s.t.req)
+				s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), false, &s.t.req)
 				s.t.sr.Discard(n)
 				started = false
 				if !s.writeRaw(s.t.out) {
@@ -238,7 +257,7 @@ func (s *httpStream) failed(status int, be *Backend) exchangeResult {
 	if !s.reply(status, be) {
 		s.t.closeAfter = true
 	}
-	return exDone
+	return exAnswered
 }
 
 // pumpRequestBody streams the rest of the request body to the server.
@@ -324,7 +343,7 @@ func waitPump(ch chan error) error {
 // into a tunnel under `timeout tunnel`.
 func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchangeResult {
 	waitPump(pump)
-	s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(be), false, &s.t.req)
+	s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), false, &s.t.req)
 	s.t.out = append(s.t.out, s.t.sr.Buffered()...)
 	if !s.writeRaw(s.t.out) {
 		sc.Close()

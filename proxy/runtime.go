@@ -22,6 +22,7 @@ type Runtime struct {
 	state     *State
 	listeners *listener.Manager
 
+	applyMu   sync.Mutex // one Apply at a time
 	mu        sync.Mutex
 	acceptors map[string]*acceptor
 	global    *semaphore // global maxconn
@@ -61,7 +62,10 @@ func (rt *Runtime) Snapshot() *Snapshot { return rt.snap.Load() }
 // configuration still names are kept, new ones opened, the others closed.
 // On any error the running configuration stays as it was.
 func (rt *Runtime) Apply(cfg *config.Config) error {
-	snap, err := Build(cfg, rt.state)
+	rt.applyMu.Lock()
+	defer rt.applyMu.Unlock()
+	st := rt.state.stage()
+	snap, err := build(cfg, st)
 	if err != nil {
 		return err
 	}
@@ -69,6 +73,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	st.commit()
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.global == nil || rt.global.size() != cfg.Global.MaxConn {
@@ -106,19 +111,20 @@ func (rt *Runtime) accept(a *acceptor) {
 		}
 		// Take the connection slots before accepting: when the proxy is full,
 		// connections wait in the kernel's backlog instead of being dropped.
-		if !rt.acquire(fe.slots) {
+		slots := fe.slots
+		if !rt.acquire(slots) {
 			return
 		}
 		rt.mu.Lock()
 		g := rt.global
 		rt.mu.Unlock()
 		if !rt.acquire(g) {
-			release(fe.slots)
+			release(slots)
 			return
 		}
 		c, err := a.l.Accept()
 		if err != nil {
-			release(fe.slots)
+			release(slots)
 			release(g)
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -131,11 +137,13 @@ func (rt *Runtime) accept(a *acceptor) {
 		}
 		backoff = 0
 		// The frontend may have changed while we waited in Accept.
-		if cur := rt.snap.Load().byBind[a.key]; cur != nil {
+		snap = rt.snap.Load()
+		if cur := snap.byBind[a.key]; cur != nil {
 			fe = cur
 		}
 		rt.wg.Add(1)
-		go rt.serve(c, fe, fe.slots, g)
+		// The slots released are the ones taken, whatever the reload did.
+		go rt.serve(c, a.key, snap, fe, slots, g)
 	}
 }
 
@@ -157,7 +165,7 @@ func release(s *semaphore) {
 	}
 }
 
-func (rt *Runtime) serve(c net.Conn, fe *Frontend, slots ...*semaphore) {
+func (rt *Runtime) serve(c net.Conn, key string, snap *Snapshot, fe *Frontend, slots ...*semaphore) {
 	defer func() {
 		for _, s := range slots {
 			release(s)
@@ -165,7 +173,7 @@ func (rt *Runtime) serve(c net.Conn, fe *Frontend, slots ...*semaphore) {
 		rt.wg.Done()
 	}()
 	if fe.mode == config.ModeHTTP {
-		rt.serveHTTP(c, fe)
+		rt.serveHTTP(c, key, snap, fe)
 		return
 	}
 	rt.serveTCP(c, fe)

@@ -58,9 +58,9 @@ type Backend struct {
 	errors *errorPages
 }
 
-// Build compiles a configuration, attaching to the long-lived state in st
-// (server counters, pools, frontend slots) by name.
-func Build(cfg *config.Config, st *State) (*Snapshot, error) {
+// build compiles a configuration, attaching to the long-lived state staged
+// in st (server counters, pools, frontend slots) by name.
+func build(cfg *config.Config, st *staged) (*Snapshot, error) {
 	s := &Snapshot{Global: cfg.Global, byBind: map[string]*Frontend{}, backends: map[string]*Backend{}}
 	for _, px := range cfg.Proxies {
 		if px.Cap&config.CapBE == 0 {
@@ -107,7 +107,7 @@ func Build(cfg *config.Config, st *State) (*Snapshot, error) {
 	return s, nil
 }
 
-func buildBackend(px *config.Proxy, st *State) (*Backend, error) {
+func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
 	be := &Backend{Name: px.Name, cfg: px, mode: px.Mode, timeouts: px.Timeouts, errors: newErrorPages(px.ErrorFiles)}
 	if px.Cap&config.CapFE == 0 {
 		be.rules = px.HTTPRequest

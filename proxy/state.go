@@ -21,45 +21,71 @@ func NewState() *State {
 	return &State{servers: map[string]*backend.Server{}, slots: map[string]*semaphore{}}
 }
 
-// server returns the long-lived server for a server line, creating it or
-// updating its settings. A server whose address changed gets a new pool:
-// idle connections to the old address must not be reused.
-func (st *State) server(be string, sc *config.Server) *backend.Server {
-	st.mu.Lock()
-	defer st.mu.Unlock()
+// staged is the state a snapshot being built will use. Nothing in it is
+// visible, and nothing running is touched, until commit: a configuration
+// that fails to apply leaves the running state as it was.
+type staged struct {
+	st      *State
+	servers map[string]*backend.Server
+	slots   map[string]*semaphore
+}
+
+func (st *State) stage() *staged {
+	return &staged{st: st, servers: map[string]*backend.Server{}, slots: map[string]*semaphore{}}
+}
+
+// server returns the long-lived server for a server line: the running one
+// when its settings are unchanged, otherwise a new one that keeps the
+// running one's counters, and its pool if the address is the same.
+func (g *staged) server(be string, sc *config.Server) *backend.Server {
 	key := be + "/" + sc.Name
-	old := st.servers[key]
+	g.st.mu.Lock()
+	old := g.st.servers[key]
+	g.st.mu.Unlock()
 	if old != nil && old.Addr == sc.Addr && old.ID == sc.ID && old.Weight == sc.Weight {
+		g.servers[key] = old
 		return old
 	}
 	srv := &backend.Server{Name: sc.Name, ID: sc.ID, Addr: sc.Addr, Weight: sc.Weight, Pool: backend.NewPool()}
 	if old != nil {
-		// Counters carry over; only settings changed. In-flight requests
-		// still hold the old server and decrement its Cur, so Cur restarts.
+		// In-flight requests still hold the old server and decrement its
+		// Cur, so Cur restarts from zero; totals carry over.
 		srv.Total.Store(old.Total.Load())
 		if old.Addr == sc.Addr {
 			srv.Pool = old.Pool
-		} else {
-			old.Pool.CloseIdle()
 		}
 	}
-	st.servers[key] = srv
+	g.servers[key] = srv
 	return srv
 }
 
 // frontendSlots returns the maxconn semaphore of a frontend (nil: unlimited).
-func (st *State) frontendSlots(name string, n int) *semaphore {
+func (g *staged) frontendSlots(name string, n int) *semaphore {
 	if n <= 0 {
 		return nil
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if s := st.slots[name]; s != nil && s.size() == n {
-		return s
+	g.st.mu.Lock()
+	s := g.st.slots[name]
+	g.st.mu.Unlock()
+	if s == nil || s.size() != n {
+		s = newSemaphore(n)
 	}
-	s := newSemaphore(n)
-	st.slots[name] = s
+	g.slots[name] = s
 	return s
+}
+
+// commit makes the staged state current and closes the idle connections of
+// pools no server uses any more.
+func (g *staged) commit() {
+	g.st.mu.Lock()
+	old := g.st.servers
+	g.st.servers, g.st.slots = g.servers, g.slots
+	g.st.mu.Unlock()
+	for key, srv := range old {
+		if cur := g.servers[key]; cur == nil || cur.Pool != srv.Pool {
+			srv.Pool.CloseIdle()
+		}
+	}
 }
 
 // semaphore bounds concurrent connections. A channel of empty structs costs

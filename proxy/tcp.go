@@ -15,7 +15,7 @@ import (
 // serveTCP runs a `mode tcp` stream: pick a backend and a server, connect,
 // then copy both ways until both sides are done.
 func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
-	cc := rt.newClientConn(c, fe)
+	cc := rt.newClientConn(c)
 	defer cc.close()
 	var ctx sample.Ctx
 	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())

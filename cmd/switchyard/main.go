@@ -115,6 +115,10 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Signals are caught before the sockets open: a reload or stop sent as
+	// soon as the port answers must not kill the process.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
 	rt := proxy.New(log, nil)
 	if err := rt.Apply(cfg); err != nil {
 		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
@@ -142,8 +146,6 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	notifySystemd(o, "READY=1")
 	log.Info("switchyard started", "pid", os.Getpid(), "files", strings.Join(cfg.Files, ","))
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGHUP, syscall.SIGUSR2:
