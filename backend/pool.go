@@ -3,23 +3,23 @@ package backend
 import (
 	"net"
 	"sync"
-	"time"
 )
 
 // Pool keeps idle keep-alive connections to one server address. It belongs
 // to the long-lived server state, so a reload that keeps the server keeps its
 // warm connections.
+//
+// As in haproxy 2.6, idle connections come in two kinds: "safe" ones have
+// carried more than one request, proving that the server keeps connections
+// alive; the others are merely idle. http-reuse decides which kind a
+// request may take (see the proxy's use of Get).
 type Pool struct {
 	mu   sync.Mutex
-	idle []idleConn
+	idle []net.Conn
+	safe []net.Conn
 	// Max bounds the idle connections kept (pool-max-conn); 0 means the
 	// default below.
 	Max int
-}
-
-type idleConn struct {
-	c     net.Conn
-	since time.Time
 }
 
 // defaultPoolMax caps idle connections per server when pool-max-conn is not
@@ -29,45 +29,61 @@ const defaultPoolMax = 1024
 // NewPool returns an empty pool.
 func NewPool() *Pool { return &Pool{} }
 
-// Get returns the most recently used idle connection, or nil. LIFO keeps a
-// few connections hot and lets the rest age out.
-func (p *Pool) Get() net.Conn {
+// Get returns an idle connection, or nil: a safe one if safeOnly, otherwise
+// a plain idle one first, then a safe one (haproxy's order). The most
+// recently used is taken, which keeps a few connections hot.
+func (p *Pool) Get(safeOnly bool) net.Conn {
 	p.mu.Lock()
-	n := len(p.idle)
+	defer p.mu.Unlock()
+	if !safeOnly {
+		if c := pop(&p.idle); c != nil {
+			return c
+		}
+	}
+	return pop(&p.safe)
+}
+
+func pop(l *[]net.Conn) net.Conn {
+	n := len(*l)
 	if n == 0 {
-		p.mu.Unlock()
 		return nil
 	}
-	c := p.idle[n-1].c
-	p.idle[n-1] = idleConn{}
-	p.idle = p.idle[:n-1]
-	p.mu.Unlock()
+	c := (*l)[n-1]
+	(*l)[n-1] = nil
+	*l = (*l)[:n-1]
 	return c
 }
 
 // Put returns a reusable connection; it is closed if the pool is full.
-func (p *Pool) Put(c net.Conn) {
+func (p *Pool) Put(c net.Conn, safe bool) {
 	max := p.Max
 	if max <= 0 {
 		max = defaultPoolMax
 	}
 	p.mu.Lock()
-	if len(p.idle) >= max {
+	if len(p.idle)+len(p.safe) >= max {
 		p.mu.Unlock()
 		c.Close()
 		return
 	}
-	p.idle = append(p.idle, idleConn{c: c, since: time.Now()})
+	if safe {
+		p.safe = append(p.safe, c)
+	} else {
+		p.idle = append(p.idle, c)
+	}
 	p.mu.Unlock()
 }
 
 // CloseIdle closes every idle connection (server removed or moved).
 func (p *Pool) CloseIdle() {
 	p.mu.Lock()
-	idle := p.idle
-	p.idle = nil
+	idle, safe := p.idle, p.safe
+	p.idle, p.safe = nil, nil
 	p.mu.Unlock()
-	for _, ic := range idle {
-		ic.c.Close()
+	for _, c := range idle {
+		c.Close()
+	}
+	for _, c := range safe {
+		c.Close()
 	}
 }

@@ -89,6 +89,10 @@ func readResponse(r *capReader, head bool) (resp response, closed bool) {
 			resp.err = "malformed content-length"
 			return resp, true
 		}
+		if n > maxBody {
+			resp.err = "content-length too large for the test client"
+			return resp, true
+		}
 		resp.body, err = r.full(n)
 	default:
 		// Close-delimited: the body runs to the end of the connection.
@@ -150,6 +154,9 @@ func readChunkedResp(r *capReader) (body []byte, trailers [][2]string, err error
 		}
 		if n == 0 {
 			break
+		}
+		if n > maxBody {
+			return body, nil, fmt.Errorf("chunk size %d too large for the test client", n)
 		}
 		b, err := r.full(int(n) + 2)
 		body = append(body, b[:min(len(b), int(n))]...)

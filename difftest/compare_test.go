@@ -29,6 +29,9 @@ func runCases(t *testing.T, cases []tcase) {
 // with its own origins and ports) and reports any difference.
 func compare(t *testing.T, tc *tcase) {
 	t.Helper()
+	if buildErr != nil {
+		t.Fatalf("switchyard did not build: %v", buildErr)
+	}
 	type result struct {
 		lines []string
 		out   string
@@ -41,9 +44,7 @@ func compare(t *testing.T, tc *tcase) {
 		defer wg.Done()
 		ref.lines, ref.out, ref.err = runCase(t, haproxyBin, tc)
 	}()
-	if buildErr == nil {
-		cand.lines, cand.out, cand.err = runCase(t, candidate, tc)
-	}
+	cand.lines, cand.out, cand.err = runCase(t, candidate, tc)
 	wg.Wait()
 	if ref.err != nil {
 		// haproxy is the oracle: if it cannot run the case, the case is wrong.
@@ -57,9 +58,6 @@ func compare(t *testing.T, tc *tcase) {
 	}
 	if os.Getenv("DIFFTEST_SHOW") == "1" {
 		t.Logf("haproxy observed:\n  %s", strings.Join(ref.lines, "\n  "))
-	}
-	if buildErr != nil {
-		t.Fatalf("switchyard did not build: %v", buildErr)
 	}
 	if cand.err != nil {
 		t.Fatalf("%s could not run the case: %v", candidateName, cand.err)

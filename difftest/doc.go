@@ -4,6 +4,12 @@
 // origin servers observe must be the same.
 //
 // The package has no code of its own; everything lives in _test.go files.
+// A case is one tcase value in a table (see harness_test.go): a config with
+// ${FE_PORT}, ${S1_PORT}... placeholders, the raw bytes to send, and how the
+// origins answer. Everything observed is rendered as lines of text and the
+// two proxies' lines are diffed, so a failure reads as "- haproxy did this,
+// + switchyard did that".
+//
 // Run it with `go test ./difftest/`. Environment knobs:
 //
 //	DIFFTEST_REF_ONLY=1      run haproxy on both sides (to debug the harness)

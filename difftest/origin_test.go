@@ -203,6 +203,11 @@ func (o *origin) echo(c net.Conn) {
 // proxies under test cap heads well below it.
 const maxOriginHead = 1 << 20
 
+// maxBody bounds a body (or chunk) an origin or the client will buffer, so
+// that a proxy forwarding an absurd length fails its case instead of
+// exhausting the test's memory.
+const maxBody = 16 << 20
+
 func (o *origin) serveHTTP(c net.Conn, connNo int) {
 	br := bufio.NewReader(c)
 	for {
@@ -232,6 +237,8 @@ func (o *origin) serveHTTP(c net.Conn, connNo int) {
 		switch {
 		case chunked:
 			r.body, r.trailers, err = readChunked(br)
+		case hasCL && cl > maxBody:
+			err = fmt.Errorf("content-length %d too large for the test origin", cl)
 		case hasCL && cl > 0:
 			r.body = make([]byte, cl)
 			var n int
@@ -381,6 +388,9 @@ func readChunked(br *bufio.Reader) (body []byte, trailers string, err error) {
 		}
 		if n == 0 {
 			break
+		}
+		if n > maxBody {
+			return body, "", fmt.Errorf("chunk size %d too large for the test origin", n)
 		}
 		chunk := make([]byte, n+2)
 		if _, err := io.ReadFull(br, chunk); err != nil {

@@ -17,6 +17,7 @@ const deadlineSlack = 16 * time.Millisecond
 type timedConn struct {
 	net.Conn
 	rd, wd time.Time
+	uses   int // requests completed on the connection (server side)
 }
 
 // readWithin arms the read deadline for d from now (0: none).

@@ -334,6 +334,13 @@ func (s *httpStream) bodyDone() bool {
 // returns whether the client connection can carry another request.
 func (s *httpStream) transaction() bool {
 	s.t.closeAfter, s.t.bodyRead = false, false
+	if isH2Preface(&s.t.req) {
+		// HTTP/2 with prior knowledge is not served yet: say so in
+		// HTTP/2 (an empty SETTINGS, then GOAWAY HTTP_1_1_REQUIRED)
+		// rather than forward a "PRI" request to a server.
+		s.writeRaw(h2Refusal)
+		return false
+	}
 	s.ctx.Req = &s.t.req
 	if done, keep := s.runRequestRules(s.fe.rules); done {
 		return keep
@@ -378,8 +385,19 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 		return s.writeRaw(s.t.out) && !out.Close && !mustClose
 	}
 	mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
-	s.t.out = appendRuleResponse(s.t.out[:0], r, &s.ctx, &s.t.req, mustClose)
+	s.t.out = appendRuleResponse(s.t.out[:0], &s.t.bodyOut, r, &s.ctx, &s.t.req, mustClose)
 	return s.writeRaw(s.t.out) && !mustClose
+}
+
+// h2Refusal is a server connection preface (an empty SETTINGS frame) and a
+// GOAWAY with last stream 0 and error HTTP_1_1_REQUIRED (0xd).
+var h2Refusal = []byte{
+	0, 0, 0, 0x4, 0, 0, 0, 0, 0,
+	0, 0, 8, 0x7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xd,
+}
+
+func isH2Preface(r *http1.Request) bool {
+	return string(r.Method()) == "PRI" && string(r.URI()) == "*" && string(r.Version()) == "HTTP/2.0"
 }
 
 // respMode is the connection option that governs the client side: the

@@ -89,8 +89,8 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, b
 		}
 		c.Close()
 	}
-	if s.mayShare(be.cfg.Reuse) {
-		if c := srv.Pool.Get(); c != nil {
+	if share, safeOnly := s.mayShare(be.cfg.Reuse); share {
+		if c := srv.Pool.Get(safeOnly); c != nil {
 			return c.(*timedConn), true, nil
 		}
 	}
@@ -101,20 +101,24 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, b
 	return &timedConn{Conn: c}, false, nil
 }
 
-// mayShare says whether this request may use an idle connection of the
-// shared pool. haproxy 2.6: `safe` sends the first request of a client
-// connection on a connection of its own, since the client could not retry
-// it if the server closed the idle one at the wrong time; `aggressive`
-// and `always` share from the first request (we always retry a request that
-// is safe to send again on a fresh connection).
-func (s *httpStream) mayShare(r config.Reuse) bool {
-	switch r {
-	case config.ReuseNever:
-		return false
-	case config.ReuseSafe:
-		return !s.first
+// mayShare says whether this request may take an idle connection from the
+// shared pool, and whether only a "safe" one (one that has carried more than
+// one request). haproxy 2.6: a request that is not the first of its client
+// connection takes any; a first request takes none with `safe` (the client
+// could not retry it if the server closed the idle connection at the wrong
+// time), a safe one with `aggressive`, any with `always`.
+func (s *httpStream) mayShare(r config.Reuse) (share, safeOnly bool) {
+	switch {
+	case r == config.ReuseNever:
+		return false, false
+	case !s.first:
+		return true, false
+	case r == config.ReuseAggressive:
+		return true, true
+	case r == config.ReuseAlways:
+		return true, false
 	}
-	return true
+	return false, false
 }
 
 // exchange sends the request on sc and relays the response to the client.
@@ -189,10 +193,11 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 		sc.Close()
 		return exDone
 	}
+	sc.uses++
 	if be.cfg.Reuse == config.ReuseNever {
 		s.srvConn, s.srvOwned = sc, srv
 	} else {
-		srv.Pool.Put(sc)
+		srv.Pool.Put(sc, sc.uses > 1)
 	}
 	return exDone
 }
@@ -240,8 +245,18 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			continue
 		}
 		sc.Close()
-		waitPump(pump)
+		perr := waitPump(pump)
+		var bad *http1.ParseError
 		switch {
+		case errors.As(perr, &bad):
+			// The request body was malformed: haproxy answers the
+			// client's error (400) and drops the server connection.
+			s.t.closeAfter = true
+			return s.failed(bad.Status, be)
+		case perr != nil:
+			// The client went away or stalled while sending its body.
+			s.t.closeAfter = true
+			return exFail
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			return s.failed(504, be)
 		case !got && pump == nil && !started:
@@ -261,8 +276,14 @@ func (s *httpStream) failed(status int, be *Backend) exchangeResult {
 }
 
 // pumpRequestBody streams the rest of the request body to the server.
+// On failure it closes the server connection, which also ends the wait for
+// a response.
 func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) error {
-	return copyBody(&s.t.reqBody, &s.cr, &s.cl, sc, &s.t.bodyOut, chunked, cliTimeout, srvTimeout)
+	err := copyBody(&s.t.reqBody, &s.cr, &s.cl, sc, &s.t.bodyOut, chunked, cliTimeout, srvTimeout)
+	if err != nil {
+		sc.Conn.Close()
+	}
+	return err
 }
 
 // relayResponseBody streams the response body after the head in s.t.out.

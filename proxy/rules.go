@@ -5,14 +5,19 @@ import (
 
 	"switchyard/config"
 	"switchyard/http1"
-	"switchyard/logformat"
 	"switchyard/sample"
 )
 
 // appendRuleResponse builds the response of `http-request return` (and of
 // deny with a payload) as haproxy 2.6 writes it: status line, the rule's hdr
-// fields, content-length, content-type, then the connection field.
-func appendRuleResponse(dst []byte, r *config.HTTPRule, ctx *sample.Ctx, req *http1.Request, close bool) []byte {
+// fields, content-length, content-type, then the connection field. scratch
+// holds a log-format body while its length is not yet known.
+func appendRuleResponse(dst []byte, scratch *[]byte, r *config.HTTPRule, ctx *sample.Ctx, req *http1.Request, close bool) []byte {
+	body := r.Body
+	if r.BodyFormat != nil {
+		*scratch = r.BodyFormat.Append((*scratch)[:0], ctx, nil)
+		body = *scratch
+	}
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(r.Status), 10)
 	dst = append(dst, ' ')
@@ -24,40 +29,25 @@ func appendRuleResponse(dst []byte, r *config.HTTPRule, ctx *sample.Ctx, req *ht
 		dst = h.Value.Append(dst, ctx, nil)
 		dst = append(dst, "\r\n"...)
 	}
-	// The body is rendered after the head so its length is known; it is
-	// moved into place below.
-	headEnd := len(dst)
-	body := dst[headEnd:]
-	if r.BodyFormat != nil {
-		body = r.BodyFormat.Append(body, ctx, (*logformat.Stream)(nil))
-	} else {
-		body = append(body, r.Body...)
-	}
-	n := len(body)
-	var head [96]byte
-	h := append(head[:0], "content-length: "...)
-	h = strconv.AppendInt(h, int64(n), 10)
-	h = append(h, "\r\n"...)
+	dst = append(dst, "content-length: "...)
+	dst = strconv.AppendInt(dst, int64(len(body)), 10)
+	dst = append(dst, "\r\n"...)
 	if r.ContentType != "" {
-		h = append(h, "content-type: "...)
-		h = append(h, r.ContentType...)
-		h = append(h, "\r\n"...)
+		dst = append(dst, "content-type: "...)
+		dst = append(dst, r.ContentType...)
+		dst = append(dst, "\r\n"...)
 	}
 	switch {
 	case close:
-		h = append(h, "connection: close\r\n"...)
+		dst = append(dst, "connection: close\r\n"...)
 	case !req.HTTP11():
-		h = append(h, "connection: keep-alive\r\n"...)
+		dst = append(dst, "connection: keep-alive\r\n"...)
 	}
-	h = append(h, "\r\n"...)
+	dst = append(dst, "\r\n"...)
 	if req.Meth == http1.MethodHEAD {
-		return append(dst[:headEnd], h...)
+		return dst
 	}
-	// Insert h between the head and the body.
-	dst = append(dst[:headEnd+n], h...)
-	copy(dst[headEnd+len(h):], dst[headEnd:headEnd+n])
-	copy(dst[headEnd:], h)
-	return dst
+	return append(dst, body...)
 }
 
 func appendLower(dst []byte, s string) []byte {

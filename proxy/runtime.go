@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,6 +168,11 @@ func release(s *semaphore) {
 
 func (rt *Runtime) serve(c net.Conn, key string, snap *Snapshot, fe *Frontend, slots ...*semaphore) {
 	defer func() {
+		// A bug hit by one connection must not take the others down.
+		if r := recover(); r != nil {
+			rt.Log.Error("internal error: connection closed", "frontend", fe.Name, "panic", r, "stack", string(debug.Stack()))
+			c.Close()
+		}
 		for _, s := range slots {
 			release(s)
 		}
