@@ -15,8 +15,8 @@ import (
 // request may take (see the proxy's use of Get).
 type Pool struct {
 	mu   sync.Mutex
-	idle []net.Conn
-	safe []net.Conn
+	idle connQueue
+	safe connQueue
 	// Max bounds the idle connections kept (pool-max-conn); 0 means the
 	// default below.
 	Max int
@@ -30,28 +30,55 @@ const defaultPoolMax = 1024
 func NewPool() *Pool { return &Pool{} }
 
 // Get returns an idle connection, or nil: a safe one if safeOnly, otherwise
-// a plain idle one first, then a safe one (haproxy's order). The most
-// recently used is taken, which keeps a few connections hot.
+// a plain idle one first, then a safe one (haproxy's order). The oldest idle
+// connection is taken first, as haproxy's idle trees return it.
 func (p *Pool) Get(safeOnly bool) net.Conn {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !safeOnly {
-		if c := pop(&p.idle); c != nil {
+		if c := p.idle.pop(); c != nil {
 			return c
 		}
 	}
-	return pop(&p.safe)
+	return p.safe.pop()
 }
 
-func pop(l *[]net.Conn) net.Conn {
-	n := len(*l)
-	if n == 0 {
+// connQueue is a FIFO of connections in a ring buffer.
+type connQueue struct {
+	buf        []net.Conn
+	head, size int
+}
+
+func (q *connQueue) push(c net.Conn) {
+	if q.size == len(q.buf) {
+		grown := make([]net.Conn, max(8, 2*len(q.buf)))
+		for i := range q.size {
+			grown[i] = q.buf[(q.head+i)%len(q.buf)]
+		}
+		q.buf, q.head = grown, 0
+	}
+	q.buf[(q.head+q.size)%len(q.buf)] = c
+	q.size++
+}
+
+func (q *connQueue) pop() net.Conn {
+	if q.size == 0 {
 		return nil
 	}
-	c := (*l)[n-1]
-	(*l)[n-1] = nil
-	*l = (*l)[:n-1]
+	c := q.buf[q.head]
+	q.buf[q.head] = nil
+	q.head = (q.head + 1) % len(q.buf)
+	q.size--
 	return c
+}
+
+// drain empties the queue and returns what it held.
+func (q *connQueue) drain() []net.Conn {
+	out := make([]net.Conn, 0, q.size)
+	for c := q.pop(); c != nil; c = q.pop() {
+		out = append(out, c)
+	}
+	return out
 }
 
 // Put returns a reusable connection; it is closed if the pool is full.
@@ -61,15 +88,15 @@ func (p *Pool) Put(c net.Conn, safe bool) {
 		max = defaultPoolMax
 	}
 	p.mu.Lock()
-	if len(p.idle)+len(p.safe) >= max {
+	if p.idle.size+p.safe.size >= max {
 		p.mu.Unlock()
 		c.Close()
 		return
 	}
 	if safe {
-		p.safe = append(p.safe, c)
+		p.safe.push(c)
 	} else {
-		p.idle = append(p.idle, c)
+		p.idle.push(c)
 	}
 	p.mu.Unlock()
 }
@@ -77,13 +104,9 @@ func (p *Pool) Put(c net.Conn, safe bool) {
 // CloseIdle closes every idle connection (server removed or moved).
 func (p *Pool) CloseIdle() {
 	p.mu.Lock()
-	idle, safe := p.idle, p.safe
-	p.idle, p.safe = nil, nil
+	conns := append(p.idle.drain(), p.safe.drain()...)
 	p.mu.Unlock()
-	for _, c := range idle {
-		c.Close()
-	}
-	for _, c := range safe {
+	for _, c := range conns {
 		c.Close()
 	}
 }

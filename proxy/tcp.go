@@ -124,6 +124,10 @@ func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) {
 			if time.Duration(time.Now().UnixNano()-t.last.Load()) < to {
 				continue // the other direction is alive
 			}
+			// As haproxy: a side silent for its whole timeout is treated
+			// as if it had closed; the shutdown is passed on and the other
+			// direction finishes on its own timeout.
+			return
 		}
 		if !errors.Is(err, io.EOF) {
 			// Abort: make the other direction stop too.
