@@ -341,6 +341,11 @@ func (s *httpStream) transaction() bool {
 		s.writeRaw(h2Refusal)
 		return false
 	}
+	if err := s.bufferedBodyError(); err != nil {
+		s.t.out = s.fe.errors.early(s.t.out[:0], parseStatus(err), &s.t.req)
+		s.writeRaw(s.t.out)
+		return false
+	}
 	s.ctx.Req = &s.t.req
 	if done, keep := s.runRequestRules(s.fe.rules); done {
 		return keep
@@ -388,6 +393,42 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 	s.t.out = appendRuleResponse(s.t.out[:0], &s.t.bodyOut, r, &s.ctx, &s.t.req, mustClose)
 	return s.writeRaw(s.t.out) && !mustClose
 }
+
+// bufferedBodyError checks the part of a chunked body that arrived with the
+// head. haproxy parses everything it has received before processing the
+// request, so a malformed chunk there is refused with a 400 before any rule
+// runs or any server is contacted. The check runs on a copy, leaving the
+// buffer for the real transfer.
+func (s *httpStream) bufferedBodyError() error {
+	buf := s.cr.Buffered()
+	if s.t.req.BodyKind != http1.BodyChunked || len(buf) == 0 {
+		return nil
+	}
+	scratch := append(s.t.bodyOut[:0], buf...)
+	scratch = append(scratch, 0)[:len(buf)] // room to try one more read
+	s.t.bodyOut = scratch[:0] // keep the capacity, not the bytes
+	var rd http1.Reader
+	rd.Reset(eofReader{})
+	rd.AttachRead(scratch[:cap(scratch)], len(buf))
+	var d http1.BodyReader
+	d.ForRequest(&rd, &s.t.req, s.fe.limits)
+	for {
+		_, err := d.Next()
+		var bad *http1.ParseError
+		switch {
+		case err == nil:
+		case errors.As(err, &bad):
+			return err
+		default:
+			return nil // complete, or more to come: the transfer decides
+		}
+	}
+}
+
+// eofReader is a source with nothing more to give.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 // h2Refusal is a server connection preface (an empty SETTINGS frame) and a
 // GOAWAY with last stream 0 and error HTTP_1_1_REQUIRED (0xd).
