@@ -406,7 +406,7 @@ func (s *httpStream) bufferedBodyError() error {
 	}
 	scratch := append(s.t.bodyOut[:0], buf...)
 	scratch = append(scratch, 0)[:len(buf)] // room to try one more read
-	s.t.bodyOut = scratch[:0] // keep the capacity, not the bytes
+	s.t.bodyOut = scratch[:0]               // keep the capacity, not the bytes
 	var rd http1.Reader
 	rd.Reset(eofReader{})
 	rd.AttachRead(scratch[:cap(scratch)], len(buf))
