@@ -59,7 +59,7 @@ backend be
 		{name: "request-timeout-408-partial-line", exact: true,
 			cfg:   withFE("    timeout http-request 300ms\n"),
 			steps: []step{{send: "GET /", read: 1, wait: within}}},
-		{name: "request-timeout-silent-on-empty", exact: true,
+		{name: "request-timeout-408-on-empty", exact: true,
 			cfg:   withFE("    timeout http-request 300ms\n"),
 			steps: []step{{read: 1, wait: within}}},
 		{name: "request-timeout-partial-body", exact: true,
