@@ -51,12 +51,18 @@ func init() {
 	register(SecGlobal, "localpeer", strKw(func(p *parser, s string) { p.cfg.Global.LocalPeer = s }))
 	register(SecGlobal, "node", strKw(func(p *parser, s string) { p.cfg.Global.Node = s }))
 	register(SecGlobal, "description", func(p *parser, args []string) error {
+		if len(args) == 0 {
+			return fmt.Errorf("expects a string argument")
+		}
 		p.cfg.Global.Description = strings.Join(args, " ")
 		return nil
 	})
 	register(SecGlobal, "setenv", envKw(true))
 	register(SecGlobal, "presetenv", envKw(false))
 	register(SecGlobal, "unsetenv", func(p *parser, args []string) error {
+		if len(args) == 0 {
+			return fmt.Errorf("expects at least one variable name")
+		}
 		for _, a := range args {
 			os.Unsetenv(a)
 		}

@@ -63,6 +63,11 @@ func (p *parser) addHTTPRule(r *HTTPRule, args []string) error {
 			if a == "deny_status" && r.Action != ActDeny {
 				return fmt.Errorf("'deny_status' is only valid with 'deny'")
 			}
+			if a == "status" {
+				// "deny status N" is a reply of its own (empty unless a
+				// payload follows), not the error file of N.
+				r.UseErrorFile = false
+			}
 			code, err := parseInt("status", v, 200, 599)
 			if err != nil {
 				return err
@@ -75,7 +80,7 @@ func (p *parser) addHTTPRule(r *HTTPRule, args []string) error {
 				return fmt.Errorf("'%s' cannot be used with '%s'", a, bodySet)
 			}
 			bodySet, r.UseErrorFile = a, false
-			if err := r.setBody(a, v); err != nil {
+			if err := r.setBody(a, v, p.cfg.Global.BufSize, p.warnf); err != nil {
 				return err
 			}
 		case "hdr":
@@ -103,7 +108,7 @@ func (p *parser) addHTTPRule(r *HTTPRule, args []string) error {
 	return nil
 }
 
-func (r *HTTPRule) setBody(kind, v string) error {
+func (r *HTTPRule) setBody(kind, v string, bufSize int, warnf func(string, ...any)) error {
 	switch kind {
 	case "string":
 		r.Body = []byte(v)
@@ -127,9 +132,12 @@ func (r *HTTPRule) setBody(kind, v string) error {
 			return nil
 		}
 		if kind == "errorfile" {
-			reply, err := http1.ParseErrorFile(data, 16384)
+			reply, err := http1.ParseErrorFile(data, bufSize)
 			if err != nil {
 				return fmt.Errorf("'errorfile %s': %v", v, err)
+			}
+			if reply.Truncated {
+				warnf("'errorfile %s' is larger than tune.bufsize (%d bytes) and was truncated", v, bufSize)
 			}
 			r.Reply = reply
 			return nil
@@ -159,6 +167,9 @@ func (r *HTTPRule) check(bodySet string) error {
 	}
 	if bodySet != "" && bodySet != "default-errorfiles" {
 		r.UseErrorFile = false
+	}
+	if r.UseErrorFile && !errorFileCodes[r.Status] {
+		return fmt.Errorf("no error message for status %d (the error files cover 200 400 401 403 404 405 407 408 410 413 421 422 425 429 500 501 502 503 504)", r.Status)
 	}
 	return nil
 }

@@ -29,6 +29,9 @@ func init() {
 		return nil
 	})
 	register(SecFrontend|SecBackend, "description", func(p *parser, args []string) error {
+		if len(args) == 0 {
+			return fmt.Errorf("expects a string argument")
+		}
 		p.cur.Description = strings.Join(args, " ")
 		return nil
 	})
@@ -75,7 +78,7 @@ func init() {
 		field := field
 		where := SecProxy
 		switch name {
-		case "client", "http-request", "client-fin":
+		case "client", "client-fin":
 			where = SecDefaults | SecFrontend
 		case "server", "connect", "tunnel", "server-fin":
 			where = SecDefaults | SecBackend
@@ -256,8 +259,8 @@ func parsePrefix(s string) (netip.Prefix, error) {
 
 // errorFileCodes are the statuses haproxy 2.6 lets `errorfile` replace.
 var errorFileCodes = map[int]bool{200: true, 400: true, 401: true, 403: true, 404: true, 405: true,
-	407: true, 408: true, 410: true, 413: true, 425: true, 429: true, 500: true, 501: true,
-	502: true, 503: true, 504: true}
+	407: true, 408: true, 410: true, 413: true, 421: true, 422: true, 425: true, 429: true, 500: true,
+	501: true, 502: true, 503: true, 504: true}
 
 func parseErrorFile(p *parser, args []string) error {
 	if err := wantArgs(args, 2, "<code> <file>"); err != nil {
@@ -268,7 +271,7 @@ func parseErrorFile(p *parser, args []string) error {
 		return err
 	}
 	if !errorFileCodes[code] {
-		return fmt.Errorf("status code %d cannot be overridden (supported: 200 400 401 403 404 405 407 408 410 413 425 429 500 501 502 503 504)", code)
+		return fmt.Errorf("status code %d cannot be overridden (supported: 200 400 401 403 404 405 407 408 410 413 421 422 425 429 500 501 502 503 504)", code)
 	}
 	data, err := os.ReadFile(args[1])
 	if err != nil {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 
@@ -94,15 +93,17 @@ func parseServerAddr(spec string, s *Server) error {
 	default:
 		return fmt.Errorf("server address family '%s@' is not supported yet by switchyard", family)
 	}
+	// As haproxy: the last colon separates the port ("ipv6@::1:8080" is
+	// [::1]:8080); "[addr]" is an address without a port.
 	host, port := spec, ""
-	if i := strings.LastIndexByte(spec, ':'); i >= 0 {
+	switch {
+	case strings.HasPrefix(spec, "[") && strings.HasSuffix(spec, "]"):
+		host = spec[1 : len(spec)-1]
+	case strings.Contains(spec, ":"):
+		i := strings.LastIndexByte(spec, ':')
 		host, port = spec[:i], spec[i+1:]
-		// A bare IPv6 address without a port: every colon belongs to it.
-		if strings.Count(spec, ":") > 1 && !strings.HasPrefix(spec, "[") && net.ParseIP(spec) != nil {
-			host, port = spec, ""
-		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	if host == "" {
 		return fmt.Errorf("missing address in '%s'", spec)
 	}

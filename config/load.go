@@ -207,9 +207,9 @@ func (p *parser) handle(args []string) {
 		return
 	}
 	neg := false
-	if (args[0] == "no" || args[0] == "default") && len(args) > 1 {
+	if args[0] == "no" && len(args) > 1 {
 		if kw, _ := lookup(args[1:], p.sec); kw != nil && kw.negatable {
-			neg = args[0] == "no"
+			neg = true
 			args = args[1:]
 		}
 	}
@@ -259,7 +259,12 @@ func (p *parser) openProxy(args []string) {
 	if name != "" && !validProxyName(name) {
 		p.errorf("invalid character in %s name '%s'", kind, name)
 	}
+	// A defaults section without "from" starts afresh, as in haproxy; a
+	// proxy starts from the last defaults section.
 	base := p.lastDefaults
+	if kind == "defaults" {
+		base = newDefaults()
+	}
 	if from != "" {
 		d := p.namedDefaults[from]
 		if d == nil {

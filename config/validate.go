@@ -12,10 +12,20 @@ import (
 // references between proxies, their modes, server addresses and ids.
 func (p *parser) validate() {
 	backends := map[string]*Proxy{}
+	ids := map[int]*Proxy{}
 	for _, px := range p.cfg.Proxies {
 		if px.Cap&CapBE != 0 {
 			backends[px.Name] = px
 		}
+		if px.ID == 0 {
+			continue
+		}
+		if o := ids[px.ID]; o != nil {
+			p.errs = append(p.errs, &Error{File: px.Pos.File, Line: px.Pos.Line,
+				Msg: fmt.Sprintf("%s %s reuses same custom id as %s %s (declared at %s:%d)",
+					px.Cap.Kind(), px.Name, o.Cap.Kind(), o.Name, o.Pos.File, o.Pos.Line)})
+		}
+		ids[px.ID] = px
 	}
 	for _, px := range p.cfg.Proxies {
 		p.file, p.line = px.Pos.File, px.Pos.Line
