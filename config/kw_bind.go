@@ -83,7 +83,7 @@ func parseBind(p *parser, args []string) error {
 		}
 	}
 	for _, spec := range strings.Split(args[0], ",") {
-		binds, err := expandBindAddr(spec)
+		binds, err := expandBindAddr(spec, p.resolve)
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func parseBind(p *parser, args []string) error {
 // port of a range, following haproxy's address syntax: an optional family
 // prefix (ipv4@, ipv6@, unix@, fd@), "*" or nothing for all IPv4 addresses,
 // and the last colon separating the port, so ":::80" is IPv6 any, port 80.
-func expandBindAddr(spec string) ([][2]string, error) {
+func expandBindAddr(spec string, resolve func(string) (string, error)) ([][2]string, error) {
 	family := ""
 	if pre, rest, ok := strings.Cut(spec, "@"); ok {
 		family, spec = pre, rest
@@ -144,11 +144,11 @@ func expandBindAddr(spec string) ([][2]string, error) {
 	}
 	if ip := net.ParseIP(host); ip == nil {
 		// haproxy resolves a host name at start; so do we, once.
-		addrs, err := net.LookupHost(host)
-		if err != nil || len(addrs) == 0 {
+		addr, err := resolve(host)
+		if err != nil {
 			return nil, fmt.Errorf("could not resolve address '%s'", host)
 		}
-		host = addrs[0]
+		host = addr
 		if strings.Contains(host, ":") {
 			network = "tcp6"
 		}

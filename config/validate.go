@@ -123,17 +123,7 @@ func (p *parser) validateBackend(px *Proxy) {
 func (p *parser) resolveServer(s *Server) error {
 	host := s.Host
 	if net.ParseIP(host) == nil {
-		resolve := p.opt.Resolve
-		if resolve == nil {
-			resolve = func(h string) (string, error) {
-				addrs, err := net.LookupHost(h)
-				if err != nil {
-					return "", err
-				}
-				return addrs[0], nil
-			}
-		}
-		a, err := resolve(host)
+		a, err := p.resolve(host)
 		if err != nil {
 			return fmt.Errorf("could not resolve address '%s'", host)
 		}
@@ -141,6 +131,19 @@ func (p *parser) resolveServer(s *Server) error {
 	}
 	s.Addr = net.JoinHostPort(host, strconv.Itoa(s.Port))
 	return nil
+}
+
+// resolve turns a host name into an address with the configured resolver,
+// or the system's.
+func (p *parser) resolve(host string) (string, error) {
+	if p.opt.Resolve != nil {
+		return p.opt.Resolve(host)
+	}
+	addrs, err := net.LookupHost(host)
+	if err != nil {
+		return "", err
+	}
+	return addrs[0], nil
 }
 
 // warnUnreachableRules warns about rules that follow an unconditional one

@@ -189,7 +189,7 @@ func runOnce(t *testing.T, bin string, tc *tcase) ([]string, string, error) {
 		return nil, "", err
 	}
 
-	p, err := startProxy(t, bin, cfgPath, env, fePorts, tc.tcp)
+	p, err := startProxy(t, bin, cfgPath, env, fePorts)
 	if err != nil {
 		return nil, "", err
 	}
@@ -280,11 +280,9 @@ type proc struct {
 	stop   func() bool   // kill and wait; reports whether it had exited first
 }
 
-// startProxy runs bin on cfgPath and waits until it listens on every port.
-// In TCP mode a connection made to check that would be a real client (the
-// proxy would connect to an origin for it, or not, depending on timing, and
-// advance its balancing), so there it looks the listeners up in /proc.
-func startProxy(t *testing.T, bin, cfgPath string, env []string, ports []int, tcpMode bool) (*proc, error) {
+// startProxy runs bin on cfgPath and waits until it listens on every port
+// (see listen_test.go for how that is known).
+func startProxy(t *testing.T, bin, cfgPath string, env []string, ports []int) (*proc, error) {
 	// A backstop: no case runs for this long.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	cmd := exec.CommandContext(ctx, bin, "-f", cfgPath, "-db")
@@ -321,12 +319,8 @@ func startProxy(t *testing.T, bin, cfgPath string, env []string, ports []int, tc
 	// backstop for a test that fails half-way.
 	t.Cleanup(func() { p.stop() })
 
-	ready := func() bool { return dialable(ports) }
-	if tcpMode {
-		ready = func() bool { return listening(cmd.Process.Pid, ports) }
-	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !ready() {
+	for !listening(cmd.Process.Pid, ports) {
 		select {
 		case <-p.exited:
 			out := p.out.String()
@@ -341,58 +335,9 @@ func startProxy(t *testing.T, bin, cfgPath string, env []string, ports []int, tc
 			return nil, fmt.Errorf("%s did not listen on %v within 10s:\n%s", filepath.Base(bin), ports, p.out.String())
 		}
 		// Polling: a process gives no signal when its listeners are up.
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	return p, nil
-}
-
-// listening reports whether process pid has a listening socket on each
-// port (on 127.0.0.1 or 0.0.0.0), checking that the socket is the
-// process's own so that another program's socket on a reused port is not
-// mistaken for the proxy's. Reading /proc/net/tcp costs milliseconds of
-// system time on a busy machine, hence only for TCP mode.
-func listening(pid int, ports []int) bool {
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		return dialable(ports)
-	}
-	owned := map[string]bool{}
-	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	for _, fd := range fds {
-		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil {
-			owned[l] = true
-		}
-	}
-	for _, p := range ports {
-		suffix := fmt.Sprintf(":%04X", p)
-		found := false
-		for _, l := range strings.Split(string(b), "\n") {
-			f := strings.Fields(l)
-			if len(f) > 9 && f[3] == "0A" && strings.HasSuffix(f[1], suffix) &&
-				(strings.HasPrefix(f[1], "0100007F:") || strings.HasPrefix(f[1], "00000000:")) &&
-				owned["socket:["+f[9]+"]"] {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-// dialable reports whether every port accepts a connection. The connection
-// is closed at once without a byte sent, which an HTTP proxy ignores.
-func dialable(ports []int) bool {
-	for _, p := range ports {
-		c, err := net.DialTimeout("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), time.Second)
-		if err != nil {
-			return false
-		}
-		c.Close()
-	}
-	return true
 }
 
 // runSteps drives the client side of a case and renders what it saw.

@@ -1,6 +1,7 @@
 package difftest
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func raw200(body string, hdrs ...string) reply {
 	for _, l := range hdrs {
 		h += l + "\r\n"
 	}
-	return reply{kind: replyRaw, raw: "HTTP/1.1 200 OK\r\n" + h + "content-length: " + itoa(len(body)) + "\r\n\r\n" + body}
+	return reply{kind: replyRaw, raw: "HTTP/1.1 200 OK\r\n" + h + "content-length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body}
 }
 
 func rawReply(raw string) reply { return reply{kind: replyRaw, raw: raw} }

@@ -15,6 +15,7 @@ func TestForwardFor(t *testing.T) {
 			steps: []step{{src: "127.0.0.7", send: get, read: 1}}},
 		{name: "except-matching", cfg: withFE("    option forwardfor except 127.0.0.0/8\n"), req: get},
 		{name: "except-single-address", cfg: withFE("    option forwardfor except 127.0.0.1\n"),
+			anyConn: true, // two client connections: reuse has its own cases
 			steps: []step{
 				{conn: 0, send: get, read: 1},
 				{conn: 1, src: "127.0.0.2", send: get, read: 1},
