@@ -48,11 +48,6 @@ type reply struct {
 	// early answers as soon as the head is in, without reading the body
 	// (the connection is then closed, the body being unread).
 	early bool
-	// delay makes the origin slow to answer. It is a behaviour under test,
-	// not synchronisation: haproxy treats a server connection whose answer
-	// came before it saw the connect complete as not reusable, so cases
-	// about connection reuse answer slowly enough for that to be settled.
-	delay time.Duration
 }
 
 // originReq is one request as an origin received it.
@@ -251,9 +246,6 @@ func (o *origin) serveHTTP(c net.Conn, connNo int) {
 			return
 		}
 		rp := o.rec.next(r)
-		if rp.delay > 0 {
-			time.Sleep(rp.delay)
-		}
 		switch rp.kind {
 		case replyDefault:
 			body := o.name
