@@ -83,6 +83,15 @@ type tcase struct {
 	// origins saw: headers a proxy adds whose value may rightly differ.
 	// None should need it; it is there to say so case by case if one does.
 	originSkip []string
+	// notYet names a keyword of a later issue that the case needs:
+	// switchyard must refuse the config saying it is "not supported yet",
+	// and the case fails as soon as switchyard accepts it, so that it is
+	// turned back into a comparison when the feature lands.
+	notYet string
+	// deviation says why switchyard's observable behaviour is meant to
+	// differ (documented in docs/); only that switchyard runs the case
+	// without failing is checked.
+	deviation string
 }
 
 const (
@@ -563,4 +572,10 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// notYet marks a case as needing a keyword of a later issue (see tcase).
+func notYet(tc tcase, keyword string) tcase {
+	tc.notYet = keyword
+	return tc
 }

@@ -142,9 +142,11 @@ func TestRequestParsing(t *testing.T) {
 		// haproxy detects the HTTP/2 preface on a plain HTTP bind; a PING
 		// where SETTINGS must come is a protocol error, which ends the
 		// connection at once (SETTINGS, GOAWAY, close) and deterministically.
-		{name: "h2-preface", cfg: simple, steps: []step{{
-			send: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\x00\x00\x08\x06\x00\x00\x00\x00\x00" + "12345678",
-			eof:  true}}},
+		{name: "h2-preface", cfg: simple,
+			deviation: "HTTP/2 is not served yet: switchyard answers the preface with GOAWAY HTTP_1_1_REQUIRED (proxy TestIntegrationH2Preface)",
+			steps: []step{{
+				send: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\x00\x00\x08\x06\x00\x00\x00\x00\x00" + "12345678",
+				eof:  true}}},
 		p("double-space-request-line", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n"),
 		p("trailing-space-request-line", "GET / HTTP/1.1 \r\nHost: a\r\n\r\n"),
 		p("tab-request-line", "GET\t/\tHTTP/1.1\r\nHost: a\r\n\r\n"),
