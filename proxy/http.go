@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -42,6 +43,8 @@ type httpStream struct {
 	// goes idle: an idle connection does not carry it.
 	t *txnState
 
+	slots    *semaphore // frontend and global connection slots held
+	global   *semaphore
 	first    bool // no request has been completed on this connection yet
 	leaving  bool // the frontend left the configuration: close after this request
 	srvConn  *timedConn
@@ -82,10 +85,11 @@ func (s *httpStream) releaseTxn() {
 	s.t = nil
 }
 
-func (rt *Runtime) serveHTTP(c net.Conn, key string, snap *Snapshot, fe *Frontend) {
-	cc := rt.newClientConn(c)
-	defer cc.close()
-	s := &httpStream{rt: rt, cc: cc, fe: fe, bindKey: key, snap: snap, pool: poolFor(fe.bufSize), first: true}
+// newHTTPStream prepares the stream of an accepted connection; slots and
+// global are the connection slots it holds until it ends.
+func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Frontend, slots, global *semaphore) *httpStream {
+	s := &httpStream{rt: rt, cc: rt.newClientConn(c), fe: fe, bindKey: key, snap: snap,
+		pool: poolFor(fe.bufSize), first: true, slots: slots, global: global}
 	s.cl.Conn = c
 	s.readFn = s.rawRead
 	s.cr.Reset(c)
@@ -93,7 +97,13 @@ func (rt *Runtime) serveHTTP(c net.Conn, key string, snap *Snapshot, fe *Fronten
 		s.raw, _ = sc.SyscallConn()
 	}
 	s.ctx.Src, s.ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
-	defer s.releaseAll()
+	return s
+}
+
+// serve is the connection's goroutine: requests in a loop until the
+// connection ends.
+func (s *httpStream) serve() {
+	defer s.end()
 	for {
 		if !s.readRequest() || !s.follow() {
 			return
@@ -106,6 +116,17 @@ func (rt *Runtime) serveHTTP(c net.Conn, key string, snap *Snapshot, fe *Fronten
 		s.first = false
 		s.idleBuffer()
 	}
+}
+
+// end releases everything the stream holds. A bug hit by one connection is
+// logged and ends that connection only.
+func (s *httpStream) end() {
+	if r := recover(); r != nil {
+		s.rt.Log.Error("internal error: connection closed", "frontend", s.fe.Name, "panic", r, "stack", string(debug.Stack()))
+	}
+	s.releaseAll()
+	s.cc.close()
+	s.rt.done(s.slots, s.global)
 }
 
 func (s *httpStream) releaseAll() {
@@ -333,6 +354,7 @@ func (s *httpStream) bodyDone() bool {
 // transaction runs one request through rules, routing and a server. It
 // returns whether the client connection can carry another request.
 func (s *httpStream) transaction() bool {
+	s.rt.janitor.touch()
 	s.t.closeAfter, s.t.bodyRead = false, false
 	if isH2Preface(&s.t.req) {
 		// HTTP/2 with prior knowledge is not served yet: say so in

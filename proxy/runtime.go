@@ -31,6 +31,7 @@ type Runtime struct {
 	wg        sync.WaitGroup
 	stopping  atomic.Bool
 	stopCh    chan struct{}
+	janitor   janitor
 }
 
 type acceptor struct {
@@ -46,11 +47,13 @@ func New(log *slog.Logger, lm *listener.Manager) *Runtime {
 	if lm == nil {
 		lm = listener.NewManager()
 	}
-	return &Runtime{
+	rt := &Runtime{
 		Log: log, state: NewState(), listeners: lm,
 		acceptors: map[string]*acceptor{}, conns: map[*clientConn]struct{}{},
 		stopCh: make(chan struct{}),
 	}
+	go rt.janitor.run(rt.stopCh)
+	return rt
 }
 
 // Listeners returns the listener manager (for binary upgrades).
@@ -144,7 +147,14 @@ func (rt *Runtime) accept(a *acceptor) {
 		}
 		rt.wg.Add(1)
 		// The slots released are the ones taken, whatever the reload did.
-		go rt.serve(c, a.key, snap, fe, slots, g)
+		if fe.mode == config.ModeHTTP {
+			// The stream is set up here so that its goroutine starts
+			// right in its loop: the fewer frames under an idle wait, the
+			// smaller the stack an idle connection keeps.
+			go rt.newHTTPStream(c, a.key, snap, fe, slots, g).serve()
+			continue
+		}
+		go rt.serve(c, fe, slots, g)
 	}
 }
 
@@ -166,22 +176,23 @@ func release(s *semaphore) {
 	}
 }
 
-func (rt *Runtime) serve(c net.Conn, key string, snap *Snapshot, fe *Frontend, slots ...*semaphore) {
+// done ends a connection's accounting: its slots and the stop wait group.
+func (rt *Runtime) done(slots, global *semaphore) {
+	release(slots)
+	release(global)
+	rt.wg.Done()
+}
+
+// serve runs a `mode tcp` connection.
+func (rt *Runtime) serve(c net.Conn, fe *Frontend, slots, global *semaphore) {
 	defer func() {
 		// A bug hit by one connection must not take the others down.
 		if r := recover(); r != nil {
 			rt.Log.Error("internal error: connection closed", "frontend", fe.Name, "panic", r, "stack", string(debug.Stack()))
 			c.Close()
 		}
-		for _, s := range slots {
-			release(s)
-		}
-		rt.wg.Done()
+		rt.done(slots, global)
 	}()
-	if fe.mode == config.ModeHTTP {
-		rt.serveHTTP(c, key, snap, fe)
-		return
-	}
 	rt.serveTCP(c, fe)
 }
 

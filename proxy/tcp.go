@@ -15,6 +15,7 @@ import (
 // serveTCP runs a `mode tcp` stream: pick a backend and a server, connect,
 // then copy both ways until both sides are done.
 func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
+	rt.janitor.touch()
 	cc := rt.newClientConn(c)
 	defer cc.close()
 	var ctx sample.Ctx
