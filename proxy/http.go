@@ -45,8 +45,10 @@ type httpStream struct {
 
 	slots    *semaphore // frontend and global connection slots held
 	global   *semaphore
-	first    bool // no request has been completed on this connection yet
-	leaving  bool // the frontend left the configuration: close after this request
+	fresh    bool      // running on a goroutine that has not served yet
+	idleFrom time.Time // start of the current wait for a request
+	first    bool      // no request has been completed on this connection yet
+	leaving  bool      // the frontend left the configuration: close after this request
 	srvConn  *timedConn
 	srvOwned *backend.Server // server of srvConn when kept private (http-reuse never)
 }
@@ -103,8 +105,32 @@ func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Fro
 // serve is the connection's goroutine: requests in a loop until the
 // connection ends.
 func (s *httpStream) serve() {
-	defer s.end()
+	parked := false
+	defer func() {
+		// A bug hit by one connection is logged and ends that connection
+		// only.
+		if r := recover(); r != nil {
+			s.rt.Log.Error("internal error: connection closed", "frontend", s.fe.Name, "panic", r, "stack", string(debug.Stack()))
+			parked = false
+		}
+		if !parked {
+			s.end()
+		}
+	}()
 	for {
+		if len(s.cr.Buffered()) == 0 {
+			switch s.awaitRequest() {
+			case reqEnd:
+				return
+			case reqPark:
+				parked = true
+				s.fresh = true
+				s.rt.janitor.touch() // so that the old stack gets freed
+				go s.serve()
+				return
+			}
+		}
+		s.fresh = false
 		if !s.readRequest() || !s.follow() {
 			return
 		}
@@ -118,12 +144,15 @@ func (s *httpStream) serve() {
 	}
 }
 
-// end releases everything the stream holds. A bug hit by one connection is
-// logged and ends that connection only.
+// parkAfter is how long a keep-alive connection waits for its next request
+// on the goroutine that served the previous one. Serving grows a goroutine's
+// stack to 4 or 8 kB, and Go never shrinks a stack below 4 kB once grown,
+// so a connection idle for longer moves its wait to a fresh goroutine whose
+// stack is the 2 kB minimum; the janitor then frees the old stack.
+const parkAfter = 250 * time.Millisecond
+
+// end releases everything the stream holds.
 func (s *httpStream) end() {
-	if r := recover(); r != nil {
-		s.rt.Log.Error("internal error: connection closed", "frontend", s.fe.Name, "panic", r, "stack", string(debug.Stack()))
-	}
 	s.releaseAll()
 	s.cc.close()
 	s.rt.done(s.slots, s.global)
@@ -220,12 +249,20 @@ func (s *httpStream) rawRead(fd uintptr) bool {
 	return true
 }
 
-// readRequest reads and parses the next request head. It returns false when
-// the connection must end (closed, timed out, or an error was answered).
-func (s *httpStream) readRequest() bool {
-	t := s.fe.timeouts
-	// Waiting for a request: keep-alive timeout between requests,
-	// http-request for the first, each falling back as haproxy does.
+// What awaitRequest found.
+type reqState uint8
+
+const (
+	reqReady reqState = iota // bytes of a request are in the buffer
+	reqEnd                   // the connection is over
+	reqPark                  // idle for parkAfter: continue on a fresh goroutine
+)
+
+// idleTimeout is how long a connection may wait for its next request:
+// keep-alive timeout between requests, http-request for the first, each
+// falling back as haproxy does.
+func (s *httpStream) idleTimeout() time.Duration {
+	t := &s.fe.timeouts
 	idle := t.HTTPRequest
 	if !s.first && t.HTTPKeepAlive > 0 {
 		idle = t.HTTPKeepAlive
@@ -233,63 +270,103 @@ func (s *httpStream) readRequest() bool {
 	if idle == 0 {
 		idle = t.Client
 	}
+	return idle
+}
+
+// awaitRequest waits, holding no buffer, for the first bytes of the next
+// request. It is kept apart from parsing, with few locals, because its
+// frames are what an idle connection's stack holds.
+func (s *httpStream) awaitRequest() reqState {
+	idle := s.idleTimeout()
+	if s.idleFrom.IsZero() {
+		s.idleFrom = time.Now()
+	}
+	wait := idle
+	if idle > 0 {
+		// What is left of the idle timeout; never 0, which would mean
+		// no deadline at all.
+		wait = max(idle-time.Since(s.idleFrom), time.Nanosecond)
+	}
+	parkable := !s.fresh && (idle == 0 || wait > parkAfter)
+	if parkable {
+		wait = parkAfter
+	}
+	s.cc.idle.Store(true)
+	s.cl.readWithin(wait)
+	if s.rt.Stopping() {
+		s.cc.idle.Store(false)
+		return reqEnd
+	}
+	err := s.fill()
+	s.cc.idle.Store(false)
+	if err == nil {
+		s.idleFrom = time.Time{}
+		return reqReady
+	}
+	timedOut := errors.Is(err, os.ErrDeadlineExceeded) && !s.rt.Stopping()
+	if timedOut && parkable {
+		return reqPark
+	}
+	// haproxy answers 408 to a new connection that sent nothing; an idle
+	// keep-alive connection closes silently.
+	if timedOut && s.first {
+		s.timedOut()
+	}
+	return reqEnd
+}
+
+// timedOut sends haproxy's 408.
+func (s *httpStream) timedOut() {
+	if s.t == nil {
+		s.t = txnPool.Get().(*txnState)
+	}
+	s.t.out = s.fe.errors.early(s.t.out[:0], 408, &s.t.req)
+	s.writeRaw(s.t.out)
+}
+
+// readRequest parses the request head whose first bytes are buffered,
+// reading more until it is complete. It returns false when the connection
+// must end (closed, timed out, or an error was answered).
+func (s *httpStream) readRequest() bool {
+	if s.t == nil {
+		s.t = txnPool.Get().(*txnState)
+	}
 	var reqDeadline time.Time
 	started := false
 	for {
-		if buf := s.cr.Buffered(); len(buf) > 0 {
-			if s.t == nil {
-				s.t = txnPool.Get().(*txnState)
-			}
-			var n int
-			var err error
-			if started {
-				n, err = s.t.req.Continue(buf, s.fe.limits)
-			} else {
-				n, err = s.t.req.Parse(buf, s.fe.limits)
-				started = true
-			}
-			if err == nil {
-				s.cr.Discard(n)
-				return true
-			}
-			if !errors.Is(err, http1.ErrIncomplete) {
-				s.t.out = s.fe.errors.early(s.t.out[:0], parseStatus(err), &s.t.req)
-				s.writeRaw(s.t.out)
-				return false
-			}
-			if reqDeadline.IsZero() {
-				d := t.HTTPRequest
-				if d == 0 {
-					d = t.Client
-				}
-				reqDeadline = deadline(d)
-			}
-			s.cl.readBy(reqDeadline)
+		buf := s.cr.Buffered()
+		var n int
+		var err error
+		if started {
+			n, err = s.t.req.Continue(buf, s.fe.limits)
 		} else {
-			s.cc.idle.Store(true)
-			s.cl.readWithin(idle)
-			if s.rt.Stopping() {
-				s.cc.idle.Store(false)
-				return false
-			}
+			n, err = s.t.req.Parse(buf, s.fe.limits)
+			started = true
 		}
-		err := s.fill()
-		s.cc.idle.Store(false)
 		if err == nil {
-			continue
+			s.cr.Discard(n)
+			return true
 		}
-		// haproxy answers 408 to a partial request, and to a new
-		// connection that sent nothing; an idle keep-alive connection
-		// closes silently.
-		partial := len(s.cr.Buffered()) > 0
-		if errors.Is(err, os.ErrDeadlineExceeded) && (partial || s.first) && !s.rt.Stopping() {
-			if s.t == nil {
-				s.t = txnPool.Get().(*txnState)
-			}
-			s.t.out = s.fe.errors.early(s.t.out[:0], 408, &s.t.req)
+		if !errors.Is(err, http1.ErrIncomplete) {
+			s.t.out = s.fe.errors.early(s.t.out[:0], parseStatus(err), &s.t.req)
 			s.writeRaw(s.t.out)
+			return false
 		}
-		return false
+		if reqDeadline.IsZero() {
+			d := s.fe.timeouts.HTTPRequest
+			if d == 0 {
+				d = s.fe.timeouts.Client
+			}
+			reqDeadline = deadline(d)
+		}
+		s.cl.readBy(reqDeadline)
+		if err := s.fill(); err != nil {
+			// haproxy answers 408 to a partial request.
+			if errors.Is(err, os.ErrDeadlineExceeded) && !s.rt.Stopping() {
+				s.timedOut()
+			}
+			return false
+		}
 	}
 }
 

@@ -18,7 +18,7 @@ type janitor struct {
 
 // janitorTick is how long the proxy must stay quiet before memory is given
 // back.
-const janitorTick = time.Second
+const janitorTick = 250 * time.Millisecond
 
 // touch marks activity; it only writes when the flag changes, so the shared
 // cache line stays clean under load.

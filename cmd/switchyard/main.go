@@ -23,6 +23,7 @@ import (
 const defaultStopGrace = 30 * time.Second
 
 func main() {
+	withStackSetting()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
