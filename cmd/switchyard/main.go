@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,6 +121,7 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	// soon as the port answers must not kill the process.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
+	applyThreads(cfg)
 	rt := proxy.New(log, nil)
 	if err := rt.Apply(cfg); err != nil {
 		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
@@ -185,7 +187,16 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 		log.Error("reload failed; keeping the running configuration", "err", err)
 		return
 	}
+	applyThreads(cfg)
 	log.Info("configuration reloaded")
+}
+
+// applyThreads maps `nbthread` onto GOMAXPROCS, the number of threads
+// running Go code, unless the environment sets GOMAXPROCS.
+func applyThreads(cfg *config.Config) {
+	if n := cfg.Global.NbThread; n > 0 && os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(n)
+	}
 }
 
 // stop closes listeners and waits for connections, at most grace (0: no limit).
