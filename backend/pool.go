@@ -17,14 +17,11 @@ type Pool struct {
 	mu   sync.Mutex
 	idle connQueue
 	safe connQueue
-	// Max bounds the idle connections kept (pool-max-conn); 0 means the
-	// default below.
-	Max int
 }
 
-// defaultPoolMax caps idle connections per server when pool-max-conn is not
-// set; haproxy's default is unlimited, bounded by its global fd limit.
-const defaultPoolMax = 1024
+// poolMax caps the idle connections kept per server (haproxy's default is
+// unlimited, bounded by its fd limit; pool-max-conn comes later).
+const poolMax = 1024
 
 // NewPool returns an empty pool.
 func NewPool() *Pool { return &Pool{} }
@@ -83,12 +80,8 @@ func (q *connQueue) drain() []net.Conn {
 
 // Put returns a reusable connection; it is closed if the pool is full.
 func (p *Pool) Put(c net.Conn, safe bool) {
-	max := p.Max
-	if max <= 0 {
-		max = defaultPoolMax
-	}
 	p.mu.Lock()
-	if p.idle.size+p.safe.size >= max {
+	if p.idle.size+p.safe.size >= poolMax {
 		p.mu.Unlock()
 		c.Close()
 		return

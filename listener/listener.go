@@ -19,14 +19,11 @@ import (
 type Manager struct {
 	mu sync.Mutex
 	ls map[string]net.Listener
-	// inherited are fds handed over by a previous process (binary upgrade),
-	// keyed like ls; they are adopted instead of binding again.
-	inherited map[string]*os.File
 }
 
 // NewManager returns an empty manager.
 func NewManager() *Manager {
-	return &Manager{ls: map[string]net.Listener{}, inherited: map[string]*os.File{}}
+	return &Manager{ls: map[string]net.Listener{}}
 }
 
 // Open makes sure every bind has a listener, reusing open ones. It returns the
@@ -78,41 +75,7 @@ func (m *Manager) Retain(keep map[string]net.Listener) {
 // CloseAll closes every listener (stop).
 func (m *Manager) CloseAll() { m.Retain(nil) }
 
-// Files returns dup'ed files of all open listeners, keyed, for handing them to
-// a new process.
-func (m *Manager) Files() (map[string]*os.File, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := map[string]*os.File{}
-	for k, l := range m.ls {
-		fl, ok := l.(interface{ File() (*os.File, error) })
-		if !ok {
-			continue
-		}
-		f, err := fl.File()
-		if err != nil {
-			return nil, err
-		}
-		out[k] = f
-	}
-	return out, nil
-}
-
-// Inherit registers sockets received from a previous process.
-func (m *Manager) Inherit(files map[string]*os.File) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for k, f := range files {
-		m.inherited[k] = f
-	}
-}
-
 func (m *Manager) open(b *config.Bind) (net.Listener, error) {
-	if f, ok := m.inherited[b.Key()]; ok {
-		delete(m.inherited, b.Key())
-		defer f.Close()
-		return net.FileListener(f)
-	}
 	switch b.Network {
 	case "fd":
 		n, _ := strconv.Atoi(b.Addr)
@@ -139,14 +102,38 @@ func listenUnix(b *config.Bind) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.(*net.UnixListener).SetUnlinkOnClose(true)
+	ul := l.(*net.UnixListener)
+	// The socket file is removed on close only if it is still ours: after
+	// -sf, a new process may have bound the same path.
+	ul.SetUnlinkOnClose(false)
+	st, err := os.Stat(b.Addr)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
 	if b.Mode != 0 {
 		if err := os.Chmod(b.Addr, os.FileMode(b.Mode)); err != nil {
 			l.Close()
 			return nil, err
 		}
 	}
-	return l, nil
+	return &unixListener{UnixListener: ul, path: b.Addr, file: st}, nil
+}
+
+// unixListener removes its socket file on close when the file is the one it
+// created.
+type unixListener struct {
+	*net.UnixListener
+	path string
+	file os.FileInfo
+}
+
+func (u *unixListener) Close() error {
+	err := u.UnixListener.Close()
+	if st, serr := os.Stat(u.path); serr == nil && os.SameFile(st, u.file) {
+		os.Remove(u.path)
+	}
+	return err
 }
 
 // listenTCP builds the socket by hand so that the backlog and IPV6_V6ONLY are

@@ -364,35 +364,6 @@ func TestFdBindNotASocket(t *testing.T) {
 	}
 }
 
-// TestFilesInherit: the sockets of one manager, handed over with Files and
-// Inherit, are adopted by another instead of bound again.
-func TestFilesInherit(t *testing.T) {
-	addr := freeAddr(t)
-	bs := binds(t, addr)
-	m1 := newManager(t)
-	ls1, err := m1.Open(bs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := m1.Files()
-	if err != nil || len(files) != 1 || files[bs[0].Key()] == nil {
-		t.Fatalf("Files: %v %v", files, err)
-	}
-	m2 := newManager(t)
-	m2.Inherit(files)
-	ls2, err := m2.Open(bs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m1.CloseAll()
-	if _, err := ls1[bs[0].Key()].Accept(); !errors.Is(err, net.ErrClosed) {
-		t.Fatalf("old listener: %v", err)
-	}
-	// The socket lives on in the new manager: no connection is refused.
-	serves(t, "tcp", addr, ls2[bs[0].Key()])
-}
-
-// TestReusePort: like haproxy, a second process can bind an address the
 // first still holds (so that -sf can start the new one first).
 func TestReusePort(t *testing.T) {
 	addr := freeAddr(t)

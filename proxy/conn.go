@@ -16,7 +16,7 @@ type clientConn struct {
 	rt   *Runtime
 	c    net.Conn
 	idle atomic.Bool
-	peer atomic.Pointer[net.Conn] // server side of a tunnel, closed on hard stop
+	peer atomic.Pointer[timedConn] // server side in use, closed on hard stop
 }
 
 func (rt *Runtime) newClientConn(c net.Conn) *clientConn {
@@ -25,7 +25,7 @@ func (rt *Runtime) newClientConn(c net.Conn) *clientConn {
 	return cc
 }
 
-func (cc *clientConn) setPeer(s net.Conn) { cc.peer.Store(&s) }
+func (cc *clientConn) setPeer(s *timedConn) { cc.peer.Store(s) }
 
 // wakeIdle makes an idle keep-alive connection's wait return now, so that the
 // stream sees the stop and closes it.
@@ -39,7 +39,7 @@ func (cc *clientConn) wakeIdle() {
 func (cc *clientConn) forceClose() {
 	cc.c.Close()
 	if p := cc.peer.Load(); p != nil {
-		(*p).Close()
+		p.Close()
 	}
 }
 

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net"
+	"syscall"
 	"time"
 )
 
@@ -13,11 +14,14 @@ import (
 const deadlineSlack = 16 * time.Millisecond
 
 // timedConn is a connection that remembers its deadlines so that renewing
-// one that is already about right costs nothing.
+// one that is already about right costs a clock read, not a timer update.
 type timedConn struct {
 	net.Conn
 	rd, wd time.Time
-	uses   int // requests completed on the connection (server side)
+	uses   int             // requests completed on the connection (server side)
+	raw    syscall.RawConn // for idleUsable, made on first need
+	peekFn func(uintptr) bool
+	usable bool
 }
 
 // readWithin arms the read deadline for d from now (0: none).
@@ -48,4 +52,34 @@ func renew(set func(time.Time) error, cur *time.Time, d time.Duration) {
 	}
 	*cur = want.Add(deadlineSlack)
 	set(*cur)
+}
+
+// idleUsable checks, without blocking, that an idle server connection taken
+// from the pool is still fit to carry a request: the server has neither
+// closed it nor sent bytes nobody asked for. haproxy watches its idle
+// connections for the same events; here one peek per reuse does it.
+func idleUsable(t *timedConn) bool {
+	if t.raw == nil {
+		sc, ok := t.Conn.(syscall.Conn)
+		if !ok {
+			return true
+		}
+		raw, err := sc.SyscallConn()
+		if err != nil {
+			return false
+		}
+		t.raw = raw
+		t.peekFn = t.peek // made once: a closure per call would allocate
+	}
+	err := t.raw.Read(t.peekFn)
+	return err == nil && t.usable
+}
+
+// peek looks at the socket without consuming or waiting: nothing to read
+// (EAGAIN) is the only healthy answer for an idle connection.
+func (t *timedConn) peek(fd uintptr) bool {
+	var b [1]byte
+	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	t.usable = err == syscall.EAGAIN
+	return true // never wait
 }

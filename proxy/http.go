@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -47,8 +48,9 @@ type httpStream struct {
 	global   *semaphore
 	fresh    bool      // running on a goroutine that has not served yet
 	idleFrom time.Time // start of the current wait for a request
-	first    bool      // no request has been completed on this connection yet
-	leaving  bool      // the frontend left the configuration: close after this request
+	accepted time.Time
+	first    bool // no request has been completed on this connection yet
+	leaving  bool // the frontend left the configuration: close after this request
 	srvConn  *timedConn
 	srvOwned *backend.Server // server of srvConn when kept private (http-reuse never)
 }
@@ -56,6 +58,10 @@ type httpStream struct {
 // txnState is what one transaction needs.
 type txnState struct {
 	req      http1.Request
+	reqOut   []byte    // the request as sent to the server: head and whole body
+	reqInfo  http1.Out // what serialising the head decided
+	whole    bool      // reqOut holds the whole body (or there is none)
+	pumped   atomic.Int64
 	out      []byte       // serialised heads and small bodies
 	sr       http1.Reader // server bytes
 	resp     http1.Response
@@ -83,6 +89,12 @@ func (s *httpStream) releaseTxn() {
 	if cap(s.t.bodyOut) > maxPooledOut {
 		s.t.bodyOut = nil
 	}
+	if cap(s.t.reqOut) > maxPooledOut {
+		s.t.reqOut = nil
+	}
+	// Drop references to this connection's readers and buffers.
+	s.t.sr.Reset(nil)
+	s.t.reqBody, s.t.respBody = http1.BodyReader{}, http1.BodyReader{}
 	txnPool.Put(s.t)
 	s.t = nil
 }
@@ -91,7 +103,9 @@ func (s *httpStream) releaseTxn() {
 // global are the connection slots it holds until it ends.
 func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Frontend, slots, global *semaphore) *httpStream {
 	s := &httpStream{rt: rt, cc: rt.newClientConn(c), fe: fe, bindKey: key, snap: snap,
-		pool: poolFor(fe.bufSize), first: true, slots: slots, global: global}
+		pool: fe.bufPool, first: true, slots: slots, global: global}
+	s.accepted = time.Now()
+	s.idleFrom = s.accepted
 	s.cl.Conn = c
 	s.readFn = s.rawRead
 	s.cr.Reset(c)
@@ -112,6 +126,11 @@ func (s *httpStream) serve() {
 		if r := recover(); r != nil {
 			s.rt.Log.Error("internal error: connection closed", "frontend", s.fe.Name, "panic", r, "stack", string(debug.Stack()))
 			parked = false
+			// A request body pump may still be using the transaction
+			// and the client buffer: leave them to the collector rather
+			// than hand them to another connection.
+			s.t, s.crBuf = nil, nil
+			s.cc.c.Close()
 		}
 		if !parked {
 			s.end()
@@ -181,8 +200,9 @@ func (s *httpStream) follow() bool {
 		return true
 	}
 	fe := cur.byBind[s.bindKey]
-	if fe == nil || fe.mode != config.ModeHTTP {
-		// Answer this request on the old configuration, then close.
+	if fe == nil || fe.mode != config.ModeHTTP || fe.bufSize != s.fe.bufSize {
+		// Answer this request on the old configuration, then close (a
+		// new tune.bufsize needs new buffers, hence a new connection).
 		s.leaving = true
 		return true
 	}
@@ -320,6 +340,9 @@ func (s *httpStream) timedOut() {
 	if s.t == nil {
 		s.t = txnPool.Get().(*txnState)
 	}
+	// No request was parsed: forget what a previous one left behind, so
+	// that an errorfile reply is not shaped by it (HEAD drops the body).
+	s.t.req.Parse(nil, s.fe.limits)
 	s.t.out = s.fe.errors.early(s.t.out[:0], 408, &s.t.req)
 	s.writeRaw(s.t.out)
 }
@@ -357,7 +380,15 @@ func (s *httpStream) readRequest() bool {
 			if d == 0 {
 				d = s.fe.timeouts.Client
 			}
-			reqDeadline = deadline(d)
+			// The first request's time runs from the accept, as it did
+			// while awaiting it; later ones' from their first byte.
+			from := time.Now()
+			if s.first {
+				from = s.accepted
+			}
+			if d > 0 {
+				reqDeadline = from.Add(d)
+			}
 		}
 		s.cl.readBy(reqDeadline)
 		if err := s.fill(); err != nil {
@@ -453,8 +484,10 @@ func (s *httpStream) transaction() bool {
 	if be == nil {
 		return s.reply(503, nil)
 	}
-	if done, keep := s.runRequestRules(be.rules); done {
-		return keep
+	if be.cfg != s.fe.cfg {
+		if done, keep := s.runRequestRules(be.rules); done {
+			return keep
+		}
 	}
 	return s.forward(be)
 }

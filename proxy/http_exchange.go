@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"errors"
+	"fmt"
 	"io"
-	"net"
 	"os"
+	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"switchyard/backend"
@@ -31,9 +33,11 @@ func (s *httpStream) forward(be *Backend) bool {
 	defer srv.Cur.Add(-1)
 	srv.Total.Add(1)
 	s.addForwardedFor(be)
+	s.prepareRequest(be)
 
-	for attempt := 0; ; attempt++ {
-		sc, reused, err := s.serverConn(be, srv)
+	fresh := false
+	for {
+		sc, reused, err := s.serverConn(be, srv, fresh)
 		if err != nil {
 			return s.reply(503, be)
 		}
@@ -41,13 +45,33 @@ func (s *httpStream) forward(be *Backend) bool {
 		case exDone, exAnswered:
 			return !s.t.closeAfter
 		case exRetry:
-			if reused && attempt == 0 {
-				continue // an idle connection the server had closed: use a fresh one
+			if reused {
+				// An idle connection the server had closed: send the
+				// same bytes again on a new connection.
+				fresh = true
+				continue
 			}
 			return s.reply(502, be)
 		default:
 			return false
 		}
+	}
+}
+
+// prepareRequest serialises the request head, followed by the body when it
+// is already all in the buffer, into reqOut: the bytes a retry sends again.
+// A body that is not all here streams later (and cannot be retried).
+func (s *httpStream) prepareRequest(be *Backend) {
+	reqMode := max(httpMode(s.fe.cfg.ConnMode), httpMode(be.cfg.ConnMode))
+	s.t.reqOut, s.t.reqInfo = s.t.req.AppendHead(s.t.reqOut[:0], reqMode, s.rt.Stopping())
+	r := &s.t.req
+	s.t.whole = r.BodyKind == http1.BodyNone ||
+		r.BodyKind == http1.BodyLength && !s.t.reqInfo.Chunked && int64(len(s.cr.Buffered())) >= r.ContentLength
+	if s.t.whole && r.BodyKind == http1.BodyLength {
+		n := int(r.ContentLength)
+		s.t.reqOut = append(s.t.reqOut, s.cr.Buffered()[:n]...)
+		s.cr.Discard(n)
+		s.t.bodyRead = true
 	}
 }
 
@@ -80,7 +104,7 @@ func (s *httpStream) addForwardedFor(be *Backend) {
 
 // serverConn returns a connection to srv: the private one of this client
 // connection, an idle one from the pool, or a new one.
-func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, bool, error) {
+func (s *httpStream) serverConn(be *Backend, srv *backend.Server, fresh bool) (*timedConn, bool, error) {
 	if s.srvConn != nil {
 		c, owner := s.srvConn, s.srvOwned
 		s.srvConn, s.srvOwned = nil, nil
@@ -89,9 +113,16 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, b
 		}
 		c.Close()
 	}
-	if share, safeOnly := s.mayShare(be.cfg.Reuse); share {
-		if c := srv.Pool.Get(safeOnly); c != nil {
-			return c.(*timedConn), true, nil
+	if share, safeOnly := s.mayShare(be.cfg.Reuse); share && !fresh {
+		for {
+			c := srv.Pool.Get(safeOnly)
+			if c == nil {
+				break
+			}
+			if tc := c.(*timedConn); idleUsable(tc) {
+				return tc, true, nil
+			}
+			c.Close()
 		}
 	}
 	c, err := be.dial(srv, s.ctx.Dst.Port())
@@ -126,23 +157,13 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 	fe := s.fe
 	srvTimeout, cliTimeout := be.timeouts.Server, fe.timeouts.Client
 	// A hard stop must be able to cut a stream blocked on its server.
-	s.cc.setPeer(sc.Conn)
+	s.cc.setPeer(sc)
 	defer s.cc.peer.Store(nil)
-	reqMode := max(httpMode(fe.cfg.ConnMode), httpMode(be.cfg.ConnMode))
+	reqOut, whole := s.t.reqInfo, s.t.whole
 
 	// The head, and the body when it is already all here, go in one write.
-	var reqOut http1.Out
-	s.t.out, reqOut = s.t.req.AppendHead(s.t.out[:0], reqMode, s.rt.Stopping())
-	whole := s.t.req.BodyKind == http1.BodyNone ||
-		s.t.req.BodyKind == http1.BodyLength && !reqOut.Chunked && int64(len(s.cr.Buffered())) >= s.t.req.ContentLength
-	if whole && s.t.req.BodyKind == http1.BodyLength {
-		n := int(s.t.req.ContentLength)
-		s.t.out = append(s.t.out, s.cr.Buffered()[:n]...)
-		s.cr.Discard(n)
-	}
-	s.t.bodyRead = whole
 	sc.writeWithin(srvTimeout)
-	if _, err := sc.Write(s.t.out); err != nil {
+	if _, err := sc.Write(s.t.reqOut); err != nil {
 		sc.Close()
 		if whole {
 			return exRetry
@@ -154,6 +175,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 	// read, so that a server answering early, or with 100-continue, does
 	// not deadlock against a client waiting for it.
 	var pump chan error
+	s.t.pumped.Store(0)
 	if !whole {
 		s.t.reqBody.ForRequest(&s.cr, &s.t.req, fe.limits)
 		pump = make(chan error, 1)
@@ -170,6 +192,15 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 		return res
 	}
 	if s.t.resp.Tunnel() {
+		if s.t.resp.Status == 101 && !s.t.req.Upgrade {
+			// A switch nobody asked for would turn the connection into
+			// a tunnel that no rule inspects: haproxy answers 502.
+			sc.Close()
+			waitPump(pump)
+			s.t.closeAfter = true
+			s.failed(502, be)
+			return exAnswered
+		}
 		return s.upgrade(be, sc, pump)
 	}
 
@@ -189,7 +220,8 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 		s.t.closeAfter = true
 		return exDone
 	}
-	if reqOut.Close || s.t.resp.Close || !s.t.respBody.Done() {
+	if reqOut.Close || s.t.resp.Close || !s.t.respBody.Done() || len(s.t.sr.Buffered()) > 0 {
+		// Bytes after the response mean a confused server: never reuse.
 		sc.Close()
 		return exDone
 	}
@@ -244,8 +276,17 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			got = true
 			continue
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) && s.pumpAlive(pump, srvTimeout) {
+			// The server is still being sent the body: its timeout
+			// counts from the last data it was sent, as in haproxy.
+			sc.readWithin(srvTimeout)
+			continue
+		}
 		sc.Close()
 		perr := waitPump(pump)
+		if pump != nil && perr == nil {
+			s.t.bodyRead = true
+		}
 		var bad *http1.ParseError
 		switch {
 		case errors.As(perr, &bad):
@@ -266,6 +307,16 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 	}
 }
 
+// pumpAlive reports whether the request body pump is still running and has
+// written to the server within the last timeout.
+func (s *httpStream) pumpAlive(pump chan error, timeout time.Duration) bool {
+	if pump == nil || len(pump) > 0 {
+		return false
+	}
+	last := s.t.pumped.Load()
+	return last != 0 && time.Duration(time.Now().UnixNano()-last) < timeout
+}
+
 // failed answers an error to the client; the connection then closes unless
 // the request was fully read.
 func (s *httpStream) failed(status int, be *Backend) exchangeResult {
@@ -278,18 +329,24 @@ func (s *httpStream) failed(status int, be *Backend) exchangeResult {
 // pumpRequestBody streams the rest of the request body to the server.
 // On failure it closes the server connection, which also ends the wait for
 // a response.
-func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) error {
-	err := copyBody(&s.t.reqBody, &s.cr, &s.cl, sc, &s.t.bodyOut, chunked, cliTimeout, srvTimeout)
-	if err != nil {
-		sc.Conn.Close()
-	}
-	return err
+func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) (err error) {
+	defer func() {
+		// A bug here must end this exchange, not the process.
+		if r := recover(); r != nil {
+			s.rt.Log.Error("internal error in a request body transfer", "frontend", s.fe.Name, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("internal error: %v", r)
+		}
+		if err != nil {
+			sc.Conn.Close()
+		}
+	}()
+	return copyBody(&s.t.reqBody, &s.cr, &s.cl, sc, &s.t.bodyOut, chunked, cliTimeout, srvTimeout, &s.t.pumped)
 }
 
 // relayResponseBody streams the response body after the head in s.t.out.
 func (s *httpStream) relayResponseBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) bool {
 	s.t.respBody.ForResponse(&s.t.sr, &s.t.resp, s.fe.limits)
-	return copyBody(&s.t.respBody, &s.t.sr, sc, &s.cl, &s.t.out, chunked, srvTimeout, cliTimeout) == nil
+	return copyBody(&s.t.respBody, &s.t.sr, sc, &s.cl, &s.t.out, chunked, srvTimeout, cliTimeout, nil) == nil
 }
 
 // flushAt is how much output is gathered before writing it.
@@ -300,7 +357,13 @@ const flushAt = 32 << 10
 // chunks if asked, and written when it fills up or the source has nothing
 // buffered. Content-length bodies with nothing buffered are copied straight
 // between the sockets, which lets the kernel splice them.
-func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst *timedConn, out *[]byte, chunked bool, readTimeout, writeTimeout time.Duration) error {
+// progress, when set, records the time of the last write.
+func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst *timedConn, out *[]byte, chunked bool, readTimeout, writeTimeout time.Duration, progress *atomic.Int64) error {
+	wrote := func() {
+		if progress != nil {
+			progress.Store(time.Now().UnixNano())
+		}
+	}
 	flush := func() error {
 		if len(*out) == 0 {
 			return nil
@@ -308,6 +371,7 @@ func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst *timedConn, out *[
 		dst.writeWithin(writeTimeout)
 		_, err := dst.Write(*out)
 		*out = (*out)[:0]
+		wrote()
 		return err
 	}
 	for {
@@ -315,7 +379,7 @@ func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst *timedConn, out *[
 			if err := flush(); err != nil {
 				return err
 			}
-			if err := copyN(dst.Conn, src.Conn, n, readTimeout, writeTimeout); err != nil {
+			if err := copyN(dst, src, n, readTimeout, writeTimeout, wrote); err != nil {
 				return err
 			}
 			d.Advance(n)
@@ -384,10 +448,10 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchan
 		s.pool.put(s.crBuf)
 		s.crBuf = nil
 	}
-	s.cl.readBy(time.Time{})
+	// The tunnel sets its own deadlines on the raw connections.
 	s.cl.Conn.SetDeadline(time.Time{})
 	sc.Conn.SetDeadline(time.Time{})
-	s.cc.setPeer(sc.Conn)
+	s.cc.setPeer(sc)
 	ct, st := s.fe.timeouts.Client, be.timeouts.Server
 	if t := be.timeouts.Tunnel; t > 0 {
 		ct, st = t, t
@@ -401,13 +465,17 @@ const copyChunk = 256 << 10
 
 // copyN copies exactly n bytes from src to dst (splice between TCP sockets),
 // refreshing the inactivity deadlines as data moves.
-func copyN(dst, src net.Conn, n int64, readTimeout, writeTimeout time.Duration) error {
+func copyN(dst, src *timedConn, n int64, readTimeout, writeTimeout time.Duration, wrote func()) error {
 	for n > 0 {
 		step := min(n, copyChunk)
-		src.SetReadDeadline(deadline(readTimeout))
-		dst.SetWriteDeadline(deadline(writeTimeout))
-		m, err := io.CopyN(dst, src, step)
+		src.readWithin(readTimeout)
+		dst.writeWithin(writeTimeout)
+		// The underlying connections, so that TCPConn.ReadFrom splices.
+		m, err := io.CopyN(dst.Conn, src.Conn, step)
 		n -= m
+		if m > 0 {
+			wrote()
+		}
 		if err != nil {
 			if m > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
 				continue

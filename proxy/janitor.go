@@ -17,8 +17,13 @@ type janitor struct {
 }
 
 // janitorTick is how long the proxy must stay quiet before memory is given
-// back.
-const janitorTick = 250 * time.Millisecond
+// back; janitorGap bounds how often, since a collection costs CPU in
+// proportion to the heap (a trickle of requests must not cause a stream
+// of collections).
+const (
+	janitorTick = 250 * time.Millisecond
+	janitorGap  = 2 * time.Second
+)
 
 // touch marks activity; it only writes when the flag changes, so the shared
 // cache line stays clean under load.
@@ -33,6 +38,7 @@ func (j *janitor) run(stop <-chan struct{}) {
 	t := time.NewTicker(janitorTick)
 	defer t.Stop()
 	dirty := false // there was work since the last collection
+	var last time.Time
 	for {
 		select {
 		case <-stop:
@@ -43,8 +49,9 @@ func (j *janitor) run(stop <-chan struct{}) {
 			dirty = true
 			continue
 		}
-		if dirty {
+		if dirty && time.Since(last) >= janitorGap {
 			dirty = false
+			last = time.Now()
 			debug.FreeOSMemory()
 			debug.FreeOSMemory()
 		}

@@ -31,6 +31,7 @@ type Runtime struct {
 	wg        sync.WaitGroup
 	stopping  atomic.Bool
 	stopCh    chan struct{}
+	reloaded  chan struct{} // closed and replaced by each Apply
 	janitor   janitor
 }
 
@@ -50,7 +51,7 @@ func New(log *slog.Logger, lm *listener.Manager) *Runtime {
 	rt := &Runtime{
 		Log: log, state: NewState(), listeners: lm,
 		acceptors: map[string]*acceptor{}, conns: map[*clientConn]struct{}{},
-		stopCh: make(chan struct{}),
+		stopCh: make(chan struct{}), reloaded: make(chan struct{}),
 	}
 	go rt.janitor.run(rt.stopCh)
 	return rt
@@ -87,12 +88,19 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 		}
 	}
 	rt.snap.Store(snap)
+	// Wake acceptors waiting for a slot of the old configuration: limits
+	// may have changed.
+	close(rt.reloaded)
+	rt.reloaded = make(chan struct{})
 	for k, l := range ls {
 		if a := rt.acceptors[k]; a != nil && a.l == l {
 			continue
 		}
 		a := &acceptor{key: k, l: l}
 		rt.acceptors[k] = a
+		// The acceptor counts in the wait group while it runs, so that a
+		// connection it accepts is counted before Stop can see zero.
+		rt.wg.Add(1)
 		go rt.accept(a)
 	}
 	for k := range rt.acceptors {
@@ -106,6 +114,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 
 // accept runs one listener's accept loop until the listener is closed.
 func (rt *Runtime) accept(a *acceptor) {
+	defer rt.wg.Done()
 	var backoff time.Duration
 	for {
 		snap := rt.snap.Load()
@@ -115,15 +124,21 @@ func (rt *Runtime) accept(a *acceptor) {
 		}
 		// Take the connection slots before accepting: when the proxy is full,
 		// connections wait in the kernel's backlog instead of being dropped.
+		rt.mu.Lock()
+		g, reloaded := rt.global, rt.reloaded
+		rt.mu.Unlock()
 		slots := fe.slots
-		if !rt.acquire(slots) {
+		if ok, again := rt.acquire(slots, reloaded); !ok {
+			if again {
+				continue
+			}
 			return
 		}
-		rt.mu.Lock()
-		g := rt.global
-		rt.mu.Unlock()
-		if !rt.acquire(g) {
+		if ok, again := rt.acquire(g, reloaded); !ok {
 			release(slots)
+			if again {
+				continue
+			}
 			return
 		}
 		c, err := a.l.Accept()
@@ -140,10 +155,11 @@ func (rt *Runtime) accept(a *acceptor) {
 			continue
 		}
 		backoff = 0
-		// The frontend may have changed while we waited in Accept.
-		snap = rt.snap.Load()
-		if cur := snap.byBind[a.key]; cur != nil {
-			fe = cur
+		// The frontend may have changed while we waited in Accept; a
+		// bind that left the configuration keeps its old frontend and
+		// snapshot, and its streams close after one request.
+		if cur := rt.snap.Load(); cur.byBind[a.key] != nil {
+			snap, fe = cur, cur.byBind[a.key]
 		}
 		rt.wg.Add(1)
 		// The slots released are the ones taken, whatever the reload did.
@@ -158,15 +174,19 @@ func (rt *Runtime) accept(a *acceptor) {
 	}
 }
 
-func (rt *Runtime) acquire(s *semaphore) bool {
+// acquire takes a slot of s. It gives up when the runtime stops, or, with
+// again set, when a reload happened (the limits may have changed).
+func (rt *Runtime) acquire(s *semaphore, reloaded <-chan struct{}) (ok, again bool) {
 	if s == nil {
-		return true
+		return true, false
 	}
 	select {
 	case s.ch <- struct{}{}:
-		return true
+		return true, false
+	case <-reloaded:
+		return false, true
 	case <-rt.stopCh:
-		return false
+		return false, false
 	}
 }
 

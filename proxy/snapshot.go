@@ -35,6 +35,7 @@ type Frontend struct {
 	errors   *errorPages
 	limits   http1.Limits
 	bufSize  int
+	bufPool  *bufPool
 	slots    *semaphore // frontend maxconn; nil: unlimited
 	binds    []*config.Bind
 }
@@ -52,8 +53,9 @@ type Backend struct {
 	timeouts config.Timeouts
 	servers  []*backend.Server
 	lb       backend.Balancer
-	// rules are the backend's own http-request rules; a listen section's
-	// rules run once, as a frontend's.
+	// rules are the section's http-request rules, run when the section
+	// serves as the backend of another frontend (a listen section's rules
+	// run once when it is its own frontend).
 	rules  []*config.HTTPRule
 	errors *errorPages
 }
@@ -78,7 +80,7 @@ func build(cfg *config.Config, st *staged) (*Snapshot, error) {
 		}
 		fe := &Frontend{
 			Name: px.Name, cfg: px, mode: px.Mode, timeouts: px.Timeouts, rules: px.HTTPRequest,
-			bufSize: cfg.Global.BufSize, binds: px.Binds,
+			bufSize: cfg.Global.BufSize, bufPool: poolFor(cfg.Global.BufSize), binds: px.Binds,
 			limits: http1.Limits{MaxHeaders: cfg.Global.MaxHdr, BufSize: cfg.Global.BufSize, MaxRewrite: cfg.Global.MaxRewrite},
 		}
 		fe.errors = newErrorPages(px.ErrorFiles)
@@ -109,9 +111,7 @@ func build(cfg *config.Config, st *staged) (*Snapshot, error) {
 
 func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
 	be := &Backend{Name: px.Name, cfg: px, mode: px.Mode, timeouts: px.Timeouts, errors: newErrorPages(px.ErrorFiles)}
-	if px.Cap&config.CapFE == 0 {
-		be.rules = px.HTTPRequest
-	}
+	be.rules = px.HTTPRequest
 	for _, sc := range px.Servers {
 		be.servers = append(be.servers, st.server(px.Name, sc))
 	}
@@ -136,8 +136,8 @@ func (s *Snapshot) Binds() []*config.Bind {
 	return out
 }
 
-// timeoutOr returns d, or def when d is unset (haproxy's "no timeout" is
-// infinite, which we represent by a zero deadline).
+// deadline is d from now, or no deadline for 0 (haproxy's unset timeout
+// is infinite).
 func deadline(d time.Duration) time.Time {
 	if d <= 0 {
 		return time.Time{}

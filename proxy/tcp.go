@@ -35,7 +35,7 @@ func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
 	srv.Cur.Add(1)
 	defer srv.Cur.Add(-1)
 	srv.Total.Add(1)
-	cc.setPeer(sc)
+	cc.setPeer(&timedConn{Conn: sc})
 	ct := fe.timeouts.Client
 	st := be.timeouts.Server
 	if fe.timeouts.Tunnel > 0 {

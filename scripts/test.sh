@@ -33,4 +33,6 @@ echo "== go test -race"
 # cores racing the whole tree costs little more than racing those three, so
 # race everything. The timeout bounds a hung test, which would otherwise eat
 # CI's 90 minutes; go test prints the stuck goroutines when it fires.
-go test -race -timeout 10m ./...
+# -count=1: difftest and cmd/switchyard build the binary themselves, which
+# the test cache cannot see, so cached results could be stale.
+go test -race -count=1 -timeout 10m ./...

@@ -137,7 +137,7 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 			rt.Stop(context.Background())
 			return 1
 		}
-		defer os.Remove(pidfile)
+		defer removePidfile(pidfile)
 	}
 	// The previous process (haproxy's -sf/-st) stops once we listen.
 	for _, pid := range o.finishPids {
@@ -149,29 +149,62 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	notifySystemd(o, "READY=1")
 	log.Info("switchyard started", "pid", os.Getpid(), "files", strings.Join(cfg.Files, ","))
 
-	for sig := range sigs {
-		switch sig {
-		case syscall.SIGHUP, syscall.SIGUSR2:
-			notifySystemd(o, "RELOADING=1")
-			reload(o, rt, log, stderr)
-			notifySystemd(o, "READY=1")
-		case syscall.SIGUSR1:
-			// Soft stop: haproxy waits for connections without limit unless
-			// hard-stop-after is set.
-			notifySystemd(o, "STOPPING=1")
-			stop(rt, log, rt.Snapshot().Global.HardStopAfter)
+	// A stop runs beside the signal loop, so that a second signal still
+	// counts: SIGTERM or SIGINT during a soft stop (or a second one during
+	// a graceful stop) closes the remaining connections at once.
+	var stopped chan struct{}
+	var hurry context.CancelFunc
+	for {
+		select {
+		case <-stopped:
 			return 0
-		case syscall.SIGTERM, syscall.SIGINT:
-			notifySystemd(o, "STOPPING=1")
-			grace := rt.Snapshot().Global.HardStopAfter
-			if grace == 0 {
-				grace = defaultStopGrace
+		case sig := <-sigs:
+			switch {
+			case stopped != nil:
+				if sig == syscall.SIGTERM || sig == syscall.SIGINT {
+					log.Info("stop requested again: closing the remaining connections")
+					hurry()
+				}
+			case sig == syscall.SIGHUP || sig == syscall.SIGUSR2:
+				notifySystemd(o, "RELOADING=1")
+				reload(o, rt, log, stderr)
+				notifySystemd(o, "READY=1")
+			default:
+				notifySystemd(o, "STOPPING=1")
+				// Soft stop (SIGUSR1): haproxy waits for connections
+				// without limit unless hard-stop-after is set.
+				grace := rt.Snapshot().Global.HardStopAfter
+				if grace == 0 && sig != syscall.SIGUSR1 {
+					grace = defaultStopGrace
+				}
+				var ctx context.Context
+				ctx, hurry = stopContext(grace)
+				stopped = make(chan struct{})
+				go func() {
+					defer close(stopped)
+					stop(ctx, rt, log)
+				}()
 			}
-			stop(rt, log, grace)
-			return 0
 		}
 	}
-	return 0
+}
+
+// stopContext bounds a stop by grace (0: no bound); its cancel function
+// ends the stop at once.
+func stopContext(grace time.Duration) (context.Context, context.CancelFunc) {
+	if grace > 0 {
+		return context.WithTimeout(context.Background(), grace)
+	}
+	return context.WithCancel(context.Background())
+}
+
+// removePidfile removes the pid file if it is still ours: after -sf, the
+// new process has written its own.
+func removePidfile(path string) {
+	b, err := os.ReadFile(path)
+	if err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(os.Getpid()) {
+		os.Remove(path)
+	}
 }
 
 // reload builds the new configuration beside the running one; on any error
@@ -199,15 +232,9 @@ func applyThreads(cfg *config.Config) {
 	}
 }
 
-// stop closes listeners and waits for connections, at most grace (0: no limit).
-func stop(rt *proxy.Runtime, log *slog.Logger, grace time.Duration) {
-	log.Info("stopping: no longer accepting connections, waiting for active ones", "grace", grace)
-	ctx := context.Background()
-	if grace > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, grace)
-		defer cancel()
-	}
+// stop closes listeners and waits for connections until ctx ends.
+func stop(ctx context.Context, rt *proxy.Runtime, log *slog.Logger) {
+	log.Info("stopping: no longer accepting connections, waiting for active ones")
 	if !rt.Stop(ctx) {
 		log.Warn("stop grace period over: remaining connections were closed")
 	}
