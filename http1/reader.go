@@ -20,6 +20,9 @@ type Reader struct {
 	src  io.Reader
 	buf  []byte
 	r, w int
+	// BeforeFill, when set, runs before Fill reads from the source: the
+	// moment a forwarder must send what it holds, since the read may wait.
+	BeforeFill func() error
 }
 
 // NewReader returns a Reader on src, without a buffer.
@@ -79,6 +82,11 @@ func (b *Reader) Discard(n int) {
 func (b *Reader) Fill() (int, error) {
 	if b.buf == nil {
 		return 0, ErrNoBuffer
+	}
+	if b.BeforeFill != nil {
+		if err := b.BeforeFill(); err != nil {
+			return 0, err
+		}
 	}
 	if b.w == len(b.buf) {
 		if b.r == 0 {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -61,7 +60,8 @@ type txnState struct {
 	reqOut   []byte    // the request as sent to the server: head and whole body
 	reqInfo  http1.Out // what serialising the head decided
 	whole    bool      // reqOut holds the whole body (or there is none)
-	pumped   atomic.Int64
+	reqCopy  bodyCopy
+	respCopy bodyCopy
 	out      []byte       // serialised heads and small bodies
 	sr       http1.Reader // server bytes
 	resp     http1.Response
@@ -95,6 +95,9 @@ func (s *httpStream) releaseTxn() {
 	// Drop references to this connection's readers and buffers.
 	s.t.sr.Reset(nil)
 	s.t.reqBody, s.t.respBody = http1.BodyReader{}, http1.BodyReader{}
+	for _, c := range []*bodyCopy{&s.t.reqCopy, &s.t.respCopy} {
+		c.src, c.dst, c.out = nil, nil, nil // the hook stays bound
+	}
 	txnPool.Put(s.t)
 	s.t = nil
 }

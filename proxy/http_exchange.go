@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"sync/atomic"
 	"time"
 
 	"switchyard/backend"
@@ -175,7 +174,6 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 	// read, so that a server answering early, or with 100-continue, does
 	// not deadlock against a client waiting for it.
 	var pump chan error
-	s.t.pumped.Store(0)
 	if !whole {
 		s.t.reqBody.ForRequest(&s.cr, &s.t.req, fe.limits)
 		pump = make(chan error, 1)
@@ -276,9 +274,10 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			got = true
 			continue
 		}
-		if errors.Is(err, os.ErrDeadlineExceeded) && s.pumpAlive(pump, srvTimeout) {
-			// The server is still being sent the body: its timeout
-			// counts from the last data it was sent, as in haproxy.
+		if errors.Is(err, os.ErrDeadlineExceeded) && pump != nil && len(pump) == 0 {
+			// The request body is still being sent: the server is not
+			// late until it has had all of it (a slow client is the
+			// client timeout's business).
 			sc.readWithin(srvTimeout)
 			continue
 		}
@@ -307,16 +306,6 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 	}
 }
 
-// pumpAlive reports whether the request body pump is still running and has
-// written to the server within the last timeout.
-func (s *httpStream) pumpAlive(pump chan error, timeout time.Duration) bool {
-	if pump == nil || len(pump) > 0 {
-		return false
-	}
-	last := s.t.pumped.Load()
-	return last != 0 && time.Duration(time.Now().UnixNano()-last) < timeout
-}
-
 // failed answers an error to the client; the connection then closes unless
 // the request was fully read.
 func (s *httpStream) failed(status int, be *Backend) exchangeResult {
@@ -340,77 +329,86 @@ func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout, cl
 			sc.Conn.Close()
 		}
 	}()
-	return copyBody(&s.t.reqBody, &s.cr, &s.cl, sc, &s.t.bodyOut, chunked, cliTimeout, srvTimeout, &s.t.pumped)
+	c := &s.t.reqCopy
+	c.src, c.dst, c.out, c.chunked, c.readTimeout, c.writeTimeout = &s.cl, sc, &s.t.bodyOut, chunked, cliTimeout, srvTimeout
+	return c.run(&s.t.reqBody, &s.cr)
 }
 
 // relayResponseBody streams the response body after the head in s.t.out.
 func (s *httpStream) relayResponseBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) bool {
 	s.t.respBody.ForResponse(&s.t.sr, &s.t.resp, s.fe.limits)
-	return copyBody(&s.t.respBody, &s.t.sr, sc, &s.cl, &s.t.out, chunked, srvTimeout, cliTimeout, nil) == nil
+	c := &s.t.respCopy
+	c.src, c.dst, c.out, c.chunked, c.readTimeout, c.writeTimeout = sc, &s.cl, &s.t.out, chunked, srvTimeout, cliTimeout
+	return c.run(&s.t.respBody, &s.t.sr) == nil
 }
 
 // flushAt is how much output is gathered before writing it.
 const flushAt = 32 << 10
 
-// copyBody moves a message body from src to dst. out holds bytes already
+// bodyCopy moves one message body from src to dst. out holds bytes already
 // waiting to be written (a head); body spans are appended to it, framed in
-// chunks if asked, and written when it fills up or the source has nothing
-// buffered. Content-length bodies with nothing buffered are copied straight
-// between the sockets, which lets the kernel splice them.
-// progress, when set, records the time of the last write.
-func copyBody(d *http1.BodyReader, rd *http1.Reader, src, dst *timedConn, out *[]byte, chunked bool, readTimeout, writeTimeout time.Duration, progress *atomic.Int64) error {
-	wrote := func() {
-		if progress != nil {
-			progress.Store(time.Now().UnixNano())
-		}
+// chunks if asked, and written when it fills up or just before the source
+// is read again (so nothing waits in out while the source is slow: a
+// streamed response reaches the client as it comes). Every read and write
+// has its own inactivity deadline. (Splicing between the sockets would save
+// a copy, but a write deadline expiring inside a splice loses the bytes in
+// flight, and one deadline per splice cannot express inactivity.) It lives
+// in the pooled transaction state, so that its read hook is made once.
+type bodyCopy struct {
+	src, dst                  *timedConn
+	out                       *[]byte
+	chunked                   bool
+	readTimeout, writeTimeout time.Duration
+	hook                      func() error // beforeFill, bound once
+}
+
+func (c *bodyCopy) flush() error {
+	if len(*c.out) == 0 {
+		return nil
 	}
-	flush := func() error {
-		if len(*out) == 0 {
-			return nil
-		}
-		dst.writeWithin(writeTimeout)
-		_, err := dst.Write(*out)
-		*out = (*out)[:0]
-		wrote()
+	c.dst.writeWithin(c.writeTimeout)
+	_, err := c.dst.Write(*c.out)
+	*c.out = (*c.out)[:0]
+	return err
+}
+
+// beforeFill sends what is pending before the source is read, and arms the
+// source's inactivity timeout.
+func (c *bodyCopy) beforeFill() error {
+	if err := c.flush(); err != nil {
 		return err
 	}
+	c.src.readWithin(c.readTimeout)
+	return nil
+}
+
+func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
+	if c.hook == nil {
+		c.hook = c.beforeFill
+	}
+	rd.BeforeFill = c.hook
+	defer func() { rd.BeforeFill = nil }()
 	for {
-		if n := d.Direct(); n > 0 && !chunked {
-			if err := flush(); err != nil {
-				return err
-			}
-			if err := copyN(dst, src, n, readTimeout, writeTimeout, wrote); err != nil {
-				return err
-			}
-			d.Advance(n)
-			continue
-		}
-		if len(rd.Buffered()) == 0 && !d.Done() {
-			if err := flush(); err != nil {
-				return err
-			}
-			src.readWithin(readTimeout)
-		}
 		span, err := d.Next()
 		if err == io.EOF {
-			if chunked {
-				*out = http1.AppendLastChunk(*out, d.Trailers())
+			if c.chunked {
+				*c.out = http1.AppendLastChunk(*c.out, d.Trailers())
 			}
-			return flush()
+			return c.flush()
 		}
 		if err != nil {
-			flush()
+			c.flush()
 			return err
 		}
-		if chunked {
-			*out = http1.AppendChunkHeader(*out, len(span))
-			*out = append(*out, span...)
-			*out = http1.AppendChunkEnd(*out)
+		if c.chunked {
+			*c.out = http1.AppendChunkHeader(*c.out, len(span))
+			*c.out = append(*c.out, span...)
+			*c.out = http1.AppendChunkEnd(*c.out)
 		} else {
-			*out = append(*out, span...)
+			*c.out = append(*c.out, span...)
 		}
-		if len(*out) >= flushAt {
-			if err := flush(); err != nil {
+		if len(*c.out) >= flushAt {
+			if err := c.flush(); err != nil {
 				return err
 			}
 		}
@@ -458,33 +456,4 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchan
 	}
 	tunnel(s.cc.c, sc.Conn, ct, st, s.fe.timeouts.ClientFin, be.timeouts.ServerFin)
 	return exFail // the tunnel consumed the connection
-}
-
-// copyChunk is the most copied between deadline refreshes of a streamed body.
-const copyChunk = 256 << 10
-
-// copyN copies exactly n bytes from src to dst (splice between TCP sockets),
-// refreshing the inactivity deadlines as data moves.
-func copyN(dst, src *timedConn, n int64, readTimeout, writeTimeout time.Duration, wrote func()) error {
-	for n > 0 {
-		step := min(n, copyChunk)
-		src.readWithin(readTimeout)
-		dst.writeWithin(writeTimeout)
-		// The underlying connections, so that TCPConn.ReadFrom splices.
-		m, err := io.CopyN(dst.Conn, src.Conn, step)
-		n -= m
-		if m > 0 {
-			wrote()
-		}
-		if err != nil {
-			if m > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
-				continue
-			}
-			if errors.Is(err, io.EOF) {
-				return io.ErrUnexpectedEOF
-			}
-			return err
-		}
-	}
-	return nil
 }

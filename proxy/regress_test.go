@@ -1,0 +1,476 @@
+package proxy
+
+// Regression tests for the fixes of commit 766b4ec (retries resend the same
+// bytes, no tunnel without an upgrade request, listen rules apply as a
+// backend, no reuse of server connections with stray bytes, the server
+// timeout during uploads, idle server connections closed while pooled).
+// Each one fails on the behaviour before the fix.
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// rgWait waits for a signal from an origin, at most 3 s.
+func rgWait(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(3 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// rgSettled waits until no request is assigned to the only server of be:
+// the exchange is over, and its server connection pooled or closed (the
+// count drops after both).
+func rgSettled(t *testing.T, rt *itRT, be string) {
+	t.Helper()
+	srv := rt.Snapshot().backends[be].servers[0]
+	itPoll(t, 3*time.Second, "the server exchange to end", func() bool { return srv.Cur.Load() == 0 })
+}
+
+// rgAbort returns a channel closed when the test ends, before its origins
+// are closed, so that origin handlers waiting for the test give up.
+func rgAbort(t *testing.T) <-chan struct{} {
+	ch := make(chan struct{})
+	t.Cleanup(func() { close(ch) })
+	return ch
+}
+
+// rgLog is what an origin received, shared by its connections.
+type rgLog struct {
+	mu  sync.Mutex
+	buf []string
+}
+
+func (l *rgLog) add(s string) {
+	l.mu.Lock()
+	l.buf = append(l.buf, s)
+	l.mu.Unlock()
+}
+
+func (l *rgLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.buf...)
+}
+
+// TestRegressRetryResendsBody: a request retried on a new server connection
+// (its pooled one was closed by the server) sends its own body again. Before
+// the fix the retry took its body from the client buffer, which by then held
+// the next pipelined request: the server got "POST /p" with body "GET /".
+func TestRegressRetryResendsBody(t *testing.T) {
+	t.Parallel()
+	var log rgLog
+	var n atomic.Int32
+	o := itRawOrigin(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if n.Add(1) == 1 {
+			// Answers one request, then closes when the next one comes,
+			// as a server closing an idle connection just as it is
+			// reused: the request gets no response, and may be retried.
+			if _, err := itReadHead(br); err != nil {
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nwarm")
+			br.Peek(1)
+			return
+		}
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			b, err := io.ReadAll(req.Body)
+			if err != nil {
+				return
+			}
+			msg := req.Method + " " + req.URL.Path + " " + string(b)
+			log.add(msg)
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s", len(msg), msg)
+		}
+	})
+	fe := itAddr(t)
+	rt := itStart(t, itConfig(t, itDefaults+`
+frontend web
+    bind {FE}
+    default_backend app
+backend app
+    http-reuse always
+    server s {O}
+`, "FE", fe, "O", o.addr))
+	// A first client leaves a server connection in the pool.
+	k0 := itDial(t, fe)
+	if _, body := k0.get("/warm"); body != "warm" {
+		t.Fatalf("warm-up: %q", body)
+	}
+	rgSettled(t, rt, "app")
+
+	k := itDial(t, fe)
+	k.send("POST /p HTTP/1.1\r\nhost: a\r\ncontent-length: 5\r\n\r\nhello" +
+		"GET /next HTTP/1.1\r\nhost: a\r\n\r\n")
+	for _, c := range []struct{ method, want string }{{"POST", "POST /p hello"}, {"GET", "GET /next "}} {
+		resp, body := k.response(c.method)
+		if resp.StatusCode != 200 || body != c.want {
+			t.Fatalf("%s: status %d, origin saw %q, want %q (origin log %q)", c.method, resp.StatusCode, body, c.want, log.all())
+		}
+	}
+	if got := log.all(); len(got) != 2 {
+		t.Errorf("origin received %q, want exactly the POST then the GET", got)
+	}
+	if a := o.accepts.Load(); a != 2 {
+		t.Errorf("%d server connections, want 2 (the pooled one, then the retry's)", a)
+	}
+}
+
+// TestRegressUnrequested101: a 101 to a request that did not ask to upgrade
+// gets the client haproxy's 502 and does not turn the connection into a
+// tunnel: a following request for /admin, denied by a rule, must not reach
+// the server (haproxy 2.6 answers it 403; closing is as good). Before the
+// fix the connection became a tunnel.
+func TestRegressUnrequested101(t *testing.T) {
+	t.Parallel()
+	for _, up := range []struct{ name, resp string }{
+		{"websocket", "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"},
+		{"h2c", "HTTP/1.1 101 Switching Protocols\r\nupgrade: h2c\r\nconnection: upgrade\r\n\r\n"},
+	} {
+		for _, pipelined := range []bool{true, false} {
+			t.Run(up.name+map[bool]string{true: "/pipelined", false: "/sequential"}[pipelined], func(t *testing.T) {
+				t.Parallel()
+				var log rgLog
+				o := itRawOrigin(t, func(c net.Conn) {
+					br := bufio.NewReader(c)
+					head, err := itReadHead(br)
+					log.add(head)
+					if err != nil {
+						return
+					}
+					if strings.HasPrefix(head, "GET / ") {
+						io.WriteString(c, up.resp)
+					} else {
+						io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nsecret")
+					}
+					buf := make([]byte, 4096)
+					for {
+						n, err := br.Read(buf)
+						log.add(string(buf[:n]))
+						if err != nil {
+							return
+						}
+					}
+				})
+				fe := itAddr(t)
+				itStart(t, itConfig(t, itDefaults+`
+frontend web
+    bind {FE}
+    http-request deny if { path_beg /admin }
+    default_backend app
+backend app
+    server s {O}
+`, "FE", fe, "O", o.addr))
+				k := itDial(t, fe)
+				const admin = "GET /admin HTTP/1.1\r\nhost: a\r\n\r\n"
+				if pipelined {
+					k.send("GET / HTTP/1.1\r\nhost: a\r\n\r\n" + admin)
+				} else {
+					k.send("GET / HTTP/1.1\r\nhost: a\r\n\r\n")
+				}
+				resp, _ := k.response("GET")
+				if resp.StatusCode != 502 || resp.Proto != "HTTP/1.1" || resp.Status != "502 Bad Gateway" {
+					t.Errorf("response to an unrequested 101: %s %s, want haproxy's \"HTTP/1.1 502 Bad Gateway\"", resp.Proto, resp.Status)
+				}
+				if !pipelined {
+					k.c.Write([]byte(admin)) // the proxy may have closed already
+				}
+				// Then the connection closes, or /admin is denied.
+				k.c.SetReadDeadline(time.Now().Add(time.Second))
+				next, err := http.ReadResponse(k.br, &http.Request{Method: "GET"})
+				switch {
+				case err == nil:
+					next.Body.Close()
+					if next.StatusCode != 403 {
+						t.Errorf("after the 502, /admin got status %d, want a 403 or a close", next.StatusCode)
+					}
+				case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+				default:
+					t.Errorf("after the 502 the connection was neither closed nor answered: %v", err)
+				}
+				o.close() // waits for the origin's handlers
+				for _, s := range log.all() {
+					if strings.Contains(s, "/admin") {
+						t.Fatalf("the request for /admin reached the server: it received %q", log.all())
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRegressListenRulesAsBackend: the http-request rules of a listen
+// section apply when another frontend uses it as its backend. Before the fix
+// they ran only for the listen section's own binds.
+func TestRegressListenRulesAsBackend(t *testing.T) {
+	t.Parallel()
+	o := itNamed(t, "o")
+	fe, ls := itAddr(t), itAddr(t)
+	itStart(t, itConfig(t, itDefaults+`
+frontend web
+    bind {FE}
+    default_backend gate
+listen gate
+    bind {LS}
+    http-request deny if { path /x }
+    server s {O}
+`, "FE", fe, "LS", ls, "O", o.addr))
+	for _, addr := range []string{fe, ls} {
+		k := itDial(t, addr)
+		k.c.SetDeadline(time.Now().Add(2 * time.Second))
+		k.send("GET /x HTTP/1.1\r\nhost: a\r\n\r\n")
+		k.exact(it403)
+		if _, body := k.get("/y"); body != "o" {
+			t.Fatalf("/y: %q", body)
+		}
+	}
+}
+
+// rgPoison is a well-formed response that no request asked for.
+const rgPoison = "HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nPOISON"
+
+// TestRegressStrayServerBytes: a server connection that carries bytes after
+// a complete response is not reused; the next request, from another client,
+// gets the server's real answer on a new connection. Before the fix the
+// connection was pooled and the next request read the stray bytes as its
+// response.
+func TestRegressStrayServerBytes(t *testing.T) {
+	t.Parallel()
+	large := strings.Repeat("x", 64<<10) // more than a buffer: spliced, so the stray bytes stay in the socket
+	for _, c := range []struct {
+		name  string
+		first string // the first connection's response, with any stray bytes
+		body  string // the body the first client must get
+		late  bool   // the poison comes once the connection is idle in the pool
+	}{
+		{"same-segment", "HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\na" + rgPoison, "a", false},
+		{"after-large-body", "HTTP/1.1 200 OK\r\ncontent-length: 65536\r\n\r\n" + large + rgPoison, large, false},
+		{"late", "HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\na", "a", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			pooled, sent := make(chan struct{}), make(chan struct{})
+			var n atomic.Int32
+			o := itRawOrigin(t, func(conn net.Conn) {
+				br := bufio.NewReader(conn)
+				if n.Add(1) == 1 {
+					if _, err := itReadHead(br); err != nil {
+						return
+					}
+					io.WriteString(conn, c.first)
+					if c.late {
+						select {
+						case <-pooled:
+						case <-time.After(itTimeout):
+							return
+						}
+						io.WriteString(conn, rgPoison)
+						close(sent)
+					}
+					io.Copy(io.Discard, br) // never answers again
+					return
+				}
+				for {
+					if _, err := itReadHead(br); err != nil {
+						return
+					}
+					io.WriteString(conn, "HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nreal")
+				}
+			})
+			fe := itAddr(t)
+			rt := itStart(t, itConfig(t, itDefaults+`
+frontend web
+    bind {FE}
+    default_backend app
+backend app
+    http-reuse always
+    server s {O}
+`, "FE", fe, "O", o.addr))
+			k1 := itDial(t, fe)
+			if resp, body := k1.get("/"); resp.StatusCode != 200 || body != c.body {
+				t.Fatalf("first client: status %d, %d bytes", resp.StatusCode, len(body))
+			}
+			rgSettled(t, rt, "app")
+			if c.late {
+				close(pooled)
+				rgWait(t, sent, "the origin's unsolicited bytes")
+			}
+			k2 := itDial(t, fe)
+			k2.c.SetDeadline(time.Now().Add(2 * time.Second))
+			resp, body := k2.get("/")
+			if resp.StatusCode != 200 || body != "real" {
+				t.Fatalf("next client got status %d body %q, want the server's real answer", resp.StatusCode, body)
+			}
+			if a := o.accepts.Load(); a != 2 {
+				t.Errorf("%d server connections, want 2", a)
+			}
+		})
+	}
+}
+
+// TestRegressSlowUpload: a request body that takes longer than timeout
+// server to arrive, the server reading it all before it answers: the
+// timeout counts from the last data sent to the server, so the client gets
+// the answer. Before the fix the exchange was cut with no response.
+func TestRegressSlowUpload(t *testing.T) {
+	t.Parallel()
+	o := itRawOrigin(t, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
+		}
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: "+strconv.Itoa(len(b)+4)+"\r\n\r\ngot "+string(b))
+	})
+	fe := itAddr(t)
+	itStart(t, itConfig(t, itDefaults+`
+frontend web
+    bind {FE}
+    default_backend app
+backend app
+    timeout server 500ms
+    server s {O}
+`, "FE", fe, "O", o.addr))
+	const body = "0123456789"
+	for _, c := range []struct {
+		name, head string
+		part       func(b string) string
+	}{
+		{"content-length", "content-length: 10", func(b string) string { return b }},
+		{"chunked", "transfer-encoding: chunked", func(b string) string { return "1\r\n" + b + "\r\n" }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			k := itDial(t, fe)
+			k.send("POST /up HTTP/1.1\r\nhost: a\r\n" + c.head + "\r\n\r\n")
+			start := time.Now()
+			for i := range len(body) {
+				time.Sleep(150 * time.Millisecond) // the test is about a slow client
+				if _, err := io.WriteString(k.c, c.part(body[i:i+1])); err != nil {
+					t.Fatalf("the proxy closed the connection %v into the upload, after %d of 10 parts: %v", time.Since(start).Round(time.Millisecond), i, err)
+				}
+			}
+			if c.name == "chunked" {
+				k.send("0\r\n\r\n")
+			}
+			resp, err := http.ReadResponse(k.br, &http.Request{Method: "POST"})
+			if err != nil {
+				t.Fatalf("no response to a 1.5s upload under timeout server 500ms: %v", err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || string(got) != "got "+body {
+				t.Fatalf("status %d body %q, want 200 %q", resp.StatusCode, got, "got "+body)
+			}
+		})
+	}
+}
+
+// TestRegressIdleServerClosed: server connections the server closed while
+// they were idle in the pool are not used; the next request succeeds on a
+// new connection and reaches the server once. Before the fix a request
+// met one dead pooled connection, retried, met the next dead one, and got
+// a 502.
+func TestRegressIdleServerClosed(t *testing.T) {
+	t.Parallel()
+	abort := rgAbort(t)
+	var log rgLog
+	var n atomic.Int32
+	arrived, closed := make(chan struct{}, 2), make(chan struct{}, 2)
+	both, release := make(chan struct{}), make(chan struct{})
+	o := itRawOrigin(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if n.Add(1) <= 2 {
+			// The first two connections each answer one request, held
+			// until both requests are in, so that both connections end up
+			// idle in the pool; then they close.
+			head, err := itReadHead(br)
+			if err != nil {
+				return
+			}
+			log.add(strings.SplitN(head, "\r\n", 2)[0])
+			arrived <- struct{}{}
+			select {
+			case <-both:
+			case <-abort:
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nfirst")
+			select {
+			case <-release:
+			case <-abort:
+				return
+			}
+			c.Close()
+			closed <- struct{}{}
+			return
+		}
+		for {
+			head, err := itReadHead(br)
+			if err != nil {
+				return
+			}
+			log.add(strings.SplitN(head, "\r\n", 2)[0])
+			io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nfresh")
+		}
+	})
+	fe := itAddr(t)
+	rt := itStart(t, itConfig(t, itDefaults+`
+frontend web
+    bind {FE}
+    default_backend app
+backend app
+    http-reuse always
+    server s {O}
+`, "FE", fe, "O", o.addr))
+	k1, k2 := itDial(t, fe), itDial(t, fe)
+	k1.send("GET /a HTTP/1.1\r\nhost: a\r\n\r\n")
+	k2.send("GET /b HTTP/1.1\r\nhost: a\r\n\r\n")
+	rgWait(t, arrived, "the first request at the origin")
+	rgWait(t, arrived, "the second request at the origin")
+	close(both)
+	for _, k := range []*itClient{k1, k2} {
+		if _, body := k.response("GET"); body != "first" {
+			t.Fatalf("warm-up: %q", body)
+		}
+	}
+	rgSettled(t, rt, "app")
+	close(release)
+	rgWait(t, closed, "the origin to close its first idle connection")
+	rgWait(t, closed, "the origin to close its second idle connection")
+
+	resp, body := k1.get("/again")
+	if resp.StatusCode != 200 || body != "fresh" {
+		t.Fatalf("request after the server closed its idle connections: status %d body %q", resp.StatusCode, body)
+	}
+	copies := 0
+	for _, l := range log.all() {
+		if strings.HasPrefix(l, "GET /again ") {
+			copies++
+		}
+	}
+	if copies != 1 {
+		t.Fatalf("the origin saw %d copies of the request (log %q), want 1", copies, log.all())
+	}
+}
