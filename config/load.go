@@ -128,11 +128,18 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		lines, msgs, errs := Lex(f, srcs[i], lopt)
 		res.Messages = append(res.Messages, msgs...)
 		p.errs = append(p.errs, errs...)
+		alerted := false
+		for _, e := range errs {
+			alerted = alerted || strings.HasPrefix(e.Msg, ".alert: ")
+		}
 		p.finishProxy() // a section ends with its file
 		p.file, p.sec, p.cur, p.skip = f, 0, nil, ""
 		for _, l := range lines {
 			p.line = l.Num
 			p.handle(l.Args)
+		}
+		if alerted {
+			break // as haproxy, an .alert stops the reading of later files
 		}
 	}
 	p.finish()

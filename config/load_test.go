@@ -254,3 +254,15 @@ func TestDurations(t *testing.T) {
 		}
 	}
 }
+
+// An .alert stops the reading of later files, as in haproxy: their errors
+// are not reported.
+func TestAlertStopsLaterFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "10-a.cfg"), []byte(".alert \"stop here\"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "20-b.cfg"), []byte("frobnicate\n"), 0o644)
+	_, _, errs := Load([]string{dir}, LoadOptions{})
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), ".alert: stop here") {
+		t.Fatalf("errors = %v, want only the alert", errs)
+	}
+}

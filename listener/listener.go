@@ -93,12 +93,13 @@ func (m *Manager) open(b *config.Bind) (net.Listener, error) {
 }
 
 func listenUnix(b *config.Bind) (net.Listener, error) {
-	// A stale socket left by a crash would make bind fail; haproxy replaces
-	// it too. Only a socket is removed, never a regular file.
-	if st, err := os.Lstat(b.Addr); err == nil && st.Mode()&os.ModeSocket != 0 {
-		os.Remove(b.Addr)
-	}
-	l, err := net.Listen("unix", b.Addr)
+	// As haproxy: bind under a temporary name, set the permissions, then
+	// rename into place, so the socket is never reachable with default
+	// permissions, and a stale socket (or one of a process being replaced
+	// with -sf) is swapped atomically.
+	tmp := fmt.Sprintf("%s.%d.tmp", b.Addr, os.Getpid())
+	os.Remove(tmp)
+	l, err := net.Listen("unix", tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -106,16 +107,26 @@ func listenUnix(b *config.Bind) (net.Listener, error) {
 	// The socket file is removed on close only if it is still ours: after
 	// -sf, a new process may have bound the same path.
 	ul.SetUnlinkOnClose(false)
-	st, err := os.Stat(b.Addr)
-	if err != nil {
+	fail := func(err error) (net.Listener, error) {
 		l.Close()
+		os.Remove(tmp)
 		return nil, err
 	}
 	if b.Mode != 0 {
-		if err := os.Chmod(b.Addr, os.FileMode(b.Mode)); err != nil {
-			l.Close()
-			return nil, err
+		if err := os.Chmod(tmp, os.FileMode(b.Mode)); err != nil {
+			return fail(err)
 		}
+	}
+	// Never replace something that is not a socket.
+	if st, err := os.Lstat(b.Addr); err == nil && st.Mode()&os.ModeSocket == 0 {
+		return fail(syscall.EADDRINUSE)
+	}
+	if err := os.Rename(tmp, b.Addr); err != nil {
+		return fail(err)
+	}
+	st, err := os.Stat(b.Addr)
+	if err != nil {
+		return fail(err)
 	}
 	return &unixListener{UnixListener: ul, path: b.Addr, file: st}, nil
 }
