@@ -63,29 +63,8 @@ func (a *Algorithm) uriKey(uri []byte) []byte {
 // the target itself in origin-form, what follows scheme://authority in
 // absolute-form, and nothing for "*" or an authority-form target.
 func uriPath(uri []byte) []byte {
-	if len(uri) == 0 || uri[0] == '*' {
-		return nil
-	}
-	if uri[0] == '/' {
-		return uri
-	}
-	// scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://".
-	if !isAlpha(uri[0]) {
-		return nil
-	}
-	i := 1
-	for i < len(uri) && (isAlpha(uri[i]) || isDigit(uri[i]) || uri[i] == '+' || uri[i] == '-' || uri[i] == '.') {
-		i++
-	}
-	if len(uri)-i < 3 || uri[i] != ':' || uri[i+1] != '/' || uri[i+2] != '/' {
-		return nil
-	}
-	for i += 3; i < len(uri); i++ {
-		if uri[i] == '/' {
-			return uri[i:]
-		}
-	}
-	return nil
+	p, _ := sample.PathQueryOf(uri)
+	return p
 }
 
 // urlParamValue finds NAME=value in the query string of uri. The value ends
@@ -119,38 +98,8 @@ func urlParamValue(uri []byte, name string) ([]byte, bool) {
 // http_find_header() yields. An empty element counts as absent, and later
 // elements or headers are not looked at.
 func headerValue(r sample.Request, name string) ([]byte, bool) {
-	for i, n := 0, r.NumHeaders(); i < n; i++ {
-		hn, v := r.Header(i)
-		if !equalFoldASCII(hn, name) {
-			continue
-		}
-		v = trimLWS(v[:valueEnd(v)])
-		return v, len(v) > 0
-	}
-	return nil, false
-}
-
-// valueEnd returns the index of the first comma of v that is not inside a
-// quoted string, or len(v).
-func valueEnd(v []byte) int {
-	quoted, escaped := false, false
-	for i, c := range v {
-		switch {
-		case escaped:
-			escaped = false
-		case quoted:
-			if c == '\\' {
-				escaped = true
-			} else if c == '"' {
-				quoted = false
-			}
-		case c == '"':
-			quoted = true
-		case c == ',':
-			return i
-		}
-	}
-	return len(v)
+	v, ok := sample.HeaderElem(r, name, 1)
+	return v, ok && len(v) > 0
 }
 
 // domainOnly implements `hdr(name) use_domain_only`: the label before the
@@ -173,34 +122,4 @@ func domainOnly(v []byte) []byte {
 		}
 	}
 	return v[:end]
-}
-
-func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func isLWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-func trimLWS(v []byte) []byte {
-	for len(v) > 0 && isLWS(v[0]) {
-		v = v[1:]
-	}
-	for len(v) > 0 && isLWS(v[len(v)-1]) {
-		v = v[:len(v)-1]
-	}
-	return v
-}
-
-// equalFoldASCII compares a header name with s ignoring ASCII case, without
-// converting either (which would allocate).
-func equalFoldASCII(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		x, y := b[i], s[i]
-		if x != y && (x|0x20 != y|0x20 || !isAlpha(x)) {
-			return false
-		}
-	}
-	return true
 }

@@ -70,6 +70,10 @@ func fetchPath(withQuery bool) fetchFunc {
 // "*" or "h:443".
 func PathOf(uri []byte) ([]byte, bool) { return uriPath(uri, false) }
 
+// PathQueryOf is PathOf with the query string kept: the target itself in
+// origin-form, what follows scheme://authority in absolute-form.
+func PathQueryOf(uri []byte) ([]byte, bool) { return uriPath(uri, true) }
+
 // uriPath extracts the path part of a request target as haproxy's URI
 // parser does.
 func uriPath(uri []byte, withQuery bool) ([]byte, bool) {

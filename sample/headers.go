@@ -26,6 +26,13 @@ func nextElem(r Request, name string, split bool, i, j int) (val []byte, ni, nj 
 	return nil, i, 0, false
 }
 
+// HeaderElem returns value number occ (from 1; negative counts from the
+// last) of the headers called name, each header split on commas outside
+// quotes and trimmed of blanks: the value hdr(name,occ) fetches.
+func HeaderElem(r Request, name string, occ int) ([]byte, bool) {
+	return nthElem(r, name, true, occ)
+}
+
 // countElems counts the values nextElem would return.
 func countElems(r Request, name string, split bool) int {
 	n, i, j := 0, 0, 0
