@@ -1,6 +1,11 @@
 package proxy
 
-import "sync"
+import (
+	"io"
+	"net"
+	"sync"
+	"syscall"
+)
 
 // bufPool hands out tune.bufsize buffers. A connection holds one only while
 // a request or response is in flight: an idle keep-alive connection holds
@@ -35,4 +40,70 @@ func (p *bufPool) put(b *[]byte) {
 		*b = (*b)[:p.size]
 		p.p.Put(b)
 	}
+}
+
+// pooledReader reads a connection into buffers taken from a pool only once
+// bytes are there to read: it waits for readability holding nothing, so an
+// idle keep-alive connection or a quiet tunnel direction costs no buffer.
+type pooledReader struct {
+	c    net.Conn
+	raw  syscall.RawConn // nil when the connection has no descriptor
+	pool *bufPool
+	fn   func(uintptr) bool // readRaw, bound once: a closure per read would allocate
+	buf  *[]byte
+	n    int
+	err  error
+}
+
+func (r *pooledReader) init(c net.Conn, pool *bufPool) {
+	r.c, r.pool = c, pool
+	if sc, ok := c.(syscall.Conn); ok {
+		r.raw, _ = sc.SyscallConn()
+	}
+	r.fn = r.readRaw
+}
+
+// read returns a pooled buffer holding n > 0 bytes, which the caller puts
+// back, or an error (io.EOF at the end) and no buffer.
+func (r *pooledReader) read() (*[]byte, int, error) {
+	if r.raw == nil {
+		buf := r.pool.get()
+		n, err := r.c.Read(*buf)
+		if n > 0 {
+			return buf, n, nil
+		}
+		r.pool.put(buf)
+		if err == nil {
+			err = io.EOF
+		}
+		return nil, 0, err
+	}
+	r.buf = nil
+	if err := r.raw.Read(r.fn); err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case r.buf != nil:
+		return r.buf, r.n, nil
+	case r.err != nil:
+		return nil, 0, r.err
+	}
+	return nil, 0, io.EOF
+}
+
+// readRaw is called when the socket may be readable: it reads into a pooled
+// buffer and keeps it only if bytes came.
+func (r *pooledReader) readRaw(fd uintptr) bool {
+	b := r.pool.get()
+	r.n, r.err = syscall.Read(int(fd), *b)
+	if r.err == syscall.EAGAIN || r.err == syscall.EINTR {
+		r.pool.put(b)
+		return false
+	}
+	if r.n <= 0 {
+		r.pool.put(b)
+		return true
+	}
+	r.buf = b
+	return true
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 
 	"switchyard/backend"
@@ -27,12 +26,7 @@ type httpStream struct {
 	cc      *clientConn
 	cl      timedConn // the client connection
 	fe      *Frontend
-	raw     syscall.RawConn
-	// readFn is the readability callback of fill, made once: a closure
-	// built per call would be allocated per request.
-	readFn func(fd uintptr) bool
-	rawN   int
-	rawErr error
+	in      pooledReader // reads the first bytes of a request into a pooled buffer
 
 	pool  *bufPool
 	cr    http1.Reader // client bytes; no buffer while idle
@@ -110,11 +104,8 @@ func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Fro
 	s.accepted = time.Now()
 	s.idleFrom = s.accepted
 	s.cl.Conn = c
-	s.readFn = s.rawRead
+	s.in.init(c, s.pool)
 	s.cr.Reset(c)
-	if sc, ok := c.(syscall.Conn); ok {
-		s.raw, _ = sc.SyscallConn()
-	}
 	s.ctx.Src, s.ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
 	return s
 }
@@ -236,40 +227,13 @@ func (s *httpStream) fill() error {
 		_, err := s.cr.Fill()
 		return err
 	}
-	if s.raw == nil {
-		s.crBuf = s.pool.get()
-		s.cr.Attach(*s.crBuf)
-		_, err := s.cr.Fill()
+	buf, n, err := s.in.read()
+	if err != nil {
 		return err
-	}
-	err := s.raw.Read(s.readFn)
-	switch {
-	case err != nil:
-		return err
-	case s.rawErr != nil:
-		return s.rawErr
-	case s.rawN <= 0:
-		return io.EOF
-	}
-	return nil
-}
-
-// rawRead is called when the client socket may be readable: it reads into a
-// pooled buffer and keeps it only if bytes came.
-func (s *httpStream) rawRead(fd uintptr) bool {
-	buf := s.pool.get()
-	s.rawN, s.rawErr = syscall.Read(int(fd), *buf)
-	if s.rawErr == syscall.EAGAIN || s.rawErr == syscall.EINTR {
-		s.pool.put(buf)
-		return false
-	}
-	if s.rawN <= 0 {
-		s.pool.put(buf)
-		return true
 	}
 	s.crBuf = buf
-	s.cr.AttachRead(*buf, s.rawN)
-	return true
+	s.cr.AttachRead(*buf, n)
+	return nil
 }
 
 // What awaitRequest found.

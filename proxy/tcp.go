@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"switchyard/backend"
@@ -107,20 +106,21 @@ type tunnelState struct {
 // tunnel aborted. (A splice between the sockets would save a copy, but a
 // write deadline expiring inside it loses the bytes in flight.)
 func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) {
-	r := newPooledReader(src, tunnelBufs)
+	var r pooledReader
+	r.init(src, tunnelBufs)
 	for {
 		to := time.Duration(timeout.Load())
 		if to > 0 {
 			src.SetReadDeadline(time.Now().Add(to))
 		}
-		b, err := r.read()
-		if len(b) > 0 {
+		buf, n, err := r.read()
+		if n > 0 {
 			t.last.Store(time.Now().UnixNano())
 			if to > 0 {
 				dst.SetWriteDeadline(time.Now().Add(to))
 			}
-			_, werr := dst.Write(b)
-			r.release()
+			_, werr := dst.Write((*buf)[:n])
+			tunnelBufs.put(buf)
 			if werr != nil {
 				dst.Close()
 				src.Close()
@@ -150,74 +150,6 @@ func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) {
 
 // tunnelBufs are the buffers of tunnel copies.
 var tunnelBufs = poolFor(16 << 10)
-
-// pooledReader reads into a buffer taken from a pool only once bytes are
-// there to read, so a quiet direction of a tunnel (an idle WebSocket, say)
-// holds no buffer.
-type pooledReader struct {
-	c    net.Conn
-	raw  syscall.RawConn
-	pool *bufPool
-	buf  *[]byte
-	n    int
-	err  error
-	fn   func(uintptr) bool // readRaw, bound once
-}
-
-func newPooledReader(c net.Conn, pool *bufPool) *pooledReader {
-	r := &pooledReader{c: c, pool: pool}
-	if sc, ok := c.(syscall.Conn); ok {
-		r.raw, _ = sc.SyscallConn()
-	}
-	r.fn = r.readRaw
-	return r
-}
-
-// read returns the next bytes, valid until release.
-func (r *pooledReader) read() ([]byte, error) {
-	if r.raw == nil {
-		r.buf = r.pool.get()
-		n, err := r.c.Read(*r.buf)
-		if n == 0 {
-			r.release()
-			return nil, err
-		}
-		return (*r.buf)[:n], err
-	}
-	if err := r.raw.Read(r.fn); err != nil {
-		return nil, err
-	}
-	switch {
-	case r.n > 0:
-		return (*r.buf)[:r.n], nil
-	case r.err != nil:
-		return nil, r.err
-	}
-	return nil, io.EOF
-}
-
-func (r *pooledReader) readRaw(fd uintptr) bool {
-	b := r.pool.get()
-	r.n, r.err = syscall.Read(int(fd), *b)
-	if r.err == syscall.EAGAIN || r.err == syscall.EINTR {
-		r.pool.put(b)
-		return false
-	}
-	if r.n <= 0 {
-		r.pool.put(b)
-		return true
-	}
-	r.buf = b
-	return true
-}
-
-// release gives the buffer of the last read back.
-func (r *pooledReader) release() {
-	if r.buf != nil {
-		r.pool.put(r.buf)
-		r.buf = nil
-	}
-}
 
 func closeWrite(c net.Conn) {
 	if cw, ok := c.(interface{ CloseWrite() error }); ok {
