@@ -3,7 +3,7 @@ package proxy
 import (
 	"net"
 	"net/netip"
-	"strconv"
+
 	"sync/atomic"
 	"time"
 
@@ -67,5 +67,3 @@ func addrPort(a net.Addr) netip.AddrPort {
 	}
 	return netip.AddrPort{}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

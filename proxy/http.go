@@ -194,7 +194,7 @@ func (s *httpStream) follow() bool {
 		return true
 	}
 	fe := cur.byBind[s.bindKey]
-	if fe == nil || fe.mode != config.ModeHTTP || fe.bufSize != s.fe.bufSize {
+	if fe == nil || fe.cfg.Mode != config.ModeHTTP || fe.limits.BufSize != s.fe.limits.BufSize {
 		// Answer this request on the old configuration, then close (a
 		// new tune.bufsize needs new buffers, hence a new connection).
 		s.leaving = true
@@ -249,7 +249,7 @@ const (
 // keep-alive timeout between requests, http-request for the first, each
 // falling back as haproxy does.
 func (s *httpStream) idleTimeout() time.Duration {
-	t := &s.fe.timeouts
+	t := &s.fe.cfg.Timeouts
 	idle := t.HTTPRequest
 	if !s.first && t.HTTPKeepAlive > 0 {
 		idle = t.HTTPKeepAlive
@@ -343,9 +343,9 @@ func (s *httpStream) readRequest() bool {
 			return false
 		}
 		if reqDeadline.IsZero() {
-			d := s.fe.timeouts.HTTPRequest
+			d := s.fe.cfg.Timeouts.HTTPRequest
 			if d == 0 {
-				d = s.fe.timeouts.Client
+				d = s.fe.cfg.Timeouts.Client
 			}
 			// The first request's time runs from the accept, as it did
 			// while awaiting it; later ones' from their first byte.
@@ -381,7 +381,7 @@ func (s *httpStream) writeRaw(b []byte) bool {
 	if len(b) == 0 {
 		return true
 	}
-	s.cl.writeWithin(s.fe.timeouts.Client)
+	s.cl.writeWithin(s.fe.cfg.Timeouts.Client)
 	_, err := s.cl.Write(b)
 	return err == nil
 }
@@ -444,15 +444,17 @@ func (s *httpStream) transaction() bool {
 		return false
 	}
 	s.ctx.Req = &s.t.req
-	if done, keep := s.runRequestRules(s.fe.rules); done {
+	if done, keep := s.runRequestRules(s.fe.cfg.HTTPRequest); done {
 		return keep
 	}
 	be := s.fe.route(&s.ctx)
 	if be == nil {
 		return s.reply(503, nil)
 	}
+	// A backend's own rules run after routing; a listen section's rules
+	// already ran when it served as the frontend.
 	if be.cfg != s.fe.cfg {
-		if done, keep := s.runRequestRules(be.rules); done {
+		if done, keep := s.runRequestRules(be.cfg.HTTPRequest); done {
 			return keep
 		}
 	}

@@ -154,7 +154,7 @@ func (s *httpStream) mayShare(r config.Reuse) (share, safeOnly bool) {
 // exchange sends the request on sc and relays the response to the client.
 func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) exchangeResult {
 	fe := s.fe
-	srvTimeout, cliTimeout := be.timeouts.Server, fe.timeouts.Client
+	srvTimeout, cliTimeout := be.cfg.Timeouts.Server, fe.cfg.Timeouts.Client
 	// A hard stop must be able to cut a stream blocked on its server.
 	s.cc.setPeer(sc)
 	defer s.cc.peer.Store(nil)
@@ -433,7 +433,7 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchan
 		return exFail
 	}
 	if rest := s.cr.Buffered(); len(rest) > 0 {
-		sc.writeWithin(be.timeouts.Server)
+		sc.writeWithin(be.cfg.Timeouts.Server)
 		if _, err := sc.Write(rest); err != nil {
 			sc.Close()
 			return exFail
@@ -450,10 +450,10 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchan
 	s.cl.Conn.SetDeadline(time.Time{})
 	sc.Conn.SetDeadline(time.Time{})
 	s.cc.setPeer(sc)
-	ct, st := s.fe.timeouts.Client, be.timeouts.Server
-	if t := be.timeouts.Tunnel; t > 0 {
+	ct, st := s.fe.cfg.Timeouts.Client, be.cfg.Timeouts.Server
+	if t := be.cfg.Timeouts.Tunnel; t > 0 {
 		ct, st = t, t
 	}
-	tunnel(s.cc.c, sc.Conn, ct, st, s.fe.timeouts.ClientFin, be.timeouts.ServerFin)
+	tunnel(s.cc.c, sc.Conn, ct, st, s.fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
 	return exFail // the tunnel consumed the connection
 }

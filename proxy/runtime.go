@@ -163,7 +163,7 @@ func (rt *Runtime) accept(a *acceptor) {
 		}
 		rt.wg.Add(1)
 		// The slots released are the ones taken, whatever the reload did.
-		if fe.mode == config.ModeHTTP {
+		if fe.cfg.Mode == config.ModeHTTP {
 			// The stream is set up here so that its goroutine starts
 			// right in its loop: the fewer frames under an idle wait, the
 			// smaller the stack an idle connection keeps.

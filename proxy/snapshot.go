@@ -23,21 +23,17 @@ type Snapshot struct {
 	backends  map[string]*Backend
 }
 
-// Frontend is the compiled client side of a frontend or listen section.
+// Frontend is the compiled client side of a frontend or listen section:
+// its section (settings are read from there) and what is compiled from it.
 type Frontend struct {
-	Name     string
-	cfg      *config.Proxy
-	mode     config.Mode
-	timeouts config.Timeouts
-	rules    []*config.HTTPRule
-	routes   []route
-	def      *Backend
-	errors   *errorPages
-	limits   http1.Limits
-	bufSize  int
-	bufPool  *bufPool
-	slots    *semaphore // frontend maxconn; nil: unlimited
-	binds    []*config.Bind
+	Name    string
+	cfg     *config.Proxy
+	routes  []route
+	def     *Backend
+	errors  *errorPages
+	limits  http1.Limits
+	bufPool *bufPool
+	slots   *semaphore // frontend maxconn; nil: unlimited
 }
 
 type route struct {
@@ -47,17 +43,11 @@ type route struct {
 
 // Backend is the compiled server side of a backend or listen section.
 type Backend struct {
-	Name     string
-	cfg      *config.Proxy
-	mode     config.Mode
-	timeouts config.Timeouts
-	servers  []*backend.Server
-	lb       backend.Balancer
-	// rules are the section's http-request rules, run when the section
-	// serves as the backend of another frontend (a listen section's rules
-	// run once when it is its own frontend).
-	rules  []*config.HTTPRule
-	errors *errorPages
+	Name    string
+	cfg     *config.Proxy
+	servers []*backend.Server
+	lb      backend.Balancer
+	errors  *errorPages
 }
 
 // build compiles a configuration, attaching to the long-lived state staged
@@ -79,8 +69,7 @@ func build(cfg *config.Config, st *staged) (*Snapshot, error) {
 			continue
 		}
 		fe := &Frontend{
-			Name: px.Name, cfg: px, mode: px.Mode, timeouts: px.Timeouts, rules: px.HTTPRequest,
-			bufSize: cfg.Global.BufSize, bufPool: poolFor(cfg.Global.BufSize), binds: px.Binds,
+			Name: px.Name, cfg: px, bufPool: poolFor(cfg.Global.BufSize),
 			limits: http1.Limits{MaxHeaders: cfg.Global.MaxHdr, BufSize: cfg.Global.BufSize, MaxRewrite: cfg.Global.MaxRewrite},
 		}
 		fe.errors = newErrorPages(px.ErrorFiles)
@@ -110,8 +99,7 @@ func build(cfg *config.Config, st *staged) (*Snapshot, error) {
 }
 
 func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
-	be := &Backend{Name: px.Name, cfg: px, mode: px.Mode, timeouts: px.Timeouts, errors: newErrorPages(px.ErrorFiles)}
-	be.rules = px.HTTPRequest
+	be := &Backend{Name: px.Name, cfg: px, errors: newErrorPages(px.ErrorFiles)}
 	for _, sc := range px.Servers {
 		be.servers = append(be.servers, st.server(px.Name, sc))
 	}
@@ -131,7 +119,7 @@ func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
 func (s *Snapshot) Binds() []*config.Bind {
 	var out []*config.Bind
 	for _, fe := range s.frontends {
-		out = append(out, fe.binds...)
+		out = append(out, fe.cfg.Binds...)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -36,15 +37,15 @@ func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
 	defer srv.Cur.Add(-1)
 	srv.Total.Add(1)
 	cc.setPeer(&timedConn{Conn: sc})
-	ct := fe.timeouts.Client
-	st := be.timeouts.Server
-	if fe.timeouts.Tunnel > 0 {
-		ct = fe.timeouts.Tunnel
+	ct := fe.cfg.Timeouts.Client
+	st := be.cfg.Timeouts.Server
+	if fe.cfg.Timeouts.Tunnel > 0 {
+		ct = fe.cfg.Timeouts.Tunnel
 	}
-	if be.timeouts.Tunnel > 0 {
-		ct, st = be.timeouts.Tunnel, be.timeouts.Tunnel
+	if be.cfg.Timeouts.Tunnel > 0 {
+		ct, st = be.cfg.Timeouts.Tunnel, be.cfg.Timeouts.Tunnel
 	}
-	tunnel(c, sc, ct, st, fe.timeouts.ClientFin, be.timeouts.ServerFin)
+	tunnel(c, sc, ct, st, fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
 }
 
 // dial connects to a server, retrying on connection failure as `retries`
@@ -52,9 +53,9 @@ func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
 func (be *Backend) dial(srv *backend.Server, dstPort uint16) (net.Conn, error) {
 	addr := srv.Addr
 	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
-		addr = net.JoinHostPort(host, itoa(int(dstPort)))
+		addr = net.JoinHostPort(host, strconv.Itoa(int(dstPort)))
 	}
-	d := net.Dialer{Timeout: be.timeouts.Connect}
+	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect}
 	var err error
 	for attempt := 0; attempt <= be.cfg.Retries; attempt++ {
 		var c net.Conn
