@@ -117,6 +117,3 @@ func (b *Reader) AttachRead(buf []byte, n int) {
 	}
 	b.buf, b.r, b.w = buf[:cap(buf)], 0, n
 }
-
-// HasBuffer reports whether a buffer is attached.
-func (b *Reader) HasBuffer() bool { return b.buf != nil }

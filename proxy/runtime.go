@@ -57,9 +57,6 @@ func New(log *slog.Logger, lm *listener.Manager) *Runtime {
 	return rt
 }
 
-// Listeners returns the listener manager (for binary upgrades).
-func (rt *Runtime) Listeners() *listener.Manager { return rt.listeners }
-
 // Snapshot returns the configuration in force.
 func (rt *Runtime) Snapshot() *Snapshot { return rt.snap.Load() }
 

@@ -6,7 +6,6 @@ package proxy
 
 import (
 	"fmt"
-	"time"
 
 	"switchyard/backend"
 	"switchyard/config"
@@ -122,15 +121,6 @@ func (s *Snapshot) Binds() []*config.Bind {
 		out = append(out, fe.cfg.Binds...)
 	}
 	return out
-}
-
-// deadline is d from now, or no deadline for 0 (haproxy's unset timeout
-// is infinite).
-func deadline(d time.Duration) time.Time {
-	if d <= 0 {
-		return time.Time{}
-	}
-	return time.Now().Add(d)
 }
 
 // errorPages holds the responses a proxy sends for its own errors: haproxy's
