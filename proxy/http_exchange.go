@@ -206,11 +206,20 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 	clientClose := s.t.req.Close || s.ending()
 	s.t.out, out = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), clientClose, &s.t.req)
 	ok := s.relayResponseBody(sc, out.Chunked, srvTimeout, cliTimeout)
-	if err := waitPump(pump); err != nil {
-		s.t.closeAfter = true
-		reqOut.Close = true
-	} else {
-		s.t.bodyRead = true
+	if pump != nil {
+		// The request body may still be on its way (a server answering
+		// early, or refusing an Expect): the client gets the answer
+		// first, then the body is waited for.
+		if ok && !s.writeRaw(s.t.out) {
+			ok = false
+		}
+		s.t.out = s.t.out[:0]
+		if err := waitPump(pump); err != nil {
+			s.t.closeAfter = true
+			reqOut.Close = true
+		} else {
+			s.t.bodyRead = true
+		}
 	}
 	s.t.closeAfter = s.t.closeAfter || out.Close || clientClose
 	if !ok {
@@ -218,10 +227,24 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 		s.t.closeAfter = true
 		return exDone
 	}
-	if reqOut.Close || s.t.resp.Close || !s.t.respBody.Done() || len(s.t.sr.Buffered()) > 0 {
+	// The response is all read: the server connection is released first,
+	// as haproxy does, then the client gets the last bytes. (Otherwise the
+	// client could send its next request before the connection is back
+	// in the pool.)
+	s.releaseServerConn(be, srv, sc, reqOut.Close)
+	if !s.writeRaw(s.t.out) {
+		s.t.closeAfter = true
+	}
+	return exDone
+}
+
+// releaseServerConn keeps a server connection for reuse if it is clean,
+// or closes it.
+func (s *httpStream) releaseServerConn(be *Backend, srv *backend.Server, sc *timedConn, mustClose bool) {
+	if mustClose || s.t.resp.Close || !s.t.respBody.Done() || len(s.t.sr.Buffered()) > 0 {
 		// Bytes after the response mean a confused server: never reuse.
 		sc.Close()
-		return exDone
+		return
 	}
 	sc.uses++
 	if be.cfg.Reuse == config.ReuseNever {
@@ -229,7 +252,6 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 	} else {
 		srv.Pool.Put(sc, sc.uses > 1)
 	}
-	return exDone
 }
 
 // readResponseHead reads the response head, relaying interim (1xx)
@@ -339,6 +361,7 @@ func (s *httpStream) relayResponseBody(sc *timedConn, chunked bool, srvTimeout, 
 	s.t.respBody.ForResponse(&s.t.sr, &s.t.resp, s.fe.limits)
 	c := &s.t.respCopy
 	c.src, c.dst, c.out, c.chunked, c.readTimeout, c.writeTimeout = sc, &s.cl, &s.t.out, chunked, srvTimeout, cliTimeout
+	c.keepLast = true
 	return c.run(&s.t.respBody, &s.t.sr) == nil
 }
 
@@ -359,7 +382,10 @@ type bodyCopy struct {
 	out                       *[]byte
 	chunked                   bool
 	readTimeout, writeTimeout time.Duration
-	hook                      func() error // beforeFill, bound once
+	// keepLast leaves the last bytes in out for the caller to write: a
+	// response's server connection is released before the client has them.
+	keepLast bool
+	hook     func() error // beforeFill, bound once
 }
 
 func (c *bodyCopy) flush() error {
@@ -393,6 +419,9 @@ func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
 		if err == io.EOF {
 			if c.chunked {
 				*c.out = http1.AppendLastChunk(*c.out, d.Trailers())
+			}
+			if c.keepLast {
+				return nil
 			}
 			return c.flush()
 		}
