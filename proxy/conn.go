@@ -5,7 +5,6 @@ import (
 	"net/netip"
 
 	"sync/atomic"
-	"time"
 
 	"switchyard/sample"
 )
@@ -15,12 +14,13 @@ import (
 type clientConn struct {
 	rt   *Runtime
 	c    net.Conn
+	cl   *timedConn // the HTTP stream's view of c, nil for TCP
 	idle atomic.Bool
 	peer atomic.Pointer[timedConn] // server side in use, closed on hard stop
 }
 
-func (rt *Runtime) newClientConn(c net.Conn) *clientConn {
-	cc := &clientConn{rt: rt, c: c}
+func (rt *Runtime) newClientConn(c net.Conn, cl *timedConn) *clientConn {
+	cc := &clientConn{rt: rt, c: c, cl: cl}
 	rt.track(cc)
 	return cc
 }
@@ -30,8 +30,8 @@ func (cc *clientConn) setPeer(s *timedConn) { cc.peer.Store(s) }
 // wakeIdle makes an idle keep-alive connection's wait return now, so that the
 // stream sees the stop and closes it.
 func (cc *clientConn) wakeIdle() {
-	if cc.idle.Load() {
-		cc.c.SetReadDeadline(time.Unix(1, 0))
+	if cc.idle.Load() && cc.cl != nil {
+		cc.cl.kick()
 	}
 }
 

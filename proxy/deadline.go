@@ -1,56 +1,157 @@
 package proxy
 
 import (
+	"errors"
 	"net"
+	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
 )
 
-// deadlineSlack is how late an inactivity timeout may fire. Setting a
-// deadline costs a clock read and a timer update; with this slack, a busy
-// keep-alive connection renews its deadlines about once per slack period
-// instead of several times per request. haproxy's own timers tick in
-// milliseconds, so 16 ms is below what a configuration can tell apart.
-const deadlineSlack = 16 * time.Millisecond
+// Deadlines are kept the way haproxy keeps its timers: lazily. A busy
+// connection moves its inactivity deadline forward on every request, and
+// arming a socket deadline in Go costs a timer update under a lock each time.
+// So a timedConn records the deadline it wants (cheap: one clock read) and
+// arms the socket only when that is earlier than what is armed already. When
+// an armed deadline fires before the wanted one, Read or Write re-arms at the
+// wanted one and carries on; the caller sees a timeout only once the wanted
+// deadline has passed. A busy connection re-arms about once per timeout
+// period instead of several times per request, and timeouts fire on time.
 
-// timedConn is a connection that remembers its deadlines so that renewing
-// one that is already about right costs a clock read, not a timer update.
+// epoch anchors the monotonic clock of deadlines: time.Since on a time that
+// has a monotonic reading reads one clock, where time.Now reads two.
+var epoch = time.Now()
+
+// mono is the monotonic time since epoch; never 0, which means "none".
+func mono() time.Duration { return time.Since(epoch) }
+
+// timedConn is a connection with lazily armed deadlines.
 type timedConn struct {
 	net.Conn
-	rd, wd time.Time
+	rd, wd   time.Duration // wanted deadlines, since epoch (0: none)
+	ard, awd time.Duration // armed on the socket (0: none)
+	// kicked makes the next deadline error final, however far the wanted
+	// deadline is: someone else set a past deadline to wake the reader.
+	kicked atomic.Bool
 	uses   int // requests completed on the connection (server side)
 	fd     int // for idleUsable, learnt on first need
 }
 
-// readWithin arms the read deadline for d from now (0: none).
-func (t *timedConn) readWithin(d time.Duration) { renew(t.Conn.SetReadDeadline, &t.rd, d) }
+// readWithin wants the read deadline d from now (0: none).
+func (t *timedConn) readWithin(d time.Duration) {
+	if d <= 0 {
+		t.readAt(0)
+		return
+	}
+	t.readAt(mono() + d)
+}
 
-// writeWithin arms the write deadline for d from now (0: none).
-func (t *timedConn) writeWithin(d time.Duration) { renew(t.Conn.SetWriteDeadline, &t.wd, d) }
-
-// readBy arms the read deadline at an absolute time (zero: none).
+// readBy wants the read deadline at an absolute time (zero: none).
 func (t *timedConn) readBy(at time.Time) {
-	if !at.Equal(t.rd) {
-		t.rd = at
-		t.Conn.SetReadDeadline(at)
+	if at.IsZero() {
+		t.readAt(0)
+		return
+	}
+	t.readAt(max(at.Sub(epoch), 1))
+}
+
+// writeWithin wants the write deadline d from now (0: none).
+func (t *timedConn) writeWithin(d time.Duration) {
+	if d <= 0 {
+		t.wd = 0
+		return
+	}
+	t.wd = mono() + d
+	if t.awd == 0 || t.awd > t.wd {
+		t.awd = t.wd
+		t.Conn.SetWriteDeadline(epoch.Add(t.wd))
 	}
 }
 
-func renew(set func(time.Time) error, cur *time.Time, d time.Duration) {
-	if d <= 0 {
-		if !cur.IsZero() {
-			*cur = time.Time{}
-			set(time.Time{})
+// readAt wants the read deadline at rd since epoch (0: none). An armed
+// deadline that is earlier stays: it fires, and Read re-arms. One that is
+// later must be brought forward now. Removing the deadline is lazy too.
+func (t *timedConn) readAt(rd time.Duration) {
+	t.rd = rd
+	if rd != 0 && (t.ard == 0 || t.ard > rd) {
+		t.ard = rd
+		t.Conn.SetReadDeadline(epoch.Add(rd))
+	}
+}
+
+// Read reads, re-arming deadlines that fired before the wanted one.
+func (t *timedConn) Read(p []byte) (int, error) {
+	for {
+		n, err := t.Conn.Read(p)
+		if n > 0 || err == nil || !t.readRearmed(err) {
+			return n, err
 		}
-		return
 	}
-	want := time.Now().Add(d)
-	if !cur.IsZero() && !cur.Before(want) && cur.Sub(want) < deadlineSlack {
-		return
+}
+
+// Write writes all of p, re-arming deadlines that fired before the wanted
+// one.
+func (t *timedConn) Write(p []byte) (int, error) {
+	n, err := t.Conn.Write(p)
+	for err != nil && n < len(p) && t.writeRearmed(err) {
+		var m int
+		m, err = t.Conn.Write(p[n:])
+		n += m
 	}
-	*cur = want.Add(deadlineSlack)
-	set(*cur)
+	return n, err
+}
+
+// readRearmed reports whether err is a read deadline that fired early and
+// has been re-armed at the wanted deadline: the read should be retried.
+func (t *timedConn) readRearmed(err error) bool {
+	if !errors.Is(err, os.ErrDeadlineExceeded) || t.kicked.Load() {
+		return false
+	}
+	if t.rd != 0 && mono() >= t.rd {
+		return false
+	}
+	t.ard = t.rd
+	if t.rd == 0 {
+		t.Conn.SetReadDeadline(time.Time{})
+	} else {
+		t.Conn.SetReadDeadline(epoch.Add(t.rd))
+	}
+	// A kick between the check above and the re-arm set its past deadline
+	// first, and the re-arm undid it: honour it now.
+	return !t.kicked.Load()
+}
+
+// writeRearmed is readRearmed for writes.
+func (t *timedConn) writeRearmed(err error) bool {
+	if !errors.Is(err, os.ErrDeadlineExceeded) || t.kicked.Load() {
+		return false
+	}
+	if t.wd != 0 && mono() >= t.wd {
+		return false
+	}
+	t.awd = t.wd
+	if t.wd == 0 {
+		t.Conn.SetWriteDeadline(time.Time{})
+	} else {
+		t.Conn.SetWriteDeadline(epoch.Add(t.wd))
+	}
+	return !t.kicked.Load()
+}
+
+// kick wakes a reader blocked on the connection: its read fails with a
+// deadline error, whatever deadline it wanted.
+func (t *timedConn) kick() {
+	t.kicked.Store(true)
+	t.Conn.SetReadDeadline(time.Unix(1, 0))
+}
+
+// clearDeadlines removes every deadline, for code that takes the raw
+// connection over (a tunnel sets its own).
+func (t *timedConn) clearDeadlines() {
+	t.rd, t.wd, t.ard, t.awd = 0, 0, 0, 0
+	t.Conn.SetDeadline(time.Time{})
 }
 
 // idleUsable checks, without blocking, that an idle server connection taken

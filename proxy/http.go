@@ -39,8 +39,8 @@ type httpStream struct {
 
 	slots    *semaphore // frontend and global connection slots held
 	global   *semaphore
-	fresh    bool      // running on a goroutine that has not served yet
-	idleFrom time.Time // start of the current wait for a request
+	fresh    bool          // running on a goroutine that has not served yet
+	idleFrom time.Duration // start of the current wait for a request, since epoch (0: none)
 	accepted time.Time
 	first    bool // no request has been completed on this connection yet
 	leaving  bool // the frontend left the configuration: close after this request
@@ -99,13 +99,14 @@ func (s *httpStream) releaseTxn() {
 // newHTTPStream prepares the stream of an accepted connection; slots and
 // global are the connection slots it holds until it ends.
 func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Frontend, slots, global *semaphore) *httpStream {
-	s := &httpStream{rt: rt, cc: rt.newClientConn(c), fe: fe, bindKey: key, snap: snap,
+	s := &httpStream{rt: rt, fe: fe, bindKey: key, snap: snap,
 		pool: fe.bufPool, first: true, slots: slots, global: global}
 	s.accepted = time.Now()
-	s.idleFrom = s.accepted
+	s.idleFrom = mono()
 	s.cl.Conn = c
+	s.cc = rt.newClientConn(c, &s.cl)
 	s.in.init(c, s.pool)
-	s.cr.Reset(c)
+	s.cr.Reset(&s.cl)
 	s.ctx.Src, s.ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
 	return s
 }
@@ -228,6 +229,9 @@ func (s *httpStream) fill() error {
 		return err
 	}
 	buf, n, err := s.in.read()
+	for err != nil && s.cl.readRearmed(err) {
+		buf, n, err = s.in.read()
+	}
 	if err != nil {
 		return err
 	}
@@ -265,21 +269,20 @@ func (s *httpStream) idleTimeout() time.Duration {
 // frames are what an idle connection's stack holds.
 func (s *httpStream) awaitRequest() reqState {
 	idle := s.idleTimeout()
-	if s.idleFrom.IsZero() {
-		s.idleFrom = time.Now()
+	now := mono()
+	if s.idleFrom == 0 {
+		s.idleFrom = now
 	}
-	wait := idle
+	var until time.Duration // the idle deadline, 0 for none
 	if idle > 0 {
-		// What is left of the idle timeout; never 0, which would mean
-		// no deadline at all.
-		wait = max(idle-time.Since(s.idleFrom), time.Nanosecond)
+		until = s.idleFrom + idle
 	}
-	parkable := !s.fresh && (idle == 0 || wait > parkAfter)
+	parkable := !s.fresh && (idle == 0 || until-now > parkAfter)
 	if parkable {
-		wait = parkAfter
+		until = now + parkAfter
 	}
 	s.cc.idle.Store(true)
-	s.cl.readWithin(wait)
+	s.cl.readAt(until)
 	if s.rt.Stopping() {
 		s.cc.idle.Store(false)
 		return reqEnd
@@ -287,7 +290,7 @@ func (s *httpStream) awaitRequest() reqState {
 	err := s.fill()
 	s.cc.idle.Store(false)
 	if err == nil {
-		s.idleFrom = time.Time{}
+		s.idleFrom = 0
 		return reqReady
 	}
 	timedOut := errors.Is(err, os.ErrDeadlineExceeded) && !s.rt.Stopping()

@@ -476,8 +476,8 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchan
 		s.crBuf = nil
 	}
 	// The tunnel sets its own deadlines on the raw connections.
-	s.cl.Conn.SetDeadline(time.Time{})
-	sc.Conn.SetDeadline(time.Time{})
+	s.cl.clearDeadlines()
+	sc.clearDeadlines()
 	s.cc.setPeer(sc)
 	ct, st := s.fe.cfg.Timeouts.Client, be.cfg.Timeouts.Server
 	if t := be.cfg.Timeouts.Tunnel; t > 0 {

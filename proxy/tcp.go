@@ -17,7 +17,7 @@ import (
 // then copy both ways until both sides are done.
 func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
 	rt.janitor.touch()
-	cc := rt.newClientConn(c)
+	cc := rt.newClientConn(c, nil)
 	defer cc.close()
 	var ctx sample.Ctx
 	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
