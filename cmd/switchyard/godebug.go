@@ -30,6 +30,19 @@ func withStackSetting() {
 	if cur != "" {
 		v = cur + "," + stackSetting
 	}
-	env := append(os.Environ(), "GODEBUG="+v)
-	syscall.Exec(exe, os.Args, env) // returns only on failure: run as is
+	syscall.Exec(exe, os.Args, withEnv(os.Environ(), "GODEBUG", v)) // returns only on failure: run as is
+}
+
+// withEnv returns env with every NAME= entry replaced by one NAME=value.
+// Appending alone is not enough: with two entries, Go's getenv takes the
+// first, so the re-executed process would not see the setting and would
+// re-execute itself forever.
+func withEnv(env []string, name, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, name+"="+value)
 }
