@@ -35,8 +35,19 @@ type timedConn struct {
 	// kicked makes the next deadline error final, however far the wanted
 	// deadline is: someone else set a past deadline to wake the reader.
 	kicked atomic.Bool
-	uses   int // requests completed on the connection (server side)
-	fd     int // for idleUsable, learnt on first need
+	uses   int             // requests completed on the connection (server side)
+	fd     int             // for idleUsable, learnt on first need
+	raw    syscall.RawConn // for roundTrip, learnt on first need
+}
+
+// rawConn returns the connection's RawConn, nil when it has no descriptor.
+func (t *timedConn) rawConn() syscall.RawConn {
+	if t.raw == nil {
+		if sc, ok := t.Conn.(syscall.Conn); ok {
+			t.raw, _ = sc.SyscallConn()
+		}
+	}
+	return t.raw
 }
 
 // readWithin wants the read deadline d from now (0: none).
@@ -156,11 +167,11 @@ func (t *timedConn) clearDeadlines() {
 
 // idleUsable checks, without blocking, that an idle server connection taken
 // from the pool is still fit to carry a request: the server has neither
-// closed it nor sent bytes nobody asked for. haproxy watches its idle
-// connections for the same events; here one peek per reuse does it. The
-// peek is a bare recvfrom on the descriptor, learnt once: the connection is
-// idle and owned by this goroutine, so Go's descriptor locking (which
-// roughly doubles the cost) is not needed.
+// closed it nor sent bytes nobody asked for. A whole request does this
+// check inside its roundTrip at no extra cost; a request whose body streams
+// cannot, and peeks here. The peek is a bare recvfrom on the descriptor,
+// learnt once: the connection is idle and owned by this goroutine, so Go's
+// descriptor locking (which roughly doubles the cost) is not needed.
 func idleUsable(t *timedConn) bool {
 	if t.fd == 0 {
 		sc, ok := t.Conn.(syscall.Conn)

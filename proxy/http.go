@@ -54,6 +54,7 @@ type txnState struct {
 	reqOut   []byte    // the request as sent to the server: head and whole body
 	reqInfo  http1.Out // what serialising the head decided
 	whole    bool      // reqOut holds the whole body (or there is none)
+	rt       roundTrip // sends a whole request and reads the first bytes back
 	reqCopy  bodyCopy
 	respCopy bodyCopy
 	out      []byte       // serialised heads and small bodies

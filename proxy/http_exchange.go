@@ -19,6 +19,7 @@ const (
 	exDone     exchangeResult = iota // response relayed; see closeAfter
 	exAnswered                       // the proxy answered an error itself; see closeAfter
 	exRetry                          // nothing came back and nothing is lost: send again
+	exStale                          // the idle connection was unusable; nothing was sent
 	exFail                           // broken: close
 )
 
@@ -36,15 +37,17 @@ func (s *httpStream) forward(be *Backend) bool {
 
 	fresh := false
 	for {
-		sc, reused, err := s.serverConn(be, srv, fresh)
+		sc, from, err := s.serverConn(be, srv, fresh)
 		if err != nil {
 			return s.reply(503, be)
 		}
-		switch s.exchange(be, srv, sc) {
+		switch s.exchange(be, srv, sc, from == fromPool) {
 		case exDone, exAnswered:
 			return !s.t.closeAfter
+		case exStale:
+			continue // another idle connection, or a new one
 		case exRetry:
-			if reused {
+			if from != fromDial {
 				// An idle connection the server had closed: send the
 				// same bytes again on a new connection.
 				fresh = true
@@ -101,34 +104,36 @@ func (s *httpStream) addForwardedFor(be *Backend) {
 	s.t.req.Add(ff.HeaderBytes, src.AppendTo(s.t.xff[:0]))
 }
 
+// Where a server connection came from.
+type connFrom uint8
+
+const (
+	fromDial    connFrom = iota // new
+	fromPrivate                 // kept by this client connection (http-reuse never)
+	fromPool                    // idle in the server's pool: checked before use
+)
+
 // serverConn returns a connection to srv: the private one of this client
 // connection, an idle one from the pool, or a new one.
-func (s *httpStream) serverConn(be *Backend, srv *backend.Server, fresh bool) (*timedConn, bool, error) {
+func (s *httpStream) serverConn(be *Backend, srv *backend.Server, fresh bool) (*timedConn, connFrom, error) {
 	if s.srvConn != nil {
 		c, owner := s.srvConn, s.srvOwned
 		s.srvConn, s.srvOwned = nil, nil
 		if owner == srv {
-			return c, true, nil
+			return c, fromPrivate, nil
 		}
 		c.Close()
 	}
 	if share, safeOnly := s.mayShare(be.cfg.Reuse); share && !fresh {
-		for {
-			c := srv.Pool.Get(safeOnly)
-			if c == nil {
-				break
-			}
-			if tc := c.(*timedConn); idleUsable(tc) {
-				return tc, true, nil
-			}
-			c.Close()
+		if c := srv.Pool.Get(safeOnly); c != nil {
+			return c.(*timedConn), fromPool, nil
 		}
 	}
 	c, err := be.dial(srv, s.ctx.Dst.Port())
 	if err != nil {
-		return nil, false, err
+		return nil, fromDial, err
 	}
-	return &timedConn{Conn: c}, false, nil
+	return &timedConn{Conn: c}, fromDial, nil
 }
 
 // mayShare says whether this request may take an idle connection from the
@@ -152,23 +157,48 @@ func (s *httpStream) mayShare(r config.Reuse) (share, safeOnly bool) {
 }
 
 // exchange sends the request on sc and relays the response to the client.
-func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) exchangeResult {
+// pooled says that sc comes idle from the pool and must be checked first.
+func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, pooled bool) exchangeResult {
 	fe := s.fe
 	srvTimeout, cliTimeout := be.cfg.Timeouts.Server, fe.cfg.Timeouts.Client
 	// A hard stop must be able to cut a stream blocked on its server.
 	s.cc.setPeer(sc)
 	defer s.cc.peer.Store(nil)
 	reqOut, whole := s.t.reqInfo, s.t.whole
+	sbuf := s.pool.get()
+	defer s.pool.put(sbuf)
 
 	// The head, and the body when it is already all here, go in one write.
-	sc.writeWithin(srvTimeout)
-	if _, err := sc.Write(s.t.reqOut); err != nil {
-		sc.Close()
-		if whole {
+	got := 0
+	if whole {
+		sc.readWithin(srvTimeout)
+		switch s.t.rt.run(sc, s.t.reqOut, *sbuf, pooled) {
+		case rtStale:
+			sc.Close()
+			return exStale
+		case rtSendFailed:
+			sc.Close()
 			return exRetry
+		case rtPartial:
+			sc.writeWithin(srvTimeout)
+			if _, err := sc.Write(s.t.reqOut[s.t.rt.sent:]); err != nil {
+				sc.Close()
+				return exRetry
+			}
+		case rtAnswered:
+			got = s.t.rt.n
 		}
-		s.t.closeAfter = true
-		return s.failed(502, be)
+	} else {
+		if pooled && !idleUsable(sc) {
+			sc.Close()
+			return exStale
+		}
+		sc.writeWithin(srvTimeout)
+		if _, err := sc.Write(s.t.reqOut); err != nil {
+			sc.Close()
+			s.t.closeAfter = true
+			return s.failed(502, be)
+		}
 	}
 	// Otherwise the body streams from the client while the response is
 	// read, so that a server answering early, or with 100-continue, does
@@ -180,10 +210,8 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn) e
 		go func() { pump <- s.pumpRequestBody(sc, reqOut.Chunked, srvTimeout, cliTimeout) }()
 	}
 
-	sbuf := s.pool.get()
-	defer s.pool.put(sbuf)
 	s.t.sr.Reset(sc)
-	s.t.sr.Attach(*sbuf)
+	s.t.sr.AttachRead(*sbuf, got)
 	defer s.t.sr.Detach()
 
 	if res := s.readResponseHead(be, sc, pump, srvTimeout, cliTimeout); res != exDone {
