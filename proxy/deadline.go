@@ -134,9 +134,10 @@ func (t *timedConn) readRearmed(err error) bool {
 	return !t.kicked.Load()
 }
 
-// writeRearmed is readRearmed for writes.
+// writeRearmed is readRearmed for writes. A kick only concerns reads: a
+// response being written when the stop came is let finish.
 func (t *timedConn) writeRearmed(err error) bool {
-	if !errors.Is(err, os.ErrDeadlineExceeded) || t.kicked.Load() {
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		return false
 	}
 	if t.wd != 0 && mono() >= t.wd {
@@ -148,7 +149,7 @@ func (t *timedConn) writeRearmed(err error) bool {
 	} else {
 		t.Conn.SetWriteDeadline(epoch.Add(t.wd))
 	}
-	return !t.kicked.Load()
+	return true
 }
 
 // kick wakes a reader blocked on the connection: its read fails with a

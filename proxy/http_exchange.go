@@ -169,9 +169,11 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	defer s.pool.put(sbuf)
 
 	// The head, and the body when it is already all here, go in one write.
+	// The wait for the answer is armed once, here: readResponseHead goes
+	// on with the same deadline, whether or not roundTrip waited already.
+	sc.readWithin(srvTimeout)
 	got := 0
 	if whole {
-		sc.readWithin(srvTimeout)
 		switch s.t.rt.run(sc, s.t.reqOut, *sbuf, pooled) {
 		case rtStale:
 			sc.Close()
@@ -185,6 +187,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 				sc.Close()
 				return exRetry
 			}
+			sc.readWithin(srvTimeout) // inactivity counts from the end of the write
 		case rtAnswered:
 			got = s.t.rt.n
 		}
@@ -199,6 +202,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 			s.t.closeAfter = true
 			return s.failed(502, be)
 		}
+		sc.readWithin(srvTimeout)
 	}
 	// Otherwise the body streams from the client while the response is
 	// read, so that a server answering early, or with 100-continue, does
@@ -287,7 +291,6 @@ func (s *httpStream) releaseServerConn(be *Backend, srv *backend.Server, sc *tim
 func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan error, srvTimeout, cliTimeout time.Duration) exchangeResult {
 	lim := s.fe.limits
 	got, started := false, false
-	sc.readWithin(srvTimeout)
 	for {
 		if buf := s.t.sr.Buffered(); len(buf) > 0 {
 			var n int

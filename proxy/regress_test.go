@@ -334,14 +334,18 @@ backend app
 func TestRegressSlowUpload(t *testing.T) {
 	t.Parallel()
 	o := itRawOrigin(t, func(c net.Conn) {
+		// What the origin saw is logged: shown if the test fails.
 		req, err := http.ReadRequest(bufio.NewReader(c))
 		if err != nil {
+			t.Logf("origin %v: reading the request head: %v", c.RemoteAddr(), err)
 			return
 		}
 		b, err := io.ReadAll(req.Body)
 		if err != nil {
+			t.Logf("origin %v: %s %s: reading the body after %q: %v", c.RemoteAddr(), req.Method, req.Header.Get("transfer-encoding"), b, err)
 			return
 		}
+		t.Logf("origin %v: %s got %q", c.RemoteAddr(), req.Header.Get("transfer-encoding"), b)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: "+strconv.Itoa(len(b)+4)+"\r\n\r\ngot "+string(b))
 	})
 	fe := itAddr(t)
