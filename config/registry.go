@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"sort"
+
+	"switchyard/internal/typo"
 )
 
 // Section is where a keyword may appear.
@@ -119,31 +121,11 @@ func suggest(word string, where Section) string {
 		if find(n, where).where&where == 0 {
 			continue
 		}
-		if d := editDistance(word, n); d < bestD {
+		if d := typo.Distance(word, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // unknownKeyword builds the message for a keyword nobody registered.
