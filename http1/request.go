@@ -91,21 +91,31 @@ func (r *Request) Parse(buf []byte, lim Limits) (int, error) {
 // the head, which keeps the work linear against a peer sending a byte at a
 // time.
 func (r *Request) Continue(buf []byte, lim Limits) (int, error) {
+	return continueHead(&r.again, &r.err, buf, lim, 400, "request head too large", func(b []byte) (int, error) {
+		r.reset()
+		return r.parse(b, lim)
+	})
+}
+
+// continueHead is Continue for both kinds of head: it answers
+// ErrIncomplete at once while the new bytes cannot end the head, parses the
+// part of buf a head may fill, and turns an incomplete head that fills it
+// into haproxy's "too large" refusal (status, what).
+func continueHead(again *rescan, perr *ParseError, buf []byte, lim Limits, status int, what string, parse func([]byte) (int, error)) (int, error) {
 	max := lim.RawHeadMax()
-	if len(buf) <= max && r.again.wait(buf, true) {
+	if len(buf) <= max && again.wait(buf, true) {
 		return 0, ErrIncomplete
 	}
-	r.reset()
-	n, err := r.parse(buf[:min(len(buf), max)], lim)
+	n, err := parse(buf[:min(len(buf), max)])
 	switch {
 	case err != ErrIncomplete:
-		r.again.reset()
+		again.reset()
 	case len(buf) >= max:
 		// haproxy cannot hold more while waiting for a head's end.
-		r.again.reset()
-		return 0, r.err.fail(400, max, "request head too large")
+		again.reset()
+		return 0, perr.fail(status, max, what)
 	default:
-		r.again.failed(buf)
+		again.failed(buf)
 	}
 	return n, err
 }
@@ -179,7 +189,7 @@ func (r *Request) requestLine(buf []byte) (int, error) {
 	switch c := buf[i]; {
 	case isCRLF(c):
 		r.uri = buf[i:i]
-		return r.lineEnd(buf, i)
+		return lineEnd(buf, i, &r.err, 400)
 	case !isSPHT(c):
 		return 0, r.err.fail(400, i, "invalid character in method")
 	}
@@ -199,7 +209,7 @@ func (r *Request) requestLine(buf []byte) (int, error) {
 	r.uri = buf[start:i]
 	switch c := buf[i]; {
 	case isCRLF(c):
-		return r.lineEnd(buf, i)
+		return lineEnd(buf, i, &r.err, 400)
 	case !isSPHT(c):
 		return 0, r.err.fail(400, i, "invalid character in URI")
 	}
@@ -220,16 +230,18 @@ func (r *Request) requestLine(buf []byte) (int, error) {
 	if v := r.version; len(v) == 8 && (v[5] > '1' || v[5] == '1' && v[7] >= '1') {
 		r.flags |= fVer11
 	}
-	return r.lineEnd(buf, i)
+	return lineEnd(buf, i, &r.err, 400)
 }
 
-func (r *Request) lineEnd(buf []byte, i int) (int, error) {
+// lineEnd returns where the line ending at buf[i] (CR LF or a bare LF)
+// stops; a CR must be followed by LF.
+func lineEnd(buf []byte, i int, perr *ParseError, status int) (int, error) {
 	if buf[i] == '\r' {
 		if i+1 >= len(buf) {
 			return 0, ErrIncomplete
 		}
 		if buf[i+1] != '\n' {
-			return 0, r.err.fail(400, i+1, "CR not followed by LF")
+			return 0, perr.fail(status, i+1, "CR not followed by LF")
 		}
 		return i + 2, nil
 	}

@@ -55,23 +55,11 @@ func (r *Response) Parse(buf []byte, lim Limits, reqMethod Method) (int, error) 
 
 // Continue is Parse after ErrIncomplete, as Request.Continue.
 func (r *Response) Continue(buf []byte, lim Limits, reqMethod Method) (int, error) {
-	max := lim.RawHeadMax()
-	if len(buf) <= max && r.again.wait(buf, true) {
-		return 0, ErrIncomplete
-	}
-	r.reset()
-	r.reqMethod = reqMethod
-	n, err := r.parse(buf[:min(len(buf), max)], lim, reqMethod, true)
-	switch {
-	case err != ErrIncomplete:
-		r.again.reset()
-	case len(buf) >= max:
-		r.again.reset()
-		return 0, r.err.fail(502, max, "response head too large")
-	default:
-		r.again.failed(buf)
-	}
-	return n, err
+	return continueHead(&r.again, &r.err, buf, lim, 502, "response head too large", func(b []byte) (int, error) {
+		r.reset()
+		r.reqMethod = reqMethod
+		return r.parse(b, lim, reqMethod, true)
+	})
 }
 
 func (r *Response) reset() {
@@ -182,16 +170,7 @@ func (r *Response) statusLine(buf []byte) (int, error) {
 		return 0, ErrIncomplete
 	}
 	r.reason = buf[start:i]
-	if buf[i] == '\n' {
-		return i + 1, nil
-	}
-	if i+1 >= len(buf) {
-		return 0, ErrIncomplete
-	}
-	if buf[i+1] != '\n' {
-		return 0, r.err.fail(502, i+1, "CR not followed by LF")
-	}
-	return i + 2, nil
+	return lineEnd(buf, i, &r.err, 502)
 }
 
 func (r *Response) frame(reqMethod Method, clen int64) {
