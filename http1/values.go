@@ -113,13 +113,7 @@ func contentLength(v []byte, flags *msgFlags, clen *int64) (word []byte, keep, o
 // "chunked" twice is refused, and in a request so is any coding after it.
 func transferEncoding(v []byte, flags *msgFlags) bool {
 	*flags |= fXferEnc
-	for i := 0; i < len(v); {
-		if isLWS(v[i]) {
-			i++
-			continue
-		}
-		n := valueEnd(v, i)
-		word := trimRightLWS(v[i:n])
+	for word, n := nextWord(v, 0); n >= 0; word, n = nextWord(v, n+1) {
 		*flags &^= fChunked
 		if eqFold(word, "chunked") {
 			if *flags&fTEChunked != 0 {
@@ -132,9 +126,21 @@ func transferEncoding(v []byte, flags *msgFlags) bool {
 			}
 			*flags |= fTEOther
 		}
-		i = n + 1
 	}
 	return true
+}
+
+// nextWord skips the blanks at i and returns the comma-separated word
+// there, trimmed, and the offset of the comma (or len(v)) ending it: the
+// next word starts after it. The offset is -1 when no word is left.
+func nextWord(v []byte, i int) ([]byte, int) {
+	for ; i < len(v); i++ {
+		if !isLWS(v[i]) {
+			n := valueEnd(v, i)
+			return trimRightLWS(v[i:n]), n
+		}
+	}
+	return nil, -1
 }
 
 // connection records the tokens of a Connection field. With clean set it
@@ -148,13 +154,7 @@ func connection(v []byte, flags *msgFlags, clean, write bool) int {
 	if clean {
 		out = 0
 	}
-	for i := 0; i < len(v); {
-		if isLWS(v[i]) {
-			i++
-			continue
-		}
-		n := valueEnd(v, i)
-		word := trimRightLWS(v[i:n])
+	for word, n := nextWord(v, 0); n >= 0; word, n = nextWord(v, n+1) {
 		drop := false
 		switch {
 		case eqFold(word, "keep-alive"):
@@ -183,7 +183,6 @@ func connection(v []byte, flags *msgFlags, clean, write bool) int {
 			}
 		}
 		p = n
-		i = n + 1
 	}
 	return out
 }
@@ -191,16 +190,10 @@ func connection(v []byte, flags *msgFlags, clean, write bool) int {
 // upgrade records whether the (last) Upgrade field offers websocket.
 func upgrade(v []byte, flags *msgFlags) {
 	*flags &^= fUpgWebsocket
-	for i := 0; i < len(v); {
-		if isLWS(v[i]) {
-			i++
-			continue
-		}
-		n := valueEnd(v, i)
-		if eqFold(trimRightLWS(v[i:n]), "websocket") {
+	for word, n := nextWord(v, 0); n >= 0; word, n = nextWord(v, n+1) {
+		if eqFold(word, "websocket") {
 			*flags |= fUpgWebsocket
 		}
-		i = n + 1
 	}
 }
 
