@@ -114,24 +114,4 @@ func extractCookie(elem []byte, p int, name string) ([]byte, int, bool) {
 
 // cookieValueEnd returns the offset of the ';' or ',' ending the value
 // starting at s, skipping over double-quoted parts.
-func cookieValueEnd(b []byte, s int) int {
-	quoted, escaped := false, false
-	for ; s < len(b); s++ {
-		c := b[s]
-		switch {
-		case escaped:
-			escaped = false
-		case quoted:
-			if c == '\\' {
-				escaped = true
-			} else if c == '"' {
-				quoted = false
-			}
-		case c == '"':
-			quoted = true
-		case c == ',' || c == ';':
-			return s
-		}
-	}
-	return s
-}
+func cookieValueEnd(b []byte, s int) int { return unquotedIndex(b, s, ';', ',') }

@@ -79,9 +79,20 @@ func nthElem(r Request, name string, split bool, occ int) ([]byte, bool) {
 // trimmed of blanks, and the offset of the comma ending it, or -1 when it
 // is the last one. Commas inside double-quoted strings do not separate.
 func splitElem(v []byte, off int) ([]byte, int) {
+	k := unquotedIndex(v, off, ',', ',')
+	if k == len(v) {
+		return trimLWS(v[off:]), -1
+	}
+	return trimLWS(v[off:k]), k
+}
+
+// unquotedIndex returns the offset of the first d1 or d2 at or after s
+// that is outside a double-quoted string (with backslash escapes), or
+// len(b).
+func unquotedIndex(b []byte, s int, d1, d2 byte) int {
 	quoted, escaped := false, false
-	for k := off; k < len(v); k++ {
-		c := v[k]
+	for ; s < len(b); s++ {
+		c := b[s]
 		switch {
 		case escaped:
 			escaped = false
@@ -93,11 +104,11 @@ func splitElem(v []byte, off int) ([]byte, int) {
 			}
 		case c == '"':
 			quoted = true
-		case c == ',':
-			return trimLWS(v[off:k]), k
+		case c == d1 || c == d2:
+			return s
 		}
 	}
-	return trimLWS(v[off:]), -1
+	return s
 }
 
 func isLWS(c byte) bool { return c == ' ' || c == '\t' }

@@ -69,26 +69,24 @@ var (
 )
 
 func indexFetches(tables ...[]fetchDef) map[string]*fetchDef {
-	m := make(map[string]*fetchDef)
-	for _, t := range tables {
-		for i := range t {
-			if _, dup := m[t[i].name]; dup {
-				panic(fmt.Sprintf("sample fetch %q registered twice", t[i].name))
-			}
-			m[t[i].name] = &t[i]
-		}
-	}
-	return m
+	return index("sample fetch", func(d *fetchDef) string { return d.name }, tables)
 }
 
 func indexConvs(tables ...[]convDef) map[string]*convDef {
-	m := make(map[string]*convDef)
+	return index("converter", func(d *convDef) string { return d.name }, tables)
+}
+
+// index maps names to the definitions of keyword tables; a name defined
+// twice is a bug caught at start.
+func index[T any](kind string, name func(*T) string, tables [][]T) map[string]*T {
+	m := make(map[string]*T)
 	for _, t := range tables {
 		for i := range t {
-			if _, dup := m[t[i].name]; dup {
-				panic(fmt.Sprintf("converter %q registered twice", t[i].name))
+			n := name(&t[i])
+			if _, dup := m[n]; dup {
+				panic(fmt.Sprintf("%s %q registered twice", kind, n))
 			}
-			m[t[i].name] = &t[i]
+			m[n] = &t[i]
 		}
 	}
 	return m
