@@ -24,16 +24,21 @@ import (
 // has a monotonic reading reads one clock, where time.Now reads two.
 var epoch = time.Now()
 
-// mono is the monotonic time since epoch; never 0, which means "none".
+// mono is the monotonic time since epoch, for deadlines (where 0 means
+// none: a wanted deadline is always mono() plus a positive duration).
 func mono() time.Duration { return time.Since(epoch) }
+
+// deadline is one direction's deadline: the one wanted and the one armed on
+// the socket, both since epoch (0: none).
+type deadline struct{ want, armed time.Duration }
 
 // timedConn is a connection with lazily armed deadlines.
 type timedConn struct {
 	net.Conn
-	rd, wd   time.Duration // wanted deadlines, since epoch (0: none)
-	ard, awd time.Duration // armed on the socket (0: none)
-	// kicked makes the next deadline error final, however far the wanted
-	// deadline is: someone else set a past deadline to wake the reader.
+	r, w deadline
+	// kicked makes the next read deadline error final, however far the
+	// wanted deadline is: someone else set a past deadline to wake the
+	// reader.
 	kicked atomic.Bool
 	uses   int             // requests completed on the connection (server side)
 	fd     int             // for idleUsable, learnt on first need
@@ -50,14 +55,19 @@ func (t *timedConn) rawConn() syscall.RawConn {
 	return t.raw
 }
 
-// readWithin wants the read deadline d from now (0: none).
-func (t *timedConn) readWithin(d time.Duration) {
+// within is the deadline d from now, 0 (none) when d is.
+func within(d time.Duration) time.Duration {
 	if d <= 0 {
-		t.readAt(0)
-		return
+		return 0
 	}
-	t.readAt(mono() + d)
+	return mono() + d
 }
+
+// readWithin wants the read deadline d from now (0: none).
+func (t *timedConn) readWithin(d time.Duration) { t.readAt(within(d)) }
+
+// writeWithin wants the write deadline d from now (0: none).
+func (t *timedConn) writeWithin(d time.Duration) { t.want(&t.w, within(d)) }
 
 // readBy wants the read deadline at an absolute time (zero: none).
 func (t *timedConn) readBy(at time.Time) {
@@ -68,28 +78,42 @@ func (t *timedConn) readBy(at time.Time) {
 	t.readAt(max(at.Sub(epoch), 1))
 }
 
-// writeWithin wants the write deadline d from now (0: none).
-func (t *timedConn) writeWithin(d time.Duration) {
-	if d <= 0 {
-		t.wd = 0
-		return
-	}
-	t.wd = mono() + d
-	if t.awd == 0 || t.awd > t.wd {
-		t.awd = t.wd
-		t.Conn.SetWriteDeadline(epoch.Add(t.wd))
+// readAt wants the read deadline at rd since epoch (0: none).
+func (t *timedConn) readAt(rd time.Duration) { t.want(&t.r, rd) }
+
+// want records the deadline wanted for d. An armed deadline that is
+// earlier stays: it fires, and Read or Write re-arms. One that is later
+// must be brought forward now. Removing the deadline is lazy too.
+func (t *timedConn) want(d *deadline, at time.Duration) {
+	d.want = at
+	if at != 0 && (d.armed == 0 || d.armed > at) {
+		t.arm(d)
 	}
 }
 
-// readAt wants the read deadline at rd since epoch (0: none). An armed
-// deadline that is earlier stays: it fires, and Read re-arms. One that is
-// later must be brought forward now. Removing the deadline is lazy too.
-func (t *timedConn) readAt(rd time.Duration) {
-	t.rd = rd
-	if rd != 0 && (t.ard == 0 || t.ard > rd) {
-		t.ard = rd
-		t.Conn.SetReadDeadline(epoch.Add(rd))
+// arm sets the socket's deadline for d to the wanted one.
+func (t *timedConn) arm(d *deadline) {
+	d.armed = d.want
+	at := time.Time{}
+	if d.want != 0 {
+		at = epoch.Add(d.want)
 	}
+	if d == &t.r {
+		t.Conn.SetReadDeadline(at)
+	} else {
+		t.Conn.SetWriteDeadline(at)
+	}
+}
+
+// rearmed reports whether err is d's deadline firing before the wanted one;
+// if so the socket has been re-armed at the wanted one and the operation
+// should be retried.
+func (t *timedConn) rearmed(d *deadline, err error) bool {
+	if !errors.Is(err, os.ErrDeadlineExceeded) || d.want != 0 && mono() >= d.want {
+		return false
+	}
+	t.arm(d)
+	return true
 }
 
 // Read reads, re-arming deadlines that fired before the wanted one.
@@ -103,10 +127,11 @@ func (t *timedConn) Read(p []byte) (int, error) {
 }
 
 // Write writes all of p, re-arming deadlines that fired before the wanted
-// one.
+// one. A kick only concerns reads: a response being written when the stop
+// came is let finish.
 func (t *timedConn) Write(p []byte) (int, error) {
 	n, err := t.Conn.Write(p)
-	for err != nil && n < len(p) && t.writeRearmed(err) {
+	for err != nil && n < len(p) && t.rearmed(&t.w, err) {
 		var m int
 		m, err = t.Conn.Write(p[n:])
 		n += m
@@ -114,42 +139,14 @@ func (t *timedConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// readRearmed reports whether err is a read deadline that fired early and
-// has been re-armed at the wanted deadline: the read should be retried.
+// readRearmed is rearmed for reads, which a kick ends for good.
 func (t *timedConn) readRearmed(err error) bool {
-	if !errors.Is(err, os.ErrDeadlineExceeded) || t.kicked.Load() {
+	if t.kicked.Load() || !t.rearmed(&t.r, err) {
 		return false
-	}
-	if t.rd != 0 && mono() >= t.rd {
-		return false
-	}
-	t.ard = t.rd
-	if t.rd == 0 {
-		t.Conn.SetReadDeadline(time.Time{})
-	} else {
-		t.Conn.SetReadDeadline(epoch.Add(t.rd))
 	}
 	// A kick between the check above and the re-arm set its past deadline
 	// first, and the re-arm undid it: honour it now.
 	return !t.kicked.Load()
-}
-
-// writeRearmed is readRearmed for writes. A kick only concerns reads: a
-// response being written when the stop came is let finish.
-func (t *timedConn) writeRearmed(err error) bool {
-	if !errors.Is(err, os.ErrDeadlineExceeded) {
-		return false
-	}
-	if t.wd != 0 && mono() >= t.wd {
-		return false
-	}
-	t.awd = t.wd
-	if t.wd == 0 {
-		t.Conn.SetWriteDeadline(time.Time{})
-	} else {
-		t.Conn.SetWriteDeadline(epoch.Add(t.wd))
-	}
-	return true
 }
 
 // kick wakes a reader blocked on the connection: its read fails with a
@@ -162,7 +159,7 @@ func (t *timedConn) kick() {
 // clearDeadlines removes every deadline, for code that takes the raw
 // connection over (a tunnel sets its own).
 func (t *timedConn) clearDeadlines() {
-	t.rd, t.wd, t.ard, t.awd = 0, 0, 0, 0
+	t.r, t.w = deadline{}, deadline{}
 	t.Conn.SetDeadline(time.Time{})
 }
 
@@ -175,13 +172,9 @@ func (t *timedConn) clearDeadlines() {
 // descriptor locking (which roughly doubles the cost) is not needed.
 func idleUsable(t *timedConn) bool {
 	if t.fd == 0 {
-		sc, ok := t.Conn.(syscall.Conn)
-		if !ok {
+		raw := t.rawConn()
+		if raw == nil {
 			return true
-		}
-		raw, err := sc.SyscallConn()
-		if err != nil {
-			return false
 		}
 		fd := -1
 		raw.Control(func(f uintptr) { fd = int(f) })

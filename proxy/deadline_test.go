@@ -46,9 +46,9 @@ func TestTimedConnExtendedReadDeadline(t *testing.T) {
 	a, b := tcpPair(t)
 	tc := &timedConn{Conn: a}
 	tc.readWithin(20 * time.Millisecond)
-	armed := tc.ard
+	armed := tc.r.armed
 	tc.readWithin(300 * time.Millisecond)
-	if tc.ard != armed {
+	if tc.r.armed != armed {
 		t.Fatal("extending the deadline re-armed the socket")
 	}
 	// Bytes that come after the early armed deadline are read.

@@ -169,11 +169,12 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	defer s.pool.put(sbuf)
 
 	// The head, and the body when it is already all here, go in one write.
-	// The wait for the answer is armed once, here: readResponseHead goes
-	// on with the same deadline, whether or not roundTrip waited already.
-	sc.readWithin(srvTimeout)
+	// The wait for the answer is armed once, when the request is sent:
+	// readResponseHead goes on with the same deadline, whether or not
+	// roundTrip waited already.
 	got := 0
 	if whole {
+		sc.readWithin(srvTimeout)
 		switch s.t.rt.run(sc, s.t.reqOut, *sbuf, pooled) {
 		case rtStale:
 			sc.Close()
