@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"switchyard/internal/haproxytest"
 )
 
 // diffRequest is one request of the differential tests: its target, its
@@ -111,7 +113,7 @@ func diffHashTypes() [][]string {
 // weights, where only the ids tell the servers apart), and
 // requires the same server for every request, fallbacks included.
 func TestHashingMatchesHAProxy(t *testing.T) {
-	needHAProxy(t)
+	haproxytest.Need(t)
 	origins := startOrigins(t, "a", "b", "c", "d")
 	// Set A: ids 2, 3 (auto, after the explicit 2), 4 (auto), 1.
 	setA := []hxServer{{"a", 1, 2}, {"b", 2, 0}, {"c", 3, 0}, {"d", 6, 1}}

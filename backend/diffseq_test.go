@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"switchyard/internal/haproxytest"
 )
 
 // TestSequencesMatchHAProxy sends requests one after the other to haproxy
@@ -13,7 +15,7 @@ import (
 // interleaving of roundrobin, the slot order of static-rr, leastconn's
 // rotation between idle servers, and first's choice.
 func TestSequencesMatchHAProxy(t *testing.T) {
-	needHAProxy(t)
+	haproxytest.Need(t)
 	origins := startOrigins(t, "a", "b", "c", "d")
 	servers := func(weights ...int) []hxServer {
 		var ss []hxServer

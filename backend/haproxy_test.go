@@ -2,37 +2,20 @@ package backend
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"switchyard/internal/haproxytest"
 )
 
 // This file runs the reference haproxy against origins that answer with
 // their own name, so tests can see which server haproxy picked.
-
-const haproxyBin = "/usr/sbin/haproxy"
-
-// needHAProxy fails the test when haproxy is missing, unless the
-// environment says to do without it.
-func needHAProxy(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(haproxyBin); err != nil {
-		if os.Getenv("SWITCHYARD_NO_HAPROXY") == "1" {
-			t.Skip("haproxy not installed and SWITCHYARD_NO_HAPROXY=1")
-		}
-		t.Fatalf("%s is needed as the reference (set SWITCHYARD_NO_HAPROXY=1 to skip): %v", haproxyBin, err)
-	}
-}
 
 // hxServer is a server line: an origin's name, its weight and its
 // explicit id (0: let haproxy number it).
@@ -110,20 +93,9 @@ type haproxy struct {
 	addr6 string // IPv6 frontend address, "" when ::1 is unavailable
 }
 
-func freePort(t *testing.T, network, host string) string {
-	t.Helper()
-	ln, err := net.Listen(network, net.JoinHostPort(host, "0"))
-	if err != nil {
-		return ""
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func startHAProxy(t *testing.T, origins map[string]string, backends []hxBackend) *haproxy {
 	t.Helper()
-	needHAProxy(t)
-	h := &haproxy{addr: freePort(t, "tcp4", "127.0.0.1"), addr6: freePort(t, "tcp6", "::1")}
+	h := &haproxy{addr: haproxytest.FreeAddr("tcp4", "127.0.0.1"), addr6: haproxytest.FreeAddr("tcp6", "::1")}
 	var cfg strings.Builder
 	// One thread makes haproxy's round-robin cursors advance in the order
 	// the test sends its requests.
@@ -147,34 +119,8 @@ func startHAProxy(t *testing.T, origins map[string]string, backends []hxBackend)
 			cfg.WriteString("\n")
 		}
 	}
-	path := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, haproxyBin, "-db", "-f", path)
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", h.addr, time.Second)
-		if err == nil {
-			c.Close()
-			return h
-		}
-		if time.Now().After(deadline) || cmd.ProcessState != nil {
-			t.Fatalf("haproxy did not start: %v\n%s", err, stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	haproxytest.Start(t, haproxytest.Options{Config: cfg.String(), WaitFor: h.addr})
+	return h
 }
 
 // get sends one request from src to backend be, with the given header

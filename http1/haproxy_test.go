@@ -7,12 +7,12 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"switchyard/internal/haproxytest"
 )
 
 // The differential harness: the same raw bytes go through the real haproxy
@@ -20,22 +20,8 @@ import (
 // in cases_test.go must say exactly what was observed. TestCodecCases then
 // holds this package to the same table.
 
-const haproxyBin = "/usr/sbin/haproxy"
-
 // ioTimeout bounds every socket operation of the harness.
 const ioTimeout = 5 * time.Second
-
-// needHaproxy fails the test when haproxy is missing, unless the
-// environment says it is known to be absent.
-func needHaproxy(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(haproxyBin); err != nil {
-		if os.Getenv("SWITCHYARD_NO_HAPROXY") == "1" {
-			t.Skip("haproxy not installed (SWITCHYARD_NO_HAPROXY=1)")
-		}
-		t.Fatalf("haproxy is required: %v (set SWITCHYARD_NO_HAPROXY=1 to skip)", err)
-	}
-}
 
 // site is one frontend/backend pair of a running haproxy: a client address
 // and the origin listener its only server points at.
@@ -56,7 +42,7 @@ type siteConfig struct {
 // needed.
 func startHaproxy(t *testing.T, configs []siteConfig) []site {
 	t.Helper()
-	needHaproxy(t)
+	haproxytest.Need(t)
 	var cfg strings.Builder
 	cfg.WriteString("global\n  maxconn 1000\ndefaults\n  mode http\n" +
 		"  timeout connect 5s\n  timeout client 5s\n  timeout server 5s\n  timeout http-request 5s\n")
@@ -80,24 +66,7 @@ func startHaproxy(t *testing.T, configs []siteConfig) []site {
 		fmt.Fprintf(&cfg, "frontend f%d\n  bind fd@%d\n%s  default_backend b%d\n", i, 3+i, sc.frontend, i)
 		fmt.Fprintf(&cfg, "backend b%d\n%s  server s %s%s\n", i, sc.backend, ol.Addr(), sc.server)
 	}
-	path := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(haproxyBin, "-db", "-f", path)
-	cmd.ExtraFiles = files
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("haproxy output:\n%s", log.String())
-		}
-	})
+	haproxytest.Start(t, haproxytest.Options{Config: cfg.String(), Files: files})
 	return sites
 }
 

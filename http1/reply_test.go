@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"switchyard/internal/haproxytest"
 )
 
 // errorFiles are errorfile contents haproxy accepts or refuses; TestHaproxyErrorFiles
@@ -56,7 +58,7 @@ func TestParseErrorFile(t *testing.T) {
 
 // TestHaproxyErrorFiles proves the table above with haproxy's own check.
 func TestHaproxyErrorFiles(t *testing.T) {
-	needHaproxy(t)
+	haproxytest.Need(t)
 	dir := t.TempDir()
 	for i, f := range errorFiles {
 		file := filepath.Join(dir, fmt.Sprintf("%d.http", i))
@@ -69,7 +71,7 @@ func TestHaproxyErrorFiles(t *testing.T) {
 		if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		out, err := exec.Command(haproxyBin, "-c", "-f", cfg).CombinedOutput()
+		out, err := exec.Command(haproxytest.Bin, "-c", "-f", cfg).CombinedOutput()
 		if (err == nil) != f.ok {
 			t.Errorf("%s: haproxy -c: %v, table says ok=%v\n%s", f.name, err, f.ok, out)
 		}

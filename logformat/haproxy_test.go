@@ -3,22 +3,18 @@ package logformat
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"switchyard/internal/haproxytest"
 	"switchyard/sample"
 )
-
-const haproxyBin = "/usr/sbin/haproxy"
 
 // Formats compared with haproxy: one for an http-request return body,
 // one for the log line. Both avoid timers, dates and counters, whose
@@ -41,12 +37,7 @@ var diffRequests = []string{
 }
 
 func TestFormatsMatchHAProxy(t *testing.T) {
-	if _, err := os.Stat(haproxyBin); err != nil {
-		if os.Getenv("SWITCHYARD_NO_HAPROXY") == "1" {
-			t.Skip("haproxy not installed and SWITCHYARD_NO_HAPROXY=1")
-		}
-		t.Fatalf("haproxy is required for this test (set SWITCHYARD_NO_HAPROXY=1 to skip): %v", err)
-	}
+	haproxytest.Need(t)
 	body, err := ParseOptions(diffBodyFormat, Options{Flags: HTTPValue, HTTPMode: true, Avail: sample.SrcL4 | sample.SrcHTTPReq})
 	if err != nil {
 		t.Fatal(err)
@@ -79,12 +70,7 @@ func TestFormatsMatchHAProxy(t *testing.T) {
 // startHAProxy runs a frontend that logs to its standard output and
 // answers with diffBodyFormat; it returns the address and the log lines.
 func startHAProxy(t *testing.T) (string, <-chan string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := haproxytest.FreeAddr("tcp", "127.0.0.1")
 	cfg := fmt.Sprintf(`global
   log stdout format raw local0
 defaults
@@ -99,45 +85,20 @@ frontend fe
   log-format "%s"
   http-request return status 200 content-type text/plain lf-string "%s"
 `, addr, configQuote(diffLogFormat), configQuote(diffBodyFormat))
-	path := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	cmd := exec.CommandContext(ctx, haproxyBin, "-db", "-f", path)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-	})
-	logs := make(chan string, 16)
+	stdout, w := io.Pipe()
+	t.Cleanup(func() { w.Close() }) // runs last: ends the scanner
+	logs, done := make(chan string, 16), make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			logs <- sc.Text()
+			select {
+			case logs <- sc.Text():
+			case <-done: // nobody reads any more: drain, so haproxy can be stopped
+			}
 		}
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("haproxy did not start: %s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	haproxytest.Start(t, haproxytest.Options{Config: cfg, Stdout: w, WaitFor: addr})
+	t.Cleanup(func() { close(done) }) // runs before haproxy is stopped
 	// dontlognull keeps the readiness probe, which sent nothing, out of
 	// the logs.
 	return addr, logs

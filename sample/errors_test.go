@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"switchyard/internal/haproxytest"
 )
 
 // errorCases are config lines that must fail with haproxy's message. An
@@ -86,7 +88,7 @@ var alertRe = regexp.MustCompile(`parsing \[[^\]]*\] : (.*)`)
 // TestErrorsMatchHAProxy checks that our errors read like haproxy's, but
 // for the "did you mean" hints we add.
 func TestErrorsMatchHAProxy(t *testing.T) {
-	needHAProxy(t)
+	haproxytest.Need(t)
 	hint := regexp.MustCompile(`; did you mean '[^']*' maybe \?`)
 	for _, line := range errorCases {
 		ours := addLine(line)
@@ -117,7 +119,7 @@ func haproxyError(t *testing.T, line string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, _ := exec.CommandContext(ctx, haproxyBin, "-c", "-f", path).CombinedOutput()
+	out, _ := exec.CommandContext(ctx, haproxytest.Bin, "-c", "-f", path).CombinedOutput()
 	for _, l := range strings.Split(string(out), "\n") {
 		if m := alertRe.FindStringSubmatch(l); m != nil && strings.Contains(l, "ALERT") {
 			return strings.TrimRight(m[1], ".")

@@ -3,32 +3,16 @@ package sample
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"switchyard/internal/haproxytest"
 )
-
-// The reference implementation. Tests that need it fail when it is
-// missing, unless SWITCHYARD_NO_HAPROXY=1 says to skip them.
-const haproxyBin = "/usr/sbin/haproxy"
-
-func needHAProxy(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(haproxyBin); err != nil {
-		if os.Getenv("SWITCHYARD_NO_HAPROXY") == "1" {
-			t.Skip("haproxy not installed and SWITCHYARD_NO_HAPROXY=1")
-		}
-		t.Fatalf("haproxy is required for this test (set SWITCHYARD_NO_HAPROXY=1 to skip): %v", err)
-	}
-}
 
 // haproxyOracle runs haproxy with one frontend whose last rule returns a
 // body computed from the request, so that a single request reveals what
@@ -46,13 +30,8 @@ const sep = "<|>"
 // "acl"), conditions and expressions. It is stopped when the test ends.
 func startHAProxy(t *testing.T, acls, conds, exprs []string) *haproxyOracle {
 	t.Helper()
-	needHAProxy(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	haproxytest.Need(t)
+	addr := haproxytest.FreeAddr("tcp", "127.0.0.1")
 
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "defaults\n  mode http\n  timeout client 5s\n  timeout server 5s\n  timeout connect 5s\n")
@@ -70,34 +49,7 @@ func startHAProxy(t *testing.T, acls, conds, exprs []string) *haproxyOracle {
 	}
 	fmt.Fprintf(&cfg, "  http-request return status 200 content-type text/plain lf-string \"%s\"\n", body.String())
 
-	path := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	cmd := exec.CommandContext(ctx, haproxyBin, "-db", "-f", path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-	})
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("haproxy did not start: %s\nconfig:\n%s", stderr.String(), cfg.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	haproxytest.Start(t, haproxytest.Options{Config: cfg.String(), WaitFor: addr})
 	return &haproxyOracle{addr: addr, conds: conds, exprs: exprs}
 }
 
