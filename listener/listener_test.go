@@ -2,51 +2,25 @@ package listener
 
 import (
 	"errors"
-	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"switchyard/config"
+	"switchyard/internal/testaddr"
 )
 
-// lnPortNext walks [26000, 28000), below the ephemeral range and apart from
-// the ports the proxy and cmd tests pick.
-var lnPortNext atomic.Int32
-
-func init() { lnPortNext.Store(int32(26000 + rand.IntN(1500))) }
+// lnPorts is this package's share of test ports, apart from the proxy
+// and cmd tests'.
+var lnPorts = testaddr.New(26000, 28000)
 
 // freePorts returns the first of n consecutive free ports on 127.0.0.1.
-func freePorts(t *testing.T, n int) int {
-	t.Helper()
-	for range 200 {
-		p := int(lnPortNext.Add(int32(n)))
-		if p+n >= 28000 {
-			lnPortNext.Store(26000)
-			continue
-		}
-		ok := true
-		for i := range n {
-			l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(p+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			l.Close()
-		}
-		if ok {
-			return p
-		}
-	}
-	t.Fatal("no free ports")
-	return 0
-}
+func freePorts(t *testing.T, n int) int { return lnPorts.Run(t, n) }
 
 func freeAddr(t *testing.T) string {
 	return "127.0.0.1:" + strconv.Itoa(freePorts(t, 1))

@@ -15,7 +15,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -30,6 +29,7 @@ import (
 
 	"switchyard/config"
 	"switchyard/http1"
+	"switchyard/internal/testaddr"
 )
 
 // itTimeout bounds every connection of these tests.
@@ -58,34 +58,12 @@ const (
 		"<html><body><h1>429 Too Many Requests</h1>\nYou have sent too many requests in a given amount of time.\n</body></html>\n"
 )
 
-// itPortNext walks ports below the kernel's ephemeral range (32768 and up),
-// so that an outgoing connection cannot take a port between the moment it is
-// chosen and the moment Apply binds it. [20000, 26000) is this package's
-// share; the listener and cmd tests use other ranges.
-var itPortNext atomic.Int32
-
-func init() { itPortNext.Store(int32(20000 + rand.IntN(5000))) }
+// itPorts is this package's share of test ports; the listener and cmd
+// tests use other ranges.
+var itPorts = testaddr.New(20000, 26000)
 
 // itAddr returns a free 127.0.0.1 address for a bind line.
-func itAddr(t *testing.T) string {
-	t.Helper()
-	for range 200 {
-		p := itPortNext.Add(1)
-		if p >= 26000 {
-			itPortNext.Store(20000)
-			continue
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(int(p))
-		l, err := net.Listen("tcp4", addr)
-		if err != nil {
-			continue
-		}
-		l.Close()
-		return addr
-	}
-	t.Fatal("no free port")
-	return ""
-}
+func itAddr(t *testing.T) string { return itPorts.Addr(t) }
 
 // itConfig loads configuration text after replacing {KEY} placeholders.
 func itConfig(t *testing.T, text string, kv ...string) *config.Config {

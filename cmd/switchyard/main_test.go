@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -25,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"switchyard/internal/testaddr"
 )
 
 var testBin string
@@ -53,31 +54,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// cliPortNext walks [28000, 32000), below the ephemeral range and apart from
-// the ports the proxy and listener tests pick.
-var cliPortNext atomic.Int32
+// cliPorts is this package's share of test ports, apart from the proxy
+// and listener tests'.
+var cliPorts = testaddr.New(28000, 32000)
 
-func init() { cliPortNext.Store(int32(28000 + rand.IntN(3000))) }
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	for range 200 {
-		p := cliPortNext.Add(1)
-		if p >= 32000 {
-			cliPortNext.Store(28000)
-			continue
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(int(p))
-		l, err := net.Listen("tcp4", addr)
-		if err != nil {
-			continue
-		}
-		l.Close()
-		return addr
-	}
-	t.Fatal("no free port")
-	return ""
-}
+func freeAddr(t *testing.T) string { return cliPorts.Addr(t) }
 
 type lockedBuffer struct {
 	mu sync.Mutex
