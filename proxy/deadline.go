@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 )
 
 // Deadlines are kept the way haproxy keeps its timers: lazily. A busy
@@ -41,7 +40,6 @@ type timedConn struct {
 	// reader.
 	kicked atomic.Bool
 	uses   int             // requests completed on the connection (server side)
-	fd     int             // for idleUsable, learnt on first need
 	raw    syscall.RawConn // for roundTrip, learnt on first need
 }
 
@@ -161,30 +159,4 @@ func (t *timedConn) kick() {
 func (t *timedConn) clearDeadlines() {
 	t.r, t.w = deadline{}, deadline{}
 	t.Conn.SetDeadline(time.Time{})
-}
-
-// idleUsable checks, without blocking, that an idle server connection taken
-// from the pool is still fit to carry a request: the server has neither
-// closed it nor sent bytes nobody asked for. A whole request does this
-// check inside its roundTrip at no extra cost; a request whose body streams
-// cannot, and peeks here. The peek is a bare recvfrom on the descriptor,
-// learnt once: the connection is idle and owned by this goroutine, so Go's
-// descriptor locking (which roughly doubles the cost) is not needed.
-func idleUsable(t *timedConn) bool {
-	if t.fd == 0 {
-		raw := t.rawConn()
-		if raw == nil {
-			return true
-		}
-		fd := -1
-		raw.Control(func(f uintptr) { fd = int(f) })
-		if fd < 0 {
-			return false
-		}
-		t.fd = fd
-	}
-	var b [1]byte
-	_, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, uintptr(t.fd), uintptr(unsafe.Pointer(&b[0])), 1,
-		syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
-	return errno == syscall.EAGAIN
 }

@@ -172,38 +172,22 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	// The wait for the answer is armed once, when the request is sent:
 	// readResponseHead goes on with the same deadline, whether or not
 	// roundTrip waited already.
+	sc.readWithin(srvTimeout)
 	got := 0
-	if whole {
-		sc.readWithin(srvTimeout)
-		switch s.t.rt.run(sc, s.t.reqOut, *sbuf, pooled) {
-		case rtStale:
-			sc.Close()
-			return exStale
-		case rtSendFailed:
-			sc.Close()
-			return exRetry
-		case rtPartial:
-			sc.writeWithin(srvTimeout)
-			if _, err := sc.Write(s.t.reqOut[s.t.rt.sent:]); err != nil {
-				sc.Close()
-				return exRetry
-			}
-			sc.readWithin(srvTimeout) // inactivity counts from the end of the write
-		case rtAnswered:
-			got = s.t.rt.n
-		}
-	} else {
-		if pooled && !idleUsable(sc) {
-			sc.Close()
-			return exStale
-		}
+	switch s.t.rt.run(sc, s.t.reqOut, *sbuf, pooled, whole) {
+	case rtStale:
+		sc.Close()
+		return exStale
+	case rtSendFailed:
+		return s.sendFailed(sc, be, whole)
+	case rtPartial:
 		sc.writeWithin(srvTimeout)
-		if _, err := sc.Write(s.t.reqOut); err != nil {
-			sc.Close()
-			s.t.closeAfter = true
-			return s.failed(502, be)
+		if _, err := sc.Write(s.t.reqOut[s.t.rt.sent:]); err != nil {
+			return s.sendFailed(sc, be, whole)
 		}
-		sc.readWithin(srvTimeout)
+		sc.readWithin(srvTimeout) // inactivity counts from the end of the write
+	case rtAnswered:
+		got = s.t.rt.n
 	}
 	// Otherwise the body streams from the client while the response is
 	// read, so that a server answering early, or with 100-continue, does
@@ -285,6 +269,17 @@ func (s *httpStream) releaseServerConn(be *Backend, srv *backend.Server, sc *tim
 	} else {
 		srv.Pool.Put(sc, sc.uses > 1)
 	}
+}
+
+// sendFailed ends an exchange whose request could not be sent: a whole
+// request is sent again elsewhere, a streaming one gets a 502.
+func (s *httpStream) sendFailed(sc *timedConn, be *Backend, whole bool) exchangeResult {
+	sc.Close()
+	if whole {
+		return exRetry
+	}
+	s.t.closeAfter = true
+	return s.failed(502, be)
 }
 
 // readResponseHead reads the response head, relaying interim (1xx)

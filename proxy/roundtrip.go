@@ -19,10 +19,15 @@ import (
 // the server unasked, or it closed the connection; either way the request
 // must go elsewhere. This read replaces the peek that would otherwise be
 // needed, so reuse costs no extra system call.
+//
+// A request whose body streams sends its head this way without waiting:
+// the body pump has to start before the answer is awaited. It gets the
+// check, not the saved read.
 type roundTrip struct {
 	req   []byte // the request: head and whole body
 	buf   []byte // where the answer's first bytes go
 	check bool   // the connection comes idle from the pool
+	wait  bool   // wait for the answer once req is written
 
 	sent  int   // bytes of req written
 	wrote bool  // req is all written: waiting for the answer
@@ -38,14 +43,16 @@ type rtResult uint8
 
 const (
 	rtAnswered   rtResult = iota // n > 0 bytes of answer in buf
+	rtSent                       // req is written; not waiting was asked
 	rtStale                      // the pooled connection was unusable; nothing was sent
 	rtPartial                    // the socket took part of req: write the rest, then read as usual
 	rtNoAnswer                   // sent, but the read failed: read as usual to see why
 	rtSendFailed                 // the write failed
 )
 
-// run performs the round trip on t. The read deadline must be armed.
-func (r *roundTrip) run(t *timedConn, req, buf []byte, check bool) rtResult {
+// run performs the round trip on t, or only the check and the write
+// unless wait. The read deadline must be armed.
+func (r *roundTrip) run(t *timedConn, req, buf []byte, check, wait bool) rtResult {
 	raw := t.rawConn()
 	if raw == nil {
 		return rtPartial // no descriptor: the caller writes and reads
@@ -53,7 +60,7 @@ func (r *roundTrip) run(t *timedConn, req, buf []byte, check bool) rtResult {
 	if r.fn == nil {
 		r.fn = r.step
 	}
-	r.req, r.buf, r.check = req, buf, check
+	r.req, r.buf, r.check, r.wait = req, buf, check, wait
 	r.sent, r.wrote, r.n, r.stale, r.err = 0, false, 0, false, nil
 	defer func() { r.req, r.buf = nil, nil }()
 	for {
@@ -78,6 +85,8 @@ func (r *roundTrip) run(t *timedConn, req, buf []byte, check bool) rtResult {
 		return rtSendFailed
 	case !r.wrote:
 		return rtPartial
+	case !r.wait:
+		return rtSent
 	case r.n > 0:
 		return rtAnswered
 	}
@@ -110,7 +119,7 @@ func (r *roundTrip) step(fd uintptr) bool {
 			r.sent += n
 		}
 		r.wrote = true
-		return false
+		return !r.wait
 	}
 	n, err := syscall.Read(int(fd), r.buf)
 	if err == syscall.EAGAIN || err == syscall.EINTR {

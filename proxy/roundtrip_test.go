@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -34,7 +35,7 @@ func TestRoundTripAnswered(t *testing.T) {
 		tc.readWithin(10 * time.Second)
 		var rt roundTrip
 		buf := make([]byte, 64)
-		if res := rt.run(tc, req, buf, check); res != rtAnswered || string(buf[:rt.n]) != "HTTP/1.1 200 OK\r\n" {
+		if res := rt.run(tc, req, buf, check, true); res != rtAnswered || string(buf[:rt.n]) != "HTTP/1.1 200 OK\r\n" {
 			t.Fatalf("check=%v: result %d, read %q", check, res, buf[:rt.n])
 		}
 		if g := <-got; !bytes.Equal(g, req) {
@@ -61,7 +62,7 @@ func TestRoundTripStale(t *testing.T) {
 			// Wait until the spoiling is visible on our side, as it is
 			// when a connection has sat idle in the pool.
 			end := time.Now().Add(5 * time.Second)
-			for idleUsable(tc) {
+			for !spoiled(a) {
 				if time.Now().After(end) {
 					t.Fatal("the peer's bytes or close never showed")
 				}
@@ -70,7 +71,7 @@ func TestRoundTripStale(t *testing.T) {
 			tc.readWithin(10 * time.Second)
 			var rt roundTrip
 			buf := make([]byte, 64)
-			if res := rt.run(tc, []byte("GET / HTTP/1.1\r\n\r\n"), buf, true); res != rtStale {
+			if res := rt.run(tc, []byte("GET / HTTP/1.1\r\n\r\n"), buf, true, true); res != rtStale {
 				t.Fatalf("result %d, want rtStale", res)
 			}
 			if rt.sent != 0 {
@@ -89,7 +90,7 @@ func TestRoundTripPartial(t *testing.T) {
 	req := make([]byte, 32<<20)
 	tc.readWithin(10 * time.Second)
 	var rt roundTrip
-	if res := rt.run(tc, req, make([]byte, 64), false); res != rtPartial || rt.sent == 0 || rt.sent >= len(req) {
+	if res := rt.run(tc, req, make([]byte, 64), false, true); res != rtPartial || rt.sent == 0 || rt.sent >= len(req) {
 		t.Fatalf("result %d, sent %d of %d; want a partial send", res, rt.sent, len(req))
 	}
 	go io.Copy(io.Discard, b)
@@ -110,7 +111,7 @@ func TestRoundTripNoAnswer(t *testing.T) {
 	go func() { <-got; b.Close() }()
 	tc.readWithin(10 * time.Second)
 	var rt roundTrip
-	if res := rt.run(tc, req, make([]byte, 64), true); res != rtNoAnswer {
+	if res := rt.run(tc, req, make([]byte, 64), true, true); res != rtNoAnswer {
 		t.Fatalf("closed after the request: result %d, want rtNoAnswer", res)
 	}
 
@@ -119,7 +120,7 @@ func TestRoundTripNoAnswer(t *testing.T) {
 	answerAfter(t, d, len(req), "")
 	tc.readWithin(100 * time.Millisecond)
 	start := time.Now()
-	if res := rt.run(tc, req, make([]byte, 64), false); res != rtNoAnswer || time.Since(start) < 100*time.Millisecond {
+	if res := rt.run(tc, req, make([]byte, 64), false, true); res != rtNoAnswer || time.Since(start) < 100*time.Millisecond {
 		t.Fatalf("no answer: result %d after %v, want rtNoAnswer at the deadline", res, time.Since(start))
 	}
 	if _, err := tc.Read(make([]byte, 1)); !isTimeout(err) {
@@ -143,7 +144,52 @@ func TestRoundTripLazyDeadline(t *testing.T) {
 	tc.readWithin(10 * time.Second)
 	var rt roundTrip
 	buf := make([]byte, 64)
-	if res := rt.run(tc, req, buf, false); res != rtAnswered || string(buf[:rt.n]) != "late" {
+	if res := rt.run(tc, req, buf, false, true); res != rtAnswered || string(buf[:rt.n]) != "late" {
 		t.Fatalf("result %d, read %q; want the late answer", res, buf[:rt.n])
+	}
+}
+
+// spoiled reports, without blocking, that bytes or an end are waiting on c.
+func spoiled(c net.Conn) bool {
+	raw, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		return true
+	}
+	var rerr error
+	var b [1]byte
+	raw.Control(func(fd uintptr) {
+		_, _, rerr = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	})
+	return rerr != syscall.EAGAIN
+}
+
+// A request whose body streams is checked and sent, not waited on.
+func TestRoundTripSendOnly(t *testing.T) {
+	t.Parallel()
+	a, b := tcpPair(t)
+	tc := &timedConn{Conn: a}
+	head := []byte("POST / HTTP/1.1\r\ncontent-length: 5\r\n\r\n")
+	got := answerAfter(t, b, len(head), "")
+	tc.readWithin(10 * time.Second)
+	var rt roundTrip
+	if res := rt.run(tc, head, make([]byte, 64), true, false); res != rtSent {
+		t.Fatalf("result %d, want rtSent", res)
+	}
+	if g := <-got; !bytes.Equal(g, head) {
+		t.Fatalf("peer got %q", g)
+	}
+
+	c, d := tcpPair(t)
+	tc = &timedConn{Conn: c}
+	d.Write([]byte("stray"))
+	end := time.Now().Add(5 * time.Second)
+	for !spoiled(c) {
+		if time.Now().After(end) {
+			t.Fatal("the peer's bytes never showed")
+		}
+		runtime.Gosched()
+	}
+	if res := rt.run(tc, head, make([]byte, 64), true, false); res != rtStale || rt.sent != 0 {
+		t.Fatalf("result %d, sent %d: want rtStale with nothing sent", res, rt.sent)
 	}
 }
