@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -280,9 +281,9 @@ func TestEveryKeywordIsTested(t *testing.T) {
 }
 
 // TestKeywordWrongSection: every keyword is refused, naming itself and the
-// section, in the section kinds it is not registered for. (haproxy only warns
-// and ignores most proxy keywords used in a proxy of the wrong side, e.g.
-// `timeout client` in a backend; switchyard refuses them.)
+// section, in the section kinds it is not registered for. (A proxy keyword
+// of the other side, e.g. `timeout client` in a backend, is registered there
+// and ignored with a warning: see TestOtherSideKeywords.)
 func TestKeywordWrongSection(t *testing.T) {
 	for n, rows := range registry {
 		for _, sec := range allSections {
@@ -298,6 +299,94 @@ func TestKeywordWrongSection(t *testing.T) {
 			want := fmt.Sprintf("t.cfg:2: '%s' not allowed in '%s' section", n, sectionName(sec))
 			if len(errs) == 0 || errs[0].Error() != want {
 				t.Errorf("%q: got %v, want %q", text, errs, want)
+			}
+		}
+	}
+}
+
+// otherSideLines are valid lines of every keyword that acts on one side of a
+// proxy, for TestOtherSideKeywords ("other" is a backend the lines may name).
+var otherSideLines = map[string]string{
+	"maxconn":            "maxconn 10",
+	"retries":            "retries 7",
+	"http-reuse":         "http-reuse never",
+	"balance":            "balance source",
+	"hash-type":          "hash-type consistent djb2",
+	"bind":               "bind 127.0.0.1:8080 name web",
+	"default_backend":    "default_backend other",
+	"use_backend":        "use_backend other if { always_true }",
+	"timeout client":     "timeout client 1s",
+	"timeout client-fin": "timeout client-fin 1s",
+	"timeout server":     "timeout server 1s",
+	"timeout connect":    "timeout connect 1s",
+	"timeout tunnel":     "timeout tunnel 1s",
+	"timeout server-fin": "timeout server-fin 1s",
+}
+
+// TestOtherSideKeywords: a keyword that acts on one side of a proxy, used in
+// a proxy of the other side (`balance` in a frontend, `bind` in a backend),
+// is ignored as haproxy 2.6 ignores it: exactly haproxy's warning, at the
+// line, and a configuration identical to one without the line. In defaults
+// (both sides) and listen it is no warning.
+func TestOtherSideKeywords(t *testing.T) {
+	for name, rows := range registry {
+		for _, row := range rows {
+			if row.side == 0 {
+				continue
+			}
+			line := otherSideLines[name]
+			if line == "" {
+				t.Errorf("'%s' acts on one side: add a line to otherSideLines", name)
+				continue
+			}
+			sec, kind, missing := SecBackend, "backend", "frontend"
+			if row.side == CapBE {
+				sec, kind, missing = SecFrontend, "frontend", "backend"
+			}
+			text := func(l string) string {
+				return sectionHeader[sec] + "\n mode http\n " + l + "\nbackend other\n mode http\n"
+			}
+			with, res, errs := load(t, text(line))
+			without, _, errs2 := load(t, text("# "+line))
+			if len(errs) > 0 || len(errs2) > 0 {
+				t.Errorf("%s: errors %v %v", line, errs, errs2)
+				continue
+			}
+			want := fmt.Sprintf("t.cfg:3: '%s' ignored because %s 'chk' has no %s capability.", name, kind, missing)
+			switch {
+			case name == "maxconn":
+				want += " Maybe you want 'fullconn' instead ?"
+			case strings.HasPrefix(name, "timeout "):
+				want = fmt.Sprintf("t.cfg:3: '%s' will be ignored because %s 'chk' has no %s capability", name, kind, missing)
+			}
+			var got []string
+			for _, m := range res.Warnings() {
+				if !scaffoldWarning(m.Msg) {
+					got = append(got, m.String())
+				}
+			}
+			if len(got) != 1 || got[0] != want {
+				t.Errorf("%s in a %s: warnings %q, want %q", line, kind, got, want)
+			}
+			for _, px := range with.Proxies {
+				px.ignored = nil
+			}
+			if !reflect.DeepEqual(with.Proxies, without.Proxies) {
+				t.Errorf("%s in a %s took effect:\n got %+v\nwant %+v", line, kind, *with.Proxies[0], *without.Proxies[0])
+			}
+			for _, sec := range []Section{SecDefaults, SecListen} {
+				if row.where&sec == 0 {
+					continue // bind and use_backend: refused in defaults, as haproxy
+				}
+				_, res, errs := load(t, sectionHeader[sec]+"\n "+line+"\nbackend other\n")
+				if len(errs) > 0 {
+					t.Errorf("%s in %s: %v", line, sectionName(sec), errs)
+				}
+				for _, m := range res.Warnings() {
+					if !scaffoldWarning(m.Msg) {
+						t.Errorf("%s in %s: unexpected warning %s", line, sectionName(sec), m)
+					}
+				}
 			}
 		}
 	}
@@ -435,6 +524,7 @@ func TestKeywordSuggestions(t *testing.T) {
 		"global\n deamon\n":                    "t.cfg:2: unknown keyword 'deamon' in 'global' section; did you mean 'daemon' maybe ?",
 		"global\n tune.bufsiz 1\n":             "t.cfg:2: unknown keyword 'tune.bufsiz' in 'global' section; did you mean 'tune.bufsize' maybe ?",
 		"backend chk\n balanse roundrobin\n":   "t.cfg:2: unknown keyword 'balanse' in 'backend' section; did you mean 'balance' maybe ?",
+		"frontend chk\n balanse roundrobin\n":  "t.cfg:2: unknown keyword 'balanse' in 'frontend' section; did you mean 'balance' maybe ?",
 		"frontend chk\n timeout clinet 1s\n":   "t.cfg:2: unknown keyword 'timeout clinet' in 'frontend' section; did you mean 'timeout client' maybe ?",
 		"backend chk\n timeout sever 1s\n":     "t.cfg:2: unknown keyword 'timeout sever' in 'backend' section; did you mean 'timeout server' maybe ?",
 		"defaults\n option forwardfr\n":        "t.cfg:2: unknown keyword 'option forwardfr' in 'defaults' section; did you mean 'option forwardfor' maybe ?",
@@ -447,10 +537,11 @@ func TestKeywordSuggestions(t *testing.T) {
 			t.Errorf("%q: got %v, want %q", text, errs, want)
 		}
 	}
-	// A suggestion is only a keyword allowed in the section.
-	_, _, errs := load(t, "frontend chk\n balanse roundrobin\n")
-	if len(errs) != 1 || strings.Contains(errs[0].Error(), "'balance'") {
-		t.Errorf("frontend suggests a backend keyword: %v", errs)
+	// A suggestion is only a keyword the section accepts (as haproxy,
+	// ignored ones too: `balance` in a frontend).
+	_, _, errs := load(t, "frontend chk\n servr s1 127.0.0.1:80\n")
+	if len(errs) != 1 || strings.Contains(errs[0].Error(), "'server'") {
+		t.Errorf("frontend suggests a keyword it refuses: %v", errs)
 	}
 }
 
@@ -688,17 +779,26 @@ func keywordCases() []kwCase {
 		{kw: "id", in: inNamed, src: "id 0", err: "t.cfg:2: 'id': id must be between 1 and 2147483647, got 0"},
 		{kw: "id", in: inNamed, src: "id", err: "t.cfg:2: 'id': expects an integer argument"},
 		{kw: "maxconn", in: inFESide, src: "maxconn 500", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "MaxConn", px.MaxConn, 500) }},
-		{kw: "maxconn", in: inFESide, src: "maxconn x", err: "t.cfg:2: 'maxconn': maxconn expects an integer, got 'x'"},
-		// retries and http-reuse: haproxy warns "ignored because frontend
-		// 'chk' has no backend capability"; switchyard accepts silently.
-		{kw: "retries", in: inAll, src: "retries 5", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Retries", px.Retries, 5) }},
-		{kw: "retries", in: inAll, src: "retries 0", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Retries", px.Retries, 0) }},
+		{kw: "maxconn", in: inAll, src: "maxconn x", err: "t.cfg:2: 'maxconn': maxconn expects an integer, got 'x'"},
+		// A keyword of the other side is ignored with haproxy's warning (the
+		// arguments are still checked: the refusing cases run there too).
+		{kw: "maxconn", in: []Section{SecBackend}, src: "maxconn 500",
+			warn:  "t.cfg:2: 'maxconn' ignored because backend 'chk' has no frontend capability. Maybe you want 'fullconn' instead ?",
+			check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "MaxConn", px.MaxConn, 0) }},
+		{kw: "retries", in: inBESide, src: "retries 5", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Retries", px.Retries, 5) }},
+		{kw: "retries", in: inBESide, src: "retries 0", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Retries", px.Retries, 0) }},
+		{kw: "retries", in: []Section{SecFrontend}, src: "retries 5",
+			warn:  "t.cfg:2: 'retries' ignored because frontend 'chk' has no backend capability.",
+			check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Retries", px.Retries, 3) }},
 		{kw: "retries", in: inAll, src: "retries -1", err: "t.cfg:2: 'retries': retries must be between 0 and 65536, got -1"},
 		{kw: "retries", in: inAll, src: "retries", err: "t.cfg:2: 'retries': expects an integer argument"},
-		{kw: "http-reuse", in: inAll, src: "http-reuse never", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Reuse", px.Reuse, ReuseNever) }},
-		{kw: "http-reuse", in: inAll, src: "http-reuse never\nhttp-reuse safe", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Reuse", px.Reuse, ReuseSafe) }},
-		{kw: "http-reuse", in: inAll, src: "http-reuse aggressive", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Reuse", px.Reuse, ReuseAggressive) }},
-		{kw: "http-reuse", in: inAll, src: "http-reuse always", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Reuse", px.Reuse, ReuseAlways) }},
+		{kw: "http-reuse", in: inBESide, src: "http-reuse never", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Reuse", px.Reuse, ReuseNever) }},
+		{kw: "http-reuse", in: inBESide, src: "http-reuse never\nhttp-reuse safe", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Reuse", px.Reuse, ReuseSafe) }},
+		{kw: "http-reuse", in: inBESide, src: "http-reuse aggressive", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Reuse", px.Reuse, ReuseAggressive) }},
+		{kw: "http-reuse", in: inBESide, src: "http-reuse always", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Reuse", px.Reuse, ReuseAlways) }},
+		{kw: "http-reuse", in: []Section{SecFrontend}, src: "http-reuse never",
+			warn:  "t.cfg:2: 'http-reuse' ignored because frontend 'chk' has no backend capability.",
+			check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Reuse", px.Reuse, ReuseSafe) }},
 		{kw: "http-reuse", in: inAll, src: "http-reuse sometimes", err: "t.cfg:2: 'http-reuse': expects 'never', 'safe', 'aggressive' or 'always', got 'sometimes'"},
 		{kw: "http-reuse", in: inAll, src: "http-reuse", err: "t.cfg:2: 'http-reuse': expects 'never', 'safe', 'aggressive' or 'always'"},
 
@@ -777,8 +877,23 @@ func keywordCases() []kwCase {
 			eq(t, "DefaultBackend", px.DefaultBackend, "app")
 			eq(t, "DefaultBackPos", px.DefaultBackPos, Pos{"t.cfg", 2})
 		}},
-		{kw: "default_backend", in: inFESide, src: "default_backend", err: "t.cfg:2: 'default_backend': expects a backend name"},
-		{kw: "default_backend", in: inFESide, src: "default_backend app api", err: "t.cfg:2: 'default_backend': expects a backend name"},
+		{kw: "default_backend", in: inAll, src: "default_backend", err: "t.cfg:2: 'default_backend': expects a backend name"},
+		{kw: "default_backend", in: inAll, src: "default_backend app api", err: "t.cfg:2: 'default_backend': expects a backend name"},
+		// In a backend: ignored with a warning, but haproxy still resolves
+		// the name ("Proxy 'chk': unable to find required default_backend").
+		{kw: "default_backend", in: []Section{SecBackend}, src: "default_backend app", extra: "backend app\n",
+			warn: "t.cfg:2: 'default_backend' ignored because backend 'chk' has no frontend capability.",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				eq(t, "DefaultBackend", px.DefaultBackend, "")
+				eq(t, "DefaultBackPos", px.DefaultBackPos, Pos{})
+			}},
+		{kw: "default_backend", in: []Section{SecBackend}, src: "default_backend nope", err: "t.cfg:2: backend 'chk': unable to find required default_backend: 'nope'."},
+		{kw: "default_backend", in: []Section{SecBackend}, name: "tcp backend", src: "mode http\ndefault_backend app", extra: "backend app\n mode tcp\n",
+			err: "t.cfg:3: http backend 'chk' (t.cfg:1) tries to use incompatible tcp backend 'app' (t.cfg:4) in a 'default_backend' rule (see 'mode')."},
+		// haproxy accepts a tcp proxy naming an http backend; as the line is
+		// ignored, switchyard's "not supported yet" for it does not apply.
+		{kw: "default_backend", in: []Section{SecBackend}, name: "tcp to http", src: "default_backend app", extra: "backend app\n mode http\n",
+			warn: "t.cfg:2: 'default_backend' ignored because backend 'chk' has no frontend capability."},
 		{kw: "default_backend", in: []Section{SecFrontend}, src: "default_backend nope", err: "t.cfg:2: frontend 'chk': unable to find required default_backend: 'nope'."},
 		{kw: "use_backend", in: inFE, src: "acl internal src 10.0.0.0/8\nuse_backend api if internal\nuse_backend app unless internal !{ src 10.9.0.0/16 }\nuse_backend app",
 			extra: "backend api\nbackend app\n", check: func(t *testing.T, _ *Config, px *Proxy) {
@@ -805,11 +920,17 @@ func keywordCases() []kwCase {
 			eq(t, "192.0.2.7", c.Eval(kwCtx("192.0.2.7")), true)
 			eq(t, "172.16.0.1", c.Eval(kwCtx("172.16.0.1")), false)
 		}},
-		{kw: "use_backend", in: inFE, src: "use_backend", err: "t.cfg:2: 'use_backend': expects a backend name"},
-		{kw: "use_backend", in: inFE, src: "use_backend api when x", err: "t.cfg:2: 'use_backend': unexpected 'when', expects 'if' or 'unless' followed by a condition"},
+		{kw: "use_backend", in: []Section{SecBackend}, src: "acl internal src 10.0.0.0/8\nuse_backend api if internal", extra: "backend api\n",
+			warn: "t.cfg:3: 'use_backend' ignored because backend 'chk' has no frontend capability.",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				eq(t, "len(UseBackends)", len(px.UseBackends), 0)
+			}},
+		{kw: "use_backend", in: []Section{SecBackend}, src: "use_backend nope if TRUE", err: "t.cfg:2: backend 'chk': unable to find required use_backend: 'nope'."},
+		{kw: "use_backend", in: inNamed, src: "use_backend", err: "t.cfg:2: 'use_backend': expects a backend name"},
+		{kw: "use_backend", in: inNamed, src: "use_backend api when x", err: "t.cfg:2: 'use_backend': unexpected 'when', expects 'if' or 'unless' followed by a condition"},
 		// haproxy accepts an empty condition; switchyard refuses it.
 		{kw: "use_backend", in: inFE, src: "use_backend api if", err: "t.cfg:2: 'use_backend': missing condition after 'if'"},
-		{kw: "use_backend", in: inFE, src: "use_backend api if nosuch", err: "t.cfg:2: 'use_backend': no such ACL : 'nosuch'"},
+		{kw: "use_backend", in: inNamed, src: "use_backend api if nosuch", err: "t.cfg:2: 'use_backend': no such ACL : 'nosuch'"},
 		{kw: "use_backend", in: inFE, src: "use_backend be_%[req.hdr(host)]", err: "t.cfg:2: 'use_backend': dynamic backend names (log-format) are not supported yet by switchyard"},
 		{kw: "use_backend", in: []Section{SecFrontend}, src: "use_backend nope if TRUE", err: "t.cfg:2: frontend 'chk': unable to find required use_backend: 'nope'."},
 		{kw: "acl", in: inNamed, src: "acl internal src 10.0.0.0/8\nacl internal src 192.0.2.0/24", check: func(t *testing.T, _ *Config, px *Proxy) {
@@ -874,13 +995,12 @@ func timeoutCases() []kwCase {
 			kwCase{kw: kw, in: to.in, src: kw + " 2m", check: func(t *testing.T, _ *Config, px *Proxy) {
 				eq(t, kw, field(&px.Timeouts), 2*time.Minute)
 			}},
-			kwCase{kw: kw, in: to.in, src: kw + " 10x", err: "t.cfg:2: '" + kw + "': unexpected character 'x' in time value '10x' (units are us, ms, s, m, h, d)"},
-			kwCase{kw: kw, in: to.in, src: kw + " 30d", err: "t.cfg:2: '" + kw + "': time value '30d' overflows (maximum is 2147483647ms, about 24.8 days)"},
-			kwCase{kw: kw, in: to.in, src: kw, err: "t.cfg:2: '" + kw + "': expects a time value"},
-			kwCase{kw: kw, in: to.in, src: kw + " 1s 2s", err: "t.cfg:2: '" + kw + "': expects a time value"},
+			kwCase{kw: kw, in: inAll, src: kw + " 10x", err: "t.cfg:2: '" + kw + "': unexpected character 'x' in time value '10x' (units are us, ms, s, m, h, d)"},
+			kwCase{kw: kw, in: inAll, src: kw + " 30d", err: "t.cfg:2: '" + kw + "': time value '30d' overflows (maximum is 2147483647ms, about 24.8 days)"},
+			kwCase{kw: kw, in: inAll, src: kw, err: "t.cfg:2: '" + kw + "': expects a time value"},
+			kwCase{kw: kw, in: inAll, src: kw + " 1s 2s", err: "t.cfg:2: '" + kw + "': expects a time value"},
 		)
-		// Refused where not allowed (haproxy warns "'timeout client' will be
-		// ignored because backend 'chk' has no frontend capability").
+		// On the other side: ignored, with haproxy's wording for timeouts.
 		for _, sec := range []Section{SecFrontend, SecBackend} {
 			allowed := false
 			for _, s := range to.in {
@@ -889,8 +1009,12 @@ func timeoutCases() []kwCase {
 			if allowed {
 				continue
 			}
-			cases = append(cases, kwCase{kw: kw, in: []Section{sec}, name: "wrong section", src: kw + " 1s",
-				err: fmt.Sprintf("t.cfg:2: '%s' not allowed in '%s' section", kw, sectionName(sec))})
+			missing := map[Section]string{SecFrontend: "backend", SecBackend: "frontend"}[sec]
+			cases = append(cases, kwCase{kw: kw, in: []Section{sec}, name: "other side", src: kw + " 1s",
+				warn: fmt.Sprintf("t.cfg:2: '%s' will be ignored because %s 'chk' has no %s capability", kw, sectionName(sec), missing),
+				check: func(t *testing.T, _ *Config, px *Proxy) {
+					eq(t, kw, field(&px.Timeouts), 0)
+				}})
 		}
 	}
 	return cases
@@ -1078,7 +1202,10 @@ func backendCases() []kwCase {
 		{kw: "balance", in: inBESide, src: "balance hdr(host) use_domain_only", check: balanceIs(backend.Algorithm{Kind: backend.Header, Header: "host", UseDomainOnly: true})},
 		{kw: "balance", in: inBESide, name: "keeps hash-type", src: "hash-type consistent wt6\nbalance source",
 			check: balanceIs(backend.Algorithm{Kind: backend.Source, HashType: backend.Consistent, HashFunc: backend.WT6})},
-		{kw: "balance", in: inBESide, src: "balance nosuch", err: "t.cfg:2: 'balance': unknown balance algorithm 'nosuch': supported are 'roundrobin', 'static-rr', 'leastconn', 'first', 'random', 'source', 'uri', 'url_param' and 'hdr(name)'"},
+		{kw: "balance", in: []Section{SecFrontend}, src: "balance source",
+			warn:  "t.cfg:2: 'balance' ignored because frontend 'chk' has no backend capability.",
+			check: balanceIs(backend.Algorithm{})},
+		{kw: "balance", in: inAll, src: "balance nosuch", err: "t.cfg:2: 'balance': unknown balance algorithm 'nosuch': supported are 'roundrobin', 'static-rr', 'leastconn', 'first', 'random', 'source', 'uri', 'url_param' and 'hdr(name)'"},
 		// haproxy ignores extra words after an algorithm without options.
 		{kw: "balance", in: inBESide, src: "balance roundrobin extra", err: "t.cfg:2: 'balance': balance roundrobin takes no argument (got 'extra')"},
 		{kw: "balance", in: inBESide, src: "balance random(0)", err: "t.cfg:2: 'balance': random : number of draws must be at least 1"},
@@ -1101,7 +1228,10 @@ func backendCases() []kwCase {
 		{kw: "hash-type", in: inBESide, src: "hash-type map-based crc32 avalanche", check: balanceIs(backend.Algorithm{HashType: backend.MapBased, HashFunc: backend.CRC32, Avalanche: true})},
 		{kw: "hash-type", in: inBESide, name: "keeps balance", src: "balance uri depth 2\nhash-type consistent djb2",
 			check: balanceIs(backend.Algorithm{Kind: backend.URI, URIDepth: 2, HashType: backend.Consistent, HashFunc: backend.DJB2})},
-		{kw: "hash-type", in: inBESide, src: "hash-type", err: "t.cfg:2: 'hash-type': hash-type expects 'map-based' or 'consistent'"},
+		{kw: "hash-type", in: []Section{SecFrontend}, src: "hash-type consistent",
+			warn:  "t.cfg:2: 'hash-type' ignored because frontend 'chk' has no backend capability.",
+			check: balanceIs(backend.Algorithm{})},
+		{kw: "hash-type", in: inAll, src: "hash-type", err: "t.cfg:2: 'hash-type': hash-type expects 'map-based' or 'consistent'"},
 		{kw: "hash-type", in: inBESide, src: "hash-type foo", err: "t.cfg:2: 'hash-type': hash-type only supports 'consistent' and 'map-based' (got 'foo')"},
 		{kw: "hash-type", in: inBESide, src: "hash-type consistent md5", err: "t.cfg:2: 'hash-type': hash-type only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions (got 'md5')"},
 		{kw: "hash-type", in: inBESide, src: "hash-type consistent djb2 foo", err: "t.cfg:2: 'hash-type': hash-type only supports 'avalanche' as a modifier for hash functions (got 'foo')"},
@@ -1204,8 +1334,13 @@ func bindCases() []kwCase {
 		{kw: "bind", in: inFE, src: "bind /run/sy.sock mode 660", check: func(t *testing.T, _ *Config, px *Proxy) {
 			eq(t, "Mode", px.Binds[0].Mode, uint32(0o660))
 		}},
-		{kw: "bind", in: inFE, src: "bind", err: "t.cfg:2: 'bind': expects [addr1]:port1[-end1]{,[addr]:port[-end]}... as arguments"},
-		{kw: "bind", in: inFE, src: "bind 127.0.0.1", err: "t.cfg:2: 'bind': missing port number in '127.0.0.1'"},
+		// In a backend: ignored with a warning, so no socket is opened
+		// (haproxy binds the port all the same, but never accepts on it).
+		{kw: "bind", in: []Section{SecBackend}, src: "bind 127.0.0.1:8080",
+			warn:  "t.cfg:2: 'bind' ignored because backend 'chk' has no frontend capability.",
+			check: bindsAre()},
+		{kw: "bind", in: inNamed, src: "bind", err: "t.cfg:2: 'bind': expects [addr1]:port1[-end1]{,[addr]:port[-end]}... as arguments"},
+		{kw: "bind", in: inNamed, src: "bind 127.0.0.1", err: "t.cfg:2: 'bind': missing port number in '127.0.0.1'"},
 		{kw: "bind", in: inFE, src: "bind 127.0.0.1:70000", err: "t.cfg:2: 'bind': invalid port '70000' in '127.0.0.1:70000'"},
 		{kw: "bind", in: inFE, src: "bind :9000-8000", err: "t.cfg:2: 'bind': invalid port range '9000-8000' in ':9000-8000'"},
 		{kw: "bind", in: inFE, src: "bind :8080-", err: "t.cfg:2: 'bind': invalid port range '8080-' in ':8080-'"},

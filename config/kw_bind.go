@@ -8,7 +8,9 @@ import (
 )
 
 func init() {
-	register(SecFrontend, "bind", parseBind)
+	// haproxy refuses `bind` in defaults, ignores it in a backend with a
+	// warning (it binds the port all the same, but never accepts on it).
+	register(SecFrontend|SecBackend, "bind", parseBind).actsOn(CapFE, ignoredWarning)
 }
 
 // bindOptsNotYet are haproxy bind options later issues implement.

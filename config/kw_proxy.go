@@ -38,12 +38,12 @@ func init() {
 	register(SecFrontend|SecBackend, "id", func(p *parser, args []string) error {
 		return intKw(args, "id", 1, 1<<31-1, &p.cur.ID)
 	})
-	register(SecDefaults|SecFrontend, "maxconn", func(p *parser, args []string) error {
+	register(SecProxy, "maxconn", func(p *parser, args []string) error {
 		return intKw(args, "maxconn", 0, 1<<31-1, &p.cur.MaxConn)
-	})
+	}).actsOn(CapFE, ignoredWarning+" Maybe you want 'fullconn' instead ?")
 	register(SecProxy, "retries", func(p *parser, args []string) error {
 		return intKw(args, "retries", 0, 1<<16, &p.cur.Retries)
-	})
+	}).actsOn(CapBE, ignoredWarning)
 	register(SecProxy, "http-reuse", func(p *parser, args []string) error {
 		if err := wantArgs(args, 1, "'never', 'safe', 'aggressive' or 'always'"); err != nil {
 			return err
@@ -61,7 +61,7 @@ func init() {
 			return fmt.Errorf("expects 'never', 'safe', 'aggressive' or 'always', got '%s'", args[0])
 		}
 		return nil
-	})
+	}).actsOn(CapBE, ignoredWarning)
 	register(SecProxy, "errorfile", parseErrorFile)
 
 	timeouts := map[string]func(*Timeouts) *time.Duration{
@@ -74,18 +74,21 @@ func init() {
 		"client-fin":      func(t *Timeouts) *time.Duration { return &t.ClientFin },
 		"server-fin":      func(t *Timeouts) *time.Duration { return &t.ServerFin },
 	}
+	// The side of each timeout, as proxy_parse_timeout in haproxy's proxy.c,
+	// which words its warning differently from other keywords.
+	const timeoutIgnored = "'%[1]s' will be ignored because %[2]s '%[3]s' has no %[4]s capability"
 	for name, field := range timeouts {
 		field := field
-		where := SecProxy
+		var side Cap
 		switch name {
 		case "client", "client-fin":
-			where = SecDefaults | SecFrontend
+			side = CapFE
 		case "server", "connect", "tunnel", "server-fin":
-			where = SecDefaults | SecBackend
+			side = CapBE
 		}
-		register(where, "timeout "+name, func(p *parser, args []string) error {
+		register(SecProxy, "timeout "+name, func(p *parser, args []string) error {
 			return durationKw(args, field(&p.cur.Timeouts))
-		})
+		}).actsOn(side, timeoutIgnored)
 	}
 	// Old spellings, still accepted by haproxy 2.6 with a warning? No: they
 	// were removed in 2.1, so they are plain unknown keywords here too.
@@ -110,14 +113,14 @@ func init() {
 	registerNegatable(SecProxy, "option httpclose", connMode(ConnClose))
 	registerNegatable(SecProxy, "option forwardfor", parseForwardFor)
 
-	register(SecDefaults|SecFrontend, "default_backend", func(p *parser, args []string) error {
+	register(SecProxy, "default_backend", func(p *parser, args []string) error {
 		if err := wantArgs(args, 1, "a backend name"); err != nil {
 			return err
 		}
 		p.cur.DefaultBackend, p.cur.DefaultBackPos = args[0], p.pos()
 		return nil
-	})
-	register(SecFrontend, "use_backend", func(p *parser, args []string) error {
+	}).actsOn(CapFE, ignoredWarning)
+	register(SecFrontend|SecBackend, "use_backend", func(p *parser, args []string) error {
 		if len(args) == 0 {
 			return fmt.Errorf("expects a backend name")
 		}
@@ -134,7 +137,7 @@ func init() {
 		}
 		p.cur.UseBackends = append(p.cur.UseBackends, ub)
 		return nil
-	})
+	}).actsOn(CapFE, ignoredWarning)
 	register(SecFrontend|SecBackend, "acl", func(p *parser, args []string) error {
 		if len(args) < 2 {
 			return fmt.Errorf("expects an ACL name and a criterion")

@@ -13,12 +13,12 @@ func init() {
 	register(SecDefaults|SecBackend, "default-server", func(p *parser, args []string) error {
 		return parseServerOpts(args, &p.cur.DefaultServer)
 	})
-	register(SecDefaults|SecBackend, "balance", func(p *parser, args []string) error {
+	register(SecProxy, "balance", func(p *parser, args []string) error {
 		return backend.ParseBalance(args, &p.cur.Balance)
-	})
-	register(SecDefaults|SecBackend, "hash-type", func(p *parser, args []string) error {
+	}).actsOn(CapBE, ignoredWarning)
+	register(SecProxy, "hash-type", func(p *parser, args []string) error {
 		return backend.ParseHashType(args, &p.cur.Balance)
-	})
+	}).actsOn(CapBE, ignoredWarning)
 }
 
 // serverOptsNotYet are server options that later issues implement.

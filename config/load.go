@@ -237,6 +237,14 @@ func (p *parser) handle(args []string) {
 	if neg {
 		rest = append([]string{"no"}, rest...)
 	}
+	if px := p.cur; kw.ignoredIn(px) {
+		// As haproxy: warn, still check the arguments (a bad one is an
+		// error), but parse into the proxy's ignored copy so that the line
+		// takes no effect. `bind` in a backend opens no socket.
+		p.warnf(kw.sideWarning, kw.name, px.Cap.Kind(), px.Name, kw.side.Kind())
+		p.cur = px.ignoring()
+		defer func() { p.cur = px }()
+	}
 	if err := kw.parse(p, rest); err != nil {
 		p.errorf("'%s': %v", kw.name, err)
 	}
@@ -339,7 +347,7 @@ func validProxyName(s string) bool {
 func (d *Proxy) inherit() *Proxy {
 	px := *d
 	px.Binds, px.UseBackends, px.HTTPRequest, px.Servers = nil, nil, nil, nil
-	px.ACLs = nil
+	px.ACLs, px.ignored = nil, nil
 	if d.ForwardFor != nil {
 		ff := *d.ForwardFor
 		px.ForwardFor = &ff
@@ -351,4 +359,19 @@ func (d *Proxy) inherit() *Proxy {
 		}
 	}
 	return &px
+}
+
+// ignoring returns the copy of px that receives the lines ignored in it
+// (keywords of the other side, see keyword.side). It starts from px's
+// values, so that a line is checked as it would be in px, but holds none of
+// its lists: what validate finds there came from ignored lines only. It
+// shares the ACLs, which conditions of ignored lines refer to.
+func (px *Proxy) ignoring() *Proxy {
+	if px.ignored == nil {
+		c := *px
+		c.Binds, c.UseBackends, c.HTTPRequest, c.Servers = nil, nil, nil, nil
+		c.DefaultBackend, c.DefaultBackPos, c.ErrorFiles = "", Pos{}, nil
+		px.ignored = &c
+	}
+	return px.ignored
 }

@@ -117,8 +117,9 @@ func TestErrors(t *testing.T) {
 		{"bad port", "backend a\n server s 127.0.0.1:99999\n", "invalid port '99999'"},
 		{"unresolvable", "backend a\n server s nowhere.invalid:80\n", "could not resolve address 'nowhere.invalid'"},
 		{"out of section", "bind :80\n", "t.cfg:1: unknown keyword 'bind' out of section"},
-		{"wrong section", "backend b\n bind :80\n", "t.cfg:2: 'bind' not allowed in 'backend' section"},
-		{"frontend-only in backend", "backend b\n timeout client 1s\n", "'timeout client' not allowed in 'backend' section"},
+		{"wrong section", "defaults\n bind :80\n", "t.cfg:2: 'bind' not allowed in 'defaults' section"},
+		{"backend-only in frontend", "frontend f\n server s 127.0.0.1:1\n", "t.cfg:2: 'server' not allowed in 'frontend' section"},
+		{"ignored but checked", "frontend f\n balance nosuch\n", "t.cfg:2: 'balance': unknown balance algorithm 'nosuch'"},
 		{"bad balance", "backend b\n balance nosuch\n", "t.cfg:2: 'balance'"},
 		{"missing cond", base + "frontend fe\n bind :80\n use_backend b if\nbackend b\n", "missing condition after 'if'"},
 		{"unknown from", "frontend fe from nodef\n bind :80\n", "unable to find defaults section 'nodef'"},
@@ -147,6 +148,8 @@ func TestWarnings(t *testing.T) {
 		{"no bind", base + "frontend fe\n default_backend a\nbackend a\n", "frontend 'fe' has no 'bind' directive"},
 		{"missing timeouts", "backend a\n", "missing timeouts for backend 'a'"},
 		{"ignored tuning", "global\n nbproc 2\n", "t.cfg:2: 'nbproc' has no effect"},
+		{"bind in backend", "backend b\n bind :80\n", "t.cfg:2: 'bind' ignored because backend 'b' has no frontend capability."},
+		{"timeout client in backend", "backend b\n timeout client 1s\n", "t.cfg:2: 'timeout client' will be ignored because backend 'b' has no frontend capability"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -147,6 +147,11 @@ type Proxy struct {
 	Balance       backend.Algorithm
 	DefaultServer ServerOpts
 	Servers       []*Server
+
+	// ignored holds what the lines haproxy ignores in this proxy set (a
+	// keyword of the other side: `balance` in a frontend, `bind` in a
+	// backend), kept only to be validated as haproxy validates them.
+	ignored *Proxy
 }
 
 // Bind is one address of a `bind` line (a line with several addresses or a

@@ -27,6 +27,30 @@ type keyword struct {
 	parse func(p *parser, args []string) error
 	// negatable keywords accept a leading "no" (and "default"): `no option httpclose`.
 	negatable bool
+	// side is the capability a proxy keyword acts on, CapFE or CapBE (0:
+	// both, or not a proxy keyword). In a proxy of the other side (`balance`
+	// in a frontend, `bind` in a backend) haproxy checks the arguments,
+	// then ignores the line with a warning; so do we, with sideWarning.
+	side        Cap
+	sideWarning string
+}
+
+// ignoredWarning is haproxy's warning for a keyword in a proxy without the
+// capability it acts on (warnifnotcap in cfgparse.c): it is formatted with
+// the keyword, the proxy's kind and name, and the missing capability.
+const ignoredWarning = "'%[1]s' ignored because %[2]s '%[3]s' has no %[4]s capability."
+
+// actsOn declares the side a keyword acts on and the warning that reports
+// it ignored elsewhere (see keyword.side).
+func (kw *keyword) actsOn(side Cap, warning string) *keyword {
+	kw.side, kw.sideWarning = side, warning
+	return kw
+}
+
+// ignoredIn says whether the keyword is ignored in proxy px, which lacks the
+// capability the keyword acts on. A defaults section has both.
+func (kw *keyword) ignoredIn(px *Proxy) bool {
+	return kw.side != 0 && px != nil && px.Cap&(kw.side|CapDef) == 0
 }
 
 // registry maps a keyword to its rows; a name may have one row per

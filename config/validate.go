@@ -35,6 +35,17 @@ func (p *parser) validate() {
 		if px.Cap&CapBE != 0 {
 			p.validateBackend(px)
 		}
+		if ig := px.ignored; ig != nil {
+			// haproxy resolves the backends named by `default_backend` and
+			// `use_backend` lines even where it ignores them (in a
+			// backend), so a missing or incompatible one is still an error.
+			if ig.DefaultBackend != "" {
+				p.checkBackendRef(px, ig.DefaultBackend, ig.DefaultBackPos, "default_backend", backends)
+			}
+			for _, ub := range ig.UseBackends {
+				p.checkBackendRef(px, ub.Backend, ub.Pos, "use_backend", backends)
+			}
+		}
 		p.warnUnreachableRules(px)
 		if px.Mode == ModeTCP && len(px.HTTPRequest) > 0 {
 			p.file, p.line = px.HTTPRequest[0].Pos.File, px.HTTPRequest[0].Pos.Line
@@ -54,18 +65,8 @@ func (p *parser) validateFrontend(px *Proxy, backends map[string]*Proxy) {
 		p.warnf("%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.", px.Cap.Kind(), px.Name)
 	}
 	check := func(name string, pos Pos, rule string) {
-		be := backends[name]
-		if be == nil {
-			p.errs = append(p.errs, &Error{File: pos.File, Line: pos.Line,
-				Msg: fmt.Sprintf("%s '%s': unable to find required %s: '%s'.", px.Cap.Kind(), px.Name, rule, name)})
-			return
-		}
-		if px.Mode == ModeHTTP && be.Mode == ModeTCP {
-			p.errs = append(p.errs, &Error{File: pos.File, Line: pos.Line,
-				Msg: fmt.Sprintf("http %s '%s' (%s:%d) tries to use incompatible tcp backend '%s' (%s:%d) in a '%s' rule (see 'mode').",
-					px.Cap.Kind(), px.Name, px.Pos.File, px.Pos.Line, be.Name, be.Pos.File, be.Pos.Line, rule)})
-		}
-		if px.Mode == ModeTCP && be.Mode == ModeHTTP {
+		be := p.checkBackendRef(px, name, pos, rule, backends)
+		if be != nil && px.Mode == ModeTCP && be.Mode == ModeHTTP {
 			p.errs = append(p.errs, &Error{File: pos.File, Line: pos.Line,
 				Msg: fmt.Sprintf("tcp %s '%s' using http backend '%s' (an implicit upgrade to HTTP) is not supported yet by switchyard; set 'mode http' on the frontend",
 					px.Cap.Kind(), px.Name, be.Name)})
@@ -83,6 +84,24 @@ func (p *parser) validateFrontend(px *Proxy, backends map[string]*Proxy) {
 			}
 		}
 	}
+}
+
+// checkBackendRef reports a backend that px names in a `default_backend` or
+// `use_backend` rule but that does not exist or cannot serve px's mode, as
+// haproxy does; it returns the backend, or nil when there is none.
+func (p *parser) checkBackendRef(px *Proxy, name string, pos Pos, rule string, backends map[string]*Proxy) *Proxy {
+	be := backends[name]
+	if be == nil {
+		p.errs = append(p.errs, &Error{File: pos.File, Line: pos.Line,
+			Msg: fmt.Sprintf("%s '%s': unable to find required %s: '%s'.", px.Cap.Kind(), px.Name, rule, name)})
+		return nil
+	}
+	if px.Mode == ModeHTTP && be.Mode == ModeTCP {
+		p.errs = append(p.errs, &Error{File: pos.File, Line: pos.Line,
+			Msg: fmt.Sprintf("http %s '%s' (%s:%d) tries to use incompatible tcp backend '%s' (%s:%d) in a '%s' rule (see 'mode').",
+				px.Cap.Kind(), px.Name, px.Pos.File, px.Pos.Line, be.Name, be.Pos.File, be.Pos.Line, rule)})
+	}
+	return be
 }
 
 func (p *parser) validateBackend(px *Proxy) {
