@@ -3,6 +3,8 @@ package backend
 import (
 	"net"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Pool keeps idle keep-alive connections to one server address. It belongs
@@ -13,31 +15,289 @@ import (
 // carried more than one request, proving that the server keeps connections
 // alive; the others are merely idle. http-reuse decides which kind a
 // request may take (see the proxy's use of Get).
+//
+// How many stay idle follows haproxy too (srv_add_to_idle_list and
+// srv_cleanup_idle_conns): a connection is kept when the pool is empty, or
+// when the server's connections in use plus idle ones do not exceed what
+// it was seen to need recently; every pool-purge-delay, half of the idle
+// connections beyond that estimate are closed; and nothing is kept while
+// the process's descriptors run short (see Pools). So a server that takes
+// one request at a time keeps one idle connection, not one per client that
+// came and went.
 type Pool struct {
+	pools *Pools
+
+	// inUse counts the requests in flight to this server, each holding
+	// one server connection; peak is its highest value since the last
+	// purge (haproxy's max_used_conns). They are atomics because they
+	// change on every request, outside the lock.
+	inUse atomic.Int64
+	peak  atomic.Int64
+
 	mu   sync.Mutex
 	idle connQueue
 	safe connQueue
+	set  PoolSettings
+	// estNeed is haproxy's est_need_conns: the connections the server
+	// was seen to need, decaying by half towards the recent peak at each
+	// purge.
+	estNeed   int64
+	listed    bool      // in pools.active, so the sweeper visits it
+	nextPurge time.Time // when the sweeper next purges (zero: not yet set)
 }
 
-// poolMax caps the idle connections kept per server (haproxy's default is
-// unlimited, bounded by its fd limit; pool-max-conn comes later).
-const poolMax = 1024
+// PoolSettings are a server's idle-connection settings.
+type PoolSettings struct {
+	MaxIdle    int           // pool-max-conn: -1 for no limit, 0 keeps none
+	LowIdle    int           // pool-low-conn: idle connections always allowed beyond the estimate
+	PurgeDelay time.Duration // pool-purge-delay: 0 keeps none
+}
 
-// NewPool returns an empty pool.
-func NewPool() *Pool { return &Pool{} }
+// DefaultPoolSettings are haproxy's defaults.
+func DefaultPoolSettings() PoolSettings {
+	return PoolSettings{MaxIdle: -1, PurgeDelay: 5 * time.Second}
+}
+
+// NewPool returns an empty pool that counts against pools' descriptor
+// budget and is swept by its sweeper.
+func NewPool(pools *Pools, set PoolSettings) *Pool {
+	if pools == nil {
+		pools = NewPools()
+	}
+	return &Pool{pools: pools, set: set}
+}
+
+// SetSettings changes the pool's settings (a reload kept the pool).
+func (p *Pool) SetSettings(set PoolSettings) {
+	p.mu.Lock()
+	p.set = set
+	p.mu.Unlock()
+}
+
+// Begin counts a request that is about to use a connection to the server;
+// End must follow.
+func (p *Pool) Begin() {
+	n := p.inUse.Add(1)
+	// A load in the common case; the store only when the peak rises.
+	for {
+		old := p.peak.Load()
+		if n <= old || p.peak.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// End ends what Begin counted.
+func (p *Pool) End() { p.inUse.Add(-1) }
+
+// Idle returns how many connections wait in the pool.
+func (p *Pool) Idle() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.idle.size + p.safe.size
+}
 
 // Get returns an idle connection, or nil: a safe one if safeOnly, otherwise
 // a plain idle one first, then a safe one (haproxy's order). The oldest idle
 // connection is taken first, as haproxy's idle trees return it.
 func (p *Pool) Get(safeOnly bool) net.Conn {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	var c net.Conn
 	if !safeOnly {
-		if c := p.idle.pop(); c != nil {
-			return c
+		c = p.idle.pop()
+	}
+	if c == nil {
+		c = p.safe.pop()
+	}
+	p.mu.Unlock()
+	if c != nil {
+		p.pools.idle.Add(-1)
+	}
+	return c
+}
+
+// Put offers a reusable connection to the pool, ending the use that Begin
+// counted (End must not follow); it is closed if the pool does not keep it.
+// As in haproxy, the connection stops counting as used in the same step as
+// it starts counting as idle, so that concurrent releases do not see it
+// twice.
+func (p *Pool) Put(c net.Conn, safe bool) {
+	p.mu.Lock()
+	if !p.keeps(safe) {
+		p.mu.Unlock()
+		p.End()
+		c.Close()
+		return
+	}
+	p.End()
+	if safe {
+		p.safe.push(c)
+	} else {
+		p.idle.push(c)
+	}
+	p.pools.idle.Add(1)
+	list := !p.listed
+	if list {
+		p.listed = true
+		p.nextPurge = time.Now().Add(p.set.PurgeDelay)
+	}
+	p.mu.Unlock()
+	if list {
+		p.pools.list(p)
+	}
+}
+
+// keeps is haproxy's rule for keeping a connection idle; p.mu is held.
+func (p *Pool) keeps(safe bool) bool {
+	idle := int64(p.idle.size + p.safe.size)
+	switch {
+	case p.set.PurgeDelay <= 0:
+		return false
+	case p.set.MaxIdle >= 0 && idle >= int64(p.set.MaxIdle):
+		return false
+	}
+	used := p.pools.usedFDs()
+	if used >= p.pools.high.Load() {
+		return false
+	}
+	// The first connection of its kind is always kept...
+	if p.safe.size == 0 && (safe || p.idle.size == 0) {
+		return true
+	}
+	// ...others only while descriptors are plenty and the server is not
+	// given more than it was seen to need.
+	inUse := p.inUse.Load()
+	need := max(p.estNeed, p.peak.Load()) // haproxy raises est_need_conns on every use
+	return used < p.pools.low.Load() && inUse+idle <= max(inUse, need)+int64(p.set.LowIdle)
+}
+
+// CloseIdle closes every idle connection (server removed or moved).
+func (p *Pool) CloseIdle() {
+	p.mu.Lock()
+	conns := append(p.idle.drain(), p.safe.drain()...)
+	p.mu.Unlock()
+	p.closeAll(conns)
+}
+
+// KillOne closes one idle connection, the oldest plain one first: haproxy
+// does so before opening a new connection when descriptors run short.
+func (p *Pool) KillOne() bool {
+	p.mu.Lock()
+	c := p.idle.pop()
+	if c == nil {
+		c = p.safe.pop()
+	}
+	p.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	p.closeAll([]net.Conn{c})
+	return true
+}
+
+// BeforeDial makes room for a new connection to the server: when the
+// process uses more descriptors than tune.pool-high-fd-ratio allows, one of
+// this server's idle connections is closed, as haproxy does.
+func (p *Pool) BeforeDial() {
+	if p.pools.usedFDs() > p.pools.high.Load() {
+		p.KillOne()
+	}
+}
+
+func (p *Pool) closeAll(conns []net.Conn) {
+	if len(conns) == 0 {
+		return
+	}
+	p.pools.idle.Add(-int64(len(conns)))
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// purge is haproxy's periodic purge: half of the idle connections beyond
+// what the server needs are closed (the oldest plain ones first), and the
+// estimate of its need decays towards the peak seen since the last purge.
+func (p *Pool) purge(now time.Time) {
+	p.mu.Lock()
+	if now.Before(p.nextPurge) {
+		p.mu.Unlock()
+		return
+	}
+	p.nextPurge = now.Add(max(p.set.PurgeDelay, sweepEvery))
+	idle := int64(p.idle.size + p.safe.size)
+	inUse := p.inUse.Load()
+	peak := p.peak.Swap(inUse)
+	exceed := inUse + idle - max(peak, p.estNeed)
+	p.estNeed = max((p.estNeed+peak)/2, peak)
+	if p.set.PurgeDelay <= 0 || p.set.MaxIdle == 0 {
+		exceed = idle // settings changed to keep none
+	}
+	var conns []net.Conn
+	for kill := (exceed + 1) / 2; kill > 0; kill-- {
+		c := p.idle.pop()
+		if c == nil {
+			c = p.safe.pop()
+		}
+		if c == nil {
+			break
+		}
+		conns = append(conns, c)
+	}
+	p.mu.Unlock()
+	p.closeAll(conns)
+}
+
+// shed closes half of the idle connections (at least one), for a process
+// out of descriptors.
+func (p *Pool) shed() int {
+	p.mu.Lock()
+	var conns []net.Conn
+	for kill := (p.idle.size + p.safe.size + 1) / 2; kill > 0; kill-- {
+		c := p.idle.pop()
+		if c == nil {
+			c = p.safe.pop()
+		}
+		conns = append(conns, c)
+	}
+	p.mu.Unlock()
+	p.closeAll(conns)
+	return len(conns)
+}
+
+// dropDead closes the idle connections that the server closed, reset or
+// sent bytes on: none of them can carry a request any more. Idle sockets
+// are not read by anyone, so this asks the kernel about all of them at once.
+func (p *Pool) dropDead() {
+	p.mu.Lock()
+	var dead []net.Conn
+	for _, q := range []*connQueue{&p.idle, &p.safe} {
+		if q.size == 0 {
+			continue
+		}
+		conns := q.drain()
+		for _, i := range readable(conns) {
+			dead = append(dead, conns[i])
+			conns[i] = nil
+		}
+		for _, c := range conns {
+			if c != nil {
+				q.push(c)
+			}
 		}
 	}
-	return p.safe.pop()
+	p.mu.Unlock()
+	p.closeAll(dead)
+}
+
+// unlist takes the pool off the sweeper's list if it is empty.
+func (p *Pool) unlist() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.idle.size+p.safe.size > 0 {
+		return false
+	}
+	p.listed = false
+	return true
 }
 
 // connQueue is a FIFO of connections in a ring buffer.
@@ -69,37 +329,11 @@ func (q *connQueue) pop() net.Conn {
 	return c
 }
 
-// drain empties the queue and returns what it held.
+// drain empties the queue and returns what it held, oldest first.
 func (q *connQueue) drain() []net.Conn {
 	out := make([]net.Conn, 0, q.size)
 	for c := q.pop(); c != nil; c = q.pop() {
 		out = append(out, c)
 	}
 	return out
-}
-
-// Put returns a reusable connection; it is closed if the pool is full.
-func (p *Pool) Put(c net.Conn, safe bool) {
-	p.mu.Lock()
-	if p.idle.size+p.safe.size >= poolMax {
-		p.mu.Unlock()
-		c.Close()
-		return
-	}
-	if safe {
-		p.safe.push(c)
-	} else {
-		p.idle.push(c)
-	}
-	p.mu.Unlock()
-}
-
-// CloseIdle closes every idle connection (server removed or moved).
-func (p *Pool) CloseIdle() {
-	p.mu.Lock()
-	conns := append(p.idle.drain(), p.safe.drain()...)
-	p.mu.Unlock()
-	for _, c := range conns {
-		c.Close()
-	}
 }

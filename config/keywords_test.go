@@ -711,6 +711,10 @@ func keywordCases() []kwCase {
 		{kw: "tune.http.maxhdr", in: inGlobal, src: "tune.http.maxhdr 0", err: "t.cfg:2: 'tune.http.maxhdr': tune.http.maxhdr must be between 1 and 32767, got 0"},
 		{kw: "tune.http.maxhdr", in: inGlobal, src: "tune.http.maxhdr 32768", err: "t.cfg:2: 'tune.http.maxhdr': tune.http.maxhdr must be between 1 and 32767, got 32768"},
 		{kw: "tune.maxrewrite", in: inGlobal, src: "tune.maxrewrite 512", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "MaxRewrite", c.Global.MaxRewrite, 512) }},
+		{kw: "tune.pool-low-fd-ratio", in: inGlobal, src: "tune.pool-low-fd-ratio 10", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "PoolLowFDRatio", c.Global.PoolLowFDRatio, 10) }},
+		{kw: "tune.pool-low-fd-ratio", in: inGlobal, src: "tune.pool-low-fd-ratio 101", err: "t.cfg:2: 'tune.pool-low-fd-ratio': tune.pool-low-fd-ratio must be between 0 and 100, got 101"},
+		{kw: "tune.pool-high-fd-ratio", in: inGlobal, src: "tune.pool-high-fd-ratio 0", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "PoolHighFDRatio", c.Global.PoolHighFDRatio, 0) }},
+		{kw: "tune.pool-high-fd-ratio", in: inGlobal, src: "tune.pool-high-fd-ratio x", err: "t.cfg:2: 'tune.pool-high-fd-ratio': tune.pool-high-fd-ratio expects an integer, got 'x'"},
 		{kw: "tune.maxrewrite", in: inGlobal, src: "tune.maxrewrite 0", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "MaxRewrite", c.Global.MaxRewrite, 0) }},
 		{kw: "tune.maxrewrite", in: inGlobal, src: "tune.maxrewrite -1", err: "t.cfg:2: 'tune.maxrewrite': tune.maxrewrite must be between 0 and 1073741824, got -1"},
 		{kw: "strict-limits", in: inGlobal, src: "no strict-limits", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "StrictLimits", c.Global.StrictLimits, false) }},
@@ -1257,6 +1261,17 @@ func backendCases() []kwCase {
 				eq(t, "s1.Weight", px.Servers[1].Weight, 9)
 				eq(t, "s1.Pos", px.Servers[1].Pos, Pos{"t.cfg", 4})
 			}},
+		{kw: "server", in: inBE, name: "idle pool defaults", src: "server s1 192.0.2.10:80",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				eq(t, "PoolSettings", px.Servers[0].PoolSettings(), backend.PoolSettings{MaxIdle: -1, PurgeDelay: 5 * time.Second})
+			}},
+		{kw: "server", in: inBE, name: "idle pool options", src: "default-server pool-purge-delay 200ms\nserver s1 192.0.2.10:80 pool-max-conn 3 pool-low-conn 2",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				eq(t, "PoolSettings", px.Servers[0].PoolSettings(), backend.PoolSettings{MaxIdle: 3, LowIdle: 2, PurgeDelay: 200 * time.Millisecond})
+			}},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 pool-max-conn -2", err: "t.cfg:2: 'server': pool-max-conn must be between -1 and 2147483647, got -2"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 pool-low-conn", err: "t.cfg:2: 'server': 'pool-low-conn' expects <value> as argument"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 pool-purge-delay 5q", err: "t.cfg:2: 'server': 'pool-purge-delay': unexpected character 'q' in time value '5q' (units are us, ms, s, m, h, d)"},
 		{kw: "server", in: inBE, src: "server s1", err: "t.cfg:2: 'server': expects <name> and <addr>[:<port>] as arguments"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 weight 257", err: "t.cfg:2: 'server': weight must be between 0 and 256, got 257"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 weight", err: "t.cfg:2: 'server': 'weight' expects an integer argument"},

@@ -39,6 +39,12 @@ func init() {
 	register(SecGlobal, "tune.http.maxhdr", func(p *parser, args []string) error {
 		return intKw(args, "tune.http.maxhdr", 1, 32767, &p.cfg.Global.MaxHdr)
 	})
+	register(SecGlobal, "tune.pool-low-fd-ratio", func(p *parser, args []string) error {
+		return intKw(args, "tune.pool-low-fd-ratio", 0, 100, &p.cfg.Global.PoolLowFDRatio)
+	})
+	register(SecGlobal, "tune.pool-high-fd-ratio", func(p *parser, args []string) error {
+		return intKw(args, "tune.pool-high-fd-ratio", 0, 100, &p.cfg.Global.PoolHighFDRatio)
+	})
 	register(SecGlobal, "tune.maxrewrite", func(p *parser, args []string) error {
 		return intKw(args, "tune.maxrewrite", 0, 1<<30, &p.cfg.Global.MaxRewrite)
 	})

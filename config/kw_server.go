@@ -32,7 +32,7 @@ var serverOptsNotYet = map[string]bool{
 	"check-sni": true, "check-alpn": true, "proto": true, "send-proxy": true, "send-proxy-v2": true,
 	"send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true, "proxy-v2-options": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-opts": true, "resolve-net": true, "init-addr": true,
-	"pool-max-conn": true, "pool-purge-delay": true, "pool-low-conn": true, "tfo": true, "source": true,
+	"tfo": true, "source": true,
 	"namespace": true, "redir": true, "no-check": true, "no-ssl": true, "check-send-proxy": true,
 	"ws": true, "max-reuse": true, "no-tls-tickets": true, "ciphers": true, "ciphersuites": true,
 	"ssl-min-ver": true, "ssl-max-ver": true, "force-sslv3": true, "usesrc": true, "stick": true,
@@ -134,6 +134,34 @@ func parseServerOpts(args []string, o *ServerOpts) error {
 				return err
 			}
 			o.Weight = n
+		case "pool-max-conn", "pool-low-conn":
+			if i+1 >= len(args) {
+				return fmt.Errorf("'%s' expects <value> as argument", k)
+			}
+			i++
+			lo := 0
+			if k == "pool-max-conn" {
+				lo = -1
+			}
+			n, err := parseInt(k, args[i], lo, 1<<31-1)
+			if err != nil {
+				return err
+			}
+			if k == "pool-max-conn" {
+				o.PoolMaxConn = &n
+			} else {
+				o.PoolLowConn = n
+			}
+		case "pool-purge-delay":
+			if i+1 >= len(args) {
+				return fmt.Errorf("'%s' expects <value> as argument", k)
+			}
+			i++
+			d, err := ParseDuration(args[i])
+			if err != nil {
+				return fmt.Errorf("'%s': %v", k, err)
+			}
+			o.PoolPurgeDelay = &d
 		default:
 			if serverOptsNotYet[k] {
 				return fmt.Errorf("server option '%s' is not supported yet by switchyard", k)

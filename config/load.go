@@ -158,7 +158,7 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 }
 
 func defaultGlobal() Global {
-	return Global{BufSize: 16384, MaxHdr: 101, MaxRewrite: 1024, StrictLimits: true}
+	return Global{BufSize: 16384, MaxHdr: 101, MaxRewrite: 1024, StrictLimits: true, PoolLowFDRatio: 20, PoolHighFDRatio: 25}
 }
 
 // newDefaults is the implicit defaults section in force before any is

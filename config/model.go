@@ -30,7 +30,7 @@ type Pos struct {
 type Global struct {
 	Daemon        bool
 	MasterWorker  bool
-	MaxConn       int // 0: unlimited (derived from the fd limit by haproxy; we do not cap)
+	MaxConn       int // 0: derived from the descriptor limit at run time, as haproxy
 	NbThread      int
 	PidFile       string
 	HardStopAfter time.Duration // 0: wait for connections forever, as haproxy
@@ -42,6 +42,11 @@ type Global struct {
 	LocalPeer     string
 	Node          string
 	Description   string
+	// tune.pool-low-fd-ratio and tune.pool-high-fd-ratio: percentages of
+	// the descriptor limit past which idle server connections are not
+	// added, then not kept at all.
+	PoolLowFDRatio  int
+	PoolHighFDRatio int
 }
 
 // Mode is a proxy's `mode`.
@@ -181,6 +186,25 @@ type UseBackend struct {
 // ServerOpts are the options a `server` line (or `default-server`) sets.
 type ServerOpts struct {
 	Weight int
+	// Idle connection pool (pool-max-conn, pool-low-conn,
+	// pool-purge-delay); see PoolSettings for the defaults.
+	PoolMaxConn    *int
+	PoolLowConn    int
+	PoolPurgeDelay *time.Duration
+}
+
+// PoolSettings are the server's idle-pool settings, haproxy's defaults
+// filled in.
+func (o *ServerOpts) PoolSettings() backend.PoolSettings {
+	set := backend.DefaultPoolSettings()
+	if o.PoolMaxConn != nil {
+		set.MaxIdle = *o.PoolMaxConn
+	}
+	if o.PoolPurgeDelay != nil {
+		set.PurgeDelay = *o.PoolPurgeDelay
+	}
+	set.LowIdle = o.PoolLowConn
+	return set
 }
 
 // Server is a `server` line.

@@ -41,7 +41,22 @@ type timedConn struct {
 	kicked atomic.Bool
 	uses   int             // requests completed on the connection (server side)
 	raw    syscall.RawConn // for roundTrip, learnt on first need
+	fd     int             // the descriptor of a server connection, for the pool's sweeper; -1: unknown
 }
+
+// newServerConn wraps a new server connection and learns its descriptor,
+// once, so that the pool can tell whether the server closed it while idle.
+func newServerConn(c net.Conn) *timedConn {
+	t := &timedConn{Conn: c, fd: -1}
+	if raw := t.rawConn(); raw != nil {
+		raw.Control(func(fd uintptr) { t.fd = int(fd) })
+	}
+	return t
+}
+
+// PollFD is the descriptor for backend.Pool's liveness sweep. It is read
+// only while the connection sits in the pool, where nobody closes it.
+func (t *timedConn) PollFD() int { return t.fd }
 
 // rawConn returns the connection's RawConn, nil when it has no descriptor.
 func (t *timedConn) rawConn() syscall.RawConn {

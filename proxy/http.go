@@ -66,6 +66,7 @@ type txnState struct {
 
 	closeAfter bool // the current exchange ends the client connection
 	bodyRead   bool // the request body has been consumed
+	pooled     bool // the server connection went to the pool, which ended its use
 	xff        [64]byte
 }
 

@@ -31,6 +31,9 @@ func (s *httpStream) forward(be *Backend) bool {
 	}
 	srv.Cur.Add(1)
 	defer srv.Cur.Add(-1)
+	srv.Pool.Begin()
+	s.t.pooled = false
+	defer s.endUse(srv)
 	srv.Total.Add(1)
 	s.addForwardedFor(be)
 	s.prepareRequest(be)
@@ -129,11 +132,11 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server, fresh bool) (*
 			return c.(*timedConn), fromPool, nil
 		}
 	}
-	c, err := be.dial(srv, s.ctx.Dst.Port())
+	c, err := s.rt.dial(be, srv, s.ctx.Dst.Port())
 	if err != nil {
 		return nil, fromDial, err
 	}
-	return &timedConn{Conn: c}, fromDial, nil
+	return newServerConn(c), fromDial, nil
 }
 
 // mayShare says whether this request may take an idle connection from the
@@ -268,6 +271,15 @@ func (s *httpStream) releaseServerConn(be *Backend, srv *backend.Server, sc *tim
 		s.srvConn, s.srvOwned = sc, srv
 	} else {
 		srv.Pool.Put(sc, sc.uses > 1)
+		s.t.pooled = true
+	}
+}
+
+// endUse ends the use of a server connection that forward began, unless
+// giving the connection to the pool ended it.
+func (s *httpStream) endUse(srv *backend.Server) {
+	if !s.t.pooled {
+		srv.Pool.End()
 	}
 }
 

@@ -33,6 +33,7 @@ type Runtime struct {
 	stopCh    chan struct{}
 	reloaded  chan struct{} // closed and replaced by each Apply
 	janitor   janitor
+	fdBase    int64 // descriptors counted for the reserve and the listeners
 }
 
 type acceptor struct {
@@ -54,6 +55,7 @@ func New(log *slog.Logger, lm *listener.Manager) *Runtime {
 		stopCh: make(chan struct{}), reloaded: make(chan struct{}),
 	}
 	go rt.janitor.run(rt.stopCh)
+	go rt.state.pools.Run(rt.stopCh)
 	return rt
 }
 
@@ -66,8 +68,17 @@ func (rt *Runtime) Snapshot() *Snapshot { return rt.snap.Load() }
 func (rt *Runtime) Apply(cfg *config.Config) error {
 	rt.applyMu.Lock()
 	defer rt.applyMu.Unlock()
+	limit := fdLimit()
+	binds := 0
+	for _, px := range cfg.Proxies {
+		binds += len(px.Binds)
+	}
+	maxconn, err := rt.maxConn(&cfg.Global, limit, binds)
+	if err != nil {
+		return err
+	}
 	st := rt.state.stage()
-	snap, err := build(cfg, st)
+	snap, err := build(cfg, st, maxconn)
 	if err != nil {
 		return err
 	}
@@ -76,12 +87,18 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 		return err
 	}
 	st.commit()
+	if limit > 0 {
+		rt.state.pools.SetLimit(limit, cfg.Global.PoolLowFDRatio, cfg.Global.PoolHighFDRatio)
+	}
+	base := int64(fdReserve + len(ls))
+	rt.state.pools.AddOthers(base - rt.fdBase)
+	rt.fdBase = base
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if rt.global == nil || rt.global.size() != cfg.Global.MaxConn {
+	if rt.global == nil || rt.global.size() != maxconn {
 		rt.global = nil
-		if cfg.Global.MaxConn > 0 {
-			rt.global = newSemaphore(cfg.Global.MaxConn)
+		if maxconn > 0 {
+			rt.global = newSemaphore(maxconn)
 		}
 	}
 	rt.snap.Store(snap)
@@ -113,6 +130,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 func (rt *Runtime) accept(a *acceptor) {
 	defer rt.wg.Done()
 	var backoff time.Duration
+	failures := 0
 	for {
 		snap := rt.snap.Load()
 		fe := snap.byBind[a.key]
@@ -145,13 +163,27 @@ func (rt *Runtime) accept(a *acceptor) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			// Out of fds and the like: back off as net/http does.
+			// Out of descriptors: idle server connections give theirs
+			// back and the accept is tried again at once.
+			if outOfFDs(err) && rt.state.pools.Shed() > 0 {
+				continue
+			}
+			// Otherwise back off as net/http does, and say so once per
+			// run of failures rather than once per attempt.
+			if backoff == 0 {
+				rt.Log.Warn("accept failed; retrying with backoff", "bind", a.key, "err", err)
+			}
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			rt.Log.Warn("accept failed", "bind", a.key, "err", err)
+			failures++
 			time.Sleep(backoff)
 			continue
 		}
+		if failures > 0 {
+			rt.Log.Info("accepting again", "bind", a.key, "failed_attempts", failures)
+			failures = 0
+		}
 		backoff = 0
+		rt.state.pools.AddOthers(perConn)
 		// The frontend may have changed while we waited in Accept; a
 		// bind that left the configuration keeps its old frontend and
 		// snapshot, and its streams close after one request.
@@ -195,6 +227,7 @@ func release(s *semaphore) {
 
 // done ends a connection's accounting: its slots and the stop wait group.
 func (rt *Runtime) done(slots, global *semaphore) {
+	rt.state.pools.AddOthers(-perConn)
 	release(slots)
 	release(global)
 	rt.wg.Done()
@@ -246,6 +279,9 @@ func (rt *Runtime) Stop(ctx context.Context) bool {
 	rt.mu.Unlock()
 	done := make(chan struct{})
 	go func() { rt.wg.Wait(); close(done) }()
+	// Idle server connections go with the process; the servers see
+	// them close rather than linger until the process exits.
+	defer rt.state.pools.CloseAll()
 	select {
 	case <-done:
 		return true

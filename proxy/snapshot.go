@@ -51,7 +51,9 @@ type Backend struct {
 
 // build compiles a configuration, attaching to the long-lived state staged
 // in st (server counters, pools, frontend slots) by name.
-func build(cfg *config.Config, st *staged) (*Snapshot, error) {
+// maxconn is the process's (global maxconn, or derived from the descriptor
+// limit), the default of every frontend.
+func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 	s := &Snapshot{Global: cfg.Global, byBind: map[string]*Frontend{}, backends: map[string]*Backend{}}
 	for _, px := range cfg.Proxies {
 		if px.Cap&config.CapBE == 0 {
@@ -81,11 +83,11 @@ func build(cfg *config.Config, st *staged) (*Snapshot, error) {
 		case px.Cap&config.CapBE != 0:
 			fe.def = s.backends[px.Name] // a listen section is its own backend
 		}
-		maxconn := px.MaxConn
-		if maxconn == 0 {
-			maxconn = cfg.Global.MaxConn
+		feMax := px.MaxConn
+		if feMax == 0 {
+			feMax = maxconn
 		}
-		fe.slots = st.frontendSlots(px.Name, maxconn)
+		fe.slots = st.frontendSlots(px.Name, feMax)
 		for _, b := range px.Binds {
 			if other := s.byBind[b.Key()]; other != nil {
 				return nil, fmt.Errorf("%s:%d: address %s is already bound by frontend '%s'", b.Pos.File, b.Pos.Line, b.Addr, other.Name)

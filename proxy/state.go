@@ -11,6 +11,7 @@ import (
 // frontend connection slots. A new snapshot finds its pieces here by name, so
 // a reload keeps a server's idle connections and counters.
 type State struct {
+	pools   *backend.Pools // every server's idle pool, and the descriptor budget
 	mu      sync.Mutex
 	servers map[string]*backend.Server // "backend/server"
 	slots   map[string]*semaphore
@@ -18,16 +19,23 @@ type State struct {
 
 // NewState returns an empty registry.
 func NewState() *State {
-	return &State{servers: map[string]*backend.Server{}, slots: map[string]*semaphore{}}
+	return &State{pools: backend.NewPools(), servers: map[string]*backend.Server{}, slots: map[string]*semaphore{}}
 }
 
 // staged is the state a snapshot being built will use. Nothing in it is
 // visible, and nothing running is touched, until commit: a configuration
 // that fails to apply leaves the running state as it was.
 type staged struct {
-	st      *State
-	servers map[string]*backend.Server
-	slots   map[string]*semaphore
+	st       *State
+	servers  map[string]*backend.Server
+	slots    map[string]*semaphore
+	poolSets []poolSet
+}
+
+// poolSet is the pool settings a staged server line asks for.
+type poolSet struct {
+	key string
+	set backend.PoolSettings
 }
 
 func (st *State) stage() *staged {
@@ -42,11 +50,14 @@ func (g *staged) server(be string, sc *config.Server) *backend.Server {
 	g.st.mu.Lock()
 	old := g.st.servers[key]
 	g.st.mu.Unlock()
+	// The pool's settings change when the configuration is applied (see
+	// commit): until then the running configuration's apply.
+	g.poolSets = append(g.poolSets, poolSet{key, sc.PoolSettings()})
 	if old != nil && old.Addr == sc.Addr && old.ID == sc.ID && old.Weight == sc.Weight {
 		g.servers[key] = old
 		return old
 	}
-	srv := &backend.Server{Name: sc.Name, ID: sc.ID, Addr: sc.Addr, Weight: sc.Weight, Pool: backend.NewPool()}
+	srv := &backend.Server{Name: sc.Name, ID: sc.ID, Addr: sc.Addr, Weight: sc.Weight}
 	if old != nil {
 		// In-flight requests still hold the old server and decrement its
 		// Cur, so Cur restarts from zero; totals carry over.
@@ -54,6 +65,9 @@ func (g *staged) server(be string, sc *config.Server) *backend.Server {
 		if old.Addr == sc.Addr {
 			srv.Pool = old.Pool
 		}
+	}
+	if srv.Pool == nil {
+		srv.Pool = backend.NewPool(g.st.pools, sc.PoolSettings())
 	}
 	g.servers[key] = srv
 	return srv
@@ -81,6 +95,9 @@ func (g *staged) commit() {
 	old := g.st.servers
 	g.st.servers, g.st.slots = g.servers, g.slots
 	g.st.mu.Unlock()
+	for _, ps := range g.poolSets {
+		g.servers[ps.key].Pool.SetSettings(ps.set)
+	}
 	for key, srv := range old {
 		if cur := g.servers[key]; cur == nil || cur.Pool != srv.Pool {
 			srv.Pool.CloseIdle()

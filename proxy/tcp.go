@@ -29,7 +29,7 @@ func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
 	if srv == nil {
 		return
 	}
-	sc, err := be.dial(srv, ctx.Dst.Port())
+	sc, err := rt.dial(be, srv, ctx.Dst.Port())
 	if err != nil {
 		return
 	}
