@@ -252,18 +252,24 @@ const (
 )
 
 // idleTimeout is how long a connection may wait for its next request:
-// keep-alive timeout between requests, http-request for the first, each
-// falling back as haproxy does.
+// keep-alive timeout between requests, http-request for the first (and
+// for later ones without a keep-alive timeout), and never longer than
+// timeout client, which haproxy runs whenever it waits for the client.
 func (s *httpStream) idleTimeout() time.Duration {
 	t := &s.fe.cfg.Timeouts
 	idle := t.HTTPRequest
 	if !s.first && t.HTTPKeepAlive > 0 {
 		idle = t.HTTPKeepAlive
 	}
-	if idle == 0 {
-		idle = t.Client
+	return shorter(idle, t.Client)
+}
+
+// shorter returns the shorter of two timeouts, 0 meaning none.
+func shorter(a, b time.Duration) time.Duration {
+	if a == 0 || b != 0 && b < a {
+		return b
 	}
-	return idle
+	return a
 }
 
 // awaitRequest waits, holding no buffer, for the first bytes of the next
@@ -348,21 +354,24 @@ func (s *httpStream) readRequest() bool {
 			return false
 		}
 		if reqDeadline.IsZero() {
-			d := s.fe.cfg.Timeouts.HTTPRequest
-			if d == 0 {
-				d = s.fe.cfg.Timeouts.Client
-			}
 			// The first request's time runs from the accept, as it did
 			// while awaiting it; later ones' from their first byte.
 			from := time.Now()
 			if s.first {
 				from = s.accepted
 			}
-			if d > 0 {
+			if d := s.fe.cfg.Timeouts.HTTPRequest; d > 0 {
 				reqDeadline = from.Add(d)
 			}
 		}
-		s.cl.readBy(reqDeadline)
+		// timeout client bounds each wait for more of the head too.
+		by := reqDeadline
+		if d := s.fe.cfg.Timeouts.Client; d > 0 {
+			if inactive := time.Now().Add(d); by.IsZero() || inactive.Before(by) {
+				by = inactive
+			}
+		}
+		s.cl.readBy(by)
 		if err := s.fill(); err != nil {
 			// haproxy answers 408 to a partial request.
 			if errors.Is(err, os.ErrDeadlineExceeded) && !s.rt.Stopping() {
@@ -500,14 +509,35 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 	return s.writeRaw(s.t.out) && !mustClose
 }
 
-// bufferedBodyError checks the part of a chunked body that arrived with the
-// head. haproxy parses everything it has received before processing the
-// request, so a malformed chunk there is refused with a 400 before any rule
-// runs or any server is contacted. The check runs on a copy, leaving the
-// buffer for the real transfer.
+// bufferedBodyError checks the part of a chunked request body that arrived
+// with the head. haproxy parses everything it has received before
+// processing the request, so a malformed chunk there is refused with a 400
+// before any rule runs or any server is contacted.
 func (s *httpStream) bufferedBodyError() error {
-	buf := s.cr.Buffered()
-	if s.t.req.BodyKind != http1.BodyChunked || len(buf) == 0 {
+	if s.t.req.BodyKind != http1.BodyChunked {
+		return nil
+	}
+	return s.checkChunks(s.cr.Buffered(), func(d *http1.BodyReader, rd *http1.Reader) {
+		d.ForRequest(rd, &s.t.req, s.fe.limits)
+	})
+}
+
+// bufferedResponseError is bufferedBodyError for a response: a malformed
+// chunk that came with the head makes haproxy answer 502 instead of
+// sending the head.
+func (s *httpStream) bufferedResponseError() error {
+	if s.t.resp.BodyKind != http1.BodyChunked {
+		return nil
+	}
+	return s.checkChunks(s.t.sr.Buffered(), func(d *http1.BodyReader, rd *http1.Reader) {
+		d.ForResponse(rd, &s.t.resp, s.fe.limits)
+	})
+}
+
+// checkChunks decodes the chunked body bytes in buf, on a copy that leaves
+// buf for the real transfer, and returns the first framing error.
+func (s *httpStream) checkChunks(buf []byte, start func(*http1.BodyReader, *http1.Reader)) error {
+	if len(buf) == 0 {
 		return nil
 	}
 	scratch := append(s.t.bodyOut[:0], buf...)
@@ -517,7 +547,7 @@ func (s *httpStream) bufferedBodyError() error {
 	rd.Reset(eofReader{})
 	rd.AttachRead(scratch[:cap(scratch)], len(buf))
 	var d http1.BodyReader
-	d.ForRequest(&rd, &s.t.req, s.fe.limits)
+	start(&d, &rd)
 	for {
 		_, err := d.Next()
 		var bad *http1.ParseError

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"switchyard/backend"
@@ -18,7 +19,6 @@ type exchangeResult int
 const (
 	exDone     exchangeResult = iota // response relayed; see closeAfter
 	exAnswered                       // the proxy answered an error itself; see closeAfter
-	exRetry                          // nothing came back and nothing is lost: send again
 	exStale                          // the idle connection was unusable; nothing was sent
 	exFail                           // broken: close
 )
@@ -38,9 +38,8 @@ func (s *httpStream) forward(be *Backend) bool {
 	s.addForwardedFor(be)
 	s.prepareRequest(be)
 
-	fresh := false
 	for {
-		sc, from, err := s.serverConn(be, srv, fresh)
+		sc, from, err := s.serverConn(be, srv)
 		if err != nil {
 			return s.reply(503, be)
 		}
@@ -49,14 +48,6 @@ func (s *httpStream) forward(be *Backend) bool {
 			return !s.t.closeAfter
 		case exStale:
 			continue // another idle connection, or a new one
-		case exRetry:
-			if from != fromDial {
-				// An idle connection the server had closed: send the
-				// same bytes again on a new connection.
-				fresh = true
-				continue
-			}
-			return s.reply(502, be)
 		default:
 			return false
 		}
@@ -118,7 +109,7 @@ const (
 
 // serverConn returns a connection to srv: the private one of this client
 // connection, an idle one from the pool, or a new one.
-func (s *httpStream) serverConn(be *Backend, srv *backend.Server, fresh bool) (*timedConn, connFrom, error) {
+func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, connFrom, error) {
 	if s.srvConn != nil {
 		c, owner := s.srvConn, s.srvOwned
 		s.srvConn, s.srvOwned = nil, nil
@@ -127,7 +118,7 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server, fresh bool) (*
 		}
 		c.Close()
 	}
-	if share, safeOnly := s.mayShare(be.cfg.Reuse); share && !fresh {
+	if share, safeOnly := s.mayShare(be.cfg.Reuse); share {
 		if c := srv.Pool.Get(safeOnly); c != nil {
 			return c.(*timedConn), fromPool, nil
 		}
@@ -182,11 +173,11 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		sc.Close()
 		return exStale
 	case rtSendFailed:
-		return s.sendFailed(sc, be, whole)
+		return s.sendFailed(sc, be)
 	case rtPartial:
 		sc.writeWithin(srvTimeout)
 		if _, err := sc.Write(s.t.reqOut[s.t.rt.sent:]); err != nil {
-			return s.sendFailed(sc, be, whole)
+			return s.sendFailed(sc, be)
 		}
 		sc.readWithin(srvTimeout) // inactivity counts from the end of the write
 	case rtAnswered:
@@ -199,14 +190,14 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	if !whole {
 		s.t.reqBody.ForRequest(&s.cr, &s.t.req, fe.limits)
 		pump = make(chan error, 1)
-		go func() { pump <- s.pumpRequestBody(sc, reqOut.Chunked, srvTimeout, cliTimeout) }()
+		go func() { pump <- s.pumpRequestBody(sc, reqOut.Chunked, srvTimeout) }()
 	}
 
 	s.t.sr.Reset(sc)
 	s.t.sr.AttachRead(*sbuf, got)
 	defer s.t.sr.Detach()
 
-	if res := s.readResponseHead(be, sc, pump, srvTimeout, cliTimeout); res != exDone {
+	if res := s.readResponseHead(be, sc, pump, srvTimeout); res != exDone {
 		return res
 	}
 	if s.t.resp.Tunnel() {
@@ -214,14 +205,19 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 			// A switch nobody asked for would turn the connection into
 			// a tunnel that no rule inspects: haproxy answers 502.
 			sc.Close()
-			waitPump(pump)
+			s.stopPump(pump)
 			s.t.closeAfter = true
 			s.failed(502, be)
 			return exAnswered
 		}
-		return s.upgrade(be, sc, pump)
+		return s.upgrade(be, sc, pump, cliTimeout)
 	}
 
+	if s.bufferedResponseError() != nil {
+		sc.Close()
+		s.stopPump(pump)
+		return s.failed(502, be)
+	}
 	var out http1.Out
 	clientClose := s.t.req.Close || s.ending()
 	s.t.out, out = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), clientClose, &s.t.req)
@@ -234,7 +230,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 			ok = false
 		}
 		s.t.out = s.t.out[:0]
-		if err := waitPump(pump); err != nil {
+		if err := s.finishPump(pump, cliTimeout); err != nil {
 			s.t.closeAfter = true
 			reqOut.Close = true
 		} else {
@@ -283,22 +279,32 @@ func (s *httpStream) endUse(srv *backend.Server) {
 	}
 }
 
-// sendFailed ends an exchange whose request could not be sent: a whole
-// request is sent again elsewhere, a streaming one gets a 502.
-func (s *httpStream) sendFailed(sc *timedConn, be *Backend, whole bool) exchangeResult {
+// sendFailed ends an exchange whose request could not be sent, as one
+// whose server closed without answering.
+func (s *httpStream) sendFailed(sc *timedConn, be *Backend) exchangeResult {
 	sc.Close()
-	if whole {
-		return exRetry
+	return s.serverDropped(be)
+}
+
+// serverDropped ends an exchange whose server closed or reset the
+// connection before a whole response head came back. As haproxy does, and
+// as RFC 9112 9.3.1 expects, a request that is not the first of its client
+// connection gets no error: the client connection is closed without a word,
+// so that the client retries. The request is never sent again by the proxy:
+// the server may have acted on it. The first request gets 502.
+func (s *httpStream) serverDropped(be *Backend) exchangeResult {
+	if !s.first {
+		s.t.closeAfter = true
+		return exFail
 	}
-	s.t.closeAfter = true
 	return s.failed(502, be)
 }
 
 // readResponseHead reads the response head, relaying interim (1xx)
 // responses to the client.
-func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan error, srvTimeout, cliTimeout time.Duration) exchangeResult {
+func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan error, srvTimeout time.Duration) exchangeResult {
 	lim := s.fe.limits
-	got, started := false, false
+	started := false
 	for {
 		if buf := s.t.sr.Buffered(); len(buf) > 0 {
 			var n int
@@ -319,31 +325,33 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 				started = false
 				if !s.writeRaw(s.t.out) {
 					sc.Close()
-					waitPump(pump)
+					s.stopPump(pump)
 					return exFail
 				}
 				continue
 			}
 			if !errors.Is(err, http1.ErrIncomplete) {
 				sc.Close()
-				waitPump(pump)
+				s.stopPump(pump)
 				return s.failed(502, be)
 			}
 		}
 		_, err := s.t.sr.Fill()
 		if err == nil {
-			got = true
 			continue
 		}
-		if errors.Is(err, os.ErrDeadlineExceeded) && pump != nil && len(pump) == 0 {
-			// The request body is still being sent: the server is not
-			// late until it has had all of it (a slow client is the
-			// client timeout's business).
-			sc.readWithin(srvTimeout)
-			continue
+		timedOut := errors.Is(err, os.ErrDeadlineExceeded)
+		if timedOut && pump != nil && srvTimeout > 0 {
+			// Sending the body to the server refreshes the wait for
+			// its answer, as haproxy refreshes a side's read timeout
+			// on write activity: a slow upload that moves is not late.
+			if at := time.Duration(s.t.reqCopy.wrote.Load()) + srvTimeout; at > mono() {
+				sc.readAt(at)
+				continue
+			}
 		}
 		sc.Close()
-		perr := waitPump(pump)
+		perr := s.stopPump(pump)
 		if pump != nil && perr == nil {
 			s.t.bodyRead = true
 		}
@@ -354,17 +362,46 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			// client's error (400) and drops the server connection.
 			s.t.closeAfter = true
 			return s.failed(bad.Status, be)
-		case perr != nil:
-			// The client went away or stalled while sending its body.
+		case timedOut:
+			// haproxy answers 504 at timeout server even to a client
+			// that stalled in its body (timeout client does not run
+			// while the answer is awaited); the connection then closes
+			// unless the body had all arrived.
+			return s.failed(504, be)
+		case perr != nil && !errors.Is(perr, errPumpStopped):
+			// The client went away while sending its body.
 			s.t.closeAfter = true
 			return exFail
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			return s.failed(504, be)
-		case !got && pump == nil && !started:
-			return exRetry
 		}
-		return s.failed(502, be)
+		return s.serverDropped(be)
 	}
+}
+
+// errPumpStopped is how a request body transfer ends when the exchange
+// gives it up.
+var errPumpStopped = errors.New("request body transfer stopped")
+
+// stopPump ends a request body transfer that the exchange gives up on, and
+// returns how it ended. A transfer blocked on the server fails as the
+// caller closed the server connection; one waiting for the client is woken.
+func (s *httpStream) stopPump(pump chan error) error {
+	if pump == nil {
+		return nil
+	}
+	if len(pump) == 0 {
+		s.t.reqCopy.stopped.Store(true)
+		s.cl.kick()
+	}
+	err := <-pump
+	if s.t.reqCopy.stopped.Swap(false) {
+		// The kick is spent: whether it stopped the transfer or came
+		// too late, the next read must not see it.
+		s.cl.kicked.Store(false)
+		if err != nil {
+			err = errPumpStopped
+		}
+	}
+	return err
 }
 
 // failed answers an error to the client; the connection then closes unless
@@ -379,7 +416,7 @@ func (s *httpStream) failed(status int, be *Backend) exchangeResult {
 // pumpRequestBody streams the rest of the request body to the server.
 // On failure it closes the server connection, which also ends the wait for
 // a response.
-func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) (err error) {
+func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout time.Duration) (err error) {
 	defer func() {
 		// A bug here must end this exchange, not the process.
 		if r := recover(); r != nil {
@@ -390,8 +427,12 @@ func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout, cl
 			sc.Conn.Close()
 		}
 	}()
+	// No client timeout while the server's answer is awaited, as in
+	// haproxy: a client stalled in its body gets the server's answer or
+	// the 504 of timeout server. finishPump bounds the rest.
 	c := &s.t.reqCopy
-	c.src, c.dst, c.out, c.chunked, c.readTimeout, c.writeTimeout = &s.cl, sc, &s.t.bodyOut, chunked, cliTimeout, srvTimeout
+	c.src, c.dst, c.out, c.chunked, c.readTimeout, c.writeTimeout = &s.cl, sc, &s.t.bodyOut, chunked, 0, srvTimeout
+	c.wrote.Store(int64(mono()))
 	return c.run(&s.t.reqBody, &s.cr)
 }
 
@@ -425,6 +466,13 @@ type bodyCopy struct {
 	// response's server connection is released before the client has them.
 	keepLast bool
 	hook     func() error // beforeFill, bound once
+	// wrote is when bytes last went to dst (since epoch), read by the
+	// exchange while a request body streams: it refreshes the wait for
+	// the server's answer and measures the client's inactivity.
+	wrote atomic.Int64
+	// stopped says that the exchange gave the transfer up and kicked its
+	// source awake.
+	stopped atomic.Bool
 }
 
 func (c *bodyCopy) flush() error {
@@ -434,6 +482,9 @@ func (c *bodyCopy) flush() error {
 	c.dst.writeWithin(c.writeTimeout)
 	_, err := c.dst.Write(*c.out)
 	*c.out = (*c.out)[:0]
+	if err == nil {
+		c.wrote.Store(int64(mono()))
+	}
 	return err
 }
 
@@ -483,17 +534,39 @@ func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
 	}
 }
 
-func waitPump(ch chan error) error {
-	if ch == nil {
+// finishPump waits for the request body once the answer has been relayed.
+// The client timeout, suspended while the answer was awaited, runs again:
+// a client idle for that long is cut.
+func (s *httpStream) finishPump(pump chan error, cliTimeout time.Duration) error {
+	if pump == nil {
 		return nil
 	}
-	return <-ch
+	if cliTimeout <= 0 {
+		return <-pump
+	}
+	t := time.NewTimer(cliTimeout)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-pump:
+			return err
+		case <-t.C:
+		}
+		idle := mono() - time.Duration(s.t.reqCopy.wrote.Load())
+		if idle >= cliTimeout {
+			return s.stopPump(pump)
+		}
+		t.Reset(cliTimeout - idle)
+	}
 }
 
 // upgrade relays a 101 (or a successful CONNECT) and turns the connection
 // into a tunnel under `timeout tunnel`.
-func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error) exchangeResult {
-	waitPump(pump)
+func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error, cliTimeout time.Duration) exchangeResult {
+	if s.finishPump(pump, cliTimeout) != nil {
+		sc.Close()
+		return exFail
+	}
 	s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), false, &s.t.req)
 	s.t.out = append(s.t.out, s.t.sr.Buffered()...)
 	if !s.writeRaw(s.t.out) {
