@@ -215,7 +215,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 
 	if s.bufferedResponseError() != nil {
 		sc.Close()
-		s.stopPump(pump)
+		s.abandonPump(pump)
 		return s.failed(502, be)
 	}
 	var out http1.Out
@@ -332,7 +332,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			}
 			if !errors.Is(err, http1.ErrIncomplete) {
 				sc.Close()
-				s.stopPump(pump)
+				s.abandonPump(pump)
 				return s.failed(502, be)
 			}
 		}
@@ -374,6 +374,19 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			return exFail
 		}
 		return s.serverDropped(be)
+	}
+}
+
+// abandonPump stops a request body transfer before an error is answered:
+// the client connection can go on only if the body had all arrived.
+func (s *httpStream) abandonPump(pump chan error) {
+	if pump == nil {
+		return
+	}
+	if s.stopPump(pump) == nil {
+		s.t.bodyRead = true
+	} else {
+		s.t.closeAfter = true
 	}
 }
 

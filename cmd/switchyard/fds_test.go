@@ -57,25 +57,7 @@ func startCountingOrigin(t *testing.T, hold func()) *countingOrigin {
 func startLimited(t *testing.T, nofile int, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command("/bin/sh", append([]string{"-c", fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, nofile), testBin}, args...)...)
-	p := &proc{t: t, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = io.Discard, p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		cmd.Wait()
-		p.code = cmd.ProcessState.ExitCode()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
+	return startProc(t, cmd)
 }
 
 // oneRequest opens a connection, sends one request, reads the status line

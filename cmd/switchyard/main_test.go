@@ -112,6 +112,12 @@ func startCLI(t *testing.T, env []string, files []*os.File, args ...string) *pro
 	cmd := exec.Command(testBin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.ExtraFiles = files
+	return startProc(t, cmd)
+}
+
+// startProc starts cmd, killed at the end of the test if still running.
+func startProc(t *testing.T, cmd *exec.Cmd) *proc {
+	t.Helper()
 	p := &proc{t: t, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = io.Discard, p.stderr
 	if err := cmd.Start(); err != nil {
