@@ -39,6 +39,20 @@ func init() {
 	register(SecGlobal, "tune.http.maxhdr", func(p *parser, args []string) error {
 		return intKw(args, "tune.http.maxhdr", 1, 32767, &p.cfg.Global.MaxHdr)
 	})
+	register(SecGlobal, "tune.idle-pool.shared", func(p *parser, args []string) error {
+		if err := wantArgs(args, 1, "'on' or 'off'"); err != nil {
+			return err
+		}
+		switch args[0] {
+		case "on":
+			// What switchyard does: one pool per server for the process.
+		case "off":
+			p.warnf("'tune.idle-pool.shared off' has no effect in switchyard: a server's idle connections are one pool for the whole process (Go has no per-thread pools); ignored")
+		default:
+			return fmt.Errorf("expects either 'on' or 'off' but got '%s'", args[0])
+		}
+		return nil
+	})
 	register(SecGlobal, "tune.pool-low-fd-ratio", func(p *parser, args []string) error {
 		return intKw(args, "tune.pool-low-fd-ratio", 0, 100, &p.cfg.Global.PoolLowFDRatio)
 	})
