@@ -88,7 +88,7 @@ func init() {
 		}
 		register(SecProxy, "timeout "+name, func(p *parser, args []string) error {
 			return durationKw(args, field(&p.cur.Timeouts))
-		}).actsOn(side, timeoutIgnored)
+		}).actsOnLate(side, timeoutIgnored)
 	}
 	// Old spellings, still accepted by haproxy 2.6 with a warning? No: they
 	// were removed in 2.1, so they are plain unknown keywords here too.

@@ -241,9 +241,17 @@ func (p *parser) handle(args []string) {
 		// As haproxy: warn, still check the arguments (a bad one is an
 		// error), but parse into the proxy's ignored copy so that the line
 		// takes no effect. `bind` in a backend opens no socket.
-		p.warnf(kw.sideWarning, kw.name, px.Cap.Kind(), px.Name, kw.side.Kind())
+		if !kw.warnLate {
+			p.warnf(kw.sideWarning, kw.name, px.Cap.Kind(), px.Name, kw.side.Kind())
+		}
 		p.cur = px.ignoring()
 		defer func() { p.cur = px }()
+		if err := kw.parse(p, rest); err != nil {
+			p.errorf("'%s': %v", kw.name, err)
+		} else if kw.warnLate {
+			p.warnf(kw.sideWarning, kw.name, px.Cap.Kind(), px.Name, kw.side.Kind())
+		}
+		return
 	}
 	if err := kw.parse(p, rest); err != nil {
 		p.errorf("'%s': %v", kw.name, err)

@@ -150,6 +150,10 @@ func TestWarnings(t *testing.T) {
 		{"ignored tuning", "global\n nbproc 2\n", "t.cfg:2: 'nbproc' has no effect"},
 		{"bind in backend", "backend b\n bind :80\n", "t.cfg:2: 'bind' ignored because backend 'b' has no frontend capability."},
 		{"timeout client in backend", "backend b\n timeout client 1s\n", "t.cfg:2: 'timeout client' will be ignored because backend 'b' has no frontend capability"},
+		{"default_backend and servers", base + "listen l\n bind :80\n default_backend b\n server s 127.0.0.1:1\nbackend b\n",
+			"t.cfg:7: In proxy 'l', the 'default_backend' rule always has precedence over the servers, which will never be used."},
+		{"ignored default_backend and servers", base + "backend a\n default_backend b\n server s 127.0.0.1:1\nbackend b\n",
+			"t.cfg:7: In proxy 'a', the 'default_backend' rule always has precedence over the servers, which will never be used."},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -165,6 +169,18 @@ func TestWarnings(t *testing.T) {
 				t.Errorf("warnings:\n%s\nwant substring %q", got, c.want)
 			}
 		})
+	}
+}
+
+// A bad value on a timeout of the other side is an error alone: haproxy
+// checks the value before it warns that the line is ignored.
+func TestOtherSideTimeoutBadValue(t *testing.T) {
+	_, res, errs := load(t, "frontend f\n bind :80\n timeout server abc\n")
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "'timeout server'") {
+		t.Fatalf("errors: %v", errs)
+	}
+	if w := res.Warnings(); len(w) > 0 && strings.Contains(w[0].Msg, "will be ignored") {
+		t.Fatalf("warned before the error: %v", w)
 	}
 }
 

@@ -33,6 +33,9 @@ type keyword struct {
 	// then ignores the line with a warning; so do we, with sideWarning.
 	side        Cap
 	sideWarning string
+	// warnLate says that haproxy checks the arguments before it warns
+	// (proxy_parse_timeout), so a bad value is an error alone.
+	warnLate bool
 }
 
 // ignoredWarning is haproxy's warning for a keyword in a proxy without the
@@ -44,6 +47,13 @@ const ignoredWarning = "'%[1]s' ignored because %[2]s '%[3]s' has no %[4]s capab
 // it ignored elsewhere (see keyword.side).
 func (kw *keyword) actsOn(side Cap, warning string) *keyword {
 	kw.side, kw.sideWarning = side, warning
+	return kw
+}
+
+// actsOnLate is actsOn for a keyword whose warning comes only once its
+// arguments are known good.
+func (kw *keyword) actsOnLate(side Cap, warning string) *keyword {
+	kw.actsOn(side, warning).warnLate = true
 	return kw
 }
 

@@ -46,6 +46,7 @@ func (p *parser) validate() {
 				p.checkBackendRef(px, ub.Backend, ub.Pos, "use_backend", backends)
 			}
 		}
+		p.warnDefaultBackendAndServers(px, backends)
 		p.warnUnreachableRules(px)
 		if px.Mode == ModeTCP && len(px.HTTPRequest) > 0 {
 			p.file, p.line = px.HTTPRequest[0].Pos.File, px.HTTPRequest[0].Pos.Line
@@ -58,6 +59,22 @@ func (p *parser) validate() {
 				px.Cap.Kind(), px.Name)
 		}
 	}
+}
+
+// warnDefaultBackendAndServers is haproxy's warning for a proxy with both a
+// default_backend and servers, given even where the default_backend is
+// ignored (in a backend, whose servers are in fact used).
+func (p *parser) warnDefaultBackendAndServers(px *Proxy, backends map[string]*Proxy) {
+	name := px.DefaultBackend
+	if name == "" && px.ignored != nil {
+		name = px.ignored.DefaultBackend
+	}
+	be := backends[name]
+	if be == nil || len(px.Servers) == 0 || px.Mode == ModeHTTP && be.Mode == ModeTCP {
+		return
+	}
+	p.file, p.line = px.Pos.File, px.Pos.Line
+	p.warnf("In proxy '%s', the 'default_backend' rule always has precedence over the servers, which will never be used.", px.Name)
 }
 
 func (p *parser) validateFrontend(px *Proxy, backends map[string]*Proxy) {
