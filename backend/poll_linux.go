@@ -16,6 +16,7 @@ const (
 	pollIn    = 0x1
 	pollErr   = 0x8
 	pollHup   = 0x10
+	pollNval  = 0x20
 	pollRdHup = 0x2000
 )
 
@@ -48,7 +49,7 @@ func pollReadable(fds []int) []int {
 	}
 	var out []int
 	for j, p := range pfds {
-		if p.revents&(pollIn|pollErr|pollHup|pollRdHup) != 0 {
+		if p.revents&(pollIn|pollErr|pollHup|pollNval|pollRdHup) != 0 {
 			out = append(out, idx[j])
 		}
 	}

@@ -44,6 +44,7 @@ type Pool struct {
 	estNeed   int64
 	listed    bool      // in pools.active, so the sweeper visits it
 	nextPurge time.Time // when the sweeper next purges (zero: not yet set)
+	retired   bool      // the server left or moved: keep nothing more
 }
 
 // PoolSettings are a server's idle-connection settings.
@@ -123,7 +124,7 @@ func (p *Pool) Get(safeOnly bool) net.Conn {
 // twice.
 func (p *Pool) Put(c net.Conn, safe bool) {
 	p.mu.Lock()
-	if !p.keeps(safe) {
+	if p.retired || !p.keeps(safe) {
 		p.mu.Unlock()
 		p.End()
 		c.Close()
@@ -171,9 +172,12 @@ func (p *Pool) keeps(safe bool) bool {
 	return used < p.pools.low.Load() && inUse+idle <= max(inUse, need)+int64(p.set.LowIdle)
 }
 
-// CloseIdle closes every idle connection (server removed or moved).
+// CloseIdle closes every idle connection and keeps none from now on: the
+// server was removed or moved, or the process stops. (Requests still in
+// flight to it would otherwise leave connections that nobody takes.)
 func (p *Pool) CloseIdle() {
 	p.mu.Lock()
+	p.retired = true
 	conns := append(p.idle.drain(), p.safe.drain()...)
 	p.mu.Unlock()
 	p.closeAll(conns)
@@ -215,16 +219,18 @@ func (p *Pool) closeAll(conns []net.Conn) {
 }
 
 // purge is haproxy's periodic purge: half of the idle connections beyond
-// what the server needs are closed (the oldest plain ones first), and the
-// estimate of its need decays towards the peak seen since the last purge.
+// what the server needs, plus one, are closed (the oldest plain ones
+// first), and the estimate of its need decays towards the peak seen since
+// the last purge. An empty pool is left alone; it is purged again a
+// pool-purge-delay after it next keeps a connection.
 func (p *Pool) purge(now time.Time) {
 	p.mu.Lock()
-	if now.Before(p.nextPurge) {
+	idle := int64(p.idle.size + p.safe.size)
+	if idle == 0 || now.Before(p.nextPurge) {
 		p.mu.Unlock()
 		return
 	}
 	p.nextPurge = now.Add(max(p.set.PurgeDelay, sweepEvery))
-	idle := int64(p.idle.size + p.safe.size)
 	inUse := p.inUse.Load()
 	peak := p.peak.Swap(inUse)
 	exceed := inUse + idle - max(peak, p.estNeed)
@@ -232,8 +238,14 @@ func (p *Pool) purge(now time.Time) {
 	if p.set.PurgeDelay <= 0 || p.set.MaxIdle == 0 {
 		exceed = idle // settings changed to keep none
 	}
+	kill := int64(0)
+	if exceed > 0 {
+		// haproxy kills exceed/2 rounded up, shared among threads plus
+		// one each; with one pool, plus one.
+		kill = (exceed+1)/2 + 1
+	}
 	var conns []net.Conn
-	for kill := (exceed + 1) / 2; kill > 0; kill-- {
+	for ; kill > 0; kill-- {
 		c := p.idle.pop()
 		if c == nil {
 			c = p.safe.pop()
@@ -287,17 +299,6 @@ func (p *Pool) dropDead() {
 	}
 	p.mu.Unlock()
 	p.closeAll(dead)
-}
-
-// unlist takes the pool off the sweeper's list if it is empty.
-func (p *Pool) unlist() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.idle.size+p.safe.size > 0 {
-		return false
-	}
-	p.listed = false
-	return true
 }
 
 // connQueue is a FIFO of connections in a ring buffer.

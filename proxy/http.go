@@ -63,6 +63,7 @@ type txnState struct {
 	respBody http1.BodyReader
 	reqBody  http1.BodyReader
 	bodyOut  []byte // chunk framing written by the request body pump
+	scratch  []byte // checkChunks' copy (the pump may be using bodyOut)
 
 	closeAfter bool // the current exchange ends the client connection
 	bodyRead   bool // the request body has been consumed
@@ -87,6 +88,9 @@ func (s *httpStream) releaseTxn() {
 	}
 	if cap(s.t.reqOut) > maxPooledOut {
 		s.t.reqOut = nil
+	}
+	if cap(s.t.scratch) > maxPooledOut {
+		s.t.scratch = nil
 	}
 	// Drop references to this connection's readers and buffers.
 	s.t.sr.Reset(nil)
@@ -540,9 +544,9 @@ func (s *httpStream) checkChunks(buf []byte, start func(*http1.BodyReader, *http
 	if len(buf) == 0 {
 		return nil
 	}
-	scratch := append(s.t.bodyOut[:0], buf...)
+	scratch := append(s.t.scratch[:0], buf...)
 	scratch = append(scratch, 0)[:len(buf)] // room to try one more read
-	s.t.bodyOut = scratch[:0]               // keep the capacity, not the bytes
+	s.t.scratch = scratch[:0]               // keep the capacity, not the bytes
 	var rd http1.Reader
 	rd.Reset(eofReader{})
 	rd.AttachRead(scratch[:cap(scratch)], len(buf))

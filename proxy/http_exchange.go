@@ -230,7 +230,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 			ok = false
 		}
 		s.t.out = s.t.out[:0]
-		if err := s.finishPump(pump, cliTimeout); err != nil {
+		if err := s.finishPump(pump, sc, cliTimeout); err != nil {
 			s.t.closeAfter = true
 			reqOut.Close = true
 		} else {
@@ -266,6 +266,9 @@ func (s *httpStream) releaseServerConn(be *Backend, srv *backend.Server, sc *tim
 	if be.cfg.Reuse == config.ReuseNever {
 		s.srvConn, s.srvOwned = sc, srv
 	} else {
+		// From here the connection is the pool's: a hard stop cutting
+		// this stream must not close it.
+		s.cc.peer.Store(nil)
 		srv.Pool.Put(sc, sc.uses > 1)
 		s.t.pooled = true
 	}
@@ -408,9 +411,11 @@ func (s *httpStream) stopPump(pump chan error) error {
 	err := <-pump
 	if s.t.reqCopy.stopped.Swap(false) {
 		// The kick is spent: whether it stopped the transfer or came
-		// too late, the next read must not see it.
+		// too late, the next read must not see it. Only the timeout it
+		// caused is relabelled: a transfer that failed on its own (a
+		// malformed body, a client gone) says so.
 		s.cl.kicked.Store(false)
-		if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
 			err = errPumpStopped
 		}
 	}
@@ -549,8 +554,9 @@ func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
 
 // finishPump waits for the request body once the answer has been relayed.
 // The client timeout, suspended while the answer was awaited, runs again:
-// a client idle for that long is cut.
-func (s *httpStream) finishPump(pump chan error, cliTimeout time.Duration) error {
+// a body idle for that long is given up, and with it the server connection
+// (the server may be what blocks it).
+func (s *httpStream) finishPump(pump chan error, sc *timedConn, cliTimeout time.Duration) error {
 	if pump == nil {
 		return nil
 	}
@@ -567,6 +573,7 @@ func (s *httpStream) finishPump(pump chan error, cliTimeout time.Duration) error
 		}
 		idle := mono() - time.Duration(s.t.reqCopy.wrote.Load())
 		if idle >= cliTimeout {
+			sc.Conn.Close()
 			return s.stopPump(pump)
 		}
 		t.Reset(cliTimeout - idle)
@@ -576,7 +583,7 @@ func (s *httpStream) finishPump(pump chan error, cliTimeout time.Duration) error
 // upgrade relays a 101 (or a successful CONNECT) and turns the connection
 // into a tunnel under `timeout tunnel`.
 func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error, cliTimeout time.Duration) exchangeResult {
-	if s.finishPump(pump, cliTimeout) != nil {
+	if s.finishPump(pump, sc, cliTimeout) != nil {
 		sc.Close()
 		return exFail
 	}

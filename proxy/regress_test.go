@@ -8,6 +8,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -478,5 +479,92 @@ backend app
 	}
 	if copies != 1 {
 		t.Fatalf("the origin saw %d copies of the request (log %q), want 1", copies, log.all())
+	}
+}
+
+// TestRegressBadChunkWhileStreaming: a malformed chunk that arrives after
+// the request body started streaming to the server is the client's error,
+// 400 as in haproxy, even though the exchange sees the server connection
+// close first (the body transfer closes it when it fails). A review found
+// it answered 502.
+func TestRegressBadChunkWhileStreaming(t *testing.T) {
+	t.Parallel()
+	heads := make(chan struct{}, 1)
+	o := itRawOrigin(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := itReadHead(br); err != nil {
+			return
+		}
+		heads <- struct{}{}
+		io.Copy(io.Discard, br)
+	})
+	fe := itAddr(t)
+	itStart(t, itConfig(t, itDefaults+`
+frontend f
+    bind {FE}
+    default_backend b
+backend b
+    server s {S}
+`, "FE", fe, "S", o.addr))
+	for i := range 20 {
+		k := itDial(t, fe)
+		k.send("POST / HTTP/1.1\r\nhost: t\r\ntransfer-encoding: chunked\r\n\r\n")
+		select {
+		case <-heads: // the body now streams
+		case <-time.After(itTimeout):
+			t.Fatal("the origin got no request head")
+		}
+		k.send("zz\r\nhello\r\n")
+		if resp, _ := k.response("POST"); resp.StatusCode != 400 {
+			t.Fatalf("attempt %d: status %d, want 400", i, resp.StatusCode)
+		}
+		k.c.Close()
+	}
+}
+
+// TestRegressResponseCheckWhileStreaming: checking the chunks that came
+// with a response head must not touch the buffer the request body is
+// streaming through (it did: the race detector saw it, and bytes of the
+// body were lost).
+func TestRegressResponseCheckWhileStreaming(t *testing.T) {
+	t.Parallel()
+	const size = 64000
+	want := bytes.Repeat([]byte("abcdefghij"), size/10)
+	got := make(chan []byte, 1)
+	o := itRawOrigin(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := itReadHead(br); err != nil {
+			return
+		}
+		// An early answer, chunked, with body bytes in the same write.
+		io.WriteString(c, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n")
+		b := make([]byte, size)
+		n, _ := io.ReadFull(br, b)
+		got <- b[:n]
+		io.WriteString(c, "0\r\n\r\n")
+	})
+	fe := itAddr(t)
+	itStart(t, itConfig(t, itDefaults+`
+frontend f
+    bind {FE}
+    default_backend b
+backend b
+    server s {S}
+`, "FE", fe, "S", o.addr))
+	k := itDial(t, fe)
+	k.send("POST / HTTP/1.1\r\nhost: t\r\ncontent-length: " + strconv.Itoa(size) + "\r\n\r\n" + string(want[:4000]))
+	// The answer's head comes once its chunks were checked; the rest of
+	// the body follows through the same transfer.
+	if l, err := k.br.ReadString('\n'); err != nil || !strings.HasPrefix(l, "HTTP/1.1 200") {
+		t.Fatalf("response line %q, %v", l, err)
+	}
+	k.send(string(want[4000:]))
+	b := <-got
+	if !bytes.Equal(b, want) {
+		i := 0
+		for i < len(b) && i < len(want) && b[i] == want[i] {
+			i++
+		}
+		t.Fatalf("the origin got %d bytes of %d, first difference at %d", len(b), len(want), i)
 	}
 }

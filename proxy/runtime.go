@@ -87,10 +87,12 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 		return err
 	}
 	st.commit()
-	if limit > 0 {
-		rt.state.pools.SetLimit(limit, cfg.Global.PoolLowFDRatio, cfg.Global.PoolHighFDRatio)
-	}
 	base := int64(fdReserve + len(ls))
+	if maxconn > 0 {
+		// As haproxy, the ratios are of the descriptors the connection
+		// limit needs (maxsock), not of the system's limit.
+		rt.state.pools.SetLimit(int64(maxconn)*perConn+base, cfg.Global.PoolLowFDRatio, cfg.Global.PoolHighFDRatio)
+	}
 	rt.state.pools.AddOthers(base - rt.fdBase)
 	rt.fdBase = base
 	rt.mu.Lock()
