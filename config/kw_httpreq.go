@@ -10,15 +10,24 @@ import (
 )
 
 func init() {
-	register(SecFrontend|SecBackend, "http-request allow", func(p *parser, args []string) error {
-		return p.addHTTPRule(&HTTPRule{Action: ActAllow}, args)
-	})
-	register(SecFrontend|SecBackend, "http-request deny", func(p *parser, args []string) error {
-		return p.addHTTPRule(&HTTPRule{Action: ActDeny, Status: 403, UseErrorFile: true}, args)
-	})
-	register(SecFrontend|SecBackend, "http-request return", func(p *parser, args []string) error {
-		return p.addHTTPRule(&HTTPRule{Action: ActReturn, Status: 200}, args)
-	})
+	RegisterAction(&ActionDef{Name: "allow", Where: HTTPRequestRules, Final: true,
+		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
+			r.Action = ActAllow
+			if len(args) > 0 && !isCondStart(args[0]) {
+				return 0, fmt.Errorf("unexpected argument '%s' (expects 'if' or 'unless')", args[0])
+			}
+			return 0, nil
+		}})
+	RegisterAction(&ActionDef{Name: "deny", Where: HTTPRequestRules, Final: true,
+		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
+			r.Action, r.Status, r.UseErrorFile = ActDeny, 403, true
+			return parseReply(c, r, args)
+		}})
+	RegisterAction(&ActionDef{Name: "return", Where: HTTPRequestRules, Final: true,
+		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
+			r.Action, r.Status = ActReturn, 200
+			return parseReply(c, r, args)
+		}})
 	for _, a := range []string{"add-header", "set-header", "del-header", "replace-header",
 		"replace-value", "set-path", "set-pathq", "set-query", "set-uri", "replace-path", "replace-pathq",
 		"replace-uri", "set-method", "normalize-uri", "set-var", "set-var-fmt", "unset-var", "set-map",
@@ -32,36 +41,28 @@ func init() {
 	}
 }
 
-// addHTTPRule parses the options of deny/return/allow and the condition.
-func (p *parser) addHTTPRule(r *HTTPRule, args []string) error {
-	r.Pos = p.pos()
+func isCondStart(w string) bool { return w == "if" || w == "unless" }
+
+// parseReply parses the options of deny and return (status, payload,
+// headers) up to the condition, and returns how many words it took.
+func parseReply(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 	bodySet := ""
-	for i := 0; i < len(args); i++ {
+	i := 0
+	for ; i < len(args) && !isCondStart(args[i]); i++ {
 		a := args[i]
-		if a == "if" || a == "unless" {
-			c, err := p.cond(args[i:])
-			if err != nil {
-				return err
-			}
-			r.Cond = c
-			break
-		}
-		if r.Action == ActAllow {
-			return fmt.Errorf("unexpected argument '%s' (expects 'if' or 'unless')", a)
-		}
 		if a == "default-errorfiles" {
 			bodySet, r.UseErrorFile = a, true
 			continue
 		}
 		if i+1 >= len(args) {
-			return fmt.Errorf("'%s' expects an argument", a)
+			return 0, fmt.Errorf("'%s' expects an argument", a)
 		}
 		v := args[i+1]
 		i++
 		switch a {
 		case "status", "deny_status":
 			if a == "deny_status" && r.Action != ActDeny {
-				return fmt.Errorf("'deny_status' is only valid with 'deny'")
+				return 0, fmt.Errorf("'deny_status' is only valid with 'deny'")
 			}
 			if a == "status" {
 				// "deny status N" is a reply of its own (empty unless a
@@ -70,42 +71,36 @@ func (p *parser) addHTTPRule(r *HTTPRule, args []string) error {
 			}
 			code, err := parseInt("status", v, 200, 599)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			r.Status = code
 		case "content-type":
 			r.ContentType = v
 		case "string", "file", "lf-string", "lf-file", "errorfile":
 			if bodySet != "" {
-				return fmt.Errorf("'%s' cannot be used with '%s'", a, bodySet)
+				return 0, fmt.Errorf("'%s' cannot be used with '%s'", a, bodySet)
 			}
 			bodySet, r.UseErrorFile = a, false
-			if err := r.setBody(a, v, p.cfg.Global.BufSize, p.warnf); err != nil {
-				return err
+			if err := r.setBody(a, v, c.Global().BufSize, c.Warnf); err != nil {
+				return 0, err
 			}
 		case "hdr":
 			if i+1 >= len(args) {
-				return fmt.Errorf("'hdr' expects <name> <fmt>")
+				return 0, fmt.Errorf("'hdr' expects <name> <fmt>")
 			}
 			f, err := logformat.Parse(args[i+1])
 			if err != nil {
-				return fmt.Errorf("'hdr %s': %v", v, err)
+				return 0, fmt.Errorf("'hdr %s': %v", v, err)
 			}
 			i++
 			r.Headers = append(r.Headers, RuleHeader{Name: v, Value: f})
 		case "errorfiles":
-			return fmt.Errorf("'errorfiles' is not supported yet by switchyard")
+			return 0, fmt.Errorf("'errorfiles' is not supported yet by switchyard")
 		default:
-			return fmt.Errorf("unexpected argument '%s'", a)
+			return 0, fmt.Errorf("unexpected argument '%s'", a)
 		}
 	}
-	if r.Action != ActAllow {
-		if err := r.check(bodySet); err != nil {
-			return err
-		}
-	}
-	p.cur.HTTPRequest = append(p.cur.HTTPRequest, r)
-	return nil
+	return i, r.check(bodySet)
 }
 
 func (r *HTTPRule) setBody(kind, v string, bufSize int, warnf func(string, ...any)) error {

@@ -227,11 +227,16 @@ const (
 	ActReturn
 )
 
-// HTTPRule is an `http-request` rule.
+// HTTPRule is one rule of a rule set (`http-request` for now): its action,
+// the action's arguments, and its condition.
 type HTTPRule struct {
 	Pos    Pos
-	Action HTTPAction
+	Def    *ActionDef // the action, from the registry
+	Action HTTPAction // which built-in action, for the built-in ones
 	Cond   *sample.Cond
+	// Args holds what the parser of an action registered from outside
+	// this package made of its arguments.
+	Args any
 	// deny/return
 	Status      int
 	ContentType string

@@ -183,7 +183,8 @@ func (p *parser) resolve(host string) (string, error) {
 }
 
 // warnUnreachableRules warns about rules that follow an unconditional one
-// which always ends the evaluation, because they can never take effect.
+// whose action always ends the evaluation (the registry says which do),
+// because they can never take effect.
 func (p *parser) warnUnreachableRules(px *Proxy) {
 	for i, ub := range px.UseBackends {
 		if ub.Cond == nil && i+1 < len(px.UseBackends) {
@@ -194,7 +195,7 @@ func (p *parser) warnUnreachableRules(px *Proxy) {
 		}
 	}
 	for i, r := range px.HTTPRequest {
-		if r.Cond == nil && i+1 < len(px.HTTPRequest) {
+		if r.Cond == nil && r.Def.Final && i+1 < len(px.HTTPRequest) {
 			n := px.HTTPRequest[i+1]
 			p.file, p.line = n.Pos.File, n.Pos.Line
 			p.warnf("this 'http-request' rule will never be evaluated because the unconditional rule at line %d always stops the evaluation first", r.Pos.Line)

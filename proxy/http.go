@@ -462,7 +462,7 @@ func (s *httpStream) transaction() bool {
 		return false
 	}
 	s.ctx.Req = &s.t.req
-	if done, keep := s.runRequestRules(s.fe.cfg.HTTPRequest); done {
+	if done, keep := s.runRequestRules(s.fe.reqRules); done {
 		return keep
 	}
 	be := s.fe.route(&s.ctx)
@@ -472,7 +472,7 @@ func (s *httpStream) transaction() bool {
 	// A backend's own rules run after routing; a listen section's rules
 	// already ran when it served as the frontend.
 	if be.cfg != s.fe.cfg {
-		if done, keep := s.runRequestRules(be.cfg.HTTPRequest); done {
+		if done, keep := s.runRequestRules(be.reqRules); done {
 			return keep
 		}
 	}
@@ -481,16 +481,17 @@ func (s *httpStream) transaction() bool {
 
 // runRequestRules evaluates http-request rules in order. done reports that a
 // rule answered the request itself.
-func (s *httpStream) runRequestRules(rules []*config.HTTPRule) (done, keep bool) {
-	for _, r := range rules {
-		if r.Cond != nil && !r.Cond.Eval(&s.ctx) {
+func (s *httpStream) runRequestRules(rules []compiledRule) (done, keep bool) {
+	for i := range rules {
+		r := &rules[i]
+		if r.cond != nil && !r.cond.Eval(&s.ctx) {
 			continue
 		}
-		switch r.Action {
-		case config.ActAllow:
+		switch v, keep := r.run(s); v {
+		case ruleStop:
 			return false, false
-		case config.ActDeny, config.ActReturn:
-			return true, s.answer(r)
+		case ruleAnswered:
+			return true, keep
 		}
 	}
 	return false, false

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"fmt"
 	"strconv"
 
 	"switchyard/config"
@@ -89,4 +90,61 @@ var reasons = map[int]string{
 	503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported",
 	506: "Variant Also Negotiates", 507: "Insufficient Storage", 508: "Loop Detected",
 	510: "Not Extended", 511: "Network Authentication Required",
+}
+
+// ruleVerdict is what an action tells the evaluation of its rule set.
+type ruleVerdict uint8
+
+const (
+	ruleContinue ruleVerdict = iota // on to the next rule
+	ruleStop                        // no more rules of this set (allow)
+	ruleAnswered                    // the proxy answered the request itself
+)
+
+// ruleFunc runs an action on a stream; keep says, when it answered, whether
+// the client connection goes on.
+type ruleFunc func(s *httpStream) (v ruleVerdict, keep bool)
+
+// compiledRule is a rule ready to run: its condition and its action.
+type compiledRule struct {
+	cond *sample.Cond
+	run  ruleFunc
+}
+
+// actionCompilers turn a rule of each action into its function, once, at
+// load: the hot path runs functions, it does not switch over actions.
+var actionCompilers = map[*config.ActionDef]func(r *config.HTTPRule) ruleFunc{}
+
+// compileAction registers the compiler of an action of a rule set.
+func compileAction(set config.RuleSet, name string, compile func(r *config.HTTPRule) ruleFunc) {
+	def := config.LookupAction(set, name)
+	if def == nil {
+		panic("proxy: no action " + set.Keyword() + " " + name)
+	}
+	actionCompilers[def] = compile
+}
+
+func init() {
+	compileAction(config.HTTPRequestRules, "allow", func(*config.HTTPRule) ruleFunc {
+		return func(*httpStream) (ruleVerdict, bool) { return ruleStop, false }
+	})
+	answer := func(r *config.HTTPRule) ruleFunc {
+		return func(s *httpStream) (ruleVerdict, bool) { return ruleAnswered, s.answer(r) }
+	}
+	compileAction(config.HTTPRequestRules, "deny", answer)
+	compileAction(config.HTTPRequestRules, "return", answer)
+}
+
+// compileRules turns a proxy's rules into functions.
+func compileRules(px *config.Proxy, rules []*config.HTTPRule) ([]compiledRule, error) {
+	out := make([]compiledRule, 0, len(rules))
+	for _, r := range rules {
+		compile := actionCompilers[r.Def]
+		if compile == nil {
+			return nil, fmt.Errorf("%s:%d: %s '%s': action '%s' has no implementation in the data plane",
+				r.Pos.File, r.Pos.Line, px.Cap.Kind(), px.Name, r.Def.Name)
+		}
+		out = append(out, compiledRule{cond: r.Cond, run: compile(r)})
+	}
+	return out, nil
 }

@@ -25,14 +25,15 @@ type Snapshot struct {
 // Frontend is the compiled client side of a frontend or listen section:
 // its section (settings are read from there) and what is compiled from it.
 type Frontend struct {
-	Name    string
-	cfg     *config.Proxy
-	routes  []route
-	def     *Backend
-	errors  *errorPages
-	limits  http1.Limits
-	bufPool *bufPool
-	slots   *semaphore // frontend maxconn; nil: unlimited
+	Name     string
+	cfg      *config.Proxy
+	reqRules []compiledRule // http-request
+	routes   []route
+	def      *Backend
+	errors   *errorPages
+	limits   http1.Limits
+	bufPool  *bufPool
+	slots    *semaphore // frontend maxconn; nil: unlimited
 }
 
 type route struct {
@@ -42,11 +43,12 @@ type route struct {
 
 // Backend is the compiled server side of a backend or listen section.
 type Backend struct {
-	Name    string
-	cfg     *config.Proxy
-	servers []*backend.Server
-	lb      backend.Balancer
-	errors  *errorPages
+	Name     string
+	cfg      *config.Proxy
+	reqRules []compiledRule // http-request, run after routing (not for a listen's own)
+	servers  []*backend.Server
+	lb       backend.Balancer
+	errors   *errorPages
 }
 
 // build compiles a configuration, attaching to the long-lived state staged
@@ -74,6 +76,11 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 			limits: http1.Limits{MaxHeaders: cfg.Global.MaxHdr, BufSize: cfg.Global.BufSize, MaxRewrite: cfg.Global.MaxRewrite},
 		}
 		fe.errors = newErrorPages(px.ErrorFiles)
+		rules, err := compileRules(px, px.HTTPRequest)
+		if err != nil {
+			return nil, err
+		}
+		fe.reqRules = rules
 		for _, ub := range px.UseBackends {
 			fe.routes = append(fe.routes, route{cond: ub.Cond, be: s.backends[ub.Backend]})
 		}
@@ -101,6 +108,11 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 
 func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
 	be := &Backend{Name: px.Name, cfg: px, errors: newErrorPages(px.ErrorFiles)}
+	rules, err := compileRules(px, px.HTTPRequest)
+	if err != nil {
+		return nil, err
+	}
+	be.reqRules = rules
 	for _, sc := range px.Servers {
 		be.servers = append(be.servers, st.server(px.Name, sc))
 	}

@@ -1,0 +1,150 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// RuleSet names a list of rules that actions appear in. Each is evaluated
+// at its own point of a stream, in haproxy's order: tcp-request connection,
+// session and content, http-request, then, once the server answered,
+// tcp-response content, http-response and http-after-response.
+type RuleSet uint8
+
+const (
+	HTTPRequestRules RuleSet = 1 << iota
+	HTTPResponseRules
+	HTTPAfterResponseRules
+	TCPRequestConnectionRules
+	TCPRequestSessionRules
+	TCPRequestContentRules
+	TCPResponseContentRules
+)
+
+// ruleSets lists the rule sets with the keyword that starts their lines
+// and the sections they are allowed in. A set without a rule list in the
+// model yet (see Proxy.ruleList) has no row: its actions cannot be
+// registered until it does.
+var ruleSets = []struct {
+	set     RuleSet
+	keyword string
+	where   Section
+}{
+	{HTTPRequestRules, "http-request", SecFrontend | SecBackend},
+}
+
+// Keyword is the word that starts the lines of the rule set.
+func (s RuleSet) Keyword() string {
+	for _, r := range ruleSets {
+		if r.set == s {
+			return r.keyword
+		}
+	}
+	return fmt.Sprintf("RuleSet(%d)", uint8(s))
+}
+
+// ActionDef is one action keyword of the rule sets: where it is valid,
+// whether it ends the evaluation of its rule set, and how it parses. The
+// package that implements an action registers it (RegisterAction); the
+// data plane compiles each rule into a function once, at load.
+type ActionDef struct {
+	Name  string
+	Where RuleSet
+	// Final says that the action, when it runs, ends the evaluation of
+	// its rule set (allow, deny, return…): a rule after an unconditional
+	// final one can never run. set-header, set-var… are not final.
+	Final bool
+	// Parse reads the action's arguments into r and returns how many it
+	// took; what follows must be the rule's condition (if/unless …) or
+	// nothing. The caller parses the condition.
+	Parse func(c *RuleContext, r *HTTPRule, args []string) (int, error)
+}
+
+// RuleContext is what an action's parser may use of the configuration
+// being read.
+type RuleContext struct {
+	p *parser
+}
+
+// Global is the global section as read so far (it comes first).
+func (c *RuleContext) Global() *Global { return &c.p.cfg.Global }
+
+// Warnf adds a warning at the rule's line.
+func (c *RuleContext) Warnf(format string, args ...any) { c.p.warnf(format, args...) }
+
+// actions maps "http-request deny" and the like to their definition.
+var actions = map[string]*ActionDef{}
+
+// RegisterAction adds an action to the rule sets named by def.Where: each
+// becomes the keyword "<set keyword> <name>" of the sections where the set
+// is allowed. Registering a name twice, or for a set that has no rule list
+// yet, is a programming error.
+func RegisterAction(def *ActionDef) {
+	left := def.Where
+	for _, rs := range ruleSets {
+		if def.Where&rs.set == 0 {
+			continue
+		}
+		left &^= rs.set
+		name := rs.keyword + " " + def.Name
+		if actions[name] != nil {
+			panic("config: action registered twice: " + name)
+		}
+		actions[name] = def
+		set := rs.set
+		register(rs.where, name, func(p *parser, args []string) error {
+			return p.addRule(set, def, args)
+		})
+	}
+	if left != 0 {
+		panic(fmt.Sprintf("config: action %s registered for rule sets without a rule list (%#x)", def.Name, uint8(left)))
+	}
+}
+
+// LookupAction returns the definition of an action of a rule set, or nil.
+func LookupAction(set RuleSet, name string) *ActionDef {
+	return actions[set.Keyword()+" "+name]
+}
+
+// Actions lists the actions of a rule set, by name.
+func Actions(set RuleSet) []*ActionDef {
+	prefix := set.Keyword() + " "
+	var out []*ActionDef
+	for name, def := range actions {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, def)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// addRule parses one rule line: the action's arguments, then the
+// condition, and appends the rule to the current proxy's list for set.
+func (p *parser) addRule(set RuleSet, def *ActionDef, args []string) error {
+	r := &HTTPRule{Pos: p.pos(), Def: def}
+	n, err := def.Parse(&RuleContext{p: p}, r, args)
+	if err != nil {
+		return err
+	}
+	if rest := args[n:]; len(rest) > 0 {
+		c, err := p.cond(rest)
+		if err != nil {
+			return err
+		}
+		r.Cond = c
+	}
+	list := p.cur.ruleList(set)
+	*list = append(*list, r)
+	return nil
+}
+
+// ruleList is the proxy's list of rules of a set.
+func (px *Proxy) ruleList(set RuleSet) *[]*HTTPRule {
+	switch set {
+	case HTTPRequestRules:
+		return &px.HTTPRequest
+	}
+	panic("config: no rule list for " + set.Keyword())
+}
