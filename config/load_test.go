@@ -172,6 +172,19 @@ func TestWarnings(t *testing.T) {
 	}
 }
 
+// An address bound twice is a configuration error, which -c reports.
+func TestDuplicateBinds(t *testing.T) {
+	for _, tc := range []struct{ cfg, want string }{
+		{"frontend a\n bind 127.0.0.1:80\nfrontend b\n bind 127.0.0.1:80\n", "t.cfg:4: address 127.0.0.1:80 is already bound by frontend 'a'"},
+		{"listen a\n bind :80\n bind :80\n", "t.cfg:3: address 0.0.0.0:80 is already bound by listen 'a'"},
+	} {
+		_, _, errs := load(t, tc.cfg)
+		if len(errs) != 1 || errs[0].Error() != tc.want {
+			t.Errorf("%q: errors %v, want %q", tc.cfg, errs, tc.want)
+		}
+	}
+}
+
 // A bad value on a timeout of the other side is an error alone: haproxy
 // checks the value before it warns that the line is ignored.
 func TestOtherSideTimeoutBadValue(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 // validate checks what can only be checked once every section is known:
 // references between proxies, their modes, server addresses and ids.
 func (p *parser) validate() {
+	p.checkDuplicateBinds()
 	backends := map[string]*Proxy{}
 	ids := map[int]*Proxy{}
 	for _, px := range p.cfg.Proxies {
@@ -57,6 +58,25 @@ func (p *parser) validate() {
 			p.file, p.line = px.Pos.File, px.Pos.Line
 			p.warnf("missing timeouts for %s '%s'. While not properly invalid, you will certainly encounter various problems with such a configuration. To fix this, please ensure that all following timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
 				px.Cap.Kind(), px.Name)
+		}
+	}
+}
+
+// checkDuplicateBinds refuses an address bound twice, which the listeners
+// could not open: caught here, `-c` reports it, not only a start.
+func (p *parser) checkDuplicateBinds() {
+	owner := map[string]*Proxy{}
+	for _, px := range p.cfg.Proxies {
+		if px.Cap&CapFE == 0 {
+			continue
+		}
+		for _, b := range px.Binds {
+			if other := owner[b.Key()]; other != nil {
+				p.errs = append(p.errs, &Error{File: b.Pos.File, Line: b.Pos.Line,
+					Msg: fmt.Sprintf("address %s is already bound by %s '%s'", b.Addr, other.Cap.Kind(), other.Name)})
+				continue
+			}
+			owner[b.Key()] = px
 		}
 	}
 }

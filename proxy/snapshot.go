@@ -96,10 +96,7 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		}
 		fe.slots = st.frontendSlots(px.Name, feMax)
 		for _, b := range px.Binds {
-			if other := s.byBind[b.Key()]; other != nil {
-				return nil, fmt.Errorf("%s:%d: address %s is already bound by frontend '%s'", b.Pos.File, b.Pos.Line, b.Addr, other.Name)
-			}
-			s.byBind[b.Key()] = fe
+			s.byBind[b.Key()] = fe // config refused an address bound twice
 		}
 		s.frontends = append(s.frontends, fe)
 	}
