@@ -675,6 +675,15 @@ func TestDuplicateProxyID(t *testing.T) {
 	}
 }
 
+// applyEnv makes a loaded configuration's environment changes, which
+// loading only records.
+func applyEnv(t *testing.T, c *Config) {
+	t.Helper()
+	if err := c.ApplyEnv(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func setenvCase(name string) func(t *testing.T) {
 	return func(t *testing.T) {
 		t.Setenv(name, "")
@@ -743,7 +752,8 @@ func keywordCases() []kwCase {
 			err:   "t.cfg:2: 'setenv': expects <name> <value>"}, // haproxy ignores the extra word
 		{kw: "setenv", in: inGlobal, src: "setenv SY_KWTEST_SET \"new value\"",
 			setup: func(t *testing.T) { t.Setenv("SY_KWTEST_SET", "old") },
-			check: func(t *testing.T, _ *Config, _ *Proxy) {
+			check: func(t *testing.T, c *Config, _ *Proxy) {
+				applyEnv(t, c)
 				eq(t, "$SY_KWTEST_SET", os.Getenv("SY_KWTEST_SET"), "new value")
 			}},
 		{kw: "setenv", in: inGlobal, src: "setenv SY_KWTEST_SET", err: "t.cfg:2: 'setenv': expects <name> <value>"},
@@ -752,7 +762,8 @@ func keywordCases() []kwCase {
 				t.Setenv("SY_KWTEST_PRE", "old")
 				setenvCase("SY_KWTEST_NEW")(t)
 			},
-			check: func(t *testing.T, _ *Config, _ *Proxy) {
+			check: func(t *testing.T, c *Config, _ *Proxy) {
+				applyEnv(t, c)
 				eq(t, "$SY_KWTEST_PRE", os.Getenv("SY_KWTEST_PRE"), "old")
 				eq(t, "$SY_KWTEST_NEW", os.Getenv("SY_KWTEST_NEW"), "v")
 			}},
@@ -762,7 +773,8 @@ func keywordCases() []kwCase {
 				t.Setenv("SY_KWTEST_A", "1")
 				t.Setenv("SY_KWTEST_B", "2")
 			},
-			check: func(t *testing.T, _ *Config, _ *Proxy) {
+			check: func(t *testing.T, c *Config, _ *Proxy) {
+				applyEnv(t, c)
 				_, a := os.LookupEnv("SY_KWTEST_A")
 				_, b := os.LookupEnv("SY_KWTEST_B")
 				eq(t, "SY_KWTEST_A set", a, false)

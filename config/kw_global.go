@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"math"
-	"os"
 	"strings"
 )
 
@@ -84,7 +83,7 @@ func init() {
 			return fmt.Errorf("expects at least one variable name")
 		}
 		for _, a := range args {
-			os.Unsetenv(a)
+			p.changeEnv(EnvChange{Name: a, Unset: true})
 		}
 		return nil
 	})
@@ -183,9 +182,10 @@ func envKw(overwrite bool) func(p *parser, args []string) error {
 		if err := wantArgs(args, 2, "<name> <value>"); err != nil {
 			return err
 		}
-		if _, set := os.LookupEnv(args[0]); set && !overwrite {
+		if _, set := p.lookupEnv(args[0]); set && !overwrite {
 			return nil
 		}
-		return os.Setenv(args[0], args[1])
+		p.changeEnv(EnvChange{Name: args[0], Value: args[1]})
+		return nil
 	}
 }

@@ -57,6 +57,7 @@ type parser struct {
 	lastDefaults  *Proxy
 	namedDefaults map[string]*Proxy
 	byName        map[string][]*Proxy
+	env           map[string]envValue // setenv and the like, not yet applied
 }
 
 // ExpandPaths turns the -f arguments into the list of files to read: a
@@ -123,7 +124,7 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		byName:        map[string][]*Proxy{},
 	}
 	p.lastDefaults = newDefaults()
-	lopt := LexOptions{Env: opt.Env, Features: opt.Features, Version: Version}
+	lopt := LexOptions{Env: p.lookupEnv, Features: opt.Features, Version: Version}
 	for i, f := range files {
 		lines, msgs, errs := Lex(f, srcs[i], lopt)
 		res.Messages = append(res.Messages, msgs...)
@@ -145,6 +146,9 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 	p.finish()
 	if len(p.errs) == 0 {
 		p.validate()
+	}
+	if len(p.errs) == 0 {
+		p.provision()
 	}
 	if p.cfg.Global.ZeroWarning && len(p.errs) == 0 {
 		for _, w := range res.Warnings() {

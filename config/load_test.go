@@ -298,3 +298,61 @@ func TestAlertStopsLaterFiles(t *testing.T) {
 		t.Fatalf("errors = %v, want only the alert", errs)
 	}
 }
+
+// Loading records setenv and the like without touching the process, so
+// that -c and a reload that fails change nothing; files read later see the
+// values in their ${VAR} expansion, as in haproxy.
+func TestLoadLeavesTheEnvironment(t *testing.T) {
+	t.Setenv("SY_ENVTEST_KEEP", "old")
+	os.Unsetenv("SY_ENVTEST_NEW")
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.cfg"), filepath.Join(dir, "b.cfg")
+	os.WriteFile(a, []byte("global\n setenv SY_ENVTEST_NEW 127.0.0.1:8123\n setenv SY_ENVTEST_KEEP new\n unsetenv SY_ENVTEST_NONE\n"), 0o600)
+	os.WriteFile(b, []byte(base+"frontend f\n bind \"${SY_ENVTEST_NEW}\"\n default_backend be\nbackend be\n"), 0o600)
+	cfg, _, errs := Load([]string{a, b}, LoadOptions{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if got := cfg.Proxies[0].Binds[0].Addr; got != "127.0.0.1:8123" {
+		t.Errorf("the later file saw %q for ${SY_ENVTEST_NEW}", got)
+	}
+	if _, set := os.LookupEnv("SY_ENVTEST_NEW"); set || os.Getenv("SY_ENVTEST_KEEP") != "old" {
+		t.Fatal("loading changed the environment")
+	}
+	// A configuration with an error changes nothing either.
+	os.WriteFile(b, []byte("frontend f\n bogus\n"), 0o600)
+	if _, _, errs := Load([]string{a, b}, LoadOptions{}); len(errs) == 0 {
+		t.Fatal("the broken configuration loaded")
+	}
+	if _, set := os.LookupEnv("SY_ENVTEST_NEW"); set {
+		t.Fatal("a broken configuration changed the environment")
+	}
+	t.Cleanup(func() { os.Unsetenv("SY_ENVTEST_NEW") })
+	if err := cfg.ApplyEnv(); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("SY_ENVTEST_NEW") != "127.0.0.1:8123" || os.Getenv("SY_ENVTEST_KEEP") != "new" {
+		t.Fatal("ApplyEnv did not set the variables")
+	}
+}
+
+// Server names are resolved after validation, and only for a
+// configuration without errors.
+func TestResolveAfterValidation(t *testing.T) {
+	calls := 0
+	opt := LoadOptions{Resolve: func(h string) (string, error) { calls++; return "10.0.0.9", nil }}
+	src := base + "frontend f\n bind :80\n default_backend nope\nbackend b\n server s app.local:80\n"
+	if _, _, errs := LoadBytes("t.cfg", []byte(src), opt); len(errs) == 0 {
+		t.Fatal("an unknown default_backend was accepted")
+	}
+	if calls != 0 {
+		t.Fatalf("a broken configuration made %d DNS queries", calls)
+	}
+	cfg, _, errs := LoadBytes("t.cfg", []byte(strings.Replace(src, "nope", "b", 1)), opt)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if calls != 1 || cfg.Proxies[1].Servers[0].Addr != "10.0.0.9:80" {
+		t.Fatalf("%d queries, address %q", calls, cfg.Proxies[1].Servers[0].Addr)
+	}
+}

@@ -18,6 +18,9 @@ type Config struct {
 	Files   []string
 	Global  Global
 	Proxies []*Proxy // frontends, backends and listens in declaration order
+	// Env is what setenv, presetenv and unsetenv do, in order; see
+	// ApplyEnv.
+	Env []EnvChange
 }
 
 // Pos is where something was declared, for messages.

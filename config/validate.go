@@ -166,10 +166,19 @@ func (p *parser) validateBackend(px *Proxy) {
 		}
 		next++
 	}
-	for _, s := range px.Servers {
-		if err := p.resolveServer(s); err != nil {
-			p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,
-				Msg: fmt.Sprintf("'server %s' : %v", s.Name, err)})
+}
+
+// provision is the stage after validation that reaches outside the files:
+// server names are resolved once, like haproxy's default `init-addr
+// last,libc`. It runs only on a configuration without errors, so that a
+// broken one makes no DNS query.
+func (p *parser) provision() {
+	for _, px := range p.cfg.Proxies {
+		for _, s := range px.Servers {
+			if err := p.resolveServer(s); err != nil {
+				p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,
+					Msg: fmt.Sprintf("'server %s' : %v", s.Name, err)})
+			}
 		}
 	}
 }

@@ -127,6 +127,7 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
 		return 1
 	}
+	provision(cfg, log)
 	pidfile := o.pidfile
 	if pidfile == "" {
 		pidfile = cfg.Global.PidFile
@@ -220,8 +221,18 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 		log.Error("reload failed; keeping the running configuration", "err", err)
 		return
 	}
+	provision(cfg, log)
 	applyThreads(cfg)
 	log.Info("configuration reloaded")
+}
+
+// provision makes the changes to the process that a configuration asks
+// for once it is in force (loading it, -c and a failed reload change
+// nothing): the environment of setenv, presetenv and unsetenv.
+func provision(cfg *config.Config, log *slog.Logger) {
+	if err := cfg.ApplyEnv(); err != nil {
+		log.Error("setting the environment", "err", err)
+	}
 }
 
 // applyThreads maps `nbthread` onto GOMAXPROCS, the number of threads
