@@ -34,6 +34,10 @@ func (r *Response) Version() []byte { return r.version }
 func (r *Response) Code() []byte    { return r.code }
 func (r *Response) Reason() []byte  { return r.reason }
 
+// StatusCode is Status, for readers that see the response through an
+// interface (sample.Response).
+func (r *Response) StatusCode() int { return r.Status }
+
 // HTTP11 reports whether the response is HTTP/1.1 or later.
 func (r *Response) HTTP11() bool { return r.flags&fVer11 != 0 }
 

@@ -2,17 +2,49 @@ package sample
 
 import "fmt"
 
-// headerFetches read request header fields. "hdr" is direction-dependent
-// in haproxy; only requests exist here so far, so it is req.hdr.
+// headerFetches read header fields. "hdr", "hdr_cnt" and "hdr_val" depend
+// on the direction, as in haproxy: the request's headers, or the
+// response's while response rules run.
 var headerFetches = []fetchDef{
-	{name: "hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: fetchHdrSplit},
-	{name: "hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: fetchHdrCntSplit},
-	{name: "hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPReq, fn: fetchHdrVal},
-	{name: "req.fhdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: fetchHdrFull},
-	{name: "req.fhdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: fetchHdrCntFull},
-	{name: "req.hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: fetchHdrSplit},
-	{name: "req.hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: fetchHdrCntSplit},
-	{name: "req.hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPReq, fn: fetchHdrVal},
+	{name: "hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: hdrFetch(dirHeaders, true)},
+	{name: "hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: hdrCount(dirHeaders, true)},
+	{name: "hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPReq, fn: hdrValue(dirHeaders)},
+	{name: "req.fhdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: hdrFetch(reqHeaders, false)},
+	{name: "req.fhdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, false)},
+	{name: "req.hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: hdrFetch(reqHeaders, true)},
+	{name: "req.hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, true)},
+	{name: "req.hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPReq, fn: hdrValue(reqHeaders)},
+	{name: "res.fhdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPRes, fn: hdrFetch(resHeaders, false)},
+	{name: "res.fhdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPRes, fn: hdrCount(resHeaders, false)},
+	{name: "res.hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPRes, fn: hdrFetch(resHeaders, true)},
+	{name: "res.hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPRes, fn: hdrCount(resHeaders, true)},
+	{name: "res.hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPRes, fn: hdrValue(resHeaders)},
+	{name: "shdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPRes, fn: hdrFetch(resHeaders, true)},
+	{name: "shdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPRes, fn: hdrCount(resHeaders, true)},
+	{name: "shdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPRes, fn: hdrValue(resHeaders)},
+}
+
+// reqHeaders, resHeaders and dirHeaders pick the header list a fetch
+// reads (nil when there is none yet).
+func reqHeaders(c *Ctx) HeaderList {
+	if c.Req == nil {
+		return nil
+	}
+	return c.Req
+}
+
+func resHeaders(c *Ctx) HeaderList {
+	if c.Resp == nil {
+		return nil
+	}
+	return c.Resp
+}
+
+func dirHeaders(c *Ctx) HeaderList {
+	if c.OnResponse {
+		return resHeaders(c)
+	}
+	return reqHeaders(c)
 }
 
 // hdrArgs is (name[,occurrence]).
@@ -29,51 +61,49 @@ func validateOcc(a []arg) error {
 	return nil
 }
 
-func fetchHdrSplit(c *Ctx, a []arg, cur cursor) (Value, cursor, bool) {
-	return fetchHeader(c, a, cur, true)
+// hdrFetch returns one value of a header of the list that pick chooses:
+// the requested occurrence, or the last one. From an ACL without an
+// occurrence it returns every value in turn. Without any argument it finds
+// nothing, while an empty name ("hdr()") means any header: both are
+// haproxy's behaviour. With split, list-valued headers give one value per
+// element.
+func hdrFetch(pick func(*Ctx) HeaderList, split bool) fetchFunc {
+	return func(c *Ctx, a []arg, cur cursor) (Value, cursor, bool) {
+		return fetchHeader(pick(c), a, cur, split)
+	}
 }
 
-func fetchHdrFull(c *Ctx, a []arg, cur cursor) (Value, cursor, bool) {
-	return fetchHeader(c, a, cur, false)
-}
-
-// fetchHeader returns one value of a header: the requested occurrence, or
-// the last one. From an ACL without an occurrence it returns every value in
-// turn. Without any argument it finds nothing, while an empty name ("hdr()")
-// means any header: both are haproxy's behaviour.
-func fetchHeader(c *Ctx, a []arg, cur cursor, split bool) (Value, cursor, bool) {
-	if c.Req == nil || !a[0].set {
+func fetchHeader(h HeaderList, a []arg, cur cursor, split bool) (Value, cursor, bool) {
+	if h == nil || !a[0].set {
 		return Value{}, cursor{}, false
 	}
 	occ := int(a[1].i)
 	if occ == 0 && cur.all {
-		v, i, j, ok := nextElem(c.Req, a[0].s, split, cur.i, cur.j)
+		v, i, j, ok := nextElem(h, a[0].s, split, cur.i, cur.j)
 		return Str(v), cursor{all: true, more: true, i: i, j: j}, ok
 	}
 	if occ == 0 {
 		occ = -1
 	}
-	v, ok := nthElem(c.Req, a[0].s, split, occ)
+	v, ok := nthElem(h, a[0].s, split, occ)
 	return Str(v), cursor{}, ok
 }
 
-func fetchHdrCntSplit(c *Ctx, a []arg, _ cursor) (Value, cursor, bool) {
-	return fetchHeaderCount(c, a, true)
-}
-
-func fetchHdrCntFull(c *Ctx, a []arg, _ cursor) (Value, cursor, bool) {
-	return fetchHeaderCount(c, a, false)
-}
-
-func fetchHeaderCount(c *Ctx, a []arg, split bool) (Value, cursor, bool) {
-	if c.Req == nil {
-		return Value{}, cursor{}, false
+// hdrCount counts the values hdrFetch would return.
+func hdrCount(pick func(*Ctx) HeaderList, split bool) fetchFunc {
+	return func(c *Ctx, a []arg, _ cursor) (Value, cursor, bool) {
+		h := pick(c)
+		if h == nil {
+			return Value{}, cursor{}, false
+		}
+		return Int(int64(countElems(h, a[0].s, split))), cursor{}, true
 	}
-	return Int(int64(countElems(c.Req, a[0].s, split))), cursor{}, true
 }
 
-// fetchHdrVal is hdr() read as a decimal integer.
-func fetchHdrVal(c *Ctx, a []arg, cur cursor) (Value, cursor, bool) {
-	v, next, ok := fetchHeader(c, a, cur, true)
-	return Int(leadingInt(v.Str)), next, ok
+// hdrValue is hdrFetch read as a decimal integer.
+func hdrValue(pick func(*Ctx) HeaderList) fetchFunc {
+	return func(c *Ctx, a []arg, cur cursor) (Value, cursor, bool) {
+		v, next, ok := fetchHeader(pick(c), a, cur, true)
+		return Int(leadingInt(v.Str)), next, ok
+	}
 }

@@ -44,7 +44,11 @@ func fetchReqVer(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
 	if c.Req == nil {
 		return Value{}, cursor{}, false
 	}
-	v := c.Req.Version()
+	return versionNumber(c.Req.Version())
+}
+
+// versionNumber is what follows the slash of an HTTP version.
+func versionNumber(v []byte) (Value, cursor, bool) {
 	i := bytes.IndexByte(v, '/')
 	if i < 0 || i == len(v)-1 {
 		return Value{}, cursor{}, false
@@ -150,4 +154,26 @@ func fetchBase(withQuery bool) fetchFunc {
 		}
 		return Str(c.Scratch[start:len(c.Scratch):len(c.Scratch)]), cursor{}, true
 	}
+}
+
+// responseFetches read the response's status line.
+var responseFetches = []fetchDef{
+	{name: "status", out: tInt, src: SrcHTTPRes, fn: fetchStatus},
+	{name: "res.ver", out: tStr, src: SrcHTTPRes, fn: fetchResVer},
+	{name: "resp_ver", out: tStr, src: SrcHTTPRes, fn: fetchResVer},
+}
+
+func fetchStatus(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	if c.Resp == nil {
+		return Value{}, cursor{}, false
+	}
+	return Int(int64(c.Resp.StatusCode())), cursor{}, true
+}
+
+// fetchResVer is req.ver for the response: "1.1" for "HTTP/1.1".
+func fetchResVer(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	if c.Resp == nil {
+		return Value{}, cursor{}, false
+	}
+	return versionNumber(c.Resp.Version())
 }

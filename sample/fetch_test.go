@@ -231,3 +231,54 @@ func TestFetchIPv6Client(t *testing.T) {
 		t.Errorf("src without an address = %q", got)
 	}
 }
+
+// testResp is a response for tests: a status and header lines.
+type testResp struct {
+	status int
+	*testReq
+}
+
+func (r *testResp) StatusCode() int { return r.status }
+
+// Response fetches read the response; hdr and its kin read the response
+// only while response rules run (OnResponse), as haproxy's hdr() does.
+func TestFetchResponse(t *testing.T) {
+	rq := req("GET /p HTTP/1.1", "Host: a", "X-Who: request")
+	rs := &testResp{status: 404, testReq: req("x x HTTP/1.0", "X-Who: response", "Vary: a, b", "Vary: c")}
+	tests := []struct {
+		expr       string
+		resp       bool // a response is there
+		onResponse bool
+		want       string
+	}{
+		{"status", true, true, "404"},
+		{"status", false, false, "<none>"},
+		{"res.ver", true, true, "1.0"},
+		{"res.hdr(x-who)", true, false, "response"},
+		{"res.hdr(vary,1)", true, true, "a"},
+		{"res.hdr_cnt(vary)", true, true, "3"},
+		{"res.fhdr_cnt(vary)", true, true, "2"},
+		{"res.fhdr(vary)", true, true, "c"},
+		{"shdr(vary,-2)", true, true, "b"},
+		{"res.hdr(x-who)", false, false, "<none>"},
+		{"hdr(x-who)", true, false, "request"},
+		{"hdr(x-who)", true, true, "response"},
+		{"hdr_cnt(vary)", true, true, "3"},
+		{"req.hdr(x-who)", true, true, "request"},
+	}
+	for _, tt := range tests {
+		e, err := ParseExpr(tt.expr)
+		if err != nil {
+			t.Errorf("ParseExpr(%q): %v", tt.expr, err)
+			continue
+		}
+		c := ctxFor(rq)
+		if tt.resp {
+			c.Resp = rs
+		}
+		c.OnResponse = tt.onResponse
+		if got := text(e.Eval(c)); got != tt.want {
+			t.Errorf("%s (response %v, on response %v) = %q, want %q", tt.expr, tt.resp, tt.onResponse, got, tt.want)
+		}
+	}
+}

@@ -8,7 +8,7 @@ package sample
 // when name is ""), starting at header i and, when j > 0, at offset j-1
 // inside it. It returns where to resume. With split, values are the
 // comma-separated elements of each header, otherwise whole header values.
-func nextElem(r Request, name string, split bool, i, j int) (val []byte, ni, nj int, ok bool) {
+func nextElem(r HeaderList, name string, split bool, i, j int) (val []byte, ni, nj int, ok bool) {
 	for ; i < r.NumHeaders(); i, j = i+1, 0 {
 		n, v := r.Header(i)
 		if j == 0 && name != "" && !equalFold(n, name) {
@@ -29,12 +29,12 @@ func nextElem(r Request, name string, split bool, i, j int) (val []byte, ni, nj 
 // HeaderElem returns value number occ (from 1; negative counts from the
 // last) of the headers called name, each header split on commas outside
 // quotes and trimmed of blanks: the value hdr(name,occ) fetches.
-func HeaderElem(r Request, name string, occ int) ([]byte, bool) {
+func HeaderElem(r HeaderList, name string, occ int) ([]byte, bool) {
 	return nthElem(r, name, true, occ)
 }
 
 // countElems counts the values nextElem would return.
-func countElems(r Request, name string, split bool) int {
+func countElems(r HeaderList, name string, split bool) int {
 	n, i, j := 0, 0, 0
 	for {
 		var ok bool
@@ -47,7 +47,7 @@ func countElems(r Request, name string, split bool) int {
 
 // nthElem returns value number occ (from 1) of the headers called name,
 // counting from the last one when occ is negative (-1 is the last).
-func nthElem(r Request, name string, split bool, occ int) ([]byte, bool) {
+func nthElem(r HeaderList, name string, split bool, occ int) ([]byte, bool) {
 	if occ == -1 { // the common case: one pass, remembering the last value
 		var last []byte
 		found := false

@@ -10,12 +10,13 @@ type Source uint8
 const (
 	SrcL4      Source = 1 << iota // connection addresses and ports
 	SrcHTTPReq                    // request line and headers
+	SrcHTTPRes                    // status line and headers of the response
 )
 
 var sourceNames = [...]struct {
 	src  Source
 	name string
-}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}}
+}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}, {SrcHTTPRes, "HTTP response headers"}}
 
 func (s Source) String() string {
 	for _, n := range sourceNames {
@@ -64,7 +65,7 @@ type convDef struct {
 // The registries. Adding a fetch or converter is one row in one of these
 // tables; a table for a new family of keywords is added to the list.
 var (
-	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches)
+	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches, responseFetches)
 	convs   = indexConvs(stringConvs)
 )
 

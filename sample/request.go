@@ -7,24 +7,40 @@ import "net/netip"
 // too, which is why nothing here assumes HTTP/1 framing. Returned slices are
 // only valid until the request is released and must not be modified.
 type Request interface {
+	HeaderList
 	Method() []byte
 	// URI is the request-target as received (after any rewrite rules).
 	URI() []byte
 	// Version is e.g. "HTTP/1.1".
 	Version() []byte
-	// NumHeaders and Header give the header fields in wire order, names as
-	// received (compare case-insensitively).
+}
+
+// HeaderList gives the header fields of a message in wire order, names as
+// received (compare case-insensitively).
+type HeaderList interface {
 	NumHeaders() int
 	Header(i int) (name, value []byte)
+}
+
+// Response is the view of an HTTP response that fetches read, once the
+// server's head has been parsed (http-response rules).
+type Response interface {
+	HeaderList
+	Version() []byte // e.g. "HTTP/1.1"
+	StatusCode() int
 }
 
 // Ctx is everything a sample fetch may look at for one transaction. It is
 // reused across requests on a connection (call Reset), so fetches and
 // converters can use Scratch without allocating.
 type Ctx struct {
-	Req      Request // nil in TCP mode or before a request is parsed
-	Src, Dst netip.AddrPort
-	Vars     Vars
+	Req  Request  // nil in TCP mode or before a request is parsed
+	Resp Response // nil until the server's response head is parsed
+	// OnResponse is set while response rules run: direction-dependent
+	// fetches (hdr, hdr_cnt…) then read the response, as in haproxy.
+	OnResponse bool
+	Src, Dst   netip.AddrPort
+	Vars       Vars
 	// Scratch is a buffer converters may append into; it is truncated by
 	// Reset. Values that point into it are valid until the next Reset.
 	Scratch []byte
@@ -33,7 +49,7 @@ type Ctx struct {
 // Reset prepares the context for the next transaction on the same
 // connection, keeping allocated capacity.
 func (c *Ctx) Reset() {
-	c.Req = nil
+	c.Req, c.Resp, c.OnResponse = nil, nil, false
 	c.Vars.Reset()
 	c.Scratch = c.Scratch[:0]
 }

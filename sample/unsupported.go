@@ -35,9 +35,9 @@ req.ssl_hello_type req.ssl_sni req.ssl_st_ext req.ssl_ver req.ver req_len
 req_proto_http req_rdp_cookie req_rdp_cookie_cnt req_ssl_hello_type
 req_ssl_sni req_ssl_ver req_ver res.body res.body_len res.body_size
 res.cache_hit res.cache_name res.comp res.comp_algo res.cook res.cook_cnt
-res.cook_val res.fhdr res.fhdr_cnt res.hdr res.hdr_cnt res.hdr_ip
-res.hdr_names res.hdr_val res.hdrs res.hdrs_bin res.len res.payload
-res.payload_lv res.ssl_hello_type res.ver resp_ver sc0_bytes_in_rate
+res.cook_val res.hdr_ip
+res.hdr_names res.hdrs res.hdrs_bin res.len res.payload
+res.payload_lv res.ssl_hello_type sc0_bytes_in_rate
 sc0_bytes_out_rate sc0_clr_gpc0 sc0_clr_gpc1 sc0_conn_cnt sc0_conn_cur
 sc0_conn_rate sc0_get_gpc0 sc0_get_gpc1 sc0_get_gpt0 sc0_gpc0_rate
 sc0_gpc1_rate sc0_http_err_cnt sc0_http_err_rate sc0_http_fail_cnt
@@ -61,8 +61,8 @@ sc_gpc1_rate sc_gpc_rate sc_http_err_cnt sc_http_err_rate sc_http_fail_cnt
 sc_http_fail_rate sc_http_req_cnt sc_http_req_rate sc_inc_gpc sc_inc_gpc0
 sc_inc_gpc1 sc_kbytes_in sc_kbytes_out sc_sess_cnt sc_sess_rate sc_tracked
 sc_trackers scook scook_beg scook_cnt scook_dir scook_dom scook_end
-scook_len scook_reg scook_sub scook_val shdr shdr_beg shdr_cnt shdr_dir
-shdr_dom shdr_end shdr_ip shdr_len shdr_reg shdr_sub shdr_val src
+scook_len scook_reg scook_sub scook_val shdr_beg shdr_dir
+shdr_dom shdr_end shdr_ip shdr_len shdr_reg shdr_sub src
 src_bytes_in_rate src_bytes_out_rate src_clr_gpc src_clr_gpc0 src_clr_gpc1
 src_conn_cnt src_conn_cur src_conn_rate src_get_gpc src_get_gpc0
 src_get_gpc1 src_get_gpt src_get_gpt0 src_gpc0_rate src_gpc1_rate
@@ -91,7 +91,7 @@ ssl_fc_server_traffic_secret_0 ssl_fc_session_id ssl_fc_session_key
 ssl_fc_sni ssl_fc_sni_end ssl_fc_unique_id ssl_fc_use_keysize
 ssl_s_chain_der ssl_s_der ssl_s_i_dn ssl_s_key_alg ssl_s_notafter
 ssl_s_notbefore ssl_s_s_dn ssl_s_serial ssl_s_sha1 ssl_s_sig_alg
-ssl_s_version status stopping str table_avl table_cnt thread unique-id url
+ssl_s_version stopping str table_avl table_cnt thread unique-id url
 url32 url32+src url_ip url_param url_port urlp urlp_val uuid var wait_end
 wurfl-get wurfl-get-all
 `)
