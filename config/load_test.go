@@ -172,11 +172,15 @@ func TestWarnings(t *testing.T) {
 	}
 }
 
-// An address bound twice is a configuration error, which -c reports.
+// An address bound by two frontends is a configuration error, which -c
+// reports; twice in one frontend it is one listener.
 func TestDuplicateBinds(t *testing.T) {
+	if _, _, errs := load(t, base+"listen a\n bind :80\n bind :80\n"); len(errs) > 0 {
+		t.Errorf("the same address twice in one listen: %v", errs)
+	}
 	for _, tc := range []struct{ cfg, want string }{
 		{"frontend a\n bind 127.0.0.1:80\nfrontend b\n bind 127.0.0.1:80\n", "t.cfg:4: address 127.0.0.1:80 is already bound by frontend 'a'"},
-		{"listen a\n bind :80\n bind :80\n", "t.cfg:3: address 0.0.0.0:80 is already bound by listen 'a'"},
+		{"listen a\n bind :80\nfrontend b\n bind :81\n bind :80\n", "t.cfg:5: address 0.0.0.0:80 is already bound by listen 'a'"},
 	} {
 		_, _, errs := load(t, tc.cfg)
 		if len(errs) != 1 || errs[0].Error() != tc.want {

@@ -62,8 +62,11 @@ func (p *parser) validate() {
 	}
 }
 
-// checkDuplicateBinds refuses an address bound twice, which the listeners
-// could not open: caught here, `-c` reports it, not only a start.
+// checkDuplicateBinds refuses an address bound by two frontends: caught
+// here, `-c` reports it, not only a start. (haproxy binds both with
+// SO_REUSEPORT and the kernel spreads connections between them at random;
+// switchyard has one listener per address. The same address twice in one
+// frontend is one listener, as harmless as in haproxy.)
 func (p *parser) checkDuplicateBinds() {
 	owner := map[string]*Proxy{}
 	for _, px := range p.cfg.Proxies {
@@ -71,7 +74,7 @@ func (p *parser) checkDuplicateBinds() {
 			continue
 		}
 		for _, b := range px.Binds {
-			if other := owner[b.Key()]; other != nil {
+			if other := owner[b.Key()]; other != nil && other != px {
 				p.errs = append(p.errs, &Error{File: b.Pos.File, Line: b.Pos.Line,
 					Msg: fmt.Sprintf("address %s is already bound by %s '%s'", b.Addr, other.Cap.Kind(), other.Name)})
 				continue
