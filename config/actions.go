@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"switchyard/logformat"
+	"switchyard/sample"
 )
 
 // RuleSet names a list of rules that actions appear in. Each is evaluated
@@ -32,6 +35,7 @@ var ruleSets = []struct {
 	where   Section
 }{
 	{HTTPRequestRules, "http-request", SecFrontend | SecBackend},
+	{HTTPResponseRules, "http-response", SecFrontend | SecBackend},
 }
 
 // Keyword is the word that starts the lines of the rule set.
@@ -65,10 +69,25 @@ type ActionDef struct {
 // being read.
 type RuleContext struct {
 	p *parser
+	// Set is the rule set of the line (an action valid in several may
+	// differ: deny answers 403 to a request, 502 for a response).
+	Set RuleSet
 }
 
 // Global is the global section as read so far (it comes first).
 func (c *RuleContext) Global() *Global { return &c.p.cfg.Global }
+
+// ParseFormat compiles a log-format string that a rule puts into an HTTP
+// message (return's lf-string and hdr, set-header…): its %[...] may read
+// what exists where the rule set runs, as haproxy checks it (the request's
+// head is gone once the response comes).
+func (c *RuleContext) ParseFormat(s string) (*logformat.Format, error) {
+	avail := sample.SrcL4 | sample.SrcHTTPReq
+	if c.Set == HTTPResponseRules {
+		avail = sample.SrcL4 | sample.SrcHTTPRes
+	}
+	return logformat.ParseOptions(s, logformat.Options{Flags: logformat.HTTPValue, HTTPMode: true, Avail: avail})
+}
 
 // Warnf adds a warning at the rule's line.
 func (c *RuleContext) Warnf(format string, args ...any) { c.p.warnf(format, args...) }
@@ -123,8 +142,8 @@ func Actions(set RuleSet) []*ActionDef {
 // addRule parses one rule line: the action's arguments, then the
 // condition, and appends the rule to the current proxy's list for set.
 func (p *parser) addRule(set RuleSet, def *ActionDef, args []string) error {
-	r := &HTTPRule{Pos: p.pos(), Def: def}
-	n, err := def.Parse(&RuleContext{p: p}, r, args)
+	r := &HTTPRule{Pos: p.pos(), Def: def, Set: set}
+	n, err := def.Parse(&RuleContext{p: p, Set: set}, r, args)
 	if err != nil {
 		return err
 	}
@@ -145,6 +164,8 @@ func (px *Proxy) ruleList(set RuleSet) *[]*HTTPRule {
 	switch set {
 	case HTTPRequestRules:
 		return &px.HTTPRequest
+	case HTTPResponseRules:
+		return &px.HTTPResponse
 	}
 	panic("config: no rule list for " + set.Keyword())
 }

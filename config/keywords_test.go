@@ -967,6 +967,7 @@ func keywordCases() []kwCase {
 	}
 	cases = append(cases, timeoutCases()...)
 	cases = append(cases, httpRequestCases()...)
+	cases = append(cases, httpResponseCases()...)
 	cases = append(cases, backendCases()...)
 	cases = append(cases, bindCases()...)
 	return cases
@@ -1045,6 +1046,46 @@ func rule(t *testing.T, px *Proxy) *HTTPRule {
 		t.Fatal("no http-request rule")
 	}
 	return px.HTTPRequest[len(px.HTTPRequest)-1]
+}
+
+func responseRule(t *testing.T, px *Proxy) *HTTPRule {
+	t.Helper()
+	if len(px.HTTPResponse) == 0 {
+		t.Fatal("no http-response rule")
+	}
+	return px.HTTPResponse[len(px.HTTPResponse)-1]
+}
+
+// http-response shares its actions with http-request; what differs is the
+// list the rule lands in and deny's status.
+func httpResponseCases() []kwCase {
+	const m = "mode http\n"
+	return []kwCase{
+		{kw: "http-response allow", in: inNamed, src: m + "http-response allow if { status 404 }", check: func(t *testing.T, _ *Config, px *Proxy) {
+			r := responseRule(t, px)
+			eq(t, "Action", r.Action, ActAllow)
+			eq(t, "Set", r.Set, HTTPResponseRules)
+			eq(t, "http-request rules", len(px.HTTPRequest), 0)
+		}},
+		{kw: "http-response allow", in: inNamed, src: m + "http-response allow foo", err: "t.cfg:3: 'http-response allow': unexpected argument 'foo' (expects 'if' or 'unless')"},
+		{kw: "http-response deny", in: inNamed, src: m + "http-response deny if { res.hdr(x-secret) -m found }", check: func(t *testing.T, _ *Config, px *Proxy) {
+			r := responseRule(t, px)
+			eq(t, "Action", r.Action, ActDeny)
+			eq(t, "Status", r.Status, 502)
+			eq(t, "UseErrorFile", r.UseErrorFile, true)
+		}},
+		{kw: "http-response deny", in: inNamed, src: m + "http-response deny deny_status 503", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "Status", responseRule(t, px).Status, 503)
+		}},
+		{kw: "http-response deny", in: inNamed, src: m + "http-response deny deny_status 600", err: "t.cfg:3: 'http-response deny': status must be between 200 and 599, got 600"},
+		{kw: "http-response return", in: inNamed, src: m + "http-response return status 404 content-type text/plain string gone", check: func(t *testing.T, _ *Config, px *Proxy) {
+			r := responseRule(t, px)
+			eq(t, "Action", r.Action, ActReturn)
+			eq(t, "Status", r.Status, 404)
+			eq(t, "Body", string(r.Body), "gone")
+		}},
+		{kw: "http-response return", in: inNamed, src: m + "http-response return string x", err: "t.cfg:3: 'http-response return': 'content-type' is required with a 'string' payload"},
+	}
 }
 
 func httpRequestCases() []kwCase {

@@ -6,11 +6,13 @@ import (
 	"strings"
 
 	"switchyard/http1"
-	"switchyard/logformat"
 )
 
 func init() {
-	RegisterAction(&ActionDef{Name: "allow", Where: HTTPRequestRules, Final: true,
+	// As in haproxy, the same three end both rule sets; a denied response
+	// gets 502 (its error file) instead of 403.
+	const both = HTTPRequestRules | HTTPResponseRules
+	RegisterAction(&ActionDef{Name: "allow", Where: both, Final: true,
 		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			r.Action = ActAllow
 			if len(args) > 0 && !isCondStart(args[0]) {
@@ -18,12 +20,15 @@ func init() {
 			}
 			return 0, nil
 		}})
-	RegisterAction(&ActionDef{Name: "deny", Where: HTTPRequestRules, Final: true,
+	RegisterAction(&ActionDef{Name: "deny", Where: both, Final: true,
 		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			r.Action, r.Status, r.UseErrorFile = ActDeny, 403, true
+			if c.Set == HTTPResponseRules {
+				r.Status = 502
+			}
 			return parseReply(c, r, args)
 		}})
-	RegisterAction(&ActionDef{Name: "return", Where: HTTPRequestRules, Final: true,
+	RegisterAction(&ActionDef{Name: "return", Where: both, Final: true,
 		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			r.Action, r.Status = ActReturn, 200
 			return parseReply(c, r, args)
@@ -81,14 +86,14 @@ func parseReply(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 				return 0, fmt.Errorf("'%s' cannot be used with '%s'", a, bodySet)
 			}
 			bodySet, r.UseErrorFile = a, false
-			if err := r.setBody(a, v, c.Global().BufSize, c.Warnf); err != nil {
+			if err := r.setBody(a, v, c); err != nil {
 				return 0, err
 			}
 		case "hdr":
 			if i+1 >= len(args) {
 				return 0, fmt.Errorf("'hdr' expects <name> <fmt>")
 			}
-			f, err := logformat.Parse(args[i+1])
+			f, err := c.ParseFormat(args[i+1])
 			if err != nil {
 				return 0, fmt.Errorf("'hdr %s': %v", v, err)
 			}
@@ -103,12 +108,13 @@ func parseReply(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 	return i, r.check(bodySet)
 }
 
-func (r *HTTPRule) setBody(kind, v string, bufSize int, warnf func(string, ...any)) error {
+func (r *HTTPRule) setBody(kind, v string, c *RuleContext) error {
+	bufSize := c.Global().BufSize
 	switch kind {
 	case "string":
 		r.Body = []byte(v)
 	case "lf-string":
-		f, err := logformat.Parse(v)
+		f, err := c.ParseFormat(v)
 		if err != nil {
 			return fmt.Errorf("'lf-string': %v", err)
 		}
@@ -119,7 +125,7 @@ func (r *HTTPRule) setBody(kind, v string, bufSize int, warnf func(string, ...an
 			return fmt.Errorf("failed to open '%s': %v", v, err)
 		}
 		if kind == "lf-file" {
-			f, err := logformat.Parse(strings.TrimRight(string(data), "\n"))
+			f, err := c.ParseFormat(strings.TrimRight(string(data), "\n"))
 			if err != nil {
 				return fmt.Errorf("'lf-file %s': %v", v, err)
 			}
@@ -132,7 +138,7 @@ func (r *HTTPRule) setBody(kind, v string, bufSize int, warnf func(string, ...an
 				return fmt.Errorf("'errorfile %s': %v", v, err)
 			}
 			if reply.Truncated {
-				warnf("'errorfile %s' is larger than tune.bufsize (%d bytes) and was truncated", v, bufSize)
+				c.Warnf("'errorfile %s' is larger than tune.bufsize (%d bytes) and was truncated", v, bufSize)
 			}
 			r.Reply = reply
 			return nil

@@ -358,7 +358,7 @@ func validProxyName(s string) bool {
 // copied so that the new section can append without touching its parent.
 func (d *Proxy) inherit() *Proxy {
 	px := *d
-	px.Binds, px.UseBackends, px.HTTPRequest, px.Servers = nil, nil, nil, nil
+	px.Binds, px.UseBackends, px.HTTPRequest, px.HTTPResponse, px.Servers = nil, nil, nil, nil, nil
 	px.ACLs, px.ignored = nil, nil
 	if d.ForwardFor != nil {
 		ff := *d.ForwardFor
@@ -381,7 +381,7 @@ func (d *Proxy) inherit() *Proxy {
 func (px *Proxy) ignoring() *Proxy {
 	if px.ignored == nil {
 		c := *px
-		c.Binds, c.UseBackends, c.HTTPRequest, c.Servers = nil, nil, nil, nil
+		c.Binds, c.UseBackends, c.HTTPRequest, c.HTTPResponse, c.Servers = nil, nil, nil, nil, nil
 		c.DefaultBackend, c.DefaultBackPos, c.ErrorFiles = "", Pos{}, nil
 		px.ignored = &c
 	}

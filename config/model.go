@@ -150,6 +150,7 @@ type Proxy struct {
 	DefaultBackPos Pos
 	UseBackends    []*UseBackend
 	HTTPRequest    []*HTTPRule
+	HTTPResponse   []*HTTPRule
 
 	// Backend side.
 	Balance       backend.Algorithm
@@ -230,11 +231,12 @@ const (
 	ActReturn
 )
 
-// HTTPRule is one rule of a rule set (`http-request` for now): its action,
-// the action's arguments, and its condition.
+// HTTPRule is one rule of a rule set (`http-request`, `http-response`):
+// its action, the action's arguments, and its condition.
 type HTTPRule struct {
 	Pos    Pos
 	Def    *ActionDef // the action, from the registry
+	Set    RuleSet    // the rule set it belongs to
 	Action HTTPAction // which built-in action, for the built-in ones
 	Cond   *sample.Cond
 	// Args holds what the parser of an action registered from outside

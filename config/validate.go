@@ -48,16 +48,46 @@ func (p *parser) validate() {
 			}
 		}
 		p.warnDefaultBackendAndServers(px, backends)
+		p.warnUnusableConditions(px)
 		p.warnUnreachableRules(px)
-		if px.Mode == ModeTCP && len(px.HTTPRequest) > 0 {
-			p.file, p.line = px.HTTPRequest[0].Pos.File, px.HTTPRequest[0].Pos.Line
-			p.warnf("'http-request' rules ignored for %s '%s' as they require HTTP mode.", px.Cap.Kind(), px.Name)
+		for _, rules := range [][]*HTTPRule{px.HTTPRequest, px.HTTPResponse} {
+			if px.Mode == ModeTCP && len(rules) > 0 {
+				p.file, p.line = rules[0].Pos.File, rules[0].Pos.Line
+				p.warnf("'%s' rules ignored for %s '%s' as they require HTTP mode.", rules[0].Set.Keyword(), px.Cap.Kind(), px.Name)
+			}
 		}
 		if px.Cap&CapFE != 0 && (px.Timeouts.Client == 0) ||
 			px.Cap&CapBE != 0 && (px.Timeouts.Connect == 0 || px.Timeouts.Server == 0) {
 			p.file, p.line = px.Pos.File, px.Pos.Line
 			p.warnf("missing timeouts for %s '%s'. While not properly invalid, you will certainly encounter various problems with such a configuration. To fix this, please ensure that all following timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
 				px.Cap.Kind(), px.Name)
+		}
+	}
+}
+
+// warnUnusableConditions warns, as haproxy does, about rule conditions that
+// can never match where they run: a response rule sees no request header
+// (it was forwarded), a request rule no response.
+func (p *parser) warnUnusableConditions(px *Proxy) {
+	side := "backend"
+	if px.Cap&CapFE != 0 {
+		side = "frontend"
+	}
+	for _, set := range []struct {
+		rules []*HTTPRule
+		avail sample.Source
+	}{
+		{px.HTTPRequest, sample.SrcL4 | sample.SrcHTTPReq},
+		{px.HTTPResponse, sample.SrcL4 | sample.SrcHTTPRes},
+	} {
+		for _, r := range set.rules {
+			if r.Cond == nil {
+				continue
+			}
+			if err := r.Cond.Check(set.avail, side+" "+r.Set.Keyword()+" header rule"); err != nil {
+				p.file, p.line = r.Pos.File, r.Pos.Line
+				p.warnf("%v", err)
+			}
 		}
 	}
 }
@@ -226,12 +256,14 @@ func (p *parser) warnUnreachableRules(px *Proxy) {
 			break
 		}
 	}
-	for i, r := range px.HTTPRequest {
-		if r.Cond == nil && r.Def.Final && i+1 < len(px.HTTPRequest) {
-			n := px.HTTPRequest[i+1]
-			p.file, p.line = n.Pos.File, n.Pos.Line
-			p.warnf("this 'http-request' rule will never be evaluated because the unconditional rule at line %d always stops the evaluation first", r.Pos.Line)
-			break
+	for _, rules := range [][]*HTTPRule{px.HTTPRequest, px.HTTPResponse} {
+		for i, r := range rules {
+			if r.Cond == nil && r.Def.Final && i+1 < len(rules) {
+				n := rules[i+1]
+				p.file, p.line = n.Pos.File, n.Pos.Line
+				p.warnf("this '%s' rule will never be evaluated because the unconditional rule at line %d always stops the evaluation first", r.Set.Keyword(), r.Pos.Line)
+				break
+			}
 		}
 	}
 }

@@ -65,9 +65,11 @@ type txnState struct {
 	bodyOut  []byte // chunk framing written by the request body pump
 	scratch  []byte // checkChunks' copy (the pump may be using bodyOut)
 
-	closeAfter bool // the current exchange ends the client connection
-	bodyRead   bool // the request body has been consumed
-	pooled     bool // the server connection went to the pool, which ended its use
+	closeAfter bool     // the current exchange ends the client connection
+	bodyRead   bool     // the request body has been consumed
+	pumping    bool     // the request body is streaming: its buffer is the pump's
+	be         *Backend // while response rules run: whose error files answer
+	pooled     bool     // the server connection went to the pool, which ended its use
 	xff        [64]byte
 }
 
@@ -431,6 +433,9 @@ func (s *httpStream) bodyDone() bool {
 	if s.t.bodyRead {
 		return true
 	}
+	if s.t.pumping {
+		return false // the transfer owns the client buffer until it ends
+	}
 	switch s.t.req.BodyKind {
 	case http1.BodyNone:
 		return true
@@ -448,7 +453,7 @@ func (s *httpStream) bodyDone() bool {
 // returns whether the client connection can carry another request.
 func (s *httpStream) transaction() bool {
 	s.rt.janitor.touch()
-	s.t.closeAfter, s.t.bodyRead = false, false
+	s.t.closeAfter, s.t.bodyRead, s.t.pumping = false, false, false
 	if isH2Preface(&s.t.req) {
 		// HTTP/2 with prior knowledge is not served yet: say so in
 		// HTTP/2 (an empty SETTINGS, then GOAWAY HTTP_1_1_REQUIRED)
@@ -462,7 +467,7 @@ func (s *httpStream) transaction() bool {
 		return false
 	}
 	s.ctx.Req = &s.t.req
-	if done, keep := s.runRequestRules(s.fe.reqRules); done {
+	if done, keep := s.runRules(s.fe.reqRules); done {
 		return keep
 	}
 	be := s.fe.route(&s.ctx)
@@ -472,16 +477,16 @@ func (s *httpStream) transaction() bool {
 	// A backend's own rules run after routing; a listen section's rules
 	// already ran when it served as the frontend.
 	if be.cfg != s.fe.cfg {
-		if done, keep := s.runRequestRules(be.reqRules); done {
+		if done, keep := s.runRules(be.reqRules); done {
 			return keep
 		}
 	}
 	return s.forward(be)
 }
 
-// runRequestRules evaluates http-request rules in order. done reports that a
-// rule answered the request itself.
-func (s *httpStream) runRequestRules(rules []compiledRule) (done, keep bool) {
+// runRules evaluates one section's rules of a set in order. done reports
+// that a rule answered the request itself.
+func (s *httpStream) runRules(rules []compiledRule) (done, keep bool) {
 	for i := range rules {
 		r := &rules[i]
 		if r.cond != nil && !r.cond.Eval(&s.ctx) {
@@ -502,7 +507,7 @@ func (s *httpStream) runRequestRules(rules []compiledRule) (done, keep bool) {
 func (s *httpStream) answer(r *config.HTTPRule) bool {
 	switch {
 	case r.UseErrorFile:
-		return s.reply(r.Status, nil)
+		return s.reply(r.Status, s.t.be)
 	case r.Reply != nil:
 		mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
 		var out http1.Out

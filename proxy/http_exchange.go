@@ -190,6 +190,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	if !whole {
 		s.t.reqBody.ForRequest(&s.cr, &s.t.req, fe.limits)
 		pump = make(chan error, 1)
+		s.t.pumping = true
 		go func() { pump <- s.pumpRequestBody(sc, reqOut.Chunked, srvTimeout) }()
 	}
 
@@ -199,6 +200,19 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 
 	if res := s.readResponseHead(be, sc, pump, srvTimeout); res != exDone {
 		return res
+	}
+	if s.responseRules(be) {
+		// A rule answered instead of the server: the server's response
+		// is dropped. Its connection is kept, as haproxy keeps it, when
+		// the whole response is already here and so is the request.
+		s.abandonPump(pump)
+		if n, ok := s.bufferedResponseLen(); ok && s.t.bodyRead || ok && pump == nil {
+			s.t.sr.Discard(n)
+			s.keepServerConn(be, srv, sc, reqOut.Close)
+		} else {
+			sc.Close()
+		}
+		return exAnswered
 	}
 	if s.t.resp.Tunnel() {
 		if s.t.resp.Status == 101 && !s.t.req.Upgrade {
@@ -254,10 +268,60 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	return exDone
 }
 
+// responseRules runs the http-response rules between the server's head and
+// the client, the backend's then the frontend's (a listen's once), as
+// haproxy does, and reports whether one answered the client itself.
+func (s *httpStream) responseRules(be *Backend) bool {
+	if len(be.resRules) == 0 && len(s.fe.resRules) == 0 {
+		return false
+	}
+	// The request's head is gone by now in haproxy (forwarded): request
+	// fetches find nothing in response rules, and config warns of them.
+	req := s.ctx.Req
+	s.ctx.Req, s.ctx.Resp, s.ctx.OnResponse = nil, &s.t.resp, true
+	defer func() { s.ctx.Req, s.ctx.OnResponse = req, false }()
+	s.t.be = be // error files: the backend's first
+	defer func() { s.t.be = nil }()
+	done, keep := s.runRules(be.resRules)
+	if !done && be.cfg != s.fe.cfg {
+		done, keep = s.runRules(s.fe.resRules)
+	}
+	if done && !keep {
+		s.t.closeAfter = true
+	}
+	return done
+}
+
 // releaseServerConn keeps a server connection for reuse if it is clean,
 // or closes it.
 func (s *httpStream) releaseServerConn(be *Backend, srv *backend.Server, sc *timedConn, mustClose bool) {
-	if mustClose || s.t.resp.Close || !s.t.respBody.Done() || len(s.t.sr.Buffered()) > 0 {
+	if !s.t.respBody.Done() {
+		sc.Close()
+		return
+	}
+	s.keepServerConn(be, srv, sc, mustClose)
+}
+
+// bufferedResponseLen says whether the whole body of the response is
+// already buffered, and how long it is: nothing to read from the server
+// before its connection can carry another request.
+func (s *httpStream) bufferedResponseLen() (int, bool) {
+	r := &s.t.resp
+	switch r.BodyKind {
+	case http1.BodyNone:
+		return 0, true
+	case http1.BodyLength:
+		if int64(len(s.t.sr.Buffered())) >= r.ContentLength {
+			return int(r.ContentLength), true
+		}
+	}
+	return 0, false
+}
+
+// keepServerConn keeps a server connection whose response has been read
+// whole, for reuse, if it is clean; otherwise it closes it.
+func (s *httpStream) keepServerConn(be *Backend, srv *backend.Server, sc *timedConn, mustClose bool) {
+	if mustClose || s.t.resp.Close || len(s.t.sr.Buffered()) > 0 {
 		// Bytes after the response mean a confused server: never reuse.
 		sc.Close()
 		return
@@ -393,6 +457,12 @@ func (s *httpStream) abandonPump(pump chan error) {
 	}
 }
 
+// pumpEnded notes that the request body transfer is over, with err.
+func (s *httpStream) pumpEnded(err error) error {
+	s.t.pumping = false
+	return err
+}
+
 // errPumpStopped is how a request body transfer ends when the exchange
 // gives it up.
 var errPumpStopped = errors.New("request body transfer stopped")
@@ -408,7 +478,7 @@ func (s *httpStream) stopPump(pump chan error) error {
 		s.t.reqCopy.stopped.Store(true)
 		s.cl.kick()
 	}
-	err := <-pump
+	err := s.pumpEnded(<-pump)
 	if s.t.reqCopy.stopped.Swap(false) {
 		// The kick is spent: whether it stopped the transfer or came
 		// too late, the next read must not see it. Only the timeout it
@@ -561,14 +631,14 @@ func (s *httpStream) finishPump(pump chan error, sc *timedConn, cliTimeout time.
 		return nil
 	}
 	if cliTimeout <= 0 {
-		return <-pump
+		return s.pumpEnded(<-pump)
 	}
 	t := time.NewTimer(cliTimeout)
 	defer t.Stop()
 	for {
 		select {
 		case err := <-pump:
-			return err
+			return s.pumpEnded(err)
 		case <-t.C:
 		}
 		idle := mono() - time.Duration(s.t.reqCopy.wrote.Load())

@@ -129,6 +129,14 @@ func init() {
 		return func(*httpStream) (ruleVerdict, bool) { return ruleStop, false }
 	})
 	answer := func(r *config.HTTPRule) ruleFunc {
+		if r.Set == config.HTTPResponseRules {
+			// haproxy drops the server's response before it builds the
+			// reply: the reply's formats find no response to read.
+			return func(s *httpStream) (ruleVerdict, bool) {
+				s.ctx.Resp = nil
+				return ruleAnswered, s.answer(r)
+			}
+		}
 		return func(s *httpStream) (ruleVerdict, bool) { return ruleAnswered, s.answer(r) }
 	}
 	compileAction(config.HTTPRequestRules, "deny", answer)

@@ -28,6 +28,7 @@ type Frontend struct {
 	Name     string
 	cfg      *config.Proxy
 	reqRules []compiledRule // http-request
+	resRules []compiledRule // http-response
 	routes   []route
 	def      *Backend
 	errors   *errorPages
@@ -46,6 +47,7 @@ type Backend struct {
 	Name     string
 	cfg      *config.Proxy
 	reqRules []compiledRule // http-request, run after routing (not for a listen's own)
+	resRules []compiledRule // http-response, run before the frontend's
 	servers  []*backend.Server
 	lb       backend.Balancer
 	errors   *errorPages
@@ -76,11 +78,13 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 			limits: http1.Limits{MaxHeaders: cfg.Global.MaxHdr, BufSize: cfg.Global.BufSize, MaxRewrite: cfg.Global.MaxRewrite},
 		}
 		fe.errors = newErrorPages(px.ErrorFiles)
-		rules, err := compileRules(px, px.HTTPRequest)
-		if err != nil {
+		var err error
+		if fe.reqRules, err = compileRules(px, px.HTTPRequest); err != nil {
 			return nil, err
 		}
-		fe.reqRules = rules
+		if fe.resRules, err = compileRules(px, px.HTTPResponse); err != nil {
+			return nil, err
+		}
 		for _, ub := range px.UseBackends {
 			fe.routes = append(fe.routes, route{cond: ub.Cond, be: s.backends[ub.Backend]})
 		}
@@ -105,11 +109,13 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 
 func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
 	be := &Backend{Name: px.Name, cfg: px, errors: newErrorPages(px.ErrorFiles)}
-	rules, err := compileRules(px, px.HTTPRequest)
-	if err != nil {
+	var err error
+	if be.reqRules, err = compileRules(px, px.HTTPRequest); err != nil {
 		return nil, err
 	}
-	be.reqRules = rules
+	if be.resRules, err = compileRules(px, px.HTTPResponse); err != nil {
+		return nil, err
+	}
 	for _, sc := range px.Servers {
 		be.servers = append(be.servers, st.server(px.Name, sc))
 	}

@@ -122,7 +122,7 @@ func (c *Cond) Check(avail Source, where string) error {
 // usable reports whether one of the ACL's criteria may work with avail.
 func usable(a *acl, avail Source) bool {
 	for _, e := range a.exprs {
-		if e.expr.fetch.src&^avail == 0 {
+		if e.expr.fetch.src.missingFrom(avail) == 0 {
 			return true
 		}
 	}

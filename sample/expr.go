@@ -27,7 +27,7 @@ func (e *Expr) String() string { return e.text }
 // available where it is used, e.g. request headers in a tcp-request
 // connection rule. avail lists what is available.
 func (e *Expr) Check(avail Source) error {
-	if missing := e.fetch.src &^ avail; missing != 0 {
+	if missing := e.fetch.src.missingFrom(avail); missing != 0 {
 		return fmt.Errorf("sample fetch <%s> may not be reliably used here because it needs '%s' which is not available here",
 			e.text, missing)
 	}

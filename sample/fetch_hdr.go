@@ -2,13 +2,14 @@ package sample
 
 import "fmt"
 
-// headerFetches read header fields. "hdr", "hdr_cnt" and "hdr_val" depend
-// on the direction, as in haproxy: the request's headers, or the
-// response's while response rules run.
+// headerFetches read header fields. The fetch "hdr" depends on the
+// direction, as in haproxy 2.6: the request's headers, or the response's
+// while response rules run; hdr_cnt and hdr_val are the request's only (and
+// the ACL keyword hdr is req.hdr, see aclKeywords).
 var headerFetches = []fetchDef{
-	{name: "hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: hdrFetch(dirHeaders, true)},
-	{name: "hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: hdrCount(dirHeaders, true)},
-	{name: "hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPReq, fn: hdrValue(dirHeaders)},
+	{name: "hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPMsg, fn: hdrFetch(dirHeaders, true)},
+	{name: "hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, true)},
+	{name: "hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPReq, fn: hdrValue(reqHeaders)},
 	{name: "req.fhdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: hdrFetch(reqHeaders, false)},
 	{name: "req.fhdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, false)},
 	{name: "req.hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: hdrFetch(reqHeaders, true)},

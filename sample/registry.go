@@ -11,12 +11,24 @@ const (
 	SrcL4      Source = 1 << iota // connection addresses and ports
 	SrcHTTPReq                    // request line and headers
 	SrcHTTPRes                    // status line and headers of the response
+	// SrcHTTPMsg is the headers of the message of the rule's direction,
+	// request or response: what haproxy's direction-dependent hdr reads.
+	// Either of the two messages provides it.
+	SrcHTTPMsg
 )
+
+// missingFrom returns what of s is not in avail.
+func (s Source) missingFrom(avail Source) Source {
+	if avail&(SrcHTTPReq|SrcHTTPRes) != 0 {
+		avail |= SrcHTTPMsg
+	}
+	return s &^ avail
+}
 
 var sourceNames = [...]struct {
 	src  Source
 	name string
-}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}, {SrcHTTPRes, "HTTP response headers"}}
+}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}, {SrcHTTPRes, "HTTP response headers"}, {SrcHTTPMsg, "HTTP headers"}}
 
 func (s Source) String() string {
 	for _, n := range sourceNames {
