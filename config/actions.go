@@ -84,7 +84,7 @@ func (c *RuleContext) Global() *Global { return &c.p.cfg.Global }
 func (c *RuleContext) ParseFormat(s string) (*logformat.Format, error) {
 	avail := sample.SrcL4 | sample.SrcHTTPReq
 	if c.Set == HTTPResponseRules {
-		avail = sample.SrcL4 | sample.SrcHTTPRes
+		avail = sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo
 	}
 	return logformat.ParseOptions(s, logformat.Options{Flags: logformat.HTTPValue, HTTPMode: true, Avail: avail})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"net"
+	"sort"
 	"strconv"
 	"switchyard/sample"
 )
@@ -68,26 +69,31 @@ func (p *parser) validate() {
 // warnUnusableConditions warns, as haproxy does, about rule conditions that
 // can never match where they run: a response rule sees no request header
 // (it was forwarded), a request rule no response.
+//
+// haproxy names the place as a frontend's for request rules of a section
+// that has a frontend side, and as a backend's for response rules of one
+// that has a backend side (a listen: frontend, then backend); the warnings
+// come in line order.
 func (p *parser) warnUnusableConditions(px *Proxy) {
-	side := "backend"
-	if px.Cap&CapFE != 0 {
-		side = "frontend"
-	}
-	for _, set := range []struct {
-		rules []*HTTPRule
-		avail sample.Source
-	}{
-		{px.HTTPRequest, sample.SrcL4 | sample.SrcHTTPReq},
-		{px.HTTPResponse, sample.SrcL4 | sample.SrcHTTPRes},
-	} {
-		for _, r := range set.rules {
-			if r.Cond == nil {
-				continue
+	rules := append(append([]*HTTPRule(nil), px.HTTPRequest...), px.HTTPResponse...)
+	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Pos.Line < rules[j].Pos.Line })
+	for _, r := range rules {
+		if r.Cond == nil {
+			continue
+		}
+		avail, side := sample.SrcL4|sample.SrcHTTPReq, "frontend"
+		if px.Cap&CapFE == 0 {
+			side = "backend"
+		}
+		if r.Set == HTTPResponseRules {
+			avail, side = sample.SrcL4|sample.SrcHTTPRes|sample.SrcHTTPReqInfo, "backend"
+			if px.Cap&CapBE == 0 {
+				side = "frontend"
 			}
-			if err := r.Cond.Check(set.avail, side+" "+r.Set.Keyword()+" header rule"); err != nil {
-				p.file, p.line = r.Pos.File, r.Pos.Line
-				p.warnf("%v", err)
-			}
+		}
+		if err := r.Cond.Check(avail, side+" "+r.Set.Keyword()+" header rule"); err != nil {
+			p.file, p.line = r.Pos.File, r.Pos.Line
+			p.warnf("%v", err)
 		}
 	}
 }
@@ -147,11 +153,16 @@ func (p *parser) validateFrontend(px *Proxy, backends map[string]*Proxy) {
 	}
 	for _, ub := range px.UseBackends {
 		check(ub.Backend, ub.Pos, "use_backend")
-		if px.Mode == ModeTCP && ub.Cond != nil {
-			if err := ub.Cond.Check(sample.SrcL4, "use_backend in a tcp frontend"); err != nil {
-				p.file, p.line = ub.Pos.File, ub.Pos.Line
-				p.warnf("%v", err)
-			}
+		if ub.Cond == nil {
+			continue
+		}
+		avail, where := sample.SrcL4|sample.SrcHTTPReq, "frontend use-backend rule"
+		if px.Mode == ModeTCP {
+			avail, where = sample.SrcL4, "use_backend in a tcp frontend"
+		}
+		if err := ub.Cond.Check(avail, where); err != nil {
+			p.file, p.line = ub.Pos.File, ub.Pos.Line
+			p.warnf("%v", err)
 		}
 	}
 }

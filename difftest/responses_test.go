@@ -40,6 +40,30 @@ func TestResponseRules(t *testing.T) {
 			req: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" + get, n: 2,
 			cfg:     withBE("    http-response deny if { status 404 }\n"),
 			replies: []reply{rawReply(notFound), raw200("ok")}},
+		// A switched protocol answered by a rule: the server connection
+		// speaks something else now and must not carry the next request.
+		{name: "deny-on-101-drops-the-server-connection", exact: true, n: 2,
+			req:     "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n" + get,
+			cfg:     withBE("    http-response deny if { status 101 }\n"),
+			replies: []reply{rawReply("HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"), raw200("ok")}},
+		// A 101 nobody asked for is a 502 before any response rule.
+		{name: "unsolicited-101-before-rules", exact: true, req: get,
+			cfg:     withBE("    http-response return status 200 content-type text/plain string caught if { status 101 }\n"),
+			replies: []reply{rawReply("HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n")}},
+		// What stays of the request once its head is forwarded: the
+		// method, that it is HTTP.
+		{name: "method-in-response-rules", exact: true,
+			req:     "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi",
+			cfg:     withBE("    http-response return status 200 content-type text/plain lf-string \"%[method]\" if METH_POST { method POST }\n"),
+			replies: []reply{rawReply(notFound)}},
+		{name: "proto-http-in-response-rules", exact: true, req: get,
+			cfg:     withBE("    http-response return status 200 content-type text/plain string http if HTTP\n"),
+			replies: []reply{rawReply(notFound)}},
+		// An empty header value and an empty body: haproxy leaves out the
+		// field and the content type.
+		{name: "return-leaves-out-empty-fields", exact: true, req: get,
+			cfg:     withFE("    http-request return status 200 content-type text/plain lf-string \"%[var(txn.none)]\" hdr x-empty \"%[var(txn.none)]\" hdr x-full \"yes\"\n"),
+			replies: []reply{raw200("unused")}},
 		{name: "listen-rules-run-once", exact: true, req: get,
 			cfg: `listen l
     bind "127.0.0.1:${FE_PORT}"
@@ -47,5 +71,15 @@ func TestResponseRules(t *testing.T) {
     server s1 "127.0.0.1:${S1_PORT}"
 `,
 			replies: []reply{rawReply(notFound)}},
+	})
+}
+
+// A deny among a backend's http-request rules answers with the backend's
+// error file, as haproxy does.
+func TestBackendDenyErrorFile(t *testing.T) {
+	files := map[string]string{"403.http": "HTTP/1.1 403 Forbidden\r\ncontent-type: text/html\r\ncontent-length: 11\r\n\r\n<p>no</p>\r\n"}
+	runCases(t, []tcase{
+		{name: "backend-request-deny-uses-backend-errorfile", files: files, exact: true, req: get,
+			cfg: withBE("    errorfile 403 \"${DIR}/403.http\"\n    http-request deny\n")},
 	})
 }

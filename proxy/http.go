@@ -477,7 +477,10 @@ func (s *httpStream) transaction() bool {
 	// A backend's own rules run after routing; a listen section's rules
 	// already ran when it served as the frontend.
 	if be.cfg != s.fe.cfg {
-		if done, keep := s.runRules(be.reqRules); done {
+		s.t.be = be // a deny answers with the backend's error file first
+		done, keep := s.runRules(be.reqRules)
+		s.t.be = nil
+		if done {
 			return keep
 		}
 	}
@@ -515,7 +518,9 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 		return s.writeRaw(s.t.out) && !out.Close && !mustClose
 	}
 	mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
-	s.t.out = appendRuleResponse(s.t.out[:0], &s.t.bodyOut, r, &s.ctx, &s.t.req, mustClose)
+	// Rendered apart from bodyOut, which a request body transfer may be
+	// using while a response rule answers.
+	s.t.out = appendRuleResponse(s.t.out[:0], &s.t.scratch, r, &s.ctx, &s.t.req, mustClose)
 	return s.writeRaw(s.t.out) && !mustClose
 }
 

@@ -201,12 +201,26 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	if res := s.readResponseHead(be, sc, pump, srvTimeout); res != exDone {
 		return res
 	}
+	if s.t.resp.Status == 101 && s.t.resp.Tunnel() && !s.t.req.Upgrade {
+		// A switch nobody asked for would turn the connection into a
+		// tunnel that no rule inspects: haproxy answers 502, before any
+		// http-response rule runs.
+		sc.Close()
+		s.stopPump(pump)
+		s.t.closeAfter = true
+		s.failed(502, be)
+		return exAnswered
+	}
 	if s.responseRules(be) {
 		// A rule answered instead of the server: the server's response
 		// is dropped. Its connection is kept, as haproxy keeps it, when
-		// the whole response is already here and so is the request.
+		// the whole response is already here and so is the request; a
+		// body still streaming, or a switched protocol, closes it.
+		if pump != nil && len(pump) == 0 {
+			sc.Close() // the transfer may be blocked on the server
+		}
 		s.abandonPump(pump)
-		if n, ok := s.bufferedResponseLen(); ok && s.t.bodyRead || ok && pump == nil {
+		if n, ok := s.bufferedResponseLen(); ok && !s.t.resp.Tunnel() && (pump == nil || s.t.bodyRead) {
 			s.t.sr.Discard(n)
 			s.keepServerConn(be, srv, sc, reqOut.Close)
 		} else {
@@ -215,15 +229,6 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		return exAnswered
 	}
 	if s.t.resp.Tunnel() {
-		if s.t.resp.Status == 101 && !s.t.req.Upgrade {
-			// A switch nobody asked for would turn the connection into
-			// a tunnel that no rule inspects: haproxy answers 502.
-			sc.Close()
-			s.stopPump(pump)
-			s.t.closeAfter = true
-			s.failed(502, be)
-			return exAnswered
-		}
 		return s.upgrade(be, sc, pump, cliTimeout)
 	}
 
@@ -278,8 +283,8 @@ func (s *httpStream) responseRules(be *Backend) bool {
 	// The request's head is gone by now in haproxy (forwarded): request
 	// fetches find nothing in response rules, and config warns of them.
 	req := s.ctx.Req
-	s.ctx.Req, s.ctx.Resp, s.ctx.OnResponse = nil, &s.t.resp, true
-	defer func() { s.ctx.Req, s.ctx.OnResponse = req, false }()
+	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = nil, req, &s.t.resp, true
+	defer func() { s.ctx.Req, s.ctx.ReqInfo, s.ctx.OnResponse = req, nil, false }()
 	s.t.be = be // error files: the backend's first
 	defer func() { s.t.be = nil }()
 	done, keep := s.runRules(be.resRules)

@@ -568,3 +568,52 @@ backend b
 		t.Fatalf("the origin got %d bytes of %d, first difference at %d", len(b), len(want), i)
 	}
 }
+
+// TestRegressResponseRuleWhileUploading: a response rule that answers
+// while the request body is still streaming to a server that stopped
+// reading ends the exchange at once. (It waited for timeout server, and its
+// reply was rendered into the buffer the body transfer was using.)
+func TestRegressResponseRuleWhileUploading(t *testing.T) {
+	t.Parallel()
+	o := itRawOrigin(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := itReadHead(br); err != nil {
+			return
+		}
+		// Answer early and never read the body.
+		io.WriteString(c, "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+		br.Peek(1 << 30) // hold the connection without reading on
+	})
+	fe := itAddr(t)
+	itStart(t, itConfig(t, `defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+frontend f
+    bind {FE}
+    default_backend b
+backend b
+    http-response return status 200 content-type text/plain lf-string "%[status]x" if { status 404 }
+    server s {S}
+`, "FE", fe, "S", o.addr))
+	k := itDial(t, fe)
+	const size = 64 << 20
+	k.send("POST / HTTP/1.1\r\nhost: t\r\ncontent-length: " + strconv.Itoa(size) + "\r\n\r\n")
+	go func() {
+		// Push the body until the proxy stops taking it.
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for sent := 0; sent < size; sent += len(chunk) {
+			if _, err := k.c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	resp, body := k.response("POST")
+	if resp.StatusCode != 200 || body != "x" {
+		t.Fatalf("status %d, body %q; want the rule's 200 with an empty %%[status] and x", resp.StatusCode, body)
+	}
+	if got, d := k.closed(5 * time.Second); got != "" {
+		t.Fatalf("after the reply, %q came in %v", got, d)
+	}
+}

@@ -20,11 +20,20 @@ func appendRuleResponse(dst []byte, scratch *[]byte, r *config.HTTPRule, ctx *sa
 	}
 	dst = http1.AppendReplyHead(dst, r.Status)
 	for _, h := range r.Headers {
+		n := len(dst)
 		dst = http1.AppendReplyFieldName(dst, h.Name)
-		dst = h.Value.Append(dst, ctx, nil)
+		v := len(dst)
+		if dst = h.Value.Append(dst, ctx, nil); len(dst) == v {
+			dst = dst[:n] // haproxy leaves out a field whose value is empty
+			continue
+		}
 		dst = append(dst, "\r\n"...)
 	}
-	return http1.AppendReplyTail(dst, body, r.ContentType, close, req)
+	ctype := r.ContentType
+	if len(body) == 0 {
+		ctype = "" // and the content type of an empty body
+	}
+	return http1.AppendReplyTail(dst, body, ctype, close, req)
 }
 
 // ruleVerdict is what an action tells the evaluation of its rule set.

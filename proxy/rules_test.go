@@ -4,17 +4,24 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"switchyard/config"
 )
 
+// registerUncompiled registers the test's action once per test binary
+// (config's registry has no removal outside its package).
+var registerUncompiled sync.Once
+
 // An action that config knows but the data plane cannot run is refused
 // when the configuration is applied, never skipped: a skipped deny would
 // be a hole.
 func TestActionWithoutImplementationIsRefused(t *testing.T) {
-	config.RegisterAction(&config.ActionDef{Name: "sy-test-uncompiled", Where: config.HTTPRequestRules, Final: true,
-		Parse: func(*config.RuleContext, *config.HTTPRule, []string) (int, error) { return 0, nil }})
+	registerUncompiled.Do(func() {
+		config.RegisterAction(&config.ActionDef{Name: "sy-test-uncompiled", Where: config.HTTPRequestRules, Final: true,
+			Parse: func(*config.RuleContext, *config.HTTPRule, []string) (int, error) { return 0, nil }})
+	})
 	cfg, _, errs := config.LoadBytes("t.cfg", []byte(`defaults
     mode http
     timeout client 1s

@@ -6,11 +6,11 @@ import "bytes"
 var httpFetches = []fetchDef{
 	{name: "base", out: tStr, src: SrcHTTPReq, fn: fetchBase(false)},
 	{name: "baseq", out: tStr, src: SrcHTTPReq, fn: fetchBase(true)},
-	{name: "method", out: tMeth, src: SrcHTTPReq, fn: fetchMethod},
+	{name: "method", out: tMeth, src: SrcHTTPReqInfo, fn: fetchMethod},
 	{name: "path", out: tStr, src: SrcHTTPReq, fn: fetchPath(false)},
 	{name: "pathq", out: tStr, src: SrcHTTPReq, fn: fetchPath(true)},
 	{name: "query", out: tStr, src: SrcHTTPReq, fn: fetchQuery},
-	{name: "req.proto_http", out: tBool, src: SrcHTTPReq, fn: fetchProtoHTTP},
+	{name: "req.proto_http", out: tBool, src: SrcHTTPReqInfo, fn: fetchProtoHTTP},
 	{name: "req.ver", out: tStr, src: SrcHTTPReq, fn: fetchReqVer},
 	{name: "req_ver", out: tStr, src: SrcHTTPReq, fn: fetchReqVer},
 	{name: "url", out: tStr, src: SrcHTTPReq, fn: fetchURL},
@@ -26,14 +26,25 @@ func fetchURL(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
 	return Str(c.Req.URI()), cursor{}, true
 }
 
-func fetchMethod(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
-	if c.Req == nil {
-		return Value{}, cursor{}, false
+// reqInfo is the request for what stays readable of it in response rules.
+func reqInfo(c *Ctx) Request {
+	if c.Req != nil {
+		return c.Req
 	}
-	return Str(c.Req.Method()), cursor{}, true
+	return c.ReqInfo
 }
 
-// fetchProtoHTTP is true once a request has been parsed as HTTP.
+func fetchMethod(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	r := reqInfo(c)
+	if r == nil {
+		return Value{}, cursor{}, false
+	}
+	return Str(r.Method()), cursor{}, true
+}
+
+// fetchProtoHTTP is true once a request has been parsed as HTTP. haproxy
+// accepts it in response rules without a warning, but there it looks at
+// the forwarded request's empty buffer and finds nothing: so does this.
 func fetchProtoHTTP(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
 	return Bool(true), cursor{}, c.Req != nil
 }

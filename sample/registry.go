@@ -15,6 +15,9 @@ const (
 	// request or response: what haproxy's direction-dependent hdr reads.
 	// Either of the two messages provides it.
 	SrcHTTPMsg
+	// SrcHTTPReqInfo is what stays of the request once its head is
+	// forwarded (haproxy's HRQHP): the method, that it is HTTP.
+	SrcHTTPReqInfo
 )
 
 // missingFrom returns what of s is not in avail.
@@ -22,13 +25,16 @@ func (s Source) missingFrom(avail Source) Source {
 	if avail&(SrcHTTPReq|SrcHTTPRes) != 0 {
 		avail |= SrcHTTPMsg
 	}
+	if avail&SrcHTTPReq != 0 {
+		avail |= SrcHTTPReqInfo
+	}
 	return s &^ avail
 }
 
 var sourceNames = [...]struct {
 	src  Source
 	name string
-}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}, {SrcHTTPRes, "HTTP response headers"}, {SrcHTTPMsg, "HTTP headers"}}
+}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}, {SrcHTTPRes, "HTTP response headers"}, {SrcHTTPMsg, "HTTP headers"}, {SrcHTTPReqInfo, "HTTP request information"}}
 
 func (s Source) String() string {
 	for _, n := range sourceNames {

@@ -36,6 +36,10 @@ type Response interface {
 type Ctx struct {
 	Req  Request  // nil in TCP mode or before a request is parsed
 	Resp Response // nil until the server's response head is parsed
+	// ReqInfo is the request while response rules run, when Req is nil:
+	// its head is gone there (haproxy forwarded it), but what haproxy
+	// keeps of it, the method and that it is HTTP, stays readable.
+	ReqInfo Request
 	// OnResponse is set while response rules run: direction-dependent
 	// fetches (hdr, hdr_cnt…) then read the response, as in haproxy.
 	OnResponse bool
@@ -49,7 +53,7 @@ type Ctx struct {
 // Reset prepares the context for the next transaction on the same
 // connection, keeping allocated capacity.
 func (c *Ctx) Reset() {
-	c.Req, c.Resp, c.OnResponse = nil, nil, false
+	c.Req, c.ReqInfo, c.Resp, c.OnResponse = nil, nil, nil, false
 	c.Vars.Reset()
 	c.Scratch = c.Scratch[:0]
 }
