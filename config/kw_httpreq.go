@@ -44,6 +44,15 @@ func init() {
 		"strict-mode", "disable-l7-retry", "send-spoe-group", "del-acl", "set-fc-mark", "set-fc-tos"} {
 		registerNotYet("http-request " + a)
 	}
+	// haproxy 2.6's other http-response actions.
+	for _, a := range []string{"add-header", "set-header", "del-header", "replace-header", "replace-value",
+		"set-status", "set-var", "set-var-fmt", "unset-var", "set-map", "del-map", "add-acl", "del-acl",
+		"capture", "set-log-level", "redirect", "track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc",
+		"sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-mark", "set-tos", "set-nice",
+		"set-timeout", "cache-store", "send-spoe-group", "silent-drop", "strict-mode", "wait-for-body",
+		"set-fc-mark", "set-fc-tos", "set-bandwidth-limit"} {
+		registerNotYet("http-response " + a)
+	}
 }
 
 func isCondStart(w string) bool { return w == "if" || w == "unless" }

@@ -160,7 +160,7 @@ func init() {
 		"option disable-h2-upgrade", "option idle-close-on-response", "option http-restrict-req-hdr-names",
 		"log", "log-format", "log-format-sd", "log-tag", "error-log-format", "capture", "capture request",
 		"capture response", "stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
-		"stick store-response", "tcp-request", "http-response", "http-after-response", "tcp-response",
+		"stick store-response", "tcp-request", "http-after-response", "tcp-response",
 		"http-check", "tcp-check", "cookie", "compression", "filter", "unique-id-format",
 		"unique-id-header", "monitor-uri", "monitor", "redirect", "use-server", "server-template",
 		"errorfiles", "errorloc", "errorloc302", "errorloc303", "email-alert", "dynamic-cookie-key",
