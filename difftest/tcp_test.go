@@ -46,6 +46,36 @@ func TestTCPMode(t *testing.T) {
 				// Closed after 300ms idle; 1.5s tells that from the 3s default.
 				{eof: true, wait: 1500 * time.Millisecond},
 			}},
+		// timeout tunnel is the backend's: a frontend's, even inherited
+		// from its defaults, does not apply.
+		{name: "timeout-tunnel-is-the-backends", full: true, tcp: true, cfg: `global
+    nbthread 1
+
+defaults fed
+    mode tcp
+    timeout connect 1s
+    timeout client 3s
+    timeout server 3s
+    timeout tunnel 300ms
+
+frontend fe from fed
+    bind "127.0.0.1:${FE_PORT}"
+    default_backend be
+
+defaults bed
+    mode tcp
+    timeout connect 1s
+    timeout client 3s
+    timeout server 3s
+
+backend be from bed
+    server s1 "127.0.0.1:${S1_PORT}"
+`,
+			steps: []step{
+				{send: "x", raw: 1},
+				// Still open after 1.5s: the 3s timeouts apply.
+				{eof: true, wait: 1500 * time.Millisecond},
+			}},
 		{name: "timeout-server-idle", cfg: strings.Replace(tcpSimple, "backend be\n    mode tcp\n", "backend be\n    mode tcp\n    timeout server 300ms\n", 1), tcp: true,
 			steps: []step{
 				{send: "x", raw: 1},

@@ -39,9 +39,8 @@ func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
 	cc.setPeer(&timedConn{Conn: sc})
 	ct := fe.cfg.Timeouts.Client
 	st := be.cfg.Timeouts.Server
-	if fe.cfg.Timeouts.Tunnel > 0 {
-		ct = fe.cfg.Timeouts.Tunnel
-	}
+	// timeout tunnel is the backend's, as in haproxy: a frontend's value,
+	// even inherited from its defaults, does not apply.
 	if be.cfg.Timeouts.Tunnel > 0 {
 		ct, st = be.cfg.Timeouts.Tunnel, be.cfg.Timeouts.Tunnel
 	}
