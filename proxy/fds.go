@@ -49,6 +49,19 @@ func derivedMaxConn(limit int64, listeners int) int {
 	return int(min(max(n, 100), 1<<31-1))
 }
 
+// raiseFDLimit tries to raise the descriptor limit to n, as haproxy
+// raises it to the maxsock its maxconn needs (a privileged process may go
+// past the hard limit).
+func raiseFDLimit(n int64) bool {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return false
+	}
+	rl.Cur = uint64(n)
+	rl.Max = max(rl.Max, uint64(n))
+	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl) == nil
+}
+
 // outOfFDs reports whether err means that no descriptor was left.
 func outOfFDs(err error) bool {
 	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
@@ -76,6 +89,9 @@ func (rt *Runtime) maxConn(g *config.Global, limit int64, listeners int) (int, e
 		return derivedMaxConn(limit, listeners), nil
 	}
 	need := int64(g.MaxConn)*perConn + fdReserve + int64(listeners)
+	if limit > 0 && need > limit && raiseFDLimit(need) {
+		return g.MaxConn, nil
+	}
 	if limit > 0 && need > limit {
 		if g.StrictLimits {
 			return 0, fmt.Errorf("cannot raise FD limit to %d, limit is %d: lower 'maxconn' (%d), raise the limit (ulimit -n, LimitNOFILE=), or set 'no strict-limits'",

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,6 +80,23 @@ func oneRequest(addr string) (string, error) {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.Status, nil
+}
+
+// fdLimitOf reads the soft descriptor limit of a process.
+func fdLimitOf(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > 4 && f[0] == "Max" && f[1] == "open" {
+			n, _ := strconv.Atoi(f[3])
+			return n
+		}
+	}
+	t.Fatal("no open files line in /proc/PID/limits")
+	return 0
 }
 
 func openFDs(pid int) int {
@@ -198,6 +216,11 @@ backend app
 	p := startLimited(t, 256, "-f", cfg, "-db")
 	p.started()
 	pid := p.cmd.Process.Pid
+	if n := fdLimitOf(t, pid); n != 256 {
+		// A privileged process raises its limit for maxconn, as haproxy
+		// does: descriptors then never run out this way.
+		t.Skipf("switchyard raised its descriptor limit to %d", n)
+	}
 
 	var mu sync.Mutex
 	failed, firstErr := 0, ""
@@ -286,4 +309,33 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// A maxconn that the descriptor limit cannot hold is refused at start, as
+// haproxy refuses it under strict-limits (its default), unless the process
+// may raise its limit.
+func TestCLIMaxconnBeyondTheLimit(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dir + "/lb.cfg"
+	writeFile(t, cfg, "global\n    maxconn 1000\n\n"+strings.SplitN(proxyConfig(freeAddr(t), "127.0.0.1:1"), "\n\n", 2)[1])
+	p := startLimited(t, 256, "-f", cfg, "-db")
+	exited := false
+	poll(t, 10*time.Second, "switchyard to exit or start", func() bool {
+		select {
+		case <-p.done:
+			exited = true
+			return true
+		default:
+			return strings.Contains(p.stderr.String(), "switchyard started")
+		}
+	})
+	if !exited {
+		if n := fdLimitOf(t, p.cmd.Process.Pid); n >= 2021 {
+			t.Skipf("switchyard raised its descriptor limit to %d", n)
+		}
+		t.Fatalf("started with maxconn 1000 under 256 descriptors; stderr:\n%s", p.stderr.String())
+	}
+	if p.code != 1 || !strings.Contains(p.stderr.String(), "cannot raise FD limit to 2021, limit is 256") {
+		t.Fatalf("exit %d, stderr:\n%s", p.code, p.stderr.String())
+	}
 }
