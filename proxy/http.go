@@ -175,9 +175,43 @@ const parkAfter = 250 * time.Millisecond
 
 // end releases everything the stream holds.
 func (s *httpStream) end() {
+	linger := s.inputLeft()
 	s.releaseAll()
+	if linger {
+		s.lingerClose()
+	}
 	s.cc.close()
 	s.rt.done(s.slots, s.global)
+}
+
+// inputLeft says whether the client may still be sending a request body
+// that nobody read: closing then would make the kernel reset the
+// connection, and the reset can destroy the answer the client has not read
+// yet.
+func (s *httpStream) inputLeft() bool {
+	return s.t != nil && !s.t.bodyRead && s.t.req.BodyKind != http1.BodyNone && !s.bodyDone()
+}
+
+// lingerTime bounds how long a closing connection drains the client's
+// leftover input.
+const lingerTime = 500 * time.Millisecond
+
+// lingerClose is haproxy's lingering close: our side is shut first, so the
+// client reads the answer and then the end, and what it still sends is
+// read and dropped for a short while before the socket is closed.
+func (s *httpStream) lingerClose() {
+	cw, ok := s.cc.c.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	s.cc.c.SetReadDeadline(time.Now().Add(lingerTime))
+	buf := s.pool.get()
+	defer s.pool.put(buf)
+	for {
+		if _, err := s.cc.c.Read(*buf); err != nil {
+			return
+		}
+	}
 }
 
 func (s *httpStream) releaseAll() {
