@@ -440,7 +440,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			// while the answer is awaited); the connection then closes
 			// unless the body had all arrived.
 			return s.failed(504, be)
-		case perr != nil && !errors.Is(perr, errPumpStopped):
+		case perr != nil && !errors.Is(perr, errPumpStopped) && !isSendError(perr):
 			// The client went away while sending its body.
 			s.t.closeAfter = true
 			return exFail
@@ -466,6 +466,11 @@ func (s *httpStream) abandonPump(pump chan error) {
 func (s *httpStream) pumpEnded(err error) error {
 	s.t.pumping = false
 	return err
+}
+
+func isSendError(err error) bool {
+	var se *sendError
+	return errors.As(err, &se)
 }
 
 // errPumpStopped is how a request body transfer ends when the exchange
@@ -507,8 +512,11 @@ func (s *httpStream) failed(status int, be *Backend) exchangeResult {
 }
 
 // pumpRequestBody streams the rest of the request body to the server.
-// On failure it closes the server connection, which also ends the wait for
-// a response.
+// When the client side fails it closes the server connection, which also
+// ends the wait for a response. When sending to the server fails, the
+// connection is left to the wait for the response: a server that answers
+// early and resets (it will not read the rest) may have sent its answer
+// already, and haproxy relays it.
 func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout time.Duration) (err error) {
 	defer func() {
 		// A bug here must end this exchange, not the process.
@@ -516,7 +524,8 @@ func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout tim
 			s.rt.Log.Error("internal error in a request body transfer", "frontend", s.fe.Name, "panic", r, "stack", string(debug.Stack()))
 			err = fmt.Errorf("internal error: %v", r)
 		}
-		if err != nil {
+		var se *sendError
+		if err != nil && !errors.As(err, &se) {
 			sc.Conn.Close()
 		}
 	}()
@@ -575,11 +584,19 @@ func (c *bodyCopy) flush() error {
 	c.dst.writeWithin(c.writeTimeout)
 	_, err := c.dst.Write(*c.out)
 	*c.out = (*c.out)[:0]
-	if err == nil {
-		c.wrote.Store(int64(mono()))
+	if err != nil {
+		return &sendError{err}
 	}
-	return err
+	c.wrote.Store(int64(mono()))
+	return nil
 }
+
+// sendError is a body transfer that failed on its destination's side, not
+// its source's.
+type sendError struct{ err error }
+
+func (e *sendError) Error() string { return e.err.Error() }
+func (e *sendError) Unwrap() error { return e.err }
 
 // beforeFill sends what is pending before the source is read, and arms the
 // source's inactivity timeout.

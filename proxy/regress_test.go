@@ -570,22 +570,35 @@ backend b
 }
 
 // TestRegressResponseRuleWhileUploading: a response rule that answers
-// while the request body is still streaming to a server that stopped
-// reading ends the exchange at once. (It waited for timeout server, and its
-// reply was rendered into the buffer the body transfer was using.)
+// while the request body is still streaming ends the exchange at once and
+// the client gets the rule's reply, whether the server stopped reading and
+// holds the connection (the exchange used to wait for timeout server, and
+// the reply was rendered into the buffer the body transfer was using) or
+// answered and reset it (the transfer's failed write used to close the
+// server connection before its answer was read, and the client got
+// nothing).
 func TestRegressResponseRuleWhileUploading(t *testing.T) {
 	t.Parallel()
-	o := itRawOrigin(t, func(c net.Conn) {
-		br := bufio.NewReader(c)
-		if _, err := itReadHead(br); err != nil {
-			return
-		}
-		// Answer early and never read the body.
-		io.WriteString(c, "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
-		br.Peek(1 << 30) // hold the connection without reading on
-	})
-	fe := itAddr(t)
-	itStart(t, itConfig(t, `defaults
+	for _, reset := range []bool{false, true} {
+		t.Run(map[bool]string{false: "server-holds", true: "server-resets"}[reset], func(t *testing.T) {
+			t.Parallel()
+			hold := make(chan struct{})
+			o := itRawOrigin(t, func(c net.Conn) {
+				br := bufio.NewReader(c)
+				if _, err := itReadHead(br); err != nil {
+					return
+				}
+				// Answer early and never read the body.
+				io.WriteString(c, "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+				if !reset {
+					<-hold
+				}
+			})
+			// Registered after the origin, so run before its cleanup,
+			// which waits for the handlers.
+			t.Cleanup(func() { close(hold) })
+			fe := itAddr(t)
+			itStart(t, itConfig(t, `defaults
     mode http
     timeout connect 2s
     timeout client 30s
@@ -597,23 +610,28 @@ backend b
     http-response return status 200 content-type text/plain lf-string "%[status]x" if { status 404 }
     server s {S}
 `, "FE", fe, "S", o.addr))
-	k := itDial(t, fe)
-	const size = 64 << 20
-	k.send("POST / HTTP/1.1\r\nhost: t\r\ncontent-length: " + strconv.Itoa(size) + "\r\n\r\n")
-	go func() {
-		// Push the body until the proxy stops taking it.
-		chunk := bytes.Repeat([]byte("x"), 64<<10)
-		for sent := 0; sent < size; sent += len(chunk) {
-			if _, err := k.c.Write(chunk); err != nil {
-				return
+			for i := range 5 {
+				k := itDial(t, fe)
+				const size = 64 << 20
+				k.send("POST / HTTP/1.1\r\nhost: t\r\ncontent-length: " + strconv.Itoa(size) + "\r\n\r\n")
+				go func() {
+					// Push the body until the proxy stops taking it.
+					chunk := bytes.Repeat([]byte("x"), 64<<10)
+					for sent := 0; sent < size; sent += len(chunk) {
+						if _, err := k.c.Write(chunk); err != nil {
+							return
+						}
+					}
+				}()
+				resp, body := k.response("POST")
+				if resp.StatusCode != 200 || body != "x" {
+					t.Fatalf("attempt %d: status %d, body %q; want the rule's 200 with an empty %%[status] and x", i, resp.StatusCode, body)
+				}
+				if got, d := k.closed(5 * time.Second); got != "" {
+					t.Fatalf("attempt %d: after the reply, %q came in %v", i, got, d)
+				}
+				k.c.Close()
 			}
-		}
-	}()
-	resp, body := k.response("POST")
-	if resp.StatusCode != 200 || body != "x" {
-		t.Fatalf("status %d, body %q; want the rule's 200 with an empty %%[status] and x", resp.StatusCode, body)
-	}
-	if got, d := k.closed(5 * time.Second); got != "" {
-		t.Fatalf("after the reply, %q came in %v", got, d)
+		})
 	}
 }
