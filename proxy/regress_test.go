@@ -498,14 +498,7 @@ func TestRegressBadChunkWhileStreaming(t *testing.T) {
 		heads <- struct{}{}
 		io.Copy(io.Discard, br)
 	})
-	fe := itAddr(t)
-	itStart(t, itConfig(t, itDefaults+`
-frontend f
-    bind {FE}
-    default_backend b
-backend b
-    server s {S}
-`, "FE", fe, "S", o.addr))
+	fe := rgProxyTo(t, o.addr)
 	for i := range 20 {
 		k := itDial(t, fe)
 		k.send("POST / HTTP/1.1\r\nhost: t\r\ntransfer-encoding: chunked\r\n\r\n")
@@ -543,14 +536,7 @@ func TestRegressResponseCheckWhileStreaming(t *testing.T) {
 		got <- b[:n]
 		io.WriteString(c, "0\r\n\r\n")
 	})
-	fe := itAddr(t)
-	itStart(t, itConfig(t, itDefaults+`
-frontend f
-    bind {FE}
-    default_backend b
-backend b
-    server s {S}
-`, "FE", fe, "S", o.addr))
+	fe := rgProxyTo(t, o.addr)
 	k := itDial(t, fe)
 	k.send("POST / HTTP/1.1\r\nhost: t\r\ncontent-length: " + strconv.Itoa(size) + "\r\n\r\n" + string(want[:4000]))
 	// The answer's head comes once its chunks were checked; the rest of
@@ -634,4 +620,19 @@ backend b
 			}
 		})
 	}
+}
+
+// rgProxyTo starts a proxy with one frontend in front of origin and
+// returns the frontend's address.
+func rgProxyTo(t *testing.T, origin string) string {
+	t.Helper()
+	fe := itAddr(t)
+	itStart(t, itConfig(t, itDefaults+`
+frontend f
+    bind {FE}
+    default_backend b
+backend b
+    server s {S}
+`, "FE", fe, "S", origin))
+	return fe
 }
