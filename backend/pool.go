@@ -62,9 +62,6 @@ func DefaultPoolSettings() PoolSettings {
 // NewPool returns an empty pool that counts against pools' descriptor
 // budget and is swept by its sweeper.
 func NewPool(pools *Pools, set PoolSettings) *Pool {
-	if pools == nil {
-		pools = NewPools()
-	}
 	return &Pool{pools: pools, set: set}
 }
 
@@ -95,7 +92,21 @@ func (p *Pool) End() { p.inUse.Add(-1) }
 func (p *Pool) Idle() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.idle.size + p.safe.size
+	return p.count()
+}
+
+// count is the number of idle connections; p.mu is held.
+func (p *Pool) count() int { return p.idle.size + p.safe.size }
+
+// take removes the oldest idle connection, a plain one before a safe one
+// unless safeOnly, or returns nil; p.mu is held.
+func (p *Pool) take(safeOnly bool) net.Conn {
+	if !safeOnly {
+		if c := p.idle.pop(); c != nil {
+			return c
+		}
+	}
+	return p.safe.pop()
 }
 
 // Get returns an idle connection, or nil: a safe one if safeOnly, otherwise
@@ -103,13 +114,7 @@ func (p *Pool) Idle() int {
 // connection is taken first, as haproxy's idle trees return it.
 func (p *Pool) Get(safeOnly bool) net.Conn {
 	p.mu.Lock()
-	var c net.Conn
-	if !safeOnly {
-		c = p.idle.pop()
-	}
-	if c == nil {
-		c = p.safe.pop()
-	}
+	c := p.take(safeOnly)
 	p.mu.Unlock()
 	if c != nil {
 		p.pools.idle.Add(-1)
@@ -150,7 +155,7 @@ func (p *Pool) Put(c net.Conn, safe bool) {
 
 // keeps is haproxy's rule for keeping a connection idle; p.mu is held.
 func (p *Pool) keeps(safe bool) bool {
-	idle := int64(p.idle.size + p.safe.size)
+	idle := int64(p.count())
 	switch {
 	case p.set.PurgeDelay <= 0:
 		return false
@@ -183,29 +188,31 @@ func (p *Pool) CloseIdle() {
 	p.closeAll(conns)
 }
 
-// KillOne closes one idle connection, the oldest plain one first: haproxy
-// does so before opening a new connection when descriptors run short.
-func (p *Pool) KillOne() bool {
-	p.mu.Lock()
-	c := p.idle.pop()
-	if c == nil {
-		c = p.safe.pop()
-	}
-	p.mu.Unlock()
-	if c == nil {
-		return false
-	}
-	p.closeAll([]net.Conn{c})
-	return true
-}
-
 // BeforeDial makes room for a new connection to the server: when the
 // process uses more descriptors than tune.pool-high-fd-ratio allows, one of
-// this server's idle connections is closed, as haproxy does.
+// this server's idle connections is closed (the oldest plain one first), as
+// haproxy does.
 func (p *Pool) BeforeDial() {
 	if p.pools.usedFDs() > p.pools.high.Load() {
-		p.KillOne()
+		p.closeSome(1)
 	}
+}
+
+// closeSome closes up to n idle connections, the oldest plain ones first,
+// and returns how many it closed.
+func (p *Pool) closeSome(n int) int {
+	p.mu.Lock()
+	var conns []net.Conn
+	for ; n > 0; n-- {
+		c := p.take(false)
+		if c == nil {
+			break
+		}
+		conns = append(conns, c)
+	}
+	p.mu.Unlock()
+	p.closeAll(conns)
+	return len(conns)
 }
 
 func (p *Pool) closeAll(conns []net.Conn) {
@@ -225,7 +232,7 @@ func (p *Pool) closeAll(conns []net.Conn) {
 // pool-purge-delay after it next keeps a connection.
 func (p *Pool) purge(now time.Time) {
 	p.mu.Lock()
-	idle := int64(p.idle.size + p.safe.size)
+	idle := int64(p.count())
 	if idle == 0 || now.Before(p.nextPurge) {
 		p.mu.Unlock()
 		return
@@ -238,42 +245,21 @@ func (p *Pool) purge(now time.Time) {
 	if p.set.PurgeDelay <= 0 || p.set.MaxIdle == 0 {
 		exceed = idle // settings changed to keep none
 	}
-	kill := int64(0)
+	p.mu.Unlock()
 	if exceed > 0 {
 		// haproxy kills exceed/2 rounded up, shared among threads plus
 		// one each; with one pool, plus one.
-		kill = (exceed+1)/2 + 1
+		p.closeSome(int((exceed+1)/2 + 1))
 	}
-	var conns []net.Conn
-	for ; kill > 0; kill-- {
-		c := p.idle.pop()
-		if c == nil {
-			c = p.safe.pop()
-		}
-		if c == nil {
-			break
-		}
-		conns = append(conns, c)
-	}
-	p.mu.Unlock()
-	p.closeAll(conns)
 }
 
 // shed closes half of the idle connections (at least one), for a process
 // out of descriptors.
 func (p *Pool) shed() int {
 	p.mu.Lock()
-	var conns []net.Conn
-	for kill := (p.idle.size + p.safe.size + 1) / 2; kill > 0; kill-- {
-		c := p.idle.pop()
-		if c == nil {
-			c = p.safe.pop()
-		}
-		conns = append(conns, c)
-	}
+	n := (p.count() + 1) / 2
 	p.mu.Unlock()
-	p.closeAll(conns)
-	return len(conns)
+	return p.closeSome(n)
 }
 
 // dropDead closes the idle connections that the server closed, reset or

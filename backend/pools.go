@@ -131,7 +131,7 @@ func (ps *Pools) sweep(now time.Time) int {
 		p.dropDead()
 		p.purge(now)
 		p.mu.Lock()
-		if p.idle.size+p.safe.size == 0 {
+		if p.count() == 0 {
 			// Unlisted under the pool's lock, so that a Put that lists
 			// it again cannot be undone.
 			p.listed = false
