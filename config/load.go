@@ -241,23 +241,21 @@ func (p *parser) handle(args []string) {
 	if neg {
 		rest = append([]string{"no"}, rest...)
 	}
-	if px := p.cur; kw.ignoredIn(px) {
-		// As haproxy: warn, still check the arguments (a bad one is an
-		// error), but parse into the proxy's ignored copy so that the line
-		// takes no effect. `bind` in a backend opens no socket.
-		if !kw.warnLate {
-			p.warnf(kw.sideWarning, kw.name, px.Cap.Kind(), px.Name, kw.side.Kind())
-		}
+	// As haproxy, a keyword of the other side is warned about and
+	// ignored, but its arguments are still checked (a bad one is an
+	// error): it is parsed into the proxy's ignored copy, so that the line
+	// takes no effect (`bind` in a backend opens no socket).
+	px := p.cur
+	ignored := kw.ignoredIn(px)
+	if ignored {
 		p.cur = px.ignoring()
 		defer func() { p.cur = px }()
-		if err := kw.parse(p, rest); err != nil {
-			p.errorf("'%s': %v", kw.name, err)
-		} else if kw.warnLate {
-			p.warnf(kw.sideWarning, kw.name, px.Cap.Kind(), px.Name, kw.side.Kind())
-		}
-		return
 	}
-	if err := kw.parse(p, rest); err != nil {
+	err := kw.parse(p, rest)
+	if ignored && (err == nil || !kw.warnLate) {
+		p.warnf(kw.sideWarning, kw.name, px.Cap.Kind(), px.Name, kw.side.Kind())
+	}
+	if err != nil {
 		p.errorf("'%s': %v", kw.name, err)
 	}
 }

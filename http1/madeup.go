@@ -21,14 +21,7 @@ func AppendReplyHead(dst []byte, status int) []byte {
 // AppendReplyFieldName appends a field's name, lower-cased, and the
 // separator; the caller appends the value and the line end.
 func AppendReplyFieldName(dst []byte, name string) []byte {
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return append(dst, ": "...)
+	return append(appendLower(dst, []byte(name)), ": "...)
 }
 
 // AppendReplyTail ends a made-up reply to req: its length, its content

@@ -89,16 +89,14 @@ func (rt *Runtime) maxConn(g *config.Global, limit int64, listeners int) (int, e
 		return derivedMaxConn(limit, listeners), nil
 	}
 	need := int64(g.MaxConn)*perConn + fdReserve + int64(listeners)
-	if limit > 0 && need > limit && raiseFDLimit(need) {
+	if limit <= 0 || need <= limit || raiseFDLimit(need) {
 		return g.MaxConn, nil
 	}
-	if limit > 0 && need > limit {
-		if g.StrictLimits {
-			return 0, fmt.Errorf("cannot raise FD limit to %d, limit is %d: lower 'maxconn' (%d), raise the limit (ulimit -n, LimitNOFILE=), or set 'no strict-limits'",
-				need, limit, g.MaxConn)
-		}
-		rt.Log.Warn("FD limit too low for maxconn; accepting will close idle server connections when descriptors run out",
-			"maxconn", g.MaxConn, "needed", need, "limit", limit)
+	if g.StrictLimits {
+		return 0, fmt.Errorf("cannot raise FD limit to %d, limit is %d: lower 'maxconn' (%d), raise the limit (ulimit -n, LimitNOFILE=), or set 'no strict-limits'",
+			need, limit, g.MaxConn)
 	}
+	rt.Log.Warn("FD limit too low for maxconn; accepting will close idle server connections when descriptors run out",
+		"maxconn", g.MaxConn, "needed", need, "limit", limit)
 	return g.MaxConn, nil
 }
