@@ -68,14 +68,11 @@ type ActionDef struct {
 // RuleContext is what an action's parser may use of the configuration
 // being read.
 type RuleContext struct {
-	p *parser
+	*Context
 	// Set is the rule set of the line (an action valid in several may
 	// differ: deny answers 403 to a request, 502 for a response).
 	Set RuleSet
 }
-
-// Global is the global section as read so far (it comes first).
-func (c *RuleContext) Global() *Global { return &c.p.cfg.Global }
 
 // ParseFormat compiles a log-format string that a rule puts into an HTTP
 // message (return's lf-string and hdr, set-header…): its %[...] may read
@@ -86,11 +83,8 @@ func (c *RuleContext) ParseFormat(s string) (*logformat.Format, error) {
 	if c.Set == HTTPResponseRules {
 		avail = sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo
 	}
-	return logformat.ParseOptions(s, logformat.Options{Flags: logformat.HTTPValue, HTTPMode: true, Avail: avail})
+	return logformat.ParseOptions(s, logformat.Options{Flags: logformat.HTTPValue, HTTPMode: true, Avail: avail, Env: c.p.samples})
 }
-
-// Warnf adds a warning at the rule's line.
-func (c *RuleContext) Warnf(format string, args ...any) { c.p.warnf(format, args...) }
 
 // actions maps "http-request deny" and the like to their definition.
 var actions = map[string]*ActionDef{}
@@ -143,7 +137,7 @@ func Actions(set RuleSet) []*ActionDef {
 // condition, and appends the rule to the current proxy's list for set.
 func (p *parser) addRule(set RuleSet, def *ActionDef, args []string) error {
 	r := &HTTPRule{Pos: p.pos(), Def: def, Set: set}
-	n, err := def.Parse(&RuleContext{p: p, Set: set}, r, args)
+	n, err := def.Parse(&RuleContext{Context: &Context{p}, Set: set}, r, args)
 	if err != nil {
 		return err
 	}

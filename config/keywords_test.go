@@ -368,8 +368,10 @@ func TestOtherSideKeywords(t *testing.T) {
 			if len(got) != 1 || got[0] != want {
 				t.Errorf("%s in a %s: warnings %q, want %q", line, kind, got, want)
 			}
-			for _, px := range with.Proxies {
-				px.ignored = nil
+			for _, px := range append(with.Proxies, without.Proxies...) {
+				// ACL sets hold the Env's functions, which never compare
+				// equal; the lines tested here declare no ACL.
+				px.ignored, px.ACLs = nil, nil
 			}
 			if !reflect.DeepEqual(with.Proxies, without.Proxies) {
 				t.Errorf("%s in a %s took effect:\n got %+v\nwant %+v", line, kind, *with.Proxies[0], *without.Proxies[0])
@@ -1395,7 +1397,9 @@ func bindCases() []kwCase {
 			}
 			for _, b := range px.Binds {
 				want := Bind{Pos: Pos{"t.cfg", 2}, Network: "tcp4", Addr: b.Addr, Name: "web", V4V6: true, Backlog: 100, MaxConn: 50}
-				eq(t, "Bind", *b, want)
+				if !reflect.DeepEqual(*b, want) {
+					t.Errorf("Bind = %+v, want %+v", *b, want)
+				}
 			}
 		}},
 		{kw: "bind", in: inFE, src: "bind :::8080 v6only", check: func(t *testing.T, _ *Config, px *Proxy) {

@@ -35,6 +35,13 @@ func parseBind(p *parser, args []string) error {
 	var opts Bind
 	opts.Pos = p.pos()
 	for i := 1; i < len(args); i++ {
+		if n, ok, err := parseLineOption(p, bindOptions, &opts, args, i); ok {
+			if err != nil {
+				return err
+			}
+			i += n
+			continue
+		}
 		need := func() (string, error) {
 			if i+1 >= len(args) {
 				return "", fmt.Errorf("'%s' expects an argument", args[i])

@@ -142,7 +142,7 @@ func init() {
 		if len(args) < 2 {
 			return fmt.Errorf("expects an ACL name and a criterion")
 		}
-		return p.cur.ACLs.Add(args[0], args[1:], "")
+		return p.cur.ACLs.Add(args[0], args[1:])
 	})
 
 	registerNotYet("option httplog", "option tcplog", "option dontlognull", "option log-separate-errors",
@@ -192,7 +192,7 @@ func (p *parser) cond(words []string) (*sample.Cond, error) {
 	}
 	acls := p.cur.ACLs
 	if acls == nil {
-		acls = sample.NewACLSet()
+		acls = sample.NewACLSet(p.samples)
 	}
 	return sample.ParseCond(words, acls)
 }

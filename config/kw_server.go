@@ -11,7 +11,7 @@ import (
 func init() {
 	register(SecDefaults|SecBackend, "server", parseServer)
 	register(SecDefaults|SecBackend, "default-server", func(p *parser, args []string) error {
-		return parseServerOpts(args, &p.cur.DefaultServer)
+		return parseServerOpts(p, args, &p.cur.DefaultServer)
 	})
 	register(SecProxy, "balance", func(p *parser, args []string) error {
 		return backend.ParseBalance(args, &p.cur.Balance)
@@ -50,6 +50,7 @@ func parseServer(p *parser, args []string) error {
 		return fmt.Errorf("'server' is not allowed in a defaults section")
 	}
 	s := &Server{Pos: p.pos(), Name: args[0], ServerOpts: p.cur.DefaultServer}
+	s.Ext = s.Ext.clone()
 	for _, o := range p.cur.Servers {
 		if o.Name == s.Name {
 			return fmt.Errorf("backend '%s', another server named '%s' was already defined at line %d, please use distinct names",
@@ -75,7 +76,7 @@ func parseServer(p *parser, args []string) error {
 		}
 		s.ID = n
 	}
-	if err := parseServerOpts(rest, &s.ServerOpts); err != nil {
+	if err := parseServerOpts(p, rest, &s.ServerOpts); err != nil {
 		return err
 	}
 	p.cur.Servers = append(p.cur.Servers, s)
@@ -121,8 +122,15 @@ func parseServerAddr(spec string, s *Server) error {
 	return nil
 }
 
-func parseServerOpts(args []string, o *ServerOpts) error {
+func parseServerOpts(p *parser, args []string, o *ServerOpts) error {
 	for i := 0; i < len(args); i++ {
+		if n, ok, err := parseLineOption(p, serverOptions, o, args, i); ok {
+			if err != nil {
+				return err
+			}
+			i += n
+			continue
+		}
 		switch k := args[i]; k {
 		case "weight":
 			if i+1 >= len(args) {

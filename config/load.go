@@ -22,6 +22,9 @@ type LoadOptions struct {
 	// Resolve turns a server host into an address; nil uses the system
 	// resolver. Tests replace it to stay off the network.
 	Resolve func(host string) (string, error)
+	// Patterns are the running configuration's pattern files and maps:
+	// the files that did not change are shared with it (nil: none).
+	Patterns *sample.PatternRefs
 }
 
 // Result is what Load produces besides the config: warnings and notices,
@@ -58,6 +61,9 @@ type parser struct {
 	namedDefaults map[string]*Proxy
 	byName        map[string][]*Proxy
 	env           map[string]envValue // setenv and the like, not yet applied
+	section       *sectionKind        // the registered section being read, if any
+	samples       *sample.Env         // what expressions compile in
+	later         []func()            // checks run once every section is read
 }
 
 // ExpandPaths turns the -f arguments into the list of files to read: a
@@ -124,6 +130,14 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		byName:        map[string][]*Proxy{},
 	}
 	p.lastDefaults = newDefaults()
+	p.samples = &sample.Env{
+		Patterns: sample.NewPatternRefs(opt.Patterns),
+		Later: func(check func() error) {
+			(&Context{p}).Later(func(*Config) error { return check() })
+		},
+		Lookup: p.lookupObject,
+	}
+	p.cfg.Patterns = p.samples.Patterns
 	lopt := LexOptions{Env: p.lookupEnv, Features: opt.Features, Version: Version}
 	for i, f := range files {
 		lines, msgs, errs := Lex(f, srcs[i], lopt)
@@ -144,6 +158,9 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		}
 	}
 	p.finish()
+	for _, check := range p.later {
+		check()
+	}
 	if len(p.errs) == 0 {
 		p.validate()
 	}
@@ -202,6 +219,11 @@ func (p *parser) handle(args []string) {
 		p.finishProxy()
 		p.skip = ""
 		p.openProxy(args)
+		return
+	}
+	if k := sectionKinds[args[0]]; k != nil {
+		p.finishProxy()
+		p.openSection(k, args)
 		return
 	}
 	if unsupportedSections[args[0]] {
@@ -311,13 +333,14 @@ func (p *parser) openProxy(args []string) {
 		px.Cap, p.sec = CapFE|CapBE, SecListen
 	}
 	if px.Cap != CapDef {
-		px.ACLs = sample.NewACLSet()
+		px.ACLs = sample.NewACLSet(p.samples)
 	}
 	p.cur = px
 }
 
 // finishProxy closes the current section.
 func (p *parser) finishProxy() {
+	p.closeSection()
 	px := p.cur
 	p.cur = nil
 	if px == nil {
@@ -358,6 +381,7 @@ func (d *Proxy) inherit() *Proxy {
 	px := *d
 	px.Binds, px.UseBackends, px.HTTPRequest, px.HTTPResponse, px.Servers = nil, nil, nil, nil, nil
 	px.ACLs, px.ignored = nil, nil
+	px.Ext, px.DefaultServer.Ext = d.Ext.clone(), d.DefaultServer.Ext.clone()
 	if d.ForwardFor != nil {
 		ff := *d.ForwardFor
 		px.ForwardFor = &ff
@@ -384,4 +408,21 @@ func (px *Proxy) ignoring() *Proxy {
 		px.ignored = &c
 	}
 	return px.ignored
+}
+
+// lookupObject finds a proxy by kind ("backend", "frontend") and name for
+// the Env's Lookup, or nil.
+func (p *parser) lookupObject(kind, name string) any {
+	want := CapBE
+	if kind == "frontend" {
+		want = CapFE
+	} else if kind != "backend" {
+		return nil
+	}
+	for _, px := range p.byName[name] {
+		if px.Cap&want != 0 {
+			return px
+		}
+	}
+	return nil
 }

@@ -15,9 +15,12 @@ import (
 // state, so building one has no side effects and a broken one can be thrown
 // away without harm.
 type Config struct {
-	Files   []string
-	Global  Global
-	Proxies []*Proxy // frontends, backends and listens in declaration order
+	Files  []string
+	Global Global
+	// Patterns are the pattern files and maps the configuration's ACLs
+	// and converters refer to, each once by name.
+	Patterns *sample.PatternRefs
+	Proxies  []*Proxy // frontends, backends and listens in declaration order
 	// Env is what setenv, presetenv and unsetenv do, in order; see
 	// ApplyEnv.
 	Env []EnvChange
@@ -31,6 +34,7 @@ type Pos struct {
 
 // Global is the `global` section (several sections merge into one).
 type Global struct {
+	Ext           Ext // keywords registered from other packages
 	Daemon        bool
 	MasterWorker  bool
 	MaxConn       int // 0: derived from the descriptor limit at run time, as haproxy
@@ -131,6 +135,7 @@ type Proxy struct {
 	Name string
 	Cap  Cap
 	Pos  Pos
+	Ext  Ext // keywords registered from other packages
 	ID   int
 
 	Mode        Mode
@@ -167,6 +172,7 @@ type Proxy struct {
 // port range yields several Binds sharing options).
 type Bind struct {
 	Pos     Pos
+	Ext     Ext    // options registered from other packages
 	Network string // "tcp", "tcp4", "tcp6", "unix", "fd"
 	Addr    string // host:port, socket path, or fd number
 	Name    string
@@ -189,6 +195,7 @@ type UseBackend struct {
 
 // ServerOpts are the options a `server` line (or `default-server`) sets.
 type ServerOpts struct {
+	Ext    Ext // options registered from other packages
 	Weight int
 	// Idle connection pool (pool-max-conn, pool-low-conn,
 	// pool-purge-delay); see PoolSettings for the defaults.

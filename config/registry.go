@@ -8,7 +8,7 @@ import (
 )
 
 // Section is where a keyword may appear.
-type Section uint8
+type Section uint16
 
 const (
 	SecGlobal Section = 1 << iota
@@ -17,6 +17,8 @@ const (
 	SecBackend
 	SecListen = SecFrontend | SecBackend
 	SecProxy  = SecDefaults | SecFrontend | SecBackend
+
+	secFirstFree = SecBackend << 1 // the first bit RegisterSection hands out
 )
 
 // keyword is one row of the registry. A feature adds keywords by registering
@@ -139,6 +141,11 @@ func sectionName(s Section) string {
 		return "backend"
 	case SecListen:
 		return "listen"
+	}
+	for name, k := range sectionKinds {
+		if k.sec == s {
+			return name
+		}
 	}
 	return "?"
 }

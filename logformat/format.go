@@ -40,6 +40,8 @@ type Options struct {
 	// log-format runs when request buffers are gone, so it only allows
 	// connection-level fetches (sample.SrcL4).
 	Avail sample.Source
+	// Env is the configuration %[...] expressions compile in (maps...).
+	Env *sample.Env
 }
 
 // Format is a compiled format string. It is immutable and safe for

@@ -119,7 +119,7 @@ func (p *parser) percent(s string) (string, error) {
 
 // expr compiles "%[expr]" from s, just after the '['.
 func (p *parser) expr(s string, o opt) (string, error) {
-	e, rest, err := sample.ParseExprPrefix(s)
+	e, rest, err := sample.ParseExprPrefix(p.o.Env, s)
 	if err != nil {
 		return "", fmt.Errorf("failed to parse sample expression <%s> : %v", s, err)
 	}

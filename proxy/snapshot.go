@@ -16,7 +16,10 @@ import (
 // Snapshot is one compiled configuration. It is never modified after Build:
 // a reload builds a new one and swaps the pointer.
 type Snapshot struct {
-	Global    config.Global
+	Global config.Global
+	// Patterns are the configuration's pattern files and maps; the next
+	// configuration shares those whose files did not change.
+	Patterns  *sample.PatternRefs
 	frontends []*Frontend
 	byBind    map[string]*Frontend
 	backends  map[string]*Backend
@@ -58,7 +61,7 @@ type Backend struct {
 // maxconn is the process's (global maxconn, or derived from the descriptor
 // limit), the default of every frontend.
 func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
-	s := &Snapshot{Global: cfg.Global, byBind: map[string]*Frontend{}, backends: map[string]*Backend{}}
+	s := &Snapshot{Global: cfg.Global, Patterns: cfg.Patterns, byBind: map[string]*Frontend{}, backends: map[string]*Backend{}}
 	for _, px := range cfg.Proxies {
 		if px.Cap&config.CapBE == 0 {
 			continue

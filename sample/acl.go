@@ -13,6 +13,7 @@ import (
 // predefined name before that replaces it, and one declared after extends
 // it, exactly as in haproxy.
 type ACLSet struct {
+	env   *Env
 	named map[string]*acl
 }
 
@@ -22,14 +23,14 @@ type acl struct {
 	exprs []*aclExpr
 }
 
-// NewACLSet returns an empty set; the predefined ACLs are always visible.
-func NewACLSet() *ACLSet { return &ACLSet{named: map[string]*acl{}} }
+// NewACLSet returns an empty set, whose ACLs and conditions compile in env;
+// the predefined ACLs are always visible.
+func NewACLSet(env *Env) *ACLSet { return &ACLSet{env: env, named: map[string]*acl{}} }
 
 // Add compiles one "acl NAME criterion [flags] [operator] value ..." line:
-// name and the words after it. Relative -f files are read from baseDir,
-// or from the working directory when baseDir is "" (haproxy's default).
-// Errors read like haproxy's; the caller adds the file and line.
-func (s *ACLSet) Add(name string, args []string, baseDir string) error {
+// name and the words after it. Errors read like haproxy's; the caller adds
+// the file and line.
+func (s *ACLSet) Add(name string, args []string) error {
 	if i := strings.IndexFunc(name, func(r rune) bool { return r >= 0x80 || !isACLNameChar(byte(r)) }); i >= 0 || name == "" {
 		bad := ""
 		if i >= 0 {
@@ -40,7 +41,7 @@ func (s *ACLSet) Add(name string, args []string, baseDir string) error {
 	if strings.EqualFold(name, "or") {
 		return fmt.Errorf("acl name '%s' will never match. 'or' is used to express a logical disjunction within a condition", name)
 	}
-	e, err := parseACLExpr(args, baseDir)
+	e, err := parseACLExpr(s.env, args)
 	if err != nil {
 		return fmt.Errorf("error detected while parsing ACL '%s' : %v", name, err)
 	}
@@ -69,7 +70,7 @@ func (s *ACLSet) lookup(name string) (*acl, error) {
 	if words == nil {
 		return nil, fmt.Errorf("predefined ACL '%s' is not supported yet", name)
 	}
-	e, err := parseACLExpr(words, "")
+	e, err := parseACLExpr(nil, words)
 	if err != nil {
 		panic(fmt.Sprintf("predefined ACL %s does not compile: %v", name, err))
 	}

@@ -13,7 +13,9 @@ type aclExpr struct {
 	expr   *Expr
 	kw     string // the criterion's keyword, for messages
 	method matchMethod
-	pats   patternSet
+	// pats are the patterns written on the line, then one index per -f
+	// file, which follows the file's reference when its content changes.
+	pats []*refIndex
 }
 
 // eval reports whether any value of the expression matches a pattern.
@@ -32,7 +34,7 @@ func (e *aclExpr) eval(c *Ctx) bool {
 			matched = true
 			break
 		}
-		if v, ok = convert(c, v, e.method.expect()); ok && e.pats.match(c, v) {
+		if v, ok = convert(c, v, e.method.expect()); ok && e.match(c, v) {
 			matched = true
 			break
 		}
@@ -41,14 +43,23 @@ func (e *aclExpr) eval(c *Ctx) bool {
 	return matched
 }
 
+func (e *aclExpr) match(c *Ctx, v Value) bool {
+	for _, idx := range e.pats {
+		if _, ok := idx.cur.Load().set.lookup(c, v); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // parseACLExpr compiles "criterion [flags] [operator] [patterns...]", the
 // words of an acl line after its name or of an anonymous ACL.
-func parseACLExpr(words []string, baseDir string) (*aclExpr, error) {
+func parseACLExpr(env *Env, words []string) (*aclExpr, error) {
 	words = untilEmpty(words)
 	if len(words) == 0 {
 		return nil, fmt.Errorf("missing fetch method in ACL expression ''")
 	}
-	b := aclBuilder{baseDir: baseDir}
+	b := aclBuilder{env: env}
 	if err := b.criterion(words); err != nil {
 		return nil, err
 	}
@@ -59,6 +70,7 @@ func parseACLExpr(words []string, baseDir string) (*aclExpr, error) {
 	if err := b.patterns(patterns); err != nil {
 		return nil, err
 	}
+	b.e.pats = append([]*refIndex{staticIndex(b.inline)}, b.e.pats...)
 	return b.e, nil
 }
 
@@ -69,7 +81,8 @@ type aclBuilder struct {
 	flags      patFlags // flags in force for the patterns that follow
 	mapFiles   bool     // -M: files have two columns
 	loaded     bool     // a -f file was read, -m may no longer change
-	baseDir    string
+	env        *Env
+	inline     patternSet // the patterns on the line
 }
 
 // criterion compiles the fetch or ACL keyword in words[0].
@@ -77,7 +90,7 @@ func (b *aclBuilder) criterion(words []string) error {
 	b.e = &aclExpr{}
 	kw, rest := splitKeyword(words[0])
 	if ak, ok := aclKeywords[kw]; ok {
-		expr, err := parseACLKeyword(kw, ak, words[0], rest)
+		expr, err := parseACLKeyword(b.env, kw, ak, words[0], rest)
 		if err != nil {
 			return err
 		}
@@ -92,7 +105,7 @@ func (b *aclBuilder) criterion(words []string) error {
 	} else {
 		// Words after the criterion that name converters are applied, and
 		// yet still read as patterns: haproxy's historical syntax.
-		expr, _, _, err := parseExpr(words, syntaxWords, true)
+		expr, _, _, err := parseExpr(b.env, words, syntaxWords, true)
 		if err != nil {
 			msg, hint := err.Error(), ""
 			if h, ok := err.(*hintError); ok {
@@ -168,11 +181,20 @@ func (b *aclBuilder) loadFile(name string) error {
 		return err
 	}
 	path := name
-	if b.baseDir != "" && !filepath.IsAbs(path) {
-		path = filepath.Join(b.baseDir, path)
+	if dir := b.env.dir(); dir != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
 	}
 	b.loaded = true
-	return loadPatternFile(path, name, b.mapFiles, func(p string) error { return b.e.pats.add(p, b.flags) })
+	ref, err := b.env.refs().load(path, name, b.mapFiles)
+	if err != nil {
+		return err
+	}
+	idx, err := ref.index(indexKey{method: b.e.method, flags: b.flags})
+	if err != nil {
+		return err
+	}
+	b.e.pats = append(b.e.pats, idx)
+	return nil
 }
 
 // patterns adds the patterns given on the line. For integer matches, the
@@ -193,7 +215,7 @@ func (b *aclBuilder) patterns(words []string) error {
 				return err
 			}
 		}
-		if err := b.e.pats.add(w, b.flags); err != nil {
+		if err := b.inline.add(w, b.flags, noID); err != nil {
 			return err
 		}
 	}
@@ -205,27 +227,26 @@ func (b *aclBuilder) ensurePatterns() error {
 	if !b.haveMethod {
 		return fmt.Errorf("matching method must be specified first (using '-m') when using a sample fetch of this type ('%s')", b.e.kw)
 	}
-	if b.e.pats == nil {
-		b.e.pats = newPatternSet(b.e.method)
+	if b.inline == nil {
+		b.inline = newPatternSet(b.e.method)
 	}
 	return nil
 }
 
 // parseACLKeyword compiles an ACL keyword with its arguments and
 // converters, all within the one word, with haproxy's messages.
-func parseACLKeyword(kw string, ak aclKeyword, word, rest string) (*Expr, error) {
+func parseACLKeyword(env *Env, kw string, ak aclKeyword, word, rest string) (*Expr, error) {
 	f := fetches[ak.fetch]
 	a, rest, aerr := parseArgs(rest, f.args)
 	if aerr != nil {
 		return nil, fmt.Errorf("ACL keyword '%s' : %v", kw, aerr)
 	}
-	if f.validate != nil {
-		if err := f.validate(a); err != nil {
-			return nil, fmt.Errorf("in argument to '%s', %v", kw, err)
-		}
+	fn, err := f.instantiate(env, a)
+	if err != nil {
+		return nil, fmt.Errorf("in argument to '%s', %v", kw, err)
 	}
-	expr := &Expr{fetch: f, args: a}
-	if _, _, err := expr.parseConvs("", []string{word}, rest, syntaxWord); err != nil {
+	expr := &Expr{fetch: f, fn: fn, args: a}
+	if _, _, err := expr.parseConvs(env, "", []string{word}, rest, syntaxWord); err != nil {
 		return nil, fmt.Errorf("ACL keyword '%s' : %v", kw, err)
 	}
 	return expr, nil

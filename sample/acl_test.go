@@ -134,7 +134,7 @@ func TestACLMatch(t *testing.T) {
 				words[i] = ""
 			}
 		}
-		e, err := parseACLExpr(words, dir)
+		e, err := parseACLExpr(&Env{Dir: dir}, words)
 		if err != nil {
 			t.Errorf("%s: %v", tt.acl, err)
 			continue
@@ -146,10 +146,10 @@ func TestACLMatch(t *testing.T) {
 }
 
 func TestNamedACLs(t *testing.T) {
-	s := NewACLSet()
+	s := NewACLSet(nil)
 	add := func(name string, words ...string) {
 		t.Helper()
-		if err := s.Add(name, words, ""); err != nil {
+		if err := s.Add(name, words); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -224,7 +224,7 @@ func TestPredefinedACLs(t *testing.T) {
 		{"METH_TRACE", req("TRACE / HTTP/1.1"), true},
 	}
 	for _, tt := range tests {
-		c, err := ParseCond([]string{"if", tt.name}, NewACLSet())
+		c, err := ParseCond([]string{"if", tt.name}, NewACLSet(nil))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -234,16 +234,16 @@ func TestPredefinedACLs(t *testing.T) {
 	}
 	c := ctxFor(nil)
 	c.Src = c.Dst
-	local, _ := ParseCond([]string{"if", "LOCALHOST"}, NewACLSet())
+	local, _ := ParseCond([]string{"if", "LOCALHOST"}, NewACLSet(nil))
 	if !local.Eval(c) {
 		t.Error("LOCALHOST does not match 127.0.0.1")
 	}
 }
 
 func TestCondForms(t *testing.T) {
-	s := NewACLSet()
-	s.Add("a", []string{"always_true"}, "")
-	s.Add("b", []string{"always_false"}, "")
+	s := NewACLSet(nil)
+	s.Add("a", []string{"always_true"})
+	s.Add("b", []string{"always_false"})
 	tests := []struct {
 		cond string
 		want bool

@@ -6,29 +6,29 @@ import (
 	"strings"
 )
 
-// argType is the declared type of a fetch or converter argument.
-type argType uint8
+// ArgType is the declared type of a fetch or converter argument.
+type ArgType uint8
 
 const (
-	argStr argType = iota + 1
-	argInt
-	argIPv4
-	argIPv6
+	ArgStr ArgType = iota + 1
+	ArgInt
+	ArgIPv4
+	ArgIPv6
 )
 
 var argTypeNames = [...]string{
-	0: "end of arguments", argStr: "string", argInt: "integer",
-	argIPv4: "IPv4 address", argIPv6: "IPv6 address",
+	0: "end of arguments", ArgStr: "string", ArgInt: "integer",
+	ArgIPv4: "IPv4 address", ArgIPv6: "IPv6 address",
 }
 
 // argSpec is what a keyword accepts: the types of its arguments in order,
 // of which the first min are mandatory.
 type argSpec struct {
-	types []argType
+	types []ArgType
 	min   int
 }
 
-func args(min int, types ...argType) argSpec { return argSpec{types: types, min: min} }
+func args(min int, types ...ArgType) argSpec { return argSpec{types: types, min: min} }
 
 // arg is one parsed argument. Keywords always receive one arg per declared
 // type, with set false for the optional ones that were not given.
@@ -81,7 +81,7 @@ func parseArgs(in string, spec argSpec) ([]arg, string, *argError) {
 			}
 			in = rest
 			t := spec.types[pos]
-			if word == "" && t != argStr {
+			if word == "" && t != ArgStr {
 				if pos >= spec.min {
 					break // an empty optional argument ends the list
 				}
@@ -168,16 +168,16 @@ func unquoteArg(in string) (word, rest string, err error) {
 	return b.String(), "", nil
 }
 
-func convertArg(word string, t argType) (arg, bool) {
+func convertArg(word string, t ArgType) (arg, bool) {
 	a := arg{set: true, s: word, b: []byte(word)}
 	switch t {
-	case argInt:
+	case ArgInt:
 		n, ok := parseWholeInt(word)
 		a.i = n
 		return a, ok
-	case argIPv4, argIPv6:
+	case ArgIPv4, ArgIPv6:
 		ip, err := netip.ParseAddr(word)
-		if err != nil || ip.Zone() != "" || ip.Is4() != (t == argIPv4) {
+		if err != nil || ip.Zone() != "" || ip.Is4() != (t == ArgIPv4) {
 			return a, false
 		}
 		a.ip = ip

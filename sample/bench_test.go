@@ -40,7 +40,7 @@ func hotCtx() *Ctx {
 func TestHotPathDoesNotAllocate(t *testing.T) {
 	c := hotCtx()
 	for _, s := range hotConds {
-		cond, err := ParseCond(strings.Fields(s), NewACLSet())
+		cond, err := ParseCond(strings.Fields(s), NewACLSet(nil))
 		if err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
@@ -50,7 +50,7 @@ func TestHotPathDoesNotAllocate(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"req.hdr(host),lower", "base", "req.cook(sid)", "urlp(id)", "src", "var(txn.user)"} {
-		e, err := ParseExpr(s)
+		e, err := ParseExpr(nil, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,13 +86,13 @@ func largeSetConds(tb testing.TB) (*Ctx, []*Cond) {
 	}
 	os.WriteFile(filepath.Join(dir, "nets.lst"), []byte(nets.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "hosts.lst"), []byte(hosts.String()), 0o644)
-	s := NewACLSet()
+	s := NewACLSet(&Env{Dir: dir})
 	for _, line := range []string{
 		"allowed src -f nets.lst",
 		"known hdr(host) -i -f hosts.lst",
 	} {
 		w := strings.Fields(line)
-		if err := s.Add(w[0], w[1:], dir); err != nil {
+		if err := s.Add(w[0], w[1:]); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -109,7 +109,7 @@ func largeSetConds(tb testing.TB) (*Ctx, []*Cond) {
 
 func BenchmarkCond(b *testing.B) {
 	for _, s := range hotConds {
-		cond, err := ParseCond(strings.Fields(s), NewACLSet())
+		cond, err := ParseCond(strings.Fields(s), NewACLSet(nil))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -137,7 +137,7 @@ func BenchmarkLargeSets(b *testing.B) {
 
 func BenchmarkEval(b *testing.B) {
 	for _, s := range []string{"req.hdr(host),lower", "base", "req.cook(sid)", "urlp(id)"} {
-		e, err := ParseExpr(s)
+		e, err := ParseExpr(nil, s)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -58,7 +58,7 @@ func ParseCond(words []string, acls *ACLSet) (*Cond, error) {
 			if end == len(words) {
 				return nil, fmt.Errorf("missing closing '}' in condition")
 			}
-			e, err := parseACLExpr(words[i+1:end], "")
+			e, err := parseACLExpr(acls.env, words[i+1:end])
 			if err != nil {
 				return nil, err
 			}

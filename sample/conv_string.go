@@ -2,8 +2,8 @@ package sample
 
 // stringConvs transform strings.
 var stringConvs = []convDef{
-	{name: "lower", in: tStr, out: tStr, fn: convCase(lower)},
-	{name: "upper", in: tStr, out: tStr, fn: convCase(upper)},
+	{name: "lower", in: TypeStr, out: TypeStr, fn: convCase(lower)},
+	{name: "upper", in: TypeStr, out: TypeStr, fn: convCase(upper)},
 }
 
 // convCase maps every byte of the sample through f. A sample that f leaves

@@ -139,10 +139,10 @@ func TestDifferential(t *testing.T) {
 	for i, l := range diffACLs {
 		lines[i] = strings.ReplaceAll(l, "@DIR@", dir)
 	}
-	acls := NewACLSet()
+	acls := NewACLSet(nil)
 	for _, line := range lines {
 		w := strings.Fields(line)
-		if err := acls.Add(w[0], w[1:], ""); err != nil {
+		if err := acls.Add(w[0], w[1:]); err != nil {
 			t.Fatalf("acl %s: %v", line, err)
 		}
 	}
@@ -156,7 +156,7 @@ func TestDifferential(t *testing.T) {
 	}
 	exprs := make([]*Expr, len(diffExprs))
 	for i, s := range diffExprs {
-		e, err := ParseExpr(s)
+		e, err := ParseExpr(nil, s)
 		if err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}

@@ -74,9 +74,9 @@ var errorCases = []string{
 func addLine(line string) error {
 	w := strings.Fields(line)
 	if w[0] == "acl" {
-		return NewACLSet().Add(w[1], w[2:], "")
+		return NewACLSet(nil).Add(w[1], w[2:])
 	}
-	_, err := ParseCond(w, NewACLSet())
+	_, err := ParseCond(w, NewACLSet(nil))
 	if err != nil {
 		return fmt.Errorf("error detected while parsing an 'http-request deny' condition : %v", err)
 	}
@@ -170,7 +170,7 @@ func TestErrors(t *testing.T) {
 		{"str(x\\", "fetch method 'str' : failed to parse '\\' after 'x' as type 'string' at position 1"},
 	}
 	for _, tt := range expr {
-		_, err := ParseExpr(tt.in)
+		_, err := ParseExpr(nil, tt.in)
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("ParseExpr(%q):\n got:  %v\n want: %s", tt.in, err, tt.want)
 		}
@@ -178,14 +178,14 @@ func TestErrors(t *testing.T) {
 }
 
 func TestCheckAvailability(t *testing.T) {
-	acls := NewACLSet()
-	if err := acls.Add("is_api", []string{"path_beg", "/api"}, ""); err != nil {
+	acls := NewACLSet(nil)
+	if err := acls.Add("is_api", []string{"path_beg", "/api"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := acls.Add("mixed", []string{"path_beg", "/api"}, ""); err != nil {
+	if err := acls.Add("mixed", []string{"path_beg", "/api"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := acls.Add("mixed", []string{"src", "10.0.0.0/8"}, ""); err != nil {
+	if err := acls.Add("mixed", []string{"src", "10.0.0.0/8"}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -212,7 +212,7 @@ func TestCheckAvailability(t *testing.T) {
 		}
 	}
 
-	e, _ := ParseExpr("req.hdr(host),lower")
+	e, _ := ParseExpr(nil, "req.hdr(host),lower")
 	if err := e.Check(SrcL4); err == nil || err.Error() != "sample fetch <req.hdr(host),lower> may not be reliably used here because it needs 'HTTP request headers' which is not available here" {
 		t.Errorf("Expr.Check: %v", err)
 	}

@@ -11,12 +11,14 @@ import (
 type Expr struct {
 	text  string
 	fetch *fetchDef
+	fn    fetchFunc // the fetch's function for these arguments
 	args  []arg
 	convs []convCall
 }
 
 type convCall struct {
 	def  *convDef
+	fn   convFunc
 	args []arg
 }
 
@@ -35,7 +37,7 @@ func (e *Expr) Check(avail Source) error {
 }
 
 // outType is the type of the expression's result, known at config time.
-func (e *Expr) outType() smpType {
+func (e *Expr) outType() Type {
 	if n := len(e.convs); n > 0 {
 		return e.convs[n-1].def.out
 	}
@@ -46,7 +48,7 @@ func (e *Expr) outType() smpType {
 // a plain fetch returns (the last header occurrence, the first URL
 // parameter...). Strings may point into the request or c.Scratch.
 func (e *Expr) Eval(c *Ctx) (Value, bool) {
-	v, _, ok := e.fetch.fn(c, e.args, cursor{})
+	v, _, ok := e.fn(c, e.args, cursor{})
 	if !ok {
 		return Value{}, false
 	}
@@ -71,7 +73,7 @@ func (it *Iter) Next(c *Ctx) (Value, bool) {
 	if it.done {
 		return Value{}, false
 	}
-	v, next, ok := it.e.fetch.fn(c, it.e.args, it.cur)
+	v, next, ok := it.e.fn(c, it.e.args, it.cur)
 	it.cur = next
 	it.done = !ok || !next.more
 	if !ok {
@@ -90,7 +92,7 @@ func (e *Expr) convert(c *Ctx, v Value) (Value, bool) {
 		if v, ok = convert(c, v, cv.def.in); !ok {
 			return Value{}, false
 		}
-		if v, ok = cv.def.fn(c, cv.args, v); !ok {
+		if v, ok = cv.fn(c, cv.args, v); !ok {
 			return Value{}, false
 		}
 	}
@@ -99,8 +101,8 @@ func (e *Expr) convert(c *Ctx, v Value) (Value, bool) {
 
 // ParseExpr compiles a sample expression written as one word, such as
 // "req.hdr(host),lower".
-func ParseExpr(s string) (*Expr, error) {
-	e, _, _, err := parseExpr([]string{s}, syntaxWord, false)
+func ParseExpr(env *Env, s string) (*Expr, error) {
+	e, _, _, err := parseExpr(env, []string{s}, syntaxWord, false)
 	return e, err
 }
 
@@ -108,16 +110,16 @@ func ParseExpr(s string) (*Expr, error) {
 // haproxy's historical syntax, where each following word that names a
 // converter is applied too ("req.hdr(host) lower"). It returns how many
 // words the expression used.
-func ParseExprWords(words []string) (*Expr, int, error) {
-	e, n, _, err := parseExpr(words, syntaxWords, false)
+func ParseExprWords(env *Env, words []string) (*Expr, int, error) {
+	e, n, _, err := parseExpr(env, words, syntaxWords, false)
 	return e, n, err
 }
 
 // ParseExprPrefix compiles the sample expression at the start of s and
 // returns the text after it, for expressions embedded in text such as
 // log-format's "%[req.hdr(host),lower]".
-func ParseExprPrefix(s string) (*Expr, string, error) {
-	e, _, rest, err := parseExpr([]string{s}, syntaxPrefix, false)
+func ParseExprPrefix(env *Env, s string) (*Expr, string, error) {
+	e, _, rest, err := parseExpr(env, []string{s}, syntaxPrefix, false)
 	return e, rest, err
 }
 
@@ -134,7 +136,7 @@ const (
 // with syntaxWords). It returns the number of words used and, with
 // syntaxPrefix, the unparsed rest of words[0]. inACL widens suggestions
 // for unknown fetches to the ACL keywords.
-func parseExpr(words []string, syn exprSyntax, inACL bool) (*Expr, int, string, error) {
+func parseExpr(env *Env, words []string, syn exprSyntax, inACL bool) (*Expr, int, string, error) {
 	if len(words) == 0 {
 		return nil, 0, "", fmt.Errorf("missing fetch method")
 	}
@@ -150,13 +152,12 @@ func parseExpr(words []string, syn exprSyntax, inACL bool) (*Expr, int, string, 
 	if aerr != nil {
 		return nil, 0, "", fmt.Errorf("fetch method '%s' : %v", name, aerr)
 	}
-	if f.validate != nil {
-		if err := f.validate(a); err != nil {
-			return nil, 0, "", fmt.Errorf("invalid args in fetch method '%s' : %v", name, err)
-		}
+	fn, err := f.instantiate(env, a)
+	if err != nil {
+		return nil, 0, "", fmt.Errorf("invalid args in fetch method '%s' : %v", name, err)
 	}
-	e := &Expr{fetch: f, args: a}
-	n, rest, err := e.parseConvs(name, words, rest, syn)
+	e := &Expr{fetch: f, fn: fn, args: a}
+	n, rest, err := e.parseConvs(env, name, words, rest, syn)
 	return e, n, rest, err
 }
 
@@ -179,7 +180,7 @@ func (e *hintError) Error() string { return e.msg + e.hint }
 // follows the fetch keyword and its arguments in words[0]. fetchName is
 // used in messages, if not empty. It returns the number of words used and
 // the text left.
-func (e *Expr) parseConvs(fetchName string, words []string, rest string, syn exprSyntax) (int, string, error) {
+func (e *Expr) parseConvs(env *Env, fetchName string, words []string, rest string, syn exprSyntax) (int, string, error) {
 	idx := 0
 	for {
 		if rest != "" && rest[0] != ',' {
@@ -221,12 +222,11 @@ func (e *Expr) parseConvs(fetchName string, words []string, rest string, syn exp
 		if aerr != nil {
 			return 0, "", fmt.Errorf("invalid arg %d in converter '%s' : %v", aerr.pos+1, name, aerr)
 		}
-		if cv.validate != nil {
-			if err := cv.validate(a); err != nil {
-				return 0, "", fmt.Errorf("invalid args in converter '%s' : %v", name, err)
-			}
+		fn, err := cv.instantiate(env, a)
+		if err != nil {
+			return 0, "", fmt.Errorf("invalid args in converter '%s' : %v", name, err)
 		}
-		e.convs = append(e.convs, convCall{def: cv, args: a})
+		e.convs = append(e.convs, convCall{def: cv, fn: fn, args: a})
 		rest = after
 	}
 	if syn == syntaxPrefix {

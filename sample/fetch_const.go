@@ -7,14 +7,14 @@ import (
 
 // constFetches read nothing from the traffic: constants and variables.
 var constFetches = []fetchDef{
-	{name: "always_false", out: tBool, fn: fetchConstBool(false)},
-	{name: "always_true", out: tBool, fn: fetchConstBool(true)},
-	{name: "bool", args: args(1, argStr), validate: validateBoolArg, out: tBool, fn: fetchIntArg(KindBool)},
-	{name: "int", args: args(1, argInt), out: tInt, fn: fetchIntArg(KindInt)},
-	{name: "ipv4", args: args(1, argIPv4), out: tIPv4, fn: fetchIPArg},
-	{name: "ipv6", args: args(1, argIPv6), out: tIPv6, fn: fetchIPArg},
-	{name: "str", args: args(1, argStr), out: tStr, fn: fetchStrArg},
-	{name: "var", args: args(1, argStr, argStr), validate: validateVarArg, out: tAny, fn: fetchVar},
+	{name: "always_false", out: TypeBool, fn: fetchConstBool(false)},
+	{name: "always_true", out: TypeBool, fn: fetchConstBool(true)},
+	{name: "bool", args: args(1, ArgStr), validate: validateBoolArg, out: TypeBool, fn: fetchIntArg(KindBool)},
+	{name: "int", args: args(1, ArgInt), out: TypeInt, fn: fetchIntArg(KindInt)},
+	{name: "ipv4", args: args(1, ArgIPv4), out: TypeIPv4, fn: fetchIPArg},
+	{name: "ipv6", args: args(1, ArgIPv6), out: TypeIPv6, fn: fetchIPArg},
+	{name: "str", args: args(1, ArgStr), out: TypeStr, fn: fetchStrArg},
+	{name: "var", args: args(1, ArgStr, ArgStr), validate: validateVarArg, out: TypeAny, fn: fetchVar},
 }
 
 func fetchConstBool(b bool) fetchFunc {

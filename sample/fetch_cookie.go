@@ -3,12 +3,12 @@ package sample
 // cookieFetches read the request's Cookie headers. Cookie names compare
 // case-sensitively; blanks around names and values are ignored.
 var cookieFetches = []fetchDef{
-	{name: "cook", args: args(0, argStr), out: tStr, src: SrcHTTPReq, fn: fetchCookie},
-	{name: "cook_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: fetchCookieCnt},
-	{name: "cook_val", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: fetchCookieVal},
-	{name: "req.cook", args: args(0, argStr), out: tStr, src: SrcHTTPReq, fn: fetchCookie},
-	{name: "req.cook_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: fetchCookieCnt},
-	{name: "req.cook_val", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: fetchCookieVal},
+	{name: "cook", args: args(0, ArgStr), out: TypeStr, src: SrcHTTPReq, fn: fetchCookie},
+	{name: "cook_cnt", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPReq, fn: fetchCookieCnt},
+	{name: "cook_val", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPReq, fn: fetchCookieVal},
+	{name: "req.cook", args: args(0, ArgStr), out: TypeStr, src: SrcHTTPReq, fn: fetchCookie},
+	{name: "req.cook_cnt", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPReq, fn: fetchCookieCnt},
+	{name: "req.cook_val", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPReq, fn: fetchCookieVal},
 }
 
 // fetchCookie returns the last cookie called name, or the first cookie

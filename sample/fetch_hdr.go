@@ -7,22 +7,22 @@ import "fmt"
 // while response rules run; hdr_cnt and hdr_val are the request's only (and
 // the ACL keyword hdr is req.hdr, see aclKeywords).
 var headerFetches = []fetchDef{
-	{name: "hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPMsg, fn: hdrFetch(dirHeaders, true)},
-	{name: "hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, true)},
-	{name: "hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPReq, fn: hdrValue(reqHeaders)},
-	{name: "req.fhdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: hdrFetch(reqHeaders, false)},
-	{name: "req.fhdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, false)},
-	{name: "req.hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPReq, fn: hdrFetch(reqHeaders, true)},
-	{name: "req.hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, true)},
-	{name: "req.hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPReq, fn: hdrValue(reqHeaders)},
-	{name: "res.fhdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPRes, fn: hdrFetch(resHeaders, false)},
-	{name: "res.fhdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPRes, fn: hdrCount(resHeaders, false)},
-	{name: "res.hdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPRes, fn: hdrFetch(resHeaders, true)},
-	{name: "res.hdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPRes, fn: hdrCount(resHeaders, true)},
-	{name: "res.hdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPRes, fn: hdrValue(resHeaders)},
-	{name: "shdr", args: hdrArgs, validate: validateOcc, out: tStr, src: SrcHTTPRes, fn: hdrFetch(resHeaders, true)},
-	{name: "shdr_cnt", args: args(0, argStr), out: tInt, src: SrcHTTPRes, fn: hdrCount(resHeaders, true)},
-	{name: "shdr_val", args: hdrArgs, validate: validateOcc, out: tInt, src: SrcHTTPRes, fn: hdrValue(resHeaders)},
+	{name: "hdr", args: hdrArgs, validate: validateOcc, out: TypeStr, src: SrcHTTPMsg, fn: hdrFetch(dirHeaders, true)},
+	{name: "hdr_cnt", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, true)},
+	{name: "hdr_val", args: hdrArgs, validate: validateOcc, out: TypeInt, src: SrcHTTPReq, fn: hdrValue(reqHeaders)},
+	{name: "req.fhdr", args: hdrArgs, validate: validateOcc, out: TypeStr, src: SrcHTTPReq, fn: hdrFetch(reqHeaders, false)},
+	{name: "req.fhdr_cnt", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, false)},
+	{name: "req.hdr", args: hdrArgs, validate: validateOcc, out: TypeStr, src: SrcHTTPReq, fn: hdrFetch(reqHeaders, true)},
+	{name: "req.hdr_cnt", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPReq, fn: hdrCount(reqHeaders, true)},
+	{name: "req.hdr_val", args: hdrArgs, validate: validateOcc, out: TypeInt, src: SrcHTTPReq, fn: hdrValue(reqHeaders)},
+	{name: "res.fhdr", args: hdrArgs, validate: validateOcc, out: TypeStr, src: SrcHTTPRes, fn: hdrFetch(resHeaders, false)},
+	{name: "res.fhdr_cnt", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPRes, fn: hdrCount(resHeaders, false)},
+	{name: "res.hdr", args: hdrArgs, validate: validateOcc, out: TypeStr, src: SrcHTTPRes, fn: hdrFetch(resHeaders, true)},
+	{name: "res.hdr_cnt", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPRes, fn: hdrCount(resHeaders, true)},
+	{name: "res.hdr_val", args: hdrArgs, validate: validateOcc, out: TypeInt, src: SrcHTTPRes, fn: hdrValue(resHeaders)},
+	{name: "shdr", args: hdrArgs, validate: validateOcc, out: TypeStr, src: SrcHTTPRes, fn: hdrFetch(resHeaders, true)},
+	{name: "shdr_cnt", args: args(0, ArgStr), out: TypeInt, src: SrcHTTPRes, fn: hdrCount(resHeaders, true)},
+	{name: "shdr_val", args: hdrArgs, validate: validateOcc, out: TypeInt, src: SrcHTTPRes, fn: hdrValue(resHeaders)},
 }
 
 // reqHeaders, resHeaders and dirHeaders pick the header list a fetch
@@ -49,7 +49,7 @@ func dirHeaders(c *Ctx) HeaderList {
 }
 
 // hdrArgs is (name[,occurrence]).
-var hdrArgs = args(0, argStr, argInt)
+var hdrArgs = args(0, ArgStr, ArgInt)
 
 // maxOccHistory is how far back from the last value a negative occurrence
 // may reach, as haproxy's MAX_HDR_HISTORY.

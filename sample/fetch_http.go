@@ -4,19 +4,19 @@ import "bytes"
 
 // httpFetches read the request line.
 var httpFetches = []fetchDef{
-	{name: "base", out: tStr, src: SrcHTTPReq, fn: fetchBase(false)},
-	{name: "baseq", out: tStr, src: SrcHTTPReq, fn: fetchBase(true)},
-	{name: "method", out: tMeth, src: SrcHTTPReqInfo, fn: fetchMethod},
-	{name: "path", out: tStr, src: SrcHTTPReq, fn: fetchPath(false)},
-	{name: "pathq", out: tStr, src: SrcHTTPReq, fn: fetchPath(true)},
-	{name: "query", out: tStr, src: SrcHTTPReq, fn: fetchQuery},
-	{name: "req.proto_http", out: tBool, src: SrcHTTPReqInfo, fn: fetchProtoHTTP},
-	{name: "req.ver", out: tStr, src: SrcHTTPReq, fn: fetchReqVer},
-	{name: "req_ver", out: tStr, src: SrcHTTPReq, fn: fetchReqVer},
-	{name: "url", out: tStr, src: SrcHTTPReq, fn: fetchURL},
-	{name: "url_param", args: args(0, argStr, argStr), out: tStr, src: SrcHTTPReq, fn: fetchURLParam},
-	{name: "urlp", args: args(0, argStr, argStr), out: tStr, src: SrcHTTPReq, fn: fetchURLParam},
-	{name: "urlp_val", args: args(0, argStr, argStr), out: tInt, src: SrcHTTPReq, fn: fetchURLParamVal},
+	{name: "base", out: TypeStr, src: SrcHTTPReq, fn: fetchBase(false)},
+	{name: "baseq", out: TypeStr, src: SrcHTTPReq, fn: fetchBase(true)},
+	{name: "method", out: TypeMeth, src: SrcHTTPReqInfo, fn: fetchMethod},
+	{name: "path", out: TypeStr, src: SrcHTTPReq, fn: fetchPath(false)},
+	{name: "pathq", out: TypeStr, src: SrcHTTPReq, fn: fetchPath(true)},
+	{name: "query", out: TypeStr, src: SrcHTTPReq, fn: fetchQuery},
+	{name: "req.proto_http", out: TypeBool, src: SrcHTTPReqInfo, fn: fetchProtoHTTP},
+	{name: "req.ver", out: TypeStr, src: SrcHTTPReq, fn: fetchReqVer},
+	{name: "req_ver", out: TypeStr, src: SrcHTTPReq, fn: fetchReqVer},
+	{name: "url", out: TypeStr, src: SrcHTTPReq, fn: fetchURL},
+	{name: "url_param", args: args(0, ArgStr, ArgStr), out: TypeStr, src: SrcHTTPReq, fn: fetchURLParam},
+	{name: "urlp", args: args(0, ArgStr, ArgStr), out: TypeStr, src: SrcHTTPReq, fn: fetchURLParam},
+	{name: "urlp_val", args: args(0, ArgStr, ArgStr), out: TypeInt, src: SrcHTTPReq, fn: fetchURLParamVal},
 }
 
 func fetchURL(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
@@ -169,9 +169,9 @@ func fetchBase(withQuery bool) fetchFunc {
 
 // responseFetches read the response's status line.
 var responseFetches = []fetchDef{
-	{name: "status", out: tInt, src: SrcHTTPRes, fn: fetchStatus},
-	{name: "res.ver", out: tStr, src: SrcHTTPRes, fn: fetchResVer},
-	{name: "resp_ver", out: tStr, src: SrcHTTPRes, fn: fetchResVer},
+	{name: "status", out: TypeInt, src: SrcHTTPRes, fn: fetchStatus},
+	{name: "res.ver", out: TypeStr, src: SrcHTTPRes, fn: fetchResVer},
+	{name: "resp_ver", out: TypeStr, src: SrcHTTPRes, fn: fetchResVer},
 }
 
 func fetchStatus(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {

@@ -6,10 +6,10 @@ import "net/netip"
 // addresses as IPv4 even though they may be IPv6 at run time, which decides
 // which casts are allowed at config time; we keep that.
 var l4Fetches = []fetchDef{
-	{name: "dst", out: tIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.Dst })},
-	{name: "dst_port", out: tInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.Dst })},
-	{name: "src", out: tIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.Src })},
-	{name: "src_port", out: tInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.Src })},
+	{name: "dst", out: TypeIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.Dst })},
+	{name: "dst_port", out: TypeInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.Dst })},
+	{name: "src", out: TypeIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.Src })},
+	{name: "src_port", out: TypeInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.Src })},
 }
 
 func fetchAddr(get func(*Ctx) netip.AddrPort) fetchFunc {

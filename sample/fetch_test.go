@@ -131,7 +131,7 @@ func TestFetchEval(t *testing.T) {
 		{"req.proto_http", nil, "<none>"},
 	}
 	for _, tt := range tests {
-		e, err := ParseExpr(tt.expr)
+		e, err := ParseExpr(nil, tt.expr)
 		if err != nil {
 			t.Errorf("ParseExpr(%q): %v", tt.expr, err)
 			continue
@@ -173,7 +173,7 @@ func TestFetchAllValues(t *testing.T) {
 		{"path", []string{"/a"}},
 	}
 	for _, tt := range tests {
-		e, err := ParseExpr(tt.expr)
+		e, err := ParseExpr(nil, tt.expr)
 		if err != nil {
 			t.Fatalf("ParseExpr(%q): %v", tt.expr, err)
 		}
@@ -202,7 +202,7 @@ func TestFetchVars(t *testing.T) {
 		{"var(txn.user),upper", true, "ALICE"},
 	}
 	for _, tt := range tests {
-		e, err := ParseExpr(tt.expr)
+		e, err := ParseExpr(nil, tt.expr)
 		if err != nil {
 			t.Fatalf("ParseExpr(%q): %v", tt.expr, err)
 		}
@@ -219,7 +219,7 @@ func TestFetchVars(t *testing.T) {
 func TestFetchIPv6Client(t *testing.T) {
 	c := ctxFor(nil)
 	c.Src = netip.MustParseAddrPort("[2001:db8::5]:1234")
-	e, err := ParseExpr("src")
+	e, err := ParseExpr(nil, "src")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestFetchResponse(t *testing.T) {
 		{"req.hdr(x-who)", true, true, "request"},
 	}
 	for _, tt := range tests {
-		e, err := ParseExpr(tt.expr)
+		e, err := ParseExpr(nil, tt.expr)
 		if err != nil {
 			t.Errorf("ParseExpr(%q): %v", tt.expr, err)
 			continue

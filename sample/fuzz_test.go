@@ -22,16 +22,16 @@ func FuzzParseExpr(f *testing.F) {
 	r := parseRaw(diffRequests[0])
 	f.Fuzz(func(t *testing.T, s string) {
 		c := &Ctx{Req: r}
-		if e, err := ParseExpr(s); err == nil {
+		if e, err := ParseExpr(nil, s); err == nil {
 			e.Eval(c)
 			it := e.Iter()
 			for _, ok := it.Next(c); ok; _, ok = it.Next(c) {
 			}
 		}
-		if e, _, err := ParseExprPrefix(s); err == nil {
+		if e, _, err := ParseExprPrefix(nil, s); err == nil {
 			e.Eval(c)
 		}
-		if e, _, err := ParseExprWords(strings.Fields(s)); err == nil {
+		if e, _, err := ParseExprWords(nil, strings.Fields(s)); err == nil {
 			e.Eval(c)
 		}
 	})
@@ -42,10 +42,10 @@ func FuzzParseCond(f *testing.F) {
 		f.Add(s)
 	}
 	noDNS(f)
-	acls := NewACLSet()
+	acls := NewACLSet(nil)
 	for _, line := range diffACLs {
 		w := strings.Fields(line)
-		acls.Add(w[0], w[1:], "") // lines needing pattern files fail; others are enough
+		acls.Add(w[0], w[1:]) // lines needing pattern files fail; others are enough
 	}
 	reqs := make([]*testReq, len(diffRequests))
 	for i, raw := range diffRequests {

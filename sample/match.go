@@ -36,18 +36,18 @@ func lookupMatch(name string) (matchMethod, bool) {
 }
 
 // expect is the type samples are cast to before they are compared.
-func (m matchMethod) expect() smpType {
+func (m matchMethod) expect() Type {
 	switch m {
 	case mFound, mBool, mInt:
-		return tInt
+		return TypeInt
 	case mIP:
-		return tAddr
+		return TypeAddr
 	case mBin:
-		return tBin
+		return TypeBin
 	case mMeth:
-		return tMeth
+		return TypeMeth
 	}
-	return tStr
+	return TypeStr
 }
 
 // takesRanges says whether patterns are integer ranges, which the eq, ge,
@@ -55,27 +55,37 @@ func (m matchMethod) expect() smpType {
 func (m matchMethod) takesRanges() bool { return m == mInt || m == mLen }
 
 // defaultMatch is the method implied by a sample type, when there is one.
-func defaultMatch(t smpType) (matchMethod, bool) {
+func defaultMatch(t Type) (matchMethod, bool) {
 	switch t {
-	case tBool:
+	case TypeBool:
 		return mBool, true
-	case tInt:
+	case TypeInt:
 		return mInt, true
-	case tAddr, tIPv4, tIPv6:
+	case TypeAddr, TypeIPv4, TypeIPv6:
 		return mIP, true
-	case tStr:
+	case TypeStr:
 		return mStr, true
 	}
 	return 0, false
 }
 
-// patternSet holds the compiled patterns of one ACL line for one method.
-// Patterns are added at config time; match runs on the request path and
-// must not allocate. v has already been cast to the method's type.
+// patternSet holds compiled patterns for one method: the patterns of an
+// ACL line, or the keys of a pattern file or map. Patterns are added at
+// load; lookup runs on the request path and must not allocate. v has
+// already been cast to the method's type.
+//
+// Each pattern carries an id, its entry's position in its file (noID for
+// patterns written on the line); lookup returns the id of the pattern that
+// matches, which is how a map finds its value. When several match, the
+// one haproxy picks wins: the longest prefix for ip and beg (haproxy's
+// trees), the first in file order otherwise.
 type patternSet interface {
-	add(pattern string, f patFlags) error
-	match(c *Ctx, v Value) bool
+	add(pattern string, f patFlags, id int32) error
+	lookup(c *Ctx, v Value) (int32, bool)
 }
+
+// noID is the id of a pattern that has no entry (written on the line).
+const noID = -1
 
 // patFlags are the ACL flags in force when a pattern was given.
 type patFlags struct {

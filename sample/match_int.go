@@ -9,14 +9,14 @@ import (
 // foundSet matches any sample that exists.
 type foundSet struct{}
 
-func (foundSet) add(string, patFlags) error { return nil }
-func (foundSet) match(*Ctx, Value) bool     { return true }
+func (foundSet) add(string, patFlags, int32) error { return nil }
+func (foundSet) lookup(*Ctx, Value) (int32, bool)  { return noID, true }
 
 // boolSet matches samples that are not zero; patterns are ignored.
 type boolSet struct{}
 
-func (boolSet) add(string, patFlags) error { return nil }
-func (boolSet) match(_ *Ctx, v Value) bool { return v.Int != 0 }
+func (boolSet) add(string, patFlags, int32) error    { return nil }
+func (boolSet) lookup(_ *Ctx, v Value) (int32, bool) { return noID, v.Int != 0 }
 
 // rangeSet matches integers, or string lengths, against ranges.
 type rangeSet struct {
@@ -28,27 +28,29 @@ type rangeSet struct {
 type intRange struct {
 	min, max       int64
 	hasMin, hasMax bool
+	id             int32
 }
 
-func (s *rangeSet) add(p string, _ patFlags) error {
+func (s *rangeSet) add(p string, _ patFlags, id int32) error {
 	r, err := parseRange(p)
+	r.id = id
 	if err == nil {
 		s.ranges = append(s.ranges, r)
 	}
 	return err
 }
 
-func (s *rangeSet) match(_ *Ctx, v Value) bool {
+func (s *rangeSet) lookup(_ *Ctx, v Value) (int32, bool) {
 	n := v.Int
 	if s.length {
 		n = int64(len(v.Str))
 	}
 	for _, r := range s.ranges {
 		if (!r.hasMin || r.min <= n) && (!r.hasMax || n <= r.max) {
-			return true
+			return r.id, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // parseRange reads "n", "min:max", ":max" or "min:", where '-' may replace

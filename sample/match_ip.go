@@ -13,82 +13,100 @@ import (
 )
 
 // ipSet matches addresses against networks. Networks are kept in a map
-// keyed by masked prefix, probed once per prefix length in use, so a large
-// list loaded with -f costs a few map lookups per request. IPv4 networks
-// given with a non-contiguous dotted mask, which no prefix can express,
-// are checked one by one.
+// keyed by masked prefix, probed once per prefix length in use, longest
+// first, so a large list loaded with -f costs a few map lookups per
+// request and a map finds the most specific network, as haproxy's tree
+// does. IPv4 networks given with a non-contiguous dotted mask, which no
+// prefix can express, are checked one by one, in file order.
 type ipSet struct {
-	nets   map[netip.Prefix]struct{}
-	lens4  []int // prefix lengths present among IPv4 networks
+	nets   map[netip.Prefix]int32
+	lens4  []int // prefix lengths present among IPv4 networks, longest first
 	lens6  []int // and among IPv6 ones
 	masked []maskedV4
 }
 
-type maskedV4 struct{ addr, mask uint32 }
+type maskedV4 struct {
+	addr, mask uint32
+	id         int32
+}
 
-func newIPSet() *ipSet { return &ipSet{nets: map[netip.Prefix]struct{}{}} }
+func newIPSet() *ipSet { return &ipSet{nets: map[netip.Prefix]int32{}} }
 
 // dnsTimeout bounds the resolution of host names in patterns, which
 // happens once, when the config is loaded.
 const dnsTimeout = 5 * time.Second
 
-func (s *ipSet) add(p string, f patFlags) error {
+func (s *ipSet) add(p string, f patFlags, id int32) error {
 	if addr, mask, ok := parseNet4(p, !f.noDNS); ok {
 		if ones := bits.LeadingZeros32(^mask); ^uint32(0)<<(32-ones) == mask {
-			s.addPrefix(netip.PrefixFrom(addr, ones).Masked(), &s.lens4)
+			s.addPrefix(netip.PrefixFrom(addr, ones).Masked(), &s.lens4, id)
 		} else {
-			s.masked = append(s.masked, maskedV4{u32(addr) & mask, mask})
+			s.masked = append(s.masked, maskedV4{u32(addr) & mask, mask, id})
 		}
 		return nil
 	}
 	if pfx, ok := parseNet6(p); ok {
-		s.addPrefix(pfx.Masked(), &s.lens6)
+		s.addPrefix(pfx.Masked(), &s.lens6, id)
 		return nil
 	}
 	return fmt.Errorf("'%s' is not a valid IPv4 or IPv6 address", p)
 }
 
-func (s *ipSet) addPrefix(p netip.Prefix, lens *[]int) {
-	s.nets[p] = struct{}{}
-	if !slices.Contains(*lens, p.Bits()) {
-		*lens = append(*lens, p.Bits())
+func (s *ipSet) addPrefix(p netip.Prefix, lens *[]int, id int32) {
+	if _, dup := s.nets[p]; !dup {
+		s.nets[p] = id
+	}
+	if i, found := slices.BinarySearchFunc(*lens, p.Bits(), func(a, t int) int { return t - a }); !found {
+		*lens = slices.Insert(*lens, i, p.Bits())
 	}
 }
 
-// match follows haproxy: an IPv4 sample is looked up among IPv4 networks,
+// lookup follows haproxy: an IPv4 sample is looked up among IPv4 networks,
 // then as ::ffff:a.b.c.d among IPv6 ones; an IPv6 sample among IPv6
 // networks, then, if it embeds an IPv4 address (::ffff:a.b.c.d, ::a.b.c.d
 // or 6to4 2002:AABB:CCDD::), as that address among IPv4 networks.
-func (s *ipSet) match(_ *Ctx, v Value) bool {
+func (s *ipSet) lookup(_ *Ctx, v Value) (int32, bool) {
 	a := v.IP
 	if a.Is4() {
-		return s.lookup(a, s.lens4) || s.lookup(netip.AddrFrom16(a.As16()), s.lens6) || s.matchMasked(a)
+		if id, ok := s.longest(a, s.lens4); ok {
+			return id, true
+		}
+		if id, ok := s.longest(netip.AddrFrom16(a.As16()), s.lens6); ok {
+			return id, true
+		}
+		return s.matchMasked(a)
 	}
-	if s.lookup(a, s.lens6) {
-		return true
+	if id, ok := s.longest(a, s.lens6); ok {
+		return id, true
 	}
 	v4, ok := embeddedV4(a)
-	return ok && (s.lookup(v4, s.lens4) || s.matchMasked(v4))
+	if !ok {
+		return 0, false
+	}
+	if id, ok := s.longest(v4, s.lens4); ok {
+		return id, true
+	}
+	return s.matchMasked(v4)
 }
 
-func (s *ipSet) lookup(a netip.Addr, lens []int) bool {
+func (s *ipSet) longest(a netip.Addr, lens []int) (int32, bool) {
 	for _, n := range lens {
 		p, _ := a.Prefix(n)
-		if _, ok := s.nets[p]; ok {
-			return true
+		if id, ok := s.nets[p]; ok {
+			return id, true
 		}
 	}
-	return false
+	return 0, false
 }
 
-func (s *ipSet) matchMasked(a netip.Addr) bool {
+func (s *ipSet) matchMasked(a netip.Addr) (int32, bool) {
 	x := u32(a)
 	for _, m := range s.masked {
 		if x&m.mask == m.addr {
-			return true
+			return m.id, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 func embeddedV4(a netip.Addr) (netip.Addr, bool) {

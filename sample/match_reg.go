@@ -11,23 +11,26 @@ import (
 // Go's RE2 syntax covers what ACLs use in practice, and constructs it
 // lacks (back-references, look-around) are rejected when the config is
 // loaded rather than silently matching differently.
-type regSet struct{ res []*regexp.Regexp }
+type regSet struct {
+	res []*regexp.Regexp
+	ids []int32
+}
 
-func (s *regSet) add(p string, f patFlags) error {
+func (s *regSet) add(p string, f patFlags, id int32) error {
 	re, err := compileRegex(p, f.icase)
 	if err == nil {
-		s.res = append(s.res, re)
+		s.res, s.ids = append(s.res, re), append(s.ids, id)
 	}
 	return err
 }
 
-func (s *regSet) match(_ *Ctx, v Value) bool {
-	for _, re := range s.res {
+func (s *regSet) lookup(_ *Ctx, v Value) (int32, bool) {
+	for i, re := range s.res {
 		if re.Match(v.Str) {
-			return true
+			return s.ids[i], true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // compileRegex compiles an ACL regex, reporting errors as haproxy does.

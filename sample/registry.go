@@ -63,9 +63,12 @@ type fetchDef struct {
 	name     string
 	args     argSpec
 	validate func(a []arg) error
-	out      smpType
+	out      Type
 	src      Source
 	fn       fetchFunc
+	// compile, when set instead of fn, makes the function for the
+	// arguments at load (fetches that look things up in the Env).
+	compile func(env *Env, a []arg) (fetchFunc, error)
 }
 
 // convFunc transforms a sample already cast to the converter's input type.
@@ -76,8 +79,9 @@ type convDef struct {
 	name     string
 	args     argSpec
 	validate func(a []arg) error
-	in, out  smpType
+	in, out  Type
 	fn       convFunc
+	compile  func(env *Env, a []arg) (convFunc, error) // as fetchDef.compile
 }
 
 // The registries. Adding a fetch or converter is one row in one of these

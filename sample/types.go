@@ -5,47 +5,47 @@ import (
 	"net/netip"
 )
 
-// smpType is the type a fetch or converter declares at config time. It is
+// Type is the type a fetch or converter declares at config time. It is
 // finer than Kind because haproxy decides at load time which casts are
 // possible (an IPv4 casts to an integer, an IPv6 does not; a method is a
 // string that cannot become an integer), and we must reject the same
 // configurations it rejects.
-type smpType uint8
+type Type uint8
 
 const (
-	tAny smpType = iota // decided at run time (variables)
-	tBool
-	tInt
-	tAddr // IPv4 or IPv6
-	tIPv4
-	tIPv6
-	tStr
-	tBin
-	tMeth // an HTTP method: a string with its own ACL matcher
+	TypeAny Type = iota // decided at run time (variables)
+	TypeBool
+	TypeInt
+	TypeAddr // IPv4 or IPv6
+	TypeIPv4
+	TypeIPv6
+	TypeStr
+	TypeBin
+	TypeMeth // an HTTP method: a string with its own ACL matcher
 )
 
 // castable mirrors haproxy's sample_casts matrix: whether a sample of type
 // from may be turned into type to. It is checked when expressions are
 // compiled; convert does the run-time work.
-func castable(from, to smpType) bool {
-	if from == tAny || to == tAny || from == to {
+func castable(from, to Type) bool {
+	if from == TypeAny || to == TypeAny || from == to {
 		return true
 	}
 	switch from {
-	case tBool:
-		return to == tInt || to == tStr || to == tBin
-	case tInt:
-		return to != tMeth
-	case tIPv4:
-		return to == tInt || to == tAddr || to == tIPv6 || to == tStr || to == tBin
-	case tIPv6:
-		return to == tAddr || to == tIPv4 || to == tStr || to == tBin
-	case tStr:
+	case TypeBool:
+		return to == TypeInt || to == TypeStr || to == TypeBin
+	case TypeInt:
+		return to != TypeMeth
+	case TypeIPv4:
+		return to == TypeInt || to == TypeAddr || to == TypeIPv6 || to == TypeStr || to == TypeBin
+	case TypeIPv6:
+		return to == TypeAddr || to == TypeIPv4 || to == TypeStr || to == TypeBin
+	case TypeStr:
 		return true
-	case tBin:
-		return to == tStr || to == tMeth
-	case tMeth:
-		return to == tStr || to == tBin
+	case TypeBin:
+		return to == TypeStr || to == TypeMeth
+	case TypeMeth:
+		return to == TypeStr || to == TypeBin
 	}
 	return false
 }
@@ -53,11 +53,11 @@ func castable(from, to smpType) bool {
 // convert casts v to type to at run time, following haproxy's cast
 // functions. Text produced by the cast is appended to c.Scratch so that no
 // allocation happens once the scratch buffer has grown.
-func convert(c *Ctx, v Value, to smpType) (Value, bool) {
+func convert(c *Ctx, v Value, to Type) (Value, bool) {
 	switch to {
-	case tAny, tMeth:
+	case TypeAny, TypeMeth:
 		return v, true
-	case tStr:
+	case TypeStr:
 		switch v.Kind {
 		case KindStr:
 			return v, true
@@ -65,13 +65,13 @@ func convert(c *Ctx, v Value, to smpType) (Value, bool) {
 			return Str(cutNUL(v.Str)), true
 		}
 		return Str(scratchText(c, v)), true
-	case tBin:
+	case TypeBin:
 		return toBin(c, v)
-	case tBool, tInt:
+	case TypeBool, TypeInt:
 		return toInt(v)
-	case tAddr:
+	case TypeAddr:
 		return toAddr(v)
-	case tIPv4:
+	case TypeIPv4:
 		v, ok := toAddr(v)
 		if !ok {
 			return v, false
@@ -80,7 +80,7 @@ func convert(c *Ctx, v Value, to smpType) (Value, bool) {
 			v.IP = v.IP.Unmap()
 		}
 		return v, v.IP.Is4()
-	case tIPv6:
+	case TypeIPv6:
 		v, ok := toAddr(v)
 		if ok && v.IP.Is4() {
 			v.IP = netip.AddrFrom16(v.IP.As16())

@@ -47,7 +47,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "      curl http://%s/healthz\n", *listen)
 	fmt.Fprintln(stdout, "configuration: examples/quickstart.cfg; stop with Ctrl-C")
 	o := &options{files: []string{cfgPath}, foreground: true}
-	cfg, ok := loadConfig(o, stderr)
+	cfg, ok := loadConfig(o, stderr, nil)
 	if !ok {
 		return 1
 	}

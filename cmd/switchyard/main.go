@@ -18,6 +18,7 @@ import (
 
 	"switchyard/config"
 	"switchyard/proxy"
+	"switchyard/sample"
 )
 
 // defaultStopGrace bounds a SIGTERM/SIGINT stop when hard-stop-after is unset.
@@ -59,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.localPeer != "" {
 		os.Setenv("HAPROXY_LOCALPEER", o.localPeer)
 	}
-	cfg, ok := loadConfig(o, stderr)
+	cfg, ok := loadConfig(o, stderr, nil)
 	if o.check {
 		if !ok {
 			fmt.Fprintln(stderr, "Fatal errors found in configuration.")
@@ -81,8 +82,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // loadConfig reads the files and prints warnings and errors in haproxy's
 // "file:line: message" form.
-func loadConfig(o *options, stderr io.Writer) (*config.Config, bool) {
-	cfg, res, errs := config.Load(o.files, config.LoadOptions{Features: features})
+// prev is the running configuration's pattern files, which the new one
+// shares where they did not change (nil at start).
+func loadConfig(o *options, stderr io.Writer, prev *sample.PatternRefs) (*config.Config, bool) {
+	cfg, res, errs := config.Load(o.files, config.LoadOptions{Features: features, Patterns: prev})
 	quiet := o.quiet && !o.verbose
 	for _, m := range res.Messages {
 		if quiet && m.Level != config.LevelAlert {
@@ -212,7 +215,7 @@ func removePidfile(path string) {
 // the running one stays.
 func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 	log.Info("reloading configuration")
-	cfg, ok := loadConfig(o, stderr)
+	cfg, ok := loadConfig(o, stderr, rt.Snapshot().Patterns)
 	if !ok {
 		log.Error("reload failed: configuration has errors; keeping the running configuration")
 		return

@@ -1,0 +1,118 @@
+package sample
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// This file is how packages other than sample add fetches and converters:
+// stats, stick tables, Lua and the proxy's own stream fetches (fe_name,
+// srv_name...) register from the package that implements them, with a
+// compile step that may look things up in the configuration (Env).
+
+// Arg is an argument of a registered fetch or converter, parsed to its
+// declared type.
+type Arg struct {
+	Set bool // false for an optional argument that was not given
+	Str string
+	Int int64      // ArgInt
+	IP  netip.Addr // ArgIPv4, ArgIPv6
+}
+
+// FetchFunc produces a fetch's sample for a transaction.
+type FetchFunc func(c *Ctx) (Value, bool)
+
+// FetchDef describes a single-valued sample fetch.
+type FetchDef struct {
+	Name    string
+	Args    []ArgType
+	MinArgs int // how many of Args are mandatory
+	Out     Type
+	Src     Source // what the fetch reads, checked against where it is used
+	// Compile checks the arguments, once, at load, and returns the
+	// function that fetches.
+	Compile func(env *Env, args []Arg) (FetchFunc, error)
+}
+
+// ConvFunc transforms a sample already cast to the converter's input type.
+type ConvFunc func(c *Ctx, v Value) (Value, bool)
+
+// ConverterDef describes a converter.
+type ConverterDef struct {
+	Name    string
+	Args    []ArgType
+	MinArgs int
+	In, Out Type
+	Compile func(env *Env, args []Arg) (ConvFunc, error)
+}
+
+// RegisterFetch adds a fetch. It is meant for init functions: registering
+// a name twice is a programming error.
+func RegisterFetch(d FetchDef) {
+	if fetches[d.Name] != nil {
+		panic(fmt.Sprintf("sample fetch %q registered twice", d.Name))
+	}
+	compile := d.Compile
+	fetches[d.Name] = &fetchDef{name: d.Name, args: argSpec{types: d.Args, min: d.MinArgs}, out: d.Out, src: d.Src,
+		compile: func(env *Env, a []arg) (fetchFunc, error) {
+			fn, err := compile(env, exportArgs(a))
+			if err != nil {
+				return nil, err
+			}
+			return func(c *Ctx, _ []arg, cur cursor) (Value, cursor, bool) {
+				v, ok := fn(c)
+				return v, cur, ok
+			}, nil
+		}}
+}
+
+// RegisterConverter adds a converter, as RegisterFetch adds a fetch.
+func RegisterConverter(d ConverterDef) {
+	if convs[d.Name] != nil {
+		panic(fmt.Sprintf("converter %q registered twice", d.Name))
+	}
+	compile := d.Compile
+	convs[d.Name] = &convDef{name: d.Name, args: argSpec{types: d.Args, min: d.MinArgs}, in: d.In, out: d.Out,
+		compile: func(env *Env, a []arg) (convFunc, error) {
+			fn, err := compile(env, exportArgs(a))
+			if err != nil {
+				return nil, err
+			}
+			return func(c *Ctx, _ []arg, v Value) (Value, bool) { return fn(c, v) }, nil
+		}}
+}
+
+func exportArgs(a []arg) []Arg {
+	out := make([]Arg, len(a))
+	for i, x := range a {
+		out[i] = Arg{Set: x.set, Str: x.s, Int: x.i, IP: x.ip}
+	}
+	return out
+}
+
+// instantiate checks a fetch's arguments and returns the function that
+// runs it for them.
+func (f *fetchDef) instantiate(env *Env, a []arg) (fetchFunc, error) {
+	if f.validate != nil {
+		if err := f.validate(a); err != nil {
+			return nil, err
+		}
+	}
+	if f.compile != nil {
+		return f.compile(env, a)
+	}
+	return f.fn, nil
+}
+
+// instantiate is fetchDef.instantiate for a converter.
+func (cv *convDef) instantiate(env *Env, a []arg) (convFunc, error) {
+	if cv.validate != nil {
+		if err := cv.validate(a); err != nil {
+			return nil, err
+		}
+	}
+	if cv.compile != nil {
+		return cv.compile(env, a)
+	}
+	return cv.fn, nil
+}
