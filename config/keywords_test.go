@@ -260,6 +260,9 @@ func TestEveryKeywordIsTested(t *testing.T) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if strings.HasPrefix(n, "test-") {
+			continue // registered by extend_test.go, tested there
+		}
 		for _, row := range registry[n] {
 			for _, sec := range allSections {
 				if row.where&sec == 0 {
