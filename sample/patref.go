@@ -138,7 +138,7 @@ func parseRefFile(data []byte, name string, mapMode bool) (*refEntries, error) {
 		key, val := line, []byte(nil)
 		if mapMode {
 			if i := bytes.IndexAny(line, " \t"); i >= 0 {
-				key, val = line[:i], bytes.TrimLeft(line[i:], " \t")
+				key, val = line[:i], bytes.TrimRight(bytes.TrimLeft(line[i:], " \t"), " \t")
 			}
 		}
 		e.keys = append(e.keys, string(key))
@@ -236,15 +236,16 @@ func buildIndex(ents *refEntries, key indexKey, name string) (*indexed, error) {
 		x.vals = make([]Value, len(ents.keys))
 	}
 	for i, k := range ents.keys {
-		if err := x.set.add(k, key.flags, int32(i)); err != nil {
-			return nil, fmt.Errorf("%v at line %d of file '%s'", err, ents.lines[i], name)
-		}
+		// The value first: haproxy reports a bad value before a bad key.
 		if x.vals != nil {
 			v, err := parseMapValue(ents.vals[i], key.out)
 			if err != nil {
 				return nil, fmt.Errorf("%v at line %d of file '%s'", err, ents.lines[i], name)
 			}
 			x.vals[i] = v
+		}
+		if err := x.set.add(k, key.flags, int32(i)); err != nil {
+			return nil, fmt.Errorf("%v at line %d of file '%s'", err, ents.lines[i], name)
 		}
 	}
 	return x, nil
@@ -263,15 +264,15 @@ func staticIndex(set patternSet) *refIndex {
 func parseMapValue(s string, t Type) (Value, error) {
 	switch t {
 	case TypeInt:
-		n, ok := parseWholeInt(s)
+		n, ok := parseMapInt(s)
 		if !ok {
-			return Value{}, fmt.Errorf("unable to parse value '%s' as integer", s)
+			return Value{}, fmt.Errorf("unable to parse '%s'", s)
 		}
 		return Int(n), nil
 	case TypeAddr:
-		v, ok := toAddr(Str([]byte(s)))
+		v, ok := parseMapIP(s)
 		if !ok {
-			return Value{}, fmt.Errorf("unable to parse value '%s' as IP address", s)
+			return Value{}, fmt.Errorf("unable to parse '%s'", s)
 		}
 		return v, nil
 	}
