@@ -171,7 +171,7 @@ func expandRegm(dst, src, tmpl []byte, groups *[20]int) ([]byte, bool) {
 				if i+2 >= len(tmpl) {
 					return dst, false
 				}
-				h1, h2 := hexNibble(tmpl[i+1]), hexNibble(tmpl[i+2])
+				h1, h2 := regmNibble(tmpl[i+1]), regmNibble(tmpl[i+2])
 				i += 2
 				ch = h1<<4 + h2
 			}
@@ -184,8 +184,8 @@ func expandRegm(dst, src, tmpl []byte, groups *[20]int) ([]byte, bool) {
 	return dst, len(dst)-start <= regmMax
 }
 
-// hexNibble is exp_replace's lenient hex digit: no validation.
-func hexNibble(c byte) byte {
+// regmNibble is exp_replace's lenient hex digit: no validation.
+func regmNibble(c byte) byte {
 	c = upper(c) - '0'
 	if c > 9 {
 		c -= 'A' - '9' - 1
