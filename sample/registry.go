@@ -88,7 +88,7 @@ type convDef struct {
 // tables; a table for a new family of keywords is added to the list.
 var (
 	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches, responseFetches)
-	convs   = indexConvs(stringConvs, mapConvs)
+	convs   = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs)
 )
 
 func indexFetches(tables ...[]fetchDef) map[string]*fetchDef {

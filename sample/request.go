@@ -45,6 +45,11 @@ type Ctx struct {
 	OnResponse bool
 	Src, Dst   netip.AddrPort
 	Vars       Vars
+	// Body is the buffered request body, nil when it was not waited for
+	// (option http-buffer-request, http-request wait-for-body): the body
+	// fetches (req.body, req.body_len...) then find nothing. A request
+	// without a body that was waited for has an empty, non-nil Body.
+	Body []byte
 	// Scratch is a buffer converters may append into; it is truncated by
 	// Reset. Values that point into it are valid until the next Reset.
 	Scratch []byte
@@ -53,7 +58,7 @@ type Ctx struct {
 // Reset prepares the context for the next transaction on the same
 // connection, keeping allocated capacity.
 func (c *Ctx) Reset() {
-	c.Req, c.ReqInfo, c.Resp, c.OnResponse = nil, nil, nil, false
+	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body = nil, nil, nil, false, nil
 	c.Vars.Reset()
 	c.Scratch = c.Scratch[:0]
 }
