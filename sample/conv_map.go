@@ -3,6 +3,7 @@ package sample
 import (
 	"fmt"
 	"path/filepath"
+	"unsafe"
 )
 
 // The map converters (haproxy's map.c): look the sample up among the keys
@@ -98,8 +99,10 @@ func compileMap(method matchMethod, out Type) func(env *Env, a []arg) (convFunc,
 		}
 		return func(c *Ctx, _ []arg, v Value) (Value, bool) {
 			x := idx.cur.Load()
-			if id, ok := x.set.lookup(c, v); ok && id >= 0 && int(id) < len(x.vals) {
-				return x.vals[id], true
+			if id, ok := x.set.lookup(c, v); ok {
+				if v, ok := x.value(id); ok {
+					return v, true
+				}
 			}
 			return dflt, hasDefault
 		}, nil
@@ -130,11 +133,11 @@ func compileMapRegm(env *Env, a []arg) (convFunc, error) {
 				groups[j] = -1
 			}
 			id := rs.ids[i]
-			if id < 0 || int(id) >= len(x.vals) {
+			if id < 0 || int(id) >= len(x.strs) {
 				return Int(1), true
 			}
 			start := len(c.Scratch)
-			out, ok := expandRegm(c.Scratch, v.Str, x.vals[id].Str, &groups)
+			out, ok := expandRegm(c.Scratch, v.Str, unsafe.Slice(unsafe.StringData(x.strs[id]), len(x.strs[id])), &groups)
 			if !ok {
 				c.Scratch = c.Scratch[:start]
 				return Value{}, false

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // PatternRefs holds the pattern files and maps of a configuration, each
@@ -53,6 +56,25 @@ func (r *PatternRefs) Refs() []*PatternRef {
 		out = append(out, ref)
 	}
 	return out
+}
+
+// Lookup finds the reference of a file by its name as written in the
+// configuration (haproxy's pat_ref_lookup), or else by its path; nil if
+// the configuration loads no such file.
+func (r *PatternRefs) Lookup(name string) *PatternRef {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var byPath *PatternRef
+	clean := filepath.Clean(name)
+	for _, ref := range r.refs {
+		if ref.Name == name {
+			return ref
+		}
+		if ref.Path == clean {
+			byPath = ref
+		}
+	}
+	return byPath
 }
 
 // load returns the reference of a file, reading it on first use. name is
@@ -103,6 +125,8 @@ type PatternRef struct {
 	cur     atomic.Pointer[refEntries]
 	sum     atomic.Uint64 // of the file bytes the entries were read from
 	indexes map[indexKey]*refIndex
+
+	reloads, errors atomic.Uint64 // file reloads done and refused
 }
 
 // refEntries is one version of a reference's content.
@@ -121,6 +145,16 @@ func (ref *PatternRef) Len() int { return len(ref.cur.Load().keys) }
 // follows the blanks after it.
 func parseRefFile(data []byte, name string, mapMode bool) (*refEntries, error) {
 	e := &refEntries{}
+	// Keys and values are slices of one copy of the file: a million
+	// entries are one allocation, not two million.
+	arena := string(data)
+	sub := func(b []byte) string {
+		if len(b) == 0 {
+			return ""
+		}
+		off := uintptr(unsafe.Pointer(unsafe.SliceData(b))) - uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+		return arena[off : int(off)+len(b)]
+	}
 	for n, line := range bytes.Split(data, []byte("\n")) {
 		if len(line) > 0 && line[0] == '#' {
 			continue
@@ -141,8 +175,8 @@ func parseRefFile(data []byte, name string, mapMode bool) (*refEntries, error) {
 				key, val = line[:i], bytes.TrimRight(bytes.TrimLeft(line[i:], " \t"), " \t")
 			}
 		}
-		e.keys = append(e.keys, string(key))
-		e.vals = append(e.vals, string(val))
+		e.keys = append(e.keys, sub(key))
+		e.vals = append(e.vals, sub(val))
 		e.lines = append(e.lines, int32(n+1))
 	}
 	return e, nil
@@ -161,15 +195,28 @@ func (ref *PatternRef) Reload() (changed bool, err error) {
 		return false, nil
 	}
 	ents, err := parseRefFile(data, ref.Name, ref.Map)
-	if err != nil {
-		return false, err
+	if err == nil {
+		err = ref.replace(ents)
 	}
-	if err := ref.replace(ents); err != nil {
+	if err != nil {
+		ref.errors.Add(1)
 		return false, err
 	}
 	ref.sum.Store(sum)
+	ref.reloads.Add(1)
 	return true, nil
 }
+
+// Reloads is how many times a new content of the file was put in service.
+func (ref *PatternRef) Reloads() uint64 { return ref.reloads.Load() }
+
+// ReloadErrors is how many times a changed file was refused (a bad line,
+// an unreadable file): the old content stayed in service.
+func (ref *PatternRef) ReloadErrors() uint64 { return ref.errors.Load() }
+
+// CountError records a failed reload that Reload did not see (the file
+// could not be read), for the statistics.
+func (ref *PatternRef) CountError() { ref.errors.Add(1) }
 
 // replace builds every index over ents first, and swaps them in only
 // when all built: readers see the old content or the new, never a mix
@@ -177,6 +224,10 @@ func (ref *PatternRef) Reload() (changed bool, err error) {
 func (ref *PatternRef) replace(ents *refEntries) error {
 	ref.mu.Lock()
 	defer ref.mu.Unlock()
+	return ref.replaceLocked(ents)
+}
+
+func (ref *PatternRef) replaceLocked(ents *refEntries) error {
 	built := make(map[*refIndex]*indexed, len(ref.indexes))
 	for key, idx := range ref.indexes {
 		x, err := buildIndex(ents, key, ref.Name)
@@ -207,10 +258,55 @@ type refIndex struct {
 }
 
 // indexed is one version of an index: the patterns, and the values
-// parsed to the index's type, by entry id.
+// parsed to the index's type, by entry id. Values are kept by type, the
+// smallest way: strings are the entries' own (no copy), integers and
+// addresses in slices of their own.
 type indexed struct {
-	set  patternSet
-	vals []Value
+	set   patternSet
+	out   Type
+	strs  []string // TypeStr: the entries' values
+	ints  []int64
+	addrs []netip.Addr
+}
+
+// value is the value of entry id, as a sample. A string value points into
+// the entry: samples are never written in place.
+func (x *indexed) value(id int32) (Value, bool) {
+	switch x.out {
+	case TypeStr:
+		if int(id) < len(x.strs) && id >= 0 {
+			s := x.strs[id]
+			return Str(unsafe.Slice(unsafe.StringData(s), len(s))), true
+		}
+	case TypeInt:
+		if int(id) < len(x.ints) && id >= 0 {
+			return Int(x.ints[id]), true
+		}
+	case TypeAddr:
+		if int(id) < len(x.addrs) && id >= 0 {
+			return IP(x.addrs[id]), true
+		}
+	}
+	return Value{}, false
+}
+
+// withValues makes x's values those of ents for the entries in ids, which
+// parse as v (the caller checked).
+func (x *indexed) withValues(ents *refEntries, ids []int, v Value) *indexed {
+	nx := &indexed{set: x.set, out: x.out, strs: ents.vals}
+	switch x.out {
+	case TypeInt:
+		nx.ints = slices.Clone(x.ints)
+		for _, i := range ids {
+			nx.ints[i] = v.Int
+		}
+	case TypeAddr:
+		nx.addrs = slices.Clone(x.addrs)
+		for _, i := range ids {
+			nx.addrs[i] = v.IP
+		}
+	}
+	return nx
 }
 
 // index returns the reference's index for key, building it on first use.
@@ -231,24 +327,48 @@ func (ref *PatternRef) index(key indexKey) (*refIndex, error) {
 }
 
 func buildIndex(ents *refEntries, key indexKey, name string) (*indexed, error) {
-	x := &indexed{set: newPatternSet(key.method)}
-	if key.out != TypeAny {
-		x.vals = make([]Value, len(ents.keys))
+	x := &indexed{set: newPatternSet(key.method), out: key.out}
+	switch key.out {
+	case TypeStr:
+		x.strs = ents.vals
+	case TypeInt:
+		x.ints = make([]int64, len(ents.keys))
+	case TypeAddr:
+		x.addrs = make([]netip.Addr, len(ents.keys))
 	}
 	for i, k := range ents.keys {
 		// The value first: haproxy reports a bad value before a bad key.
-		if x.vals != nil {
+		if key.out == TypeInt || key.out == TypeAddr {
 			v, err := parseMapValue(ents.vals[i], key.out)
 			if err != nil {
-				return nil, fmt.Errorf("%v at line %d of file '%s'", err, ents.lines[i], name)
+				return nil, &LineError{File: name, Line: int(ents.lines[i]), Msg: err.Error()}
 			}
-			x.vals[i] = v
+			if key.out == TypeInt {
+				x.ints[i] = v.Int
+			} else {
+				x.addrs[i] = v.IP
+			}
 		}
 		if err := x.set.add(k, key.flags, int32(i)); err != nil {
-			return nil, fmt.Errorf("%v at line %d of file '%s'", err, ents.lines[i], name)
+			return nil, &LineError{File: name, Line: int(ents.lines[i]), Msg: err.Error()}
 		}
 	}
 	return x, nil
+}
+
+// LineError is a line of a pattern file or map that does not parse.
+type LineError struct {
+	File string // as written in the configuration
+	Line int    // 0 for an entry added at run time
+	Msg  string
+}
+
+// Error reads as haproxy's message.
+func (e *LineError) Error() string {
+	if e.Line <= 0 {
+		return e.Msg
+	}
+	return fmt.Sprintf("%s at line %d of file '%s'", e.Msg, e.Line, e.File)
 }
 
 // staticIndex holds patterns written on an ACL line: they never change.
