@@ -131,6 +131,7 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 		return 1
 	}
 	provision(cfg, log)
+	watchPatterns(rt, log)
 	pidfile := o.pidfile
 	if pidfile == "" {
 		pidfile = cfg.Global.PidFile
@@ -225,6 +226,7 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 		return
 	}
 	provision(cfg, log)
+	watchPatterns(rt, log)
 	applyThreads(cfg)
 	log.Info("configuration reloaded")
 }
