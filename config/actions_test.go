@@ -77,7 +77,7 @@ func TestUnreachableRuleAsksTheRegistry(t *testing.T) {
 func TestRegisterActionMistakes(t *testing.T) {
 	for name, def := range map[string]*ActionDef{
 		"twice":       {Name: "deny", Where: HTTPRequestRules},
-		"no rule set": {Name: "sy-test-tcp", Where: TCPRequestContentRules},
+		"no rule set": {Name: "sy-test-tcp", Where: RuleSet(1 << 7)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

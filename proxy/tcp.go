@@ -15,14 +15,15 @@ import (
 
 // serveTCP runs a `mode tcp` stream: pick a backend and a server, connect,
 // then copy both ways until both sides are done.
-func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
+func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	rt.janitor.touch()
 	cc := rt.newClientConn(c, nil)
 	defer cc.close()
 	var ctx sample.Ctx
 	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
-	be := fe.route(&ctx)
-	if be == nil {
+	in, got, be, ok := rt.tcpStreamStart(c, key, fe, &ctx)
+	defer tunnelBufs.put(in)
+	if !ok {
 		return
 	}
 	srv := be.lb.Pick(nil, ctx.Src.Addr())
@@ -37,6 +38,9 @@ func (rt *Runtime) serveTCP(c net.Conn, fe *Frontend) {
 	defer srv.Cur.Add(-1)
 	srv.Total.Add(1)
 	cc.setPeer(&timedConn{Conn: sc})
+	if sc, ok = tcpServerStart(c, sc, be, &ctx, in, got); !ok {
+		return
+	}
 	ct := fe.cfg.Timeouts.Client
 	st := be.cfg.Timeouts.Server
 	// timeout tunnel is the backend's, as in haproxy: a frontend's value,

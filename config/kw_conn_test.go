@@ -1,0 +1,143 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Keyword cases of the connection half of issue 6: tcp rules, userlists,
+// error pages. keywordCases appends them.
+
+func init() {
+	moreKeywordCases = append(moreKeywordCases, connKeywordCases)
+	const named = "only in a named defaults section, which the table's scaffold cannot name: see TestTCPRulesNamedDefaults"
+	for _, kw := range []string{"tcp-request connection", "tcp-request session", "tcp-request content",
+		"tcp-response content", "tcp-request inspect-delay", "tcp-response inspect-delay"} {
+		noAccept[kw+"@defaults"] = named
+	}
+	for _, kw := range []string{"tcp-request", "tcp-response"} {
+		for _, sec := range []string{"defaults", "frontend", "backend", "listen"} {
+			noAccept[kw+"@"+sec] = "only the two-word keywords are accepted; this one says what is missing"
+		}
+	}
+	noAccept["tcp-request connection@backend"] = "haproxy refuses it: a backend is not a frontend"
+	noAccept["tcp-request session@backend"] = "haproxy refuses it: a backend is not a frontend"
+	noAccept["tcp-response content@frontend"] = "haproxy refuses it outside backends"
+	noAccept["tcp-response inspect-delay@frontend"] = "haproxy refuses it outside backends"
+}
+
+func tcpRuleCount(set RuleSet, n int) kwCheck {
+	return func(t *testing.T, _ *Config, px *Proxy) {
+		t.Helper()
+		if got := len(*px.ruleList(set)); got != n {
+			t.Errorf("%d %s rules, want %d", got, set.Keyword(), n)
+		}
+	}
+}
+
+func connKeywordCases() []kwCase {
+	anon := "t.cfg:2: '%s': %s is not allowed in anonymous 'defaults' sections"
+	var cases []kwCase
+	for _, set := range []RuleSet{TCPRequestConnectionRules, TCPRequestSessionRules, TCPRequestContentRules, TCPResponseContentRules} {
+		kw := set.Keyword()
+		in := inFE
+		if set == TCPRequestContentRules {
+			in = inNamed
+		}
+		if set == TCPResponseContentRules {
+			in = inBE
+		}
+		cases = append(cases,
+			kwCase{kw: kw, in: in, src: kw + " accept if { src 10.0.0.0/8 }\n" + kw + " reject", check: tcpRuleCount(set, 2)},
+			kwCase{kw: kw, in: in, src: kw + " set-var(sess.a,ifnotexists) src\n" + kw + " set-var-fmt(txn.b) %[src]\n" + kw + " unset-var(sess.a)", check: func(t *testing.T, _ *Config, px *Proxy) {
+				rules := *px.ruleList(set)
+				if len(rules) != 3 {
+					t.Fatalf("%d rules", len(rules))
+				}
+				a := rules[0].Args.(*TCPVarArgs)
+				eq(t, "var", a.Var.Name, "a")
+				eq(t, "cond", strings.Join(a.Conds, ","), "ifnotexists")
+				eq(t, "expr", a.Expr.String(), "src")
+				if rules[1].Args.(*TCPVarArgs).Format == nil {
+					t.Error("no format")
+				}
+			}},
+			kwCase{kw: kw, in: in, src: kw + " accept foo", err: "t.cfg:2: '" + kw + "': unexpected 'foo', expects 'if' or 'unless' followed by a condition"},
+			kwCase{kw: kw, in: in, src: kw + " dance", err: "t.cfg:2: '" + kw + "': '" + kw + "' expects ..."},
+			kwCase{kw: kw, in: in, src: kw, err: "t.cfg:2: '" + kw + "': missing argument for '" + kw + "' in ..."},
+			kwCase{kw: kw, in: in, src: kw + " set-var(sess.a,ifnope) src", err: "t.cfg:2: '" + kw + "': unknown condition \"ifnope\""},
+			kwCase{kw: kw, in: in, src: kw + " set-var(a) src", err: "t.cfg:2: '" + kw + "': invalid variable name 'a'..."},
+			kwCase{kw: kw, in: in, src: kw + " unset-var(sess.a,ifexists)", err: "t.cfg:2: '" + kw + "': unset-var does not expect parameters after the variable name. Only \"set-var\" and \"set-var-fmt\" manage conditions"},
+			kwCase{kw: kw, in: in, src: kw + " set-var src", err: "t.cfg:2: '" + kw + "': '" + kw + "': invalid or incomplete action 'set-var'..."},
+			kwCase{kw: kw, in: []Section{SecDefaults}, src: kw + " accept", err: strings.ReplaceAll(strings.Replace(anon, "%s", kw, 1), "%s", kw)},
+		)
+		if set != TCPRequestContentRules {
+			cases = append(cases, kwCase{kw: kw, in: in, src: kw + " track-sc0 src", err: "t.cfg:2: '" + kw + "': '" + kw + " track-sc0' is not supported yet by switchyard"})
+		} else {
+			cases = append(cases, kwCase{kw: kw, in: in, src: kw + " capture src len 10", err: "t.cfg:2: '" + kw + "': '" + kw + " capture' is not supported yet by switchyard"})
+		}
+	}
+	cases = append(cases,
+		kwCase{kw: "tcp-request connection", in: inFE, src: "tcp-request connection expect-proxy layer4 if { src 127.0.0.1 }", check: tcpRuleCount(TCPRequestConnectionRules, 1)},
+		kwCase{kw: "tcp-request connection", in: inFE, src: "tcp-request connection expect-proxy", err: "t.cfg:2: 'tcp-request connection': 'tcp-request connection expect-proxy' only supports 'layer4' in ..."},
+		kwCase{kw: "tcp-request connection", in: []Section{SecBackend}, src: "tcp-request connection accept", err: "t.cfg:2: 'tcp-request connection': tcp-request connection is not allowed because backend chk is not a frontend"},
+		kwCase{kw: "tcp-request session", in: []Section{SecBackend}, src: "tcp-request session accept", err: "t.cfg:2: 'tcp-request session': tcp-request session is not allowed because backend chk is not a frontend"},
+		kwCase{kw: "tcp-request session", in: inFE, src: "tcp-request session expect-proxy layer4", err: "t.cfg:2: 'tcp-request session': 'expect-proxy layer4' is not allowed in 'tcp-request session' rules in ..."},
+		kwCase{kw: "tcp-request connection", in: inFE, name: "http fetch warns", src: "tcp-request connection reject if { path /x }", warn: "t.cfg:2: anonymous acl will never match in 'tcp-request connection' because it uses keyword 'path' which is incompatible with 'frontend tcp-request connection rule'"},
+		kwCase{kw: "tcp-request content", in: inNamed, src: "tcp-request content reject if { path /x }", check: tcpRuleCount(TCPRequestContentRules, 1)},
+		kwCase{kw: "tcp-response content", in: inBE, src: "tcp-response content close if { src 1.2.3.4 }", check: tcpRuleCount(TCPResponseContentRules, 1)},
+		kwCase{kw: "tcp-response content", in: []Section{SecFrontend}, src: "tcp-response content accept", err: "t.cfg:2: 'tcp-response content': tcp-response content is only allowed in 'backend' sections or 'defaults' section with a name"},
+		kwCase{kw: "tcp-request content", in: inNamed, src: "tcp-request content close", err: "t.cfg:2: 'tcp-request content': 'tcp-request content' expects ..."},
+		kwCase{kw: "tcp-request inspect-delay", in: inNamed, src: "tcp-request inspect-delay 5s", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "InspectDelay", px.TCP.InspectDelay, 5*time.Second)
+		}},
+		kwCase{kw: "tcp-request inspect-delay", in: inNamed, src: "tcp-request inspect-delay soon", err: "t.cfg:2: 'tcp-request inspect-delay': 'tcp-request inspect-delay' expects a positive delay in milliseconds, in ..."},
+		kwCase{kw: "tcp-request inspect-delay", in: []Section{SecDefaults}, src: "tcp-request inspect-delay 1s", err: "t.cfg:2: 'tcp-request inspect-delay': tcp-request inspect-delay is not allowed in anonymous 'defaults' sections"},
+		kwCase{kw: "tcp-response inspect-delay", in: inBE, src: "tcp-response inspect-delay 2s", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "ResponseInspectDelay", px.TCP.ResponseInspectDelay, 2*time.Second)
+		}},
+		kwCase{kw: "tcp-response inspect-delay", in: []Section{SecFrontend, SecDefaults}, src: "tcp-response inspect-delay 2s", err: "t.cfg:2: 'tcp-response inspect-delay': ..."},
+		kwCase{kw: "tcp-response inspect-delay", in: inBE, src: "tcp-response inspect-delay", err: "t.cfg:2: 'tcp-response inspect-delay': 'tcp-response inspect-delay' expects a positive delay in milliseconds, in ..."},
+		kwCase{kw: "tcp-request", in: inAll, src: "tcp-request", err: "t.cfg:2: 'tcp-request': missing argument for 'tcp-request' in ..."},
+		kwCase{kw: "tcp-request", in: inAll, src: "tcp-request foo", err: "t.cfg:2: 'tcp-request': 'tcp-request' expects 'inspect-delay', 'connection', 'session' or 'content' in ..."},
+		kwCase{kw: "tcp-response", in: inAll, src: "tcp-response foo", err: "t.cfg:2: 'tcp-response': 'tcp-response' expects 'inspect-delay' or 'content' in ..."},
+	)
+	return cases
+}
+
+// TestTCPRulesNamedDefaults: a named defaults section's tcp rules come
+// before the proxy's own, and the defaults keep theirs.
+func TestTCPRulesNamedDefaults(t *testing.T) {
+	cfg, _, errs := load(t, `defaults d
+ mode tcp
+ tcp-request connection reject if { src 10.0.0.1 }
+ tcp-request content accept
+ tcp-request inspect-delay 1s
+frontend a from d
+ bind :8080
+ tcp-request connection accept
+frontend b from d
+ bind :8081
+`)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	a, b := cfg.Proxies[0], cfg.Proxies[1]
+	eq(t, "a connection rules", len(a.TCP.Connection), 2)
+	eq(t, "b connection rules", len(b.TCP.Connection), 1)
+	eq(t, "a first rule line", a.TCP.Connection[0].Pos.Line, 3)
+	eq(t, "b content rules", len(b.TCP.Content), 1)
+	eq(t, "b inspect-delay", b.TCP.InspectDelay, time.Second)
+}
+
+func TestAcceptProxyBindOption(t *testing.T) {
+	cfg, _, errs := load(t, "frontend f\n bind :8080 accept-proxy\n bind :8081\n")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	b := cfg.Proxies[0].Binds
+	if !AcceptProxy(b[0]) || AcceptProxy(b[1]) {
+		t.Errorf("accept-proxy: %v %v", AcceptProxy(b[0]), AcceptProxy(b[1]))
+	}
+}

@@ -1,0 +1,472 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"switchyard/config"
+	"switchyard/http1"
+	"switchyard/proxyproto"
+	"switchyard/sample"
+)
+
+// This file runs the tcp-request and tcp-response rule sets at haproxy's
+// points of a connection: connection rules at accept, before anything is
+// read; the PROXY header (accept-proxy, expect-proxy); session rules; then
+// per stream (per request in mode http) the content rules, and the
+// response content rules once the server answers.
+
+// tcpVerdict is what a tcp rule tells the evaluation of its set.
+type tcpVerdict uint8
+
+const (
+	tcpContinue tcpVerdict = iota // on to the next rule
+	tcpAccept                     // stop: accepted
+	tcpReject                     // close the connection(s)
+	tcpClose                      // tcp-response close: close the server side
+)
+
+// tcpRun is what a tcp rule acts on.
+type tcpRun struct {
+	ctx         *sample.Ctx
+	expectProxy bool   // a connection rule asked for a PROXY header
+	scratch     []byte // set-var-fmt's rendering
+}
+
+type tcpRuleFunc func(r *tcpRun) tcpVerdict
+
+type compiledTCPRule struct {
+	cond *sample.Cond
+	run  tcpRuleFunc
+	// http: the rule reads the HTTP request, which a tcp frontend must
+	// first wait for (within inspect-delay).
+	http bool
+}
+
+// tcpRules are a proxy's compiled tcp rule sets.
+type tcpRules struct {
+	conn, sess, content, response []compiledTCPRule
+	inspect, resInspect           time.Duration
+	contentHTTP                   bool // a content rule reads the HTTP request
+}
+
+var tcpCompilers = map[*config.ActionDef]func(r *config.HTTPRule) tcpRuleFunc{}
+
+func compileTCPAction(name string, sets []config.RuleSet, compile func(r *config.HTTPRule) tcpRuleFunc) {
+	for _, set := range sets {
+		def := config.LookupAction(set, name)
+		if def == nil {
+			panic("proxy: no action " + set.Keyword() + " " + name)
+		}
+		tcpCompilers[def] = compile
+	}
+}
+
+var (
+	tcpReqSets = []config.RuleSet{config.TCPRequestConnectionRules, config.TCPRequestSessionRules, config.TCPRequestContentRules}
+	tcpAllSets = append(tcpReqSets[:3:3], config.TCPResponseContentRules)
+)
+
+func init() {
+	verdict := func(v tcpVerdict) func(*config.HTTPRule) tcpRuleFunc {
+		return func(*config.HTTPRule) tcpRuleFunc { return func(*tcpRun) tcpVerdict { return v } }
+	}
+	compileTCPAction("accept", tcpAllSets, verdict(tcpAccept))
+	compileTCPAction("reject", tcpAllSets, verdict(tcpReject))
+	compileTCPAction("close", []config.RuleSet{config.TCPResponseContentRules}, verdict(tcpClose))
+	compileTCPAction("expect-proxy", tcpReqSets, func(*config.HTTPRule) tcpRuleFunc {
+		return func(r *tcpRun) tcpVerdict { r.expectProxy = true; return tcpContinue }
+	})
+	for _, name := range []string{"set-var", "set-var-fmt", "unset-var"} {
+		compileTCPAction(name, tcpAllSets, compileVarAction)
+	}
+}
+
+func compileVarAction(rule *config.HTTPRule) tcpRuleFunc {
+	a := rule.Args.(*config.TCPVarArgs)
+	switch {
+	case a.Expr != nil:
+		return func(r *tcpRun) tcpVerdict {
+			if v, ok := a.Expr.Eval(r.ctx); ok {
+				setVar(r.ctx, a, v)
+			}
+			return tcpContinue
+		}
+	case a.Format != nil:
+		return func(r *tcpRun) tcpVerdict {
+			r.scratch = a.Format.Append(r.scratch[:0], r.ctx, nil)
+			setVar(r.ctx, a, sample.Str(r.scratch))
+			return tcpContinue
+		}
+	}
+	return func(r *tcpRun) tcpVerdict { r.ctx.Vars.Unset(a.Var); return tcpContinue }
+}
+
+// setVar stores v unless one of set-var's conditions fails, as haproxy's
+// var_set: a variable that exists is also a variable that is set here
+// (unset-var removes it).
+func setVar(ctx *sample.Ctx, a *config.TCPVarArgs, v sample.Value) {
+	old, exists := ctx.Vars.Get(a.Var)
+	for _, c := range a.Conds {
+		str := v.Kind == sample.KindStr || v.Kind == sample.KindBin
+		var ok bool
+		switch c {
+		case "ifexists", "ifset":
+			ok = exists
+		case "ifnotexists", "ifnotset":
+			ok = !exists
+		case "ifempty":
+			ok = str && len(v.Str) == 0
+		case "ifnotempty":
+			ok = !str || len(v.Str) > 0
+		case "ifgt":
+			ok = !exists || old.Kind != sample.KindInt || v.Kind != sample.KindInt || old.Int > v.Int
+		case "iflt":
+			ok = !exists || old.Kind != sample.KindInt || v.Kind != sample.KindInt || old.Int < v.Int
+		}
+		if !ok {
+			return
+		}
+	}
+	ctx.Vars.Set(a.Var, v)
+}
+
+// compileTCPRules compiles a proxy's tcp rule sets; nil when it has none.
+func compileTCPRules(px *config.Proxy) (*tcpRules, error) {
+	t := &px.TCP
+	if len(t.Connection)+len(t.Session)+len(t.Content)+len(t.Response) == 0 && t.InspectDelay == 0 {
+		return nil, nil
+	}
+	out := &tcpRules{inspect: t.InspectDelay, resInspect: t.ResponseInspectDelay}
+	for _, l := range []struct {
+		src []*config.HTTPRule
+		dst *[]compiledTCPRule
+	}{{t.Connection, &out.conn}, {t.Session, &out.sess}, {t.Content, &out.content}, {t.Response, &out.response}} {
+		for _, r := range l.src {
+			compile := tcpCompilers[r.Def]
+			if compile == nil {
+				return nil, errorAt(px, r, "action '%s' has no implementation in the data plane", r.Def.Name)
+			}
+			c := compiledTCPRule{cond: r.Cond, run: compile(r)}
+			if r.Set == config.TCPRequestContentRules {
+				c.http = r.Cond != nil && r.Cond.Check(sample.SrcL4, "") != nil
+				if a, ok := r.Args.(*config.TCPVarArgs); ok && a.Expr != nil && a.Expr.Check(sample.SrcL4) != nil {
+					c.http = true
+				}
+				out.contentHTTP = out.contentHTTP || c.http
+			}
+			*l.dst = append(*l.dst, c)
+		}
+	}
+	return out, nil
+}
+
+// evalTCP runs rules from the first; the verdict is tcpContinue when none
+// decided (the default: accept).
+func evalTCP(rules []compiledTCPRule, r *tcpRun) tcpVerdict {
+	for i := range rules {
+		if v := evalTCPRule(&rules[i], r); v != tcpContinue {
+			return v
+		}
+	}
+	return tcpContinue
+}
+
+func evalTCPRule(rule *compiledTCPRule, r *tcpRun) tcpVerdict {
+	if rule.cond != nil && !rule.cond.Eval(r.ctx) {
+		return tcpContinue
+	}
+	return rule.run(r)
+}
+
+// sessionStart does what haproxy does between accept and the first stream:
+// tcp-request connection rules on the connection's own addresses, the
+// PROXY header when the bind or a rule expects one, then tcp-request
+// session rules. The bytes read past the header are returned in a buffer
+// of pool (nil if none), for the stream to begin with. ok is false when
+// the connection is to be closed.
+func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *sample.Ctx, pool *bufPool) (buf *[]byte, n int, ok bool) {
+	tr := fe.tcp
+	run := tcpRun{ctx: ctx}
+	if tr != nil && evalTCP(tr.conn, &run) == tcpReject {
+		// haproxy closes a connection refused this early with a reset.
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		return nil, 0, false
+	}
+	if run.expectProxy || fe.acceptProxy[bindKey] {
+		buf, n, ok = readProxyHeader(c, ctx, pool, fe.cfg.Timeouts.Client)
+		if !ok {
+			return nil, 0, false
+		}
+	}
+	if tr != nil && evalTCP(tr.sess, &run) == tcpReject {
+		pool.put(buf)
+		return nil, 0, false
+	}
+	return buf, n, true
+}
+
+// readProxyHeader reads and applies a PROXY header within timeout (haproxy
+// gives the handshake the client timeout). What follows the header stays
+// in the returned buffer, moved to its start.
+func readProxyHeader(c net.Conn, ctx *sample.Ctx, pool *bufPool, timeout time.Duration) (*[]byte, int, bool) {
+	if timeout > 0 {
+		c.SetReadDeadline(time.Now().Add(timeout))
+		defer c.SetReadDeadline(time.Time{})
+	}
+	buf := pool.get()
+	got := 0
+	for {
+		m, err := c.Read((*buf)[got:])
+		got += m
+		if got > 0 {
+			h, used, perr := proxyproto.Parse((*buf)[:got])
+			if perr == nil {
+				if !h.Local {
+					ctx.Src, ctx.Dst = h.Src, h.Dst
+				}
+				rest := copy(*buf, (*buf)[used:got])
+				if rest == 0 {
+					pool.put(buf)
+					return nil, 0, true
+				}
+				return buf, rest, true
+			}
+			if !errors.Is(perr, proxyproto.ErrIncomplete) || got == len(*buf) {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	pool.put(buf)
+	return nil, 0, false
+}
+
+// contentRules runs tcp-request content rules on a tcp stream. in holds
+// the bytes received so far (got of them) and is read into while a rule
+// that reads the HTTP request waits for it, until inspect-delay. It
+// returns the bytes received, which the server gets first.
+func (rt *Runtime) contentRules(c net.Conn, tr *tcpRules, ctx *sample.Ctx, pool *bufPool, in *[]byte, got int) (*[]byte, int, tcpVerdict) {
+	if tr == nil || len(tr.content) == 0 {
+		return in, got, tcpContinue
+	}
+	run := tcpRun{ctx: ctx}
+	var deadline time.Time
+	if tr.inspect > 0 {
+		deadline = time.Now().Add(tr.inspect)
+	}
+	var req http1.Request
+	var parsed []byte
+	final := tr.inspect == 0
+	eof := false
+	// parse tries the request on a copy of the bytes: parsing rewrites
+	// its buffer, and the server must get the bytes as sent.
+	parse := func() bool {
+		if in == nil {
+			return false
+		}
+		parsed = append(parsed[:0], (*in)[:got]...)
+		_, err := req.Parse(parsed, http1.DefaultLimits)
+		if err == nil {
+			ctx.Req = &req
+			return true
+		}
+		return !errors.Is(err, http1.ErrIncomplete) // malformed: decided, no request
+	}
+	decided := !tr.contentHTTP || parse()
+	defer func() { ctx.Req = nil }()
+	for i := 0; i < len(tr.content); {
+		rule := &tr.content[i]
+		if rule.http && !decided && !final && !eof {
+			// Wait for more of the request, then try again.
+			if in == nil {
+				in = pool.get()
+			}
+			if got == len(*in) {
+				final = true
+				continue
+			}
+			c.SetReadDeadline(deadline)
+			m, err := c.Read((*in)[got:])
+			got += m
+			if err != nil {
+				eof = !errors.Is(err, os.ErrDeadlineExceeded)
+				final = true
+			}
+			decided = parse()
+			continue
+		}
+		if v := evalTCPRule(rule, &run); v != tcpContinue {
+			c.SetReadDeadline(time.Time{})
+			return in, got, v
+		}
+		i++
+	}
+	c.SetReadDeadline(time.Time{})
+	return in, got, tcpContinue
+}
+
+// compileConn compiles what a frontend runs before and around its streams:
+// its tcp rules and the binds that expect a PROXY header.
+func (fe *Frontend) compileConn(px *config.Proxy) error {
+	var err error
+	if fe.tcp, err = compileTCPRules(px); err != nil {
+		return err
+	}
+	for _, b := range px.Binds {
+		if config.AcceptProxy(b) {
+			if fe.acceptProxy == nil {
+				fe.acceptProxy = map[string]bool{}
+			}
+			fe.acceptProxy[b.Key()] = true
+		}
+	}
+	return nil
+}
+
+func errorAt(px *config.Proxy, r *config.HTTPRule, format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %s '%s': %s", r.Pos.File, r.Pos.Line, px.Cap.Kind(), px.Name, fmt.Sprintf(format, args...))
+}
+
+// tcpStreamStart runs a tcp connection up to the choice of its backend:
+// sessionStart, the frontend's content rules, routing, the backend's
+// content rules. in holds the got bytes already received (a tunnelBufs
+// buffer, possibly nil, that the caller puts back).
+func (rt *Runtime) tcpStreamStart(c net.Conn, key string, fe *Frontend, ctx *sample.Ctx) (in *[]byte, got int, be *Backend, ok bool) {
+	in, got, ok = rt.sessionStart(c, fe, key, ctx, tunnelBufs)
+	if !ok {
+		return in, got, nil, false
+	}
+	var v tcpVerdict
+	if in, got, v = rt.contentRules(c, fe.tcp, ctx, tunnelBufs, in, got); v == tcpReject {
+		return in, got, nil, false
+	}
+	if be = fe.route(ctx); be == nil {
+		return in, got, nil, false
+	}
+	if be.cfg != fe.cfg {
+		if in, got, v = rt.contentRules(c, be.tcp, ctx, tunnelBufs, in, got); v == tcpReject {
+			return in, got, nil, false
+		}
+	}
+	return in, got, be, true
+}
+
+// tcpServerStart sends the server what was received during inspection and,
+// when the backend has tcp-response content rules, returns the server
+// connection wrapped so that they run on the server's first bytes.
+func tcpServerStart(c, sc net.Conn, be *Backend, ctx *sample.Ctx, in *[]byte, got int) (net.Conn, bool) {
+	if got > 0 {
+		if t := be.cfg.Timeouts.Server; t > 0 {
+			sc.SetWriteDeadline(time.Now().Add(t))
+		}
+		if _, err := sc.Write((*in)[:got]); err != nil {
+			sc.Close()
+			return sc, false
+		}
+		sc.SetWriteDeadline(time.Time{})
+	}
+	if be.tcp == nil || len(be.tcp.response) == 0 {
+		return sc, true
+	}
+	return &inspectedConn{Conn: sc, client: c, rules: be.tcp.response, ctx: ctx}, true
+}
+
+// inspectedConn runs tcp-response content rules when the server's first
+// bytes (or its end) come, before they are passed on.
+type inspectedConn struct {
+	net.Conn
+	client  net.Conn
+	rules   []compiledTCPRule
+	ctx     *sample.Ctx
+	done    bool
+	closing bool // tcp-response close: the server side ends after this read
+}
+
+func (ic *inspectedConn) Read(b []byte) (int, error) {
+	if ic.closing {
+		return 0, io.EOF
+	}
+	n, err := ic.Conn.Read(b)
+	if ic.done || n == 0 && err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		return n, err
+	}
+	ic.done = true
+	run := tcpRun{ctx: ic.ctx}
+	switch evalTCP(ic.rules, &run) {
+	case tcpReject:
+		ic.Conn.Close()
+		ic.client.Close()
+		return 0, errServerClosed
+	case tcpClose:
+		// Shut before what came is passed on: the client gets the end.
+		ic.Conn.Close()
+		ic.closing = true
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+// CloseWrite passes a half-close on to the server connection.
+func (ic *inspectedConn) CloseWrite() error {
+	if cw, ok := ic.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return ic.Conn.Close()
+}
+
+var errServerClosed = errors.New("server connection closed by a tcp-response rule")
+
+// start begins an HTTP connection: what comes before its first stream
+// (sessionStart), then the request loop. The bytes after a PROXY header
+// are the start of the first request.
+func (s *httpStream) start() {
+	if s.fe.tcp == nil && s.fe.acceptProxy == nil {
+		s.serve()
+		return
+	}
+	buf, n, ok := s.rt.sessionStart(s.cc.c, s.fe, s.bindKey, &s.ctx, s.pool)
+	if !ok {
+		s.end()
+		return
+	}
+	if buf != nil {
+		s.crBuf = buf
+		s.cr.AttachRead(*buf, n)
+	}
+	s.serve()
+}
+
+// requestContentRules runs a proxy's tcp-request content rules on a
+// parsed request (in mode http they wait for nothing: the head is there).
+// done says that a rule rejected it: the connection closes unanswered.
+func (s *httpStream) requestContentRules(tr *tcpRules) (done bool) {
+	if tr == nil || len(tr.content) == 0 {
+		return false
+	}
+	run := tcpRun{ctx: &s.ctx}
+	return evalTCP(tr.content, &run) == tcpReject
+}
+
+// responseContentRules runs the backend's tcp-response content rules once
+// the server's head is parsed, before the http-response rules.
+func (s *httpStream) responseContentRules(be *Backend) tcpVerdict {
+	if be.tcp == nil || len(be.tcp.response) == 0 {
+		return tcpContinue
+	}
+	// They run before haproxy analyses the response as HTTP: no HTTP
+	// fetch finds anything there (the request's head is gone too).
+	req := s.ctx.Req
+	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = nil, req, nil, true
+	defer func() { s.ctx.Req, s.ctx.ReqInfo, s.ctx.OnResponse = req, nil, false }()
+	run := tcpRun{ctx: &s.ctx}
+	return evalTCP(be.tcp.response, &run)
+}
