@@ -37,7 +37,10 @@ func b64Table(alphabet string) (t [256]byte) {
 	return t
 }
 
-func init() { b64Rev['='] = b64Pad }
+func init() {
+	b64Rev['='] = b64Pad
+	ub64Rev['='] = 63 // an oddity of haproxy's table, kept for compatibility
+}
 
 func binVal(b []byte) Value { return Value{Kind: KindBin, Str: b} }
 

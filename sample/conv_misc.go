@@ -3,6 +3,7 @@ package sample
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -257,6 +258,14 @@ func strtoll0(s []byte) int64 {
 // trailing zeros removed, an exponent of at least two digits.
 func appendCG(dst []byte, f float64) []byte {
 	const prec = 6
+	switch {
+	case math.IsInf(f, 1):
+		return append(dst, "inf"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-inf"...)
+	case math.IsNaN(f):
+		return append(dst, "nan"...)
+	}
 	if f == 0 {
 		if 1/f < 0 {
 			return append(dst, "-0"...)

@@ -141,7 +141,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"acl a pth /x", "error detected while parsing ACL 'a' : unknown fetch method 'pth' in ACL expression 'pth'; did you mean 'path' maybe ?"},
 		{"acl a sc_http_req_rate(0) gt 10", "error detected while parsing ACL 'a' : fetch method 'sc_http_req_rate' is not supported yet in ACL expression 'sc_http_req_rate(0)'"},
-		{"acl a shdr_ip(x) y", "error detected while parsing ACL 'a' : fetch method 'shdr_ip' is not supported yet in ACL expression 'shdr_ip(x)'"},
+		{"acl a req.hdr_names(x) y", "error detected while parsing ACL 'a' : fetch method 'req.hdr_names' is not supported yet in ACL expression 'req.hdr_names(x)'"},
 		{"acl a path,debug x", "error detected while parsing ACL 'a' : ACL keyword 'path' : converter 'debug' is not supported yet"},
 		{"acl a path_reg (", "error detected while parsing ACL 'a' : regex '(' is invalid (error=missing closing ) at '(')"},
 		{"acl a path_reg (?=x)", "error detected while parsing ACL 'a' : regex '(?=x)' is invalid (error=invalid or unsupported Perl syntax at '(?=')"},

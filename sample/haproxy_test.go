@@ -30,12 +30,27 @@ const sep = "<|>"
 // "acl"), conditions and expressions. It is stopped when the test ends.
 func startHAProxy(t *testing.T, acls, conds, exprs []string) *haproxyOracle {
 	t.Helper()
+	return startHAProxyWith(t, nil, acls, conds, exprs)
+}
+
+// lfQuote escapes an expression for the double-quoted lf-string of the
+// oracle's config, where backslashes, quotes and '$' are special.
+var lfQuote = strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`)
+
+// startHAProxyWith is startHAProxy with http-request lines run first
+// (setting variables the expressions read). The frontend buffers request
+// bodies (option http-buffer-request), so the body fetches see them.
+func startHAProxyWith(t *testing.T, prelude, acls, conds, exprs []string) *haproxyOracle {
+	t.Helper()
 	haproxytest.Need(t)
 	addr := haproxytest.FreeAddr("tcp", "127.0.0.1")
 
 	var cfg strings.Builder
 	fmt.Fprintf(&cfg, "defaults\n  mode http\n  timeout client 5s\n  timeout server 5s\n  timeout connect 5s\n")
-	fmt.Fprintf(&cfg, "frontend fe\n  bind %s\n", addr)
+	fmt.Fprintf(&cfg, "frontend fe\n  bind %s\n  option http-buffer-request\n", addr)
+	for _, l := range prelude {
+		fmt.Fprintf(&cfg, "  http-request %s\n", l)
+	}
 	for _, a := range acls {
 		fmt.Fprintf(&cfg, "  acl %s\n", a)
 	}
@@ -45,7 +60,7 @@ func startHAProxy(t *testing.T, acls, conds, exprs []string) *haproxyOracle {
 		fmt.Fprintf(&body, "%%[var(txn.c%d,0)]", i)
 	}
 	for _, e := range exprs {
-		fmt.Fprintf(&body, "%s%%[%s]", sep, e)
+		fmt.Fprintf(&body, "%s%%[%s]", sep, lfQuote.Replace(e))
 	}
 	fmt.Fprintf(&cfg, "  http-request return status 200 content-type text/plain lf-string \"%s\"\n", body.String())
 
@@ -80,6 +95,13 @@ func (o *haproxyOracle) ask(t *testing.T, raw string) (string, []string, netip.A
 	src := netip.MustParseAddrPort(c.LocalAddr().String())
 	dst := netip.MustParseAddrPort(c.RemoteAddr().String())
 	return parts[0], parts[1:], src, dst
+}
+
+// rawBody returns the body of a raw request, empty but not nil when it has
+// none: what a frontend that buffers bodies has.
+func rawBody(raw string) []byte {
+	_, body, _ := strings.Cut(raw, "\r\n\r\n")
+	return append([]byte{}, body...)
 }
 
 // parseRaw turns a raw HTTP/1 request head into a testReq, trimming

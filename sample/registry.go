@@ -87,8 +87,9 @@ type convDef struct {
 // The registries. Adding a fetch or converter is one row in one of these
 // tables; a table for a new family of keywords is added to the list.
 var (
-	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches, responseFetches)
-	convs   = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs)
+	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches, responseFetches,
+		miscFetches, bodyFetches)
+	convs = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs)
 )
 
 func indexFetches(tables ...[]fetchDef) map[string]*fetchDef {
