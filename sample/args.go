@@ -14,11 +14,13 @@ const (
 	ArgInt
 	ArgIPv4
 	ArgIPv6
+	ArgMask4 // an IPv4 mask: a length, or a dotted mask
+	ArgMask6 // an IPv6 mask: a length, or an address
 )
 
 var argTypeNames = [...]string{
 	0: "end of arguments", ArgStr: "string", ArgInt: "integer",
-	ArgIPv4: "IPv4 address", ArgIPv6: "IPv6 address",
+	ArgIPv4: "IPv4 address", ArgIPv6: "IPv6 address", ArgMask4: "IPv4 mask", ArgMask6: "IPv6 mask",
 }
 
 // argSpec is what a keyword accepts: the types of its arguments in order,
@@ -181,6 +183,10 @@ func convertArg(word string, t ArgType) (arg, bool) {
 			return a, false
 		}
 		a.ip = ip
+	case ArgMask4, ArgMask6:
+		m, ok := parseMask(word, t == ArgMask6)
+		a.ip = m
+		return a, ok
 	}
 	return a, true
 }

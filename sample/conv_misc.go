@@ -12,30 +12,14 @@ import (
 // miscConvs: address masks, variables set from an expression, JSON
 // queries.
 var miscConvs = []convDef{
-	{name: "ipmask", args: args(1, ArgStr, ArgStr), validate: validateIPMask, in: TypeAddr, out: TypeIPv4, fn: convIPMask},
+	{name: "ipmask", args: args(1, ArgMask4, ArgMask6), in: TypeAddr, out: TypeIPv4, fn: convIPMask},
 	{name: "set-var", args: args(1, ArgStr, ArgStr, ArgStr, ArgStr, ArgStr), validate: validateSetVar, in: TypeAny, out: TypeAny, fn: convSetVar},
 	{name: "unset-var", args: args(1, ArgStr), validate: validateSetVar, in: TypeAny, out: TypeAny, fn: convUnsetVar},
 	{name: "json_query", args: args(1, ArgStr, ArgStr), validate: validateJSONQuery, in: TypeStr, out: TypeAny, fn: convJSONQuery},
 }
 
-// validateIPMask reads the IPv4 mask (a length or a dotted mask) into
-// a[0].ip and the optional IPv6 mask (a length or an address) into a[1].ip.
-func validateIPMask(a []arg) error {
-	m4, ok := parseMask(a[0].s, false)
-	if !ok {
-		return fmt.Errorf("failed to parse '%s' as type 'IPv4 mask' at position 1", a[0].s)
-	}
-	a[0].ip = m4
-	if a[1].set && a[1].s != "" {
-		m6, ok := parseMask(a[1].s, true)
-		if !ok {
-			return fmt.Errorf("failed to parse '%s' as type 'IPv6 mask' at position 2", a[1].s)
-		}
-		a[1].ip = m6
-	}
-	return nil
-}
-
+// parseMask reads an IPv4 mask (a length or a dotted mask) or an IPv6
+// mask (a length or an address), as haproxy's str2mask and str2mask6.
 func parseMask(s string, v6 bool) (netip.Addr, bool) {
 	sep, bits := ".", 32
 	if v6 {
@@ -52,11 +36,10 @@ func parseMask(s string, v6 bool) (netip.Addr, bool) {
 	if err != nil || n < 0 || n > bits {
 		return netip.Addr{}, false
 	}
-	p, _ := netip.AddrFrom16([16]byte{}).Prefix(0)
-	if !v6 {
-		p, _ = netip.AddrFrom4([4]byte{}).Prefix(0)
+	if v6 {
+		return maskOf(netip.IPv6Unspecified(), n), true
 	}
-	return maskOf(p.Addr(), n), true
+	return maskOf(netip.IPv4Unspecified(), n), true
 }
 
 // maskOf returns the mask of n leading one bits in the family of zero.
