@@ -75,6 +75,16 @@ func RegisterKeyword(where Section, name string, parse func(c *Context, args []s
 	register(where, name, func(p *parser, args []string) error { return parse(&Context{p}, args) })
 }
 
+// lookups find objects of registered sections for the Env's Lookup.
+var lookups = map[string]func(c *Context, name string) any{}
+
+// RegisterLookup lets sample expressions find objects of a kind that a
+// registered section declares ("userlist"), by name, once every section
+// is read (see sample.Env.Lookup).
+func RegisterLookup(kind string, find func(c *Context, name string) any) {
+	lookups[kind] = find
+}
+
 // sectionKind is a section registered from outside the package.
 type sectionKind struct {
 	name  string

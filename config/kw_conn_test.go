@@ -103,7 +103,52 @@ func connKeywordCases() []kwCase {
 		kwCase{kw: "tcp-request", in: inAll, src: "tcp-request foo", err: "t.cfg:2: 'tcp-request': 'tcp-request' expects 'inspect-delay', 'connection', 'session' or 'content' in ..."},
 		kwCase{kw: "tcp-response", in: inAll, src: "tcp-response foo", err: "t.cfg:2: 'tcp-response': 'tcp-response' expects 'inspect-delay' or 'content' in ..."},
 	)
+	ul := "userlist L\n user u insecure-password p\n"
+	cases = append(cases,
+		kwCase{kw: "http-request auth", in: inNamed, pre: ul, src: "mode http\nhttp-request auth realm Private unless { http_auth(L) }", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "realm", px.HTTPRequest[0].Args.(*AuthArgs).Realm, "Private")
+		}},
+		kwCase{kw: "http-request auth", in: inNamed, pre: ul, src: "mode http\nhttp-request auth if !{ http_auth_group(L) admins }", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "realm", px.HTTPRequest[0].Args.(*AuthArgs).Realm, "")
+		}},
+		kwCase{kw: "http-request auth", in: inNamed, src: "http-request auth realm", err: "t.cfg:2: 'http-request auth': missing realm value"},
+		kwCase{kw: "http-request auth", in: inNamed, src: "http-request auth unless { http_auth(nope) }", err: "t.cfg:2: unable to find userlist 'nope'"},
+	)
 	return cases
+}
+
+func TestUserlistSection(t *testing.T) {
+	cfg, _, errs := load(t, `userlist L
+ group admins users alice,bob
+ group staff
+ user alice password $6$k6y3o.eP$r9Sz9CmJmZ9d2I0iVUtMU97TAuPb.wxBMcQXnJYBdOXM8ke4KBoMm/av4oCeolTx/yufUnlpDOROuxGqD6sb41
+ user bob insecure-password pw groups staff
+`)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	l := Userlists(&cfg.Global)["L"]
+	if l == nil || !l.Check("alice", []byte("alicepw")) || !l.Check("bob", []byte("pw")) {
+		t.Fatal("userlist L")
+	}
+	eq(t, "bob's groups", strings.Join(l.Groups("bob"), ","), "staff,admins")
+	for src, want := range map[string]string{
+		"userlist L\n user a insecure-password x\nuserlist L\n":                  "t.cfg:3: 'userlist': userlist 'L' already exists",
+		"userlist L\n user a insecure-password x groups g\n":                     "t.cfg:2: 'userlist': userlist 'L': user 'a' belongs to unknown group 'g'",
+		"userlist L\n group g users a\n":                                         "t.cfg:2: 'userlist': userlist 'L': no such user 'a' in group 'g'",
+		"userlist L\n user a password $1$abc$def\n":                              "t.cfg:2: 'user': password hash of user 'a' is of a kind not supported yet by switchyard (only $5$, $6$ and $2a$/$2b$/$2y$)",
+		"userlist L\n user a insecure-password x\n user a insecure-password y\n": "t.cfg:3: 'user': user 'a' already exists in userlist 'L'",
+		"userlist L\n user a colour blue\n":                                      "t.cfg:2: 'user': unexpected argument 'colour', expects 'password', 'insecure-password' or 'groups'",
+	} {
+		_, _, errs := load(t, src)
+		found := false
+		for _, e := range errs {
+			found = found || e.Error() == want
+		}
+		if !found {
+			t.Errorf("%q: got %v, want %q", src, errs, want)
+		}
+	}
 }
 
 // TestTCPRulesNamedDefaults: a named defaults section's tcp rules come

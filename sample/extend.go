@@ -32,6 +32,10 @@ type FetchDef struct {
 	// Compile checks the arguments, once, at load, and returns the
 	// function that fetches.
 	Compile func(env *Env, args []Arg) (FetchFunc, error)
+	// Each, when set and returning a function, gives the fetch's values
+	// one by one where ACLs walk them all (the i-th, from 0, while ok):
+	// http_auth_group is a user name, and a user's groups to an ACL.
+	Each func(env *Env, args []Arg) (func(c *Ctx, i int) (Value, bool), error)
 }
 
 // ConvFunc transforms a sample already cast to the converter's input type.
@@ -52,12 +56,30 @@ func RegisterFetch(d FetchDef) {
 	if fetches[d.Name] != nil {
 		panic(fmt.Sprintf("sample fetch %q registered twice", d.Name))
 	}
-	compile := d.Compile
+	compile, each := d.Compile, d.Each
 	fetches[d.Name] = &fetchDef{name: d.Name, args: argSpec{types: d.Args, min: d.MinArgs}, out: d.Out, src: d.Src,
 		compile: func(env *Env, a []arg) (fetchFunc, error) {
 			fn, err := compile(env, exportArgs(a))
 			if err != nil {
 				return nil, err
+			}
+			if each != nil {
+				all, err := each(env, exportArgs(a))
+				if err != nil {
+					return nil, err
+				}
+				if all != nil {
+					return func(c *Ctx, _ []arg, cur cursor) (Value, cursor, bool) {
+						if !cur.all {
+							v, ok := fn(c)
+							return v, cur, ok
+						}
+						v, ok := all(c, cur.i)
+						cur.i++
+						cur.more = ok
+						return v, cur, ok
+					}, nil
+				}
 			}
 			return func(c *Ctx, _ []arg, cur cursor) (Value, cursor, bool) {
 				v, ok := fn(c)
