@@ -14,14 +14,18 @@ func noDNS(t testing.TB) {
 }
 
 func FuzzParseExpr(f *testing.F) {
-	for _, s := range append(diffExprs, "str(a,b)", "hdr(x,-11)", `str("a\"b')`, "var(txn.x,y),lower,upper",
-		"req.hdr(host) lower", "int(9999999999999999999)", "urlp(,)", "path,", "(", "hdr((") {
+	seeds := append(append([]string{}, diffExprs...), diffConvExprs...)
+	for _, s := range append(seeds, "str(a,b)", "hdr(x,-11)", `str("a\"b')`, "var(txn.x,y),lower,upper",
+		"req.hdr(host) lower", "int(9999999999999999999)", "urlp(,)", "path,", "(", "hdr((",
+		"req.body,json_query($[9].a[", "str(\\),regsub(\\,\\x,g)", "str(a),field(-9,,,-1)", "str(=),b64dec",
+		"req.body,ub64dec,hmac(sha512,txn.x)", "str(1e99999),json_query($,int)", "str(a),set-var(txn.a,ifgt,iflt)") {
 		f.Add(s)
 	}
 	noDNS(f)
 	r := parseRaw(diffRequests[0])
+	body := rawBody(diffRequests[len(diffRequests)-3])
 	f.Fuzz(func(t *testing.T, s string) {
-		c := &Ctx{Req: r}
+		c := &Ctx{Req: r, Body: body}
 		if e, err := ParseExpr(nil, s); err == nil {
 			e.Eval(c)
 			it := e.Iter()
