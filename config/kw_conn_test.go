@@ -114,6 +114,31 @@ func connKeywordCases() []kwCase {
 		kwCase{kw: "http-request auth", in: inNamed, src: "http-request auth realm", err: "t.cfg:2: 'http-request auth': missing realm value"},
 		kwCase{kw: "http-request auth", in: inNamed, src: "http-request auth unless { http_auth(nope) }", err: "t.cfg:2: unable to find userlist 'nope'"},
 	)
+	for _, kw := range []string{"errorloc", "errorloc302", "errorloc303"} {
+		kw := kw
+		cases = append(cases,
+			kwCase{kw: kw, in: inAll, src: kw + " 503 https://example.com/down", check: func(t *testing.T, _ *Config, px *Proxy) {
+				want := 302
+				if kw == "errorloc303" {
+					want = 303
+				}
+				eq(t, "status", px.ErrorFiles[503].Status(), want)
+			}},
+			kwCase{kw: kw, in: inAll, src: kw + " 302 /x", err: "t.cfg:2: '" + kw + "': " + kw + " : status code '302' not handled."},
+			kwCase{kw: kw, in: inAll, src: kw + " 503", err: "t.cfg:2: '" + kw + "': " + kw + " : expects <status_code> and <url> as arguments."},
+		)
+	}
+	cases = append(cases,
+		kwCase{kw: "timeout tarpit", in: inAll, src: "timeout tarpit 3s", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "Tarpit", px.Timeouts.Tarpit, 3*time.Second)
+		}},
+		kwCase{kw: "timeout tarpit", in: inAll, src: "timeout tarpit", err: "t.cfg:2: 'timeout tarpit': ..."},
+		kwCase{kw: "http-request tarpit", in: inNamed, src: "mode http\nhttp-request tarpit deny_status 429 if { path /x }", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "status", px.HTTPRequest[0].Status, 429)
+			eq(t, "error file", px.HTTPRequest[0].UseErrorFile, true)
+		}},
+		kwCase{kw: "http-request tarpit", in: inNamed, src: "http-request tarpit deny_status 99", err: "t.cfg:2: 'http-request tarpit': ..."},
+	)
 	return cases
 }
 

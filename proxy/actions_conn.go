@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"time"
 
 	"switchyard/config"
 	"switchyard/http1"
@@ -48,4 +49,24 @@ func (s *httpStream) authReply(realm string) bool {
 		s.t.out = append(s.t.out[:at], append([]byte(field), s.t.out[at:]...)...)
 	}
 	return s.writeRaw(s.t.out) && !out.Close && !mustClose
+}
+
+func init() {
+	compileAction(config.HTTPRequestRules, "tarpit", func(r *config.HTTPRule) ruleFunc {
+		return func(s *httpStream) (ruleVerdict, bool) {
+			px := s.fe.cfg
+			if s.t.be != nil {
+				px = s.t.be.cfg
+			}
+			if d := config.TarpitDelay(px); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-s.rt.stopCh:
+					t.Stop()
+				}
+			}
+			return ruleAnswered, s.answer(r)
+		}
+	})
 }
