@@ -1,0 +1,142 @@
+package difftest
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Traffic logs: the same traffic must give the same log lines as haproxy
+// (issue 6 §4), timers and dates aside (see logNorm).
+
+// logFE is a frontend logging to the case's sink, with fmt's log lines.
+func logFE(opts, fmt string) string { return logFEBE(opts, fmt, "") }
+
+// logFEBE is logFE with backend options.
+func logFEBE(opts, fmt, beOpts string) string {
+	return `frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+` + fmt + opts + `    default_backend be
+backend be
+` + beOpts + `    server s1 "127.0.0.1:${S1_PORT}"
+`
+}
+
+const httplog = "    option httplog\n"
+
+func TestLogs(t *testing.T) {
+	get := "GET /a?b=c HTTP/1.1\r\nhost: x\r\n\r\n"
+	getClose := "GET /a HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+	runCases(t, []tcase{
+		{name: "httplog/200", cfg: logFE("", httplog), req: getClose, logs: 1},
+		{name: "httplog/keepalive", cfg: logFE("", httplog), req: get + get, n: 2, logs: 2, noProbe: true},
+		{name: "httplog/post", cfg: logFE("", httplog), logs: 1,
+			req: "POST /p HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello"},
+		{name: "httplog/deny", cfg: logFE("    http-request deny\n", httplog), req: getClose, logs: 1},
+		{name: "httplog/return", cfg: logFE("    http-request return status 200 content-type text/plain string ok\n", httplog), req: getClose, logs: 1},
+		{name: "httplog/no-backend", logs: 1, req: getClose, cfg: `frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    option httplog
+`},
+		{name: "httplog/connect-refused", logs: 1, req: getClose, cfg: `frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    option httplog
+    default_backend be
+backend be
+    retries 0
+    server s1 "127.0.0.1:${CLOSED_PORT}"
+`},
+		{name: "httplog/server-timeout", cfg: logFEBE("", httplog, "    timeout server 200ms\n"), req: getClose, logs: 1,
+			replies: []reply{{kind: replyHang}}},
+		{name: "httplog/server-close", cfg: logFE("", httplog), req: getClose, logs: 1,
+			replies: []reply{{kind: replyClose}}},
+		{name: "httplog/bad-response", cfg: logFE("", httplog), req: getClose, logs: 1,
+			replies: []reply{{kind: replyRaw, raw: "HTTP/1.1 abc\r\n\r\n", close: true}}},
+		{name: "httplog/bad-request", cfg: logFE("", httplog), req: "GET / HTTP/1.1\r\nho st: x\r\n\r\n", logs: 1},
+		{name: "httplog/request-timeout", cfg: logFE("    timeout http-request 200ms\n", httplog), logs: 1,
+			steps: []step{{send: "GET / HTTP/1.1\r\n", read: 1}}},
+		{name: "httplog/empty-timeout", cfg: logFE("    timeout http-request 200ms\n", httplog), logs: 1,
+			steps: []step{{read: 1}}},
+		{name: "httplog/empty-dontlognull", cfg: logFE("    timeout http-request 200ms\n    option dontlognull\n", httplog), logs: 0,
+			steps: []step{{read: 1}}},
+		{name: "httplog/client-gone", cfg: logFEBE("", httplog, "    timeout server 300ms\n"), logs: 1,
+			replies: []reply{{kind: replyHang}},
+			steps:   []step{{send: getClose, shut: true, wait: 100 * time.Millisecond}}},
+		// Issue 13 D5: a stalled upload is answered 504 at timeout server.
+		{name: "httplog/stalled-body", cfg: logFEBE("", httplog, "    timeout server 300ms\n"), logs: 1,
+			replies: []reply{{kind: replyHang}},
+			steps:   []step{{send: "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello", read: 1}}},
+		// Issue 13 D2: a later request whose server closes unanswered
+		// ends the connection silently, and is not logged.
+		{name: "httplog/silent-close", cfg: logFE("", httplog), logs: 1, noProbe: true,
+			replies: []reply{{}, {kind: replyClose}},
+			steps:   []step{{send: get, read: 1}, {send: get, read: 1}}},
+		{name: "captures", req: getClose + "", logs: 1, cfg: logFE(`    capture request header Host len 3
+    capture request header user-agent len 20
+    capture response header x-origin len 10
+    declare capture request len 4
+`, httplog)},
+		{name: "format/local", cfg: strings.Replace(logFE("", httplog), "format raw", "", 1), req: getClose, logs: 1},
+		{name: "format/rfc3164-tag", cfg: strings.Replace(logFE("    log-tag mytag\n", httplog), "format raw", "format rfc3164", 1), req: getClose, logs: 1},
+		{name: "format/rfc5424", cfg: strings.Replace(logFE("    log-tag t5\n", httplog), "format raw", "format rfc5424", 1), req: getClose, logs: 1},
+		{name: "format/short-sd", cfg: strings.Replace(logFE("    log-format-sd \"[exampleSDID@32473 fe=\\\"%f\\\"]\"\n", httplog), "format raw", "format rfc5424", 1), req: getClose, logs: 1},
+		{name: "format/iso", cfg: strings.Replace(logFE("", httplog), "format raw", "format iso", 1), req: getClose, logs: 1},
+		{name: "separate-errors", cfg: strings.Replace(logFE("    option log-separate-errors\n    http-request deny if { path /d }\n", httplog), "format raw", "format short", 1),
+			req: get + "GET /d HTTP/1.1\r\nhost: x\r\n\r\n", n: 2, logs: 2, noProbe: true},
+		{name: "dontlog-normal", cfg: logFE("    option dontlog-normal\n    http-request deny if { path /d }\n", httplog),
+			req: get + "GET /d HTTP/1.1\r\nhost: x\r\n\r\n", n: 2, logs: 1, noProbe: true},
+		{name: "level-filter", cfg: strings.Replace(logFE("", httplog), "local0", "local0 notice", 1), req: getClose, logs: 0},
+		{name: "minlevel", cfg: strings.Replace(strings.Replace(logFE("", httplog), "local0", "local0 debug err", 1), "format raw", "format short", 1), req: getClose, logs: 1},
+		{name: "unique-id", cfg: logFE(`    unique-id-format "%{+X}o%ci-%[req.hdr(host)]"
+    unique-id-header X-Unique-ID
+`, `    log-format "%ID %{+Q}r"
+`), req: getClose, logs: 1},
+		{name: "log-global", logs: 1, req: getClose, full: true, cfg: `global
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 1s
+    timeout client 3s
+    timeout server 3s
+frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    default_backend be
+backend be
+    server s1 "127.0.0.1:${S1_PORT}"
+`},
+		{name: "no-log", logs: 0, req: getClose, full: true, warns: true, cfg: `global
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 1s
+    timeout client 3s
+    timeout server 3s
+frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    no log
+    default_backend be
+backend be
+    server s1 "127.0.0.1:${S1_PORT}"
+`},
+		{name: "tcplog", logs: 1, tcp: true, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    option tcplog
+    default_backend be
+backend be
+    mode tcp
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hello", shut: true, raw: 5}}},
+		{name: "default-format", cfg: logFE("", ""), req: getClose, logs: 1},
+		{name: "seed004-format", cfg: logFE("", `    log-format "%ci:%cp [%tr] %ft %b/%s T[%TR/%Tw/%Tc/%Tr/%Ta] %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
+`), req: getClose, logs: 1},
+	})
+}

@@ -1,0 +1,255 @@
+package logsink
+
+import (
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Dropped counts the lines dropped because a target could not take them
+// at once (a full socket buffer or output queue), as haproxy's
+// dropped_logs.
+var Dropped atomic.Int64
+
+// Meta is what a line's header says besides the time and priority: the
+// tag (log-tag, the program name by default), the host name
+// (log-send-hostname, "" for none) and the process id.
+type Meta struct {
+	Tag      string
+	Hostname string
+}
+
+// Send sends msg at level to each target whose level admits it. sd is the
+// structured data of rfc5424 headers ("" is "-"). It never blocks.
+func Send(targets []*Target, meta *Meta, level int, msg, sd []byte) {
+	if len(targets) == 0 {
+		return
+	}
+	for len(msg) > 0 && (msg[len(msg)-1] == '\n' || msg[len(msg)-1] == 0) {
+		msg = msg[:len(msg)-1]
+	}
+	bp := bufs.Get().(*[]byte)
+	for _, t := range targets {
+		if level > t.Level || t.sampling != nil && !t.sampling.take() {
+			continue
+		}
+		*bp = t.appendLine((*bp)[:0], meta, max(level, t.MinLevel), msg, sd)
+		t.send(*bp)
+	}
+	if cap(*bp) <= 64<<10 {
+		bufs.Put(bp)
+	}
+}
+
+var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+var pid = strconv.Itoa(os.Getpid())
+
+// appendLine builds the datagram: header, message cut so that both fit
+// MaxLen, and a newline.
+func (t *Target) appendLine(dst []byte, meta *Meta, level int, msg, sd []byte) []byte {
+	f := t.Format
+	if f == FormatAuto {
+		f = FormatLocal
+		if meta.Hostname != "" {
+			f = FormatRFC3164
+		}
+	}
+	now := time.Now()
+	switch f {
+	case FormatLocal, FormatRFC3164, FormatRFC5424, FormatPriority:
+		dst = appendPri(dst, t.Facility<<3+level)
+	case FormatTimed, FormatShort:
+		dst = appendPri(dst, level)
+	}
+	switch f {
+	case FormatLocal, FormatRFC3164:
+		dst = append(dst, legacyTime(now)...)
+	case FormatRFC5424:
+		dst = append(dst, "1 "...)
+		dst = appendISO(dst, now)
+	case FormatTimed, FormatISO:
+		dst = appendISO(dst, now)
+	}
+	switch f {
+	case FormatRFC3164:
+		if meta.Hostname != "" {
+			dst = append(append(dst, meta.Hostname...), ' ')
+		} else {
+			dst = append(dst, "localhost "...)
+		}
+		fallthrough
+	case FormatLocal:
+		if meta.Tag != "" {
+			dst = append(append(append(append(dst, meta.Tag...), '['), pid...), "]: "...)
+		}
+	case FormatRFC5424:
+		dst = appendField(dst, meta.Hostname)
+		dst = appendField(dst, meta.Tag)
+		dst = appendField(dst, pid)
+		dst = appendField(dst, "") // msgid
+		for len(sd) > 0 && sd[len(sd)-1] == ' ' {
+			sd = sd[:len(sd)-1]
+		}
+		dst = appendField(dst, string(sd))
+	}
+	if room := t.MaxLen - len(dst); room <= 0 {
+		dst = dst[:t.MaxLen]
+	} else {
+		dst = append(dst, msg[:min(len(msg), room)]...)
+	}
+	return append(dst, '\n')
+}
+
+func appendPri(dst []byte, pri int) []byte {
+	return append(strconv.AppendInt(append(dst, '<'), int64(pri), 10), '>')
+}
+
+func appendField(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, "- "...)
+	}
+	return append(append(dst, s...), ' ')
+}
+
+// appendISO is haproxy's timeofday_as_iso_us: local time to the
+// microsecond with the zone's offset, and a space.
+func appendISO(dst []byte, now time.Time) []byte {
+	return append(now.AppendFormat(dst, "2006-01-02T15:04:05.000000-07:00"), ' ')
+}
+
+// legacyTime is "Jan  2 15:04:05 " in local time, made once a second.
+func legacyTime(now time.Time) string {
+	sec := now.Unix()
+	if c := legacyCache.Load(); c != nil && c.sec == sec {
+		return c.text
+	}
+	c := &cachedTime{sec: sec, text: now.Format("Jan _2 15:04:05 ")}
+	legacyCache.Store(c)
+	return c.text
+}
+
+type cachedTime struct {
+	sec  int64
+	text string
+}
+
+var legacyCache atomic.Pointer[cachedTime]
+
+// send writes one line. Datagrams go out with MSG_DONTWAIT from the
+// caller's goroutine, as haproxy sends them; stdout and stderr, which can
+// block (a pipe nobody reads), are written by a goroutine behind a queue.
+func (t *Target) send(line []byte) {
+	switch t.kind {
+	case kindFD:
+		streamFor(t.fd).enqueue(line)
+	case kindUDP:
+		s := udpSocket(t.addr.Addr().Is4())
+		if s.fd < 0 {
+			Dropped.Add(1)
+			return
+		}
+		if err := syscall.Sendto(s.fd, line, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL, t.sockaddr()); err != nil {
+			Dropped.Add(1)
+		}
+	case kindUnix:
+		s := unixSocket()
+		if s.fd < 0 {
+			Dropped.Add(1)
+			return
+		}
+		if err := syscall.Sendto(s.fd, line, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL, &syscall.SockaddrUnix{Name: t.path}); err != nil {
+			Dropped.Add(1)
+		}
+	}
+}
+
+// sockaddr is the target's address for sendto, built once.
+func (t *Target) sockaddr() syscall.Sockaddr {
+	if sa := t.sa.Load(); sa != nil {
+		return *sa
+	}
+	var sa syscall.Sockaddr
+	if a := t.addr.Addr(); a.Is4() {
+		sa = &syscall.SockaddrInet4{Port: int(t.addr.Port()), Addr: a.As4()}
+	} else {
+		sa = &syscall.SockaddrInet6{Port: int(t.addr.Port()), Addr: a.As16()}
+	}
+	t.sa.Store(&sa)
+	return sa
+}
+
+// dgramSocket is one datagram socket shared by every target of a family,
+// as haproxy shares logfdinet and logfdunix; fd is -1 if it could not be
+// made.
+type dgramSocket struct {
+	once sync.Once
+	fd   int
+}
+
+var udp4, udp6, unixgram dgramSocket
+
+func (s *dgramSocket) open(domain int) *dgramSocket {
+	s.once.Do(func() {
+		fd, err := syscall.Socket(domain, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			s.fd = -1
+			return
+		}
+		// Nothing is ever read from it.
+		syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, 0)
+		s.fd = fd
+	})
+	return s
+}
+
+func udpSocket(v4 bool) *dgramSocket {
+	if v4 {
+		return udp4.open(syscall.AF_INET)
+	}
+	return udp6.open(syscall.AF_INET6)
+}
+
+func unixSocket() *dgramSocket { return unixgram.open(syscall.AF_UNIX) }
+
+// stream is stdout or stderr, written by its own goroutine.
+type stream struct {
+	q chan []byte
+}
+
+var streams [3]struct {
+	once sync.Once
+	s    *stream
+}
+
+// queueLen bounds the lines waiting for a slow stdout or stderr.
+const queueLen = 4096
+
+func streamFor(fd int) *stream {
+	e := &streams[fd]
+	e.once.Do(func() {
+		s := &stream{q: make(chan []byte, queueLen)}
+		f := os.Stdout
+		if fd == 2 {
+			f = os.Stderr
+		}
+		go func() {
+			for line := range s.q {
+				f.Write(line)
+			}
+		}()
+		e.s = s
+	})
+	return e.s
+}
+
+func (s *stream) enqueue(line []byte) {
+	select {
+	case s.q <- append([]byte(nil), line...):
+	default:
+		Dropped.Add(1)
+	}
+}

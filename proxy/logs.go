@@ -1,0 +1,486 @@
+package proxy
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"switchyard/backend"
+	"switchyard/config"
+	"switchyard/logformat"
+	"switchyard/logsink"
+	"switchyard/sample"
+)
+
+// frontLog is a frontend's traffic log, compiled: where lines go, what
+// they say, and which exchanges are left out.
+type frontLog struct {
+	targets []*logsink.Target
+	meta    logsink.Meta
+	format  *logformat.Format // nil: the "Connect from" line at accept
+	sd      *logformat.Format
+	// uid renders unique-id-format; uidHeader is unique-id-header.
+	uid       *logformat.Format
+	uidHeader []byte
+
+	dontLogNull, separateErrors, dontLogNormal bool
+	reqCaps, resCaps                           []config.Capture
+}
+
+// compileLog builds a frontend's log; nil when it logs nothing and has no
+// unique id to make, so that the request path skips all of it.
+func compileLog(px *config.Proxy, g *config.Global) *frontLog {
+	lg := &px.Log
+	if len(lg.Targets) == 0 && lg.UniqueID == nil {
+		return nil
+	}
+	tag := lg.Tag
+	if tag == "" {
+		tag = g.Log.Tag
+	}
+	if tag == "" {
+		// haproxy's default is its program name; switchyard keeps
+		// "haproxy", so that syslog rules filtering on it still match.
+		tag = "haproxy"
+	}
+	fl := &frontLog{
+		targets: lg.Targets,
+		meta:    logsink.Meta{Tag: tag, Hostname: g.Log.Hostname},
+		format:  lg.Compiled, sd: lg.CompiledSD, uid: lg.UniqueID,
+		dontLogNull: lg.DontLogNull, separateErrors: lg.SeparateErrors, dontLogNormal: lg.DontLogNormal,
+	}
+	if lg.UniqueIDHeader != "" {
+		fl.uidHeader = []byte(lg.UniqueIDHeader)
+	}
+	if px.Mode == config.ModeHTTP {
+		fl.reqCaps, fl.resCaps = lg.ReqCaptures, lg.ResCaptures
+	}
+	return fl
+}
+
+// logs says whether lines are sent for each exchange.
+func (fl *frontLog) logs() bool { return fl != nil && len(fl.targets) > 0 && fl.format != nil }
+
+// logConnect sends haproxy's line for a frontend that has log targets
+// but no log format: one per accepted connection.
+func (fl *frontLog) logConnect(fe *Frontend, c net.Conn) {
+	if fl == nil || len(fl.targets) == 0 || fl.format != nil {
+		return
+	}
+	mode := "TCP"
+	if fe.cfg.Mode == config.ModeHTTP {
+		mode = "HTTP"
+	}
+	buf := logBufs.Get().(*[]byte)
+	b := (*buf)[:0]
+	src, dst := addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
+	if src.IsValid() {
+		b = append(b, "Connect from "...)
+		b = appendHostPort(b, src)
+		b = append(b, " to "...)
+		b = appendHostPort(b, dst)
+	} else {
+		b = append(b, "Connect to unix:1"...)
+	}
+	b = append(append(append(append(append(b, " ("...), fe.Name...), '/'), mode...), ')')
+	logsink.Send(fl.targets, &fl.meta, logsink.LevelInfo, b, nil)
+	*buf = b
+	logBufs.Put(buf)
+}
+
+func appendHostPort(b []byte, ap netip.AddrPort) []byte {
+	b = ap.Addr().Unmap().AppendTo(b)
+	return strconv.AppendUint(append(b, ':'), uint64(ap.Port()), 10)
+}
+
+var logBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxLogLine is haproxy's default global.max_syslog_len: lines are built
+// to at most this length.
+const maxLogLine = 1024
+
+// txnLog is what a transaction's log line needs beyond the sample
+// context: the record the format renders, filled as the exchange goes.
+type txnLog struct {
+	on   bool
+	rec  logformat.Stream
+	from time.Duration // mono() at the start of the stream (accept, or the end of the previous request)
+	// wrote is the client connection's byte count when the transaction
+	// began: %B is what was written since.
+	wrote int64
+	// Captured header values point into caps.
+	caps    []byte
+	reqCaps [][]byte
+	resCaps [][]byte
+	uid     []byte
+	adjust  int64           // %B minus the wire bytes (see htxAdjust)
+	be      *Backend        // where the request went, for %bc
+	srv     *backend.Server // and %sc
+}
+
+// ms is the time since the start of the stream in milliseconds.
+func (l *txnLog) ms() int64 { return int64((mono() - l.from) / time.Millisecond) }
+
+// logBegin starts the record of a request whose first byte came at
+// firstByte, on a stream that started at from (both mono()).
+func (s *httpStream) logBegin(from, firstByte time.Duration) {
+	fl := s.fe.log
+	l := &s.t.lg
+	l.on = fl.logs()
+	if !l.on {
+		return
+	}
+	l.from = from
+	l.wrote = s.cl.wrote
+	l.rec = logformat.Stream{Frontend: s.fe.Name, Accept: s.logAccept}
+	l.rec.Timers = logformat.Timers{Handshake: 0, Idle: int64((firstByte - from) / time.Millisecond),
+		Request: -1, Queue: -1, Connect: -1, Data: -1, Close: -1}
+	l.reqCaps, l.resCaps, l.caps, l.uid, l.be, l.srv, l.adjust = l.reqCaps[:0], l.resCaps[:0], l.caps[:0], l.uid[:0], nil, nil, 0
+}
+
+// logRequest notes that the request head is in, and captures its headers.
+func (s *httpStream) logRequest() {
+	l := &s.t.lg
+	if !l.on {
+		return
+	}
+	l.rec.Timers.Request = l.ms()
+	if caps := s.fe.log.reqCaps; len(caps) > 0 {
+		l.reqCaps = s.capture(l.reqCaps, caps, &s.t.req)
+	}
+}
+
+// logResponse notes that the response head is in, and captures its
+// headers.
+func (s *httpStream) logResponse() {
+	l := &s.t.lg
+	if !l.on {
+		return
+	}
+	l.rec.Timers.Data = l.ms()
+	if caps := s.fe.log.resCaps; len(caps) > 0 {
+		l.resCaps = s.capture(l.resCaps, caps, &s.t.resp)
+	}
+}
+
+// headerList is the part of a message capture reads.
+type headerList interface {
+	NumHeaders() int
+	Header(i int) (name, value []byte)
+}
+
+// capture copies the headers a frontend captures, the last occurrence of
+// each, cut to its length, as haproxy does.
+func (s *httpStream) capture(dst [][]byte, caps []config.Capture, m headerList) [][]byte {
+	l := &s.t.lg
+	start := len(dst)
+	for range caps {
+		dst = append(dst, nil)
+	}
+	for i := 0; i < m.NumHeaders(); i++ {
+		name, value := m.Header(i)
+		for j, c := range caps {
+			if c.Header != "" && len(name) == len(c.Header) && equalFoldLower(name, c.Header) {
+				v := value[:min(len(value), c.Len)]
+				off := len(l.caps)
+				l.caps = append(l.caps, v...)
+				dst[start+j] = l.caps[off:len(l.caps):len(l.caps)]
+			}
+		}
+	}
+	return dst
+}
+
+// equalFoldLower compares a header name with a lower-case one.
+func equalFoldLower(b []byte, lower string) bool {
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// logServer notes where the request went.
+func (s *httpStream) logServer(be *Backend, srv *backend.Server) {
+	l := &s.t.lg
+	if !l.on {
+		return
+	}
+	l.rec.Backend, l.be, l.srv = be.Name, be, srv
+	if srv != nil {
+		l.rec.Server = srv.Name
+		l.rec.Timers.Queue = l.ms()
+	}
+}
+
+// logConnected notes that a server connection is ready, and where it goes.
+func (s *httpStream) logConnected(sc *timedConn) {
+	l := &s.t.lg
+	if !l.on {
+		return
+	}
+	l.rec.Timers.Connect = l.ms()
+	l.rec.ServerAddr, l.rec.BackendSrc = addrPort(sc.RemoteAddr()), addrPort(sc.LocalAddr())
+}
+
+// term sets the termination state (%ts): the cause of the end and the
+// step the stream was at. The first cause found is kept.
+func (s *httpStream) term(cause, step byte) {
+	if s.t == nil || !s.t.lg.on || s.t.lg.rec.Term[0] != 0 {
+		return
+	}
+	s.t.lg.rec.Term = [2]byte{cause, step}
+}
+
+// logBadRequest ends the record of a request that could not be parsed or
+// did not arrive in time: haproxy logs it as "<BADREQ>", with no bytes.
+func (s *httpStream) logBadRequest(status int, cause byte, anyBytes bool) {
+	if s.t == nil || !s.t.lg.on {
+		return
+	}
+	s.term(cause, 'R')
+	s.t.lg.rec.Status = status
+	s.t.lg.wrote = s.cl.wrote // the error is the mux's: not counted
+	if !anyBytes && s.fe.log.dontLogNull {
+		s.t.lg.on = false
+		return
+	}
+	req := s.ctx.Req
+	s.ctx.Req = nil
+	s.emitLog()
+	s.ctx.Req = req
+}
+
+// emitLog sends the transaction's line. be and srv are where it went
+// (nil: nowhere), for the connection counts.
+func (s *httpStream) emitLog() {
+	l := &s.t.lg
+	if !l.on {
+		return
+	}
+	be, srv := l.be, l.srv
+	l.on = false
+	fl := s.fe.log
+	r := &l.rec
+	r.Timers.Close = l.ms()
+	r.BytesOut = s.cl.wrote - l.wrote + l.adjust - s.t.respCopy.framing
+	r.ReqCaptures, r.ResCaptures = nil, nil
+	if len(fl.reqCaps) > 0 {
+		r.ReqCaptures = l.reqCaps
+	}
+	if len(fl.resCaps) > 0 {
+		r.ResCaptures = l.resCaps
+	}
+	r.UniqueID = l.uid
+	r.ActConn, r.FeConn = s.global.current(), s.slots.current()
+	if be != nil {
+		for _, sv := range be.servers {
+			r.BeConn += int(sv.Cur.Load())
+		}
+	}
+	if srv != nil {
+		r.SrvConn = int(srv.Cur.Load())
+	}
+	s.fe.sendLog(s.rt, &s.ctx, r)
+}
+
+// sendLog renders and sends a stream's line, unless the options leave it
+// out: haproxy's strm_log.
+func (fe *Frontend) sendLog(rt *Runtime, ctx *sample.Ctx, r *logformat.Stream) {
+	fl := fe.log
+	err := r.Term[0] != 0 && r.Term[0] != 'L' || r.Status >= 500
+	if !err && fl.dontLogNormal {
+		return
+	}
+	level := logsink.LevelInfo
+	if err && fl.separateErrors {
+		level = logsink.LevelErr
+	}
+	r.RequestID = rt.requests.Add(1) - 1
+	r.LogCount = fe.logCount.Add(1) - 1
+	buf := logBufs.Get().(*[]byte)
+	line := fl.format.Append((*buf)[:0], ctx, r)
+	if len(line) > maxLogLine {
+		line = line[:maxLogLine]
+	}
+	var sd []byte
+	if fl.sd != nil {
+		sd = fl.sd.Append(line[len(line):], ctx, r)
+	}
+	logsink.Send(fl.targets, &fl.meta, level, line, sd)
+	*buf = line[:0]
+	logBufs.Put(buf)
+}
+
+// endTxnLog sends the line of the transaction that just ended, and starts
+// the next stream's clock: haproxy's next stream begins when this one
+// ends.
+func (s *httpStream) endTxnLog() {
+	s.firstByte = 0
+	if s.t == nil || !s.fe.log.logs() {
+		return
+	}
+	s.emitLog()
+	s.logFrom, s.logAccept = mono(), time.Now()
+}
+
+// termAnswer sets the termination state of a request a rule answered:
+// haproxy blames a deny on the proxy's rules ('P'), a return is a local
+// answer ('L'); in response rules the stream was at the response headers.
+func (s *httpStream) termAnswer(r *config.HTTPRule) {
+	step := byte('R')
+	if r.Set == config.HTTPResponseRules {
+		step = 'H'
+	}
+	if r.Action == config.ActReturn {
+		s.term('L', step)
+	} else {
+		s.term('P', step)
+	}
+}
+
+// uniqueID renders unique-id-format for the request, when there is one.
+func (s *httpStream) uniqueID() {
+	fl := s.fe.log
+	if fl == nil || fl.uid == nil {
+		return
+	}
+	s.t.lg.uid = fl.uid.Append(s.t.lg.uid[:0], &s.ctx, nil)
+}
+
+// addUniqueIDHeader applies unique-id-header.
+func (s *httpStream) addUniqueIDHeader() {
+	if fl := s.fe.log; fl != nil && fl.uidHeader != nil && fl.uid != nil {
+		s.t.req.Add(fl.uidHeader, s.t.lg.uid)
+	}
+}
+
+// htxAdjust is what haproxy's byte count (%B) differs by from the wire
+// bytes of a response head: haproxy counts the head as its internal HTX
+// blocks, a 20-byte start line record plus the version, code and reason,
+// each header's name and value, and one byte for the end of the head.
+// The Connection header is not among them: the HTTP/1 layer removes it on
+// input and writes its own on output.
+func htxAdjust(head []byte) int64 {
+	var adj int64
+	first := true
+	for len(head) > 0 {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			break
+		}
+		line := head[:i+1]
+		head = head[i+1:]
+		content := bytes.TrimRight(line, "\r\n")
+		switch {
+		case len(content) == 0:
+			return adj + 1 - int64(len(line)) // the end of the head
+		case first:
+			first = false
+			adj += 20 - int64(len(line)-len(content)) - int64(bytes.Count(content, []byte(" ")))
+			if bytes.Count(content, []byte(" ")) < 2 {
+				adj-- // no reason phrase: one space fewer, nothing else
+				adj++
+			}
+		default:
+			name, value, _ := bytes.Cut(content, []byte(":"))
+			value = bytes.TrimSpace(value)
+			if equalFoldLower(name, "connection") && len(name) == len("connection") {
+				adj -= int64(len(line))
+			} else {
+				adj += int64(len(name)+len(value)) - int64(len(line))
+			}
+		}
+	}
+	return adj
+}
+
+// countHead adds a response head written to the client to the log's byte
+// count adjustment (see htxAdjust).
+func (s *httpStream) countHead(head []byte) {
+	if s.t.lg.on {
+		s.t.lg.adjust += htxAdjust(head)
+	}
+}
+
+// errorReply answers an error of the exchange itself (no server, a server
+// that failed): haproxy counts one byte more for those than for the same
+// page sent by a rule, the end-of-message block its error path adds.
+func (s *httpStream) errorReply(status int, be *Backend) bool {
+	if s.t.lg.on {
+		s.t.lg.adjust++
+	}
+	return s.reply(status, be)
+}
+
+// tcpLog is the record of a mode tcp stream; nil when the frontend logs
+// no traffic.
+type tcpLog struct {
+	rec  logformat.Stream
+	from time.Duration
+}
+
+func newTCPLog(fe *Frontend, c net.Conn) *tcpLog {
+	fe.log.logConnect(fe, c)
+	if !fe.log.logs() {
+		return nil
+	}
+	l := &tcpLog{from: mono()}
+	l.rec = logformat.Stream{Frontend: fe.Name, Accept: time.Now(), Timers: logformat.Timers{
+		Handshake: 0, Idle: 0, Request: 0, Queue: -1, Connect: -1, Data: -1, Close: -1}}
+	return l
+}
+
+func (l *tcpLog) ms() int64 { return int64((mono() - l.from) / time.Millisecond) }
+
+// server notes where the stream goes, and that it is out of the queue.
+func (l *tcpLog) server(be *Backend, srv *backend.Server) {
+	if l == nil {
+		return
+	}
+	l.rec.Backend = be.Name
+	if srv != nil {
+		l.rec.Server = srv.Name
+		l.rec.Timers.Queue = l.ms()
+	}
+}
+
+func (l *tcpLog) connected(sc net.Conn) {
+	if l == nil {
+		return
+	}
+	l.rec.Timers.Connect = l.ms()
+	l.rec.ServerAddr, l.rec.BackendSrc = addrPort(sc.RemoteAddr()), addrPort(sc.LocalAddr())
+}
+
+func (l *tcpLog) term(cause, step byte) {
+	if l != nil && l.rec.Term[0] == 0 {
+		l.rec.Term = [2]byte{cause, step}
+	}
+}
+
+// send sends the stream's line once it is over.
+func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient int64, srv *backend.Server) {
+	if l == nil {
+		return
+	}
+	r := &l.rec
+	r.Timers.Close = l.ms()
+	r.BytesOut = toClient
+	rt.mu.Lock()
+	g := rt.global
+	rt.mu.Unlock()
+	r.ActConn, r.FeConn = g.current(), fe.slots.current()
+	if srv != nil {
+		r.SrvConn = int(srv.Cur.Load())
+	}
+	fe.sendLog(rt, ctx, r)
+}
