@@ -36,6 +36,13 @@ var ruleSets = []struct {
 }{
 	{HTTPRequestRules, "http-request", SecFrontend | SecBackend},
 	{HTTPResponseRules, "http-response", SecFrontend | SecBackend},
+	{HTTPAfterResponseRules, "http-after-response", SecFrontend | SecBackend},
+	// The tcp sets' keywords are two words: their lines are dispatched by
+	// one keyword each, in kw_tcp.go, which looks the action up here.
+	{TCPRequestConnectionRules, "tcp-request connection", SecDefaults | SecFrontend | SecBackend},
+	{TCPRequestSessionRules, "tcp-request session", SecDefaults | SecFrontend | SecBackend},
+	{TCPRequestContentRules, "tcp-request content", SecDefaults | SecFrontend | SecBackend},
+	{TCPResponseContentRules, "tcp-response content", SecDefaults | SecFrontend | SecBackend},
 }
 
 // Keyword is the word that starts the lines of the rule set.
@@ -63,6 +70,10 @@ type ActionDef struct {
 	// took; what follows must be the rule's condition (if/unless …) or
 	// nothing. The caller parses the condition.
 	Parse func(c *RuleContext, r *HTTPRule, args []string) (int, error)
+	// Prefix says that the action's arguments start in its own word, as
+	// haproxy's set-var(txn.x): Parse then gets that whole word as
+	// args[0] (and counts it).
+	Prefix bool
 }
 
 // RuleContext is what an action's parser may use of the configuration
@@ -79,11 +90,15 @@ type RuleContext struct {
 // what exists where the rule set runs, as haproxy checks it (the request's
 // head is gone once the response comes).
 func (c *RuleContext) ParseFormat(s string) (*logformat.Format, error) {
-	avail := sample.SrcL4 | sample.SrcHTTPReq
-	if c.Set == HTTPResponseRules {
-		avail = sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo
+	return logformat.ParseOptions(s, logformat.Options{Flags: logformat.HTTPValue, HTTPMode: true, Avail: c.avail(), Env: c.p.samples})
+}
+
+// avail is what the sample fetches of a rule of the set may read.
+func (c *RuleContext) avail() sample.Source {
+	if c.Set == HTTPResponseRules || c.Set == HTTPAfterResponseRules {
+		return sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo
 	}
-	return logformat.ParseOptions(s, logformat.Options{Flags: logformat.HTTPValue, HTTPMode: true, Avail: avail, Env: c.p.samples})
+	return sample.SrcL4 | sample.SrcHTTPReq
 }
 
 // actions maps "http-request deny" and the like to their definition.
@@ -106,9 +121,13 @@ func RegisterAction(def *ActionDef) {
 		}
 		actions[name] = def
 		set := rs.set
-		register(rs.where, name, func(p *parser, args []string) error {
+		if strings.Contains(rs.keyword, " ") {
+			continue // dispatched by the set's keyword (kw_tcp.go)
+		}
+		kw := register(rs.where, name, func(p *parser, args []string) error {
 			return p.addRule(set, def, args)
 		})
+		kw.prefix = def.Prefix
 	}
 	if left != 0 {
 		panic(fmt.Sprintf("config: action %s registered for rule sets without a rule list (%#x)", def.Name, uint8(left)))
@@ -148,6 +167,9 @@ func (p *parser) addRule(set RuleSet, def *ActionDef, args []string) error {
 		}
 		r.Cond = c
 	}
+	if set == HTTPRequestRules {
+		warnMisplaced(p, "http-request", true)
+	}
 	list := p.cur.ruleList(set)
 	*list = append(*list, r)
 	return nil
@@ -160,6 +182,10 @@ func (px *Proxy) ruleList(set RuleSet) *[]*HTTPRule {
 		return &px.HTTPRequest
 	case HTTPResponseRules:
 		return &px.HTTPResponse
+	case HTTPAfterResponseRules:
+		return &px.HTTPAfterResponse
+	case TCPRequestConnectionRules, TCPRequestSessionRules, TCPRequestContentRules, TCPResponseContentRules:
+		return px.tcpRuleList(set)
 	}
 	panic("config: no rule list for " + set.Keyword())
 }

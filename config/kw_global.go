@@ -121,11 +121,11 @@ func init() {
 	} {
 		ignoredTuning[kw] = why
 	}
-	registerNotYet("log", "log-send-hostname", "log-tag", "stats", "stats socket", "stats timeout",
+	registerNotYet("stats", "stats socket", "stats timeout",
 		"lua-load", "lua-load-per-thread", "ssl-default-bind-options", "ssl-default-bind-ciphers",
 		"ssl-default-bind-ciphersuites", "ssl-default-server-options", "ssl-default-server-ciphers",
 		"server-state-file", "server-state-base", "maxconnrate", "maxsessrate", "maxsslrate",
-		"maxcomprate", "mworker-max-reloads", "ca-base", "crt-base", "expose-experimental-directives",
+		"maxcomprate", "mworker-max-reloads", "ca-base", "crt-base",
 		"close-spread-time", "insecure-fork-wanted", "external-check", "h1-case-adjust",
 		"h1-case-adjust-file", "unix-bind", "tune.lua.session-timeout")
 }

@@ -33,23 +33,18 @@ func init() {
 			r.Action, r.Status = ActReturn, 200
 			return parseReply(c, r, args)
 		}})
-	for _, a := range []string{"add-header", "set-header", "del-header", "replace-header",
-		"replace-value", "set-path", "set-pathq", "set-query", "set-uri", "replace-path", "replace-pathq",
-		"replace-uri", "set-method", "normalize-uri", "set-var", "set-var-fmt", "unset-var", "set-map",
-		"del-map", "add-acl", "del-acl", "track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
+	for _, a := range []string{"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
 		"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-src", "set-src-port", "set-dst", "set-dst-port",
 		"set-log-level", "capture", "set-timeout", "use-service", "cache-use", "wait-for-body",
 		"early-hint", "do-resolve", "set-priority-class", "set-priority-offset", "set-bandwidth-limit",
-		"tarpit", "reject", "silent-drop", "auth", "redirect", "set-mark", "set-tos", "set-nice",
-		"strict-mode", "disable-l7-retry", "send-spoe-group", "del-acl", "set-fc-mark", "set-fc-tos"} {
+		"reject", "silent-drop", "set-mark", "set-tos", "set-nice",
+		"disable-l7-retry", "send-spoe-group", "set-fc-mark", "set-fc-tos"} {
 		registerNotYet("http-request " + a)
 	}
 	// haproxy 2.6's other http-response actions.
-	for _, a := range []string{"add-header", "set-header", "del-header", "replace-header", "replace-value",
-		"set-status", "set-var", "set-var-fmt", "unset-var", "set-map", "del-map", "add-acl", "del-acl",
-		"capture", "set-log-level", "redirect", "track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc",
+	for _, a := range []string{"capture", "set-log-level", "track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc",
 		"sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-mark", "set-tos", "set-nice",
-		"set-timeout", "cache-store", "send-spoe-group", "silent-drop", "strict-mode", "wait-for-body",
+		"set-timeout", "cache-store", "send-spoe-group", "silent-drop", "wait-for-body",
 		"set-fc-mark", "set-fc-tos", "set-bandwidth-limit"} {
 		registerNotYet("http-response " + a)
 	}

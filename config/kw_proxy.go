@@ -92,7 +92,7 @@ func init() {
 	}
 	// Old spellings, still accepted by haproxy 2.6 with a warning? No: they
 	// were removed in 2.1, so they are plain unknown keywords here too.
-	registerNotYet("timeout queue", "timeout check", "timeout tarpit")
+	registerNotYet("timeout queue", "timeout check")
 
 	connMode := func(m ConnMode) func(p *parser, args []string) error {
 		return func(p *parser, args []string) error {
@@ -145,28 +145,25 @@ func init() {
 		return p.cur.ACLs.Add(args[0], args[1:])
 	})
 
-	registerNotYet("option httplog", "option tcplog", "option dontlognull", "option log-separate-errors",
-		"option httpchk", "option redispatch", "option abortonclose", "option http-buffer-request",
+	registerNotYet("option httpchk", "option redispatch", "option abortonclose", "option http-buffer-request",
 		"option allbackups", "option persist", "option prefer-last-server", "option splice-auto",
 		"option splice-request", "option splice-response", "option tcp-check", "option ssl-hello-chk",
-		"option tcpka", "option clitcpka", "option srvtcpka", "option originalto", "option log-health-checks",
-		"option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
+		"option tcpka", "option clitcpka", "option srvtcpka", "option originalto", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
 		"option nolinger", "option independent-streams", "option socket-stats", "option forwarded",
 		"option accept-invalid-http-request", "option accept-invalid-http-response", "option checkcache",
-		"option contstats", "option logasap", "option dontlog-normal", "option tcp-smart-accept",
+		"option contstats", "option logasap", "option tcp-smart-accept",
 		"option tcp-smart-connect", "option external-check", "option mysql-check", "option pgsql-check",
 		"option redis-check", "option smtpchk", "option ldap-check", "option spop-check",
 		"option http-ignore-probes", "option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server",
 		"option disable-h2-upgrade", "option idle-close-on-response", "option http-restrict-req-hdr-names",
-		"log", "log-format", "log-format-sd", "log-tag", "error-log-format", "capture", "capture request",
-		"capture response", "stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
-		"stick store-response", "tcp-request", "http-after-response", "tcp-response",
-		"http-check", "tcp-check", "cookie", "compression", "filter", "unique-id-format",
-		"unique-id-header", "monitor-uri", "monitor", "redirect", "use-server", "server-template",
-		"errorfiles", "errorloc", "errorloc302", "errorloc303", "email-alert", "dynamic-cookie-key",
+		"capture cookie",
+		"stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
+		"stick store-response",
+		"http-check", "tcp-check", "cookie", "compression", "filter", "monitor-uri", "monitor", "use-server", "server-template",
+		"errorfiles", "email-alert", "dynamic-cookie-key",
 		"external-check", "force-persist", "ignore-persist", "persist", "load-server-state-from-file",
 		"server-state-file-name", "source", "rate-limit", "rate-limit sessions", "fullconn",
-		"hash-balance-factor", "http-send-name-header", "declare", "bind-process", "max-keep-alive-queue",
+		"hash-balance-factor", "http-send-name-header", "bind-process", "max-keep-alive-queue",
 		"http-error", "timeout http-error")
 }
 

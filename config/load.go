@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -199,7 +200,7 @@ func (p *parser) warnf(format string, args ...any) {
 func (p *parser) pos() Pos { return Pos{p.file, p.line} }
 
 var unsupportedSections = map[string]bool{
-	"peers": true, "resolvers": true, "userlist": true, "http-errors": true,
+	"peers": true, "resolvers": true, "http-errors": true,
 	"ring": true, "cache": true, "mailers": true, "program": true,
 	"crt-store": true, "traces": true, "log-forward": true,
 }
@@ -256,7 +257,18 @@ func (p *parser) handle(args []string) {
 		return
 	}
 	if kw.where&p.sec == 0 {
-		p.errorf("'%s' not allowed in '%s' section", kw.name, sectionName(p.sec))
+		// A keyword of a registered section only (userlist's "user")
+		// means nothing elsewhere: unknown there, or an ignored tuning
+		// keyword of the global section ("user" again).
+		if kw.where < secFirstFree {
+			p.errorf("'%s' not allowed in '%s' section", kw.name, sectionName(p.sec))
+			return
+		}
+		if reason, ok := ignoredTuning[args[0]]; ok && p.sec == SecGlobal {
+			p.warnf("'%s' has no effect in switchyard (%s); ignored", args[0], reason)
+			return
+		}
+		p.errs = append(p.errs, &Error{File: p.file, Line: p.line, Msg: unknownKeyword(args, p.sec).Error()})
 		return
 	}
 	rest := args[n:]
@@ -382,6 +394,9 @@ func (d *Proxy) inherit() *Proxy {
 	px.Binds, px.UseBackends, px.HTTPRequest, px.HTTPResponse, px.Servers = nil, nil, nil, nil, nil
 	px.ACLs, px.ignored = nil, nil
 	px.Ext, px.DefaultServer.Ext = d.Ext.clone(), d.DefaultServer.Ext.clone()
+	// Appending to an inherited list must not write into the defaults'.
+	px.Log.Targets = slices.Clip(px.Log.Targets)
+	px.Log.ReqCaptures, px.Log.ResCaptures = slices.Clip(px.Log.ReqCaptures), slices.Clip(px.Log.ResCaptures)
 	if d.ForwardFor != nil {
 		ff := *d.ForwardFor
 		px.ForwardFor = &ff
@@ -413,6 +428,9 @@ func (px *Proxy) ignoring() *Proxy {
 // lookupObject finds a proxy by kind ("backend", "frontend") and name for
 // the Env's Lookup, or nil.
 func (p *parser) lookupObject(kind, name string) any {
+	if find := lookups[kind]; find != nil {
+		return find(&Context{p}, name)
+	}
 	want := CapBE
 	if kind == "frontend" {
 		want = CapFE

@@ -35,6 +35,7 @@ type Pos struct {
 // Global is the `global` section (several sections merge into one).
 type Global struct {
 	Ext           Ext // keywords registered from other packages
+	Log           GlobalLogging
 	Daemon        bool
 	MasterWorker  bool
 	MaxConn       int // 0: derived from the descriptor limit at run time, as haproxy
@@ -54,6 +55,8 @@ type Global struct {
 	// added, then not kept at all.
 	PoolLowFDRatio  int
 	PoolHighFDRatio int
+	// Experimental: expose-experimental-directives (normalize-uri needs it).
+	Experimental bool
 }
 
 // Mode is a proxy's `mode`.
@@ -117,6 +120,7 @@ const (
 type Timeouts struct {
 	Client, Server, Connect, HTTPRequest, HTTPKeepAlive time.Duration
 	Tunnel, ClientFin, ServerFin                        time.Duration
+	Tarpit                                              time.Duration // 0: timeout connect, as haproxy
 }
 
 // ForwardFor is `option forwardfor`.
@@ -147,6 +151,7 @@ type Proxy struct {
 	Reuse       Reuse
 	Retries     int
 	ErrorFiles  map[int]*http1.Reply // errorfile: status → response
+	Log         Logging
 
 	// Frontend side.
 	Binds          []*Bind
@@ -156,6 +161,12 @@ type Proxy struct {
 	UseBackends    []*UseBackend
 	HTTPRequest    []*HTTPRule
 	HTTPResponse   []*HTTPRule
+	// HTTPAfterResponse runs on every response, the proxy's own included.
+	HTTPAfterResponse []*HTTPRule
+	// Redirects are the `redirect` lines (Args is a *RedirectOp), run after
+	// the section's http-request rules.
+	Redirects []*HTTPRule
+	TCP       TCPRules // tcp-request and tcp-response rules (kw_tcp.go)
 
 	// Backend side.
 	Balance       backend.Algorithm

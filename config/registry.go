@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"switchyard/internal/typo"
 )
@@ -38,6 +39,10 @@ type keyword struct {
 	// warnLate says that haproxy checks the arguments before it warns
 	// (proxy_parse_timeout), so a bad value is an error alone.
 	warnLate bool
+	// prefix: a two-word keyword whose second word may go on with its
+	// arguments ("http-request set-var(txn.x)"); its parser gets that
+	// whole second word first.
+	prefix bool
 }
 
 // ignoredWarning is haproxy's warning for a keyword in a proxy without the
@@ -122,7 +127,15 @@ var ignoredTuning = map[string]string{}
 func lookup(args []string, sec Section) (*keyword, int) {
 	if len(args) > 1 {
 		if kw := find(args[0]+" "+args[1], sec); kw != nil {
+			if kw.prefix {
+				return kw, 1
+			}
 			return kw, 2
+		}
+		if i := strings.IndexByte(args[1], '('); i > 0 {
+			if kw := find(args[0]+" "+args[1][:i], sec); kw != nil && kw.prefix {
+				return kw, 1
+			}
 		}
 	}
 	return find(args[0], sec), 1

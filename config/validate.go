@@ -48,10 +48,11 @@ func (p *parser) validate() {
 				p.checkBackendRef(px, ub.Backend, ub.Pos, "use_backend", backends)
 			}
 		}
+		p.validateLogging(px)
 		p.warnDefaultBackendAndServers(px, backends)
 		p.warnUnusableConditions(px)
 		p.warnUnreachableRules(px)
-		for _, rules := range [][]*HTTPRule{px.HTTPRequest, px.HTTPResponse} {
+		for _, rules := range [][]*HTTPRule{px.HTTPRequest, px.HTTPResponse, px.HTTPAfterResponse} {
 			if px.Mode == ModeTCP && len(rules) > 0 {
 				p.file, p.line = rules[0].Pos.File, rules[0].Pos.Line
 				p.warnf("'%s' rules ignored for %s '%s' as they require HTTP mode.", rules[0].Set.Keyword(), px.Cap.Kind(), px.Name)
@@ -76,6 +77,7 @@ func (p *parser) validate() {
 // come in line order.
 func (p *parser) warnUnusableConditions(px *Proxy) {
 	rules := append(append([]*HTTPRule(nil), px.HTTPRequest...), px.HTTPResponse...)
+	rules = append(append(rules, px.HTTPAfterResponse...), px.Redirects...)
 	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Pos.Line < rules[j].Pos.Line })
 	for _, r := range rules {
 		if r.Cond == nil {
@@ -85,7 +87,7 @@ func (p *parser) warnUnusableConditions(px *Proxy) {
 		if px.Cap&CapFE == 0 {
 			side = "backend"
 		}
-		if r.Set == HTTPResponseRules {
+		if r.Set == HTTPResponseRules || r.Set == HTTPAfterResponseRules {
 			avail, side = sample.SrcL4|sample.SrcHTTPRes|sample.SrcHTTPReqInfo, "backend"
 			if px.Cap&CapBE == 0 {
 				side = "frontend"
@@ -267,7 +269,7 @@ func (p *parser) warnUnreachableRules(px *Proxy) {
 			break
 		}
 	}
-	for _, rules := range [][]*HTTPRule{px.HTTPRequest, px.HTTPResponse} {
+	for _, rules := range [][]*HTTPRule{px.HTTPRequest, px.HTTPResponse, px.HTTPAfterResponse} {
 		for i, r := range rules {
 			if r.Cond == nil && r.Def.Final && i+1 < len(rules) {
 				n := rules[i+1]

@@ -92,6 +92,10 @@ type tcase struct {
 	// differ (documented in docs/); only that switchyard runs the case
 	// without failing is checked.
 	deviation string
+	// logs is how many log lines the proxy sends to ${LOG_PORT} (a UDP
+	// sink the harness runs) once the client is done; they are waited
+	// for, normalised by logNorm (see logs_test.go) and compared too.
+	logs int
 }
 
 const (
@@ -152,6 +156,7 @@ func runOnce(t *testing.T, bin string, tc *tcase) ([]string, string, error) {
 	})
 	defer stopOrigins()
 	var fePorts []int
+	var sink *logSink
 	seen := map[string]bool{}
 	for _, m := range placeholder.FindAllStringSubmatch(cfg, -1) {
 		name := m[1]
@@ -160,6 +165,12 @@ func runOnce(t *testing.T, bin string, tc *tcase) ([]string, string, error) {
 		}
 		seen[name] = true
 		switch {
+		case name == "LOG_PORT":
+			if sink, err = startLogSink(); err != nil {
+				return nil, "", err
+			}
+			defer sink.close()
+			env = append(env, "LOG_PORT="+sink.port())
 		case name == "DIR":
 		case originVar.MatchString(name):
 			o, err := startOrigin("s"+originVar.FindStringSubmatch(name)[1], tc.tcp, rec)
@@ -204,6 +215,9 @@ func runOnce(t *testing.T, bin string, tc *tcase) ([]string, string, error) {
 	}
 	fe := net.JoinHostPort("127.0.0.1", strconv.Itoa(fePorts[0]))
 	lines := runSteps(fe, tc)
+	if sink != nil {
+		lines = append(lines, sink.render(tc.logs)...)
+	}
 	// Killing the proxy closes every origin connection, so the origins'
 	// handlers finish and the recording is complete and final.
 	if p.stop() {

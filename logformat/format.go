@@ -65,6 +65,9 @@ type node struct {
 	expr *sample.Expr
 	v    renderFunc
 	o    opt
+	// quiet variables may print nothing at all (the header captures
+	// when none are configured); the separators around them then merge.
+	quiet bool
 }
 
 // Append renders the format for a request at the end of dst. s may be nil
@@ -88,7 +91,10 @@ func (f *Format) Append(dst []byte, c *sample.Ctx, s *Stream) []byte {
 		case nodeExpr:
 			dst = n.appendExpr(dst, c)
 		case nodeVar:
-			dst = n.v(dst, n.o, c, s)
+			before := len(dst)
+			if dst = n.v(dst, n.o, c, s); n.quiet && len(dst) == before {
+				continue
+			}
 		}
 		lastSpace = false
 	}

@@ -168,8 +168,7 @@ func TestParseErrors(t *testing.T) {
 		{"%{", httpOpts, "truncated line after ''"},
 		{"%{+Q", httpOpts, "truncated line after '+Q'"},
 		{"%HM", Options{Flags: LogFormat}, "format variable 'HM' is reserved for HTTP mode"},
-		{"%CC", httpOpts, "format variable 'CC' is not supported yet"},
-		{"%hr", httpOpts, "format variable 'hr' is not supported yet"},
+		{"%sslc", httpOpts, "format variable 'sslc' is not supported yet"},
 		{"%[path]", logOpts, "sample fetch <path> may not be reliably used here because it needs 'HTTP request headers' which is not available here"},
 	}
 	for _, tt := range tests {
@@ -233,5 +232,23 @@ func TestParse(t *testing.T) {
 	}
 	if got := string(f.Append(nil, ctxFor(req("GET /x HTTP/1.1", "Host: h")), nil)); got != "h GET /x" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Header captures print haproxy's "{a|b}" and list forms; with none
+// declared they print nothing and the spaces around them merge.
+func TestCaptures(t *testing.T) {
+	o := Options{Flags: LogFormat, HTTPMode: true}
+	f, err := ParseOptions("a %hr %hs %hrl %{+Q}hsl b", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(f.Append(nil, &sample.Ctx{}, &Stream{})); got != "a b" {
+		t.Errorf("no captures: %q", got)
+	}
+	s := &Stream{ReqCaptures: [][]byte{[]byte("x|y\"#"), nil}, ResCaptures: [][]byte{nil, []byte("v w")}}
+	want := `a {x#7Cy#22#23|} {|v w} x#7Cy#22#23 - "" "v w" b`
+	if got := string(f.Append(nil, &sample.Ctx{}, s)); got != want {
+		t.Errorf("captures:\n got  %q\n want %q", got, want)
 	}
 }

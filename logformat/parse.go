@@ -154,7 +154,7 @@ func (p *parser) variable(name string, o opt) error {
 	case v.render == nil:
 		return fmt.Errorf("format variable '%s' is not supported yet", name)
 	}
-	p.nodes = append(p.nodes, node{kind: nodeVar, v: v.render, o: o})
+	p.nodes = append(p.nodes, node{kind: nodeVar, v: v.render, o: o, quiet: v.quiet})
 	return nil
 }
 

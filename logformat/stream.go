@@ -15,6 +15,10 @@ type Stream struct {
 	Backend     string // "" until one is chosen: the frontend's name is used
 	Server      string // "" when no server was used: "<NOSRV>"
 	UniqueID    []byte // %ID
+	// ReqCaptures and ResCaptures are the captured header values, one
+	// per capture the frontend declares (nil: not seen); nil when it
+	// declares none.
+	ReqCaptures, ResCaptures [][]byte
 
 	Status            int   // %ST, the HTTP status sent to the client
 	BytesIn, BytesOut int64 // %U, %B

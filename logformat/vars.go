@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 
 	"switchyard/sample"
@@ -16,15 +17,18 @@ type renderFunc func(dst []byte, o opt, c *sample.Ctx, s *Stream) []byte
 type logVar struct {
 	httpOnly bool       // allowed only in mode http proxies
 	render   renderFunc // nil for variables we cannot produce yet
+	quiet    bool       // may print nothing (see node.quiet)
 }
 
 var logVars map[string]logVar
 
 func init() {
 	logVars = map[string]logVar{
-		"B":    {render: number(func(s *Stream) int64 { return s.BytesOut })},
-		"CC":   {httpOnly: true}, // captured cookies: no "capture cookie" yet
-		"CS":   {httpOnly: true},
+		"B": {render: number(func(s *Stream) int64 { return s.BytesOut })},
+		// Captured cookies: "capture cookie" is not supported yet, so
+		// there is never one, which haproxy prints as "-".
+		"CC":   {httpOnly: true, render: noCookie},
+		"CS":   {httpOnly: true, render: noCookie},
 		"H":    {render: text(func(*Stream) string { return hostname() })},
 		"HM":   {httpOnly: true, render: requestPart(partMethod)},
 		"HP":   {httpOnly: true, render: requestPart(partPath)},
@@ -62,10 +66,10 @@ func init() {
 		"fi":   {render: addr(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Dst })},
 		"fp":   {render: port(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Dst })},
 		"ft":   {render: renderFrontendXprt},
-		"hr":   {}, // header captures: no "capture request header" yet
-		"hrl":  {},
-		"hs":   {},
-		"hsl":  {},
+		"hr":   {httpOnly: true, quiet: true, render: captures(false, false)},
+		"hrl":  {httpOnly: true, quiet: true, render: captures(false, true)},
+		"hs":   {httpOnly: true, quiet: true, render: captures(true, false)},
+		"hsl":  {httpOnly: true, quiet: true, render: captures(true, true)},
 		"lc":   {render: counter(func(s *Stream) int64 { return s.LogCount })},
 		"ms":   {render: renderMillis},
 		"pid":  {render: counter(func(*Stream) int64 { return int64(os.Getpid()) })},
@@ -185,3 +189,61 @@ var hostname = sync.OnceValue(func() string {
 	h, _ := os.Hostname()
 	return h
 })
+
+func noCookie(dst []byte, o opt, _ *sample.Ctx, _ *Stream) []byte {
+	return appendText(dst, "", o|optMandatory)
+}
+
+// hdrEncode is what header captures encode as "#XX": control bytes,
+// non-ASCII, and '"', '#', '{', '|', '}', which delimit them in logs.
+var hdrEncode = buildMap(func(c int) bool { return c < 32 || c >= 127 || strings.IndexByte(`"#{|}`, byte(c)) >= 0 })
+
+// captures renders the captured request or response headers: "{v1|v2}"
+// (%hr, %hs), or as a list, each value a field of its own (%hrl, %hsl).
+// Nothing at all is printed when the frontend captures nothing.
+func captures(response, list bool) renderFunc {
+	return func(dst []byte, o opt, _ *sample.Ctx, s *Stream) []byte {
+		caps := s.ReqCaptures
+		if response {
+			caps = s.ResCaptures
+		}
+		if len(caps) == 0 {
+			return dst
+		}
+		quote := o&optQuote != 0
+		if !list {
+			if quote {
+				dst = append(dst, '"')
+			}
+			dst = append(dst, '{')
+			for i, v := range caps {
+				if i > 0 {
+					dst = append(dst, '|')
+				}
+				dst = appendEncoded(dst, v, '#', hdrEncode, o)
+			}
+			dst = append(dst, '}')
+			if quote {
+				dst = append(dst, '"')
+			}
+			return dst
+		}
+		for i, v := range caps {
+			if i > 0 {
+				dst = append(dst, ' ')
+			}
+			if quote {
+				dst = append(dst, '"')
+			}
+			if v != nil {
+				dst = appendEncoded(dst, v, '#', hdrEncode, o)
+			} else if !quote {
+				dst = append(dst, '-')
+			}
+			if quote {
+				dst = append(dst, '"')
+			}
+		}
+		return dst
+	}
+}

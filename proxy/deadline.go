@@ -42,6 +42,7 @@ type timedConn struct {
 	uses   int             // requests completed on the connection (server side)
 	raw    syscall.RawConn // for roundTrip, learnt on first need
 	fd     int             // the descriptor of a server connection, for the pool's sweeper; -1: unknown
+	wrote  int64           // bytes written, for logs (%B)
 }
 
 // newServerConn wraps a new server connection and learns its descriptor,
@@ -149,6 +150,7 @@ func (t *timedConn) Write(p []byte) (int, error) {
 		m, err = t.Conn.Write(p[n:])
 		n += m
 	}
+	t.wrote += int64(n)
 	return n, err
 }
 

@@ -46,6 +46,14 @@ type httpStream struct {
 	leaving  bool // the frontend left the configuration: close after this request
 	srvConn  *timedConn
 	srvOwned *backend.Server // server of srvConn when kept private (http-reuse never)
+	rw       rewriteState    // the rewriting actions' (actions_rewrite.go)
+
+	// For the traffic log: when the current stream began (the accept, or
+	// the end of the previous request), as a date and as mono(), and
+	// when the current request's first byte came.
+	logAccept time.Time
+	logFrom   time.Duration
+	firstByte time.Duration
 }
 
 // txnState is what one transaction needs.
@@ -71,6 +79,7 @@ type txnState struct {
 	be         *Backend // while response rules run: whose error files answer
 	pooled     bool     // the server connection went to the pool, which ended its use
 	xff        [64]byte
+	lg         txnLog // the traffic log record
 }
 
 var txnPool = sync.Pool{New: func() any { return new(txnState) }}
@@ -111,6 +120,8 @@ func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Fro
 		pool: fe.bufPool, first: true, slots: slots, global: global}
 	s.accepted = time.Now()
 	s.idleFrom = mono()
+	s.logAccept, s.logFrom = s.accepted, s.idleFrom
+	fe.log.logConnect(fe, c)
 	s.cl.Conn = c
 	s.cc = rt.newClientConn(c, &s.cl)
 	s.in.init(c, s.pool)
@@ -153,10 +164,14 @@ func (s *httpStream) serve() {
 			}
 		}
 		s.fresh = false
+		if s.firstByte == 0 {
+			s.firstByte = mono() // a pipelined request, already buffered
+		}
 		if !s.readRequest() || !s.follow() {
 			return
 		}
 		keep := s.transaction()
+		s.endTxnLog()
 		s.ctx.Reset()
 		if !keep || s.ending() {
 			return
@@ -339,6 +354,7 @@ func (s *httpStream) awaitRequest() reqState {
 	s.cc.idle.Store(false)
 	if err == nil {
 		s.idleFrom = 0
+		s.firstByte = mono()
 		return reqReady
 	}
 	timedOut := errors.Is(err, os.ErrDeadlineExceeded) && !s.rt.Stopping()
@@ -349,6 +365,8 @@ func (s *httpStream) awaitRequest() reqState {
 	// keep-alive connection closes silently.
 	if timedOut && s.first {
 		s.timedOut()
+		s.logBegin(s.logFrom, mono())
+		s.logBadRequest(408, 'c', false)
 	}
 	return reqEnd
 }
@@ -372,6 +390,7 @@ func (s *httpStream) readRequest() bool {
 	if s.t == nil {
 		s.t = txnPool.Get().(*txnState)
 	}
+	s.logBegin(s.logFrom, s.firstByte)
 	var reqDeadline time.Time
 	started := false
 	for {
@@ -386,11 +405,13 @@ func (s *httpStream) readRequest() bool {
 		}
 		if err == nil {
 			s.cr.Discard(n)
+			s.logRequest()
 			return true
 		}
 		if !errors.Is(err, http1.ErrIncomplete) {
 			s.t.out = s.fe.errors.early(s.t.out[:0], parseStatus(err), &s.t.req)
 			s.writeRaw(s.t.out)
+			s.logBadRequest(parseStatus(err), 'P', true)
 			return false
 		}
 		if reqDeadline.IsZero() {
@@ -416,6 +437,7 @@ func (s *httpStream) readRequest() bool {
 			// haproxy answers 408 to a partial request.
 			if errors.Is(err, os.ErrDeadlineExceeded) && !s.rt.Stopping() {
 				s.timedOut()
+				s.logBadRequest(408, 'c', true)
 			}
 			return false
 		}
@@ -453,7 +475,10 @@ func (s *httpStream) reply(status int, be *Backend) bool {
 	}
 	mustClose := s.t.closeAfter || s.t.req.Close || s.ending() || !s.bodyDone()
 	var out http1.Out
+	s.t.lg.rec.Status = status
 	s.t.out, out = r.AppendTo(s.t.out[:0], s.respMode(), mustClose, &s.t.req)
+	s.t.out = s.afterReply(s.t.out, be, mustClose)
+	s.countHead(s.t.out)
 	if !s.writeRaw(s.t.out) {
 		return false
 	}
@@ -501,16 +526,26 @@ func (s *httpStream) transaction() bool {
 		return false
 	}
 	s.ctx.Req = &s.t.req
+	s.uniqueID()
+	if s.requestContentRules(s.fe.tcp) {
+		return false // tcp-request content reject: closed unanswered
+	}
 	if done, keep := s.runRules(s.fe.reqRules); done {
 		return keep
 	}
 	be := s.fe.route(&s.ctx)
 	if be == nil {
-		return s.reply(503, nil)
+		// haproxy logs this one as if the request had not been read.
+		s.term('S', 'C')
+		s.t.lg.rec.Timers.Request = -1
+		return s.errorReply(503, nil)
 	}
 	// A backend's own rules run after routing; a listen section's rules
 	// already ran when it served as the frontend.
 	if be.cfg != s.fe.cfg {
+		if s.requestContentRules(be.tcp) {
+			return false
+		}
 		s.t.be = be // a deny answers with the backend's error file first
 		done, keep := s.runRules(be.reqRules)
 		s.t.be = nil
@@ -524,6 +559,7 @@ func (s *httpStream) transaction() bool {
 // runRules evaluates one section's rules of a set in order. done reports
 // that a rule answered the request itself.
 func (s *httpStream) runRules(rules []compiledRule) (done, keep bool) {
+	s.rw.soft = false // strict-mode holds for one list
 	for i := range rules {
 		r := &rules[i]
 		if r.cond != nil && !r.cond.Eval(&s.ctx) {
@@ -542,6 +578,7 @@ func (s *httpStream) runRules(rules []compiledRule) (done, keep bool) {
 // answer sends the response of a deny/return rule. The connection stays open
 // when the request body (if any) was already received, as haproxy does.
 func (s *httpStream) answer(r *config.HTTPRule) bool {
+	s.termAnswer(r)
 	switch {
 	case r.UseErrorFile:
 		return s.reply(r.Status, s.t.be)
@@ -549,12 +586,18 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 		mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
 		var out http1.Out
 		s.t.out, out = r.Reply.AppendTo(s.t.out[:0], s.respMode(), mustClose, &s.t.req)
+		s.t.out = s.afterReply(s.t.out, s.t.be, mustClose)
+		s.t.lg.rec.Status = r.Reply.Status()
+		s.countHead(s.t.out)
 		return s.writeRaw(s.t.out) && !out.Close && !mustClose
 	}
 	mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
 	// Rendered apart from bodyOut, which a request body transfer may be
 	// using while a response rule answers.
 	s.t.out = appendRuleResponse(s.t.out[:0], &s.t.scratch, r, &s.ctx, &s.t.req, mustClose)
+	s.t.out = s.afterReply(s.t.out, s.t.be, mustClose)
+	s.t.lg.rec.Status = r.Status
+	s.countHead(s.t.out)
 	return s.writeRaw(s.t.out) && !mustClose
 }
 

@@ -26,8 +26,10 @@ const (
 // forward sends the request to a server of be and relays the response.
 func (s *httpStream) forward(be *Backend) bool {
 	srv := be.lb.Pick(&s.t.req, s.ctx.Src.Addr())
+	s.logServer(be, srv)
 	if srv == nil {
-		return s.reply(503, be)
+		s.term('S', 'C')
+		return s.errorReply(503, be)
 	}
 	srv.Cur.Add(1)
 	defer srv.Cur.Add(-1)
@@ -36,13 +38,16 @@ func (s *httpStream) forward(be *Backend) bool {
 	defer s.endUse(srv)
 	srv.Total.Add(1)
 	s.addForwardedFor(be)
+	s.addUniqueIDHeader()
 	s.prepareRequest(be)
 
 	for {
 		sc, from, err := s.serverConn(be, srv)
 		if err != nil {
-			return s.reply(503, be)
+			s.term('S', 'C')
+			return s.errorReply(503, be)
 		}
+		s.logConnected(sc)
 		switch s.exchange(be, srv, sc, from == fromPool) {
 		case exDone, exAnswered:
 			return !s.t.closeAfter
@@ -208,10 +213,23 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		sc.Close()
 		s.stopPump(pump)
 		s.t.closeAfter = true
+		s.term('P', 'H')
 		s.failed(502, be)
 		return exAnswered
 	}
-	if s.responseRules(be) {
+	switch s.responseContentRules(be) {
+	case tcpReject:
+		sc.Close()
+		s.abandonPump(pump)
+		return exFail
+	case tcpClose:
+		// The server side is shut before haproxy parses the response:
+		// its 502.
+		sc.Close()
+		s.abandonPump(pump)
+		return s.failed(502, be)
+	}
+	if s.responseRules(be) || s.afterResponseRules(be) {
 		// A rule answered instead of the server: the server's response
 		// is dropped. Its connection is kept, as haproxy keeps it, when
 		// the whole response is already here and so is the request; a
@@ -235,18 +253,27 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	if s.bufferedResponseError() != nil {
 		sc.Close()
 		s.abandonPump(pump)
+		s.term('P', 'H')
 		return s.failed(502, be)
 	}
+	s.t.lg.rec.Status = s.t.resp.Status
 	var out http1.Out
 	clientClose := s.t.req.Close || s.ending()
 	s.t.out, out = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), clientClose, &s.t.req)
-	ok := s.relayResponseBody(sc, out.Chunked, srvTimeout, cliTimeout)
+	s.countHead(s.t.out)
+	s.t.respCopy.framing = 0
+	rerr := s.relayResponseBody(sc, out.Chunked, srvTimeout, cliTimeout)
+	ok := rerr == nil
+	if rerr != nil {
+		s.termBody(rerr)
+	}
 	if pump != nil {
 		// The request body may still be on its way (a server answering
 		// early, or refusing an Expect): the client gets the answer
 		// first, then the body is waited for.
 		if ok && !s.writeRaw(s.t.out) {
 			ok = false
+			s.term('C', 'D')
 		}
 		s.t.out = s.t.out[:0]
 		if err := s.finishPump(pump, sc, cliTimeout); err != nil {
@@ -269,6 +296,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	s.releaseServerConn(be, srv, sc, reqOut.Close)
 	if !s.writeRaw(s.t.out) {
 		s.t.closeAfter = true
+		s.term('C', 'D')
 	}
 	return exDone
 }
@@ -367,8 +395,10 @@ func (s *httpStream) sendFailed(sc *timedConn, be *Backend) exchangeResult {
 func (s *httpStream) serverDropped(be *Backend) exchangeResult {
 	if !s.first {
 		s.t.closeAfter = true
+		s.t.lg.on = false // and haproxy logs nothing
 		return exFail
 	}
+	s.term('S', 'H')
 	return s.failed(502, be)
 }
 
@@ -390,9 +420,11 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			if err == nil {
 				if !s.t.resp.Interim() {
 					s.t.sr.Discard(n)
+					s.logResponse()
 					return exDone
 				}
 				s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), false, &s.t.req)
+				s.countHead(s.t.out)
 				s.t.sr.Discard(n)
 				started = false
 				if !s.writeRaw(s.t.out) {
@@ -405,6 +437,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			if !errors.Is(err, http1.ErrIncomplete) {
 				sc.Close()
 				s.abandonPump(pump)
+				s.term('P', 'H')
 				return s.failed(502, be)
 			}
 		}
@@ -433,8 +466,10 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			// The request body was malformed: haproxy answers the
 			// client's error (400) and drops the server connection.
 			s.t.closeAfter = true
+			s.term('P', 'D')
 			return s.failed(bad.Status, be)
 		case timedOut:
+			s.term('s', 'H')
 			// haproxy answers 504 at timeout server even to a client
 			// that stalled in its body (timeout client does not run
 			// while the answer is awaited); the connection then closes
@@ -443,6 +478,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 		case perr != nil && !errors.Is(perr, errPumpStopped) && !isSendError(perr):
 			// The client went away while sending its body.
 			s.t.closeAfter = true
+			s.term('C', 'D')
 			return exFail
 		}
 		return s.serverDropped(be)
@@ -505,7 +541,7 @@ func (s *httpStream) stopPump(pump chan error) error {
 // failed answers an error to the client; the connection then closes unless
 // the request was fully read.
 func (s *httpStream) failed(status int, be *Backend) exchangeResult {
-	if !s.reply(status, be) {
+	if !s.errorReply(status, be) {
 		s.t.closeAfter = true
 	}
 	return exAnswered
@@ -539,12 +575,31 @@ func (s *httpStream) pumpRequestBody(sc *timedConn, chunked bool, srvTimeout tim
 }
 
 // relayResponseBody streams the response body after the head in s.t.out.
-func (s *httpStream) relayResponseBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) bool {
+func (s *httpStream) relayResponseBody(sc *timedConn, chunked bool, srvTimeout, cliTimeout time.Duration) error {
 	s.t.respBody.ForResponse(&s.t.sr, &s.t.resp, s.fe.limits)
 	c := &s.t.respCopy
 	c.src, c.dst, c.out, c.chunked, c.readTimeout, c.writeTimeout = sc, &s.cl, &s.t.out, chunked, srvTimeout, cliTimeout
 	c.keepLast = true
-	return c.run(&s.t.respBody, &s.t.sr) == nil
+	return c.run(&s.t.respBody, &s.t.sr)
+}
+
+// termBody sets the termination state of a response body that could not
+// be relayed: the client's side failed (a write), or the server's (a
+// read that timed out, or a close before the end).
+func (s *httpStream) termBody(err error) {
+	var se *sendError
+	switch {
+	case errors.As(err, &se):
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			s.term('c', 'D')
+		} else {
+			s.term('C', 'D')
+		}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.term('s', 'D')
+	default:
+		s.term('S', 'D')
+	}
 }
 
 // flushAt is how much output is gathered before writing it.
@@ -575,6 +630,9 @@ type bodyCopy struct {
 	// stopped says that the exchange gave the transfer up and kicked its
 	// source awake.
 	stopped atomic.Bool
+	// framing counts the chunk framing bytes written, which haproxy's
+	// byte counts leave out.
+	framing int64
 }
 
 func (c *bodyCopy) flush() error {
@@ -618,7 +676,9 @@ func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
 		span, err := d.Next()
 		if err == io.EOF {
 			if c.chunked {
+				n := len(*c.out)
 				*c.out = http1.AppendLastChunk(*c.out, d.Trailers())
+				c.framing += int64(len(*c.out) - n)
 			}
 			if c.keepLast {
 				return nil
@@ -630,9 +690,11 @@ func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
 			return err
 		}
 		if c.chunked {
+			n := len(*c.out)
 			*c.out = http1.AppendChunkHeader(*c.out, len(span))
 			*c.out = append(*c.out, span...)
 			*c.out = http1.AppendChunkEnd(*c.out)
+			c.framing += int64(len(*c.out) - n - len(span))
 		} else {
 			*c.out = append(*c.out, span...)
 		}
@@ -680,6 +742,7 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error, cliTim
 		return exFail
 	}
 	s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), false, &s.t.req)
+	s.countHead(s.t.out)
 	s.t.out = append(s.t.out, s.t.sr.Buffered()...)
 	if !s.writeRaw(s.t.out) {
 		sc.Close()

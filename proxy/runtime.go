@@ -33,7 +33,8 @@ type Runtime struct {
 	stopCh    chan struct{}
 	reloaded  chan struct{} // closed and replaced by each Apply
 	janitor   janitor
-	fdBase    int64 // descriptors counted for the reserve and the listeners
+	fdBase    int64        // descriptors counted for the reserve and the listeners
+	requests  atomic.Int64 // requests logged, for %rt
 }
 
 type acceptor struct {
@@ -186,6 +187,8 @@ func (rt *Runtime) accept(a *acceptor) {
 		}
 		backoff = 0
 		rt.state.pools.AddOthers(perConn)
+		counted(slots, 1)
+		counted(g, 1)
 		// The frontend may have changed while we waited in Accept; a
 		// bind that left the configuration keeps its old frontend and
 		// snapshot, and its streams close after one request.
@@ -198,10 +201,10 @@ func (rt *Runtime) accept(a *acceptor) {
 			// The stream is set up here so that its goroutine starts
 			// right in its loop: the fewer frames under an idle wait, the
 			// smaller the stack an idle connection keeps.
-			go rt.newHTTPStream(c, a.key, snap, fe, slots, g).serve()
+			go rt.newHTTPStream(c, a.key, snap, fe, slots, g).start()
 			continue
 		}
-		go rt.serve(c, fe, slots, g)
+		go rt.serve(c, a.key, fe, slots, g)
 	}
 }
 
@@ -230,13 +233,22 @@ func release(s *semaphore) {
 // done ends a connection's accounting: its slots and the stop wait group.
 func (rt *Runtime) done(slots, global *semaphore) {
 	rt.state.pools.AddOthers(-perConn)
+	counted(slots, -1)
+	counted(global, -1)
 	release(slots)
 	release(global)
 	rt.wg.Done()
 }
 
+// counted adds n to the connections holding a slot of s.
+func counted(s *semaphore, n int64) {
+	if s != nil {
+		s.conns.Add(n)
+	}
+}
+
 // serve runs a `mode tcp` connection.
-func (rt *Runtime) serve(c net.Conn, fe *Frontend, slots, global *semaphore) {
+func (rt *Runtime) serve(c net.Conn, key string, fe *Frontend, slots, global *semaphore) {
 	defer func() {
 		// A bug hit by one connection must not take the others down.
 		if r := recover(); r != nil {
@@ -245,7 +257,7 @@ func (rt *Runtime) serve(c net.Conn, fe *Frontend, slots, global *semaphore) {
 		}
 		rt.done(slots, global)
 	}()
-	rt.serveTCP(c, fe)
+	rt.serveTCP(c, key, fe)
 }
 
 // track registers a connection so that a soft stop can close it when idle.

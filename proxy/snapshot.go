@@ -6,6 +6,7 @@ package proxy
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"switchyard/backend"
 	"switchyard/config"
@@ -32,12 +33,19 @@ type Frontend struct {
 	cfg      *config.Proxy
 	reqRules []compiledRule // http-request
 	resRules []compiledRule // http-response
-	routes   []route
-	def      *Backend
-	errors   *errorPages
-	limits   http1.Limits
-	bufPool  *bufPool
-	slots    *semaphore // frontend maxconn; nil: unlimited
+	// afterRules are the http-after-response rules (actions_rewrite.go).
+	afterRules []compiledRule
+	routes     []route
+	log        *frontLog    // nil: no traffic log, no unique id
+	logCount   atomic.Int64 // lines logged, for %lc
+	def        *Backend
+	errors     *errorPages
+	limits     http1.Limits
+	bufPool    *bufPool
+	slots      *semaphore // frontend maxconn; nil: unlimited
+	tcp        *tcpRules  // tcp-request rules; nil: none
+	// acceptProxy holds the bind keys with accept-proxy.
+	acceptProxy map[string]bool
 }
 
 type route struct {
@@ -51,9 +59,12 @@ type Backend struct {
 	cfg      *config.Proxy
 	reqRules []compiledRule // http-request, run after routing (not for a listen's own)
 	resRules []compiledRule // http-response, run before the frontend's
-	servers  []*backend.Server
-	lb       backend.Balancer
-	errors   *errorPages
+	// afterRules: http-after-response, run before the frontend's.
+	afterRules []compiledRule
+	servers    []*backend.Server
+	lb         backend.Balancer
+	errors     *errorPages
+	tcp        *tcpRules // tcp-request content and tcp-response rules; nil: none
 }
 
 // build compiles a configuration, attaching to the long-lived state staged
@@ -78,11 +89,18 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		}
 		fe := &Frontend{
 			Name: px.Name, cfg: px, bufPool: poolFor(cfg.Global.BufSize),
-			limits: http1.Limits{MaxHeaders: cfg.Global.MaxHdr, BufSize: cfg.Global.BufSize, MaxRewrite: cfg.Global.MaxRewrite},
+			limits: http1.Limits{MaxHeaders: cfg.Global.MaxHdr, BufSize: cfg.Global.BufSize, MaxRewrite: min(cfg.Global.MaxRewrite, cfg.Global.BufSize/2)},
 		}
 		fe.errors = newErrorPages(px.ErrorFiles)
+		fe.log = compileLog(px, &cfg.Global)
 		var err error
-		if fe.reqRules, err = compileRules(px, px.HTTPRequest); err != nil {
+		if err = fe.compileConn(px); err != nil {
+			return nil, err
+		}
+		if fe.reqRules, err = compileRequestRules(px); err != nil {
+			return nil, err
+		}
+		if fe.afterRules, err = compileRules(px, px.HTTPAfterResponse); err != nil {
 			return nil, err
 		}
 		if fe.resRules, err = compileRules(px, px.HTTPResponse); err != nil {
@@ -113,7 +131,13 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
 	be := &Backend{Name: px.Name, cfg: px, errors: newErrorPages(px.ErrorFiles)}
 	var err error
-	if be.reqRules, err = compileRules(px, px.HTTPRequest); err != nil {
+	if be.tcp, err = compileTCPRules(px); err != nil {
+		return nil, err
+	}
+	if be.reqRules, err = compileRequestRules(px); err != nil {
+		return nil, err
+	}
+	if be.afterRules, err = compileRules(px, px.HTTPAfterResponse); err != nil {
 		return nil, err
 	}
 	if be.resRules, err = compileRules(px, px.HTTPResponse); err != nil {

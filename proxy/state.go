@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"switchyard/backend"
 	"switchyard/config"
@@ -107,7 +108,20 @@ func (g *staged) commit() {
 
 // semaphore bounds concurrent connections. A channel of empty structs costs
 // no memory per slot, so a maxconn of 100000 is cheap.
-type semaphore struct{ ch chan struct{} }
+type semaphore struct {
+	ch chan struct{}
+	// conns counts the connections holding a slot: the channel also
+	// holds the slot each accept loop takes before it accepts.
+	conns atomic.Int64
+}
+
+// current is the number of connections holding a slot (%ac, %fc).
+func (s *semaphore) current() int {
+	if s == nil {
+		return 0
+	}
+	return int(s.conns.Load())
+}
 
 func newSemaphore(n int) *semaphore { return &semaphore{ch: make(chan struct{}, n)} }
 func (s *semaphore) size() int      { return cap(s.ch) }

@@ -21,19 +21,28 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	defer cc.close()
 	var ctx sample.Ctx
 	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
+	lg := newTCPLog(fe, c)
+	var toClient int64
+	var srv *backend.Server
+	defer func() { lg.send(rt, fe, &ctx, toClient, srv) }()
 	in, got, be, ok := rt.tcpStreamStart(c, key, fe, &ctx)
 	defer tunnelBufs.put(in)
 	if !ok {
+		lg = nil // refused by a rule: haproxy logs nothing
 		return
 	}
-	srv := be.lb.Pick(nil, ctx.Src.Addr())
+	srv = be.lb.Pick(nil, ctx.Src.Addr())
+	lg.server(be, srv)
 	if srv == nil {
+		lg.term('S', 'C')
 		return
 	}
 	sc, err := rt.dial(be, srv, ctx.Dst.Port())
 	if err != nil {
+		lg.term('S', 'C')
 		return
 	}
+	lg.connected(sc)
 	srv.Cur.Add(1)
 	defer srv.Cur.Add(-1)
 	srv.Total.Add(1)
@@ -48,7 +57,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	if be.cfg.Timeouts.Tunnel > 0 {
 		ct, st = be.cfg.Timeouts.Tunnel, be.cfg.Timeouts.Tunnel
 	}
-	tunnel(c, sc, ct, st, fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
+	toClient = tunnel(c, sc, ct, st, fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
 }
 
 // dial connects to a server, retrying on connection failure as `retries`
@@ -75,7 +84,9 @@ func (be *Backend) dial(srv *backend.Server, dstPort uint16) (net.Conn, error) {
 // long download with a silent client stays up. Once one side has closed its
 // write half, the remaining direction waits at most client-fin (the client
 // closed) or server-fin (the server closed), when those are set.
-func tunnel(c, s net.Conn, ct, st, cfin, sfin time.Duration) {
+//
+// It returns how many bytes went to c, for logs.
+func tunnel(c, s net.Conn, ct, st, cfin, sfin time.Duration) int64 {
 	t := &tunnelState{}
 	t.last.Store(time.Now().UnixNano())
 	t.up.Store(int64(ct))
@@ -89,7 +100,7 @@ func tunnel(c, s net.Conn, ct, st, cfin, sfin time.Duration) {
 		}
 		close(done)
 	}()
-	t.pipe(c, s, &t.down)
+	toC := t.pipe(c, s, &t.down)
 	closeWrite(c)
 	if sfin > 0 {
 		t.up.Store(int64(sfin))
@@ -97,6 +108,7 @@ func tunnel(c, s net.Conn, ct, st, cfin, sfin time.Duration) {
 	<-done
 	c.Close()
 	s.Close()
+	return toC
 }
 
 type tunnelState struct {
@@ -107,9 +119,10 @@ type tunnelState struct {
 // pipe copies src to dst until EOF, an error, or a timeout of inactivity in
 // both directions. Each read and each write gets its own deadline, so a
 // slow but live peer is never cut, and data read is always written or the
-// tunnel aborted. (A splice between the sockets would save a copy, but a
-// write deadline expiring inside it loses the bytes in flight.)
-func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) {
+// tunnel aborted. It returns the bytes written to dst. (A splice between
+// the sockets would save a copy, but a write deadline expiring inside it
+// loses the bytes in flight.)
+func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) (written int64) {
 	var r pooledReader
 	r.init(src, tunnelBufs)
 	for {
@@ -123,7 +136,8 @@ func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) {
 			if to > 0 {
 				dst.SetWriteDeadline(time.Now().Add(to))
 			}
-			_, werr := dst.Write((*buf)[:n])
+			w, werr := dst.Write((*buf)[:n])
+			written += int64(w)
 			tunnelBufs.put(buf)
 			if werr != nil {
 				dst.Close()
