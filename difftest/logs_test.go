@@ -34,6 +34,10 @@ func TestLogs(t *testing.T) {
 		{name: "httplog/post", cfg: logFE("", httplog), logs: 1,
 			req: "POST /p HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello"},
 		{name: "httplog/deny", cfg: logFE("    http-request deny\n", httplog), req: getClose, logs: 1},
+		{name: "httplog/redirect", cfg: logFE("    http-request redirect location /x code 301\n", httplog), req: getClose, logs: 1},
+		{name: "httplog/response-deny", cfg: logFE("    http-response deny\n", httplog), req: getClose, logs: 1},
+		{name: "httplog/chunked", cfg: logFE("", httplog), req: getClose, logs: 1,
+			replies: []reply{{kind: replyRaw, raw: "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"}}},
 		{name: "httplog/return", cfg: logFE("    http-request return status 200 content-type text/plain string ok\n", httplog), req: getClose, logs: 1},
 		{name: "httplog/no-backend", logs: 1, req: getClose, cfg: `frontend fe
     bind "127.0.0.1:${FE_PORT}"

@@ -759,6 +759,7 @@ func (s *httpStream) redirect(op *config.RedirectOp, set config.RuleSet, static 
 	}
 	out = append(out, "\r\n"...)
 	s.t.out = s.afterReply(out, s.t.be, mustClose)
+	s.redirected(set, op.Code)
 	return ruleAnswered, s.writeRaw(s.t.out) && !mustClose
 }
 

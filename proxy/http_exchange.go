@@ -678,7 +678,8 @@ func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
 			if c.chunked {
 				n := len(*c.out)
 				*c.out = http1.AppendLastChunk(*c.out, d.Trailers())
-				c.framing += int64(len(*c.out) - n)
+				// haproxy counts one byte for the end of a chunked body.
+				c.framing += int64(len(*c.out)-n) - 1
 			}
 			if c.keepLast {
 				return nil

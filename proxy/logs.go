@@ -10,6 +10,7 @@ import (
 
 	"switchyard/backend"
 	"switchyard/config"
+	"switchyard/http1"
 	"switchyard/logformat"
 	"switchyard/logsink"
 	"switchyard/sample"
@@ -339,6 +340,13 @@ func (s *httpStream) termAnswer(r *config.HTTPRule) {
 	step := byte('R')
 	if r.Set == config.HTTPResponseRules {
 		step = 'H'
+		if s.t.lg.on {
+			// haproxy had already put the server's response in the
+			// outgoing channel: it is counted, and the response timer
+			// is not.
+			s.t.lg.adjust += 1 + s.serverResponseHTX()
+			s.t.lg.rec.Timers.Data = -1
+		}
 	}
 	if r.Action == config.ActReturn {
 		s.term('L', step)
@@ -483,4 +491,36 @@ func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient int64
 		r.SrvConn = int(srv.Cur.Load())
 	}
 	fe.sendLog(rt, ctx, r)
+}
+
+// redirected notes a redirect for the log: a local answer, as haproxy
+// logs it.
+func (s *httpStream) redirected(set config.RuleSet, code int) {
+	step := byte('R')
+	if set == config.HTTPResponseRules {
+		step = 'H'
+	}
+	s.term('L', step)
+	s.t.lg.rec.Status = code
+	s.countHead(s.t.out)
+	if s.t.lg.on {
+		s.t.lg.adjust++ // haproxy's redirect adds an end-of-message block
+	}
+}
+
+// serverResponseHTX is the size haproxy counts for the server's response
+// received so far (see htxAdjust): its head, and the body bytes buffered.
+func (s *httpStream) serverResponseHTX() int64 {
+	r := &s.t.resp
+	n := int64(20 + len(r.Version()) + len(r.Code()) + len(r.Reason()) + 1)
+	for i := 0; i < r.NumHeaders(); i++ {
+		name, value := r.Header(i)
+		if !(len(name) == len("connection") && equalFoldLower(name, "connection")) {
+			n += int64(len(name) + len(value))
+		}
+	}
+	if r.BodyKind == http1.BodyLength {
+		n += min(int64(len(s.t.sr.Buffered())), r.ContentLength)
+	}
+	return n
 }
