@@ -307,7 +307,7 @@ func (s *httpStream) replaceValue(re *regexp.Regexp, v, repl []byte, full bool) 
 		s.ctx.Scratch = s.ctx.Scratch[:mark]
 		return nil, false, ok
 	}
-	s.ctx.Scratch = buf[:len(buf):len(buf)]
+	s.ctx.Scratch = buf
 	return buf[mark:len(buf):len(buf)], true, true
 }
 
@@ -413,7 +413,7 @@ func compileLineOp(r *config.HTTPRule) ruleFunc {
 				}
 				return ruleContinue, false
 			}
-			s.ctx.Scratch = out[:len(out):len(out)]
+			s.ctx.Scratch = out
 			part = out[mark:]
 		} else if op.Part == config.PartQuery {
 			// The new query string comes with its '?'.
@@ -435,7 +435,7 @@ func compileLineOp(r *config.HTTPRule) ruleFunc {
 		if cost+len(nu)-mark-len(uri) > room {
 			return s.rewriteFailed(r.Set)
 		}
-		s.ctx.Scratch = nu[:len(nu):len(nu)]
+		s.ctx.Scratch = nu
 		req.SetURI(nu[mark:len(nu):len(nu)])
 		if op.Part == config.PartURI {
 			s.updateHost(nu[mark:])

@@ -72,7 +72,7 @@ func compileNormalize(r *config.HTTPRule) ruleFunc {
 			s.ctx.Scratch = s.ctx.Scratch[:mark]
 			return s.rewriteFailed(r.Set)
 		}
-		s.ctx.Scratch = buf[:len(buf):len(buf)]
+		s.ctx.Scratch = buf
 		req.SetURI(nu)
 		return ruleContinue, false
 	}
