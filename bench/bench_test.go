@@ -160,9 +160,14 @@ func TestConfigsValidForHAProxy(t *testing.T) {
 			t.Skip("haproxy not installed (scripts/deps.sh installs it)")
 		}
 	}
-	for _, cfg := range []string{"haproxy.cfg", "origin.cfg"} {
+	env, stop, err := configEnv(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	for _, cfg := range []string{"haproxy.cfg", "origin.cfg", "gateway.cfg"} {
 		cmd := exec.Command(haproxy, "-c", "-q", "-f", filepath.Join(benchDir(), cfg))
-		cmd.Env = append(os.Environ(), "BENCH_PROXY_PORT=1", "BENCH_ORIGIN_PORT=2")
+		cmd.Env = append(append(os.Environ(), "BENCH_PROXY_PORT=1", "BENCH_ORIGIN_PORT=2"), env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("haproxy -c %s: %v\n%s", cfg, err, out)
 		}

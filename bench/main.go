@@ -198,6 +198,15 @@ func run(o options) int {
 		targets = append(targets, target{name: "switchyard", argv: []string{bin, "-f", o.config, "-db"}, env: []string{"GOMAXPROCS=1"}})
 	}
 
+	cfgEnv, stopSink, err := configEnv(tmp)
+	if err != nil {
+		return fail(err)
+	}
+	defer stopSink()
+	for i := range targets {
+		targets[i].env = append(targets[i].env, cfgEnv...)
+	}
+
 	originPort, err := freePort()
 	if err != nil {
 		return fail(err)

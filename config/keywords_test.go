@@ -681,6 +681,7 @@ backend app
 	px := cfg.Proxies[0]
 	want := newDefaults()
 	want.Cap, want.Name, want.Pos, want.ACLs = px.Cap, px.Name, px.Pos, px.ACLs
+	want.ID = 1 // the first proxy's automatic id
 	want.Timeouts.Connect = time.Second
 	if fmt.Sprintf("%+v", *px) != fmt.Sprintf("%+v", *want) {
 		t.Errorf("a defaults section without 'from' must start afresh, as in haproxy:\n got %+v\nwant %+v", *px, *want)

@@ -95,6 +95,23 @@ func logKeywordCases() []kwCase {
 		{kw: "declare capture", in: inFE, src: "mode http\ndeclare capture request len 8", check: func(t *testing.T, _ *Config, px *Proxy) {
 			eq(t, "ReqCaptures", len(px.Log.ReqCaptures), 1)
 		}},
+		{kw: "http-request capture", in: inFE, src: "mode http\nhttp-request capture req.hdr(host) len 10", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "ReqCaptures", len(px.Log.ReqCaptures), 1)
+		}},
+		{kw: "http-request capture", in: []Section{SecBackend}, src: "mode http\nhttp-request capture req.hdr(host) id 0"},
+		{kw: "http-request capture", in: inFE, src: "mode http\nhttp-request capture req.hdr(host) id 0", err: "t.cfg:3: unable to find capture id '0' referenced by http-request capture rule"},
+		{kw: "http-request capture", in: []Section{SecBackend}, src: "http-request capture req.hdr(host) len 10", err: "t.cfg:2: 'http-request capture': proxy 'chk' has no frontend capability"},
+		{kw: "http-request capture", in: inFE, src: "http-request capture req.hdr(host) size 10", err: "t.cfg:2: 'http-request capture': expects 'len' or 'id', found 'size'"},
+		{kw: "http-response capture", in: inFE, src: "mode http\ndeclare capture response len 4\nhttp-response capture res.hdr(server) id 0"},
+		{kw: "http-response capture", in: []Section{SecBackend}, src: "mode http\nhttp-response capture res.hdr(server) id 0"},
+		{kw: "http-response capture", in: inFE, src: "mode http\nhttp-response capture res.hdr(server) id 0", err: "t.cfg:3: unable to find capture id '0' referenced by http-response capture rule"},
+		{kw: "http-response capture", in: inNamed, src: "http-response capture res.hdr(server) len 4", err: "t.cfg:2: 'http-response capture': expects 'id', found 'len'"},
+		{kw: "http-request set-log-level", in: inNamed, src: "mode http\nhttp-request set-log-level silent"},
+		{kw: "http-request set-log-level", in: inNamed, src: "http-request set-log-level loud", err: "t.cfg:2: 'http-request set-log-level': unknown log level 'loud'"},
+		{kw: "http-response set-log-level", in: inNamed, src: "mode http\nhttp-response set-log-level err"},
+		{kw: "http-response set-log-level", in: inNamed, src: "http-response set-log-level", err: "t.cfg:2: 'http-response set-log-level': expects exactly 1 argument (log level name or 'silent')"},
+		{kw: "http-after-response set-log-level", in: inNamed, src: "mode http\nhttp-after-response set-log-level err"},
+		{kw: "http-after-response set-log-level", in: inNamed, src: "http-after-response set-log-level x", err: "t.cfg:2: 'http-after-response set-log-level': unknown log level 'x'"},
 		{kw: "declare capture", in: []Section{SecBackend}, src: "declare capture request len 8",
 			warn: "t.cfg:2: 'declare capture' ignored because backend 'chk' has no frontend capability."},
 		{kw: "declare capture", in: inNamed, src: "declare capture both len 8", err: "t.cfg:2: 'declare capture': expects 'request' or 'response', then 'len' and a length"},

@@ -29,6 +29,19 @@ func (p *parser) validate() {
 		}
 		ids[px.ID] = px
 	}
+	// Proxies without an id get the next free one in declaration order,
+	// as haproxy numbers them (fe_id, be_id, the stats page).
+	next := 1
+	for _, px := range p.cfg.Proxies {
+		if px.ID != 0 {
+			continue
+		}
+		for ids[next] != nil {
+			next++
+		}
+		px.ID = next
+		ids[next] = px
+	}
 	for _, px := range p.cfg.Proxies {
 		p.file, p.line = px.Pos.File, px.Pos.Line
 		if px.Cap&CapFE != 0 {

@@ -98,6 +98,20 @@ backend be
     unique-id-header X-Unique-ID
 `, `    log-format "%ID %{+Q}r"
 `), req: getClose, logs: 1},
+		{name: "stream-fetches", req: getClose, logs: 1, cfg: logFE(`    capture request header host len 10
+    capture response header x-origin len 5
+    unique-id-format "id-%[fe_name]"
+`, `    log-format "%[fe_name] %[fe_id] %[be_name] %[be_id] %[srv_name] %[srv_id] %[so_name] %[http_first_req] %[capture.req.method] %[capture.req.uri] %[capture.req.ver] %[capture.res.ver] %[capture.req.hdr(0)] %[capture.res.hdr(0)] %[unique-id] %[ssl_fc]"
+`)},
+		{name: "capture-actions", req: getClose, logs: 1, cfg: logFE(`    declare capture response len 4
+    http-request capture req.hdr(host) len 5
+    http-request capture path id 0
+    http-response capture res.hdr(x-origin) id 0
+`, httplog)},
+		{name: "set-log-level", req: get + get + "GET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 2, noProbe: true,
+			cfg: strings.Replace(logFE(`    http-request set-log-level err if { path /a }
+    http-request set-log-level silent if { path /s }
+`, httplog), "format raw", "format short", 1)},
 		{name: "log-global", logs: 1, req: getClose, full: true, cfg: `global
     log "127.0.0.1:${LOG_PORT}" format raw local0
 defaults

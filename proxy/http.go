@@ -121,6 +121,7 @@ func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Fro
 	s.accepted = time.Now()
 	s.idleFrom = mono()
 	s.logAccept, s.logFrom = s.accepted, s.idleFrom
+	s.ctx.Owner = s
 	fe.log.logConnect(fe, c)
 	s.cl.Conn = c
 	s.cc = rt.newClientConn(c, &s.cl)

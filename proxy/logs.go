@@ -35,7 +35,7 @@ type frontLog struct {
 // unique id to make, so that the request path skips all of it.
 func compileLog(px *config.Proxy, g *config.Global) *frontLog {
 	lg := &px.Log
-	if len(lg.Targets) == 0 && lg.UniqueID == nil {
+	if len(lg.Targets) == 0 && lg.UniqueID == nil && len(lg.ReqCaptures) == 0 && len(lg.ResCaptures) == 0 {
 		return nil
 	}
 	tag := lg.Tag
@@ -118,6 +118,7 @@ type txnLog struct {
 	resCaps [][]byte
 	uid     []byte
 	adjust  int64           // %B minus the wire bytes (see htxAdjust)
+	level   int             // set-log-level: 0 none, level+1, or -1 silent
 	be      *Backend        // where the request went, for %bc
 	srv     *backend.Server // and %sc
 }
@@ -131,6 +132,10 @@ func (s *httpStream) logBegin(from, firstByte time.Duration) {
 	fl := s.fe.log
 	l := &s.t.lg
 	l.on = fl.logs()
+	l.be, l.srv = nil, nil
+	if fl != nil {
+		l.reqCaps, l.resCaps, l.caps, l.level = emptySlots(l.reqCaps, len(fl.reqCaps)), emptySlots(l.resCaps, len(fl.resCaps)), l.caps[:0], 0
+	}
 	if !l.on {
 		return
 	}
@@ -139,31 +144,38 @@ func (s *httpStream) logBegin(from, firstByte time.Duration) {
 	l.rec = logformat.Stream{Frontend: s.fe.Name, Accept: s.logAccept}
 	l.rec.Timers = logformat.Timers{Handshake: 0, Idle: int64((firstByte - from) / time.Millisecond),
 		Request: -1, Queue: -1, Connect: -1, Data: -1, Close: -1}
-	l.reqCaps, l.resCaps, l.caps, l.uid, l.be, l.srv, l.adjust = l.reqCaps[:0], l.resCaps[:0], l.caps[:0], l.uid[:0], nil, nil, 0
+	l.uid, l.adjust = l.uid[:0], 0
 }
 
 // logRequest notes that the request head is in, and captures its headers.
 func (s *httpStream) logRequest() {
 	l := &s.t.lg
-	if !l.on {
-		return
+	if fl := s.fe.log; fl != nil && len(fl.reqCaps) > 0 {
+		s.capture(l.reqCaps, fl.reqCaps, &s.t.req)
 	}
-	l.rec.Timers.Request = l.ms()
-	if caps := s.fe.log.reqCaps; len(caps) > 0 {
-		l.reqCaps = s.capture(l.reqCaps, caps, &s.t.req)
+	if l.on {
+		l.rec.Timers.Request = l.ms()
 	}
+}
+
+// emptySlots returns n empty capture slots, reusing dst.
+func emptySlots(dst [][]byte, n int) [][]byte {
+	dst = dst[:0]
+	for range n {
+		dst = append(dst, nil)
+	}
+	return dst
 }
 
 // logResponse notes that the response head is in, and captures its
 // headers.
 func (s *httpStream) logResponse() {
 	l := &s.t.lg
-	if !l.on {
-		return
+	if fl := s.fe.log; fl != nil && len(fl.resCaps) > 0 {
+		s.capture(l.resCaps, fl.resCaps, &s.t.resp)
 	}
-	l.rec.Timers.Data = l.ms()
-	if caps := s.fe.log.resCaps; len(caps) > 0 {
-		l.resCaps = s.capture(l.resCaps, caps, &s.t.resp)
+	if l.on {
+		l.rec.Timers.Data = l.ms()
 	}
 }
 
@@ -173,26 +185,31 @@ type headerList interface {
 	Header(i int) (name, value []byte)
 }
 
-// capture copies the headers a frontend captures, the last occurrence of
-// each, cut to its length, as haproxy does.
-func (s *httpStream) capture(dst [][]byte, caps []config.Capture, m headerList) [][]byte {
-	l := &s.t.lg
-	start := len(dst)
-	for range caps {
-		dst = append(dst, nil)
-	}
+// capture copies the headers a frontend captures into their slots, the
+// last occurrence of each, cut to its length, as haproxy does.
+func (s *httpStream) capture(slots [][]byte, caps []config.Capture, m headerList) {
 	for i := 0; i < m.NumHeaders(); i++ {
 		name, value := m.Header(i)
 		for j, c := range caps {
 			if c.Header != "" && len(name) == len(c.Header) && equalFoldLower(name, c.Header) {
-				v := value[:min(len(value), c.Len)]
-				off := len(l.caps)
-				l.caps = append(l.caps, v...)
-				dst[start+j] = l.caps[off:len(l.caps):len(l.caps)]
+				s.setCapture(slots, j, value, c.Len)
 			}
 		}
 	}
-	return dst
+}
+
+// setCapture stores v, cut to n bytes, in slot i. Captured bytes live in
+// one buffer per transaction; a slot written twice leaves its old bytes
+// there until the transaction ends.
+func (s *httpStream) setCapture(slots [][]byte, i int, v []byte, n int) {
+	if i >= len(slots) {
+		return
+	}
+	l := &s.t.lg
+	v = v[:min(len(v), n)]
+	off := len(l.caps)
+	l.caps = append(l.caps, v...)
+	slots[i] = l.caps[off:len(l.caps):len(l.caps)]
 }
 
 // equalFoldLower compares a header name with a lower-case one.
@@ -212,10 +229,11 @@ func equalFoldLower(b []byte, lower string) bool {
 // logServer notes where the request went.
 func (s *httpStream) logServer(be *Backend, srv *backend.Server) {
 	l := &s.t.lg
+	l.be, l.srv = be, srv // for be_name, srv_name...
 	if !l.on {
 		return
 	}
-	l.rec.Backend, l.be, l.srv = be.Name, be, srv
+	l.rec.Backend = be.Name
 	if srv != nil {
 		l.rec.Server = srv.Name
 		l.rec.Timers.Queue = l.ms()
@@ -290,20 +308,26 @@ func (s *httpStream) emitLog() {
 	if srv != nil {
 		r.SrvConn = int(srv.Cur.Load())
 	}
-	s.fe.sendLog(s.rt, &s.ctx, r)
+	if l.level < 0 {
+		return
+	}
+	s.fe.sendLog(s.rt, &s.ctx, r, l.level-1)
 }
 
 // sendLog renders and sends a stream's line, unless the options leave it
 // out: haproxy's strm_log.
-func (fe *Frontend) sendLog(rt *Runtime, ctx *sample.Ctx, r *logformat.Stream) {
+// level is the one set-log-level set, or -1.
+func (fe *Frontend) sendLog(rt *Runtime, ctx *sample.Ctx, r *logformat.Stream, level int) {
 	fl := fe.log
 	err := r.Term[0] != 0 && r.Term[0] != 'L' || r.Status >= 500
 	if !err && fl.dontLogNormal {
 		return
 	}
-	level := logsink.LevelInfo
-	if err && fl.separateErrors {
-		level = logsink.LevelErr
+	if level < 0 {
+		level = logsink.LevelInfo
+		if err && fl.separateErrors {
+			level = logsink.LevelErr
+		}
 	}
 	r.RequestID = rt.requests.Add(1) - 1
 	r.LogCount = fe.logCount.Add(1) - 1
@@ -490,7 +514,7 @@ func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient int64
 	if srv != nil {
 		r.SrvConn = int(srv.Cur.Load())
 	}
-	fe.sendLog(rt, ctx, r)
+	fe.sendLog(rt, ctx, r, -1)
 }
 
 // redirected notes a redirect for the log: a local answer, as haproxy

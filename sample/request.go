@@ -53,6 +53,9 @@ type Ctx struct {
 	// Scratch is a buffer converters may append into; it is truncated by
 	// Reset. Values that point into it are valid until the next Reset.
 	Scratch []byte
+	// Owner is the stream the transaction runs on, for the fetches its
+	// package registers (fe_name, srv_name...); Reset keeps it.
+	Owner any
 }
 
 // Reset prepares the context for the next transaction on the same
