@@ -1,6 +1,7 @@
 package logformat
 
 import (
+	"sync/atomic"
 	"time"
 
 	"switchyard/sample"
@@ -23,15 +24,43 @@ func date(f dateFormat, reqStart bool) renderFunc {
 		if reqStart {
 			t = s.requestStart()
 		}
-		switch f {
-		case logDate:
-			return t.Local().AppendFormat(dst, "02/Jan/2006:15:04:05.000")
-		case gmtDate:
-			return append(t.UTC().AppendFormat(dst, "02/Jan/2006:15:04:05"), " +0000"...)
+		dst = append(dst, dateSecond(f, t)...)
+		if f == logDate {
+			ms := t.Nanosecond() / int(time.Millisecond)
+			dst = append(dst, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
 		}
-		return t.Local().AppendFormat(dst, "02/Jan/2006:15:04:05 -0700")
+		return dst
 	}
 }
+
+// dateSecond is the part of a date down to the second (and the zone for
+// gmtDate and localDate), made once a second per layout: formatting a
+// date is most of the cost of a log line otherwise.
+func dateSecond(f dateFormat, t time.Time) string {
+	sec := t.Unix()
+	c := &dateCache[f]
+	if e := c.Load(); e != nil && e.sec == sec {
+		return e.text
+	}
+	var text string
+	switch f {
+	case logDate:
+		text = t.Local().Format("02/Jan/2006:15:04:05")
+	case gmtDate:
+		text = t.UTC().Format("02/Jan/2006:15:04:05") + " +0000"
+	default:
+		text = t.Local().Format("02/Jan/2006:15:04:05 -0700")
+	}
+	c.Store(&dateEntry{sec: sec, text: text})
+	return text
+}
+
+type dateEntry struct {
+	sec  int64
+	text string
+}
+
+var dateCache [3]atomic.Pointer[dateEntry]
 
 // renderMillis writes the accept date's milliseconds: three digits, or
 // two hex digits with +X.
