@@ -1243,7 +1243,6 @@ func httpRequestCases() []kwCase {
 		{kw: "http-request return", in: inNamed, src: m + "http-request return status", err: "t.cfg:3: 'http-request return': 'status' expects an argument"},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return hdr X", err: "t.cfg:3: 'http-request return': 'hdr' expects <name> <fmt>"},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return deny_status 500", err: "t.cfg:3: 'http-request return': 'deny_status' is only valid with 'deny'"},
-		{kw: "http-request return", in: inNamed, src: m + "http-request return errorfiles site", err: "t.cfg:3: 'http-request return': 'errorfiles' is not supported yet by switchyard"},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return foo bar", err: "t.cfg:3: 'http-request return': unexpected argument 'foo'"},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return content-type a/b file @D@/missing", err: "t.cfg:3: 'http-request return': failed to open '@D@/missing': ..."},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return content-type a/b lf-file @D@/missing", err: "t.cfg:3: 'http-request return': failed to open '@D@/missing': ..."},

@@ -35,14 +35,14 @@ func init() {
 		}})
 	for _, a := range []string{"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
 		"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-src", "set-src-port", "set-dst", "set-dst-port",
-		"set-log-level", "capture", "set-timeout", "use-service", "cache-use", "wait-for-body",
+		"set-timeout", "use-service", "cache-use", "wait-for-body",
 		"early-hint", "do-resolve", "set-priority-class", "set-priority-offset", "set-bandwidth-limit",
 		"reject", "silent-drop", "set-mark", "set-tos", "set-nice",
 		"disable-l7-retry", "send-spoe-group", "set-fc-mark", "set-fc-tos"} {
 		registerNotYet("http-request " + a)
 	}
 	// haproxy 2.6's other http-response actions.
-	for _, a := range []string{"capture", "set-log-level", "track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc",
+	for _, a := range []string{"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc",
 		"sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-mark", "set-tos", "set-nice",
 		"set-timeout", "cache-store", "send-spoe-group", "silent-drop", "wait-for-body",
 		"set-fc-mark", "set-fc-tos", "set-bandwidth-limit"} {
@@ -104,7 +104,11 @@ func parseReply(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			i++
 			r.Headers = append(r.Headers, RuleHeader{Name: v, Value: f})
 		case "errorfiles":
-			return 0, fmt.Errorf("'errorfiles' is not supported yet by switchyard")
+			if bodySet != "" {
+				return 0, fmt.Errorf("'%s' cannot be used with '%s'", a, bodySet)
+			}
+			bodySet, r.UseErrorFile = a, false
+			r.replyErrorfiles(c, v) // kw_errorfiles.go
 		default:
 			return 0, fmt.Errorf("unexpected argument '%s'", a)
 		}

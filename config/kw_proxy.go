@@ -145,7 +145,7 @@ func init() {
 		return p.cur.ACLs.Add(args[0], args[1:])
 	})
 
-	registerNotYet("option httpchk", "option redispatch", "option abortonclose", "option http-buffer-request",
+	registerNotYet("option httpchk", "option redispatch", "option abortonclose",
 		"option allbackups", "option persist", "option prefer-last-server", "option splice-auto",
 		"option splice-request", "option splice-response", "option tcp-check", "option ssl-hello-chk",
 		"option tcpka", "option clitcpka", "option srvtcpka", "option originalto", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
@@ -160,11 +160,11 @@ func init() {
 		"stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
 		"stick store-response",
 		"http-check", "tcp-check", "cookie", "compression", "filter", "monitor-uri", "monitor", "use-server", "server-template",
-		"errorfiles", "email-alert", "dynamic-cookie-key",
+		"email-alert", "dynamic-cookie-key",
 		"external-check", "force-persist", "ignore-persist", "persist", "load-server-state-from-file",
 		"server-state-file-name", "source", "rate-limit", "rate-limit sessions", "fullconn",
 		"hash-balance-factor", "http-send-name-header", "bind-process", "max-keep-alive-queue",
-		"http-error", "timeout http-error")
+		"timeout http-error")
 }
 
 func durationKw(args []string, dst *time.Duration) error {

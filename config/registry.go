@@ -96,6 +96,11 @@ func find(name string, sec Section) *keyword {
 			return kw
 		}
 	}
+	for _, kw := range rows {
+		if kw.where < secFirstFree {
+			return kw // a core keyword also known in a registered section (errorfile)
+		}
+	}
 	if len(rows) > 0 {
 		return rows[0]
 	}
