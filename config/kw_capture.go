@@ -27,7 +27,7 @@ type LogLevelAction struct {
 }
 
 func init() {
-	RegisterAction(&ActionDef{Name: "capture", Where: HTTPRequestRules | HTTPResponseRules, Parse: parseCaptureAction})
+	RegisterAction(&ActionDef{Name: "capture", Where: HTTPRequestRules | HTTPResponseRules | HTTPAfterResponseRules, Parse: parseCaptureAction})
 	RegisterAction(&ActionDef{Name: "set-log-level", Where: HTTPRequestRules | HTTPResponseRules | HTTPAfterResponseRules,
 		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			if len(args) == 0 || isCondStart(args[0]) {
@@ -47,7 +47,7 @@ func init() {
 // parseCaptureAction reads "<sample> len <n>" (request rules of a proxy
 // with a frontend side: a new slot) or "<sample> id <n>" (a declared slot).
 func parseCaptureAction(c *RuleContext, r *HTTPRule, args []string) (int, error) {
-	response := c.Set == HTTPResponseRules
+	response := c.Set != HTTPRequestRules
 	usage := "expects <expression> [ 'len' <length> | id <idx> ]"
 	if response {
 		usage = "expects <expression> id <idx>"

@@ -248,7 +248,6 @@ func init() {
 			return 0, nil
 		}})
 	// haproxy 2.6's other http-after-response actions.
-	registerNotYet("http-after-response capture")
 	// An unknown http-after-response action is named with the keyword.
 	multiWord["http-after-response"] = struct{}{}
 

@@ -108,6 +108,9 @@ backend be
     http-request capture path id 0
     http-response capture res.hdr(x-origin) id 0
 `, httplog)},
+		{name: "after-response-capture", req: getClose, logs: 1, cfg: logFE(`    declare capture response len 4
+    http-after-response capture status id 0
+`, httplog)},
 		{name: "set-log-level", req: get + get + "GET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 2, noProbe: true,
 			cfg: strings.Replace(logFE(`    http-request set-log-level err if { path /a }
     http-request set-log-level silent if { path /s }

@@ -37,6 +37,7 @@ func init() {
 	}
 	compileAction(config.HTTPRequestRules, "capture", capture)
 	compileAction(config.HTTPResponseRules, "capture", capture)
+	compileAction(config.HTTPAfterResponseRules, "capture", capture)
 	logLevel := func(r *config.HTTPRule) ruleFunc {
 		a := r.Args.(*config.LogLevelAction)
 		level := a.Level + 1
