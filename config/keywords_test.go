@@ -74,6 +74,7 @@ var (
 // line can be accepted; TestEveryKeywordIsTested requires no accepting case
 // for them.
 var noAccept = map[string]string{
+	"nbproc@global": "haproxy 2.6 refuses it too",
 	// haproxy refuses `server` in defaults too ("'server' not allowed in
 	// 'defaults' section"); the registry row includes SecDefaults only so
 	// that default-server shares parseServerOpts. See the report.
@@ -761,8 +762,8 @@ func keywordCases() []kwCase {
 		{kw: "strict-limits", in: inGlobal, src: "no strict-limits 1", err: "t.cfg:2: 'strict-limits': takes no argument"},
 		{kw: "zero-warning", in: inGlobal, src: "zero-warning", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "ZeroWarning", c.Global.ZeroWarning, true) }},
 		{kw: "zero-warning", in: inGlobal, src: "zero-warning 1", err: "t.cfg:2: 'zero-warning': takes no argument"},
-		{kw: "zero-warning", in: inGlobal, name: "warning becomes error", src: "zero-warning\nnbproc 2",
-			err: "t.cfg:3: (zero-warning) 'nbproc' has no effect in switchyard (one process, use nbthread); ignored"},
+		{kw: "zero-warning", in: inGlobal, name: "warning becomes error", src: "zero-warning\nnoepoll",
+			err: "t.cfg:3: (zero-warning) 'noepoll' has no effect in switchyard (the Go runtime polls); ignored"},
 		{kw: "zero-warning", in: inGlobal, name: "proxy warning becomes error", src: "zero-warning", extra: "backend b\n",
 			err: "t.cfg:3: (zero-warning) missing timeouts for backend 'b'...."},
 		{kw: "localpeer", in: inGlobal, src: "localpeer lb1", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "LocalPeer", c.Global.LocalPeer, "lb1") }},

@@ -89,7 +89,6 @@ func init() {
 	})
 
 	for kw, why := range map[string]string{
-		"nbproc":                       "one process, use nbthread",
 		"cpu-map":                      "the Go scheduler places threads",
 		"tune.ssl.default-dh-param":    "Go's TLS stack chooses",
 		"tune.ssl.cachesize":           "Go's TLS stack manages its session cache",
@@ -121,6 +120,10 @@ func init() {
 	} {
 		ignoredTuning[kw] = why
 	}
+	// As haproxy 2.6, which removed it.
+	register(SecGlobal, "nbproc", func(*parser, []string) error {
+		return fmt.Errorf("nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available")
+	})
 	registerNotYet("stats", "stats socket", "stats timeout",
 		"lua-load", "lua-load-per-thread", "ssl-default-bind-options", "ssl-default-bind-ciphers",
 		"ssl-default-bind-ciphersuites", "ssl-default-server-options", "ssl-default-server-ciphers",

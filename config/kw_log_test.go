@@ -38,6 +38,7 @@ func logKeywordCases() []kwCase {
 		{kw: "log", in: inAll, pre: "global\n  log 127.0.0.1 local0\n  log 127.0.0.2 local1\n", src: "log global", check: targets(2)},
 		{kw: "log", in: inAll, src: "log 127.0.0.1 local0\nno log", check: targets(0)},
 		{kw: "log", in: inAll, src: "log 127.0.0.1", err: "t.cfg:2: 'log': expects <address> and <facility> or global as arguments"},
+		{kw: "nbproc", in: inGlobal, src: "nbproc 2", err: "t.cfg:2: 'nbproc': nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available"},
 		{kw: "log-tag", in: inGlobal, src: "log-tag web", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "Tag", c.Global.Log.Tag, "web") }},
 		{kw: "log-tag", in: inGlobal, src: "log-tag", err: "t.cfg:2: 'log-tag': expects a tag for use in syslog"},
 		{kw: "log-tag", in: inAll, src: "log-tag web", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Tag", px.Log.Tag, "web") }},

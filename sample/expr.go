@@ -164,7 +164,9 @@ func parseExpr(env *Env, words []string, syn exprSyntax, inACL bool) (*Expr, int
 // unknownFetch reports a fetch we do not have, telling apart haproxy
 // keywords that are not implemented yet from likely typos.
 func unknownFetch(name string, inACL bool) error {
-	if unsupportedFetches[name] {
+	if unsupportedFetches[name] || strings.HasPrefix(name, "lua.") {
+		// lua.* names are what lua-load scripts register (Lua comes
+		// with a later issue).
 		return fmt.Errorf("fetch method '%s' is not supported yet", name)
 	}
 	return &hintError{fmt.Sprintf("unknown fetch method '%s'", name), didYouMean(name, fetchNames(inACL))}

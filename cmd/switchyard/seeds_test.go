@@ -37,17 +37,15 @@ const (
 	areaStick  = "stick tables"
 	areaQueue  = "queues, server maxconn"
 	areaCookie = "cookie persistence"
+	areaGone   = "refused by haproxy 2.6 as well"
 )
 
 var seedRefusals = map[string][]seedRefusal{
 	"000-token-gateway.cfg": {
 		{11, "'lua-load' is not supported yet", areaLua},
 		{12, "'lua-load' is not supported yet", areaLua},
-		// Unknown rather than "not supported yet": no Lua, so no
-		// lua.* fetch is registered (haproxy says the same without
-		// the lua-load lines).
-		{25, "unknown fetch method 'lua.validate_token'", areaLua},
-		{26, "unknown fetch method 'lua.validate_id_for_token'", areaLua},
+		{25, "fetch method 'lua.validate_token' is not supported yet", areaLua},
+		{26, "fetch method 'lua.validate_id_for_token' is not supported yet", areaLua},
 	},
 	"001-ingress-configmap.cfg": {
 		{16, "'ssl-default-bind-options' is not supported yet", areaTLS},
@@ -114,6 +112,8 @@ var seedRefusals = map[string][]seedRefusal{
 		{42, "server option 'check' is not supported yet", areaChecks},
 	},
 	"004-7-tuning.cfg": {
+		// haproxy 2.6 refuses nbproc too.
+		{5, "nbproc is not supported any more since HAProxy 2.5", areaGone},
 		{9, "'ssl-default-bind-ciphers' is not supported yet", areaTLS},
 		{10, "'ssl-default-bind-options' is not supported yet", areaTLS},
 	},
