@@ -28,6 +28,38 @@ type LogLevelAction struct {
 
 func init() {
 	RegisterAction(&ActionDef{Name: "capture", Where: HTTPRequestRules | HTTPResponseRules | HTTPAfterResponseRules, Parse: parseCaptureAction})
+	// tcp-request content capture <sample> len <n>: a new request slot
+	// of the frontend, as haproxy's.
+	RegisterAction(&ActionDef{Name: "capture", Where: TCPRequestContentRules,
+		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
+			if len(args) == 0 || isCondStart(args[0]) {
+				return 0, fmt.Errorf("expects <expression> 'len' <length>")
+			}
+			expr, n, err := sample.ParseExprWords(c.Env(), args)
+			if err != nil {
+				return 0, err
+			}
+			if err := expr.Check(tcpAvail(c.Set)); err != nil {
+				return 0, err
+			}
+			if n >= len(args) || args[n] != "len" {
+				return 0, fmt.Errorf("expects 'len' <length>")
+			}
+			if n+1 >= len(args) {
+				return 0, fmt.Errorf("missing length value")
+			}
+			l, err := strconv.Atoi(args[n+1])
+			if err != nil || l <= 0 {
+				return 0, fmt.Errorf("length must be > 0")
+			}
+			px := c.Proxy()
+			if px.Cap&CapFE == 0 {
+				return 0, fmt.Errorf("proxy '%s' has no frontend capability", px.Name)
+			}
+			r.Args = &CaptureAction{Expr: expr, Slot: len(px.Log.ReqCaptures), Len: l}
+			px.Log.ReqCaptures = append(px.Log.ReqCaptures, Capture{Len: l})
+			return n + 2, nil
+		}})
 	RegisterAction(&ActionDef{Name: "set-log-level", Where: HTTPRequestRules | HTTPResponseRules | HTTPAfterResponseRules,
 		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			if len(args) == 0 || isCondStart(args[0]) {

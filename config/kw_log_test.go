@@ -110,6 +110,11 @@ func logKeywordCases() []kwCase {
 		{kw: "http-after-response capture", in: inFE, src: "mode http\ndeclare capture response len 4\nhttp-after-response capture status id 0"},
 		{kw: "http-after-response capture", in: []Section{SecBackend}, src: "mode http\nhttp-after-response capture status id 0"},
 		{kw: "http-after-response capture", in: inNamed, src: "http-after-response capture status len 4", err: "t.cfg:2: 'http-after-response capture': expects 'id', found 'len'"},
+		{kw: "tcp-request content", in: inFE, src: "tcp-request content capture src len 10", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "ReqCaptures", len(px.Log.ReqCaptures), 1)
+		}},
+		{kw: "tcp-request content", in: inFE, src: "tcp-request content capture src", err: "t.cfg:2: ..."},
+		{kw: "tcp-request content", in: []Section{SecBackend}, src: "tcp-request content capture src len 10", err: "t.cfg:2: ..."},
 		{kw: "http-request set-log-level", in: inNamed, src: "mode http\nhttp-request set-log-level silent"},
 		{kw: "http-request set-log-level", in: inNamed, src: "http-request set-log-level loud", err: "t.cfg:2: 'http-request set-log-level': unknown log level 'loud'"},
 		{kw: "http-response set-log-level", in: inNamed, src: "mode http\nhttp-response set-log-level err"},

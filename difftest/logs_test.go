@@ -108,6 +108,20 @@ backend be
     http-request capture path id 0
     http-response capture res.hdr(x-origin) id 0
 `, httplog)},
+		{name: "tcp-content-capture/http", req: getClose, logs: 1, cfg: logFE(`    tcp-request inspect-delay 1s
+    tcp-request content capture req.hdr(host) len 10
+`, httplog)},
+		{name: "tcp-content-capture/tcp", logs: 1, tcp: true, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    tcp-request content capture str(abcdef) len 3
+    log-format "%ci %[capture.req.hdr(0)] %ts"
+    default_backend be
+backend be
+    mode tcp
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hello", shut: true, raw: 5}}},
 		{name: "after-response-capture", req: getClose, logs: 1, cfg: logFE(`    declare capture response len 4
     http-after-response capture status id 0
 `, httplog)},

@@ -95,14 +95,19 @@ func init() {
 			Compile: func(_ *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
 				idx := int(args[0].Int)
 				return func(c *sample.Ctx) (sample.Value, bool) {
+					if !response {
+						cp, ok := c.Owner.(capturer)
+						if !ok {
+							return sample.Value{}, false
+						}
+						v, ok := cp.capturedRequest(idx)
+						return sample.Str(v), ok
+					}
 					s, ok := c.Owner.(*httpStream)
 					if !ok || s.t == nil {
 						return sample.Value{}, false
 					}
-					slots := s.t.lg.reqCaps
-					if response {
-						slots = s.t.lg.resCaps
-					}
+					slots := s.t.lg.resCaps
 					if idx < 0 || idx >= len(slots) || slots[idx] == nil {
 						return sample.Value{}, false
 					}

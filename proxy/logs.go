@@ -468,6 +468,9 @@ func newTCPLog(fe *Frontend, c net.Conn) *tcpLog {
 	l := &tcpLog{from: mono()}
 	l.rec = logformat.Stream{Frontend: fe.Name, Accept: time.Now(), Timers: logformat.Timers{
 		Handshake: 0, Idle: 0, Request: 0, Queue: -1, Connect: -1, Data: -1, Close: -1}}
+	if n := len(fe.cfg.Log.ReqCaptures); n > 0 {
+		l.rec.ReqCaptures = make([][]byte, n) // tcp-request content capture
+	}
 	return l
 }
 

@@ -22,6 +22,9 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	var ctx sample.Ctx
 	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
 	lg := newTCPLog(fe, c)
+	if lg != nil {
+		ctx.Owner = lg
+	}
 	var toClient int64
 	var srv *backend.Server
 	defer func() { lg.send(rt, fe, &ctx, toClient, srv) }()
