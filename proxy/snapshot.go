@@ -100,6 +100,7 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		if fe.reqRules, err = compileRequestRules(px); err != nil {
 			return nil, err
 		}
+		fe.reqRules = withBufferRequest(px, fe.reqRules) // actions_body.go
 		if fe.afterRules, err = compileRules(px, px.HTTPAfterResponse); err != nil {
 			return nil, err
 		}
@@ -137,6 +138,7 @@ func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
 	if be.reqRules, err = compileRequestRules(px); err != nil {
 		return nil, err
 	}
+	be.reqRules = withBufferRequest(px, be.reqRules) // actions_body.go
 	if be.afterRules, err = compileRules(px, px.HTTPAfterResponse); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,35 @@
+package config
+
+import (
+	"testing"
+	"time"
+)
+
+// Keyword cases of option http-buffer-request and http-request
+// wait-for-body.
+
+func init() { moreKeywordCases = append(moreKeywordCases, bodyKeywordCases) }
+
+func bodyKeywordCases() []kwCase {
+	return []kwCase{
+		{kw: "option http-buffer-request", in: inAll, src: "option http-buffer-request", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "BufferRequest", BufferRequest(px), true)
+		}},
+		{kw: "option http-buffer-request", in: inAll, src: "option http-buffer-request\nno option http-buffer-request", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "BufferRequest", BufferRequest(px), false)
+		}},
+		{kw: "option http-buffer-request", in: inAll, src: "option http-buffer-request x",
+			err: "t.cfg:2: 'option http-buffer-request': cannot handle unexpected argument 'x'."},
+		{kw: "http-request wait-for-body", in: inNamed, src: "mode http\nhttp-request wait-for-body time 1s at-least 10k if { method POST }", check: func(t *testing.T, _ *Config, px *Proxy) {
+			w := px.HTTPRequest[0].Args.(*WaitForBody)
+			eq(t, "Time", w.Time, time.Second)
+			eq(t, "AtLeast", w.AtLeast, int64(10240))
+		}},
+		{kw: "http-request wait-for-body", in: inNamed, src: "http-request wait-for-body at-least 10",
+			err: "t.cfg:2: 'http-request wait-for-body': expects time <time> [ at-least <bytes> ]"},
+		{kw: "http-request wait-for-body", in: inNamed, src: "http-request wait-for-body time",
+			err: "t.cfg:2: 'http-request wait-for-body': missing argument for 'time'"},
+		{kw: "http-request wait-for-body", in: inNamed, src: "http-request wait-for-body time 1s foo",
+			err: "t.cfg:2: 'http-request wait-for-body': ..."},
+	}
+}
