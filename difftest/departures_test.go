@@ -201,7 +201,6 @@ backend be
 		// is still the client's to finish: 408 at the shorter of timeout
 		// client and timeout http-request, and the origin sees nothing.
 		{name: "client-stalls-in-body-buffer-request-408", exact: true,
-			notYet: "option http-buffer-request",
 			cfg: strings.Replace(timeouts("200ms", "1s", "2s"), "    default_backend be\n",
 				"    default_backend be\n    option http-buffer-request\n", 1),
 			steps: []step{{send: stalled, read: 1, wait: notYetAt}}},

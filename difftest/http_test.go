@@ -117,7 +117,7 @@ func TestHTTPRequests(t *testing.T) {
 			replies: []reply{{early: true,
 				raw: "HTTP/1.1 417 Expectation Failed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"}},
 			req: "POST /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"},
-		{name: "expect-100-continue-buffer-request", cfg: withFE("    option http-buffer-request\n"), notYet: "option http-buffer-request", steps: []step{
+		{name: "expect-100-continue-buffer-request", cfg: withFE("    option http-buffer-request\n"), steps: []step{
 			{send: "POST /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n", interim: true},
 			{send: "hello", read: 1},
 		}},
