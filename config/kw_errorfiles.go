@@ -111,7 +111,7 @@ func init() {
 	})
 
 	register(SecProxy, "http-error", func(p *parser, args []string) error {
-		hasStatus := false
+		hasStatus, dynamic := false, false
 		section, rest := "", make([]string, 0, len(args))
 		for i := 0; i < len(args); i++ {
 			a := args[i]
@@ -137,13 +137,11 @@ func init() {
 				if a == "hdr" && i+2 < len(args) {
 					v = args[i+2]
 				}
-				if strings.ContainsRune(v, '%') {
-					return fmt.Errorf("'%s': log-format values that depend on the request are not supported yet by switchyard in http-error", a)
-				}
+				dynamic = dynamic || strings.ContainsRune(v, '%')
 			}
 			if a == "lf-file" && i+1 < len(args) {
 				if data, err := os.ReadFile(args[i+1]); err == nil && strings.ContainsRune(string(data), '%') {
-					return fmt.Errorf("'%s': log-format values that depend on the request are not supported yet by switchyard in http-error", a)
+					dynamic = true
 				}
 			}
 			rest = append(rest, a)
@@ -172,6 +170,10 @@ func init() {
 			reply = resetReply
 		case r.Reply != nil:
 			reply = r.Reply
+		case dynamic:
+			// Values that depend on the request: rendered per response,
+			// as a return would be.
+			reply = http1.DynamicReply(r.Status, r)
 		default:
 			reply, err = staticReply(p, r)
 			if err != nil {

@@ -44,8 +44,13 @@ func errorfilesKeywordCases() []kwCase {
 		{kw: "http-error", in: inAll, src: "http-error status 302", err: "t.cfg:2: 'http-error': status code '302' not handled."},
 		{kw: "http-error", in: inAll, src: "http-error status 503 string x", err: "t.cfg:2: 'http-error': 'content-type' is required with a 'string' payload"},
 		{kw: "http-error", in: inAll, src: "http-error status 503 foo bar", err: "t.cfg:2: 'http-error': unexpected argument 'foo'"},
-		{kw: "http-error", in: inAll, src: "http-error status 503 content-type text/plain lf-string %[src]",
-			err: "t.cfg:2: 'http-error': 'lf-string': log-format values that depend on the request are not supported yet by switchyard in http-error"},
+		{kw: "http-error", in: inAll, src: "http-error status 503 content-type text/plain lf-string %[src]", check: func(t *testing.T, _ *Config, px *Proxy) {
+			if px.ErrorFiles[503] == nil || px.ErrorFiles[503].Dynamic == nil {
+				t.Errorf("http-error with a log-format value: %+v, want a reply rendered per request", px.ErrorFiles[503])
+			}
+		}},
+		{kw: "http-error", in: inAll, src: "http-error status 503 content-type text/plain lf-string %[nope]",
+			err: "t.cfg:2: 'http-error': 'lf-string': failed to parse sample expression <nope]> : unknown fetch method 'nope'"},
 
 		{kw: "http-request return", in: inNamed, pre: sec, src: "mode http\nhttp-request return status 503 errorfiles S", check: func(t *testing.T, _ *Config, px *Proxy) {
 			eq(t, "reply", px.HTTPRequest[0].Reply.Status(), 503)

@@ -15,6 +15,18 @@ type Reply struct {
 	// Truncated: the file was longer than tune.bufsize and, like haproxy,
 	// only its beginning was kept; the configuration should warn.
 	Truncated bool
+	// Dynamic is set on a reply that its owner renders for each request
+	// (an http-error whose values are log-format strings): what it renders
+	// from. AppendTo, for a user that cannot render it, writes haproxy's
+	// built-in message for the status instead.
+	Dynamic any
+}
+
+// DynamicReply returns a reply of status that its owner renders from d.
+func DynamicReply(status int, d any) *Reply {
+	r := &Reply{Dynamic: d}
+	r.resp.Status = status
+	return r
 }
 
 // Status is the reply's status code, 0 for an empty errorfile (haproxy then
@@ -25,6 +37,9 @@ func (e *Reply) Status() int { return e.resp.Status }
 // (a deny, a 503, a 504...) in answer to req: names in lower case and a
 // connection field as for Response.AppendHead; no body to a HEAD request.
 func (e *Reply) AppendTo(dst []byte, mode HTTPMode, close bool, req *Request) ([]byte, Out) {
+	if e.Dynamic != nil {
+		e = builtinReplies[knownStatus(e.resp.Status)]
+	}
 	if len(e.raw) == 0 {
 		return dst, Out{Close: true}
 	}

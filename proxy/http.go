@@ -477,7 +477,12 @@ func (s *httpStream) reply(status int, be *Backend) bool {
 	mustClose := s.t.closeAfter || s.t.req.Close || s.ending() || !s.bodyDone()
 	var out http1.Out
 	s.t.lg.rec.Status = status
-	s.t.out, out = r.AppendTo(s.t.out[:0], s.respMode(), mustClose, &s.t.req)
+	if rule, ok := r.Dynamic.(*config.HTTPRule); ok {
+		// An http-error with log-format values: rendered as a return.
+		s.t.out = appendRuleResponse(s.t.out[:0], &s.t.scratch, rule, &s.ctx, &s.t.req, mustClose)
+	} else {
+		s.t.out, out = r.AppendTo(s.t.out[:0], s.respMode(), mustClose, &s.t.req)
+	}
 	s.t.out = s.afterReply(s.t.out, be, mustClose)
 	s.countHead(s.t.out)
 	if !s.writeRaw(s.t.out) {
