@@ -1,87 +1,26 @@
 package backend
 
-// The hash functions of `hash-type`. They must produce exactly haproxy's
-// 32-bit values (src/hash.c), since the value picks the server: a different
-// result would send a client to a different server than haproxy does.
+import "switchyard/internal/hashfn"
 
-func hashSDBM(key []byte) uint32 {
-	var h uint32
-	for _, c := range key {
-		h = uint32(c) + h<<6 + h<<16 - h
-	}
-	return h
-}
-
-func hashDJB2(key []byte) uint32 {
-	h := uint32(5381)
-	for _, c := range key {
-		h = h<<5 + h + uint32(c)
-	}
-	return h
-}
-
-// hashWT6 is haproxy's "wt6" hash: two 32-bit halves rotated by amounts that
-// depend on the data seen so far.
-func hashWT6(key []byte) uint32 {
-	h0, h1 := uint32(0xa53c965a), uint32(0x5ca6953a)
-	step0, step1 := uint32(6), uint32(18)
-	for _, c := range key {
-		t := uint32(c)
-		h0 = ^(h0 ^ t)
-		h1 = ^(h1 + t)
-		// A step of 0 makes the right shift 32: Go gives 0, so the
-		// rotation yields h unchanged, as it does in haproxy on x86.
-		t = h1<<step0 | h1>>(32-step0)
-		h1 = h0<<step1 | h0>>(32-step1)
-		h0 = t
-		t = (h0>>16 ^ h1) & 0xffff
-		step0 = t & 0x1f
-		step1 = t >> 11
-	}
-	return h0 ^ h1
-}
-
-// hashCRC32 is the IEEE CRC-32 (as hash/crc32.ChecksumIEEE), computed bit
-// by bit like haproxy to avoid a table in the cache for short keys.
-func hashCRC32(key []byte) uint32 {
-	h := ^uint32(0)
-	for _, c := range key {
-		h ^= uint32(c)
-		for range 8 {
-			h = h>>1 ^ 0xedb88320&-(h&1)
-		}
-	}
-	return ^h
-}
-
-// fullHash is Bob Jenkins' 32-bit integer avalanche mix followed by a
-// multiplication by a large prime, haproxy's full_hash(). It is a bijection
-// on uint32, so distinct ring point seeds give distinct points.
-func fullHash(a uint32) uint32 {
-	a = (a + 0x7ed55d16) + (a << 12)
-	a = (a ^ 0xc761c23c) ^ (a >> 19)
-	a = (a + 0x165667b1) + (a << 5)
-	a = (a + 0xd3a2646c) ^ (a << 9)
-	a = (a + 0xfd7046c5) + (a << 3)
-	a = (a ^ 0xb55a4f09) ^ (a >> 16)
-	return a * 3221225473
-}
+// The hash functions of `hash-type` are haproxy's (internal/hashfn): the
+// value picks the server, so a different result would send a client to a
+// different server than haproxy does.
 
 // hashKey hashes key bytes with the function and modifier of a.
 func (a *Algorithm) hashKey(key []byte) uint32 {
 	var h uint32
 	switch a.HashFunc {
 	case DJB2:
-		h = hashDJB2(key)
+		h = hashfn.DJB2(key)
 	case WT6:
-		h = hashWT6(key)
+		h = hashfn.WT6(key)
 	case CRC32:
-		h = hashCRC32(key)
+		h = hashfn.CRC32(key)
 	default:
-		h = hashSDBM(key)
+		h = hashfn.SDBM(key)
 	}
 	if a.Avalanche {
-		h = fullHash(h)
+		h = hashfn.FullHash(h)
 	}
 	return h
 }

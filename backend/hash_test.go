@@ -3,6 +3,8 @@ package backend
 import (
 	"hash/crc32"
 	"testing"
+
+	"switchyard/internal/hashfn"
 )
 
 // Golden values: the empty-key values follow from each function's seed;
@@ -35,7 +37,7 @@ func TestHashFunctions(t *testing.T) {
 
 func TestCRC32IsIEEE(t *testing.T) {
 	for _, k := range []string{"", "a", "/index.html", "123456789", string(make([]byte, 300))} {
-		if got, want := hashCRC32([]byte(k)), crc32.ChecksumIEEE([]byte(k)); got != want {
+		if got, want := hashfn.CRC32([]byte(k)), crc32.ChecksumIEEE([]byte(k)); got != want {
 			t.Errorf("crc32(%q) = %#x, want %#x", k, got, want)
 		}
 	}
@@ -43,14 +45,14 @@ func TestCRC32IsIEEE(t *testing.T) {
 
 func TestAvalanche(t *testing.T) {
 	a := Algorithm{HashFunc: DJB2, Avalanche: true}
-	if got, want := a.hashKey([]byte("a")), fullHash(5381*33+97); got != want {
+	if got, want := a.hashKey([]byte("a")), hashfn.FullHash(5381*33+97); got != want {
 		t.Errorf("djb2+avalanche = %#x, want full_hash(djb2) = %#x", got, want)
 	}
 	// full_hash must be a bijection for ring points never to collide:
 	// check it on a window of consecutive seeds like a server's points.
 	seen := make(map[uint32]bool)
 	for i := uint32(0); i < 1<<16; i++ {
-		h := fullHash(i)
+		h := hashfn.FullHash(i)
 		if seen[h] {
 			t.Fatalf("full_hash collision at %d", i)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 
+	"switchyard/internal/hashfn"
 	"switchyard/sample"
 )
 
@@ -52,7 +53,7 @@ func (b *hashed) hash(r sample.Request, src netip.Addr) (uint32, bool) {
 	if a.Kind == Source {
 		h, ok := sourceHash(src)
 		if ok && a.Avalanche {
-			h = fullHash(h)
+			h = hashfn.FullHash(h)
 		}
 		return h, ok
 	}

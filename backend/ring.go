@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"sync/atomic"
+
+	"switchyard/internal/hashfn"
 )
 
 // Ring geometry, from haproxy: weights are scaled by 16 (BE_WEIGHT_SCALE)
@@ -33,7 +35,7 @@ func newRing(servers []*Server) *ring {
 	var pts []point
 	for _, s := range servers {
 		for j := range s.Weight * weightScale {
-			pts = append(pts, point{fullHash(uint32(s.ID*ewghtRange + j)), s})
+			pts = append(pts, point{hashfn.FullHash(uint32(s.ID*ewghtRange + j)), s})
 		}
 	}
 	// full_hash is a bijection and the seeds are distinct, so keys are

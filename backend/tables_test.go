@@ -3,6 +3,8 @@ package backend
 import (
 	"strings"
 	"testing"
+
+	"switchyard/internal/hashfn"
 )
 
 func slotNames(m *weightMap) string {
@@ -119,7 +121,7 @@ func TestRingIsConsistent(t *testing.T) {
 	full, less := newRing(srvs), newRing([]*Server{srvs[0], srvs[1], srvs[3]})
 	moved := 0
 	for i := range uint32(10000) {
-		h := fullHash(i)
+		h := hashfn.FullHash(i)
 		before, after := full.lookup(h), less.lookup(h)
 		if before != srvs[2] && before != after {
 			moved++

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strings"
+
+	"switchyard/internal/hashfn"
 )
 
 // hashConvs hash binary samples: haproxy's 32-bit hashes (the ones of
@@ -16,9 +18,9 @@ import (
 // and HMACs. The digests are computed with one-shot functions over
 // c.Scratch, so that they do not allocate.
 var hashConvs = []convDef{
-	{name: "sdbm", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: hash32(hashSDBM)},
-	{name: "djb2", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: hash32(hashDJB2)},
-	{name: "wt6", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: hash32(hashWT6)},
+	{name: "sdbm", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: hash32(hashfn.SDBM)},
+	{name: "djb2", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: hash32(hashfn.DJB2)},
+	{name: "wt6", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: hash32(hashfn.WT6)},
 	{name: "crc32", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: hash32(crc32.ChecksumIEEE)},
 	{name: "crc32c", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: hash32(hashCRC32C)},
 	{name: "xxh3", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: convXXH3},
@@ -34,63 +36,15 @@ func hash32(h func([]byte) uint32) convFunc {
 	return func(_ *Ctx, a []arg, v Value) (Value, bool) {
 		x := h(v.Str)
 		if a[0].i != 0 {
-			x = fullHash(x)
+			x = hashfn.FullHash(x)
 		}
 		return Int(int64(x)), true
 	}
 }
 
-func hashSDBM(key []byte) uint32 {
-	var h uint32
-	for _, c := range key {
-		h = uint32(c) + h<<6 + h<<16 - h
-	}
-	return h
-}
-
-func hashDJB2(key []byte) uint32 {
-	h := uint32(5381)
-	for _, c := range key {
-		h = h<<5 + h + uint32(c)
-	}
-	return h
-}
-
-// hashWT6 is haproxy's wt6: two halves rotated by data-dependent amounts.
-// A rotation by 0 shifts right by 32, which is 0 in Go and leaves the
-// value unchanged, as on x86.
-func hashWT6(key []byte) uint32 {
-	h0, h1 := uint32(0xa53c965a), uint32(0x5ca6953a)
-	s0, s1 := uint32(6), uint32(18)
-	for _, c := range key {
-		t := uint32(c)
-		h0 = ^(h0 ^ t)
-		h1 = ^(h1 + t)
-		t = h1<<s0 | h1>>(32-s0)
-		h1 = h0<<s1 | h0>>(32-s1)
-		h0 = t
-		t = (h0>>16 ^ h1) & 0xffff
-		s0 = t & 0x1f
-		s1 = t >> 11
-	}
-	return h0 ^ h1
-}
-
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func hashCRC32C(key []byte) uint32 { return crc32.Checksum(key, castagnoli) }
-
-// fullHash is haproxy's full_hash: Bob Jenkins' avalanche mix, then a
-// multiplication by a large prime.
-func fullHash(a uint32) uint32 {
-	a = (a + 0x7ed55d16) + (a << 12)
-	a = (a ^ 0xc761c23c) ^ (a >> 19)
-	a = (a + 0x165667b1) + (a << 5)
-	a = (a + 0xd3a2646c) ^ (a << 9)
-	a = (a + 0xfd7046c5) + (a << 3)
-	a = (a ^ 0xb55a4f09) ^ (a >> 16)
-	return a * 3221225473
-}
 
 func convXXH3(_ *Ctx, a []arg, v Value) (Value, bool) {
 	return Int(int64(xxh3(v.Str, uint64(a[0].i)))), true
