@@ -93,8 +93,7 @@ func tcpPlace(set RuleSet, px *Proxy) string {
 // tcpNotYet are the haproxy 2.6 actions of the tcp rule sets that later
 // issues implement.
 var tcpNotYet = []string{"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
-	"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-dst", "set-dst-port", "set-src", "set-src-port",
-	"set-mark", "set-tos", "silent-drop", "expect-netscaler-cip", "do-resolve", "send-spoe-group",
+	"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-mark", "set-tos", "silent-drop", "expect-netscaler-cip", "do-resolve", "send-spoe-group",
 	"set-log-level", "set-nice", "set-priority-class", "set-priority-offset", "switch-mode", "use-service",
 	"set-bandwidth-limit", "attach-srv", "set-fc-mark", "set-fc-tos"}
 

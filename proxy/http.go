@@ -47,6 +47,7 @@ type httpStream struct {
 	srvConn  *timedConn
 	srvOwned *backend.Server // server of srvConn when kept private (http-reuse never)
 	rw       rewriteState    // the rewriting actions' (actions_rewrite.go)
+	sx       streamTxn       // the stream actions' (actions_stream.go)
 
 	// For the traffic log: when the current stream began (the accept, or
 	// the end of the previous request), as a date and as mono(), and
@@ -173,6 +174,7 @@ func (s *httpStream) serve() {
 		}
 		keep := s.transaction()
 		s.endTxnLog()
+		s.sx.end(&s.ctx)
 		s.ctx.Reset()
 		if !keep || s.ending() {
 			return

@@ -159,7 +159,7 @@ func (s *httpStream) mayShare(r config.Reuse) (share, safeOnly bool) {
 // pooled says that sc comes idle from the pool and must be checked first.
 func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, pooled bool) exchangeResult {
 	fe := s.fe
-	srvTimeout, cliTimeout := be.cfg.Timeouts.Server, fe.cfg.Timeouts.Client
+	srvTimeout, cliTimeout := s.sx.serverTimeout(be), fe.cfg.Timeouts.Client
 	// A hard stop must be able to cut a stream blocked on its server.
 	s.cc.setPeer(sc)
 	defer s.cc.peer.Store(nil)
@@ -750,7 +750,7 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error, cliTim
 		return exFail
 	}
 	if rest := s.cr.Buffered(); len(rest) > 0 {
-		sc.writeWithin(be.cfg.Timeouts.Server)
+		sc.writeWithin(s.sx.serverTimeout(be))
 		if _, err := sc.Write(rest); err != nil {
 			sc.Close()
 			return exFail
@@ -767,8 +767,8 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error, cliTim
 	s.cl.clearDeadlines()
 	sc.clearDeadlines()
 	s.cc.setPeer(sc)
-	ct, st := s.fe.cfg.Timeouts.Client, be.cfg.Timeouts.Server
-	if t := be.cfg.Timeouts.Tunnel; t > 0 {
+	ct, st := s.fe.cfg.Timeouts.Client, s.sx.serverTimeout(be)
+	if t := s.sx.tunnelTimeout(be); t > 0 {
 		ct, st = t, t
 	}
 	tunnel(s.cc.c, sc.Conn, ct, st, s.fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)

@@ -22,6 +22,7 @@ func fetchAddr(get func(*Ctx) netip.AddrPort) fetchFunc {
 func fetchPort(get func(*Ctx) netip.AddrPort) fetchFunc {
 	return func(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
 		ap := get(c)
-		return Int(int64(ap.Port())), cursor{}, ap.IsValid()
+		// A port of 0 (set-src-port 0, or no port at all) is no port.
+		return Int(int64(ap.Port())), cursor{}, ap.IsValid() && ap.Port() != 0
 	}
 }
