@@ -125,6 +125,12 @@ backend be
 		{name: "after-response-capture", req: getClose, logs: 1, cfg: logFE(`    declare capture response len 4
     http-after-response capture status id 0
 `, httplog)},
+		{name: "after-response-set-status", cfg: logFE(`    http-request deny if { path /d }
+    http-after-response set-status 418
+`, httplog), req: get + "GET /d HTTP/1.1\r\nhost: x\r\n\r\n", n: 2, logs: 2, noProbe: true},
+		{name: "response-set-header", cfg: logFE(`    http-response set-header X-New abcdef
+    http-response set-status 202 reason Fine
+`, httplog), req: getClose, logs: 1},
 		{name: "set-log-level", req: get + get + "GET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 2, noProbe: true,
 			cfg: strings.Replace(logFE(`    http-request set-log-level err if { path /a }
     http-request set-log-level silent if { path /s }

@@ -758,8 +758,9 @@ func (s *httpStream) redirect(op *config.RedirectOp, set config.RuleSet, static 
 		out = append(out, "connection: keep-alive\r\n"...)
 	}
 	out = append(out, "\r\n"...)
+	s.t.lg.rec.Status = op.Code
 	s.t.out = s.afterReply(out, s.t.be, mustClose)
-	s.redirected(set, op.Code)
+	s.redirected(set)
 	return ruleAnswered, s.writeRaw(s.t.out) && !mustClose
 }
 
@@ -864,8 +865,10 @@ func (s *httpStream) afterReply(out []byte, be *Backend, mustClose bool) []byte 
 			}
 		}
 		out, _ = r.AppendTo(out[:0], s.respMode(), mustClose, &s.t.req)
+		s.t.lg.rec.Status = 500
 		return out
 	}
+	s.t.lg.rec.Status = resp.Status // set-status may have changed it
 	out, _ = resp.AppendHead(out[:0], s.respMode(), mustClose, &s.t.req)
 	return append(out, buf[n:]...)
 }

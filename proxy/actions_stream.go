@@ -186,9 +186,6 @@ func init() {
 			s.t.out = append(s.t.out, "\r\n"...)
 			s.sx.hinting = false
 			s.countHead(s.t.out)
-			if s.t.lg.on {
-				s.t.lg.adjust++ // haproxy counts one byte more per 103
-			}
 			s.writeRaw(s.t.out)
 			s.t.out = s.t.out[:0]
 			return ruleContinue, false

@@ -546,7 +546,7 @@ func (s *httpStream) transaction() bool {
 		// haproxy logs this one as if the request had not been read.
 		s.term('S', 'C')
 		s.t.lg.rec.Timers.Request = -1
-		return s.errorReply(503, nil)
+		return s.reply(503, nil)
 	}
 	// A backend's own rules run after routing; a listen section's rules
 	// already ran when it served as the frontend.
@@ -594,8 +594,8 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 		mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
 		var out http1.Out
 		s.t.out, out = r.Reply.AppendTo(s.t.out[:0], s.respMode(), mustClose, &s.t.req)
-		s.t.out = s.afterReply(s.t.out, s.t.be, mustClose)
 		s.t.lg.rec.Status = r.Reply.Status()
+		s.t.out = s.afterReply(s.t.out, s.t.be, mustClose)
 		s.countHead(s.t.out)
 		return s.writeRaw(s.t.out) && !out.Close && !mustClose
 	}
@@ -603,8 +603,8 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 	// Rendered apart from bodyOut, which a request body transfer may be
 	// using while a response rule answers.
 	s.t.out = appendRuleResponse(s.t.out[:0], &s.t.scratch, r, &s.ctx, &s.t.req, mustClose)
-	s.t.out = s.afterReply(s.t.out, s.t.be, mustClose)
 	s.t.lg.rec.Status = r.Status
+	s.t.out = s.afterReply(s.t.out, s.t.be, mustClose)
 	s.countHead(s.t.out)
 	return s.writeRaw(s.t.out) && !mustClose
 }

@@ -29,7 +29,7 @@ func (s *httpStream) forward(be *Backend) bool {
 	s.logServer(be, srv)
 	if srv == nil {
 		s.term('S', 'C')
-		return s.errorReply(503, be)
+		return s.reply(503, be)
 	}
 	srv.Cur.Add(1)
 	defer srv.Cur.Add(-1)
@@ -45,7 +45,7 @@ func (s *httpStream) forward(be *Backend) bool {
 		sc, from, err := s.serverConn(be, srv)
 		if err != nil {
 			s.term('S', 'C')
-			return s.errorReply(503, be)
+			return s.reply(503, be)
 		}
 		s.logConnected(sc)
 		switch s.exchange(be, srv, sc, from == fromPool) {
@@ -229,7 +229,10 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		s.abandonPump(pump)
 		return s.failed(502, be)
 	}
-	if s.responseRules(be) || s.afterResponseRules(be) {
+	// haproxy counts the response's head (%B) as the server sent it,
+	// before the response rules rewrite it.
+	var headHTX int64
+	if s.countedHead(&headHTX) && (s.responseRules(be) || s.afterResponseRules(be)) {
 		// A rule answered instead of the server: the server's response
 		// is dropped. Its connection is kept, as haproxy keeps it, when
 		// the whole response is already here and so is the request; a
@@ -260,7 +263,9 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	var out http1.Out
 	clientClose := s.t.req.Close || s.ending()
 	s.t.out, out = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), clientClose, &s.t.req)
-	s.countHead(s.t.out)
+	if s.t.lg.on {
+		s.t.lg.adjust += headHTX - int64(len(s.t.out))
+	}
 	s.t.respCopy.framing = 0
 	rerr := s.relayResponseBody(sc, out.Chunked, srvTimeout, cliTimeout)
 	ok := rerr == nil
@@ -541,7 +546,7 @@ func (s *httpStream) stopPump(pump chan error) error {
 // failed answers an error to the client; the connection then closes unless
 // the request was fully read.
 func (s *httpStream) failed(status int, be *Backend) exchangeResult {
-	if !s.errorReply(status, be) {
+	if !s.reply(status, be) {
 		s.t.closeAfter = true
 	}
 	return exAnswered

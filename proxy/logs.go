@@ -368,7 +368,7 @@ func (s *httpStream) termAnswer(r *config.HTTPRule) {
 			// haproxy had already put the server's response in the
 			// outgoing channel: it is counted, and the response timer
 			// is not.
-			s.t.lg.adjust += 1 + s.serverResponseHTX()
+			s.t.lg.adjust += s.serverResponseHTX()
 			s.t.lg.rec.Timers.Data = -1
 		}
 	}
@@ -416,12 +416,11 @@ func htxAdjust(head []byte) int64 {
 		case len(content) == 0:
 			return adj + 1 - int64(len(line)) // the end of the head
 		case first:
+			// The two spaces between version, code and reason are not
+			// counted (the reason's own spaces are).
 			first = false
-			adj += 20 - int64(len(line)-len(content)) - int64(bytes.Count(content, []byte(" ")))
-			if bytes.Count(content, []byte(" ")) < 2 {
-				adj-- // no reason phrase: one space fewer, nothing else
-				adj++
-			}
+			seps := int64(len(bytes.SplitN(content, []byte(" "), 3)) - 1)
+			adj += 20 - int64(len(line)-len(content)) - seps
 		default:
 			name, value, _ := bytes.Cut(content, []byte(":"))
 			value = bytes.TrimSpace(value)
@@ -443,15 +442,7 @@ func (s *httpStream) countHead(head []byte) {
 	}
 }
 
-// errorReply answers an error of the exchange itself (no server, a server
-// that failed): haproxy counts one byte more for those than for the same
-// page sent by a rule, the end-of-message block its error path adds.
-func (s *httpStream) errorReply(status int, be *Backend) bool {
-	if s.t.lg.on {
-		s.t.lg.adjust++
-	}
-	return s.reply(status, be)
-}
+
 
 // tcpLog is the record of a mode tcp stream; nil when the frontend logs
 // no traffic.
@@ -522,22 +513,28 @@ func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient int64
 
 // redirected notes a redirect for the log: a local answer, as haproxy
 // logs it.
-func (s *httpStream) redirected(set config.RuleSet, code int) {
+func (s *httpStream) redirected(set config.RuleSet) {
 	step := byte('R')
 	if set == config.HTTPResponseRules {
 		step = 'H'
 	}
 	s.term('L', step)
-	s.t.lg.rec.Status = code
 	s.countHead(s.t.out)
-	if s.t.lg.on {
-		s.t.lg.adjust++ // haproxy's redirect adds an end-of-message block
-	}
 }
 
-// serverResponseHTX is the size haproxy counts for the server's response
-// received so far (see htxAdjust): its head, and the body bytes buffered.
-func (s *httpStream) serverResponseHTX() int64 {
+// countedHead stores the size haproxy counts for the server's response
+// head as it stands (see htxAdjust) in n, when the transaction is logged.
+// It returns true, to sit in a condition before the rules that follow.
+func (s *httpStream) countedHead(n *int64) bool {
+	if s.t.lg.on {
+		*n = s.responseHeadHTX()
+	}
+	return true
+}
+
+// responseHeadHTX is the size haproxy counts for the server's response
+// head (see htxAdjust).
+func (s *httpStream) responseHeadHTX() int64 {
 	r := &s.t.resp
 	n := int64(20 + len(r.Version()) + len(r.Code()) + len(r.Reason()) + 1)
 	for i := 0; i < r.NumHeaders(); i++ {
@@ -546,6 +543,14 @@ func (s *httpStream) serverResponseHTX() int64 {
 			n += int64(len(name) + len(value))
 		}
 	}
+	return n
+}
+
+// serverResponseHTX is the size haproxy counts for the server's response
+// received so far: its head, and the body bytes buffered.
+func (s *httpStream) serverResponseHTX() int64 {
+	r := &s.t.resp
+	n := s.responseHeadHTX()
 	if r.BodyKind == http1.BodyLength {
 		n += min(int64(len(s.t.sr.Buffered())), r.ContentLength)
 	}
