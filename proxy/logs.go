@@ -442,8 +442,6 @@ func (s *httpStream) countHead(head []byte) {
 	}
 }
 
-
-
 // tcpLog is the record of a mode tcp stream; nil when the frontend logs
 // no traffic.
 type tcpLog struct {
