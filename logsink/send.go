@@ -32,11 +32,12 @@ func Send(targets []*Target, meta *Meta, level int, msg, sd []byte) {
 		msg = msg[:len(msg)-1]
 	}
 	bp := bufs.Get().(*[]byte)
+	now := time.Now()
 	for _, t := range targets {
 		if level > t.Level || t.sampling != nil && !t.sampling.take() {
 			continue
 		}
-		*bp = t.appendLine((*bp)[:0], meta, max(level, t.MinLevel), msg, sd)
+		*bp = t.appendLine((*bp)[:0], now, meta, max(level, t.MinLevel), msg, sd)
 		t.send(*bp)
 	}
 	if cap(*bp) <= 64<<10 {
@@ -50,7 +51,7 @@ var pid = strconv.Itoa(os.Getpid())
 
 // appendLine builds the datagram: header, message cut so that both fit
 // MaxLen, and a newline.
-func (t *Target) appendLine(dst []byte, meta *Meta, level int, msg, sd []byte) []byte {
+func (t *Target) appendLine(dst []byte, now time.Time, meta *Meta, level int, msg, sd []byte) []byte {
 	f := t.Format
 	if f == FormatAuto {
 		f = FormatLocal
@@ -58,7 +59,6 @@ func (t *Target) appendLine(dst []byte, meta *Meta, level int, msg, sd []byte) [
 			f = FormatRFC3164
 		}
 	}
-	now := time.Now()
 	switch f {
 	case FormatLocal, FormatRFC3164, FormatRFC5424, FormatPriority:
 		dst = appendPri(dst, t.Facility<<3+level)
