@@ -131,6 +131,16 @@ backend be
 		{name: "response-set-header", cfg: logFE(`    http-response set-header X-New abcdef
     http-response set-status 202 reason Fine
 `, httplog), req: getClose, logs: 1},
+		{name: "bytes-in/get", req: getClose, logs: 1, cfg: logFE("", `    log-format "%{+Q}r U=%U B=%B %ts"
+`)},
+		{name: "bytes-in/streamed-upload", logs: 1, cfg: logFE("", `    log-format "%{+Q}r U=%U B=%B %ts"
+`), steps: []step{
+			{send: "POST /up?q=1 HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: 4000\r\n\r\n" + strings.Repeat("B", 1000)},
+			{send: strings.Repeat("B", 3000), read: 1}}},
+		{name: "bytes-in/chunked-upload", logs: 1, cfg: logFE("", `    log-format "%{+Q}r U=%U B=%B %ts"
+`), steps: []step{
+			{send: "POST /up HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n400\r\n" + strings.Repeat("C", 1024) + "\r\n"},
+			{send: "10\r\n" + strings.Repeat("D", 16) + "\r\n0\r\n\r\n", read: 1}}},
 		{name: "set-log-level", req: get + get + "GET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 2, noProbe: true,
 			cfg: strings.Replace(logFE(`    http-request set-log-level err if { path /a }
     http-request set-log-level silent if { path /s }

@@ -125,9 +125,9 @@ func init() {
 			return append(dst, part(s)...), true
 		})
 	}
-	reqLine("capture.req.method", func(s *httpStream) []byte { return s.t.req.Method() })
-	reqLine("capture.req.uri", func(s *httpStream) []byte { return s.t.req.URI() })
-	reqLine("capture.req.ver", func(s *httpStream) []byte { return s.t.req.Version() })
+	reqLine("capture.req.method", func(s *httpStream) []byte { return s.requestLine().Method() })
+	reqLine("capture.req.uri", func(s *httpStream) []byte { return s.requestLine().URI() })
+	reqLine("capture.req.ver", func(s *httpStream) []byte { return s.requestLine().Version() })
 	str("capture.res.ver", func(dst []byte, s *httpStream) ([]byte, bool) {
 		if s.t == nil || s.t.lg.srv == nil || s.t.resp.Status == 0 {
 			return dst, false
@@ -150,4 +150,13 @@ func (s *httpStream) backendOf() *Backend {
 		return s.t.lg.be
 	}
 	return s.t.be
+}
+
+// requestLine is the request line as received: the copy the log keeps,
+// or the parsed head while it is still in the buffer.
+func (s *httpStream) requestLine() sample.Request {
+	if s.t.lg.saved.valid() {
+		return &s.t.lg.saved
+	}
+	return &s.t.req
 }

@@ -636,8 +636,8 @@ type bodyCopy struct {
 	// source awake.
 	stopped atomic.Bool
 	// framing counts the chunk framing bytes written, which haproxy's
-	// byte counts leave out.
-	framing int64
+	// byte counts leave out; payload the body bytes moved (%U).
+	framing, payload int64
 }
 
 func (c *bodyCopy) flush() error {
@@ -679,6 +679,7 @@ func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
 	defer func() { rd.BeforeFill = nil }()
 	for {
 		span, err := d.Next()
+		c.payload += int64(len(span))
 		if err == io.EOF {
 			if c.chunked {
 				n := len(*c.out)

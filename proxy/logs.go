@@ -29,6 +29,9 @@ type frontLog struct {
 
 	dontLogNull, separateErrors, dontLogNormal bool
 	reqCaps, resCaps                           []config.Capture
+	// maxLen is what a line is built to: haproxy's max_syslog_len, the
+	// largest `len` of the targets, 1024 at least.
+	maxLen int
 }
 
 // compileLog builds a frontend's log; nil when it logs nothing and has no
@@ -55,6 +58,10 @@ func compileLog(px *config.Proxy, g *config.Global) *frontLog {
 	}
 	if lg.UniqueIDHeader != "" {
 		fl.uidHeader = []byte(lg.UniqueIDHeader)
+	}
+	fl.maxLen = maxLogLine
+	for _, t := range lg.Targets {
+		fl.maxLen = max(fl.maxLen, t.MaxLen)
 	}
 	if px.Mode == config.ModeHTTP {
 		fl.reqCaps, fl.resCaps = lg.ReqCaptures, lg.ResCaptures
@@ -117,7 +124,9 @@ type txnLog struct {
 	reqCaps [][]byte
 	resCaps [][]byte
 	uid     []byte
-	adjust  int64           // %B minus the wire bytes (see htxAdjust)
+	adjust  int64  // %B minus the wire bytes (see htxAdjust)
+	line    []byte // the request line's copy, for saved
+	saved   savedRequest
 	level   int             // set-log-level: 0 none, level+1, or -1 silent
 	be      *Backend        // where the request went, for %bc
 	srv     *backend.Server // and %sc
@@ -132,30 +141,77 @@ func (s *httpStream) logBegin(from, firstByte time.Duration) {
 	fl := s.fe.log
 	l := &s.t.lg
 	l.on = fl.logs()
-	l.be, l.srv = nil, nil
+	// Everything a previous transaction left, whatever its frontend: the
+	// state is pooled across connections.
+	l.be, l.srv, l.level, l.uid, l.line, l.saved = nil, nil, 0, l.uid[:0], l.line[:0], savedRequest{}
+	l.reqCaps, l.resCaps, l.caps = l.reqCaps[:0], l.resCaps[:0], l.caps[:0]
+	s.t.whole, s.t.reqCopy.payload = false, 0 // read by %U
 	if fl != nil {
-		l.reqCaps, l.resCaps, l.caps, l.level = emptySlots(l.reqCaps, len(fl.reqCaps)), emptySlots(l.resCaps, len(fl.resCaps)), l.caps[:0], 0
+		l.reqCaps, l.resCaps = emptySlots(l.reqCaps, len(fl.reqCaps)), emptySlots(l.resCaps, len(fl.resCaps))
 	}
+	// haproxy numbers every stream when it is created (%rt).
+	l.rec.RequestID = s.rt.requests.Add(1) - 1
 	if !l.on {
+		// What unique-id-format may still read.
+		l.rec.Frontend, l.rec.Accept = s.fe.Name, s.logAccept
 		return
 	}
 	l.from = from
 	l.wrote = s.cl.wrote
-	l.rec = logformat.Stream{Frontend: s.fe.Name, Accept: s.logAccept}
+	l.rec = logformat.Stream{Frontend: s.fe.Name, Accept: s.logAccept, RequestID: l.rec.RequestID, Status: -1}
 	l.rec.Timers = logformat.Timers{Handshake: 0, Idle: int64((firstByte - from) / time.Millisecond),
 		Request: -1, Queue: -1, Connect: -1, Data: -1, Close: -1}
-	l.uid, l.adjust = l.uid[:0], 0
+	l.adjust = 0
 }
 
-// logRequest notes that the request head is in, and captures its headers.
+// logRequest notes that the request head is in, and captures its headers
+// and its request line: the head lives in the client buffer, which the
+// body and later requests reuse, and haproxy logs the line as received
+// (before any rewrite).
 func (s *httpStream) logRequest() {
 	l := &s.t.lg
-	if fl := s.fe.log; fl != nil && len(fl.reqCaps) > 0 {
+	fl := s.fe.log
+	if fl == nil {
+		return
+	}
+	if len(fl.reqCaps) > 0 {
 		s.capture(l.reqCaps, fl.reqCaps, &s.t.req)
 	}
+	r := &s.t.req
+	l.line = append(append(append(l.line[:0], r.Method()...), r.URI()...), r.Version()...)
+	l.saved = savedRequest{line: l.line, meth: len(r.Method()), uri: len(r.URI())}
 	if l.on {
 		l.rec.Timers.Request = l.ms()
+		l.rec.BytesIn = s.requestHeadHTX()
 	}
+}
+
+// savedRequest is the request line a log line reads (%r, %HM, %HU...) and
+// the capture.req.* fetches: a copy made when the head was complete.
+type savedRequest struct {
+	line      []byte // method, URI and version, back to back
+	meth, uri int
+}
+
+func (r *savedRequest) NumHeaders() int                 { return 0 }
+func (r *savedRequest) Header(int) (name, value []byte) { return nil, nil }
+func (r *savedRequest) Method() []byte                  { return r.line[:r.meth] }
+func (r *savedRequest) URI() []byte                     { return r.line[r.meth : r.meth+r.uri] }
+func (r *savedRequest) Version() []byte                 { return r.line[r.meth+r.uri:] }
+func (r *savedRequest) valid() bool                     { return len(r.line) > 0 }
+
+// requestHeadHTX is the size haproxy counts for the request head (%U):
+// as htxAdjust counts a response head.
+func (s *httpStream) requestHeadHTX() int64 {
+	r := &s.t.req
+	n := int64(20 + len(r.Method()) + len(r.URI()) + len(r.Version()) + 1)
+	for i := 0; i < r.NumHeaders(); i++ {
+		name, value := r.Header(i)
+		if !(len(name) == len("connection") && equalFoldLower(name, "connection")) {
+			n += int64(len(name) + len(value))
+		}
+	}
+	return n
 }
 
 // emptySlots returns n empty capture slots, reusing dst.
@@ -299,6 +355,7 @@ func (s *httpStream) emitLog() {
 		r.ResCaptures = l.resCaps
 	}
 	r.UniqueID = l.uid
+	r.BytesIn += s.requestBodyHTX()
 	r.ActConn, r.FeConn = s.global.current(), s.slots.current()
 	if be != nil {
 		for _, sv := range be.servers {
@@ -311,7 +368,28 @@ func (s *httpStream) emitLog() {
 	if l.level < 0 {
 		return
 	}
+	req := s.ctx.Req
+	if s.ctx.Req != nil && l.saved.valid() {
+		s.ctx.Req = &l.saved
+	}
 	s.fe.sendLog(s.rt, &s.ctx, r, l.level-1)
+	s.ctx.Req = req
+}
+
+// requestBodyHTX is the request body as haproxy counts it (%U): the
+// payload, and one byte for the end of a chunked body.
+func (s *httpStream) requestBodyHTX() int64 {
+	r := &s.t.req
+	switch r.BodyKind {
+	case http1.BodyLength:
+		if s.t.whole {
+			return r.ContentLength
+		}
+		return s.t.reqCopy.payload
+	case http1.BodyChunked:
+		return s.t.reqCopy.payload + 1
+	}
+	return 0
 }
 
 // sendLog renders and sends a stream's line, unless the options leave it
@@ -329,12 +407,11 @@ func (fe *Frontend) sendLog(rt *Runtime, ctx *sample.Ctx, r *logformat.Stream, l
 			level = logsink.LevelErr
 		}
 	}
-	r.RequestID = rt.requests.Add(1) - 1
 	r.LogCount = fe.logCount.Add(1) - 1
 	buf := logBufs.Get().(*[]byte)
 	line := fl.format.Append((*buf)[:0], ctx, r)
-	if len(line) > maxLogLine {
-		line = line[:maxLogLine]
+	if len(line) > fl.maxLen {
+		line = line[:fl.maxLen]
 	}
 	var sd []byte
 	if fl.sd != nil {
@@ -385,7 +462,7 @@ func (s *httpStream) uniqueID() {
 	if fl == nil || fl.uid == nil {
 		return
 	}
-	s.t.lg.uid = fl.uid.Append(s.t.lg.uid[:0], &s.ctx, nil)
+	s.t.lg.uid = fl.uid.Append(s.t.lg.uid[:0], &s.ctx, &s.t.lg.rec)
 }
 
 // addUniqueIDHeader applies unique-id-header.
