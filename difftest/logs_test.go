@@ -25,6 +25,12 @@ backend be
 
 const httplog = "    option httplog\n"
 
+// The upgrade of the websocket cases.
+const (
+	logWS        = "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+	logSwitching = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+)
+
 func TestLogs(t *testing.T) {
 	get := "GET /a?b=c HTTP/1.1\r\nhost: x\r\n\r\n"
 	getClose := "GET /a HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
@@ -141,6 +147,57 @@ backend be
 `), steps: []step{
 			{send: "POST /up HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n400\r\n" + strings.Repeat("C", 1024) + "\r\n"},
 			{send: "10\r\n" + strings.Repeat("D", 16) + "\r\n0\r\n\r\n", read: 1}}},
+		{name: "websocket", logs: 1, cfg: logFEBE("", `    log-format "%{+Q}r ST=%ST U=%U B=%B %ts"
+`, "    timeout tunnel 2s\n"), replies: []reply{{kind: replyTunnel, raw: logSwitching}},
+			steps: []step{{send: logWS, read: 1}, {send: "ping", raw: 4}, {shut: true, eof: true}}},
+		{name: "websocket-timeout", logs: 1, cfg: logFEBE("", `    log-format "%{+Q}r ST=%ST %ts"
+`, "    timeout tunnel 300ms\n"), replies: []reply{{kind: replyTunnel, raw: logSwitching}},
+			steps: []step{{send: logWS, read: 1}, {send: "a", raw: 1}, {eof: true, wait: 1500 * time.Millisecond}}},
+		{name: "tcp-content-reject/http", logs: 1, cfg: logFE(`    tcp-request inspect-delay 1s
+    tcp-request content reject if { path /no }
+`, `    log-format "%{+Q}r ST=%ST T[%TR] %ts"
+`), steps: []step{{send: "GET /no HTTP/1.1\r\nhost: x\r\n\r\n", eof: true}}},
+		{name: "bad-chunk-with-head", logs: 1, cfg: logFE("", `    log-format "%{+Q}r ST=%ST B=%B T[%TR] %ts"
+`), req: "POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n"},
+		{name: "client-closes-empty", logs: 1, cfg: logFE("", httplog), steps: []step{{shut: true, eof: true}}},
+		{name: "client-closes-partial", logs: 1, cfg: logFE("", httplog), steps: []step{{send: "GET /a HTTP/1.1\r\nhost", shut: true, eof: true}}},
+		{name: "client-closes-dontlognull", logs: 0, cfg: logFE("    option dontlognull\n", httplog), steps: []step{{shut: true, eof: true}}},
+		{name: "tarpit", logs: 1, req: getClose, cfg: logFEBE("", `    log-format "ST=%ST T[%TR/%Tw] %ts"
+`, "    timeout tarpit 300ms\n    http-request tarpit\n")},
+		{name: "tcp/timeout", logs: 1, tcp: true, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    log-format "%ci B=%B U=%U %ts"
+    timeout client 300ms
+    default_backend be
+backend be
+    mode tcp
+    timeout server 300ms
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hello", raw: 5}, {eof: true, wait: 1500 * time.Millisecond}}},
+		{name: "tcp/content-reject", logs: 1, tcp: true, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    log-format "%ci %b/%s %ts"
+    tcp-request content reject
+    default_backend be
+backend be
+    mode tcp
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hello", eof: true}}},
+		{name: "tcp/dontlognull", logs: 0, tcp: true, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    option tcplog
+    option dontlognull
+    default_backend be
+backend be
+    mode tcp
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{shut: true, eof: true}}},
 		{name: "set-log-level", req: get + get + "GET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 2, noProbe: true,
 			cfg: strings.Replace(logFE(`    http-request set-log-level err if { path /a }
     http-request set-log-level silent if { path /s }

@@ -66,6 +66,7 @@ func init() {
 					t.Stop()
 				}
 			}
+			s.tarpitted()
 			return ruleAnswered, s.answer(r)
 		}
 	})

@@ -370,6 +370,8 @@ func (s *httpStream) awaitRequest() reqState {
 		s.timedOut()
 		s.logBegin(s.logFrom, mono())
 		s.logBadRequest(408, 'c', false)
+	} else if s.first && !timedOut && !s.rt.Stopping() {
+		s.clientLeft(false)
 	}
 	return reqEnd
 }
@@ -441,6 +443,8 @@ func (s *httpStream) readRequest() bool {
 			if errors.Is(err, os.ErrDeadlineExceeded) && !s.rt.Stopping() {
 				s.timedOut()
 				s.logBadRequest(408, 'c', true)
+			} else if !s.rt.Stopping() {
+				s.clientLeft(true)
 			}
 			return false
 		}
@@ -531,11 +535,13 @@ func (s *httpStream) transaction() bool {
 	if err := s.bufferedBodyError(); err != nil {
 		s.t.out = s.fe.errors.early(s.t.out[:0], parseStatus(err), &s.t.req)
 		s.writeRaw(s.t.out)
+		s.logBadRequest(parseStatus(err), 'P', true)
 		return false
 	}
 	s.ctx.Req = &s.t.req
 	s.uniqueID()
 	if s.requestContentRules(s.fe.tcp) {
+		s.rejectedByContent()
 		return false // tcp-request content reject: closed unanswered
 	}
 	if done, keep := s.runRules(s.fe.reqRules); done {
@@ -552,6 +558,7 @@ func (s *httpStream) transaction() bool {
 	// already ran when it served as the frontend.
 	if be.cfg != s.fe.cfg {
 		if s.requestContentRules(be.tcp) {
+			s.rejectedByContent()
 			return false
 		}
 		s.t.be = be // a deny answers with the backend's error file first

@@ -284,6 +284,12 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		if err := s.finishPump(pump, sc, cliTimeout); err != nil {
 			s.t.closeAfter = true
 			reqOut.Close = true
+			var bad *http1.ParseError
+			if errors.As(err, &bad) {
+				s.term('P', 'D') // a malformed body after the answer
+			} else if !errors.Is(err, errPumpStopped) && !isSendError(err) {
+				s.term('C', 'D')
+			}
 		} else {
 			s.t.bodyRead = true
 		}
@@ -750,6 +756,7 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error, cliTim
 	}
 	s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), false, &s.t.req)
 	s.countHead(s.t.out)
+	s.t.lg.rec.Status = s.t.resp.Status
 	s.t.out = append(s.t.out, s.t.sr.Buffered()...)
 	if !s.writeRaw(s.t.out) {
 		sc.Close()
@@ -777,6 +784,7 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error, cliTim
 	if t := s.sx.tunnelTimeout(be); t > 0 {
 		ct, st = t, t
 	}
-	tunnel(s.cc.c, sc.Conn, ct, st, s.fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
+	end := tunnel(s.cc.c, sc.Conn, ct, st, s.fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
+	s.loggedTunnel(end)
 	return exFail // the tunnel consumed the connection
 }

@@ -323,6 +323,7 @@ func (s *httpStream) logBadRequest(status int, cause byte, anyBytes bool) {
 	}
 	s.term(cause, 'R')
 	s.t.lg.rec.Status = status
+	s.t.lg.rec.Timers.Request = -1
 	s.t.lg.wrote = s.cl.wrote // the error is the mux's: not counted
 	if !anyBytes && s.fe.log.dontLogNull {
 		s.t.lg.on = false
@@ -569,13 +570,16 @@ func (l *tcpLog) term(cause, step byte) {
 }
 
 // send sends the stream's line once it is over.
-func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient int64, srv *backend.Server) {
+func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient, toServer int64, srv *backend.Server) {
 	if l == nil {
 		return
 	}
+	if toServer == 0 && fe.log.dontLogNull {
+		return // option dontlognull: the client sent nothing
+	}
 	r := &l.rec
 	r.Timers.Close = l.ms()
-	r.BytesOut = toClient
+	r.BytesOut, r.BytesIn = toClient, max(toServer, 0)
 	rt.mu.Lock()
 	g := rt.global
 	rt.mu.Unlock()
@@ -630,4 +634,57 @@ func (s *httpStream) serverResponseHTX() int64 {
 		n += min(int64(len(s.t.sr.Buffered())), r.ContentLength)
 	}
 	return n
+}
+
+// loggedTunnel adds what went through a tunnel (an upgraded connection) to
+// the transaction's record: haproxy counts it, and its end is the stream's.
+func (s *httpStream) loggedTunnel(end tunnelEnd) {
+	l := &s.t.lg
+	if !l.on {
+		return
+	}
+	l.adjust += end.toClient
+	l.rec.BytesIn += end.toServer
+	if end.term[0] != 0 {
+		s.term(end.term[0], end.term[1])
+	}
+}
+
+// tarpitted notes a tarpit for the log as haproxy does: the request timer
+// is not reported, the wait shows as time in the queue, and the stream
+// ends as refused during the tarpit (PT).
+func (s *httpStream) tarpitted() {
+	l := &s.t.lg
+	if !l.on {
+		return
+	}
+	l.rec.Timers.Request = -1
+	l.rec.Timers.Queue = l.ms()
+	s.term('P', 'T')
+}
+
+// rejectedByContent logs a request a tcp-request content rule rejected:
+// closed without an answer, and logged by haproxy as a bad request.
+func (s *httpStream) rejectedByContent() {
+	if s.t == nil || !s.t.lg.on {
+		return
+	}
+	s.t.lg.rec.Status = -1
+	s.logBadRequest(-1, 'P', true)
+}
+
+// clientLeft ends a first request the client closed (or half-closed)
+// before sending it whole: as haproxy, it answers 400 to a client that may
+// still read, and logs it (CR), unless nothing came and dontlognull.
+func (s *httpStream) clientLeft(anyBytes bool) {
+	if s.t == nil {
+		s.t = txnPool.Get().(*txnState)
+	}
+	if !anyBytes {
+		s.logBegin(s.logFrom, mono())
+	}
+	s.t.req.Parse(nil, s.fe.limits) // no request: nothing shapes the page
+	s.t.out = s.fe.errors.early(s.t.out[:0], 400, &s.t.req)
+	s.writeRaw(s.t.out)
+	s.logBadRequest(400, 'C', anyBytes)
 }

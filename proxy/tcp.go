@@ -25,13 +25,18 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	if lg != nil {
 		ctx.Owner = lg
 	}
-	var toClient int64
+	var toClient, toServer int64
 	var srv *backend.Server
-	defer func() { lg.send(rt, fe, &ctx, toClient, srv) }()
-	in, got, be, ok := rt.tcpStreamStart(c, key, fe, &ctx)
+	defer func() { lg.send(rt, fe, &ctx, toClient, toServer, srv) }()
+	in, got, be, refused := rt.tcpStreamStart(c, key, fe, &ctx)
 	defer tunnelBufs.put(in)
-	if !ok {
-		lg = nil // refused by a rule: haproxy logs nothing
+	if be == nil {
+		if refused[0] == 0 {
+			lg = nil // refused before haproxy has a stream: no line
+			return
+		}
+		lg.term(refused[0], refused[1])
+		toServer = -1 // a line, even with dontlognull
 		return
 	}
 	srv = be.lb.Pick(nil, ctx.Src.Addr())
@@ -50,7 +55,8 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	defer srv.Cur.Add(-1)
 	srv.Total.Add(1)
 	cc.setPeer(&timedConn{Conn: sc})
-	if sc, ok = tcpServerStart(c, sc, be, &ctx, in, got); !ok {
+	sc, ok := tcpServerStart(c, sc, be, &ctx, in, got)
+	if !ok {
 		return
 	}
 	ct := fe.cfg.Timeouts.Client
@@ -60,7 +66,11 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	if be.cfg.Timeouts.Tunnel > 0 {
 		ct, st = be.cfg.Timeouts.Tunnel, be.cfg.Timeouts.Tunnel
 	}
-	toClient = tunnel(c, sc, ct, st, fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
+	end := tunnel(c, sc, ct, st, fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
+	toClient, toServer = end.toClient, end.toServer
+	if end.term[0] != 0 {
+		lg.term(end.term[0], end.term[1])
+	}
 }
 
 // dial connects to a server, retrying on connection failure as `retries`
@@ -88,22 +98,23 @@ func (be *Backend) dial(srv *backend.Server, dstPort uint16) (net.Conn, error) {
 // write half, the remaining direction waits at most client-fin (the client
 // closed) or server-fin (the server closed), when those are set.
 //
-// It returns how many bytes went to c, for logs.
-func tunnel(c, s net.Conn, ct, st, cfin, sfin time.Duration) int64 {
+// It returns what the logs say of it: the bytes each way and how it ended.
+func tunnel(c, s net.Conn, ct, st, cfin, sfin time.Duration) tunnelEnd {
 	t := &tunnelState{}
 	t.last.Store(time.Now().UnixNano())
 	t.up.Store(int64(ct))
 	t.down.Store(int64(st))
 	done := make(chan struct{})
+	var toS int64
 	go func() {
-		t.pipe(s, c, &t.up)
+		toS = t.pipe(s, c, &t.up, 'C', 'S')
 		closeWrite(s)
 		if cfin > 0 {
 			t.down.Store(int64(cfin))
 		}
 		close(done)
 	}()
-	toC := t.pipe(c, s, &t.down)
+	toC := t.pipe(c, s, &t.down, 'S', 'C')
 	closeWrite(c)
 	if sfin > 0 {
 		t.up.Store(int64(sfin))
@@ -111,12 +122,37 @@ func tunnel(c, s net.Conn, ct, st, cfin, sfin time.Duration) int64 {
 	<-done
 	c.Close()
 	s.Close()
-	return toC
+	return tunnelEnd{toClient: toC, toServer: toS, term: t.termination()}
+}
+
+// tunnelEnd is what a finished tunnel tells the logs.
+type tunnelEnd struct {
+	toClient, toServer int64
+	term               [2]byte // haproxy's termination state; zero for a normal end
 }
 
 type tunnelState struct {
 	last     atomic.Int64 // unix nanoseconds of the last data in either direction
 	up, down atomic.Int64 // read timeouts of client→server and server→client
+	// abort is the side ('C' or 'S') whose failure ended the tunnel
+	// first; timedOut the sides ('c', 's') that were silent too long.
+	abort                  atomic.Uint32
+	clientIdle, serverIdle atomic.Bool
+}
+
+// termination is the tunnel's termination state, as haproxy reports it:
+// the first side that failed, else the client's timeout, else the
+// server's, during the data phase.
+func (t *tunnelState) termination() [2]byte {
+	switch {
+	case t.abort.Load() != 0:
+		return [2]byte{byte(t.abort.Load()), 'D'}
+	case t.clientIdle.Load():
+		return [2]byte{'c', 'D'}
+	case t.serverIdle.Load():
+		return [2]byte{'s', 'D'}
+	}
+	return [2]byte{}
 }
 
 // pipe copies src to dst until EOF, an error, or a timeout of inactivity in
@@ -125,7 +161,9 @@ type tunnelState struct {
 // tunnel aborted. It returns the bytes written to dst. (A splice between
 // the sockets would save a copy, but a write deadline expiring inside it
 // loses the bytes in flight.)
-func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) (written int64) {
+// srcSide and dstSide ('C' for the client, 'S' for the server) say whom a
+// failure is blamed on.
+func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64, srcSide, dstSide byte) (written int64) {
 	var r pooledReader
 	r.init(src, tunnelBufs)
 	for {
@@ -143,6 +181,7 @@ func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) (written in
 			written += int64(w)
 			tunnelBufs.put(buf)
 			if werr != nil {
+				t.abort.CompareAndSwap(0, uint32(dstSide))
 				dst.Close()
 				src.Close()
 				return
@@ -158,10 +197,16 @@ func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64) (written in
 			// As haproxy: a side silent for its whole timeout is treated
 			// as if it had closed; the shutdown is passed on and the other
 			// direction finishes on its own timeout.
+			if srcSide == 'C' {
+				t.clientIdle.Store(true)
+			} else {
+				t.serverIdle.Store(true)
+			}
 			return
 		}
 		if !errors.Is(err, io.EOF) {
 			// Abort: make the other direction stop too.
+			t.abort.CompareAndSwap(0, uint32(srcSide))
 			dst.Close()
 			src.Close()
 		}

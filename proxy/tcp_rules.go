@@ -340,24 +340,28 @@ func errorAt(px *config.Proxy, r *config.HTTPRule, format string, args ...any) e
 // sessionStart, the frontend's content rules, routing, the backend's
 // content rules. in holds the got bytes already received (a tunnelBufs
 // buffer, possibly nil, that the caller puts back).
-func (rt *Runtime) tcpStreamStart(c net.Conn, key string, fe *Frontend, ctx *sample.Ctx) (in *[]byte, got int, be *Backend, ok bool) {
-	in, got, ok = rt.sessionStart(c, fe, key, ctx, tunnelBufs)
+//
+// When it fails, term is the termination state haproxy logs for the stream
+// (content rules reject: PR; no backend: SC), zero when no stream exists
+// yet for haproxy (connection and session rules, the PROXY header).
+func (rt *Runtime) tcpStreamStart(c net.Conn, key string, fe *Frontend, ctx *sample.Ctx) (in *[]byte, got int, be *Backend, term [2]byte) {
+	in, got, ok := rt.sessionStart(c, fe, key, ctx, tunnelBufs)
 	if !ok {
-		return in, got, nil, false
+		return in, got, nil, term
 	}
 	var v tcpVerdict
 	if in, got, v = rt.contentRules(c, fe.tcp, ctx, tunnelBufs, in, got); v == tcpReject {
-		return in, got, nil, false
+		return in, got, nil, [2]byte{'P', 'R'}
 	}
 	if be = fe.route(ctx); be == nil {
-		return in, got, nil, false
+		return in, got, nil, [2]byte{'S', 'C'}
 	}
 	if be.cfg != fe.cfg {
 		if in, got, v = rt.contentRules(c, be.tcp, ctx, tunnelBufs, in, got); v == tcpReject {
-			return in, got, nil, false
+			return in, got, nil, [2]byte{'P', 'R'}
 		}
 	}
-	return in, got, be, true
+	return in, got, be, term
 }
 
 // tcpServerStart sends the server what was received during inspection and,
