@@ -97,18 +97,16 @@ func init() {
 		return nil
 	})
 	register(SecGlobal, "log-tag", func(p *parser, args []string) error {
-		if len(args) != 1 {
+		if len(args) != 1 || args[0] == "" {
 			return fmt.Errorf("expects a tag for use in syslog")
 		}
 		p.cfg.Global.Log.Tag = args[0]
 		return nil
 	})
 	register(SecGlobal, "log-send-hostname", func(p *parser, args []string) error {
-		if len(args) > 1 {
-			return fmt.Errorf("takes at most one argument")
-		}
+		// As haproxy, words after the name are ignored.
 		name := hostname()
-		if len(args) == 1 {
+		if len(args) >= 1 && args[0] != "" {
 			name = args[0]
 		}
 		p.cfg.Global.Log.Hostname = name
@@ -139,7 +137,7 @@ func init() {
 		return nil
 	})
 	register(SecProxy, "log-tag", func(p *parser, args []string) error {
-		if len(args) != 1 {
+		if len(args) != 1 || args[0] == "" {
 			return fmt.Errorf("expects a tag for use in syslog")
 		}
 		p.cur.Log.Tag = args[0]
@@ -165,7 +163,7 @@ func init() {
 		return p.setLogFormat(lfTCP, "")
 	})
 	register(SecProxy, "log-format", func(p *parser, args []string) error {
-		if len(args) != 1 {
+		if len(args) != 1 || args[0] == "" {
 			return fmt.Errorf("expects an argument")
 		}
 		return p.setLogFormat(lfCustom, args[0])
@@ -232,6 +230,9 @@ func init() {
 		return err
 	}).actsOn(CapFE, ignoredWarning)
 	register(SecFrontend|SecBackend, "declare capture", func(p *parser, args []string) error {
+		if p.cur.Cap&CapFE == 0 {
+			return fmt.Errorf("only available in frontend or listen section")
+		}
 		if len(args) != 3 || args[1] != "len" || args[0] != "request" && args[0] != "response" {
 			return fmt.Errorf("expects 'request' or 'response', then 'len' and a length")
 		}
@@ -245,19 +246,17 @@ func init() {
 			p.cur.Log.ResCaptures = append(p.cur.Log.ResCaptures, Capture{Len: n})
 		}
 		return nil
-	}).actsOn(CapFE, ignoredWarning)
+	})
 }
 
-// parseCapture reads "header <name> len <length>".
+// parseCapture reads "header <name> len <length>". As haproxy (atoi), a
+// length that is not a number is 0: the header is captured empty.
 func parseCapture(args []string) (Capture, error) {
 	if len(args) != 4 || args[0] != "header" || args[2] != "len" {
 		return Capture{}, fmt.Errorf("expects 'header' <header_name> 'len' <len>")
 	}
-	n, err := strconv.Atoi(args[3])
-	if err != nil || n < 1 {
-		return Capture{}, fmt.Errorf("length must be > 0")
-	}
-	return Capture{Header: strings.ToLower(args[1]), Len: n}, nil
+	n, _ := strconv.Atoi(args[3])
+	return Capture{Header: strings.ToLower(args[1]), Len: max(n, 0)}, nil
 }
 
 // hostname is the machine's name, for log-send-hostname without one.

@@ -46,7 +46,13 @@ func logKeywordCases() []kwCase {
 		{kw: "log-send-hostname", in: inGlobal, src: "log-send-hostname edge1", check: func(t *testing.T, c *Config, _ *Proxy) {
 			eq(t, "Hostname", c.Global.Log.Hostname, "edge1")
 		}},
-		{kw: "log-send-hostname", in: inGlobal, src: "log-send-hostname a b", err: "t.cfg:2: 'log-send-hostname': takes at most one argument"},
+		{kw: "log-send-hostname", in: inGlobal, src: "log-send-hostname a b", check: func(t *testing.T, c *Config, _ *Proxy) {
+			eq(t, "Hostname", c.Global.Log.Hostname, "a")
+		}},
+		{kw: "log-send-hostname", in: inGlobal, src: "log-send-hostname", check: func(t *testing.T, c *Config, _ *Proxy) {
+			eq(t, "Hostname", c.Global.Log.Hostname, hostname())
+		}},
+		{kw: "log-tag", in: inGlobal, name: "empty tag", src: `log-tag ""`, err: "t.cfg:2: 'log-tag': expects a tag for use in syslog"},
 		{kw: "option httplog", in: inFESide, src: "mode http\nlog 127.0.0.1 local0\noption httplog", check: func(t *testing.T, _ *Config, px *Proxy) {
 			eq(t, "Format", px.Log.Format, HTTPLogFormat)
 		}},
@@ -63,6 +69,7 @@ func logKeywordCases() []kwCase {
 		{kw: "log-format", in: inAll, src: "log 127.0.0.1 local0\nlog-format \"%ci %b\"", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Format", px.Log.Format, "%ci %b") }},
 		{kw: "log-format", in: inFE, src: "log 127.0.0.1 local0\nlog-format \"%ci %nope\"", err: "t.cfg:3: failed to parse log-format : no such format variable 'nope'. If you wanted to emit the '%' character verbatim, you need to use '%%'"},
 		{kw: "log-format", in: inAll, src: "log-format", err: "t.cfg:2: 'log-format': expects an argument"},
+		{kw: "log-format", in: inAll, name: "empty format", src: `log-format ""`, err: "t.cfg:2: 'log-format': expects an argument"},
 		{kw: "log-format-sd", in: inAll, src: `log-format-sd "[x]"`, check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "FormatSD", px.Log.FormatSD, "[x]") }},
 		{kw: "log-format-sd", in: inAll, src: "log-format-sd", err: "t.cfg:2: 'log-format-sd': expects an argument"},
 		{kw: "error-log-format", in: inAll, src: `error-log-format "%ci"`, check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "ErrorFormat", px.Log.ErrorFormat, "%ci") }},
@@ -92,7 +99,10 @@ func logKeywordCases() []kwCase {
 		{kw: "capture response", in: inFE, src: "mode http\ncapture response header Server len 10", check: func(t *testing.T, _ *Config, px *Proxy) {
 			eq(t, "ResCaptures", len(px.Log.ResCaptures), 1)
 		}},
-		{kw: "capture response", in: inNamed, src: "capture response header Server len 0", err: "t.cfg:2: 'capture response': length must be > 0"},
+		{kw: "capture response", in: inNamed, src: "capture response header Server", err: "t.cfg:2: 'capture response': expects 'header' <header_name> 'len' <len>"},
+		{kw: "capture response", in: inFE, name: "length not a number", src: "mode http\ncapture response header Server len abc", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "Len", px.Log.ResCaptures[0].Len, 0)
+		}},
 		{kw: "declare capture", in: inFE, src: "mode http\ndeclare capture request len 8", check: func(t *testing.T, _ *Config, px *Proxy) {
 			eq(t, "ReqCaptures", len(px.Log.ReqCaptures), 1)
 		}},
@@ -122,7 +132,7 @@ func logKeywordCases() []kwCase {
 		{kw: "http-after-response set-log-level", in: inNamed, src: "mode http\nhttp-after-response set-log-level err"},
 		{kw: "http-after-response set-log-level", in: inNamed, src: "http-after-response set-log-level x", err: "t.cfg:2: 'http-after-response set-log-level': unknown log level 'x'"},
 		{kw: "declare capture", in: []Section{SecBackend}, src: "declare capture request len 8",
-			warn: "t.cfg:2: 'declare capture' ignored because backend 'chk' has no frontend capability."},
-		{kw: "declare capture", in: inNamed, src: "declare capture both len 8", err: "t.cfg:2: 'declare capture': expects 'request' or 'response', then 'len' and a length"},
+			err: "t.cfg:2: 'declare capture': only available in frontend or listen section"},
+		{kw: "declare capture", in: inFE, src: "declare capture both len 8", err: "t.cfg:2: 'declare capture': expects 'request' or 'response', then 'len' and a length"},
 	}
 }

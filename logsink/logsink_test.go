@@ -34,6 +34,7 @@ func TestParseTarget(t *testing.T) {
 		{"ipv4@127.0.0.2 local7 notice", kindUDP, "127.0.0.2:514", FormatAuto, 23, LevelNotice, LevelEmerg, 1024},
 		{"stdout format raw local0", kindFD, "", FormatRaw, 16, LevelDebug, LevelEmerg, 1024},
 		{"fd@2 kern", kindFD, "", FormatAuto, 0, LevelDebug, LevelEmerg, 1024},
+		{"fd@3 kern", kindFD, "", FormatAuto, 0, LevelDebug, LevelEmerg, 1024},
 		{"/dev/log local2", kindUnix, "", FormatAuto, 18, LevelDebug, LevelEmerg, 1024},
 	} {
 		tg := mustTarget(t, tt.line)
@@ -52,7 +53,8 @@ func TestParseTarget(t *testing.T) {
 		{"127.0.0.1 local0 info err extra", "cannot handle unexpected argument 'extra'"},
 		{"127.0.0.1:0 local0", "invalid port '0'"},
 		{"ring@buf local0", "not supported yet"},
-		{"tcp@127.0.0.1 local0", "address family not supported for logs"},
+		{"tcp@127.0.0.1 local0", "not supported yet"},
+		{"fd@x local0", "invalid file descriptor"},
 		{"udp4@::1 local0", "does not match 'udp4@'"},
 		{"127.0.0.1 sample 1-2:1 local0", "sample size 1 should be greater or equal to 2"},
 		{"127.0.0.1 sample 1-3,2:5 local0", "overlap"},

@@ -215,35 +215,46 @@ func udpSocket(v4 bool) *dgramSocket {
 
 func unixSocket() *dgramSocket { return unixgram.open(syscall.AF_UNIX) }
 
-// stream is stdout or stderr, written by its own goroutine.
+// stream is a descriptor (stdout, stderr, fd@N), written by its own
+// goroutine.
 type stream struct {
 	q chan []byte
 }
 
-var streams [3]struct {
-	once sync.Once
-	s    *stream
+var streams struct {
+	sync.Mutex
+	m map[int]*stream
 }
 
-// queueLen bounds the lines waiting for a slow stdout or stderr.
+// queueLen bounds the lines waiting for a slow descriptor.
 const queueLen = 4096
 
 func streamFor(fd int) *stream {
-	e := &streams[fd]
-	e.once.Do(func() {
-		s := &stream{q: make(chan []byte, queueLen)}
-		f := os.Stdout
-		if fd == 2 {
-			f = os.Stderr
+	streams.Lock()
+	defer streams.Unlock()
+	if s := streams.m[fd]; s != nil {
+		return s
+	}
+	if streams.m == nil {
+		streams.m = map[int]*stream{}
+	}
+	s := &stream{q: make(chan []byte, queueLen)}
+	var f *os.File
+	switch fd {
+	case 1:
+		f = os.Stdout
+	case 2:
+		f = os.Stderr
+	default:
+		f = os.NewFile(uintptr(fd), "fd@"+strconv.Itoa(fd))
+	}
+	go func() {
+		for line := range s.q {
+			f.Write(line)
 		}
-		go func() {
-			for line := range s.q {
-				f.Write(line)
-			}
-		}()
-		e.s = s
-	})
-	return e.s
+	}()
+	streams.m[fd] = s
+	return s
 }
 
 func (s *stream) enqueue(line []byte) {

@@ -157,7 +157,12 @@ func (t *Target) parseAddr(a string) error {
 		t.kind, t.fd = kindFD, 2
 		return nil
 	case strings.HasPrefix(a, "fd@"):
-		return fmt.Errorf("log target '%s': only fd@1 and fd@2 (stdout, stderr) are supported", a)
+		n, err := strconv.Atoi(a[3:])
+		if err != nil || n < 0 {
+			return fmt.Errorf("invalid file descriptor in log target '%s'", a)
+		}
+		t.kind, t.fd = kindFD, n
+		return nil
 	case strings.HasPrefix(a, "ring@"):
 		return fmt.Errorf("log target '%s': 'ring' sections are not supported yet by switchyard", a)
 	case strings.HasPrefix(a, "unix@"):
@@ -172,6 +177,8 @@ func (t *Target) parseAddr(a string) error {
 		family, a = a[:i], a[i+1:]
 		switch family {
 		case "udp", "udp4", "udp6", "ipv4", "ipv6":
+		case "tcp", "tcp4", "tcp6":
+			return fmt.Errorf("log target '%s@%s': logs over TCP (through a ring) are not supported yet by switchyard", family, a)
 		default:
 			return fmt.Errorf("log target '%s@%s': address family not supported for logs", family, a)
 		}
