@@ -80,7 +80,7 @@ var noRefuse = map[string]string{
 
 var noAccept = map[string]string{
 	"declare capture@backend": "haproxy refuses it there: only available in frontend or listen section",
-	"nbproc@global": "haproxy 2.6 refuses it too",
+	"nbproc@global":           "haproxy 2.6 refuses it too",
 	// haproxy refuses `server` in defaults too ("'server' not allowed in
 	// 'defaults' section"); the registry row includes SecDefaults only so
 	// that default-server shares parseServerOpts. See the report.
