@@ -330,23 +330,27 @@ func TestKeywordWrongSection(t *testing.T) {
 // otherSideLines are valid lines of every keyword that acts on one side of a
 // proxy, for TestOtherSideKeywords ("other" is a backend the lines may name).
 var otherSideLines = map[string]string{
-	"capture request":    "capture request header Host len 10",
-	"capture response":   "capture response header Server len 10",
-	"declare capture":    "declare capture request len 8",
-	"maxconn":            "maxconn 10",
-	"retries":            "retries 7",
-	"http-reuse":         "http-reuse never",
-	"balance":            "balance source",
-	"hash-type":          "hash-type consistent djb2",
-	"bind":               "bind 127.0.0.1:8080 name web",
-	"default_backend":    "default_backend other",
-	"use_backend":        "use_backend other if { always_true }",
-	"timeout client":     "timeout client 1s",
-	"timeout client-fin": "timeout client-fin 1s",
-	"timeout server":     "timeout server 1s",
-	"timeout connect":    "timeout connect 1s",
-	"timeout tunnel":     "timeout tunnel 1s",
-	"timeout server-fin": "timeout server-fin 1s",
+	"option dontlog-normal":      "option dontlog-normal",
+	"option log-health-checks":   "option log-health-checks",
+	"option log-separate-errors": "option log-separate-errors",
+	"option dontlognull":         "option dontlognull",
+	"capture request":            "capture request header Host len 10",
+	"capture response":           "capture response header Server len 10",
+	"declare capture":            "declare capture request len 8",
+	"maxconn":                    "maxconn 10",
+	"retries":                    "retries 7",
+	"http-reuse":                 "http-reuse never",
+	"balance":                    "balance source",
+	"hash-type":                  "hash-type consistent djb2",
+	"bind":                       "bind 127.0.0.1:8080 name web",
+	"default_backend":            "default_backend other",
+	"use_backend":                "use_backend other if { always_true }",
+	"timeout client":             "timeout client 1s",
+	"timeout client-fin":         "timeout client-fin 1s",
+	"timeout server":             "timeout server 1s",
+	"timeout connect":            "timeout connect 1s",
+	"timeout tunnel":             "timeout tunnel 1s",
+	"timeout server-fin":         "timeout server-fin 1s",
 }
 
 // TestOtherSideKeywords: a keyword that acts on one side of a proxy, used in
@@ -384,6 +388,9 @@ func TestOtherSideKeywords(t *testing.T) {
 				want += " Maybe you want 'fullconn' instead ?"
 			case strings.HasPrefix(name, "timeout "):
 				want = fmt.Sprintf("t.cfg:3: '%s' will be ignored because %s 'chk' has no %s capability", name, kind, missing)
+			case strings.HasPrefix(name, "option "):
+				// haproxy names an option without "option".
+				want = fmt.Sprintf("t.cfg:3: '%s' ignored because %s 'chk' has no %s capability.", strings.TrimPrefix(name, "option "), kind, missing)
 			}
 			var got []string
 			for _, m := range res.Warnings() {

@@ -182,14 +182,19 @@ func init() {
 		p.cur.Log.ErrorFormat = args[0]
 		return nil
 	})
-	for name, set := range map[string]func(l *Logging, on bool){
-		"dontlognull":         func(l *Logging, on bool) { l.DontLogNull = on },
-		"log-separate-errors": func(l *Logging, on bool) { l.SeparateErrors = on },
-		"dontlog-normal":      func(l *Logging, on bool) { l.DontLogNormal = on },
-		"log-health-checks":   func(l *Logging, on bool) { l.HealthChecks = on },
+	for name, opt := range map[string]struct {
+		side Cap // where the option acts: haproxy warns and ignores it elsewhere
+		set  func(l *Logging, on bool)
+	}{
+		"dontlognull":         {CapFE, func(l *Logging, on bool) { l.DontLogNull = on }},
+		"log-separate-errors": {CapFE, func(l *Logging, on bool) { l.SeparateErrors = on }},
+		"dontlog-normal":      {CapFE, func(l *Logging, on bool) { l.DontLogNormal = on }},
+		"log-health-checks":   {CapBE, func(l *Logging, on bool) { l.HealthChecks = on }},
 	} {
-		set := set
-		registerNegatable(SecProxy, "option "+name, func(p *parser, args []string) error {
+		set := opt.set
+		// haproxy names the option without "option" in its warning.
+		warning := "'" + name + "' ignored because %[2]s '%[3]s' has no %[4]s capability."
+		kw := register(SecProxy, "option "+name, func(p *parser, args []string) error {
 			on := true
 			if len(args) > 0 && args[0] == "no" {
 				on, args = false, args[1:]
@@ -200,6 +205,8 @@ func init() {
 			set(&p.cur.Log, on)
 			return nil
 		})
+		kw.negatable = true
+		kw.actsOn(opt.side, warning)
 	}
 	register(SecProxy, "unique-id-format", func(p *parser, args []string) error {
 		if len(args) != 1 {
@@ -276,7 +283,7 @@ var globalLogMarker = &logsink.Target{Text: "global"}
 // it overrides one set in a defaults section.
 func (p *parser) setLogFormat(kind logFormatKind, text string) error {
 	lg := &p.cur.Log
-	if p.cur.Cap == CapDef && lg.kind != lfNone && kind != lfCustom {
+	if p.cur.Cap == CapDef && lg.kind != lfNone {
 		p.warnf("'%s' overrides previous '%s' in 'defaults' section.", logFormatDirective[kind], logFormatDirective[lg.kind])
 	}
 	switch kind {
@@ -287,7 +294,7 @@ func (p *parser) setLogFormat(kind logFormatKind, text string) error {
 	case lfTCP:
 		text = TCPLogFormat
 	}
-	if kind != lfCustom && p.cur.Cap&CapFE == 0 && p.cur.Cap != CapDef {
+	if p.cur.Cap&CapFE == 0 && p.cur.Cap != CapDef {
 		p.warnf("backend '%s' : '%s' directive is ignored in backends.", p.cur.Name, logFormatDirective[kind])
 	}
 	lg.Format, lg.FormatPos, lg.kind = text, p.pos(), kind
