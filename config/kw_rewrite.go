@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"regexp/syntax"
 	"strconv"
 	"strings"
 
@@ -185,7 +184,7 @@ func init() {
 			if len(args) < 2 || len(args) > 2 && !isCondStart(args[2]) {
 				return 0, errors.New("expects exactly 2 arguments <match-regex> and <replace-format>")
 			}
-			re, err := compileRuleRegex(args[0])
+			re, err := sample.CompileRegex(args[0], false)
 			if err != nil {
 				return 0, fmt.Errorf("failed to parse the regex : %v", err)
 			}
@@ -344,7 +343,7 @@ func parseHeaderOp(c *RuleContext, r *HTTPRule, kind HeaderOpKind, args []string
 		case "sub":
 			op.Match = MatchSub
 		case "reg":
-			re, err := compileRuleRegex(args[0])
+			re, err := sample.CompileRegex(args[0], false)
 			if err != nil {
 				return 0, err
 			}
@@ -367,7 +366,7 @@ func parseHeaderOp(c *RuleContext, r *HTTPRule, kind HeaderOpKind, args []string
 	if len(args) < 3 {
 		return 0, errors.New("expects exactly 3 arguments")
 	}
-	re, err := compileRuleRegex(args[1])
+	re, err := sample.CompileRegex(args[1], false)
 	if err != nil {
 		return 0, err
 	}
@@ -379,19 +378,6 @@ func parseHeaderOp(c *RuleContext, r *HTTPRule, kind HeaderOpKind, args []string
 	return 3, nil
 }
 
-// compileRuleRegex compiles an action's regex. haproxy uses PCRE; Go's RE2
-// covers what rules use in practice and refuses what it lacks at load.
-func compileRuleRegex(p string) (*regexp.Regexp, error) {
-	re, err := regexp.Compile(p)
-	if err != nil {
-		var se *syntax.Error
-		if errors.As(err, &se) {
-			return nil, fmt.Errorf("regex '%s' is invalid (error=%s at '%s')", p, se.Code, se.Expr)
-		}
-		return nil, fmt.Errorf("regex '%s' is invalid (error=%v)", p, err)
-	}
-	return re, nil
-}
 
 // parseRedirect parses a redirect rule up to its condition. fmt says that
 // the destination is a log-format string (the action) rather than a

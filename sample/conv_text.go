@@ -203,7 +203,7 @@ func compileRegsub(_ *Env, a []arg) (convFunc, error) {
 			return nil, fmt.Errorf("invalid regex flag '%c', only 'i' and 'g' are supported", f)
 		}
 	}
-	first, err := compileRegex(a[0].s, icase)
+	first, err := CompileRegex(a[0].s, icase)
 	if err != nil {
 		return nil, err
 	}

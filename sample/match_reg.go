@@ -17,7 +17,7 @@ type regSet struct {
 }
 
 func (s *regSet) add(p string, f patFlags, id int32) error {
-	re, err := compileRegex(p, f.icase)
+	re, err := CompileRegex(p, f.icase)
 	if err == nil {
 		s.res, s.ids = append(s.res, re), append(s.ids, id)
 	}
@@ -33,8 +33,11 @@ func (s *regSet) lookup(_ *Ctx, v Value) (int32, bool) {
 	return 0, false
 }
 
-// compileRegex compiles an ACL regex, reporting errors as haproxy does.
-func compileRegex(p string, icase bool) (*regexp.Regexp, error) {
+// CompileRegex compiles a regex of the configuration (ACLs, converters,
+// rule actions), reporting errors as haproxy does. haproxy uses PCRE; Go's
+// RE2 covers what configurations use in practice, and refuses at load what
+// it lacks (back-references, look-around) rather than match differently.
+func CompileRegex(p string, icase bool) (*regexp.Regexp, error) {
 	expr := p
 	if icase {
 		expr = "(?i)" + p
