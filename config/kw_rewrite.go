@@ -378,7 +378,6 @@ func parseHeaderOp(c *RuleContext, r *HTTPRule, kind HeaderOpKind, args []string
 	return 3, nil
 }
 
-
 // parseRedirect parses a redirect rule up to its condition. fmt says that
 // the destination is a log-format string (the action) rather than a
 // literal (the proxy keyword); response that it is an http-response rule.
