@@ -196,10 +196,14 @@ func (t *tunnelState) pipe(dst, src net.Conn, timeout *atomic.Int64, srcSide, ds
 			}
 			// As haproxy: a side silent for its whole timeout is treated
 			// as if it had closed; the shutdown is passed on and the other
-			// direction finishes on its own timeout.
-			if srcSide == 'C' {
+			// direction finishes on its own timeout. When both sides have
+			// been silent past their timeouts, haproxy blames the client:
+			// so does termination, whichever read noticed first.
+			idle := time.Duration(time.Now().UnixNano() - t.last.Load())
+			if cto := time.Duration(t.up.Load()); srcSide == 'C' || cto > 0 && idle >= cto {
 				t.clientIdle.Store(true)
-			} else {
+			}
+			if srcSide == 'S' {
 				t.serverIdle.Store(true)
 			}
 			return
