@@ -173,7 +173,7 @@ backend be
     default_backend be
 backend be
     mode tcp
-    timeout server 300ms
+    timeout server 3s
     server s1 "127.0.0.1:${S1_PORT}"
 `, steps: []step{{send: "hello", raw: 5}, {eof: true, wait: 1500 * time.Millisecond}}},
 		{name: "tcp/content-reject", logs: 1, tcp: true, cfg: `frontend fe
