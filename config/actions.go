@@ -96,9 +96,18 @@ func (c *RuleContext) ParseFormat(s string) (*logformat.Format, error) {
 // avail is what the sample fetches of a rule of the set may read.
 func (c *RuleContext) avail() sample.Source {
 	if c.Set == HTTPResponseRules || c.Set == HTTPAfterResponseRules {
-		return sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo
+		return sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo | sample.SrcBackend | sample.SrcServer
 	}
-	return sample.SrcL4 | sample.SrcHTTPReq
+	return sample.SrcL4 | sample.SrcHTTPReq | backendSide(c.Proxy())
+}
+
+// backendSide is SrcBackend for the rules of a proxy with a backend side
+// (the backend is known there), nothing for a frontend's.
+func backendSide(px *Proxy) sample.Source {
+	if px != nil && px.Cap&(CapBE|CapDef) != 0 {
+		return sample.SrcBackend
+	}
+	return 0
 }
 
 // actions maps "http-request deny" and the like to their definition.

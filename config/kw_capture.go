@@ -39,7 +39,7 @@ func init() {
 			if err != nil {
 				return 0, err
 			}
-			if err := expr.Check(tcpAvail(c.Set)); err != nil {
+			if err := expr.Check(tcpAvail(c.Set, c.Proxy())); err != nil {
 				return 0, err
 			}
 			if n >= len(args) || args[n] != "len" {

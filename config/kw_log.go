@@ -335,7 +335,7 @@ func (p *parser) validateLogging(px *Proxy) {
 		}
 		return f
 	}
-	logOpts := logformat.Options{Flags: logformat.LogFormat, Avail: sample.SrcL4}
+	logOpts := logformat.Options{Flags: logformat.LogFormat, Avail: sample.SrcL4 | sample.SrcBackend | sample.SrcServer}
 	if lg.Format != "" {
 		lg.Compiled = compile(lg.Format, lg.FormatPos, "log-format", logOpts)
 	}
@@ -353,6 +353,6 @@ func (p *parser) validateLogging(px *Proxy) {
 	}
 	if lg.UniqueIDFormat != "" {
 		lg.UniqueID = compile(lg.UniqueIDFormat, lg.UniqueIDPos, "unique-id",
-			logformat.Options{Flags: logformat.UniqueIDFormat, Avail: sample.SrcL4 | sample.SrcHTTPReq})
+			logformat.Options{Flags: logformat.UniqueIDFormat, Avail: sample.SrcL4 | sample.SrcHTTPReq | backendSide(px)})
 	}
 }

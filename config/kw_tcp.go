@@ -63,12 +63,12 @@ func (px *Proxy) tcpRuleList(set RuleSet) *[]*HTTPRule {
 
 // tcpAvail is what the rules of a set may read, as haproxy's SMP_VAL_*
 // of the set: connection and session rules see the connection only.
-func tcpAvail(set RuleSet) sample.Source {
+func tcpAvail(set RuleSet, px *Proxy) sample.Source {
 	switch set {
 	case TCPRequestContentRules:
-		return sample.SrcL4 | sample.SrcHTTPReq
+		return sample.SrcL4 | sample.SrcHTTPReq | backendSide(px)
 	case TCPResponseContentRules:
-		return sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo
+		return sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo | sample.SrcBackend | sample.SrcServer
 	}
 	return sample.SrcL4
 }
@@ -234,7 +234,7 @@ func (p *parser) tcpRule(set RuleSet, args []string) error {
 	list := px.ruleList(set)
 	r := (*list)[len(*list)-1]
 	if r.Cond != nil {
-		if err := r.Cond.Check(tcpAvail(set), tcpPlace(set, px)); err != nil {
+		if err := r.Cond.Check(tcpAvail(set, px), tcpPlace(set, px)); err != nil {
 			msg := strings.Replace(err.Error(), " will never match because", " will never match in '"+kw+"' because", 1)
 			p.warnf("%s", msg)
 		}
@@ -273,7 +273,7 @@ func parseTCPVar(c *RuleContext, r *HTTPRule, action string, args []string) (int
 	}
 	a.Var = ref
 	r.Args = a
-	avail := tcpAvail(c.Set)
+	avail := tcpAvail(c.Set, c.Proxy())
 	switch action {
 	case "unset-var":
 		return 1, nil

@@ -96,12 +96,12 @@ func (p *parser) warnUnusableConditions(px *Proxy) {
 		if r.Cond == nil {
 			continue
 		}
-		avail, side := sample.SrcL4|sample.SrcHTTPReq, "frontend"
+		avail, side := sample.SrcL4|sample.SrcHTTPReq|backendSide(px), "frontend"
 		if px.Cap&CapFE == 0 {
 			side = "backend"
 		}
 		if r.Set == HTTPResponseRules || r.Set == HTTPAfterResponseRules {
-			avail, side = sample.SrcL4|sample.SrcHTTPRes|sample.SrcHTTPReqInfo, "backend"
+			avail, side = sample.SrcL4|sample.SrcHTTPRes|sample.SrcHTTPReqInfo|sample.SrcBackend|sample.SrcServer, "backend"
 			if px.Cap&CapBE == 0 {
 				side = "frontend"
 			}

@@ -10,8 +10,16 @@ import (
 // stream through sample.Ctx.Owner.
 
 func init() {
+	src := map[string]sample.Source{"be_name": sample.SrcBackend, "be_id": sample.SrcBackend,
+		"srv_name": sample.SrcServer, "srv_id": sample.SrcServer}
+	srcOf := func(name string) sample.Source {
+		if s, ok := src[name]; ok {
+			return s
+		}
+		return sample.SrcL4
+	}
 	str := func(name string, get func(dst []byte, s *httpStream) ([]byte, bool)) {
-		sample.RegisterFetch(sample.FetchDef{Name: name, Out: sample.TypeStr, Src: sample.SrcL4,
+		sample.RegisterFetch(sample.FetchDef{Name: name, Out: sample.TypeStr, Src: srcOf(name),
 			Compile: func(*sample.Env, []sample.Arg) (sample.FetchFunc, error) {
 				return func(c *sample.Ctx) (sample.Value, bool) {
 					s, ok := c.Owner.(*httpStream)
@@ -29,7 +37,7 @@ func init() {
 			}})
 	}
 	num := func(name string, get func(s *httpStream) (int64, bool)) {
-		sample.RegisterFetch(sample.FetchDef{Name: name, Out: sample.TypeInt, Src: sample.SrcL4,
+		sample.RegisterFetch(sample.FetchDef{Name: name, Out: sample.TypeInt, Src: srcOf(name),
 			Compile: func(*sample.Env, []sample.Arg) (sample.FetchFunc, error) {
 				return func(c *sample.Ctx) (sample.Value, bool) {
 					s, ok := c.Owner.(*httpStream)

@@ -18,6 +18,13 @@ const (
 	// SrcHTTPReqInfo is what stays of the request once its head is
 	// forwarded (haproxy's HRQHP): the method, that it is HTTP.
 	SrcHTTPReqInfo
+	// SrcBackend is the backend the stream was routed to: known in a
+	// backend's rules, in response rules and in logs, not in a frontend's
+	// request rules.
+	SrcBackend
+	// SrcServer is the server the request went to: known once the
+	// response comes, and in logs.
+	SrcServer
 )
 
 // missingFrom returns what of s is not in avail.
@@ -34,7 +41,7 @@ func (s Source) missingFrom(avail Source) Source {
 var sourceNames = [...]struct {
 	src  Source
 	name string
-}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}, {SrcHTTPRes, "HTTP response headers"}, {SrcHTTPMsg, "HTTP headers"}, {SrcHTTPReqInfo, "HTTP request information"}}
+}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}, {SrcHTTPRes, "HTTP response headers"}, {SrcHTTPMsg, "HTTP headers"}, {SrcHTTPReqInfo, "HTTP request information"}, {SrcBackend, "backend"}, {SrcServer, "server"}}
 
 func (s Source) String() string {
 	for _, n := range sourceNames {
