@@ -157,3 +157,21 @@ func nonNil(b []byte) []byte {
 	}
 	return b
 }
+
+// bodySoFar gives the body fetches what haproxy's give without a wait:
+// the body bytes that came with the head (none for a request without a
+// body). A chunked body is only decoded when waited for (wait-for-body,
+// option http-buffer-request): until then its fetches find nothing.
+func (s *httpStream) bodySoFar() {
+	r := &s.t.req
+	switch r.BodyKind {
+	case http1.BodyNone:
+		s.ctx.Body = noBody
+	case http1.BodyLength:
+		buf := s.cr.Buffered()
+		s.ctx.Body = buf[:min(int64(len(buf)), r.ContentLength)]
+	}
+}
+
+// noBody is the body of a request that has none: found, and empty.
+var noBody = []byte{}

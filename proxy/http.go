@@ -539,6 +539,7 @@ func (s *httpStream) transaction() bool {
 		return false
 	}
 	s.ctx.Req = &s.t.req
+	s.bodySoFar()
 	s.uniqueID()
 	if s.requestContentRules(s.fe.tcp) {
 		s.rejectedByContent()
