@@ -516,8 +516,43 @@ func (s *httpStream) bodyDone() bool {
 			s.t.req.BodyKind = http1.BodyNone
 			return true
 		}
+	case http1.BodyChunked:
+		// A chunked body all in the buffer (the last chunk and the
+		// trailers included) is skipped too, as haproxy, which has
+		// received it, keeps the connection.
+		if n, ok := s.chunkedBodyLen(s.cr.Buffered()); ok {
+			s.cr.Discard(n)
+			s.t.req.BodyKind = http1.BodyNone
+			return true
+		}
 	}
 	return false
+}
+
+// chunkedBodyLen says whether buf begins with a whole chunked request body,
+// and how long it is.
+func (s *httpStream) chunkedBodyLen(buf []byte) (int, bool) {
+	if len(buf) == 0 {
+		return 0, false
+	}
+	scratch := append(s.t.scratch[:0], buf...)
+	scratch = append(scratch, 0)[:len(buf)] // room to try one more read
+	s.t.scratch = scratch[:0]
+	var rd http1.Reader
+	rd.Reset(eofReader{})
+	rd.AttachRead(scratch[:cap(scratch)], len(buf))
+	var d http1.BodyReader
+	d.ForRequest(&rd, &s.t.req, s.fe.limits)
+	for {
+		_, err := d.Next()
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			return len(buf) - len(rd.Buffered()), true
+		}
+		return 0, false // malformed, or more to come
+	}
 }
 
 // transaction runs one request through rules, routing and a server. It
