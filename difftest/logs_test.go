@@ -204,6 +204,11 @@ backend be
 			cfg: strings.Replace(logFE(`    http-request set-log-level err if { path /a }
     http-request set-log-level silent if { path /s }
 `, httplog), "format raw", "format short", 1)},
+		{name: "unique-id-return", cfg: logFE(`    unique-id-format "UID-%[req.hdr(host)]-%[path]"
+    http-request return status 200 content-type text/plain lf-string "%[unique-id]" if { path /now }
+    http-request return status 200 content-type text/plain string ok if { path /late }
+`, `    log-format "%ID %{+Q}r"
+`), req: "GET /now HTTP/1.1\r\nhost: x\r\n\r\nGET /late HTTP/1.1\r\nhost: x\r\n\r\nGET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 3, noProbe: true},
 		{name: "log-global", logs: 1, req: getClose, full: true, cfg: `global
     log "127.0.0.1:${LOG_PORT}" format raw local0
 defaults

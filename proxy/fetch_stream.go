@@ -95,7 +95,7 @@ func init() {
 		if s.t == nil || s.fe.log == nil || s.fe.log.uid == nil {
 			return dst, false
 		}
-		return append(dst, s.t.lg.uid...), true
+		return append(dst, s.uniqueID()...), true
 	})
 	captured := func(name string, response bool) {
 		sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgInt}, MinArgs: 0,

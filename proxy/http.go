@@ -575,7 +575,6 @@ func (s *httpStream) transaction() bool {
 	}
 	s.ctx.Req = &s.t.req
 	s.bodySoFar()
-	s.uniqueID()
 	if s.requestContentRules(s.fe.tcp) {
 		s.rejectedByContent()
 		return false // tcp-request content reject: closed unanswered

@@ -125,6 +125,7 @@ type txnLog struct {
 	resCaps [][]byte
 	uid     []byte
 	adjust  int64  // %B minus the wire bytes (see htxAdjust)
+	uidDone bool   // uid was made for this request
 	line    []byte // the request line's copy, for saved
 	saved   savedRequest
 	level   int             // set-log-level: 0 none, level+1, or -1 silent
@@ -143,7 +144,7 @@ func (s *httpStream) logBegin(from, firstByte time.Duration) {
 	l.on = fl.logs()
 	// Everything a previous transaction left, whatever its frontend: the
 	// state is pooled across connections.
-	l.be, l.srv, l.level, l.uid, l.line, l.saved = nil, nil, 0, l.uid[:0], l.line[:0], savedRequest{}
+	l.be, l.srv, l.level, l.uid, l.uidDone, l.line, l.saved = nil, nil, 0, l.uid[:0], false, l.line[:0], savedRequest{}
 	l.reqCaps, l.resCaps, l.caps = l.reqCaps[:0], l.resCaps[:0], l.caps[:0]
 	s.t.whole, s.t.reqCopy.payload = false, 0 // read by %U
 	if fl != nil {
@@ -355,7 +356,6 @@ func (s *httpStream) emitLog() {
 	if len(fl.resCaps) > 0 {
 		r.ResCaptures = l.resCaps
 	}
-	r.UniqueID = l.uid
 	r.BytesIn += s.requestBodyHTX()
 	r.ActConn, r.FeConn = s.global.current(), s.slots.current()
 	if be != nil {
@@ -370,7 +370,12 @@ func (s *httpStream) emitLog() {
 		return
 	}
 	req := s.ctx.Req
-	if s.ctx.Req != nil && l.saved.valid() {
+	if !l.uidDone {
+		// Made only now: the request is gone, as in haproxy.
+		s.ctx.Req = nil
+	}
+	r.UniqueID = s.uniqueID()
+	if req != nil && l.saved.valid() {
 		s.ctx.Req = &l.saved
 	}
 	s.fe.sendLog(s.rt, &s.ctx, r, l.level-1)
@@ -457,19 +462,29 @@ func (s *httpStream) termAnswer(r *config.HTTPRule) {
 	}
 }
 
-// uniqueID renders unique-id-format for the request, when there is one.
-func (s *httpStream) uniqueID() {
+// uniqueID renders unique-id-format for the request once, when first
+// needed, as haproxy generates it: when the request goes to a server (after
+// the http-request rules), when the unique-id fetch asks, or at log time,
+// when the request's headers are gone (a request answered by a rule).
+func (s *httpStream) uniqueID() []byte {
 	fl := s.fe.log
 	if fl == nil || fl.uid == nil {
-		return
+		return nil
 	}
-	s.t.lg.uid = fl.uid.Append(s.t.lg.uid[:0], &s.ctx, &s.t.lg.rec)
+	l := &s.t.lg
+	if !l.uidDone {
+		l.uid = fl.uid.Append(l.uid[:0], &s.ctx, &l.rec)
+		l.uidDone = true
+	}
+	return l.uid
 }
 
-// addUniqueIDHeader applies unique-id-header.
+// addUniqueIDHeader makes the request's unique id and applies
+// unique-id-header.
 func (s *httpStream) addUniqueIDHeader() {
-	if fl := s.fe.log; fl != nil && fl.uidHeader != nil && fl.uid != nil {
-		s.t.req.Add(fl.uidHeader, s.t.lg.uid)
+	uid := s.uniqueID()
+	if fl := s.fe.log; fl != nil && fl.uidHeader != nil && uid != nil {
+		s.t.req.Add(fl.uidHeader, uid)
 	}
 }
 
