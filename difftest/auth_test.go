@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 )
 
@@ -36,6 +37,8 @@ func basic(user, pass string) string {
 func TestUserlistAuth(t *testing.T) {
 	runCases(t, []tcase{
 		{name: "no-credentials", cfg: userlistCfg, req: "GET / HTTP/1.1\r\nhost: a\r\n\r\n", exact: true},
+		{name: "after-response-on-401", req: "GET / HTTP/1.1\r\nhost: a\r\n\r\n", exact: true,
+			cfg: strings.Replace(userlistCfg, "    default_backend be\n", "    default_backend be\n    http-after-response set-header X-After %[status]\n", 1)},
 		{name: "sha512-good", cfg: userlistCfg, req: basic("alice", "alicepw")},
 		{name: "sha512-bad", cfg: userlistCfg, req: basic("alice", "alicepw2")},
 		{name: "sha256-rounds-good", cfg: userlistCfg, req: basic("bob", "bobpw")},

@@ -20,6 +20,26 @@ type Out struct {
 	// "transfer-encoding: chunked" to a message whose length a rule
 	// removed. Never set for a message without a body.
 	Chunked bool
+	// BadLength: a rule set a Content-Length that is not the length of
+	// the body that will be sent. The head must not go out: the receiver
+	// would frame the body differently (haproxy's output refuses such a
+	// message: 500 for a request, an abort for a response).
+	BadLength bool
+}
+
+// badLength says whether the Content-Length the head announces (flags and
+// clen, as written) differs from the body about to follow.
+func badLength(f msgFlags, clen int64, kind BodyKind, length int64) bool {
+	if f&fCLen == 0 || f&fChunked != 0 {
+		return false
+	}
+	switch kind {
+	case BodyNone:
+		return clen != 0
+	case BodyLength:
+		return clen != length
+	}
+	return true
 }
 
 // AppendHead appends the request head as haproxy 2.6 sends it to a server:
@@ -56,6 +76,7 @@ func (r *Request) AppendHead(dst []byte, mode HTTPMode, close bool) ([]byte, Out
 		dst = appendConnection(dst, close, ver11, true)
 	}
 	out := Out{Close: close, Chunked: f&fChunked != 0 && r.BodyKind != BodyNone}
+	out.BadLength = badLength(f, w.clen, r.BodyKind, r.ContentLength)
 	if r.Meth != MethodCONNECT && ver11 && f&(fCLen|fChunked) == 0 {
 		dst = append(dst, "transfer-encoding: chunked\r\n"...)
 		out.Chunked = true
@@ -86,6 +107,8 @@ func (r *Response) appendHead(dst []byte, mode HTTPMode, close bool, req *Reques
 	if s >= 200 {
 		// Interim and 101 responses carry no connection decision.
 		dst, out = r.connection(dst, mode, close, req, reqMethod, w.flags)
+		bodyless := reqMethod == MethodHEAD || s == 204 || s == 304 || reqMethod == MethodCONNECT && s < 300
+		out.BadLength = !bodyless && badLength(w.flags, w.clen, r.BodyKind, r.ContentLength)
 	}
 	if w.flags&(fConnUpgrade|fUpgWebsocket) == fConnUpgrade|fUpgWebsocket && !w.wsAccept {
 		// haproxy completes a websocket handshake the server left
@@ -123,6 +146,7 @@ func (r *Response) connection(dst []byte, mode HTTPMode, close bool, req *Reques
 	}
 	bodyless := reqMethod == MethodHEAD || s == 204 || s == 304
 	out := Out{Close: close, Chunked: f&fChunked != 0 && !bodyless && !tunnel}
+
 	if !bodyless && !tunnel && ver11 && lengthKnown && f&(fCLen|fChunked) == 0 {
 		dst = append(dst, "transfer-encoding: chunked\r\n"...)
 		out.Chunked = true

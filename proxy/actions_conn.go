@@ -48,6 +48,10 @@ func (s *httpStream) authReply(realm string) bool {
 		}
 		s.t.out = append(s.t.out[:at], append([]byte(field), s.t.out[at:]...)...)
 	}
+	s.t.lg.rec.Status = 401
+	s.term('P', 'R')
+	s.t.out = s.afterReply(s.t.out, be, mustClose) // as every reply of the proxy's
+	s.countHead(s.t.out)
 	return s.writeRaw(s.t.out) && !out.Close && !mustClose
 }
 

@@ -435,6 +435,12 @@ func compileLineOp(r *config.HTTPRule) ruleFunc {
 		if cost+len(nu)-mark-len(uri) > room {
 			return s.rewriteFailed(r.Set)
 		}
+		if op.Part == config.PartURI && !hasAuthority(nu[mark:]) {
+			// An absolute URI without a host cannot update Host:
+			// haproxy fails the rewrite.
+			s.ctx.Scratch = nu[:mark]
+			return s.rewriteFailed(r.Set)
+		}
 		s.ctx.Scratch = nu
 		req.SetURI(nu[mark:len(nu):len(nu)])
 		if op.Part == config.PartURI {
@@ -551,6 +557,23 @@ func (s *httpStream) updateHost(uri []byte) {
 }
 
 var hostName = []byte("host")
+
+// hasAuthority says whether a request target that has a scheme has a host
+// too (an origin-form target has neither, and needs none).
+func hasAuthority(uri []byte) bool {
+	i := schemeEnd(uri)
+	if i < 0 {
+		return true
+	}
+	a := i
+	for i < len(uri) && uri[i] != '/' {
+		if uri[i] == '@' {
+			a = i + 1
+		}
+		i++
+	}
+	return i > a
+}
 
 // ---- set-status ----
 

@@ -40,6 +40,14 @@ func (s *httpStream) forward(be *Backend) bool {
 	s.addForwardedFor(be)
 	s.addUniqueIDHeader()
 	s.prepareRequest(be)
+	if s.t.reqInfo.BadLength {
+		// A rule changed Content-Length: the server would frame the
+		// body otherwise, and read a request no rule saw in its end.
+		// haproxy's output refuses the message with a 500 (the client
+		// connection goes on if the body was all read).
+		s.term('P', 'R')
+		return s.reply(500, be)
+	}
 
 	for {
 		sc, from, err := s.serverConn(be, srv)
@@ -263,6 +271,16 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	var out http1.Out
 	clientClose := s.t.req.Close || s.ending()
 	s.t.out, out = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), clientClose, &s.t.req)
+	if out.BadLength {
+		// A rule changed Content-Length: the client would frame the
+		// body otherwise (and misread the responses after it). haproxy
+		// aborts the response; so do we, before any byte is sent.
+		sc.Close()
+		s.abandonPump(pump)
+		s.t.closeAfter = true
+		s.term('P', 'H')
+		return exFail
+	}
 	if s.t.lg.on {
 		s.t.lg.adjust += headHTX - int64(len(s.t.out))
 	}

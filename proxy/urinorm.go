@@ -171,6 +171,11 @@ func sortQuery(dst, q []byte) []byte {
 	if len(q) == 1 {
 		params = nil
 	}
+	if n := len(params); n > 0 && len(params[n-1]) == 0 {
+		// As haproxy's split, which stops when the input runs out: a
+		// trailing '&' ends the last parameter, it starts none.
+		params = params[:n-1]
+	}
 	name := func(b []byte) []byte {
 		if i := bytes.IndexByte(b, '='); i >= 0 {
 			return b[:i]

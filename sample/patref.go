@@ -86,6 +86,14 @@ func (r *PatternRefs) load(path, name string, mapMode bool) (*PatternRef, error)
 	if ref := r.refs[key]; ref != nil {
 		return ref, nil
 	}
+	// As haproxy, a file is either a list of patterns or a map: using
+	// it both ways is refused.
+	if other := r.refs[refKey{key.path, !mapMode}]; other != nil {
+		if mapMode {
+			return nil, fmt.Errorf("The file \"%s\" is already used as one column file and cannot be used by as two column file.", name)
+		}
+		return nil, fmt.Errorf("The file \"%s\" is already used as two column file and cannot be used by as one column file.", name)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("failed to open pattern file <%s>", name)

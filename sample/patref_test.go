@@ -119,3 +119,18 @@ func TestParseRefFile(t *testing.T) {
 		t.Errorf("pattern mode keeps the whole line: %q", e.keys[0])
 	}
 }
+
+// A file is a list of patterns or a map, not both, as in haproxy.
+func TestPatternRefOneUse(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f.map")
+	writeFile(t, file, "a 1\n")
+	refs := NewPatternRefs()
+	if _, err := refs.load(file, "f.map", true); err != nil {
+		t.Fatal(err)
+	}
+	_, err := refs.load(file, "f.map", false)
+	if err == nil || !strings.Contains(err.Error(), `The file "f.map" is already used as two column file and cannot be used by as one column file.`) {
+		t.Errorf("map then list: %v", err)
+	}
+}
