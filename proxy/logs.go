@@ -336,8 +336,8 @@ func (s *httpStream) logBadRequest(status int, cause byte, anyBytes bool) {
 	s.ctx.Req = req
 }
 
-// emitLog sends the transaction's line. be and srv are where it went
-// (nil: nowhere), for the connection counts.
+// emitLog completes the transaction's record (the end timer, byte and
+// connection counts, the unique id) and sends its line.
 func (s *httpStream) emitLog() {
 	l := &s.t.lg
 	if !l.on {
@@ -399,8 +399,7 @@ func (s *httpStream) requestBodyHTX() int64 {
 }
 
 // sendLog renders and sends a stream's line, unless the options leave it
-// out: haproxy's strm_log.
-// level is the one set-log-level set, or -1.
+// out: haproxy's strm_log. level is the one set-log-level set, or -1.
 func (fe *Frontend) sendLog(rt *Runtime, ctx *sample.Ctx, r *logformat.Stream, level int) {
 	fl := fe.log
 	err := r.Term[0] != 0 && r.Term[0] != 'L' || r.Status >= 500
