@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"errors"
-	"io"
 	"math"
 	"os"
 	"time"
@@ -126,36 +125,13 @@ func (s *httpStream) bufferedBody() ([]byte, bool, error) {
 	if r.BodyKind != http1.BodyChunked {
 		return buf, false, nil // until the close: requests do not have it
 	}
-	// Decoded on a copy: the transfer reads the chunks from the buffer.
-	scratch := make([]byte, len(buf), len(buf)+1)
-	copy(scratch, buf)
-	var rd http1.Reader
-	rd.Reset(eofReader{})
-	rd.AttachRead(scratch[:cap(scratch)], len(buf))
-	var d http1.BodyReader
-	d.ForRequest(&rd, r, s.fe.limits)
-	var body []byte
-	for {
-		data, err := d.Next()
-		body = append(body, data...)
-		var bad *http1.ParseError
-		switch {
-		case err == nil:
-		case errors.Is(err, io.EOF):
-			return nonNil(body), true, nil
-		case errors.As(err, &bad):
-			return nil, false, err
-		default:
-			return nonNil(body), false, nil
-		}
+	// Kept for the rules: the copy scanChunks decodes is reused.
+	body := []byte{}
+	_, complete, err := s.scanChunks(buf, s.requestChunks, func(span []byte) { body = append(body, span...) })
+	if err != nil {
+		return nil, false, err
 	}
-}
-
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
+	return body, complete, nil
 }
 
 // bodySoFar gives the body fetches what haproxy's give without a wait:

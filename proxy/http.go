@@ -520,39 +520,13 @@ func (s *httpStream) bodyDone() bool {
 		// A chunked body all in the buffer (the last chunk and the
 		// trailers included) is skipped too, as haproxy, which has
 		// received it, keeps the connection.
-		if n, ok := s.chunkedBodyLen(s.cr.Buffered()); ok {
+		if n, complete, _ := s.scanChunks(s.cr.Buffered(), s.requestChunks, nil); complete {
 			s.cr.Discard(n)
 			s.t.req.BodyKind = http1.BodyNone
 			return true
 		}
 	}
 	return false
-}
-
-// chunkedBodyLen says whether buf begins with a whole chunked request body,
-// and how long it is.
-func (s *httpStream) chunkedBodyLen(buf []byte) (int, bool) {
-	if len(buf) == 0 {
-		return 0, false
-	}
-	scratch := append(s.t.scratch[:0], buf...)
-	scratch = append(scratch, 0)[:len(buf)] // room to try one more read
-	s.t.scratch = scratch[:0]
-	var rd http1.Reader
-	rd.Reset(eofReader{})
-	rd.AttachRead(scratch[:cap(scratch)], len(buf))
-	var d http1.BodyReader
-	d.ForRequest(&rd, &s.t.req, s.fe.limits)
-	for {
-		_, err := d.Next()
-		if err == nil {
-			continue
-		}
-		if errors.Is(err, io.EOF) {
-			return len(buf) - len(rd.Buffered()), true
-		}
-		return 0, false // malformed, or more to come
-	}
 }
 
 // transaction runs one request through rules, routing and a server. It
@@ -659,9 +633,13 @@ func (s *httpStream) bufferedBodyError() error {
 	if s.t.req.BodyKind != http1.BodyChunked {
 		return nil
 	}
-	return s.checkChunks(s.cr.Buffered(), func(d *http1.BodyReader, rd *http1.Reader) {
-		d.ForRequest(rd, &s.t.req, s.fe.limits)
-	})
+	_, _, err := s.scanChunks(s.cr.Buffered(), s.requestChunks, nil)
+	return err
+}
+
+// requestChunks starts reading the request's chunked body, for scanChunks.
+func (s *httpStream) requestChunks(d *http1.BodyReader, rd *http1.Reader) {
+	d.ForRequest(rd, &s.t.req, s.fe.limits)
 }
 
 // bufferedResponseError is bufferedBodyError for a response: a malformed
@@ -671,16 +649,20 @@ func (s *httpStream) bufferedResponseError() error {
 	if s.t.resp.BodyKind != http1.BodyChunked {
 		return nil
 	}
-	return s.checkChunks(s.t.sr.Buffered(), func(d *http1.BodyReader, rd *http1.Reader) {
+	_, _, err := s.scanChunks(s.t.sr.Buffered(), func(d *http1.BodyReader, rd *http1.Reader) {
 		d.ForResponse(rd, &s.t.resp, s.fe.limits)
-	})
+	}, nil)
+	return err
 }
 
-// checkChunks decodes the chunked body bytes in buf, on a copy that leaves
-// buf for the real transfer, and returns the first framing error.
-func (s *httpStream) checkChunks(buf []byte, start func(*http1.BodyReader, *http1.Reader)) error {
+// scanChunks decodes the chunked body at the start of buf, on a copy that
+// leaves buf for the real transfer, handing each span of data to data
+// (when not nil; spans are valid only during the call). It reports how
+// many bytes of buf the body takes once it is complete, and the first
+// framing error; neither when more is to come.
+func (s *httpStream) scanChunks(buf []byte, start func(*http1.BodyReader, *http1.Reader), data func([]byte)) (n int, complete bool, err error) {
 	if len(buf) == 0 {
-		return nil
+		return 0, false, nil
 	}
 	scratch := append(s.t.scratch[:0], buf...)
 	scratch = append(scratch, 0)[:len(buf)] // room to try one more read
@@ -691,14 +673,19 @@ func (s *httpStream) checkChunks(buf []byte, start func(*http1.BodyReader, *http
 	var d http1.BodyReader
 	start(&d, &rd)
 	for {
-		_, err := d.Next()
+		span, err := d.Next()
+		if data != nil && len(span) > 0 {
+			data(span)
+		}
 		var bad *http1.ParseError
 		switch {
 		case err == nil:
+		case errors.Is(err, io.EOF):
+			return len(buf) - len(rd.Buffered()), true, nil
 		case errors.As(err, &bad):
-			return err
+			return 0, false, err
 		default:
-			return nil // complete, or more to come: the transfer decides
+			return 0, false, nil // more to come: the transfer decides
 		}
 	}
 }
