@@ -66,6 +66,10 @@ func (h *Headers) SetValue(i int, v []byte) { h.list[i].Value = v }
 // names are compared.
 func EqualFold(a, b []byte) bool { return eqFoldBytes(a, b) }
 
+// EqualFoldLower reports whether b is lower, ignoring b's case: a header
+// name compared with a known lower-case one, without allocating.
+func EqualFoldLower(b []byte, lower string) bool { return eqFold(b, lower) }
+
 // NextValue returns the end of the comma-separated element of a field
 // value that starts at i: the next comma outside a quoted string, or
 // len(v).

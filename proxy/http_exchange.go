@@ -237,10 +237,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		s.abandonPump(pump)
 		return s.failed(502, be)
 	}
-	// haproxy counts the response's head (%B) as the server sent it,
-	// before the response rules rewrite it.
-	var headHTX int64
-	if s.countedHead(&headHTX) && (s.responseRules(be) || s.afterResponseRules(be)) {
+	if s.responseRules(be) || s.afterResponseRules(be) {
 		// A rule answered instead of the server: the server's response
 		// is dropped. Its connection is kept, as haproxy keeps it, when
 		// the whole response is already here and so is the request; a
@@ -282,7 +279,9 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		return exFail
 	}
 	if s.t.lg.on {
-		s.t.lg.adjust += headHTX - int64(len(s.t.out))
+		// haproxy counts the head (%B) as the server sent it, before
+		// the response rules rewrote it.
+		s.t.lg.adjust += s.t.lg.respHead - int64(len(s.t.out))
 	}
 	s.t.respCopy.framing = 0
 	rerr := s.relayResponseBody(sc, out.Chunked, srvTimeout, cliTimeout)

@@ -124,13 +124,16 @@ type txnLog struct {
 	reqCaps [][]byte
 	resCaps [][]byte
 	uid     []byte
-	adjust  int64  // %B minus the wire bytes (see htxAdjust)
-	uidDone bool   // uid was made for this request
-	line    []byte // the request line's copy, for saved
-	saved   savedRequest
-	level   int             // set-log-level: 0 none, level+1, or -1 silent
-	be      *Backend        // where the request went, for %bc
-	srv     *backend.Server // and %sc
+	adjust  int64 // %B minus the wire bytes (see htxAdjust)
+	// respHead is the server's response head as haproxy counts it, taken
+	// before the response rules rewrite it.
+	respHead int64
+	uidDone  bool   // uid was made for this request
+	line     []byte // the request line's copy, for saved
+	saved    savedRequest
+	level    int             // set-log-level: 0 none, level+1, or -1 silent
+	be       *Backend        // where the request went, for %bc
+	srv      *backend.Server // and %sc
 }
 
 // ms is the time since the start of the stream in milliseconds.
@@ -205,10 +208,17 @@ func (r *savedRequest) valid() bool                     { return len(r.line) > 0
 // as htxAdjust counts a response head.
 func (s *httpStream) requestHeadHTX() int64 {
 	r := &s.t.req
-	n := int64(20 + len(r.Method()) + len(r.URI()) + len(r.Version()) + 1)
-	for i := 0; i < r.NumHeaders(); i++ {
-		name, value := r.Header(i)
-		if !(len(name) == len("connection") && equalFoldLower(name, "connection")) {
+	return int64(20+len(r.Method())+len(r.URI())+len(r.Version())+1) + fieldsHTX(r)
+}
+
+// fieldsHTX is what haproxy counts for a message's header fields: each
+// name and value, the Connection field left out (the HTTP/1 layer removes
+// it on input and writes its own on output).
+func fieldsHTX(h headerList) int64 {
+	var n int64
+	for i := 0; i < h.NumHeaders(); i++ {
+		name, value := h.Header(i)
+		if !http1.EqualFoldLower(name, "connection") {
 			n += int64(len(name) + len(value))
 		}
 	}
@@ -233,6 +243,7 @@ func (s *httpStream) logResponse() {
 	}
 	if l.on {
 		l.rec.Timers.Data = l.ms()
+		l.respHead = s.responseHeadHTX() // before the response rules
 	}
 }
 
@@ -248,7 +259,7 @@ func (s *httpStream) capture(slots [][]byte, caps []config.Capture, m headerList
 	for i := 0; i < m.NumHeaders(); i++ {
 		name, value := m.Header(i)
 		for j, c := range caps {
-			if c.Header != "" && len(name) == len(c.Header) && equalFoldLower(name, c.Header) {
+			if c.Header != "" && http1.EqualFoldLower(name, c.Header) {
 				s.setCapture(slots, j, value, c.Len)
 			}
 		}
@@ -267,20 +278,6 @@ func (s *httpStream) setCapture(slots [][]byte, i int, v []byte, n int) {
 	off := len(l.caps)
 	l.caps = append(l.caps, v...)
 	slots[i] = l.caps[off:len(l.caps):len(l.caps)]
-}
-
-// equalFoldLower compares a header name with a lower-case one.
-func equalFoldLower(b []byte, lower string) bool {
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // logServer notes where the request went.
@@ -516,7 +513,7 @@ func htxAdjust(head []byte) int64 {
 		default:
 			name, value, _ := bytes.Cut(content, []byte(":"))
 			value = bytes.TrimSpace(value)
-			if equalFoldLower(name, "connection") && len(name) == len("connection") {
+			if http1.EqualFoldLower(name, "connection") {
 				adj -= int64(len(line))
 			} else {
 				adj += int64(len(name)+len(value)) - int64(len(line))
@@ -615,35 +612,18 @@ func (s *httpStream) redirected(set config.RuleSet) {
 	s.countHead(s.t.out)
 }
 
-// countedHead stores the size haproxy counts for the server's response
-// head as it stands (see htxAdjust) in n, when the transaction is logged.
-// It returns true, to sit in a condition before the rules that follow.
-func (s *httpStream) countedHead(n *int64) bool {
-	if s.t.lg.on {
-		*n = s.responseHeadHTX()
-	}
-	return true
-}
-
 // responseHeadHTX is the size haproxy counts for the server's response
 // head (see htxAdjust).
 func (s *httpStream) responseHeadHTX() int64 {
 	r := &s.t.resp
-	n := int64(20 + len(r.Version()) + len(r.Code()) + len(r.Reason()) + 1)
-	for i := 0; i < r.NumHeaders(); i++ {
-		name, value := r.Header(i)
-		if !(len(name) == len("connection") && equalFoldLower(name, "connection")) {
-			n += int64(len(name) + len(value))
-		}
-	}
-	return n
+	return int64(20+len(r.Version())+len(r.Code())+len(r.Reason())+1) + fieldsHTX(r)
 }
 
 // serverResponseHTX is the size haproxy counts for the server's response
 // received so far: its head, and the body bytes buffered.
 func (s *httpStream) serverResponseHTX() int64 {
 	r := &s.t.resp
-	n := s.responseHeadHTX()
+	n := s.t.lg.respHead
 	if r.BodyKind == http1.BodyLength {
 		n += min(int64(len(s.t.sr.Buffered())), r.ContentLength)
 	}
