@@ -166,7 +166,7 @@ func (s *httpStream) serve() {
 			}
 		}
 		s.fresh = false
-		if s.firstByte == 0 {
+		if s.firstByte == 0 && s.fe.log != nil {
 			s.firstByte = mono() // a pipelined request, already buffered
 		}
 		if !s.readRequest() || !s.follow() {
@@ -357,7 +357,9 @@ func (s *httpStream) awaitRequest() reqState {
 	s.cc.idle.Store(false)
 	if err == nil {
 		s.idleFrom = 0
-		s.firstByte = mono()
+		if s.fe.log != nil {
+			s.firstByte = mono() // the log's idle time (%Ti)
+		}
 		return reqReady
 	}
 	timedOut := errors.Is(err, os.ErrDeadlineExceeded) && !s.rt.Stopping()
@@ -533,7 +535,7 @@ func (s *httpStream) bodyDone() bool {
 // returns whether the client connection can carry another request.
 func (s *httpStream) transaction() bool {
 	s.rt.janitor.touch()
-	s.t.closeAfter, s.t.bodyRead, s.t.pumping = false, false, false
+	s.t.closeAfter, s.t.bodyRead, s.t.pumping, s.t.whole, s.t.reqCopy.payload = false, false, false, false, 0
 	if isH2Preface(&s.t.req) {
 		// HTTP/2 with prior knowledge is not served yet: say so in
 		// HTTP/2 (an empty SETTINGS, then GOAWAY HTTP_1_1_REQUIRED)

@@ -149,11 +149,13 @@ func (s *httpStream) logBegin(from, firstByte time.Duration) {
 	// state is pooled across connections.
 	l.be, l.srv, l.level, l.uid, l.uidDone, l.line, l.saved = nil, nil, 0, l.uid[:0], false, l.line[:0], savedRequest{}
 	l.reqCaps, l.resCaps, l.caps = l.reqCaps[:0], l.resCaps[:0], l.caps[:0]
-	s.t.whole, s.t.reqCopy.payload = false, 0 // read by %U
-	if fl != nil {
-		l.reqCaps, l.resCaps = emptySlots(l.reqCaps, len(fl.reqCaps)), emptySlots(l.resCaps, len(fl.resCaps))
+	if fl == nil {
+		return // nothing of the record is read: no number, no clock
 	}
-	// haproxy numbers every stream when it is created (%rt).
+	l.reqCaps, l.resCaps = emptySlots(l.reqCaps, len(fl.reqCaps)), emptySlots(l.resCaps, len(fl.resCaps))
+	// haproxy numbers every stream when it is created (%rt); switchyard
+	// numbers the requests of the frontends that read the number, so that
+	// the others share no counter.
 	l.rec.RequestID = s.rt.requests.Add(1) - 1
 	if !l.on {
 		// What unique-id-format may still read.
@@ -353,7 +355,9 @@ func (s *httpStream) emitLog() {
 	if len(fl.resCaps) > 0 {
 		r.ResCaptures = l.resCaps
 	}
-	r.BytesIn += s.requestBodyHTX()
+	if l.saved.valid() { // a request was read: its body counts (%U)
+		r.BytesIn += s.requestBodyHTX()
+	}
 	r.ActConn, r.FeConn = s.global.current(), s.slots.current()
 	if be != nil {
 		for _, sv := range be.servers {
