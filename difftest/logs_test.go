@@ -209,37 +209,8 @@ backend be
     http-request return status 200 content-type text/plain string ok if { path /late }
 `, `    log-format "%ID %{+Q}r"
 `), req: "GET /now HTTP/1.1\r\nhost: x\r\n\r\nGET /late HTTP/1.1\r\nhost: x\r\n\r\nGET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 3, noProbe: true},
-		{name: "log-global", logs: 1, req: getClose, full: true, cfg: `global
-    log "127.0.0.1:${LOG_PORT}" format raw local0
-defaults
-    mode http
-    log global
-    option httplog
-    timeout connect 1s
-    timeout client 3s
-    timeout server 3s
-frontend fe
-    bind "127.0.0.1:${FE_PORT}"
-    default_backend be
-backend be
-    server s1 "127.0.0.1:${S1_PORT}"
-`},
-		{name: "no-log", logs: 0, req: getClose, full: true, warns: true, cfg: `global
-    log "127.0.0.1:${LOG_PORT}" format raw local0
-defaults
-    mode http
-    log global
-    option httplog
-    timeout connect 1s
-    timeout client 3s
-    timeout server 3s
-frontend fe
-    bind "127.0.0.1:${FE_PORT}"
-    no log
-    default_backend be
-backend be
-    server s1 "127.0.0.1:${S1_PORT}"
-`},
+		{name: "log-global", logs: 1, req: getClose, full: true, cfg: globalLogCfg("")},
+		{name: "no-log", logs: 0, req: getClose, full: true, warns: true, cfg: globalLogCfg("    no log\n")},
 		{name: "tcplog", logs: 1, tcp: true, cfg: `frontend fe
     mode tcp
     bind "127.0.0.1:${FE_PORT}"
@@ -254,4 +225,24 @@ backend be
 		{name: "seed004-format", cfg: logFE("", `    log-format "%ci:%cp [%tr] %ft %b/%s T[%TR/%Tw/%Tc/%Tr/%Ta] %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
 `), req: getClose, logs: 1},
 	})
+}
+
+// globalLogCfg is an HTTP frontend that logs through "log global" to the
+// collector, with extra lines added to the frontend.
+func globalLogCfg(extra string) string {
+	return `global
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 1s
+    timeout client 3s
+    timeout server 3s
+frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+` + extra + `    default_backend be
+backend be
+    server s1 "127.0.0.1:${S1_PORT}"
+`
 }
