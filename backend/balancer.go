@@ -26,14 +26,34 @@ type Balancer interface {
 	Pick(r sample.Request, src netip.Addr) *Server
 }
 
+// Member is a server as a balancer sees it: its state, and the ID and
+// weight the balancer was built with (the weight in force, which health,
+// admin state and slowstart make differ from the configured one).
+type Member struct {
+	*Server
+	ID     int
+	Weight int
+}
+
+// configured is the member's configured weight (the weight map's divisor is
+// computed over those), or its weight if it has no settings.
+func (m Member) configured() int {
+	if m.Server != nil {
+		if set := m.Settings(); set != nil {
+			return set.Weight
+		}
+	}
+	return m.Weight
+}
+
 // NewBalancer builds the balancer of algorithm a over servers, in
 // declaration order. Servers of weight 0 are never picked. Server IDs must
 // be set (see AssignIDs): consistent hashing and `first` depend on them.
-func NewBalancer(a Algorithm, servers []*Server) (Balancer, error) {
+func NewBalancer(a Algorithm, servers []Member) (Balancer, error) {
 	if err := checkServers(servers); err != nil {
 		return nil, err
 	}
-	usable := make([]*Server, 0, len(servers))
+	usable := make([]Member, 0, len(servers))
 	for _, s := range servers {
 		if s.Weight > 0 {
 			usable = append(usable, s)
@@ -59,7 +79,7 @@ func NewBalancer(a Algorithm, servers []*Server) (Balancer, error) {
 	return nil, fmt.Errorf("unknown balance algorithm %v", a.Kind)
 }
 
-func checkServers(servers []*Server) error {
+func checkServers(servers []Member) error {
 	seen := make(map[int]string, len(servers))
 	for _, s := range servers {
 		if s.Weight < 0 || s.Weight > maxWeight {

@@ -13,13 +13,13 @@ func TestNewBalancerErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		a    Algorithm
-		srvs []*Server
+		srvs []Member
 		err  string
 	}{
 		{"weight too big", Algorithm{}, testServers(1, 257), "weight 257 out of range"},
 		{"negative weight", Algorithm{}, testServers(-1), "weight -1 out of range"},
-		{"no id", Algorithm{}, []*Server{{Name: "x", Weight: 1}}, "id 0 must be positive"},
-		{"duplicate id", Algorithm{}, []*Server{{Name: "x", ID: 1, Weight: 1}, {Name: "y", ID: 1, Weight: 1}}, "id 1 already used by server x"},
+		{"no id", Algorithm{}, []Member{member("x", 0, 1)}, "id 0 must be positive"},
+		{"duplicate id", Algorithm{}, []Member{member("x", 1, 1), member("y", 1, 1)}, "id 1 already used by server x"},
 		{"no draws", Algorithm{Kind: Random}, testServers(1), "at least 1"},
 		{"no param", Algorithm{Kind: URLParam}, testServers(1), "parameter name"},
 		{"no header", Algorithm{Kind: Header}, testServers(1), "header field name"},
@@ -51,7 +51,7 @@ func allKinds() []Algorithm {
 // With every weight 0 (or no server) there is nothing to pick.
 func TestNoUsableServer(t *testing.T) {
 	for _, a := range allKinds() {
-		for _, srvs := range [][]*Server{nil, testServers(0, 0)} {
+		for _, srvs := range [][]Member{nil, testServers(0, 0)} {
 			b, err := NewBalancer(a, srvs)
 			if err != nil {
 				t.Fatalf("%v: %v", a.Kind, err)
@@ -75,7 +75,7 @@ func TestZeroWeightNeverPicked(t *testing.T) {
 			uri := "/k" + string(rune('a'+i%26)) + "?id=" + string(rune('a'+i/26))
 			src := netip.AddrFrom4([4]byte{10, 0, byte(i), 1})
 			s := b.Pick(newTestRequest(uri, "Host: h"+uri), src)
-			if s == nil || s.Weight == 0 {
+			if s == nil || s.Settings().Weight == 0 {
 				t.Fatalf("%v (%v): picked %v", a.Kind, a.HashType, nameOf(s))
 			}
 		}
@@ -121,8 +121,8 @@ func TestRoundRobinDistribution(t *testing.T) {
 			count[b.Pick(nil, loopback)]++
 		}
 		for _, s := range srvs {
-			if count[s] != 4*s.Weight {
-				t.Errorf("weights %v: %s got %d of %d picks, want %d", weights, s.Name, count[s], 4*tot, 4*s.Weight)
+			if count[s.Server] != 4*s.Weight {
+				t.Errorf("weights %v: %s got %d of %d picks, want %d", weights, s.Name, count[s.Server], 4*tot, 4*s.Weight)
 			}
 		}
 	}
@@ -182,7 +182,7 @@ func TestLeastConn(t *testing.T) {
 }
 
 func TestFirst(t *testing.T) {
-	srvs := []*Server{{Name: "a", ID: 5, Weight: 1}, {Name: "b", ID: 3, Weight: 1}, {Name: "c", ID: 1, Weight: 0}}
+	srvs := []Member{member("a", 5, 1), member("b", 3, 1), member("c", 1, 0)}
 	b, _ := NewBalancer(Algorithm{Kind: First}, srvs)
 	for range 3 {
 		if got := b.Pick(nil, loopback); got.Name != "b" {
@@ -202,7 +202,7 @@ func TestRandom(t *testing.T) {
 	}
 	// The ring gives s2 about 3/4 of the hash space; allow for the
 	// unevenness of 64 points plus sampling noise.
-	if f := float64(count[srvs[1]]) / n; f < 0.6 || f > 0.9 {
+	if f := float64(count[srvs[1].Server]) / n; f < 0.6 || f > 0.9 {
 		t.Errorf("one draw, weights 1,3: s2 got %.2f of picks", f)
 	}
 	// Two draws prefer the less loaded server relative to its weight.
@@ -214,7 +214,7 @@ func TestRandom(t *testing.T) {
 		count[b.Pick(nil, loopback)]++
 	}
 	// s1 wins only when both draws land on it: about 1/4 of the time.
-	if f := float64(count[srvs[0]]) / n; f < 0.1 || f > 0.4 {
+	if f := float64(count[srvs[0].Server]) / n; f < 0.1 || f > 0.4 {
 		t.Errorf("two draws, s1 busy: s1 got %.2f of picks, want about 0.25", f)
 	}
 }
@@ -250,8 +250,8 @@ func TestConcurrentPicks(t *testing.T) {
 		wg.Wait()
 		if a.Kind == RoundRobin || a.Kind == StaticRR {
 			for _, s := range srvs {
-				if count[s] != 400*s.Weight {
-					t.Errorf("%v: %s got %d, want %d", a.Kind, s.Name, count[s], 400*s.Weight)
+				if count[s.Server] != 400*s.Weight {
+					t.Errorf("%v: %s got %d, want %d", a.Kind, s.Name, count[s.Server], 400*s.Weight)
 				}
 			}
 		}

@@ -14,11 +14,12 @@ import (
 // server sets maxconn.
 type first struct{ srv *Server }
 
-func newFirst(usable []*Server) first {
+func newFirst(usable []Member) first {
 	var f first
+	id := 0
 	for _, s := range usable {
-		if f.srv == nil || s.ID < f.srv.ID {
-			f.srv = s
+		if f.srv == nil || s.ID < id {
+			f.srv, id = s.Server, s.ID
 		}
 	}
 	return f

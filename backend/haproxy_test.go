@@ -51,13 +51,17 @@ func (b *hxBackend) ours(t *testing.T) (Balancer, map[string]*Server) {
 			t.Fatalf("backend %s: %q: %v", b.name, d, err)
 		}
 	}
-	srvs := make([]*Server, len(b.servers))
+	ids := make([]int, len(b.servers))
+	for i, s := range b.servers {
+		ids[i] = s.id
+	}
+	AssignIDs(ids)
+	srvs := make([]Member, len(b.servers))
 	byName := make(map[string]*Server)
 	for i, s := range b.servers {
-		srvs[i] = &Server{Name: s.name, ID: s.id, Weight: s.weight}
-		byName[s.name] = srvs[i]
+		srvs[i] = member(s.name, ids[i], s.weight)
+		byName[s.name] = srvs[i].Server
 	}
-	AssignIDs(srvs)
 	bal, err := NewBalancer(a, srvs)
 	if err != nil {
 		t.Fatalf("backend %s: %v", b.name, err)

@@ -21,7 +21,7 @@ type hashed struct {
 	tab hashTable
 }
 
-func newHashed(a Algorithm, servers, usable []*Server) (*hashed, error) {
+func newHashed(a Algorithm, servers, usable []Member) (*hashed, error) {
 	switch {
 	case a.URILen < 0 || a.URIDepth < 0:
 		return nil, errors.New("uri: len and depth must not be negative")

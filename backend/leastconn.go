@@ -24,13 +24,14 @@ type leastConn struct {
 	seq  atomic.Uint64
 }
 
-func newLeastConn(usable []*Server) *leastConn {
+func newLeastConn(usable []Member) *leastConn {
 	b := &leastConn{
-		srvs: usable,
+		srvs: make([]*Server, len(usable)),
 		ew:   make([]uint64, len(usable)),
 		last: make([]atomic.Uint64, len(usable)),
 	}
 	for i, s := range usable {
+		b.srvs[i] = s.Server
 		b.ew[i] = uint64(s.Weight) * weightScale
 		// Declaration order breaks the first ties, as in haproxy's tree.
 		b.last[i].Store(uint64(i))

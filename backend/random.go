@@ -18,18 +18,21 @@ type random struct {
 }
 
 func (b *random) Pick(sample.Request, netip.Addr) *Server {
-	var best *Server
+	best := -1
 	for range b.draws {
-		s := b.ring.lookup(rand.Uint32())
-		if s == nil {
+		i := b.ring.point(rand.Uint32())
+		if i < 0 {
 			return nil
 		}
 		// Keep the previous choice if it is less loaded per unit of
 		// weight: Cur/Weight compared by cross-multiplying.
-		if best != nil && s != best && s.Cur.Load()*int64(best.Weight) > best.Cur.Load()*int64(s.Weight) {
-			s = best
+		if best >= 0 {
+			s, bs := b.ring.srvs[i], b.ring.srvs[best]
+			if s != bs && s.Cur.Load()*int64(b.ring.weights[best]) > bs.Cur.Load()*int64(b.ring.weights[i]) {
+				i = best
+			}
 		}
-		best = s
+		best = i
 	}
-	return best
+	return b.ring.srvs[best]
 }

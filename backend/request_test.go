@@ -32,10 +32,16 @@ func newTestRequest(uri string, headers ...string) *testRequest {
 
 // testServers builds servers from weights, with IDs from 1 and named s1,
 // s2…
-func testServers(weights ...int) []*Server {
-	srvs := make([]*Server, len(weights))
+func testServers(weights ...int) []Member {
+	srvs := make([]Member, len(weights))
 	for i, w := range weights {
-		srvs[i] = &Server{Name: "s" + strconv.Itoa(i+1), ID: i + 1, Weight: w}
+		srvs[i] = member("s"+strconv.Itoa(i+1), i+1, w)
 	}
 	return srvs
+}
+
+// member returns a balancer member whose settings have the same id and
+// weight.
+func member(name string, id, weight int) Member {
+	return Member{Server: NewServer(ServerSettings{Name: name, ID: id, Weight: weight}), ID: id, Weight: weight}
 }

@@ -24,26 +24,28 @@ const (
 type ring struct {
 	keys []uint32  // sorted point positions
 	srvs []*Server // srvs[i] owns keys[i]
+	// weights[i] is the weight srvs[i] had when the ring was built.
+	weights []int32
 	rr   atomic.Uint64
 }
 
-func newRing(servers []*Server) *ring {
+func newRing(servers []Member) *ring {
 	type point struct {
 		key uint32
-		srv *Server
+		srv int // index in servers
 	}
 	var pts []point
-	for _, s := range servers {
+	for i, s := range servers {
 		for j := range s.Weight * weightScale {
-			pts = append(pts, point{hashfn.FullHash(uint32(s.ID*ewghtRange + j)), s})
+			pts = append(pts, point{hashfn.FullHash(uint32(s.ID*ewghtRange + j)), i})
 		}
 	}
 	// full_hash is a bijection and the seeds are distinct, so keys are
 	// unique and the order is total.
 	slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.key, b.key) })
-	r := &ring{keys: make([]uint32, len(pts)), srvs: make([]*Server, len(pts))}
+	r := &ring{keys: make([]uint32, len(pts)), srvs: make([]*Server, len(pts)), weights: make([]int32, len(pts))}
 	for i, p := range pts {
-		r.keys[i], r.srvs[i] = p.key, p.srv
+		r.keys[i], r.srvs[i], r.weights[i] = p.key, servers[p.srv].Server, int32(servers[p.srv].Weight)
 	}
 	return r
 }
@@ -51,9 +53,17 @@ func newRing(servers []*Server) *ring {
 // lookup returns the server of the point closest to h on the ring, the
 // point before h winning ties, as chash_get_server_hash() does.
 func (r *ring) lookup(h uint32) *Server {
+	if i := r.point(h); i >= 0 {
+		return r.srvs[i]
+	}
+	return nil
+}
+
+// point returns the index of the point lookup chooses, -1 on an empty ring.
+func (r *ring) point(h uint32) int {
 	n := len(r.keys)
 	if n == 0 {
-		return nil
+		return -1
 	}
 	// next: first point >= h, wrapping to the first point.
 	lo, hi := 0, n
@@ -69,9 +79,9 @@ func (r *ring) lookup(h uint32) *Server {
 	prev := (next + n - 1) % n
 	// Distances are taken modulo 2^32, so they are right across the wrap.
 	if h-r.keys[prev] <= r.keys[next]-h {
-		return r.srvs[prev]
+		return prev
 	}
-	return r.srvs[next]
+	return next
 }
 
 // next walks the points in ring order, starting with the first: what

@@ -37,11 +37,11 @@ type rrServer struct {
 	rweight uint32 // remainder of tot/ew carried to the next move
 }
 
-func newRoundRobin(usable []*Server) *roundRobin {
+func newRoundRobin(usable []Member) *roundRobin {
 	b := &roundRobin{}
 	b.init, b.next = &b.spare[0], &b.spare[1]
 	for _, s := range usable {
-		rs := &rrServer{srv: s, ew: uint32(s.Weight) * weightScale}
+		rs := &rrServer{srv: s.Server, ew: uint32(s.Weight) * weightScale}
 		b.tot += rs.ew
 		b.init.push(rs, ewghtRange-rs.ew)
 	}

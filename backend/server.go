@@ -1,17 +1,28 @@
-// Package backend holds servers, the load-balancing algorithms that choose
-// between them, and (later) queues and health checks.
+// Package backend holds the servers of each backend and what decides where a
+// request goes: their settings, their long-lived state (connections,
+// counters, pools), the load-balancing algorithms, and the registry that
+// keeps that state across reloads.
 package backend
 
 import "sync/atomic"
 
-// Server is one `server` line of a backend at run time. Its counters live
-// here rather than in the config snapshot so that a reload which keeps the
-// server (same backend/server name) keeps its state.
-type Server struct {
+// ServerSettings are one `server` line as configured. They are immutable:
+// a reload that changes them installs a new value.
+type ServerSettings struct {
 	Name   string
-	ID     int    // `id`, or the 1-based position in the backend as haproxy numbers it
-	Addr   string // host:port as dialled
+	ID     int    // `id`, or the number haproxy gives the server (see config)
+	Addr   string // host:port as dialled; port 0 means the client's port
 	Weight int    // configured weight, 0..256 (default 1)
+	Pool   PoolSettings
+}
+
+// Server is the long-lived state of one server, keyed by backend and server
+// name in the Registry: a reload that keeps the name keeps the state (its
+// connections, counters and idle pool), whatever else changed, unless the
+// address changed, which makes it a different server.
+type Server struct {
+	Name string
+	set  atomic.Pointer[ServerSettings]
 
 	// Cur is the number of requests/connections currently assigned to
 	// this server; leastconn reads it, the data plane updates it.
@@ -19,6 +30,20 @@ type Server struct {
 	// Total counts connections/requests sent to the server (lbtot).
 	Total atomic.Uint64
 
-	// Pool holds idle connections to Addr for reuse.
+	// Pool holds idle connections to the server for reuse.
 	Pool *Pool
 }
+
+// NewServer returns the state of a server that is not in any registry:
+// for tests and tools that pick servers without running them.
+func NewServer(set ServerSettings) *Server {
+	s := &Server{Name: set.Name}
+	s.set.Store(&set)
+	return s
+}
+
+// Settings returns the server's settings in force.
+func (s *Server) Settings() *ServerSettings { return s.set.Load() }
+
+// Addr returns the address the server is dialled at.
+func (s *Server) Addr() string { return s.set.Load().Addr }

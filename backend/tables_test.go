@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,8 +74,8 @@ func TestRing(t *testing.T) {
 		count[r.srvs[i]]++
 	}
 	for _, s := range srvs {
-		if count[s] != s.Weight*16 {
-			t.Errorf("%s has %d points, want %d", s.Name, count[s], s.Weight*16)
+		if count[s.Server] != s.Weight*16 {
+			t.Errorf("%s has %d points, want %d", s.Name, count[s.Server], s.Weight*16)
 		}
 	}
 	// Every point of a server maps to that server, and so does a hash just
@@ -118,12 +119,12 @@ func TestRing(t *testing.T) {
 // Removing a server from a consistent ring moves only its own keys.
 func TestRingIsConsistent(t *testing.T) {
 	srvs := testServers(1, 2, 3, 4)
-	full, less := newRing(srvs), newRing([]*Server{srvs[0], srvs[1], srvs[3]})
+	full, less := newRing(srvs), newRing([]Member{srvs[0], srvs[1], srvs[3]})
 	moved := 0
 	for i := range uint32(10000) {
 		h := hashfn.FullHash(i)
 		before, after := full.lookup(h), less.lookup(h)
-		if before != srvs[2] && before != after {
+		if before != srvs[2].Server && before != after {
 			moved++
 		}
 	}
@@ -143,14 +144,11 @@ func TestAssignIDs(t *testing.T) {
 		{[]int{10, 0}, []int{10, 2}},
 	}
 	for _, tc := range tests {
-		srvs := make([]*Server, len(tc.ids))
-		for i, id := range tc.ids {
-			srvs[i] = &Server{ID: id}
-		}
-		AssignIDs(srvs)
-		for i, s := range srvs {
-			if s.ID != tc.want[i] {
-				t.Errorf("ids %v: server %d got %d, want %v", tc.ids, i, s.ID, tc.want)
+		ids := slices.Clone(tc.ids)
+		AssignIDs(ids)
+		for i, id := range ids {
+			if id != tc.want[i] {
+				t.Errorf("ids %v: server %d got %d, want %v", tc.ids, i, id, tc.want)
 				break
 			}
 		}

@@ -16,10 +16,10 @@ type weightMap struct {
 // greatest common divisor, as haproxy does, which changes len(slots) and
 // thus hash % len. haproxy computes that divisor once over every configured
 // server, so a later rebuild without a down server must keep using it.
-func newWeightMap(servers []*Server) *weightMap {
+func newWeightMap(servers []Member) *weightMap {
 	g := 0
 	for _, s := range servers {
-		g = gcd(g, s.Weight)
+		g = gcd(g, s.configured())
 	}
 	tot := 0
 	for _, s := range servers {
@@ -44,7 +44,7 @@ func newWeightMap(servers []*Server) *weightMap {
 				best, bestV = i, v
 			}
 		}
-		m.slots[o] = servers[best]
+		m.slots[o] = servers[best].Server
 		score[best] -= tot
 	}
 	return m

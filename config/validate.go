@@ -2,10 +2,11 @@ package config
 
 import (
 	"fmt"
-
 	"net"
 	"sort"
 	"strconv"
+
+	"switchyard/backend"
 	"switchyard/sample"
 )
 
@@ -211,19 +212,15 @@ func (p *parser) validateBackend(px *Proxy) {
 			used[s.ID] = s
 		}
 	}
-	// Servers without an explicit id take the first free id at or above a
-	// counter that moves one past every server, as haproxy numbers them
-	// (consistent hashing places servers by id, so this must match).
-	next := 1
-	for _, s := range px.Servers {
-		if s.ID == 0 {
-			for used[next] != nil {
-				next++
-			}
-			s.ID = next
-			used[next] = s
-		}
-		next++
+	// Servers without an explicit id are numbered as haproxy numbers
+	// them: consistent hashing places servers by id.
+	ids := make([]int, len(px.Servers))
+	for i, s := range px.Servers {
+		ids[i] = s.ID
+	}
+	backend.AssignIDs(ids)
+	for i, s := range px.Servers {
+		s.ID = ids[i]
 	}
 }
 

@@ -74,7 +74,7 @@ func init() {
 		if s.t == nil || s.t.lg.srv == nil {
 			return 0, false
 		}
-		return int64(s.t.lg.srv.ID), true
+		return int64(s.t.lg.srv.Settings().ID), true
 	})
 	str("so_name", func(dst []byte, s *httpStream) ([]byte, bool) {
 		for _, b := range s.fe.cfg.Binds {

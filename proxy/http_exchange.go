@@ -25,7 +25,7 @@ const (
 
 // forward sends the request to a server of be and relays the response.
 func (s *httpStream) forward(be *Backend) bool {
-	srv := be.lb.Pick(&s.t.req, s.ctx.Src.Addr())
+	srv := be.state.Pick(&s.t.req, s.ctx.Src.Addr())
 	s.logServer(be, srv)
 	if srv == nil {
 		s.term('S', 'C')

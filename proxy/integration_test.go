@@ -1422,11 +1422,9 @@ backend app
 	// the registry must still hold the running configuration's server (whose
 	// pool keeps the idle server connections).
 	running := rt.Snapshot().backends["app"].servers[0]
-	rt.state.mu.Lock()
-	held := rt.state.servers["app/s"]
-	rt.state.mu.Unlock()
+	held := rt.state.registry.Server("app", "s")
 	if held != running {
-		t.Errorf("BUG: the failed Apply replaced server app/s in the long-lived State (and closed its idle connections): held %s, running %s", held.Addr, running.Addr)
+		t.Errorf("BUG: the failed Apply replaced server app/s in the long-lived State (and closed its idle connections): held %s, running %s", held.Addr(), running.Addr())
 	}
 }
 

@@ -61,8 +61,8 @@ type Backend struct {
 	resRules []compiledRule // http-response, run before the frontend's
 	// afterRules: http-after-response, run before the frontend's.
 	afterRules []compiledRule
+	state      *backend.Backend // long-lived: the balancer over the servers usable now
 	servers    []*backend.Server
-	lb         backend.Balancer
 	errors     *errorPages
 	tcp        *tcpRules // tcp-request content and tcp-response rules; nil: none
 }
@@ -145,18 +145,13 @@ func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
 	if be.resRules, err = compileRules(px, px.HTTPResponse); err != nil {
 		return nil, err
 	}
-	for _, sc := range px.Servers {
-		be.servers = append(be.servers, st.server(px.Name, sc))
-	}
 	algo := px.Balance
 	if px.Mode != config.ModeHTTP && algo.NeedsHTTP() {
 		algo.Kind = backend.RoundRobin // as haproxy, which warns at load
 	}
-	lb, err := backend.NewBalancer(algo, be.servers)
-	if err != nil {
+	if be.state, be.servers, err = st.backend(px, algo); err != nil {
 		return nil, fmt.Errorf("%s:%d: backend '%s': %v", px.Pos.File, px.Pos.Line, px.Name, err)
 	}
-	be.lb = lb
 	return be, nil
 }
 

@@ -39,7 +39,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		toServer = -1 // a line, even with dontlognull
 		return
 	}
-	srv = be.lb.Pick(nil, ctx.Src.Addr())
+	srv = be.state.Pick(nil, ctx.Src.Addr())
 	lg.server(be, srv)
 	if srv == nil {
 		lg.term('S', 'C')
@@ -76,7 +76,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 // dial connects to a server, retrying on connection failure as `retries`
 // says, with `timeout connect` per attempt.
 func (be *Backend) dial(srv *backend.Server, dstPort uint16) (net.Conn, error) {
-	addr := srv.Addr
+	addr := srv.Addr()
 	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
 		addr = net.JoinHostPort(host, strconv.Itoa(int(dstPort)))
 	}
