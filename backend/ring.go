@@ -26,7 +26,7 @@ type ring struct {
 	srvs []*Server // srvs[i] owns keys[i]
 	// weights[i] is the weight srvs[i] had when the ring was built.
 	weights []int32
-	rr   atomic.Uint64
+	rr      atomic.Uint64
 }
 
 func newRing(servers []Member) *ring {
