@@ -397,6 +397,9 @@ func (d *Proxy) inherit() *Proxy {
 	// Appending to an inherited list must not write into the defaults'.
 	px.Log.Targets = slices.Clip(px.Log.Targets)
 	px.Log.ReqCaptures, px.Log.ResCaptures = slices.Clip(px.Log.ReqCaptures), slices.Clip(px.Log.ResCaptures)
+	if d.Check != nil {
+		px.Check = d.Check.Clone()
+	}
 	if d.ForwardFor != nil {
 		ff := *d.ForwardFor
 		px.ForwardFor = &ff

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"switchyard/backend"
+	"switchyard/check"
 	"switchyard/http1"
 	"switchyard/logformat"
 	"switchyard/sample"
@@ -172,6 +173,10 @@ type Proxy struct {
 	Balance       backend.Algorithm
 	DefaultServer ServerOpts
 	Servers       []*Server
+	// Check is what `option httpchk`, `http-check`, `tcp-check` and the
+	// protocol check options configured (kw_check.go); nil: none, the
+	// servers' checks are plain connects.
+	Check *check.Config
 
 	// ignored holds what the lines haproxy ignores in this proxy set (a
 	// keyword of the other side: `balance` in a frontend, `bind` in a
