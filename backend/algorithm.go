@@ -99,6 +99,16 @@ type Algorithm struct {
 	Avalanche bool // apply the full_hash avalanche mixer to the hash
 }
 
+// Hashes says whether the algorithm picks a server by a hash of the
+// request, so that another server is not an equivalent choice.
+func (a Algorithm) Hashes() bool {
+	switch a.Kind {
+	case Source, URI, URLParam, Header:
+		return true
+	}
+	return false
+}
+
 // NeedsHTTP reports whether the algorithm reads the HTTP request. haproxy
 // falls back to roundrobin (with a warning) for such algorithms in a
 // backend that is not in `mode http`; the config layer should do the same.

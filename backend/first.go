@@ -2,27 +2,32 @@ package backend
 
 import (
 	"net/netip"
+	"slices"
 
 	"switchyard/sample"
 )
 
-// first is `balance first`: haproxy gives each request to the server with
-// the lowest id that still has a free connection slot (below its
-// `maxconn`). A server without maxconn always has a free slot, and Server
-// has no maxconn yet, so until it does every request goes to the usable
-// server with the lowest id, which is also what haproxy does when no
-// server sets maxconn.
-type first struct{ srv *Server }
+// first is `balance first`: the usable server with the lowest id that has
+// a free connection slot, so that servers fill up one after the other and
+// the last ones can be turned off when idle. A server without maxconn is
+// never full, so it takes everything once reached.
+type first struct{ srvs []*Server } // by id
 
 func newFirst(usable []Member) first {
-	var f first
-	id := 0
-	for _, s := range usable {
-		if f.srv == nil || s.ID < id {
-			f.srv, id = s.Server, s.ID
-		}
+	ms := slices.Clone(usable)
+	slices.SortFunc(ms, func(a, b Member) int { return a.ID - b.ID })
+	f := first{srvs: make([]*Server, len(ms))}
+	for i, m := range ms {
+		f.srvs[i] = m.Server
 	}
 	return f
 }
 
-func (f first) Pick(sample.Request, netip.Addr) *Server { return f.srv }
+func (f first) Pick(sample.Request, netip.Addr) *Server {
+	for _, s := range f.srvs {
+		if max := s.Settings().MaxConn; max == 0 || s.Cur.Load() < int64(max) {
+			return s
+		}
+	}
+	return nil // all full: the request waits in the backend's queue
+}

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"switchyard/check"
 	"switchyard/sample"
 )
 
@@ -17,6 +20,7 @@ import (
 // configuration that fails to apply leaves the running state untouched.
 type Registry struct {
 	pools *Pools
+	spreader
 
 	mu       sync.Mutex
 	backends map[string]*Backend
@@ -41,7 +45,20 @@ func (r *Registry) Server(backend, server string) *Server {
 
 // BackendSettings are a backend's settings that its long-lived state uses.
 type BackendSettings struct {
-	Algo Algorithm
+	Algo       Algorithm
+	AllBackups bool // option allbackups: every usable backup server, not only the first
+	// LogHealthChecks is `option log-health-checks`: a line for every
+	// check whose result changed, and state lines without the reason.
+	LogHealthChecks bool
+	// Kind is how state messages name the section: "backend" or "proxy"
+	// (a listen section).
+	Kind string
+	// FullConn is the backend load at which servers reach their maxconn
+	// when they have a minconn (fullconn).
+	FullConn int
+	// Log receives the state-change messages ("Server be/s is DOWN…"),
+	// with their syslog level; nil drops them.
+	Log func(level int, msg string)
 }
 
 // Backend is the long-lived state of one backend section: its servers as
@@ -50,12 +67,42 @@ type BackendSettings struct {
 // requests.
 type Backend struct {
 	Name string
+	reg  *Registry
 
-	lb atomic.Pointer[lbView]
+	lb       atomic.Pointer[lbView]
+	settings atomic.Pointer[BackendSettings]
 
 	mu      sync.Mutex // serialises changes of what follows and rebuilds
-	set     BackendSettings
 	servers []*Server
+	// act and bck count the usable active and backup servers (haproxy's
+	// srv_act, srv_bck); totWeight is the weight of those in use.
+	act, bck, totWeight int
+
+	// Slots and queues (queue.go). limited says whether any server has
+	// a maxconn: without, no lock is taken.
+	limited atomic.Bool
+	conns   atomic.Int64 // requests assigned or queued (beconn)
+	// SessRate counts the sessions assigned per second, when rates are
+	// counted (see CountRates).
+	SessRate Rate
+	qmu      sync.Mutex
+	queue    fifo
+}
+
+func (b *Backend) set() *BackendSettings { return b.settings.Load() }
+
+// log sends a state-change message to the backend's log.
+func (b *Backend) log(level int, msg string) {
+	if f := b.set().Log; f != nil {
+		f(level, msg)
+	}
+}
+
+// Counts returns the number of usable active and backup servers.
+func (b *Backend) Counts() (act, bck int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.act, b.bck
 }
 
 // lbView is a balancer and what it was built from, to tell whether a
@@ -64,7 +111,11 @@ type lbView struct {
 	Balancer
 	algo    Algorithm
 	members []Member
+	usable  int // members with a weight
 }
+
+// empty says whether no server can be picked.
+func (v *lbView) empty() bool { return v.usable == 0 }
 
 // Pick returns the server for a request, or nil when none is usable.
 func (b *Backend) Pick(r sample.Request, src netip.Addr) *Server {
@@ -78,12 +129,39 @@ func (b *Backend) Servers() []*Server {
 	return b.servers
 }
 
-// members lists the servers as the balancer must see them now. b.mu is held.
+// members lists the servers as the balancer must see them now: a server
+// that is not usable has weight 0; backup servers have theirs only when no
+// active server is usable, and then, without `option allbackups`, only the
+// first usable one. It counts the usable servers as it goes. b.mu is held.
 func (b *Backend) members() []Member {
 	ms := make([]Member, len(b.servers))
+	b.act, b.bck, b.totWeight = 0, 0, 0
 	for i, s := range b.servers {
 		set := s.Settings()
-		ms[i] = Member{Server: s, ID: set.ID, Weight: set.Weight}
+		ms[i] = Member{Server: s, ID: set.ID}
+		if !s.Usable() {
+			continue
+		}
+		ms[i].Weight = set.Weight
+		if set.Backup {
+			b.bck++
+		} else {
+			b.act++
+		}
+	}
+	all := b.set().AllBackups
+	firstBackup := true
+	for i := range ms {
+		if !ms[i].Settings().Backup || ms[i].Weight == 0 {
+			continue
+		}
+		if b.act > 0 || !all && !firstBackup {
+			ms[i].Weight = 0
+		}
+		firstBackup = false
+	}
+	for _, m := range ms {
+		b.totWeight += m.Weight
 	}
 	return ms
 }
@@ -92,16 +170,27 @@ func (b *Backend) members() []Member {
 // in force was built from the same members. b.mu is held.
 func (b *Backend) rebuild() {
 	ms := b.members()
-	if cur := b.lb.Load(); cur != nil && cur.algo == b.set.Algo && slices.Equal(cur.members, ms) {
+	algo := b.set().Algo
+	if cur := b.lb.Load(); cur != nil && cur.algo == algo && slices.Equal(cur.members, ms) {
 		return
 	}
-	bal, err := NewBalancer(b.set.Algo, ms)
+	bal, err := NewBalancer(algo, ms)
 	if err != nil {
 		// Stage validated the configured set; a runtime set differs only
 		// in weights, which NewBalancer accepts in range.
 		panic(fmt.Sprintf("backend %s: %v", b.Name, err))
 	}
-	b.lb.Store(&lbView{Balancer: bal, algo: b.set.Algo, members: ms})
+	usable := 0
+	limited := false
+	for _, m := range ms {
+		m.inLB.Store(m.Weight > 0)
+		if m.Weight > 0 {
+			usable++
+		}
+		limited = limited || m.Settings().MaxConn > 0
+	}
+	b.limited.Store(limited)
+	b.lb.Store(&lbView{Balancer: bal, algo: algo, members: ms, usable: usable})
 }
 
 // Stage is a configuration being applied: the backends and servers it
@@ -111,6 +200,7 @@ type Stage struct {
 	backends map[string]*stagedBackend
 	servers  map[string]*Server
 	settings map[*Server]*ServerSettings
+	spread   int
 }
 
 type stagedBackend struct {
@@ -123,6 +213,10 @@ type stagedBackend struct {
 func (r *Registry) Stage() *Stage {
 	return &Stage{r: r, backends: map[string]*stagedBackend{}, servers: map[string]*Server{}, settings: map[*Server]*ServerSettings{}}
 }
+
+// SpreadChecks sets `spread-checks`: each check interval varies randomly
+// by up to pct percent either way.
+func (g *Stage) SpreadChecks(pct int) { g.spread = pct }
 
 // Backend stages a backend and its servers, in declaration order, and
 // returns their long-lived state. A server keeps its state when the running
@@ -137,15 +231,17 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 	}
 	g.r.mu.Unlock()
 	if b == nil {
-		b = &Backend{Name: name}
+		b = &Backend{Name: name, reg: g.r}
 	}
 	sb := &stagedBackend{b: b, set: set, servers: make([]*Server, len(servers))}
 	ms := make([]Member, len(servers))
 	for i, sc := range servers {
+		if cs := sc.Check; cs != nil && (cs.Rise < 1 || cs.Fall < 1 || cs.Inter <= 0 || cs.Rules == nil) {
+			return nil, nil, fmt.Errorf("server %s: invalid check settings (rise %d, fall %d, inter %v)", sc.Name, cs.Rise, cs.Fall, cs.Inter)
+		}
 		s := old[i]
 		if s == nil || s.Addr() != sc.Addr {
-			s = &Server{Name: sc.Name, Pool: NewPool(g.r.pools, sc.Pool)}
-			s.set.Store(&servers[i])
+			s = newServer(b, g.r.pools, &servers[i])
 		}
 		g.settings[s] = &servers[i]
 		g.servers[name+"/"+sc.Name] = s
@@ -160,9 +256,65 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 	return b, sb.servers, nil
 }
 
+// newServer returns the fresh state of a server: up, at the health of a
+// server that falls at its first failed check (as haproxy starts one), or
+// in maintenance when `disabled`.
+func newServer(b *Backend, pools *Pools, set *ServerSettings) *Server {
+	s := &Server{Name: set.Name, be: b, Pool: NewPool(pools, set.Pool)}
+	s.set.Store(set)
+	s.health.last.Status = check.StatusInit
+	s.health.lastChange = time.Now()
+	if set.Check != nil {
+		s.health.n = set.Check.Rise
+	}
+	if set.Disabled {
+		s.setState(Stopped, AdminMaint)
+		s.health.n = 0
+	}
+	return s
+}
+
+// reconfigure installs a reloaded server's settings, adapting its state:
+// `disabled` added or removed, checks added (the server stays up, at the
+// health of a fresh one) or removed (the server is up again, nothing
+// says otherwise), rise and fall changed (the counter keeps its side).
+func (s *Server) reconfigure(set *ServerSettings) {
+	old := s.Settings()
+	s.set.Store(set)
+	s.Pool.SetSettings(set.Pool)
+	op, adm := s.State()
+	if set.Disabled != old.Disabled {
+		adm ^= AdminMaint
+		if set.Disabled {
+			op = Stopped
+		} else if set.Check == nil {
+			op = Running
+		}
+	}
+	s.mu.Lock()
+	switch oc, nc := old.Check, set.Check; {
+	case nc == nil:
+		s.health.n = 0
+		if oc != nil && adm&AdminMaint == 0 {
+			op = Running
+		}
+	case oc == nil:
+		s.health.n = nc.Rise
+	case s.health.n >= oc.Rise:
+		s.health.n = nc.Rise + nc.Fall - 1
+	default:
+		s.health.n = min(s.health.n, nc.Rise-1)
+	}
+	s.mu.Unlock()
+	s.setState(op, adm)
+}
+
 // Commit makes the staged configuration the running one: new settings are
-// installed, balancers rebuilt where their servers changed, and the idle
-// connections of servers that left are closed.
+// installed, balancers rebuilt where their servers changed, checks started
+// for new checked servers (spread over their interval, so that a thousand
+// servers are not probed at the same instant) and stopped for servers that
+// left or lost their `check`, and the idle connections of servers that left
+// are closed.
 func (g *Stage) Commit() {
 	g.r.mu.Lock()
 	oldServers := g.r.servers
@@ -172,19 +324,73 @@ func (g *Stage) Commit() {
 		g.r.backends[name] = sb.b
 	}
 	g.r.mu.Unlock()
+	g.r.pct.Store(int32(g.spread))
 	for s, set := range g.settings {
-		s.set.Store(set)
-		s.Pool.SetSettings(set.Pool)
+		if s.Settings() != set {
+			s.reconfigure(set)
+		}
 	}
 	for _, sb := range g.backends {
 		sb.b.mu.Lock()
-		sb.b.set, sb.b.servers = sb.set, sb.servers
+		set := sb.set
+		sb.b.settings.Store(&set)
+		sb.b.servers = sb.servers
 		sb.b.rebuild()
 		sb.b.mu.Unlock()
 	}
+	var gone []*Server
 	for key, s := range oldServers {
 		if g.servers[key] != s {
 			s.Pool.CloseIdle()
+			gone = append(gone, s)
 		}
 	}
+	stopAll(gone)
+	g.startChecks()
+}
+
+// startChecks starts the check goroutines of the staged servers that need
+// one and stops those of servers that no longer have `check`. New checks
+// start spread over the shortest interval, in order, as haproxy spreads
+// them at start-up; running ones are told to take their new settings.
+func (g *Stage) startChecks() {
+	var fresh, unchecked []*Server
+	var minInter time.Duration
+	for s := range g.settings {
+		cs := s.Settings().Check
+		if cs == nil {
+			unchecked = append(unchecked, s)
+			continue
+		}
+		s.mu.Lock()
+		running := s.health.running != nil
+		s.mu.Unlock()
+		if running {
+			s.startChecks(0) // a wake-up
+			continue
+		}
+		fresh = append(fresh, s)
+		if minInter == 0 || cs.Inter < minInter {
+			minInter = cs.Inter
+		}
+	}
+	stopAll(unchecked)
+	// Declaration order, so that the spread is the same at every start.
+	slices.SortFunc(fresh, func(a, b *Server) int {
+		return strings.Compare(a.be.Name+"/"+a.Name, b.be.Name+"/"+b.Name)
+	})
+	for i, s := range fresh {
+		s.startChecks(minInter * time.Duration(i) / time.Duration(len(fresh)))
+	}
+}
+
+// Close stops every check.
+func (r *Registry) Close() {
+	r.mu.Lock()
+	all := make([]*Server, 0, len(r.servers))
+	for _, s := range r.servers {
+		all = append(all, s)
+	}
+	r.mu.Unlock()
+	stopAll(all)
 }

@@ -4,7 +4,13 @@
 // keeps that state across reloads.
 package backend
 
-import "sync/atomic"
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"switchyard/check"
+)
 
 // ServerSettings are one `server` line as configured. They are immutable:
 // a reload that changes them installs a new value.
@@ -14,6 +20,16 @@ type ServerSettings struct {
 	Addr   string // host:port as dialled; port 0 means the client's port
 	Weight int    // configured weight, 0..256 (default 1)
 	Pool   PoolSettings
+
+	Backup   bool // `backup`: used only when no active server is usable
+	Disabled bool // `disabled`: starts in maintenance
+	// SlowStart is how long the weight takes to ramp up after the server
+	// comes back up (0: at once).
+	SlowStart time.Duration
+	Check     *CheckSettings // nil: not checked, always up
+
+	// Connection limits (queue.go): 0 means none.
+	MaxConn, MaxQueue, MinConn int
 }
 
 // Server is the long-lived state of one server, keyed by backend and server
@@ -23,6 +39,23 @@ type ServerSettings struct {
 type Server struct {
 	Name string
 	set  atomic.Pointer[ServerSettings]
+	be   *Backend // the backend it belongs to, for the balancer and logs
+
+	// state packs OpState and Admin, read on every pick of a
+	// persistent request and by the balancer's rebuild.
+	state  atomic.Uint32
+	mu     sync.Mutex // guards health
+	health health
+
+	// FailedChecks counts failed checks (chkfail); DownTrans the
+	// transitions to down (chkdown).
+	FailedChecks atomic.Uint64
+	DownTrans    atomic.Uint64
+	// Retries counts the retries on this server (wretr).
+	Retries atomic.Uint64
+
+	queue fifo        // requests waiting for this server (queue.go)
+	inLB  atomic.Bool // a member of the balancer with a weight: takes from the backend's queue
 
 	// Cur is the number of requests/connections currently assigned to
 	// this server; leastconn reads it, the data plane updates it.
@@ -39,6 +72,7 @@ type Server struct {
 func NewServer(set ServerSettings) *Server {
 	s := &Server{Name: set.Name}
 	s.set.Store(&set)
+	s.health.last.Status = check.StatusInit
 	return s
 }
 

@@ -93,11 +93,26 @@ type Result struct {
 // `addr`/`port` overrides, and the timeouts haproxy derives (`timeout
 // check` set: connect within min(timeout connect, inter), then read within
 // timeout check; unset: inter for the whole check).
+//
+// As in haproxy, ConnectTimeout bounds each connect rule from the moment it
+// starts, and once connected ReadTimeout, when set, replaces that deadline
+// for the rest of the check; when ReadTimeout is 0 the connect deadline keeps
+// running (haproxy without `timeout check`: inter for everything). Zero
+// durations mean no deadline besides the context's.
 type Target struct {
 	Addr           string // host:port
 	ConnectTimeout time.Duration
 	ReadTimeout    time.Duration
 	SendProxy      bool // check-send-proxy: a PROXY protocol v1 header first
+	// ProxyV2: with SendProxy, send haproxy's version 2 header instead (a
+	// LOCAL command, which is what haproxy's checks send when the server
+	// has send-proxy-v2).
+	ProxyV2 bool
+
+	// Down says the server is currently down (haproxy's next_state
+	// STOPPED): `http-check disable-on-404` only applies to a server that
+	// is up, so that a stopped server stays stopped on a 404.
+	Down bool
 
 	// What `http-check send-state` and log-format strings say of the
 	// server: see SendState.
@@ -106,23 +121,66 @@ type Target struct {
 }
 
 // SendState is what `http-check send-state` puts in the
-// X-Haproxy-Server-State header.
+// X-Haproxy-Server-State header: "UP 2/3; address=10.0.0.1; port=80;
+// name=be/s1; node=lb1; weight=1/2; scur=0/1; qcur=0".
 type SendState struct {
-	Up                  string // "UP 2/3", "DOWN 1/2", "NOLB 3/3", "MAINT"
+	Up                  string // "UP 2/3", "DOWN 1/2", "NOLB 3/3", "MAINT", "no check"
 	Weight, TotalWeight int
-	Active, Backup      int // servers up in the backend, active and backup
+	Active, Backup      int // servers up in the backend, active and backup (not in the header)
 	Sessions, Queue     int // current sessions and queue of the server
+
+	// Address and Port are the server's own (not the check's overrides);
+	// both empty: taken from Target.Addr. Port is "" for a unix socket.
+	Address, Port string
+	// Node is the global `node` name; "": the host name, as haproxy.
+	Node string
+	// BackendSessions is the backend's current sessions less its queue
+	// (the second number of scur).
+	BackendSessions int
+	// Throttle is the slowstart ratio in percent; 0 leaves it out.
+	Throttle int
 }
 
 // Config is what a proxy section's check keywords configured, accumulated
 // line by line (kw_check.go in package config) and compiled by Build. A
 // section copies its defaults' Config with Clone.
+//
+// It keeps what haproxy keeps per proxy: which check option is on, the rule
+// list it runs, the section's own http-check and tcp-check rule lists (a
+// section that writes its own rules starts fresh lists rather than adding to
+// its defaults', exactly as haproxy does), and the protocol checks' settings.
 type Config struct {
-	// Filled in by the check engine's implementation.
+	enabled bool    // a check option is on (haproxy's PR_O2_TCPCHK_CHK)
+	proto   proto   // the kind of rule set (TCPCHK_RULES_*_CHK)
+	list    listRef // which rule list the check runs
+	// inherited is the list the defaults section ran, when list is
+	// listInherited.
+	inherited []*rule
+	// httpRules and tcpRules are this section's own lines.
+	httpRules, tcpRules []*rule
+	// unusedHTTP: http-check rules were written without `option httpchk`
+	// (haproxy warns that they are ignored).
+	unusedHTTP bool
+	vars       presetVars // what the protocol options configured
+
+	disable404 bool // http-check disable-on-404
+	sendState  bool // http-check send-state
 }
 
-// Clone returns a copy that can take more lines without changing c.
+// Clone returns a copy that can take more lines without changing c. The
+// copy runs the same checks as c until a line changes them; as in haproxy,
+// a copy's first rule line starts a new rule list of its own instead of
+// extending the inherited one.
 func (c *Config) Clone() *Config {
 	cc := *c
+	switch c.list {
+	case listHTTP:
+		cc.inherited, cc.list = cloneRules(c.httpRules), listInherited
+	case listTCP:
+		cc.inherited, cc.list = cloneRules(c.tcpRules), listInherited
+	case listInherited:
+		cc.inherited = cloneRules(c.inherited)
+	}
+	cc.httpRules, cc.tcpRules, cc.unusedHTTP = nil, nil, false
 	return &cc
 }

@@ -351,6 +351,11 @@ var otherSideLines = map[string]string{
 	"timeout connect":            "timeout connect 1s",
 	"timeout tunnel":             "timeout tunnel 1s",
 	"timeout server-fin":         "timeout server-fin 1s",
+	"timeout check":              "timeout check 1s",
+	"timeout queue":              "timeout queue 1s",
+	"fullconn":                   "fullconn 100",
+	"option redispatch":          "option redispatch",
+	"option allbackups":          "option allbackups",
 }
 
 // TestOtherSideKeywords: a keyword that acts on one side of a proxy, used in
@@ -448,11 +453,10 @@ func TestNotYetKeywords(t *testing.T) {
 	}
 	// Sub-keywords and values that are not yet supported say so too.
 	for text, want := range map[string]string{
-		"frontend chk\n bind :80 defer-accept\n":      "t.cfg:2: 'bind': bind option 'defer-accept' is not supported yet by switchyard",
-		"backend chk\n server s 127.0.0.1:1 backup\n": "t.cfg:2: 'server': server option 'backup' is not supported yet by switchyard",
-		"defaults\n timeout check 1s\n":               "t.cfg:2: 'timeout check' is not supported yet by switchyard",
-		"global\n stats socket /run/sy.sock\n":        "t.cfg:2: 'stats socket' is not supported yet by switchyard",
-		"frontend chk\n http-request silent-drop":     "t.cfg:2: 'http-request silent-drop' is not supported yet by switchyard",
+		"frontend chk\n bind :80 defer-accept\n":            "t.cfg:2: 'bind': bind option 'defer-accept' is not supported yet by switchyard",
+		"backend chk\n server s 127.0.0.1:1 slowstart 1s\n": "t.cfg:2: 'server': server option 'slowstart' is not supported yet by switchyard",
+		"global\n stats socket /run/sy.sock\n":              "t.cfg:2: 'stats socket' is not supported yet by switchyard",
+		"frontend chk\n http-request silent-drop":           "t.cfg:2: 'http-request silent-drop' is not supported yet by switchyard",
 	} {
 		if !strings.HasSuffix(text, "\n") {
 			text += "\n"
@@ -844,6 +848,36 @@ func keywordCases() []kwCase {
 		{kw: "maxconn", in: []Section{SecBackend}, src: "maxconn 500",
 			warn:  "t.cfg:2: 'maxconn' ignored because backend 'chk' has no frontend capability. Maybe you want 'fullconn' instead ?",
 			check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "MaxConn", px.MaxConn, 0) }},
+		{kw: "option allbackups", in: inBESide, src: "option allbackups", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "AllBackups", px.AllBackups, true) }},
+		{kw: "option allbackups", in: inBESide, name: "no", src: "option allbackups\nno option allbackups", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "AllBackups", px.AllBackups, false) }},
+		{kw: "option allbackups", in: []Section{SecFrontend}, src: "option allbackups",
+			warn: "t.cfg:2: 'allbackups' ignored because frontend 'chk' has no backend capability."},
+		{kw: "option allbackups", in: inAll, src: "option allbackups x", err: "t.cfg:2: 'option allbackups': takes no argument"},
+		{kw: "fullconn", in: inBESide, src: "fullconn 300", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "FullConn", px.FullConn, 300) }},
+		{kw: "fullconn", in: []Section{SecFrontend}, src: "fullconn 300", warn: "t.cfg:2: 'fullconn' ignored because frontend 'chk' has no backend capability."},
+		{kw: "fullconn", in: inAll, src: "fullconn 0", err: "t.cfg:2: 'fullconn': fullconn must be between 1 and 2147483647, got 0"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 maxconn 10 maxqueue 5 minconn 2", check: func(t *testing.T, _ *Config, px *Proxy) {
+			s := px.Servers[0]
+			eq(t, "limits", fmt.Sprint(s.MaxConn, s.MaxQueue, s.MinConn), "10 5 2")
+		}},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 maxconn -1", err: "t.cfg:2: 'server': maxconn must be between 0 and 2147483647, got -1"},
+		{kw: "retry-on", in: inBESide, src: "retry-on all-retryable-errors 404", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "RetryOn", px.RetryOn&(RetryConnFailure|Retry404|Retry503|Retry501), RetryConnFailure|Retry404|Retry503)
+		}},
+		{kw: "retry-on", in: inBESide, src: "retry-on none", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "RetryOn", px.RetryOn, RetryOn(0)) }},
+		{kw: "retry-on", in: inBESide, src: "retry-on 200", err: "t.cfg:2: 'retry-on': '200' is not a retryable HTTP status code (401, 403, 404, 408, 425, 500, 501, 502, 503, 504)"},
+		{kw: "retry-on", in: inBESide, src: "retry-on sometimes", err: "t.cfg:2: 'retry-on': unknown keyword 'sometimes'"},
+		{kw: "option redispatch", in: inBESide, src: "option redispatch", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Redispatch", px.Redispatch, -1) }},
+		{kw: "option redispatch", in: inBESide, src: "option redispatch 2", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Redispatch", px.Redispatch, 2) }},
+		{kw: "option redispatch", in: inBESide, name: "no", src: "option redispatch\nno option redispatch", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Redispatch", px.Redispatch, 0) }},
+		{kw: "option redispatch", in: []Section{SecFrontend}, src: "option redispatch", warn: "t.cfg:2: 'redispatch' ignored because frontend 'chk' has no backend capability."},
+		{kw: "option redispatch", in: inAll, src: "option redispatch x", err: "t.cfg:2: 'option redispatch': expects an integer interval, got 'x'"},
+		{kw: "monitor-uri", in: inFESide, src: "monitor-uri /alive", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "MonitorURI", px.MonitorURI, "/alive") }},
+		{kw: "monitor-uri", in: inFESide, src: "monitor-uri", err: "t.cfg:2: 'monitor-uri': expects an URI"},
+		{kw: "monitor fail", in: inFE, src: "monitor fail if TRUE", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "MonitorFail", len(px.MonitorFail), 1) }},
+		{kw: "monitor fail", in: inFE, src: "monitor fail TRUE", err: "t.cfg:2: 'monitor fail': unexpected 'TRUE', expects 'if' or 'unless' followed by a condition"},
+		{kw: "spread-checks", in: inGlobal, src: "spread-checks 5", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "SpreadChecks", c.Global.SpreadChecks, 5) }},
+		{kw: "spread-checks", in: inGlobal, src: "spread-checks 51", err: "t.cfg:2: 'spread-checks': spread-checks must be between 0 and 50, got 51"},
 		{kw: "retries", in: inBESide, src: "retries 5", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Retries", px.Retries, 5) }},
 		{kw: "retries", in: inBESide, src: "retries 0", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Retries", px.Retries, 0) }},
 		{kw: "retries", in: []Section{SecFrontend}, src: "retries 5",
@@ -1049,6 +1083,8 @@ func timeoutCases() []kwCase {
 		{"connect", func(t *Timeouts) time.Duration { return t.Connect }, inBESide},
 		{"tunnel", func(t *Timeouts) time.Duration { return t.Tunnel }, inBESide},
 		{"server-fin", func(t *Timeouts) time.Duration { return t.ServerFin }, inBESide},
+		{"check", func(t *Timeouts) time.Duration { return t.Check }, inBESide},
+		{"queue", func(t *Timeouts) time.Duration { return t.Queue }, inBESide},
 	} {
 		kw := "timeout " + to.name
 		field := to.field
@@ -1377,7 +1413,18 @@ func backendCases() []kwCase {
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 id 0", err: "t.cfg:2: 'server': id must be between 1 and 2147483647, got 0"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 id", err: "t.cfg:2: 'server': 'id' expects an integer argument"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 foo", err: "t.cfg:2: 'server': unknown server option 'foo'"},
-		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 check", err: "t.cfg:2: 'server': server option 'check' is not supported yet by switchyard"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 check inter 3s fastinter 1s downinter 5s rise 4 fall 5 port 81 addr 127.0.0.2 check-send-proxy backup",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				s := px.Servers[0]
+				eq(t, "check", fmt.Sprintln(s.Check, s.Inter, s.FastInter, s.DownInter, s.Rise, s.Fall, s.CheckPort, s.CheckAddr, s.CheckSendProxy, s.Backup),
+					"true 3s 1s 5s 4 5 81 127.0.0.2 true true\n")
+			}},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10 check", err: "t.cfg:2: 'server chk/s1' : 'check' needs a port: the server has no port and no 'port' check parameter"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 disabled", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Disabled", px.Servers[0].Disabled, true) }},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 rise 0", err: "t.cfg:2: 'server': 'rise' has to be >= 1, got '0'"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 inter 0", err: "t.cfg:2: 'server': 'inter' expects a positive delay, got '0'"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 port 0", err: "t.cfg:2: 'server': 'port' expects a valid port number (1-65535), got '0'"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 addr example.com", err: "t.cfg:2: 'server': 'addr' expects an IPv4 or IPv6 address, got 'example.com' (host names are not supported yet by switchyard)"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:99999", err: "t.cfg:2: 'server': invalid port '99999' in '192.0.2.10:99999'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:+1", err: "t.cfg:2: 'server': port offsets ('192.0.2.10:+1') are not supported yet by switchyard"},
 		{kw: "server", in: inBE, src: "server s1 unix@/run/app.sock", err: "t.cfg:2: 'server': server address family 'unix@' is not supported yet by switchyard"},
@@ -1398,7 +1445,12 @@ func backendCases() []kwCase {
 		{kw: "default-server", in: inBESide, src: "default-server weight x", err: "t.cfg:2: 'default-server': weight expects an integer, got 'x'"},
 		{kw: "default-server", in: inBESide, src: "default-server weight 300", err: "t.cfg:2: 'default-server': weight must be between 0 and 256, got 300"},
 		{kw: "default-server", in: inBESide, src: "default-server foo", err: "t.cfg:2: 'default-server': unknown server option 'foo'"},
-		{kw: "default-server", in: inBESide, src: "default-server check", err: "t.cfg:2: 'default-server': server option 'check' is not supported yet by switchyard"},
+		{kw: "default-server", in: inBESide, src: "default-server check inter 1s backup", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "default-server", fmt.Sprint(px.DefaultServer.Check, px.DefaultServer.Inter, px.DefaultServer.Backup), "true 1s true")
+		}},
+		{kw: "default-server", in: inBESide, src: "default-server check backup enabled\ndefault-server no-check no-backup disabled", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "default-server", fmt.Sprint(px.DefaultServer.Check, px.DefaultServer.Backup, px.DefaultServer.Disabled), "false false true")
+		}},
 	}
 }
 

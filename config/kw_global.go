@@ -115,7 +115,6 @@ func init() {
 		"group":                        "run switchyard as the target group",
 		"uid":                          "run switchyard as the target user",
 		"gid":                          "run switchyard as the target group",
-		"spread-checks":                "health checks are not implemented yet",
 		"ssl-server-verify":            "TLS to servers is not implemented yet",
 	} {
 		ignoredTuning[kw] = why

@@ -73,6 +73,8 @@ func init() {
 		"tunnel":          func(t *Timeouts) *time.Duration { return &t.Tunnel },
 		"client-fin":      func(t *Timeouts) *time.Duration { return &t.ClientFin },
 		"server-fin":      func(t *Timeouts) *time.Duration { return &t.ServerFin },
+		"check":           func(t *Timeouts) *time.Duration { return &t.Check },
+		"queue":           func(t *Timeouts) *time.Duration { return &t.Queue },
 	}
 	// The side of each timeout, as proxy_parse_timeout in haproxy's proxy.c,
 	// which words its warning differently from other keywords.
@@ -83,7 +85,7 @@ func init() {
 		switch name {
 		case "client", "client-fin":
 			side = CapFE
-		case "server", "connect", "tunnel", "server-fin":
+		case "server", "connect", "tunnel", "server-fin", "check", "queue":
 			side = CapBE
 		}
 		register(SecProxy, "timeout "+name, func(p *parser, args []string) error {
@@ -92,7 +94,6 @@ func init() {
 	}
 	// Old spellings, still accepted by haproxy 2.6 with a warning? No: they
 	// were removed in 2.1, so they are plain unknown keywords here too.
-	registerNotYet("timeout queue", "timeout check")
 
 	connMode := func(m ConnMode) func(p *parser, args []string) error {
 		return func(p *parser, args []string) error {
@@ -145,24 +146,23 @@ func init() {
 		return p.cur.ACLs.Add(args[0], args[1:])
 	})
 
-	registerNotYet("option httpchk", "option redispatch", "option abortonclose",
-		"option allbackups", "option persist", "option prefer-last-server", "option splice-auto",
-		"option splice-request", "option splice-response", "option tcp-check", "option ssl-hello-chk",
+	registerNotYet("option abortonclose",
+		"option persist", "option prefer-last-server", "option splice-auto",
+		"option splice-request", "option splice-response",
 		"option tcpka", "option clitcpka", "option srvtcpka", "option originalto", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
 		"option nolinger", "option independent-streams", "option socket-stats", "option forwarded",
 		"option accept-invalid-http-request", "option accept-invalid-http-response", "option checkcache",
 		"option contstats", "option logasap", "option tcp-smart-accept",
-		"option tcp-smart-connect", "option external-check", "option mysql-check", "option pgsql-check",
-		"option redis-check", "option smtpchk", "option ldap-check", "option spop-check",
+		"option tcp-smart-connect", "option external-check", "option spop-check",
 		"option http-ignore-probes", "option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server",
 		"option disable-h2-upgrade", "option idle-close-on-response", "option http-restrict-req-hdr-names",
 		"capture cookie",
 		"stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
 		"stick store-response",
-		"http-check", "tcp-check", "cookie", "compression", "filter", "monitor-uri", "monitor", "use-server", "server-template",
+		"compression", "filter", "use-server", "server-template",
 		"email-alert", "dynamic-cookie-key",
 		"external-check", "force-persist", "ignore-persist", "persist", "load-server-state-from-file",
-		"server-state-file-name", "source", "rate-limit", "rate-limit sessions", "fullconn",
+		"server-state-file-name", "source", "rate-limit", "rate-limit sessions",
 		"hash-balance-factor", "http-send-name-header", "bind-process", "max-keep-alive-queue",
 		"timeout http-error")
 }

@@ -23,23 +23,22 @@ func init() {
 
 // serverOptsNotYet are server options that later issues implement.
 var serverOptsNotYet = map[string]bool{
-	"check": true, "inter": true, "fastinter": true, "downinter": true, "rise": true, "fall": true,
-	"maxconn": true, "maxqueue": true, "minconn": true, "backup": true, "disabled": true, "enabled": true,
+
 	"cookie": true, "slowstart": true, "on-marked-down": true, "on-marked-up": true, "on-error": true,
 	"observe": true, "error-limit": true, "track": true, "agent-check": true, "agent-port": true,
-	"agent-inter": true, "agent-send": true, "agent-addr": true, "addr": true, "port": true, "ssl": true,
+	"agent-inter": true, "agent-send": true, "agent-addr": true, "ssl": true,
 	"verify": true, "ca-file": true, "crt": true, "sni": true, "alpn": true, "check-ssl": true,
 	"check-sni": true, "check-alpn": true, "proto": true, "send-proxy": true, "send-proxy-v2": true,
 	"send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true, "proxy-v2-options": true, "resolvers": true,
 	"resolve-prefer": true, "resolve-opts": true, "resolve-net": true, "init-addr": true,
 	"tfo": true, "source": true,
-	"namespace": true, "redir": true, "no-check": true, "no-ssl": true, "check-send-proxy": true,
+	"namespace": true, "redir": true, "no-ssl": true,
 	"ws": true, "max-reuse": true, "no-tls-tickets": true, "ciphers": true, "ciphersuites": true,
 	"ssl-min-ver": true, "ssl-max-ver": true, "force-sslv3": true, "usesrc": true, "stick": true,
 	"non-stick": true, "log-proto": true, "socks4": true, "allow-0rtt": true, "tcp-ut": true,
 	"set-proxy-v2-tlv-fmt": true, "crl-file": true, "curves": true, "sigalgs": true,
 	"client-sigalgs": true, "npn": true, "check-proto": true, "check-via-socks4": true,
-	"agent-check-ssl": true, "hash-key": true, "guid": true,
+	"agent-check-ssl": true, "hash-key": true, "guid": true, "no-agent-check": true,
 }
 
 func parseServer(p *parser, args []string) error {

@@ -186,7 +186,7 @@ func defaultGlobal() Global {
 // newDefaults is the implicit defaults section in force before any is
 // declared: haproxy's built-in proxy defaults.
 func newDefaults() *Proxy {
-	return &Proxy{Cap: CapDef, Retries: 3, DefaultServer: ServerOpts{Weight: 1}}
+	return &Proxy{Cap: CapDef, Retries: 3, RetryOn: RetryConnFailure, DefaultServer: ServerOpts{Weight: 1}}
 }
 
 func (p *parser) errorf(format string, args ...any) {
@@ -392,7 +392,7 @@ func validProxyName(s string) bool {
 func (d *Proxy) inherit() *Proxy {
 	px := *d
 	px.Binds, px.UseBackends, px.HTTPRequest, px.HTTPResponse, px.Servers = nil, nil, nil, nil, nil
-	px.ACLs, px.ignored = nil, nil
+	px.ACLs, px.ignored, px.MonitorFail = nil, nil, nil
 	px.Ext, px.DefaultServer.Ext = d.Ext.clone(), d.DefaultServer.Ext.clone()
 	// Appending to an inherited list must not write into the defaults'.
 	px.Log.Targets = slices.Clip(px.Log.Targets)

@@ -8,6 +8,7 @@ import (
 	"switchyard/check"
 	"switchyard/http1"
 	"switchyard/logformat"
+	"switchyard/persist"
 	"switchyard/sample"
 )
 
@@ -58,6 +59,9 @@ type Global struct {
 	PoolHighFDRatio int
 	// Experimental: expose-experimental-directives (normalize-uri needs it).
 	Experimental bool
+	// SpreadChecks is spread-checks: each check interval varies randomly
+	// by up to this percentage either way.
+	SpreadChecks int
 }
 
 // Mode is a proxy's `mode`.
@@ -121,6 +125,8 @@ const (
 type Timeouts struct {
 	Client, Server, Connect, HTTPRequest, HTTPKeepAlive time.Duration
 	Tunnel, ClientFin, ServerFin                        time.Duration
+	Check                                               time.Duration // 0: inter bounds the whole check
+	Queue                                               time.Duration // 0: timeout connect
 	Tarpit                                              time.Duration // 0: timeout connect, as haproxy
 }
 
@@ -151,8 +157,12 @@ type Proxy struct {
 	ForwardFor  *ForwardFor
 	Reuse       Reuse
 	Retries     int
-	ErrorFiles  map[int]*http1.Reply // errorfile: status → response
-	Log         Logging
+	RetryOn     RetryOn // retry-on (kw_retry.go); the default is conn-failure
+	// Redispatch is `option redispatch`'s interval: 0 never, -1 the last
+	// retry, N > 0 every Nth retry, N < 0 the Nth retry before the last.
+	Redispatch int
+	ErrorFiles map[int]*http1.Reply // errorfile: status → response
+	Log        Logging
 
 	// Frontend side.
 	Binds          []*Bind
@@ -168,6 +178,10 @@ type Proxy struct {
 	// the section's http-request rules.
 	Redirects []*HTTPRule
 	TCP       TCPRules // tcp-request and tcp-response rules (kw_tcp.go)
+	// MonitorURI is monitor-uri; MonitorFail the monitor fail conditions
+	// (kw_monitor.go).
+	MonitorURI  string
+	MonitorFail []*sample.Cond
 
 	// Backend side.
 	Balance       backend.Algorithm
@@ -177,6 +191,15 @@ type Proxy struct {
 	// protocol check options configured (kw_check.go); nil: none, the
 	// servers' checks are plain connects.
 	Check *check.Config
+	// AllBackups is `option allbackups`: with no active server left, all
+	// usable backups share the load, not only the first.
+	AllBackups bool
+	// Cookie is the `cookie` line (kw_cookie.go): cookie persistence;
+	// nil: none.
+	Cookie *persist.Cookie
+	// FullConn is fullconn: the backend load at which servers with a
+	// minconn reach their maxconn (0: 10% of the frontends' maxconn).
+	FullConn int
 
 	// ignored holds what the lines haproxy ignores in this proxy set (a
 	// keyword of the other side: `balance` in a frontend, `bind` in a
@@ -218,6 +241,20 @@ type ServerOpts struct {
 	PoolMaxConn    *int
 	PoolLowConn    int
 	PoolPurgeDelay *time.Duration
+
+	// Health checks and server roles (kw_health.go). Zero values mean
+	// haproxy's defaults: inter 2s, rise 2, fall 3.
+	Check                       bool
+	Inter, FastInter, DownInter time.Duration
+	Rise, Fall                  int
+	CheckPort                   int    // port: where checks connect
+	CheckAddr                   string // addr: where checks connect
+	CheckSendProxy              bool
+	Backup, Disabled            bool
+	// Connection limits and queues (kw_health.go); 0: none.
+	MaxConn, MaxQueue, MinConn int
+	// Cookie is the server's `cookie` value for cookie persistence.
+	Cookie string
 }
 
 // PoolSettings are the server's idle-pool settings, haproxy's defaults

@@ -108,8 +108,10 @@ func find(name string, sec Section) *keyword {
 }
 
 // registerNegatable is register for keywords that take a "no" prefix.
-func registerNegatable(where Section, name string, parse func(p *parser, args []string) error) {
-	register(where, name, parse).negatable = true
+func registerNegatable(where Section, name string, parse func(p *parser, args []string) error) *keyword {
+	k := register(where, name, parse)
+	k.negatable = true
+	return k
 }
 
 // notYet lists keywords of haproxy that later issues will implement. They are

@@ -204,6 +204,10 @@ func (p *parser) checkBackendRef(px *Proxy, name string, pos Pos, rule string, b
 func (p *parser) validateBackend(px *Proxy) {
 	used := map[int]*Server{}
 	for _, s := range px.Servers {
+		if s.Check && s.Port == 0 && s.CheckPort == 0 {
+			p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,
+				Msg: fmt.Sprintf("'server %s/%s' : 'check' needs a port: the server has no port and no 'port' check parameter", px.Name, s.Name)})
+		}
 		if s.ID != 0 {
 			if o := used[s.ID]; o != nil {
 				p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,

@@ -25,7 +25,7 @@ backend be
 		{name: "no-server-503", cfg: noServer, exact: true, req: get},
 		{name: "no-server-503-head", cfg: noServer, exact: true, req: "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", head: true},
 		{name: "no-server-503-http10", cfg: noServer, exact: true, req: "GET / HTTP/1.0\r\n\r\n"},
-		{name: "server-disabled-503", exact: true, req: get, notYet: "disabled",
+		{name: "server-disabled-503", exact: true, req: get,
 			cfg: strings.Replace(simple, `${S1_PORT}"`, `${S1_PORT}" disabled`, 1)},
 		{name: "connection-refused-503", cfg: refused, exact: true, steps: []step{{send: get, read: 1, wait: 10 * time.Second}}},
 		{name: "server-closes-502", cfg: simple, exact: true, req: get,

@@ -167,19 +167,15 @@ func (t *Target) send(line []byte) {
 	}
 }
 
-// sockaddr is the target's address for sendto, built once.
+// sockaddr is the target's address for sendto. It is built for each send:
+// Sendto writes its raw form into the value it is given, so a shared one
+// would be written by every goroutine that logs.
 func (t *Target) sockaddr() syscall.Sockaddr {
-	if sa := t.sa.Load(); sa != nil {
-		return *sa
+	a := t.addr.Addr()
+	if a.Is4() {
+		return &syscall.SockaddrInet4{Port: int(t.addr.Port()), Addr: a.As4()}
 	}
-	var sa syscall.Sockaddr
-	if a := t.addr.Addr(); a.Is4() {
-		sa = &syscall.SockaddrInet4{Port: int(t.addr.Port()), Addr: a.As4()}
-	} else {
-		sa = &syscall.SockaddrInet6{Port: int(t.addr.Port()), Addr: a.As16()}
-	}
-	t.sa.Store(&sa)
-	return sa
+	return &syscall.SockaddrInet6{Port: int(t.addr.Port()), Addr: a.As16()}
 }
 
 // dgramSocket is one datagram socket shared by every target of a family,

@@ -13,8 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
-	"syscall"
 )
 
 // Format is a log line header layout (haproxy's `log ... format`).
@@ -75,7 +73,6 @@ type Target struct {
 	Level    int // lines above this level are not sent
 	MinLevel int // lines are sent at this level at least
 	sampling *sampling
-	sa       atomic.Pointer[syscall.Sockaddr] // built on first send
 }
 
 type targetKind uint8

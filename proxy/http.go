@@ -59,6 +59,9 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
+	// retryOn is what a failure of the current attempt may be retried
+	// on (retry-on); 0 when no retry is possible.
+	retryOn  config.RetryOn
 	req      http1.Request
 	reqOut   []byte    // the request as sent to the server: head and whole body
 	reqInfo  http1.Out // what serialising the head decided
@@ -554,6 +557,9 @@ func (s *httpStream) transaction() bool {
 	if s.requestContentRules(s.fe.tcp) {
 		s.rejectedByContent()
 		return false // tcp-request content reject: closed unanswered
+	}
+	if s.fe.cfg.MonitorURI != "" && s.isMonitorRequest() {
+		return s.monitorReply()
 	}
 	if done, keep := s.runRules(s.fe.reqRules); done {
 		return keep

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,25 +18,33 @@ import (
 type exchangeResult int
 
 const (
-	exDone     exchangeResult = iota // response relayed; see closeAfter
-	exAnswered                       // the proxy answered an error itself; see closeAfter
-	exStale                          // the idle connection was unusable; nothing was sent
-	exFail                           // broken: close
+	exDone       exchangeResult = iota // response relayed; see closeAfter
+	exAnswered                         // the proxy answered an error itself; see closeAfter
+	exStale                            // the idle connection was unusable; nothing was sent
+	exFail                             // broken: close
+	exConnFailed                       // no connection could be made to the server
+	exRetry                            // a failure retry-on retries: nothing was sent to the client
 )
 
 // forward sends the request to a server of be and relays the response.
 func (s *httpStream) forward(be *Backend) bool {
-	srv := be.state.Pick(&s.t.req, s.ctx.Src.Addr())
-	s.logServer(be, srv)
-	if srv == nil {
-		s.term('S', 'C')
+	a, err := be.state.Assign(context.Background(), &s.t.req, s.ctx.Src.Addr(), nil, be.queueTimeout())
+	srv := a.Srv
+	s.logServer(be, &a, err)
+	if err != nil {
+		s.termAssign(err)
 		return s.reply(503, be)
 	}
-	srv.Cur.Add(1)
-	defer srv.Cur.Add(-1)
+	// The slot and the pool's count follow the server: a redispatch
+	// moves them.
+	defer func() {
+		if a.Srv != nil {
+			s.endUse(a.Srv)
+			be.state.Release(a.Srv)
+		}
+	}()
 	srv.Pool.Begin()
 	s.t.pooled = false
-	defer s.endUse(srv)
 	srv.Total.Add(1)
 	s.addForwardedFor(be)
 	s.addUniqueIDHeader()
@@ -49,22 +58,70 @@ func (s *httpStream) forward(be *Backend) bool {
 		return s.reply(500, be)
 	}
 
+	var rs retryState
 	for {
-		sc, from, err := s.serverConn(be, srv)
-		if err != nil {
-			s.term('S', 'C')
-			return s.reply(503, be)
+		s.t.retryOn = 0
+		if s.t.whole && rs.n < be.cfg.Retries && be.cfg.Mode == config.ModeHTTP {
+			s.t.retryOn = be.cfg.RetryOn // the request can be sent again
 		}
-		s.logConnected(sc)
-		switch s.exchange(be, srv, sc, from == fromPool) {
+		sc, from, err := s.serverConn(be, srv)
+		var res exchangeResult
+		fail := failResponse
+		if err != nil {
+			res, fail = exConnFailed, connFailure(err)
+		} else {
+			s.logConnected(sc)
+			res = s.exchange(be, srv, sc, from == fromPool)
+		}
+		switch res {
 		case exDone, exAnswered:
+			s.logRetries(&rs)
 			return !s.t.closeAfter
 		case exStale:
 			continue // another idle connection, or a new one
+		case exConnFailed, exRetry:
+			if s.nextAttempt(be, &a, &rs, fail) {
+				srv = a.Srv
+				continue
+			}
+			s.logRetries(&rs)
+			if a.Srv == nil { // redispatched, and no server took it
+				s.termAssign(rs.err)
+				return s.reply(503, be)
+			}
+			if res == exConnFailed {
+				s.term('S', 'C')
+				return s.reply(503, be)
+			}
+			// An L7 retry was wanted but none is left: exchange said
+			// so before answering, so this does not happen.
+			return false
 		default:
+			s.logRetries(&rs)
 			return false
 		}
 	}
+}
+
+// nextAttempt moves the request to its next attempt after a failure,
+// keeping the server's pool count with the server the request is on.
+func (s *httpStream) nextAttempt(be *Backend, a *backend.Assignment, rs *retryState, f failure) bool {
+	old := a.Srv
+	if !rs.next(be, a, &s.t.req, s.ctx.Src.Addr(), f, s.rt.stopCh) {
+		if a.Srv != old {
+			s.endUse(old)
+			a.Srv = nil
+		}
+		return false
+	}
+	if a.Srv != old {
+		s.endUse(old)
+		a.Srv.Pool.Begin()
+		s.t.pooled = false
+		a.Srv.Total.Add(1)
+		s.logServer(be, a, nil)
+	}
+	return true
 }
 
 // prepareRequest serialises the request head, followed by the body when it
@@ -213,6 +270,10 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 
 	if res := s.readResponseHead(be, sc, pump, srvTimeout); res != exDone {
 		return res
+	}
+	if s.t.retryOn.Status(s.t.resp.Status) {
+		sc.Close() // retry-on <status>: this answer is dropped
+		return exRetry
 	}
 	if s.t.resp.Status == 101 && s.t.resp.Tunnel() && !s.t.req.Upgrade {
 		// A switch nobody asked for would turn the connection into a
@@ -421,6 +482,9 @@ func (s *httpStream) sendFailed(sc *timedConn, be *Backend) exchangeResult {
 // so that the client retries. The request is never sent again by the proxy:
 // the server may have acted on it. The first request gets 502.
 func (s *httpStream) serverDropped(be *Backend) exchangeResult {
+	if s.t.retryOn&config.RetryEmptyResponse != 0 {
+		return exRetry // retry-on empty-response: the proxy may send it again
+	}
 	if !s.first {
 		s.t.closeAfter = true
 		s.t.lg.on = false // and haproxy logs nothing
@@ -451,6 +515,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 					s.logResponse()
 					return exDone
 				}
+				s.t.retryOn = 0 // the client has seen this attempt's answer
 				s.t.out, _ = s.t.resp.AppendHead(s.t.out[:0], s.respMode(), false, &s.t.req)
 				s.countHead(s.t.out)
 				s.t.sr.Discard(n)
@@ -465,6 +530,9 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			if !errors.Is(err, http1.ErrIncomplete) {
 				sc.Close()
 				s.abandonPump(pump)
+				if s.t.retryOn&config.RetryJunkResponse != 0 {
+					return exRetry
+				}
 				s.term('P', 'H')
 				return s.failed(502, be)
 			}
@@ -496,6 +564,8 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 			s.t.closeAfter = true
 			s.term('P', 'D')
 			return s.failed(bad.Status, be)
+		case timedOut && s.t.retryOn&config.RetryResponseTimeout != 0:
+			return exRetry
 		case timedOut:
 			s.term('s', 'H')
 			// haproxy answers 504 at timeout server even to a client

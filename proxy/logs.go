@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"net/netip"
 	"strconv"
@@ -41,18 +42,9 @@ func compileLog(px *config.Proxy, g *config.Global) *frontLog {
 	if len(lg.Targets) == 0 && lg.UniqueID == nil && len(lg.ReqCaptures) == 0 && len(lg.ResCaptures) == 0 {
 		return nil
 	}
-	tag := lg.Tag
-	if tag == "" {
-		tag = g.Log.Tag
-	}
-	if tag == "" {
-		// haproxy's default is its program name; switchyard keeps
-		// "haproxy", so that syslog rules filtering on it still match.
-		tag = "haproxy"
-	}
 	fl := &frontLog{
 		targets: lg.Targets,
-		meta:    logsink.Meta{Tag: tag, Hostname: g.Log.Hostname},
+		meta:    logMeta(px, g),
 		format:  lg.Compiled, sd: lg.CompiledSD, uid: lg.UniqueID,
 		dontLogNull: lg.DontLogNull, separateErrors: lg.SeparateErrors, dontLogNormal: lg.DontLogNormal,
 	}
@@ -67,6 +59,20 @@ func compileLog(px *config.Proxy, g *config.Global) *frontLog {
 		fl.reqCaps, fl.resCaps = lg.ReqCaptures, lg.ResCaptures
 	}
 	return fl
+}
+
+// logMeta is what a proxy's lines say of the process: its tag and host.
+func logMeta(px *config.Proxy, g *config.Global) logsink.Meta {
+	tag := px.Log.Tag
+	if tag == "" {
+		tag = g.Log.Tag
+	}
+	if tag == "" {
+		// haproxy's default is its program name; switchyard keeps
+		// "haproxy", so that syslog rules filtering on it still match.
+		tag = "haproxy"
+	}
+	return logsink.Meta{Tag: tag, Hostname: g.Log.Hostname}
 }
 
 // logs says whether lines are sent for each exchange.
@@ -142,6 +148,9 @@ func (l *txnLog) ms() int64 { return int64((mono() - l.from) / time.Millisecond)
 // logBegin starts the record of a request whose first byte came at
 // firstByte, on a stream that started at from (both mono()).
 func (s *httpStream) logBegin(from, firstByte time.Duration) {
+	if backend.RatesOn() {
+		s.fe.counters.reqRate.Add() // fe_req_rate: every request, logged or not
+	}
 	fl := s.fe.log
 	l := &s.t.lg
 	l.on = fl.logs()
@@ -282,17 +291,50 @@ func (s *httpStream) setCapture(slots [][]byte, i int, v []byte, n int) {
 	slots[i] = l.caps[off:len(l.caps):len(l.caps)]
 }
 
-// logServer notes where the request went.
-func (s *httpStream) logServer(be *Backend, srv *backend.Server) {
+// logServer notes where the request went, and how it waited for it.
+func (s *httpStream) logServer(be *Backend, a *backend.Assignment, err error) {
 	l := &s.t.lg
-	l.be, l.srv = be, srv // for be_name, srv_name...
+	l.be, l.srv = be, a.Srv // for be_name, srv_name...
 	if !l.on {
 		return
 	}
 	l.rec.Backend = be.Name
-	if srv != nil {
-		l.rec.Server = srv.Name
+	l.rec.SrvQueue, l.rec.BackendQueue = a.SrvQueue, a.BeQueue
+	if err == nil || a.Queued { // out of the queue, or given up waiting (%Tw)
 		l.rec.Timers.Queue = l.ms()
+	}
+	if a.Srv != nil {
+		l.rec.Server = a.Srv.Name
+	}
+}
+
+// termAssign sets the termination state of a request that found no
+// server: none usable ("SC"), its server's queue full ("SQ"), or it waited
+// too long in a queue ("sQ").
+func (s *httpStream) termAssign(err error) {
+	t := assignTerm(err)
+	s.term(t[0], t[1])
+}
+
+func (l *tcpLog) termAssign(err error) {
+	t := assignTerm(err)
+	l.term(t[0], t[1])
+}
+
+func assignTerm(err error) [2]byte {
+	switch {
+	case errors.Is(err, backend.ErrNoServer):
+		return [2]byte{'S', 'C'}
+	case errors.Is(err, backend.ErrQueueFull):
+		return [2]byte{'S', 'Q'}
+	}
+	return [2]byte{'s', 'Q'}
+}
+
+// logRetries notes the request's retries (%rc).
+func (s *httpStream) logRetries(rs *retryState) {
+	if l := &s.t.lg; l.on {
+		l.rec.Retries, l.rec.Redispatched = rs.n, rs.redispatched
 	}
 }
 
@@ -360,9 +402,7 @@ func (s *httpStream) emitLog() {
 	}
 	r.ActConn, r.FeConn = s.global.current(), s.slots.current()
 	if be != nil {
-		for _, sv := range be.servers {
-			r.BeConn += int(sv.Cur.Load())
-		}
+		r.BeConn = be.state.Conns()
 	}
 	if srv != nil {
 		r.SrvConn = int(srv.Cur.Load())
@@ -538,8 +578,9 @@ func (s *httpStream) countHead(head []byte) {
 // tcpLog is the record of a mode tcp stream; nil when the frontend logs
 // no traffic.
 type tcpLog struct {
-	rec  logformat.Stream
-	from time.Duration
+	*tcpScope // for the fetches (fetch_backend.go)
+	rec       logformat.Stream
+	from      time.Duration
 }
 
 func newTCPLog(fe *Frontend, c net.Conn) *tcpLog {
@@ -559,14 +600,23 @@ func newTCPLog(fe *Frontend, c net.Conn) *tcpLog {
 func (l *tcpLog) ms() int64 { return int64((mono() - l.from) / time.Millisecond) }
 
 // server notes where the stream goes, and that it is out of the queue.
-func (l *tcpLog) server(be *Backend, srv *backend.Server) {
+func (l *tcpLog) server(be *Backend, a *backend.Assignment, err error) {
 	if l == nil {
 		return
 	}
 	l.rec.Backend = be.Name
-	if srv != nil {
-		l.rec.Server = srv.Name
+	l.rec.SrvQueue, l.rec.BackendQueue = a.SrvQueue, a.BeQueue
+	if err == nil || a.Queued {
 		l.rec.Timers.Queue = l.ms()
+	}
+	if a.Srv != nil {
+		l.rec.Server = a.Srv.Name
+	}
+}
+
+func (l *tcpLog) retries(rs *retryState) {
+	if l != nil {
+		l.rec.Retries, l.rec.Redispatched = rs.n, rs.redispatched
 	}
 }
 

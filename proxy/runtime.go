@@ -51,7 +51,7 @@ func New(log *slog.Logger, lm *listener.Manager) *Runtime {
 		lm = listener.NewManager()
 	}
 	rt := &Runtime{
-		Log: log, state: NewState(), listeners: lm,
+		Log: log, state: newState(log), listeners: lm,
 		acceptors: map[string]*acceptor{}, conns: map[*clientConn]struct{}{},
 		stopCh: make(chan struct{}), reloaded: make(chan struct{}),
 	}
@@ -284,6 +284,7 @@ func (rt *Runtime) Stopping() bool { return rt.stopping.Load() }
 func (rt *Runtime) Stop(ctx context.Context) bool {
 	if rt.stopping.CompareAndSwap(false, true) {
 		close(rt.stopCh)
+		rt.state.registry.Close()
 	}
 	rt.listeners.CloseAll()
 	rt.mu.Lock()

@@ -7,6 +7,7 @@ package proxy
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"switchyard/backend"
 	"switchyard/config"
@@ -42,8 +43,9 @@ type Frontend struct {
 	errors     *errorPages
 	limits     http1.Limits
 	bufPool    *bufPool
-	slots      *semaphore // frontend maxconn; nil: unlimited
-	tcp        *tcpRules  // tcp-request rules; nil: none
+	slots      *semaphore  // frontend maxconn; nil: unlimited
+	counters   *feCounters // long-lived: request rate…
+	tcp        *tcpRules   // tcp-request rules; nil: none
 	// acceptProxy holds the bind keys with accept-proxy.
 	acceptProxy map[string]bool
 }
@@ -63,6 +65,7 @@ type Backend struct {
 	afterRules []compiledRule
 	state      *backend.Backend // long-lived: the balancer over the servers usable now
 	servers    []*backend.Server
+	byName     map[string]*backend.Server
 	errors     *errorPages
 	tcp        *tcpRules // tcp-request content and tcp-response rules; nil: none
 }
@@ -73,11 +76,13 @@ type Backend struct {
 // limit), the default of every frontend.
 func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 	s := &Snapshot{Global: cfg.Global, Patterns: cfg.Patterns, byBind: map[string]*Frontend{}, backends: map[string]*Backend{}}
+	st.backends.SpreadChecks(cfg.Global.SpreadChecks)
+	fullConn := defaultFullConn(cfg, maxconn)
 	for _, px := range cfg.Proxies {
 		if px.Cap&config.CapBE == 0 {
 			continue
 		}
-		be, err := buildBackend(px, st)
+		be, err := buildBackend(px, &cfg.Global, fullConn[px.Name], st)
 		if err != nil {
 			return nil, err
 		}
@@ -121,6 +126,7 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 			feMax = maxconn
 		}
 		fe.slots = st.frontendSlots(px.Name, feMax)
+		fe.counters = st.frontendCounters(px.Name)
 		for _, b := range px.Binds {
 			s.byBind[b.Key()] = fe // config refused an address bound twice
 		}
@@ -129,7 +135,7 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 	return s, nil
 }
 
-func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
+func buildBackend(px *config.Proxy, g *config.Global, fullConn int, st *staged) (*Backend, error) {
 	be := &Backend{Name: px.Name, cfg: px, errors: newErrorPages(px.ErrorFiles)}
 	var err error
 	if be.tcp, err = compileTCPRules(px); err != nil {
@@ -149,10 +155,33 @@ func buildBackend(px *config.Proxy, st *staged) (*Backend, error) {
 	if px.Mode != config.ModeHTTP && algo.NeedsHTTP() {
 		algo.Kind = backend.RoundRobin // as haproxy, which warns at load
 	}
-	if be.state, be.servers, err = st.backend(px, algo); err != nil {
+	if be.state, be.servers, err = st.backend(px, g, algo, fullConn); err != nil {
 		return nil, fmt.Errorf("%s:%d: backend '%s': %v", px.Pos.File, px.Pos.Line, px.Name, err)
 	}
+	be.byName = make(map[string]*backend.Server, len(be.servers))
+	for _, s := range be.servers {
+		be.byName[s.Name] = s
+	}
 	return be, nil
+}
+
+// queueTimeout is how long a request waits for a server slot: timeout
+// queue, or timeout connect when it is not set, as in haproxy.
+func (be *Backend) queueTimeout() time.Duration {
+	if t := be.cfg.Timeouts.Queue; t > 0 {
+		return t
+	}
+	return be.cfg.Timeouts.Connect
+}
+
+// frontendByName returns the named frontend (or listen section), or nil.
+func (s *Snapshot) frontendByName(name string) *Frontend {
+	for _, fe := range s.frontends {
+		if fe.Name == name {
+			return fe
+		}
+	}
+	return nil
 }
 
 // Binds lists every bind of the snapshot.

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"log/slog"
 	"sync"
 	"sync/atomic"
 
@@ -15,14 +16,21 @@ import (
 type State struct {
 	pools    *backend.Pools // every server's idle pool, and the descriptor budget
 	registry *backend.Registry
+	log      *slog.Logger // the process's log, for server state changes
 	mu       sync.Mutex
 	slots    map[string]*semaphore
+	counters map[string]*feCounters
 }
 
-// NewState returns an empty registry.
-func NewState() *State {
+// feCounters are a frontend's counters that outlive snapshots.
+type feCounters struct {
+	reqRate backend.Rate // HTTP requests per second, when rates are counted
+}
+
+// newState returns an empty registry whose state messages also go to log.
+func newState(log *slog.Logger) *State {
 	pools := backend.NewPools()
-	return &State{pools: pools, registry: backend.NewRegistry(pools), slots: map[string]*semaphore{}}
+	return &State{pools: pools, registry: backend.NewRegistry(pools), log: log, slots: map[string]*semaphore{}, counters: map[string]*feCounters{}}
 }
 
 // staged is the state a snapshot being built will use. Nothing in it is
@@ -32,19 +40,24 @@ type staged struct {
 	st       *State
 	backends *backend.Stage
 	slots    map[string]*semaphore
+	counters map[string]*feCounters
 }
 
 func (st *State) stage() *staged {
-	return &staged{st: st, backends: st.registry.Stage(), slots: map[string]*semaphore{}}
+	return &staged{st: st, backends: st.registry.Stage(), slots: map[string]*semaphore{}, counters: map[string]*feCounters{}}
 }
 
 // backend stages the long-lived state of a backend section and its servers.
-func (g *staged) backend(px *config.Proxy, algo backend.Algorithm) (*backend.Backend, []*backend.Server, error) {
+func (g *staged) backend(px *config.Proxy, gl *config.Global, algo backend.Algorithm, fullConn int) (*backend.Backend, []*backend.Server, error) {
+	rules, err := checkRules(px)
+	if err != nil {
+		return nil, nil, err
+	}
 	sets := make([]backend.ServerSettings, len(px.Servers))
 	for i, sc := range px.Servers {
-		sets[i] = backend.ServerSettings{Name: sc.Name, ID: sc.ID, Addr: sc.Addr, Weight: sc.Weight, Pool: sc.PoolSettings()}
+		sets[i] = serverSettings(px, sc, rules)
 	}
-	return g.backends.Backend(px.Name, backend.BackendSettings{Algo: algo}, sets)
+	return g.backends.Backend(px.Name, g.backendSettings(px, gl, algo, fullConn), sets)
 }
 
 // frontendSlots returns the maxconn semaphore of a frontend (nil: unlimited).
@@ -62,10 +75,22 @@ func (g *staged) frontendSlots(name string, n int) *semaphore {
 	return s
 }
 
+// frontendCounters returns the long-lived counters of a frontend.
+func (g *staged) frontendCounters(name string) *feCounters {
+	g.st.mu.Lock()
+	c := g.st.counters[name]
+	g.st.mu.Unlock()
+	if c == nil {
+		c = &feCounters{}
+	}
+	g.counters[name] = c
+	return c
+}
+
 // commit makes the staged state current.
 func (g *staged) commit() {
 	g.st.mu.Lock()
-	g.st.slots = g.slots
+	g.st.slots, g.st.counters = g.slots, g.counters
 	g.st.mu.Unlock()
 	g.backends.Commit()
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -21,9 +22,13 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	defer cc.close()
 	var ctx sample.Ctx
 	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
+	scope := &tcpScope{snap: rt.snap.Load(), fe: fe}
 	lg := newTCPLog(fe, c)
 	if lg != nil {
+		lg.tcpScope = scope
 		ctx.Owner = lg
+	} else {
+		ctx.Owner = scope
 	}
 	var toClient, toServer int64
 	var srv *backend.Server
@@ -39,20 +44,36 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		toServer = -1 // a line, even with dontlognull
 		return
 	}
-	srv = be.state.Pick(nil, ctx.Src.Addr())
-	lg.server(be, srv)
-	if srv == nil {
-		lg.term('S', 'C')
-		return
-	}
-	sc, err := rt.dial(be, srv, ctx.Dst.Port())
+	scope.be = be
+	a, err := be.state.Assign(context.Background(), nil, ctx.Src.Addr(), nil, be.queueTimeout())
+	srv = a.Srv
+	lg.server(be, &a, err)
 	if err != nil {
-		lg.term('S', 'C')
+		lg.termAssign(err)
 		return
 	}
+	var sc net.Conn
+	var rs retryState
+	for {
+		if sc, err = rt.dial(be, srv, ctx.Dst.Port()); err == nil {
+			break
+		}
+		if !rs.next(be, &a, nil, ctx.Src.Addr(), connFailure(err), rt.stopCh) {
+			lg.retries(&rs)
+			if a.Srv == nil { // redispatched, and no server took it
+				lg.termAssign(rs.err)
+				return
+			}
+			be.state.Release(srv)
+			lg.term('S', 'C')
+			return
+		}
+		srv = a.Srv
+		lg.server(be, &a, nil)
+	}
+	defer be.state.Release(srv)
+	lg.retries(&rs)
 	lg.connected(sc)
-	srv.Cur.Add(1)
-	defer srv.Cur.Add(-1)
 	srv.Total.Add(1)
 	cc.setPeer(&timedConn{Conn: sc})
 	sc, ok := tcpServerStart(c, sc, be, &ctx, in, got)
@@ -73,23 +94,15 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	}
 }
 
-// dial connects to a server, retrying on connection failure as `retries`
-// says, with `timeout connect` per attempt.
+// dial makes one connection attempt to a server, within timeout connect
+// (retries are the caller's: see retry.go).
 func (be *Backend) dial(srv *backend.Server, dstPort uint16) (net.Conn, error) {
 	addr := srv.Addr()
 	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
 		addr = net.JoinHostPort(host, strconv.Itoa(int(dstPort)))
 	}
 	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect}
-	var err error
-	for attempt := 0; attempt <= be.cfg.Retries; attempt++ {
-		var c net.Conn
-		c, err = d.Dial("tcp", addr)
-		if err == nil {
-			return c, nil
-		}
-	}
-	return nil, err
+	return d.Dial("tcp", addr)
 }
 
 // tunnel copies both ways. Each side's timeout is an inactivity timeout: it

@@ -30,14 +30,11 @@ type seedRefusal struct {
 }
 
 const (
-	areaLua    = "Lua"
-	areaChecks = "health checks"
-	areaStats  = "stats page, stats socket, Prometheus exporter"
-	areaTLS    = "TLS"
-	areaStick  = "stick tables"
-	areaQueue  = "queues, server maxconn"
-	areaCookie = "cookie persistence"
-	areaGone   = "refused by haproxy 2.6 as well"
+	areaLua   = "Lua"
+	areaStats = "stats page, stats socket, Prometheus exporter"
+	areaTLS   = "TLS"
+	areaStick = "stick tables"
+	areaGone  = "refused by haproxy 2.6 as well"
 )
 
 var seedRefusals = map[string][]seedRefusal{
@@ -50,43 +47,13 @@ var seedRefusals = map[string][]seedRefusal{
 	"001-ingress-configmap.cfg": {
 		{16, "'ssl-default-bind-options' is not supported yet", areaTLS},
 		{17, "'ssl-default-bind-ciphers' is not supported yet", areaTLS},
-		{23, "'timeout queue' is not supported yet", areaQueue},
-		{33, "server option 'maxconn' is not supported yet", areaQueue},
 	},
 	"004-1-minimal.cfg": {
 		{7, "'stats socket' is not supported yet", areaStats},
 		{8, "'stats timeout' is not supported yet", areaStats},
-		{31, "'option httpchk' is not supported yet", areaChecks},
-		{32, "'http-check' is not supported yet", areaChecks},
-		{33, "server option 'check' is not supported yet", areaChecks},
-		{34, "server option 'check' is not supported yet", areaChecks},
-		{35, "server option 'check' is not supported yet", areaChecks},
 	},
-	"004-2-algorithms.cfg": {
-		{13, "'option httpchk' is not supported yet", areaChecks},
-		// Then 'maxconn' (areaQueue), once 'check' works.
-		{14, "server option 'check' is not supported yet", areaChecks},
-		{15, "server option 'check' is not supported yet", areaChecks},
-		{16, "server option 'check' is not supported yet", areaChecks},
-		{20, "'option httpchk' is not supported yet", areaChecks},
-		{22, "server option 'check' is not supported yet", areaChecks},
-		{23, "server option 'check' is not supported yet", areaChecks},
-		{27, "'cookie' is not supported yet", areaCookie},
-		// Then 'cookie' (areaCookie), once 'check' works.
-		{28, "server option 'check' is not supported yet", areaChecks},
-		{29, "server option 'check' is not supported yet", areaChecks},
-		{30, "server option 'check' is not supported yet", areaChecks},
-	},
-	"004-3-health-checks.cfg": {
-		{14, "'option httpchk' is not supported yet", areaChecks},
-		{15, "'http-check' is not supported yet", areaChecks},
-		{16, "'http-check' is not supported yet", areaChecks},
-		{19, "server option 'inter' is not supported yet", areaChecks},
-		{22, "server option 'check' is not supported yet", areaChecks},
-		{23, "server option 'check' is not supported yet", areaChecks},
-		{24, "server option 'check' is not supported yet", areaChecks},
-		{27, "server option 'check' is not supported yet", areaChecks},
-	},
+	"004-2-algorithms.cfg":    nil,
+	"004-3-health-checks.cfg": nil,
 	"004-4-stats.cfg": {
 		{11, "'stats' is not supported yet", areaStats},
 		{12, "'stats' is not supported yet", areaStats},
@@ -106,10 +73,6 @@ var seedRefusals = map[string][]seedRefusal{
 		{30, "fetch method 'src_conn_cur' is not supported yet", areaStick},
 		// The deny itself is fine: its ACL is the one refused at 30.
 		{31, "no such ACL : 'too_many_connections'", areaStick},
-		{37, "'option httpchk' is not supported yet", areaChecks},
-		{40, "server option 'check' is not supported yet", areaChecks},
-		{41, "server option 'check' is not supported yet", areaChecks},
-		{42, "server option 'check' is not supported yet", areaChecks},
 	},
 	"004-7-tuning.cfg": {
 		// haproxy 2.6 refuses nbproc too.

@@ -1,0 +1,210 @@
+package proxy
+
+import (
+	"fmt"
+	"strings"
+
+	"switchyard/backend"
+	"switchyard/config"
+	"switchyard/sample"
+)
+
+// The fetches that read the state of backends, servers and frontends:
+// nbsrv, be_conn, queue, srv_is_up, fe_conn… They name their object, or
+// mean the stream's own; the object is found in the stream's snapshot at
+// run time, and its existence is checked at load.
+
+// scoper is what these fetches need of a stream: its snapshot, frontend
+// and current backend (nil before routing).
+type scoper interface {
+	scope() (*Snapshot, *Frontend, *Backend)
+}
+
+func (s *httpStream) scope() (*Snapshot, *Frontend, *Backend) { return s.snap, s.fe, s.backendOf() }
+
+// tcpScope is the scope of a TCP stream.
+type tcpScope struct {
+	snap *Snapshot
+	fe   *Frontend
+	be   *Backend
+}
+
+func (t *tcpScope) scope() (*Snapshot, *Frontend, *Backend) { return t.snap, t.fe, t.be }
+
+func (l *tcpLog) scope() (*Snapshot, *Frontend, *Backend) { return l.tcpScope.scope() }
+
+// currentBackend is the backend a fetch without argument means: the one
+// the stream was routed to, or, before routing, the frontend's own when it
+// is a listen section (haproxy's stream backend is the frontend then).
+func currentBackend(snap *Snapshot, fe *Frontend, be *Backend) *Backend {
+	if be != nil {
+		return be
+	}
+	return snap.backends[fe.Name]
+}
+
+func init() {
+	beNum := func(name string, get func(b *Backend) int64, rates bool) {
+		sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, Out: sample.TypeInt, Src: sample.SrcL4,
+			Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
+				if rates {
+					backend.CountRates()
+				}
+				named := ""
+				if len(args) > 0 && args[0].Str != "" {
+					named = args[0].Str
+					if err := checkObject(env, "backend", named); err != nil {
+						return nil, err
+					}
+				}
+				return func(c *sample.Ctx) (sample.Value, bool) {
+					sc, ok := c.Owner.(scoper)
+					if !ok {
+						return sample.Value{}, false
+					}
+					snap, fe, be := sc.scope()
+					if named != "" {
+						be = snap.backends[named]
+					} else {
+						be = currentBackend(snap, fe, be)
+					}
+					if be == nil {
+						return sample.Int(0), true // a frontend has no servers
+					}
+					return sample.Int(get(be)), true
+				}, nil
+			}})
+	}
+	beNum("nbsrv", func(b *Backend) int64 { return int64(b.state.Usable()) }, false)
+	beNum("be_conn", func(b *Backend) int64 { return int64(b.state.Conns()) }, false)
+	beNum("be_conn_free", func(b *Backend) int64 { return b.state.FreeSlots(false) }, false)
+	beNum("connslots", func(b *Backend) int64 { return b.state.FreeSlots(true) }, false)
+	beNum("be_sess_rate", func(b *Backend) int64 { return b.state.SessRate.PerSecond() }, true)
+	beNum("queue", func(b *Backend) int64 { return int64(b.state.Queued()) }, false)
+	beNum("avg_queue", func(b *Backend) int64 {
+		q := int64(b.state.Queued())
+		act, _ := b.state.Counts()
+		if act == 0 {
+			return 2 * q // as haproxy: a server should be back soon
+		}
+		return q / int64(act)
+	}, false)
+
+	srv := func(name string, out sample.Type, get func(s *backend.Server) sample.Value) {
+		sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, MinArgs: 1, Out: out, Src: sample.SrcL4,
+			Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
+				beName, srvName, named := strings.Cut(args[0].Str, "/")
+				if !named {
+					beName, srvName = "", args[0].Str
+				}
+				if beName != "" {
+					if err := checkServer(env, beName, srvName); err != nil {
+						return nil, err
+					}
+				}
+				return func(c *sample.Ctx) (sample.Value, bool) {
+					sc, ok := c.Owner.(scoper)
+					if !ok {
+						return sample.Value{}, false
+					}
+					snap, fe, be := sc.scope()
+					if beName != "" {
+						be = snap.backends[beName]
+					} else {
+						be = currentBackend(snap, fe, be)
+					}
+					if be == nil {
+						return sample.Value{}, false
+					}
+					s := be.byName[srvName]
+					if s == nil {
+						return sample.Value{}, false
+					}
+					return get(s), true
+				}, nil
+			}})
+	}
+	srv("srv_is_up", sample.TypeBool, func(s *backend.Server) sample.Value { return sample.Bool(s.Up()) })
+	srv("srv_conn", sample.TypeInt, func(s *backend.Server) sample.Value { return sample.Int(s.Cur.Load()) })
+	srv("srv_queue", sample.TypeInt, func(s *backend.Server) sample.Value { return sample.Int(int64(s.QueueLen())) })
+	srv("srv_conn_free", sample.TypeInt, func(s *backend.Server) sample.Value {
+		max := s.Settings().MaxConn
+		if max == 0 {
+			return sample.Int(-1)
+		}
+		return sample.Int(int64(max) - s.Cur.Load())
+	})
+
+	feNum := func(name string, get func(f *Frontend) int64, rates bool) {
+		sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, Out: sample.TypeInt, Src: sample.SrcL4,
+			Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
+				if rates {
+					backend.CountRates()
+				}
+				named := ""
+				if len(args) > 0 && args[0].Str != "" {
+					named = args[0].Str
+					if err := checkObject(env, "frontend", named); err != nil {
+						return nil, err
+					}
+				}
+				return func(c *sample.Ctx) (sample.Value, bool) {
+					sc, ok := c.Owner.(scoper)
+					if !ok {
+						return sample.Value{}, false
+					}
+					snap, fe, _ := sc.scope()
+					if named != "" {
+						fe = snap.frontendByName(named)
+					}
+					if fe == nil {
+						return sample.Value{}, false
+					}
+					return sample.Int(get(fe)), true
+				}, nil
+			}})
+	}
+	feNum("fe_conn", func(f *Frontend) int64 { return int64(f.slots.current()) }, false)
+	feNum("fe_req_rate", func(f *Frontend) int64 { return f.counters.reqRate.PerSecond() }, true)
+}
+
+// checkObject checks at the end of the configuration that a fetch's named
+// backend or frontend exists.
+func checkObject(env *sample.Env, kind, name string) error {
+	return laterCheck(env, func() error {
+		if env.Lookup == nil || env.Lookup(kind, name) == nil {
+			return fmt.Errorf("no such %s: '%s'", kind, name)
+		}
+		return nil
+	})
+}
+
+// checkServer checks that a backend has the named server.
+func checkServer(env *sample.Env, be, srv string) error {
+	return laterCheck(env, func() error {
+		if env.Lookup == nil {
+			return fmt.Errorf("no such backend: '%s'", be)
+		}
+		px, _ := env.Lookup("backend", be).(*config.Proxy)
+		if px == nil {
+			return fmt.Errorf("no such backend: '%s'", be)
+		}
+		for _, s := range px.Servers {
+			if s.Name == srv {
+				return nil
+			}
+		}
+		return fmt.Errorf("no such server: '%s/%s'", be, srv)
+	})
+}
+
+func laterCheck(env *sample.Env, check func() error) error {
+	if env == nil {
+		return nil // compiled outside a configuration (tests): nothing to check against
+	}
+	if env.Later == nil {
+		return check()
+	}
+	env.Later(check)
+	return nil
+}

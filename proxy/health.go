@@ -1,0 +1,140 @@
+package proxy
+
+import (
+	"log/slog"
+	"net"
+	"strconv"
+
+	"switchyard/backend"
+	"switchyard/config"
+	"switchyard/logsink"
+)
+
+// backendSettings are what a backend section tells its long-lived state:
+// the algorithm, the backup policy, and where its state messages go.
+func (g *staged) backendSettings(px *config.Proxy, gl *config.Global, algo backend.Algorithm, fullConn int) backend.BackendSettings {
+	kind := "backend"
+	if px.Cap&config.CapFE != 0 {
+		kind = "proxy" // haproxy names a listen section so in these messages
+	}
+	return backend.BackendSettings{
+		Algo: algo, AllBackups: px.AllBackups, LogHealthChecks: px.Log.HealthChecks, Kind: kind, FullConn: fullConn,
+		Log: stateLog(px, gl, g.st.log),
+	}
+}
+
+// defaultFullConn computes each backend's fullconn when it sets none, as
+// haproxy does: 10% of the maxconn of the frontends that may use it
+// (default_backend, use_backend, or a listen section's own), maxconn
+// being the process's default for the frontends that set none.
+func defaultFullConn(cfg *config.Config, maxconn int) map[string]int {
+	sum := map[string]int{}
+	for _, px := range cfg.Proxies {
+		if px.Cap&config.CapFE == 0 {
+			continue
+		}
+		feMax := px.MaxConn
+		if feMax == 0 {
+			feMax = maxconn
+		}
+		seen := map[string]bool{}
+		add := func(be string) {
+			if be != "" && !seen[be] {
+				seen[be] = true
+				sum[be] += feMax
+			}
+		}
+		add(px.DefaultBackend)
+		if px.Cap&config.CapBE != 0 {
+			add(px.Name)
+		}
+		for _, ub := range px.UseBackends {
+			add(ub.Backend)
+		}
+	}
+	out := map[string]int{}
+	for _, px := range cfg.Proxies {
+		if px.Cap&config.CapBE == 0 {
+			continue
+		}
+		out[px.Name] = px.FullConn
+		if px.FullConn == 0 {
+			out[px.Name] = (sum[px.Name] + 9) / 10
+		}
+	}
+	return out
+}
+
+// stateLog sends a backend's state messages where haproxy sends them: to
+// the section's log targets (send_log) and to the process's own log, at
+// warning level or above (ha_warning, ha_alert).
+func stateLog(px *config.Proxy, gl *config.Global, plog *slog.Logger) func(level int, msg string) {
+	targets := px.Log.Targets
+	meta := logMeta(px, gl)
+	return func(level int, msg string) {
+		logsink.Send(targets, &meta, level, []byte(msg), nil)
+		if plog == nil {
+			return
+		}
+		if level <= backend.LevelAlert {
+			plog.Error(msg)
+		} else {
+			plog.Warn(msg)
+		}
+	}
+}
+
+// serverSettings compiles a server line for the backend package.
+func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) backend.ServerSettings {
+	set := backend.ServerSettings{
+		Name: sc.Name, ID: sc.ID, Addr: sc.Addr, Weight: sc.Weight, Pool: sc.PoolSettings(),
+		Backup: sc.Backup, Disabled: sc.Disabled,
+		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn,
+	}
+	if sc.Check {
+		set.Check = checkSettings(px, sc, rules)
+	}
+	return set
+}
+
+// checkSettings are a checked server's check address and timings, with
+// haproxy's defaults and its timeouts: with `timeout check`, connecting
+// takes at most min(timeout connect, inter) and reading timeout check;
+// without, inter bounds the whole check.
+func checkSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) *backend.CheckSettings {
+	inter, rise, fall := sc.CheckTimings()
+	host, port, _ := net.SplitHostPort(sc.Addr)
+	if sc.CheckAddr != "" {
+		host = sc.CheckAddr
+	}
+	if sc.CheckPort != 0 {
+		port = strconv.Itoa(sc.CheckPort)
+	}
+	cs := &backend.CheckSettings{
+		Rules: rules, Addr: net.JoinHostPort(host, port), SendProxy: sc.CheckSendProxy,
+		Inter: inter, FastInter: sc.FastInter, DownInter: sc.DownInter, Rise: rise, Fall: fall,
+		ConnectTimeout: inter, ReadTimeout: inter,
+	}
+	if t := px.Timeouts.Check; t > 0 {
+		cs.ConnectTimeout = inter
+		if c := px.Timeouts.Connect; c > 0 {
+			cs.ConnectTimeout = min(c, inter)
+		}
+		cs.ReadTimeout = t
+	}
+	return cs
+}
+
+// checkRules compiles a backend's check (option httpchk, tcp-check…), or
+// the plain connect check when it configures none; nil when no server of
+// the section is checked.
+func checkRules(px *config.Proxy) (backend.Prober, error) {
+	checked := false
+	for _, sc := range px.Servers {
+		checked = checked || sc.Check
+	}
+	if !checked {
+		return nil, nil
+	}
+	return px.Check.Build(px.Mode == config.ModeHTTP)
+}
