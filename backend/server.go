@@ -30,6 +30,8 @@ type ServerSettings struct {
 
 	// Connection limits (queue.go): 0 means none.
 	MaxConn, MaxQueue, MinConn int
+	// Cookie is the server's persistence cookie value ("" for none).
+	Cookie string
 }
 
 // Server is the long-lived state of one server, keyed by backend and server

@@ -146,8 +146,7 @@ func init() {
 		return p.cur.ACLs.Add(args[0], args[1:])
 	})
 
-	registerNotYet("option abortonclose",
-		"option persist", "option prefer-last-server", "option splice-auto",
+	registerNotYet("option abortonclose", "option prefer-last-server", "option splice-auto",
 		"option splice-request", "option splice-response",
 		"option tcpka", "option clitcpka", "option srvtcpka", "option originalto", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
 		"option nolinger", "option independent-streams", "option socket-stats", "option forwarded",
@@ -159,9 +158,9 @@ func init() {
 		"capture cookie",
 		"stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
 		"stick store-response",
-		"compression", "filter", "use-server", "server-template",
+		"compression", "filter", "server-template",
 		"email-alert", "dynamic-cookie-key",
-		"external-check", "force-persist", "ignore-persist", "persist", "load-server-state-from-file",
+		"external-check", "persist", "load-server-state-from-file",
 		"server-state-file-name", "source", "rate-limit", "rate-limit sessions",
 		"hash-balance-factor", "http-send-name-header", "bind-process", "max-keep-alive-queue",
 		"timeout http-error")

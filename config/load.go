@@ -393,6 +393,7 @@ func (d *Proxy) inherit() *Proxy {
 	px := *d
 	px.Binds, px.UseBackends, px.HTTPRequest, px.HTTPResponse, px.Servers = nil, nil, nil, nil, nil
 	px.ACLs, px.ignored, px.MonitorFail = nil, nil, nil
+	px.PersistRules, px.UseServers = nil, nil
 	px.Ext, px.DefaultServer.Ext = d.Ext.clone(), d.DefaultServer.Ext.clone()
 	// Appending to an inherited list must not write into the defaults'.
 	px.Log.Targets = slices.Clip(px.Log.Targets)

@@ -197,6 +197,12 @@ type Proxy struct {
 	// Cookie is the `cookie` line (kw_cookie.go): cookie persistence;
 	// nil: none.
 	Cookie *persist.Cookie
+	// Persist is option persist; ForcePersist and IgnorePersist the
+	// force-persist and ignore-persist conditions; UseServers the
+	// use-server rules (kw_persist.go).
+	Persist      bool
+	PersistRules []PersistRule
+	UseServers   []*UseServer
 	// FullConn is fullconn: the backend load at which servers with a
 	// minconn reach their maxconn (0: 10% of the frontends' maxconn).
 	FullConn int

@@ -50,6 +50,7 @@ func (p *parser) validate() {
 		}
 		if px.Cap&CapBE != 0 {
 			p.validateBackend(px)
+			p.validateUseServers(px)
 		}
 		if ig := px.ignored; ig != nil {
 			// haproxy resolves the backends named by `default_backend` and

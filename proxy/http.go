@@ -12,6 +12,7 @@ import (
 	"switchyard/backend"
 	"switchyard/config"
 	"switchyard/http1"
+	"switchyard/persist"
 	"switchyard/sample"
 )
 
@@ -59,6 +60,7 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
+	ck persist.Txn // the persistence cookie's state (persist.go)
 	// retryOn is what a failure of the current attempt may be retried
 	// on (retry-on); 0 when no retry is possible.
 	retryOn  config.RetryOn

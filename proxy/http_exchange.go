@@ -28,7 +28,8 @@ const (
 
 // forward sends the request to a server of be and relays the response.
 func (s *httpStream) forward(be *Backend) bool {
-	a, err := be.state.Assign(context.Background(), &s.t.req, s.ctx.Src.Addr(), nil, be.queueTimeout())
+	prefer, forced := s.persistence(be)
+	a, err := be.state.Assign(context.Background(), &s.t.req, s.ctx.Src.Addr(), prefer, be.queueTimeout())
 	srv := a.Srv
 	s.logServer(be, &a, err)
 	if err != nil {
@@ -58,7 +59,8 @@ func (s *httpStream) forward(be *Backend) bool {
 		return s.reply(500, be)
 	}
 
-	var rs retryState
+	rs := retryState{direct: prefer != nil, forced: forced}
+	defer s.logCookie(be)
 	for {
 		s.t.retryOn = 0
 		if s.t.whole && rs.n < be.cfg.Retries && be.cfg.Mode == config.ModeHTTP {
@@ -113,6 +115,9 @@ func (s *httpStream) nextAttempt(be *Backend, a *backend.Assignment, rs *retrySt
 			a.Srv = nil
 		}
 		return false
+	}
+	if rs.moved {
+		s.t.ck.Redispatched(a.Srv == old)
 	}
 	if a.Srv != old {
 		s.endUse(old)
@@ -298,7 +303,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		s.abandonPump(pump)
 		return s.failed(502, be)
 	}
-	if s.responseRules(be) || s.afterResponseRules(be) {
+	if s.responseRules(be) || s.cookieResponse(be, srv) || s.afterResponseRules(be) {
 		// A rule answered instead of the server: the server's response
 		// is dropped. Its connection is kept, as haproxy keeps it, when
 		// the whole response is already here and so is the request; a

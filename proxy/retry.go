@@ -20,6 +20,10 @@ type retryState struct {
 	n            int   // retries made (%rc)
 	redispatched bool  // one of them went to another server (%rc's '+')
 	err          error // why a redispatch found no server
+	// direct: persistence chose the server (a cookie, use-server);
+	// forced: force-persist holds it there, redispatch or not.
+	direct, forced bool
+	moved          bool // the last call redispatched
 }
 
 // failure is what went wrong with an attempt.
@@ -54,7 +58,8 @@ func (rs *retryState) next(be *Backend, a *backend.Assignment, r sample.Request,
 	}
 	rs.n++
 	srv := a.Srv
-	if be.redispatchNow(srv, rs.n, false) {
+	rs.moved = false
+	if !rs.forced && be.redispatchNow(srv, rs.n, rs.direct) {
 		be.state.Release(srv)
 		na, err := be.state.Reassign(context.Background(), r, src, srv, be.queueTimeout())
 		if err != nil {
@@ -62,7 +67,7 @@ func (rs *retryState) next(be *Backend, a *backend.Assignment, r sample.Request,
 			*a, rs.err = na, err
 			return false
 		}
-		rs.redispatched = true
+		rs.redispatched, rs.moved, rs.direct = true, true, false
 		*a = na
 		return true
 	}

@@ -12,6 +12,7 @@ import (
 	"switchyard/backend"
 	"switchyard/config"
 	"switchyard/http1"
+	"switchyard/persist"
 	"switchyard/sample"
 )
 
@@ -66,8 +67,12 @@ type Backend struct {
 	state      *backend.Backend // long-lived: the balancer over the servers usable now
 	servers    []*backend.Server
 	byName     map[string]*backend.Server
-	errors     *errorPages
-	tcp        *tcpRules // tcp-request content and tcp-response rules; nil: none
+	// Persistence (persist.go): the cookie (nil: none, or the backend is
+	// not in mode http), the servers' cookie values in declaration order,
+	cookie       *persist.Cookie
+	cookieValues []string
+	errors       *errorPages
+	tcp          *tcpRules // tcp-request content and tcp-response rules; nil: none
 }
 
 // build compiles a configuration, attaching to the long-lived state staged
@@ -162,6 +167,13 @@ func buildBackend(px *config.Proxy, g *config.Global, fullConn int, st *staged) 
 	for _, s := range be.servers {
 		be.byName[s.Name] = s
 	}
+	if px.Cookie != nil && px.Mode == config.ModeHTTP {
+		be.cookie = px.Cookie
+		for _, sc := range px.Servers {
+			be.cookieValues = append(be.cookieValues, sc.Cookie)
+		}
+	}
+
 	return be, nil
 }
 

@@ -1,0 +1,75 @@
+package proxy
+
+import (
+	"time"
+
+	"switchyard/backend"
+	"switchyard/persist"
+)
+
+// Persistence: what binds a request to a server besides the balancer.
+// force-persist and ignore-persist decide whether persistence counts (and
+// for a down server); use-server rules come first; then the persistence
+// cookie (package persist) names a server, and rewrites the request's
+// Cookie as its mode says. The response side inserts or rewrites the
+// cookie.
+
+// persistence returns the server the request must go to, or nil to
+// balance, and whether persistence was forced (force-persist: no
+// redispatch away from it).
+func (s *httpStream) persistence(be *Backend) (srv *backend.Server, forced bool) {
+	if be.cookie == nil && len(be.cfg.UseServers) == 0 {
+		return nil, false
+	}
+	ignore := false
+	// The first force-persist or ignore-persist rule that matches
+	// decides, in declaration order across both kinds, as in haproxy.
+	for _, r := range be.cfg.PersistRules {
+		if r.Cond.Eval(&s.ctx) {
+			forced, ignore = r.Force, !r.Force
+			break
+		}
+	}
+	keepDown := be.cfg.Persist || forced
+	for _, us := range be.cfg.UseServers {
+		if !us.Cond.Eval(&s.ctx) {
+			continue
+		}
+		if c := be.byName[us.Server]; c.Up() || keepDown {
+			srv = c
+			break
+		}
+	}
+	if be.cookie == nil {
+		return srv, forced
+	}
+	tx := &s.t.ck
+	tx.Reset()
+	tx.Ignore, tx.Assigned = ignore, srv != nil
+	be.cookie.Request(tx, &s.t.req, time.Now(), func(v []byte) persist.Match {
+		i, m := persist.Choose(be.cookieValues, v, func(i int) bool { return be.servers[i].Up() }, keepDown)
+		if m == persist.ServerUp || m == persist.ServerForced {
+			srv = be.servers[i]
+		}
+		return m
+	})
+	return srv, forced
+}
+
+// cookieResponse applies the persistence cookie to the server's response
+// (insert, rewrite, prefix, indirect removal). It returns false, so that
+// it can sit between the response rule sets, where haproxy applies it.
+func (s *httpStream) cookieResponse(be *Backend, srv *backend.Server) bool {
+	if be.cookie != nil {
+		be.cookie.Response(&s.t.ck, &s.t.resp, srv != nil, srv.Settings().Cookie, time.Now())
+	}
+	return false
+}
+
+// logCookie notes the cookie's %tsc characters.
+func (s *httpStream) logCookie(be *Backend) {
+	if be != nil && be.cookie != nil && s.t.lg.on {
+		c3, c4 := be.cookie.Tsc(&s.t.ck)
+		s.t.lg.rec.CookieState = [2]byte{c3, c4}
+	}
+}
