@@ -57,6 +57,8 @@ type CheckSettings struct {
 	// connect within min(timeout connect, inter) then read within
 	// timeout check; without, inter bounds the whole check.
 	ConnectTimeout, ReadTimeout time.Duration
+	// Timeout bounds the whole check (0: none).
+	Timeout time.Duration
 }
 
 // Prober runs one check: a compiled rule set (check.Ruleset).
@@ -368,6 +370,11 @@ func (s *Server) runCheck(ctx context.Context, cs *CheckSettings) check.Result {
 		SendProxy: cs.SendProxy, Backend: s.be.Name, Server: s.Name}
 	if cs.Rules.SendsState() {
 		t.State = s.sendState(cs)
+	}
+	if cs.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cs.Timeout)
+		defer cancel()
 	}
 	return cs.Rules.Run(ctx, t)
 }

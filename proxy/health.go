@@ -113,14 +113,13 @@ func checkSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) *b
 	cs := &backend.CheckSettings{
 		Rules: rules, Addr: net.JoinHostPort(host, port), SendProxy: sc.CheckSendProxy,
 		Inter: inter, FastInter: sc.FastInter, DownInter: sc.DownInter, Rise: rise, Fall: fall,
-		ConnectTimeout: inter, ReadTimeout: inter,
+		ConnectTimeout: inter, Timeout: inter,
 	}
 	if t := px.Timeouts.Check; t > 0 {
-		cs.ConnectTimeout = inter
 		if c := px.Timeouts.Connect; c > 0 {
 			cs.ConnectTimeout = min(c, inter)
 		}
-		cs.ReadTimeout = t
+		cs.ReadTimeout, cs.Timeout = t, 0
 	}
 	return cs
 }
