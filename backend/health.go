@@ -219,25 +219,10 @@ func appendReason(m *strings.Builder, res *check.Result) {
 	}
 	if res.Desc != "" {
 		m.WriteString(`, info: "`)
-		m.WriteString(asciiEncode(res.Desc))
+		m.WriteString(check.LogDesc(res.Desc))
 		m.WriteByte('"')
 	}
 	fmt.Fprintf(m, ", check duration: %dms", res.Duration.Milliseconds())
-}
-
-// asciiEncode escapes what haproxy's chunk_asciiencode escapes in a check
-// description: non-printable bytes and the quote, as "\xNN".
-func asciiEncode(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' {
-			fmt.Fprintf(&b, "\\x%02x", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
 
 // transition moves the server to op, unless it is in maintenance or
@@ -358,6 +343,13 @@ func (s *Server) runChecks(ctx context.Context, c *checker, delay time.Duration)
 					return // stopped: the check was cut short, it says nothing
 				}
 				s.checkResult(res)
+				if res.Twice {
+					// haproxy reports these checks twice (mysql,
+					// ldap): the counter moves twice, the second
+					// report without the description.
+					res.Desc = ""
+					s.checkResult(res)
+				}
 			}
 		}
 		t.Reset(s.interval() + s.be.reg.spread(s.interval()))
@@ -366,8 +358,10 @@ func (s *Server) runChecks(ctx context.Context, c *checker, delay time.Duration)
 
 // runCheck runs one check with the server's current settings.
 func (s *Server) runCheck(ctx context.Context, cs *CheckSettings) check.Result {
+	op, _ := s.State()
 	t := &check.Target{Addr: cs.Addr, ConnectTimeout: cs.ConnectTimeout, ReadTimeout: cs.ReadTimeout,
-		SendProxy: cs.SendProxy, Backend: s.be.Name, Server: s.Name}
+		SendProxy: cs.SendProxy, Backend: s.be.Name, Server: s.Name,
+		Down: op == Stopped} // a down server gets no conditional pass (disable-on-404)
 	if cs.Rules.SendsState() {
 		t.State = s.sendState(cs)
 	}

@@ -267,7 +267,7 @@ func mysqlPacket(x *run, r *rule, off int, lastRead bool) evalRet {
 		st = StatusL7OK
 	}
 	// haproxy sets the result here, then once more when the rules end,
-	// without the version; its log line shows the first.
+	// without the version (Result.Twice).
 	x.passed(st, cString(x.payload(5)))
 	return evalContinue
 }

@@ -87,6 +87,38 @@ type Result struct {
 	Code     int    // the HTTP status or protocol code, when Status.HasCode()
 	Desc     string // "Connection refused", "Service Unavailable"…; may be empty
 	Duration time.Duration
+	// Twice says that haproxy reports this check twice: this result,
+	// then the same status and code with an empty description. The
+	// successes of mysql-check and ldap-check do that (their last rule
+	// sets the result, then the end of the rules sets it again), and each
+	// report moves the health counter and may be logged: with `rise 3`,
+	// two such checks bring a server up.
+	Twice bool
+}
+
+// LogDesc is a description as haproxy's log lines print it between
+// quotes (chunk_asciiencode): non-printable bytes, '<', '>' and '"' become
+// "<XX>" in upper-case hexadecimal.
+func LogDesc(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"' {
+			if b != nil {
+				b = append(b, c)
+			}
+			continue
+		}
+		if b == nil {
+			b = append(make([]byte, 0, len(s)+8), s[:i]...)
+		}
+		b = append(b, '<', hex[c>>4], hex[c&0xf], '>')
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
 }
 
 // Target is where and how a check connects: the server's address or its

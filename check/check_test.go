@@ -56,7 +56,7 @@ func TestHTTPDefaultExpect(t *testing.T) {
 	} {
 		addr, reqs := httpOrigin(t, tc.resp)
 		res := runCheck(t, build(t, "option httpchk"), target(addr))
-		if res.Status != tc.st || res.Code != tc.code || res.Desc != tc.desc {
+		if res.Status != tc.st || res.Code != tc.code || res.Desc != tc.desc || res.Twice {
 			t.Errorf("%q: got %s %d %q, want %s %d %q", tc.resp, res.Status, res.Code, res.Desc, tc.st, tc.code, tc.desc)
 		}
 		if got := string(<-reqs); got != "OPTIONS / HTTP/1.0\r\n\r\n" {
@@ -292,5 +292,20 @@ func TestConcurrentRuns(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+func TestLogDesc(t *testing.T) {
+	for in, out := range map[string]string{
+		"Service Unavailable": "Service Unavailable",
+		"":                    "",
+		"a\nb":                "a<0A>b",
+		`<"x">`:               "<3C><22>x<22><3E>",
+		"\x7f\xe9\ttab":       "<7F><E9><09>tab",
+		"via agent : up (ok)": "via agent : up (ok)",
+	} {
+		if got := LogDesc(in); got != out {
+			t.Errorf("LogDesc(%q) = %q, want %q", in, got, out)
+		}
 	}
 }

@@ -142,6 +142,7 @@ func (x *run) exec() {
 func (x *run) finish() {
 	if x.early != nil {
 		x.res, x.done = *x.early, true
+		x.res.Twice = true
 		return
 	}
 	r := x.cur

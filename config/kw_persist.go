@@ -63,6 +63,29 @@ func init() {
 	})
 }
 
+// validateChecks reports, as haproxy does once a section is read, check
+// settings that cannot work (an error) or are ignored (warnings), for a
+// backend whose servers are checked.
+func (p *parser) validateChecks(px *Proxy) {
+	checked := false
+	for _, s := range px.Servers {
+		checked = checked || s.Check
+	}
+	if !checked || px.Check == nil {
+		return
+	}
+	kind := "backend"
+	if px.Cap&CapFE != 0 {
+		kind = "proxy"
+	}
+	for _, w := range px.Check.Warnings(kind, px.Name) {
+		p.res.Messages = append(p.res.Messages, Message{File: px.Pos.File, Line: px.Pos.Line, Level: LevelWarning, Msg: w})
+	}
+	if _, err := px.Check.Build(px.Mode == ModeHTTP); err != nil {
+		p.errs = append(p.errs, &Error{File: px.Pos.File, Line: px.Pos.Line, Msg: fmt.Sprintf("%s '%s': %v", kind, px.Name, err)})
+	}
+}
+
 // validateUseServers checks that use-server rules name servers of their
 // section, as haproxy does once the section is read.
 func (p *parser) validateUseServers(px *Proxy) {

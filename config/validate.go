@@ -51,6 +51,7 @@ func (p *parser) validate() {
 		if px.Cap&CapBE != 0 {
 			p.validateBackend(px)
 			p.validateUseServers(px)
+			p.validateChecks(px)
 		}
 		if ig := px.ignored; ig != nil {
 			// haproxy resolves the backends named by `default_backend` and
