@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"net"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -394,8 +395,11 @@ func (s *Server) sendState(cs *CheckSettings) check.SendState {
 	b.mu.Lock()
 	act, bck, tot := b.act, b.bck, b.totWeight
 	b.mu.Unlock()
-	return check.SendState{Up: up, Weight: s.Settings().Weight, TotalWeight: tot, Active: act, Backup: bck,
-		Sessions: int(s.Cur.Load())}
+	set := s.Settings()
+	host, port, _ := net.SplitHostPort(set.Addr)
+	return check.SendState{Up: up, Weight: set.Weight, TotalWeight: tot, Active: act, Backup: bck,
+		Sessions: int(s.Cur.Load()), Queue: s.QueueLen(), Address: host, Port: port,
+		Node: b.reg.node.Load().(string), BackendSessions: b.Conns() - b.Queued()}
 }
 
 // interval is haproxy's srv_getinter: inter at full health, downinter

@@ -21,6 +21,7 @@ import (
 type Registry struct {
 	pools *Pools
 	spreader
+	node atomic.Value // string: the global `node` name, for send-state
 
 	mu       sync.Mutex
 	backends map[string]*Backend
@@ -30,7 +31,9 @@ type Registry struct {
 // NewRegistry returns an empty registry whose pools count against pools'
 // descriptor budget.
 func NewRegistry(pools *Pools) *Registry {
-	return &Registry{pools: pools, backends: map[string]*Backend{}, servers: map[string]*Server{}}
+	r := &Registry{pools: pools, backends: map[string]*Backend{}, servers: map[string]*Server{}}
+	r.node.Store("")
+	return r
 }
 
 // Pools returns the set of idle pools of the registry's servers.
@@ -201,6 +204,7 @@ type Stage struct {
 	servers  map[string]*Server
 	settings map[*Server]*ServerSettings
 	spread   int
+	node     string
 }
 
 type stagedBackend struct {
@@ -217,6 +221,10 @@ func (r *Registry) Stage() *Stage {
 // SpreadChecks sets `spread-checks`: each check interval varies randomly
 // by up to pct percent either way.
 func (g *Stage) SpreadChecks(pct int) { g.spread = pct }
+
+// Node sets the global `node` name ("": the host name), which
+// `http-check send-state` reports.
+func (g *Stage) Node(name string) { g.node = name }
 
 // Backend stages a backend and its servers, in declaration order, and
 // returns their long-lived state. A server keeps its state when the running
@@ -325,6 +333,7 @@ func (g *Stage) Commit() {
 	}
 	g.r.mu.Unlock()
 	g.r.pct.Store(int32(g.spread))
+	g.r.node.Store(g.node)
 	for s, set := range g.settings {
 		if s.Settings() != set {
 			s.reconfigure(set)

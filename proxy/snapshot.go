@@ -82,6 +82,7 @@ type Backend struct {
 func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 	s := &Snapshot{Global: cfg.Global, Patterns: cfg.Patterns, byBind: map[string]*Frontend{}, backends: map[string]*Backend{}}
 	st.backends.SpreadChecks(cfg.Global.SpreadChecks)
+	st.backends.Node(cfg.Global.Node)
 	fullConn := defaultFullConn(cfg, maxconn)
 	for _, px := range cfg.Proxies {
 		if px.Cap&config.CapBE == 0 {
