@@ -3,8 +3,8 @@ package backend
 import (
 	"context"
 	"fmt"
-	"net"
 	"math/rand/v2"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
