@@ -72,8 +72,8 @@ func NewBalancer(a Algorithm, servers []Member) (Balancer, error) {
 		if a.Draws < 1 {
 			return nil, fmt.Errorf("random: number of draws must be at least 1 (got %d)", a.Draws)
 		}
-		return &random{newRing(usable), a.Draws}, nil
-	case Source, URI, URLParam, Header:
+		return &random{newBoundedRing(a, servers, usable), a.Draws}, nil
+	case Source, URI, URLParam, Header, Hash, RDPCookie:
 		return newHashed(a, servers, usable)
 	}
 	return nil, fmt.Errorf("unknown balance algorithm %v", a.Kind)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"switchyard/internal/haproxytest"
+	"switchyard/sample"
 )
 
 // diffRequest is one request of the differential tests: its target, its
@@ -171,6 +172,120 @@ func compareBackend(t *testing.T, hx *haproxy, b hxBackend, reqs []diffRequest) 
 			return
 		}
 		want := bal.Pick(r.req, r.src)
+		if nameOf(want) != got {
+			t.Errorf("%v: %s %q from %v: haproxy chose %s, we chose %s",
+				b.directives, r.req.uri, headerLines(r.req), r.src, got, nameOf(want))
+			if bad++; bad == 3 {
+				return
+			}
+		}
+	}
+}
+
+// diffHashExprs are the expressions of `balance hash` compared: strings,
+// converters, integers (hashed as 8 bytes), addresses (4 or 16 bytes), a
+// constant, and keys some requests lack (round robin then).
+var diffHashExprs = []string{
+	"req.hdr(x-key)",
+	"req.hdr(x-key),lower",
+	"req.fhdr(x-key)",
+	"req.hdr(host),field(1,.)",
+	"src",
+	"src,ipmask(16)",
+	"path",
+	"url_param(id)",
+	"query",
+	"base",
+	"url",
+	"req.hdr(x-key),crc32",
+	"req.hdr_cnt(x-key)",
+	"req.hdr(x-key),length",
+	"int(7)",
+}
+
+// TestHashExprMatchesHAProxy is TestHashingMatchesHAProxy for `balance
+// hash`: every expression above under several hash types, the same
+// requests through haproxy and through our balancer, the same server for
+// each.
+func TestHashExprMatchesHAProxy(t *testing.T) {
+	haproxytest.Need(t)
+	origins := startOrigins(t, "a", "b", "c", "d")
+	setA := []hxServer{{"a", 1, 2}, {"b", 2, 0}, {"c", 3, 0}, {"d", 6, 1}}
+	hashTypes := [][]string{nil, {"hash-type", "consistent"}, {"hash-type", "map-based", "djb2", "avalanche"},
+		{"hash-type", "consistent", "wt6"}, {"hash-type", "consistent", "crc32", "avalanche"}}
+	var backends []hxBackend
+	for _, e := range diffHashExprs {
+		for _, ht := range hashTypes {
+			ds := [][]string{{"balance", "hash", e}}
+			if ht != nil {
+				ds = append(ds, ht)
+			}
+			backends = append(backends, hxBackend{fmt.Sprintf("h%d", len(backends)), ds, setA})
+		}
+	}
+	hx := startHAProxy(t, origins, backends)
+	reqs := diffRequests(50)
+	if hx.addr6 != "" {
+		reqs = append(reqs, diffRequest{newTestRequest("/v6", "Host: v6.example.com", "X-Key: v6"), netip.IPv6Loopback()})
+	}
+	work := make(chan hxBackend)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				compareHashExpr(t, hx, b, reqs)
+			}
+		}()
+	}
+	for _, b := range backends {
+		work <- b
+	}
+	close(work)
+	wg.Wait()
+}
+
+// compareHashExpr is compareBackend for balancers NewBalancer may not
+// build yet (see buildBalancer). Pick and PickCtx are used in turn: given
+// a request and an address, they must agree.
+func compareHashExpr(t *testing.T, hx *haproxy, b hxBackend, reqs []diffRequest) {
+	var a Algorithm
+	for _, d := range b.directives {
+		var err error
+		if d[0] == "balance" {
+			err = ParseBalance(d[1:], &a)
+		} else {
+			err = ParseHashType(d[1:], &a)
+		}
+		if err != nil {
+			t.Errorf("%s: %q: %v", b.name, d, err)
+			return
+		}
+	}
+	ids := make([]int, len(b.servers))
+	for i, s := range b.servers {
+		ids[i] = s.id
+	}
+	AssignIDs(ids)
+	ms := make([]Member, len(b.servers))
+	for i, s := range b.servers {
+		ms[i] = member(s.name, ids[i], s.weight)
+	}
+	bal := buildBalancer(t, a, ms)
+	bad := 0
+	for i, r := range reqs {
+		got, err := hx.get(r.src, b.name, string(r.req.uri), headerLines(r.req)...)
+		if err != nil {
+			t.Errorf("%v: %s %q: haproxy: %v", b.directives, r.req.uri, headerLines(r.req), err)
+			return
+		}
+		var want *Server
+		if i%2 == 0 {
+			want = bal.Pick(r.req, r.src)
+		} else {
+			want = PickCtx(bal, &sample.Ctx{Req: r.req, Src: netip.AddrPortFrom(r.src, 0)}, nil)
+		}
 		if nameOf(want) != got {
 			t.Errorf("%v: %s %q from %v: haproxy chose %s, we chose %s",
 				b.directives, r.req.uri, headerLines(r.req), r.src, got, nameOf(want))

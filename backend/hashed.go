@@ -15,10 +15,15 @@ type hashTable interface {
 	next() *Server
 }
 
-// hashed is the balancer of source, uri, url_param and hdr().
+// hashed is the balancer of source, uri, url_param, hdr(), hash and
+// rdp-cookie.
 type hashed struct {
 	a   Algorithm
 	tab hashTable
+	// single: one server is usable. haproxy then takes it without
+	// evaluating a `balance hash` expression (tot_used == 1), which
+	// matters for expressions with side effects (set-var).
+	single bool
 }
 
 func newHashed(a Algorithm, servers, usable []Member) (*hashed, error) {
@@ -29,10 +34,16 @@ func newHashed(a Algorithm, servers, usable []Member) (*hashed, error) {
 		return nil, errors.New("url_param requires an URL parameter name")
 	case a.Kind == Header && a.Header == "":
 		return nil, errors.New("hdr requires an http header field name")
+	case a.Kind == Hash && a.Expr == nil:
+		return nil, errors.New("hash requires a sample expression")
+	case a.Kind == RDPCookie && a.Cookie == "":
+		return nil, errors.New("rdp-cookie requires a cookie name")
+	case a.BalanceFactor < 0 || a.BalanceFactor > maxBalanceFactor:
+		return nil, errors.New("hash-balance-factor out of range")
 	}
-	b := &hashed{a: a}
+	b := &hashed{a: a, single: len(usable) == 1}
 	if a.HashType == Consistent {
-		b.tab = newRing(usable)
+		b.tab = newBoundedRing(a, servers, usable)
 	} else {
 		b.tab = newWeightMap(servers)
 	}
@@ -40,10 +51,18 @@ func newHashed(a Algorithm, servers, usable []Member) (*hashed, error) {
 }
 
 func (b *hashed) Pick(r sample.Request, src netip.Addr) *Server {
-	if h, ok := b.hash(r, src); ok {
+	if b.a.Kind == Hash {
+		return b.pickExprOf(r, src)
+	}
+	return b.choose(b.hash(r, src))
+}
+
+// choose looks the hash up or, when the request has no key, falls back to
+// round robin over the same map or ring, as haproxy does.
+func (b *hashed) choose(h uint32, ok bool) *Server {
+	if ok {
 		return b.tab.lookup(h)
 	}
-	// haproxy falls back to round robin over the same map or ring.
 	return b.tab.next()
 }
 
@@ -57,7 +76,8 @@ func (b *hashed) hash(r sample.Request, src netip.Addr) (uint32, bool) {
 		}
 		return h, ok
 	}
-	if r == nil {
+	if r == nil || a.Kind == RDPCookie {
+		// rdp-cookie reads the payload, which only PickCtx is given.
 		return 0, false
 	}
 	switch a.Kind {

@@ -28,13 +28,33 @@ var opStateNames = [...]string{Running: "UP", Starting: "UP", Stopping: "NOLB", 
 
 func (s OpState) String() string { return opStateNames[s] }
 
-// Admin is a server's administrative state: flags an operator or the
-// configuration set, which override what checks find.
+// Admin is a server's administrative state: flags an operator, an agent
+// or the configuration set, which override what checks find. They are
+// haproxy's SRV_ADMF_*: a flag says who set it, so that each party clears
+// only its own (the agent's "ready" clears the forced flags, not the
+// maintenance a tracked server passes on).
 type Admin uint8
 
 const (
-	AdminMaint Admin = 1 << iota // maintenance: no traffic, no checks (`disabled`, `set server … state maint`)
-	AdminDrain                   // no new traffic except persistent (`set server … state drain`, agent `drain`)
+	// AdminFMaint is forced maintenance: `disabled`, an agent's "maint",
+	// the runtime API. No traffic, no health checks (agents go on).
+	AdminFMaint Admin = 1 << iota
+	// AdminIMaint is maintenance inherited from the tracked server.
+	AdminIMaint
+	// AdminCMaint says the maintenance came from `disabled` (set with
+	// AdminFMaint, which is what counts).
+	AdminCMaint
+	// AdminFDrain is forced drain: an agent's "drain", the runtime API.
+	// No new traffic except persistent.
+	AdminFDrain
+	// AdminIDrain is drain inherited from the tracked server.
+	AdminIDrain
+)
+
+// Masks: a server is in maintenance or drain whoever set it.
+const (
+	AdminMaint = AdminFMaint | AdminIMaint
+	AdminDrain = AdminFDrain | AdminIDrain
 )
 
 // Syslog levels of the state-change messages, as haproxy sends them.
@@ -68,20 +88,76 @@ type Prober interface {
 	SendsState() bool
 }
 
-// health is a server's check state, guarded by Server.mu.
-type health struct {
+// checkState is one check's state as haproxy keeps it in struct check. A
+// server has two: its health check (health) and its agent (agent).
+// Guarded by Server.mu.
+type checkState struct {
 	// n is haproxy's check->health: 0..rise+fall-1, up from rise.
-	n          int
-	last       check.Result // the last check's result (INI before any)
-	lastChange time.Time
-	running    *checker // the check goroutine, nil when not checked
+	n    int
+	last check.Result // the last result (INI before any)
+	// status is the last status as haproxy compares it to decide whether
+	// log-health-checks reports a check: it also knows an agent reply
+	// without a health word (CHECKED) and an `observe` verdict (HANA),
+	// which package check has no status for.
+	status  statusKey
+	running *checker // the goroutine running the checks, nil when none
 }
 
-// checker runs a server's checks until stopped.
+// health is the health check's state, and when the server last changed
+// state. Guarded by Server.mu.
+type health struct {
+	checkState
+	lastChange time.Time
+}
+
+// checker runs a server's checks (or its agent) until stopped.
 type checker struct {
 	stop context.CancelFunc
 	wake chan struct{} // settings changed: reschedule now
-	done chan struct{}
+	// hurry asks for the next check within the duration, if it is due
+	// later (observe's fastinter).
+	hurry chan time.Duration
+	done  chan struct{}
+}
+
+func newChecker(cancel context.CancelFunc) *checker {
+	return &checker{stop: cancel, wake: make(chan struct{}, 1), hurry: make(chan time.Duration, 1), done: make(chan struct{})}
+}
+
+// statusKey is a check status as haproxy's set_server_check_status
+// compares them: package check's, and two it does not report.
+type statusKey int16
+
+const (
+	statusChecked statusKey = -1 // an agent reply that changes no health (HCHK_STATUS_CHECKED)
+	statusHANA    statusKey = -2 // observe found too many errors (HCHK_STATUS_HANA)
+)
+
+// reason is what a state line says of its cause, as haproxy's
+// srv_append_status prints a check's result.
+type reason struct {
+	status   string // "Layer7 wrong status"
+	code     int
+	hasCode  bool
+	info     string        // the check's description, escaped when printed
+	duration time.Duration // < 0: not printed (HANA)
+}
+
+func checkReason(res *check.Result) *reason {
+	return &reason{status: res.Status.Description(), code: res.Code, hasCode: res.Status.HasCode(),
+		info: res.Desc, duration: res.Duration}
+}
+
+// result is one finished check as the state machine sees it.
+type result struct {
+	key statusKey
+	out check.Outcome
+	why *reason
+	res *check.Result // what LastCheck reports; nil: unchanged (HANA)
+}
+
+func fromCheck(res check.Result) *result {
+	return &result{key: statusKey(res.Status), out: res.Status.Outcome(), why: checkReason(&res), res: &res}
 }
 
 // State returns the server's operational and administrative state.
@@ -95,10 +171,10 @@ func (s *Server) setState(op OpState, adm Admin) {
 }
 
 // Usable says whether the server takes new traffic: up, not in
-// maintenance or drain, with a weight.
+// maintenance or drain, with a weight (haproxy's srv_willbe_usable).
 func (s *Server) Usable() bool {
 	op, adm := s.State()
-	return (op == Running || op == Starting) && adm&(AdminMaint|AdminDrain) == 0 && s.Settings().Weight > 0
+	return (op == Running || op == Starting) && adm&(AdminMaint|AdminDrain) == 0 && s.uweight.Load() > 0
 }
 
 // Up says whether the server may take traffic for persistent clients:
@@ -116,6 +192,13 @@ func (s *Server) LastCheck() (check.Result, int) {
 	return s.health.last, s.health.n
 }
 
+// LastAgent returns the agent check's last result and health counter.
+func (s *Server) LastAgent() (check.Result, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.agent.last, s.agent.n
+}
+
 // LastChange returns when the server last changed state.
 func (s *Server) LastChange() time.Time {
 	s.mu.Lock()
@@ -123,194 +206,574 @@ func (s *Server) LastChange() time.Time {
 	return s.health.lastChange
 }
 
-// checkResult applies one check's result to the server's health, as
-// haproxy's set_server_check_status and check_notify_*: failures count
-// down to 0 (and any failure below `rise` means down at once, so a
-// freshly started server, at `rise`, falls at its first failure);
-// successes count up, and reaching `rise` means up again at full health.
+// checkResult applies one health check's result, as haproxy's
+// set_server_check_status and check_notify_*: failures count down to 0
+// (and any failure below `rise` means down at once, so a freshly started
+// server, at `rise`, falls at its first failure); successes count up, and
+// reaching `rise` means up again at full health.
 func (s *Server) checkResult(res check.Result) {
-	set := s.Settings()
-	cs := set.Check
-	if cs == nil {
+	if s.Settings().Check == nil {
 		return
 	}
+	s.be.reg.smu.Lock()
+	defer s.be.reg.smu.Unlock()
+	r := fromCheck(res)
+	s.setCheckStatus(false, r)
+	s.notify(false, r)
+}
+
+// riseFall returns the rise and fall of the health check or the agent.
+func (s *Server) riseFall(agent bool) (rise, fall int) {
+	set := s.Settings()
+	switch {
+	case agent && set.Agent != nil:
+		return set.Agent.Rise, set.Agent.Fall
+	case !agent && set.Check != nil:
+		return set.Check.Rise, set.Check.Fall
+	}
+	return 1, 1
+}
+
+// checkOf returns the state of the health check or of the agent.
+func (s *Server) checkOf(agent bool) *checkState {
+	if agent {
+		return &s.agent
+	}
+	return &s.health.checkState
+}
+
+// setCheckStatus records a check's result as haproxy's
+// set_server_check_status: the health counter moves (an agent's failure
+// to answer does not count: only its "down" does), and with
+// log-health-checks a line says so when the status or the counter
+// changed. reg.smu is held.
+func (s *Server) setCheckStatus(agent bool, r *result) {
+	rise, fall := s.riseFall(agent)
+	c := s.checkOf(agent)
 	s.mu.Lock()
-	prev := s.health.last.Status
-	s.health.last = res
+	prev := c.status
+	c.status = r.key
+	if r.res != nil {
+		c.last = *r.res
+	}
+	if r.out == check.Neutral {
+		s.mu.Unlock()
+		return // no change expected
+	}
 	report := false
-	full := cs.Rise + cs.Fall - 1
-	out := res.Status.Outcome()
-	switch out {
+	full := rise + fall - 1
+	switch r.out {
 	case check.Failed:
-		if s.health.n > 0 {
+		if (!agent || r.key >= 0 && check.Status(r.key).HasCode()) && c.n > 0 {
 			s.FailedChecks.Add(1)
 			report = true
-			s.health.n--
-			if s.health.n < cs.Rise {
-				s.health.n = 0
+			c.n--
+			if c.n < rise {
+				c.n = 0
 			}
 		}
 	case check.Passed, check.CondPass:
-		if s.health.n < full {
+		if c.n < full {
 			report = true
-			s.health.n++
-			if s.health.n >= cs.Rise {
-				s.health.n = full
+			c.n++
+			if c.n >= rise {
+				c.n = full
 			}
 		}
+		// A passed check forgets the errors observe counted.
+		s.errs.Store(0)
 	}
-	n := s.health.n
+	n := c.n
 	s.mu.Unlock()
-	b := s.be
-	if b.set().LogHealthChecks && (res.Status != prev || report) && out != check.Neutral {
-		b.logHealth(s, set, res, n, cs)
-	}
-	// With log-health-checks the state line leaves the reason out: the
-	// health line just said it.
-	reason := &res
-	if b.set().LogHealthChecks {
-		reason = nil
-	}
-	switch {
-	case out == check.Failed && n == 0:
-		s.transition(Stopped, reason)
-	case out == check.Passed && n >= cs.Rise:
-		s.transition(Running, reason)
-	case out == check.CondPass && n >= cs.Rise:
-		s.transition(Stopping, reason)
+	if s.be.set().LogHealthChecks && (r.key != prev || report) {
+		s.logCheck(agent, r, n, rise, fall)
 	}
 }
 
-// logHealth sends the line `option log-health-checks` asks for after a
+// logCheck sends the line `option log-health-checks` asks for after a
 // check whose result or counter changed.
-func (b *Backend) logHealth(s *Server, set *ServerSettings, res check.Result, n int, cs *CheckSettings) {
+func (s *Server) logCheck(agent bool, r *result, n, rise, fall int) {
 	var m strings.Builder
+	kind := "Health"
+	if agent {
+		kind = "Agent"
+	}
 	backup := ""
-	if set.Backup {
+	if s.Settings().Backup {
 		backup = "backup "
 	}
 	cond, verdict := "", "failed"
-	switch res.Status.Outcome() {
+	switch r.out {
 	case check.CondPass:
 		cond, verdict = "conditionally ", "succeeded"
 	case check.Passed:
 		verdict = "succeeded"
 	}
-	fmt.Fprintf(&m, "Health check for %sserver %s/%s %s%s", backup, b.Name, s.Name, cond, verdict)
-	appendReason(&m, &res)
-	if n >= cs.Rise {
+	fmt.Fprintf(&m, "%s check for %sserver %s/%s %s%s", kind, backup, s.be.Name, s.Name, cond, verdict)
+	appendReason(&m, r.why)
+	if n >= rise {
 		word := "UP"
-		if set.Weight == 0 {
+		if s.uweight.Load() == 0 {
 			word = "DRAIN"
 		}
-		fmt.Fprintf(&m, ", status: %d/%d %s", n-cs.Rise+1, cs.Fall, word)
+		fmt.Fprintf(&m, ", status: %d/%d %s", n-rise+1, fall, word)
 	} else {
-		fmt.Fprintf(&m, ", status: %d/%d DOWN", n, cs.Rise)
+		fmt.Fprintf(&m, ", status: %d/%d DOWN", n, rise)
 	}
 	m.WriteByte('.')
-	b.log(LevelNotice, m.String())
+	s.be.log(LevelNotice, m.String())
 }
 
 // appendReason writes haproxy's ", reason: …, code: …, info: "…", check
-// duration: …ms" for a check result.
-func appendReason(m *strings.Builder, res *check.Result) {
-	fmt.Fprintf(m, ", reason: %s", res.Status.Description())
-	if res.Status.HasCode() {
-		fmt.Fprintf(m, ", code: %d", res.Code)
+// duration: …ms".
+func appendReason(m *strings.Builder, r *reason) {
+	fmt.Fprintf(m, ", reason: %s", r.status)
+	if r.hasCode {
+		fmt.Fprintf(m, ", code: %d", r.code)
 	}
-	if res.Desc != "" {
+	if r.info != "" {
 		m.WriteString(`, info: "`)
-		m.WriteString(check.LogDesc(res.Desc))
+		m.WriteString(check.LogDesc(r.info))
 		m.WriteByte('"')
 	}
-	fmt.Fprintf(m, ", check duration: %dms", res.Duration.Milliseconds())
+	if r.duration >= 0 {
+		fmt.Fprintf(m, ", check duration: %dms", r.duration.Milliseconds())
+	}
 }
 
-// transition moves the server to op, unless it is in maintenance or
-// already there, rebuilds the backend's balancer and logs the change in
-// haproxy's words. reason is the check that caused it (nil: none to give).
-func (s *Server) transition(op OpState, reason *check.Result) {
-	b := s.be
-	b.mu.Lock()
-	cur, adm := s.State()
-	if adm&AdminMaint != 0 || cur == op || op == Running && cur == Starting {
-		b.mu.Unlock()
+// notify acts on a finished check as the end of haproxy's
+// process_chk_conn: a failure may take the server down, a success up.
+// reg.smu is held.
+func (s *Server) notify(agent bool, r *result) {
+	switch r.out {
+	case check.Failed:
+		s.notifyFailure(agent, r)
+	case check.CondPass:
+		s.notifyStopping(agent, r)
+	case check.Passed:
+		s.notifySuccess(agent, r)
+	}
+}
+
+// stateReason is the reason a state line gives for a check's verdict:
+// none with log-health-checks (its own line said it) or for a tracking
+// server (its line says "via").
+func (s *Server) stateReason(r *result) *reason {
+	if s.track.Load() != nil || s.be.set().LogHealthChecks {
+		return nil
+	}
+	return r.why
+}
+
+// notifyFailure is haproxy's check_notify_failure: the server goes down
+// when the check's health reached 0; an agent takes it down only when it
+// said so (down, fail, stopped: L7STS), not when it could not be reached.
+func (s *Server) notifyFailure(agent bool, r *result) {
+	if agent && r.key != statusKey(check.StatusL7Status) {
 		return
 	}
-	prevCount := b.act + b.bck
-	s.setState(op, adm)
 	s.mu.Lock()
-	s.health.lastChange = time.Now()
+	n := s.checkOf(agent).n
 	s.mu.Unlock()
-	if op == Stopped {
-		s.DownTrans.Add(1)
+	if n > 0 {
+		return
 	}
+	s.setStopped(s.stateReason(r))
+}
+
+// checksAllowUp says whether neither the health check nor the agent nor
+// the tracked server holds the server down.
+func (s *Server) checksAllowUp() bool {
+	if t := s.track.Load(); t != nil {
+		if op, _ := t.State(); op == Stopped {
+			return false
+		}
+	}
+	set := s.Settings()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cs := set.Check; cs != nil && s.health.n < cs.Rise {
+		return false
+	}
+	if as := set.Agent; as != nil && s.agent.n < as.Rise {
+		return false
+	}
+	return true
+}
+
+// notifySuccess is haproxy's check_notify_success: the server is up
+// unless in maintenance, tracking a down server, or held down by the
+// other check. An agent's "up" does not end a NOLB a check asked for.
+func (s *Server) notifySuccess(agent bool, r *result) {
+	op, adm := s.State()
+	if adm&AdminMaint != 0 || !s.checksAllowUp() || agent && op == Stopping {
+		return
+	}
+	s.setRunning(s.stateReason(r))
+}
+
+// notifyStopping is haproxy's check_notify_stopping: a conditional pass
+// (disable-on-404) takes an up server out of the balancer (NOLB).
+func (s *Server) notifyStopping(agent bool, r *result) {
+	_, adm := s.State()
+	if agent || adm&AdminMaint != 0 || !s.checksAllowUp() {
+		return
+	}
+	s.setStopping(s.stateReason(r))
+}
+
+// setStopped marks the server down, whatever its checks say, and the
+// servers tracking it (haproxy's srv_set_stopped). why is the check that
+// caused it (nil: none to give). reg.smu is held.
+func (s *Server) setStopped(why *reason) {
+	op, adm := s.State()
+	if adm&AdminMaint != 0 || op == Stopped {
+		return
+	}
+	s.update(Stopped, adm, why, "")
+	for _, t := range s.trackerList() {
+		t.setStopped(nil)
+	}
+}
+
+// setRunning marks the server up (Starting when it has a slowstart) and
+// the servers tracking it (srv_set_running).
+func (s *Server) setRunning(why *reason) {
+	op, adm := s.State()
+	if adm&AdminMaint != 0 || op == Starting || op == Running {
+		return
+	}
+	next := Running
+	if s.Settings().SlowStart > 0 {
+		next = Starting
+	}
+	s.update(next, adm, why, "")
+	for _, t := range s.trackerList() {
+		t.setRunning(nil)
+	}
+}
+
+// setStopping marks the server NOLB and the servers tracking it
+// (srv_set_stopping).
+func (s *Server) setStopping(why *reason) {
+	op, adm := s.State()
+	if adm&AdminMaint != 0 || op == Stopping {
+		return
+	}
+	s.update(Stopping, adm, why, "")
+	for _, t := range s.trackerList() {
+		t.setStopping(nil)
+	}
+}
+
+// setAdmin sets one admin flag, and passes the inherited one on to the
+// servers tracking this one unless they had it already through another
+// flag (srv_set_admin_flag). cause, if not empty, ends the log lines in
+// parentheses. reg.smu is held.
+func (s *Server) setAdmin(mode Admin, cause string) {
+	op, adm := s.State()
+	if mode == 0 || adm&mode != 0 {
+		return
+	}
+	s.update(op, adm|mode, nil, cause)
+	if mode&AdminMaint != 0 && adm&AdminMaint != 0 || mode&AdminDrain != 0 && adm&AdminDrain != 0 {
+		return
+	}
+	inherited := AdminIDrain
+	if mode&AdminMaint != 0 {
+		inherited = AdminIMaint
+	}
+	for _, t := range s.trackerList() {
+		t.setAdmin(inherited, cause)
+	}
+}
+
+// clrAdmin clears one admin flag, and the inherited one of the servers
+// tracking this one once no flag of the kind is left (srv_clr_admin_flag).
+func (s *Server) clrAdmin(mode Admin) {
+	op, adm := s.State()
+	if mode == 0 || adm&mode == 0 {
+		return
+	}
+	next := adm &^ mode
+	s.update(op, next, nil, "")
+	if mode&AdminMaint != 0 && next&AdminMaint != 0 || mode&AdminDrain != 0 && next&AdminDrain != 0 {
+		return
+	}
+	inherited := AdminIDrain
+	if mode&AdminMaint != 0 {
+		inherited = AdminIMaint
+	}
+	for _, t := range s.trackerList() {
+		t.clrAdmin(inherited)
+	}
+}
+
+// stateLine is a state-change message waiting for the counts it prints.
+type stateLine struct {
+	level int
+	text  string
+	// counts: the line ends with the servers left or online and the
+	// sessions requeued (srv_append_status with xferred).
+	counts bool
+}
+
+// update moves the server from its state to (nextOp, nextAdm) as
+// haproxy's srv_update_status does: the operational change first (unless
+// in maintenance), then the administrative one; the balancer is rebuilt,
+// queued requests move, streams are cut where on-marked-down or
+// on-marked-up ask for it, and each change is logged in haproxy's words.
+// why is the operational change's cause (nil: none), cause the admin
+// change's. reg.smu is held.
+func (s *Server) update(nextOp OpState, nextAdm Admin, why *reason, cause string) {
+	b := s.be
+	set := s.Settings()
+	now := b.reg.clock()
+	name := b.Name + "/" + s.Name
+	prefix := ""
+	if set.Backup {
+		prefix = "Backup "
+	}
+	if cause != "" {
+		cause = " (" + cause + ")"
+	}
+	var lines []stateLine
+	var kill, killBackups, requeue, grab, closeIdle, warm bool
+
+	b.mu.Lock()
+	curOp, curAdm := s.State()
+	prevCount := b.act + b.bck
+	wasStopping := curOp == Stopping || curAdm&AdminDrain != 0
+	op := curOp
+	changed := func() {
+		s.mu.Lock()
+		s.health.lastChange = now
+		s.mu.Unlock()
+	}
+	if curAdm&AdminMaint == 0 {
+		switch {
+		case curOp != Stopped && nextOp == Stopped:
+			op = Stopped
+			changed()
+			kill, requeue = set.OnMarkedDown, true
+			level := LevelAlert
+			if wasStopping {
+				level = LevelNotice
+			}
+			lines = append(lines, stateLine{level, prefix + "Server " + name + " is DOWN" + s.status(why, false), true})
+			s.DownTrans.Add(1)
+		case curOp != Stopping && nextOp == Stopping:
+			op = Stopping
+			changed()
+			requeue = true
+			lines = append(lines, stateLine{LevelNotice, prefix + "Server " + name + " is stopping" + s.status(why, false), true})
+		case curOp != Running && nextOp == Running, curOp != Starting && nextOp == Starting:
+			op = nextOp
+			changed()
+			warm = op == Starting
+			killBackups = set.OnMarkedUp && !set.Backup
+			grab = true
+			lines = append(lines, stateLine{LevelNotice, prefix + "Server " + name + " is UP" + s.status(why, false), true})
+		}
+	}
+	switch {
+	case curAdm&AdminMaint == 0 && nextAdm&AdminMaint != 0:
+		s.mu.Lock()
+		s.health.n = 0 // checks pause
+		s.mu.Unlock()
+		forced := nextAdm&AdminFMaint != 0
+		if op == Stopped {
+			lines = append(lines, stateLine{LevelNotice, prefix + "Server " + name + " was DOWN and now enters maintenance" + cause + s.status(nil, forced), false})
+		} else {
+			op = Stopped
+			changed()
+			kill, closeIdle, requeue = set.OnMarkedDown, true, true
+			level := LevelAlert
+			if wasStopping {
+				level = LevelNotice
+			}
+			lines = append(lines, stateLine{level, prefix + "Server " + name + " is going DOWN for maintenance" + cause + s.status(nil, forced), true})
+			s.DownTrans.Add(1)
+		}
+	case curAdm&AdminMaint != 0 && nextAdm&AdminMaint == 0:
+		// Leaving maintenance: up at once (the health check restarts
+		// at rise, so that its first failure takes it down) unless the
+		// agent or the tracked server says otherwise.
+		if cs := set.Check; cs != nil {
+			s.mu.Lock()
+			s.health.n = cs.Rise
+			s.mu.Unlock()
+		}
+		if s.checksAllowUp() {
+			if t := s.track.Load(); t != nil && opOf(t) == Stopping {
+				op = Stopping
+			} else {
+				changed()
+				op = Running
+				if set.SlowStart > 0 {
+					op, warm = Starting, true
+				}
+			}
+		}
+		upDown, drain := "UP", "READY"
+		if op == Stopped {
+			upDown = "DOWN"
+		}
+		if nextAdm&AdminDrain != 0 {
+			drain = "DRAIN"
+		}
+		text := ""
+		if nextAdm&AdminFMaint == 0 && curAdm&AdminFMaint != 0 {
+			text = prefix + "Server " + name + " is " + upDown + "/" + drain + " (leaving forced maintenance)"
+		}
+		if nextAdm&AdminIMaint == 0 && curAdm&AdminIMaint != 0 {
+			text = prefix + "Server " + name + " is " + upDown + "/" + drain + " (leaving maintenance)"
+		}
+		lines = append(lines, stateLine{LevelNotice, text, false})
+		killBackups = set.OnMarkedUp && !set.Backup
+		grab = true
+	case nextAdm&AdminMaint != 0:
+		// Still in maintenance: say which flag went.
+		if nextAdm&AdminFMaint == 0 && curAdm&AdminFMaint != 0 {
+			lines = append(lines, stateLine{LevelNotice, prefix + "Server " + name + " is leaving forced maintenance but remains in maintenance" + s.via(), false})
+		} else if nextAdm&AdminIMaint == 0 && curAdm&AdminIMaint != 0 {
+			lines = append(lines, stateLine{LevelNotice, prefix + "Server " + name + " remains in forced maintenance", false})
+		}
+	}
+	if nextAdm&AdminMaint == 0 {
+		switch {
+		case curAdm&AdminDrain == 0 && nextAdm&AdminDrain != 0:
+			changed()
+			requeue = true
+			lines = append(lines, stateLine{LevelNotice, prefix + "Server " + name + " enters drain state" + cause + s.status(nil, nextAdm&AdminFDrain != 0), true})
+		case curAdm&AdminDrain != 0 && nextAdm&AdminDrain == 0:
+			changed()
+			upDown := "UP"
+			if op == Stopped {
+				upDown = "DOWN"
+			}
+			// haproxy says "forced" whichever flag it was.
+			lines = append(lines, stateLine{LevelNotice, prefix + "Server " + name + " is " + upDown + " (leaving forced drain)", false})
+		case nextAdm&AdminDrain != 0:
+			// haproxy says this at every update of a drained
+			// server, whatever changed: so does switchyard.
+			if nextAdm&AdminFDrain == 0 {
+				lines = append(lines, stateLine{LevelNotice, prefix + "Server " + name + " is leaving forced drain but remains in drain mode" + s.via(), false})
+			} else {
+				lines = append(lines, stateLine{LevelNotice, prefix + "Server " + name + " remains in forced drain mode", false})
+			}
+		}
+	}
+	s.setState(op, nextAdm)
 	b.rebuild()
 	act, bck := b.act, b.bck
 	b.mu.Unlock()
-	var xferred int
-	if op == Running {
+
+	if warm {
+		s.scheduleWarmup()
+	}
+	if kill {
+		s.streams.cut(ErrServerDown)
+	}
+	if killBackups && s.eweight() > 0 {
+		for _, o := range b.Servers() {
+			if o.Settings().Backup {
+				o.streams.cut(ErrServerUp)
+			}
+		}
+	}
+	if closeIdle {
+		s.Pool.CloseIdle()
+	}
+	xferred := 0
+	if requeue {
+		xferred = b.redistribute(s)
+	}
+	if grab {
 		b.qmu.Lock()
 		xferred = b.dispatch(s)
 		b.qmu.Unlock()
-	} else {
-		xferred = b.redistribute(s)
-	}
-
-	set := s.Settings()
-	var m strings.Builder
-	if set.Backup {
-		m.WriteString("Backup ")
-	}
-	verb := map[OpState]string{Running: "UP", Stopping: "stopping", Stopped: "DOWN"}[op]
-	fmt.Fprintf(&m, "Server %s/%s is %s", b.Name, s.Name, verb)
-	if reason != nil {
-		appendReason(&m, reason)
 	}
 	onBackup := ""
 	if bck > 0 && act == 0 {
 		onBackup = " Running on backup."
 	}
-	level := LevelNotice
-	if op == Stopped {
-		fmt.Fprintf(&m, ". %d active and %d backup servers left.%s %d sessions active, %d requeued, %d remaining in queue.",
-			act, bck, onBackup, s.Cur.Load(), xferred, s.QueueLen())
-		if cur != Stopping && adm&AdminDrain == 0 {
-			level = LevelAlert
+	for _, l := range lines {
+		if l.text == "" {
+			continue
 		}
-	} else {
-		fmt.Fprintf(&m, ". %d active and %d backup servers online.%s %d sessions requeued, %d total in queue.",
-			act, bck, onBackup, xferred, s.QueueLen())
+		msg := l.text
+		if l.counts {
+			if op == Stopped {
+				msg += fmt.Sprintf(". %d active and %d backup servers left.%s %d sessions active, %d requeued, %d remaining in queue",
+					act, bck, onBackup, s.Cur.Load(), xferred, s.QueueLen())
+			} else {
+				msg += fmt.Sprintf(". %d active and %d backup servers online.%s %d sessions requeued, %d total in queue",
+					act, bck, onBackup, xferred, s.QueueLen())
+			}
+		}
+		b.log(l.level, msg+".")
 	}
-	b.log(level, m.String())
 	if prevCount > 0 && act+bck == 0 {
 		b.log(LevelEmerg, b.set().Kind+" "+b.Name+" has no server available!")
 	}
 }
 
-// startChecks starts the server's check goroutine, first running after
-// delay, unless one runs. reg tracks it for shutdown.
-func (s *Server) startChecks(delay time.Duration) {
+// status is what srv_append_status says of a change's cause: the check's
+// result, or for a tracking server whose change was not forced on it,
+// " via backend/server".
+func (s *Server) status(why *reason, forced bool) string {
+	if why != nil {
+		var m strings.Builder
+		appendReason(&m, why)
+		return m.String()
+	}
+	if !forced {
+		return s.via()
+	}
+	return ""
+}
+
+// via is " via backend/server" for a tracking server, "" otherwise.
+func (s *Server) via() string {
+	if t := s.track.Load(); t != nil {
+		return " via " + t.be.Name + "/" + t.Name
+	}
+	return ""
+}
+
+func opOf(s *Server) OpState {
+	op, _ := s.State()
+	return op
+}
+
+// startChecks starts the server's health-check goroutine (agent false) or
+// agent goroutine (agent true), first running after delay, unless one
+// runs: that one is told to take the new settings.
+func (s *Server) startChecks(agent bool, delay time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.health.running != nil {
+	cs := s.checkOf(agent)
+	if cs.running != nil {
 		select {
-		case s.health.running.wake <- struct{}{}:
+		case cs.running.wake <- struct{}{}:
 		default:
 		}
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &checker{stop: cancel, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	s.health.running = c
-	go s.runChecks(ctx, c, delay)
+	c := newChecker(cancel)
+	cs.running = c
+	go s.runChecks(ctx, c, agent, delay)
 }
 
-// stopChecks stops the server's check goroutine, if any, and waits for it.
-func (s *Server) stopChecks() {
+// stopChecks stops the server's health-check or agent goroutine, if any,
+// and waits for it.
+func (s *Server) stopChecks(agent bool) {
 	s.mu.Lock()
-	c := s.health.running
-	s.health.running = nil
+	cs := s.checkOf(agent)
+	c := cs.running
+	cs.running = nil
 	s.mu.Unlock()
 	if c != nil {
 		c.stop()
@@ -318,11 +781,36 @@ func (s *Server) stopChecks() {
 	}
 }
 
-func (s *Server) runChecks(ctx context.Context, c *checker, delay time.Duration) {
+// running says whether the health-check or agent goroutine runs.
+func (s *Server) running(agent bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.checkOf(agent).running != nil
+}
+
+// hurry asks the health-check goroutine for its next check within d, if
+// it planned it later (observe's on-error: fastinter).
+func (s *Server) hurry(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.health.running; c != nil {
+		select {
+		case c.hurry <- d:
+		default:
+		}
+	}
+}
+
+func (s *Server) runChecks(ctx context.Context, c *checker, agent bool, delay time.Duration) {
 	defer close(c.done)
+	interval := s.interval
+	if agent {
+		interval = s.agentInterval
+	}
 	t := time.NewTimer(delay)
 	defer t.Stop()
-	last := time.Now().Add(delay - s.interval()) // as if a check had run one interval before the first
+	due := time.Now().Add(delay)
+	last := due.Add(-interval()) // as if a check had run one interval before the first
 	for {
 		select {
 		case <-ctx.Done():
@@ -330,30 +818,53 @@ func (s *Server) runChecks(ctx context.Context, c *checker, delay time.Duration)
 		case <-c.wake:
 			// New settings: the next check is due one new interval
 			// after the last, so frequent reloads do not hold it back.
-			t.Stop()
-			t.Reset(time.Until(last.Add(s.interval())))
+			due = last.Add(interval())
+			t.Reset(time.Until(due))
+			continue
+		case d := <-c.hurry:
+			if time.Until(due) > d {
+				due = time.Now().Add(d)
+				t.Reset(d)
+			}
 			continue
 		case <-t.C:
 		}
 		last = time.Now()
-		set := s.Settings()
-		if cs := set.Check; cs != nil {
-			if _, adm := s.State(); adm&AdminMaint == 0 {
-				res := s.runCheck(ctx, cs)
-				if ctx.Err() != nil {
-					return // stopped: the check was cut short, it says nothing
-				}
-				s.checkResult(res)
-				if res.Twice {
-					// haproxy reports these checks twice (mysql,
-					// ldap): the counter moves twice, the second
-					// report without the description.
-					res.Desc = ""
-					s.checkResult(res)
-				}
-			}
+		if agent {
+			s.runAgent(ctx)
+		} else {
+			s.runHealthCheck(ctx)
 		}
-		t.Reset(s.interval() + s.be.reg.spread(s.interval()))
+		if ctx.Err() != nil {
+			return // stopped: the check was cut short, it says nothing
+		}
+		next := interval() + s.be.reg.spread(interval())
+		due = time.Now().Add(next)
+		t.Reset(next)
+	}
+}
+
+// runHealthCheck runs one health check, unless the server is in
+// maintenance, and applies its result.
+func (s *Server) runHealthCheck(ctx context.Context) {
+	cs := s.Settings().Check
+	if cs == nil {
+		return
+	}
+	if _, adm := s.State(); adm&AdminMaint != 0 {
+		return
+	}
+	res := s.runCheck(ctx, cs)
+	if ctx.Err() != nil {
+		return
+	}
+	s.checkResult(res)
+	if res.Twice {
+		// haproxy reports these checks twice (mysql, ldap): the
+		// counter moves twice, the second report without the
+		// description.
+		res.Desc = ""
+		s.checkResult(res)
 	}
 }
 
@@ -397,9 +908,9 @@ func (s *Server) sendState(cs *CheckSettings) check.SendState {
 	b.mu.Unlock()
 	set := s.Settings()
 	host, port, _ := net.SplitHostPort(set.Addr)
-	return check.SendState{Up: up, Weight: set.Weight, TotalWeight: tot, Active: act, Backup: bck,
+	return check.SendState{Up: up, Weight: s.eweight(), TotalWeight: tot, Active: act, Backup: bck,
 		Sessions: int(s.Cur.Load()), Queue: s.QueueLen(), Address: host, Port: port,
-		Node: b.reg.node.Load().(string), BackendSessions: b.Conns() - b.Queued()}
+		Node: b.reg.node.Load().(string), BackendSessions: b.Conns() - b.Queued(), Throttle: s.throttleRatio()}
 }
 
 // interval is haproxy's srv_getinter: inter at full health, downinter
@@ -444,14 +955,17 @@ func (sp *spreader) spread(inter time.Duration) time.Duration {
 	return time.Duration(r - rand.Int64N(2*r+1))
 }
 
-// stopAll stops every check goroutine of servers (the process stops).
+// stopAll stops every check, agent and warmup of servers (they left, or
+// the process stops).
 func stopAll(servers []*Server) {
 	var wg sync.WaitGroup
 	for _, s := range servers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.stopChecks()
+			s.stopChecks(false)
+			s.stopChecks(true)
+			s.stopWarmup()
 		}()
 	}
 	wg.Wait()

@@ -5,14 +5,28 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"switchyard/sample"
 )
 
-// ParseBalance applies the arguments that follow `balance` to a, leaving the
-// hash-type fields alone. No argument means roundrobin, as in haproxy.
-// haproxy silently ignores some trailing words (`balance roundrobin foo`,
-// `randomfoo`); we reject them, since an ignored word is usually a typo.
+// ParseBalance is ParseBalanceEnv without a configuration environment:
+// `balance hash` expressions then read map and pattern files from the
+// working directory, each into a reference of its own.
 func ParseBalance(args []string, a *Algorithm) error {
-	b := Algorithm{HashType: a.HashType, HashFunc: a.HashFunc, Avalanche: a.Avalanche}
+	return ParseBalanceEnv(nil, args, a)
+}
+
+// ParseBalanceEnv applies the arguments that follow `balance` to a, leaving
+// the hash-type and hash-balance-factor fields alone. No argument means
+// roundrobin, as in haproxy. The expression of `balance hash` is compiled
+// here, in env, so that nothing is parsed per request and a bad expression
+// is reported at the `balance` line (haproxy reports it at the end of the
+// section, naming the section's line).
+// haproxy silently ignores some trailing words (`balance roundrobin foo`,
+// `randomfoo`, `rdp-cookie(x)y`); we reject them, since an ignored word is
+// usually a typo.
+func ParseBalanceEnv(env *sample.Env, args []string, a *Algorithm) error {
+	b := Algorithm{HashType: a.HashType, HashFunc: a.HashFunc, Avalanche: a.Avalanche, BalanceFactor: a.BalanceFactor}
 	if len(args) == 0 {
 		*a = b
 		return nil
@@ -45,10 +59,20 @@ func ParseBalance(args []string, a *Algorithm) error {
 		b.Kind = Header
 		err = parseHeader(name, opts, &b)
 		opts = nil
-	case name == "hash" || strings.HasPrefix(name, "rdp-cookie"):
-		return fmt.Errorf("balance %s is not supported yet", name)
+	case name == "hash":
+		b.Kind = Hash
+		b.Expr, err = parseHashExpr(env, opts)
+		opts = nil
+	case strings.HasPrefix(name, "rdp-cookie"):
+		// haproxy matches the prefix, so "rdp-cookiex" is a malformed
+		// name rather than an unknown algorithm.
+		b.Kind = RDPCookie
+		b.Cookie, err = parseCookieName(name, "rdp-cookie", "mstshash")
+		if err != nil {
+			err = fmt.Errorf("rdp-cookie : %v", err)
+		}
 	default:
-		return fmt.Errorf("unknown balance algorithm '%s': supported are 'roundrobin', 'static-rr', 'leastconn', 'first', 'random', 'source', 'uri', 'url_param' and 'hdr(name)'", name)
+		return fmt.Errorf("unknown balance algorithm '%s': supported are 'roundrobin', 'static-rr', 'leastconn', 'first', 'random', 'source', 'uri', 'url_param', 'hdr(name)', 'rdp-cookie' and 'hash'", name)
 	}
 	if err != nil {
 		return err
@@ -122,6 +146,50 @@ func parseURLParam(opts []string, b *Algorithm) error {
 	return nil
 }
 
+// setSrvSources is what a `balance hash` expression may read: haproxy
+// evaluates it when it assigns a server (SMP_VAL_BE_SET_SRV), when the
+// connection, the request and the backend are known, the server and the
+// response not yet.
+const setSrvSources = sample.SrcL4 | sample.SrcHTTPReq | sample.SrcBackend
+
+// parseHashExpr compiles the expression of `balance hash`. haproxy takes
+// exactly one word: converters must be joined with commas, and a word
+// after the expression is an error, not a converter.
+func parseHashExpr(env *sample.Env, opts []string) (*sample.Expr, error) {
+	if len(opts) == 0 || opts[0] == "" {
+		return nil, errors.New("hash requires a sample expression")
+	}
+	if len(opts) > 1 {
+		return nil, fmt.Errorf("hash takes no other argument (got '%s')", opts[1])
+	}
+	e, err := sample.ParseExpr(env, opts[0])
+	if err != nil {
+		return nil, fmt.Errorf("failed to parse 'balance hash' expression '%s' in : %v", opts[0], err)
+	}
+	if err := e.Check(setSrvSources); err != nil {
+		return nil, fmt.Errorf("error detected while parsing 'balance hash' expression '%s' : %v", opts[0], err)
+	}
+	return e, nil
+}
+
+// parseCookieName reads the RDP cookie name of "rdp-cookie" or
+// "rdp-cookie(NAME)" (word starts with kw); def is the name when none is
+// given.
+func parseCookieName(word, kw, def string) (string, error) {
+	rest := word[len(kw):]
+	if rest == "" {
+		return def, nil
+	}
+	end := strings.IndexByte(rest, ')')
+	if rest[0] != '(' || end < 0 || end == 1 {
+		return "", errors.New("missing cookie name")
+	}
+	if end != len(rest)-1 {
+		return "", fmt.Errorf("unexpected '%s' after the cookie name", rest[end+1:])
+	}
+	return rest[1:end], nil
+}
+
 func parseHeader(name string, opts []string, b *Algorithm) error {
 	h, ok := strings.CutSuffix(strings.TrimPrefix(name, "hdr("), ")")
 	if !ok || h == "" || strings.ContainsAny(h, "()") {
@@ -172,8 +240,9 @@ func ParseHashType(args []string, a *Algorithm) error {
 	case "crc32":
 		f = CRC32
 	case "none":
-		// haproxy 2.7 added "none" for `balance hash`; 2.6 rejects it.
-		return errors.New("hash-type: hash function 'none' is not supported (it needs 'balance hash')")
+		// haproxy 2.7 added "none" (the key of `balance hash` taken as
+		// the hash); 2.6 rejects it, even with `balance hash`.
+		return errors.New("hash-type: hash function 'none' is not supported (it is haproxy 2.7's)")
 	default:
 		return fmt.Errorf("hash-type only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions (got '%s')", args[1])
 	}
@@ -187,4 +256,57 @@ func ParseHashType(args []string, a *Algorithm) error {
 	}
 	a.HashType, a.HashFunc, a.Avalanche = t, f, aval
 	return nil
+}
+
+// maxBalanceFactor bounds hash-balance-factor: haproxy keeps it in an int,
+// and a larger value would not mean what was written.
+const maxBalanceFactor = 1<<31 - 1
+
+// ParseHashBalanceFactor applies the argument of `hash-balance-factor` to a:
+// 0 (off) or a percentage above 100. haproxy reads it with atol(), so that
+// "abc" or "150x" are silently 0 or 150; we reject them as typos.
+func ParseHashBalanceFactor(args []string, a *Algorithm) error {
+	if len(args) == 0 || args[0] == "" {
+		return errors.New("expects an integer argument")
+	}
+	if len(args) > 1 {
+		return fmt.Errorf("takes only one argument (got '%s')", args[1])
+	}
+	n, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return fmt.Errorf("expects an integer argument (got '%s')", args[0])
+	}
+	if err != nil && strings.HasPrefix(args[0], "-") {
+		n, err = -1, nil // below 101 as well
+	}
+	if err != nil || n > maxBalanceFactor {
+		return fmt.Errorf("must be at most %d (got '%s')", maxBalanceFactor, args[0])
+	}
+	if n != 0 && n <= 100 {
+		return errors.New("must be 0 or greater than 100")
+	}
+	a.BalanceFactor = int(n)
+	return nil
+}
+
+// ParsePersist reads the arguments of `persist`, whose only method is
+// rdp-cookie[(NAME)], and returns the cookie name: "msts" when not given
+// (haproxy's default, unlike balance rdp-cookie's "mstshash").
+func ParsePersist(args []string) (string, error) {
+	if len(args) == 0 || args[0] == "" {
+		return "", errors.New("missing persist method")
+	}
+	if !strings.HasPrefix(args[0], "rdp-cookie") {
+		return "", errors.New("unknown persist method")
+	}
+	if len(args) > 1 {
+		// haproxy ignores the extra word after a bare rdp-cookie, and
+		// rejects it after rdp-cookie(NAME).
+		return "", fmt.Errorf("'persist' cannot handle unexpected argument '%s'", args[1])
+	}
+	name, err := parseCookieName(args[0], "rdp-cookie", "msts")
+	if err != nil {
+		return "", fmt.Errorf("persist rdp-cookie(name) requires an rdp cookie name (%v)", err)
+	}
+	return name, nil
 }

@@ -106,16 +106,27 @@ type Assignment struct {
 // are full. prefer, when not nil, is the server the request must go to
 // (persistence); it must be up. The slot is given back with Release.
 func (b *Backend) Assign(ctx context.Context, r sample.Request, src netip.Addr, prefer *Server, timeout time.Duration) (Assignment, error) {
-	return b.assign(ctx, r, src, prefer, nil, timeout)
+	return b.assign(ctx, &sample.Ctx{Req: r, Src: netip.AddrPortFrom(src, 0)}, nil, prefer, nil, timeout)
+}
+
+// AssignCtx is Assign for a stream: c is its sample context, payload its
+// first bytes in TCP mode.
+func (b *Backend) AssignCtx(ctx context.Context, c *sample.Ctx, payload []byte, prefer *Server, timeout time.Duration) (Assignment, error) {
+	return b.assign(ctx, c, payload, prefer, nil, timeout)
+}
+
+// ReassignCtx is Reassign for a stream.
+func (b *Backend) ReassignCtx(ctx context.Context, c *sample.Ctx, payload []byte, failed *Server, timeout time.Duration) (Assignment, error) {
+	return b.assign(ctx, c, payload, nil, failed, timeout)
 }
 
 // Reassign is Assign for a retry that leaves failed: another server is
 // chosen when there is one, as haproxy tries another server than the last.
 func (b *Backend) Reassign(ctx context.Context, r sample.Request, src netip.Addr, failed *Server, timeout time.Duration) (Assignment, error) {
-	return b.assign(ctx, r, src, nil, failed, timeout)
+	return b.assign(ctx, &sample.Ctx{Req: r, Src: netip.AddrPortFrom(src, 0)}, nil, nil, failed, timeout)
 }
 
-func (b *Backend) assign(ctx context.Context, r sample.Request, src netip.Addr, prefer, avoid *Server, timeout time.Duration) (Assignment, error) {
+func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, prefer, avoid *Server, timeout time.Duration) (Assignment, error) {
 	b.conns.Add(1)
 	if countRates.Load() {
 		b.SessRate.Add()
@@ -123,7 +134,7 @@ func (b *Backend) assign(ctx context.Context, r sample.Request, src netip.Addr, 
 	if !b.limited.Load() {
 		s := prefer
 		if s == nil {
-			if s = b.pickAvoiding(r, src, avoid); s == nil {
+			if s = b.pickAvoiding(c, payload, avoid); s == nil {
 				b.conns.Add(-1)
 				return Assignment{}, ErrNoServer
 			}
@@ -134,7 +145,7 @@ func (b *Backend) assign(ctx context.Context, r sample.Request, src netip.Addr, 
 	b.qmu.Lock()
 	s := prefer
 	if s == nil {
-		s = b.pickFree(r, src, avoid)
+		s = b.pickFree(c, payload, avoid)
 		if s == nil && b.lb.Load().empty() {
 			b.qmu.Unlock()
 			b.conns.Add(-1)
@@ -207,11 +218,11 @@ func (b *Backend) unqueue(w *waiter) {
 // balancer's choice is full, except for the hashing algorithms whose
 // choice is the point: the request then waits for that server. It returns
 // nil when every server is full. b.qmu is held.
-func (b *Backend) pickFree(r sample.Request, src netip.Addr, avoid *Server) *Server {
+func (b *Backend) pickFree(c *sample.Ctx, payload []byte, avoid *Server) *Server {
 	view := b.lb.Load()
 	tries := max(view.usable, 1)
 	for range tries {
-		s := view.pickAvoiding(r, src, avoid)
+		s := view.pickAvoiding(c, payload, avoid)
 		if s == nil {
 			return nil
 		}
@@ -223,21 +234,21 @@ func (b *Backend) pickFree(r sample.Request, src netip.Addr, avoid *Server) *Ser
 }
 
 // pickAvoiding picks a server other than avoid when another is usable.
-func (b *Backend) pickAvoiding(r sample.Request, src netip.Addr, avoid *Server) *Server {
-	return b.lb.Load().pickAvoiding(r, src, avoid)
+func (b *Backend) pickAvoiding(c *sample.Ctx, payload []byte, avoid *Server) *Server {
+	return b.lb.Load().pickAvoiding(c, payload, avoid)
 }
 
 // pickAvoiding asks the balancer again while it answers avoid, and then
 // takes the first other usable member (the balancer may be a hash, or
 // `first`, which always give the same answer).
-func (v *lbView) pickAvoiding(r sample.Request, src netip.Addr, avoid *Server) *Server {
-	s := v.Pick(r, src)
+func (v *lbView) pickAvoiding(c *sample.Ctx, payload []byte, avoid *Server) *Server {
+	s := PickCtx(v.Balancer, c, payload)
 	if avoid == nil || s != avoid || v.usable < 2 {
 		return s
 	}
 	if !v.algo.Hashes() && v.algo.Kind != First {
 		for range v.usable {
-			if s = v.Pick(r, src); s != avoid {
+			if s = PickCtx(v.Balancer, c, payload); s != avoid {
 				return s
 			}
 		}

@@ -20,7 +20,7 @@ type random struct {
 func (b *random) Pick(sample.Request, netip.Addr) *Server {
 	best := -1
 	for range b.draws {
-		i := b.ring.point(rand.Uint32())
+		i := b.ring.pick(rand.Uint32())
 		if i < 0 {
 			return nil
 		}

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"switchyard/check"
 	"switchyard/sample"
 )
 
@@ -26,12 +25,24 @@ type Registry struct {
 	mu       sync.Mutex
 	backends map[string]*Backend
 	servers  map[string]*Server // "backend/server"
+
+	// smu serialises the servers' state changes (checks, agents,
+	// observe, slowstart steps, commits), which walk from a server to
+	// those tracking it, across backends, as haproxy does under its
+	// server locks. It is taken before any Backend.mu. These are rare
+	// events; the data plane never takes it.
+	smu sync.Mutex
+	// clock is the time source of state changes and slowstart, after
+	// the timer of slowstart steps (tests replace them before staging).
+	clock func() time.Time
+	after func(time.Duration, func()) *time.Timer
 }
 
 // NewRegistry returns an empty registry whose pools count against pools'
 // descriptor budget.
 func NewRegistry(pools *Pools) *Registry {
-	r := &Registry{pools: pools, backends: map[string]*Backend{}, servers: map[string]*Server{}}
+	r := &Registry{pools: pools, backends: map[string]*Backend{}, servers: map[string]*Server{},
+		clock: time.Now, after: time.AfterFunc}
 	r.node.Store("")
 	return r
 }
@@ -145,7 +156,9 @@ func (b *Backend) members() []Member {
 		if !s.Usable() {
 			continue
 		}
-		ms[i].Weight = set.Weight
+		// The weight in force (an agent's), ramping during a
+		// slowstart.
+		ms[i].Weight = s.eweight()
 		if set.Backup {
 			b.bck++
 		} else {
@@ -174,6 +187,12 @@ func (b *Backend) members() []Member {
 func (b *Backend) rebuild() {
 	ms := b.members()
 	algo := b.set().Algo
+	limited := false
+	for _, m := range ms {
+		mc, _ := m.Limits()
+		limited = limited || mc > 0
+	}
+	b.limited.Store(limited)
 	if cur := b.lb.Load(); cur != nil && cur.algo == algo && slices.Equal(cur.members, ms) {
 		return
 	}
@@ -184,15 +203,12 @@ func (b *Backend) rebuild() {
 		panic(fmt.Sprintf("backend %s: %v", b.Name, err))
 	}
 	usable := 0
-	limited := false
 	for _, m := range ms {
 		m.inLB.Store(m.Weight > 0)
 		if m.Weight > 0 {
 			usable++
 		}
-		limited = limited || m.Settings().MaxConn > 0
 	}
-	b.limited.Store(limited)
 	b.lb.Store(&lbView{Balancer: bal, algo: algo, members: ms, usable: usable})
 }
 
@@ -247,6 +263,9 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 		if cs := sc.Check; cs != nil && (cs.Rise < 1 || cs.Fall < 1 || cs.Inter <= 0 || cs.Rules == nil) {
 			return nil, nil, fmt.Errorf("server %s: invalid check settings (rise %d, fall %d, inter %v)", sc.Name, cs.Rise, cs.Fall, cs.Inter)
 		}
+		if as := sc.Agent; as != nil && (as.Rise < 1 || as.Fall < 1 || as.Inter <= 0) {
+			return nil, nil, fmt.Errorf("server %s: invalid agent settings (rise %d, fall %d, inter %v)", sc.Name, as.Rise, as.Fall, as.Inter)
+		}
 		s := old[i]
 		if s == nil || s.Addr() != sc.Addr {
 			s = newServer(b, g.r.pools, &servers[i])
@@ -270,32 +289,56 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 func newServer(b *Backend, pools *Pools, set *ServerSettings) *Server {
 	s := &Server{Name: set.Name, be: b, Pool: NewPool(pools, set.Pool)}
 	s.set.Store(set)
-	s.health.last.Status = check.StatusInit
-	s.health.lastChange = time.Now()
+	s.initState(set)
+	s.health.lastChange = b.reg.clock()
 	if set.Check != nil {
 		s.health.n = set.Check.Rise
 	}
+	if set.Agent != nil {
+		s.agent.n = set.Agent.Rise // up, but down at the first "down"
+	}
+	s.observe.Store(observeMode(set))
 	if set.Disabled {
-		s.setState(Stopped, AdminMaint)
+		s.setState(Stopped, AdminFMaint|AdminCMaint)
 		s.health.n = 0
 	}
 	return s
 }
 
 // reconfigure installs a reloaded server's settings, adapting its state:
-// `disabled` added or removed, checks added (the server stays up, at the
-// health of a fresh one) or removed (the server is up again, nothing
-// says otherwise), rise and fall changed (the counter keeps its side).
+// `disabled` added or removed, checks or an agent added (the server stays
+// up, at the health of a fresh one) or removed (what they held down comes
+// back up), rise and fall changed (the counter keeps its side), a changed
+// weight or maxconn replacing what an agent set, `track` changed (Commit
+// then takes the tracked server's state).
 func (s *Server) reconfigure(set *ServerSettings) {
 	old := s.Settings()
 	s.set.Store(set)
 	s.Pool.SetSettings(set.Pool)
+	if set.Weight != old.Weight {
+		s.uweight.Store(int32(set.Weight))
+	}
+	if set.MaxConn != old.MaxConn || set.MinConn != old.MinConn {
+		s.rtMaxConn.Store(-1)
+	}
+	s.observe.Store(observeMode(set))
 	op, adm := s.State()
 	if set.Disabled != old.Disabled {
-		adm ^= AdminMaint
 		if set.Disabled {
+			adm |= AdminFMaint | AdminCMaint
 			op = Stopped
-		} else if set.Check == nil {
+		} else {
+			adm &^= AdminFMaint | AdminCMaint
+			if set.Check == nil {
+				op = Running
+			}
+		}
+	}
+	if set.Track != old.Track {
+		// What the old tracked server passed on goes; the new one's
+		// state comes with Commit's syncTracks.
+		adm &^= AdminIMaint | AdminIDrain
+		if adm&AdminMaint == 0 && set.Check == nil {
 			op = Running
 		}
 	}
@@ -312,6 +355,20 @@ func (s *Server) reconfigure(set *ServerSettings) {
 		s.health.n = nc.Rise + nc.Fall - 1
 	default:
 		s.health.n = min(s.health.n, nc.Rise-1)
+	}
+	switch oa, na := old.Agent, set.Agent; {
+	case na == nil:
+		s.agent.n = 0
+		// An agent that said "down" no longer holds the server.
+		if oa != nil && adm&AdminMaint == 0 && (set.Check == nil || s.health.n >= set.Check.Rise) {
+			op = Running
+		}
+	case oa == nil:
+		s.agent.n = na.Rise
+	case s.agent.n >= oa.Rise:
+		s.agent.n = na.Rise + na.Fall - 1
+	default:
+		s.agent.n = min(s.agent.n, na.Rise-1)
 	}
 	s.mu.Unlock()
 	s.setState(op, adm)
@@ -334,19 +391,34 @@ func (g *Stage) Commit() {
 	g.r.mu.Unlock()
 	g.r.pct.Store(int32(g.spread))
 	g.r.node.Store(g.node)
+	g.r.smu.Lock()
 	for s, set := range g.settings {
 		if s.Settings() != set {
 			s.reconfigure(set)
 		}
 	}
+	g.linkTracks()
+	g.syncTracks()
 	for _, sb := range g.backends {
+		setCuttable(sb.servers)
 		sb.b.mu.Lock()
 		set := sb.set
 		sb.b.settings.Store(&set)
 		sb.b.servers = sb.servers
 		sb.b.rebuild()
+		servers := sb.b.servers
 		sb.b.mu.Unlock()
+		// Limits may have risen or gone: waiting requests take the
+		// slots there are now.
+		sb.b.qmu.Lock()
+		for _, s := range servers {
+			if s.inLB.Load() || s.queue.head != nil {
+				sb.b.dispatch(s)
+			}
+		}
+		sb.b.qmu.Unlock()
 	}
+	g.r.smu.Unlock()
 	var gone []*Server
 	for key, s := range oldServers {
 		if g.servers[key] != s {
@@ -358,39 +430,76 @@ func (g *Stage) Commit() {
 	g.startChecks()
 }
 
-// startChecks starts the check goroutines of the staged servers that need
-// one and stops those of servers that no longer have `check`. New checks
-// start spread over the shortest interval, in order, as haproxy spreads
-// them at start-up; running ones are told to take their new settings.
+// startChecks starts the check and agent goroutines of the staged servers
+// that need one and stops those no longer configured. New ones start
+// spread over the shortest interval, in order (a server's check, then its
+// agent), as haproxy spreads them at start-up; running ones are told to
+// take their new settings.
 func (g *Stage) startChecks() {
-	var fresh, unchecked []*Server
+	type job struct {
+		s     *Server
+		agent bool
+	}
+	var fresh []job
+	var unchecked, noAgent []*Server
 	var minInter time.Duration
 	for s := range g.settings {
-		cs := s.Settings().Check
-		if cs == nil {
-			unchecked = append(unchecked, s)
-			continue
-		}
-		s.mu.Lock()
-		running := s.health.running != nil
-		s.mu.Unlock()
-		if running {
-			s.startChecks(0) // a wake-up
-			continue
-		}
-		fresh = append(fresh, s)
-		if minInter == 0 || cs.Inter < minInter {
-			minInter = cs.Inter
+		set := s.Settings()
+		for _, agent := range []bool{false, true} {
+			inter := time.Duration(0)
+			switch {
+			case !agent && set.Check != nil:
+				inter = set.Check.Inter
+			case agent && set.Agent != nil:
+				inter = set.Agent.Inter
+			case agent:
+				noAgent = append(noAgent, s)
+				continue
+			default:
+				unchecked = append(unchecked, s)
+				continue
+			}
+			if s.running(agent) {
+				s.startChecks(agent, 0) // a wake-up
+				continue
+			}
+			fresh = append(fresh, job{s, agent})
+			if minInter == 0 || inter < minInter {
+				minInter = inter
+			}
 		}
 	}
-	stopAll(unchecked)
+	stopLoops(unchecked, false)
+	stopLoops(noAgent, true)
 	// Declaration order, so that the spread is the same at every start.
-	slices.SortFunc(fresh, func(a, b *Server) int {
-		return strings.Compare(a.be.Name+"/"+a.Name, b.be.Name+"/"+b.Name)
+	slices.SortFunc(fresh, func(a, b job) int {
+		if c := strings.Compare(a.s.be.Name+"/"+a.s.Name, b.s.be.Name+"/"+b.s.Name); c != 0 {
+			return c
+		}
+		if a.agent == b.agent {
+			return 0
+		}
+		if b.agent {
+			return -1
+		}
+		return 1
 	})
-	for i, s := range fresh {
-		s.startChecks(minInter * time.Duration(i) / time.Duration(len(fresh)))
+	for i, j := range fresh {
+		j.s.startChecks(j.agent, minInter*time.Duration(i)/time.Duration(len(fresh)))
 	}
+}
+
+// stopLoops stops the health checks (agent false) or agents of servers.
+func stopLoops(servers []*Server, agent bool) {
+	var wg sync.WaitGroup
+	for _, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.stopChecks(agent)
+		}()
+	}
+	wg.Wait()
 }
 
 // Close stops every check.

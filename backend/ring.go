@@ -27,6 +27,9 @@ type ring struct {
 	// weights[i] is the weight srvs[i] had when the ring was built.
 	weights []int32
 	rr      atomic.Uint64
+	// bound is the hash-balance-factor of the ring, nil when there is
+	// none (bounded.go).
+	bound *bound
 }
 
 func newRing(servers []Member) *ring {
@@ -51,12 +54,24 @@ func newRing(servers []Member) *ring {
 }
 
 // lookup returns the server of the point closest to h on the ring, the
-// point before h winning ties, as chash_get_server_hash() does.
+// point before h winning ties, as chash_get_server_hash() does; with a
+// hash-balance-factor, the first server from there on that is not
+// overloaded.
 func (r *ring) lookup(h uint32) *Server {
-	if i := r.point(h); i >= 0 {
+	if i := r.pick(h); i >= 0 {
 		return r.srvs[i]
 	}
 	return nil
+}
+
+// pick is point with the ring's bound applied: the index of the point
+// lookup chooses, -1 on an empty ring.
+func (r *ring) pick(h uint32) int {
+	i := r.point(h)
+	if i < 0 || r.bound == nil {
+		return i
+	}
+	return r.bound.walk(r, i)
 }
 
 // point returns the index of the point lookup chooses, -1 on an empty ring.

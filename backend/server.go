@@ -23,10 +23,27 @@ type ServerSettings struct {
 
 	Backup   bool // `backup`: used only when no active server is usable
 	Disabled bool // `disabled`: starts in maintenance
-	// SlowStart is how long the weight takes to ramp up after the server
-	// comes back up (0: at once).
+	// SlowStart is how long the weight and the connection limit take to
+	// ramp up after the server comes back up (0: at once). haproxy counts
+	// it in whole seconds (rounded up), and so does slowstart.go.
 	SlowStart time.Duration
 	Check     *CheckSettings // nil: not checked, always up
+	Agent     *AgentSettings // agent-check; nil: none
+
+	// Observe is `observe`: which outcomes of real traffic count as
+	// errors (observe.go); ErrorLimit (`error-limit`, haproxy's default
+	// 10) consecutive errors trigger OnError. It needs `check`.
+	Observe    ObserveMode
+	ErrorLimit int
+	OnError    OnError
+	// OnMarkedDown is `on-marked-down shutdown-sessions`: the server's
+	// streams are cut when it goes down. OnMarkedUp is `on-marked-up
+	// shutdown-backup-sessions`: the backup servers' streams are cut when
+	// this active server comes up.
+	OnMarkedDown, OnMarkedUp bool
+	// Track is `track`: "backend/server" whose state this server follows
+	// ("": none). A tracking server has no `check` of its own.
+	Track string
 
 	// Connection limits (queue.go): 0 means none.
 	MaxConn, MaxQueue, MinConn int
@@ -50,9 +67,38 @@ type Server struct {
 	health health
 
 	// FailedChecks counts failed checks (chkfail); DownTrans the
-	// transitions to down (chkdown).
+	// transitions to down (chkdown); FailedHANA the times `observe` found
+	// error-limit consecutive errors (hanafail).
 	FailedChecks atomic.Uint64
 	DownTrans    atomic.Uint64
+	FailedHANA   atomic.Uint64
+
+	// agent is the agent check's state, guarded by mu like health.
+	agent checkState
+	// uweight is the weight in force (haproxy's uweight): the configured
+	// one, or what an agent set. rtMaxConn is the maxconn an agent set,
+	// -1 for none (see Limits).
+	uweight   atomic.Int32
+	rtMaxConn atomic.Int64
+	// warmup is the slowstart timer while the server is Starting
+	// (slowstart.go), guarded by mu.
+	warmup *time.Timer
+
+	// track is the server this one follows; trackers those that follow
+	// this one (track.go). Both are set by Commit.
+	track    atomic.Pointer[Server]
+	trackers atomic.Pointer[[]*Server]
+
+	// observe is the `observe` mode in force, 0 when the server is not
+	// observed (no `observe` or no `check`), so that Observe costs one
+	// load; errs counts consecutive errors (observe.go).
+	observe atomic.Uint32
+	errs    atomic.Int32
+	// streams are the streams to cut on a state change, when
+	// on-marked-down or a backend's on-marked-up asks for it
+	// (observe.go's AttachStream); cuttable says whether to register.
+	streams  streamSet
+	cuttable atomic.Bool
 	// Retries counts the retries on this server (wretr).
 	Retries atomic.Uint64
 
@@ -74,7 +120,7 @@ type Server struct {
 func NewServer(set ServerSettings) *Server {
 	s := &Server{Name: set.Name}
 	s.set.Store(&set)
-	s.health.last.Status = check.StatusInit
+	s.initState(&set)
 	return s
 }
 
@@ -83,3 +129,37 @@ func (s *Server) Settings() *ServerSettings { return s.set.Load() }
 
 // Addr returns the address the server is dialled at.
 func (s *Server) Addr() string { return s.set.Load().Addr }
+
+// initState sets the runtime state a server starts with: no check run
+// yet, the configured weight, no runtime maxconn.
+func (s *Server) initState(set *ServerSettings) {
+	s.health.last.Status = check.StatusInit
+	s.health.status = statusKey(check.StatusInit)
+	s.agent.last.Status = check.StatusInit
+	s.agent.status = statusKey(check.StatusInit)
+	s.uweight.Store(int32(set.Weight))
+	s.rtMaxConn.Store(-1)
+}
+
+// Weight returns the server's weight in force: the configured one, or the
+// one an agent set (haproxy's uweight). A reload that changes the
+// configured weight resets it.
+func (s *Server) Weight() int { return int(s.uweight.Load()) }
+
+// Limits returns the server's maxconn and minconn in force: the
+// configured ones, unless an agent sent "maxconn:N", which replaces
+// maxconn, and minconn too when the two were equal (a static limit), as
+// haproxy's server_parse_maxconn_change_request does. queue.go's maxConn
+// should read these rather than the settings.
+func (s *Server) Limits() (maxConn, minConn int) {
+	set := s.Settings()
+	maxConn, minConn = set.MaxConn, set.MinConn
+	if v := s.rtMaxConn.Load(); v >= 0 {
+		// A static limit (minconn unset, or equal) moves as a whole.
+		if minConn != 0 && minConn == maxConn {
+			minConn = int(v)
+		}
+		maxConn = int(v)
+	}
+	return maxConn, minConn
+}

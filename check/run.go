@@ -382,7 +382,12 @@ func (x *run) connect(r *rule) bool {
 		x.deadline = time.Now().Add(x.t.ConnectTimeout)
 	}
 	x.connecting = true
-	d := net.Dialer{Deadline: x.deadline}
+	// No keep-alive probes on a connection that lives for one check: it
+	// saves the socket options Go sets by default.
+	d := net.Dialer{Deadline: x.deadline, KeepAlive: -1}
+	if x.connectOnly(r) {
+		d.Control = delayAck
+	}
 	conn, err := d.DialContext(x.ctx, "tcp", addr)
 	if err != nil {
 		x.ioError(err)
@@ -403,6 +408,20 @@ func (x *run) connect(r *rule) bool {
 		}
 	}
 	return true
+}
+
+// connectOnly says whether nothing is sent or read after the connect rule
+// r: a plain layer-4 check.
+func (x *run) connectOnly(r *rule) bool {
+	if r.connect.sendProxy || r.connect.def && x.t.SendProxy {
+		return false
+	}
+	for i, o := range x.rules {
+		if o == r {
+			return i+1 == len(x.rules) || x.rules[i+1].act == actConnect
+		}
+	}
+	return false
 }
 
 // proxyHeader is the PROXY protocol header haproxy's checks send: a

@@ -454,10 +454,10 @@ func TestNotYetKeywords(t *testing.T) {
 	}
 	// Sub-keywords and values that are not yet supported say so too.
 	for text, want := range map[string]string{
-		"frontend chk\n bind :80 defer-accept\n":            "t.cfg:2: 'bind': bind option 'defer-accept' is not supported yet by switchyard",
-		"backend chk\n server s 127.0.0.1:1 slowstart 1s\n": "t.cfg:2: 'server': server option 'slowstart' is not supported yet by switchyard",
-		"global\n stats socket /run/sy.sock\n":              "t.cfg:2: 'stats socket' is not supported yet by switchyard",
-		"frontend chk\n http-request silent-drop":           "t.cfg:2: 'http-request silent-drop' is not supported yet by switchyard",
+		"frontend chk\n bind :80 defer-accept\n":   "t.cfg:2: 'bind': bind option 'defer-accept' is not supported yet by switchyard",
+		"backend chk\n server s 127.0.0.1:1 tfo\n": "t.cfg:2: 'server': server option 'tfo' is not supported yet by switchyard",
+		"global\n stats socket /run/sy.sock\n":     "t.cfg:2: 'stats socket' is not supported yet by switchyard",
+		"frontend chk\n http-request silent-drop":  "t.cfg:2: 'http-request silent-drop' is not supported yet by switchyard",
 	} {
 		if !strings.HasSuffix(text, "\n") {
 			text += "\n"
@@ -1356,7 +1356,7 @@ func backendCases() []kwCase {
 		{kw: "balance", in: []Section{SecFrontend}, src: "balance source",
 			warn:  "t.cfg:2: 'balance' ignored because frontend 'chk' has no backend capability.",
 			check: balanceIs(backend.Algorithm{})},
-		{kw: "balance", in: inAll, src: "balance nosuch", err: "t.cfg:2: 'balance': unknown balance algorithm 'nosuch': supported are 'roundrobin', 'static-rr', 'leastconn', 'first', 'random', 'source', 'uri', 'url_param' and 'hdr(name)'"},
+		{kw: "balance", in: inAll, src: "balance nosuch", err: "t.cfg:2: 'balance': unknown balance algorithm 'nosuch': supported are 'roundrobin', 'static-rr', 'leastconn', 'first', 'random', 'source', 'uri', 'url_param', 'hdr(name)', 'rdp-cookie' and 'hash'"},
 		// haproxy ignores extra words after an algorithm without options.
 		{kw: "balance", in: inBESide, src: "balance roundrobin extra", err: "t.cfg:2: 'balance': balance roundrobin takes no argument (got 'extra')"},
 		{kw: "balance", in: inBESide, src: "balance random(0)", err: "t.cfg:2: 'balance': random : number of draws must be at least 1"},
@@ -1367,8 +1367,19 @@ func backendCases() []kwCase {
 		{kw: "balance", in: inBESide, src: "balance url_param id check_post", err: "t.cfg:2: 'balance': url_param: 'check_post' is not supported yet"},
 		{kw: "balance", in: inBESide, src: "balance hdr()", err: "t.cfg:2: 'balance': hdr requires an http header field name, as in 'hdr(Host)' (got 'hdr()')"},
 		{kw: "balance", in: inBESide, src: "balance hdr(host) foo", err: "t.cfg:2: 'balance': hdr(host) only accepts 'use_domain_only' modifier (got 'foo')"},
-		{kw: "balance", in: inBESide, src: "balance hash req.hdr(host)", err: "t.cfg:2: 'balance': balance hash is not supported yet"},
-		{kw: "balance", in: inBESide, src: "balance rdp-cookie", err: "t.cfg:2: 'balance': balance rdp-cookie is not supported yet"},
+		{kw: "balance", in: inBESide, src: "balance hash req.hdr(host),lower", check: func(t *testing.T, _ *Config, px *Proxy) {
+			a := px.Balance
+			if a.Expr == nil || a.Expr.String() != "req.hdr(host),lower" {
+				t.Errorf("Balance.Expr = %v", a.Expr)
+			}
+			a.Expr = nil
+			eq(t, "Balance", a, backend.Algorithm{Kind: backend.Hash})
+		}},
+		{kw: "balance", in: inBESide, src: "balance hash", err: "t.cfg:2: 'balance': hash requires a sample expression"},
+		{kw: "balance", in: inBESide, src: "balance hash nosuch", err: "t.cfg:2: 'balance': failed to parse 'balance hash' expression 'nosuch' in : unknown fetch method 'nosuch'"},
+		{kw: "balance", in: inBESide, src: "balance rdp-cookie", check: balanceIs(backend.Algorithm{Kind: backend.RDPCookie, Cookie: "mstshash"})},
+		{kw: "balance", in: inBESide, src: "balance rdp-cookie(msts)", check: balanceIs(backend.Algorithm{Kind: backend.RDPCookie, Cookie: "msts"})},
+		{kw: "balance", in: inBESide, src: "balance rdp-cookie()", err: "t.cfg:2: 'balance': rdp-cookie : missing cookie name"},
 
 		// ---- hash-type ----
 		{kw: "hash-type", in: inBESide, src: "hash-type consistent\nhash-type map-based", check: balanceIs(backend.Algorithm{HashType: backend.MapBased, HashFunc: backend.SDBM})},
@@ -1387,7 +1398,15 @@ func backendCases() []kwCase {
 		{kw: "hash-type", in: inBESide, src: "hash-type consistent md5", err: "t.cfg:2: 'hash-type': hash-type only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions (got 'md5')"},
 		{kw: "hash-type", in: inBESide, src: "hash-type consistent djb2 foo", err: "t.cfg:2: 'hash-type': hash-type only supports 'avalanche' as a modifier for hash functions (got 'foo')"},
 		{kw: "hash-type", in: inBESide, src: "hash-type avalanche", err: "t.cfg:2: 'hash-type': hash-type avalanche is not supported anymore, use 'hash-type map-based sdbm avalanche' instead"},
-		{kw: "hash-type", in: inBESide, src: "hash-type consistent none", err: "t.cfg:2: 'hash-type': hash-type: hash function 'none' is not supported (it needs 'balance hash')"},
+		{kw: "hash-type", in: inBESide, src: "hash-type consistent none", err: "t.cfg:2: 'hash-type': hash-type: hash function 'none' is not supported (it is haproxy 2.7's)"},
+
+		// ---- hash-balance-factor ----
+		{kw: "hash-balance-factor", in: inBESide, src: "hash-balance-factor 150", check: balanceIs(backend.Algorithm{BalanceFactor: 150})},
+		{kw: "hash-balance-factor", in: inBESide, name: "kept by balance", src: "hash-balance-factor 125\nbalance source",
+			check: balanceIs(backend.Algorithm{Kind: backend.Source, BalanceFactor: 125})},
+		{kw: "hash-balance-factor", in: []Section{SecFrontend}, src: "hash-balance-factor 150", check: balanceIs(backend.Algorithm{BalanceFactor: 150})},
+		{kw: "hash-balance-factor", in: inAll, src: "hash-balance-factor 100", err: "t.cfg:2: 'hash-balance-factor': must be 0 or greater than 100"},
+		{kw: "hash-balance-factor", in: inAll, src: "hash-balance-factor", err: "t.cfg:2: 'hash-balance-factor': expects an integer argument"},
 
 		// ---- server ----
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:8080", check: serverIs("192.0.2.10", 8080, "192.0.2.10:8080", 1, 1)},
@@ -1433,6 +1452,73 @@ func backendCases() []kwCase {
 			}},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10 check", err: "t.cfg:2: 'server chk/s1' : 'check' needs a port: the server has no port and no 'port' check parameter"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 disabled", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Disabled", px.Servers[0].Disabled, true) }},
+		// Agent checks, slowstart, observe, on-marked-*, track
+		// (kw_health.go); messages checked against haproxy -c 2.6.
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 agent-check agent-port 9999 agent-inter 5s agent-send ping agent-addr 127.0.0.3",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				s := px.Servers[0]
+				h := s.Health()
+				addr, port := s.AgentTarget()
+				eq(t, "agent", fmt.Sprintln(h.Agent, h.AgentInter, h.AgentSend, addr, port), "true 5s ping 127.0.0.3 9999\n")
+			}},
+		{kw: "server", in: inBE, name: "agent port and address from port and addr", src: "server s1 192.0.2.10:80 port 81 addr 127.0.0.2 agent-check",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				addr, port := px.Servers[0].AgentTarget()
+				eq(t, "agent target", fmt.Sprint(addr, " ", port), "127.0.0.2 81")
+			}},
+		{kw: "server", in: inBE, name: "agent-port wins over port in any order", src: "server s1 192.0.2.10:80 agent-port 90 port 81 agent-check",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				_, port := px.Servers[0].AgentTarget()
+				eq(t, "agent port", port, 90)
+			}},
+		{kw: "server", in: inBE, name: "default-server agent, no-agent-check", src: "default-server agent-check agent-port 9000 slowstart 1500ms\nserver s0 192.0.2.9:80\nserver s1 192.0.2.10:80 no-agent-check",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				h0, h1 := px.Servers[0].Health(), px.Servers[1].Health()
+				eq(t, "agents", fmt.Sprint(h0.Agent, h1.Agent, h0.SlowStart, h1.SlowStart), "true false 1.5s 1.5s")
+			}},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 check observe layer4 error-limit 5 on-error sudden-death on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				h := px.Servers[0].Health()
+				eq(t, "observe", fmt.Sprint(h.Observe, h.ErrorLimit, h.OnError, h.OnMarkedDown, h.OnMarkedUp),
+					fmt.Sprint(backend.ObserveLayer4, 5, backend.OnErrorSuddenDeath, true, true))
+			}},
+		{kw: "server", in: inBE, src: "mode http\nserver s1 192.0.2.10:80 check observe layer7 on-error mark-down",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				h := px.Servers[0].Health()
+				eq(t, "observe", fmt.Sprint(h.Observe, h.OnError), fmt.Sprint(backend.ObserveLayer7, backend.OnErrorMarkDown))
+			}},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 check\nserver s2 192.0.2.11:80 track s1\nserver s3 192.0.2.12:80 track chk/s2\nserver s4 192.0.2.13:80 track other/o",
+			extra: "backend other\n server o 192.0.2.1:80 agent-check agent-port 1\n",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				var got []string
+				for _, s := range px.Servers[1:] {
+					be, srv, ok := s.TrackTarget(px)
+					got = append(got, fmt.Sprint(be, "/", srv, ok))
+				}
+				eq(t, "tracks", strings.Join(got, " "), "chk/s1true chk/s2true other/otrue")
+			}},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 agent-check", err: "t.cfg:2: 'server chk/s1' : server s1 does not have agent port. Agent check has been disabled."},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 check\nserver s2 192.0.2.11:80 check track s1", err: "t.cfg:3: 'server chk/s2' : unable to enable checks and tracking at the same time!"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 track s2\nserver s2 192.0.2.11:80 track s1", err: "t.cfg:3: 'server chk/s2' : unable to track chk/s1 as it belongs to a tracking chain looping back to chk/s2."},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 track s1", err: "t.cfg:2: 'server chk/s1' : unable to track chk/s1 as it belongs to a tracking chain looping back to chk/s1."},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 track nosuch", err: "t.cfg:2: 'server chk/s1' : unable to find required server 'nosuch' for tracking."},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 track nosuch/s", err: "t.cfg:2: 'server chk/s1' : unable to find required proxy 'nosuch' for tracking."},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80\nserver s2 192.0.2.11:80 track s1", err: "t.cfg:3: 'server chk/s2' : unable to use chk/s1 for tracking as it does not have any check nor agent enabled."},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 track other/o", extra: "backend other\n option httpchk\n http-check disable-on-404\n server o 192.0.2.1:80 check\n",
+			err: "t.cfg:2: 'server chk/s1' : unable to use other/o fortracking: disable-on-404 option inconsistency."},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 observe layer7", err: "t.cfg:2: 'server': 'layer7' can only be used in http proxies"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 observe layer9", err: "t.cfg:2: 'server': 'observe' expects one of 'none', 'layer4', 'layer7' but got 'layer9'"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 error-limit 0", err: "t.cfg:2: 'server': error-limit has to be > 0, got '0'"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 on-error foo", err: "t.cfg:2: 'server': 'on-error' expects one of 'fastinter', 'fail-check', 'sudden-death' or 'mark-down' but got 'foo'"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 on-marked-down foo", err: "t.cfg:2: 'server': 'on-marked-down' expects 'shutdown-sessions' but got 'foo'"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 on-marked-up foo", err: "t.cfg:2: 'server': 'on-marked-up' expects 'shutdown-backup-sessions' but got 'foo'"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 slowstart 10x", err: "t.cfg:2: 'server': 'slowstart': unexpected character 'x' in time value '10x' (units are us, ms, s, m, h, d)"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 agent-inter 0", err: "t.cfg:2: 'server': 'agent-inter' expects a positive delay, got '0'"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 agent-addr foo.bar", err: "t.cfg:2: 'server': parsing agent-addr failed. Check if 'foo.bar' is correct address (host names are not supported yet by switchyard)"},
+		// haproxy takes any number (atol) and truncates it to a port.
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 agent-port 99999", err: "t.cfg:2: 'server': 'agent-port' expects a port number (0-65535), got '99999'"},
+		{kw: "server", in: inBE, src: `server s1 192.0.2.10:80 agent-send ""`, err: "t.cfg:2: 'server': 'agent-send' expects a string as argument"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 track", err: "t.cfg:2: 'server': 'track' expects 1 argument(s)"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 rise 0", err: "t.cfg:2: 'server': 'rise' has to be >= 1, got '0'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 inter 0", err: "t.cfg:2: 'server': 'inter' expects a positive delay, got '0'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 port 0", err: "t.cfg:2: 'server': 'port' expects a valid port number (1-65535), got '0'"},
@@ -1463,6 +1549,15 @@ func backendCases() []kwCase {
 		{kw: "default-server", in: inBESide, src: "default-server check backup enabled\ndefault-server no-check no-backup disabled", check: func(t *testing.T, _ *Config, px *Proxy) {
 			eq(t, "default-server", fmt.Sprint(px.DefaultServer.Check, px.DefaultServer.Backup, px.DefaultServer.Disabled), "false false true")
 		}},
+		{kw: "default-server", in: inBESide, src: "default-server agent-check agent-port 9000 slowstart 2s on-marked-down shutdown-sessions track s9", check: func(t *testing.T, _ *Config, px *Proxy) {
+			h := px.DefaultServer.Health()
+			eq(t, "default-server", fmt.Sprintln(h.Agent, h.AgentPort, h.SlowStart, h.OnMarkedDown, h.Track), "true 9000 2s true s9\n")
+		}},
+		{kw: "default-server", in: inBESide, src: "default-server observe layer7", err: "t.cfg:2: 'default-server': 'layer7' can only be used in http proxies"},
+		// A server that inherits agent-check without a port is refused at
+		// its own line, as haproxy does.
+		{kw: "default-server", in: []Section{SecDefaults}, src: "default-server agent-check", extra: "backend b2\n server x 192.0.2.1:80\n",
+			err: "t.cfg:5: 'server b2/x' : server x does not have agent port. Agent check has been disabled."},
 	}
 }
 

@@ -162,7 +162,7 @@ func init() {
 		"email-alert", "dynamic-cookie-key",
 		"external-check", "persist", "load-server-state-from-file",
 		"server-state-file-name", "source", "rate-limit", "rate-limit sessions",
-		"hash-balance-factor", "http-send-name-header", "bind-process", "max-keep-alive-queue",
+		"http-send-name-header", "bind-process", "max-keep-alive-queue",
 		"timeout http-error")
 }
 

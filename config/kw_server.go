@@ -14,19 +14,21 @@ func init() {
 		return parseServerOpts(p, args, &p.cur.DefaultServer)
 	})
 	register(SecProxy, "balance", func(p *parser, args []string) error {
-		return backend.ParseBalance(args, &p.cur.Balance)
+		return backend.ParseBalanceEnv(p.samples, args, &p.cur.Balance)
 	}).actsOn(CapBE, ignoredWarning)
 	register(SecProxy, "hash-type", func(p *parser, args []string) error {
 		return backend.ParseHashType(args, &p.cur.Balance)
 	}).actsOn(CapBE, ignoredWarning)
+	// haproxy accepts hash-balance-factor in a frontend without a word.
+	register(SecProxy, "hash-balance-factor", func(p *parser, args []string) error {
+		return backend.ParseHashBalanceFactor(args, &p.cur.Balance)
+	})
 }
 
 // serverOptsNotYet are server options that later issues implement.
 var serverOptsNotYet = map[string]bool{
 
-	"cookie": true, "slowstart": true, "on-marked-down": true, "on-marked-up": true, "on-error": true,
-	"observe": true, "error-limit": true, "track": true, "agent-check": true, "agent-port": true,
-	"agent-inter": true, "agent-send": true, "agent-addr": true, "ssl": true,
+	"cookie": true, "ssl": true,
 	"verify": true, "ca-file": true, "crt": true, "sni": true, "alpn": true, "check-ssl": true,
 	"check-sni": true, "check-alpn": true, "proto": true, "send-proxy": true, "send-proxy-v2": true,
 	"send-proxy-v2-ssl": true, "send-proxy-v2-ssl-cn": true, "proxy-v2-options": true, "resolvers": true,
@@ -38,7 +40,7 @@ var serverOptsNotYet = map[string]bool{
 	"non-stick": true, "log-proto": true, "socks4": true, "allow-0rtt": true, "tcp-ut": true,
 	"set-proxy-v2-tlv-fmt": true, "crl-file": true, "curves": true, "sigalgs": true,
 	"client-sigalgs": true, "npn": true, "check-proto": true, "check-via-socks4": true,
-	"agent-check-ssl": true, "hash-key": true, "guid": true, "no-agent-check": true,
+	"agent-check-ssl": true, "hash-key": true, "guid": true,
 }
 
 func parseServer(p *parser, args []string) error {

@@ -94,7 +94,46 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 	if sc.Check {
 		set.Check = checkSettings(px, sc, rules)
 	}
+	h := sc.Health()
+	if h.Agent {
+		set.Agent = agentSettings(px, sc)
+	}
+	set.SlowStart = h.SlowStart
+	set.Observe, set.ErrorLimit, set.OnError = h.Observe, h.ErrorLimit, h.OnError
+	set.OnMarkedDown, set.OnMarkedUp = h.OnMarkedDown, h.OnMarkedUp
+	if be, srv, ok := sc.TrackTarget(px); ok {
+		set.Track = be + "/" + srv
+	}
 	return set
+}
+
+// agentSettings are an agent-check's address and timings: agent-addr (or
+// addr, or the server's address) and agent-port (or port), agent-inter
+// (haproxy's own default, 2s, not inter), and the timeouts a check gets,
+// with agent-inter in place of inter.
+func agentSettings(px *config.Proxy, sc *config.Server) *backend.AgentSettings {
+	h := sc.Health()
+	host, _, _ := net.SplitHostPort(sc.Addr)
+	addr, port := sc.AgentTarget()
+	if addr != "" {
+		host = addr
+	}
+	inter := h.AgentInter
+	if inter == 0 {
+		inter = config.DefaultAgentInter
+	}
+	as := &backend.AgentSettings{
+		Addr: net.JoinHostPort(host, strconv.Itoa(port)), Send: h.AgentSend, Inter: inter,
+		Rise: 1, Fall: 1, // haproxy's DEF_AGENT_RISETIME and DEF_AGENT_FALLTIME
+		ConnectTimeout: inter, Timeout: inter,
+	}
+	if t := px.Timeouts.Check; t > 0 {
+		if c := px.Timeouts.Connect; c > 0 {
+			as.ConnectTimeout = min(c, inter)
+		}
+		as.ReadTimeout, as.Timeout = t, 0
+	}
+	return as
 }
 
 // checkSettings are a checked server's check address and timings, with

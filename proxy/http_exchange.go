@@ -29,7 +29,7 @@ const (
 // forward sends the request to a server of be and relays the response.
 func (s *httpStream) forward(be *Backend) bool {
 	prefer, forced := s.persistence(be)
-	a, err := be.state.Assign(context.Background(), &s.t.req, s.ctx.Src.Addr(), prefer, be.queueTimeout())
+	a, err := be.state.AssignCtx(context.Background(), &s.ctx, nil, prefer, be.queueTimeout())
 	srv := a.Srv
 	s.logServer(be, &a, err)
 	if err != nil {

@@ -45,7 +45,11 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		return
 	}
 	scope.be = be
-	a, err := be.state.Assign(context.Background(), nil, ctx.Src.Addr(), nil, be.queueTimeout())
+	var payload []byte // what inspect-delay kept: rdp-cookie reads it
+	if in != nil {
+		payload = (*in)[:got]
+	}
+	a, err := be.state.AssignCtx(context.Background(), &ctx, payload, nil, be.queueTimeout())
 	srv = a.Srv
 	lg.server(be, &a, err)
 	if err != nil {
