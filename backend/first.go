@@ -25,7 +25,7 @@ func newFirst(usable []Member) first {
 
 func (f first) Pick(sample.Request, netip.Addr) *Server {
 	for _, s := range f.srvs {
-		if max := s.Settings().MaxConn; max == 0 || s.Cur.Load() < int64(max) {
+		if max, _ := s.Limits(); max == 0 || s.Cur.Load() < int64(s.Throttle(max)) {
 			return s
 		}
 	}

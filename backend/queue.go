@@ -374,21 +374,21 @@ func (b *Backend) insertBySince(w *waiter) {
 // srv_dynamic_maxconn): maxconn, or between minconn and maxconn in
 // proportion to the backend's load against fullconn; 1<<62 when unlimited.
 func (s *Server) maxConn(b *Backend) int {
-	set := s.Settings()
-	if set.MaxConn == 0 {
+	maxc, minc := s.Limits() // an agent's maxconn:N wins over the configuration
+	if maxc == 0 {
 		return 1 << 62
 	}
-	max := set.MaxConn
+	max := maxc
 	full := b.set().FullConn
-	if set.MinConn > 0 && set.MinConn < set.MaxConn && full > 0 {
+	if minc > 0 && minc < maxc && full > 0 {
 		if cur := int(b.conns.Load()); cur < full {
-			max = set.MinConn
-			if dyn := cur * set.MaxConn / full; dyn > max {
+			max = minc
+			if dyn := cur * maxc / full; dyn > max {
 				max = dyn
 			}
 		}
 	}
-	return max
+	return s.Throttle(max) // slowstart ramps the limit too
 }
 
 // QueueLen returns the number of requests waiting for this server.
@@ -438,7 +438,7 @@ func (b *Backend) FreeSlots(queue bool) int64 {
 			continue
 		}
 		set := m.Settings()
-		if set.MaxConn == 0 || queue && set.MaxQueue == 0 {
+		if maxc, _ := m.Limits(); maxc == 0 || queue && set.MaxQueue == 0 {
 			return -1
 		}
 		n += int64(m.maxConn(b)) - m.Cur.Load()

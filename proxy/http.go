@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchyard/backend"
@@ -48,6 +49,10 @@ type httpStream struct {
 	srvConn  *timedConn
 	srvOwned *backend.Server // server of srvConn when kept private (http-reuse never)
 	rw       rewriteState    // the rewriting actions' (actions_rewrite.go)
+	// cutFn and cutBy: a server state change cutting the stream
+	// (on-marked-down, on-marked-up; persist.go).
+	cutFn func(error)
+	cutBy atomic.Pointer[error]
 	sx       streamTxn       // the stream actions' (actions_stream.go)
 
 	// For the traffic log: when the current stream began (the accept, or
@@ -60,6 +65,7 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
+	detach func() // ends the request's registration with its server (attachCut)
 	ck persist.Txn // the persistence cookie's state (persist.go)
 	// retryOn is what a failure of the current attempt may be retried
 	// on (retry-on); 0 when no retry is possible.

@@ -38,7 +38,10 @@ func (s *httpStream) forward(be *Backend) bool {
 	}
 	// The slot and the pool's count follow the server: a redispatch
 	// moves them.
+	s.t.detach = s.attachCut(srv)
 	defer func() {
+		s.t.detach()
+		s.logCut()
 		if a.Srv != nil {
 			s.endUse(a.Srv)
 			be.state.Release(a.Srv)
@@ -70,8 +73,12 @@ func (s *httpStream) forward(be *Backend) bool {
 		var res exchangeResult
 		fail := failResponse
 		if err != nil {
+			srv.Observe(backend.ObserveL4Err)
 			res, fail = exConnFailed, connFailure(err)
 		} else {
+			if from == fromDial {
+				srv.Observe(backend.ObserveL4OK)
+			}
 			s.logConnected(sc)
 			res = s.exchange(be, srv, sc, from == fromPool)
 		}
@@ -105,6 +112,14 @@ func (s *httpStream) forward(be *Backend) bool {
 	}
 }
 
+// observe reports an outcome to the current server's `observe` (a load
+// and nothing more when the server does not observe).
+func (s *httpStream) observe(ev backend.ObserveEvent) {
+	if srv := s.t.lg.srv; srv != nil {
+		srv.Observe(ev)
+	}
+}
+
 // nextAttempt moves the request to its next attempt after a failure,
 // keeping the server's pool count with the server the request is on.
 func (s *httpStream) nextAttempt(be *Backend, a *backend.Assignment, rs *retryState, f failure) bool {
@@ -118,6 +133,11 @@ func (s *httpStream) nextAttempt(be *Backend, a *backend.Assignment, rs *retrySt
 	}
 	if rs.moved {
 		s.t.ck.Redispatched(a.Srv == old)
+	}
+	if a.Srv != old {
+		// The stream follows its server for on-marked-down.
+		s.t.detach()
+		s.t.detach = s.attachCut(a.Srv)
 	}
 	if a.Srv != old {
 		s.endUse(old)
@@ -495,6 +515,7 @@ func (s *httpStream) serverDropped(be *Backend) exchangeResult {
 		s.t.lg.on = false // and haproxy logs nothing
 		return exFail
 	}
+	s.observe(backend.ObserveHTTPBrokenPipe)
 	s.term('S', 'H')
 	return s.failed(502, be)
 }
@@ -515,6 +536,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 				started = true
 			}
 			if err == nil {
+				s.observe(backend.HTTPStatus(s.t.resp.Status))
 				if !s.t.resp.Interim() {
 					s.t.sr.Discard(n)
 					s.logResponse()
@@ -533,6 +555,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 				continue
 			}
 			if !errors.Is(err, http1.ErrIncomplete) {
+				s.observe(backend.ObserveHTTPHdrRsp)
 				sc.Close()
 				s.abandonPump(pump)
 				if s.t.retryOn&config.RetryJunkResponse != 0 {
@@ -572,6 +595,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 		case timedOut && s.t.retryOn&config.RetryResponseTimeout != 0:
 			return exRetry
 		case timedOut:
+			s.observe(backend.ObserveHTTPReadTimeout)
 			s.term('s', 'H')
 			// haproxy answers 504 at timeout server even to a client
 			// that stalled in its body (timeout client does not run

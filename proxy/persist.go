@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"time"
 
 	"switchyard/backend"
@@ -64,6 +65,36 @@ func (s *httpStream) cookieResponse(be *Backend, srv *backend.Server) bool {
 		be.cookie.Response(&s.t.ck, &s.t.resp, srv != nil, srv.Settings().Cookie, time.Now())
 	}
 	return false
+}
+
+// cutCode is the termination code of a stream cut by a server state
+// change: 'D' when its server went down, 'U' when an active server came up
+// and it was on a backup.
+func cutCode(cause error) byte {
+	if errors.Is(cause, backend.ErrServerUp) {
+		return 'U'
+	}
+	return 'D'
+}
+
+// attachCut registers the current request with its server, so that
+// on-marked-down / on-marked-up can cut it; detach ends that.
+func (s *httpStream) attachCut(srv *backend.Server) (detach func()) {
+	if s.cutFn == nil {
+		s.cutFn = func(cause error) {
+			s.cutBy.Store(&cause)
+			s.cc.forceClose()
+		}
+	}
+	return srv.AttachStream(s.cutFn)
+}
+
+// logCut overrides the termination state of a request cut by a server
+// state change.
+func (s *httpStream) logCut() {
+	if p := s.cutBy.Swap(nil); p != nil && s.t.lg.on {
+		s.t.lg.rec.Term = [2]byte{cutCode(*p), 'D'}
+	}
 }
 
 // logCookie notes the cookie's %tsc characters.

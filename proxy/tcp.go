@@ -60,8 +60,10 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	var rs retryState
 	for {
 		if sc, err = rt.dial(be, srv, ctx.Dst.Port()); err == nil {
+			srv.Observe(backend.ObserveL4OK)
 			break
 		}
+		srv.Observe(backend.ObserveL4Err)
 		if !rs.next(be, &a, nil, ctx.Src.Addr(), connFailure(err), rt.stopCh) {
 			lg.retries(&rs)
 			if a.Srv == nil { // redispatched, and no server took it
@@ -78,6 +80,20 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	defer be.state.Release(srv)
 	lg.retries(&rs)
 	lg.connected(sc)
+	// on-marked-down shutdown-sessions / on-marked-up
+	// shutdown-backup-sessions: a state change may cut this stream.
+	var cutBy atomic.Pointer[error]
+	detach := srv.AttachStream(func(cause error) {
+		cutBy.Store(&cause)
+		c.Close()
+		sc.Close()
+	})
+	defer detach()
+	defer func() {
+		if p := cutBy.Load(); p != nil {
+			lg.rec.Term = [2]byte{cutCode(*p), 'D'}
+		}
+	}()
 	srv.Total.Add(1)
 	cc.setPeer(&timedConn{Conn: sc})
 	sc, ok := tcpServerStart(c, sc, be, &ctx, in, got)
