@@ -53,7 +53,7 @@ type httpStream struct {
 	// (on-marked-down, on-marked-up; persist.go).
 	cutFn func(error)
 	cutBy atomic.Pointer[error]
-	sx       streamTxn       // the stream actions' (actions_stream.go)
+	sx    streamTxn // the stream actions' (actions_stream.go)
 
 	// For the traffic log: when the current stream began (the accept, or
 	// the end of the previous request), as a date and as mono(), and
@@ -65,8 +65,8 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
-	detach func() // ends the request's registration with its server (attachCut)
-	ck persist.Txn // the persistence cookie's state (persist.go)
+	detach func()      // ends the request's registration with its server (attachCut)
+	ck     persist.Txn // the persistence cookie's state (persist.go)
 	// retryOn is what a failure of the current attempt may be retried
 	// on (retry-on); 0 when no retry is possible.
 	retryOn  config.RetryOn
