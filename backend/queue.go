@@ -28,8 +28,11 @@ var (
 	ErrNoServer = errors.New("no server available")
 	// ErrQueueTimeout: the request waited `timeout queue` (503, "sQ").
 	ErrQueueTimeout = errors.New("queue timeout")
-	// ErrQueueFull: the server's queue reached `maxqueue` (503, "sQ").
+	// ErrQueueFull: the server's queue reached `maxqueue` (503, "SQ").
 	ErrQueueFull = errors.New("server queue full")
+	// ErrAborted: the context ended while the request waited (option
+	// abortonclose: the client went away; logged "CQ").
+	ErrAborted = errors.New("aborted while queued")
 )
 
 // waiter is a request waiting for a connection slot.
@@ -199,6 +202,9 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 	a.SrvQueue, a.BeQueue = w.srvPos, w.bePos
 	if s == nil {
 		b.conns.Add(-1)
+		if ctx.Err() != nil {
+			return a, ErrAborted
+		}
 		return a, ErrQueueTimeout
 	}
 	a.Srv = s

@@ -356,6 +356,7 @@ var otherSideLines = map[string]string{
 	"fullconn":                   "fullconn 100",
 	"option redispatch":          "option redispatch",
 	"option persist":             "option persist",
+	"option abortonclose":        "option abortonclose",
 	"option allbackups":          "option allbackups",
 }
 
@@ -877,6 +878,10 @@ func keywordCases() []kwCase {
 		{kw: "monitor-uri", in: inFESide, src: "monitor-uri", err: "t.cfg:2: 'monitor-uri': expects an URI"},
 		{kw: "monitor fail", in: inFE, src: "monitor fail if TRUE", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "MonitorFail", len(px.MonitorFail), 1) }},
 		{kw: "monitor fail", in: inFE, src: "monitor fail TRUE", err: "t.cfg:2: 'monitor fail': unexpected 'TRUE', expects 'if' or 'unless' followed by a condition"},
+		{kw: "option abortonclose", in: inBESide, src: "option abortonclose", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "AbortOnClose", px.AbortOnClose, true) }},
+		{kw: "option abortonclose", in: inBESide, name: "no", src: "option abortonclose\nno option abortonclose", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "AbortOnClose", px.AbortOnClose, false) }},
+		{kw: "option abortonclose", in: []Section{SecFrontend}, src: "option abortonclose", warn: "t.cfg:2: 'abortonclose' ignored because frontend 'chk' has no backend capability."},
+		{kw: "option abortonclose", in: inAll, src: "option abortonclose 1", err: "t.cfg:2: 'option abortonclose': takes no argument"},
 		{kw: "option persist", in: inBESide, src: "option persist", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Persist", px.Persist, true) }},
 		{kw: "option persist", in: []Section{SecFrontend}, src: "option persist", warn: "t.cfg:2: 'persist' ignored because frontend 'chk' has no backend capability."},
 		{kw: "option persist", in: inAll, src: "option persist x", err: "t.cfg:2: 'option persist': takes no argument"},

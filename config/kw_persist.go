@@ -27,6 +27,11 @@ type UseServer struct {
 }
 
 func init() {
+	registerNegatable(SecProxy, "option abortonclose", func(p *parser, args []string) error {
+		on, err := negFlag(args)
+		p.cur.AbortOnClose = on
+		return err
+	}).actsOn(CapBE, "'abortonclose' ignored because %[2]s '%[3]s' has no %[4]s capability.")
 	registerNegatable(SecProxy, "option persist", func(p *parser, args []string) error {
 		on, err := negFlag(args)
 		p.cur.Persist = on

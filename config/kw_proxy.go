@@ -146,7 +146,7 @@ func init() {
 		return p.cur.ACLs.Add(args[0], args[1:])
 	})
 
-	registerNotYet("option abortonclose", "option prefer-last-server", "option splice-auto",
+	registerNotYet("option prefer-last-server", "option splice-auto",
 		"option splice-request", "option splice-response",
 		"option tcpka", "option clitcpka", "option srvtcpka", "option originalto", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
 		"option nolinger", "option independent-streams", "option socket-stats", "option forwarded",

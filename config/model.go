@@ -202,6 +202,9 @@ type Proxy struct {
 	// use-server rules (kw_persist.go).
 	Persist      bool
 	PersistRules []PersistRule
+	// AbortOnClose is option abortonclose: a request whose client closed
+	// is dropped while queued or connecting.
+	AbortOnClose bool
 	UseServers   []*UseServer
 	// FullConn is fullconn: the backend load at which servers with a
 	// minconn reach their maxconn (0: 10% of the frontends' maxconn).

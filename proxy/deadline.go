@@ -105,6 +105,10 @@ func (t *timedConn) want(d *deadline, at time.Duration) {
 	}
 }
 
+// rearmRead sets the socket's read deadline back to the one wanted, after
+// someone else changed it.
+func (t *timedConn) rearmRead() { t.arm(&t.r) }
+
 // arm sets the socket's deadline for d to the wanted one.
 func (t *timedConn) arm(d *deadline) {
 	d.armed = d.want

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -65,6 +66,9 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
+	// abort ends when the client goes away while the request waits for
+	// a server (option abortonclose; abort.go); Background otherwise.
+	abort  context.Context
 	detach func()      // ends the request's registration with its server (attachCut)
 	ck     persist.Txn // the persistence cookie's state (persist.go)
 	// retryOn is what a failure of the current attempt may be retried

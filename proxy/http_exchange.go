@@ -29,11 +29,20 @@ const (
 // forward sends the request to a server of be and relays the response.
 func (s *httpStream) forward(be *Backend) bool {
 	prefer, forced := s.persistence(be)
-	a, err := be.state.AssignCtx(context.Background(), &s.ctx, nil, prefer, be.queueTimeout())
+	stopWatch := func() {}
+	s.t.abort = context.Background()
+	if be.cfg.AbortOnClose {
+		stopWatch = s.abortOnClose()
+	}
+	a, err := be.state.AssignCtx(s.t.abort, &s.ctx, nil, prefer, be.queueTimeout())
 	srv := a.Srv
 	s.logServer(be, &a, err)
 	if err != nil {
+		stopWatch()
 		s.termAssign(err)
+		if errors.Is(err, backend.ErrAborted) {
+			return false // the client is gone: nobody to answer
+		}
 		return s.reply(503, be)
 	}
 	// The slot and the pool's count follow the server: a redispatch
@@ -70,6 +79,16 @@ func (s *httpStream) forward(be *Backend) bool {
 			s.t.retryOn = be.cfg.RetryOn // the request can be sent again
 		}
 		sc, from, err := s.serverConn(be, srv)
+		if s.t.abort.Err() != nil {
+			// option abortonclose: the client left while connecting.
+			if sc != nil {
+				sc.Close()
+			}
+			s.logRetries(&rs)
+			s.term('C', 'C')
+			return false
+		}
+		stopWatch() // the exchange reads the client from here
 		var res exchangeResult
 		fail := failResponse
 		if err != nil {
@@ -218,7 +237,7 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, c
 			return c.(*timedConn), fromPool, nil
 		}
 	}
-	c, err := s.rt.dial(be, srv, s.ctx.Dst.Port())
+	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst.Port())
 	if err != nil {
 		return nil, fromDial, err
 	}

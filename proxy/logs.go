@@ -327,6 +327,8 @@ func assignTerm(err error) [2]byte {
 		return [2]byte{'S', 'C'}
 	case errors.Is(err, backend.ErrQueueFull):
 		return [2]byte{'S', 'Q'}
+	case errors.Is(err, backend.ErrAborted):
+		return [2]byte{'C', 'Q'}
 	}
 	return [2]byte{'s', 'Q'}
 }

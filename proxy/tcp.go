@@ -59,7 +59,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	var sc net.Conn
 	var rs retryState
 	for {
-		if sc, err = rt.dial(be, srv, ctx.Dst.Port()); err == nil {
+		if sc, err = rt.dial(context.Background(), be, srv, ctx.Dst.Port()); err == nil {
 			srv.Observe(backend.ObserveL4OK)
 			break
 		}
@@ -116,13 +116,13 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 
 // dial makes one connection attempt to a server, within timeout connect
 // (retries are the caller's: see retry.go).
-func (be *Backend) dial(srv *backend.Server, dstPort uint16) (net.Conn, error) {
+func (be *Backend) dial(ctx context.Context, srv *backend.Server, dstPort uint16) (net.Conn, error) {
 	addr := srv.Addr()
 	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
 		addr = net.JoinHostPort(host, strconv.Itoa(int(dstPort)))
 	}
 	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect}
-	return d.Dial("tcp", addr)
+	return d.DialContext(ctx, "tcp", addr)
 }
 
 // tunnel copies both ways. Each side's timeout is an inactivity timeout: it

@@ -1,0 +1,66 @@
+package proxy
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// option abortonclose: a queued request whose client closes its side
+// leaves the queue at once and never reaches the server; without the
+// option it stays and is served.
+func TestAbortOnClose(t *testing.T) {
+	t.Parallel()
+	for _, abort := range []bool{true, false} {
+		release := make(chan struct{})
+		var served atomic.Int64
+		o := itHTTPOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+			served.Add(1)
+			if r.URL.Path == "/hold" {
+				<-release
+			}
+			io.WriteString(w, "ok")
+		})
+		fe := itAddr(t)
+		opt := ""
+		if abort {
+			opt = "    option abortonclose\n"
+		}
+		rt := itStart(t, itConfig(t, itDefaults+`
+frontend web
+    bind {FE}
+    default_backend app
+backend app
+    timeout queue 5s
+`+opt+`    server s {O} maxconn 1
+`, "FE", fe, "O", o.addr))
+		be := rt.Snapshot().backends["app"].state
+		k1 := itDial(t, fe)
+		k1.send("GET /hold HTTP/1.1\r\nhost: a\r\n\r\n")
+		itPoll(t, 3*time.Second, "the first request at the server", func() bool { return served.Load() == 1 })
+		k2 := itDial(t, fe)
+		k2.send("GET /queued HTTP/1.1\r\nhost: a\r\n\r\n")
+		itPoll(t, 3*time.Second, "the second request queued", func() bool { return be.QueueLen() == 1 })
+		k2.c.(*net.TCPConn).CloseWrite()
+		if abort {
+			itPoll(t, 3*time.Second, "the aborted request out of the queue", func() bool { return be.QueueLen() == 0 })
+		}
+		close(release)
+		if _, body := k1.response("GET"); body != "ok" {
+			t.Fatalf("abort=%v: first request: %q", abort, body)
+		}
+		if abort {
+			if got, _ := k2.closed(3 * time.Second); got != "" {
+				t.Fatalf("the aborted client got %q", got)
+			}
+			if served.Load() != 1 {
+				t.Fatalf("the aborted request reached the server")
+			}
+		} else if _, body := k2.response("GET"); body != "ok" {
+			t.Fatalf("without abortonclose the queued request was not served: %q", body)
+		}
+	}
+}
