@@ -47,15 +47,9 @@ func init() {
 	beNum := func(name string, get func(b *Backend) int64, rates bool) {
 		sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, Out: sample.TypeInt, Src: sample.SrcL4,
 			Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
-				if rates {
-					backend.CountRates()
-				}
-				named := ""
-				if len(args) > 0 && args[0].Str != "" {
-					named = args[0].Str
-					if err := checkObject(env, "backend", named); err != nil {
-						return nil, err
-					}
+				named, err := namedObject(env, args, "backend", rates)
+				if err != nil {
+					return nil, err
 				}
 				return func(c *sample.Ctx) (sample.Value, bool) {
 					sc, ok := c.Owner.(scoper)
@@ -138,15 +132,9 @@ func init() {
 	feNum := func(name string, get func(f *Frontend) int64, rates bool) {
 		sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, Out: sample.TypeInt, Src: sample.SrcL4,
 			Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
-				if rates {
-					backend.CountRates()
-				}
-				named := ""
-				if len(args) > 0 && args[0].Str != "" {
-					named = args[0].Str
-					if err := checkObject(env, "frontend", named); err != nil {
-						return nil, err
-					}
+				named, err := namedObject(env, args, "frontend", rates)
+				if err != nil {
+					return nil, err
 				}
 				return func(c *sample.Ctx) (sample.Value, bool) {
 					sc, ok := c.Owner.(scoper)
@@ -166,6 +154,19 @@ func init() {
 	}
 	feNum("fe_conn", func(f *Frontend) int64 { return int64(f.slots.current()) }, false)
 	feNum("fe_req_rate", func(f *Frontend) int64 { return f.counters.reqRate.PerSecond() }, true)
+}
+
+// namedObject reads a fetch's optional name of a backend or frontend
+// (kind), checked at load; "" means the stream's own. A rate fetch turns
+// rate counting on.
+func namedObject(env *sample.Env, args []sample.Arg, kind string, rates bool) (string, error) {
+	if rates {
+		backend.CountRates()
+	}
+	if len(args) == 0 || args[0].Str == "" {
+		return "", nil
+	}
+	return args[0].Str, checkObject(env, kind, args[0].Str)
 }
 
 // checkObject checks at the end of the configuration that a fetch's named
