@@ -33,6 +33,17 @@ type Member struct {
 	*Server
 	ID     int
 	Weight int
+	// EW is the effective weight in sixteenths (haproxy's eweight), finer
+	// than Weight during a slowstart; 0 means Weight×16.
+	EW int
+}
+
+// ew is the member's effective weight in sixteenths.
+func (m Member) ew() int {
+	if m.EW > 0 {
+		return m.EW
+	}
+	return m.Weight * weightScale
 }
 
 // configured is the member's configured weight (the weight map's divisor is

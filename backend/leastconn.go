@@ -32,7 +32,7 @@ func newLeastConn(usable []Member) *leastConn {
 	}
 	for i, s := range usable {
 		b.srvs[i] = s.Server
-		b.ew[i] = uint64(s.Weight) * weightScale
+		b.ew[i] = uint64(s.ew())
 		// Declaration order breaks the first ties, as in haproxy's tree.
 		b.last[i].Store(uint64(i))
 	}

@@ -158,7 +158,7 @@ func (b *Backend) members() []Member {
 		}
 		// The weight in force (an agent's), ramping during a
 		// slowstart.
-		ms[i].Weight = s.eweight()
+		ms[i].Weight, ms[i].EW = s.eweight(), s.eweight16(s.be.reg.clock())
 		if set.Backup {
 			b.bck++
 		} else {

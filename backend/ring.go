@@ -39,7 +39,7 @@ func newRing(servers []Member) *ring {
 	}
 	var pts []point
 	for i, s := range servers {
-		for j := range s.Weight * weightScale {
+		for j := range s.ew() {
 			pts = append(pts, point{hashfn.FullHash(uint32(s.ID*ewghtRange + j)), i})
 		}
 	}

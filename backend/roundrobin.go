@@ -41,7 +41,7 @@ func newRoundRobin(usable []Member) *roundRobin {
 	b := &roundRobin{}
 	b.init, b.next = &b.spare[0], &b.spare[1]
 	for _, s := range usable {
-		rs := &rrServer{srv: s.Server, ew: uint32(s.Weight) * weightScale}
+		rs := &rrServer{srv: s.Server, ew: uint32(s.ew())}
 		b.tot += rs.ew
 		b.init.push(rs, ewghtRange-rs.ew)
 	}

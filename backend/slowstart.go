@@ -66,11 +66,10 @@ func (s *Server) eweight16(now time.Time) int {
 	return uw * int((weightScale*elapsed+ss)/ss)
 }
 
-// eweight is the weight the balancer gets for the server. The balancers
-// take whole weights and scale them by 16 themselves, so a weight in
-// sixteenths is rounded up here (a server that warms up must still be
-// picked at all): a server of weight 1 then gets no ramp. Giving Member
-// haproxy's eweight (eweight16) instead would make the ramp exact.
+// eweight is the server's weight in force, in whole units rounded up (a
+// server that warms up must still be picked at all); the balancers that
+// ramp (roundrobin, leastconn, the consistent ring) use the exact
+// sixteenths, Member.EW.
 func (s *Server) eweight() int {
 	return (s.eweight16(s.be.reg.clock()) + weightScale - 1) / weightScale
 }

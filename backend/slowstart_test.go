@@ -149,3 +149,30 @@ func TestSlowstartAfterMaintenance(t *testing.T) {
 		`emerg backend be has no server available!`,
 		`notice Server be/a is UP/READY (leaving forced maintenance).`)
 }
+
+// A server of weight 1 ramps too: the balancer takes its weight in
+// sixteenths, so 2 seconds into a 10-second slowstart roundrobin gives it
+// (16*2+10)/10 = 4 sixteenths against its peer's 16.
+func TestSlowstartWeightOne(t *testing.T) {
+	r := NewRegistry(NewPools())
+	clk := useFakeClock(r)
+	a := checked("a", 1, 1, 1)
+	a.SlowStart = 10 * time.Second
+	b, srvs, _ := stageLogged(t, r, BackendSettings{}, a, settings("b", 2, 1, "127.0.0.1:1"))
+	s := srvs[0]
+	s.checkResult(refused)
+	clk.Add(3 * time.Second)
+	s.checkResult(ok200)
+	clk.Add(2 * time.Second)
+	s.warmupStep()
+	n := 0
+	for range 200 {
+		if b.Pick(nil, loopback) == s {
+			n++
+		}
+	}
+	// 4 of every 20 picks.
+	if n != 40 {
+		t.Errorf("a warming server of weight 1 got %d of 200 picks, want 40", n)
+	}
+}
