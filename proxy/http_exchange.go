@@ -744,6 +744,12 @@ func (s *httpStream) termBody(err error) {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.term('s', 'D')
 	default:
+		var bad *http1.ParseError
+		if errors.As(err, &bad) {
+			// A malformed body from the server: observe layer7
+			// counts it, as haproxy's HANA_STATUS_HTTP_RSP.
+			s.observe(backend.ObserveHTTPRsp)
+		}
 		s.term('S', 'D')
 	}
 }
