@@ -117,6 +117,20 @@ func (o *hcOrigin) serve(ln net.Listener) {
 // the port stops accepting (connections already accepted finish as the
 // previous mode says); leaving closed listens on the same port again.
 func (o *hcOrigin) set(m hcMode) error {
+	if m == hcClosed {
+		// Close just after a check has arrived, far from the next: a
+		// check still in the listener's backlog when it closes would be
+		// reset after connecting ("invalid response"), where one a little
+		// later is refused, and which of the two a proxy's check meets
+		// would depend on timing, not on the proxy.
+		for len(o.more) > 0 {
+			<-o.more
+		}
+		select {
+		case <-o.more:
+		case <-time.After(2 * time.Second):
+		}
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	prev := o.mode
