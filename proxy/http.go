@@ -66,6 +66,10 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
+	// slot is the server whose connection slot the request holds, on
+	// backend slotBe; nil once given back (releaseSlot).
+	slot   *backend.Server
+	slotBe *backend.Backend
 	// abort ends when the client goes away while the request waits for
 	// a server (option abortonclose; abort.go); Background otherwise.
 	abort  context.Context

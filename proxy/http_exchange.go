@@ -48,13 +48,14 @@ func (s *httpStream) forward(be *Backend) bool {
 	// The slot and the pool's count follow the server: a redispatch
 	// moves them.
 	s.t.detach = s.attachCut(srv)
+	s.t.slot, s.t.slotBe = srv, be.state
 	defer func() {
 		s.t.detach()
 		s.logCut()
 		if a.Srv != nil {
 			s.endUse(a.Srv)
-			be.state.Release(a.Srv)
 		}
+		s.releaseSlot()
 	}()
 	srv.Pool.Begin()
 	s.t.pooled = false
@@ -131,6 +132,14 @@ func (s *httpStream) forward(be *Backend) bool {
 	}
 }
 
+// releaseSlot gives the request's server slot back, once.
+func (s *httpStream) releaseSlot() {
+	if s.t.slot != nil {
+		s.t.slotBe.Release(s.t.slot)
+		s.t.slot = nil
+	}
+}
+
 // observe reports an outcome to the current server's `observe` (a load
 // and nothing more when the server does not observe).
 func (s *httpStream) observe(ev backend.ObserveEvent) {
@@ -146,13 +155,14 @@ func (s *httpStream) nextAttempt(be *Backend, a *backend.Assignment, rs *retrySt
 	if !rs.next(be, a, &s.t.req, s.ctx.Src.Addr(), f, s.rt.stopCh) {
 		if a.Srv != old {
 			s.endUse(old)
-			a.Srv = nil
+			a.Srv, s.t.slot = nil, nil // the redispatch gave the slot back
 		}
 		return false
 	}
 	if rs.moved {
 		s.t.ck.Redispatched(a.Srv == old)
 	}
+	s.t.slot = a.Srv // the retry released the old slot and took this one
 	if a.Srv != old {
 		// The stream follows its server for on-marked-down.
 		s.t.detach()
@@ -427,6 +437,9 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	// client could send its next request before the connection is back
 	// in the pool.)
 	s.releaseServerConn(be, srv, sc, reqOut.Close)
+	// So is the server's slot: the client's next request, maybe on
+	// another connection, must find it free (balance first, maxconn).
+	s.releaseSlot()
 	if !s.writeRaw(s.t.out) {
 		s.t.closeAfter = true
 		s.term('C', 'D')
