@@ -33,6 +33,7 @@ func (s *httpStream) forward(be *Backend) bool {
 	s.t.abort = context.Background()
 	if be.cfg.AbortOnClose {
 		stopWatch = s.abortOnClose()
+		defer stopWatch() // whatever way forward ends (it is idempotent)
 	}
 	a, err := be.state.AssignCtx(s.t.abort, &s.ctx, nil, prefer, be.queueTimeout())
 	srv := a.Srv
