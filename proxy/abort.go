@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"net"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -22,12 +23,32 @@ import (
 // called before anything reads the client again, and may be called twice.
 func (s *httpStream) abortOnClose() (stop func()) {
 	s.t.abort = context.Background()
-	raw := s.cl.rawConn()
-	if raw == nil || !s.requestAlone() {
+	if !s.requestAlone() {
 		return func() {}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, stopWatch := watchClose(s.cl.Conn, s.cl.rearmRead)
 	s.t.abort = ctx
+	return func() {
+		stopWatch()
+		s.t.abort = context.Background()
+	}
+}
+
+// watchClose returns a context that ends when the peer of c closes its
+// side (a read would see the end of the stream), and the function that
+// stops watching and calls rearm to restore c's read deadline. Bytes
+// waiting to be read, or an error, end the watch without ending the
+// context. Without a descriptor to watch, the context never ends.
+func watchClose(c net.Conn, rearm func()) (context.Context, func()) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return context.Background(), func() {}
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return context.Background(), func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	var stopping atomic.Bool
 	done := make(chan struct{})
 	go func() {
@@ -48,13 +69,12 @@ func (s *httpStream) abortOnClose() (stop func()) {
 		})
 	}()
 	var once sync.Once
-	return func() {
+	return ctx, func() {
 		once.Do(func() {
 			stopping.Store(true)
-			s.cl.Conn.SetReadDeadline(time.Unix(1, 0)) // wakes the watcher
+			c.SetReadDeadline(time.Unix(1, 0)) // wakes the watcher
 			<-done
-			s.cl.rearmRead()
-			s.t.abort = context.Background()
+			rearm()
 			cancel()
 		})
 	}

@@ -64,3 +64,52 @@ backend app
 		}
 	}
 }
+
+// In mode tcp too, a queued connection whose client closes its side
+// leaves the queue.
+func TestAbortOnCloseTCP(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int64
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	t.Cleanup(func() { l.Close() })
+	fe := itAddr(t)
+	rt := itStart(t, itConfig(t, `
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+    timeout queue 5s
+listen app
+    bind {FE}
+    option abortonclose
+    server s {O} maxconn 1
+`, "FE", fe, "O", l.Addr().String()))
+	be := rt.Snapshot().backends["app"].state
+	k1 := itDial(t, fe)
+	k1.send("x")
+	itPoll(t, 3*time.Second, "the first connection at the server", func() bool { return accepted.Load() == 1 })
+	k2 := itDial(t, fe)
+	itPoll(t, 3*time.Second, "the second connection queued", func() bool { return be.QueueLen() == 1 })
+	k2.c.(*net.TCPConn).CloseWrite()
+	itPoll(t, 3*time.Second, "the aborted connection out of the queue", func() bool { return be.QueueLen() == 0 })
+	if got, _ := k2.closed(3 * time.Second); got != "" {
+		t.Fatalf("the aborted client got %q", got)
+	}
+	if accepted.Load() != 1 {
+		t.Fatal("the aborted connection reached the server")
+	}
+}

@@ -49,7 +49,14 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	if in != nil {
 		payload = (*in)[:got]
 	}
-	a, err := be.state.AssignCtx(context.Background(), &ctx, payload, nil, be.queueTimeout())
+	// option abortonclose: a client that closes while its connection
+	// waits for a slot or a server is given up.
+	abort, stopWatch := context.Background(), func() {}
+	if be.cfg.AbortOnClose {
+		abort, stopWatch = watchClose(c, func() { c.SetReadDeadline(time.Time{}) })
+	}
+	defer stopWatch()
+	a, err := be.state.AssignCtx(abort, &ctx, payload, nil, be.queueTimeout())
 	srv = a.Srv
 	lg.server(be, &a, err)
 	if err != nil {
@@ -59,7 +66,17 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	var sc net.Conn
 	var rs retryState
 	for {
-		if sc, err = rt.dial(context.Background(), be, srv, ctx.Dst.Port()); err == nil {
+		sc, err = rt.dial(abort, be, srv, ctx.Dst.Port())
+		if abort.Err() != nil {
+			if sc != nil {
+				sc.Close()
+			}
+			be.state.Release(a.Srv)
+			lg.retries(&rs)
+			lg.term('C', 'C')
+			return
+		}
+		if err == nil {
 			srv.Observe(backend.ObserveL4OK)
 			break
 		}
@@ -77,6 +94,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		srv = a.Srv
 		lg.server(be, &a, nil)
 	}
+	stopWatch() // the tunnel reads the client from here
 	defer be.state.Release(srv)
 	lg.retries(&rs)
 	lg.connected(sc)
