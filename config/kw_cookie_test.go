@@ -80,8 +80,9 @@ func cookieKeywordCases() []kwCase {
 		{kw: "cookie", in: inBESide, src: "cookie SRV insert attr", err: "t.cfg:2: 'cookie': 'attr' expects <value> as argument."},
 		{kw: "cookie", in: inBESide, src: `cookie SRV insert attr "a;b"`, err: "t.cfg:2: 'cookie': character '%x3B' is not permitted in attribute value."},
 		{kw: "cookie", in: inBESide, src: "cookie SRV insert foo", err: "t.cfg:2: 'cookie': supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'dynamic', 'maxlife' and 'attr' options."},
-		// switchyard: dynamic cookies (dynamic-cookie-key) are not there yet.
-		{kw: "cookie", in: inBESide, src: "cookie SRV insert dynamic", err: "t.cfg:2: 'cookie': option 'dynamic' is not supported yet by switchyard"},
+		{kw: "cookie", in: inBESide, src: "cookie SRV insert dynamic", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "dynamic", px.Cookie.Dynamic(), true) }},
+		{kw: "dynamic-cookie-key", in: inBESide, src: "dynamic-cookie-key s3cr3t", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "key", px.DynamicCookieKey, "s3cr3t") }},
+		{kw: "dynamic-cookie-key", in: inBESide, src: "dynamic-cookie-key", err: "t.cfg:2: 'dynamic-cookie-key': expects <secret_key> as argument"},
 	}
 }
 

@@ -27,6 +27,13 @@ type UseServer struct {
 }
 
 func init() {
+	register(SecDefaults|SecBackend, "dynamic-cookie-key", func(p *parser, args []string) error {
+		if err := wantArgs(args, 1, "<secret_key> as argument"); err != nil {
+			return err
+		}
+		p.cur.DynamicCookieKey = args[0]
+		return nil
+	})
 	registerNegatable(SecProxy, "option abortonclose", func(p *parser, args []string) error {
 		on, err := negFlag(args)
 		p.cur.AbortOnClose = on

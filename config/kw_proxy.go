@@ -159,7 +159,7 @@ func init() {
 		"stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
 		"stick store-response",
 		"compression", "filter", "server-template",
-		"email-alert", "dynamic-cookie-key",
+		"email-alert",
 		"external-check", "persist", "load-server-state-from-file",
 		"server-state-file-name", "source", "rate-limit", "rate-limit sessions",
 		"http-send-name-header", "bind-process", "max-keep-alive-queue",

@@ -202,6 +202,9 @@ type Proxy struct {
 	// use-server rules (kw_persist.go).
 	Persist      bool
 	PersistRules []PersistRule
+	// DynamicCookieKey is dynamic-cookie-key: the secret that, with a
+	// server's address, makes its cookie under `cookie … dynamic`.
+	DynamicCookieKey string
 	// AbortOnClose is option abortonclose: a request whose client closed
 	// is dropped while queued or connecting.
 	AbortOnClose bool

@@ -40,6 +40,7 @@ const (
 	optPreserve
 	optHTTPOnly
 	optSecure
+	optDynamic
 )
 
 // Cookie is a backend's `cookie` line, compiled. It is immutable once
@@ -78,6 +79,10 @@ func (c *Cookie) Mode() Mode {
 
 // Indirect reports the `indirect` option.
 func (c *Cookie) Indirect() bool { return c.opts&optIndirect != 0 }
+
+// Dynamic says whether servers without a cookie value get one computed
+// from dynamic-cookie-key and their address.
+func (c *Cookie) Dynamic() bool { return c.opts&optDynamic != 0 }
 
 // MaxIdle and MaxLife are the maxidle and maxlife options in seconds (0:
 // not set).
@@ -174,9 +179,9 @@ func ParseLine(prev *Cookie, args []string, warn func(msg string)) (*Cookie, err
 			}
 			i++
 		case "dynamic":
-			// Dynamic cookies need dynamic-cookie-key and a hash of the
-			// key and each server's address; not there yet.
-			return nil, errors.New("option 'dynamic' is not supported yet by switchyard")
+			// Servers without a cookie value get one made of
+			// dynamic-cookie-key and their address (the proxy's).
+			c.opts |= optDynamic
 		case "attr":
 			v := arg(i + 1)
 			if v == "" {

@@ -89,7 +89,7 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 	set := backend.ServerSettings{
 		Name: sc.Name, ID: sc.ID, Addr: sc.Addr, Weight: sc.Weight, Pool: sc.PoolSettings(),
 		Backup: sc.Backup, Disabled: sc.Disabled,
-		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: sc.Cookie,
+		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: serverCookie(px, sc),
 	}
 	if sc.Check {
 		set.Check = checkSettings(px, sc, rules)

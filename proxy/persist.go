@@ -1,10 +1,15 @@
 package proxy
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"net/netip"
 	"time"
 
 	"switchyard/backend"
+	"switchyard/config"
+	"switchyard/internal/hashfn"
 	"switchyard/persist"
 )
 
@@ -65,6 +70,28 @@ func (s *httpStream) cookieResponse(be *Backend, srv *backend.Server) bool {
 		be.cookie.Response(&s.t.ck, &s.t.resp, srv != nil, srv.Settings().Cookie, time.Now())
 	}
 	return false
+}
+
+// serverCookie is a server's persistence cookie value: its `cookie`, or,
+// under `cookie … dynamic` with a dynamic-cookie-key, haproxy's
+// 16-hex-digit XXH64 of the key, the server's IPv4 or IPv6 address and its
+// port in network order, so that every load balancer with the same key
+// gives a server the same cookie.
+func serverCookie(px *config.Proxy, sc *config.Server) string {
+	if sc.Cookie != "" || px.Cookie == nil || !px.Cookie.Dynamic() || px.DynamicCookieKey == "" {
+		return sc.Cookie
+	}
+	ap, err := netip.ParseAddrPort(sc.Addr)
+	if err != nil {
+		return ""
+	}
+	a := ap.Addr()
+	if a.Is4In6() {
+		a = a.Unmap()
+	}
+	b := append([]byte(px.DynamicCookieKey), a.AsSlice()...)
+	b = binary.BigEndian.AppendUint32(b, uint32(sc.Port))
+	return fmt.Sprintf("%016x", hashfn.XXH64(b))
 }
 
 // cutCode is the termination code of a stream cut by a server state

@@ -72,3 +72,23 @@ func echoCookie(name string) func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, name+" "+r.Header.Get("Cookie"))
 	}
 }
+
+// cookie … dynamic: a server without a cookie value gets haproxy's, made of
+// dynamic-cookie-key and its address (this value is what haproxy 2.6.12
+// inserted for the same server and key).
+func TestDynamicCookie(t *testing.T) {
+	cfg := itConfig(t, itDefaults+`
+backend app
+    cookie SRV insert dynamic
+    dynamic-cookie-key "my secret key that is quite long"
+    server s1 127.0.0.1:18091
+    server s2 127.0.0.1:18092 cookie fixed
+`)
+	px := cfg.Proxies[len(cfg.Proxies)-1]
+	if got := serverCookie(px, px.Servers[0]); got != "bf02a9919320d082" {
+		t.Errorf("dynamic cookie of s1: %q, want haproxy's bf02a9919320d082", got)
+	}
+	if got := serverCookie(px, px.Servers[1]); got != "fixed" {
+		t.Errorf("a server's own cookie value was replaced: %q", got)
+	}
+}

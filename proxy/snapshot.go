@@ -171,7 +171,7 @@ func buildBackend(px *config.Proxy, g *config.Global, fullConn int, st *staged) 
 	if px.Cookie != nil && px.Mode == config.ModeHTTP {
 		be.cookie = px.Cookie
 		for _, sc := range px.Servers {
-			be.cookieValues = append(be.cookieValues, sc.Cookie)
+			be.cookieValues = append(be.cookieValues, serverCookie(px, sc))
 		}
 	}
 
