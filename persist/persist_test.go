@@ -52,7 +52,6 @@ func TestParse(t *testing.T) {
 		{line: "SRV attr a\x7fb", err: "character '%x7F' is not permitted in attribute value."},
 		{line: "SRV attr a\tb", err: "character '%x09' is not permitted in attribute value."},
 		{line: "SRV insert nope", err: "supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'dynamic', 'maxlife' and 'attr' options."},
-		{line: "SRV insert dynamic", err: "option 'dynamic' is not supported yet by switchyard"},
 	} {
 		var args []string
 		if c.line != "" {
