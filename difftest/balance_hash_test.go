@@ -2,7 +2,6 @@ package difftest
 
 import (
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -101,11 +100,9 @@ func TestBalanceHashStreamContext(t *testing.T) {
 func heldThenAnswered(held, answered int, key string) (steps []step, replies []reply) {
 	req := "GET / HTTP/1.1\r\nHost: a\r\nX-Key: " + key + "\r\n\r\n"
 	for i := 0; i < held; i++ {
-		// A second between arrivals: under the load of the whole suite
-		// (and -race), a shorter gap let a held request reach the
-		// balancer after the next one, which changes the bounded
-		// choices.
-		steps = append(steps, step{conn: i, send: req, raw: 1, wait: time.Second})
+		// Half a second between arrivals, so that their order is the
+		// order they reach the balancer even under the suite's load.
+		steps = append(steps, step{conn: i, send: req, raw: 1, wait: 500 * time.Millisecond})
 		replies = append(replies, reply{kind: replyHang})
 	}
 	for i := 0; i < answered; i++ {
@@ -118,17 +115,12 @@ func heldThenAnswered(held, answered int, key string) (steps []step, replies []r
 // matters: with 150%, a key's second request already goes past its
 // server.
 func TestHashBalanceFactor(t *testing.T) {
-	if os.Getenv("DIFFTEST_TIMING") == "" {
-		// Run alone these cases always match haproxy; under the whole
-		// suite's load they were seen to differ in which of two servers
-		// held requests 4 and 5 went to (about one run in four), not
-		// understood yet. backend's TestBoundedLoadMatchesHAProxy
-		// compares the same bounded choices with haproxy, held request
-		// by held request, and stays in the suite.
-		t.Skip("timing-sensitive under load; set DIFFTEST_TIMING=1 to run")
-	}
 	steps, replies := heldThenAnswered(5, 3, "k1")
 	c := func(name, balance string, opts ...string) tcase {
+		// The held requests must all still be held when the answered
+		// ones are balanced: the prelude's 3s timeout server would end
+		// the first ones, at a moment each proxy sees differently.
+		balance += "    timeout server 30s\n"
 		return tcase{name: name, cfg: pool(balance, opts...), steps: steps, replies: replies, noProbe: true, anyConn: true}
 	}
 	runCases(t, []tcase{
