@@ -227,7 +227,11 @@ type chanProbe struct {
 }
 
 func (p *chanProbe) Run(ctx context.Context, t *check.Target) check.Result {
-	p.ran <- t.Server
+	select {
+	case p.ran <- t.Server:
+	case <-ctx.Done(): // stopped before the test looked
+		return check.Result{Status: check.StatusL4Timeout}
+	}
 	select {
 	case r := <-p.results:
 		return r
