@@ -189,34 +189,7 @@ func (c *Cookie) requestField(t *Txn, h *http1.Headers, i int, v []byte, now int
 		if !first {
 			attBeg++
 		}
-		for attBeg < end && spht(w[attBeg]) {
-			attBeg++
-		}
-		equal, attEnd := attBeg, attBeg
-		for equal < end {
-			ch := w[equal]
-			if ch == '=' || ch == ',' || ch == ';' {
-				break
-			}
-			equal++
-			if !spht(ch) {
-				attEnd = equal
-			}
-		}
-		var valBeg, valEnd, next int
-		if equal < end && w[equal] == '=' {
-			valBeg = equal + 1
-			for valBeg < end && spht(w[valBeg]) {
-				valBeg++
-			}
-			next = cookieValueEnd(w[:end], valBeg)
-			valEnd = next
-			for valEnd > valBeg && spht(w[valEnd-1]) {
-				valEnd--
-			}
-		} else {
-			valBeg, valEnd, next = equal, equal, equal
-		}
+		attBeg, attEnd, equal, valBeg, valEnd, next := scanPair(w[:end], attBeg, true)
 
 		switch {
 		case attBeg < end && w[attBeg] == '$':
@@ -359,6 +332,43 @@ func (c *Cookie) ours(t *Txn, val []byte, now int64, choose func([]byte) Match) 
 		}
 	}
 	return delim
+}
+
+// scanPair reads one "name = value" of a cookie header from w[from:]:
+// the name spans [attBeg:attEnd), the value [valBeg:valEnd), both without
+// the spaces around them; equal is where '=' is (or where the name
+// stopped without one), next the delimiter that ends the pair or len(w).
+// A name also stops at ',' when comma is set (Cookie, Set-Cookie2).
+func scanPair(w []byte, from int, comma bool) (attBeg, attEnd, equal, valBeg, valEnd, next int) {
+	end := len(w)
+	attBeg = from
+	for attBeg < end && spht(w[attBeg]) {
+		attBeg++
+	}
+	equal, attEnd = attBeg, attBeg
+	for equal < end {
+		ch := w[equal]
+		if ch == '=' || ch == ';' || comma && ch == ',' {
+			break
+		}
+		equal++
+		if !spht(ch) {
+			attEnd = equal
+		}
+	}
+	if equal == end || w[equal] != '=' {
+		return attBeg, attEnd, equal, equal, equal, equal
+	}
+	valBeg = equal + 1
+	for valBeg < end && spht(w[valBeg]) {
+		valBeg++
+	}
+	next = cookieValueEnd(w, valBeg)
+	valEnd = next
+	for valEnd > valBeg && spht(w[valEnd-1]) {
+		valEnd--
+	}
+	return attBeg, attEnd, equal, valBeg, valEnd, next
 }
 
 // spht: a space or a tab.

@@ -125,34 +125,7 @@ func (c *Cookie) responseField(t *Txn, h *http1.Headers, i int, v []byte, two, s
 		if !first {
 			attBeg++
 		}
-		for attBeg < end && spht(w[attBeg]) {
-			attBeg++
-		}
-		equal, attEnd := attBeg, attBeg
-		for equal < end {
-			ch := w[equal]
-			if ch == '=' || ch == ';' || two && ch == ',' {
-				break
-			}
-			equal++
-			if !spht(ch) {
-				attEnd = equal
-			}
-		}
-		var valBeg, valEnd, next int
-		if equal < end && w[equal] == '=' {
-			valBeg = equal + 1
-			for valBeg < end && spht(w[valBeg]) {
-				valBeg++
-			}
-			next = cookieValueEnd(w[:end], valBeg)
-			valEnd = next
-			for valEnd > valBeg && spht(w[valEnd-1]) {
-				valEnd--
-			}
-		} else {
-			valBeg, valEnd, next = equal, equal, equal
-		}
+		attBeg, attEnd, equal, valBeg, valEnd, next := scanPair(w[:end], attBeg, two)
 		if next < end {
 			// Skip the attributes: to the next cookie of a
 			// Set-Cookie2, to the end of a Set-Cookie (an Expires date
