@@ -118,19 +118,14 @@ func (b *Backend) AssignCtx(ctx context.Context, c *sample.Ctx, payload []byte, 
 	return b.assign(ctx, c, payload, prefer, nil, timeout)
 }
 
-// ReassignCtx is Reassign for a stream.
+// ReassignCtx is AssignCtx for a retry that leaves failed: another server
+// is chosen when there is one, as haproxy tries another server than the
+// last.
 func (b *Backend) ReassignCtx(ctx context.Context, c *sample.Ctx, payload []byte, failed *Server, timeout time.Duration) (Assignment, error) {
 	return b.assign(ctx, c, payload, nil, failed, timeout)
 }
 
-// Reassign is Assign for a retry that leaves failed: another server is
-// chosen when there is one, as haproxy tries another server than the last.
-func (b *Backend) Reassign(ctx context.Context, r sample.Request, src netip.Addr, failed *Server, timeout time.Duration) (Assignment, error) {
-	return b.assign(ctx, &sample.Ctx{Req: r, Src: netip.AddrPortFrom(src, 0)}, nil, nil, failed, timeout)
-}
-
 func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, prefer, avoid *Server, timeout time.Duration) (Assignment, error) {
-	b.conns.Add(1)
 	if countRates.Load() {
 		b.SessRate.Add()
 	}
@@ -138,7 +133,6 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 		s := prefer
 		if s == nil {
 			if s = b.pickAvoiding(c, payload, avoid); s == nil {
-				b.conns.Add(-1)
 				return Assignment{}, ErrNoServer
 			}
 		}
@@ -151,7 +145,6 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 		s = b.pickFree(c, payload, avoid)
 		if s == nil && b.lb.Load().empty() {
 			b.qmu.Unlock()
-			b.conns.Add(-1)
 			return Assignment{}, ErrNoServer
 		}
 	}
@@ -167,7 +160,6 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 	if s != nil {
 		if mq := s.Settings().MaxQueue; mq > 0 && int(s.queue.n.Load()) >= mq {
 			b.qmu.Unlock()
-			b.conns.Add(-1)
 			// The server is named in the logs, its slot not taken.
 			return Assignment{Srv: s}, ErrQueueFull
 		}
@@ -201,7 +193,6 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 	a.Waited = time.Since(w.since)
 	a.SrvQueue, a.BeQueue = w.srvPos, w.bePos
 	if s == nil {
-		b.conns.Add(-1)
 		if ctx.Err() != nil {
 			return a, ErrAborted
 		}
@@ -271,7 +262,6 @@ func (v *lbView) pickAvoiding(c *sample.Ctx, payload []byte, avoid *Server) *Ser
 // waiting for this server or, if the server takes new traffic, for any
 // server of the backend; otherwise the slot is free.
 func (b *Backend) Release(s *Server) {
-	b.conns.Add(-1)
 	if !b.limited.Load() {
 		s.Cur.Add(-1)
 		return
@@ -387,7 +377,7 @@ func (s *Server) maxConn(b *Backend) int {
 	max := maxc
 	full := b.set().FullConn
 	if minc > 0 && minc < maxc && full > 0 {
-		if cur := int(b.conns.Load()); cur < full {
+		if cur := b.Conns(); cur < full {
 			max = minc
 			if dyn := cur * maxc / full; dyn > max {
 				max = dyn
@@ -405,15 +395,23 @@ func (s *Server) QueueLen() int { return int(s.queue.n.Load()) }
 func (b *Backend) QueueLen() int { return int(b.queue.n.Load()) }
 
 // Conns returns the number of requests assigned to or waiting in the
-// backend (haproxy's beconn).
-func (b *Backend) Conns() int { return int(b.conns.Load()) }
+// backend (haproxy's beconn). It is counted when read, from the servers'
+// slots and the queues, so that assigning a request does not touch a
+// counter every request of the backend shares.
+func (b *Backend) Conns() int {
+	n := b.QueueLen()
+	for _, m := range b.lb.Load().members {
+		n += int(m.Cur.Load()) + m.QueueLen()
+	}
+	return n
+}
 
 // Queued returns the requests waiting in the backend's queue and in its
 // servers' queues.
 func (b *Backend) Queued() int {
 	n := b.QueueLen()
-	for _, s := range b.Servers() {
-		n += s.QueueLen()
+	for _, m := range b.lb.Load().members {
+		n += m.QueueLen()
 	}
 	return n
 }

@@ -95,7 +95,6 @@ type Backend struct {
 	// Slots and queues (queue.go). limited says whether any server has
 	// a maxconn: without, no lock is taken.
 	limited atomic.Bool
-	conns   atomic.Int64 // requests assigned or queued (beconn)
 	// SessRate counts the sessions assigned per second, when rates are
 	// counted (see CountRates).
 	SessRate Rate

@@ -49,14 +49,14 @@ func (s *httpStream) forward(be *Backend) bool {
 	// The slot and the pool's count follow the server: a redispatch
 	// moves them.
 	s.t.detach = s.attachCut(srv)
-	s.t.slot, s.t.slotBe = srv, be.state
+	s.t.slot = srv
 	defer func() {
 		s.t.detach()
 		s.logCut()
 		if a.Srv != nil {
 			s.endUse(a.Srv)
 		}
-		s.releaseSlot()
+		s.releaseSlot(be)
 	}()
 	srv.Pool.Begin()
 	s.t.pooled = false
@@ -134,9 +134,9 @@ func (s *httpStream) forward(be *Backend) bool {
 }
 
 // releaseSlot gives the request's server slot back, once.
-func (s *httpStream) releaseSlot() {
+func (s *httpStream) releaseSlot(be *Backend) {
 	if s.t.slot != nil {
-		s.t.slotBe.Release(s.t.slot)
+		be.state.Release(s.t.slot)
 		s.t.slot = nil
 	}
 }
@@ -153,7 +153,7 @@ func (s *httpStream) observe(ev backend.ObserveEvent) {
 // keeping the server's pool count with the server the request is on.
 func (s *httpStream) nextAttempt(be *Backend, a *backend.Assignment, rs *retryState, f failure) bool {
 	old := a.Srv
-	if !rs.next(be, a, &s.t.req, s.ctx.Src.Addr(), f, s.rt.stopCh) {
+	if !rs.next(be, a, &s.ctx, nil, f, s.rt.stopCh) {
 		if a.Srv != old {
 			s.endUse(old)
 			a.Srv, s.t.slot = nil, nil // the redispatch gave the slot back
@@ -353,7 +353,14 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		s.abandonPump(pump)
 		return s.failed(502, be)
 	}
-	if s.responseRules(be) || s.cookieResponse(be, srv) || s.afterResponseRules(be) {
+	// The persistence cookie is applied between the two rule sets, as
+	// haproxy applies it.
+	answered := s.responseRules(be)
+	if !answered {
+		s.cookieResponse(be, srv)
+		answered = s.afterResponseRules(be)
+	}
+	if answered {
 		// A rule answered instead of the server: the server's response
 		// is dropped. Its connection is kept, as haproxy keeps it, when
 		// the whole response is already here and so is the request; a
@@ -440,7 +447,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	s.releaseServerConn(be, srv, sc, reqOut.Close)
 	// So is the server's slot: the client's next request, maybe on
 	// another connection, must find it free (balance first, maxconn).
-	s.releaseSlot()
+	s.releaseSlot(be)
 	if !s.writeRaw(s.t.out) {
 		s.t.closeAfter = true
 		s.term('C', 'D')

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/netip"
 	"time"
 
 	"switchyard/backend"
@@ -49,7 +48,7 @@ func connFailure(err error) failure {
 // given back and another server assigned; a is updated (a.Srv nil when
 // none could be). A retry on the same server after a refused connection
 // waits min(1s, timeout connect) first, or until stop is closed.
-func (rs *retryState) next(be *Backend, a *backend.Assignment, r sample.Request, src netip.Addr, f failure, stop <-chan struct{}) bool {
+func (rs *retryState) next(be *Backend, a *backend.Assignment, c *sample.Ctx, payload []byte, f failure, stop <-chan struct{}) bool {
 	if rs.n >= be.cfg.Retries {
 		return false
 	}
@@ -61,7 +60,7 @@ func (rs *retryState) next(be *Backend, a *backend.Assignment, r sample.Request,
 	rs.moved = false
 	if !rs.forced && be.redispatchNow(srv, rs.n, rs.direct) {
 		be.state.Release(srv)
-		na, err := be.state.Reassign(context.Background(), r, src, srv, be.queueTimeout())
+		na, err := be.state.ReassignCtx(context.Background(), c, payload, srv, be.queueTimeout())
 		if err != nil {
 			na.Srv = nil // a full server queue names it, but holds no slot
 			*a, rs.err = na, err

@@ -81,7 +81,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 			break
 		}
 		srv.Observe(backend.ObserveL4Err)
-		if !rs.next(be, &a, nil, ctx.Src.Addr(), connFailure(err), rt.stopCh) {
+		if !rs.next(be, &a, &ctx, payload, connFailure(err), rt.stopCh) {
 			lg.retries(&rs)
 			if a.Srv == nil { // redispatched, and no server took it
 				lg.termAssign(rs.err)
