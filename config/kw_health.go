@@ -116,9 +116,9 @@ const (
 	DefaultFall  = 3
 )
 
-// checkTimings returns a server's inter, rise and fall with haproxy's
-// defaults filled in.
-func (o *ServerOpts) checkTimings() (inter time.Duration, rise, fall int) {
+// CheckTimings returns a server's check interval, rise and fall with
+// haproxy's defaults filled in.
+func (o *ServerOpts) CheckTimings() (inter time.Duration, rise, fall int) {
 	inter, rise, fall = o.Inter, o.Rise, o.Fall
 	if inter == 0 {
 		inter = DefaultInter
@@ -131,10 +131,6 @@ func (o *ServerOpts) checkTimings() (inter time.Duration, rise, fall int) {
 	}
 	return inter, rise, fall
 }
-
-// CheckTimings returns the server's check interval, rise and fall,
-// haproxy's defaults filled in.
-func (s *Server) CheckTimings() (inter time.Duration, rise, fall int) { return s.checkTimings() }
 
 // HealthOpts are the server options of agent checks, slowstart, observe,
 // on-marked-down/up and track. They live in ServerOpts.Ext (as a value:

@@ -45,29 +45,17 @@ func currentBackend(snap *Snapshot, fe *Frontend, be *Backend) *Backend {
 
 func init() {
 	beNum := func(name string, get func(b *Backend) int64, rates bool) {
-		sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, Out: sample.TypeInt, Src: sample.SrcL4,
-			Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
-				named, err := namedObject(env, args, "backend", rates)
-				if err != nil {
-					return nil, err
-				}
-				return func(c *sample.Ctx) (sample.Value, bool) {
-					sc, ok := c.Owner.(scoper)
-					if !ok {
-						return sample.Value{}, false
-					}
-					snap, fe, be := sc.scope()
-					if named != "" {
-						be = snap.backends[named]
-					} else {
-						be = currentBackend(snap, fe, be)
-					}
-					if be == nil {
-						return sample.Int(0), true // a frontend has no servers
-					}
-					return sample.Int(get(be)), true
-				}, nil
-			}})
+		scopedFetch(name, "backend", rates, func(named string, snap *Snapshot, fe *Frontend, be *Backend) (sample.Value, bool) {
+			if named != "" {
+				be = snap.backends[named]
+			} else {
+				be = currentBackend(snap, fe, be)
+			}
+			if be == nil {
+				return sample.Int(0), true // a frontend has no servers
+			}
+			return sample.Int(get(be)), true
+		})
 	}
 	beNum("nbsrv", func(b *Backend) int64 { return int64(b.state.Usable()) }, false)
 	beNum("be_conn", func(b *Backend) int64 { return int64(b.state.Conns()) }, false)
@@ -122,7 +110,7 @@ func init() {
 	srv("srv_conn", sample.TypeInt, func(s *backend.Server) sample.Value { return sample.Int(s.Cur.Load()) })
 	srv("srv_queue", sample.TypeInt, func(s *backend.Server) sample.Value { return sample.Int(int64(s.QueueLen())) })
 	srv("srv_conn_free", sample.TypeInt, func(s *backend.Server) sample.Value {
-		max := s.Settings().MaxConn
+		max, _ := s.Limits() // an agent's maxconn:N counts
 		if max == 0 {
 			return sample.Int(-1)
 		}
@@ -130,30 +118,39 @@ func init() {
 	})
 
 	feNum := func(name string, get func(f *Frontend) int64, rates bool) {
-		sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, Out: sample.TypeInt, Src: sample.SrcL4,
-			Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
-				named, err := namedObject(env, args, "frontend", rates)
-				if err != nil {
-					return nil, err
-				}
-				return func(c *sample.Ctx) (sample.Value, bool) {
-					sc, ok := c.Owner.(scoper)
-					if !ok {
-						return sample.Value{}, false
-					}
-					snap, fe, _ := sc.scope()
-					if named != "" {
-						fe = snap.frontendByName(named)
-					}
-					if fe == nil {
-						return sample.Value{}, false
-					}
-					return sample.Int(get(fe)), true
-				}, nil
-			}})
+		scopedFetch(name, "frontend", rates, func(named string, snap *Snapshot, fe *Frontend, _ *Backend) (sample.Value, bool) {
+			if named != "" {
+				fe = snap.frontendByName(named)
+			}
+			if fe == nil {
+				return sample.Value{}, false
+			}
+			return sample.Int(get(fe)), true
+		})
 	}
 	feNum("fe_conn", func(f *Frontend) int64 { return int64(f.slots.current()) }, false)
 	feNum("fe_req_rate", func(f *Frontend) int64 { return f.counters.reqRate.PerSecond() }, true)
+}
+
+// scopedFetch registers an integer fetch of the stream's scope whose
+// optional argument names a backend or frontend (kind), checked at load;
+// get reads the value once the scope is known ("" named: the stream's own).
+func scopedFetch(name, kind string, rates bool, get func(named string, snap *Snapshot, fe *Frontend, be *Backend) (sample.Value, bool)) {
+	sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, Out: sample.TypeInt, Src: sample.SrcL4,
+		Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
+			named, err := namedObject(env, args, kind, rates)
+			if err != nil {
+				return nil, err
+			}
+			return func(c *sample.Ctx) (sample.Value, bool) {
+				sc, ok := c.Owner.(scoper)
+				if !ok {
+					return sample.Value{}, false
+				}
+				snap, fe, be := sc.scope()
+				return get(named, snap, fe, be)
+			}, nil
+		}})
 }
 
 // namedObject reads a fetch's optional name of a backend or frontend

@@ -66,10 +66,9 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
-	// slot is the server whose connection slot the request holds, on
-	// backend slotBe; nil once given back (releaseSlot).
-	slot   *backend.Server
-	slotBe *backend.Backend
+	// slot is the server whose connection slot the request holds; nil
+	// once given back (releaseSlot).
+	slot *backend.Server
 	// abort ends when the client goes away while the request waits for
 	// a server (option abortonclose; abort.go); Background otherwise.
 	abort  context.Context

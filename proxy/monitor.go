@@ -1,10 +1,10 @@
 package proxy
 
-import "bytes"
+import "switchyard/sample"
 
 // isMonitorRequest says whether the request asks for monitor-uri: the
 // request's URI equals it, or, for a monitor-uri starting with '/', the
-// URI in origin form does (so that an absolute URI, as HTTP/2 clients
+// URI's path and query do (so that an absolute URI, as HTTP/2 clients
 // send, matches too), as haproxy compares them.
 func (s *httpStream) isMonitorRequest() bool {
 	mon := s.fe.cfg.MonitorURI
@@ -15,16 +15,8 @@ func (s *httpStream) isMonitorRequest() bool {
 	if mon[0] != '/' {
 		return false
 	}
-	// An absolute URI: scheme://authority/path → /path.
-	if i := bytes.Index(uri, []byte("://")); i > 0 {
-		rest := uri[i+3:]
-		j := bytes.IndexByte(rest, '/')
-		if j < 0 {
-			return mon == "/" // an empty path is '/'
-		}
-		return string(rest[j:]) == mon
-	}
-	return false
+	p, ok := sample.PathQueryOf(uri)
+	return ok && string(p) == mon
 }
 
 // monitorReply answers a monitor request: 503 when a `monitor fail`

@@ -63,13 +63,11 @@ func (s *httpStream) persistence(be *Backend) (srv *backend.Server, forced bool)
 }
 
 // cookieResponse applies the persistence cookie to the server's response
-// (insert, rewrite, prefix, indirect removal). It returns false, so that
-// it can sit between the response rule sets, where haproxy applies it.
-func (s *httpStream) cookieResponse(be *Backend, srv *backend.Server) bool {
+// (insert, rewrite, prefix, indirect removal).
+func (s *httpStream) cookieResponse(be *Backend, srv *backend.Server) {
 	if be.cookie != nil {
 		be.cookie.Response(&s.t.ck, &s.t.resp, srv != nil, srv.Settings().Cookie, time.Now())
 	}
-	return false
 }
 
 // serverCookie is a server's persistence cookie value: its `cookie`, or,
