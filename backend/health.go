@@ -265,7 +265,7 @@ func (s *Server) setCheckStatus(agent bool, r *result) {
 	switch r.out {
 	case check.Failed:
 		if (!agent || r.key >= 0 && check.Status(r.key).HasCode()) && c.n > 0 {
-			s.FailedChecks.Add(1)
+			s.C.FailedChecks.Add(1)
 			report = true
 			c.n--
 			if c.n < rise {
@@ -561,7 +561,7 @@ func (s *Server) update(nextOp OpState, nextAdm Admin, why *reason, cause string
 				level = LevelNotice
 			}
 			lines = append(lines, stateLine{level, prefix + "Server " + name + " is DOWN" + s.status(why, false), true})
-			s.DownTrans.Add(1)
+			s.C.DownTrans.Add(1)
 		case curOp != Stopping && nextOp == Stopping:
 			op = Stopping
 			changed()
@@ -593,7 +593,7 @@ func (s *Server) update(nextOp OpState, nextAdm Admin, why *reason, cause string
 				level = LevelNotice
 			}
 			lines = append(lines, stateLine{level, prefix + "Server " + name + " is going DOWN for maintenance" + cause + s.status(nil, forced), true})
-			s.DownTrans.Add(1)
+			s.C.DownTrans.Add(1)
 		}
 	case curAdm&AdminMaint != 0 && nextAdm&AdminMaint == 0:
 		// Leaving maintenance: up at once (the health check restarts

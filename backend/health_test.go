@@ -120,7 +120,7 @@ func TestHealthStateMachine(t *testing.T) {
 	if b.Pick(nil, loopback) != nil {
 		t.Fatal("picked a server with all down")
 	}
-	if got := a.DownTrans.Load(); got != 2 {
+	if got := a.C.DownTrans.Load(); got != 2 {
 		t.Errorf("a went down %d times, counted %d", 2, got)
 	}
 }

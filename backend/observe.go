@@ -169,7 +169,7 @@ func (s *Server) healthAdjust(ev ObserveEvent, n int) {
 		s.notifyFailure(false, r)
 	}
 	reg.smu.Unlock()
-	s.FailedHANA.Add(1)
+	s.C.FailedHANA.Add(1)
 	if cs.FastInter > 0 {
 		s.hurry(cs.FastInter)
 	}

@@ -38,8 +38,8 @@ func TestObserveThreshold(t *testing.T) {
 		t.Fatal("still up after 3 consecutive errors with mark-down")
 	}
 	wantLines(t, ll, `alert Server be/a is DOWN, reason: Health analyze, info: "Detected 3 consecutive errors, last one was: L4 unsuccessful connection". 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.`)
-	if s.FailedHANA.Load() != 1 || s.FailedChecks.Load() != 1 {
-		t.Errorf("hanafail %d, chkfail %d", s.FailedHANA.Load(), s.FailedChecks.Load())
+	if s.C.FailedHANA.Load() != 1 || s.C.FailedChecks.Load() != 1 {
+		t.Errorf("hanafail %d, chkfail %d", s.C.FailedHANA.Load(), s.C.FailedChecks.Load())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchyard/counters"
 	"switchyard/sample"
 )
 
@@ -125,10 +126,22 @@ func (b *Backend) ReassignCtx(ctx context.Context, c *sample.Ctx, payload []byte
 	return b.assign(ctx, c, payload, nil, failed, timeout)
 }
 
-func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, prefer, avoid *Server, timeout time.Duration) (Assignment, error) {
-	if countRates.Load() {
-		b.SessRate.Add()
+func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, prefer, avoid *Server, timeout time.Duration) (a Assignment, err error) {
+	now := counters.Now()
+	if avoid == nil {
+		// A retry is the same session: the backend counts it once.
+		b.C.CumSess.Add(1)
+		b.C.SessRate.AddAt(now)
+		b.C.LastSess.Store(time.Now().Unix())
 	}
+	b.C.CurMax.Observe(uint64(b.inflight.Add(1)))
+	defer func() {
+		if a.Srv == nil || err != nil {
+			b.inflight.Add(-1)
+			return
+		}
+		a.Srv.took(now, prefer == nil && !a.Queued)
+	}()
 	if !b.limited.Load() {
 		s := prefer
 		if s == nil {
@@ -156,7 +169,7 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 	// Wait: in the server's queue when the request is bound to it, in
 	// the backend's otherwise.
 	w := &waiter{got: make(chan *Server, 1), since: time.Now()}
-	a := Assignment{Queued: true}
+	a = Assignment{Queued: true}
 	if s != nil {
 		if mq := s.Settings().MaxQueue; mq > 0 && int(s.queue.n.Load()) >= mq {
 			b.qmu.Unlock()
@@ -165,8 +178,10 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 		}
 		w.srv, w.bound = s, prefer != nil
 		s.queue.push(w)
+		s.C.QueueMax.Observe(uint64(s.queue.n.Load()))
 	} else {
 		b.queue.push(w)
+		b.C.QueueMax.Observe(uint64(b.queue.n.Load()))
 	}
 	b.qmu.Unlock()
 
@@ -200,6 +215,19 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 	}
 	a.Srv = s
 	return a, nil
+}
+
+// took counts a session the server got a slot for: lb says that the
+// balancer chose it (lbtot), rather than persistence or a queue.
+func (s *Server) took(now time.Duration, lb bool) {
+	s.C.CumSess.Add(1)
+	s.C.SessRate.AddAt(now)
+	s.C.LastSess.Store(time.Now().Unix())
+	s.C.CurMax.Observe(uint64(s.Cur.Load()))
+	if lb {
+		s.C.CumLB.Add(1)
+		s.be.C.CumLB.Add(1)
+	}
 }
 
 // unqueue takes a waiter out of whichever queue holds it. b.qmu is held.
@@ -262,6 +290,7 @@ func (v *lbView) pickAvoiding(c *sample.Ctx, payload []byte, avoid *Server) *Ser
 // waiting for this server or, if the server takes new traffic, for any
 // server of the backend; otherwise the slot is free.
 func (b *Backend) Release(s *Server) {
+	b.inflight.Add(-1)
 	if !b.limited.Load() {
 		s.Cur.Add(-1)
 		return

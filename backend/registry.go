@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"switchyard/counters"
 	"switchyard/sample"
 )
 
@@ -95,9 +96,10 @@ type Backend struct {
 	// Slots and queues (queue.go). limited says whether any server has
 	// a maxconn: without, no lock is taken.
 	limited atomic.Bool
-	// SessRate counts the sessions assigned per second, when rates are
-	// counted (see CountRates).
-	SessRate Rate
+	// C are the backend's counters. inflight counts the requests
+	// assigned or waiting (haproxy's beconn), for its maximum.
+	C        counters.BE
+	inflight atomic.Int64
 	qmu      sync.Mutex
 	queue    fifo
 }

@@ -26,20 +26,20 @@ func TestRegistryReattach(t *testing.T) {
 	b, srvs := stageOne(t, r, Algorithm{}, settings("a", 1, 1, "127.0.0.1:1"), settings("b", 2, 1, "127.0.0.1:2"))
 	a, bb := srvs[0], srvs[1]
 	a.Cur.Add(3)
-	a.Total.Add(7)
-	bb.Total.Add(5)
+	a.C.CumSess.Add(7)
+	bb.C.CumSess.Add(5)
 
 	b2, srvs := stageOne(t, r, Algorithm{}, settings("a", 1, 5, "127.0.0.1:1"), settings("b", 2, 1, "127.0.0.1:3"))
 	if b2 != b {
 		t.Error("the backend's state was not kept")
 	}
-	if srvs[0] != a || a.Cur.Load() != 3 || a.Total.Load() != 7 {
-		t.Errorf("server a (weight changed) lost its state: same=%v cur=%d total=%d", srvs[0] == a, a.Cur.Load(), a.Total.Load())
+	if srvs[0] != a || a.Cur.Load() != 3 || a.C.CumSess.Load() != 7 {
+		t.Errorf("server a (weight changed) lost its state: same=%v cur=%d total=%d", srvs[0] == a, a.Cur.Load(), a.C.CumSess.Load())
 	}
 	if a.Settings().Weight != 5 {
 		t.Errorf("server a's weight is %d after the reload, want 5", a.Settings().Weight)
 	}
-	if srvs[1] == bb || srvs[1].Total.Load() != 0 {
+	if srvs[1] == bb || srvs[1].C.CumSess.Load() != 0 {
 		t.Error("server b (address changed) kept its old state")
 	}
 	if r.Server("be", "b") != srvs[1] {

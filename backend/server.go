@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"switchyard/check"
+	"switchyard/counters"
 )
 
 // ServerSettings are one `server` line as configured. They are immutable:
@@ -66,12 +67,10 @@ type Server struct {
 	mu     sync.Mutex // guards health
 	health health
 
-	// FailedChecks counts failed checks (chkfail); DownTrans the
-	// transitions to down (chkdown); FailedHANA the times `observe` found
-	// error-limit consecutive errors (hanafail).
-	FailedChecks atomic.Uint64
-	DownTrans    atomic.Uint64
-	FailedHANA   atomic.Uint64
+	// C are the server's traffic and health counters: among them
+	// FailedChecks (chkfail), DownTrans (chkdown) and FailedHANA, the
+	// times `observe` found error-limit consecutive errors (hanafail).
+	C counters.BE
 
 	// agent is the agent check's state, guarded by mu like health.
 	agent checkState
@@ -99,8 +98,6 @@ type Server struct {
 	// (observe.go's AttachStream); cuttable says whether to register.
 	streams  streamSet
 	cuttable atomic.Bool
-	// Retries counts the retries on this server (wretr).
-	Retries atomic.Uint64
 
 	queue fifo        // requests waiting for this server (queue.go)
 	inLB  atomic.Bool // a member of the balancer with a weight: takes from the backend's queue
@@ -108,8 +105,6 @@ type Server struct {
 	// Cur is the number of requests/connections currently assigned to
 	// this server; leastconn reads it, the data plane updates it.
 	Cur atomic.Int64
-	// Total counts connections/requests sent to the server (lbtot).
-	Total atomic.Uint64
 
 	// Pool holds idle connections to the server for reuse.
 	Pool *Pool

@@ -44,8 +44,8 @@ func currentBackend(snap *Snapshot, fe *Frontend, be *Backend) *Backend {
 }
 
 func init() {
-	beNum := func(name string, get func(b *Backend) int64, rates bool) {
-		scopedFetch(name, "backend", rates, func(named string, snap *Snapshot, fe *Frontend, be *Backend) (sample.Value, bool) {
+	beNum := func(name string, get func(b *Backend) int64) {
+		scopedFetch(name, "backend", func(named string, snap *Snapshot, fe *Frontend, be *Backend) (sample.Value, bool) {
 			if named != "" {
 				be = snap.backends[named]
 			} else {
@@ -57,12 +57,12 @@ func init() {
 			return sample.Int(get(be)), true
 		})
 	}
-	beNum("nbsrv", func(b *Backend) int64 { return int64(b.state.Usable()) }, false)
-	beNum("be_conn", func(b *Backend) int64 { return int64(b.state.Conns()) }, false)
-	beNum("be_conn_free", func(b *Backend) int64 { return b.state.FreeSlots(false) }, false)
-	beNum("connslots", func(b *Backend) int64 { return b.state.FreeSlots(true) }, false)
-	beNum("be_sess_rate", func(b *Backend) int64 { return b.state.SessRate.PerSecond() }, true)
-	beNum("queue", func(b *Backend) int64 { return int64(b.state.Queued()) }, false)
+	beNum("nbsrv", func(b *Backend) int64 { return int64(b.state.Usable()) })
+	beNum("be_conn", func(b *Backend) int64 { return int64(b.state.Conns()) })
+	beNum("be_conn_free", func(b *Backend) int64 { return b.state.FreeSlots(false) })
+	beNum("connslots", func(b *Backend) int64 { return b.state.FreeSlots(true) })
+	beNum("be_sess_rate", func(b *Backend) int64 { return b.state.C.SessRate.PerSecond() })
+	beNum("queue", func(b *Backend) int64 { return int64(b.state.Queued()) })
 	beNum("avg_queue", func(b *Backend) int64 {
 		q := int64(b.state.Queued())
 		act, _ := b.state.Counts()
@@ -70,7 +70,7 @@ func init() {
 			return 2 * q // as haproxy: a server should be back soon
 		}
 		return q / int64(act)
-	}, false)
+	})
 
 	srv := func(name string, out sample.Type, get func(s *backend.Server) sample.Value) {
 		sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, MinArgs: 1, Out: out, Src: sample.SrcL4,
@@ -117,8 +117,8 @@ func init() {
 		return sample.Int(int64(max) - s.Cur.Load())
 	})
 
-	feNum := func(name string, get func(f *Frontend) int64, rates bool) {
-		scopedFetch(name, "frontend", rates, func(named string, snap *Snapshot, fe *Frontend, _ *Backend) (sample.Value, bool) {
+	feNum := func(name string, get func(f *Frontend) int64) {
+		scopedFetch(name, "frontend", func(named string, snap *Snapshot, fe *Frontend, _ *Backend) (sample.Value, bool) {
 			if named != "" {
 				fe = snap.frontendByName(named)
 			}
@@ -128,17 +128,17 @@ func init() {
 			return sample.Int(get(fe)), true
 		})
 	}
-	feNum("fe_conn", func(f *Frontend) int64 { return int64(f.slots.current()) }, false)
-	feNum("fe_req_rate", func(f *Frontend) int64 { return f.counters.reqRate.PerSecond() }, true)
+	feNum("fe_conn", func(f *Frontend) int64 { return int64(f.slots.current()) })
+	feNum("fe_req_rate", func(f *Frontend) int64 { return f.counters.ReqRate.PerSecond() })
 }
 
 // scopedFetch registers an integer fetch of the stream's scope whose
 // optional argument names a backend or frontend (kind), checked at load;
 // get reads the value once the scope is known ("" named: the stream's own).
-func scopedFetch(name, kind string, rates bool, get func(named string, snap *Snapshot, fe *Frontend, be *Backend) (sample.Value, bool)) {
+func scopedFetch(name, kind string, get func(named string, snap *Snapshot, fe *Frontend, be *Backend) (sample.Value, bool)) {
 	sample.RegisterFetch(sample.FetchDef{Name: name, Args: []sample.ArgType{sample.ArgStr}, Out: sample.TypeInt, Src: sample.SrcL4,
 		Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
-			named, err := namedObject(env, args, kind, rates)
+			named, err := namedObject(env, args, kind)
 			if err != nil {
 				return nil, err
 			}
@@ -154,12 +154,8 @@ func scopedFetch(name, kind string, rates bool, get func(named string, snap *Sna
 }
 
 // namedObject reads a fetch's optional name of a backend or frontend
-// (kind), checked at load; "" means the stream's own. A rate fetch turns
-// rate counting on.
-func namedObject(env *sample.Env, args []sample.Arg, kind string, rates bool) (string, error) {
-	if rates {
-		backend.CountRates()
-	}
+// (kind), checked at load; "" means the stream's own.
+func namedObject(env *sample.Env, args []sample.Arg, kind string) (string, error) {
 	if len(args) == 0 || args[0].Str == "" {
 		return "", nil
 	}

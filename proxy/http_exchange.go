@@ -60,7 +60,6 @@ func (s *httpStream) forward(be *Backend) bool {
 	}()
 	srv.Pool.Begin()
 	s.t.pooled = false
-	srv.Total.Add(1)
 	s.addForwardedFor(be)
 	s.addUniqueIDHeader()
 	s.prepareRequest(be)
@@ -173,7 +172,6 @@ func (s *httpStream) nextAttempt(be *Backend, a *backend.Assignment, rs *retrySt
 		s.endUse(old)
 		a.Srv.Pool.Begin()
 		s.t.pooled = false
-		a.Srv.Total.Add(1)
 		s.logServer(be, a, nil)
 	}
 	return true

@@ -148,9 +148,6 @@ func (l *txnLog) ms() int64 { return int64((mono() - l.from) / time.Millisecond)
 // logBegin starts the record of a request whose first byte came at
 // firstByte, on a stream that started at from (both mono()).
 func (s *httpStream) logBegin(from, firstByte time.Duration) {
-	if backend.RatesOn() {
-		s.fe.counters.reqRate.Add() // fe_req_rate: every request, logged or not
-	}
 	fl := s.fe.log
 	l := &s.t.lg
 	l.on = fl.logs()

@@ -67,10 +67,18 @@ func (rs *retryState) next(be *Backend, a *backend.Assignment, c *sample.Ctx, pa
 			return false
 		}
 		rs.redispatched, rs.moved, rs.direct = true, true, false
+		if na.Srv != srv {
+			srv.C.Redispatches.Add(1)
+			be.state.C.Redispatches.Add(1)
+		} else {
+			srv.C.Retries.Add(1)
+			be.state.C.Retries.Add(1)
+		}
 		*a = na
 		return true
 	}
-	srv.Retries.Add(1)
+	srv.C.Retries.Add(1)
+	be.state.C.Retries.Add(1)
 	if f == failConnError {
 		t := time.NewTimer(be.retryPause())
 		defer t.Stop()

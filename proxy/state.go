@@ -7,6 +7,7 @@ import (
 
 	"switchyard/backend"
 	"switchyard/config"
+	"switchyard/counters"
 )
 
 // State is what outlives snapshots: the backends and servers (their
@@ -23,9 +24,7 @@ type State struct {
 }
 
 // feCounters are a frontend's counters that outlive snapshots.
-type feCounters struct {
-	reqRate backend.Rate // HTTP requests per second, when rates are counted
-}
+type feCounters = counters.FE
 
 // newState returns an empty registry whose state messages also go to log.
 func newState(log *slog.Logger) *State {

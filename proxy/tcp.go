@@ -112,7 +112,6 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 			lg.rec.Term = [2]byte{cutCode(*p), 'D'}
 		}
 	}()
-	srv.Total.Add(1)
 	cc.setPeer(&timedConn{Conn: sc})
 	sc, ok := tcpServerStart(c, sc, be, &ctx, in, got)
 	if !ok {
