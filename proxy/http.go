@@ -92,6 +92,8 @@ type txnState struct {
 	bodyOut  []byte // chunk framing written by the request body pump
 	scratch  []byte // checkChunks' copy (the pump may be using bodyOut)
 
+	headLen    int      // the request head's length on the wire
+	counted    bool     // countEnd ran for this transaction
 	closeAfter bool     // the current exchange ends the client connection
 	bodyRead   bool     // the request body has been consumed
 	pumping    bool     // the request body is streaming: its buffer is the pump's
@@ -430,7 +432,9 @@ func (s *httpStream) readRequest() bool {
 		}
 		if err == nil {
 			s.cr.Discard(n)
+			s.t.headLen = n
 			s.logRequest()
+			s.countRequest()
 			return true
 		}
 		if !errors.Is(err, http1.ErrIncomplete) {
@@ -570,7 +574,7 @@ func (s *httpStream) transaction() bool {
 	s.ctx.Req = &s.t.req
 	s.bodySoFar()
 	if s.requestContentRules(s.fe.tcp) {
-		s.rejectedByContent()
+		s.rejectedByContent(nil)
 		return false // tcp-request content reject: closed unanswered
 	}
 	if s.fe.cfg.MonitorURI != "" && s.isMonitorRequest() {
@@ -590,7 +594,7 @@ func (s *httpStream) transaction() bool {
 	// already ran when it served as the frontend.
 	if be.cfg != s.fe.cfg {
 		if s.requestContentRules(be.tcp) {
-			s.rejectedByContent()
+			s.rejectedByContent(be)
 			return false
 		}
 		s.t.be = be // a deny answers with the backend's error file first
@@ -626,6 +630,9 @@ func (s *httpStream) runRules(rules []compiledRule) (done, keep bool) {
 // when the request body (if any) was already received, as haproxy does.
 func (s *httpStream) answer(r *config.HTTPRule) bool {
 	s.termAnswer(r)
+	if r.Action != config.ActReturn {
+		s.countDenied(r.Set == config.HTTPResponseRules, s.t.be)
+	}
 	switch {
 	case r.UseErrorFile:
 		return s.reply(r.Status, s.t.be)

@@ -237,17 +237,24 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, c
 		c, owner := s.srvConn, s.srvOwned
 		s.srvConn, s.srvOwned = nil, nil
 		if owner == srv {
+			countReuse(be, srv)
 			return c, fromPrivate, nil
 		}
 		c.Close()
 	}
 	if share, safeOnly := s.mayShare(be.cfg.Reuse); share {
 		if c := srv.Pool.Get(safeOnly); c != nil {
+			countReuse(be, srv)
 			return c.(*timedConn), fromPool, nil
 		}
 	}
+	be.state.C.Connect.Add(1)
+	srv.C.Connect.Add(1)
 	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst.Port())
 	if err != nil {
+		if s.t.abort.Err() == nil { // not the client's leaving
+			countServerFailure(be, srv, true)
+		}
 		return nil, fromDial, err
 	}
 	return newServerConn(c), fromDial, nil
@@ -548,6 +555,7 @@ func (s *httpStream) serverDropped(be *Backend) exchangeResult {
 	if s.t.retryOn&config.RetryEmptyResponse != 0 {
 		return exRetry // retry-on empty-response: the proxy may send it again
 	}
+	countServerFailure(be, s.t.lg.srv, false)
 	if !s.first {
 		s.t.closeAfter = true
 		s.t.lg.on = false // and haproxy logs nothing
@@ -599,6 +607,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 				if s.t.retryOn&config.RetryJunkResponse != 0 {
 					return exRetry
 				}
+				countServerFailure(be, s.t.lg.srv, false)
 				s.term('P', 'H')
 				return s.failed(502, be)
 			}
@@ -633,6 +642,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 		case timedOut && s.t.retryOn&config.RetryResponseTimeout != 0:
 			return exRetry
 		case timedOut:
+			countServerFailure(be, s.t.lg.srv, false)
 			s.observe(backend.ObserveHTTPReadTimeout)
 			s.term('s', 'H')
 			// haproxy answers 504 at timeout server even to a client
@@ -753,6 +763,7 @@ func (s *httpStream) relayResponseBody(sc *timedConn, chunked bool, srvTimeout, 
 // read that timed out, or a close before the end).
 func (s *httpStream) termBody(err error) {
 	var se *sendError
+	s.fe.countAbort(s.bindKey, s.t.lg.be, s.t.lg.srv, errors.As(err, &se))
 	switch {
 	case errors.As(err, &se):
 		if errors.Is(err, os.ErrDeadlineExceeded) {

@@ -155,8 +155,15 @@ func (s *httpStream) logBegin(from, firstByte time.Duration) {
 	// state is pooled across connections.
 	l.be, l.srv, l.level, l.uid, l.uidDone, l.line, l.saved = nil, nil, 0, l.uid[:0], false, l.line[:0], savedRequest{}
 	l.reqCaps, l.resCaps, l.caps = l.reqCaps[:0], l.resCaps[:0], l.caps[:0]
+	// The status, the termination state and the timers are kept for
+	// every request, logged or not: the counters read them (countEnd).
+	s.t.counted, s.t.headLen = false, 0
+	l.from, l.wrote = from, s.cl.wrote
+	l.rec.Status, l.rec.Term = -1, [2]byte{}
+	l.rec.Timers = logformat.Timers{Handshake: 0, Idle: int64((firstByte - from) / time.Millisecond),
+		Request: -1, Queue: -1, Connect: -1, Data: -1, Close: -1}
 	if fl == nil {
-		return // nothing of the record is read: no number, no clock
+		return // nothing else of the record is read
 	}
 	l.reqCaps, l.resCaps = emptySlots(l.reqCaps, len(fl.reqCaps)), emptySlots(l.resCaps, len(fl.resCaps))
 	// haproxy numbers every stream when it is created (%rt); switchyard
@@ -168,11 +175,7 @@ func (s *httpStream) logBegin(from, firstByte time.Duration) {
 		l.rec.Frontend, l.rec.Accept = s.fe.Name, s.logAccept
 		return
 	}
-	l.from = from
-	l.wrote = s.cl.wrote
-	l.rec = logformat.Stream{Frontend: s.fe.Name, Accept: s.logAccept, RequestID: l.rec.RequestID, Status: -1}
-	l.rec.Timers = logformat.Timers{Handshake: 0, Idle: int64((firstByte - from) / time.Millisecond),
-		Request: -1, Queue: -1, Connect: -1, Data: -1, Close: -1}
+	l.rec = logformat.Stream{Frontend: s.fe.Name, Accept: s.logAccept, RequestID: l.rec.RequestID, Status: -1, Timers: l.rec.Timers}
 	l.adjust = 0
 }
 
@@ -192,8 +195,8 @@ func (s *httpStream) logRequest() {
 	r := &s.t.req
 	l.line = append(append(append(l.line[:0], r.Method()...), r.URI()...), r.Version()...)
 	l.saved = savedRequest{line: l.line, meth: len(r.Method()), uri: len(r.URI())}
+	l.rec.Timers.Request = l.ms()
 	if l.on {
-		l.rec.Timers.Request = l.ms()
 		l.rec.BytesIn = s.requestHeadHTX()
 	}
 }
@@ -249,8 +252,8 @@ func (s *httpStream) logResponse() {
 	if fl := s.fe.log; fl != nil && len(fl.resCaps) > 0 {
 		s.capture(l.resCaps, fl.resCaps, &s.t.resp)
 	}
+	l.rec.Timers.Data = l.ms()
 	if l.on {
-		l.rec.Timers.Data = l.ms()
 		l.respHead = s.responseHeadHTX() // before the response rules
 	}
 }
@@ -291,15 +294,15 @@ func (s *httpStream) setCapture(slots [][]byte, i int, v []byte, n int) {
 // logServer notes where the request went, and how it waited for it.
 func (s *httpStream) logServer(be *Backend, a *backend.Assignment, err error) {
 	l := &s.t.lg
-	l.be, l.srv = be, a.Srv // for be_name, srv_name...
+	l.be, l.srv = be, a.Srv // for be_name, srv_name, and the counters
+	if err == nil || a.Queued { // out of the queue, or given up waiting (%Tw)
+		l.rec.Timers.Queue = l.ms()
+	}
 	if !l.on {
 		return
 	}
 	l.rec.Backend = be.Name
 	l.rec.SrvQueue, l.rec.BackendQueue = a.SrvQueue, a.BeQueue
-	if err == nil || a.Queued { // out of the queue, or given up waiting (%Tw)
-		l.rec.Timers.Queue = l.ms()
-	}
 	if a.Srv != nil {
 		l.rec.Server = a.Srv.Name
 	}
@@ -340,17 +343,17 @@ func (s *httpStream) logRetries(rs *retryState) {
 // logConnected notes that a server connection is ready, and where it goes.
 func (s *httpStream) logConnected(sc *timedConn) {
 	l := &s.t.lg
+	l.rec.Timers.Connect = l.ms()
 	if !l.on {
 		return
 	}
-	l.rec.Timers.Connect = l.ms()
 	l.rec.ServerAddr, l.rec.BackendSrc = addrPort(sc.RemoteAddr()), addrPort(sc.LocalAddr())
 }
 
 // term sets the termination state (%ts): the cause of the end and the
 // step the stream was at. The first cause found is kept.
 func (s *httpStream) term(cause, step byte) {
-	if s.t == nil || !s.t.lg.on || s.t.lg.rec.Term[0] != 0 {
+	if s.t == nil || s.t.lg.rec.Term[0] != 0 {
 		return
 	}
 	s.t.lg.rec.Term = [2]byte{cause, step}
@@ -359,7 +362,12 @@ func (s *httpStream) term(cause, step byte) {
 // logBadRequest ends the record of a request that could not be parsed or
 // did not arrive in time: haproxy logs it as "<BADREQ>", with no bytes.
 func (s *httpStream) logBadRequest(status int, cause byte, anyBytes bool) {
-	if s.t == nil || !s.t.lg.on {
+	if s.t == nil {
+		return
+	}
+	s.t.lg.rec.Status = status
+	s.countBadRequest(anyBytes)
+	if !s.t.lg.on {
 		return
 	}
 	s.term(cause, 'R')
@@ -472,6 +480,7 @@ func (fe *Frontend) sendLog(rt *Runtime, ctx *sample.Ctx, r *logformat.Stream, l
 // ends.
 func (s *httpStream) endTxnLog() {
 	s.firstByte = 0
+	s.countEnd()
 	if s.t == nil || !s.fe.log.logs() {
 		return
 	}
@@ -712,10 +721,11 @@ func (s *httpStream) tarpitted() {
 
 // rejectedByContent logs a request a tcp-request content rule rejected:
 // closed without an answer, and logged by haproxy as a bad request.
-func (s *httpStream) rejectedByContent() {
-	if s.t == nil || !s.t.lg.on {
+func (s *httpStream) rejectedByContent(be *Backend) {
+	if s.t == nil {
 		return
 	}
+	s.countDenied(false, be)
 	s.t.lg.rec.Status = -1
 	s.logBadRequest(-1, 'P', true)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"switchyard/config"
+	"switchyard/counters"
 	"switchyard/listener"
 )
 
@@ -35,6 +36,7 @@ type Runtime struct {
 	janitor   janitor
 	fdBase    int64        // descriptors counted for the reserve and the listeners
 	requests  atomic.Int64 // requests logged, for %rt
+	pc        procCounters // the process's traffic counters (show info)
 }
 
 type acceptor struct {
@@ -195,6 +197,7 @@ func (rt *Runtime) accept(a *acceptor) {
 		if cur := rt.snap.Load(); cur.byBind[a.key] != nil {
 			snap, fe = cur, cur.byBind[a.key]
 		}
+		rt.countConn(fe, a.key, counters.Now())
 		rt.wg.Add(1)
 		// The slots released are the ones taken, whatever the reload did.
 		if fe.cfg.Mode == config.ModeHTTP {

@@ -46,6 +46,9 @@ type Frontend struct {
 	bufPool    *bufPool
 	slots      *semaphore  // frontend maxconn; nil: unlimited
 	counters   *feCounters // long-lived: request rate…
+	// listeners are the counters of the frontend's listeners, by bind
+	// key (long-lived too).
+	listeners map[string]*feCounters
 	tcp        *tcpRules   // tcp-request rules; nil: none
 	// acceptProxy holds the bind keys with accept-proxy.
 	acceptProxy map[string]bool
@@ -133,6 +136,10 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		}
 		fe.slots = st.frontendSlots(px.Name, feMax)
 		fe.counters = st.frontendCounters(px.Name)
+		fe.listeners = map[string]*feCounters{}
+		for _, b := range px.Binds {
+			fe.listeners[b.Key()] = st.frontendCounters(px.Name + "\x00" + b.Key())
+		}
 		for _, b := range px.Binds {
 			s.byBind[b.Key()] = fe // config refused an address bound twice
 		}

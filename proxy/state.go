@@ -74,7 +74,8 @@ func (g *staged) frontendSlots(name string, n int) *semaphore {
 	return s
 }
 
-// frontendCounters returns the long-lived counters of a frontend.
+// frontendCounters returns the long-lived counters of a frontend, or of
+// a listener ("frontend\x00bind key").
 func (g *staged) frontendCounters(name string) *feCounters {
 	g.st.mu.Lock()
 	c := g.st.counters[name]

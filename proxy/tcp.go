@@ -32,8 +32,14 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	}
 	var toClient, toServer int64
 	var srv *backend.Server
-	defer func() { lg.send(rt, fe, &ctx, toClient, toServer, srv) }()
-	in, got, be, refused := rt.tcpStreamStart(c, key, fe, &ctx)
+	var be *Backend
+	tl := tcpTally{start: mono(), queued: -1, connected: -1}
+	defer func() {
+		lg.send(rt, fe, &ctx, toClient, toServer, srv)
+		tl.count(rt, fe, key, be, srv, toClient, toServer)
+	}()
+	in, got, be0, refused := rt.tcpStreamStart(c, key, fe, &ctx)
+	be = be0
 	defer tunnelBufs.put(in)
 	if be == nil {
 		if refused[0] == 0 {
@@ -58,6 +64,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	defer stopWatch()
 	a, err := be.state.AssignCtx(abort, &ctx, payload, nil, be.queueTimeout())
 	srv = a.Srv
+	tl.queued = mono()
 	lg.server(be, &a, err)
 	if err != nil {
 		lg.termAssign(err)
@@ -66,6 +73,8 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	var sc net.Conn
 	var rs retryState
 	for {
+		be.state.C.Connect.Add(1)
+		srv.C.Connect.Add(1)
 		sc, err = rt.dial(abort, be, srv, ctx.Dst.Port())
 		if abort.Err() != nil {
 			if sc != nil {
@@ -81,6 +90,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 			break
 		}
 		srv.Observe(backend.ObserveL4Err)
+		countServerFailure(be, srv, true)
 		if !rs.next(be, &a, &ctx, payload, connFailure(err), rt.stopCh) {
 			lg.retries(&rs)
 			if a.Srv == nil { // redispatched, and no server took it
@@ -95,6 +105,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		lg.server(be, &a, nil)
 	}
 	stopWatch() // the tunnel reads the client from here
+	tl.connected = mono()
 	defer be.state.Release(srv)
 	lg.retries(&rs)
 	lg.connected(sc)
@@ -126,6 +137,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	}
 	end := tunnel(c, sc, ct, st, fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
 	toClient, toServer = end.toClient, end.toServer
+	tl.term = end.term
 	if end.term[0] != 0 {
 		lg.term(end.term[0], end.term[1])
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"switchyard/config"
+	"switchyard/counters"
 	"switchyard/http1"
 	"switchyard/proxyproto"
 	"switchyard/sample"
@@ -193,6 +194,7 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 	tr := fe.tcp
 	run := tcpRun{ctx: ctx}
 	if tr != nil && evalTCP(tr.conn, &run) == tcpReject {
+		fe.feCount(bindKey, func(c *counters.FE) *atomicU64 { return &c.DeniedConn })
 		// haproxy closes a connection refused this early with a reset.
 		if tc, ok := c.(*net.TCPConn); ok {
 			tc.SetLinger(0)
@@ -206,9 +208,11 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 		}
 	}
 	if tr != nil && evalTCP(tr.sess, &run) == tcpReject {
+		fe.feCount(bindKey, func(c *counters.FE) *atomicU64 { return &c.DeniedSess })
 		pool.put(buf)
 		return nil, 0, false
 	}
+	rt.countSess(fe, bindKey)
 	return buf, n, true
 }
 
