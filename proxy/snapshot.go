@@ -49,7 +49,7 @@ type Frontend struct {
 	// listeners are the counters of the frontend's listeners, by bind
 	// key (long-lived too).
 	listeners map[string]*feCounters
-	tcp        *tcpRules   // tcp-request rules; nil: none
+	tcp       *tcpRules // tcp-request rules; nil: none
 	// acceptProxy holds the bind keys with accept-proxy.
 	acceptProxy map[string]bool
 }

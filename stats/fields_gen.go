@@ -220,7 +220,9 @@ var StatFields = [NumStat]NameDesc{
 	FAggCheckStatus:    {"agg_check_status", "Backend's aggregated gauge of servers' state check status"},
 }
 
-// Info fields, in the order of `show info`.
+// Info fields, in the order of `show info`: haproxy's enum order, which is
+// also the position the typed and JSON outputs print (the *_bytes and
+// Start_time_sec fields were appended late, hence their place at the end).
 const (
 	IName Info = iota
 	IVersion
@@ -231,13 +233,9 @@ const (
 	IPid
 	IUptime
 	IUptimeSec
-	IStartTimeSec
 	IMemmaxMb
-	IMemmaxBytes
 	IPoolAllocMb
-	IPoolAllocBytes
 	IPoolUsedMb
-	IPoolUsedBytes
 	IPoolFailed
 	IUlimitN
 	IMaxsock
@@ -293,6 +291,10 @@ const (
 	IDebugCommandsIssued
 	ICumLogMsgs
 	IBuildInfo
+	IMemmaxBytes
+	IPoolAllocBytes
+	IPoolUsedBytes
+	IStartTimeSec
 	ITainted
 	NumInfo
 )
@@ -308,13 +310,9 @@ var InfoFields = [NumInfo]NameDesc{
 	IPid:                        {"Pid", "This worker process identifier for the system"},
 	IUptime:                     {"Uptime", "How long ago this worker process was started (days+hours+minutes+seconds)"},
 	IUptimeSec:                  {"Uptime_sec", "How long ago this worker process was started (seconds)"},
-	IStartTimeSec:               {"Start_time_sec", "Start time in seconds"},
 	IMemmaxMb:                   {"Memmax_MB", "Worker process's hard limit on memory usage in MB (-m on command line)"},
-	IMemmaxBytes:                {"Memmax_bytes", "Worker process's hard limit on memory usage in byes (-m on command line)"},
 	IPoolAllocMb:                {"PoolAlloc_MB", "Amount of memory allocated in pools (in MB)"},
-	IPoolAllocBytes:             {"PoolAlloc_bytes", "Amount of memory allocated in pools (in bytes)"},
 	IPoolUsedMb:                 {"PoolUsed_MB", "Amount of pool memory currently used (in MB)"},
-	IPoolUsedBytes:              {"PoolUsed_bytes", "Amount of pool memory currently used (in bytes)"},
 	IPoolFailed:                 {"PoolFailed", "Number of failed pool allocations since this worker was started"},
 	IUlimitN:                    {"Ulimit-n", "Hard limit on the number of per-process file descriptors"},
 	IMaxsock:                    {"Maxsock", "Hard limit on the number of per-process sockets"},
@@ -370,5 +368,9 @@ var InfoFields = [NumInfo]NameDesc{
 	IDebugCommandsIssued:        {"DebugCommandsIssued", "Number of debug commands issued on this process (anything > 0 is unsafe)"},
 	ICumLogMsgs:                 {"CumRecvLogs", "Total number of log messages received by log-forwarding listeners on this worker process since started"},
 	IBuildInfo:                  {"Build info", "Build info"},
+	IMemmaxBytes:                {"Memmax_bytes", "Worker process's hard limit on memory usage in byes (-m on command line)"},
+	IPoolAllocBytes:             {"PoolAlloc_bytes", "Amount of memory allocated in pools (in bytes)"},
+	IPoolUsedBytes:              {"PoolUsed_bytes", "Amount of pool memory currently used (in bytes)"},
+	IStartTimeSec:               {"Start_time_sec", "Start time in seconds"},
 	ITainted:                    {"Tainted", "Experimental features used"},
 }
