@@ -2,7 +2,11 @@ package admin
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 
+	"switchyard/backend"
+	"switchyard/proxy"
 	"switchyard/stats"
 )
 
@@ -22,10 +26,13 @@ type StatFilter struct {
 	Types    uint8
 	Scope    []string
 	NoMaint  bool
+	// Legends adds the servers' addresses and cookies and the backends'
+	// algorithms (the CLI always; the page with `stats show-legends`).
+	Legends bool
 }
 
 // AllStats selects every row.
-var AllStats = StatFilter{IID: -1, SID: -1}
+var AllStats = StatFilter{IID: -1, SID: -1, Legends: true}
 
 // Info returns the process's `show info` fields.
 func (a *Surface) Info() stats.InfoRow { return a.info() }
@@ -35,32 +42,163 @@ func (a *Surface) Info() stats.InfoRow { return a.info() }
 // `option socket-stats`), its servers, then its backend.
 func (a *Surface) Stats(f StatFilter) []stats.Row { return a.stats(f) }
 
-// ServerState is haproxy's `set server B/S state ready|drain|maint` (and
-// the stats page's actions of the same names).
-func (a *Surface) SetServerState(lvl Level, be, srv, state string) error { return errTODO }
+// server finds a backend's server as haproxy's cli_find_server, with
+// its error texts (the caller splits "backend/server"; an empty server
+// name is the form's missing half).
+func (a *Surface) server(bname, sname string) (*proxy.Backend, *backend.Server, error) {
+	if sname == "" {
+		return nil, nil, errors.New("Require 'backend/server'.\n")
+	}
+	snap := a.rt.Snapshot()
+	be := snap.Backend(bname)
+	if be == nil {
+		return nil, nil, errors.New("No such backend.\n")
+	}
+	for _, s := range be.Servers() {
+		if s.Name == sname {
+			return be, s, nil
+		}
+	}
+	return be, nil, errors.New("No such server.\n")
+}
 
-// SetServerWeight is `set server B/S weight W[%]` and `set weight B/S W[%]`.
-func (a *Surface) SetServerWeight(lvl Level, be, srv, weight string) error { return errTODO }
+// adminServer checks the level (admin) and finds the server.
+func (a *Surface) adminServer(lvl Level, be, srv string) (*backend.Server, error) {
+	if err := need(lvl, Admin); err != nil {
+		return nil, err
+	}
+	_, s, err := a.server(be, srv)
+	return s, err
+}
 
-// GetWeight is `get weight B/S`: "N (initial M)".
-func (a *Surface) GetWeight(lvl Level, be, srv string) (string, error) { return "", errTODO }
+// SetServerState is `set server B/S state ready|drain|maint` (and the
+// stats page's actions of the same names).
+func (a *Surface) SetServerState(lvl Level, be, srv, state string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	switch state {
+	case "ready":
+		s.SetReady()
+	case "drain":
+		s.SetDrain()
+	case "maint":
+		s.SetMaint()
+	default:
+		return errors.New("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n")
+	}
+	return nil
+}
 
-// SetServerHealth is `set server B/S health up|stopping|down`;
-// SetServerAgent `set server B/S agent up|down`.
-func (a *Surface) SetServerHealth(lvl Level, be, srv, state string) error { return errTODO }
-func (a *Surface) SetServerAgent(lvl Level, be, srv, state string) error  { return errTODO }
+// SetServerWeight is `set server B/S weight W[%]` and `set weight B/S
+// W[%]`.
+func (a *Surface) SetServerWeight(lvl Level, be, srv, weight string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	return s.SetWeight(weight)
+}
+
+// GetWeight is `get weight B/S`: "N (initial M)\n" (any level).
+func (a *Surface) GetWeight(lvl Level, be, srv string) (string, error) {
+	_, s, err := a.server(be, srv)
+	if err != nil {
+		return "", err
+	}
+	return strconv.Itoa(s.Weight()) + " (initial " + strconv.Itoa(s.InitialWeight()) + ")\n", nil
+}
+
+// SetServerHealth is `set server B/S health up|stopping|down`.
+func (a *Surface) SetServerHealth(lvl Level, be, srv, state string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	if s.Settings().Track != "" {
+		return errors.New("cannot change health on a tracking server.\n")
+	}
+	switch state {
+	case "up", "stopping", "down":
+	default:
+		return errors.New("'set server <srv> health' expects 'up', 'stopping', or 'down'.\n")
+	}
+	if s.Settings().Check == nil || s.ChecksDisabled(false) {
+		return nil // haproxy changes nothing, and says nothing
+	}
+	return s.SetHealth(state)
+}
+
+// SetServerAgent is `set server B/S agent up|down`.
+func (a *Surface) SetServerAgent(lvl Level, be, srv, state string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	if s.Settings().Agent == nil || s.ChecksDisabled(true) {
+		return errors.New("agent checks are not enabled on this server.\n")
+	}
+	if state != "up" && state != "down" {
+		return errors.New("'set server <srv> agent' expects 'up' or 'down'.\n")
+	}
+	return s.SetAgent(state)
+}
 
 // SetServerAddr is `set server B/S addr IP [port P]`.
-func (a *Surface) SetServerAddr(lvl Level, be, srv, addr, port string) error { return errTODO }
+func (a *Surface) SetServerAddr(lvl Level, be, srv, addr, port string) error {
+	if _, err := a.adminServer(lvl, be, srv); err != nil {
+		return err
+	}
+	return errTODO
+}
 
 // EnableServer and DisableServer are `enable|disable server B/S` (leave
-// or enter forced maintenance); EnableHealth… the checks' and agents'.
-func (a *Surface) EnableServer(lvl Level, be, srv string) error  { return errTODO }
-func (a *Surface) DisableServer(lvl Level, be, srv string) error { return errTODO }
-func (a *Surface) EnableHealth(lvl Level, be, srv string) error  { return errTODO }
-func (a *Surface) DisableHealth(lvl Level, be, srv string) error { return errTODO }
-func (a *Surface) EnableAgent(lvl Level, be, srv string) error   { return errTODO }
-func (a *Surface) DisableAgent(lvl Level, be, srv string) error  { return errTODO }
+// or enter forced maintenance).
+func (a *Surface) EnableServer(lvl Level, be, srv string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err == nil {
+		s.SetReady()
+	}
+	return err
+}
+
+func (a *Surface) DisableServer(lvl Level, be, srv string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err == nil {
+		s.SetMaint()
+	}
+	return err
+}
+
+// EnableHealth, DisableHealth, EnableAgent and DisableAgent resume and
+// pause a server's checks without changing its state.
+func (a *Surface) EnableHealth(lvl Level, be, srv string) error  { return a.enableChecks(lvl, be, srv, false) }
+func (a *Surface) DisableHealth(lvl Level, be, srv string) error { return a.disableChecks(lvl, be, srv, false) }
+func (a *Surface) EnableAgent(lvl Level, be, srv string) error   { return a.enableChecks(lvl, be, srv, true) }
+func (a *Surface) DisableAgent(lvl Level, be, srv string) error  { return a.disableChecks(lvl, be, srv, true) }
+
+func (a *Surface) enableChecks(lvl Level, be, srv string, agent bool) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	if s.EnableChecks(agent) != nil {
+		if agent {
+			return errors.New("Agent was not configured on this server, cannot enable.\n")
+		}
+		return errors.New("Health check was not configured on this server, cannot enable.\n")
+	}
+	return nil
+}
+
+func (a *Surface) disableChecks(lvl Level, be, srv string, agent bool) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err == nil {
+		s.DisableChecks(agent)
+	}
+	return err
+}
 
 // EnableFrontend and DisableFrontend resume and pause a frontend's
 // listeners; ShutdownFrontend stops it for good (until a reload).
@@ -70,7 +208,28 @@ func (a *Surface) ShutdownFrontend(lvl Level, fe string) error { return errTODO 
 
 // SetMaxConn is `set maxconn frontend NAME N`, `set maxconn server B/S N`
 // and `set maxconn global N` (what is "frontend", "server" or "global").
-func (a *Surface) SetMaxConn(lvl Level, what, name, value string) error { return errTODO }
+func (a *Surface) SetMaxConn(lvl Level, what, name, value string) error {
+	if what != "server" {
+		return errTODO
+	}
+	be, srv, _ := strings.Cut(name, "/")
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	if value == "" {
+		return errors.New("Require <maxconn>.\n")
+	}
+	n, rest := backend.LeadingInt(value)
+	switch {
+	case len(rest) == len(value):
+		return errors.New("maxconn string empty or preceded by garbage")
+	case rest != "":
+		return errors.New("Trailing garbage in maxconn string")
+	}
+	s.SetMaxConn(n)
+	return nil
+}
 
 // SetRateLimit is `set rate-limit connections|sessions|ssl-sessions|
 // http-compression global N`.
@@ -79,25 +238,44 @@ func (a *Surface) SetRateLimit(lvl Level, what, value string) error { return err
 // ShutdownServerSessions is `shutdown sessions server B/S`;
 // ShutdownSession `shutdown session ID` (an id from Sessions).
 func (a *Surface) ShutdownServerSessions(lvl Level, be, srv string) error { return errTODO }
-func (a *Surface) ShutdownSession(lvl Level, id string) error             { return errTODO }
+func (a *Surface) ShutdownSession(lvl Level, id string) error         { return errTODO }
 
 // ClearCounters is `clear counters` (maxima, operator) and `clear
 // counters all` (everything, admin).
-func (a *Surface) ClearCounters(lvl Level, all bool) error { return errTODO }
+func (a *Surface) ClearCounters(lvl Level, all bool) error {
+	min := Operator
+	if all {
+		min = Admin
+	}
+	if err := need(lvl, min); err != nil {
+		return err
+	}
+	snap := a.rt.Snapshot()
+	for _, px := range snap.Proxies() {
+		if fe := snap.Frontend(px.Name); fe != nil {
+			fe.Counters().Clear(all)
+			for _, b := range px.Binds {
+				if c := fe.ListenerCounters(b.Key()); c != nil {
+					c.Clear(all)
+				}
+			}
+		}
+		if be := snap.Backend(px.Name); be != nil {
+			be.State().C.Clear(all)
+			for _, s := range be.Servers() {
+				s.C.Clear(all)
+			}
+		}
+	}
+	a.rt.ClearCounters(all)
+	return nil
+}
 
 // AddServer is `add server B/S ADDR [options]` (a dynamic server, in
 // maintenance until enabled); DelServer `del server B/S` (in maintenance,
 // without connections).
 func (a *Surface) AddServer(lvl Level, be, srv string, args []string) error { return errTODO }
 func (a *Surface) DelServer(lvl Level, be, srv string) error                { return errTODO }
-
-// Servers returns the state of the servers of one backend ("" for all),
-// for `show servers state`, `show servers conn` and `show backend`.
-func (a *Surface) Servers(be string) ([]ServerView, error) { return nil, errTODO }
-
-// Backends returns the backends' names in configuration order (`show
-// backend`).
-func (a *Surface) Backends() []string { return nil }
 
 // ServerView is a server's state as `show servers state` prints it.
 type ServerView struct {

@@ -141,6 +141,7 @@ type reason struct {
 	hasCode  bool
 	info     string        // the check's description, escaped when printed
 	duration time.Duration // < 0: not printed (HANA)
+	text     string        // instead of all the above: the operator's words
 }
 
 func checkReason(res *check.Result) *reason {
@@ -167,7 +168,42 @@ func (s *Server) State() (OpState, Admin) {
 }
 
 func (s *Server) setState(op OpState, adm Admin) {
+	wasDown := s.down()
 	s.state.Store(uint32(op) | uint32(adm)<<8)
+	if isDown := s.down(); isDown != wasDown {
+		now := s.now().UnixNano()
+		if isDown {
+			s.downSince.Store(now)
+		} else if since := s.downSince.Swap(0); since != 0 {
+			s.downTotal.Add(now - since)
+		}
+	}
+}
+
+// down says whether the server is down or in maintenance: the time it
+// spends so is its downtime.
+func (s *Server) down() bool {
+	op, adm := s.State()
+	return op == Stopped || adm&AdminMaint != 0
+}
+
+// now is the registry's clock (tests move it), or the wall clock for a
+// server outside any registry.
+func (s *Server) now() time.Time {
+	if s.be != nil && s.be.reg != nil {
+		return s.be.reg.clock()
+	}
+	return time.Now()
+}
+
+// Downtime returns the time the server has spent down or in maintenance
+// (haproxy's srv_downtime).
+func (s *Server) Downtime() time.Duration {
+	d := s.downTotal.Load()
+	if since := s.downSince.Load(); since != 0 {
+		d += s.now().UnixNano() - since
+	}
+	return time.Duration(max(d, 0))
 }
 
 // Usable says whether the server takes new traffic: up, not in
@@ -327,6 +363,10 @@ func (s *Server) logCheck(agent bool, r *result, n, rise, fall int) {
 // appendReason writes haproxy's ", reason: …, code: …, info: "…", check
 // duration: …ms".
 func appendReason(m *strings.Builder, r *reason) {
+	if r.text != "" {
+		m.WriteString(", " + r.text) // an operator's change: "changed from CLI"
+		return
+	}
 	fmt.Fprintf(m, ", reason: %s", r.status)
 	if r.hasCode {
 		fmt.Fprintf(m, ", code: %d", r.code)

@@ -324,3 +324,21 @@ func (q *connQueue) drain() []net.Conn {
 	}
 	return out
 }
+
+// IdleSafe returns the idle connections never reused yet and the safe
+// ones (the stats' idle_conn_cur and safe_conn_cur).
+func (p *Pool) IdleSafe() (idle, safe int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.idle.size, p.safe.size
+}
+
+// Used returns the connections in use (used_conn_cur).
+func (p *Pool) Used() int { return int(p.inUse.Load()) }
+
+// NeedEstimate returns haproxy's est_need_conns (need_conn_est).
+func (p *Pool) NeedEstimate() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return int(p.estNeed)
+}

@@ -92,6 +92,11 @@ type Backend struct {
 	// act and bck count the usable active and backup servers (haproxy's
 	// srv_act, srv_bck); totWeight is the weight of those in use.
 	act, bck, totWeight int
+	// up is whether a server was usable at the last rebuild; lastChange
+	// when that last changed; downTotal the time spent without one.
+	up         bool
+	lastChange time.Time
+	downTotal  time.Duration
 
 	// Slots and queues (queue.go). limited says whether any server has
 	// a maxconn: without, no lock is taken.
@@ -111,6 +116,14 @@ func (b *Backend) log(level int, msg string) {
 	if f := b.set().Log; f != nil {
 		f(level, msg)
 	}
+}
+
+// TotalWeight returns the weight of the servers in use (the stats'
+// backend weight).
+func (b *Backend) TotalWeight() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.totWeight
 }
 
 // Counts returns the number of usable active and backup servers.
@@ -211,6 +224,44 @@ func (b *Backend) rebuild() {
 		}
 	}
 	b.lb.Store(&lbView{Balancer: bal, algo: algo, members: ms, usable: usable})
+	b.noteUsable(usable > 0)
+}
+
+// noteUsable follows the backend's own state, up while a server is
+// usable, for its last change and its downtime (the stats' lastchg,
+// downtime and chkdown). b.mu is held.
+func (b *Backend) noteUsable(up bool) {
+	now := b.reg.clock()
+	if b.lastChange.IsZero() {
+		b.lastChange, b.up = now, true
+	}
+	if up == b.up {
+		return
+	}
+	if !up {
+		b.C.DownTrans.Add(1)
+	} else {
+		b.downTotal += now.Sub(b.lastChange)
+	}
+	b.up, b.lastChange = up, now
+}
+
+// LastChange returns when the backend last went up or down.
+func (b *Backend) LastChange() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.lastChange
+}
+
+// Downtime returns the time the backend had no usable server.
+func (b *Backend) Downtime() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d := b.downTotal
+	if !b.up {
+		d += b.reg.clock().Sub(b.lastChange)
+	}
+	return d
 }
 
 // Stage is a configuration being applied: the backends and servers it
@@ -460,6 +511,9 @@ func (g *Stage) startChecks() {
 				unchecked = append(unchecked, s)
 				continue
 			}
+			if s.ChecksDisabled(agent) {
+				continue // `disable health|agent` holds across reloads
+			}
 			if s.running(agent) {
 				s.startChecks(agent, 0) // a wake-up
 				continue
@@ -513,3 +567,6 @@ func (r *Registry) Close() {
 	r.mu.Unlock()
 	stopAll(all)
 }
+
+// FullConn returns the backend's fullconn in force.
+func (b *Backend) FullConn() int { return b.set().FullConn }

@@ -63,9 +63,13 @@ type Server struct {
 
 	// state packs OpState and Admin, read on every pick of a
 	// persistent request and by the balancer's rebuild.
-	state  atomic.Uint32
-	mu     sync.Mutex // guards health
-	health health
+	state atomic.Uint32
+	// downSince is when the server went down or into maintenance (unix
+	// nanoseconds; 0 while it is not), downTotal the time it spent so
+	// before (Downtime).
+	downSince, downTotal atomic.Int64
+	mu                   sync.Mutex // guards health
+	health               health
 
 	// C are the server's traffic and health counters: among them
 	// FailedChecks (chkfail), DownTrans (chkdown) and FailedHANA, the
@@ -105,6 +109,10 @@ type Server struct {
 	// Cur is the number of requests/connections currently assigned to
 	// this server; leastconn reads it, the data plane updates it.
 	Cur atomic.Int64
+
+	// checksOff are `disable health` and `disable agent` in force
+	// (index 1: the agent).
+	checksOff [2]atomic.Bool
 
 	// Pool holds idle connections to the server for reuse.
 	Pool *Pool
@@ -157,4 +165,12 @@ func (s *Server) Limits() (maxConn, minConn int) {
 		maxConn = int(v)
 	}
 	return maxConn, minConn
+}
+
+// Backend returns the name of the server's backend.
+func (s *Server) Backend() string {
+	if s.be == nil {
+		return ""
+	}
+	return s.be.Name
 }

@@ -169,3 +169,16 @@ func (s *Server) stopWarmup() {
 		s.warmup = nil
 	}
 }
+
+// EWeight is the server's effective weight as the statistics show it:
+// the weight in force, scaled down during a slowstart.
+func (s *Server) EWeight() int { return s.eweight() }
+
+// ThrottlePct is how far a slowstart has gone, in percent; ok is false
+// when the server is not starting.
+func (s *Server) ThrottlePct() (pct int, ok bool) {
+	if op, adm := s.State(); op != Starting || adm&AdminDrain != 0 {
+		return 0, false
+	}
+	return s.throttleRatio(), true
+}

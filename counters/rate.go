@@ -119,3 +119,6 @@ func (a *Avg) value(n uint64) uint64 {
 	}
 	return (a.sum.Load() + n - 1) / n
 }
+
+// ClearMax forgets the maximum per second.
+func (r *Rate) ClearMax() { r.max.Store(0) }

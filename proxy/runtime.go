@@ -37,6 +37,7 @@ type Runtime struct {
 	fdBase    int64        // descriptors counted for the reserve and the listeners
 	requests  atomic.Int64 // requests logged, for %rt
 	pc        procCounters // the process's traffic counters (show info)
+	started   time.Time
 }
 
 type acceptor struct {
@@ -55,7 +56,7 @@ func New(log *slog.Logger, lm *listener.Manager) *Runtime {
 	rt := &Runtime{
 		Log: log, state: newState(log), listeners: lm,
 		acceptors: map[string]*acceptor{}, conns: map[*clientConn]struct{}{},
-		stopCh: make(chan struct{}), reloaded: make(chan struct{}),
+		stopCh: make(chan struct{}), reloaded: make(chan struct{}), started: time.Now(),
 	}
 	go rt.janitor.run(rt.stopCh)
 	go rt.state.pools.Run(rt.stopCh)

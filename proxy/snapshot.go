@@ -24,8 +24,11 @@ type Snapshot struct {
 	// configuration shares those whose files did not change.
 	Patterns  *sample.PatternRefs
 	frontends []*Frontend
-	byBind    map[string]*Frontend
-	backends  map[string]*Backend
+	// proxies are the frontend, backend and listen sections in
+	// configuration order, for the statistics.
+	proxies  []*config.Proxy
+	byBind   map[string]*Frontend
+	backends map[string]*Backend
 }
 
 // Frontend is the compiled client side of a frontend or listen section:
@@ -87,6 +90,11 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 	st.backends.SpreadChecks(cfg.Global.SpreadChecks)
 	st.backends.Node(cfg.Global.Node)
 	fullConn := defaultFullConn(cfg, maxconn)
+	for _, px := range cfg.Proxies {
+		if px.Cap&(config.CapFE|config.CapBE) != 0 {
+			s.proxies = append(s.proxies, px)
+		}
+	}
 	for _, px := range cfg.Proxies {
 		if px.Cap&config.CapBE == 0 {
 			continue

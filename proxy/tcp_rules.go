@@ -438,6 +438,7 @@ var errServerClosed = errors.New("server connection closed by a tcp-response rul
 // are the start of the first request.
 func (s *httpStream) start() {
 	if s.fe.tcp == nil && s.fe.acceptProxy == nil {
+		s.rt.countSess(s.fe, s.bindKey)
 		s.serve()
 		return
 	}

@@ -1,0 +1,273 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"switchyard/config"
+	"switchyard/internal/testaddr"
+	"switchyard/proxy"
+	"switchyard/stats"
+)
+
+var ports = testaddr.New(18000, 20000)
+
+// start runs a configuration ({FE} is replaced by a free address, {S1}
+// and {S2} by the origins') on a runtime stopped at the end of the test.
+func start(t *testing.T, text string, kv ...string) (*Surface, string) {
+	t.Helper()
+	fe := ports.Addr(t)
+	text = strings.ReplaceAll(text, "{FE}", fe)
+	for i := 0; i < len(kv); i += 2 {
+		text = strings.ReplaceAll(text, "{"+kv[i]+"}", kv[i+1])
+	}
+	cfg, _, errs := config.LoadBytes("t.cfg", []byte(text), config.LoadOptions{})
+	if len(errs) > 0 {
+		t.Fatalf("config: %v", errs)
+	}
+	rt := proxy.New(slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err := rt.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		rt.Stop(ctx)
+	})
+	return New(rt), fe
+}
+
+// origin is an HTTP server answering its name.
+func origin(t *testing.T, name string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, name)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+func get(t *testing.T, addr, path string) (int, string) {
+	t.Helper()
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get("http://" + addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+const twoServers = `
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind {FE}
+    http-request deny if { path /denied }
+    default_backend app
+backend app
+    balance roundrobin
+    server s1 {S1}
+    server s2 {S2}
+`
+
+// row finds a row by proxy and object name.
+func row(t *testing.T, rows []stats.Row, px, sv string) *stats.Row {
+	t.Helper()
+	for i := range rows {
+		f := &rows[i].Fields
+		if f[stats.FPxname].Str == px && f[stats.FSvname].Str == sv {
+			return &rows[i]
+		}
+	}
+	t.Fatalf("no row %s/%s", px, sv)
+	return nil
+}
+
+func u(r *stats.Row, f stats.Stat) uint64 { return r.Fields[f].U }
+
+// Traffic shows in the rows of every object it went through, counted
+// once, in the fields haproxy fills for that object type.
+func TestStatsCountTraffic(t *testing.T) {
+	a, fe := start(t, twoServers, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	for range 4 {
+		if code, _ := get(t, fe, "/"); code != 200 {
+			t.Fatalf("status %d", code)
+		}
+	}
+	if code, _ := get(t, fe, "/missing"); code != 404 {
+		t.Fatalf("status %d", code)
+	}
+	if code, _ := get(t, fe, "/denied"); code != 403 {
+		t.Fatalf("status %d", code)
+	}
+	rows := a.Stats(AllStats)
+	if len(rows) != 4 {
+		t.Fatalf("%d rows, want FRONTEND, s1, s2, BACKEND", len(rows))
+	}
+	f := row(t, rows, "fe", "FRONTEND")
+	if u(f, stats.FReqTot) != 6 || u(f, stats.FHrsp2xx) != 4 || u(f, stats.FHrsp4xx) != 2 || u(f, stats.FDreq) != 1 {
+		t.Errorf("frontend req_tot %d 2xx %d 4xx %d dreq %d", u(f, stats.FReqTot), u(f, stats.FHrsp2xx), u(f, stats.FHrsp4xx), u(f, stats.FDreq))
+	}
+	if u(f, stats.FStot) != 6 || u(f, stats.FConnTot) != 6 || u(f, stats.FBin) == 0 || u(f, stats.FBout) == 0 {
+		t.Errorf("frontend stot %d conn_tot %d bin %d bout %d", u(f, stats.FStot), u(f, stats.FConnTot), u(f, stats.FBin), u(f, stats.FBout))
+	}
+	if f.Fields[stats.FStatus].Str != "OPEN" || f.Type != stats.TypeFrontend {
+		t.Errorf("frontend status %q type %d", f.Fields[stats.FStatus].Str, f.Type)
+	}
+	b := row(t, rows, "app", "BACKEND")
+	if u(b, stats.FReqTot) != 5 || u(b, stats.FHrsp2xx) != 4 || u(b, stats.FHrsp4xx) != 1 || u(b, stats.FStot) != 5 || u(b, stats.FLbtot) != 5 {
+		t.Errorf("backend req_tot %d 2xx %d 4xx %d stot %d lbtot %d", u(b, stats.FReqTot), u(b, stats.FHrsp2xx), u(b, stats.FHrsp4xx), u(b, stats.FStot), u(b, stats.FLbtot))
+	}
+	if b.Fields[stats.FStatus].Str != "UP" || u(b, stats.FAct) != 2 || u(b, stats.FWeight) != 2 || b.Fields[stats.FAlgo].Str != "roundrobin" {
+		t.Errorf("backend status %q act %d weight %d algo %q", b.Fields[stats.FStatus].Str, u(b, stats.FAct), u(b, stats.FWeight), b.Fields[stats.FAlgo].Str)
+	}
+	var total uint64
+	for _, sv := range []string{"s1", "s2"} {
+		s := row(t, rows, "app", sv)
+		total += u(s, stats.FStot)
+		if s.Fields[stats.FStatus].Str != "no check" || s.Fields[stats.FCheckStatus].Kind != stats.Empty {
+			t.Errorf("%s status %q check %q", sv, s.Fields[stats.FStatus].Str, s.Fields[stats.FCheckStatus].Str)
+		}
+		if s.Fields[stats.FLastsess].S < 0 || s.Fields[stats.FConnect].U+s.Fields[stats.FReuse].U < u(s, stats.FStot) {
+			t.Errorf("%s lastsess %d connect %d reuse %d", sv, s.Fields[stats.FLastsess].S, u(s, stats.FConnect), u(s, stats.FReuse))
+		}
+	}
+	if total != 5 {
+		t.Errorf("servers' stot sum %d, want 5", total)
+	}
+}
+
+// The operations check the caller's level, answer haproxy's words, and
+// change the state the data plane uses.
+func TestServerStateChanges(t *testing.T) {
+	a, fe := start(t, twoServers, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	if err := a.SetServerState(User, "app", "s1", "maint"); !errors.Is(err, ErrPermission) {
+		t.Fatalf("user level: %v", err)
+	}
+	if err := a.SetServerState(Operator, "app", "s1", "maint"); !errors.Is(err, ErrPermission) {
+		t.Fatalf("operator level: %v", err)
+	}
+	for _, c := range []struct{ be, srv, state, want string }{
+		{"nope", "s1", "maint", "No such backend.\n"},
+		{"app", "nope", "maint", "No such server.\n"},
+		{"app", "", "maint", "Require 'backend/server'.\n"},
+		{"app", "s1", "up", "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n"},
+	} {
+		if err := a.SetServerState(Admin, c.be, c.srv, c.state); err == nil || err.Error() != c.want {
+			t.Errorf("%s/%s %s: %v, want %q", c.be, c.srv, c.state, err, c.want)
+		}
+	}
+	if err := a.SetServerState(Admin, "app", "s1", "maint"); err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		if _, body := get(t, fe, "/"); body != "two" {
+			t.Fatalf("a server in maintenance got traffic: %q", body)
+		}
+	}
+	rows := a.Stats(AllStats)
+	if st := row(t, rows, "app", "s1").Fields[stats.FStatus].Str; st != "MAINT" {
+		t.Errorf("s1 status %q, want MAINT", st)
+	}
+	if act := u(row(t, rows, "app", "BACKEND"), stats.FAct); act != 1 {
+		t.Errorf("backend act %d, want 1", act)
+	}
+	if err := a.SetServerState(Admin, "app", "s1", "drain"); err != nil {
+		t.Fatal(err)
+	}
+	if st := row(t, a.Stats(AllStats), "app", "s1").Fields[stats.FStatus].Str; st != "DRAIN" {
+		t.Errorf("s1 status %q, want DRAIN", st)
+	}
+	if err := a.SetServerState(Admin, "app", "s1", "ready"); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for range 4 {
+		_, body := get(t, fe, "/")
+		seen[body] = true
+	}
+	if !seen["one"] || !seen["two"] {
+		t.Errorf("after ready, traffic went to %v", seen)
+	}
+	// Weights: haproxy's texts for bad values; a valid one shows.
+	for arg, want := range map[string]string{
+		"":     "Require <weight> or <weight%>.\n",
+		"x":    "Empty weight string empty or preceded by garbage",
+		"300":  "Absolute weight can only be between 0 and 256 inclusive.\n",
+		"-5%":  "Relative weight must be positive.\n",
+		"10xy": "Trailing garbage in weight string",
+	} {
+		if err := a.SetServerWeight(Admin, "app", "s2", arg); err == nil || err.Error() != want {
+			t.Errorf("weight %q: %v, want %q", arg, err, want)
+		}
+	}
+	if err := a.SetServerWeight(Admin, "app", "s2", "50"); err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := a.GetWeight(User, "app", "s2"); w != "50 (initial 1)\n" {
+		t.Errorf("get weight = %q", w)
+	}
+	if err := a.SetServerHealth(Admin, "app", "s1", "down"); err != nil {
+		t.Errorf("health on an unchecked server: %v (haproxy ignores it)", err)
+	}
+	if err := a.SetServerAgent(Admin, "app", "s1", "up"); err == nil || err.Error() != "agent checks are not enabled on this server.\n" {
+		t.Errorf("agent on a server without one: %v", err)
+	}
+}
+
+// clear counters resets the maxima for an operator and everything for an
+// admin, and nothing for a user.
+func TestClearCounters(t *testing.T) {
+	a, fe := start(t, twoServers, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	get(t, fe, "/")
+	if err := a.ClearCounters(User, false); !errors.Is(err, ErrPermission) {
+		t.Fatalf("user: %v", err)
+	}
+	if err := a.ClearCounters(Operator, true); !errors.Is(err, ErrPermission) {
+		t.Fatalf("operator, all: %v", err)
+	}
+	if err := a.ClearCounters(Operator, false); err != nil {
+		t.Fatal(err)
+	}
+	f := row(t, a.Stats(AllStats), "fe", "FRONTEND")
+	if u(f, stats.FReqTot) != 1 || u(f, stats.FSmax) != 0 {
+		t.Errorf("after clear counters: req_tot %d smax %d", u(f, stats.FReqTot), u(f, stats.FSmax))
+	}
+	if err := a.ClearCounters(Admin, true); err != nil {
+		t.Fatal(err)
+	}
+	if f := row(t, a.Stats(AllStats), "fe", "FRONTEND"); u(f, stats.FReqTot) != 0 {
+		t.Errorf("after clear counters all: req_tot %d", u(f, stats.FReqTot))
+	}
+}
+
+// show info carries the process's counters.
+func TestInfo(t *testing.T) {
+	a, fe := start(t, twoServers, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	get(t, fe, "/")
+	info := a.Info()
+	if info[stats.ICumReq].U != 1 || info[stats.ICumConn].U != 1 || info[stats.IName].Str == "" {
+		t.Errorf("CumReq %d CumConns %d Name %q", info[stats.ICumReq].U, info[stats.ICumConn].U, info[stats.IName].Str)
+	}
+}

@@ -1,0 +1,206 @@
+package backend
+
+import "errors"
+
+// Changes an operator asks for (the runtime API, the stats page), as
+// haproxy's CLI makes them: through the same state machine as the checks
+// and agents, so that the logs, the balancer, the queues and the tracking
+// servers follow.
+
+// cliReason is how haproxy's state lines name a change made by an
+// operator.
+var cliReason = &reason{text: "changed from CLI", duration: -1}
+
+// SetReady leaves forced maintenance and forced drain (srv_adm_set_ready).
+func (s *Server) SetReady() {
+	s.admin(func() {
+		s.clrAdmin(AdminFMaint)
+		s.clrAdmin(AdminFDrain)
+	})
+}
+
+// SetDrain enters forced drain and leaves forced maintenance.
+func (s *Server) SetDrain() {
+	s.admin(func() {
+		s.setAdmin(AdminFDrain, "")
+		s.clrAdmin(AdminFMaint)
+	})
+}
+
+// SetMaint enters forced maintenance and leaves forced drain.
+func (s *Server) SetMaint() {
+	s.admin(func() {
+		s.setAdmin(AdminFMaint, "")
+		s.clrAdmin(AdminFDrain)
+	})
+}
+
+func (s *Server) admin(f func()) {
+	reg := s.be.reg
+	reg.smu.Lock()
+	defer reg.smu.Unlock()
+	f()
+}
+
+// ErrNoCheck is the answer to a change of a check the server does not run.
+var ErrNoCheck = errors.New("no check")
+
+// SetHealth forces the health check's verdict: "up" (full health,
+// running), "stopping" (full health, NOLB) or "down" (health 0, stopped),
+// as `set server B/S health`.
+func (s *Server) SetHealth(state string) error {
+	cs := s.Settings().Check
+	if cs == nil {
+		return ErrNoCheck
+	}
+	reg := s.be.reg
+	reg.smu.Lock()
+	defer reg.smu.Unlock()
+	s.mu.Lock()
+	switch state {
+	case "up", "stopping":
+		s.health.n = cs.Rise + cs.Fall - 1
+	case "down":
+		s.health.n = 0
+	}
+	s.mu.Unlock()
+	switch state {
+	case "up":
+		s.setRunning(cliReason)
+	case "stopping":
+		s.setStopping(cliReason)
+	case "down":
+		s.setStopped(cliReason)
+	}
+	return nil
+}
+
+// SetAgent forces the agent's verdict: "up" or "down" (`set server B/S
+// agent`).
+func (s *Server) SetAgent(state string) error {
+	as := s.Settings().Agent
+	if as == nil {
+		return ErrNoCheck
+	}
+	reg := s.be.reg
+	reg.smu.Lock()
+	defer reg.smu.Unlock()
+	s.mu.Lock()
+	if state == "up" {
+		s.agent.n = as.Rise + as.Fall - 1
+	} else {
+		s.agent.n = 0
+	}
+	s.mu.Unlock()
+	if state == "up" {
+		if s.checksAllowUp() {
+			s.setRunning(cliReason)
+		}
+		return nil
+	}
+	s.setStopped(cliReason)
+	return nil
+}
+
+// SetWeight applies `set server B/S weight W[%]`: an absolute weight
+// (0-256) or a percentage of the configured one. It returns haproxy's
+// error text for a bad value or one the algorithm cannot take, and then
+// changes nothing.
+func (s *Server) SetWeight(arg string) error {
+	iw := s.Settings().Weight
+	if arg == "" {
+		return errors.New("Require <weight> or <weight%>.\n")
+	}
+	n, rest := LeadingInt(arg)
+	if len(rest) == len(arg) {
+		return errors.New("Empty weight string empty or preceded by garbage")
+	}
+	w := n
+	switch {
+	case rest == "%":
+		if n < 0 {
+			return errors.New("Relative weight must be positive.\n")
+		}
+		w = iw * min(n, 25600) / 100
+		w = min(w, 256)
+	case n < 0 || n > 256:
+		return errors.New("Absolute weight can only be between 0 and 256 inclusive.\n")
+	case rest != "":
+		return errors.New("Trailing garbage in weight string")
+	}
+	if w != 0 && w != iw && !dynamicWeights(s.be.set().Algo) {
+		return errors.New("Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n")
+	}
+	s.admin(func() {
+		s.uweight.Store(int32(w))
+		op, adm := s.State()
+		s.update(op, adm, nil, "")
+	})
+	return nil
+}
+
+// LeadingInt reads a decimal integer at the start of s as strtol does
+// (optional blanks and sign), returning it and what follows; rest == s
+// when there is none.
+func LeadingInt(s string) (n int, rest string) {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		neg = s[i] == '-'
+		i++
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' && n < 1<<40 {
+		n = n*10 + int(s[i]-'0')
+		i++
+	}
+	if i == start {
+		return 0, s
+	}
+	if neg {
+		n = -n
+	}
+	return n, s[i:]
+}
+
+// InitialWeight is the configured weight (`get weight`'s "initial").
+func (s *Server) InitialWeight() int { return s.Settings().Weight }
+
+// SetMaxConn changes the server's maxconn at runtime (`set maxconn
+// server`); queued requests take the slots it opens.
+func (s *Server) SetMaxConn(n int) {
+	s.admin(func() { s.setMaxConn(n) })
+}
+
+// ChecksDisabled says whether an operator disabled the health check
+// (agent false) or the agent.
+func (s *Server) ChecksDisabled(agent bool) bool { return s.checksOff[b2i(agent)].Load() }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// DisableChecks stops the health check or the agent without changing the
+// server's state (`disable health|agent`): it stays as it was until the
+// checks are enabled again.
+func (s *Server) DisableChecks(agent bool) {
+	s.checksOff[b2i(agent)].Store(true)
+	s.stopChecks(agent)
+}
+
+// EnableChecks resumes them; ErrNoCheck when none is configured.
+func (s *Server) EnableChecks(agent bool) error {
+	set := s.Settings()
+	if agent && set.Agent == nil || !agent && set.Check == nil {
+		return ErrNoCheck
+	}
+	s.checksOff[b2i(agent)].Store(false)
+	s.startChecks(agent, 0)
+	return nil
+}
