@@ -173,10 +173,18 @@ func (a *Surface) DisableServer(lvl Level, be, srv string) error {
 
 // EnableHealth, DisableHealth, EnableAgent and DisableAgent resume and
 // pause a server's checks without changing its state.
-func (a *Surface) EnableHealth(lvl Level, be, srv string) error  { return a.enableChecks(lvl, be, srv, false) }
-func (a *Surface) DisableHealth(lvl Level, be, srv string) error { return a.disableChecks(lvl, be, srv, false) }
-func (a *Surface) EnableAgent(lvl Level, be, srv string) error   { return a.enableChecks(lvl, be, srv, true) }
-func (a *Surface) DisableAgent(lvl Level, be, srv string) error  { return a.disableChecks(lvl, be, srv, true) }
+func (a *Surface) EnableHealth(lvl Level, be, srv string) error {
+	return a.enableChecks(lvl, be, srv, false)
+}
+func (a *Surface) DisableHealth(lvl Level, be, srv string) error {
+	return a.disableChecks(lvl, be, srv, false)
+}
+func (a *Surface) EnableAgent(lvl Level, be, srv string) error {
+	return a.enableChecks(lvl, be, srv, true)
+}
+func (a *Surface) DisableAgent(lvl Level, be, srv string) error {
+	return a.disableChecks(lvl, be, srv, true)
+}
 
 func (a *Surface) enableChecks(lvl Level, be, srv string, agent bool) error {
 	s, err := a.adminServer(lvl, be, srv)
@@ -238,7 +246,7 @@ func (a *Surface) SetRateLimit(lvl Level, what, value string) error { return err
 // ShutdownServerSessions is `shutdown sessions server B/S`;
 // ShutdownSession `shutdown session ID` (an id from Sessions).
 func (a *Surface) ShutdownServerSessions(lvl Level, be, srv string) error { return errTODO }
-func (a *Surface) ShutdownSession(lvl Level, id string) error         { return errTODO }
+func (a *Surface) ShutdownSession(lvl Level, id string) error             { return errTODO }
 
 // ClearCounters is `clear counters` (maxima, operator) and `clear
 // counters all` (everything, admin).
