@@ -457,7 +457,7 @@ func TestNotYetKeywords(t *testing.T) {
 	for text, want := range map[string]string{
 		"frontend chk\n bind :80 defer-accept\n":   "t.cfg:2: 'bind': bind option 'defer-accept' is not supported yet by switchyard",
 		"backend chk\n server s 127.0.0.1:1 tfo\n": "t.cfg:2: 'server': server option 'tfo' is not supported yet by switchyard",
-		"global\n stats socket /run/sy.sock\n":     "t.cfg:2: 'stats socket' is not supported yet by switchyard",
+		"frontend chk\n stats show-modules\n":      "t.cfg:2: 'stats' is not supported yet by switchyard",
 		"frontend chk\n http-request silent-drop":  "t.cfg:2: 'http-request silent-drop' is not supported yet by switchyard",
 	} {
 		if !strings.HasSuffix(text, "\n") {

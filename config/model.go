@@ -197,6 +197,8 @@ type Proxy struct {
 	// Cookie is the `cookie` line (kw_cookie.go): cookie persistence;
 	// nil: none.
 	Cookie *persist.Cookie
+	// Stats is the stats page (kw_stats.go); nil: none.
+	Stats *StatsPage
 	// Persist is option persist; ForcePersist and IgnorePersist the
 	// force-persist and ignore-persist conditions; UseServers the
 	// use-server rules (kw_persist.go).
