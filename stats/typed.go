@@ -1,0 +1,72 @@
+package stats
+
+import "strconv"
+
+// typeLetters are the first letter of a typed stat line, by ObjType.
+var typeLetters = [...]byte{TypeFrontend: 'F', TypeBackend: 'B', TypeServer: 'S', TypeListener: 'L'}
+
+func (t ObjType) letter() byte {
+	if int(t) < len(typeLetters) {
+		return typeLetters[t]
+	}
+	return '?'
+}
+
+// AppendTyped appends `show stat typed`: one line per non-empty field,
+// "T.iid.sid.pos.name.pid:OTS:type:value", T being F, B, S or L.
+func AppendTyped(dst []byte, rows []Row) []byte {
+	for i := range rows {
+		dst = AppendTypedRow(dst, &rows[i])
+	}
+	return dst
+}
+
+// AppendTypedRow appends the typed lines of one row.
+func AppendTypedRow(dst []byte, r *Row) []byte {
+	p := pid(&r.Fields[FPid])
+	for i := range r.Fields {
+		f := &r.Fields[i]
+		if f.Kind == Empty {
+			continue
+		}
+		dst = append(dst, r.Type.letter(), '.')
+		dst = strconv.AppendUint(dst, uint64(uint32(r.IID)), 10)
+		dst = append(dst, '.')
+		dst = strconv.AppendUint(dst, uint64(uint32(r.SID)), 10)
+		dst = append(dst, '.')
+		dst = strconv.AppendInt(dst, int64(i), 10)
+		dst = append(dst, '.')
+		dst = append(dst, StatFields[i].Name...)
+		dst = append(dst, '.')
+		dst = strconv.AppendUint(dst, p, 10)
+		dst = append(dst, ':')
+		dst = append(dst, f.Tag[:]...)
+		dst = append(dst, ':')
+		dst = appendTypedValue(dst, f)
+		dst = append(dst, '\n')
+	}
+	return dst
+}
+
+// AppendInfoTyped appends `show info typed`: "pos.Name.pid:OTS:type:value"
+// for each non-empty field.
+func AppendInfoTyped(dst []byte, info *InfoRow) []byte {
+	p := pid(&info[IProcessNum])
+	for i := range info {
+		f := &info[i]
+		if f.Kind == Empty {
+			continue
+		}
+		dst = strconv.AppendInt(dst, int64(i), 10)
+		dst = append(dst, '.')
+		dst = append(dst, InfoFields[i].Name...)
+		dst = append(dst, '.')
+		dst = strconv.AppendUint(dst, p, 10)
+		dst = append(dst, ':')
+		dst = append(dst, f.Tag[:]...)
+		dst = append(dst, ':')
+		dst = appendTypedValue(dst, f)
+		dst = append(dst, '\n')
+	}
+	return dst
+}
