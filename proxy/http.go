@@ -583,6 +583,11 @@ func (s *httpStream) transaction() bool {
 	if done, keep := s.runRules(s.fe.reqRules); done {
 		return keep
 	}
+	// The stats page is looked for once the proxy's rules let the
+	// request through, as haproxy does.
+	if done, keep := s.statsPage(s.fe.cfg); done {
+		return keep
+	}
 	be := s.fe.route(&s.ctx)
 	if be == nil {
 		// haproxy logs this one as if the request had not been read.
@@ -599,6 +604,9 @@ func (s *httpStream) transaction() bool {
 		}
 		s.t.be = be // a deny answers with the backend's error file first
 		done, keep := s.runRules(be.reqRules)
+		if !done {
+			done, keep = s.statsPage(be.cfg)
+		}
 		s.t.be = nil
 		if done {
 			return keep

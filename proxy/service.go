@@ -1,0 +1,164 @@
+package proxy
+
+import (
+	"net/netip"
+	"strings"
+	"sync"
+
+	"switchyard/config"
+	"switchyard/http1"
+	"switchyard/sample"
+)
+
+// Services answer HTTP requests themselves, as haproxy's applets: the
+// stats page at a proxy's `stats uri`, and those `http-request
+// use-service` names (the Prometheus exporter). They register from the
+// packages that implement them; the stream reads the request's body when
+// one comes, calls the service, and writes its reply.
+
+// Service answers one call.
+type Service func(c *ServiceCall)
+
+// ServiceCall is a request to a service and the reply it builds.
+type ServiceCall struct {
+	Runtime *Runtime
+	Method  string
+	URI     string // as received
+	Path    string
+	Query   string // after '?', without it
+	Body    []byte // the request's body (a POST form), nil when none
+	Src     netip.AddrPort
+	req     *http1.Request
+
+	// The stats page: its settings, the proxy serving it, and whether
+	// `stats admin` allows changes.
+	Page  *config.StatsPage
+	Proxy string
+	Admin bool
+
+	// The reply.
+	Status      int
+	ContentType string
+	Headers     [][2]string // more fields, lower-case names
+	Out         []byte
+}
+
+// Header returns the request's last field of that name ("" if none).
+func (c *ServiceCall) Header(name string) string {
+	v := ""
+	for i := 0; i < c.req.NumHeaders(); i++ {
+		if n, val := c.req.Header(i); strings.EqualFold(string(n), name) {
+			v = string(val)
+		}
+	}
+	return v
+}
+
+var serviceRegistry = struct {
+	sync.RWMutex
+	m map[string]Service
+}{m: map[string]Service{}}
+
+// RegisterService makes a service available: "stats" for the stats page,
+// other names for use-service (which config then accepts).
+func RegisterService(name string, s Service) {
+	serviceRegistry.Lock()
+	serviceRegistry.m[name] = s
+	serviceRegistry.Unlock()
+	if name != "stats" {
+		config.RegisterService(name)
+	}
+}
+
+func lookupService(name string) Service {
+	serviceRegistry.RLock()
+	defer serviceRegistry.RUnlock()
+	return serviceRegistry.m[name]
+}
+
+func init() {
+	compileAction(config.HTTPRequestRules, "use-service", func(r *config.HTTPRule) ruleFunc {
+		name := r.Args.(*config.UseService).Name
+		return func(s *httpStream) (ruleVerdict, bool) {
+			svc := lookupService(name)
+			if svc == nil {
+				return ruleContinue, false // unregistered since load: cannot happen
+			}
+			return ruleAnswered, s.serveService(svc, nil, "", false)
+		}
+	})
+}
+
+// statsPage answers the request when it is for px's stats page (haproxy's
+// http_stats_check_uri): a GET, HEAD or POST whose path (or URI, for a
+// prefix not starting with '/') starts with the page's URI. handled says
+// whether it did; keep whether the connection goes on.
+func (s *httpStream) statsPage(px *config.Proxy) (handled, keep bool) {
+	sp := px.Stats
+	if sp == nil {
+		return false, false
+	}
+	switch s.t.req.Meth {
+	case http1.MethodGET, http1.MethodHEAD, http1.MethodPOST:
+	default:
+		return false, false
+	}
+	uri := s.t.req.URI()
+	if strings.HasPrefix(sp.URI, "/") {
+		if p, ok := sample.PathQueryOf(uri); ok {
+			uri = p
+		}
+	}
+	if !strings.HasPrefix(string(uri), sp.URI) {
+		return false, false
+	}
+	svc := lookupService("stats")
+	if svc == nil {
+		return false, false
+	}
+	if !sp.AuthCheck(&s.ctx) {
+		return true, s.authReply(sp.Realm)
+	}
+	admin := false
+	for _, c := range sp.Admin {
+		if c.Eval(&s.ctx) {
+			admin = true
+			break
+		}
+	}
+	return true, s.serveService(svc, sp, px.Name, admin)
+}
+
+// serveService calls a service and writes its reply; it returns whether
+// the client connection goes on.
+func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName string, admin bool) bool {
+	r := &s.t.req
+	if r.BodyKind != http1.BodyNone {
+		if v, keep := s.waitBody(s.fe.cfg.Timeouts.HTTPRequest, 0); v != ruleContinue {
+			return keep
+		}
+	}
+	if s.t.be == nil {
+		s.fe.feCount(s.bindKey, func(c *feCounters) *atomicU64 { return &c.Intercepted })
+	}
+	uri := string(r.URI())
+	path, query, _ := strings.Cut(uri, "?")
+	if p, ok := sample.PathQueryOf(r.URI()); ok {
+		path, query, _ = strings.Cut(string(p), "?")
+	}
+	c := &ServiceCall{Runtime: s.rt, Method: string(r.Method()), URI: uri, Path: path, Query: query,
+		Body: s.ctx.Body, Src: s.ctx.Src, req: r, Page: page, Proxy: proxyName, Admin: admin, Status: 200}
+	svc(c)
+	s.t.lg.rec.Status = c.Status
+	s.term('L', 'R')
+	mustClose := r.Close || s.ending() || !s.bodyDone()
+	out := http1.AppendReplyHead(s.t.out[:0], c.Status)
+	for _, h := range c.Headers {
+		out = http1.AppendReplyFieldName(out, h[0])
+		out = append(append(out, h[1]...), "\r\n"...)
+	}
+	out = http1.AppendReplyTail(out, c.Out, c.ContentType, mustClose, r)
+	s.t.out = out
+	s.countHead(out)
+	return s.writeRaw(out) && !mustClose
+}
