@@ -3,7 +3,6 @@ package admin
 import (
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"switchyard/backend"
@@ -82,12 +81,14 @@ func (a *Surface) stats(f StatFilter) []stats.Row {
 	return rows
 }
 
+// inScope says whether a proxy is among those `stats scope` names (all
+// when none is named).
 func inScope(name string, scope []string) bool {
 	if len(scope) == 0 {
 		return true
 	}
 	for _, s := range scope {
-		if strings.Contains(name, s) {
+		if s == name {
 			return true
 		}
 	}

@@ -19,8 +19,8 @@ var errTODO = errors.New("not supported yet\n")
 // StatFilter selects rows of `show stat`: a proxy by numeric id (IID, -1:
 // all), the object types (a mask of 1<<stats.TypeFrontend…; 0: all) and a
 // server id (SID, -1: all), haproxy's `show stat [iid type sid]`. Scope,
-// when not empty, keeps only proxies whose name contains it (`stats
-// scope`); NoMaint leaves out servers in maintenance.
+// when not empty, keeps only the proxies it names (`stats scope`); NoMaint
+// leaves out servers in maintenance.
 type StatFilter struct {
 	IID, SID int
 	Types    uint8
