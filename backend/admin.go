@@ -204,3 +204,6 @@ func (s *Server) EnableChecks(agent bool) error {
 	s.startChecks(agent, 0)
 	return nil
 }
+
+// Transitions returns how many times the server went up and down.
+func (s *Server) Transitions() (up, down uint64) { return s.trans[0].Load(), s.trans[1].Load() }

@@ -169,7 +169,14 @@ func (s *Server) State() (OpState, Admin) {
 
 func (s *Server) setState(op OpState, adm Admin) {
 	wasDown := s.down()
+	prevOp, _ := s.State()
 	s.state.Store(uint32(op) | uint32(adm)<<8)
+	switch {
+	case prevOp == Stopped && op != Stopped:
+		s.trans[0].Add(1)
+	case prevOp != Stopped && op == Stopped:
+		s.trans[1].Add(1)
+	}
 	if isDown := s.down(); isDown != wasDown {
 		now := s.now().UnixNano()
 		if isDown {

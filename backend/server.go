@@ -68,8 +68,11 @@ type Server struct {
 	// nanoseconds; 0 while it is not), downTotal the time it spent so
 	// before (Downtime).
 	downSince, downTotal atomic.Int64
-	mu                   sync.Mutex // guards health
-	health               health
+	// trans counts the operational transitions up (0) and down (1),
+	// whatever caused them: flapping shows as their rate.
+	trans  [2]atomic.Uint64
+	mu     sync.Mutex // guards health
+	health health
 
 	// C are the server's traffic and health counters: among them
 	// FailedChecks (chkfail), DownTrans (chkdown) and FailedHANA, the

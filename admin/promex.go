@@ -1,0 +1,68 @@
+package admin
+
+import (
+	"bytes"
+
+	"switchyard/config"
+	"switchyard/proxy"
+	"switchyard/promex"
+	"switchyard/stats"
+)
+
+// The Prometheus exporter (`http-request use-service prometheus-exporter`)
+// reads the same rows as the stats page and the CLI, through promex.Source.
+
+func init() {
+	proxy.RegisterService("prometheus-exporter", serveMetrics)
+}
+
+func serveMetrics(c *proxy.ServiceCall) {
+	a := New(c.Runtime)
+	o, err := promex.ParseQuery(c.Query)
+	if err != nil {
+		c.Status, c.ContentType, c.Out = 400, promex.BadRequestType, []byte(promex.BadRequestBody)
+		return
+	}
+	var b bytes.Buffer
+	o.Write(&b, promSource{a})
+	c.ContentType = promex.ContentType
+	c.Headers = append(c.Headers, [2]string{"cache-control", "no-cache"})
+	c.Out = b.Bytes()
+}
+
+// promSource is the surface seen by the exporter.
+type promSource struct{ a *Surface }
+
+func (p promSource) Info() stats.InfoRow { return p.a.Info() }
+
+func (p promSource) Rows(promex.Scope) []stats.Row { return p.a.Stats(AllStats) }
+
+// StickTables: none until stick tables exist.
+func (p promSource) StickTables() []promex.StickTable { return nil }
+
+func (p promSource) Extras() promex.Extras {
+	var x promex.Extras
+	proc := p.a.rt.Process()
+	if proc.FDLimit > 0 {
+		x.FDsLimit = uint64(proc.FDLimit)
+		x.FDsUsed = openFDs()
+	}
+	x.MemoryUsedBytes, x.MemoryLimitBytes = memoryUse()
+	snap := p.a.rt.Snapshot()
+	for _, px := range snap.Proxies() {
+		if px.Cap&config.CapBE == 0 {
+			continue
+		}
+		be := snap.Backend(px.Name)
+		if be == nil {
+			continue
+		}
+		x.Backends = append(x.Backends, promex.BackendExtras{Proxy: px.Name, ResponseTime: promex.HistogramOf(&be.State().C.RespTime)})
+		for _, s := range be.Servers() {
+			up, down := s.Transitions()
+			x.Servers = append(x.Servers, promex.ServerExtras{Proxy: px.Name, Server: s.Name,
+				ResponseTime: promex.HistogramOf(&s.C.RespTime), TransitionsUp: up, TransitionsDown: down})
+		}
+	}
+	return x
+}

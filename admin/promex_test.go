@@ -1,0 +1,67 @@
+package admin
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+const exporter = `
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend prometheus
+    bind {FE}
+    http-request use-service prometheus-exporter if { path /metrics }
+    default_backend app
+backend app
+    server s1 {S1}
+    server s2 {S2}
+`
+
+func scrape(t *testing.T, url string) (int, string, string) {
+	t.Helper()
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+// The exporter answers at the use-service rule with haproxy's names, and
+// the same counters as the stats page.
+func TestPrometheusService(t *testing.T) {
+	_, fe := start(t, exporter, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	for range 3 {
+		get(t, fe, "/")
+	}
+	code, ctype, body := scrape(t, "http://"+fe+"/metrics")
+	if code != 200 || ctype != "text/plain; version=0.0.4" {
+		t.Fatalf("scrape: %d %q", code, ctype)
+	}
+	for _, want := range []string{
+		`haproxy_backend_current_queue{proxy="app"} 0`,
+		`haproxy_backend_http_requests_total{proxy="app"} 3`,
+		`haproxy_server_status{proxy="app",server="s1",state="UP"} 1`,
+		`haproxy_frontend_http_requests_total{proxy="prometheus"} 4`,
+		"# TYPE switchyard_backend_response_time_seconds histogram",
+		`switchyard_server_check_transitions_total{proxy="app",server="s1",to="down"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+	if code, _, _ := scrape(t, "http://"+fe+"/metrics?scope"); code != 400 {
+		t.Errorf("?scope: %d, want 400 as haproxy", code)
+	}
+	if code, _, body := scrape(t, "http://"+fe+"/metrics?scope="); code != 200 || body != "" {
+		t.Errorf("?scope=: %d %q, want an empty 200", code, body)
+	}
+}
