@@ -40,6 +40,7 @@ type options struct {
 	proxyCPU   int
 	loadCPU    int
 	keep       bool
+	reload     int
 }
 
 // target is one proxy under test.
@@ -69,6 +70,7 @@ func main() {
 	flag.IntVar(&o.proxyCPU, "proxy-cpu", 0, "CPU the proxy under test is pinned to")
 	flag.IntVar(&o.loadCPU, "load-cpu", 1, "CPU wrk and the origin are pinned to")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, binary)")
+	flag.IntVar(&o.reload, "reload", 0, "instead of the throughput and memory runs, reload each proxy this many times under wrk -c400 for -duration and count the requests lost")
 	flag.Parse()
 
 	if *serve != "" {
@@ -217,6 +219,12 @@ func run(o options) int {
 	}
 
 	env := wrkEnv{wrk: o.wrk, proxyCPU: o.proxyCPU, loadCPU: o.loadCPU, origin: origin, logDir: tmp}
+	if o.reload > 0 {
+		if err := reloads(o, env, targets, originPort, o.reload); err != nil {
+			return fail(err)
+		}
+		return 0
+	}
 	th, err := throughput(o, env, targets, originPort)
 	if err != nil {
 		return fail(err)
