@@ -4,8 +4,8 @@ import (
 	"bytes"
 
 	"switchyard/config"
-	"switchyard/proxy"
 	"switchyard/promex"
+	"switchyard/proxy"
 	"switchyard/stats"
 )
 
