@@ -86,9 +86,17 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	if rt.Stopping() {
+		return errStopping
+	}
 	ls, err := rt.listeners.Open(snap.Binds())
 	if err != nil {
 		return err
+	}
+	if rt.Stopping() {
+		// Stop closed the listeners while these opened: close them too.
+		rt.listeners.CloseAll()
+		return errStopping
 	}
 	st.commit()
 	base := int64(fdReserve + len(ls))
@@ -131,6 +139,9 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	rt.listeners.Retain(ls)
 	return nil
 }
+
+// errStopping refuses a configuration that comes once a stop began.
+var errStopping = errors.New("the process is stopping")
 
 // accept runs one listener's accept loop until the listener is closed.
 func (rt *Runtime) accept(a *acceptor) {

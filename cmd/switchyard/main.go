@@ -154,6 +154,20 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	notifySystemd(o, "READY=1")
 	log.Info("switchyard started", "pid", os.Getpid(), "files", strings.Join(cfg.Files, ","))
 
+	// Reloads run beside the signal loop, so that a slow one (a huge map,
+	// a slow DNS answer) never holds up signals: a stop during a reload is
+	// seen at once. Reload signals that arrive while one runs make one
+	// more, with the newest files.
+	reloads := make(chan struct{}, 1)
+	go func() {
+		for range reloads {
+			notifySystemd(o, "RELOADING=1")
+			reload(o, rt, log, stderr)
+			notifySystemd(o, "READY=1")
+		}
+	}()
+	defer close(reloads)
+
 	// A stop runs beside the signal loop, so that a second signal still
 	// counts: SIGTERM or SIGINT during a soft stop (or a second one during
 	// a graceful stop) closes the remaining connections at once.
@@ -171,9 +185,10 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 					hurry()
 				}
 			case sig == syscall.SIGHUP || sig == syscall.SIGUSR2:
-				notifySystemd(o, "RELOADING=1")
-				reload(o, rt, log, stderr)
-				notifySystemd(o, "READY=1")
+				select {
+				case reloads <- struct{}{}:
+				default: // one is already due: it will read the newest files
+				}
 			default:
 				notifySystemd(o, "STOPPING=1")
 				// Soft stop (SIGUSR1): haproxy waits for connections
@@ -215,6 +230,9 @@ func removePidfile(path string) {
 // reload builds the new configuration beside the running one; on any error
 // the running one stays.
 func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
+	if rt.Stopping() {
+		return // a stop came first: nothing more is put in service
+	}
 	log.Info("reloading configuration")
 	cfg, ok := loadConfig(o, stderr, rt.Snapshot().Patterns)
 	if !ok {
