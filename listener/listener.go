@@ -15,15 +15,20 @@ import (
 	"switchyard/config"
 )
 
-// Manager holds the open listeners, keyed by config.Bind.Key().
+// Manager holds the open listeners, keyed by config.Bind.Key(), and the
+// bind line each was opened for.
 type Manager struct {
-	mu sync.Mutex
-	ls map[string]net.Listener
+	mu    sync.Mutex
+	ls    map[string]net.Listener
+	binds map[string]config.Bind
+	// replaced are listeners a changed bind line replaced: the caller
+	// closes them once the new ones accept (TakeReplaced).
+	replaced []net.Listener
 }
 
 // NewManager returns an empty manager.
 func NewManager() *Manager {
-	return &Manager{ls: map[string]net.Listener{}}
+	return &Manager{ls: map[string]net.Listener{}, binds: map[string]config.Bind{}}
 }
 
 // Open makes sure every bind has a listener, reusing open ones. It returns the
@@ -34,15 +39,30 @@ func (m *Manager) Open(binds []*config.Bind) (map[string]net.Listener, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make(map[string]net.Listener, len(binds))
-	var fresh []net.Listener
+	var fresh, old []net.Listener
+	changed := map[string]config.Bind{}
 	for _, b := range binds {
 		k := b.Key()
-		if l, ok := m.ls[k]; ok {
-			out[k] = l
-			continue
-		}
 		if _, ok := out[k]; ok {
 			continue
+		}
+		if l, ok := m.ls[k]; ok {
+			prev := m.binds[k]
+			if !needsReopen(&prev, b) {
+				if err := adjust(l, &prev, b); err != nil {
+					for _, f := range fresh {
+						f.Close()
+					}
+					return nil, fmt.Errorf("%s:%d: cannot apply the new options of %s: %w", b.Pos.File, b.Pos.Line, displayAddr(b), err)
+				}
+				out[k] = l
+				changed[k] = *b
+				continue
+			}
+			// An option fixed at bind time changed (v6only): a second
+			// socket on the same address (SO_REUSEPORT) takes over, and
+			// the old one is closed once the new one accepts.
+			old = append(old, l)
 		}
 		l, err := m.open(b)
 		if err != nil {
@@ -53,11 +73,69 @@ func (m *Manager) Open(binds []*config.Bind) (map[string]net.Listener, error) {
 		}
 		fresh = append(fresh, l)
 		out[k] = l
+		changed[k] = *b
 	}
 	for k, l := range out {
 		m.ls[k] = l
 	}
+	for k, b := range changed {
+		m.binds[k] = b
+	}
+	m.replaced = append(m.replaced, old...)
 	return out, nil
+}
+
+// TakeReplaced returns the listeners that new ones replaced since the last
+// call; the caller closes them once the new ones accept.
+func (m *Manager) TakeReplaced() []net.Listener {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.replaced
+	m.replaced = nil
+	return r
+}
+
+// needsReopen says whether a bind line's change needs a new socket:
+// IPV6_V6ONLY is fixed once the socket is bound. The backlog is changed
+// by listening again, a unix socket's mode by chmod (see adjust).
+func needsReopen(prev, next *config.Bind) bool {
+	return next.Network != "unix" && next.Network != "fd" && (prev.V6Only != next.V6Only || prev.V4V6 != next.V4V6)
+}
+
+// adjust applies the options of a bind line that changed on a socket that
+// stays: the backlog (listen(2) again, which Linux allows on a listening
+// socket), and a unix socket's permissions.
+func adjust(l net.Listener, prev, next *config.Bind) error {
+	if prev.Backlog != next.Backlog && next.Network != "unix" && next.Network != "fd" {
+		sc, ok := l.(syscall.Conn)
+		if !ok {
+			return nil
+		}
+		raw, err := sc.SyscallConn()
+		if err != nil {
+			return err
+		}
+		var lerr error
+		if err := raw.Control(func(fd uintptr) { lerr = syscall.Listen(int(fd), backlogOf(next)) }); err != nil {
+			return err
+		}
+		if lerr != nil {
+			return lerr
+		}
+	}
+	if prev.Mode != next.Mode && next.Network == "unix" && next.Mode != 0 {
+		return os.Chmod(next.Addr, os.FileMode(next.Mode))
+	}
+	return nil
+}
+
+// backlogOf is the listen(2) backlog of a bind line: `backlog`, or as
+// haproxy the frontend's maxconn, which the kernel caps at somaxconn.
+func backlogOf(b *config.Bind) int {
+	if b.Backlog > 0 {
+		return b.Backlog
+	}
+	return 65535
 }
 
 // Retain closes every listener whose key is not in keep.
@@ -68,6 +146,7 @@ func (m *Manager) Retain(keep map[string]net.Listener) {
 		if _, ok := keep[k]; !ok {
 			l.Close()
 			delete(m.ls, k)
+			delete(m.binds, k)
 		}
 	}
 }
@@ -195,12 +274,7 @@ func listenTCP(b *config.Bind) (net.Listener, error) {
 	if err := syscall.Bind(fd, sa); err != nil {
 		return nil, err
 	}
-	backlog := b.Backlog
-	if backlog <= 0 {
-		// haproxy uses the frontend's maxconn; the kernel caps it at somaxconn.
-		backlog = 65535
-	}
-	if err := syscall.Listen(fd, backlog); err != nil {
+	if err := syscall.Listen(fd, backlogOf(b)); err != nil {
 		return nil, err
 	}
 	f := os.NewFile(uintptr(fd), "bind "+b.Addr)

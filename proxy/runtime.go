@@ -137,6 +137,11 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 		}
 	}
 	rt.listeners.Retain(ls)
+	// Sockets that a changed bind line replaced stop now that their
+	// successors accept.
+	for _, l := range rt.listeners.TakeReplaced() {
+		l.Close()
+	}
 	return nil
 }
 
