@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"switchyard/config"
@@ -24,6 +25,10 @@ type Manager struct {
 	// replaced are listeners a changed bind line replaced: the caller
 	// closes them once the new ones accept (TakeReplaced).
 	replaced []net.Listener
+	// adopted are listeners inherited from a previous process (Adopt),
+	// whose bind lines are not known yet: the first Open keeps them as
+	// they are.
+	adopted map[string]bool
 }
 
 // NewManager returns an empty manager.
@@ -47,7 +52,10 @@ func (m *Manager) Open(binds []*config.Bind) (map[string]net.Listener, error) {
 			continue
 		}
 		if l, ok := m.ls[k]; ok {
-			prev := m.binds[k]
+			prev, known := m.binds[k]
+			if !known && m.adopted[k] {
+				prev = *b // inherited: taken as it is
+			}
 			if !needsReopen(&prev, b) {
 				if err := adjust(l, &prev, b); err != nil {
 					for _, f := range fresh {
@@ -216,10 +224,16 @@ type unixListener struct {
 	*net.UnixListener
 	path string
 	file os.FileInfo
+	// handedOff: the socket went to a new process (Export), which now
+	// owns the file.
+	handedOff atomic.Bool
 }
 
 func (u *unixListener) Close() error {
 	err := u.UnixListener.Close()
+	if u.handedOff.Load() {
+		return err
+	}
 	if st, serr := os.Stat(u.path); serr == nil && os.SameFile(st, u.file) {
 		os.Remove(u.path)
 	}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"os"
 	"time"
 
 	"switchyard/backend"
@@ -97,3 +98,8 @@ func (rt *Runtime) ClearCounters(all bool) {
 		rt.pc.bytesOut.Store(0)
 	}
 }
+
+// ExportListeners gives duplicates of the listening sockets, by bind key,
+// to hand to the process replacing this one (`_getsocks` on a stats socket
+// with `expose-fd listeners`).
+func (rt *Runtime) ExportListeners() ([]string, []*os.File, error) { return rt.listeners.Export() }

@@ -27,6 +27,7 @@ type options struct {
 	terminate  []int // -st
 	chdir      string
 	demo       bool
+	xsock      string // -x: the old process's stats socket to take listeners from
 }
 
 // parseArgs reads haproxy's command line. Unlike Go's flag package it takes
@@ -105,7 +106,9 @@ func parseArgs(args []string) (*options, error) {
 			} else {
 				o.terminate = append(o.terminate, pids...)
 			}
-		case a == "-x" || a == "-S":
+		case a == "-x":
+			o.xsock, err = value()
+		case a == "-S":
 			return nil, fmt.Errorf("option '%s' is not supported yet by switchyard", a)
 		case a == "-n" || a == "-N" || a == "-m":
 			return nil, fmt.Errorf("option '%s' is not supported yet by switchyard; set maxconn in the configuration", a)
@@ -134,5 +137,7 @@ const usage = `Usage : switchyard [-f <cfgfile|cfgdir>]* [ -vdVD ] [ -p <pidfile
         -dW fails if any warning is emitted
         -d<x> other haproxy debug switches are accepted and ignored
         -sf/-st [pid ]* finishes/terminates old pids.
+        -x <unix_socket> get listening sockets from a unix socket (the old process's
+           stats socket with "expose-fd listeners"), for an upgrade that loses nothing
    switchyard demo : run the quickstart (three demo origins behind a load balancer)
 `
