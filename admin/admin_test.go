@@ -271,3 +271,14 @@ func TestInfo(t *testing.T) {
 		t.Errorf("CumReq %d CumConns %d Name %q", info[stats.ICumReq].U, info[stats.ICumConn].U, info[stats.IName].Str)
 	}
 }
+
+// option socket-stats gives each bind a row of its own.
+func TestListenerRows(t *testing.T) {
+	text := strings.Replace(twoServers, "    bind {FE}\n", "    bind {FE} name main\n    option socket-stats\n", 1)
+	a, fe := start(t, text, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	get(t, fe, "/")
+	l := row(t, a.Stats(AllStats), "fe", "main")
+	if l.Type != stats.TypeListener || u(l, stats.FStot) != 1 || u(l, stats.FSid) != 1 || l.Fields[stats.FStatus].Str != "OPEN" || l.Fields[stats.FAddr].Str != fe {
+		t.Errorf("listener row: type %d stot %d sid %d status %q addr %q", l.Type, u(l, stats.FStot), u(l, stats.FSid), l.Fields[stats.FStatus].Str, l.Fields[stats.FAddr].Str)
+	}
+}

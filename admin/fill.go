@@ -54,6 +54,13 @@ func (a *Surface) stats(f StatFilter) []stats.Row {
 			if fe != nil && want(stats.TypeFrontend) && f.SID <= 0 {
 				rows = append(rows, frontendRow(fe))
 			}
+			if fe != nil && px.SocketStats && want(stats.TypeListener) {
+				for i, b := range px.Binds {
+					if f.SID < 0 || f.SID == i+1 {
+						rows = append(rows, listenerRow(fe, b, i+1, f.Legends))
+					}
+				}
+			}
 		}
 		if px.Cap&config.CapBE == 0 {
 			continue
@@ -437,4 +444,54 @@ func displayAddr(addr string) string {
 		return addr
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// listenerRow is a bind's row (option socket-stats), as haproxy's
+// stats_fill_li_stats: named by the bind's `name`, or sock-N by position.
+func listenerRow(fe *proxy.Frontend, b *config.Bind, luid int, legends bool) stats.Row {
+	px := fe.Config()
+	r := stats.Row{Type: stats.TypeListener, IID: px.ID, SID: luid}
+	c := fe.ListenerCounters(b.Key())
+	if c == nil {
+		c = &counters.FE{}
+	}
+	name := b.Name
+	if name == "" {
+		name = "sock-" + strconv.Itoa(luid)
+	}
+	_, limit := fe.Conns()
+	if b.MaxConn > 0 {
+		limit = b.MaxConn
+	}
+	cur := uint64(max(c.Cur.Load(), 0))
+	status := "OPEN"
+	if limit > 0 && cur >= uint64(limit) {
+		status = "FULL"
+	}
+	f := &r.Fields
+	f[stats.FPxname] = stats.MkStr(tName, px.Name)
+	f[stats.FSvname] = stats.MkStr(tName, name)
+	f[stats.FMode] = stats.MkStr(tCfgSvc, modeName(px.Mode))
+	f[stats.FScur] = stats.MkU32(tGauge, cur)
+	f[stats.FSmax] = stats.MkU32(tMax, c.ConnMax.Load())
+	f[stats.FSlim] = stats.MkU32(tLimit, uint64(limit))
+	f[stats.FStot] = stats.MkU64(tCounter, c.CumConn.Load())
+	f[stats.FBin] = stats.MkU64(tCounter, c.BytesIn.Load())
+	f[stats.FBout] = stats.MkU64(tCounter, c.BytesOut.Load())
+	f[stats.FDreq] = stats.MkU64(tCounter, c.DeniedReq.Load())
+	f[stats.FDresp] = stats.MkU64(tCounter, c.DeniedResp.Load())
+	f[stats.FEreq] = stats.MkU64(tCounter, c.FailedReq.Load())
+	f[stats.FDcon] = stats.MkU64(tCounter, c.DeniedConn.Load())
+	f[stats.FDses] = stats.MkU64(tCounter, c.DeniedSess.Load())
+	f[stats.FStatus] = stats.MkStr(tStatus, status)
+	f[stats.FPid] = stats.MkU32(tKey, 1)
+	f[stats.FIid] = stats.MkU32(tKeySvc, uint64(px.ID))
+	f[stats.FSid] = stats.MkU32(tKeySvc, uint64(luid))
+	f[stats.FType] = stats.MkU32(tCfgSvc, uint64(stats.TypeListener))
+	f[stats.FWrew] = stats.MkU64(tCounter, c.FailedRewrites.Load())
+	f[stats.FEint] = stats.MkU64(tCounter, c.InternalErrors.Load())
+	if legends && b.Network != "unix" && b.Network != "fd" {
+		f[stats.FAddr] = stats.MkStr(tCfgSvc, b.Addr)
+	}
+	return r
 }

@@ -149,7 +149,7 @@ func init() {
 	registerNotYet("option prefer-last-server", "option splice-auto",
 		"option splice-request", "option splice-response",
 		"option tcpka", "option clitcpka", "option srvtcpka", "option originalto", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
-		"option nolinger", "option independent-streams", "option socket-stats", "option forwarded",
+		"option nolinger", "option independent-streams", "option forwarded",
 		"option accept-invalid-http-request", "option accept-invalid-http-response", "option checkcache",
 		"option contstats", "option logasap", "option tcp-smart-accept",
 		"option tcp-smart-connect", "option external-check", "option spop-check",

@@ -69,6 +69,13 @@ func (p *parser) stats() *StatsPage {
 }
 
 func init() {
+	// option socket-stats: each listener of the frontend gets its own row
+	// in the statistics (and haproxy_listener_* metrics).
+	registerNegatable(SecProxy, "option socket-stats", func(p *parser, args []string) error {
+		on, err := negFlag(args)
+		p.cur.SocketStats = on
+		return err
+	}).actsOn(CapFE, "'socket-stats' ignored because %[2]s '%[3]s' has no %[4]s capability.")
 	all := SecDefaults | SecFrontend | SecBackend
 	flag := func(name string, set func(sp *StatsPage)) {
 		register(all, "stats "+name, func(p *parser, args []string) error {

@@ -57,3 +57,15 @@ func statsKeywordCases() []kwCase {
 		{kw: "stats admin", in: []Section{SecFrontend, SecBackend, SecListen}, src: "stats admin TRUE", err: "t.cfg:2: 'stats admin': requires either 'if' or 'unless' followed by a condition"},
 	}
 }
+
+func init() {
+	otherSideLines["option socket-stats"] = "option socket-stats"
+	moreKeywordCases = append(moreKeywordCases, func() []kwCase {
+		return []kwCase{
+			{kw: "option socket-stats", in: inFESide, src: "option socket-stats", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "SocketStats", px.SocketStats, true) }},
+			{kw: "option socket-stats", in: inFESide, name: "no", src: "option socket-stats\nno option socket-stats", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "SocketStats", px.SocketStats, false) }},
+			{kw: "option socket-stats", in: []Section{SecBackend}, src: "option socket-stats", warn: "t.cfg:2: 'socket-stats' ignored because backend 'chk' has no frontend capability."},
+			{kw: "option socket-stats", in: inAll, src: "option socket-stats 1", err: "t.cfg:2: 'option socket-stats': takes no argument"},
+		}
+	})
+}

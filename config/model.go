@@ -197,8 +197,10 @@ type Proxy struct {
 	// Cookie is the `cookie` line (kw_cookie.go): cookie persistence;
 	// nil: none.
 	Cookie *persist.Cookie
-	// Stats is the stats page (kw_stats.go); nil: none.
-	Stats *StatsPage
+	// Stats is the stats page (kw_stats.go); nil: none. SocketStats is
+	// option socket-stats: per-listener statistics.
+	Stats       *StatsPage
+	SocketStats bool
 	// Persist is option persist; ForcePersist and IgnorePersist the
 	// force-persist and ignore-persist conditions; UseServers the
 	// use-server rules (kw_persist.go).

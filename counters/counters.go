@@ -42,6 +42,7 @@ func (h *HTTP) Response(status int) { h.Rsp[StatusClass(status)].Add(1) }
 // FE are the counters of a frontend or of one of its listeners
 // (haproxy's fe_counters).
 type FE struct {
+	Cur     atomic.Int64  // current connections: kept for listeners (a frontend counts its slots)
 	ConnMax Max           // the most concurrent sessions seen (smax)
 	CumConn atomic.Uint64 // connections received (conn_tot)
 	CumSess atomic.Uint64 // connections accepted as sessions (stot)

@@ -40,7 +40,8 @@ type httpStream struct {
 	// goes idle: an idle connection does not carry it.
 	t *txnState
 
-	slots    *semaphore // frontend and global connection slots held
+	slots    *semaphore  // frontend and global connection slots held
+	lc       *feCounters // the listener's counters, for its current connections
 	global   *semaphore
 	fresh    bool          // running on a goroutine that has not served yet
 	idleFrom time.Duration // start of the current wait for a request, since epoch (0: none)
@@ -219,7 +220,7 @@ func (s *httpStream) end() {
 		s.lingerClose()
 	}
 	s.cc.close()
-	s.rt.done(s.slots, s.global)
+	s.rt.done(s.slots, s.global, s.lc)
 }
 
 // inputLeft says whether the client may still be sending a request body

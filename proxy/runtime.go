@@ -215,16 +215,22 @@ func (rt *Runtime) accept(a *acceptor) {
 			snap, fe = cur, cur.byBind[a.key]
 		}
 		rt.countConn(fe, a.key, counters.Now())
+		lc := fe.listeners[a.key]
+		if lc != nil {
+			lc.Cur.Add(1)
+		}
 		rt.wg.Add(1)
 		// The slots released are the ones taken, whatever the reload did.
 		if fe.cfg.Mode == config.ModeHTTP {
 			// The stream is set up here so that its goroutine starts
 			// right in its loop: the fewer frames under an idle wait, the
 			// smaller the stack an idle connection keeps.
-			go rt.newHTTPStream(c, a.key, snap, fe, slots, g).start()
+			s := rt.newHTTPStream(c, a.key, snap, fe, slots, g)
+			s.lc = lc
+			go s.start()
 			continue
 		}
-		go rt.serve(c, a.key, fe, slots, g)
+		go rt.serve(c, a.key, fe, slots, g, lc)
 	}
 }
 
@@ -251,7 +257,10 @@ func release(s *semaphore) {
 }
 
 // done ends a connection's accounting: its slots and the stop wait group.
-func (rt *Runtime) done(slots, global *semaphore) {
+func (rt *Runtime) done(slots, global *semaphore, lc *feCounters) {
+	if lc != nil {
+		lc.Cur.Add(-1)
+	}
 	rt.state.pools.AddOthers(-perConn)
 	counted(slots, -1)
 	counted(global, -1)
@@ -268,14 +277,14 @@ func counted(s *semaphore, n int64) {
 }
 
 // serve runs a `mode tcp` connection.
-func (rt *Runtime) serve(c net.Conn, key string, fe *Frontend, slots, global *semaphore) {
+func (rt *Runtime) serve(c net.Conn, key string, fe *Frontend, slots, global *semaphore, lc *feCounters) {
 	defer func() {
 		// A bug hit by one connection must not take the others down.
 		if r := recover(); r != nil {
 			rt.Log.Error("internal error: connection closed", "frontend", fe.Name, "panic", r, "stack", string(debug.Stack()))
 			c.Close()
 		}
-		rt.done(slots, global)
+		rt.done(slots, global, lc)
 	}()
 	rt.serveTCP(c, key, fe)
 }
