@@ -45,6 +45,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		*listen, os.Getenv("ORIGIN1"), os.Getenv("ORIGIN2"), os.Getenv("ORIGIN3"))
 	fmt.Fprintf(stdout, "try:  curl http://%s/   (repeat it: the origins answer in turn)\n", *listen)
 	fmt.Fprintf(stdout, "      curl http://%s/healthz\n", *listen)
+	fmt.Fprintf(stdout, "      the stats page: http://%s/stats   metrics: curl http://%s/metrics\n", *listen, *listen)
 	fmt.Fprintln(stdout, "configuration: examples/quickstart.cfg; stop with Ctrl-C")
 	o := &options{files: []string{cfgPath}, foreground: true}
 	cfg, ok := loadConfig(o, stderr, nil)

@@ -735,6 +735,13 @@ func TestCLIDemo(t *testing.T) {
 	if seq[0] == seq[1] || seq[1] == seq[2] || seq[0] == seq[2] || seq[0] != seq[3] || seq[1] != seq[4] || seq[2] != seq[5] {
 		t.Fatalf("the three origins do not answer in turn: %v", seq)
 	}
+	// The stats page and the exporter a newcomer is pointed at.
+	if body, err := httpGet(addr, "/stats;csv"); err != nil || !strings.Contains(body, "\napp,origin1,") {
+		t.Fatalf("/stats;csv: %q %v", body, err)
+	}
+	if body, err := httpGet(addr, "/metrics"); err != nil || !strings.Contains(body, `haproxy_backend_http_requests_total{proxy="app"} 6`) {
+		t.Fatalf("/metrics: %v\n%s", err, body)
+	}
 	p.signal(syscall.SIGTERM)
 	if code := p.exit(5 * time.Second); code != 0 {
 		t.Fatalf("demo exit code %d", code)
