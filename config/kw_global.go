@@ -123,7 +123,7 @@ func init() {
 	register(SecGlobal, "nbproc", func(*parser, []string) error {
 		return fmt.Errorf("nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available")
 	})
-	registerNotYet("stats", "stats socket", "stats timeout",
+	registerNotYet("stats",
 		"lua-load", "lua-load-per-thread", "ssl-default-bind-options", "ssl-default-bind-ciphers",
 		"ssl-default-bind-ciphersuites", "ssl-default-server-options", "ssl-default-server-ciphers",
 		"server-state-file", "server-state-base", "maxconnrate", "maxsessrate", "maxsslrate",

@@ -62,6 +62,12 @@ type Global struct {
 	// SpreadChecks is spread-checks: each check interval varies randomly
 	// by up to this percentage either way.
 	SpreadChecks int
+	// StatsSockets are the runtime API's sockets (`stats socket`), in
+	// order; StatsTimeout and StatsMaxConn bound their sessions (0:
+	// DefaultStatsTimeout, DefaultStatsMaxConn).
+	StatsSockets []*StatsSocket
+	StatsTimeout time.Duration
+	StatsMaxConn int
 }
 
 // Mode is a proxy's `mode`.

@@ -140,7 +140,8 @@ type PatternRef struct {
 // refEntries is one version of a reference's content.
 type refEntries struct {
 	keys, vals []string
-	lines      []int32 // where each entry is in its file, for messages
+	lines      []int32  // where each entry is in its file, for messages
+	ids        []uint64 // each entry's identity, for the runtime API (patref_cli.go)
 }
 
 // Len is the number of entries.
@@ -186,6 +187,7 @@ func parseRefFile(data []byte, name string, mapMode bool) (*refEntries, error) {
 		e.keys = append(e.keys, sub(key))
 		e.vals = append(e.vals, sub(val))
 		e.lines = append(e.lines, int32(n+1))
+		e.ids = append(e.ids, NewEntryID())
 	}
 	return e, nil
 }

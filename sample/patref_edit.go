@@ -40,6 +40,7 @@ func (ref *PatternRef) addLocked(key, value string) error {
 		keys:  append(old.keys, key),
 		vals:  append(old.vals, value),
 		lines: append(old.lines, 0),
+		ids:   append(old.ids, NewEntryID()),
 	}
 	if err := ref.replaceLocked(ents); err != nil {
 		return err
@@ -66,6 +67,12 @@ func (ref *PatternRef) setLocked(key, value string) error {
 	if len(ids) == 0 {
 		return fmt.Errorf("entry not found")
 	}
+	return ref.setEntriesLocked(old, ids, value)
+}
+
+// setEntriesLocked gives value to the entries at positions ids of old,
+// the current content.
+func (ref *PatternRef) setEntriesLocked(old *refEntries, ids []int, value string) error {
 	if !ref.Map {
 		return nil // no values to set
 	}
@@ -84,7 +91,7 @@ func (ref *PatternRef) setLocked(key, value string) error {
 		}
 		parsed[key.out] = v
 	}
-	ents := &refEntries{keys: old.keys, vals: slices.Clone(old.vals), lines: old.lines}
+	ents := &refEntries{keys: old.keys, vals: slices.Clone(old.vals), lines: old.lines, ids: old.ids}
 	for _, i := range ids {
 		ents.vals[i] = value
 	}
@@ -123,6 +130,7 @@ func (ref *PatternRef) deleteLocked(key string) bool {
 			ents.keys = append(ents.keys, k)
 			ents.vals = append(ents.vals, old.vals[i])
 			ents.lines = append(ents.lines, old.lines[i])
+			ents.ids = append(ents.ids, old.ids[i])
 		}
 	}
 	// Removing entries cannot make an index fail.

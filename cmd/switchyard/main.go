@@ -132,6 +132,12 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	}
 	provision(cfg, log)
 	watchPatterns(rt, log)
+	if err := startRuntimeAPI(rt, cfg, log); err != nil {
+		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		rt.Stop(context.Background())
+		return 1
+	}
+	defer stopRuntimeAPI()
 	pidfile := o.pidfile
 	if pidfile == "" {
 		pidfile = cfg.Global.PidFile
@@ -245,6 +251,7 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 	}
 	provision(cfg, log)
 	watchPatterns(rt, log)
+	applyRuntimeAPI(cfg, log)
 	applyThreads(cfg)
 	log.Info("configuration reloaded")
 }
@@ -269,6 +276,7 @@ func applyThreads(cfg *config.Config) {
 // stop closes listeners and waits for connections until ctx ends.
 func stop(ctx context.Context, rt *proxy.Runtime, log *slog.Logger) {
 	log.Info("stopping: no longer accepting connections, waiting for active ones")
+	stopRuntimeAPI()
 	if !rt.Stop(ctx) {
 		log.Warn("stop grace period over: remaining connections were closed")
 	}

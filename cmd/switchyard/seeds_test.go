@@ -48,10 +48,7 @@ var seedRefusals = map[string][]seedRefusal{
 		{16, "'ssl-default-bind-options' is not supported yet", areaTLS},
 		{17, "'ssl-default-bind-ciphers' is not supported yet", areaTLS},
 	},
-	"004-1-minimal.cfg": {
-		{7, "'stats socket' is not supported yet", areaStats},
-		{8, "'stats timeout' is not supported yet", areaStats},
-	},
+	"004-1-minimal.cfg":       nil,
 	"004-2-algorithms.cfg":    nil,
 	"004-3-health-checks.cfg": nil,
 	"004-4-stats.cfg": {

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"switchyard/admin"
+	"switchyard/config"
+	"switchyard/proxy"
+	"switchyard/runtimeapi"
+)
+
+// The runtime API (package runtimeapi) on the configuration's `stats
+// socket` lines. Its sockets live as long as the process: a reload keeps
+// those the new configuration still names (and their sessions), opens the
+// new ones and closes the others.
+var cli struct {
+	mu  sync.Mutex
+	srv *runtimeapi.Server
+}
+
+// startRuntimeAPI opens the sockets of the first configuration; an error (a
+// socket that cannot be bound) stops the start, as a bind's does.
+func startRuntimeAPI(rt *proxy.Runtime, cfg *config.Config, log *slog.Logger) error {
+	srv := runtimeapi.New(admin.New(rt))
+	srv.Version = version
+	srv.Log = log
+	if err := srv.Apply(&cfg.Global); err != nil {
+		return err
+	}
+	cli.mu.Lock()
+	cli.srv = srv
+	cli.mu.Unlock()
+	exportRuntimeAPI(srv)
+	return nil
+}
+
+// applyRuntimeAPI puts a reloaded configuration's sockets in service; on error
+// the running ones stay, as the listeners of a failed reload do.
+func applyRuntimeAPI(cfg *config.Config, log *slog.Logger) {
+	cli.mu.Lock()
+	srv := cli.srv
+	cli.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	if err := srv.Apply(&cfg.Global); err != nil {
+		log.Error("stats sockets unchanged", "err", err)
+		return
+	}
+	exportRuntimeAPI(srv)
+}
+
+// stopRuntimeAPI closes the sockets and their sessions (stop).
+func stopRuntimeAPI() {
+	cli.mu.Lock()
+	srv := cli.srv
+	cli.srv = nil
+	cli.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+// exportRuntimeAPI sets HAPROXY_CLI to the sockets' addresses, as haproxy does
+// for the programs and scripts it starts.
+func exportRuntimeAPI(srv *runtimeapi.Server) {
+	if addrs := srv.Addresses(); len(addrs) > 0 {
+		os.Setenv("HAPROXY_CLI", strings.Join(addrs, ";"))
+	}
+}
