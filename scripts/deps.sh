@@ -2,7 +2,7 @@
 # deps.sh installs the system tools that the tests and the benchmark use
 # (haproxy as the reference implementation, wrk as the load generator,
 # openssl and curl for TLS fixtures and smoke checks, taskset for pinning,
-# gcc for the race detector).
+# gcc for the race detector, chromium for the stats page's browser test).
 # A fresh CI machine has only Go, so the project installs these itself.
 # It is idempotent and silent when everything is already present.
 set -euo pipefail
@@ -20,6 +20,8 @@ want=(
 	prlimit:util-linux
 	# go test -race needs cgo, hence a C compiler.
 	gcc:gcc
+	# admin's browser test drives the stats page in headless Chromium.
+	chromium:chromium
 )
 
 missing=()
