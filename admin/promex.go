@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"sync/atomic"
 
 	"switchyard/config"
 	"switchyard/promex"
@@ -23,12 +24,19 @@ func serveMetrics(c *proxy.ServiceCall) {
 		c.Status, c.ContentType, c.Out = 400, promex.BadRequestType, []byte(promex.BadRequestBody)
 		return
 	}
+	// A scrape of a large configuration is megabytes: start at the size
+	// of the previous one rather than grow to it again.
 	var b bytes.Buffer
+	b.Grow(int(lastScrape.Load()))
 	o.Write(&b, promSource{a})
+	lastScrape.Store(int64(b.Len()))
 	c.ContentType = promex.ContentType
 	c.Headers = append(c.Headers, [2]string{"cache-control", "no-cache"})
 	c.Out = b.Bytes()
 }
+
+// lastScrape is the size of the last scrape's body.
+var lastScrape atomic.Int64
 
 // promSource is the surface seen by the exporter.
 type promSource struct{ a *Surface }

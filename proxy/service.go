@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"bytes"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -157,8 +159,41 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 		out = http1.AppendReplyFieldName(out, h[0])
 		out = append(append(out, h[1]...), "\r\n"...)
 	}
-	out = http1.AppendReplyTail(out, c.Out, c.ContentType, mustClose, r)
+	if len(c.Out) <= maxInlineBody {
+		out = http1.AppendReplyTail(out, c.Out, c.ContentType, mustClose, r)
+		s.t.out = out
+		s.countHead(out)
+		return s.writeRaw(out) && !mustClose
+	}
+	// A large body (a scrape of many servers) is written from where the
+	// service made it, after the head, rather than copied behind it.
+	out = http1.AppendReplyTail(out, nil, c.ContentType, mustClose, r)
+	out = fixContentLength(out, len(c.Out))
 	s.t.out = out
 	s.countHead(out)
-	return s.writeRaw(out) && !mustClose
+	if !s.writeRaw(out) {
+		return false
+	}
+	if r.Meth != http1.MethodHEAD && !s.writeRaw(c.Out) {
+		return false
+	}
+	return !mustClose
+}
+
+// maxInlineBody is the largest service body copied behind its head.
+const maxInlineBody = 64 << 10
+
+// fixContentLength rewrites the "content-length: 0" that a head built for
+// an empty body carries into n.
+func fixContentLength(head []byte, n int) []byte {
+	const field = "content-length: 0\r\n"
+	i := bytes.Index(head, []byte(field))
+	if i < 0 {
+		return head
+	}
+	rest := append([]byte(nil), head[i+len(field):]...)
+	head = append(head[:i], "content-length: "...)
+	head = strconv.AppendInt(head, int64(n), 10)
+	head = append(head, "\r\n"...)
+	return append(head, rest...)
 }
