@@ -21,7 +21,7 @@ var ports = testaddr.New(18000, 20000)
 
 // start runs a configuration ({FE} is replaced by a free address, {S1}
 // and {S2} by the origins') on a runtime stopped at the end of the test.
-func start(t *testing.T, text string, kv ...string) (*Surface, string) {
+func start(t testing.TB, text string, kv ...string) (*Surface, string) {
 	t.Helper()
 	fe := ports.Addr(t)
 	text = strings.ReplaceAll(text, "{FE}", fe)

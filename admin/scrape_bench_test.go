@@ -30,9 +30,7 @@ backend app
 		// runs during the benchmark (checks every hour).
 		fmt.Fprintf(&cfg, "    server s%d 127.0.0.2:%d check inter 1h\n", i, 10000+i)
 	}
-	t := &testing.T{}
-	a, _ := start(t, cfg.String())
-	_ = t
+	a, _ := start(b, cfg.String())
 	c := &proxy.ServiceCall{Runtime: a.rt}
 	b.ResetTimer()
 	for range b.N {
