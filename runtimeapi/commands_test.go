@@ -1,7 +1,6 @@
 package runtimeapi
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -145,8 +144,7 @@ func TestServersStateLine(t *testing.T) {
 }
 
 func TestShowCommands(t *testing.T) {
-	os.Setenv("SY_RTAPI_TEST", "a=b")
-	defer os.Unsetenv("SY_RTAPI_TEST")
+	t.Setenv("SY_RTAPI_TEST", "a=b")
 	e := newEnv(t, testCfg)
 	p := e.socket(admin.Admin)
 	for in, want := range map[string]string{
