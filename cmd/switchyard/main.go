@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"switchyard/config"
+	"switchyard/fdpass"
+	"switchyard/listener"
 	"switchyard/proxy"
 	"switchyard/sample"
 )
@@ -125,7 +127,19 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
 	applyThreads(cfg)
-	rt := proxy.New(log, nil)
+	lm := listener.NewManager()
+	if o.xsock != "" {
+		// A binary upgrade: the old process's very sockets, with what
+		// waits in their accept queues. Without them the new process
+		// binds its own (SO_REUSEPORT), as haproxy falls back.
+		files, err := fdpass.Fetch(o.xsock, 5*time.Second)
+		if err != nil {
+			log.Warn("could not get the listening sockets of the previous process; binding new ones", "socket", o.xsock, "err", err)
+		} else if err := lm.Adopt(files); err != nil {
+			log.Warn("some inherited sockets could not be used", "err", err)
+		}
+	}
+	rt := proxy.New(log, lm)
 	if err := rt.Apply(cfg); err != nil {
 		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
 		return 1
