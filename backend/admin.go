@@ -1,6 +1,9 @@
 package backend
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Changes an operator asks for (the runtime API, the stats page), as
 // haproxy's CLI makes them: through the same state machine as the checks
@@ -207,3 +210,91 @@ func (s *Server) EnableChecks(agent bool) error {
 
 // Transitions returns how many times the server went up and down.
 func (s *Server) Transitions() (up, down uint64) { return s.trans[0].Load(), s.trans[1].Load() }
+
+// SavedState is a server's line of a server state file (`show servers
+// state`), as haproxy's srv_state_srv_update applies it at start.
+type SavedState struct {
+	OpState      int   // SRV_ST_*: 0 stopped, 1 starting, 2 running, 3 stopping
+	AdminState   Admin // the file's admin flags (only forced ones count)
+	UWeight      int
+	IWeight      int
+	SinceChange  time.Duration
+	CheckOff     bool // the health check was disabled at runtime
+	AgentOff     bool
+	HadCheckConf bool // the check was configured when the state was saved
+	HadAgentConf bool
+}
+
+var stateFileReason = &reason{text: "changed from server-state after a reload", duration: -1}
+
+// ApplySaved puts the server back in the state a file saved, as haproxy
+// does: the operational state with its health, the forced maintenance or
+// drain unless the configuration's `disabled` changed, checks disabled at
+// runtime, and the runtime weight when the configured one is unchanged.
+func (s *Server) ApplySaved(st SavedState) {
+	set := s.Settings()
+	s.applySaved(st, set)
+	// Checks disabled at runtime stay so; stopped out of the state lock,
+	// which a running check may be waiting for.
+	if st.CheckOff && st.HadCheckConf && set.Check != nil {
+		s.DisableChecks(false)
+	}
+	if st.AgentOff && st.HadAgentConf && set.Agent != nil {
+		s.DisableChecks(true)
+	}
+}
+
+func (s *Server) applySaved(st SavedState, set *ServerSettings) {
+	reg := s.be.reg
+	reg.smu.Lock()
+	defer reg.smu.Unlock()
+	rise, fall := 1, 1
+	if cs := set.Check; cs != nil {
+		rise, fall = cs.Rise, cs.Fall
+	}
+	setHealth := func(n int) {
+		s.mu.Lock()
+		s.health.n = n
+		s.mu.Unlock()
+	}
+	switch st.OpState {
+	case 0:
+		setHealth(0)
+		s.setStopped(stateFileReason)
+	case 1, 2:
+		setHealth(rise + fall - 1)
+		s.setRunning(nil)
+	case 3:
+		if fall == 1 {
+			setHealth(0)
+			s.setStopped(stateFileReason)
+			break
+		}
+		setHealth(rise)
+		s.setStopping(stateFileReason)
+	}
+	cfgMaint := set.Disabled
+	if st.AdminState&AdminCMaint != 0 != cfgMaint {
+		// The configuration's `disabled` changed: it wins.
+		if cfgMaint {
+			s.setAdmin(AdminFMaint, "")
+		} else {
+			s.clrAdmin(AdminFMaint)
+		}
+	} else if st.AdminState&AdminFMaint != 0 && !cfgMaint {
+		s.setAdmin(AdminFMaint, "")
+	} else if st.AdminState&AdminFMaint == 0 && cfgMaint {
+		s.clrAdmin(AdminFMaint)
+	}
+	if _, adm := s.State(); adm&AdminFMaint == 0 && st.AdminState&AdminFDrain != 0 && (st.IWeight > 0 || set.Weight == 0) {
+		s.setAdmin(AdminFDrain, "")
+	}
+	s.mu.Lock()
+	s.health.lastChange = s.now().Add(-st.SinceChange)
+	s.mu.Unlock()
+	if st.IWeight == set.Weight && st.UWeight != s.Weight() {
+		s.uweight.Store(int32(st.UWeight))
+		op, adm := s.State()
+		s.update(op, adm, nil, "")
+	}
+}

@@ -160,8 +160,7 @@ func init() {
 		"stick store-response",
 		"compression", "filter", "server-template",
 		"email-alert",
-		"external-check", "persist", "load-server-state-from-file",
-		"server-state-file-name", "source", "rate-limit", "rate-limit sessions",
+		"external-check", "persist", "source", "rate-limit", "rate-limit sessions",
 		"http-send-name-header", "bind-process", "max-keep-alive-queue",
 		"timeout http-error")
 }

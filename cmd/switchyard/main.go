@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"switchyard/admin"
 	"switchyard/config"
 	"switchyard/fdpass"
 	"switchyard/listener"
@@ -146,6 +147,11 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	}
 	provision(cfg, log)
 	watchPatterns(rt, log)
+	// Servers come back as a server-state-file left them (read at start
+	// only: a reload in place keeps the state in memory).
+	for _, w := range admin.New(rt).LoadServerState(cfg) {
+		log.Warn(w)
+	}
 	if err := startRuntimeAPI(rt, cfg, log); err != nil {
 		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
 		rt.Stop(context.Background())
