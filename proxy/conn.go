@@ -10,12 +10,11 @@ import (
 )
 
 // clientConn is what the runtime tracks of each accepted connection: enough
-// to wake it when idle on a soft stop and to cut it on a hard stop.
+// to cut it on a hard stop.
 type clientConn struct {
 	rt   *Runtime
 	c    net.Conn
-	cl   *timedConn // the HTTP stream's view of c, nil for TCP
-	idle atomic.Bool
+	cl   *timedConn                // the HTTP stream's view of c, nil for TCP
 	peer atomic.Pointer[timedConn] // server side in use, closed on hard stop
 }
 
@@ -26,14 +25,6 @@ func (rt *Runtime) newClientConn(c net.Conn, cl *timedConn) *clientConn {
 }
 
 func (cc *clientConn) setPeer(s *timedConn) { cc.peer.Store(s) }
-
-// wakeIdle makes an idle keep-alive connection's wait return now, so that the
-// stream sees the stop and closes it.
-func (cc *clientConn) wakeIdle() {
-	if cc.idle.Load() && cc.cl != nil {
-		cc.cl.kick()
-	}
-}
 
 // forceClose cuts the connection and its tunnel peer.
 func (cc *clientConn) forceClose() {

@@ -368,14 +368,14 @@ func (s *httpStream) awaitRequest() reqState {
 	if parkable {
 		until = now + parkAfter
 	}
-	s.cc.idle.Store(true)
+	// A stop does not close an idle connection under its client, which
+	// may be sending a request at that very moment (the request would be
+	// lost): the next request is answered with the connection's end
+	// (ending), and a connection that stays idle ends at its idle
+	// timeout, as with haproxy's option idle-close-on-response. The
+	// stop's grace (hard-stop-after) bounds the wait.
 	s.cl.readAt(until)
-	if s.rt.Stopping() {
-		s.cc.idle.Store(false)
-		return reqEnd
-	}
 	err := s.fill()
-	s.cc.idle.Store(false)
 	if err == nil {
 		s.idleFrom = 0
 		if s.fe.log != nil {
@@ -383,13 +383,14 @@ func (s *httpStream) awaitRequest() reqState {
 		}
 		return reqReady
 	}
-	timedOut := errors.Is(err, os.ErrDeadlineExceeded) && !s.rt.Stopping()
+	timedOut := errors.Is(err, os.ErrDeadlineExceeded)
 	if timedOut && parkable {
 		return reqPark
 	}
 	// haproxy answers 408 to a new connection that sent nothing; an idle
-	// keep-alive connection closes silently.
-	if timedOut && s.first {
+	// keep-alive connection closes silently, and so does any once the
+	// process is stopping.
+	if timedOut && s.first && !s.rt.Stopping() {
 		s.timedOut()
 		s.logBegin(s.logFrom, mono())
 		s.logBadRequest(408, 'c', false)

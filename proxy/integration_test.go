@@ -1506,9 +1506,18 @@ func TestIntegrationStopGraceful(t *testing.T) {
 		defer cancel()
 		stopped <- rt.Stop(ctx)
 	}()
-	// The idle keep-alive connection is closed without a word.
+	// The idle keep-alive connection is not closed under its client, who
+	// may be sending at that moment: its next request is answered with the
+	// connection's end.
+	if c, err := net.DialTimeout("tcp", fe, time.Second); err == nil {
+		c.Close()
+		t.Fatal("still accepting after Stop began")
+	}
+	if resp, body := idle.get("/"); body != "done" || !resp.Close {
+		t.Fatalf("idle connection's next request during the stop: %q close %v", body, resp.Close)
+	}
 	if got, _ := idle.closed(3 * time.Second); got != "" {
-		t.Fatalf("idle connection got %q on stop", got)
+		t.Fatalf("idle connection got %q after its last response", got)
 	}
 	if c, err := net.DialTimeout("tcp", fe, time.Second); err == nil {
 		c.Close()

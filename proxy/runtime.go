@@ -307,20 +307,16 @@ func (rt *Runtime) untrack(cc *clientConn) {
 func (rt *Runtime) Stopping() bool { return rt.stopping.Load() }
 
 // Stop closes the listeners, lets connections finish their current
-// transaction, closes idle ones, and waits until all are gone or ctx ends;
-// then the rest are closed. It reports whether every connection ended in
-// time.
+// transaction (answered with the connection's end), lets idle ones end at
+// their next response or their idle timeout, and waits until all are gone
+// or ctx ends; then the rest are closed. It reports whether every
+// connection ended in time.
 func (rt *Runtime) Stop(ctx context.Context) bool {
 	if rt.stopping.CompareAndSwap(false, true) {
 		close(rt.stopCh)
 		rt.state.registry.Close()
 	}
 	rt.listeners.CloseAll()
-	rt.mu.Lock()
-	for cc := range rt.conns {
-		cc.wakeIdle()
-	}
-	rt.mu.Unlock()
 	done := make(chan struct{})
 	go func() { rt.wg.Wait(); close(done) }()
 	// Idle server connections go with the process; the servers see
