@@ -60,14 +60,14 @@ func TestUnreachableRuleAsksTheRegistry(t *testing.T) {
 		t.Fatal(errs)
 	}
 	for _, w := range res.Warnings() {
-		if strings.Contains(w.Msg, "will never be evaluated") {
+		if strings.Contains(w.Msg, "further entries are NOOP") {
 			t.Fatalf("warned after a non-final action: %s", w.Msg)
 		}
 	}
 	_, res, _ = load(t, base+"frontend f\n bind :80\n http-request deny\n http-request sy-test-nonfinal\n default_backend b\nbackend b\n")
 	found := false
 	for _, w := range res.Warnings() {
-		found = found || strings.Contains(w.Msg, "will never be evaluated")
+		found = found || strings.Contains(w.Msg, "further entries are NOOP")
 	}
 	if !found {
 		t.Fatal("no warning after an unconditional deny")

@@ -44,7 +44,7 @@ type kwCase struct {
 	// Accepting case: no error; check (if set) inspects the model; px is the
 	// proxy named "chk" (nil for global). warn, if set, is a warning that
 	// must be emitted; other warnings fail the case, except the ones every
-	// scaffold produces (missing timeouts, no bind).
+	// scaffold produces (missing timeouts, no bind, a backend never used).
 	check func(t *testing.T, c *Config, px *Proxy)
 	warn  string
 
@@ -163,7 +163,8 @@ func (c kwCase) text(sec Section, dir string) string {
 }
 
 func scaffoldWarning(msg string) bool {
-	return strings.Contains(msg, "missing timeouts for") || strings.Contains(msg, "has no 'bind' directive")
+	return strings.Contains(msg, "missing timeouts for") || strings.Contains(msg, "has no 'bind' directive") ||
+		strings.Contains(msg, "is never used: no 'use_backend'")
 }
 
 func matchMsg(got, want string) bool {
@@ -783,7 +784,7 @@ func keywordCases() []kwCase {
 		{kw: "zero-warning", in: inGlobal, src: "zero-warning 1", err: "t.cfg:2: 'zero-warning': takes no argument"},
 		{kw: "zero-warning", in: inGlobal, name: "warning becomes error", src: "zero-warning\nnoepoll",
 			err: "t.cfg:3: (zero-warning) 'noepoll' has no effect in switchyard (the Go runtime polls); ignored"},
-		{kw: "zero-warning", in: inGlobal, name: "proxy warning becomes error", src: "zero-warning", extra: "backend b\n",
+		{kw: "zero-warning", in: inGlobal, name: "proxy warning becomes error", src: "zero-warning", extra: "backend b\n server s 127.0.0.1:1\n",
 			err: "t.cfg:3: (zero-warning) missing timeouts for backend 'b'...."},
 		{kw: "localpeer", in: inGlobal, src: "localpeer lb1", check: func(t *testing.T, c *Config, _ *Proxy) { eq(t, "LocalPeer", c.Global.LocalPeer, "lb1") }},
 		{kw: "localpeer", in: inGlobal, src: "localpeer", err: "t.cfg:2: 'localpeer': expects one argument"},

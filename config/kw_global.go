@@ -110,11 +110,6 @@ func init() {
 		"nosplice":                     "the Go runtime decides",
 		"busy-polling":                 "the Go runtime polls",
 		"ulimit-n":                     "raise the limit with systemd or ulimit",
-		"chroot":                       "not applicable yet; use the service manager's sandboxing",
-		"user":                         "run switchyard as the target user",
-		"group":                        "run switchyard as the target group",
-		"uid":                          "run switchyard as the target user",
-		"gid":                          "run switchyard as the target group",
 		"ssl-server-verify":            "TLS to servers is not implemented yet",
 	} {
 		ignoredTuning[kw] = why

@@ -65,6 +65,10 @@ type parser struct {
 	section       *sectionKind        // the registered section being read, if any
 	samples       *sample.Env         // what expressions compile in
 	later         []func()            // checks run once every section is read
+	// What lint.go notes while parsing: the backends sample fetches
+	// read, the lines already warned about.
+	backendsRead map[string]bool
+	lintedLines  map[Pos]bool
 }
 
 // ExpandPaths turns the -f arguments into the list of files to read: a
@@ -434,6 +438,9 @@ func (px *Proxy) ignoring() *Proxy {
 func (p *parser) lookupObject(kind, name string) any {
 	if find := lookups[kind]; find != nil {
 		return find(&Context{p}, name)
+	}
+	if kind == "backend" {
+		p.noteBackendRead(name)
 	}
 	want := CapBE
 	if kind == "frontend" {

@@ -147,7 +147,7 @@ func TestWarnings(t *testing.T) {
 	cases := []struct{ name, cfg, want string }{
 		{"unreachable use_backend", base + "frontend fe\n bind :80\n use_backend a\n use_backend b if TRUE\nbackend a\nbackend b\n", "t.cfg:10: 'use_backend b' will never match"},
 		{"no bind", base + "frontend fe\n default_backend a\nbackend a\n", "frontend 'fe' has no 'bind' directive"},
-		{"missing timeouts", "backend a\n", "missing timeouts for backend 'a'"},
+		{"missing timeouts", "backend a\n server s 127.0.0.1:1\n", "missing timeouts for backend 'a'"},
 		{"ignored tuning", "global\n noepoll\n", "t.cfg:2: 'noepoll' has no effect"},
 		{"bind in backend", "backend b\n bind :80\n", "t.cfg:2: 'bind' ignored because backend 'b' has no frontend capability."},
 		{"timeout client in backend", "backend b\n timeout client 1s\n", "t.cfg:2: 'timeout client' will be ignored because backend 'b' has no frontend capability"},

@@ -62,6 +62,8 @@ type Global struct {
 	// SpreadChecks is spread-checks: each check interval varies randomly
 	// by up to this percentage either way.
 	SpreadChecks int
+	// Privileges are chroot, user/uid and group/gid (kw_privileges.go).
+	Privileges Privileges
 	// StatsSockets are the runtime API's sockets (`stats socket`), in
 	// order; StatsTimeout and StatsMaxConn bound their sessions (0:
 	// DefaultStatsTimeout, DefaultStatsMaxConn).

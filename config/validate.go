@@ -67,20 +67,15 @@ func (p *parser) validate() {
 		p.validateLogging(px)
 		p.warnDefaultBackendAndServers(px, backends)
 		p.warnUnusableConditions(px)
-		p.warnUnreachableRules(px)
 		for _, rules := range [][]*HTTPRule{px.HTTPRequest, px.HTTPResponse, px.HTTPAfterResponse} {
 			if px.Mode == ModeTCP && len(rules) > 0 {
 				p.file, p.line = rules[0].Pos.File, rules[0].Pos.Line
 				p.warnf("'%s' rules ignored for %s '%s' as they require HTTP mode.", rules[0].Set.Keyword(), px.Cap.Kind(), px.Name)
 			}
 		}
-		if px.Cap&CapFE != 0 && (px.Timeouts.Client == 0) ||
-			px.Cap&CapBE != 0 && (px.Timeouts.Connect == 0 || px.Timeouts.Server == 0) {
-			p.file, p.line = px.Pos.File, px.Pos.Line
-			p.warnf("missing timeouts for %s '%s'. While not properly invalid, you will certainly encounter various problems with such a configuration. To fix this, please ensure that all following timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
-				px.Cap.Kind(), px.Name)
-		}
+		p.lintProxy(px) // lint.go
 	}
+	p.lintConfig()
 }
 
 // warnUnusableConditions warns, as haproxy does, about rule conditions that
@@ -271,28 +266,4 @@ func (p *parser) resolve(host string) (string, error) {
 		return "", err
 	}
 	return addrs[0], nil
-}
-
-// warnUnreachableRules warns about rules that follow an unconditional one
-// whose action always ends the evaluation (the registry says which do),
-// because they can never take effect.
-func (p *parser) warnUnreachableRules(px *Proxy) {
-	for i, ub := range px.UseBackends {
-		if ub.Cond == nil && i+1 < len(px.UseBackends) {
-			n := px.UseBackends[i+1]
-			p.file, p.line = n.Pos.File, n.Pos.Line
-			p.warnf("'use_backend %s' will never match because the unconditional 'use_backend %s' at line %d always matches first", n.Backend, ub.Backend, ub.Pos.Line)
-			break
-		}
-	}
-	for _, rules := range [][]*HTTPRule{px.HTTPRequest, px.HTTPResponse, px.HTTPAfterResponse} {
-		for i, r := range rules {
-			if r.Cond == nil && r.Def.Final && i+1 < len(rules) {
-				n := rules[i+1]
-				p.file, p.line = n.Pos.File, n.Pos.Line
-				p.warnf("this '%s' rule will never be evaluated because the unconditional rule at line %d always stops the evaluation first", r.Set.Keyword(), r.Pos.Line)
-				break
-			}
-		}
-	}
 }

@@ -170,12 +170,24 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 		}
 		defer removePidfile(pidfile)
 	}
+	// chroot, group and user: checked before the previous process is
+	// told to stop, taken after (privileges.go says why).
+	if err := checkPrivileges(cfg.Global.Privileges); err != nil {
+		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		rt.Stop(context.Background())
+		return 1
+	}
 	// The previous process (haproxy's -sf/-st) stops once we listen.
 	for _, pid := range o.finishPids {
 		syscall.Kill(pid, syscall.SIGUSR1)
 	}
 	for _, pid := range o.terminate {
 		syscall.Kill(pid, syscall.SIGTERM)
+	}
+	if err := dropPrivileges(cfg.Global.Privileges, log); err != nil {
+		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		rt.Stop(context.Background())
+		return 1
 	}
 	notifySystemd(o, "READY=1")
 	log.Info("switchyard started", "pid", os.Getpid(), "files", strings.Join(cfg.Files, ","))
@@ -283,6 +295,7 @@ func provision(cfg *config.Config, log *slog.Logger) {
 	if err := cfg.ApplyEnv(); err != nil {
 		log.Error("setting the environment", "err", err)
 	}
+	warnPrivilegeChange(cfg, log)
 }
 
 // applyThreads maps `nbthread` onto GOMAXPROCS, the number of threads
