@@ -238,14 +238,8 @@ func backendRow(be *proxy.Backend, legends bool) stats.Row {
 	}
 	f[stats.FStatus] = stats.MkStr(tStatus, status)
 	f[stats.FWeight] = stats.MkU32(tAvg, uint64(tot))
-	uw := 0
-	for _, s := range servers {
-		if s.Usable() && !s.Settings().Backup {
-			uw += s.Weight()
-		}
-	}
-	f[stats.FUweight] = stats.MkU32(tAvg, uint64(uw))
 	act, bck := st.Counts()
+	f[stats.FUweight] = stats.MkU32(tAvg, uint64(usedUserWeight(servers, act, px.AllBackups)))
 	f[stats.FAct] = stats.MkU32(tGauge, uint64(act))
 	f[stats.FBck] = stats.MkU32(tGauge, uint64(bck))
 	f[stats.FChkdown] = stats.MkU64(tCounter, c.DownTrans.Load())
@@ -276,6 +270,26 @@ func backendRow(be *proxy.Backend, legends bool) stats.Row {
 	f[stats.FAggSrvCheckStatus] = stats.MkU32(tGauge, 0)
 	f[stats.FAggCheckStatus] = stats.MkU32(tGauge, 0)
 	return r
+}
+
+// usedUserWeight is a backend's uweight as haproxy's
+// stats_fill_be_stats_computesrv computes it: the user weights of the
+// usable servers taking the traffic, the active ones while any is usable
+// (act), else the backups: all of them under `option allbackups`, only
+// the first usable one otherwise.
+func usedUserWeight(servers []*backend.Server, act int, allBackups bool) int {
+	uw := 0
+	for _, s := range servers {
+		backup := s.Settings().Backup
+		if !s.Usable() || backup != (act == 0) {
+			continue
+		}
+		if backup && !allBackups {
+			return s.Weight()
+		}
+		uw += s.Weight()
+	}
+	return uw
 }
 
 func serverRow(be *proxy.Backend, s *backend.Server, legends bool) stats.Row {

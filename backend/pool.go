@@ -336,9 +336,11 @@ func (p *Pool) IdleSafe() (idle, safe int) {
 // Used returns the connections in use (used_conn_cur).
 func (p *Pool) Used() int { return int(p.inUse.Load()) }
 
-// NeedEstimate returns haproxy's est_need_conns (need_conn_est).
+// NeedEstimate returns haproxy's est_need_conns (need_conn_est), which
+// haproxy raises on every use (srv_use_conn) and decays at each purge: the
+// decayed estimate or the peak since the last purge, whichever is higher.
 func (p *Pool) NeedEstimate() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return int(p.estNeed)
+	return int(max(p.estNeed, p.peak.Load()))
 }
