@@ -106,6 +106,26 @@ func row(t *testing.T, rows []stats.Row, px, sv string) *stats.Row {
 
 func u(r *stats.Row, f stats.Stat) uint64 { return r.Fields[f].U }
 
+// settled returns the rows once no frontend holds a connection: a
+// transaction is counted as it ends, just after its response went out.
+func settled(t *testing.T, a *Surface) []stats.Row {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		rows := a.Stats(AllStats)
+		busy := false
+		for i := range rows {
+			if rows[i].Type == stats.TypeFrontend && u(&rows[i], stats.FScur) > 0 {
+				busy = true
+			}
+		}
+		if !busy || time.Now().After(deadline) {
+			return rows
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Traffic shows in the rows of every object it went through, counted
 // once, in the fields haproxy fills for that object type.
 func TestStatsCountTraffic(t *testing.T) {
@@ -121,7 +141,7 @@ func TestStatsCountTraffic(t *testing.T) {
 	if code, _ := get(t, fe, "/denied"); code != 403 {
 		t.Fatalf("status %d", code)
 	}
-	rows := a.Stats(AllStats)
+	rows := settled(t, a)
 	if len(rows) != 4 {
 		t.Fatalf("%d rows, want FRONTEND, s1, s2, BACKEND", len(rows))
 	}
@@ -250,7 +270,7 @@ func TestClearCounters(t *testing.T) {
 	if err := a.ClearCounters(Operator, false); err != nil {
 		t.Fatal(err)
 	}
-	f := row(t, a.Stats(AllStats), "fe", "FRONTEND")
+	f := row(t, settled(t, a), "fe", "FRONTEND")
 	if u(f, stats.FReqTot) != 1 || u(f, stats.FSmax) != 0 {
 		t.Errorf("after clear counters: req_tot %d smax %d", u(f, stats.FReqTot), u(f, stats.FSmax))
 	}
@@ -280,5 +300,69 @@ func TestListenerRows(t *testing.T) {
 	l := row(t, a.Stats(AllStats), "fe", "main")
 	if l.Type != stats.TypeListener || u(l, stats.FStot) != 1 || u(l, stats.FSid) != 1 || l.Fields[stats.FStatus].Str != "OPEN" || l.Fields[stats.FAddr].Str != fe {
 		t.Errorf("listener row: type %d stot %d sid %d status %q addr %q", l.Type, u(l, stats.FStot), u(l, stats.FSid), l.Fields[stats.FStatus].Str, l.Fields[stats.FAddr].Str)
+	}
+}
+
+// disable/enable/shutdown frontend and set maxconn act on the accept loop
+// at once, with haproxy's answers.
+func TestFrontendControl(t *testing.T) {
+	a, fe := start(t, twoServers, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	if err := a.DisableFrontend(Operator, "fe"); !errors.Is(err, ErrPermission) {
+		t.Fatalf("operator: %v", err)
+	}
+	if err := a.DisableFrontend(Admin, "nope"); err == nil || err.Error() != "No such frontend.\n" {
+		t.Fatalf("unknown frontend: %v", err)
+	}
+	if err := a.DisableFrontend(Admin, "fe"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DisableFrontend(Admin, "fe"); err == nil || err.Error() != "All sockets are already disabled.\n" {
+		t.Fatalf("second disable: %v", err)
+	}
+	// A connection made while paused waits in the backlog, and is served
+	// once the frontend is enabled again.
+	done := make(chan string, 1)
+	go func() {
+		_, body := get(t, fe, "/")
+		done <- body
+	}()
+	select {
+	case b := <-done:
+		t.Fatalf("a paused frontend answered %q", b)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := a.EnableFrontend(Admin, "fe"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case b := <-done:
+		if b != "one" && b != "two" {
+			t.Fatalf("after enable: %q", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting connection was not served after enable")
+	}
+	if err := a.SetMaxConn(Admin, "frontend", "fe", "7"); err != nil {
+		t.Fatal(err)
+	}
+	if f := row(t, a.Stats(AllStats), "fe", "FRONTEND"); u(f, stats.FSlim) != 7 {
+		t.Errorf("slim after set maxconn frontend 7: %d", u(f, stats.FSlim))
+	}
+	if err := a.SetMaxConn(Admin, "frontend", "fe", "-1"); err == nil || err.Error() != "Value out of range.\n" {
+		t.Errorf("negative maxconn: %v", err)
+	}
+	get(t, fe, "/")
+	if err := a.ShutdownFrontend(Admin, "fe"); err != nil {
+		t.Fatal(err)
+	}
+	if f := row(t, a.Stats(AllStats), "fe", "FRONTEND"); f.Fields[stats.FStatus].Str != "STOP" {
+		t.Errorf("status after shutdown: %q", f.Fields[stats.FStatus].Str)
+	}
+	if c, err := net.DialTimeout("tcp", fe, time.Second); err == nil {
+		c.Close()
+		t.Error("a shut frontend still accepts")
+	}
+	if err := a.EnableFrontend(Admin, "fe"); err == nil || err.Error() != "Frontend was previously shut down, cannot enable.\n" {
+		t.Errorf("enable after shutdown: %v", err)
 	}
 }

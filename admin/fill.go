@@ -141,7 +141,11 @@ func frontendRow(fe *proxy.Frontend) stats.Row {
 	f[stats.FEreq] = stats.MkU64(tCounter, c.FailedReq.Load())
 	f[stats.FDcon] = stats.MkU64(tCounter, c.DeniedConn.Load())
 	f[stats.FDses] = stats.MkU64(tCounter, c.DeniedSess.Load())
-	f[stats.FStatus] = stats.MkStr(tStatus, "OPEN")
+	status := "OPEN"
+	if _, stopped := fe.FrontendState(); stopped {
+		status = "STOP" // shutdown frontend; a paused one stays OPEN, as in haproxy 2.6
+	}
+	f[stats.FStatus] = stats.MkStr(tStatus, status)
 	f[stats.FPid] = stats.MkU32(tKey, 1)
 	f[stats.FIid] = stats.MkU32(tKeySvc, uint64(px.ID))
 	f[stats.FSid] = stats.MkU32(tKeySvc, 0)

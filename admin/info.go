@@ -57,7 +57,7 @@ func (a *Surface) info() stats.InfoRow {
 	u32(stats.IUlimitN, "CLP", fdl)
 	u32(stats.IMaxsock, "CLP", fdl)
 	u32(stats.IMaxconn, "CLP", uint64(p.MaxConn))
-	u32(stats.IHardMaxconn, "CLP", uint64(p.MaxConn))
+	u32(stats.IHardMaxconn, "CLP", uint64(p.HardMaxConn))
 	u32(stats.ICurrConn, "MGP", uint64(p.CurConns))
 	u32(stats.ICumConn, "MCP", p.CumConns)
 	u32(stats.ICumReq, "MCP", p.CumReq)

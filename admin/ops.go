@@ -210,15 +210,64 @@ func (a *Surface) disableChecks(lvl Level, be, srv string, agent bool) error {
 
 // EnableFrontend and DisableFrontend resume and pause a frontend's
 // listeners; ShutdownFrontend stops it for good (until a reload).
-func (a *Surface) EnableFrontend(lvl Level, fe string) error   { return errTODO }
-func (a *Surface) DisableFrontend(lvl Level, fe string) error  { return errTODO }
-func (a *Surface) ShutdownFrontend(lvl Level, fe string) error { return errTODO }
+func (a *Surface) EnableFrontend(lvl Level, fe string) error {
+	return a.frontendOp(lvl, fe, a.rt.ResumeFrontend)
+}
+
+func (a *Surface) DisableFrontend(lvl Level, fe string) error {
+	return a.frontendOp(lvl, fe, a.rt.PauseFrontend)
+}
+
+func (a *Surface) ShutdownFrontend(lvl Level, fe string) error {
+	return a.frontendOp(lvl, fe, a.rt.ShutdownFrontend)
+}
+
+func (a *Surface) frontendOp(lvl Level, fe string, op func(string) error) error {
+	if err := need(lvl, Admin); err != nil {
+		return err
+	}
+	if fe == "" {
+		return errors.New("A frontend name is expected.\n")
+	}
+	return op(fe)
+}
 
 // SetMaxConn is `set maxconn frontend NAME N`, `set maxconn server B/S N`
 // and `set maxconn global N` (what is "frontend", "server" or "global").
 func (a *Surface) SetMaxConn(lvl Level, what, name, value string) error {
-	if what != "server" {
-		return errTODO
+	if err := need(lvl, Admin); err != nil {
+		return err
+	}
+	switch what {
+	case "frontend":
+		if name == "" {
+			return errors.New("A frontend name is expected.\n")
+		}
+		if a.rt.Snapshot().Frontend(name) == nil {
+			return errors.New("No such frontend.\n")
+		}
+		if value == "" {
+			return errors.New("Integer value expected.\n")
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(value))
+		if n < 0 {
+			return errors.New("Value out of range.\n")
+		}
+		return a.rt.SetFrontendMaxConn(name, n)
+	case "global":
+		if value == "" {
+			return errors.New("Expects an integer value.\n")
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(value))
+		hard := a.rt.Process().HardMaxConn
+		if hard > 0 && n > hard {
+			return errors.New("Value out of range.\n")
+		}
+		if n <= 0 {
+			n = hard
+		}
+		a.rt.SetGlobalMaxConn(n)
+		return nil
 	}
 	be, srv, _ := strings.Cut(name, "/")
 	s, err := a.adminServer(lvl, be, srv)

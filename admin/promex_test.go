@@ -38,10 +38,11 @@ func scrape(t *testing.T, url string) (int, string, string) {
 // The exporter answers at the use-service rule with haproxy's names, and
 // the same counters as the stats page.
 func TestPrometheusService(t *testing.T) {
-	_, fe := start(t, exporter, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	a, fe := start(t, exporter, "S1", origin(t, "one"), "S2", origin(t, "two"))
 	for range 3 {
 		get(t, fe, "/")
 	}
+	settled(t, a)
 	code, ctype, body := scrape(t, "http://"+fe+"/metrics")
 	if code != 200 || ctype != "text/plain; version=0.0.4" {
 		t.Fatalf("scrape: %d %q", code, ctype)

@@ -159,6 +159,20 @@ func (m *Manager) Retain(keep map[string]net.Listener) {
 	}
 }
 
+// Close closes the listeners of these keys (shutdown frontend); a later
+// Open opens them again.
+func (m *Manager) Close(keys []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		if l, ok := m.ls[k]; ok {
+			l.Close()
+			delete(m.ls, k)
+			delete(m.binds, k)
+		}
+	}
+}
+
 // CloseAll closes every listener (stop).
 func (m *Manager) CloseAll() { m.Retain(nil) }
 

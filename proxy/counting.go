@@ -45,7 +45,7 @@ func (rt *Runtime) countSess(fe *Frontend, key string) {
 	now := counters.Now()
 	rt.pc.sess.Add(1)
 	rt.pc.SessRate.AddAt(now)
-	cur := uint64(fe.slots.current())
+	cur := uint64(fe.slotsNow().current())
 	for _, c := range fe.counterSet(key) {
 		if c != nil {
 			c.CumSess.Add(1)

@@ -128,7 +128,7 @@ func init() {
 			return sample.Int(get(fe)), true
 		})
 	}
-	feNum("fe_conn", func(f *Frontend) int64 { return int64(f.slots.current()) })
+	feNum("fe_conn", func(f *Frontend) int64 { return int64(f.slotsNow().current()) })
 	feNum("fe_req_rate", func(f *Frontend) int64 { return f.counters.ReqRate.PerSecond() })
 }
 

@@ -34,10 +34,11 @@ func (fe *Frontend) ListenerCounters(key string) *counters.FE { return fe.listen
 
 // Conns returns the frontend's current connections and its limit.
 func (fe *Frontend) Conns() (cur, limit int) {
-	if fe.slots == nil {
+	s := fe.slotsNow()
+	if s == nil {
 		return 0, 0
 	}
-	return fe.slots.current(), fe.slots.size()
+	return s.current(), s.size()
 }
 
 // Config returns the backend's section.
@@ -56,6 +57,7 @@ type Process struct {
 	ConnRate, SessRate, ReqRate int64
 	MaxConnRate, MaxSessRate    uint64
 	CurConns, MaxConn           int
+	HardMaxConn                 int // the configured maxconn (MaxConn may be set at runtime)
 	BytesOut                    uint64
 	Stopping                    bool
 	Listeners                   int
@@ -68,6 +70,7 @@ type Process struct {
 func (rt *Runtime) Process() Process {
 	rt.mu.Lock()
 	g := rt.global
+	hard := rt.globalCfgNow
 	jobs := len(rt.conns)
 	listeners := len(rt.acceptors)
 	rt.mu.Unlock()
@@ -77,7 +80,7 @@ func (rt *Runtime) Process() Process {
 		MaxConnRate: rt.pc.ConnRate.Max(), MaxSessRate: rt.pc.SessRate.Max(),
 		CurConns: g.current(), BytesOut: rt.pc.bytesOut.Load(),
 		Stopping: rt.Stopping(), Listeners: listeners, Jobs: jobs + listeners, Started: rt.started,
-		FDLimit: fdLimit(),
+		FDLimit: fdLimit(), HardMaxConn: hard,
 	}
 	if g != nil {
 		p.MaxConn = g.size()

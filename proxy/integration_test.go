@@ -1444,7 +1444,7 @@ backend app
     server s {O}
 `
 	rt := itStart(t, itConfig(t, text, "FE", fe, "O", o.addr, "N", "2"))
-	old := rt.Snapshot().frontends[0].slots
+	old := rt.Snapshot().frontends[0].slotsNow()
 	k0 := itDial(t, fe)
 	k0.get("/")
 	// The accept loop holds a slot for its next Accept: 2 in use.

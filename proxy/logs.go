@@ -656,7 +656,7 @@ func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient, toSe
 	rt.mu.Lock()
 	g := rt.global
 	rt.mu.Unlock()
-	r.ActConn, r.FeConn = g.current(), fe.slots.current()
+	r.ActConn, r.FeConn = g.current(), fe.slotsNow().current()
 	if srv != nil {
 		r.SrvConn = int(srv.Cur.Load())
 	}

@@ -38,6 +38,10 @@ type Runtime struct {
 	requests  atomic.Int64 // requests logged, for %rt
 	pc        procCounters // the process's traffic counters (show info)
 	started   time.Time
+	// globalOverride is `set maxconn global` (0: none), kept while the
+	// configured maxconn is globalCfg; globalCfgNow is the configured
+	// one in force. Guarded by mu.
+	globalOverride, globalCfg, globalCfgNow int
 }
 
 type acceptor struct {
@@ -109,6 +113,12 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	rt.fdBase = base
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	rt.globalCfgNow = maxconn
+	if rt.globalOverride > 0 && rt.globalCfg == maxconn {
+		maxconn = rt.globalOverride
+	} else {
+		rt.globalOverride = 0
+	}
 	if rt.global == nil || rt.global.size() != maxconn {
 		rt.global = nil
 		if maxconn > 0 {
@@ -164,7 +174,17 @@ func (rt *Runtime) accept(a *acceptor) {
 		rt.mu.Lock()
 		g, reloaded := rt.global, rt.reloaded
 		rt.mu.Unlock()
-		slots := fe.slots
+		if resume := fe.ctl.isPaused(); resume != nil {
+			// disable frontend: connections wait in the backlog.
+			select {
+			case <-resume:
+			case <-reloaded:
+			case <-rt.stopCh:
+				return
+			}
+			continue
+		}
+		slots := fe.slotsNow()
 		if ok, again := rt.acquire(slots, reloaded); !ok {
 			if again {
 				continue

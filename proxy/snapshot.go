@@ -47,7 +47,11 @@ type Frontend struct {
 	errors     *errorPages
 	limits     http1.Limits
 	bufPool    *bufPool
-	slots      *semaphore  // frontend maxconn; nil: unlimited
+	// ctl is the frontend's runtime state: its connection slots
+	// (maxconn, nil: unlimited), pause (control.go); cfgMax the
+	// configured maxconn.
+	ctl    *feControl
+	cfgMax int
 	counters   *feCounters // long-lived: request rate…
 	// listeners are the counters of the frontend's listeners, by bind
 	// key (long-lived too).
@@ -142,7 +146,8 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		if feMax == 0 {
 			feMax = maxconn
 		}
-		fe.slots = st.frontendSlots(px.Name, feMax)
+		fe.ctl, fe.cfgMax = st.frontendControl(px.Name), feMax
+		st.frontendSlots(fe.ctl, feMax)
 		fe.counters = st.frontendCounters(px.Name)
 		fe.listeners = map[string]*feCounters{}
 		for _, b := range px.Binds {

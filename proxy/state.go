@@ -19,7 +19,7 @@ type State struct {
 	registry *backend.Registry
 	log      *slog.Logger // the process's log, for server state changes
 	mu       sync.Mutex
-	slots    map[string]*semaphore
+	controls map[string]*feControl
 	counters map[string]*feCounters
 }
 
@@ -29,7 +29,7 @@ type feCounters = counters.FE
 // newState returns an empty registry whose state messages also go to log.
 func newState(log *slog.Logger) *State {
 	pools := backend.NewPools()
-	return &State{pools: pools, registry: backend.NewRegistry(pools), log: log, slots: map[string]*semaphore{}, counters: map[string]*feCounters{}}
+	return &State{pools: pools, registry: backend.NewRegistry(pools), log: log, controls: map[string]*feControl{}, counters: map[string]*feCounters{}}
 }
 
 // staged is the state a snapshot being built will use. Nothing in it is
@@ -38,12 +38,15 @@ func newState(log *slog.Logger) *State {
 type staged struct {
 	st       *State
 	backends *backend.Stage
-	slots    map[string]*semaphore
+	// slots are the frontends' semaphores to put in force at commit.
+	slots    map[*feControl]*semaphore
+	controls map[string]*feControl
 	counters map[string]*feCounters
 }
 
 func (st *State) stage() *staged {
-	return &staged{st: st, backends: st.registry.Stage(), slots: map[string]*semaphore{}, counters: map[string]*feCounters{}}
+	return &staged{st: st, backends: st.registry.Stage(), slots: map[*feControl]*semaphore{},
+		controls: map[string]*feControl{}, counters: map[string]*feCounters{}}
 }
 
 // backend stages the long-lived state of a backend section and its servers.
@@ -59,19 +62,10 @@ func (g *staged) backend(px *config.Proxy, gl *config.Global, algo backend.Algor
 	return g.backends.Backend(px.Name, g.backendSettings(px, gl, algo, fullConn), sets)
 }
 
-// frontendSlots returns the maxconn semaphore of a frontend (nil: unlimited).
-func (g *staged) frontendSlots(name string, n int) *semaphore {
-	if n <= 0 {
-		return nil
-	}
-	g.st.mu.Lock()
-	s := g.st.slots[name]
-	g.st.mu.Unlock()
-	if s == nil || s.size() != n {
-		s = newSemaphore(n)
-	}
-	g.slots[name] = s
-	return s
+// frontendSlots stages the maxconn semaphore of a frontend (nil:
+// unlimited), put in force at commit.
+func (g *staged) frontendSlots(c *feControl, n int) {
+	g.slots[c] = c.slotsFor(n)
 }
 
 // frontendCounters returns the long-lived counters of a frontend, or of
@@ -90,8 +84,11 @@ func (g *staged) frontendCounters(name string) *feCounters {
 // commit makes the staged state current.
 func (g *staged) commit() {
 	g.st.mu.Lock()
-	g.st.slots, g.st.counters = g.slots, g.counters
+	g.st.controls, g.st.counters = g.controls, g.counters
 	g.st.mu.Unlock()
+	for c, s := range g.slots {
+		c.slots.Store(s)
+	}
 	g.backends.Commit()
 }
 

@@ -739,9 +739,12 @@ func TestCLIDemo(t *testing.T) {
 	if body, err := httpGet(addr, "/stats;csv"); err != nil || !strings.Contains(body, "\napp,origin1,") {
 		t.Fatalf("/stats;csv: %q %v", body, err)
 	}
-	if body, err := httpGet(addr, "/metrics"); err != nil || !strings.Contains(body, `haproxy_backend_http_requests_total{proxy="app"} 6`) {
-		t.Fatalf("/metrics: %v\n%s", err, body)
-	}
+	// A transaction is counted as it ends, just after its response.
+	var metrics string
+	poll(t, 3*time.Second, "the exporter to count the six requests", func() bool {
+		metrics, _ = httpGet(addr, "/metrics")
+		return strings.Contains(metrics, `haproxy_backend_http_requests_total{proxy="app"} 6`)
+	})
 	p.signal(syscall.SIGTERM)
 	if code := p.exit(5 * time.Second); code != 0 {
 		t.Fatalf("demo exit code %d", code)

@@ -31,7 +31,6 @@ type seedRefusal struct {
 
 const (
 	areaLua   = "Lua"
-	areaStats = "stats page, stats socket, Prometheus exporter"
 	areaTLS   = "TLS"
 	areaStick = "stick tables"
 	areaGone  = "refused by haproxy 2.6 as well"
@@ -51,15 +50,8 @@ var seedRefusals = map[string][]seedRefusal{
 	"004-1-minimal.cfg":       nil,
 	"004-2-algorithms.cfg":    nil,
 	"004-3-health-checks.cfg": nil,
-	"004-4-stats.cfg": {
-		{11, "'stats' is not supported yet", areaStats},
-		{12, "'stats' is not supported yet", areaStats},
-		{13, "'stats' is not supported yet", areaStats},
-		{14, "'stats' is not supported yet", areaStats},
-		{15, "'stats' is not supported yet", areaStats},
-		{19, "'http-request use-service' is not supported yet", areaStats},
-	},
-	"004-5-logging.cfg": nil,
+	"004-4-stats.cfg":         nil,
+	"004-5-logging.cfg":       nil,
 	"004-6-tls-hardening.cfg": {
 		{13, "bind option 'ssl' is not supported yet", areaTLS},
 		// Line 17 (redirect ... if !{ ssl_fc }) loads: ssl_fc is false

@@ -1,0 +1,200 @@
+package proxy
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// Runtime control of frontends and of the process's limits (the runtime
+// API's `disable|enable|shutdown frontend` and `set maxconn
+// frontend|global`). The settings live in the long-lived state, so that a
+// reload keeps them unless the new configuration changed the same item.
+
+// feControl is a frontend's runtime state, by name.
+type feControl struct {
+	// slots is the frontend's connection limit in force (nil: none). A
+	// connection keeps the semaphore it took its slot from, so replacing
+	// it never strands a slot.
+	slots atomic.Pointer[semaphore]
+
+	mu sync.Mutex
+	// override is `set maxconn frontend` (0: none); cfgMax the configured
+	// limit it replaced: a configuration that changes that limit drops
+	// the override.
+	override, cfgMax int
+	paused           bool
+	resume           chan struct{} // closed when resumed
+	stopped          bool          // shutdown frontend: until the next reload
+}
+
+// isPaused returns the channel that closes on resume, or nil when the
+// frontend accepts.
+func (c *feControl) isPaused() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.paused {
+		return nil
+	}
+	return c.resume
+}
+
+// slotsFor returns the semaphore a (re)configured frontend uses: the
+// runtime override while the configured limit n is the one it replaced.
+func (c *feControl) slotsFor(n int) *semaphore {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.override > 0 && c.cfgMax == n {
+		n = c.override
+	} else {
+		c.override = 0
+	}
+	c.stopped = false // a reload brings a shut frontend back, as a new haproxy process
+	cur := c.slots.Load()
+	if n <= 0 {
+		return nil
+	}
+	if cur != nil && cur.size() == n {
+		return cur
+	}
+	return newSemaphore(n)
+}
+
+// frontendControl returns the long-lived control of a frontend.
+func (g *staged) frontendControl(name string) *feControl {
+	g.st.mu.Lock()
+	defer g.st.mu.Unlock()
+	c := g.st.controls[name]
+	if c == nil {
+		c = &feControl{}
+	}
+	g.controls[name] = c
+	return c
+}
+
+// Errors of the frontend commands, haproxy's words.
+var (
+	ErrNoFrontend      = errors.New("No such frontend.\n")
+	ErrFrontendStopped = errors.New("Frontend was already shut down.\n")
+	errCannotDisable   = errors.New("Frontend was previously shut down, cannot disable.\n")
+	errCannotEnable    = errors.New("Frontend was previously shut down, cannot enable.\n")
+	errAlreadyEnabled  = errors.New("All sockets are already enabled.\n")
+	errAlreadyDisabled = errors.New("All sockets are already disabled.\n")
+)
+
+// PauseFrontend stops a frontend from accepting (`disable frontend`):
+// connections wait in the listeners' backlogs until it is enabled.
+func (rt *Runtime) PauseFrontend(name string) error {
+	fe := rt.Snapshot().Frontend(name)
+	if fe == nil {
+		return ErrNoFrontend
+	}
+	c := fe.ctl
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.stopped:
+		return errCannotDisable
+	case c.paused:
+		return errAlreadyDisabled
+	}
+	c.paused, c.resume = true, make(chan struct{})
+	rt.wakeAcceptors()
+	return nil
+}
+
+// ResumeFrontend lets a paused frontend accept again (`enable frontend`).
+func (rt *Runtime) ResumeFrontend(name string) error {
+	fe := rt.Snapshot().Frontend(name)
+	if fe == nil {
+		return ErrNoFrontend
+	}
+	c := fe.ctl
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.stopped:
+		return errCannotEnable
+	case !c.paused:
+		return errAlreadyEnabled
+	}
+	c.paused = false
+	close(c.resume)
+	return nil
+}
+
+// ShutdownFrontend closes a frontend's listeners until the next reload
+// (`shutdown frontend`); its connections finish.
+func (rt *Runtime) ShutdownFrontend(name string) error {
+	fe := rt.Snapshot().Frontend(name)
+	if fe == nil {
+		return ErrNoFrontend
+	}
+	c := fe.ctl
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return ErrFrontendStopped
+	}
+	c.stopped = true
+	if c.paused {
+		c.paused = false
+		close(c.resume)
+	}
+	c.mu.Unlock()
+	keys := make([]string, 0, len(fe.cfg.Binds))
+	for _, b := range fe.cfg.Binds {
+		keys = append(keys, b.Key())
+	}
+	rt.listeners.Close(keys)
+	return nil
+}
+
+// FrontendState says whether a frontend is paused or shut down.
+func (fe *Frontend) FrontendState() (paused, stopped bool) {
+	c := fe.ctl
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.paused, c.stopped
+}
+
+// SetFrontendMaxConn changes a frontend's maxconn until a reload changes
+// the configured one (`set maxconn frontend`).
+func (rt *Runtime) SetFrontendMaxConn(name string, n int) error {
+	fe := rt.Snapshot().Frontend(name)
+	if fe == nil {
+		return ErrNoFrontend
+	}
+	c := fe.ctl
+	c.mu.Lock()
+	c.override, c.cfgMax = n, fe.cfgMax
+	var s *semaphore
+	if n > 0 {
+		s = newSemaphore(n)
+	}
+	c.slots.Store(s)
+	c.mu.Unlock()
+	rt.wakeAcceptors()
+	return nil
+}
+
+// SetGlobalMaxConn changes the process's maxconn until a reload changes
+// the configured one (`set maxconn global`).
+func (rt *Runtime) SetGlobalMaxConn(n int) {
+	rt.mu.Lock()
+	rt.globalOverride, rt.globalCfg = n, rt.globalCfgNow
+	rt.global = newSemaphore(n)
+	rt.mu.Unlock()
+	rt.wakeAcceptors()
+}
+
+// wakeAcceptors makes the accept loops look at their limits again.
+func (rt *Runtime) wakeAcceptors() {
+	rt.mu.Lock()
+	close(rt.reloaded)
+	rt.reloaded = make(chan struct{})
+	rt.mu.Unlock()
+}
+
+// slotsNow is the frontend's connection limit in force.
+func (fe *Frontend) slotsNow() *semaphore { return fe.ctl.slots.Load() }
