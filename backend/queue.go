@@ -132,7 +132,6 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 		// A retry is the same session: the backend counts it once.
 		b.C.CumSess.Add(1)
 		b.C.SessRate.AddAt(now)
-		b.C.LastSess.Store(time.Now().Unix())
 	}
 	b.C.CurMax.Observe(uint64(b.inflight.Add(1)))
 	defer func() {
@@ -222,7 +221,9 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 func (s *Server) took(now time.Duration, lb bool) {
 	s.C.CumSess.Add(1)
 	s.C.SessRate.AddAt(now)
-	s.C.LastSess.Store(time.Now().Unix())
+	unix := time.Now().Unix()
+	s.C.LastSess.Store(unix)
+	s.be.C.LastSess.Store(unix) // haproxy: once a server is assigned
 	s.C.CurMax.Observe(uint64(s.Cur.Load()))
 	if lb {
 		s.C.CumLB.Add(1)

@@ -40,3 +40,15 @@ func TestStateFilePath(t *testing.T) {
 		}
 	}
 }
+
+// With a stats socket, haproxy's CLI proxy takes id 1: the first section
+// is 2 (fe_id, the stats' iid), as haproxy numbers them.
+func TestStatsSocketTakesFirstProxyID(t *testing.T) {
+	cfg, _, errs := load(t, "global\n stats socket /tmp/never-bound.sock\nfrontend f\nbackend b\n")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if cfg.Proxies[0].ID != 2 || cfg.Proxies[1].ID != 3 {
+		t.Errorf("ids %d %d, want 2 3 as haproxy", cfg.Proxies[0].ID, cfg.Proxies[1].ID)
+	}
+}

@@ -31,8 +31,13 @@ func (p *parser) validate() {
 		ids[px.ID] = px
 	}
 	// Proxies without an id get the next free one in declaration order,
-	// as haproxy numbers them (fe_id, be_id, the stats page).
+	// as haproxy numbers them (fe_id, be_id, the stats page). A stats
+	// socket makes haproxy create its CLI's proxy ("GLOBAL") first, which
+	// takes the first free id.
 	next := 1
+	if len(p.cfg.Global.StatsSockets) > 0 && ids[next] == nil {
+		ids[next] = &Proxy{Name: "GLOBAL"}
+	}
 	for _, px := range p.cfg.Proxies {
 		if px.ID != 0 {
 			continue

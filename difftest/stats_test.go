@@ -254,13 +254,6 @@ var statsBugs = []statsBug{
 		racy: true,
 	},
 	{
-		keys: regexp.MustCompile(`^(csv|show stat) \S+ iid$`),
-		what: "proxy ids: a `stats socket` line makes haproxy create its CLI frontend GLOBAL, a proxy that takes the next " +
-			"free id where the global section stands (id 1 here; cli_alloc_fe, then check_config_validity numbers the " +
-			"proxies with uuid 0), so fe is iid 2, mon 3... in haproxy, 1, 2... in switchyard (config/validate.go numbers " +
-			"the proxies from 1 without it)",
-	},
-	{
 		keys: regexp.MustCompile(`^(csv \S+/FRONTEND slim|show stat \S+/FRONTEND slim|metrics haproxy_process_(hard_)?max_connections\{\}|metrics haproxy_frontend_limit_sessions\{.*\}|show info (Maxconn|Hard_maxconn)|metrics haproxy_process_max_(fds|sockets)\{\}|show info (Ulimit-n|Maxsock))$`),
 		what: "the maxconn derived from the descriptor limit (global maxconn unset): haproxy's compute_ideal_maxconn is " +
 			"(limit - maxsock - 3*nbthread) / 2, where maxsock is 10 + one per listener (the stats socket's included) + " +
@@ -274,19 +267,6 @@ var statsBugs = []statsBug{
 		keys: regexp.MustCompile(`^(metrics haproxy_process_(listeners|jobs)\{\}|show info (Listeners|Jobs))$`),
 		what: "Listeners and Jobs: haproxy counts the stats socket as a listener (4 here, switchyard 3) and a CLI " +
 			"session as a job (show info asked on the socket: Jobs 5 = 4 listeners + that session; switchyard 3)",
-	},
-	{
-		keys: regexp.MustCompile(`^(csv dead/BACKEND econ|show stat dead/BACKEND econ|metrics haproxy_backend_connection_errors_total\{proxy="dead"\})$`),
-		what: "econ of a backend whose request found no server (503, termination SC): haproxy's srv_redispatch_connect " +
-			"counts a failed connection on the backend for SRV_STATUS_NOSRV (and on the server and backend for a full " +
-			"queue or a queue timeout): 1 here, switchyard 0 (proxy/http_exchange.go forward and proxy/tcp.go count " +
-			"nothing when AssignCtx fails)",
-	},
-	{
-		keys: regexp.MustCompile(`^(csv dead/BACKEND lastsess|show stat dead/BACKEND lastsess|metrics haproxy_backend_last_session_seconds\{proxy="dead"\})$`),
-		what: "lastsess of a backend whose only request found no server: haproxy sets it (be_set_sess_last) only once " +
-			"a server (or an applet) is assigned, so it stays -1 (never); switchyard sets it at the start of every " +
-			"assignment (backend/queue.go assign), so it reads 0 seconds ago",
 	},
 	{
 		keys: regexp.MustCompile(`^(csv|show stat) \S+ (ssl|h2|h1)_\S+$`),

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -271,4 +272,15 @@ func (tl *tcpTally) count(rt *Runtime, fe *Frontend, key string, be *Backend, sr
 	tm := counters.Timings{Queue: q, Connect: c - q, Data: 0, Total: ms(mono())}
 	srv.C.Session(tm, false)
 	be.state.C.Session(tm, false)
+}
+
+// countAssignFailure counts a request that got no server as haproxy
+// counts it: a failed connection on the backend when no server is usable
+// or the queue gave up, and on the server too when its queue was full or
+// timed out. A client that left while waiting is not a failure.
+func countAssignFailure(be *Backend, srv *backend.Server, err error) {
+	if errors.Is(err, backend.ErrAborted) {
+		return
+	}
+	countServerFailure(be, srv, true)
 }

@@ -219,8 +219,9 @@ func (s *httpStream) end() {
 	if linger {
 		s.lingerClose()
 	}
+	s.rt.releaseConn(s.slots, s.global, s.lc)
 	s.cc.close()
-	s.rt.done(s.slots, s.global, s.lc)
+	s.rt.wg.Done()
 }
 
 // inputLeft says whether the client may still be sending a request body

@@ -41,6 +41,7 @@ func (s *httpStream) forward(be *Backend) bool {
 	if err != nil {
 		stopWatch()
 		s.termAssign(err)
+		countAssignFailure(be, a.Srv, err)
 		if errors.Is(err, backend.ErrAborted) {
 			return false // the client is gone: nobody to answer
 		}

@@ -278,6 +278,14 @@ func release(s *semaphore) {
 
 // done ends a connection's accounting: its slots and the stop wait group.
 func (rt *Runtime) done(slots, global *semaphore, lc *feCounters) {
+	rt.releaseConn(slots, global, lc)
+	rt.wg.Done()
+}
+
+// releaseConn gives back a connection's slots and counts it gone. An
+// HTTP stream does it before closing its socket, so that a client that
+// reconnects at once is not counted twice (smax, scur).
+func (rt *Runtime) releaseConn(slots, global *semaphore, lc *feCounters) {
 	if lc != nil {
 		lc.Cur.Add(-1)
 	}
@@ -286,7 +294,6 @@ func (rt *Runtime) done(slots, global *semaphore, lc *feCounters) {
 	counted(global, -1)
 	release(slots)
 	release(global)
-	rt.wg.Done()
 }
 
 // counted adds n to the connections holding a slot of s.

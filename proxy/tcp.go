@@ -68,6 +68,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	lg.server(be, &a, err)
 	if err != nil {
 		lg.termAssign(err)
+		countAssignFailure(be, a.Srv, err)
 		return
 	}
 	var sc net.Conn
