@@ -366,3 +366,39 @@ func TestFrontendControl(t *testing.T) {
 		t.Errorf("enable after shutdown: %v", err)
 	}
 }
+
+// set server addr moves the traffic at once, answers haproxy's report,
+// and survives a reload that keeps the configured address.
+func TestSetServerAddr(t *testing.T) {
+	one, two := origin(t, "one"), origin(t, "two")
+	text := strings.Replace(twoServers, "    server s2 {S2}\n", "", 1)
+	a, fe := start(t, text, "S1", one, "S2", two)
+	if _, body := get(t, fe, "/"); body != "one" {
+		t.Fatalf("before: %q", body)
+	}
+	h, p, _ := net.SplitHostPort(two)
+	err := a.SetServerAddr(Admin, "app", "s1", h, p)
+	_, oldPort, _ := net.SplitHostPort(one)
+	want := "no need to change the addr, port changed from '" + oldPort + "' to '" + p + "' by 'stats socket command'\n"
+	if err == nil || err.Error() != want {
+		t.Fatalf("report %q, want %q", err, want)
+	}
+	if _, body := get(t, fe, "/"); body != "two" {
+		t.Fatalf("after set server addr: %q", body)
+	}
+	if err := a.SetServerAddr(Admin, "app", "s1", "not-an-ip", ""); err == nil || err.Error() != "Invalid addr 'not-an-ip' by 'stats socket command'\n" {
+		t.Errorf("bad address: %q", err)
+	}
+	// A reload of the same configuration keeps the runtime address.
+	text = strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(text, "{FE}", fe), "{S1}", one), "{S2}", two)
+	cfg, _, errs := config.LoadBytes("t.cfg", []byte(text), config.LoadOptions{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if err := a.rt.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, fe, "/"); body != "two" {
+		t.Fatalf("after a reload: %q", body)
+	}
+}

@@ -146,11 +146,17 @@ func (a *Surface) SetServerAgent(lvl Level, be, srv, state string) error {
 }
 
 // SetServerAddr is `set server B/S addr IP [port P]`.
+// The answer is haproxy's report of what changed or was refused, which the
+// CLI prints as a warning either way (as an error here).
 func (a *Surface) SetServerAddr(lvl Level, be, srv, addr, port string) error {
-	if _, err := a.adminServer(lvl, be, srv); err != nil {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
 		return err
 	}
-	return errTODO
+	if addr == "" {
+		return errors.New("set server <b>/<s> addr requires an address and optionally a port.\n")
+	}
+	return errors.New(s.SetAddr(addr, port))
 }
 
 // EnableServer and DisableServer are `enable|disable server B/S` (leave

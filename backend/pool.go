@@ -344,3 +344,12 @@ func (p *Pool) NeedEstimate() int {
 	defer p.mu.Unlock()
 	return int(max(p.estNeed, p.peak.Load()))
 }
+
+// FlushIdle closes the idle connections and goes on pooling (the server's
+// address changed at runtime: they lead to the old one).
+func (p *Pool) FlushIdle() {
+	p.mu.Lock()
+	conns := append(p.idle.drain(), p.safe.drain()...)
+	p.mu.Unlock()
+	p.closeAll(conns)
+}

@@ -319,6 +319,19 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 			return nil, nil, fmt.Errorf("server %s: invalid agent settings (rise %d, fall %d, inter %v)", sc.Name, as.Rise, as.Fall, as.Inter)
 		}
 		s := old[i]
+		if s != nil {
+			if rt, ok := s.keepsAddr(sc.Addr); ok {
+				// The configuration still names the address a runtime
+				// change replaced: the runtime one stays.
+				if servers[i].Check != nil && servers[i].Check.Addr == sc.Addr {
+					c := *servers[i].Check
+					c.Addr = rt
+					servers[i].Check = &c
+				}
+				servers[i].Addr = rt
+				sc.Addr = rt
+			}
+		}
 		if s == nil || s.Addr() != sc.Addr {
 			s = newServer(b, g.r.pools, &servers[i])
 		}

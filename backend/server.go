@@ -113,6 +113,8 @@ type Server struct {
 	// this server; leastconn reads it, the data plane updates it.
 	Cur atomic.Int64
 
+	// addr is an address set at runtime (addr.go); nil: the configured.
+	addr atomic.Pointer[addrOverride]
 	// checksOff are `disable health` and `disable agent` in force
 	// (index 1: the agent).
 	checksOff [2]atomic.Bool
