@@ -50,9 +50,9 @@ type Frontend struct {
 	// ctl is the frontend's runtime state: its connection slots
 	// (maxconn, nil: unlimited), pause (control.go); cfgMax the
 	// configured maxconn.
-	ctl    *feControl
-	cfgMax int
-	counters   *feCounters // long-lived: request rate…
+	ctl      *feControl
+	cfgMax   int
+	counters *feCounters // long-lived: request rate…
 	// listeners are the counters of the frontend's listeners, by bind
 	// key (long-lived too).
 	listeners map[string]*feCounters
