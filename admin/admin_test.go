@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -400,5 +401,51 @@ func TestSetServerAddr(t *testing.T) {
 	}
 	if _, body := get(t, fe, "/"); body != "two" {
 		t.Fatalf("after a reload: %q", body)
+	}
+}
+
+// show sess lists the connections with what their request uses, and
+// shutdown sessions server cuts those on the server.
+func TestSessions(t *testing.T) {
+	hold := make(chan struct{})
+	inHandler := make(chan struct{}, 1)
+	slow := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inHandler <- struct{}{}
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go slow.Serve(ln)
+	t.Cleanup(func() { close(hold); slow.Close() })
+	text := strings.Replace(twoServers, "    server s2 {S2}\n", "", 1)
+	a, fe := start(t, text, "S1", ln.Addr().String())
+	c, err := net.Dial("tcp", fe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+	<-inHandler
+	if _, err := a.Sessions(User); !errors.Is(err, ErrPermission) {
+		t.Fatalf("user level: %v", err)
+	}
+	sess, err := a.Sessions(Operator)
+	if err != nil || len(sess) != 1 || sess[0].Frontend != "fe" || sess[0].Backend != "app" || sess[0].Server != "s1" {
+		t.Fatalf("sessions: %+v %v", sess, err)
+	}
+	if err := a.ShutdownServerSessions(Admin, "app", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the session on s1 was not cut: %v", err)
+	}
+	if err := a.ShutdownSession(Admin, "0x1"); err == nil || err.Error() != "No such session (use 'show sess').\n" {
+		t.Errorf("unknown session: %v", err)
 	}
 }

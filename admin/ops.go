@@ -300,8 +300,36 @@ func (a *Surface) SetRateLimit(lvl Level, what, value string) error { return err
 
 // ShutdownServerSessions is `shutdown sessions server B/S`;
 // ShutdownSession `shutdown session ID` (an id from Sessions).
-func (a *Surface) ShutdownServerSessions(lvl Level, be, srv string) error { return errTODO }
-func (a *Surface) ShutdownSession(lvl Level, id string) error             { return errTODO }
+func (a *Surface) ShutdownServerSessions(lvl Level, be, srv string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	a.rt.ShutdownServerSessions(s)
+	return nil
+}
+
+func (a *Surface) ShutdownSession(lvl Level, id string) error {
+	if err := need(lvl, Admin); err != nil {
+		return err
+	}
+	n, err := strconv.ParseUint(id, 0, 64)
+	if err != nil || n == 0 {
+		return errors.New("Session pointer expected (use 'show sess').\n")
+	}
+	if !a.rt.ShutdownSession(n) {
+		return errors.New("No such session (use 'show sess').\n")
+	}
+	return nil
+}
+
+// Sessions lists the client connections (`show sess`, operator).
+func (a *Surface) Sessions(lvl Level) ([]proxy.Session, error) {
+	if err := need(lvl, Operator); err != nil {
+		return nil, err
+	}
+	return a.rt.Sessions(), nil
+}
 
 // ClearCounters is `clear counters` (maxima, operator) and `clear
 // counters all` (everything, admin).

@@ -1,9 +1,16 @@
 package proxy
 
 import (
+	"cmp"
 	"errors"
+	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"switchyard/backend"
 )
 
 // Runtime control of frontends and of the process's limits (the runtime
@@ -198,3 +205,65 @@ func (rt *Runtime) wakeAcceptors() {
 
 // slotsNow is the frontend's connection limit in force.
 func (fe *Frontend) slotsNow() *semaphore { return fe.ctl.slots.Load() }
+
+// Session is one client connection as `show sess` lists it.
+type Session struct {
+	ID                        uint64 // stable while the connection lives
+	Src, Dst                  netip.AddrPort
+	Frontend, Backend, Server string // Backend and Server: "" between requests
+	Age                       time.Duration
+}
+
+// Sessions lists the client connections.
+func (rt *Runtime) Sessions() []Session {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	out := make([]Session, 0, len(rt.conns))
+	now := time.Now()
+	for cc := range rt.conns {
+		s := Session{ID: cc.id(), Src: addrPort(cc.c.RemoteAddr()), Dst: addrPort(cc.c.LocalAddr()),
+			Frontend: cc.fe, Age: now.Sub(cc.start)}
+		if be := cc.be.Load(); be != nil {
+			s.Backend = be.Name
+		}
+		if srv := cc.srv.Load(); srv != nil {
+			s.Server = srv.Name
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Session) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// ShutdownSession cuts one client connection by its id; false when none
+// has it.
+func (rt *Runtime) ShutdownSession(id uint64) bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for cc := range rt.conns {
+		if cc.id() == id {
+			cc.forceClose()
+			return true
+		}
+	}
+	return false
+}
+
+// ShutdownServerSessions cuts the connections whose request is using srv
+// (`shutdown sessions server`); it returns how many.
+func (rt *Runtime) ShutdownServerSessions(srv *backend.Server) int {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	n := 0
+	for cc := range rt.conns {
+		if cc.srv.Load() == srv {
+			cc.forceClose()
+			n++
+		}
+	}
+	return n
+}
+
+// id is a connection's number for the CLI: its address, as haproxy
+// prints its streams' pointers.
+func (cc *clientConn) id() uint64 { return uint64(uintptr(unsafe.Pointer(cc))) }

@@ -111,6 +111,7 @@ func (s *httpStream) countEnd() {
 		return
 	}
 	t.counted = true
+	s.cc.using(nil, nil)
 	l := &t.lg
 	// In: the request as received (head and body payload); out: what
 	// was written to the client.

@@ -146,7 +146,7 @@ func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Fro
 	s.ctx.Owner = s
 	fe.log.logConnect(fe, c)
 	s.cl.Conn = c
-	s.cc = rt.newClientConn(c, &s.cl)
+	s.cc = rt.newClientConn(c, &s.cl, fe.Name)
 	s.in.init(c, s.pool)
 	s.cr.Reset(&s.cl)
 	s.ctx.Src, s.ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())

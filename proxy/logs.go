@@ -294,7 +294,10 @@ func (s *httpStream) setCapture(slots [][]byte, i int, v []byte, n int) {
 // logServer notes where the request went, and how it waited for it.
 func (s *httpStream) logServer(be *Backend, a *backend.Assignment, err error) {
 	l := &s.t.lg
-	l.be, l.srv = be, a.Srv     // for be_name, srv_name, and the counters
+	l.be, l.srv = be, a.Srv // for be_name, srv_name, and the counters
+	if a.Srv != nil {
+		s.cc.using(be, a.Srv)
+	}
 	if err == nil || a.Queued { // out of the queue, or given up waiting (%Tw)
 		l.rec.Timers.Queue = l.ms()
 	}

@@ -18,7 +18,7 @@ import (
 // then copy both ways until both sides are done.
 func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	rt.janitor.touch()
-	cc := rt.newClientConn(c, nil)
+	cc := rt.newClientConn(c, nil, fe.Name)
 	defer cc.close()
 	var ctx sample.Ctx
 	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
@@ -66,6 +66,9 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	srv = a.Srv
 	tl.queued = mono()
 	lg.server(be, &a, err)
+	if srv != nil {
+		cc.using(be, srv)
+	}
 	if err != nil {
 		lg.termAssign(err)
 		countAssignFailure(be, a.Srv, err)

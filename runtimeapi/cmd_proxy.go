@@ -121,13 +121,40 @@ func cmdClearCounters(c *call) {
 	c.fail(c.s.srv.surf.ClearCounters(c.s.level, all), logErr)
 }
 
-// cmdShowSess is `show sess`: the admin surface does not list streams
-// yet.
+// cmdShowSess is `show sess`: one line per client connection, in
+// haproxy's layout for what switchyard knows of it (its id, protocol,
+// addresses, frontend, the backend and server of its current request,
+// its age). haproxy's scheduler fields (calls, rate, cpu, channels) have
+// no counterpart and are left out.
 func cmdShowSess(c *call) {
-	if !c.need(admin.Operator) {
+	sess, err := c.s.srv.surf.Sessions(c.s.level)
+	if c.fail(err, logErr) {
 		return
 	}
-	c.err("'show sess' is not supported yet by switchyard.\n")
+	var b []byte
+	for _, s := range sess {
+		proto := "tcpv4"
+		if s.Src.Addr().Is6() && !s.Src.Addr().Is4In6() {
+			proto = "tcpv6"
+		}
+		b = fmt.Appendf(b, "%#x: proto=%s src=%s fe=%s be=%s srv=%s ts=00 age=%s\n",
+			s.ID, proto, s.Src, s.Frontend, dash(s.Backend), dash(s.Server), humanAge(s.Age))
+	}
+	c.data(b)
+}
+
+// humanAge prints a duration as haproxy's human_time: 3s, 2m10s, 1h02m.
+func humanAge(d time.Duration) string {
+	s := int(d / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	case s < 86400:
+		return fmt.Sprintf("%dh%02dm", s/3600, s/60%60)
+	}
+	return fmt.Sprintf("%dd%02dh", s/86400, s/3600%24)
 }
 
 // cmdShutdownSession is `shutdown session <id>`, an id `show sess`
