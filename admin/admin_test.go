@@ -449,3 +449,32 @@ func TestSessions(t *testing.T) {
 		t.Errorf("unknown session: %v", err)
 	}
 }
+
+// set rate-limit connections holds the accept rate to the limit: new
+// connections wait in the backlog, none is refused.
+func TestRateLimit(t *testing.T) {
+	a, fe := start(t, twoServers, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	if err := a.SetRateLimit(Admin, "connections", "-1"); err == nil || err.Error() != "Value out of range.\n" {
+		t.Fatalf("negative: %v", err)
+	}
+	if err := a.SetRateLimit(Admin, "connections", "10"); err != nil {
+		t.Fatal(err)
+	}
+	if info := a.Info(); info[stats.IConnRateLimit].U != 10 {
+		t.Errorf("ConnRateLimit %d", info[stats.IConnRateLimit].U)
+	}
+	start := time.Now()
+	for range 25 {
+		if code, _ := get(t, fe, "/"); code != 200 {
+			t.Fatalf("status %d", code)
+		}
+	}
+	// 25 connections at 10 per second take well over a second; without
+	// the limit, milliseconds.
+	if d := time.Since(start); d < 800*time.Millisecond {
+		t.Errorf("25 connections at 10/s took only %v", d)
+	}
+	if err := a.SetRateLimit(Admin, "connections", "0"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -296,7 +296,25 @@ func (a *Surface) SetMaxConn(lvl Level, what, name, value string) error {
 
 // SetRateLimit is `set rate-limit connections|sessions|ssl-sessions|
 // http-compression global N`.
-func (a *Surface) SetRateLimit(lvl Level, what, value string) error { return errTODO }
+func (a *Surface) SetRateLimit(lvl Level, what, value string) error {
+	if err := need(lvl, Admin); err != nil {
+		return err
+	}
+	if value == "" {
+		return errors.New("Expects an integer value.\n")
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(value))
+	if n < 0 {
+		return errors.New("Value out of range.\n")
+	}
+	switch what {
+	case "connections", "sessions":
+		a.rt.SetRateLimit(what, n)
+		return nil
+	}
+	// Without TLS nor compression, the other limits have nothing to limit.
+	return errors.New("'set rate-limit " + what + "' is not supported yet by switchyard.\n")
+}
 
 // ShutdownServerSessions is `shutdown sessions server B/S`;
 // ShutdownSession `shutdown session ID` (an id from Sessions).

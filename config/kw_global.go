@@ -121,7 +121,7 @@ func init() {
 	registerNotYet("stats",
 		"lua-load", "lua-load-per-thread", "ssl-default-bind-options", "ssl-default-bind-ciphers",
 		"ssl-default-bind-ciphersuites", "ssl-default-server-options", "ssl-default-server-ciphers",
-		"maxconnrate", "maxsessrate", "maxsslrate",
+		"maxsslrate",
 		"maxcomprate", "mworker-max-reloads", "ca-base", "crt-base",
 		"close-spread-time", "insecure-fork-wanted", "external-check", "h1-case-adjust",
 		"h1-case-adjust-file", "unix-bind", "tune.lua.session-timeout")

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"switchyard/backend"
+	"switchyard/counters"
 )
 
 // Runtime control of frontends and of the process's limits (the runtime
@@ -267,3 +268,77 @@ func (rt *Runtime) ShutdownServerSessions(srv *backend.Server) int {
 // id is a connection's number for the CLI: its address, as haproxy
 // prints its streams' pointers.
 func (cc *clientConn) id() uint64 { return uint64(uintptr(unsafe.Pointer(cc))) }
+
+// Rate limits of the process (maxconnrate, maxsessrate, `set rate-limit
+// connections|sessions global`): set at runtime, they are kept across
+// reloads while the configuration keeps the value they replaced.
+type rateLimit struct {
+	limit      atomic.Int64 // in force (0: none)
+	cfg, rtSet int64        // the configured value a runtime change replaced, and that change (guarded by Runtime.mu)
+	override   bool
+}
+
+// configure puts the configured limit in force unless a runtime change of
+// the same configured value holds. rt.mu is held.
+func (r *rateLimit) configure(n int64) {
+	if r.override && r.cfg == n {
+		r.limit.Store(r.rtSet)
+		return
+	}
+	r.override = false
+	r.limit.Store(n)
+}
+
+// set is a runtime change. rt.mu is held.
+func (r *rateLimit) set(n int64, configured int64) {
+	r.override, r.cfg, r.rtSet = true, configured, n
+	r.limit.Store(n)
+}
+
+// SetRateLimit changes maxconnrate ("connections") or maxsessrate
+// ("sessions") at runtime; 0 removes the limit.
+func (rt *Runtime) SetRateLimit(what string, n int) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	switch what {
+	case "connections":
+		rt.connRate.set(int64(n), rt.connRateCfg)
+	case "sessions":
+		rt.sessRate.set(int64(n), rt.sessRateCfg)
+	}
+}
+
+// RateLimits returns the limits in force (0: none).
+func (rt *Runtime) RateLimits() (conns, sessions int) {
+	return int(rt.connRate.limit.Load()), int(rt.sessRate.limit.Load())
+}
+
+// throttle waits while the process accepts faster than its limits allow,
+// as haproxy pauses its listeners; it reports false when the runtime
+// stops meanwhile.
+func (rt *Runtime) throttle(reloaded <-chan struct{}) bool {
+	for {
+		wait := time.Duration(0)
+		for _, c := range []struct {
+			lim  int64
+			rate *counters.Rate
+		}{{rt.connRate.limit.Load(), &rt.pc.ConnRate}, {rt.sessRate.limit.Load(), &rt.pc.SessRate}} {
+			if c.lim > 0 && c.rate.PerSecond() >= c.lim {
+				wait = max(wait, time.Second/time.Duration(c.lim))
+			}
+		}
+		if wait == 0 {
+			return true
+		}
+		t := time.NewTimer(max(wait, time.Millisecond))
+		select {
+		case <-t.C:
+		case <-reloaded:
+			t.Stop()
+			return true
+		case <-rt.stopCh:
+			t.Stop()
+			return false
+		}
+	}
+}

@@ -42,6 +42,10 @@ type Runtime struct {
 	// configured maxconn is globalCfg; globalCfgNow is the configured
 	// one in force. Guarded by mu.
 	globalOverride, globalCfg, globalCfgNow int
+	// connRate and sessRate are maxconnrate and maxsessrate (control.go),
+	// with the configured values in force (guarded by mu).
+	connRate, sessRate       rateLimit
+	connRateCfg, sessRateCfg int64
 }
 
 type acceptor struct {
@@ -113,6 +117,10 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	rt.fdBase = base
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	rl := config.RateLimitsOf(&cfg.Global)
+	rt.connRateCfg, rt.sessRateCfg = int64(rl.Conns), int64(rl.Sessions)
+	rt.connRate.configure(rt.connRateCfg)
+	rt.sessRate.configure(rt.sessRateCfg)
 	rt.globalCfgNow = maxconn
 	if rt.globalOverride > 0 && rt.globalCfg == maxconn {
 		maxconn = rt.globalOverride
@@ -174,6 +182,9 @@ func (rt *Runtime) accept(a *acceptor) {
 		rt.mu.Lock()
 		g, reloaded := rt.global, rt.reloaded
 		rt.mu.Unlock()
+		if !rt.throttle(reloaded) {
+			return
+		}
 		if resume := fe.ctl.isPaused(); resume != nil {
 			// disable frontend: connections wait in the backlog.
 			select {
