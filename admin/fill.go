@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -38,12 +39,11 @@ const (
 
 // stats fills the rows of `show stat`: per proxy in configuration order,
 // its frontend, listeners, servers and backend.
-func (a *Surface) stats(f StatFilter) []stats.Row {
+func (a *Surface) stats(rows []stats.Row, f StatFilter) []stats.Row {
 	snap := a.rt.Snapshot()
 	if snap == nil {
-		return nil
+		return rows
 	}
-	var rows []stats.Row
 	want := func(t stats.ObjType) bool { return f.Types == 0 || f.Types&(1<<t) != 0 }
 	for _, px := range snap.Proxies() {
 		if f.IID >= 0 && px.ID != f.IID || !inScope(px.Name, f.Scope) {
@@ -79,6 +79,11 @@ func (a *Surface) stats(f StatFilter) []stats.Row {
 					continue
 				}
 				rows = append(rows, serverRow(be, s, f.Legends))
+				if len(rows)%64 == 0 {
+					// Thousands of servers take milliseconds: let the
+					// requests on the same core run meanwhile.
+					runtime.Gosched()
+				}
 			}
 		}
 		if want(stats.TypeBackend) && f.SID <= 0 {

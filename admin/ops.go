@@ -40,7 +40,11 @@ func (a *Surface) Info() stats.InfoRow { return a.info() }
 // Stats returns the rows of `show stat`, in haproxy's order: for each
 // proxy in configuration order, its frontend, its listeners (when
 // `option socket-stats`), its servers, then its backend.
-func (a *Surface) Stats(f StatFilter) []stats.Row { return a.stats(f) }
+func (a *Surface) Stats(f StatFilter) []stats.Row { return a.stats(nil, f) }
+
+// StatsInto is Stats appending to dst, so that a frequent reader (the
+// exporter) reuses its rows rather than allocate megabytes per scrape.
+func (a *Surface) StatsInto(dst []stats.Row, f StatFilter) []stats.Row { return a.stats(dst, f) }
 
 // server finds a backend's server as haproxy's cli_find_server, with
 // its error texts (the caller splits "backend/server"; an empty server

@@ -2,7 +2,7 @@ package admin
 
 import (
 	"bytes"
-	"sync/atomic"
+	"sync"
 
 	"switchyard/config"
 	"switchyard/promex"
@@ -24,26 +24,39 @@ func serveMetrics(c *proxy.ServiceCall) {
 		c.Status, c.ContentType, c.Out = 400, promex.BadRequestType, []byte(promex.BadRequestBody)
 		return
 	}
-	// A scrape of a large configuration is megabytes: start at the size
-	// of the previous one rather than grow to it again.
-	var b bytes.Buffer
-	b.Grow(int(lastScrape.Load()))
-	o.Write(&b, promSource{a})
-	lastScrape.Store(int64(b.Len()))
+	// A scrape of a large configuration is megabytes of rows and text:
+	// both are kept for the next scrape (given back once the response is
+	// written), so that scraping does not make the garbage collector
+	// steal time from the requests.
+	sc := scrapes.Get().(*scrapeBufs)
+	sc.out.Reset()
+	o.Write(&sc.out, promSource{a: a, rows: &sc.rows})
 	c.ContentType = promex.ContentType
 	c.Headers = append(c.Headers, [2]string{"cache-control", "no-cache"})
-	c.Out = b.Bytes()
+	c.Out = sc.out.Bytes()
+	c.Done = func() { scrapes.Put(sc) }
 }
 
-// lastScrape is the size of the last scrape's body.
-var lastScrape atomic.Int64
+// scrapeBufs are a scrape's rows and output, reused.
+type scrapeBufs struct {
+	rows []stats.Row
+	out  bytes.Buffer
+}
+
+var scrapes = sync.Pool{New: func() any { return new(scrapeBufs) }}
 
 // promSource is the surface seen by the exporter.
-type promSource struct{ a *Surface }
+type promSource struct {
+	a    *Surface
+	rows *[]stats.Row // reused between scrapes
+}
 
 func (p promSource) Info() stats.InfoRow { return p.a.Info() }
 
-func (p promSource) Rows(promex.Scope) []stats.Row { return p.a.Stats(AllStats) }
+func (p promSource) Rows(promex.Scope) []stats.Row {
+	*p.rows = p.a.StatsInto((*p.rows)[:0], AllStats)
+	return *p.rows
+}
 
 // StickTables: none until stick tables exist.
 func (p promSource) StickTables() []promex.StickTable { return nil }

@@ -43,6 +43,9 @@ type ServiceCall struct {
 	ContentType string
 	Headers     [][2]string // more fields, lower-case names
 	Out         []byte
+	// Done, when set, is called once Out is written (or given up): the
+	// service may then reuse its buffer.
+	Done func()
 }
 
 // Header returns the request's last field of that name ("" if none).
@@ -151,6 +154,9 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 	c := &ServiceCall{Runtime: s.rt, Method: string(r.Method()), URI: uri, Path: path, Query: query,
 		Body: s.ctx.Body, Src: s.ctx.Src, req: r, Page: page, Proxy: proxyName, Admin: admin, Status: 200}
 	svc(c)
+	if c.Done != nil {
+		defer c.Done()
+	}
 	s.t.lg.rec.Status = c.Status
 	s.term('L', 'R')
 	mustClose := r.Close || s.ending() || !s.bodyDone()
