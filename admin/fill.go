@@ -132,20 +132,8 @@ func frontendRow(fe *proxy.Frontend) stats.Row {
 	cur, limit := fe.Conns()
 	r := stats.Row{Type: stats.TypeFrontend, IID: px.ID}
 	f := &r.Fields
-	f[stats.FPxname] = stats.MkStr(tName, px.Name)
-	f[stats.FSvname] = stats.MkStr(tName, "FRONTEND")
-	f[stats.FMode] = stats.MkStr(tCfgSvc, modeName(px.Mode))
-	f[stats.FScur] = stats.MkU32(tGauge, uint64(cur))
-	f[stats.FSmax] = stats.MkU32(tMax, c.ConnMax.Load())
-	f[stats.FSlim] = stats.MkU32(tLimit, uint64(limit))
+	feFields(&r, px, "FRONTEND", c, uint64(cur), limit)
 	f[stats.FStot] = stats.MkU64(tCounter, c.CumSess.Load())
-	f[stats.FBin] = stats.MkU64(tCounter, c.BytesIn.Load())
-	f[stats.FBout] = stats.MkU64(tCounter, c.BytesOut.Load())
-	f[stats.FDreq] = stats.MkU64(tCounter, c.DeniedReq.Load())
-	f[stats.FDresp] = stats.MkU64(tCounter, c.DeniedResp.Load())
-	f[stats.FEreq] = stats.MkU64(tCounter, c.FailedReq.Load())
-	f[stats.FDcon] = stats.MkU64(tCounter, c.DeniedConn.Load())
-	f[stats.FDses] = stats.MkU64(tCounter, c.DeniedSess.Load())
 	status := "OPEN"
 	if _, stopped := fe.FrontendState(); stopped {
 		status = "STOP" // shutdown frontend; a paused one stays OPEN, as in haproxy 2.6
@@ -178,6 +166,24 @@ func frontendRow(fe *proxy.Frontend) stats.Row {
 	f[stats.FConnRateMax] = stats.MkU32(tMax, c.ConnRate.Max())
 	f[stats.FConnTot] = stats.MkU64(tCounter, c.CumConn.Load())
 	return r
+}
+
+// feFields fills what frontends and listeners share.
+func feFields(r *stats.Row, px *config.Proxy, svname string, c *counters.FE, cur uint64, limit int) {
+	f := &r.Fields
+	f[stats.FPxname] = stats.MkStr(tName, px.Name)
+	f[stats.FSvname] = stats.MkStr(tName, svname)
+	f[stats.FMode] = stats.MkStr(tCfgSvc, modeName(px.Mode))
+	f[stats.FScur] = stats.MkU32(tGauge, cur)
+	f[stats.FSmax] = stats.MkU32(tMax, c.ConnMax.Load())
+	f[stats.FSlim] = stats.MkU32(tLimit, uint64(limit))
+	f[stats.FBin] = stats.MkU64(tCounter, c.BytesIn.Load())
+	f[stats.FBout] = stats.MkU64(tCounter, c.BytesOut.Load())
+	f[stats.FDreq] = stats.MkU64(tCounter, c.DeniedReq.Load())
+	f[stats.FDresp] = stats.MkU64(tCounter, c.DeniedResp.Load())
+	f[stats.FEreq] = stats.MkU64(tCounter, c.FailedReq.Load())
+	f[stats.FDcon] = stats.MkU64(tCounter, c.DeniedConn.Load())
+	f[stats.FDses] = stats.MkU64(tCounter, c.DeniedSess.Load())
 }
 
 // beFields fills what backends and servers share.
@@ -492,20 +498,8 @@ func listenerRow(fe *proxy.Frontend, b *config.Bind, luid int, legends bool) sta
 		status = "FULL"
 	}
 	f := &r.Fields
-	f[stats.FPxname] = stats.MkStr(tName, px.Name)
-	f[stats.FSvname] = stats.MkStr(tName, name)
-	f[stats.FMode] = stats.MkStr(tCfgSvc, modeName(px.Mode))
-	f[stats.FScur] = stats.MkU32(tGauge, cur)
-	f[stats.FSmax] = stats.MkU32(tMax, c.ConnMax.Load())
-	f[stats.FSlim] = stats.MkU32(tLimit, uint64(limit))
-	f[stats.FStot] = stats.MkU64(tCounter, c.CumConn.Load())
-	f[stats.FBin] = stats.MkU64(tCounter, c.BytesIn.Load())
-	f[stats.FBout] = stats.MkU64(tCounter, c.BytesOut.Load())
-	f[stats.FDreq] = stats.MkU64(tCounter, c.DeniedReq.Load())
-	f[stats.FDresp] = stats.MkU64(tCounter, c.DeniedResp.Load())
-	f[stats.FEreq] = stats.MkU64(tCounter, c.FailedReq.Load())
-	f[stats.FDcon] = stats.MkU64(tCounter, c.DeniedConn.Load())
-	f[stats.FDses] = stats.MkU64(tCounter, c.DeniedSess.Load())
+	feFields(&r, px, name, c, cur, limit)
+	f[stats.FStot] = stats.MkU64(tCounter, c.CumConn.Load()) // haproxy: a listener's stot is its connections
 	f[stats.FStatus] = stats.MkStr(tStatus, status)
 	f[stats.FPid] = stats.MkU32(tKey, 1)
 	f[stats.FIid] = stats.MkU32(tKeySvc, uint64(px.ID))

@@ -93,42 +93,43 @@ var (
 // PauseFrontend stops a frontend from accepting (`disable frontend`):
 // connections wait in the listeners' backlogs until it is enabled.
 func (rt *Runtime) PauseFrontend(name string) error {
-	fe := rt.Snapshot().Frontend(name)
-	if fe == nil {
-		return ErrNoFrontend
-	}
-	c := fe.ctl
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case c.stopped:
-		return errCannotDisable
-	case c.paused:
-		return errAlreadyDisabled
-	}
-	c.paused, c.resume = true, make(chan struct{})
-	rt.wakeAcceptors()
-	return nil
+	return rt.withControl(name, func(c *feControl) error {
+		switch {
+		case c.stopped:
+			return errCannotDisable
+		case c.paused:
+			return errAlreadyDisabled
+		}
+		c.paused, c.resume = true, make(chan struct{})
+		rt.wakeAcceptors()
+		return nil
+	})
 }
 
 // ResumeFrontend lets a paused frontend accept again (`enable frontend`).
 func (rt *Runtime) ResumeFrontend(name string) error {
+	return rt.withControl(name, func(c *feControl) error {
+		switch {
+		case c.stopped:
+			return errCannotEnable
+		case !c.paused:
+			return errAlreadyEnabled
+		}
+		c.paused = false
+		close(c.resume)
+		return nil
+	})
+}
+
+// withControl runs f on a frontend's control, locked.
+func (rt *Runtime) withControl(name string, f func(c *feControl) error) error {
 	fe := rt.Snapshot().Frontend(name)
 	if fe == nil {
 		return ErrNoFrontend
 	}
-	c := fe.ctl
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case c.stopped:
-		return errCannotEnable
-	case !c.paused:
-		return errAlreadyEnabled
-	}
-	c.paused = false
-	close(c.resume)
-	return nil
+	fe.ctl.mu.Lock()
+	defer fe.ctl.mu.Unlock()
+	return f(fe.ctl)
 }
 
 // ShutdownFrontend closes a frontend's listeners until the next reload

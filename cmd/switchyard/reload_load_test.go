@@ -122,6 +122,27 @@ func loadClient(addr string, id int, stop <-chan struct{}, st *loadStats) {
 	}
 }
 
+// startLoad runs n load clients on addr until the returned stop, which
+// waits for them; it returns once they have made 100 requests.
+func startLoad(t *testing.T, addr string, n int) (*loadStats, func()) {
+	t.Helper()
+	st := &loadStats{}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			loadClient(addr, i, done, st)
+		}()
+	}
+	poll(t, 5*time.Second, "the load to start", func() bool { return st.ok.Load() > 100 })
+	return st, func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
 func TestCLIReloadUnderLoadLosesNothing(t *testing.T) {
 	t.Parallel()
 	const clients, reloads = 50, 20
@@ -133,17 +154,7 @@ func TestCLIReloadUnderLoadLosesNothing(t *testing.T) {
 	p.serving(fe, "/")
 	p.started()
 
-	var st loadStats
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			loadClient(fe, i, stop, &st)
-		}()
-	}
-	poll(t, 5*time.Second, "the load to start", func() bool { return st.ok.Load() > 100 })
+	st, stop := startLoad(t, fe, clients)
 	for i := 1; i <= reloads; i++ {
 		writeFile(t, cfg, reloadConfig(fe, i%2, origins))
 		before := strings.Count(p.stderr.String(), "configuration reloaded")
@@ -154,8 +165,7 @@ func TestCLIReloadUnderLoadLosesNothing(t *testing.T) {
 		n := st.ok.Load()
 		poll(t, 5*time.Second, "requests after the reload", func() bool { return st.ok.Load() > n+int64(clients) })
 	}
-	close(stop)
-	wg.Wait()
+	stop()
 	t.Logf("%d requests across %d reloads", st.ok.Load(), reloads)
 	if f := st.failed.Load(); f != 0 {
 		t.Fatalf("%d requests failed across %d reloads; first: %v", f, reloads, st.errs)

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,17 +26,7 @@ func TestCLIUpgradeUnderLoadLosesNothing(t *testing.T) {
 	old.serving(fe, "/")
 	old.started()
 
-	var st loadStats
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			loadClient(fe, i, stop, &st)
-		}()
-	}
-	poll(t, 5*time.Second, "the load to start", func() bool { return st.ok.Load() > 100 })
+	st, stop := startLoad(t, fe, clients)
 	next := startCLI(t, nil, nil, "-db", "-f", cfg, "-x", sock, "-sf", strconv.Itoa(old.cmd.Process.Pid))
 	next.started()
 	if strings.Contains(next.stderr.String(), "could not get the listening sockets") {
@@ -48,8 +37,7 @@ func TestCLIUpgradeUnderLoadLosesNothing(t *testing.T) {
 	}
 	n := st.ok.Load()
 	poll(t, 5*time.Second, "requests served by the new process", func() bool { return st.ok.Load() > n+int64(clients) })
-	close(stop)
-	wg.Wait()
+	stop()
 	t.Logf("%d requests across the upgrade", st.ok.Load())
 	if f := st.failed.Load(); f != 0 {
 		t.Fatalf("%d requests failed across the upgrade; first: %v", f, st.errs)
