@@ -478,3 +478,56 @@ func TestRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// add server creates a server in maintenance, which enable server puts in
+// the balancer; del server removes it once back in maintenance.
+func TestDynamicServers(t *testing.T) {
+	one, two := origin(t, "one"), origin(t, "two")
+	text := strings.Replace(twoServers, "    server s2 {S2}\n", "", 1)
+	a, fe := start(t, text, "S1", one, "S2", two)
+	if err := a.AddServer(Operator, "app", "s9", []string{two}); !errors.Is(err, ErrPermission) {
+		t.Fatalf("operator: %v", err)
+	}
+	if err := a.AddServer(Admin, "nope", "s9", []string{two}); err == nil || err.Error() != "No such backend." {
+		t.Fatalf("unknown backend: %v", err)
+	}
+	if err := a.AddServer(Admin, "app", "s9", []string{two, "weight", "2", "check"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddServer(Admin, "app", "s9", []string{two}); err == nil || err.Error() != "Already exists a server with the same name in backend." {
+		t.Fatalf("twice: %v", err)
+	}
+	if st := row(t, a.Stats(AllStats), "app", "s9").Fields[stats.FStatus].Str; st != "MAINT" {
+		t.Fatalf("a new server is %q, want MAINT", st)
+	}
+	for range 4 {
+		if _, body := get(t, fe, "/"); body != "one" {
+			t.Fatalf("a server in maintenance got traffic: %q", body)
+		}
+	}
+	if err := a.EnableServer(Admin, "app", "s9"); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for range 6 {
+		_, body := get(t, fe, "/")
+		seen[body]++
+	}
+	if seen["two"] == 0 {
+		t.Fatalf("the enabled server got no traffic: %v", seen)
+	}
+	if err := a.DelServer(Admin, "app", "s9"); err == nil || err.Error() != "Only servers in maintenance mode can be deleted." {
+		t.Fatalf("del while in service: %v", err)
+	}
+	if err := a.DisableServer(Admin, "app", "s9"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DelServer(Admin, "app", "s9"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range a.Stats(AllStats) {
+		if r.Fields[stats.FSvname].Str == "s9" {
+			t.Fatal("a deleted server is still listed")
+		}
+	}
+}

@@ -387,8 +387,19 @@ func (a *Surface) ClearCounters(lvl Level, all bool) error {
 // AddServer is `add server B/S ADDR [options]` (a dynamic server, in
 // maintenance until enabled); DelServer `del server B/S` (in maintenance,
 // without connections).
-func (a *Surface) AddServer(lvl Level, be, srv string, args []string) error { return errTODO }
-func (a *Surface) DelServer(lvl Level, be, srv string) error                { return errTODO }
+func (a *Surface) AddServer(lvl Level, be, srv string, args []string) error {
+	if err := need(lvl, Admin); err != nil {
+		return err
+	}
+	return a.rt.AddServer(be, srv, args)
+}
+
+func (a *Surface) DelServer(lvl Level, be, srv string) error {
+	if err := need(lvl, Admin); err != nil {
+		return err
+	}
+	return a.rt.DelServer(be, srv)
+}
 
 // ServerView is a server's state as `show servers state` prints it.
 type ServerView struct {

@@ -2,6 +2,8 @@ package backend
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 )
 
@@ -297,4 +299,86 @@ func (s *Server) applySaved(st SavedState, set *ServerSettings) {
 		op, adm := s.State()
 		s.update(op, adm, nil, "")
 	}
+}
+
+// AddServer adds a server to the backend at runtime (`add server`), in
+// maintenance with its checks disabled, as haproxy creates dynamic
+// servers: `enable server` and `enable health` put it in service. Its id
+// is the first free one. A reload that does not name it removes it.
+func (b *Backend) AddServer(set ServerSettings) (*Server, error) {
+	if !dynamicWeights(b.set().Algo) {
+		return nil, errors.New("Backend must use a dynamic load balancing to support dynamic servers.")
+	}
+	r := b.reg
+	key := b.Name + "/" + set.Name
+	r.mu.Lock()
+	if r.servers[key] != nil {
+		r.mu.Unlock()
+		return nil, errors.New("Already exists a server with the same name in backend.")
+	}
+	b.mu.Lock()
+	used := map[int]bool{}
+	for _, s := range b.servers {
+		used[s.Settings().ID] = true
+	}
+	b.mu.Unlock()
+	if set.ID == 0 {
+		set.ID = 1
+		for used[set.ID] {
+			set.ID++
+		}
+	} else if used[set.ID] {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("'id' %d is already used in backend", set.ID)
+	}
+	set.Disabled = true
+	s := newServer(b, r.pools, &set)
+	s.checksOff[0].Store(true)
+	s.checksOff[1].Store(true)
+	r.servers[key] = s
+	r.mu.Unlock()
+	r.smu.Lock()
+	b.mu.Lock()
+	b.servers = append(slices.Clone(b.servers), s)
+	setCuttable(b.servers)
+	b.rebuild()
+	b.mu.Unlock()
+	r.smu.Unlock()
+	return s, nil
+}
+
+// DelServer removes a server added or configured, at runtime (`del
+// server`): it must be in maintenance, without connections or waiting
+// requests, and no other server may track it.
+func (b *Backend) DelServer(name string) error {
+	r := b.reg
+	key := b.Name + "/" + name
+	r.mu.Lock()
+	s := r.servers[key]
+	r.mu.Unlock()
+	if s == nil {
+		return errors.New("No such server.")
+	}
+	if len(s.trackerList()) > 0 {
+		return errors.New("This server cannot be removed at runtime due to other configuration elements pointing to it.")
+	}
+	if _, adm := s.State(); adm&AdminMaint == 0 {
+		return errors.New("Only servers in maintenance mode can be deleted.")
+	}
+	if s.Cur.Load() > 0 || s.QueueLen() > 0 {
+		return errors.New("Server still has connections attached to it, cannot remove it.")
+	}
+	r.mu.Lock()
+	delete(r.servers, key)
+	r.mu.Unlock()
+	r.smu.Lock()
+	b.mu.Lock()
+	b.servers = slices.DeleteFunc(slices.Clone(b.servers), func(o *Server) bool { return o == s })
+	b.rebuild()
+	b.mu.Unlock()
+	r.smu.Unlock()
+	s.stopChecks(false)
+	s.stopChecks(true)
+	s.Pool.CloseIdle()
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"switchyard/backend"
+	"switchyard/config"
 	"switchyard/counters"
 )
 
@@ -342,4 +343,37 @@ func (rt *Runtime) throttle(reloaded <-chan struct{}) bool {
 			return false
 		}
 	}
+}
+
+// AddServer creates a server in a backend at runtime (`add server B/S
+// ADDR [options]`), read as a `server` line of that backend: it starts in
+// maintenance with its checks disabled, takes balanced traffic once
+// enabled, and is gone at the next reload unless the configuration names
+// it. Cookie persistence and use-server do not name it.
+func (rt *Runtime) AddServer(beName, name string, args []string) error {
+	be := rt.Snapshot().Backend(beName)
+	if be == nil {
+		return errors.New("No such backend.")
+	}
+	sc, err := config.ParseDynamicServer(be.cfg, name, args)
+	if err != nil {
+		return err
+	}
+	var rules backend.Prober
+	if sc.Check {
+		if rules, err = be.cfg.Check.Build(be.cfg.Mode == config.ModeHTTP); err != nil {
+			return err
+		}
+	}
+	_, err = be.state.AddServer(serverSettings(be.cfg, sc, rules))
+	return err
+}
+
+// DelServer removes a server at runtime (`del server B/S`).
+func (rt *Runtime) DelServer(beName, name string) error {
+	be := rt.Snapshot().Backend(beName)
+	if be == nil {
+		return errors.New("No such backend.")
+	}
+	return be.state.DelServer(name)
 }

@@ -48,8 +48,9 @@ func (be *Backend) Config() *config.Proxy { return be.cfg }
 // balancer and counters.
 func (be *Backend) State() *backend.Backend { return be.state }
 
-// Servers returns the backend's servers in declaration order.
-func (be *Backend) Servers() []*backend.Server { return be.servers }
+// Servers returns the backend's servers in declaration order, those added
+// at runtime after them (the live list, not the configuration's).
+func (be *Backend) Servers() []*backend.Server { return be.state.Servers() }
 
 // Process is the process-wide part of `show info`.
 type Process struct {

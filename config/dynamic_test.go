@@ -1,0 +1,29 @@
+package config
+
+import "testing"
+
+// A dynamic server is read as a server line of its backend: the backend's
+// default-server applies, bad options are refused with the line's words.
+func TestParseDynamicServer(t *testing.T) {
+	cfg, _, errs := load(t, "backend b\n default-server weight 7\n server s1 127.0.0.1:80\n")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	px := cfg.Proxies[0]
+	s, err := ParseDynamicServer(px, "s2", []string{"127.0.0.1:81", "maxconn", "10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Addr != "127.0.0.1:81" || s.Weight != 7 || s.MaxConn != 10 {
+		t.Errorf("addr %q weight %d maxconn %d", s.Addr, s.Weight, s.MaxConn)
+	}
+	if len(px.Servers) != 1 {
+		t.Error("parsing a dynamic server changed the configuration")
+	}
+	if _, err := ParseDynamicServer(px, "s3", []string{"127.0.0.1:82", "weight"}); err == nil {
+		t.Error("a bad option was accepted")
+	}
+	if _, err := ParseDynamicServer(px, "s3", []string{"127.0.0.1:82", "track", "s1"}); err == nil {
+		t.Error("track was accepted")
+	}
+}
