@@ -14,7 +14,8 @@ import (
 // exporter call these and nothing else; each checks the caller's level
 // first. An error's text is what haproxy answers (the CLI prints it as is).
 
-var errTODO = errors.New("not supported yet\n")
+// errUnknownAction answers a stats page action that has no operation.
+var errUnknownAction = errors.New("unknown action\n")
 
 // StatFilter selects rows of `show stat`: a proxy by numeric id (IID, -1:
 // all), the object types (a mask of 1<<stats.TypeFrontend…; 0: all) and a

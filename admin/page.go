@@ -157,5 +157,5 @@ func (a *Surface) postAction(be, srv, action string) error {
 	case "shutdown":
 		return a.ShutdownServerSessions(Admin, be, srv)
 	}
-	return errTODO
+	return errUnknownAction
 }
