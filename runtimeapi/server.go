@@ -25,6 +25,7 @@ type Options struct {
 	Level    admin.Level
 	Severity string
 	ExposeFD bool
+	Master   bool // the master CLI (-S): see master.go
 }
 
 // Server serves the CLI sockets of one process. Its sockets are kept
@@ -36,7 +37,8 @@ type Server struct {
 	Version string
 	Log     *slog.Logger
 
-	surf *admin.Surface
+	surf   *admin.Surface
+	master MasterInfo
 
 	mu       sync.Mutex
 	byKey    map[string]*socket // the sockets Apply opened
@@ -313,7 +315,7 @@ func (s *Server) serveConn(c net.Conn, sk *socket, slot chan struct{}) {
 	o := sk.options()
 	sev, _ := parseSeverityOutput(o.Severity)
 	sess := &session{srv: s, conn: c, br: newReader(c), level: o.Level, sockLevel: o.Level, exposeFD: o.ExposeFD, severity: sev,
-		timeout: time.Duration(s.timeout.Load())}
+		timeout: time.Duration(s.timeout.Load()), master: o.Master}
 	sess.run()
 }
 

@@ -41,6 +41,9 @@ type session struct {
 	timeout      time.Duration
 	noLF         bool // the last command asked for no empty line after it
 	quit         bool
+	// master: a session of the master CLI (-S); onWorker: its commands
+	// go to the worker's CLI (after a bare "@1").
+	master, onWorker bool
 }
 
 // severityOutput is set severity-output: how the answers of messages are
@@ -116,6 +119,8 @@ func (s *session) endCommand() bool {
 		return false
 	}
 	switch {
+	case s.interactive && s.master:
+		s.out = append(s.out, s.masterPrompt()...)
 	case s.interactive:
 		s.out = append(s.out, "\n> "...)
 	case !s.noLF:
@@ -164,6 +169,13 @@ func (s *session) readLine(payload bool, limit int) ([]byte, error) {
 
 // exec runs one command line and leaves its answer in s.out.
 func (s *session) exec(line, payload string) {
+	if s.master {
+		rest, handled := s.masterExec(line)
+		if handled {
+			return
+		}
+		line = rest
+	}
 	args, hasPayload := splitWords(line)
 	c := &call{s: s, args: args, payload: payload, hasPayload: hasPayload, sev: sevData}
 	cmd := findCommand(args)

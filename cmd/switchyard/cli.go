@@ -5,6 +5,9 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"switchyard/admin"
 	"switchyard/config"
@@ -36,6 +39,28 @@ func startRuntimeAPI(rt *proxy.Runtime, cfg *config.Config, log *slog.Logger) er
 	exportRuntimeAPI(srv)
 	return nil
 }
+
+// Reloads done and failed, for the master CLI's `show proc`.
+var reloadsDone, reloadsFailed atomic.Int64
+
+// startMasterCLI serves -S: the master CLI, on the same runtime API.
+func startMasterCLI(spec string) error {
+	socks, err := config.ParseMasterSocket(spec)
+	if err != nil {
+		return err
+	}
+	cli.mu.Lock()
+	srv := cli.srv
+	cli.mu.Unlock()
+	return srv.ServeMaster(socks, runtimeapi.MasterInfo{
+		Reload:  func() { syscall.Kill(os.Getpid(), syscall.SIGUSR2) },
+		Reloads: func() int { return int(reloadsDone.Load()) },
+		Failed:  func() int { return int(reloadsFailed.Load()) },
+		Started: processStart,
+	})
+}
+
+var processStart = time.Now()
 
 // applyRuntimeAPI puts a reloaded configuration's sockets in service; on error
 // the running ones stay, as the listeners of a failed reload do.

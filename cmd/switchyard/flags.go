@@ -28,6 +28,7 @@ type options struct {
 	chdir      string
 	demo       bool
 	xsock      string // -x: the old process's stats socket to take listeners from
+	masterSock string // -S: the master CLI's socket and its options
 }
 
 // parseArgs reads haproxy's command line. Unlike Go's flag package it takes
@@ -109,7 +110,7 @@ func parseArgs(args []string) (*options, error) {
 		case a == "-x":
 			o.xsock, err = value()
 		case a == "-S":
-			return nil, fmt.Errorf("option '%s' is not supported yet by switchyard", a)
+			o.masterSock, err = value()
 		case a == "-n" || a == "-N" || a == "-m":
 			return nil, fmt.Errorf("option '%s' is not supported yet by switchyard; set maxconn in the configuration", a)
 		default:
@@ -137,6 +138,7 @@ const usage = `Usage : switchyard [-f <cfgfile|cfgdir>]* [ -vdVD ] [ -p <pidfile
         -dW fails if any warning is emitted
         -d<x> other haproxy debug switches are accepted and ignored
         -sf/-st [pid ]* finishes/terminates old pids.
+        -S <addr>[,<opts>] the master CLI: show proc, reload, @1 <command>
         -x <unix_socket> get listening sockets from a unix socket (the old process's
            stats socket with "expose-fd listeners"), for an upgrade that loses nothing
    switchyard demo : run the quickstart (three demo origins behind a load balancer)

@@ -158,6 +158,13 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 		return 1
 	}
 	defer stopRuntimeAPI()
+	if o.masterSock != "" {
+		if err := startMasterCLI(o.masterSock); err != nil {
+			fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+			rt.Stop(context.Background())
+			return 1
+		}
+	}
 	pidfile := o.pidfile
 	if pidfile == "" {
 		pidfile = cfg.Global.PidFile
@@ -274,10 +281,12 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 	log.Info("reloading configuration")
 	cfg, ok := loadConfig(o, stderr, rt.Snapshot().Patterns)
 	if !ok {
+		reloadsFailed.Add(1)
 		log.Error("reload failed: configuration has errors; keeping the running configuration")
 		return
 	}
 	if err := rt.Apply(cfg); err != nil {
+		reloadsFailed.Add(1)
 		log.Error("reload failed; keeping the running configuration", "err", err)
 		return
 	}
@@ -285,6 +294,7 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 	watchPatterns(rt, log)
 	applyRuntimeAPI(cfg, log)
 	applyThreads(cfg)
+	reloadsDone.Add(1)
 	log.Info("configuration reloaded")
 }
 
