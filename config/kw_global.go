@@ -111,6 +111,7 @@ func init() {
 		"busy-polling":                 "the Go runtime polls",
 		"ulimit-n":                     "raise the limit with systemd or ulimit",
 		"ssl-server-verify":            "TLS to servers is not implemented yet",
+		"mworker-max-reloads":          "reloads happen in place: no old worker survives them",
 	} {
 		ignoredTuning[kw] = why
 	}
@@ -122,7 +123,7 @@ func init() {
 		"lua-load", "lua-load-per-thread", "ssl-default-bind-options", "ssl-default-bind-ciphers",
 		"ssl-default-bind-ciphersuites", "ssl-default-server-options", "ssl-default-server-ciphers",
 		"maxsslrate",
-		"maxcomprate", "mworker-max-reloads", "ca-base", "crt-base",
+		"maxcomprate", "ca-base", "crt-base",
 		"close-spread-time", "insecure-fork-wanted", "external-check", "h1-case-adjust",
 		"h1-case-adjust-file", "unix-bind", "tune.lua.session-timeout")
 }

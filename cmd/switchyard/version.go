@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"switchyard/config"
 )
 
 // version is our release; the first line mimics haproxy's so that tools which
@@ -60,7 +62,13 @@ func printVersion(w io.Writer, full bool) {
 	fmt.Fprintln(w, "  <default> : mode=HTTP  side=FE|BE  mux=H1    flags=HTX")
 	fmt.Fprintln(w, "  <default> : mode=TCP   side=FE|BE  mux=PASS  flags=")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Available services : none")
+	// The services a configuration can name in use-service, as
+	// haproxy lists them (tools gate tests on this line).
+	services := "none"
+	if names := config.ServiceNames(); len(names) > 0 {
+		services = strings.Join(names, " ")
+	}
+	fmt.Fprintln(w, "Available services : "+services)
 	fmt.Fprintln(w, "Available filters : none")
 }
 
