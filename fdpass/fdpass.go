@@ -51,7 +51,17 @@ func Send(c *net.UnixConn, keys []string, files []*os.File) error {
 		batch := files[i:min(i+maxBatch, len(files))]
 		fds := make([]int, len(batch))
 		for j, f := range batch {
-			fds[j] = int(f.Fd())
+			// Not f.Fd(): it would put the descriptor in blocking mode,
+			// and with it the listening socket it shares its file
+			// description with, whose accept would then block a thread
+			// that no Close wakes.
+			rc, err := f.SyscallConn()
+			if err != nil {
+				return err
+			}
+			if err := rc.Control(func(fd uintptr) { fds[j] = int(fd) }); err != nil {
+				return err
+			}
 		}
 		if _, _, err := c.WriteMsgUnix([]byte{'F'}, syscall.UnixRights(fds...), nil); err != nil {
 			return err
