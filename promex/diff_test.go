@@ -208,16 +208,27 @@ frontend prometheus
 	for _, q := range []string{"", "scope=server&no-maint", "scope=backend&scope=listener",
 		"scope=sticktable&scope=frontend", "scope=*", "scope=global"} {
 		t.Run("query="+q, func(t *testing.T) {
-			src, err := readCLI(sock)
-			if err != nil {
-				t.Fatal(err)
+			// A health check may end between haproxy's `show stat` and
+			// its scrape: read both again until no check changed in
+			// between.
+			var src *cliSource
+			var resp *http.Response
+			var theirs []byte
+			for attempt := 0; ; attempt++ {
+				before := checkFields(sock)
+				var err error
+				if src, err = readCLI(sock); err != nil {
+					t.Fatal(err)
+				}
+				if resp, err = client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics?%s", prom, q)); err != nil {
+					t.Fatal(err)
+				}
+				theirs, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if checkFields(sock) == before || attempt == 4 {
+					break
+				}
 			}
-			resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics?%s", prom, q))
-			if err != nil {
-				t.Fatal(err)
-			}
-			theirs, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
 			if got := resp.Header.Get("Content-Type"); got != ContentType {
 				t.Errorf("haproxy's Content-Type is %q, ours %q", got, ContentType)
 			}
@@ -344,4 +355,17 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// checkFields is haproxy's check columns, to tell whether a check ended
+// between two readings.
+func checkFields(sock string) string {
+	out, _ := cli(sock, "show stat typed")
+	var b strings.Builder
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, ".check_") || strings.Contains(l, ".last_chk.") || strings.Contains(l, ".agent_") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }
