@@ -41,6 +41,7 @@ type options struct {
 	loadCPU    int
 	keep       bool
 	reload     int
+	scrape     int
 }
 
 // target is one proxy under test.
@@ -70,6 +71,7 @@ func main() {
 	flag.IntVar(&o.proxyCPU, "proxy-cpu", 0, "CPU the proxy under test is pinned to")
 	flag.IntVar(&o.loadCPU, "load-cpu", 1, "CPU wrk and the origin are pinned to")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, binary)")
+	flag.IntVar(&o.scrape, "scrape", 0, "instead of the throughput and memory runs, measure what a Prometheus scrape of a backend of this many servers costs the requests (wrk -c50 for -duration without, then with, a scrape a second)")
 	flag.IntVar(&o.reload, "reload", 0, "instead of the throughput and memory runs, reload each proxy this many times under wrk -c400 for -duration and count the requests lost")
 	flag.Parse()
 
@@ -221,6 +223,12 @@ func run(o options) int {
 	env := wrkEnv{wrk: o.wrk, proxyCPU: o.proxyCPU, loadCPU: o.loadCPU, origin: origin, logDir: tmp}
 	if o.reload > 0 {
 		if err := reloads(o, env, targets, originPort, o.reload); err != nil {
+			return fail(err)
+		}
+		return 0
+	}
+	if o.scrape > 0 {
+		if err := scrapes(o, env, targets, originPort, o.scrape); err != nil {
 			return fail(err)
 		}
 		return 0
