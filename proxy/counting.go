@@ -64,9 +64,25 @@ func (fe *Frontend) counterSet(key string) [2]*counters.FE {
 
 // feCount adds to one counter of the frontend and of the listener.
 func (fe *Frontend) feCount(key string, pick func(*counters.FE) *atomicU64) {
-	pick(fe.counters).Add(1)
-	if l := fe.listeners[key]; l != nil {
-		pick(l).Add(1)
+	addBoth(fe.counterSet(key), pick)
+}
+
+// counterSet and feCount are the stream's frontend and listener
+// counters, the listener's taken at accept (s.lc) rather than looked up
+// by bind key on every request.
+func (s *httpStream) counterSet() [2]*counters.FE {
+	return [2]*counters.FE{s.fe.counters, s.lc}
+}
+
+func (s *httpStream) feCount(pick func(*counters.FE) *atomicU64) {
+	addBoth(s.counterSet(), pick)
+}
+
+func addBoth(set [2]*counters.FE, pick func(*counters.FE) *atomicU64) {
+	for _, c := range set {
+		if c != nil {
+			pick(c).Add(1)
+		}
 	}
 }
 
@@ -77,7 +93,7 @@ func (s *httpStream) countRequest() {
 	s.rt.pc.ReqRate.AddAt(now)
 	s.fe.counters.HTTP.CumReq.Add(1)
 	s.fe.counters.ReqRate.AddAt(now)
-	if l := s.fe.listeners[s.bindKey]; l != nil {
+	if l := s.lc; l != nil {
 		l.HTTP.CumReq.Add(1)
 		l.ReqRate.AddAt(now)
 	}
@@ -91,7 +107,7 @@ func (s *httpStream) countDenied(resp bool, be *Backend) {
 	if resp {
 		pick = func(c *counters.FE) *atomicU64 { return &c.DeniedResp }
 	}
-	s.fe.feCount(s.bindKey, pick)
+	s.feCount(pick)
 	if be == nil || be.state == nil {
 		return
 	}
@@ -121,7 +137,7 @@ func (s *httpStream) countEnd() {
 	}
 	status := l.rec.Status
 	s.rt.pc.bytesOut.Add(out)
-	for _, c := range s.fe.counterSet(s.bindKey) {
+	for _, c := range s.counterSet() {
 		if c == nil {
 			continue
 		}
@@ -187,12 +203,18 @@ func countServerFailure(be *Backend, srv *backend.Server, connect bool) {
 
 // countAbort counts a transfer the client (cli) or the server ended
 // during the data phase.
-func (fe *Frontend) countAbort(key string, be *Backend, srv *backend.Server, cli bool) {
+func (s *httpStream) countAbort(be *Backend, srv *backend.Server, cli bool) {
+	countAbort(s.counterSet(), be, srv, cli)
+}
+
+// countAbort counts an abort on a frontend and listener counter set, the
+// backend and the server.
+func countAbort(set [2]*counters.FE, be *Backend, srv *backend.Server, cli bool) {
 	pick := func(c *counters.FE) *atomicU64 { return &c.SrvAborts }
 	if cli {
 		pick = func(c *counters.FE) *atomicU64 { return &c.CliAborts }
 	}
-	fe.feCount(key, pick)
+	addBoth(set, pick)
 	if be == nil || be.state == nil {
 		return
 	}
@@ -218,7 +240,7 @@ func (fe *Frontend) countAbort(key string, be *Backend, srv *backend.Server, cli
 // rejected (status -1) was counted as denied.
 func (s *httpStream) countBadRequest(anyBytes bool) {
 	if anyBytes && s.t.lg.rec.Status > 0 {
-		s.fe.feCount(s.bindKey, func(c *counters.FE) *atomicU64 { return &c.FailedReq })
+		s.feCount(func(c *counters.FE) *atomicU64 { return &c.FailedReq })
 	}
 	s.countEnd()
 }
@@ -241,7 +263,8 @@ type tcpTally struct {
 func (tl *tcpTally) count(rt *Runtime, fe *Frontend, key string, be *Backend, srv *backend.Server, toClient, toServer int64) {
 	in, out := uint64(max(toServer, 0)), uint64(max(toClient, 0))
 	rt.pc.bytesOut.Add(out)
-	for _, c := range fe.counterSet(key) {
+	set := fe.counterSet(key)
+	for _, c := range set {
 		if c != nil {
 			c.BytesIn.Add(in)
 			c.BytesOut.Add(out)
@@ -260,9 +283,9 @@ func (tl *tcpTally) count(rt *Runtime, fe *Frontend, key string, be *Backend, sr
 	if tl.term[1] == 'D' {
 		switch tl.term[0] {
 		case 'C', 'c':
-			fe.countAbort(key, be, srv, true)
+			countAbort(set, be, srv, true)
 		case 'S', 's':
-			fe.countAbort(key, be, srv, false)
+			countAbort(set, be, srv, false)
 		}
 	}
 	if tl.connected < 0 {

@@ -764,7 +764,7 @@ func (s *httpStream) relayResponseBody(sc *timedConn, chunked bool, srvTimeout, 
 // read that timed out, or a close before the end).
 func (s *httpStream) termBody(err error) {
 	var se *sendError
-	s.fe.countAbort(s.bindKey, s.t.lg.be, s.t.lg.srv, errors.As(err, &se))
+	s.countAbort(s.t.lg.be, s.t.lg.srv, errors.As(err, &se))
 	switch {
 	case errors.As(err, &se):
 		if errors.Is(err, os.ErrDeadlineExceeded) {

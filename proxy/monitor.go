@@ -27,7 +27,7 @@ func (s *httpStream) isMonitorRequest() bool {
 // those statuses; the request goes nowhere else and is not logged.
 func (s *httpStream) monitorReply() bool {
 	s.t.lg.on = false
-	s.fe.feCount(s.bindKey, func(c *counters.FE) *atomicU64 { return &c.Intercepted })
+	s.feCount(func(c *counters.FE) *atomicU64 { return &c.Intercepted })
 	status := 200
 	for _, c := range s.fe.cfg.MonitorFail {
 		if c.Eval(&s.ctx) {

@@ -149,9 +149,14 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		fe.ctl, fe.cfgMax = st.frontendControl(px.Name), feMax
 		st.frontendSlots(fe.ctl, feMax)
 		fe.counters = st.frontendCounters(px.Name)
+		// As in haproxy, a listener has counters of its own only under
+		// option socket-stats: without it, nothing reads them, and the
+		// per-request paths skip a nil set.
 		fe.listeners = map[string]*feCounters{}
-		for _, b := range px.Binds {
-			fe.listeners[b.Key()] = st.frontendCounters(px.Name + "\x00" + b.Key())
+		if px.SocketStats {
+			for _, b := range px.Binds {
+				fe.listeners[b.Key()] = st.frontendCounters(px.Name + "\x00" + b.Key())
+			}
 		}
 		for _, b := range px.Binds {
 			s.byBind[b.Key()] = fe // config refused an address bound twice
