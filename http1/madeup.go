@@ -24,12 +24,23 @@ func AppendReplyFieldName(dst []byte, name string) []byte {
 	return append(appendLower(dst, []byte(name)), ": "...)
 }
 
-// AppendReplyTail ends a made-up reply to req: its length, its content
-// type, the connection field (close, or keep-alive spelled out to an
-// HTTP/1.0 client) and the body.
+// AppendReplyTail ends a made-up reply to req: its head's end
+// (AppendReplyEnd) and the body, which a HEAD request does not get.
 func AppendReplyTail(dst, body []byte, contentType string, close bool, req *Request) []byte {
+	dst = AppendReplyEnd(dst, len(body), contentType, close, req)
+	if req.Meth == MethodHEAD {
+		return dst
+	}
+	return append(dst, body...)
+}
+
+// AppendReplyEnd ends the head of a made-up reply to req whose body is n
+// bytes long: its length, its content type, the connection field (close,
+// or keep-alive spelled out to an HTTP/1.0 client) and the blank line. A
+// caller writing a large body from where it lies sends it separately.
+func AppendReplyEnd(dst []byte, n int, contentType string, close bool, req *Request) []byte {
 	dst = append(dst, "content-length: "...)
-	dst = strconv.AppendInt(dst, int64(len(body)), 10)
+	dst = strconv.AppendInt(dst, int64(n), 10)
 	dst = append(dst, "\r\n"...)
 	if contentType != "" {
 		dst = append(dst, "content-type: "...)
@@ -42,11 +53,7 @@ func AppendReplyTail(dst, body []byte, contentType string, close bool, req *Requ
 	case !req.HTTP11():
 		dst = append(dst, "connection: keep-alive\r\n"...)
 	}
-	dst = append(dst, "\r\n"...)
-	if req.Meth == MethodHEAD {
-		return dst
-	}
-	return append(dst, body...)
+	return append(dst, "\r\n"...)
 }
 
 // ReasonPhrase is haproxy's reason phrase for a status it generates

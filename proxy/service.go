@@ -1,9 +1,7 @@
 package proxy
 
 import (
-	"bytes"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -144,7 +142,7 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 		}
 	}
 	if s.t.be == nil {
-		s.fe.feCount(s.bindKey, func(c *feCounters) *atomicU64 { return &c.Intercepted })
+		s.feCount(func(c *feCounters) *atomicU64 { return &c.Intercepted })
 	}
 	uri := string(r.URI())
 	path, query, _ := strings.Cut(uri, "?")
@@ -165,22 +163,19 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 		out = http1.AppendReplyFieldName(out, h[0])
 		out = append(append(out, h[1]...), "\r\n"...)
 	}
-	if len(c.Out) <= maxInlineBody {
-		out = http1.AppendReplyTail(out, c.Out, c.ContentType, mustClose, r)
-		s.t.out = out
-		s.countHead(out)
-		return s.writeRaw(out) && !mustClose
-	}
 	// A large body (a scrape of many servers) is written from where the
 	// service made it, after the head, rather than copied behind it.
-	out = http1.AppendReplyTail(out, nil, c.ContentType, mustClose, r)
-	out = fixContentLength(out, len(c.Out))
+	inline, head := len(c.Out) <= maxInlineBody, r.Meth == http1.MethodHEAD
+	out = http1.AppendReplyEnd(out, len(c.Out), c.ContentType, mustClose, r)
+	if inline && !head {
+		out = append(out, c.Out...)
+	}
 	s.t.out = out
 	s.countHead(out)
 	if !s.writeRaw(out) {
 		return false
 	}
-	if r.Meth != http1.MethodHEAD && !s.writeRaw(c.Out) {
+	if !inline && !head && !s.writeRaw(c.Out) {
 		return false
 	}
 	return !mustClose
@@ -188,18 +183,3 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 
 // maxInlineBody is the largest service body copied behind its head.
 const maxInlineBody = 64 << 10
-
-// fixContentLength rewrites the "content-length: 0" that a head built for
-// an empty body carries into n.
-func fixContentLength(head []byte, n int) []byte {
-	const field = "content-length: 0\r\n"
-	i := bytes.Index(head, []byte(field))
-	if i < 0 {
-		return head
-	}
-	rest := append([]byte(nil), head[i+len(field):]...)
-	head = append(head[:i], "content-length: "...)
-	head = strconv.AppendInt(head, int64(n), 10)
-	head = append(head, "\r\n"...)
-	return append(head, rest...)
-}
