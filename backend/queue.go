@@ -221,7 +221,7 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 func (s *Server) took(now time.Duration, lb bool) {
 	s.C.CumSess.Add(1)
 	s.C.SessRate.AddAt(now)
-	unix := time.Now().Unix()
+	unix := counters.UnixAt(now)
 	s.C.LastSess.Store(unix)
 	s.be.C.LastSess.Store(unix) // haproxy: once a server is assigned
 	s.C.CurMax.Observe(uint64(s.Cur.Load()))

@@ -70,3 +70,15 @@ func TestHistogram(t *testing.T) {
 		t.Fatalf("cumulative = %v", cum)
 	}
 }
+
+func TestUnixAt(t *testing.T) {
+	before := time.Now().Unix()
+	got := UnixAt(Now())
+	after := time.Now().Unix()
+	if got < before || got > after {
+		t.Fatalf("UnixAt(Now()) = %d, want within [%d, %d]", got, before, after)
+	}
+	if d := UnixAt(Now()+10*time.Second) - got; d < 9 || d > 11 {
+		t.Fatalf("ten seconds later is %d seconds later", d)
+	}
+}

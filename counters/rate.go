@@ -24,6 +24,10 @@ var epoch = time.Now()
 // it to every Rate the event counts in.
 func Now() time.Duration { return time.Since(epoch) }
 
+// UnixAt is the Unix second of now (from Now), for "last session" times:
+// an event already holding a Now reading needs no second clock read.
+func UnixAt(now time.Duration) int64 { return epoch.Add(now).Unix() }
+
 // Add counts one event now.
 func (r *Rate) Add() { r.AddAt(Now()) }
 
