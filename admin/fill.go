@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"net"
 	"runtime"
 	"strconv"
 	"time"
@@ -382,7 +381,7 @@ func serverRow(be *proxy.Backend, s *backend.Server, legends bool) stats.Row {
 		f[stats.FHanafail] = stats.MkU64(tCounter, c.FailedHANA.Load())
 	}
 	if legends {
-		f[stats.FAddr] = stats.MkStr(tCfgSvc, displayAddr(set.Addr))
+		f[stats.FAddr] = stats.MkStr(tCfgSvc, set.Addr) // as dialled: IPv6 already in brackets
 		if set.Cookie != "" {
 			f[stats.FCookie] = stats.MkStr(tCfgName, set.Cookie)
 		}
@@ -463,16 +462,6 @@ func serverStatus(s, ref *backend.Server, chk check.Result, health int) string {
 		return "DOWN " + strconv.Itoa(health) + "/" + strconv.Itoa(rise)
 	}
 	return "DOWN"
-}
-
-// displayAddr prints a server's address as the stats do: IPv6 in
-// brackets, the port after.
-func displayAddr(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return net.JoinHostPort(host, port)
 }
 
 // listenerRow is a bind's row (option socket-stats), as haproxy's
