@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"switchyard/admin"
+	"switchyard/stats"
 )
 
 // The frontend, backend and session commands: proxy.c's, stream.c's.
@@ -138,23 +139,9 @@ func cmdShowSess(c *call) {
 			proto = "tcpv6"
 		}
 		b = fmt.Appendf(b, "%#x: proto=%s src=%s fe=%s be=%s srv=%s ts=00 age=%s\n",
-			s.ID, proto, s.Src, s.Frontend, dash(s.Backend), dash(s.Server), humanAge(s.Age))
+			s.ID, proto, s.Src, s.Frontend, dash(s.Backend), dash(s.Server), stats.AppendHumanTime(nil, int64(s.Age/time.Second)))
 	}
 	c.data(b)
-}
-
-// humanAge prints a duration as haproxy's human_time: 3s, 2m10s, 1h02m.
-func humanAge(d time.Duration) string {
-	s := int(d / time.Second)
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s/60%60)
-	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s/3600%24)
 }
 
 // cmdShutdownSession is `shutdown session <id>`, an id `show sess`

@@ -74,26 +74,29 @@ func (w *hw) lim(v uint64, alt string) {
 	w.d(int64(v))
 }
 
-// t appends a duration in seconds in haproxy's short form: the two
-// largest non-zero units of d, h, m, s ("1d3h", "5m", "0s"); "?" when
-// unknown (negative, as lastsess is when nothing was ever seen).
-func (w *hw) t(secs int64) {
+// t appends a duration in seconds in haproxy's short form (AppendHumanTime).
+func (w *hw) t(secs int64) { w.b = AppendHumanTime(w.b, secs) }
+
+// AppendHumanTime appends a duration in seconds as haproxy's human_time
+// prints it: the two largest non-zero units of d, h, m, s ("1d3h", "5m",
+// "2m10s", "0s"); "?" when unknown (negative, as lastsess is when nothing
+// was ever seen). The stats page and `show sess` both print ages so.
+func AppendHumanTime(b []byte, secs int64) []byte {
 	if secs < 0 {
-		w.s("?")
-		return
+		return append(b, '?')
+	}
+	if secs == 0 {
+		return append(b, "0s"...)
 	}
 	vals := [4]int64{secs / 86400, secs % 86400 / 3600, secs % 3600 / 60, secs % 60}
 	left := 2
 	for i, v := range vals {
 		if left > 0 && v > 0 {
-			w.d(v)
-			w.b = append(w.b, "dhms"[i])
+			b = append(strconv.AppendInt(b, v, 10), "dhms"[i])
 			left--
 		}
 	}
-	if secs == 0 {
-		w.s("0s")
-	}
+	return b
 }
 
 // pct is 100*part/whole, 0 when whole is 0.
