@@ -34,18 +34,24 @@ func AppendTypedRow(dst []byte, r *Row) []byte {
 		dst = append(dst, '.')
 		dst = strconv.AppendUint(dst, uint64(uint32(r.SID)), 10)
 		dst = append(dst, '.')
-		dst = strconv.AppendInt(dst, int64(i), 10)
-		dst = append(dst, '.')
-		dst = append(dst, StatFields[i].Name...)
-		dst = append(dst, '.')
-		dst = strconv.AppendUint(dst, p, 10)
-		dst = append(dst, ':')
-		dst = append(dst, f.Tag[:]...)
-		dst = append(dst, ':')
-		dst = appendTypedValue(dst, f)
-		dst = append(dst, '\n')
+		dst = appendTypedLine(dst, i, StatFields[i].Name, p, f)
 	}
 	return dst
+}
+
+// appendTypedLine appends the part of a typed line both outputs share:
+// "pos.name.pid:OTS:type:value\n".
+func appendTypedLine(dst []byte, pos int, name string, pid uint64, f *Field) []byte {
+	dst = strconv.AppendInt(dst, int64(pos), 10)
+	dst = append(dst, '.')
+	dst = append(dst, name...)
+	dst = append(dst, '.')
+	dst = strconv.AppendUint(dst, pid, 10)
+	dst = append(dst, ':')
+	dst = append(dst, f.Tag[:]...)
+	dst = append(dst, ':')
+	dst = appendTypedValue(dst, f)
+	return append(dst, '\n')
 }
 
 // AppendInfoTyped appends `show info typed`: "pos.Name.pid:OTS:type:value"
@@ -57,16 +63,7 @@ func AppendInfoTyped(dst []byte, info *InfoRow) []byte {
 		if f.Kind == Empty {
 			continue
 		}
-		dst = strconv.AppendInt(dst, int64(i), 10)
-		dst = append(dst, '.')
-		dst = append(dst, InfoFields[i].Name...)
-		dst = append(dst, '.')
-		dst = strconv.AppendUint(dst, p, 10)
-		dst = append(dst, ':')
-		dst = append(dst, f.Tag[:]...)
-		dst = append(dst, ':')
-		dst = appendTypedValue(dst, f)
-		dst = append(dst, '\n')
+		dst = appendTypedLine(dst, i, InfoFields[i].Name, p, f)
 	}
 	return dst
 }
