@@ -1500,6 +1500,9 @@ func TestIntegrationStopGraceful(t *testing.T) {
 	busy.send("GET /slow HTTP/1.1\r\nhost: a\r\n\r\n")
 	<-inHandler
 
+	// Stop's first step runs here, so the checks below do not race the
+	// goroutine to the listeners; Stop repeats it harmlessly.
+	rt.stopAccepting()
 	stopped := make(chan bool, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -344,17 +344,24 @@ func (rt *Runtime) untrack(cc *clientConn) {
 // keep-alive connections after the current response.
 func (rt *Runtime) Stopping() bool { return rt.stopping.Load() }
 
+// stopAccepting is Stop's first step: when it returns, no listener accepts
+// and every connection has been told the process is stopping. It may be
+// called more than once.
+func (rt *Runtime) stopAccepting() {
+	if rt.stopping.CompareAndSwap(false, true) {
+		close(rt.stopCh)
+		rt.state.registry.Close()
+	}
+	rt.listeners.CloseAll()
+}
+
 // Stop closes the listeners, lets connections finish their current
 // transaction (answered with the connection's end), lets idle ones end at
 // their next response or their idle timeout, and waits until all are gone
 // or ctx ends; then the rest are closed. It reports whether every
 // connection ended in time.
 func (rt *Runtime) Stop(ctx context.Context) bool {
-	if rt.stopping.CompareAndSwap(false, true) {
-		close(rt.stopCh)
-		rt.state.registry.Close()
-	}
-	rt.listeners.CloseAll()
+	rt.stopAccepting()
 	done := make(chan struct{})
 	go func() { rt.wg.Wait(); close(done) }()
 	// Idle server connections go with the process; the servers see
