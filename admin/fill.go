@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"runtime"
 	"strconv"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"switchyard/check"
 	"switchyard/config"
 	"switchyard/counters"
+	"switchyard/internal/yield"
 	"switchyard/proxy"
 	"switchyard/stats"
 )
@@ -44,6 +44,7 @@ func (a *Surface) stats(rows []stats.Row, f StatFilter) []stats.Row {
 		return rows
 	}
 	want := func(t stats.ObjType) bool { return f.Types == 0 || f.Types&(1<<t) != 0 }
+	var pace yield.Pacer
 	for _, px := range snap.Proxies() {
 		if f.IID >= 0 && px.ID != f.IID || !inScope(px.Name, f.Scope) {
 			continue
@@ -78,11 +79,9 @@ func (a *Surface) stats(rows []stats.Row, f StatFilter) []stats.Row {
 					continue
 				}
 				rows = append(rows, serverRow(be, s, f.Legends))
-				if len(rows)%64 == 0 {
-					// Thousands of servers take milliseconds: let the
-					// requests on the same core run meanwhile.
-					runtime.Gosched()
-				}
+				// Thousands of servers take milliseconds: let the
+				// requests on the same core run meanwhile.
+				pace.Maybe()
 			}
 		}
 		if want(stats.TypeBackend) && f.SID <= 0 {

@@ -3,6 +3,7 @@ package promex
 import (
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"switchyard/counters"
@@ -69,3 +70,35 @@ type countWriter int
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
 
 var _ io.Writer = (*countWriter)(nil)
+
+// TestLargeFamiliesInChunks: families longer than a chunk are written in
+// pieces, with a yield between them; the text is still one family each,
+// in order, with every series once.
+func TestLargeFamiliesInChunks(t *testing.T) {
+	var b strings.Builder
+	o, _ := ParseQuery("")
+	if err := o.Write(&b, bigSource()); err != nil {
+		t.Fatal(err)
+	}
+	fams := parseText(t, b.String())
+	seen := map[string]bool{}
+	for _, f := range fams {
+		if seen[f.name] {
+			t.Fatalf("family %s written twice", f.name)
+		}
+		seen[f.name] = true
+	}
+	bytesIn := famByName(fams, "haproxy_server_bytes_in_total")
+	if bytesIn == nil || len(bytesIn.series) != 1000 {
+		t.Fatalf("haproxy_server_bytes_in_total: %v", bytesIn)
+	}
+	for i, s := range bytesIn.series {
+		if want := fmt.Sprintf(`proxy="app%d",server="srv%03d"`, i/100, i%100); s.labels != want {
+			t.Fatalf("series %d: %s, want %s", i, s.labels, want)
+		}
+	}
+	hist := famByName(fams, famSrvRespTime)
+	if want := 1000 * (len(counters.Buckets) + 3); hist == nil || len(hist.series) != want {
+		t.Fatalf("%s: %d lines, want %d", famSrvRespTime, len(hist.series), want)
+	}
+}

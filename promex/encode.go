@@ -2,10 +2,12 @@ package promex
 
 import (
 	"bufio"
-	"runtime"
+	"bytes"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+
+	"switchyard/internal/yield"
 )
 
 // The encoder builds one metric family at a time as client_model's
@@ -44,14 +46,20 @@ func (a *arena[T]) reset() { a.n = 0 }
 type labels = [4]*dto.LabelPair
 
 type encoder struct {
-	w   *bufio.Writer
-	err error
+	w    *bufio.Writer
+	err  error
+	pace yield.Pacer
 
 	mf      dto.MetricFamily
 	name    string
 	help    string
 	typ     dto.MetricType
 	metrics []*dto.Metric
+	// lines counts the sample lines of metrics; continued says the
+	// family's HELP and TYPE lines are written.
+	lines     int
+	continued bool
+	scratch   bytes.Buffer
 
 	// Per family.
 	ms arena[dto.Metric]
@@ -91,6 +99,8 @@ func (e *encoder) sample(lbl []*dto.LabelPair, v float64) {
 		m.Gauge = g
 	}
 	e.metrics = append(e.metrics, m)
+	e.lines++
+	e.flushIfFull()
 }
 
 // sampleWith adds a series labelled with the object's labels and one more.
@@ -128,21 +138,47 @@ func (e *encoder) histogram(lbl []*dto.LabelPair, h *Histogram) {
 	hp.Bucket = e.bucketPtrs[start:len(e.bucketPtrs):len(e.bucketPtrs)]
 	m.Histogram = hp
 	e.metrics = append(e.metrics, m)
+	e.lines += len(h.Bounds) + 3 // the buckets, +Inf, sum and count
+	e.flushIfFull()
 }
 
-// end writes the family, unless it has no series (haproxy prints no
-// header for a metric no object has), and recycles its structures.
-func (e *encoder) end() {
+// chunkLines is how many sample lines the encoder gathers before writing
+// them: a few hundred microseconds of work, after which the requests
+// sharing the core may run (a family of a thousand servers' histograms
+// is some 17,000 lines, milliseconds in one piece).
+const chunkLines = 2048
+
+// flushIfFull writes the series gathered so far once they make a chunk.
+func (e *encoder) flushIfFull() {
+	if e.lines >= chunkLines {
+		e.flush()
+	}
+}
+
+// flush writes the series gathered so far and recycles their structures.
+// The first chunk of a family is expfmt's text as is; a later chunk is
+// expfmt's text of the same family with fewer series, written without
+// the HELP and TYPE lines the first already gave.
+func (e *encoder) flush() {
 	if len(e.metrics) > 0 && e.err == nil {
 		e.mf.Name, e.mf.Help, e.mf.Type = &e.name, &e.help, &e.typ
 		e.mf.Metric = e.metrics
-		_, e.err = expfmt.MetricFamilyToText(e.w, &e.mf)
+		if !e.continued {
+			_, e.err = expfmt.MetricFamilyToText(e.w, &e.mf)
+		} else {
+			e.scratch.Reset()
+			if _, e.err = expfmt.MetricFamilyToText(&e.scratch, &e.mf); e.err == nil {
+				_, e.err = e.w.Write(skipComments(e.scratch.Bytes()))
+			}
+		}
+		e.continued = true
 		// A scrape of many servers is tens of milliseconds of CPU:
-		// between families, let the requests waiting for the same
-		// core run, so that a scrape delays each by a family's worth
-		// (a fraction of a millisecond) rather than the whole scrape.
-		runtime.Gosched()
+		// between chunks, let the requests waiting for the same core
+		// run, so that a scrape delays each by a slice of work rather
+		// than the whole scrape.
+		e.pace.Maybe()
 	}
+	e.lines = 0
 	e.ms.reset()
 	e.gs.reset()
 	e.cs.reset()
@@ -155,6 +191,26 @@ func (e *encoder) end() {
 	e.bucketPtrs = e.bucketPtrs[:0]
 	clear(e.metrics)
 	e.metrics = e.metrics[:0]
+}
+
+// end writes the rest of the family. A family no object has writes
+// nothing (haproxy prints no header for a metric no object has).
+func (e *encoder) end() {
+	e.flush()
+	e.continued = false
+}
+
+// skipComments drops the leading comment lines (HELP, TYPE) of a
+// family's text.
+func skipComments(b []byte) []byte {
+	for len(b) > 0 && b[0] == '#' {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return nil
+		}
+		b = b[i+1:]
+	}
+	return b
 }
 
 // objLabels returns an object's label set: names[i]=values[i].

@@ -9,6 +9,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"switchyard/internal/yield"
 	"switchyard/stats"
 )
 
@@ -53,6 +54,7 @@ func (o *Options) Write(w io.Writer, src Source) error {
 	e := encoders.Get().(*encoder)
 	e.w.Reset(w)
 	e.err = nil
+	e.pace = yield.Pacer{}
 	s := scrape{o: o, e: e, src: src}
 	s.run()
 	if e.err == nil {
