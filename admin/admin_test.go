@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -529,5 +530,125 @@ func TestDynamicServers(t *testing.T) {
 		if r.Fields[stats.FSvname].Str == "s9" {
 			t.Fatal("a deleted server is still listed")
 		}
+	}
+}
+
+// probeListener signals on the channel what each connection to it sends
+// first, and answers reply: an HTTP check's request, an agent's string.
+func probeListener(t *testing.T, reply string) (string, <-chan string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	got := make(chan string, 64)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(2 * time.Second))
+				buf := make([]byte, 64)
+				n, _ := c.Read(buf)
+				io.WriteString(c, reply)
+				select {
+				case got <- string(buf[:n]):
+				default:
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), got
+}
+
+// waitProbe waits for a connection to a probe listener, bounded.
+func waitProbe(t *testing.T, ch <-chan string, what string) string {
+	t.Helper()
+	select {
+	case s := <-ch:
+		return s
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no %s connected within 5s", what)
+		return ""
+	}
+}
+
+// set server check-addr/check-port/agent-addr/agent-send move where the
+// checks and the agent connect from their next run, and survive a reload
+// that keeps the configured values; a configuration that changes them
+// wins.
+func TestSetServerCheckTargets(t *testing.T) {
+	chk, chkGot := probeListener(t, "HTTP/1.0 200 OK\r\n\r\n")
+	agt, agtGot := probeListener(t, "up\n")
+	chkHost, chkPort, _ := net.SplitHostPort(chk)
+	_, agtPort, _ := net.SplitHostPort(agt)
+	text := `
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+backend app
+    option httpchk GET /probe
+    server s1 127.0.0.1:1 check inter 50ms port 2 agent-check agent-port 3 agent-inter 50ms
+`
+	a, _ := start(t, text)
+	if err := a.SetServerCheckAddr(Admin, "app", "s1", chkHost, "x"); err == nil || err.Error() != "provided port is not an integer" {
+		t.Fatalf("bad port: %v", err)
+	}
+	if err := a.SetServerCheckAddr(Operator, "app", "s1", chkHost, chkPort); !errors.Is(err, ErrPermission) {
+		t.Fatalf("operator level: %v", err)
+	}
+	if err := a.SetServerCheckAddr(Admin, "app", "s1", chkHost, chkPort); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitProbe(t, chkGot, "health check"); !strings.HasPrefix(got, "GET /probe") {
+		t.Fatalf("health check sent %q", got)
+	}
+	if err := a.SetServerAgentSend(Admin, "app", "s1", "hello\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetServerAgentAddr(Admin, "app", "s1", "127.0.0.1", agtPort); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitProbe(t, agtGot, "agent"); got != "hello\n" {
+		t.Fatalf("agent sent %q", got)
+	}
+	// The same configuration again: the runtime targets stay.
+	reload := func(text string) {
+		t.Helper()
+		cfg, _, errs := config.LoadBytes("t.cfg", []byte(text), config.LoadOptions{})
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		if err := a.rt.Apply(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reload(text)
+	view := func() ServerView {
+		t.Helper()
+		vs, err := a.Servers("app")
+		if err != nil || len(vs) != 1 {
+			t.Fatalf("servers: %v %v", vs, err)
+		}
+		return vs[0]
+	}
+	v := view()
+	if v.CheckAddr != chkHost || strconv.Itoa(v.CheckPort) != chkPort || strconv.Itoa(v.AgentPort) != agtPort {
+		t.Fatalf("after a reload: check %s:%d agent %s:%d", v.CheckAddr, v.CheckPort, v.AgentAddr, v.AgentPort)
+	}
+	for len(chkGot) > 0 {
+		<-chkGot
+	}
+	waitProbe(t, chkGot, "health check after the reload")
+	// A configuration with another check port wins; the agent's stays.
+	reload(strings.Replace(text, "port 2 ", "port 4 ", 1))
+	if v := view(); v.CheckAddr != "" || v.CheckPort != 4 || strconv.Itoa(v.AgentPort) != agtPort {
+		t.Fatalf("after a reload that changes the port: check %s:%d agent %s:%d", v.CheckAddr, v.CheckPort, v.AgentAddr, v.AgentPort)
 	}
 }

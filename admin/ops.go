@@ -164,6 +164,45 @@ func (a *Surface) SetServerAddr(lvl Level, be, srv, addr, port string) error {
 	return errors.New(s.SetAddr(addr, port))
 }
 
+// SetServerCheckAddr is `set server B/S check-addr IP [port P]` and,
+// with ip "", `check-port P`; SetServerAgentAddr is `agent-addr A [port
+// P]` and `agent-port P`. A refusal is haproxy's warning, which the CLI
+// prints (as an error here); nil: changed.
+func (a *Surface) SetServerCheckAddr(lvl Level, be, srv, ip, port string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	return warning(s.SetCheckAddr(ip, port))
+}
+
+func (a *Surface) SetServerAgentAddr(lvl Level, be, srv, addr, port string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	return warning(s.SetAgentAddr(addr, port))
+}
+
+// SetServerAgentSend is `set server B/S agent-send STRING`.
+func (a *Surface) SetServerAgentSend(lvl Level, be, srv, send string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	if s.SetAgentSend(send) != nil {
+		return errors.New("agent checks are not enabled on this server.\n")
+	}
+	return nil
+}
+
+func warning(msg string) error {
+	if msg == "" {
+		return nil
+	}
+	return errors.New(msg)
+}
+
 // EnableServer and DisableServer are `enable|disable server B/S` (leave
 // or enter forced maintenance).
 func (a *Surface) EnableServer(lvl Level, be, srv string) error {

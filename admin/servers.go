@@ -116,28 +116,15 @@ func serverView(b *proxy.Backend, s *backend.Server) ServerView {
 		if !s.ChecksDisabled(false) {
 			v.CheckState |= chkEnabled
 		}
-		v.CheckAddr, v.CheckPort = splitOther(cs.Addr, set.Addr)
 	}
 	if as := set.Agent; as != nil {
 		v.AgentState = chkConfigured | chkAgent
 		if !s.ChecksDisabled(true) {
 			v.AgentState |= chkEnabled
 		}
-		v.AgentAddr, v.AgentPort = splitOther(as.Addr, set.Addr)
 	}
+	// haproxy keeps both targets for every server, checked or not.
+	v.CheckAddr, v.CheckPort = set.CheckTarget.Addr, set.CheckTarget.Port
+	v.AgentAddr, v.AgentPort = set.AgentTarget.Addr, set.AgentTarget.Port
 	return v
-}
-
-// splitOther splits a check's address when it is not the server's own
-// (`addr`, `port`, `agent-addr`, `agent-port`): "" and 0 otherwise.
-func splitOther(addr, server string) (string, int) {
-	if addr == "" || addr == server {
-		return "", 0
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr, 0
-	}
-	p, _ := strconv.Atoi(port)
-	return host, p
 }

@@ -55,9 +55,36 @@ func (a *Surface) LoadServerState(cfg *config.Config) []string {
 				continue
 			}
 			s.ApplySaved(st)
+			// Where checks and the agent connect, as haproxy restores
+			// them (srv_check_port, srv_check_addr, srv_agent_addr,
+			// srv_agent_port; "-" and 0: not saved).
+			for _, w := range []string{
+				savedAddr(f, 22, 21, s.SetCheckAddr),
+				savedAddr(f, 23, 24, s.SetAgentAddr),
+			} {
+				if w != "" {
+					warns = append(warns, fmt.Sprintf("server-state file %s: backend '%s', server '%s': %s", path, px.Name, s.Name, w))
+				}
+			}
 		}
 	}
 	return warns
+}
+
+// savedAddr applies the address and port saved in fields ai and pi, when
+// the line has them, with set; it returns set's warning.
+func savedAddr(f []string, ai, pi int, set func(addr, port string) string) string {
+	field := func(i int, none string) string {
+		if i < len(f) && f[i] != none {
+			return f[i]
+		}
+		return ""
+	}
+	addr, port := field(ai, "-"), field(pi, "0")
+	if addr == "" && port == "" {
+		return ""
+	}
+	return set(addr, port)
 }
 
 // readStateFile returns the file's server lines by "backend/server".

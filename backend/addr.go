@@ -70,10 +70,17 @@ func (s *Server) setAddr(ip, port string, msg *strings.Builder) {
 	}
 	next := *set
 	next.Addr = net.JoinHostPort(newHost, newPort)
-	if cs := set.Check; cs != nil && cs.Addr == set.Addr {
+	// Checks and the agent follow the server, but for their own address
+	// or port.
+	if cs := set.Check; cs != nil {
 		c := *cs
-		c.Addr = next.Addr // the check follows the server unless it has its own address
+		c.Addr = next.CheckTarget.On(next.Addr)
 		next.Check = &c
+	}
+	if as := set.Agent; as != nil {
+		a := *as
+		a.Addr = next.AgentTarget.On(next.Addr)
+		next.Agent = &a
 	}
 	cfg := set.Addr
 	if o := s.addr.Load(); o != nil {

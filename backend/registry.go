@@ -323,13 +323,13 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 			if rt, ok := s.keepsAddr(sc.Addr); ok {
 				// The configuration still names the address a runtime
 				// change replaced: the runtime one stays.
-				if servers[i].Check != nil && servers[i].Check.Addr == sc.Addr {
-					c := *servers[i].Check
-					c.Addr = rt
-					servers[i].Check = &c
-				}
 				servers[i].Addr = rt
 				sc.Addr = rt
+			}
+			if s.Addr() == sc.Addr {
+				// Also where checks connect, following the
+				// address kept.
+				s.keepCheckOverrides(&servers[i])
 			}
 		}
 		if s == nil || s.Addr() != sc.Addr {

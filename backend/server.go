@@ -30,6 +30,12 @@ type ServerSettings struct {
 	SlowStart time.Duration
 	Check     *CheckSettings // nil: not checked, always up
 	Agent     *AgentSettings // agent-check; nil: none
+	// CheckTarget and AgentTarget are where checks and the agent connect
+	// when not to the server itself (`addr`, `port`, `agent-addr`,
+	// `agent-port`, or their runtime changes), as haproxy keeps them and
+	// `show servers state` prints them, whether or not the server is
+	// checked. Check.Addr and Agent.Addr are them resolved (Target.On).
+	CheckTarget, AgentTarget Target
 
 	// Observe is `observe`: which outcomes of real traffic count as
 	// errors (observe.go); ErrorLimit (`error-limit`, haproxy's default
@@ -115,6 +121,10 @@ type Server struct {
 
 	// addr is an address set at runtime (addr.go); nil: the configured.
 	addr atomic.Pointer[addrOverride]
+	// checkTarget, agentTarget and agentSend are check settings set at
+	// runtime (checkaddr.go).
+	checkTarget, agentTarget overridden[Target]
+	agentSend                overridden[string]
 	// checksOff are `disable health` and `disable agent` in force
 	// (index 1: the agent).
 	checksOff [2]atomic.Bool

@@ -2,8 +2,6 @@ package proxy
 
 import (
 	"log/slog"
-	"net"
-	"strconv"
 
 	"switchyard/backend"
 	"switchyard/config"
@@ -91,12 +89,16 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 		Backup: sc.Backup, Disabled: sc.Disabled,
 		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: serverCookie(px, sc),
 	}
+	set.CheckTarget = backend.Target{Addr: sc.CheckAddr, Port: sc.CheckPort}
+	set.AgentTarget.Addr, set.AgentTarget.Port = sc.AgentTarget()
 	if sc.Check {
 		set.Check = checkSettings(px, sc, rules)
+		set.Check.Addr = set.CheckTarget.On(sc.Addr)
 	}
 	h := sc.Health()
 	if h.Agent {
 		set.Agent = agentSettings(px, sc)
+		set.Agent.Addr = set.AgentTarget.On(sc.Addr)
 	}
 	set.SlowStart = h.SlowStart
 	set.Observe, set.ErrorLimit, set.OnError = h.Observe, h.ErrorLimit, h.OnError
@@ -107,23 +109,17 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 	return set
 }
 
-// agentSettings are an agent-check's address and timings: agent-addr (or
-// addr, or the server's address) and agent-port (or port), agent-inter
-// (haproxy's own default, 2s, not inter), and the timeouts a check gets,
-// with agent-inter in place of inter.
+// agentSettings are an agent-check's timings (its address is the server's
+// AgentTarget): agent-inter (haproxy's own default, 2s, not inter), and
+// the timeouts a check gets, with agent-inter in place of inter.
 func agentSettings(px *config.Proxy, sc *config.Server) *backend.AgentSettings {
 	h := sc.Health()
-	host, _, _ := net.SplitHostPort(sc.Addr)
-	addr, port := sc.AgentTarget()
-	if addr != "" {
-		host = addr
-	}
 	inter := h.AgentInter
 	if inter == 0 {
 		inter = config.DefaultAgentInter
 	}
 	as := &backend.AgentSettings{
-		Addr: net.JoinHostPort(host, strconv.Itoa(port)), Send: h.AgentSend, Inter: inter,
+		Send: h.AgentSend, Inter: inter,
 		Rise: 1, Fall: 1, // haproxy's DEF_AGENT_RISETIME and DEF_AGENT_FALLTIME
 		ConnectTimeout: inter, Timeout: inter,
 	}
@@ -136,21 +132,15 @@ func agentSettings(px *config.Proxy, sc *config.Server) *backend.AgentSettings {
 	return as
 }
 
-// checkSettings are a checked server's check address and timings, with
+// checkSettings are a checked server's check timings (its address is the
+// server's CheckTarget), with
 // haproxy's defaults and its timeouts: with `timeout check`, connecting
 // takes at most min(timeout connect, inter) and reading timeout check;
 // without, inter bounds the whole check.
 func checkSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) *backend.CheckSettings {
 	inter, rise, fall := sc.CheckTimings()
-	host, port, _ := net.SplitHostPort(sc.Addr)
-	if sc.CheckAddr != "" {
-		host = sc.CheckAddr
-	}
-	if sc.CheckPort != 0 {
-		port = strconv.Itoa(sc.CheckPort)
-	}
 	cs := &backend.CheckSettings{
-		Rules: rules, Addr: net.JoinHostPort(host, port), SendProxy: sc.CheckSendProxy,
+		Rules: rules, SendProxy: sc.CheckSendProxy,
 		Inter: inter, FastInter: sc.FastInter, DownInter: sc.DownInter, Rise: rise, Fall: fall,
 		ConnectTimeout: inter, Timeout: inter,
 	}

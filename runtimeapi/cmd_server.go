@@ -98,6 +98,24 @@ func cmdSetServer(c *call) {
 		return
 	}
 	switch c.arg(3) {
+	case "check-addr", "agent-addr":
+		if c.arg(4) == "" {
+			c.err("set server <b>/<s> " + c.arg(3) + " requires an address and optionally a port.\n")
+			return
+		}
+		port := ""
+		if c.arg(5) == "port" {
+			port = c.arg(6)
+		}
+		c.setCheckAddr(be, srv, c.arg(3) == "agent-addr", c.arg(4), port)
+	case "check-port", "agent-port":
+		if c.arg(4) == "" {
+			c.err("set server <b>/<s> " + c.arg(3) + " requires a port.\n")
+			return
+		}
+		c.setCheckAddr(be, srv, c.arg(3) == "agent-port", "", c.arg(4))
+	case "agent-send":
+		c.fail(surf.SetServerAgentSend(lvl, be, srv, c.arg(4)), logErr)
 	case "fqdn":
 		if c.arg(4) == "" {
 			c.err("set server <b>/<s> fqdn requires a FQDN.\n")
@@ -109,10 +127,19 @@ func cmdSetServer(c *call) {
 		// What haproxy built without TLS says: switchyard has no TLS
 		// towards servers yet.
 		c.msg(logNotice, "server ssl setting not supported.\n")
-	case "agent-addr", "agent-port", "agent-send", "check-addr", "check-port":
-		c.err("'set server <srv> " + c.arg(3) + "' is not supported yet by switchyard.\n")
 	default:
 		c.err(setServerUsage)
+	}
+}
+
+// setCheckAddr moves a server's health checks or agent; a refusal is
+// haproxy's warning.
+func (c *call) setCheckAddr(be, srv string, agent bool, addr, port string) {
+	surf, lvl := c.s.srv.surf, c.s.level
+	if agent {
+		c.fail(surf.SetServerAgentAddr(lvl, be, srv, addr, port), logWarning)
+	} else {
+		c.fail(surf.SetServerCheckAddr(lvl, be, srv, addr, port), logWarning)
 	}
 }
 

@@ -29,10 +29,17 @@ type diffPair struct {
 
 func newDiffPair(t *testing.T) *diffPair {
 	t.Helper()
+	return newDiffPairOn(t, testCfg)
+}
+
+// newDiffPairOn is newDiffPair on another configuration, which must have
+// testCfg's global section.
+func newDiffPairOn(t *testing.T, cfg string) *diffPair {
+	t.Helper()
 	if _, err := os.Stat(haproxytest.Bin); err != nil {
 		t.Skipf("%s is absent: the differential test needs the reference haproxy", haproxytest.Bin)
 	}
-	e := newEnv(t, testCfg)
+	e := newEnv(t, cfg)
 	hap := filepath.Join(e.dir, "haproxy.sock")
 	ln, err := net.Listen("unix", hap)
 	if err != nil {
@@ -46,7 +53,7 @@ func newDiffPair(t *testing.T) *diffPair {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	text := strings.ReplaceAll(testCfg, "@D@", e.dir)
+	text := strings.ReplaceAll(cfg, "@D@", e.dir)
 	text = strings.Replace(text, "    stats timeout 5s\n", "    stats timeout 5s\n    stats socket fd@3 level admin\n", 1)
 	haproxytest.Start(t, haproxytest.Options{Config: text, Files: []*os.File{f}})
 	return &diffPair{t: t, env: e, hap: hap, sy: e.socket(admin.Admin)}
@@ -122,6 +129,10 @@ func TestHAProxyErrors(t *testing.T) {
 		"set server be/s1 state\n", "set server be/s1 state bogus\n", "set server be/s1 weight\n",
 		"set server be/s1 weight abc\n", "set server be/s1 weight 300\n", "set server be/s1 health bogus\n",
 		"set server be/s1 agent up\n", "set server be/s1 addr\n", "set server be/s1 bogus\n",
+		"set server be/s1 check-addr\n", "set server be/s1 check-addr 127.0.0.9\n", "set server be/s1 check-port\n",
+		"set server be/s1 check-port 80\n", "set server be/s1 agent-addr\n", "set server be/s1 agent-addr 127.0.0.9\n",
+		"set server be/s1 agent-port\n", "set server be/s1 agent-port 9\n", "set server be/s1 agent-send hello\n",
+		"set server be/nos check-addr 127.0.0.9\n", "set server nobe/s1 agent-send x\n",
 		"set server be/s1 fqdn\n", "set server be/s1 fqdn www.example.com\n", "set server nobe/s1 fqdn x\n",
 		"set weight be/s1\n", "get weight be\n", "get weight be/x\n", "get weight x/x\n", "get weight /s1\n",
 		"get weight be/s1\n", "get weight be/s2\n",
@@ -242,6 +253,64 @@ func TestHAProxyServersState(t *testing.T) {
 					t.Errorf("%q line %d field %d: %q, haproxy %q\n%q\n%q", in, i, j, sf[j], hf[j], sl[i], hl[i])
 				}
 			}
+		}
+	}
+}
+
+// TestHAProxyCheckAddr: where checks and agents connect, changed at
+// runtime, with haproxy's refusals and what show servers state shows
+// after each change.
+func TestHAProxyCheckAddr(t *testing.T) {
+	d := newDiffPairOn(t, `
+global
+    stats timeout 5s
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+backend be
+    server s1 127.0.0.1:1 check inter 1h agent-check agent-port 9 agent-inter 1h
+    server s2 127.0.0.1:2 check inter 1h port 8080 addr 127.0.0.3
+    server s3 127.0.0.1:3
+`)
+	d.same(
+		"set server be/s1 check-addr bogus\n", "set server be/s1 check-addr ::1 port x\n",
+		"set server be/s1 check-addr 127.0.0.5 port 70000\n", "set server be/s1 check-port -1\n",
+		"set server be/s1 agent-addr 256.1.1.1\n", "set server be/s1 agent-port 65536\n",
+		"set server be/s3 check-port 80\n", "set server be/s3 agent-addr 127.0.0.1\n", "set server be/s3 agent-send x\n",
+		"set server be/s2 agent-port 1\n",
+	)
+	// The check and agent columns of show servers state: srv_check_port,
+	// srv_check_addr, srv_agent_addr, srv_agent_port.
+	columns := func(out, server string) string {
+		for _, l := range strings.Split(out, "\n") {
+			f := strings.Fields(l)
+			if len(f) > 24 && f[3] == server {
+				return strings.Join(f[21:25], " ")
+			}
+		}
+		return "no line for " + server + " in " + out
+	}
+	for _, step := range []struct{ cmd, server string }{
+		{"", "s1"}, {"", "s2"},
+		{"set server be/s1 check-addr 127.0.0.5", "s1"},
+		{"set server be/s1 check-port 8081", "s1"},
+		{"set server be/s1 check-addr 127.0.0.6 port 8082", "s1"},
+		{"set server be/s2 check-port 0", "s2"},
+		{"set server be/s1 agent-addr 127.0.0.7", "s1"},
+		{"set server be/s1 agent-port 99", "s1"},
+		{"set server be/s1 agent-addr 127.0.0.8 port 98", "s1"},
+		{"set server be/s1 agent-send ping", "s1"},
+	} {
+		if step.cmd != "" {
+			if hap, sy := d.both(step.cmd + "\n"); hap != sy {
+				t.Errorf("%q:\nhaproxy:    %q\nswitchyard: %q", step.cmd, hap, sy)
+			}
+		}
+		hap, sy := d.both("show servers state be\n")
+		if h, s := columns(hap, step.server), columns(sy, step.server); h != s {
+			t.Errorf("after %q, %s's check and agent columns:\nhaproxy:    %s\nswitchyard: %s", step.cmd, step.server, h, s)
 		}
 	}
 }
