@@ -441,6 +441,7 @@ func (s *httpStream) readRequest() bool {
 			return true
 		}
 		if !errors.Is(err, http1.ErrIncomplete) {
+			s.captureBadRequest(buf, errPos(buf, err))
 			s.t.out = s.fe.errors.early(s.t.out[:0], parseStatus(err), &s.t.req)
 			s.writeRaw(s.t.out)
 			s.logBadRequest(parseStatus(err), 'P', true)

@@ -602,6 +602,7 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 				continue
 			}
 			if !errors.Is(err, http1.ErrIncomplete) {
+				s.captureBadResponse(be, s.t.lg.srv, buf, errPos(buf, err))
 				s.observe(backend.ObserveHTTPHdrRsp)
 				sc.Close()
 				s.abandonPump(pump)

@@ -21,6 +21,7 @@ type State struct {
 	mu       sync.Mutex
 	controls map[string]*feControl
 	counters map[string]*feCounters
+	errSnaps errorSnapshots // show errors (errsnap.go)
 }
 
 // feCounters are a frontend's counters that outlive snapshots.

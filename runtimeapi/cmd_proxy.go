@@ -79,24 +79,6 @@ func cmdShowBackend(c *call) {
 	}
 }
 
-// cmdShowErrors is `show errors [<px>] [request|response]`. switchyard
-// keeps no capture of invalid requests and responses yet, so the answer
-// is haproxy's for a process that captured none.
-func cmdShowErrors(c *call) {
-	if !c.need(admin.Operator) {
-		return
-	}
-	if px := c.arg(2); px != "" && !c.proxyExists(px) {
-		if n, _ := strconv.Atoi(px); n == 0 {
-			c.err("No such proxy.\n")
-			return
-		}
-	}
-	now := time.Now()
-	c.data(fmt.Appendf(nil, "Total events captured on [%02d/%s/%04d:%02d:%02d:%02d.%03d] : %d\n",
-		now.Day(), now.Month().String()[:3], now.Year(), now.Hour(), now.Minute(), now.Second(), now.Nanosecond()/1e6, 0))
-}
-
 // proxyExists says whether a frontend, backend or listen section has
 // that name.
 func (c *call) proxyExists(name string) bool {
