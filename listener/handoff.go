@@ -82,3 +82,15 @@ func (m *Manager) Adopt(files map[string]*os.File) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Reclaim undoes Export's hand-over when the new process did not take the
+// sockets after all: this process owns its unix socket files again.
+func (m *Manager) Reclaim() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, l := range m.ls {
+		if u, ok := l.(*unixListener); ok {
+			u.handedOff.Store(false)
+		}
+	}
+}

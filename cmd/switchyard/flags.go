@@ -27,8 +27,9 @@ type options struct {
 	terminate  []int // -st
 	chdir      string
 	demo       bool
-	xsock      string // -x: the old process's stats socket to take listeners from
-	masterSock string // -S: the master CLI's socket and its options
+	xsock      string   // -x: the old process's stats socket to take listeners from
+	masterSock string   // -S: the master CLI's socket and its options
+	args       []string // as given, for a new binary to start with (reexec.go)
 }
 
 // parseArgs reads haproxy's command line. Unlike Go's flag package it takes

@@ -34,6 +34,9 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parseArgs(args)
+	if err == nil {
+		o.args = args
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "[ALERT] %v\n%s", err, usage)
 		return 1
@@ -129,6 +132,16 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
 	applyThreads(cfg)
 	lm := listener.NewManager()
+	// A previous binary handing over in master-worker mode (reexec.go).
+	handed, readyW, priorReloads, err := inherited()
+	if err != nil {
+		log.Warn("could not take the listening sockets of the previous binary; binding new ones", "err", err)
+	} else if handed != nil {
+		reloadsDone.Store(priorReloads)
+		if err := lm.Adopt(handed); err != nil {
+			log.Warn("some inherited sockets could not be used", "err", err)
+		}
+	}
 	if o.xsock != "" {
 		// A binary upgrade: the old process's very sockets, with what
 		// waits in their accept queues. Without them the new process
@@ -198,6 +211,11 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	}
 	notifySystemd(o, "READY=1")
 	log.Info("switchyard started", "pid", os.Getpid(), "files", strings.Join(cfg.Files, ","))
+	if readyW != nil {
+		// The previous binary stops once told: this process serves.
+		readyW.Write([]byte{1})
+		readyW.Close()
+	}
 
 	// Reloads run beside the signal loop, so that a slow one (a huge map,
 	// a slow DNS answer) never holds up signals: a stop during a reload is
@@ -207,7 +225,13 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	go func() {
 		for range reloads {
 			notifySystemd(o, "RELOADING=1")
-			reload(o, rt, log, stderr)
+			if (o.master || rt.Snapshot().Global.MasterWorker) && binaryReplaced() {
+				if replaceBinary(o, rt, lm, log) {
+					return // this process stops: the new one serves
+				}
+			} else {
+				reload(o, rt, log, stderr)
+			}
 			notifySystemd(o, "READY=1")
 		}
 	}()
@@ -235,7 +259,9 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 				default: // one is already due: it will read the newest files
 				}
 			default:
-				notifySystemd(o, "STOPPING=1")
+				if !handedOver.Load() {
+					notifySystemd(o, "STOPPING=1")
+				}
 				// Soft stop (SIGUSR1): haproxy waits for connections
 				// without limit unless hard-stop-after is set.
 				grace := rt.Snapshot().Global.HardStopAfter
@@ -270,6 +296,26 @@ func removePidfile(path string) {
 	if err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(os.Getpid()) {
 		os.Remove(path)
 	}
+}
+
+// replaceBinary runs the new binary on this process's sockets (reexec.go)
+// and, once it serves, hands the unit over and soft-stops this process. It
+// returns whether the new binary took over.
+func replaceBinary(o *options, rt *proxy.Runtime, lm *listener.Manager, log *slog.Logger) bool {
+	if rt.Stopping() {
+		return false
+	}
+	pid, err := upgrade(o.args, lm, log)
+	if err != nil {
+		reloadsFailed.Add(1)
+		log.Error("binary upgrade failed; this process goes on serving", "err", err)
+		return false
+	}
+	notifySystemd(o, "MAINPID="+strconv.Itoa(pid)+"\nREADY=1")
+	handedOver.Store(true)
+	log.Info("the new binary serves; finishing the connections here", "pid", pid)
+	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	return true
 }
 
 // reload builds the new configuration beside the running one; on any error
