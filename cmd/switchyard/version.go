@@ -11,20 +11,26 @@ import (
 	"switchyard/config"
 )
 
-// version is our release; the first line mimics haproxy's so that tools which
-// parse `haproxy -v` (version checks in init scripts, exporters) keep working.
-const version = "0.1.0"
+// version is our release and releaseDate its date. The first line of -v
+// is haproxy's, with the haproxy version whose configuration language
+// switchyard implements (config.Version) and our release as its suffix, as
+// distributions suffix theirs: tools that read haproxy's version from it
+// (init scripts, exporters, haproxy's reg-test runner) read that one.
+const (
+	version     = "0.1.0"
+	releaseDate = "2026/12/06"
+)
 
 // features answers `.if feature(...)` and is printed by -vv.
 var features = []string{"EPOLL", "GETADDRINFO", "LINUX_SPLICE", "POLL", "THREAD"}
 
 func versionLine() string {
-	return fmt.Sprintf("Switchyard version %s (HAProxy version 2.6 configuration language) - https://example.invalid/switchyard", version)
+	return fmt.Sprintf("HAProxy version %s-switchyard-%s %s - https://example.invalid/switchyard", config.Version, version, releaseDate)
 }
 
 func printVersion(w io.Writer, full bool) {
 	fmt.Fprintln(w, versionLine())
-	fmt.Fprintln(w, "Status: development branch - not safe for use in production.")
+	fmt.Fprintf(w, "Status: switchyard %s, a load balancer that runs haproxy configurations; not haproxy.\n", version)
 	if !full {
 		return
 	}
