@@ -16,11 +16,14 @@ import (
 // ServerSettings are one `server` line as configured. They are immutable:
 // a reload that changes them installs a new value.
 type ServerSettings struct {
-	Name   string
-	ID     int    // `id`, or the number haproxy gives the server (see config)
-	Addr   string // host:port as dialled; port 0 means the client's port
-	Weight int    // configured weight, 0..256 (default 1)
-	Pool   PoolSettings
+	Name string
+	ID   int    // `id`, or the number haproxy gives the server (see config)
+	Addr string // host:port as dialled, but for MapPorts
+	// MapPorts: the configured address has no port; connections go to
+	// the port the client connected to (Addr's port is 0).
+	MapPorts bool
+	Weight   int // configured weight, 0..256 (default 1)
+	Pool     PoolSettings
 
 	Backup   bool // `backup`: used only when no active server is usable
 	Disabled bool // `disabled`: starts in maintenance

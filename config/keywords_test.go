@@ -1529,6 +1529,22 @@ func backendCases() []kwCase {
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 inter 0", err: "t.cfg:2: 'server': 'inter' expects a positive delay, got '0'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 port 0", err: "t.cfg:2: 'server': 'port' expects a valid port number (1-65535), got '0'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 addr example.com", err: "t.cfg:2: 'server': 'addr' expects an IPv4 or IPv6 address, got 'example.com' (host names are not supported yet by switchyard)"},
+		// As haproxy: environment variables in addresses wherever they
+		// are, an empty host is 0.0.0.0, port 0 is a port and no port
+		// maps the client's.
+		{kw: "server", in: inBE, name: "env in an unquoted address", src: "server s1 ${SY_TEST_HOST}:${SY_TEST_PORT}\nserver s2 $SY_TEST_HOST",
+			setup: func(t *testing.T) { t.Setenv("SY_TEST_HOST", "192.0.2.7"); t.Setenv("SY_TEST_PORT", "8081") },
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				s1, s2 := px.Servers[0], px.Servers[1]
+				eq(t, "s1", fmt.Sprintln(s1.Host, s1.Port, s1.MapPorts), "192.0.2.7 8081 false\n")
+				eq(t, "s2", fmt.Sprintln(s2.Host, s2.Port, s2.MapPorts), "192.0.2.7 0 true\n")
+			}},
+		{kw: "server", in: inBE, name: "empty host, port 0", src: "server s1 ${SY_TEST_UNSET}:80\nserver s2 192.0.2.10:0",
+			check: func(t *testing.T, _ *Config, px *Proxy) {
+				s1, s2 := px.Servers[0], px.Servers[1]
+				eq(t, "s1", fmt.Sprintln(s1.Addr, s1.MapPorts), "0.0.0.0:80 false\n")
+				eq(t, "s2", fmt.Sprintln(s2.Addr, s2.MapPorts), "192.0.2.10:0 false\n")
+			}},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:99999", err: "t.cfg:2: 'server': invalid port '99999' in '192.0.2.10:99999'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:+1", err: "t.cfg:2: 'server': port offsets ('192.0.2.10:+1') are not supported yet by switchyard"},
 		{kw: "server", in: inBE, src: "server s1 unix@/run/app.sock", err: "t.cfg:2: 'server': server address family 'unix@' is not supported yet by switchyard"},

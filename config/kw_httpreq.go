@@ -111,6 +111,11 @@ func parseReply(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			return 0, fmt.Errorf("unexpected argument '%s'", a)
 		}
 	}
+	if r.ContentType != "" && bodySet == "" && r.Reply == nil {
+		// haproxy's words: the type of an empty reply is dropped.
+		c.Warnf("content-type '%s' ignored by the http reply because neither errorfile nor payload defined.", r.ContentType)
+		r.ContentType = ""
+	}
 	return i, r.check(bodySet)
 }
 

@@ -84,8 +84,11 @@ func parseServer(p *parser, args []string) error {
 	return nil
 }
 
-// parseServerAddr reads "host[:port]", "[v6]:port", "ipv4@..." or "ipv6@...".
+// parseServerAddr reads "host[:port]", "[v6]:port", "ipv4@..." or "ipv6@...",
+// after haproxy's environment expansion. As haproxy, an empty host is
+// 0.0.0.0 and port 0 is a port (a server without one gets the client's).
 func parseServerAddr(spec string, s *Server) error {
+	spec = envExpand(spec)
 	family := ""
 	if pre, rest, ok := strings.Cut(spec, "@"); ok {
 		family, spec = pre, rest
@@ -107,14 +110,18 @@ func parseServerAddr(spec string, s *Server) error {
 		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	}
 	if host == "" {
-		return fmt.Errorf("missing address in '%s'", spec)
+		host = "0.0.0.0"
+		if family == "ipv6" {
+			host = "::"
+		}
 	}
+	s.MapPorts = port == ""
 	if port != "" {
 		if port[0] == '+' || port[0] == '-' {
 			return fmt.Errorf("port offsets ('%s') are not supported yet by switchyard", spec)
 		}
 		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
+		if err != nil || n < 0 || n > 65535 {
 			return fmt.Errorf("invalid port '%s' in '%s'", port, spec)
 		}
 		s.Port = n

@@ -301,8 +301,11 @@ type Server struct {
 	Name string
 	ID   int
 	Host string // as written
-	Port int    // 0: use the port the client connected to
-	Addr string // resolved host:port ("" + Port==0 handled by the proxy)
+	Port int    // the server's port (0 without MapPorts: port 0, which refuses)
+	// MapPorts: the address has no port; connections go to the port the
+	// client connected to.
+	MapPorts bool
+	Addr     string // resolved host:port ("" + Port==0 handled by the proxy)
 	ServerOpts
 }
 

@@ -85,7 +85,7 @@ func stateLog(px *config.Proxy, gl *config.Global, plog *slog.Logger) func(level
 // serverSettings compiles a server line for the backend package.
 func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) backend.ServerSettings {
 	set := backend.ServerSettings{
-		Name: sc.Name, ID: sc.ID, Addr: sc.Addr, Weight: sc.Weight, Pool: sc.PoolSettings(),
+		Name: sc.Name, ID: sc.ID, Addr: sc.Addr, MapPorts: sc.MapPorts, Weight: sc.Weight, Pool: sc.PoolSettings(),
 		Backup: sc.Backup, Disabled: sc.Disabled,
 		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: serverCookie(px, sc),
 	}

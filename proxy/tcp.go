@@ -151,8 +151,10 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 // (retries are the caller's: see retry.go).
 func (be *Backend) dial(ctx context.Context, srv *backend.Server, dstPort uint16) (net.Conn, error) {
 	addr := srv.Addr()
-	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
-		addr = net.JoinHostPort(host, strconv.Itoa(int(dstPort)))
+	if srv.Settings().MapPorts {
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			addr = net.JoinHostPort(host, strconv.Itoa(int(dstPort)))
+		}
 	}
 	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect}
 	return d.DialContext(ctx, "tcp", addr)

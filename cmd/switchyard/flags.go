@@ -30,6 +30,7 @@ type options struct {
 	xsock      string   // -x: the old process's stats socket to take listeners from
 	masterSock string   // -S: the master CLI's socket and its options
 	args       []string // as given, for a new binary to start with (reexec.go)
+	memMB      int      // -m: the memory limit, in megabytes (0: none)
 }
 
 // parseArgs reads haproxy's command line. Unlike Go's flag package it takes
@@ -112,7 +113,15 @@ func parseArgs(args []string) (*options, error) {
 			o.xsock, err = value()
 		case a == "-S":
 			o.masterSock, err = value()
-		case a == "-n" || a == "-N" || a == "-m":
+		case a == "-m":
+			var v string
+			if v, err = value(); err == nil {
+				o.memMB, err = strconv.Atoi(v)
+				if err != nil || o.memMB < 0 {
+					err = fmt.Errorf("option '-m' expects a size in megabytes, got '%s'", v)
+				}
+			}
+		case a == "-n" || a == "-N":
 			return nil, fmt.Errorf("option '%s' is not supported yet by switchyard; set maxconn in the configuration", a)
 		default:
 			return nil, fmt.Errorf("unknown option '%s'", a)
@@ -136,6 +145,7 @@ const usage = `Usage : switchyard [-f <cfgfile|cfgdir>]* [ -vdVD ] [ -p <pidfile
         -cc check condition : evaluate a condition and exit
         -L set local peer name (default to hostname)
         -p writes the pid to this file
+        -m limits the memory to this many megabytes (Go's soft memory limit)
         -dW fails if any warning is emitted
         -d<x> other haproxy debug switches are accepted and ignored
         -sf/-st [pid ]* finishes/terminates old pids.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -131,6 +132,12 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
 	applyThreads(cfg)
+	if o.memMB > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		// haproxy's -m caps what it may allocate (RLIMIT_AS); a Go
+		// process cannot live under an address-space cap, so the limit
+		// is the runtime's: the collector works harder to stay under it.
+		debug.SetMemoryLimit(int64(o.memMB) << 20)
+	}
 	lm := listener.NewManager()
 	// A previous binary handing over in master-worker mode (reexec.go).
 	handed, readyW, priorReloads, err := inherited()
@@ -242,10 +249,11 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	// a graceful stop) closes the remaining connections at once.
 	var stopped chan struct{}
 	var hurry context.CancelFunc
+	exitCode := 0
 	for {
 		select {
 		case <-stopped:
-			return 0
+			return exitCode
 		case sig := <-sigs:
 			switch {
 			case stopped != nil:
@@ -261,6 +269,12 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 			default:
 				if !handedOver.Load() {
 					notifySystemd(o, "STOPPING=1")
+				}
+				if sig == syscall.SIGINT && (o.master || rt.Snapshot().Global.MasterWorker) {
+					// haproxy's master exits 128+SIGINT when
+					// interrupted (SIGTERM: 0), and its test
+					// tools expect it.
+					exitCode = 128 + int(syscall.SIGINT)
 				}
 				// Soft stop (SIGUSR1): haproxy waits for connections
 				// without limit unless hard-stop-after is set.

@@ -147,3 +147,28 @@ func TestCLIMasterWorkerRunsNewBinaryOnReload(t *testing.T) {
 		t.Errorf("log:\n%s", logged())
 	}
 }
+
+// haproxy's master exits 130 when SIGINT stops it (its test tools wait
+// for that), 0 on SIGTERM; without -W both stops exit 0.
+func TestCLIMasterWorkerInterruptExitCode(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg, fe := filepath.Join(dir, "i.cfg"), freeAddr(t)
+	writeFile(t, cfg, proxyConfig(fe, origin(t, "a", nil)))
+	for _, c := range []struct {
+		args []string
+		sig  syscall.Signal
+		want int
+	}{
+		{[]string{"-W"}, syscall.SIGINT, 130},
+		{[]string{"-W"}, syscall.SIGTERM, 0},
+		{nil, syscall.SIGINT, 0},
+	} {
+		p := startCLI(t, nil, nil, append(c.args, "-db", "-f", cfg)...)
+		p.started()
+		p.signal(c.sig)
+		if code := p.exit(10 * time.Second); code != c.want {
+			t.Errorf("%v stopped by %v: exit %d, want %d", c.args, c.sig, code, c.want)
+		}
+	}
+}
