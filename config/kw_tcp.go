@@ -142,7 +142,7 @@ func init() {
 		return p.inspectDelay("tcp-request", &p.cur.TCP.InspectDelay, args)
 	})
 	register(SecProxy, "tcp-response inspect-delay", func(p *parser, args []string) error {
-		if p.cur.Cap&CapBE == 0 {
+		if p.cur.Cap&(CapBE|CapDef) == 0 || p.cur.Cap == CapDef && p.cur.Name == "" {
 			return fmt.Errorf("tcp-response inspect-delay is only allowed in 'backend' sections or 'defaults' section with a name")
 		}
 		return p.inspectDelay("tcp-response", &p.cur.TCP.ResponseInspectDelay, args)
