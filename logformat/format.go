@@ -112,8 +112,11 @@ func (n *node) appendExpr(dst []byte, c *sample.Ctx) []byte {
 		if v.Kind == sample.KindStr {
 			text = v.Str
 		} else {
+			// The converters may have left the value itself in
+			// c.Scratch: the text is what is appended after it.
+			at := len(c.Scratch)
 			c.Scratch = v.AppendText(c.Scratch)
-			text = c.Scratch[mark:]
+			text = c.Scratch[at:]
 		}
 	}
 	if n.o&optHTTP != 0 {

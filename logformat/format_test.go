@@ -68,6 +68,8 @@ func TestAppend(t *testing.T) {
 		want   string
 	}{
 		{"plain text", httpOpts, st, "plain text"},
+		// A binary sample a converter built is rendered once.
+		{"%[str(Zm8),ub64dec]/%[str(Zm8),ub64dec,hex]", httpOpts, st, "fo/666F"},
 		{"100%% sure", httpOpts, st, "100% sure"},
 		{"%-x", httpOpts, st, "-x"},
 		{"%ci:%cp %fi:%fp", httpOpts, st, "192.0.2.10:40000 2001:db8::1:8443"},

@@ -25,6 +25,8 @@ func TestConvEval(t *testing.T) {
 		{"str(aA==aGk=),b64dec,hex", "686869"},
 		{"str(??>),ub64enc", "Pz8-"},
 		{"str(Pz8-),ub64dec", "??>"},
+		{"str(Zg),ub64dec", "f"},
+		{"str(Zm8),ub64dec", "fo"},
 		{"str(hello),hex", "68656C6C6F"},
 		{"str(fF),hex2i", "255"},
 		{"str(f-),hex2i", "<none>"},

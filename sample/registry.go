@@ -95,8 +95,8 @@ type convDef struct {
 // tables; a table for a new family of keywords is added to the list.
 var (
 	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches, responseFetches,
-		miscFetches, bodyFetches)
-	convs = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs)
+		miscFetches, bodyFetches, binFetches)
+	convs = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs, bytesConvs)
 )
 
 func indexFetches(tables ...[]fetchDef) map[string]*fetchDef {

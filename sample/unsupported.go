@@ -10,7 +10,7 @@ var (
 	unsupportedFetches = wordSet(`
 51d.all always_false always_true avg_queue base base32 base32+src baseq
 bc_dst bc_dst_port bc_err bc_err_str bc_http_major bc_src bc_src_port
-be_conn be_conn_free be_id bin bool capture.req.hdr capture.req.method
+be_conn be_conn_free be_id bool capture.req.hdr capture.req.method
 capture.req.uri capture.req.ver capture.res.hdr capture.res.ver cook
 cook_cnt cook_val cpu_calls cpu_ns_avg cpu_ns_tot cur_server_timeout
 da-csv-fetch date_us distcc_body distcc_param dst dst_conn dst_is_local
@@ -91,8 +91,8 @@ unique-id url url32 url32+src url_param urlp urlp_val var wait_end wurfl-get
 wurfl-get-all
 `)
 	unsupportedConvs = wordSet(`
-51d.single add_item aes_gcm_dec be2dec be2hex capture-req capture-res
-cut_crlf da-csv-conv debug fix_is_valid fix_tag_value htonl http_date
+51d.single aes_gcm_dec capture-req capture-res
+da-csv-conv debug fix_is_valid fix_tag_value http_date
 in_table jwt_header_query jwt_payload_query jwt_verify language ltime map
 map_beg map_beg_int map_beg_ip map_dir map_dir_int map_dir_ip map_dom
 map_dom_int map_dom_ip map_end map_end_int map_end_ip map_int map_int_int
