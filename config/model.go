@@ -36,10 +36,12 @@ type Pos struct {
 
 // Global is the `global` section (several sections merge into one).
 type Global struct {
-	Ext           Ext // keywords registered from other packages
-	Log           GlobalLogging
-	Daemon        bool
-	MasterWorker  bool
+	Ext          Ext // keywords registered from other packages
+	Log          GlobalLogging
+	Daemon       bool
+	MasterWorker bool
+	// Vars are the set-var and set-var-fmt lines (kw_globalvars.go).
+	Vars          []GlobalVar
 	MaxConn       int // 0: derived from the descriptor limit at run time, as haproxy
 	NbThread      int
 	PidFile       string

@@ -55,6 +55,9 @@ var handlers = map[string]func(c *call){
 	"show servers state":   cmdShowServers,
 	"show backend":         cmdShowBackend,
 	"show errors":          cmdShowErrors,
+	// vars.c
+	"get var": cmdGetVar,
+	"set var": cmdSetVar,
 	// stats.c
 	"clear counters":   cmdClearCounters,
 	"show info":        cmdShowInfo,

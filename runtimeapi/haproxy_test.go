@@ -314,3 +314,17 @@ backend be
 		}
 	}
 }
+
+// TestHAProxyVars: process-wide variables set and read on the CLI.
+func TestHAProxyVars(t *testing.T) {
+	d := newDiffPair(t)
+	d.same(
+		"get var\n", "get var proc.none\n", "get var txn.x\n", "get var bogus\n",
+		"experimental-mode on; set var\n", "experimental-mode on; set var proc.a\n",
+		"experimental-mode on; set var txn.a int(1)\n", "experimental-mode on; set var proc.a what int(1)\n",
+		"experimental-mode on; set var proc.a int(5); get var proc.a\n",
+		"experimental-mode on; set var proc.b expr str(a\\x01b); get var proc.b\n",
+		"experimental-mode on; set var proc.c fmt %[var(proc.a)]-x; get var proc.c\n",
+		"experimental-mode on; set var proc.d bool(1); get var proc.d\n",
+	)
+}

@@ -161,6 +161,7 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 		}
 	}
 	rt := proxy.New(log, lm)
+	cfg.ApplyVars() // before the first request can read them
 	if err := rt.Apply(cfg); err != nil {
 		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
 		return 1
@@ -350,6 +351,7 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 		log.Error("reload failed; keeping the running configuration", "err", err)
 		return
 	}
+	cfg.ApplyVars()
 	provision(cfg, log)
 	watchPatterns(rt, log)
 	applyRuntimeAPI(cfg, log)
