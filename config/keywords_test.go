@@ -968,6 +968,10 @@ func keywordCases() []kwCase {
 		{kw: "option httpclose", in: inAll, name: "no", src: "option httpclose\nno option httpclose", check: connModeIs(ConnKeepAlive)},
 		{kw: "option httpclose", in: inAll, name: "last wins", src: "option httpclose\noption http-server-close", check: connModeIs(ConnServerClose)},
 		{kw: "option httpclose", in: inAll, src: "option httpclose x", err: "t.cfg:2: 'option httpclose': takes no argument"},
+		{kw: "option originalto", in: inAll, src: "option originalto except 10.0.0.0/8 header X-Dst", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "OriginalTo", fmt.Sprint(px.OriginalTo.Header, " ", px.OriginalTo.Except), "x-dst 10.0.0.0/8")
+		}},
+		{kw: "option originalto", in: inAll, src: "option originalto if-none", err: "t.cfg:2: 'option originalto': unknown parameter 'if-none' (expects 'except' or 'header')"},
 		{kw: "option forwardfor", in: inAll, src: "option forwardfor", check: forwardFor("x-forwarded-for", netip.Prefix{}, false)},
 		{kw: "option forwardfor", in: inAll, src: "option forwardfor except 10.0.0.0/8", check: forwardFor("x-forwarded-for", netip.MustParsePrefix("10.0.0.0/8"), false)},
 		{kw: "option forwardfor", in: inAll, src: "option forwardfor except 192.168.7.9/255.255.0.0", check: forwardFor("x-forwarded-for", netip.MustParsePrefix("192.168.0.0/16"), false)},

@@ -113,6 +113,7 @@ func init() {
 	registerNegatable(SecProxy, "option http-server-close", connMode(ConnServerClose))
 	registerNegatable(SecProxy, "option httpclose", connMode(ConnClose))
 	registerNegatable(SecProxy, "option forwardfor", parseForwardFor)
+	registerNegatable(SecProxy, "option originalto", parseOriginalTo)
 
 	register(SecProxy, "default_backend", func(p *parser, args []string) error {
 		if err := wantArgs(args, 1, "a backend name"); err != nil {
@@ -148,7 +149,7 @@ func init() {
 
 	registerNotYet("option prefer-last-server", "option splice-auto",
 		"option splice-request", "option splice-response",
-		"option tcpka", "option clitcpka", "option srvtcpka", "option originalto", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
+		"option tcpka", "option clitcpka", "option srvtcpka", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
 		"option nolinger", "option independent-streams", "option forwarded",
 		"option accept-invalid-http-request", "option accept-invalid-http-response", "option checkcache",
 		"option contstats", "option logasap", "option tcp-smart-accept",
@@ -227,6 +228,44 @@ func parseForwardFor(p *parser, args []string) error {
 	}
 	ff.HeaderBytes = []byte(ff.Header)
 	p.cur.ForwardFor = ff
+	return nil
+}
+
+// parseOriginalTo is `option originalto [except NET] [header NAME]`: the
+// address the client connected to, in x-original-to.
+func parseOriginalTo(p *parser, args []string) error {
+	if len(args) > 0 && args[0] == "no" {
+		if len(args) > 1 {
+			return fmt.Errorf("'no option originalto' takes no argument")
+		}
+		p.cur.OriginalTo = nil
+		return nil
+	}
+	ot := &ForwardFor{Header: "x-original-to"}
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "except":
+			if i+1 >= len(args) {
+				return fmt.Errorf("'except' expects a network")
+			}
+			i++
+			pfx, err := parsePrefix(args[i])
+			if err != nil {
+				return fmt.Errorf("'except': %v", err)
+			}
+			ot.Except = pfx
+		case "header":
+			if i+1 >= len(args) || args[i+1] == "" {
+				return fmt.Errorf("'header' expects a header name")
+			}
+			i++
+			ot.Header = strings.ToLower(args[i])
+		default:
+			return fmt.Errorf("unknown parameter '%s' (expects 'except' or 'header')", args[i])
+		}
+	}
+	ot.HeaderBytes = []byte(ot.Header)
+	p.cur.OriginalTo = ot
 	return nil
 }
 

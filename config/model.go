@@ -165,6 +165,7 @@ type Proxy struct {
 	Timeouts    Timeouts
 	ConnMode    ConnMode
 	ForwardFor  *ForwardFor
+	OriginalTo  *ForwardFor // option originalto (IfNone unused)
 	Reuse       Reuse
 	Retries     int
 	RetryOn     RetryOn // retry-on (kw_retry.go); the default is conn-failure

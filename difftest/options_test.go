@@ -37,6 +37,21 @@ func TestForwardFor(t *testing.T) {
 	})
 }
 
+// option originalto: the address the client connected to, in
+// X-Original-To (or the named header), but for the except network.
+func TestOriginalTo(t *testing.T) {
+	runCases(t, []tcase{
+		{name: "plain", cfg: withFE("    option originalto\n"), req: get},
+		{name: "in-backend", cfg: withBE("    option originalto\n"), req: get},
+		{name: "except-matching", cfg: withFE("    option originalto except 127.0.0.0/8\n"), req: get},
+		{name: "except-not-matching", cfg: withFE("    option originalto except 10.0.0.0/8\n"), req: get},
+		{name: "header-name", cfg: withFE("    option originalto header X-Dst\n"), req: get},
+		{name: "with-incoming", cfg: withFE("    option originalto\n"),
+			req: "GET / HTTP/1.1\r\nHost: a\r\nX-Original-To: 10.1.2.3\r\n\r\n"},
+		{name: "with-forwardfor", cfg: withFE("    option originalto\n    option forwardfor\n"), req: get},
+	})
+}
+
 func TestConnectionModes(t *testing.T) {
 	two := []step{
 		{send: "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},

@@ -101,7 +101,8 @@ type txnState struct {
 	be         *Backend // while response rules run: whose error files answer
 	pooled     bool     // the server connection went to the pool, which ended its use
 	xff        [64]byte
-	lg         txnLog // the traffic log record
+	xot        [64]byte // x-original-to's value
+	lg         txnLog   // the traffic log record
 }
 
 var txnPool = sync.Pool{New: func() any { return new(txnState) }}

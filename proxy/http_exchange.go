@@ -62,6 +62,7 @@ func (s *httpStream) forward(be *Backend) bool {
 	srv.Pool.Begin()
 	s.t.pooled = false
 	s.addForwardedFor(be)
+	s.addOriginalTo(be)
 	s.addUniqueIDHeader()
 	s.prepareRequest(be)
 	if s.t.reqInfo.BadLength {
@@ -220,6 +221,29 @@ func (s *httpStream) addForwardedFor(be *Backend) {
 		}
 	}
 	s.t.req.Add(ff.HeaderBytes, src.AppendTo(s.t.xff[:0]))
+}
+
+// addOriginalTo applies `option originalto`: the address the client
+// connected to (or set-dst's), the backend's option taking precedence
+// over the frontend's, either's except network skipping it.
+func (s *httpStream) addOriginalTo(be *Backend) {
+	ot := be.cfg.OriginalTo
+	if ot == nil {
+		ot = s.fe.cfg.OriginalTo
+	}
+	if ot == nil {
+		return
+	}
+	dst := s.ctx.Dst.Addr()
+	if !dst.IsValid() {
+		return
+	}
+	for _, x := range []*config.ForwardFor{s.fe.cfg.OriginalTo, be.cfg.OriginalTo} {
+		if x != nil && x.Except.IsValid() && x.Except.Contains(dst.Unmap()) {
+			return
+		}
+	}
+	s.t.req.Add(ot.HeaderBytes, dst.AppendTo(s.t.xot[:0]))
 }
 
 // Where a server connection came from.
