@@ -1287,7 +1287,7 @@ func httpRequestCases() []kwCase {
 			eq(t, "BodyFormat", render(rule(t, px).BodyFormat, "10.1.2.3"), "hi 10.1.2.3")
 		}},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return content-type text/plain lf-file @D@/lf.txt", check: func(t *testing.T, _ *Config, px *Proxy) {
-			eq(t, "BodyFormat", render(rule(t, px).BodyFormat, "10.1.2.3"), "src=10.1.2.3")
+			eq(t, "BodyFormat", render(rule(t, px).BodyFormat, "10.1.2.3"), "src=10.1.2.3\n")
 		}},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return errorfile @D@/503.http", check: func(t *testing.T, _ *Config, px *Proxy) {
 			r := rule(t, px)
@@ -1316,7 +1316,8 @@ func httpRequestCases() []kwCase {
 		// reply when used with an erorrfile"); switchyard refuses.
 		{kw: "http-request return", in: inNamed, src: m + "http-request return errorfile @D@/503.http content-type text/plain", err: "t.cfg:3: 'http-request return': 'content-type' and 'hdr' cannot be used with 'errorfile'"},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return string x", err: "t.cfg:3: 'http-request return': 'content-type' is required with a 'string' payload"},
-		{kw: "http-request return", in: inNamed, src: m + "http-request return content-type a/b string ''", err: "t.cfg:3: 'http-request return': 'content-type' given without a payload"},
+		{kw: "http-request return", in: inNamed, src: m + "http-request return content-type a/b string ''", err: "t.cfg:3: 'http-request return': 'string' expects <str> as argument"},
+		{kw: "http-request return", in: inNamed, src: m + "http-request return content-type a/b file /dev/null", warn: "t.cfg:3: content-type 'a/b' ignored by the http reply when used with an empty payload."},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return content-type a/b string x file @D@/body.txt", err: "t.cfg:3: 'http-request return': 'file' cannot be used with 'string'"},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return status 100", err: "t.cfg:3: 'http-request return': status must be between 200 and 599, got 100"},
 		{kw: "http-request return", in: inNamed, src: m + "http-request return status", err: "t.cfg:3: 'http-request return': 'status' expects an argument"},

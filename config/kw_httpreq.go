@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"switchyard/http1"
 )
@@ -111,6 +110,11 @@ func parseReply(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			return 0, fmt.Errorf("unexpected argument '%s'", a)
 		}
 	}
+	if r.ContentType != "" && bodySet == "file" && len(r.Body) == 0 {
+		// An empty raw payload (file /dev/null): the type is dropped.
+		c.Warnf("content-type '%s' ignored by the http reply when used with an empty payload.", r.ContentType)
+		r.ContentType = ""
+	}
 	if r.ContentType != "" && bodySet == "" && r.Reply == nil {
 		// haproxy's words: the type of an empty reply is dropped.
 		c.Warnf("content-type '%s' ignored by the http reply because neither errorfile nor payload defined.", r.ContentType)
@@ -123,6 +127,9 @@ func (r *HTTPRule) setBody(kind, v string, c *RuleContext) error {
 	bufSize := c.Global().BufSize
 	switch kind {
 	case "string":
+		if v == "" {
+			return fmt.Errorf("'string' expects <str> as argument")
+		}
 		r.Body = []byte(v)
 	case "lf-string":
 		f, err := c.ParseFormat(v)
@@ -136,7 +143,9 @@ func (r *HTTPRule) setBody(kind, v string, c *RuleContext) error {
 			return fmt.Errorf("failed to open '%s': %v", v, err)
 		}
 		if kind == "lf-file" {
-			f, err := c.ParseFormat(strings.TrimRight(string(data), "\n"))
+			// The file as it is, its last newline too (haproxy's
+			// http_return reg-test reads it in the body).
+			f, err := c.ParseFormat(string(data))
 			if err != nil {
 				return fmt.Errorf("'lf-file %s': %v", v, err)
 			}
