@@ -12,7 +12,7 @@ import (
 // are refused.
 func ParseDynamicServer(px *Proxy, name string, args []string) (*Server, error) {
 	if len(args) == 0 {
-		return nil, errors.New("expects <name> and <addr>[:<port>] as arguments")
+		return nil, errors.New("'server' expects <name> and <addr>[:<port>] as arguments.\n")
 	}
 	for _, a := range args {
 		if a == "track" {

@@ -147,7 +147,7 @@ func TestHAProxyErrors(t *testing.T) {
 		"show errors nope\n", "show stat nope 1 1\n", "show stat domain bogus\n",
 		"show servers state nope\n", "show servers conn nope\n", "show backend\n",
 		"shutdown session\n", "shutdown session xyz\n", "shutdown sessions server be/x\n",
-		"add server\n", "add server be\n", "del server\n", "del server be\n",
+		"add server\n", "add server be\n", "add server be/s9\n", "del server\n", "del server be\n",
 		"clear counters bogus\n",
 		"show cli sockets\n", "show schema json\n", "show schema\n",
 	)
