@@ -66,10 +66,14 @@ const defaultRise = 2
 const (
 	chkConfigured = 0x02
 	chkEnabled    = 0x04
+	chkPaused     = 0x08 // checks paused by maintenance (the health check only)
 	chkAgent      = 0x10
 )
 
 func checkResultNumber(st check.Status) int {
+	if st <= check.StatusInit {
+		return 0 // no check has ended yet: CHK_RES_UNKNOWN
+	}
 	switch st.Outcome() {
 	case check.Passed:
 		return 3
@@ -77,9 +81,6 @@ func checkResultNumber(st check.Status) int {
 		return 4
 	case check.Neutral:
 		return 1
-	}
-	if st <= check.StatusInit {
-		return 0
 	}
 	return 2
 }
@@ -115,6 +116,15 @@ func serverView(b *proxy.Backend, s *backend.Server) ServerView {
 		v.CheckState = chkConfigured
 		if !s.ChecksDisabled(false) {
 			v.CheckState |= chkEnabled
+		}
+	}
+	if adm&backend.AdminMaint != 0 {
+		// haproxy pauses a running health check in maintenance and
+		// zeroes its health; `disabled` pauses it from the start,
+		// checked or not.
+		v.CheckHealth = 0
+		if v.CheckState&chkEnabled != 0 || set.Disabled && adm&backend.AdminCMaint != 0 {
+			v.CheckState |= chkPaused
 		}
 	}
 	if as := set.Agent; as != nil {

@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -327,4 +328,49 @@ func TestHAProxyVars(t *testing.T) {
 		"experimental-mode on; set var proc.c fmt %[var(proc.a)]-x; get var proc.c\n",
 		"experimental-mode on; set var proc.d bool(1); get var proc.d\n",
 	)
+}
+
+// TestHAProxyServersStateInMaintenance: show servers state of servers in
+// maintenance, checked or not, by `disabled` or at runtime (paused checks,
+// zero health), compared with haproxy but for the time of last change.
+func TestHAProxyServersStateInMaintenance(t *testing.T) {
+	d := newDiffPairOn(t, `
+global
+    stats timeout 5s
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+backend be
+    server srv2 127.0.0.1:9 disabled
+    server srv3 127.0.0.1:9 check inter 1h disabled
+    server srv4 127.0.0.1:9
+`)
+	cut := func(out string) string {
+		var b strings.Builder
+		for _, l := range strings.Split(out, "\n") {
+			f := strings.Fields(l)
+			if len(f) > 14 && f[0] != "#" {
+				// The backend id (haproxy's stats socket takes
+				// one), the time of the last change, and whether a
+				// check runs at that instant (0x1) differ.
+				f[0], f[9] = "ID", "T"
+				if n, err := strconv.Atoi(f[13]); err == nil {
+					f[13] = strconv.Itoa(n &^ 1)
+				}
+			}
+			b.WriteString(strings.Join(f, " ") + "\n")
+		}
+		return b.String()
+	}
+	// (An unchecked server that leaves maintenance keeps a health of 0
+	// in haproxy, its initial 2 in switchyard: not compared.)
+	for _, cmd := range []string{"show servers state be", "disable server be/srv4", "show servers state be",
+		"enable server be/srv3", "show servers state be"} {
+		hap, sy := d.both(cmd + "\n")
+		if cut(hap) != cut(sy) {
+			t.Errorf("%s:\nhaproxy:\n%s\nswitchyard:\n%s", cmd, hap, sy)
+		}
+	}
 }
