@@ -110,7 +110,10 @@ func serverView(b *proxy.Backend, s *backend.Server) ServerView {
 	if set.Check == nil {
 		// haproxy keeps a check structure for every server, at the
 		// default rise and never run.
-		v.CheckResult, v.CheckHealth = 0, defaultRise
+		v.CheckResult, v.CheckHealth = 0, set.Rise
+		if set.Rise == 0 {
+			v.CheckHealth = defaultRise
+		}
 	}
 	if cs := set.Check; cs != nil {
 		v.CheckState = chkConfigured

@@ -39,6 +39,10 @@ type ServerSettings struct {
 	// `show servers state` prints them, whether or not the server is
 	// checked. Check.Addr and Agent.Addr are them resolved (Target.On).
 	CheckTarget, AgentTarget Target
+	// Rise is the configured rise, checked or not: haproxy keeps a check
+	// structure for every server and shows an unchecked one's health at
+	// it.
+	Rise int
 
 	// Observe is `observe`: which outcomes of real traffic count as
 	// errors (observe.go); ErrorLimit (`error-limit`, haproxy's default

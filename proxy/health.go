@@ -89,6 +89,7 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 		Backup: sc.Backup, Disabled: sc.Disabled,
 		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: serverCookie(px, sc),
 	}
+	_, set.Rise, _ = sc.CheckTimings()
 	set.CheckTarget = backend.Target{Addr: sc.CheckAddr, Port: sc.CheckPort}
 	set.AgentTarget.Addr, set.AgentTarget.Port = sc.AgentTarget()
 	if sc.Check {
