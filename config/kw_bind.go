@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"switchyard/internal/addrenv"
 )
 
 func init() {
@@ -91,7 +93,7 @@ func parseBind(p *parser, args []string) error {
 			return fmt.Errorf("unknown bind option '%s'", o)
 		}
 	}
-	for _, spec := range strings.Split(envExpand(args[0]), ",") {
+	for _, spec := range strings.Split(addrenv.Expand(args[0]), ",") {
 		binds, err := expandBindAddr(spec, p.resolve)
 		if err != nil {
 			return err

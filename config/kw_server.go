@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"switchyard/backend"
+	"switchyard/internal/addrenv"
 )
 
 func init() {
@@ -88,7 +89,7 @@ func parseServer(p *parser, args []string) error {
 // after haproxy's environment expansion. As haproxy, an empty host is
 // 0.0.0.0 and port 0 is a port (a server without one gets the client's).
 func parseServerAddr(spec string, s *Server) error {
-	spec = envExpand(spec)
+	spec = addrenv.Expand(spec)
 	family := ""
 	if pre, rest, ok := strings.Cut(spec, "@"); ok {
 		family, spec = pre, rest

@@ -18,6 +18,8 @@ func mustTarget(t *testing.T, line string) *Target {
 }
 
 func TestParseTarget(t *testing.T) {
+	t.Setenv("LS_TEST_HOST", "127.0.0.3")
+	t.Setenv("LS_TEST_PORT", "1515")
 	for _, tt := range []struct {
 		line     string
 		kind     targetKind
@@ -36,6 +38,10 @@ func TestParseTarget(t *testing.T) {
 		{"fd@2 kern", kindFD, "", FormatAuto, 0, LevelDebug, LevelEmerg, 1024},
 		{"fd@3 kern", kindFD, "", FormatAuto, 0, LevelDebug, LevelEmerg, 1024},
 		{"/dev/log local2", kindUnix, "", FormatAuto, 18, LevelDebug, LevelEmerg, 1024},
+		// haproxy's address parsing: variables expanded, an empty host is
+		// any address.
+		{"${LS_TEST_HOST}:${LS_TEST_PORT} local0", kindUDP, "127.0.0.3:1515", FormatAuto, 16, LevelDebug, LevelEmerg, 1024},
+		{"${LS_TEST_UNSET}:${LS_TEST_UNSET} local0", kindUDP, "0.0.0.0:514", FormatAuto, 16, LevelDebug, LevelEmerg, 1024},
 	} {
 		tg := mustTarget(t, tt.line)
 		if tg.kind != tt.kind || tt.addr != "" && tg.addr.String() != tt.addr || tg.Format != tt.format ||

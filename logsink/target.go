@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"switchyard/internal/addrenv"
 )
 
 // Format is a log line header layout (haproxy's `log ... format`).
@@ -139,7 +141,7 @@ func ParseTarget(args []string) (*Target, error) {
 	if i < len(args) {
 		return nil, fmt.Errorf("cannot handle unexpected argument '%s'", args[i])
 	}
-	return t, t.parseAddr(args[0])
+	return t, t.parseAddr(addrenv.Expand(args[0]))
 }
 
 // parseAddr reads the address: stdout, stderr, fd@N, a unix socket path
@@ -188,6 +190,12 @@ func (t *Target) parseAddr(a string) error {
 	}
 	if port == "" {
 		port = "514"
+	}
+	if host == "" {
+		host = "0.0.0.0" // as haproxy reads ":514": any address, which is this host
+		if family == "udp6" || family == "ipv6" {
+			host = "::"
+		}
 	}
 	pn, err := strconv.ParseUint(port, 10, 16)
 	if err != nil || pn == 0 {
