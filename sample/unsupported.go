@@ -104,7 +104,7 @@ table_gpc0 table_gpc0_rate table_gpc1 table_gpc1_rate table_gpc_rate
 table_gpt table_gpt0 table_http_err_cnt table_http_err_rate
 table_http_fail_cnt table_http_fail_rate table_http_req_cnt
 table_http_req_rate table_kbytes_in table_kbytes_out table_server_id
-table_sess_cnt table_sess_rate table_trackers ungrpc utime xxh32 xxh64
+table_sess_cnt table_sess_rate table_trackers ungrpc utime
 `)
 )
 
