@@ -171,3 +171,21 @@ func TestEarlyHint(t *testing.T) {
 			cfg: logFE("    http-request early-hint link \"</a.css>\"\n    http-request early-hint x-b \"1\"\n    http-request set-var(txn.x) int(1)\n    http-request early-hint link \"</c.css>\"\n", "    option httplog\n")},
 	})
 }
+
+// fc_src and fc_dst: the front connection's addresses, which a
+// tcp-request connection set-src changes and later set-src rules do not.
+func TestFrontConnectionAddrs(t *testing.T) {
+	const show = "    http-request return status 200 content-type text/plain lf-string \"%[fc_src] %[fc_dst] %[src] %[dst] %[fc_src_port,sub(txn.p)]\"\n"
+	fe := func(rules string) string {
+		return `frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+` + rules + `    http-request set-var(txn.p) fc_src_port
+` + show
+	}
+	runCases(t, []tcase{
+		{name: "plain", cfg: fe(""), req: get},
+		{name: "connection-set-src", cfg: fe("    tcp-request connection set-src ipv4(10.0.0.1)\n    tcp-request connection set-dst ipv4(10.0.0.2)\n"), req: get},
+		{name: "session-set-src", cfg: fe("    tcp-request connection set-src ipv4(10.0.0.1)\n    tcp-request session set-src ipv4(10.1.0.1)\n    tcp-request session set-dst ipv4(10.1.0.2)\n"), req: get},
+		{name: "http-set-src", cfg: fe("    http-request set-src str(10.2.0.1)\n"), req: get},
+	})
+}

@@ -113,8 +113,16 @@ func init() {
 		})
 		compileTCPAction(name, tcpReqSets, func(r *config.HTTPRule) tcpRuleFunc {
 			a := r.Args.(*config.AddrAction)
+			if r.Set == config.TCPRequestConnectionRules {
+				// The front connection's own addresses (fc_src...).
+				return func(run *tcpRun) tcpVerdict {
+					applyAddr(a, run.ctx)
+					run.ctx.FcSrc, run.ctx.FcDst = run.ctx.Src, run.ctx.Dst
+					return tcpContinue
+				}
+			}
 			if r.Set != config.TCPRequestContentRules {
-				// The connection's addresses, before any stream.
+				// The session's addresses, before any stream.
 				return func(run *tcpRun) tcpVerdict { applyAddr(a, run.ctx); return tcpContinue }
 			}
 			return func(run *tcpRun) tcpVerdict {

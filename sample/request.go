@@ -44,7 +44,12 @@ type Ctx struct {
 	// fetches (hdr, hdr_cnt…) then read the response, as in haproxy.
 	OnResponse bool
 	Src, Dst   netip.AddrPort
-	Vars       Vars
+	// FcSrc and FcDst are the front connection's addresses (fc_src,
+	// fc_dst): the peer's, or the PROXY protocol's, or what tcp-request
+	// connection set-src/set-dst made them; later set-src rules change
+	// Src (src) only.
+	FcSrc, FcDst netip.AddrPort
+	Vars         Vars
 	// Body is the buffered request body, nil when it was not waited for
 	// (option http-buffer-request, http-request wait-for-body): the body
 	// fetches (req.body, req.body_len...) then find nothing. A request

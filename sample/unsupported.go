@@ -14,10 +14,10 @@ be_conn be_conn_free be_id bool capture.req.hdr capture.req.method
 capture.req.uri capture.req.ver capture.res.hdr capture.res.ver cook
 cook_cnt cook_val cpu_calls cpu_ns_avg cpu_ns_tot cur_server_timeout
 da-csv-fetch date_us distcc_body distcc_param dst dst_conn dst_is_local
-dst_port fc_dst fc_dst_is_local fc_dst_port fc_err fc_err_str fc_fackets
+dst_port  fc_dst_is_local  fc_err fc_err_str fc_fackets
 fc_http_major fc_lost fc_pp_authority fc_pp_unique_id fc_rcvd_proxy
-fc_reordering fc_retrans fc_rtt fc_rttvar fc_sacked fc_src fc_src_is_local
-fc_src_port fc_unacked fcgi.docroot fcgi.index fe_client_timeout hdr hdr_cnt
+fc_reordering fc_retrans fc_rtt fc_rttvar fc_sacked  fc_src_is_local
+ fc_unacked fcgi.docroot fcgi.index fe_client_timeout hdr hdr_cnt
 hdr_val hostname http_auth http_auth_bearer http_auth_group http_auth_pass
 http_auth_type http_auth_user http_first_req int internal.htx.data
 internal.htx.free internal.htx.free_data internal.htx.has_eom
