@@ -34,9 +34,11 @@ var ruleSets = []struct {
 	keyword string
 	where   Section
 }{
-	{HTTPRequestRules, "http-request", SecFrontend | SecBackend},
-	{HTTPResponseRules, "http-response", SecFrontend | SecBackend},
-	{HTTPAfterResponseRules, "http-after-response", SecFrontend | SecBackend},
+	// The http sets are allowed in named defaults sections too: a proxy
+	// using one runs its rules first (they are the head of its lists).
+	{HTTPRequestRules, "http-request", SecDefaults | SecFrontend | SecBackend},
+	{HTTPResponseRules, "http-response", SecDefaults | SecFrontend | SecBackend},
+	{HTTPAfterResponseRules, "http-after-response", SecDefaults | SecFrontend | SecBackend},
 	// The tcp sets' keywords are two words: their lines are dispatched by
 	// one keyword each, in kw_tcp.go, which looks the action up here.
 	{TCPRequestConnectionRules, "tcp-request connection", SecDefaults | SecFrontend | SecBackend},
@@ -164,6 +166,9 @@ func Actions(set RuleSet) []*ActionDef {
 // addRule parses one rule line: the action's arguments, then the
 // condition, and appends the rule to the current proxy's list for set.
 func (p *parser) addRule(set RuleSet, def *ActionDef, args []string) error {
+	if p.cur.Cap == CapDef && p.cur.Name == "" {
+		return fmt.Errorf("'%s' not allowed in anonymous 'defaults' section.", set.Keyword())
+	}
 	r := &HTTPRule{Pos: p.pos(), Def: def, Set: set}
 	n, err := def.Parse(&RuleContext{Context: &Context{p}, Set: set}, r, args)
 	if err != nil {

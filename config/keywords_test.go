@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -275,6 +276,9 @@ func TestEveryKeywordIsTested(t *testing.T) {
 			for _, sec := range allSections {
 				if row.where&sec == 0 {
 					continue
+				}
+				if sec == SecDefaults && isHTTPRuleKeyword(n) {
+					continue // TestHTTPRulesInDefaults
 				}
 				k := key{n, sec}
 				if !accept[k] && noAccept[n+"@"+sectionName(sec)] == "" {
@@ -1663,5 +1667,89 @@ func bindCases() []kwCase {
 		{kw: "bind", in: inFE, src: "bind /run/sy.sock mode 9", err: "t.cfg:2: 'bind': 'mode' expects an octal permission, got '9'"},
 		{kw: "bind", in: inFE, src: "bind :8080 foo", err: "t.cfg:2: 'bind': unknown bind option 'foo'"},
 		{kw: "bind", in: inFE, src: "bind :8443 ssl crt /x.pem", err: "t.cfg:2: 'bind': bind option 'ssl' is not supported yet by switchyard"},
+	}
+}
+
+func isHTTPRuleKeyword(kw string) bool {
+	for _, p := range []string{"http-request ", "http-response ", "http-after-response "} {
+		if strings.HasPrefix(kw, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestHTTPRulesInDefaults: every http-request, http-response and
+// http-after-response action is accepted in a named defaults section, as
+// its accepting case in a proxy, and the proxy using the section runs
+// those rules first; an anonymous defaults section refuses them, as
+// haproxy does.
+func TestHTTPRulesInDefaults(t *testing.T) {
+	dir := writeKwFiles(t)
+	covered := map[string]bool{}
+	for _, c := range keywordCases() {
+		if !isHTTPRuleKeyword(c.kw) || c.err != "" || c.setup != nil || covered[c.kw] {
+			continue
+		}
+		// acl and declare capture lines are refused in defaults (as in
+		// haproxy): a case that needs one is not tried here.
+		if strings.Contains("\n"+c.src, "\nacl ") || strings.Contains(c.src, "declare capture") {
+			continue
+		}
+		if !slices.Contains(c.in, SecListen) && !slices.Contains(c.in, SecBackend) {
+			continue
+		}
+		covered[c.kw] = true
+		// A backend uses the section (a listen may not: haproxy refuses
+		// it), or a frontend for what only a frontend may do.
+		var cfg *Config
+		var errs ErrorList
+		var text string
+		for _, user := range []string{"backend chk from d\n mode http\n", "frontend chk from d\n mode http\n"} {
+			text = strings.ReplaceAll(c.pre+"defaults d\n mode http\n"+indent(c.src)+user+c.extra, "@D@", dir)
+			if cfg, _, errs = load(t, text); len(errs) == 0 {
+				break
+			}
+		}
+		if len(errs) > 0 {
+			t.Errorf("%s in a named defaults section: %v\n%s", c.kw, errs, text)
+			continue
+		}
+		var chk *Proxy
+		for _, px := range cfg.Proxies {
+			if px.Name == "chk" {
+				chk = px
+			}
+		}
+		if chk == nil || len(chk.HTTPRequest)+len(chk.HTTPResponse)+len(chk.HTTPAfterResponse) == 0 {
+			t.Errorf("%s: the proxy using the defaults has no rule", c.kw)
+		}
+	}
+	for n := range registry {
+		if isHTTPRuleKeyword(n) && !covered[n] && noAccept[n+"@defaults"] == "" {
+			t.Errorf("%s: no accepting case in a proxy to try in a named defaults section", n)
+		}
+	}
+	_, _, errs := load(t, "defaults\n mode http\n http-request set-header a b\n")
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "'http-request' not allowed in anonymous 'defaults' section.") {
+		t.Errorf("anonymous defaults: %v", errs)
+	}
+	// haproxy's limits on a defaults section with rules (its
+	// startup/default_rules reg-test).
+	for text, want := range map[string]string{
+		"defaults d\n mode http\n http-request set-header a b\ndefaults from d\n":                       "t.cfg:4: a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (defaults section at t.cfg:1).",
+		"defaults d\n mode http\n http-request set-header a b\nlisten l from d\n":                       "t.cfg:4: a listen section cannot inherit from a defaults section defining TCP/HTTP rules.",
+		"defaults d\n mode http\n http-request set-header a b\nfrontend f from d\nbackend b from d\n":   "t.cfg:5: frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (defaults section at t.cfg:1).",
+		"defaults d\n tcp-request connection accept\nbackend b from d\n":                                "t.cfg:3: a backend section cannot inherit from a defaults section defining 'tcp-request connection' or 'tcp-request session' rules (defaults section at t.cfg:1).",
+		"defaults d\n tcp-response inspect-delay 5s\n tcp-response content accept\nfrontend f from d\n": "t.cfg:4: a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules (defaults section at t.cfg:1).",
+	} {
+		_, _, errs := load(t, text)
+		found := false
+		for _, e := range errs {
+			found = found || e.Error() == want
+		}
+		if !found {
+			t.Errorf("%q: %v, want %q", text, errs, want)
+		}
 	}
 }

@@ -53,7 +53,7 @@ func init() {
 				return 0, fmt.Errorf("length must be > 0")
 			}
 			px := c.Proxy()
-			if px.Cap&CapFE == 0 {
+			if px.Cap&(CapFE|CapDef) == 0 {
 				return 0, fmt.Errorf("proxy '%s' has no frontend capability", px.Name)
 			}
 			r.Args = &CaptureAction{Expr: expr, Slot: len(px.Log.ReqCaptures), Len: l}
@@ -109,7 +109,7 @@ func parseCaptureAction(c *RuleContext, r *HTTPRule, args []string) (int, error)
 	px := c.Proxy()
 	switch {
 	case kw == "len" && !response:
-		if px.Cap&CapFE == 0 {
+		if px.Cap&(CapFE|CapDef) == 0 {
 			return 0, fmt.Errorf("proxy '%s' has no frontend capability", px.Name)
 		}
 		l, err := strconv.Atoi(v)

@@ -27,6 +27,9 @@ func patternKeywordCases() []kwCase {
 							t.Errorf("rule %+v", rules[0].Args)
 						}
 					}},
+				// A map converter loads the file too (and works in a
+				// defaults section, where acl lines are refused).
+				kwCase{kw: kw, in: inNamed, src: "mode http\nhttp-request set-var(txn.m) str(x),map(@D@/body.txt)\n" + kw + "(@D@/body.txt) " + a.args},
 				kwCase{kw: kw, in: inNamed, src: "mode http\n" + kw + "(@D@/nope.lst) " + a.args,
 					err: "t.cfg:3: ..."},
 				kwCase{kw: kw, in: inNamed, src: load + kw + "() " + a.args, err: "t.cfg:4: ..."},

@@ -91,7 +91,7 @@ func parseSetTimeout(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 	if len(args) < 2 {
 		return 0, fmt.Errorf("expects exactly 2 arguments")
 	}
-	if px := c.Proxy(); px.Cap&CapBE == 0 {
+	if px := c.Proxy(); px.Cap&(CapBE|CapDef) == 0 {
 		return 0, fmt.Errorf("proxy '%s' has no backend capability", px.Name)
 	}
 	a := &TimeoutAction{}

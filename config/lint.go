@@ -59,6 +59,11 @@ func (p *parser) warnUnreachableRules(px *Proxy) {
 			if prev.Cond != nil || prev.Def == nil || !prev.Def.Final || p.linted(r.Pos) {
 				continue
 			}
+			if prev.Pos.File != px.Pos.File || prev.Pos.Line < px.Pos.Line {
+				// The previous rule is a defaults section's: haproxy
+				// keeps those apart and does not warn.
+				continue
+			}
 			p.file, p.line = r.Pos.File, r.Pos.Line
 			p.warnf("previous '%s' action is final and has no condition attached, further entries are NOOP.", r.Set.Keyword())
 		}

@@ -348,10 +348,41 @@ func (p *parser) openProxy(args []string) {
 	case "listen":
 		px.Cap, p.sec = CapFE|CapBE, SecListen
 	}
+	if kind == "defaults" && from == "" {
+		base = nil // a fresh one: nothing inherited
+	}
+	p.checkRuleDefaults(base, px)
 	if px.Cap != CapDef {
 		px.ACLs = sample.NewACLSet(p.samples)
 	}
 	p.cur = px
+}
+
+// checkRuleDefaults applies haproxy's limits on a defaults section that
+// defines tcp or http rules: its proxies run them first, so it may not be
+// the parent of another defaults section nor of a listen section, only one
+// kind of proxy (frontends or backends) may use it, backends not with
+// connection or session rules, frontends not with tcp-response ones.
+func (p *parser) checkRuleDefaults(d, px *Proxy) {
+	if d == nil || len(d.HTTPRequest)+len(d.HTTPResponse)+len(d.HTTPAfterResponse)+
+		len(d.TCP.Connection)+len(d.TCP.Session)+len(d.TCP.Content)+len(d.TCP.Response) == 0 {
+		return
+	}
+	at := fmt.Sprintf("(defaults section at %s:%d)", d.Pos.File, d.Pos.Line)
+	switch {
+	case px.Cap == CapDef:
+		p.errorf("a defaults section cannot inherit from a defaults section defining TCP/HTTP rules %s.", at)
+	case px.Cap == CapFE|CapBE:
+		p.errorf("a listen section cannot inherit from a defaults section defining TCP/HTTP rules.")
+	case d.rulesFor != 0 && d.rulesFor != px.Cap:
+		p.errorf("frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules %s.", at)
+	case px.Cap == CapBE && len(d.TCP.Connection)+len(d.TCP.Session) > 0:
+		p.errorf("a backend section cannot inherit from a defaults section defining 'tcp-request connection' or 'tcp-request session' rules %s.", at)
+	case px.Cap == CapFE && len(d.TCP.Response) > 0:
+		p.errorf("a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules %s.", at)
+	default:
+		d.rulesFor = px.Cap
+	}
 }
 
 // finishProxy closes the current section.
@@ -395,7 +426,10 @@ func validProxyName(s string) bool {
 // copied so that the new section can append without touching its parent.
 func (d *Proxy) inherit() *Proxy {
 	px := *d
-	px.Binds, px.UseBackends, px.HTTPRequest, px.HTTPResponse, px.Servers = nil, nil, nil, nil, nil
+	px.Binds, px.UseBackends, px.Servers = nil, nil, nil
+	// A named defaults section's http rules come first in the proxy's.
+	px.HTTPRequest, px.HTTPResponse = slices.Clip(px.HTTPRequest), slices.Clip(px.HTTPResponse)
+	px.HTTPAfterResponse = slices.Clip(px.HTTPAfterResponse)
 	px.ACLs, px.ignored, px.MonitorFail = nil, nil, nil
 	px.PersistRules, px.UseServers = nil, nil
 	px.Ext, px.DefaultServer.Ext = d.Ext.clone(), d.DefaultServer.Ext.clone()
@@ -408,6 +442,10 @@ func (d *Proxy) inherit() *Proxy {
 	if d.ForwardFor != nil {
 		ff := *d.ForwardFor
 		px.ForwardFor = &ff
+	}
+	if d.OriginalTo != nil {
+		ot := *d.OriginalTo
+		px.OriginalTo = &ot
 	}
 	if d.ErrorFiles != nil {
 		px.ErrorFiles = make(map[int]*http1.Reply, len(d.ErrorFiles))

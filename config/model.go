@@ -232,6 +232,9 @@ type Proxy struct {
 	// keyword of the other side: `balance` in a frontend, `bind` in a
 	// backend), kept only to be validated as haproxy validates them.
 	ignored *Proxy
+	// rulesFor is, on a defaults section with rules, the kind of proxy
+	// (CapFE or CapBE) that inherits them: haproxy lets only one kind.
+	rulesFor Cap
 }
 
 // Bind is one address of a `bind` line (a line with several addresses or a
