@@ -199,7 +199,12 @@ func (s *httpStream) serve() {
 		s.endTxnLog()
 		s.sx.end(&s.ctx)
 		s.ctx.Reset()
-		if !keep || s.ending() {
+		// keep means the response told the client the connection stays
+		// open: a stop (or the frontend leaving) that began since must
+		// not close it now, while the client may be sending its next
+		// request (the kernel would reset it). The connection waits as
+		// an idle one does, and that request gets the connection's end.
+		if !keep {
 			return
 		}
 		s.first = false
