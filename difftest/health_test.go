@@ -1039,6 +1039,8 @@ func TestHealthChecks(t *testing.T) {
 				e.waitLog("Server app/s1 is DOWN")
 				e.set("s2", hc503)
 				e.waitLog("Server app/s2 is DOWN")
+				// Its own syslog record, which may follow a moment later.
+				e.waitLog("backend app has no server available")
 				e.traffic(3)
 				e.note("checks on d1: %d", e.mark("d1"))
 			},
