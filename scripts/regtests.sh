@@ -37,6 +37,11 @@ out=${REGTESTS_LOG:-${TMPDIR:-/tmp}/switchyard-regtests.log}
 echo "regtests: running haproxy's reg-tests against $bin (about 4 minutes); output in $out"
 "$conf/run" "$bin" --j 2 --v "$@" >"$out" 2>&1
 results "$out" >"$work/results"
+if [ ! -s "$work/results" ]; then
+  echo "regtests: FAIL: no test ran (VTest could not be built, or the runner failed):"
+  tail -n 20 "$out"
+  exit 1
+fi
 grep ' passed$' "$work/results" | cut -d' ' -f1 | sort -u >"$work/passed"
 if [ $# -gt 0 ]; then
   cat "$work/results"
