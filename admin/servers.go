@@ -60,9 +60,6 @@ var checkStatusNumbers = [...]int{
 	check.StatusL7OKCond: 16, check.StatusL7Status: 17,
 }
 
-// defaultRise is haproxy's rise when a server sets none.
-const defaultRise = 2
-
 const (
 	chkConfigured = 0x02
 	chkEnabled    = 0x04
@@ -108,12 +105,9 @@ func serverView(b *proxy.Backend, s *backend.Server) ServerView {
 	v.CheckResult = checkResultNumber(res.Status)
 	v.CheckHealth = n
 	if set.Check == nil {
-		// haproxy keeps a check structure for every server, at the
-		// default rise and never run.
+		// haproxy keeps a check structure for every server, at its
+		// configured rise and never run.
 		v.CheckResult, v.CheckHealth = 0, set.Rise
-		if set.Rise == 0 {
-			v.CheckHealth = defaultRise
-		}
 	}
 	if cs := set.Check; cs != nil {
 		v.CheckState = chkConfigured

@@ -9,10 +9,8 @@ import (
 
 // A server's address changed at runtime (`set server B/S addr`). The
 // change survives reloads while the configuration keeps the address it
-// replaced; a configuration that names another address wins.
-
-// addrOverride is a runtime address and the configured one it replaced.
-type addrOverride struct{ cfg, rt string }
+// replaced; a configuration that names another address wins (the server's
+// addr is an overridden value, checkaddr.go).
 
 // SetAddr changes the server's address and, when port is not empty, its
 // port, as haproxy's srv_update_addr_port, and returns haproxy's report of
@@ -69,34 +67,10 @@ func (s *Server) setAddr(ip, port string, msg *strings.Builder) {
 		return
 	}
 	next := *set
+	// Checks and the agent follow (CheckAddr, AgentAddr), but for their
+	// own address or port.
 	next.Addr = net.JoinHostPort(newHost, newPort)
-	// Checks and the agent follow the server, but for their own address
-	// or port.
-	if cs := set.Check; cs != nil {
-		c := *cs
-		c.Addr = next.CheckTarget.On(next.Addr)
-		next.Check = &c
-	}
-	if as := set.Agent; as != nil {
-		a := *as
-		a.Addr = next.AgentTarget.On(next.Addr)
-		next.Agent = &a
-	}
-	cfg := set.Addr
-	if o := s.addr.Load(); o != nil {
-		cfg = o.cfg
-	}
-	s.addr.Store(&addrOverride{cfg: cfg, rt: next.Addr})
+	s.addr.set(set.Addr, next.Addr)
 	s.set.Store(&next)
 	s.Pool.FlushIdle()
-}
-
-// keepsAddr says whether a configuration naming addr for this server keeps
-// the address set at runtime, which it returns.
-func (s *Server) keepsAddr(addr string) (string, bool) {
-	o := s.addr.Load()
-	if o == nil || o.cfg != addr {
-		return "", false
-	}
-	return o.rt, true
 }

@@ -13,7 +13,6 @@ import (
 // administrative state, and its health words take the server down or let
 // it up (see agentResult).
 type AgentSettings struct {
-	Addr  string // host:port: agent-addr (or addr) and agent-port (or port)
 	Send  string // agent-send: sent verbatim once connected ("": nothing)
 	Inter time.Duration
 	// Rise and Fall are the agent's, which haproxy sets to 1 and 1 with
@@ -48,11 +47,12 @@ func (s *Server) agentInterval() time.Duration {
 // runAgent asks the agent once and applies its reply. An agent runs in
 // maintenance too: its "ready" is how a server leaves it.
 func (s *Server) runAgent(ctx context.Context) {
-	as := s.Settings().Agent
+	set := s.Settings()
+	as := set.Agent
 	if as == nil {
 		return
 	}
-	t := &check.Target{Addr: as.Addr, ConnectTimeout: as.ConnectTimeout, ReadTimeout: as.ReadTimeout,
+	t := &check.Target{Addr: set.AgentAddr(), ConnectTimeout: as.ConnectTimeout, ReadTimeout: as.ReadTimeout,
 		Backend: s.be.Name, Server: s.Name}
 	actx := ctx
 	if as.Timeout > 0 {

@@ -13,7 +13,8 @@ import (
 // withAgent gives a server an agent whose goroutine never gets a reply:
 // the tests feed replies with agentSays.
 func withAgent(set ServerSettings) ServerSettings {
-	set.Agent = &AgentSettings{Addr: "127.0.0.1:1", Inter: time.Hour, Rise: 1, Fall: 1,
+	set.AgentTarget = Target{Addr: "127.0.0.1", Port: 1}
+	set.Agent = &AgentSettings{Inter: time.Hour, Rise: 1, Fall: 1,
 		probe: func(ctx context.Context, _ *check.Target, _ string) check.AgentResult {
 			<-ctx.Done()
 			return check.AgentResult{}
@@ -241,7 +242,8 @@ func TestAgentRunsAgainstTCPAgent(t *testing.T) {
 	}()
 	r := NewRegistry(NewPools())
 	set := settings("s1", 1, 1, "127.0.0.1:1")
-	set.Agent = &AgentSettings{Addr: ln.Addr().String(), Send: "be/s1\n", Inter: 10 * time.Millisecond, Rise: 1, Fall: 1,
+	set.AgentTarget = Target{Addr: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}
+	set.Agent = &AgentSettings{Send: "be/s1\n", Inter: 10 * time.Millisecond, Rise: 1, Fall: 1,
 		ConnectTimeout: time.Second, Timeout: time.Second}
 	replies <- "drain"
 	_, srvs, _ := stageLogged(t, r, BackendSettings{}, set)

@@ -38,7 +38,9 @@ func (t Target) On(srvAddr string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// override is a value set at runtime and the configured one it replaced.
+// override is a value set at runtime and the configured one it replaced:
+// a server's address (addr.go), its check and agent targets, the agent's
+// string.
 type override[T comparable] struct{ cfg, rt T }
 
 // overridden is one runtime-changeable value of a server.
@@ -64,6 +66,11 @@ func (o *overridden[T]) keep(cfg T) (T, bool) {
 	return v.rt, true
 }
 
+// CheckAddr and AgentAddr are where health checks and the agent connect:
+// their targets on the server's address.
+func (set *ServerSettings) CheckAddr() string { return set.CheckTarget.On(set.Addr) }
+func (set *ServerSettings) AgentAddr() string { return set.AgentTarget.On(set.Addr) }
+
 // keepCheckOverrides applies the runtime check settings a reload keeps to
 // the staged settings of the same server.
 func (s *Server) keepCheckOverrides(set *ServerSettings) {
@@ -73,18 +80,12 @@ func (s *Server) keepCheckOverrides(set *ServerSettings) {
 	if rt, ok := s.agentTarget.keep(set.AgentTarget); ok {
 		set.AgentTarget = rt
 	}
-	if cs := set.Check; cs != nil {
-		c := *cs
-		c.Addr = set.CheckTarget.On(set.Addr)
-		set.Check = &c
-	}
 	if as := set.Agent; as != nil {
-		a := *as
-		a.Addr = set.AgentTarget.On(set.Addr)
 		if rt, ok := s.agentSend.keep(as.Send); ok {
+			a := *as
 			a.Send = rt
+			set.Agent = &a
 		}
-		set.Agent = &a
 	}
 }
 
@@ -94,70 +95,64 @@ func (s *Server) keepCheckOverrides(set *ServerSettings) {
 // address must be an IP address (no name is resolved) and a port of 0
 // means the server's.
 func (s *Server) SetCheckAddr(ip, port string) string {
-	var msg string
-	s.admin(func() {
-		set := s.Settings()
-		if set.Check == nil || s.ChecksDisabled(false) {
-			msg = "health checks are not enabled on this server"
-			return
-		}
-		var a netip.Addr
-		if ip != "" {
-			var err error
-			if a, err = netip.ParseAddr(ip); err != nil {
-				msg = "invalid addr '" + ip + "'"
-				return
-			}
-		}
-		t, bad := set.CheckTarget.moved(a, port)
-		if bad != "" {
-			msg = bad
-			return
-		}
-		n := *set
-		c := *set.Check
-		n.CheckTarget, c.Addr = t, t.On(set.Addr)
-		n.Check = &c
-		s.checkTarget.set(set.CheckTarget, t)
-		s.set.Store(&n)
-	})
-	return msg
+	return s.setTarget(false, ip, port, netip.ParseAddr)
 }
 
 // SetAgentAddr is `set server B/S agent-addr ADDR [port P]` and
 // `agent-port P` (addr ""): where the agent connects from its next run.
 // As haproxy, the address may be a name, resolved now.
 func (s *Server) SetAgentAddr(addr, port string) string {
-	if s.Settings().Agent == nil || s.ChecksDisabled(true) {
-		return "agent checks are not enabled on this server"
+	return s.setTarget(true, addr, port, resolveOne)
+}
+
+// setTarget moves the health check's target (agent false) or the agent's,
+// with haproxy's refusals in its order: checks not running, a bad
+// address (parsed by parse), a bad port.
+func (s *Server) setTarget(agent bool, addr, port string, parse func(string) (netip.Addr, error)) string {
+	if msg := s.notChecked(agent); msg != "" {
+		return msg
 	}
 	var a netip.Addr
 	if addr != "" {
 		var err error
-		if a, err = resolveOne(addr); err != nil {
+		if a, err = parse(addr); err != nil {
 			return "invalid addr '" + addr + "'"
 		}
 	}
 	var msg string
 	s.admin(func() {
+		if msg = s.notChecked(agent); msg != "" {
+			return // changed meanwhile
+		}
 		set := s.Settings()
-		if set.Agent == nil || s.ChecksDisabled(true) {
-			msg = "agent checks are not enabled on this server"
-			return
-		}
-		t, bad := set.AgentTarget.moved(a, port)
-		if bad != "" {
-			msg = bad
-			return
-		}
 		n := *set
-		ag := *set.Agent
-		n.AgentTarget, ag.Addr = t, t.On(set.Addr)
-		n.Agent = &ag
-		s.agentTarget.set(set.AgentTarget, t)
+		cur, kept := &n.CheckTarget, &s.checkTarget
+		if agent {
+			cur, kept = &n.AgentTarget, &s.agentTarget
+		}
+		t, refused := cur.moved(a, port)
+		if refused != "" {
+			msg = refused
+			return
+		}
+		kept.set(*cur, t)
+		*cur = t
 		s.set.Store(&n)
 	})
 	return msg
+}
+
+// notChecked is haproxy's answer to a change of a check that does not
+// run (not configured, or disabled), "" when it runs.
+func (s *Server) notChecked(agent bool) string {
+	set := s.Settings()
+	switch {
+	case agent && (set.Agent == nil || s.ChecksDisabled(true)):
+		return "agent checks are not enabled on this server"
+	case !agent && (set.Check == nil || s.ChecksDisabled(false)):
+		return "health checks are not enabled on this server"
+	}
+	return ""
 }
 
 // SetAgentSend is `set server B/S agent-send STRING`: what the agent
@@ -165,11 +160,11 @@ func (s *Server) SetAgentAddr(addr, port string) string {
 func (s *Server) SetAgentSend(v string) error {
 	var err error
 	s.admin(func() {
-		set := s.Settings()
-		if set.Agent == nil || s.ChecksDisabled(true) {
+		if s.notChecked(true) != "" {
 			err = ErrNoCheck
 			return
 		}
+		set := s.Settings()
 		n := *set
 		ag := *set.Agent
 		ag.Send = v

@@ -69,8 +69,7 @@ const (
 // options that go with it).
 type CheckSettings struct {
 	Rules     Prober
-	Addr      string // where checks connect: the server's address, or `addr`/`port`
-	SendProxy bool   // check-send-proxy
+	SendProxy bool // check-send-proxy
 
 	Inter, FastInter, DownInter time.Duration
 	Rise, Fall                  int
@@ -901,7 +900,7 @@ func (s *Server) runHealthCheck(ctx context.Context) {
 	if _, adm := s.State(); adm&AdminMaint != 0 {
 		return
 	}
-	res := s.runCheck(ctx, cs)
+	res := s.runCheck(ctx, s.Settings().CheckAddr(), cs)
 	if ctx.Err() != nil {
 		return
 	}
@@ -916,9 +915,9 @@ func (s *Server) runHealthCheck(ctx context.Context) {
 }
 
 // runCheck runs one check with the server's current settings.
-func (s *Server) runCheck(ctx context.Context, cs *CheckSettings) check.Result {
+func (s *Server) runCheck(ctx context.Context, addr string, cs *CheckSettings) check.Result {
 	op, _ := s.State()
-	t := &check.Target{Addr: cs.Addr, ConnectTimeout: cs.ConnectTimeout, ReadTimeout: cs.ReadTimeout,
+	t := &check.Target{Addr: addr, ConnectTimeout: cs.ConnectTimeout, ReadTimeout: cs.ReadTimeout,
 		SendProxy: cs.SendProxy, Backend: s.be.Name, Server: s.Name,
 		Down: op == Stopped} // a down server gets no conditional pass (disable-on-404)
 	if cs.Rules.SendsState() {

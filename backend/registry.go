@@ -320,7 +320,7 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 		}
 		s := old[i]
 		if s != nil {
-			if rt, ok := s.keepsAddr(sc.Addr); ok {
+			if rt, ok := s.addr.keep(sc.Addr); ok {
 				// The configuration still names the address a runtime
 				// change replaced: the runtime one stays.
 				servers[i].Addr = rt

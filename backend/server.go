@@ -37,7 +37,7 @@ type ServerSettings struct {
 	// when not to the server itself (`addr`, `port`, `agent-addr`,
 	// `agent-port`, or their runtime changes), as haproxy keeps them and
 	// `show servers state` prints them, whether or not the server is
-	// checked. Check.Addr and Agent.Addr are them resolved (Target.On).
+	// checked. CheckAddr and AgentAddr are where they connect now.
 	CheckTarget, AgentTarget Target
 	// Rise is the configured rise, checked or not: haproxy keeps a check
 	// structure for every server and shows an unchecked one's health at
@@ -126,8 +126,8 @@ type Server struct {
 	// this server; leastconn reads it, the data plane updates it.
 	Cur atomic.Int64
 
-	// addr is an address set at runtime (addr.go); nil: the configured.
-	addr atomic.Pointer[addrOverride]
+	// addr is an address set at runtime (addr.go), if any.
+	addr overridden[string]
 	// checkTarget, agentTarget and agentSend are check settings set at
 	// runtime (checkaddr.go).
 	checkTarget, agentTarget overridden[Target]

@@ -94,12 +94,10 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 	set.AgentTarget.Addr, set.AgentTarget.Port = sc.AgentTarget()
 	if sc.Check {
 		set.Check = checkSettings(px, sc, rules)
-		set.Check.Addr = set.CheckTarget.On(sc.Addr)
 	}
 	h := sc.Health()
 	if h.Agent {
 		set.Agent = agentSettings(px, sc)
-		set.Agent.Addr = set.AgentTarget.On(sc.Addr)
 	}
 	set.SlowStart = h.SlowStart
 	set.Observe, set.ErrorLimit, set.OnError = h.Observe, h.ErrorLimit, h.OnError
