@@ -25,10 +25,10 @@ var hashConvs = []convDef{
 	{name: "crc32c", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: hash32(hashCRC32C)},
 	{name: "xxh3", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: convXXH3},
 	{name: "xxh32", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: func(_ *Ctx, a []arg, v Value) (Value, bool) {
-		return Int(int64(xxh32(v.Str, uint32(a[0].i)))), true
+		return Int(int64(hashfn.XXH32(v.Str, uint32(a[0].i)))), true
 	}},
 	{name: "xxh64", args: args(0, ArgInt), in: TypeBin, out: TypeInt, fn: func(_ *Ctx, a []arg, v Value) (Value, bool) {
-		return Int(int64(xxh64(v.Str, uint64(a[0].i)))), true
+		return Int(int64(hashfn.XXH64Seed(v.Str, uint64(a[0].i)))), true
 	}},
 	{name: "sha1", in: TypeBin, out: TypeBin, fn: digestConv(digests["sha1"])},
 	{name: "sha2", args: args(0, ArgInt), validate: validateSHA2, in: TypeBin, out: TypeBin, compile: compileSHA2},

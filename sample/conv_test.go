@@ -242,25 +242,3 @@ func TestConvNoAlloc(t *testing.T) {
 		}
 	}
 }
-
-// xxHash's published test values: XXH32 and XXH64 of "" and of "abc"
-// with seed 0, and with a seed.
-func TestXXHash(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		seed uint64
-		h32  uint32
-		h64  uint64
-	}{
-		{"", 0, 0x02CC5D05, 0xEF46DB3751D8E999},
-		{"abc", 0, 0x32D153FF, 0x44BC2CF5AD770999},
-		{"Nobody inspects the spammish repetition", 0, 0xE2293B2F, 0xFBCEA83C8A378BF1},
-	} {
-		if got := xxh32([]byte(c.in), uint32(c.seed)); got != c.h32 {
-			t.Errorf("xxh32(%q) = %#x, want %#x", c.in, got, c.h32)
-		}
-		if got := xxh64([]byte(c.in), c.seed); got != c.h64 {
-			t.Errorf("xxh64(%q) = %#x, want %#x", c.in, got, c.h64)
-		}
-	}
-}
