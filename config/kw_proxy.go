@@ -194,14 +194,26 @@ func (p *parser) cond(words []string) (*sample.Cond, error) {
 }
 
 func parseForwardFor(p *parser, args []string) error {
+	return parseAddrHeader(args, "forwardfor", "x-forwarded-for", &p.cur.ForwardFor)
+}
+
+// parseOriginalTo is `option originalto [except NET] [header NAME]`: the
+// address the client connected to, in x-original-to.
+func parseOriginalTo(p *parser, args []string) error {
+	return parseAddrHeader(args, "originalto", "x-original-to", &p.cur.OriginalTo)
+}
+
+// parseAddrHeader reads the options that add an address header, forwardfor
+// (which alone takes if-none) and originalto, or their `no` form.
+func parseAddrHeader(args []string, name, header string, dst **ForwardFor) error {
 	if len(args) > 0 && args[0] == "no" {
 		if len(args) > 1 {
-			return fmt.Errorf("'no option forwardfor' takes no argument")
+			return fmt.Errorf("'no option %s' takes no argument", name)
 		}
-		p.cur.ForwardFor = nil
+		*dst = nil
 		return nil
 	}
-	ff := &ForwardFor{Header: "x-forwarded-for"}
+	ff := &ForwardFor{Header: header}
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
 		case "except":
@@ -221,51 +233,20 @@ func parseForwardFor(p *parser, args []string) error {
 			i++
 			ff.Header = strings.ToLower(args[i])
 		case "if-none":
+			if name != "forwardfor" {
+				return fmt.Errorf("unknown parameter 'if-none' (expects 'except' or 'header')")
+			}
 			ff.IfNone = true
 		default:
-			return fmt.Errorf("unknown parameter '%s' (expects 'except', 'header' or 'if-none')", args[i])
+			expects := "'except' or 'header'"
+			if name == "forwardfor" {
+				expects = "'except', 'header' or 'if-none'"
+			}
+			return fmt.Errorf("unknown parameter '%s' (expects %s)", args[i], expects)
 		}
 	}
 	ff.HeaderBytes = []byte(ff.Header)
-	p.cur.ForwardFor = ff
-	return nil
-}
-
-// parseOriginalTo is `option originalto [except NET] [header NAME]`: the
-// address the client connected to, in x-original-to.
-func parseOriginalTo(p *parser, args []string) error {
-	if len(args) > 0 && args[0] == "no" {
-		if len(args) > 1 {
-			return fmt.Errorf("'no option originalto' takes no argument")
-		}
-		p.cur.OriginalTo = nil
-		return nil
-	}
-	ot := &ForwardFor{Header: "x-original-to"}
-	for i := 0; i < len(args); i++ {
-		switch args[i] {
-		case "except":
-			if i+1 >= len(args) {
-				return fmt.Errorf("'except' expects a network")
-			}
-			i++
-			pfx, err := parsePrefix(args[i])
-			if err != nil {
-				return fmt.Errorf("'except': %v", err)
-			}
-			ot.Except = pfx
-		case "header":
-			if i+1 >= len(args) || args[i+1] == "" {
-				return fmt.Errorf("'header' expects a header name")
-			}
-			i++
-			ot.Header = strings.ToLower(args[i])
-		default:
-			return fmt.Errorf("unknown parameter '%s' (expects 'except' or 'header')", args[i])
-		}
-	}
-	ot.HeaderBytes = []byte(ot.Header)
-	p.cur.OriginalTo = ot
+	*dst = ff
 	return nil
 }
 

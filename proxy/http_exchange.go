@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"sync/atomic"
@@ -62,7 +63,6 @@ func (s *httpStream) forward(be *Backend) bool {
 	srv.Pool.Begin()
 	s.t.pooled = false
 	s.addForwardedFor(be)
-	s.addOriginalTo(be)
 	s.addUniqueIDHeader()
 	s.prepareRequest(be)
 	if s.t.reqInfo.BadLength {
@@ -196,22 +196,25 @@ func (s *httpStream) prepareRequest(be *Backend) {
 	}
 }
 
-// addForwardedFor applies `option forwardfor`, the backend's taking
-// precedence over the frontend's.
+// addForwardedFor applies `option forwardfor` and `option originalto`.
 func (s *httpStream) addForwardedFor(be *Backend) {
-	ff := be.cfg.ForwardFor
+	s.addAddrHeader(s.fe.cfg.ForwardFor, be.cfg.ForwardFor, s.ctx.Src.Addr(), s.t.xff[:0])
+	s.addAddrHeader(s.fe.cfg.OriginalTo, be.cfg.OriginalTo, s.ctx.Dst.Addr(), s.t.xot[:0])
+}
+
+// addAddrHeader adds an address header as the backend's option says, or
+// else the frontend's, unless either's except network holds addr; buf
+// holds the value.
+func (s *httpStream) addAddrHeader(fe, be *config.ForwardFor, addr netip.Addr, buf []byte) {
+	ff := be
 	if ff == nil {
-		ff = s.fe.cfg.ForwardFor
+		ff = fe
 	}
-	if ff == nil {
+	if ff == nil || !addr.IsValid() {
 		return
 	}
-	src := s.ctx.Src.Addr()
-	if !src.IsValid() {
-		return
-	}
-	for _, x := range []*config.ForwardFor{s.fe.cfg.ForwardFor, be.cfg.ForwardFor} {
-		if x != nil && x.Except.IsValid() && x.Except.Contains(src.Unmap()) {
+	for _, x := range [...]*config.ForwardFor{fe, be} {
+		if x != nil && x.Except.IsValid() && x.Except.Contains(addr.Unmap()) {
 			return
 		}
 	}
@@ -220,30 +223,7 @@ func (s *httpStream) addForwardedFor(be *Backend) {
 			return
 		}
 	}
-	s.t.req.Add(ff.HeaderBytes, src.AppendTo(s.t.xff[:0]))
-}
-
-// addOriginalTo applies `option originalto`: the address the client
-// connected to (or set-dst's), the backend's option taking precedence
-// over the frontend's, either's except network skipping it.
-func (s *httpStream) addOriginalTo(be *Backend) {
-	ot := be.cfg.OriginalTo
-	if ot == nil {
-		ot = s.fe.cfg.OriginalTo
-	}
-	if ot == nil {
-		return
-	}
-	dst := s.ctx.Dst.Addr()
-	if !dst.IsValid() {
-		return
-	}
-	for _, x := range []*config.ForwardFor{s.fe.cfg.OriginalTo, be.cfg.OriginalTo} {
-		if x != nil && x.Except.IsValid() && x.Except.Contains(dst.Unmap()) {
-			return
-		}
-	}
-	s.t.req.Add(ot.HeaderBytes, dst.AppendTo(s.t.xot[:0]))
+	s.t.req.Add(ff.HeaderBytes, addr.AppendTo(buf))
 }
 
 // Where a server connection came from.
