@@ -3,6 +3,8 @@ package promex
 import (
 	"errors"
 	"strings"
+
+	"switchyard/stats"
 )
 
 // Scope is a set of the exporter's scopes, as the `scope` parameter names
@@ -78,11 +80,11 @@ func ParseQuery(q string) (Options, error) {
 		if strings.IndexByte(rawValue, '=') >= 0 {
 			return Options{}, ErrBadQuery
 		}
-		key, ok := urlDecode(rawKey)
+		key, ok := stats.FormDecode(rawKey)
 		if !ok {
 			return Options{}, ErrBadQuery
 		}
-		value, ok := urlDecode(rawValue)
+		value, ok := stats.FormDecode(rawValue)
 		if !ok {
 			return Options{}, ErrBadQuery
 		}
@@ -150,49 +152,4 @@ func (o *Options) Wants(name string) bool {
 		return !exclude
 	}
 	return !o.onlyIncluded
-}
-
-// urlDecode decodes %XX escapes and '+' as haproxy's url_decode does for
-// a form; a '%' not followed by two hex digits makes it fail.
-func urlDecode(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, true
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '+':
-			b = append(b, ' ')
-		case '%':
-			if i+2 >= len(s) {
-				return "", false
-			}
-			h, ok1 := unhex(s[i+1])
-			l, ok2 := unhex(s[i+2])
-			if !ok1 || !ok2 {
-				return "", false
-			}
-			b = append(b, h<<4|l)
-			i += 2
-		default:
-			b = append(b, c)
-		}
-	}
-	// haproxy reads the decoded bytes as a C string: a %00 ends it.
-	if i := strings.IndexByte(string(b), 0); i >= 0 {
-		b = b[:i]
-	}
-	return string(b), true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }

@@ -81,8 +81,8 @@ func ParseAdminPost(body []byte) (AdminPost, error) {
 			return AdminPost{}, ErrAdminParams
 		}
 		k, v, _ := strings.Cut(p, "=")
-		key, ok1 := formDecode(k)
-		val, ok2 := formDecode(v)
+		key, ok1 := FormDecode(k)
+		val, ok2 := FormDecode(v)
 		if !ok1 || !ok2 {
 			break
 		}
@@ -105,10 +105,11 @@ func ParseAdminPost(body []byte) (AdminPost, error) {
 	return a, nil
 }
 
-// formDecode decodes an urlencoded form value: '+' is a space, %XX a
-// byte; a '%' without two hex digits is an error. Like haproxy, which
-// works on C strings, a decoded NUL ends the value.
-func formDecode(s string) (string, bool) {
+// FormDecode decodes an urlencoded form value (a POST body, a query
+// string), as haproxy's url_decode: '+' is a space, %XX a byte; a '%'
+// without two hex digits is an error. Like haproxy, which works on C
+// strings, a decoded NUL ends the value.
+func FormDecode(s string) (string, bool) {
 	if !strings.ContainsAny(s, "+%") {
 		return s, true
 	}
