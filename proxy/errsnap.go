@@ -2,9 +2,9 @@ package proxy
 
 import (
 	"errors"
+	"maps"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"switchyard/backend"
@@ -34,45 +34,37 @@ type ErrorSnapshot struct {
 
 // errorSnapshots are the process's captures.
 type errorSnapshots struct {
-	events atomic.Uint32
 	mu     sync.Mutex
-	last   map[string]*[2]*ErrorSnapshot // proxy name -> request, response
+	events uint32                       // captures made
+	last   map[string][2]*ErrorSnapshot // proxy name -> request, response
 }
 
 // capture records a snapshot for the proxy px.
 func (e *errorSnapshots) capture(px string, es *ErrorSnapshot) {
-	es.Event = e.events.Add(1) - 1
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	es.Event = e.events
+	e.events++
 	if e.last == nil {
-		e.last = map[string]*[2]*ErrorSnapshot{}
+		e.last = map[string][2]*ErrorSnapshot{}
 	}
 	p := e.last[px]
-	if p == nil {
-		p = new([2]*ErrorSnapshot)
-		e.last[px] = p
+	if es.Response {
+		p[1] = es
+	} else {
+		p[0] = es
 	}
-	p[b2i(es.Response)] = es
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	e.last[px] = p
 }
 
 // ErrorSnapshots returns the last invalid request and response captured
-// for a proxy (nil: none), and how many captures the process made.
-func (rt *Runtime) ErrorSnapshots(px string) (req, resp *ErrorSnapshot, events uint32) {
+// per proxy name ([0] and [1], nil: none) and how many captures the
+// process made.
+func (rt *Runtime) ErrorSnapshots() (map[string][2]*ErrorSnapshot, uint32) {
 	e := &rt.state.errSnaps
-	events = e.events.Load()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if p := e.last[px]; p != nil {
-		return p[0], p[1], events
-	}
-	return nil, nil, events
+	return maps.Clone(e.last), e.events
 }
 
 // captureBadRequest records the invalid request head in buf, refused at

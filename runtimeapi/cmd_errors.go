@@ -1,6 +1,7 @@
 package runtimeapi
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,11 +39,10 @@ func cmdShowErrors(c *call) {
 		ids[px.Name] = px.ID
 	}
 	var b strings.Builder
-	_, _, events := rt.ErrorSnapshots("")
+	snaps, events := rt.ErrorSnapshots()
 	fmt.Fprintf(&b, "Total events captured on [%s] : %d\n", errDate(time.Now()), events)
 	for _, px := range snap.Proxies() {
-		req, resp, _ := rt.ErrorSnapshots(px.Name)
-		for _, es := range []*proxy.ErrorSnapshot{req, resp} {
+		for _, es := range snaps[px.Name] {
 			if es == nil || es.Response && skipResp || !es.Response && skipReq {
 				continue
 			}
@@ -174,7 +174,7 @@ func h1State(buf []byte, pos int, response bool) (string, int) {
 	if pos > len(buf) {
 		pos = len(buf)
 	}
-	eol := strings.IndexByte(string(buf), '\n')
+	eol := bytes.IndexByte(buf, '\n')
 	if eol < 0 || pos <= eol {
 		line := buf[:pos]
 		if eol >= 0 && pos >= eol-1 {
@@ -189,7 +189,7 @@ func h1State(buf []byte, pos int, response bool) (string, int) {
 		}
 		return [...]string{"MSG_RQMETH", "MSG_RQURI", "MSG_RQVER"}[min(spaces, 2)], [...]int{2, 4, 6}[min(spaces, 2)]
 	}
-	start := strings.LastIndexByte(string(buf[:pos]), '\n') + 1
+	start := bytes.LastIndexByte(buf[:pos], '\n') + 1
 	line := string(buf[start:pos])
 	switch {
 	case pos < len(buf) && start == pos && (buf[pos] == '\r' || buf[pos] == '\n'):
