@@ -107,6 +107,7 @@ func init() {
 			a := r.Args.(*config.AddrAction)
 			return func(s *httpStream) (ruleVerdict, bool) {
 				s.sx.keepAddrs(&s.ctx)
+				s.ctx.KeepFrontConn()
 				applyAddr(a, &s.ctx)
 				return ruleContinue, false
 			}
@@ -115,20 +116,21 @@ func init() {
 			a := r.Args.(*config.AddrAction)
 			if r.Set == config.TCPRequestConnectionRules {
 				// The front connection's own addresses (fc_src...).
-				return func(run *tcpRun) tcpVerdict {
-					applyAddr(a, run.ctx)
-					run.ctx.FcSrc, run.ctx.FcDst = run.ctx.Src, run.ctx.Dst
-					return tcpContinue
-				}
+				return func(run *tcpRun) tcpVerdict { applyAddr(a, run.ctx); return tcpContinue }
 			}
 			if r.Set != config.TCPRequestContentRules {
 				// The session's addresses, before any stream.
-				return func(run *tcpRun) tcpVerdict { applyAddr(a, run.ctx); return tcpContinue }
+				return func(run *tcpRun) tcpVerdict {
+					run.ctx.KeepFrontConn()
+					applyAddr(a, run.ctx)
+					return tcpContinue
+				}
 			}
 			return func(run *tcpRun) tcpVerdict {
 				if s, ok := run.ctx.Owner.(*httpStream); ok {
 					s.sx.keepAddrs(run.ctx) // this request's only
 				}
+				run.ctx.KeepFrontConn()
 				applyAddr(a, run.ctx)
 				return tcpContinue
 			}

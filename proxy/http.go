@@ -151,7 +151,6 @@ func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Fro
 	s.in.init(c, s.pool)
 	s.cr.Reset(&s.cl)
 	s.ctx.Src, s.ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
-	s.ctx.FcSrc, s.ctx.FcDst = s.ctx.Src, s.ctx.Dst
 	return s
 }
 

@@ -22,7 +22,6 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	defer cc.close()
 	var ctx sample.Ctx
 	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
-	ctx.FcSrc, ctx.FcDst = ctx.Src, ctx.Dst
 	scope := &tcpScope{snap: rt.snap.Load(), fe: fe}
 	lg := newTCPLog(fe, c)
 	if lg != nil {

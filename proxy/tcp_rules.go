@@ -234,7 +234,6 @@ func readProxyHeader(c net.Conn, ctx *sample.Ctx, pool *bufPool, timeout time.Du
 			if perr == nil {
 				if !h.Local {
 					ctx.Src, ctx.Dst = h.Src, h.Dst
-					ctx.FcSrc, ctx.FcDst = h.Src, h.Dst
 				}
 				rest := copy(*buf, (*buf)[used:got])
 				if rest == 0 {

@@ -10,10 +10,10 @@ var l4Fetches = []fetchDef{
 	{name: "dst_port", out: TypeInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.Dst })},
 	{name: "src", out: TypeIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.Src })},
 	{name: "src_port", out: TypeInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.Src })},
-	{name: "fc_dst", out: TypeIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.FcDst })},
-	{name: "fc_dst_port", out: TypeInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.FcDst })},
-	{name: "fc_src", out: TypeIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.FcSrc })},
-	{name: "fc_src_port", out: TypeInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.FcSrc })},
+	{name: "fc_dst", out: TypeIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.frontConn(true) })},
+	{name: "fc_dst_port", out: TypeInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.frontConn(true) })},
+	{name: "fc_src", out: TypeIPv4, src: SrcL4, fn: fetchAddr(func(c *Ctx) netip.AddrPort { return c.frontConn(false) })},
+	{name: "fc_src_port", out: TypeInt, src: SrcL4, fn: fetchPort(func(c *Ctx) netip.AddrPort { return c.frontConn(false) })},
 }
 
 func fetchAddr(get func(*Ctx) netip.AddrPort) fetchFunc {

@@ -44,12 +44,12 @@ type Ctx struct {
 	// fetches (hdr, hdr_cnt…) then read the response, as in haproxy.
 	OnResponse bool
 	Src, Dst   netip.AddrPort
-	// FcSrc and FcDst are the front connection's addresses (fc_src,
-	// fc_dst): the peer's, or the PROXY protocol's, or what tcp-request
-	// connection set-src/set-dst made them; later set-src rules change
-	// Src (src) only.
-	FcSrc, FcDst netip.AddrPort
-	Vars         Vars
+	// fc holds the front connection's addresses (fc_src, fc_dst) once a
+	// rule past the connection stage changed Src or Dst (KeepFrontConn);
+	// until then they are Src and Dst: the peer's, the PROXY protocol's,
+	// or what tcp-request connection set-src/set-dst made them.
+	fc   *[2]netip.AddrPort
+	Vars Vars
 	// Body is the buffered request body, nil when it was not waited for
 	// (option http-buffer-request, http-request wait-for-body): the body
 	// fetches (req.body, req.body_len...) then find nothing. A request
@@ -65,6 +65,27 @@ type Ctx struct {
 
 // Reset prepares the context for the next transaction on the same
 // connection, keeping allocated capacity.
+// KeepFrontConn records Src and Dst as the front connection's addresses,
+// unless done already: a session or stream rule is about to change them.
+func (c *Ctx) KeepFrontConn() {
+	if c.fc == nil {
+		c.fc = &[2]netip.AddrPort{c.Src, c.Dst}
+	}
+}
+
+// frontConn returns the front connection's source or destination.
+func (c *Ctx) frontConn(dst bool) netip.AddrPort {
+	switch {
+	case c.fc != nil && dst:
+		return c.fc[1]
+	case c.fc != nil:
+		return c.fc[0]
+	case dst:
+		return c.Dst
+	}
+	return c.Src
+}
+
 func (c *Ctx) Reset() {
 	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body = nil, nil, nil, false, nil
 	c.Vars.Reset()
