@@ -150,7 +150,7 @@ func parseURLParam(opts []string, b *Algorithm) error {
 // evaluates it when it assigns a server (SMP_VAL_BE_SET_SRV), when the
 // connection, the request and the backend are known, the server and the
 // response not yet.
-const setSrvSources = sample.SrcL4 | sample.SrcHTTPReq | sample.SrcBackend
+const setSrvSources = sample.SrcL4 | sample.SrcL6Req | sample.SrcHTTPReq | sample.SrcBackend
 
 // parseHashExpr compiles the expression of `balance hash`. haproxy takes
 // exactly one word: converters must be joined with commas, and a word

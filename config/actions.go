@@ -98,9 +98,9 @@ func (c *RuleContext) ParseFormat(s string) (*logformat.Format, error) {
 // avail is what the sample fetches of a rule of the set may read.
 func (c *RuleContext) avail() sample.Source {
 	if c.Set == HTTPResponseRules || c.Set == HTTPAfterResponseRules {
-		return sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo | sample.SrcBackend | sample.SrcServer
+		return sample.SrcL4 | sample.SrcL6Res | sample.SrcHTTPRes | sample.SrcHTTPReqInfo | sample.SrcBackend | sample.SrcServer
 	}
-	return sample.SrcL4 | sample.SrcHTTPReq | backendSide(c.Proxy())
+	return sample.SrcL4 | sample.SrcL6Req | sample.SrcHTTPReq | backendSide(c.Proxy())
 }
 
 // backendSide is SrcBackend for the rules of a proxy with a backend side

@@ -58,7 +58,7 @@ func init() {
 				}
 				// haproxy checks the expression against what an
 				// http-request rule may read, whatever the rule set.
-				if err := checkExprAvail(expr, sample.SrcL4|sample.SrcHTTPReq, args[n-1]); err != nil {
+				if err := checkExprAvail(expr, sample.SrcL4|sample.SrcL6Req|sample.SrcHTTPReq, args[n-1]); err != nil {
 					return 0, err
 				}
 				act := a
@@ -78,7 +78,7 @@ func checkExprAvail(expr *sample.Expr, avail sample.Source, word string) error {
 		return nil
 	}
 	what := "nothing"
-	for _, b := range []sample.Source{sample.SrcL4, sample.SrcHTTPReq, sample.SrcHTTPRes, sample.SrcHTTPMsg, sample.SrcHTTPReqInfo} {
+	for _, b := range []sample.Source{sample.SrcL4, sample.SrcL6Req, sample.SrcL6Res, sample.SrcHTTPReq, sample.SrcHTTPRes, sample.SrcHTTPMsg, sample.SrcHTTPReqInfo} {
 		if expr.Check(avail|b) == nil {
 			what = b.String()
 			break

@@ -66,9 +66,9 @@ func (px *Proxy) tcpRuleList(set RuleSet) *[]*HTTPRule {
 func tcpAvail(set RuleSet, px *Proxy) sample.Source {
 	switch set {
 	case TCPRequestContentRules:
-		return sample.SrcL4 | sample.SrcHTTPReq | backendSide(px)
+		return sample.SrcL4 | sample.SrcL6Req | sample.SrcHTTPReq | backendSide(px)
 	case TCPResponseContentRules:
-		return sample.SrcL4 | sample.SrcHTTPRes | sample.SrcHTTPReqInfo | sample.SrcBackend | sample.SrcServer
+		return sample.SrcL4 | sample.SrcL6Res | sample.SrcHTTPRes | sample.SrcHTTPReqInfo | sample.SrcBackend | sample.SrcServer
 	}
 	return sample.SrcL4
 }

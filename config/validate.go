@@ -72,6 +72,7 @@ func (p *parser) validate() {
 		p.validateLogging(px)
 		p.warnDefaultBackendAndServers(px, backends)
 		p.warnUnusableConditions(px)
+		p.warnL6InHTTP(px)
 		for _, rules := range [][]*HTTPRule{px.HTTPRequest, px.HTTPResponse, px.HTTPAfterResponse} {
 			if px.Mode == ModeTCP && len(rules) > 0 {
 				p.file, p.line = rules[0].Pos.File, rules[0].Pos.Line
@@ -81,6 +82,33 @@ func (p *parser) validate() {
 		p.lintProxy(px) // lint.go
 	}
 	p.lintConfig()
+}
+
+// warnL6InHTTP warns, as haproxy does, about each condition of an HTTP
+// proxy that reads a TCP stream's bytes (req.payload, req.len…): there
+// the fetches find nothing. haproxy checks use_backend, then use-server,
+// then the rule sets in their order.
+func (p *parser) warnL6InHTTP(px *Proxy) {
+	if px.Mode != ModeHTTP {
+		return
+	}
+	warn := func(c *sample.Cond, pos Pos) {
+		if c != nil && c.Reads(sample.SrcL6Req|sample.SrcL6Res) {
+			p.file, p.line = pos.File, pos.Line
+			p.warnf("Proxy '%s': L6 sample fetches ignored on HTTP proxies (declared at %s:%d).", px.Name, pos.File, pos.Line)
+		}
+	}
+	for _, ub := range px.UseBackends {
+		warn(ub.Cond, ub.Pos)
+	}
+	for _, us := range px.UseServers {
+		warn(us.Cond, us.Pos)
+	}
+	for _, rules := range [][]*HTTPRule{px.TCP.Connection, px.TCP.Session, px.TCP.Content, px.TCP.Response, px.HTTPRequest, px.HTTPResponse, px.HTTPAfterResponse} {
+		for _, r := range rules {
+			warn(r.Cond, r.Pos)
+		}
+	}
 }
 
 // warnUnusableConditions warns, as haproxy does, about rule conditions that
@@ -99,12 +127,12 @@ func (p *parser) warnUnusableConditions(px *Proxy) {
 		if r.Cond == nil {
 			continue
 		}
-		avail, side := sample.SrcL4|sample.SrcHTTPReq|backendSide(px), "frontend"
+		avail, side := sample.SrcL4|sample.SrcL6Req|sample.SrcHTTPReq|backendSide(px), "frontend"
 		if px.Cap&CapFE == 0 {
 			side = "backend"
 		}
 		if r.Set == HTTPResponseRules || r.Set == HTTPAfterResponseRules {
-			avail, side = sample.SrcL4|sample.SrcHTTPRes|sample.SrcHTTPReqInfo|sample.SrcBackend|sample.SrcServer, "backend"
+			avail, side = sample.SrcL4|sample.SrcL6Res|sample.SrcHTTPRes|sample.SrcHTTPReqInfo|sample.SrcBackend|sample.SrcServer, "backend"
 			if px.Cap&CapBE == 0 {
 				side = "frontend"
 			}
@@ -174,9 +202,9 @@ func (p *parser) validateFrontend(px *Proxy, backends map[string]*Proxy) {
 		if ub.Cond == nil {
 			continue
 		}
-		avail, where := sample.SrcL4|sample.SrcHTTPReq, "frontend use-backend rule"
+		avail, where := sample.SrcL4|sample.SrcL6Req|sample.SrcHTTPReq, "frontend use-backend rule"
 		if px.Mode == ModeTCP {
-			avail, where = sample.SrcL4, "use_backend in a tcp frontend"
+			avail, where = sample.SrcL4|sample.SrcL6Req, "use_backend in a tcp frontend"
 		}
 		if err := ub.Cond.Check(avail, where); err != nil {
 			p.file, p.line = ub.Pos.File, ub.Pos.Line

@@ -91,6 +91,44 @@ func TestTCPRequestRulesTCPMode(t *testing.T) {
 				{conn: 0, raw: len(note), eof: true},
 				{conn: 1, send: "SSH-2.0-x\r\n", eof: true},
 			}},
+		// A condition on bytes still coming waits for them (haproxy's
+		// ACL_TEST_MISS), until inspect-delay ends it.
+		{name: "content-waits-for-payload", tcp: true,
+			cfg: tcpFE("    tcp-request inspect-delay 2s\n    tcp-request content accept if { req.len eq 4 } { req.payload(0,4) -m bin 61626364 }\n    tcp-request content reject\n", ""),
+			steps: []step{
+				{conn: 0, send: "ab", wait: 300 * 1e6, raw: 1},
+				{conn: 0, send: "cd", raw: 4, shut: true},
+				{conn: 0, raw: len(note), eof: true},
+				{conn: 1, send: "abce", eof: true},
+			}},
+		{name: "content-payload-until-delay", tcp: true,
+			cfg: tcpFE("    tcp-request inspect-delay 300ms\n    tcp-request content reject unless { req.len ge 4 }\n", ""),
+			steps: []step{
+				{conn: 0, send: "ab", eof: true},
+				{conn: 1, send: "abcd", raw: 4, shut: true},
+				{conn: 1, raw: len(note), eof: true},
+			}},
+		{name: "content-payload-lv-routes", tcp: true,
+			cfg: tcpFE("    tcp-request inspect-delay 2s\n    tcp-request content reject unless { req.len gt 0 }\n    tcp-request content set-var(txn.k) req.payload_lv(0,1)\n    tcp-request content reject unless { var(txn.k) -m str key }\n", ""),
+			steps: []step{
+				{conn: 0, send: "\x03key", raw: 4, shut: true},
+				{conn: 0, raw: len(note), eof: true},
+				{conn: 1, send: "\x03kez", eof: true},
+			}},
+		{name: "content-wait-end", tcp: true,
+			cfg: tcpFE("    tcp-request inspect-delay 300ms\n    tcp-request content accept if WAIT_END\n", ""),
+			steps: []step{
+				{conn: 0, send: "hi", raw: 2, shut: true},
+				{conn: 0, raw: len(note), eof: true},
+			}},
+		{name: "response-waits-for-payload", tcp: true,
+			cfg: tcpFE("", "") + "    tcp-response inspect-delay 2s\n    tcp-response content reject unless { res.payload(0,2) -m bin 6869 }\n",
+			steps: []step{
+				{conn: 0, send: "h", wait: 300 * 1e6, raw: 1},
+				{conn: 0, send: "i", raw: 2, shut: true},
+				{conn: 0, raw: len(note), eof: true},
+				{conn: 1, send: "xy", eof: true},
+			}},
 		{name: "content-path-acl", tcp: true,
 			cfg: tcpFE("    tcp-request inspect-delay 2s\n    tcp-request content reject if { path /deny }\n", ""),
 			steps: []step{

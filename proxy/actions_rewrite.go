@@ -842,6 +842,9 @@ func (s *httpStream) afterRules(be *Backend) (failed bool) {
 				continue
 			}
 			v, _ := r.run(s)
+			if v != ruleContinue {
+				r.ended(&s.ctx)
+			}
 			if v == ruleAnswered {
 				return true
 			}

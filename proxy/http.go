@@ -636,8 +636,10 @@ func (s *httpStream) runRules(rules []compiledRule) (done, keep bool) {
 		}
 		switch v, keep := r.run(s); v {
 		case ruleStop:
+			r.ended(&s.ctx)
 			return false, false
 		case ruleAnswered:
+			r.ended(&s.ctx)
 			return true, keep
 		}
 	}

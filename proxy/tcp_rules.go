@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"switchyard/config"
@@ -43,6 +44,7 @@ type tcpRuleFunc func(r *tcpRun) tcpVerdict
 type compiledTCPRule struct {
 	cond *sample.Cond
 	run  tcpRuleFunc
+	pos  *config.Pos
 	// http: the rule reads the HTTP request, which a tcp frontend must
 	// first wait for (within inspect-delay).
 	http bool
@@ -152,10 +154,10 @@ func compileTCPRules(px *config.Proxy) (*tcpRules, error) {
 			if compile == nil {
 				return nil, errorAt(px, r, "action '%s' has no implementation in the data plane", r.Def.Name)
 			}
-			c := compiledTCPRule{cond: r.Cond, run: compile(r)}
+			c := compiledTCPRule{cond: r.Cond, run: compile(r), pos: &r.Pos}
 			if r.Set == config.TCPRequestContentRules {
-				c.http = r.Cond != nil && r.Cond.Check(sample.SrcL4, "") != nil
-				if a, ok := r.Args.(*config.TCPVarArgs); ok && a.Expr != nil && a.Expr.Check(sample.SrcL4) != nil {
+				c.http = r.Cond != nil && r.Cond.Check(sample.SrcL4|sample.SrcL6Req, "") != nil
+				if a, ok := r.Args.(*config.TCPVarArgs); ok && a.Expr != nil && a.Expr.Check(sample.SrcL4|sample.SrcL6Req) != nil {
 					c.http = true
 				}
 				out.contentHTTP = out.contentHTTP || c.http
@@ -181,7 +183,17 @@ func evalTCPRule(rule *compiledTCPRule, r *tcpRun) tcpVerdict {
 	if rule.cond != nil && !rule.cond.Eval(r.ctx) {
 		return tcpContinue
 	}
-	return rule.run(r)
+	return rule.runOn(r)
+}
+
+// runOn runs the rule's action, recording the rule when it ends its set
+// (last_rule_file).
+func (rule *compiledTCPRule) runOn(r *tcpRun) tcpVerdict {
+	v := rule.run(r)
+	if v != tcpContinue {
+		r.ctx.LastRuleFile, r.ctx.LastRuleLine = rule.pos.File, rule.pos.Line
+	}
+	return v
 }
 
 // sessionStart does what haproxy does between accept and the first stream:
@@ -235,6 +247,7 @@ func readProxyHeader(c net.Conn, ctx *sample.Ctx, pool *bufPool, timeout time.Du
 				if !h.Local {
 					ctx.Src, ctx.Dst = h.Src, h.Dst
 				}
+				ctx.PP = proxyInfo(&h)
 				rest := copy(*buf, (*buf)[used:got])
 				if rest == 0 {
 					pool.put(buf)
@@ -254,12 +267,31 @@ func readProxyHeader(c net.Conn, ctx *sample.Ctx, pool *bufPool, timeout time.Du
 	return nil, 0, false
 }
 
+// proxyInfo keeps what fetches read of a received PROXY header, copied:
+// the header's bytes are in a buffer that is reused.
+func proxyInfo(h *proxyproto.Header) *sample.ProxyInfo {
+	pi := &sample.ProxyInfo{}
+	for _, t := range h.TLVs {
+		switch t.Type {
+		case proxyproto.TypeAuthority:
+			pi.Authority = append([]byte{}, t.Value...)
+		case proxyproto.TypeUniqueID:
+			pi.UniqueID = append([]byte{}, t.Value...)
+		}
+	}
+	return pi
+}
+
 // contentRules runs tcp-request content rules on a tcp stream. in holds
 // the bytes received so far (got of them) and is read into while a rule
-// that reads the HTTP request waits for it, until inspect-delay. It
-// returns the bytes received, which the server gets first.
+// waits, until inspect-delay: a rule that reads the HTTP request waits
+// for it, and one whose condition more bytes could decide (req.payload,
+// req.len…) waits for them, as haproxy's ACL_TEST_MISS. It returns the
+// bytes received, which the server gets first; the context keeps them as
+// the payload that later choices (use_backend, balance hash) read.
 func (rt *Runtime) contentRules(c net.Conn, tr *tcpRules, ctx *sample.Ctx, pool *bufPool, in *[]byte, got int) (*[]byte, int, tcpVerdict) {
 	if tr == nil || len(tr.content) == 0 {
+		ctx.ReqPayload, ctx.PayloadFinal = payloadView(in, got), true
 		return in, got, tcpContinue
 	}
 	run := tcpRun{ctx: ctx}
@@ -270,7 +302,6 @@ func (rt *Runtime) contentRules(c net.Conn, tr *tcpRules, ctx *sample.Ctx, pool 
 	var req http1.Request
 	var parsed []byte
 	final := tr.inspect == 0
-	eof := false
 	// parse tries the request on a copy of the bytes: parsing rewrites
 	// its buffer, and the server must get the bytes as sent.
 	parse := func() bool {
@@ -285,38 +316,96 @@ func (rt *Runtime) contentRules(c net.Conn, tr *tcpRules, ctx *sample.Ctx, pool 
 		}
 		return !errors.Is(err, http1.ErrIncomplete) // malformed: decided, no request
 	}
+	// more reads what comes next, within inspect-delay; once the buffer
+	// is full, the peer closed or the delay is over, all is final.
+	more := func() {
+		if in == nil {
+			in = pool.get()
+		}
+		if got == len(*in) {
+			final = true
+			return
+		}
+		c.SetReadDeadline(deadline)
+		m, err := c.Read((*in)[got:])
+		got += m
+		if err != nil {
+			final = true
+		}
+	}
+	// As haproxy's first receive before the analysers: bytes already
+	// there are seen by the first evaluation, waiting or not.
+	if got == 0 {
+		if in == nil {
+			in = pool.get()
+		}
+		got = readReady(c, *in)
+	}
 	decided := !tr.contentHTTP || parse()
 	defer func() { ctx.Req = nil }()
 	for i := 0; i < len(tr.content); {
 		rule := &tr.content[i]
-		if rule.http && !decided && !final && !eof {
-			// Wait for more of the request, then try again.
-			if in == nil {
-				in = pool.get()
-			}
-			if got == len(*in) {
-				final = true
-				continue
-			}
-			c.SetReadDeadline(deadline)
-			m, err := c.Read((*in)[got:])
-			got += m
-			if err != nil {
-				eof = !errors.Is(err, os.ErrDeadlineExceeded)
-				final = true
-			}
+		if rule.http && !decided && !final {
+			more()
 			decided = parse()
 			continue
 		}
-		if v := evalTCPRule(rule, &run); v != tcpContinue {
+		ctx.ReqPayload, ctx.PayloadFinal = payloadView(in, got), final
+		v := tcpContinue
+		if rule.cond != nil {
+			switch rule.cond.Test(ctx) {
+			case sample.Miss:
+				more()
+				continue
+			case sample.Pass:
+				v = rule.runOn(&run)
+			}
+		} else {
+			v = rule.runOn(&run)
+		}
+		if v != tcpContinue {
 			c.SetReadDeadline(time.Time{})
+			ctx.ReqPayload, ctx.PayloadFinal = payloadView(in, got), true
 			return in, got, v
 		}
 		i++
 	}
 	c.SetReadDeadline(time.Time{})
+	ctx.ReqPayload, ctx.PayloadFinal = payloadView(in, got), true
 	return in, got, tcpContinue
 }
+
+// readReady reads what has already arrived on c into b, without waiting.
+func readReady(c net.Conn, b []byte) int {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return 0
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	raw.Read(func(fd uintptr) bool {
+		if m, err := syscall.Read(int(fd), b); err == nil && m > 0 {
+			n = m
+		}
+		return true // never wait
+	})
+	return n
+}
+
+// payloadView is the bytes received so far as the payload fetches see
+// them: empty but not nil when none came, since nil means "not a TCP
+// stream" to them.
+func payloadView(in *[]byte, got int) []byte {
+	if in == nil {
+		return noPayload
+	}
+	return (*in)[:got]
+}
+
+var noPayload = []byte{}
 
 // compileConn compiles what a frontend runs before and around its streams:
 // its tcp rules and the binds that expect a PROXY header.
@@ -385,15 +474,19 @@ func tcpServerStart(c, sc net.Conn, be *Backend, ctx *sample.Ctx, in *[]byte, go
 	if be.tcp == nil || len(be.tcp.response) == 0 {
 		return sc, true
 	}
-	return &inspectedConn{Conn: sc, client: c, rules: be.tcp.response, ctx: ctx}, true
+	return &inspectedConn{Conn: sc, client: c, rules: be.tcp.response, inspect: be.tcp.resInspect, ctx: ctx}, true
 }
 
 // inspectedConn runs tcp-response content rules when the server's first
-// bytes (or its end) come, before they are passed on.
+// bytes (or its end) come, before they are passed on. A rule whose
+// condition more bytes could decide (res.payload, res.len…) waits for
+// them within the backend's tcp-response inspect-delay, reading into the
+// caller's buffer.
 type inspectedConn struct {
 	net.Conn
 	client  net.Conn
 	rules   []compiledTCPRule
+	inspect time.Duration
 	ctx     *sample.Ctx
 	done    bool
 	closing bool // tcp-response close: the server side ends after this read
@@ -408,8 +501,45 @@ func (ic *inspectedConn) Read(b []byte) (int, error) {
 		return n, err
 	}
 	ic.done = true
-	run := tcpRun{ctx: ic.ctx}
-	switch evalTCP(ic.rules, &run) {
+	var deadline time.Time
+	if ic.inspect > 0 {
+		deadline = time.Now().Add(ic.inspect)
+	}
+	ctx := ic.ctx
+	ctx.OnResponse = true
+	defer func() { ctx.ResPayload, ctx.OnResponse = nil, false }()
+	run := tcpRun{ctx: ctx}
+	final := ic.inspect == 0 || err != nil
+	v := tcpContinue
+	for i := 0; i < len(ic.rules); {
+		rule := &ic.rules[i]
+		ctx.ResPayload, ctx.PayloadFinal = b[:n], final || n == len(b)
+		if rule.cond != nil {
+			t := rule.cond.Test(ctx)
+			if t == sample.Miss {
+				ic.Conn.SetReadDeadline(deadline)
+				var m int
+				m, err = ic.Conn.Read(b[n:])
+				n += m
+				if err != nil {
+					final = true
+					if errors.Is(err, os.ErrDeadlineExceeded) {
+						err = nil // the delay is over, not the stream
+					}
+				}
+				continue
+			}
+			if t == sample.Fail {
+				i++
+				continue
+			}
+		}
+		if v = rule.runOn(&run); v != tcpContinue {
+			break
+		}
+		i++
+	}
+	switch v {
 	case tcpReject:
 		ic.Conn.Close()
 		ic.client.Close()

@@ -89,12 +89,14 @@ func (s *ACLSet) names() []string {
 	return slices.Compact(names)
 }
 
-// eval reports whether any expression of the ACL matches.
-func (a *acl) eval(c *Ctx) bool {
+// test is the OR of the ACL's expressions: a match decides; otherwise an
+// expression that more bytes could make match leaves it undecided.
+func (a *acl) test(c *Ctx) Tri {
+	res := Fail
 	for _, e := range a.exprs {
-		if e.eval(c) {
-			return true
+		if res |= e.test(c); res == Pass {
+			break
 		}
 	}
-	return false
+	return res
 }

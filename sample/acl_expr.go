@@ -21,26 +21,30 @@ type aclExpr struct {
 // eval reports whether any value of the expression matches a pattern.
 // Values built while matching (lower-cased headers...) are dropped from
 // c.Scratch afterwards: nothing refers to them once the answer is known.
-func (e *aclExpr) eval(c *Ctx) bool {
+func (e *aclExpr) test(c *Ctx) Tri {
 	mark := len(c.Scratch)
+	c.mayChange = false
 	it := e.expr.Iter()
-	matched := false
+	res := Fail
 	for {
 		v, ok := it.Next(c)
 		if !ok {
 			break
 		}
 		if e.method == mFound {
-			matched = true
+			res = Pass
 			break
 		}
 		if v, ok = convert(c, v, e.method.expect()); ok && e.match(c, v) {
-			matched = true
+			res = Pass
 			break
 		}
 	}
 	c.Scratch = c.Scratch[:mark]
-	return matched
+	if res == Fail && c.mayChange {
+		res = Miss
+	}
+	return res
 }
 
 func (e *aclExpr) match(c *Ctx, v Value) bool {

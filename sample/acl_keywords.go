@@ -26,6 +26,9 @@ func buildACLKeywords() map[string]aclKeyword {
 	m := map[string]aclKeyword{
 		"method":  {"method", mMeth},
 		"req_ver": {"req.ver", mStr},
+		// As ACL criteria these two read the request, whatever the rule.
+		"payload":    {"req.payload", mBin},
+		"payload_lv": {"req.payload_lv", mBin},
 	}
 	for _, f := range families {
 		for _, s := range suffixes {
@@ -58,7 +61,7 @@ var predefinedACLs = map[string][]string{
 	"METH_PUT":       {"method", "PUT"},
 	"METH_TRACE":     {"method", "TRACE"},
 	"RDP_COOKIE":     nil,
-	"REQ_CONTENT":    nil,
+	"REQ_CONTENT":    {"req.len", "gt", "0"},
 	"TRUE":           {"always_true"},
-	"WAIT_END":       nil,
+	"WAIT_END":       {"wait_end"},
 }

@@ -139,7 +139,7 @@ func TestACLMatch(t *testing.T) {
 			t.Errorf("%s: %v", tt.acl, err)
 			continue
 		}
-		if got := e.eval(ctxFor(r)); got != tt.want {
+		if got := e.test(ctxFor(r)) == Pass; got != tt.want {
 			t.Errorf("%s = %v, want %v", tt.acl, got, tt.want)
 		}
 	}

@@ -78,24 +78,62 @@ func ParseCond(words []string, acls *ACLSet) (*Cond, error) {
 	return c, nil
 }
 
-// Eval evaluates the condition, "unless" included. An empty condition is
-// false, so "if" alone never fires and "unless" alone always does.
-func (c *Cond) Eval(ctx *Ctx) bool {
-	for _, suite := range c.suites {
-		if evalSuite(ctx, suite) {
-			return !c.unless
-		}
+// Tri is the outcome of a condition on a TCP stream whose bytes are still
+// coming: haproxy's ACL_TEST_FAIL, ACL_TEST_MISS and ACL_TEST_PASS, with
+// the same values, so that OR is | and AND is &.
+type Tri uint8
+
+const (
+	Fail Tri = 0
+	Miss Tri = 1 // undecided: more bytes could change the answer
+	Pass Tri = 3
+)
+
+func (t Tri) not() Tri {
+	if t == Miss {
+		return Miss
 	}
-	return c.unless
+	return Pass - t
 }
 
-func evalSuite(ctx *Ctx, suite []term) bool {
-	for _, t := range suite {
-		if t.acl.eval(ctx) == t.neg {
-			return false
+// Eval evaluates the condition, "unless" included. An empty condition is
+// false, so "if" alone never fires and "unless" alone always does.
+func (c *Cond) Eval(ctx *Ctx) bool { return c.Test(ctx) == Pass }
+
+// Test evaluates the condition, "unless" included, and says Miss when it
+// cannot decide before more bytes come (only while tcp content rules wait,
+// when ctx.PayloadFinal is false). haproxy looks for Miss before applying
+// "unless", so neither polarity fires on an undecided condition.
+func (c *Cond) Test(ctx *Ctx) Tri {
+	res := Fail
+	for _, suite := range c.suites {
+		if res |= testSuite(ctx, suite); res == Pass {
+			break
 		}
 	}
-	return true
+	switch {
+	case res == Miss:
+		return Miss
+	case (res == Pass) != c.unless:
+		return Pass
+	}
+	return Fail
+}
+
+// testSuite is the AND of the suite's terms; haproxy stops at the first
+// term that does not pass, undecided ones included.
+func testSuite(ctx *Ctx, suite []term) Tri {
+	res := Pass
+	for _, t := range suite {
+		r := t.acl.test(ctx)
+		if t.neg {
+			r = r.not()
+		}
+		if res &= r; res != Pass {
+			break
+		}
+	}
+	return res
 }
 
 // Check reports, as haproxy warns, an ACL of the condition that can never
@@ -117,6 +155,20 @@ func (c *Cond) Check(avail Source, where string) error {
 		}
 	}
 	return nil
+}
+
+// Reads reports whether one of the condition's criteria reads src.
+func (c *Cond) Reads(src Source) bool {
+	for _, suite := range c.suites {
+		for _, t := range suite {
+			for _, e := range t.acl.exprs {
+				if e.expr.fetch.src&src != 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // usable reports whether one of the ACL's criteria may work with avail.

@@ -179,7 +179,7 @@ func TestErrors(t *testing.T) {
 		{"acl a path_reg (?=x)", "error detected while parsing ACL 'a' : regex '(?=x)' is invalid (error=invalid or unsupported Perl syntax at '(?=')"},
 		{"acl a src -f " + bad, "error detected while parsing ACL 'a' : 'not-an-ip!' is not a valid IPv4 or IPv6 address at line 4 of file '" + bad + "'"},
 		{"if METH_GTE", "error detected while parsing an 'http-request deny' condition : no such ACL : 'METH_GTE'; did you mean 'METH_GET' maybe ?"},
-		{"if WAIT_END", "error detected while parsing an 'http-request deny' condition : predefined ACL 'WAIT_END' is not supported yet"},
+		{"if RDP_COOKIE", "error detected while parsing an 'http-request deny' condition : predefined ACL 'RDP_COOKIE' is not supported yet"},
 		{"when TRUE", "error detected while parsing an 'http-request deny' condition : conditions must start with either 'if' or 'unless'"},
 		{"if { hdr_begin(host) x }", "error detected while parsing an 'http-request deny' condition : unknown fetch method 'hdr_begin' in ACL expression 'hdr_begin(host)'; did you mean 'hdr_beg' maybe ?"},
 	}

@@ -11,8 +11,6 @@ var bodyFetches = []fetchDef{
 	{name: "req.body_len", out: TypeInt, src: SrcHTTPReq, fn: fetchBodyLen},
 	{name: "req.body_size", out: TypeInt, src: SrcHTTPReq, fn: fetchBodyLen},
 	{name: "req.body_param", args: args(0, ArgStr), out: TypeBin, src: SrcHTTPReq, fn: fetchBodyParam},
-	{name: "req.len", out: TypeInt, src: SrcL4, fn: fetchReqLen},
-	{name: "req_len", out: TypeInt, src: SrcL4, fn: fetchReqLen},
 	{name: "req.hdrs", out: TypeBin, src: SrcHTTPReq, fn: fetchReqHdrs},
 	{name: "url_ip", out: TypeIPv4, src: SrcHTTPReq, fn: fetchURLAddr(false)},
 	{name: "url_port", out: TypeInt, src: SrcHTTPReq, fn: fetchURLAddr(true)},
@@ -63,24 +61,6 @@ func fetchBodyParam(c *Ctx, a []arg, cur cursor) (Value, cursor, bool) {
 // htxStartLine is the size of haproxy's internal start-line header,
 // which req.len counts.
 const htxStartLine = 20
-
-// fetchReqLen is haproxy's req.len in HTTP mode: the size of the request
-// in its internal representation (start line, header names and values,
-// end of headers, buffered body), which haproxy documents as not
-// accurate and keeps for compatibility. In TCP mode, where the payload
-// is not inspected yet, and in response rules, there is none.
-func fetchReqLen(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
-	r := c.Req
-	if r == nil || c.OnResponse {
-		return Value{}, cursor{}, false
-	}
-	n := htxStartLine + len(r.Method()) + len(r.URI()) + len(r.Version()) + 1 + len(c.Body)
-	for i := 0; i < r.NumHeaders(); i++ {
-		name, value := r.Header(i)
-		n += len(name) + len(value)
-	}
-	return Int(int64(n)), cursor{}, true
-}
 
 // fetchReqHdrs is the header block as HTTP/1 text, with the names in
 // lower case as haproxy keeps them, and the empty line ending it.

@@ -14,6 +14,24 @@ var miscFetches = []fetchDef{
 	{name: "rand", args: args(0, ArgInt), out: TypeInt, fn: fetchRand},
 	{name: "env", args: args(1, ArgStr), out: TypeStr, compile: compileEnv},
 	{name: "uuid", args: args(0, ArgInt), validate: validateUUID, out: TypeStr, fn: fetchUUID},
+	{name: "last_rule_file", out: TypeStr, fn: fetchLastRuleFile},
+	{name: "last_rule_line", out: TypeInt, fn: fetchLastRuleLine},
+}
+
+// fetchLastRuleFile and fetchLastRuleLine say where the last rule that
+// ended its rule set (accept, deny, allow, redirect…) was written.
+func fetchLastRuleFile(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	if c.LastRuleFile == "" {
+		return Value{}, cursor{}, false
+	}
+	return Value{Kind: KindStr, Str: []byte(c.LastRuleFile)}, cursor{}, true
+}
+
+func fetchLastRuleLine(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
+	if c.LastRuleLine == 0 {
+		return Value{}, cursor{}, false
+	}
+	return Int(int64(c.LastRuleLine)), cursor{}, true
 }
 
 // now is the clock of the date fetch; tests replace it.

@@ -5,7 +5,7 @@ import "fmt"
 // Source is a part of the traffic that fetches read. A rule can only use
 // fetches whose sources exist where it runs: a tcp-request connection rule
 // has addresses but no HTTP request yet.
-type Source uint8
+type Source uint16
 
 const (
 	SrcL4      Source = 1 << iota // connection addresses and ports
@@ -25,6 +25,11 @@ const (
 	// SrcServer is the server the request went to: known once the
 	// response comes, and in logs.
 	SrcServer
+	// SrcL6Req and SrcL6Res are the bytes of a TCP stream as received
+	// (haproxy's request and response buffers: req.payload, res.len…),
+	// readable where tcp content rules inspect them.
+	SrcL6Req
+	SrcL6Res
 )
 
 // missingFrom returns what of s is not in avail.
@@ -35,13 +40,18 @@ func (s Source) missingFrom(avail Source) Source {
 	if avail&SrcHTTPReq != 0 {
 		avail |= SrcHTTPReqInfo
 	}
+	// payload and payload_lv read the buffer of the rule's direction:
+	// either one will do.
+	if s&(SrcL6Req|SrcL6Res) == SrcL6Req|SrcL6Res && avail&(SrcL6Req|SrcL6Res) != 0 {
+		avail |= SrcL6Req | SrcL6Res
+	}
 	return s &^ avail
 }
 
 var sourceNames = [...]struct {
 	src  Source
 	name string
-}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}, {SrcHTTPRes, "HTTP response headers"}, {SrcHTTPMsg, "HTTP headers"}, {SrcHTTPReqInfo, "HTTP request information"}, {SrcBackend, "backend"}, {SrcServer, "server"}}
+}{{SrcL4, "L4 client information"}, {SrcHTTPReq, "HTTP request headers"}, {SrcHTTPRes, "HTTP response headers"}, {SrcHTTPMsg, "HTTP headers"}, {SrcHTTPReqInfo, "HTTP request information"}, {SrcBackend, "backend"}, {SrcServer, "server"}, {SrcL6Req, "request buffer"}, {SrcL6Res, "response buffer"}}
 
 func (s Source) String() string {
 	for _, n := range sourceNames {
@@ -95,8 +105,9 @@ type convDef struct {
 // tables; a table for a new family of keywords is added to the list.
 var (
 	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches, responseFetches,
-		miscFetches, bodyFetches, binFetches)
-	convs = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs, bytesConvs)
+		miscFetches, bodyFetches, binFetches, payloadFetches)
+	convs = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs, bytesConvs,
+		fixConvs, mqttConvs)
 )
 
 func indexFetches(tables ...[]fetchDef) map[string]*fetchDef {

@@ -48,19 +48,44 @@ type Ctx struct {
 	// rule past the connection stage changed Src or Dst (KeepFrontConn);
 	// until then they are Src and Dst: the peer's, the PROXY protocol's,
 	// or what tcp-request connection set-src/set-dst made them.
-	fc   *[2]netip.AddrPort
+	fc *[2]netip.AddrPort
+	// PP is what the connection's PROXY header said beyond addresses (nil
+	// when none came): fc_rcvd_proxy, fc_pp_authority, fc_pp_unique_id.
+	// It lives as long as the connection; Reset keeps it.
+	PP   *ProxyInfo
 	Vars Vars
 	// Body is the buffered request body, nil when it was not waited for
 	// (option http-buffer-request, http-request wait-for-body): the body
 	// fetches (req.body, req.body_len...) then find nothing. A request
 	// without a body that was waited for has an empty, non-nil Body.
 	Body []byte
+	// ReqPayload and ResPayload are the bytes received so far on a TCP
+	// stream while its content rules inspect them (req.payload, req.len…,
+	// res.payload…), nil in HTTP mode, where haproxy's payload fetches find
+	// nothing. A health check sets both to what it has read.
+	ReqPayload, ResPayload []byte
+	// PayloadFinal says no more bytes will come for the rules to wait for
+	// (inspect-delay over, buffer full, peer closed): a fetch that found
+	// too little then fails for good instead of asking to wait.
+	PayloadFinal bool
+	// mayChange is set by a fetch whose answer more bytes could change;
+	// a condition that fails because of it is haproxy's ACL_TEST_MISS.
+	mayChange bool
+	// LastRuleFile and LastRuleLine are where the last rule that ended its
+	// rule set was written (last_rule_file, last_rule_line).
+	LastRuleFile string
+	LastRuleLine int
 	// Scratch is a buffer converters may append into; it is truncated by
 	// Reset. Values that point into it are valid until the next Reset.
 	Scratch []byte
 	// Owner is the stream the transaction runs on, for the fetches its
 	// package registers (fe_name, srv_name...); Reset keeps it.
 	Owner any
+}
+
+// ProxyInfo is what a received PROXY header carried besides addresses.
+type ProxyInfo struct {
+	Authority, UniqueID []byte // TLVs of a version 2 header; nil if absent
 }
 
 // Reset prepares the context for the next transaction on the same
@@ -88,6 +113,8 @@ func (c *Ctx) frontConn(dst bool) netip.AddrPort {
 
 func (c *Ctx) Reset() {
 	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body = nil, nil, nil, false, nil
+	c.ReqPayload, c.ResPayload, c.PayloadFinal, c.mayChange = nil, nil, false, false
+	c.LastRuleFile, c.LastRuleLine = "", 0
 	c.Vars.Reset()
 	c.Scratch = c.Scratch[:0]
 }
