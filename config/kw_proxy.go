@@ -155,7 +155,7 @@ func init() {
 		"option contstats", "option logasap", "option tcp-smart-accept",
 		"option tcp-smart-connect", "option external-check", "option spop-check",
 		"option http-ignore-probes", "option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server",
-		"option disable-h2-upgrade", "option idle-close-on-response", "option http-restrict-req-hdr-names",
+		"option disable-h2-upgrade", "option idle-close-on-response",
 		"capture cookie",
 		"stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
 		"stick store-response",

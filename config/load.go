@@ -206,7 +206,7 @@ func (p *parser) pos() Pos { return Pos{p.file, p.line} }
 var unsupportedSections = map[string]bool{
 	"peers": true, "resolvers": true, "http-errors": true,
 	"ring": true, "cache": true, "mailers": true, "program": true,
-	"crt-store": true, "traces": true, "log-forward": true,
+	"crt-store": true, "traces": true, "log-forward": true, "fcgi-app": true,
 }
 
 // handle dispatches one line: a section header or a keyword of the current

@@ -166,9 +166,12 @@ type Proxy struct {
 	ConnMode    ConnMode
 	ForwardFor  *ForwardFor
 	OriginalTo  *ForwardFor // option originalto (IfNone unused)
-	Reuse       Reuse
-	Retries     int
-	RetryOn     RetryOn // retry-on (kw_retry.go); the default is conn-failure
+	// RestrictHdrNames is option http-restrict-req-hdr-names: what
+	// happens to request header names outside [A-Za-z0-9-].
+	RestrictHdrNames HdrNamePolicy
+	Reuse            Reuse
+	Retries          int
+	RetryOn          RetryOn // retry-on (kw_retry.go); the default is conn-failure
 	// Redispatch is `option redispatch`'s interval: 0 never, -1 the last
 	// retry, N > 0 every Nth retry, N < 0 the Nth retry before the last.
 	Redispatch int

@@ -108,3 +108,20 @@ func TestConnectionModes(t *testing.T) {
 		{name: "reuse-always-server-close", cfg: withBE("    http-reuse always\n    option http-server-close\n"), steps: interleaved},
 	}...))
 }
+
+// option http-restrict-req-hdr-names: header names outside [A-Za-z0-9-]
+// kept, removed, or refused with a 403, in the frontend and the backend,
+// after their http-request rules (which still see the header).
+func TestRestrictReqHdrNames(t *testing.T) {
+	const odd = "GET / HTTP/1.1\r\nHost: a\r\nX-my_hdr: on\r\nX.Dot: 1\r\nX-Ok: 2\r\n\r\n"
+	const sawIt = "    http-request set-header x-saw %[req.hdr(x-my_hdr)]\n"
+	runCases(t, []tcase{
+		{name: "preserve", cfg: withFE("    option http-restrict-req-hdr-names preserve\n"), req: odd},
+		{name: "delete", cfg: withFE("    option http-restrict-req-hdr-names delete\n" + sawIt), req: odd},
+		{name: "delete-in-backend", cfg: withBE("    option http-restrict-req-hdr-names delete\n"), req: odd},
+		{name: "reject", cfg: withFE("    option http-restrict-req-hdr-names reject\n"),
+			steps: []step{{send: get, read: 1}, {send: odd, read: 1}}},
+		{name: "reject-in-backend", cfg: withBE("    option http-restrict-req-hdr-names reject\n"), req: odd},
+		{name: "frontend-delete-backend-reject", cfg: withBoth("    option http-restrict-req-hdr-names delete\n", "    option http-restrict-req-hdr-names reject\n"), req: odd},
+	})
+}

@@ -921,3 +921,34 @@ func (s *httpStream) afterResponseRules(be *Backend) bool {
 	s.t.be = nil
 	return true
 }
+
+// ---- option http-restrict-req-hdr-names ----
+
+// restrictHdrNames applies a proxy's option http-restrict-req-hdr-names
+// after its http-request rules, as haproxy does: headers whose names step
+// outside [A-Za-z0-9-] are removed, or make the request refused. It
+// reports a refusal, counted and logged as a deny (the caller answers 403).
+func (s *httpStream) restrictHdrNames(px *config.Proxy) (refused bool) {
+	switch px.RestrictHdrNames {
+	case config.HdrNamesDelete:
+		s.t.req.DelFunc(badHdrName)
+	case config.HdrNamesReject:
+		for i := 0; i < s.t.req.NumHeaders(); i++ {
+			if name, _ := s.t.req.Header(i); badHdrName(name) {
+				s.term('P', 'R')
+				s.countDenied(false, s.t.be)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func badHdrName(name []byte) bool {
+	for _, c := range name {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return true
+		}
+	}
+	return false
+}
