@@ -147,8 +147,7 @@ func init() {
 		return p.cur.ACLs.Add(args[0], args[1:])
 	})
 
-	registerNotYet("option prefer-last-server", "option splice-auto",
-		"option splice-request", "option splice-response",
+	registerNotYet("option prefer-last-server",
 		"option tcpka", "option clitcpka", "option srvtcpka", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
 		"option nolinger", "option independent-streams", "option forwarded",
 		"option accept-invalid-http-request", "option accept-invalid-http-response", "option checkcache",

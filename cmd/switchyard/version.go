@@ -22,7 +22,7 @@ const (
 )
 
 // features answers `.if feature(...)` and is printed by -vv.
-var features = []string{"EPOLL", "GETADDRINFO", "LINUX_SPLICE", "POLL", "THREAD"}
+var features = []string{"EPOLL", "GETADDRINFO", "POLL", "THREAD"}
 
 func versionLine() string {
 	return fmt.Sprintf("HAProxy version %s-switchyard-%s %s - https://example.invalid/switchyard", config.Version, version, releaseDate)
