@@ -34,7 +34,7 @@ func init() {
 		}})
 	for _, a := range []string{"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
 		"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "cache-use", "do-resolve", "set-priority-class", "set-priority-offset", "set-bandwidth-limit",
-		"reject", "silent-drop", "set-mark", "set-tos", "set-nice",
+		"silent-drop", "set-mark", "set-tos", "set-nice",
 		"disable-l7-retry", "send-spoe-group", "set-fc-mark", "set-fc-tos"} {
 		registerNotYet("http-request " + a)
 	}

@@ -105,7 +105,7 @@ func init() {
 	const reqSets = TCPRequestConnectionRules | TCPRequestSessionRules | TCPRequestContentRules
 	const allSets = reqSets | TCPResponseContentRules
 	RegisterAction(&ActionDef{Name: "accept", Where: allSets, Final: true, Parse: noArgs})
-	RegisterAction(&ActionDef{Name: "reject", Where: allSets, Final: true, Parse: noArgs})
+	RegisterAction(&ActionDef{Name: "reject", Where: allSets | HTTPRequestRules, Final: true, Parse: noArgs})
 	RegisterAction(&ActionDef{Name: "close", Where: TCPResponseContentRules, Final: true, Parse: noArgs})
 	RegisterAction(&ActionDef{Name: "expect-proxy", Where: reqSets,
 		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {

@@ -290,3 +290,12 @@ defaults
 			cfg: cfg("    http-after-response set-header X-Big \"%[str(" + strings.Repeat("r", 2000) + ")]\"\n")},
 	})
 }
+
+// http-request reject closes the connection unanswered.
+func TestHTTPRequestReject(t *testing.T) {
+	runCases(t, []tcase{
+		{name: "reject", cfg: withFE("    http-request reject if { path /r }\n"),
+			steps: []step{{send: get, read: 1}, {send: "GET /r HTTP/1.1\r\nHost: a\r\n\r\n", read: 1}}},
+		{name: "reject-in-backend", cfg: withBE("    http-request reject\n"), req: get},
+	})
+}

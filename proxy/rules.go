@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"net"
 
 	"switchyard/config"
 	"switchyard/http1"
@@ -92,6 +93,17 @@ func init() {
 		return func(s *httpStream) (ruleVerdict, bool) { return ruleAnswered, s.answer(r) }
 	}
 	compileAction(config.HTTPRequestRules, "deny", answer)
+	// reject closes the connection unanswered, with a reset, counted as a
+	// denied request and logged as the proxy's refusal (PR).
+	compileAction(config.HTTPRequestRules, "reject", func(*config.HTTPRule) ruleFunc {
+		return func(s *httpStream) (ruleVerdict, bool) {
+			s.rejectedByContent(s.t.be)
+			if tc, ok := s.cl.Conn.(*net.TCPConn); ok {
+				tc.SetLinger(0)
+			}
+			return ruleAnswered, false
+		}
+	})
 	compileAction(config.HTTPRequestRules, "return", answer)
 }
 
