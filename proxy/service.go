@@ -170,6 +170,9 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 	if inline && !head {
 		out = append(out, c.Out...)
 	}
+	// haproxy's applets answer through the same channel as servers: the
+	// http-after-response rules see the page too.
+	out = s.afterReply(out, s.t.be, mustClose)
 	s.t.out = out
 	s.countHead(out)
 	if !s.writeRaw(out) {

@@ -74,3 +74,25 @@ listen stats
 		t.Fatalf("/other: %d", resp.StatusCode)
 	}
 }
+
+// The http-after-response rules see a service's answer, as haproxy's do an
+// applet's: the backend's, then the frontend's.
+func TestServiceAfterResponse(t *testing.T) {
+	fe := itAddr(t)
+	itStart(t, itConfig(t, itDefaults+`
+frontend fe
+    bind {FE}
+    http-after-response set-header x-fe "%[status]"
+    default_backend be
+backend be
+    stats enable
+    stats uri /stats
+    http-after-response set-status 234
+    http-after-response del-header content-type
+`, "FE", fe))
+	k := itDial(t, fe)
+	resp, body := k.get("/stats")
+	if resp.StatusCode != 234 || resp.Header.Get("X-Fe") != "234" || resp.Header.Get("Content-Type") != "" || body != "page of be at /stats admin=false" {
+		t.Fatalf("stats page after rules: %d %v %q", resp.StatusCode, resp.Header, body)
+	}
+}
