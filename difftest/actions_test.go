@@ -291,6 +291,40 @@ defaults
 	})
 }
 
+// A body buffered whole (option http-buffer-request) fills the buffer up
+// to maxrewrite's reserve when it came: rewrites after it may use that
+// reserve and no more, whatever they add to the head.
+func TestMaxRewriteBufferedBody(t *testing.T) {
+	cfg := func(fe string) string {
+		return `global
+    nbthread 1
+    tune.bufsize 2048
+    tune.maxrewrite 128
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 3s
+    timeout server 3s
+    option http-buffer-request
+
+` + withFE(fe)
+	}
+	v := strings.Repeat("1234567890", 6)
+	req := "GET /r HTTP/1.1\r\nHost: a\r\nContent-Length: 2000\r\n\r\n" + strings.Repeat("b", 2000)
+	runCases(t, []tcase{
+		{name: "reserve-fits", exact: true, full: true, req: req, cfg: cfg("    http-request set-header x-hdr1 " + v + "\n")},
+		{name: "reserve-exceeded", exact: true, full: true, req: req, cfg: cfg("    http-request set-header x-hdr1 " + v + "\n    http-request set-header x-hdr2 " + v + "\n")},
+		{name: "reserve-shared-with-backend", exact: true, full: true, req: req,
+			cfg: strings.Replace(cfg("    http-request set-header x-hdr1 "+v+"\n"), "\nbackend be\n", "\nbackend be\n    http-request set-header x-hdr3 "+v+"\n", 1)},
+		{name: "response-reserve-fits", exact: true, full: true, req: get, replies: []reply{raw200(strings.Repeat("r", 2000))},
+			cfg: strings.Replace(cfg(""), "\nbackend be\n", "\nbackend be\n    http-response set-header x-hdr1 "+v+"\n", 1)},
+		{name: "response-reserve-exceeded", exact: true, full: true, req: get, replies: []reply{raw200(strings.Repeat("r", 2000))},
+			cfg: strings.Replace(cfg(""), "\nbackend be\n", "\nbackend be\n    http-response set-header x-hdr1 "+v+"\n    http-response set-header x-hdr2 "+v+"\n", 1)},
+		{name: "reserve-exceeded-soft", exact: true, full: true, req: req, cfg: cfg("    http-request strict-mode off\n    http-request set-header x-hdr1 " + v + "\n    http-request set-header x-hdr2 " + v + "\n")},
+	})
+}
+
 // http-request reject closes the connection unanswered.
 func TestHTTPRequestReject(t *testing.T) {
 	runCases(t, []tcase{

@@ -29,6 +29,12 @@ func (l Limits) BufferedBodyCost(headCost, n int) int {
 	return htxBlock + min(n, room)
 }
 
+// BodyFits says whether n body bytes received after a head of cost
+// headCost all fit in haproxy's buffer (within its receive limit).
+func (l Limits) BodyFits(headCost, n int) bool {
+	return n <= 0 || n <= l.headRoom()-headCost-htxBlock
+}
+
 // FieldCost is what one header field takes.
 func FieldCost(name, value []byte) int { return htxBlock + len(name) + len(value) }
 

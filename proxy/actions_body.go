@@ -86,6 +86,9 @@ func (s *httpStream) waitBody(limit time.Duration, atLeast int64) (ruleVerdict, 
 			}
 		}
 		s.cl.readBy(by)
+		// Bytes that come now fill the buffer up to its receive limit
+		// with the head as it is now, rewrites included.
+		s.t.bodyAt = r.Cost()
 		if err := s.fill(); err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				s.term('c', 'D')

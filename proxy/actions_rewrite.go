@@ -100,7 +100,7 @@ func (s *httpStream) message(set config.RuleSet) (h *http1.Headers, cost, room i
 			if r.BodyKind == http1.BodyLength && int64(n) > r.ContentLength {
 				n = int(r.ContentLength)
 			}
-			cost += lim.BufferedBodyCost(cost, n)
+			cost += lim.BufferedBodyCost(s.t.bodyAt, n)
 		}
 		return &r.Headers, cost, lim.RewriteRoom()
 	}
@@ -118,7 +118,7 @@ func (s *httpStream) message(set config.RuleSet) (h *http1.Headers, cost, room i
 		if r.BodyKind == http1.BodyLength && int64(n) > r.ContentLength {
 			n = int(r.ContentLength)
 		}
-		cost += lim.BufferedBodyCost(cost, n)
+		cost += lim.BufferedBodyCost(s.t.respAt, n)
 	}
 	return &r.Headers, cost, lim.RewriteRoom()
 }

@@ -93,6 +93,12 @@ type txnState struct {
 	bodyOut  []byte // chunk framing written by the request body pump
 	scratch  []byte // checkChunks' copy (the pump may be using bodyOut)
 
+	// bodyAt is what the head took in haproxy's buffer when the body
+	// bytes now buffered came: the room they took is fixed then, so that
+	// a head grown by rewrites since eats into maxrewrite's reserve.
+	bodyAt int
+	respAt int // the same for the response's buffered body
+
 	headLen    int      // the request head's length on the wire
 	counted    bool     // countEnd ran for this transaction
 	closeAfter bool     // the current exchange ends the client connection
@@ -582,6 +588,7 @@ func (s *httpStream) transaction() bool {
 		return false
 	}
 	s.ctx.Req = &s.t.req
+	s.t.bodyAt = s.t.req.Cost()
 	s.bodySoFar()
 	if s.requestContentRules(s.fe.tcp) {
 		s.rejectedByContent(nil)

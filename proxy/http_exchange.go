@@ -336,6 +336,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	if res := s.readResponseHead(be, sc, pump, srvTimeout); res != exDone {
 		return res
 	}
+	s.t.respAt = s.t.resp.Cost()
 	if s.t.retryOn.Status(s.t.resp.Status) {
 		sc.Close() // retry-on <status>: this answer is dropped
 		return exRetry
@@ -373,13 +374,14 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	if answered {
 		// A rule answered instead of the server: the server's response
 		// is dropped. Its connection is kept, as haproxy keeps it, when
-		// the whole response is already here and so is the request; a
-		// body still streaming, or a switched protocol, closes it.
+		// the whole response is already here (in what haproxy's buffer
+		// holds) and so is the request; a body still streaming, or a
+		// switched protocol, closes it.
 		if pump != nil && len(pump) == 0 {
 			sc.Close() // the transfer may be blocked on the server
 		}
 		s.abandonPump(pump)
-		if n, ok := s.bufferedResponseLen(); ok && !s.t.resp.Tunnel() && (pump == nil || s.t.bodyRead) {
+		if n, ok := s.bufferedResponseLen(); ok && s.fe.limits.BodyFits(s.t.respAt, n) && !s.t.resp.Tunnel() && (pump == nil || s.t.bodyRead) {
 			s.t.sr.Discard(n)
 			s.keepServerConn(be, srv, sc, reqOut.Close)
 		} else {
