@@ -243,7 +243,7 @@ func agentReply(x *run, r *rule, lastRead bool) evalRet {
 func RunAgent(ctx context.Context, t *Target, send string) AgentResult {
 	rules := []*rule{
 		{act: actConnect, connect: connectRule{def: true, implicit: true}},
-		{act: actSend, index: 0, send: sendRule{kind: sendStringLF, lf: &lfString{parts: []lfPart{{text: send}}}}},
+		{act: actSend, index: 0, send: sendRule{kind: sendStringLF, lf: lfText(send)}},
 		{act: actExpect, index: 1, expect: expectRule{typ: expCustom, custom: agentReply, minRecv: -1, head: 2}},
 	}
 	rs := &Ruleset{proto: protoAgent, rules: rules}

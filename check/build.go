@@ -74,7 +74,7 @@ func finishHTTP(rules []*rule) ([]*rule, error) {
 		}
 	}
 	if i := lastRule(rules); i >= 0 && rules[i].act == actSend {
-		r, err := parseExpect([]string{"expect", "status", "200-399"}, true)
+		r, err := parseExpect([]string{"expect", "status", "200-399"}, true, nil)
 		if err != nil {
 			return nil, fmt.Errorf("unable to add implicit http-check expect rule (%v)", err)
 		}
@@ -93,7 +93,7 @@ func finishRules(rules []*rule) []*rule {
 	}
 	// A comment describes the rule after it, and the following ones of
 	// the same action (a comment before two expects names both), but a
-	// connect ends it.
+	// connect or a variable action ends it.
 	out := make([]*rule, 0, len(rules))
 	comment := ""
 	prev := actComment
@@ -111,6 +111,8 @@ func finishRules(rules []*rule) []*rule {
 				r.comment = comment
 			}
 			comment = ""
+		case actVar:
+			comment = ""
 		default:
 			if r.comment == "" {
 				r.comment = comment
@@ -118,13 +120,16 @@ func finishRules(rules []*rule) []*rule {
 		}
 		out = append(out, r)
 	}
+	// An expect resumes from the first inverted expect of the run of
+	// expects it ends; variable actions between them do not break the
+	// run (they run again on resuming, as in haproxy).
 	for i, r := range out {
 		if r.act != actExpect {
 			continue
 		}
 		r.expect.head = i
-		for j := i - 1; j >= 0 && out[j].act == actExpect; j-- {
-			if out[j].expect.inverse {
+		for j := i - 1; j >= 0 && (out[j].act == actExpect || out[j].act == actVar); j-- {
+			if out[j].act == actExpect && out[j].expect.inverse {
 				r.expect.head = j
 			}
 		}

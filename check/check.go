@@ -7,7 +7,11 @@
 // which are predefined rule sets.
 package check
 
-import "time"
+import (
+	"time"
+
+	"switchyard/sample"
+)
 
 // Status is haproxy's check status (HCHK_STATUS_*), in haproxy's order:
 // a status at or above L7OK carries an HTTP or protocol code.
@@ -197,6 +201,11 @@ type Config struct {
 
 	disable404 bool // http-check disable-on-404
 	sendState  bool // http-check send-state
+
+	// env and httpMode are what the next lines' expressions and
+	// log-format strings compile in (SetEnv).
+	env      *sample.Env
+	httpMode bool
 }
 
 // Clone returns a copy that can take more lines without changing c. The

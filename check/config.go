@@ -3,6 +3,8 @@ package check
 import (
 	"fmt"
 	"strings"
+
+	"switchyard/sample"
 )
 
 // Warning is returned by the Config methods for a line haproxy accepts
@@ -16,6 +18,18 @@ var optionMaxArgs = map[string]int{
 	"httpchk": 3, "tcp-check": 0, "ssl-hello-chk": 0, "redis-check": 0,
 	"ldap-check": 0, "smtpchk": 2, "pgsql-check": 2, "mysql-check": 3,
 }
+
+// SetEnv says what the lines that follow compile their sample expressions
+// and log-format strings in: the configuration's sample environment (pattern
+// files and maps, names checked once every section is read) and whether
+// the proxy is in mode http at that line (haproxy refuses the log-format
+// variables reserved for HTTP otherwise). Without it, expressions compile
+// as in a tcp proxy with a nil environment.
+func (c *Config) SetEnv(env *sample.Env, httpMode bool) {
+	c.env, c.httpMode = env, httpMode
+}
+
+func (c *Config) lfEnv() *lfEnv { return &lfEnv{env: c.env, httpMode: c.httpMode} }
 
 // Option applies `option <name> <args>` for the check options: httpchk,
 // tcp-check, ssl-hello-chk, redis-check, ldap-check, smtpchk, pgsql-check
@@ -124,7 +138,7 @@ func (c *Config) optionHTTPChk(args []string) error {
 	}
 	h.vsn = vsn
 	if hdrAt >= 0 {
-		hdrs, err := parseHeaderBlock(hdrText)
+		hdrs, err := parseHeaderBlock(hdrText, c.lfEnv())
 		if err != nil {
 			return err
 		}
@@ -137,7 +151,7 @@ func (c *Config) optionHTTPChk(args []string) error {
 
 // parseHeaderBlock reads the "Name: value" lines hidden in option
 // httpchk's version; their values are log-format strings.
-func parseHeaderBlock(text string) ([]httpHdr, error) {
+func parseHeaderBlock(text string, le *lfEnv) ([]httpHdr, error) {
 	var hdrs []httpHdr
 	for _, line := range strings.Split(text, "\r\n") {
 		if line == "" {
@@ -147,7 +161,7 @@ func parseHeaderBlock(text string) ([]httpHdr, error) {
 		if i <= 0 || !isToken(line[:i]) {
 			return nil, fmt.Errorf("unable to parse the request '%s\r\n\r\n'.", text)
 		}
-		lf, err := parseLF(strings.Trim(line[i+1:], " \t"))
+		lf, err := parseLF(strings.Trim(line[i+1:], " \t"), le)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +182,8 @@ func isToken(s string) bool {
 
 // HTTPCheck applies an `http-check` line; args are the words after the
 // keyword, the action first (connect, send, expect, comment,
-// disable-on-404, send-state).
+// disable-on-404, send-state, set-var(<name>), set-var-fmt(<name>),
+// unset-var(<name>)).
 func (c *Config) HTTPCheck(args []string) error {
 	act := argAt(args, 0)
 	switch act {
@@ -189,13 +204,13 @@ func (c *Config) HTTPCheck(args []string) error {
 	case act == "connect":
 		r, err = parseConnect(args, c.httpRules)
 	case act == "send":
-		r, err = parseSendHTTP(args)
+		r, err = parseSendHTTP(args, c.lfEnv())
 	case act == "expect":
-		r, err = parseExpect(args, true)
+		r, err = parseExpect(args, true, c.lfEnv())
 	case act == "comment":
 		r, err = parseComment(args)
 	case isVarAction(act):
-		return notYet(fmt.Sprintf("'%s'", varAction(act)))
+		r, err = parseVarAction(args, c.lfEnv())
 	default:
 		return fmt.Errorf("only supports 'disable-on-404', 'send-state', 'comment', 'connect', 'send', 'expect', 'set-var(<var-name>)', 'set-var-fmt(<var-name>)', 'unset-var(<var-name>)', but got '%s'", act)
 	}
@@ -221,7 +236,8 @@ func (c *Config) HTTPCheck(args []string) error {
 
 // TCPCheck applies a `tcp-check` line; args are the words after the
 // keyword, the action first (connect, send, send-lf, send-binary,
-// send-binary-lf, expect, comment).
+// send-binary-lf, expect, comment, set-var(<name>), set-var-fmt(<name>),
+// unset-var(<name>)).
 func (c *Config) TCPCheck(args []string) error {
 	act := argAt(args, 0)
 	var r *rule
@@ -230,13 +246,13 @@ func (c *Config) TCPCheck(args []string) error {
 	case act == "connect":
 		r, err = parseConnect(args, c.tcpRules)
 	case act == "send" || act == "send-lf" || act == "send-binary" || act == "send-binary-lf":
-		r, err = parseSend(args)
+		r, err = parseSend(args, c.lfEnv())
 	case act == "expect":
-		r, err = parseExpect(args, false)
+		r, err = parseExpect(args, false, c.lfEnv())
 	case act == "comment":
 		r, err = parseComment(args)
 	case isVarAction(act):
-		return notYet(fmt.Sprintf("'%s'", varAction(act)))
+		r, err = parseVarAction(args, c.lfEnv())
 	default:
 		return fmt.Errorf("only supports 'comment', 'connect', 'send', 'send-lf', 'send-binary', 'send-binary-lf', 'expect', 'set-var(<var-name>)', 'set-var-fmt(<var-name>)', 'unset-var(<var-name>)', but got '%s'", act)
 	}
@@ -251,17 +267,6 @@ func (c *Config) TCPCheck(args []string) error {
 		c.list = listTCP
 	}
 	return nil
-}
-
-func isVarAction(a string) bool {
-	return strings.HasPrefix(a, "set-var") || strings.HasPrefix(a, "unset-var")
-}
-
-func varAction(a string) string {
-	if i := strings.IndexByte(a, '('); i > 0 {
-		return a[:i]
-	}
-	return a
 }
 
 // addHTTPRule adds r to the section's http-check list as haproxy's

@@ -82,7 +82,7 @@ func (r *rule) String() string {
 			}
 			fmt.Fprintf(&b, "send %s %s %s", meth, uri, vsn)
 			for _, hd := range h.hdrs {
-				fmt.Fprintf(&b, " hdr %s %q", hd.name, hd.value.render(&Target{Backend: "%[be_name]", Server: "%[srv_name]"}))
+				fmt.Fprintf(&b, " hdr %s %q", hd.name, hd.value.src)
 			}
 			if h.bodyLF != nil {
 				b.WriteString(" body <log-format>")
@@ -92,9 +92,14 @@ func (r *rule) String() string {
 		case s.gen != nil:
 			b.WriteString("send <generated>")
 		case s.lf != nil:
-			fmt.Fprintf(&b, "send-lf %q", s.lf.render(&Target{Backend: "%[be_name]", Server: "%[srv_name]"}))
+			fmt.Fprintf(&b, "send-lf %q", s.lf.src)
 		default:
 			fmt.Fprintf(&b, "send %q", s.data)
+		}
+	case actVar:
+		b.WriteString(r.vars.word)
+		if !r.vars.unset {
+			fmt.Fprintf(&b, " %q", r.vars.src)
 		}
 	case actExpect:
 		e := &r.expect

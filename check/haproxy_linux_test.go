@@ -55,6 +55,13 @@ func haproxyLog(t *testing.T, lines []string, server string) string {
 	}
 	defer udp.Close()
 	dir := t.TempDir()
+	// The socket's path is a bind address, where a comma (which test
+	// names and so t.TempDir may hold) separates addresses.
+	sockDir, err := os.MkdirTemp("", "hachk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(sockDir)
 	cfg := fmt.Sprintf(`global
     log %s local0
 defaults
@@ -70,7 +77,7 @@ backend be
     log global
     %s
     server s1 %s
-`, udp.LocalAddr(), filepath.Join(dir, "fe.sock"), strings.Join(lines, "\n    "), server)
+`, udp.LocalAddr(), filepath.Join(sockDir, "fe.sock"), strings.Join(lines, "\n    "), server)
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -200,6 +207,43 @@ func TestHaproxyResults(t *testing.T) {
 		{name: "http ok-status", lines: []string{"option httpchk", "http-check expect status 200 ok-status L7OKC"}, server: respond(ok)},
 		{name: "http error-status", lines: []string{"option httpchk", "http-check expect status 201 error-status L7OKC"}, server: respond(ok)},
 		{name: "http tout-status", lines: []string{"option httpchk", "http-check expect string zz tout-status L6TOUT"}, server: talk(step{read: 1, write: "HTTP/1.1 200 OK\r\n\r\nok"}, step{read: 1 << 20})},
+		// Variables and log-format strings: what the check read, its
+		// variables, its server's names.
+		{name: "http set-var after expect", lines: []string{"option httpchk", "http-check expect status 200", "http-check set-var(check.x) int(1)"}, server: respond(ok)},
+		{name: "http on-error vars", lines: []string{"option httpchk", "http-check set-var(check.v) str(nope)", "http-check unset-var(check.gone)",
+			`http-check expect status 201 on-error "%[var(check.v)]-%[var(check.gone)]-%[status]-%[res.hdr(x-app)]-%[res.fhdr_cnt(content-length)]-%[srv_name]-%[be_name]-%b-%s"`}, server: respond(ok)},
+		{name: "http set-var from response", lines: []string{"option httpchk", "http-check expect status 200", "http-check set-var(check.app) res.hdr(x-app),upper",
+			"http-check set-var-fmt(check.fmt) \"v=%[var(check.app)] st=%[status]\"", "http-check expect status 200 on-success \"%[var(check.fmt)] %{+Q}[var(check.app)]\""}, server: respond(ok)},
+		{name: "http string-lf var", lines: []string{"option httpchk", "http-check expect status 200", "http-check set-var(check.w) str(hel)", "http-check expect string-lf %[var(check.w)]lo"}, server: respond(ok)},
+		{name: "http string-lf var mismatch", lines: []string{"option httpchk", "http-check expect status 200", "http-check set-var(check.w) str(help)", "http-check expect string-lf %[var(check.w)]"}, server: respond(ok)},
+		{name: "http string-lf empty", lines: []string{"option httpchk", "http-check expect string-lf %[var(check.none)]"}, server: respond(ok)},
+		{name: "http hdr name-lf value-lf", lines: []string{"option httpchk", "http-check expect status 200", "http-check set-var(check.n) str(X-APP)",
+			"http-check expect hdr name-lf %[var(check.n)] value-lf -m beg %[res.hdr(x-app),bytes(0,3)]"}, server: respond(ok)},
+		{name: "http hdr value-lf mismatch", lines: []string{"option httpchk", "http-check expect hdr name x-app value-lf %[status]"}, server: respond(ok)},
+		{name: "http status-code", lines: []string{"option httpchk", "http-check expect status 200 status-code res.hdr(x-code)"},
+			server: respond("HTTP/1.1 200 OK\r\nX-Code: 299\r\nContent-Length: 0\r\n\r\n")},
+		{name: "http status-code on error", lines: []string{"option httpchk", "http-check expect status 201 status-code res.hdr(x-app)"}, server: respond(ok)},
+		// res.len is left out: haproxy gives the size of its internal
+		// representation of the response there, which switchyard does
+		// not (it finds nothing).
+		{name: "http payload is empty", lines: []string{"option httpchk", `http-check expect status 200 on-success "[%[res.payload(0,4)]][%[hdr(x-app)]][%[res.cook(a)]][%[res.cook_cnt]][%[res.cook_cnt(b)]]"`},
+			server: respond("HTTP/1.1 200 OK\r\nSet-Cookie: a=1, b=2\r\nX-App: r\r\nContent-Length: 0\r\n\r\n")},
+		{name: "http set-var conditions", lines: []string{"option httpchk", "http-check set-var(check.n) int(5)", "http-check set-var(check.n,ifgt) int(3)",
+			"http-check set-var(check.n,ifgt) int(7)", "http-check set-var(check.m,ifexists) int(1)", "http-check set-var(check.e) str()",
+			"http-check set-var(check.e,ifnotempty) str(x)", "http-check set-var(check.f,ifempty) int(1)", "http-check set-var(sess.s) str(S)", "http-check set-var(txn.t) str(T)",
+			`http-check expect status 200 on-success "n=%[var(check.n)] m=%[var(check.m)] e=%[var(check.e)] f=%[var(check.f)] s=%[var(sess.s)] t=%[var(txn.t)]"`}, server: respond(ok)},
+		{name: "tcp vars and payload", lines: []string{"option tcp-check", "tcp-check set-var(check.cmd) str(PING)", `tcp-check send-lf "%[var(check.cmd)]\r\n"`,
+			"tcp-check expect string +PO", "tcp-check set-var(check.r) res.payload(0,3)",
+			`tcp-check expect string NG on-success "got %[var(check.r)] len %[res.len] %[payload(1,2)] %[srv_name]/%[be_name]"`}, server: talk(step{read: 6, write: "+PONG\r\n"})},
+		{name: "tcp on-error payload", lines: []string{"option tcp-check", "tcp-check send PING\\r\\n", `tcp-check expect string +PONG on-error "bad: %[res.payload(0,4)] (%[res.len])"`},
+			server: talk(step{read: 6, write: "-ERR\r\n"})},
+		{name: "tcp status-code", lines: []string{"option tcp-check", "tcp-check expect string OK status-code res.payload(0,3)"}, server: talk(step{write: "250 OK\r\n"})},
+		{name: "tcp send-binary-lf var", lines: []string{"option tcp-check", "tcp-check set-var(check.h) str(50494e47)", `tcp-check send-binary-lf %[var(check.h)]0d0a`,
+			"tcp-check expect string +PONG"}, server: talk(step{read: 6, write: "+PONG\r\n"})},
+		{name: "tcp expect binary-lf", lines: []string{"option tcp-check", "tcp-check set-var(check.h) str(2b50)", "tcp-check expect binary-lf %[var(check.h)]4f4e47"},
+			server: talk(step{write: "+PONG\r\n"})},
+		{name: "tcp set-var before connect", lines: []string{"option tcp-check", "tcp-check set-var(check.c) str(PING)", "tcp-check connect", `tcp-check send-lf "%[var(check.c)]\r\n"`,
+			"tcp-check expect string +PONG"}, server: talk(step{read: 6, write: "+PONG\r\n"})},
 		{name: "tcp match", lines: ping, server: talk(step{read: 6, write: "+PONG\r\n"})},
 		{name: "tcp mismatch", lines: ping, server: talk(step{read: 6, write: "-ERR\r\n"})},
 		{name: "tcp empty", lines: ping, server: talk(step{read: 6})},

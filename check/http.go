@@ -83,7 +83,7 @@ func (x *run) httpRequest(h *httpSend) ([]byte, error) {
 	x.reqMethod = meth
 	uri := h.uri
 	if h.uriLF != nil {
-		uri = h.uriLF.render(x.t)
+		uri = h.uriLF.render(x)
 	}
 	if uri == "" {
 		uri = "/"
@@ -102,7 +102,7 @@ func (x *run) httpRequest(h *httpSend) ([]byte, error) {
 	var fields []field
 	connHdr := false
 	for _, hd := range h.hdrs {
-		v := hd.value.render(x.t)
+		v := hd.value.render(x)
 		if v == "" {
 			continue
 		}
@@ -124,7 +124,7 @@ func (x *run) httpRequest(h *httpSend) ([]byte, error) {
 	body, bodyless := "", true
 	switch {
 	case h.bodyLF != nil:
-		body, bodyless = h.bodyLF.render(x.t), false
+		body, bodyless = h.bodyLF.render(x), false
 	case h.hasBody:
 		body, bodyless = h.body, false
 	}
@@ -459,7 +459,7 @@ func (x *run) expectHTTP(r *rule, lastRead bool) evalRet {
 		}
 		var pat []byte
 		if e.typ == expHTTPBodyLF {
-			p := e.lf.render(x.t)
+			p := e.lf.render(x)
 			if p == "" {
 				return x.expectFail(r, StatusL7Resp, false, "log-format string evaluated to an empty string")
 			}
@@ -502,12 +502,12 @@ func (x *run) expectHTTP(r *rule, lastRead bool) evalRet {
 func (x *run) matchHeader(hm *hdrMatch, resp *http1.Response) (match bool, fail string) {
 	npat, vpat := hm.name, hm.value
 	if hm.nameLF != nil {
-		if npat = hm.nameLF.render(x.t); npat == "" {
+		if npat = hm.nameLF.render(x); npat == "" {
 			return false, "log-format string evaluated to an empty string"
 		}
 	}
 	if hm.valueLF != nil {
-		if vpat = hm.valueLF.render(x.t); vpat == "" {
+		if vpat = hm.valueLF.render(x); vpat == "" {
 			return false, "log-format string evaluated to an empty string"
 		}
 	}

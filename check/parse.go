@@ -34,7 +34,7 @@ func parseConnect(args []string, rules []*rule) (*rule, error) {
 		if r.act == actConnect {
 			break
 		}
-		if r.act == actComment || r.isOptSend() {
+		if !r.isStep() || r.isOptSend() {
 			continue
 		}
 		return nil, fmt.Errorf("first step MUST also be a 'connect', optionally preceded by a 'set-var', an 'unset-var' or a 'comment', when there is a 'connect' step in the tcp-check ruleset")
@@ -197,7 +197,7 @@ func hexVal(c byte) (byte, bool) {
 
 // parseSend parses a tcp-check "send", "send-lf", "send-binary" or
 // "send-binary-lf" line.
-func parseSend(args []string) (*rule, error) {
+func parseSend(args []string, le *lfEnv) (*rule, error) {
 	kind := map[string]sendKind{"send": sendString, "send-lf": sendStringLF,
 		"send-binary": sendBinary, "send-binary-lf": sendBinaryLF}[args[0]]
 	data := argAt(args, 1)
@@ -231,7 +231,7 @@ func parseSend(args []string) (*rule, error) {
 		}
 		r.send.data = b
 	default:
-		lf, err := parseLF(data)
+		lf, err := parseLF(data, le)
 		if err != nil {
 			return nil, fmt.Errorf("'%s' invalid log-format string (%v).", data, err)
 		}
@@ -241,7 +241,7 @@ func parseSend(args []string) (*rule, error) {
 }
 
 // parseSendHTTP parses an http-check "send" line.
-func parseSendHTTP(args []string) (*rule, error) {
+func parseSendHTTP(args []string, le *lfEnv) (*rule, error) {
 	h := &httpSend{}
 	r := &rule{act: actSend, send: sendRule{kind: sendHTTP, http: h}}
 	var uri, body string
@@ -288,7 +288,7 @@ func parseSendHTTP(args []string) (*rule, error) {
 				// haproxy computes the framing itself and drops these.
 				continue
 			}
-			lf, err := parseLF(value)
+			lf, err := parseLF(value, le)
 			if err != nil {
 				return nil, err
 			}
@@ -302,7 +302,7 @@ func parseSendHTTP(args []string) (*rule, error) {
 	}
 	if uri != "" {
 		if uriLF {
-			lf, err := parseLF(uri)
+			lf, err := parseLF(uri, le)
 			if err != nil {
 				return nil, fmt.Errorf("'%s' invalid log-format string (%v).", uri, err)
 			}
@@ -313,7 +313,7 @@ func parseSendHTTP(args []string) (*rule, error) {
 	}
 	if h.hasBody {
 		if bodyLF {
-			lf, err := parseLF(body)
+			lf, err := parseLF(body, le)
 			if err != nil {
 				return nil, fmt.Errorf("'%s' invalid log-format string (%v).", body, err)
 			}
@@ -346,7 +346,7 @@ func parseStatus(opt, v string, allowed []Status, names string) (Status, error) 
 
 // parseExpect parses an "expect" line of tcp-check (http false) or
 // http-check (http true).
-func parseExpect(args []string, http bool) (*rule, error) {
+func parseExpect(args []string, http bool, le *lfEnv) (*rule, error) {
 	if argAt(args, 1) == "" {
 		return nil, fmt.Errorf("expects at least a matching pattern as arguments")
 	}
@@ -355,7 +355,7 @@ func parseExpect(args []string, http bool) (*rule, error) {
 	e.minRecv = -1
 	var typ expectType
 	var pattern, npat, vpat string
-	var onSuccess, onError string
+	var onSuccess, onError, statusExpr string
 	hasOnSuccess, hasOnError := false, false
 	var hflags struct{ nameLF, valueLF bool }
 	badKw := func(w string) error {
@@ -537,10 +537,7 @@ func parseExpect(args []string, http bool) (*rule, error) {
 			if err = notInPattern(); err != nil {
 				return nil, err
 			}
-			if _, err = needArg("an expression"); err != nil {
-				return nil, err
-			}
-			return nil, notYet("'status-code' (a sample expression evaluated on the check's response)")
+			statusExpr, err = needArg("an expression")
 		default:
 			return nil, badKw(w)
 		}
@@ -548,15 +545,22 @@ func parseExpect(args []string, http bool) (*rule, error) {
 			return nil, err
 		}
 	}
+	if statusExpr != "" {
+		f, err := parseStatusCode(statusExpr, le)
+		if err != nil {
+			return nil, err
+		}
+		e.statusCode = f
+	}
 	if hasOnSuccess {
-		lf, err := parseLF(onSuccess)
+		lf, err := parseLF(onSuccess, le)
 		if err != nil {
 			return nil, fmt.Errorf("'%s' invalid log-format string (%v).", onSuccess, err)
 		}
 		e.onSuccess = lfMsg(lf)
 	}
 	if hasOnError {
-		lf, err := parseLF(onError)
+		lf, err := parseLF(onError, le)
 		if err != nil {
 			return nil, fmt.Errorf("'%s' invalid log-format string (%v).", onError, err)
 		}
@@ -578,16 +582,60 @@ func parseExpect(args []string, http bool) (*rule, error) {
 	case expRegex, expBinaryRegex, expHTTPStatusRegex, expHTTPBodyRegex:
 		e.re, err = sample.CompileRegex(pattern, false)
 	case expStringLF, expBinaryLF, expHTTPBodyLF:
-		if e.lf, err = parseLF(pattern); err != nil {
+		if e.lf, err = parseLF(pattern, le); err != nil {
 			err = fmt.Errorf("'%s' invalid log-format string (%v).", pattern, err)
 		}
 	case expHTTPHeader:
-		err = compileHdrMatch(&e.hdr, npat, vpat, hflags.nameLF, hflags.valueLF)
+		err = compileHdrMatch(&e.hdr, npat, vpat, hflags.nameLF, hflags.valueLF, le)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// parseStatusCode compiles the expression of status-code: evaluated on
+// the response when the expect rule decides, as a string then an integer
+// (haproxy's sample_fetch_as_type then its string to integer cast), it
+// sets the check's code.
+func parseStatusCode(src string, le *lfEnv) (func(x *run) (int, bool), error) {
+	wrap := func(err error) error {
+		return fmt.Errorf("error detected while parsing status-code expression : %v", err)
+	}
+	kw := fetchKeyword(src)
+	need, notYet := refusal(kw)
+	switch {
+	case need != "":
+		return nil, wrap(fmt.Errorf(" fetch method '%s' extracts information from '%s', none of which is available here", src, need))
+	case notYet || identity[kw] != "":
+		return nil, wrap(notYetError(kw))
+	}
+	var env *sample.Env
+	if le != nil {
+		env = le.env
+	}
+	e, err := sample.ParseExpr(env, src)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if err := e.Check(checkAvail); err != nil {
+		return nil, wrap(err)
+	}
+	return func(x *run) (int, bool) {
+		c := x.samples(true)
+		defer func() { c.Scratch = c.Scratch[:0] }()
+		v, ok := e.Eval(c)
+		if !ok {
+			return 0, false
+		}
+		if v, ok = sample.Cast(c, v, sample.TypeStr); !ok {
+			return 0, false
+		}
+		if v, ok = sample.Cast(c, v, sample.TypeInt); !ok {
+			return 0, false
+		}
+		return int(v.Int), true
+	}, nil
 }
 
 // parseHdrPattern reads "name[-lf] [-m meth] <name> [value[-lf] [-m meth]
@@ -656,7 +704,7 @@ func parseHdrPattern(args []string, ip *int, kw string, h *hdrMatch, npat, vpat 
 	return i + 2, nil
 }
 
-func compileHdrMatch(h *hdrMatch, npat, vpat string, nameLF, valueLF bool) error {
+func compileHdrMatch(h *hdrMatch, npat, vpat string, nameLF, valueLF bool, le *lfEnv) error {
 	var err error
 	switch {
 	case h.nameMeth == matchReg:
@@ -664,7 +712,7 @@ func compileHdrMatch(h *hdrMatch, npat, vpat string, nameLF, valueLF bool) error
 		// their regex.
 		h.nameRE, err = sample.CompileRegex(npat, true)
 	case nameLF:
-		if h.nameLF, err = parseLF(npat); err != nil {
+		if h.nameLF, err = parseLF(npat, le); err != nil {
 			err = fmt.Errorf("'%s' invalid log-format string (%v).", npat, err)
 		}
 	default:
@@ -677,7 +725,7 @@ func compileHdrMatch(h *hdrMatch, npat, vpat string, nameLF, valueLF bool) error
 	case h.valueMeth == matchReg:
 		h.valueRE, err = sample.CompileRegex(vpat, false)
 	case valueLF:
-		if h.valueLF, err = parseLF(vpat); err != nil {
+		if h.valueLF, err = parseLF(vpat, le); err != nil {
 			err = fmt.Errorf("'%s' invalid log-format string (%v).", vpat, err)
 		}
 	default:

@@ -44,6 +44,16 @@ var requestCases = []struct {
 	{[]string{"option httpchk", "http-check send ver HTTP/1.0 hdr connection Close,foo"}, "OPTIONS / HTTP/1.0\r\nconnection: foo\r\n\r\n"},
 	{[]string{"option httpchk", `http-check send hdr x-a "a   b " body "x  y"`}, "OPTIONS / HTTP/1.0\r\nx-a: a   b \r\ncontent-length: 4\r\n\r\nx  y"},
 	{[]string{"option httpchk", "http-check send hdr x-a %%x%[srv_name]"}, "OPTIONS / HTTP/1.0\r\nx-a: %xs1\r\n\r\n"},
+	// Log-format strings read the check's variables and its server's
+	// names; an empty URI is "/", an empty header is left out.
+	{[]string{"option httpchk", "http-check set-var(check.p) str(/x)", "http-check set-var-fmt(check.q) a=%[var(check.p)]",
+		`http-check send meth GET uri-lf "%[var(check.p)]?%[var(check.q)]" ver HTTP/1.1 hdr x-v "%[var(check.p),upper]" hdr x-none "%[var(check.none)]" body-lf "%[srv_name]@%[be_name] %b/%s %%"`},
+		"GET /x?a=/x HTTP/1.1\r\nx-v: /X\r\ncontent-length: 13\r\nconnection: close\r\n\r\ns1@be be/s1 %"},
+	{[]string{"option httpchk", "http-check set-var(check.p) str(/x)", "http-check unset-var(check.p)", "http-check send uri-lf %[var(check.p)] hdr x-s %{+Q}[srv_name]"},
+		"OPTIONS / HTTP/1.0\r\nx-s: \"s1\"\r\n\r\n"},
+	{[]string{"option httpchk", "http-check set-var(check.n,ifnotexists) int(1)", "http-check set-var(check.n,ifnotexists) int(2)", "http-check connect",
+		"http-check set-var(check.m) var(check.n),add(40)", "http-check send uri-lf /n/%[var(check.n)]/%[var(check.m)]"},
+		"OPTIONS /n/1/41 HTTP/1.0\r\n\r\n"},
 	// The request of option httpchk and the first http-check send merge,
 	// in either order.
 	{[]string{"http-check send meth GET hdr x-a 1", "option httpchk"}, "GET / HTTP/1.0\r\nx-a: 1\r\n\r\n"},

@@ -53,6 +53,7 @@ const (
 	actSend
 	actExpect
 	actComment
+	actVar // set-var, set-var-fmt, unset-var (haproxy's action keywords)
 )
 
 // rule is one step of a rule set, haproxy's struct tcpcheck_rule.
@@ -65,6 +66,7 @@ type rule struct {
 	connect connectRule
 	send    sendRule
 	expect  expectRule
+	vars    *varRule
 }
 
 type connectRule struct {
@@ -158,8 +160,8 @@ type expectRule struct {
 	// onSuccess and onError make the description (on-success, on-error,
 	// and the protocol checks' own); nil when not given.
 	onSuccess, onError func(x *run) string
-	// statusCode sets the check's code from the response (the SMTP
-	// check's status-code res.payload(0,3)).
+	// statusCode sets the check's code from the response: status-code
+	// <expr>, or the SMTP check's own reading of the reply.
 	statusCode func(x *run) (int, bool)
 	custom     func(x *run, r *rule, lastRead bool) evalRet
 	// head is the position of the rule evaluation resumes from after
@@ -215,13 +217,13 @@ func cloneRules(rs []*rule) []*rule {
 	return out
 }
 
-// firstRule and lastRule skip comments, as haproxy's
+// firstRule and lastRule skip comments and variable actions, as haproxy's
 // get_first/last_tcpcheck_rule; they return -1 when there is none.
 func firstRule(rs []*rule) int { return nextRule(rs, -1) }
 
 func nextRule(rs []*rule, from int) int {
 	for i := from + 1; i < len(rs); i++ {
-		if rs[i].act != actComment {
+		if rs[i].isStep() {
 			return i
 		}
 	}
@@ -230,12 +232,16 @@ func nextRule(rs []*rule, from int) int {
 
 func lastRule(rs []*rule) int {
 	for i := len(rs) - 1; i >= 0; i-- {
-		if rs[i].act != actComment {
+		if rs[i].isStep() {
 			return i
 		}
 	}
 	return -1
 }
+
+// isStep says whether r is a connect, a send or an expect: the rules the
+// order of a rule set is about, which become the current step as they run.
+func (r *rule) isStep() bool { return r.act != actComment && r.act != actVar }
 
 // isOptSend says whether r is the implicit request of `option httpchk`.
 func (r *rule) isOptSend() bool {

@@ -13,7 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"switchyard/logformat"
 	"switchyard/proxyproto"
+	"switchyard/sample"
 )
 
 // bufSize is haproxy's tune.bufsize: what a check reads of a response at
@@ -56,6 +58,13 @@ type run struct {
 	done  bool
 	agent *AgentResult // what an agent replied
 	early *Result      // a protocol expect's pass, which haproxy logs
+
+	// sctx is what the rules' sample expressions and log-format strings
+	// read (see samples): haproxy gives each check run a session of its
+	// own, whose variables start empty.
+	sctx   sample.Ctx
+	stream logformat.Stream // %b and %s
+	lfBuf  []byte           // log-format renderings
 }
 
 // Run executes the rules against t and returns what they found, with its
@@ -70,17 +79,30 @@ func (rs *Ruleset) Run(ctx context.Context, t *Target) Result {
 // what an agent replied.
 func (rs *Ruleset) execute(ctx context.Context, t *Target) (Result, *AgentResult) {
 	start := time.Now()
-	x := &run{ctx: ctx, t: t, rs: rs, rules: rs.rules}
+	x := newRun(ctx, rs, t)
 	bp := bufPool.Get().(*[]byte)
 	x.buf = (*bp)[:0]
 	x.exec()
 	x.closeConn()
 	x.http = nil
+	// The pooled buffer must not stay reachable from the context.
+	x.sctx.ReqPayload, x.sctx.ResPayload, x.sctx.Resp = nil, nil, nil
 	*bp = x.buf[:0]
 	bufPool.Put(bp)
 	res := x.res
 	res.Duration = time.Since(start)
 	return res, x.agent
+}
+
+// newRun prepares a run of rs against t.
+func newRun(ctx context.Context, rs *Ruleset, t *Target) *run {
+	x := &run{ctx: ctx, t: t, rs: rs, rules: rs.rules}
+	x.sctx.Vars.ForCheck()
+	// Fetches registered by other packages look for their stream in
+	// Owner; a check has none, and the Target is what it can offer.
+	x.sctx.Owner = t
+	x.stream = logformat.Stream{Backend: t.Backend, Server: t.Server}
+	return x
 }
 
 // exec evaluates the rules in order, as haproxy's tcpcheck_main: each
@@ -92,6 +114,13 @@ func (x *run) exec() {
 	for i := 0; i < len(x.rules); i++ {
 		r := x.rules[i]
 		x.code = 0
+		if r.act == actVar {
+			// As haproxy's action keywords, it is not a step: the
+			// current step, which failures and the result are about,
+			// stays the rule before.
+			r.vars.run(x)
+			continue
+		}
 		x.cur = r
 		switch r.act {
 		case actConnect:
@@ -136,6 +165,29 @@ func (x *run) exec() {
 		}
 	}
 	x.finish()
+}
+
+// samples returns the sample context for an expression or log-format
+// string evaluated now, haproxy's check session: the HTTP response read so
+// far for HTTP rule sets (res.hdr, status...), the bytes read so far for the
+// others (res.payload, res.len...; haproxy's payload fetches read the
+// check's input buffer whatever their direction, and nothing in HTTP
+// checks). resDir is the direction of the evaluation: haproxy evaluates
+// log-format strings and status-code in the response direction, set-var's
+// expressions in the request one, which decides what hdr() and the cookie
+// fetches read.
+func (x *run) samples(resDir bool) *sample.Ctx {
+	c := &x.sctx
+	c.OnResponse, c.PayloadFinal = resDir, true
+	c.Resp, c.ReqPayload, c.ResPayload = nil, nil, nil
+	if x.rs.proto == protoHTTP {
+		if h := x.response(); h.parsed && !h.bad {
+			c.Resp = &h.resp
+		}
+	} else {
+		c.ReqPayload, c.ResPayload = x.buf, x.buf
+	}
+	return c
 }
 
 // finish sets the result once every rule passed, from the last one.
@@ -418,7 +470,8 @@ func (x *run) connectOnly(r *rule) bool {
 	}
 	for i, o := range x.rules {
 		if o == r {
-			return i+1 == len(x.rules) || x.rules[i+1].act == actConnect
+			n := nextRule(x.rules, i) // variable actions send nothing
+			return n < 0 || x.rules[n].act == actConnect
 		}
 	}
 	return false
@@ -478,13 +531,13 @@ func (x *run) send(r *rule) bool {
 		}
 		data = s.data
 	case s.kind == sendStringLF:
-		str := s.lf.render(x.t)
+		str := s.lf.render(x)
 		if str == "" {
 			return true
 		}
 		data = []byte(str)
 	case s.kind == sendBinaryLF:
-		str := s.lf.render(x.t)
+		str := s.lf.render(x)
 		if str == "" {
 			return true
 		}

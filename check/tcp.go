@@ -49,7 +49,7 @@ func (x *run) expectTCP(r *rule, lastRead bool) evalRet {
 	case expBinaryRegex:
 		match = e.re.Match(hexDump(buf))
 	case expStringLF, expBinaryLF:
-		s := e.lf.render(x.t)
+		s := e.lf.render(x)
 		if s == "" {
 			return x.expectFail(r, StatusL7Resp, false, "log-format string evaluated to an empty string")
 		}

@@ -30,11 +30,14 @@ func init() {
 }
 
 // checkConfig returns the current proxy's check settings, creating them on
-// its first check line.
+// its first check line, ready to compile the line's sample expressions and
+// log-format strings in the configuration's environment and the proxy's
+// current mode.
 func (p *parser) checkConfig() *check.Config {
 	if p.cur.Check == nil {
 		p.cur.Check = &check.Config{}
 	}
+	p.cur.Check.SetEnv(p.samples, p.cur.Mode == ModeHTTP)
 	return p.cur.Check
 }
 

@@ -111,9 +111,11 @@ func checkKeywordCases() []kwCase {
 		{kw: "http-check", in: inFrontend, src: "http-check expect status 200", warn: ignoredIn("http-check")},
 		{kw: "http-check", in: inAll, src: "http-check expect", err: "t.cfg:2: 'http-check': 'expect': expects at least a matching pattern as arguments"},
 		{kw: "http-check", in: inBESide, src: "http-check frob", err: "t.cfg:2: 'http-check': only supports 'disable-on-404', 'send-state', 'comment', 'connect', 'send', 'expect', 'set-var(<var-name>)', 'set-var-fmt(<var-name>)', 'unset-var(<var-name>)', but got 'frob'"},
-		{kw: "http-check", in: inBESide, src: "http-check set-var(check.port) int(80)", err: "t.cfg:2: 'http-check': 'set-var' is not supported yet by switchyard"},
+		{kw: "http-check", in: inBESide, name: "variables", src: "option httpchk\nhttp-check set-var(check.port) int(80)\nhttp-check send uri-lf /p/%[var(check.port)]",
+			check: rules(`httpchk: connect implicit; set-var(check.port) "int(80)"; send OPTIONS <log-format> HTTP/1.0; expect status 200-399`)},
+		{kw: "http-check", in: inBESide, src: "http-check set-var(check.port) nosuch", err: "t.cfg:2: 'http-check': 'set-var(check.port)': 'set-var' : unknown fetch method 'nosuch'"},
 		{kw: "http-check", in: inBESide, src: "http-check connect ssl", err: "t.cfg:2: 'http-check': 'connect': 'ssl' on a check connect rule is not supported yet by switchyard"},
-		{kw: "http-check", in: inBESide, src: "option httpchk\nhttp-check send hdr x-a %[req.hdr(host)]", err: "t.cfg:3: 'http-check': 'send': log-format expression '%[req.hdr(host)]' is not supported yet by switchyard in health checks (only %[srv_name] and %[be_name] are)"},
+		{kw: "http-check", in: inBESide, src: "option httpchk\nhttp-check send hdr x-a %[req.hdr(host)]", err: "t.cfg:3: 'http-check': 'send': sample fetch <req.hdr(host)> may not be reliably used here because it needs 'HTTP request headers' which is not available here"},
 		{kw: "http-check", in: inBESide, src: "option httpchk\nhttp-check expect status 200\nhttp-check send", err: "t.cfg:4: 'http-check': 'send': unable to add http-check send rule at step 2 (missing connect rule)."},
 		{kw: "http-check", in: inBESide, src: "http-check disable-on-404 now", err: "t.cfg:2: 'http-check': 'disable-on-404': cannot handle unexpected argument 'now'"},
 
@@ -125,7 +127,10 @@ func checkKeywordCases() []kwCase {
 		{kw: "tcp-check", in: inAll, src: "tcp-check expect status 200", err: "t.cfg:2: 'tcp-check': 'expect': only supports min-recv, [!]binary, [!]string, [!]rstring, [!]string-lf, [!]rbinary, [!]binary-lf or comment but got 'status' as argument."},
 		{kw: "tcp-check", in: inBESide, src: "tcp-check send-binary 0g", err: "t.cfg:2: 'tcp-check': 'send-binary': '0g' invalid binary string (an hex digit is expected (found 'g'))."},
 		{kw: "tcp-check", in: inBESide, src: "tcp-check send x\ntcp-check connect", err: "t.cfg:3: 'tcp-check': 'connect': first step MUST also be a 'connect', optionally preceded by a 'set-var', an 'unset-var' or a 'comment', when there is a 'connect' step in the tcp-check ruleset"},
-		{kw: "tcp-check", in: inBESide, src: "tcp-check unset-var(check.x)", err: "t.cfg:2: 'tcp-check': 'unset-var' is not supported yet by switchyard"},
+		{kw: "tcp-check", in: inBESide, name: "variables", src: "option tcp-check\ntcp-check set-var-fmt(check.c) PING\ntcp-check send-lf %[var(check.c)]\ntcp-check unset-var(check.c)",
+			check: rules(`tcp-check: connect implicit; set-var-fmt(check.c) "PING"; send-lf "%[var(check.c)]"; unset-var(check.c)`)},
+		{kw: "tcp-check", in: inBESide, src: "tcp-check unset-var(check.x,ifexists)", err: "t.cfg:2: 'tcp-check': 'unset-var(check.x,ifexists)': 'unset-var' : unset-var does not expect parameters after the variable name. Only \"set-var\" and \"set-var-fmt\" manage conditions"},
+		{kw: "tcp-check", in: inBESide, src: "tcp-check send-lf %[fe_name]", err: "t.cfg:2: 'tcp-check': 'send-lf': '%[fe_name]' invalid log-format string (sample fetch <fe_name]> may not be reliably used here because it needs 'frontend' which is not available here)."},
 	}
 	return cases
 }

@@ -63,7 +63,16 @@ func ParseVarName(s string) (VarRef, error) {
 type Vars struct {
 	txn  []varEntry // dropped by Reset
 	sess []varEntry // dropped by ResetSession
+	// check holds check.* variables once ForCheck made these a health
+	// check's variables; anywhere else they are neither kept nor seen.
+	check    []varEntry
+	forCheck bool
 }
+
+// ForCheck makes v the variables of a health check, where check.*
+// variables live (haproxy keeps them in the check itself); ResetSession
+// drops them with the others when the next check run starts.
+func (v *Vars) ForCheck() { v.forCheck = true }
 
 type varEntry struct {
 	ref VarRef
@@ -74,19 +83,21 @@ type varEntry struct {
 // Reset drops transaction-scoped variables, keeping session ones.
 func (v *Vars) Reset() { v.txn = v.txn[:0] }
 
-// ResetSession drops every variable, for a new client connection.
+// ResetSession drops every variable, for a new client connection (or a
+// new run of a health check).
 func (v *Vars) ResetSession() {
 	v.txn = v.txn[:0]
 	v.sess = v.sess[:0]
+	v.check = v.check[:0]
 }
 
 // Get returns the value of a variable. Check-scoped variables are never
 // visible from traffic rules.
 func (v *Vars) Get(r VarRef) (Value, bool) {
-	switch r.Scope {
-	case ScopeProc:
+	switch {
+	case r.Scope == ScopeProc:
 		return procVars.get(r)
-	case ScopeCheck:
+	case r.Scope == ScopeCheck && !v.forCheck:
 		return Value{}, false
 	}
 	list := v.list(r.Scope)
@@ -98,11 +109,11 @@ func (v *Vars) Get(r VarRef) (Value, bool) {
 
 // Set stores a copy of val in a variable, creating it if needed.
 func (v *Vars) Set(r VarRef, val Value) {
-	switch r.Scope {
-	case ScopeProc:
+	switch {
+	case r.Scope == ScopeProc:
 		procVars.set(r, val)
 		return
-	case ScopeCheck:
+	case r.Scope == ScopeCheck && !v.forCheck:
 		return
 	}
 	list := v.list(r.Scope)
@@ -121,11 +132,11 @@ func (v *Vars) Set(r VarRef, val Value) {
 
 // Unset removes a variable.
 func (v *Vars) Unset(r VarRef) {
-	switch r.Scope {
-	case ScopeProc:
+	switch {
+	case r.Scope == ScopeProc:
 		procVars.unset(r)
 		return
-	case ScopeCheck:
+	case r.Scope == ScopeCheck && !v.forCheck:
 		return
 	}
 	list := v.list(r.Scope)
@@ -139,8 +150,11 @@ func (v *Vars) Unset(r VarRef) {
 }
 
 func (v *Vars) list(s Scope) *[]varEntry {
-	if s == ScopeSess {
+	switch s {
+	case ScopeSess:
 		return &v.sess
+	case ScopeCheck:
+		return &v.check
 	}
 	return &v.txn
 }

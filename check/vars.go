@@ -1,0 +1,194 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"switchyard/sample"
+)
+
+// The variable actions of check rule sets: set-var(<name>[,<cond>...])
+// <expr>, set-var-fmt(<name>[,<cond>...]) <fmt> and unset-var(<name>), as
+// haproxy 2.6's vars.c parses and runs them for tcp-check and http-check.
+// A check has its own session and no stream: check.* and sess.* variables
+// live for one run of the check, proc.* ones are the process's, and txn.*,
+// req.* and res.* ones are neither set nor found.
+
+// varRule is a set-var, set-var-fmt or unset-var rule.
+type varRule struct {
+	ref   sample.VarRef
+	unset bool
+	expr  *sample.Expr // set-var
+	fmt   *lfString    // set-var-fmt
+	// ident is the check's own answer for a bare srv_name or be_name
+	// expression (see identity), "s" or "b".
+	ident string
+	conds varCond
+	word  string // the action as written, "set-var(check.x)"
+	src   string // the expression or format as written
+}
+
+// varCond are set-var's conditions, haproxy's VF_COND_*.
+type varCond uint8
+
+const (
+	condIfExists varCond = 1 << iota
+	condIfNotExists
+	condIfEmpty
+	condIfNotEmpty
+	condIfSet
+	condIfNotSet
+	condIfGt
+	condIfLt
+)
+
+var varConds = map[string]varCond{"ifexists": condIfExists, "ifnotexists": condIfNotExists,
+	"ifempty": condIfEmpty, "ifnotempty": condIfNotEmpty, "ifset": condIfSet, "ifnotset": condIfNotSet,
+	"ifgt": condIfGt, "iflt": condIfLt}
+
+func isVarAction(a string) bool {
+	return strings.HasPrefix(a, "set-var") || strings.HasPrefix(a, "unset-var")
+}
+
+// parseVarAction parses a variable action; args[0] is the action word
+// with the variable's name ("set-var(check.x)").
+func parseVarAction(args []string, le *lfEnv) (*rule, error) {
+	word := args[0]
+	var kind, rest string
+	for _, k := range []string{"set-var-fmt", "set-var", "unset-var"} {
+		if r, ok := strings.CutPrefix(word, k); ok {
+			kind, rest = k, r
+			break
+		}
+	}
+	wrap := func(err error) error { return fmt.Errorf("'%s' : %w", kind, err) }
+	if !strings.HasPrefix(rest, "(") {
+		return nil, wrap(fmt.Errorf("invalid or incomplete action '%s'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'", word))
+	}
+	if !strings.HasSuffix(rest, ")") || len(rest) < 2 {
+		return nil, wrap(fmt.Errorf("incomplete argument after action '%s'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'", word))
+	}
+	parts := strings.Split(rest[1:len(rest)-1], ",")
+	v := &varRule{unset: kind == "unset-var", word: word}
+	if len(parts) > 1 && parts[1] != "" && v.unset {
+		return nil, wrap(fmt.Errorf("unset-var does not expect parameters after the variable name. Only \"set-var\" and \"set-var-fmt\" manage conditions"))
+	}
+	for _, c := range parts[1:] {
+		if c == "" {
+			break // haproxy stops at an empty condition
+		}
+		bit, ok := varConds[c]
+		if !ok {
+			return nil, wrap(fmt.Errorf("unknown condition \"%s\"", c))
+		}
+		v.conds |= bit
+	}
+	ref, err := sample.ParseVarName(parts[0])
+	if err != nil {
+		return nil, wrap(err)
+	}
+	v.ref = ref
+	r := &rule{act: actVar, vars: v}
+	switch kind {
+	case "unset-var":
+		return r, nil
+	case "set-var-fmt":
+		// haproxy takes a missing format as an empty one.
+		v.src = argAt(args, 1)
+		if v.fmt, err = parseLF(v.src, le); err != nil {
+			return nil, wrap(err)
+		}
+		return r, nil
+	}
+	if argAt(args, 1) == "" {
+		return nil, wrap(fmt.Errorf("missing fetch method"))
+	}
+	v.src = args[1]
+	kw := fetchKeyword(args[1])
+	need, notYet := refusal(kw)
+	switch {
+	case need != "":
+		return nil, wrap(fmt.Errorf("fetch method '%s' extracts information from '%s', none of which is available here", word, need))
+	case notYet:
+		return nil, wrap(notYetError(kw))
+	}
+	if id, ok := identity[kw]; ok {
+		// Only the bare fetch: converters (glued or in the words after
+		// it) would need the proxy package's fetch.
+		if args[1] != kw || len(args) > 2 {
+			return nil, wrap(fmt.Errorf("sample fetch '%s' with converters is not supported yet by switchyard in health checks (only %s alone is)", kw, kw))
+		}
+		v.ident = id
+		return r, nil
+	}
+	var env *sample.Env
+	if le != nil {
+		env = le.env
+	}
+	// As haproxy, the words after the expression that are not
+	// converters are ignored.
+	e, _, err := sample.ParseExprWords(env, args[1:])
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if err := e.Check(checkAvail); err != nil {
+		return nil, wrap(err)
+	}
+	v.expr = e
+	return r, nil
+}
+
+// run executes the rule in check run x; like haproxy's, it never fails
+// the check.
+func (v *varRule) run(x *run) {
+	switch v.ref.Scope {
+	case sample.ScopeTxn, sample.ScopeReq, sample.ScopeRes:
+		return // a check has no stream to hold them
+	}
+	c := x.samples(false)
+	defer func() { c.Scratch = c.Scratch[:0] }()
+	switch {
+	case v.unset:
+		c.Vars.Unset(v.ref)
+	case v.fmt != nil:
+		setVar(c, v, sample.Str([]byte(v.fmt.render(x))))
+	case v.ident == "s":
+		setVar(c, v, sample.Str([]byte(x.t.Server)))
+	case v.ident == "b":
+		setVar(c, v, sample.Str([]byte(x.t.Backend)))
+	default:
+		// samples(false): haproxy evaluates set-var's expression in the
+		// request direction, hdr() and cookies read as in request rules.
+		if val, ok := v.expr.Eval(c); ok {
+			setVar(c, v, val)
+		}
+	}
+}
+
+// setVar stores val under the rule's conditions, as haproxy's var_set.
+func setVar(c *sample.Ctx, v *varRule, val sample.Value) {
+	if v.conds == 0 {
+		c.Vars.Set(v.ref, val)
+		return
+	}
+	old, exists := c.Vars.Get(v.ref)
+	switch {
+	case v.conds&condIfNotExists != 0 && exists,
+		v.conds&condIfExists != 0 && !exists,
+		// A variable that exists is set: unset-var removes it.
+		v.conds&condIfSet != 0 && !exists,
+		v.conds&condIfNotSet != 0 && exists:
+		return
+	}
+	str := val.Kind == sample.KindStr || val.Kind == sample.KindBin
+	if v.conds&condIfEmpty != 0 && (!str || len(val.Str) > 0) ||
+		v.conds&condIfNotEmpty != 0 && str && len(val.Str) == 0 {
+		return
+	}
+	// ifgt and iflt compare integers only: another type is set.
+	if exists && old.Kind == sample.KindInt && val.Kind == sample.KindInt &&
+		(v.conds&condIfGt != 0 && !(old.Int > val.Int) || v.conds&condIfLt != 0 && !(old.Int < val.Int)) {
+		return
+	}
+	c.Vars.Set(v.ref, val)
+}
