@@ -252,7 +252,11 @@ func backendRow(be *proxy.Backend, legends bool) stats.Row {
 	f[stats.FStatus] = stats.MkStr(tStatus, status)
 	f[stats.FWeight] = stats.MkU32(tAvg, uint64(tot))
 	act, bck := st.Counts()
-	f[stats.FUweight] = stats.MkU32(tAvg, uint64(usedUserWeight(servers, act, px.AllBackups)))
+	uw := usedUserWeight(servers, act, px.AllBackups)
+	if st.Implicit() != nil {
+		uw = 0 // no balancing, no weights (haproxy's tot_uweight stays 0)
+	}
+	f[stats.FUweight] = stats.MkU32(tAvg, uint64(uw))
 	f[stats.FAct] = stats.MkU32(tGauge, uint64(act))
 	f[stats.FBck] = stats.MkU32(tGauge, uint64(bck))
 	f[stats.FChkdown] = stats.MkU64(tCounter, c.DownTrans.Load())
@@ -269,7 +273,11 @@ func backendRow(be *proxy.Backend, legends bool) stats.Row {
 		if px.Cookie != nil {
 			f[stats.FCookie] = stats.MkStr(tCfgName, px.Cookie.Name())
 		}
-		f[stats.FAlgo] = stats.MkStr(tCfgSvc, px.Balance.Kind.String())
+		algo := px.Balance.Kind.String()
+		if st.Implicit() != nil {
+			algo = "none" // dispatch or transparent: haproxy's BE_LB_ALGO_NONE
+		}
+		f[stats.FAlgo] = stats.MkStr(tCfgSvc, algo)
 	}
 	if px.Mode == config.ModeHTTP {
 		f[stats.FCacheLookups] = stats.MkU64(tCounter, c.HTTP.CacheLkp.Load())

@@ -954,7 +954,7 @@ func (s *Server) sendState(cs *CheckSettings) check.SendState {
 	b.mu.Unlock()
 	set := s.Settings()
 	host, port, _ := net.SplitHostPort(set.Addr)
-	return check.SendState{Up: up, Weight: s.eweight(), TotalWeight: tot, Active: act, Backup: bck,
+	return check.SendState{Up: up, Weight: s.EWeight(), TotalWeight: tot, Active: act, Backup: bck,
 		Sessions: int(s.Cur.Load()), Queue: s.QueueLen(), Address: host, Port: port,
 		Node: b.reg.node.Load().(string), BackendSessions: b.Conns() - b.Queued(), Throttle: s.throttleRatio()}
 }

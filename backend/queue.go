@@ -141,6 +141,14 @@ func (b *Backend) assign(ctx context.Context, c *sample.Ctx, payload []byte, pre
 		}
 		a.Srv.took(now, prefer == nil && !a.Queued)
 	}()
+	if prefer == nil {
+		if s := b.implicit.Load(); s != nil {
+			// A backend that does not balance: as haproxy's proxy
+			// target, no slot to take and no queue to wait in.
+			s.Cur.Add(1)
+			return Assignment{Srv: s}, nil
+		}
+	}
 	if !b.limited.Load() {
 		s := prefer
 		if s == nil {
@@ -225,7 +233,7 @@ func (s *Server) took(now time.Duration, lb bool) {
 	s.C.LastSess.Store(unix)
 	s.be.C.LastSess.Store(unix) // haproxy: once a server is assigned
 	s.C.CurMax.Observe(uint64(s.Cur.Load()))
-	if lb {
+	if lb && !s.implicit { // haproxy's lbtot counts the balancer's picks only
 		s.C.CumLB.Add(1)
 		s.be.C.CumLB.Add(1)
 	}
@@ -292,7 +300,7 @@ func (v *lbView) pickAvoiding(c *sample.Ctx, payload []byte, avoid *Server) *Ser
 // server of the backend; otherwise the slot is free.
 func (b *Backend) Release(s *Server) {
 	b.inflight.Add(-1)
-	if !b.limited.Load() {
+	if !b.limited.Load() || s.implicit { // the implicit server has no slots to hand over
 		s.Cur.Add(-1)
 		return
 	}
@@ -432,6 +440,9 @@ func (b *Backend) Conns() int {
 	n := b.QueueLen()
 	for _, m := range b.lb.Load().members {
 		n += int(m.Cur.Load()) + m.QueueLen()
+	}
+	if s := b.implicit.Load(); s != nil {
+		n += int(s.Cur.Load())
 	}
 	return n
 }

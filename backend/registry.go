@@ -74,6 +74,12 @@ type BackendSettings struct {
 	// Log receives the state-change messages ("Server be/s is DOWN…"),
 	// with their syslog level; nil drops them.
 	Log func(level int, msg string)
+	// Dispatch ("host:port") and Transparent make a backend that does not
+	// balance: what persistence does not send to a server goes to the
+	// dispatch address, or to the address the client connected to
+	// (implicit.go). Dispatch wins when both are set.
+	Dispatch    string
+	Transparent bool
 }
 
 // Backend is the long-lived state of one backend section: its servers as
@@ -86,6 +92,9 @@ type Backend struct {
 
 	lb       atomic.Pointer[lbView]
 	settings atomic.Pointer[BackendSettings]
+	// implicit is the server that takes what persistence does not bind
+	// when the backend does not balance; nil when it does (implicit.go).
+	implicit atomic.Pointer[Server]
 
 	mu      sync.Mutex // serialises changes of what follows and rebuilds
 	servers []*Server
@@ -190,6 +199,9 @@ func (b *Backend) members() []Member {
 		}
 		firstBackup = false
 	}
+	if b.implicit.Load() != nil {
+		return ms // no balancing: haproxy's total weight stays 0 (implicit.go)
+	}
 	for _, m := range ms {
 		b.totWeight += m.Weight
 	}
@@ -276,9 +288,10 @@ type Stage struct {
 }
 
 type stagedBackend struct {
-	b       *Backend
-	set     BackendSettings
-	servers []*Server
+	b        *Backend
+	set      BackendSettings
+	servers  []*Server
+	implicit *Server
 }
 
 // Stage begins applying a configuration.
@@ -344,6 +357,7 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 	if _, err := NewBalancer(set.Algo, ms); err != nil {
 		return nil, nil, err
 	}
+	sb.implicit = g.stageImplicit(b, &set)
 	g.backends[name] = sb
 	return b, sb.servers, nil
 }
@@ -470,6 +484,7 @@ func (g *Stage) Commit() {
 		set := sb.set
 		sb.b.settings.Store(&set)
 		sb.b.servers = sb.servers
+		sb.b.implicit.Store(sb.implicit)
 		sb.b.rebuild()
 		servers := sb.b.servers
 		sb.b.mu.Unlock()

@@ -22,8 +22,12 @@ type ServerSettings struct {
 	// MapPorts: the configured address has no port; connections go to
 	// the port the client connected to (Addr's port is 0).
 	MapPorts bool
-	Weight   int // configured weight, 0..256 (default 1)
-	Pool     PoolSettings
+	// Transparent: the server has no address at all; connections go to
+	// the address the client connected to (option transparent: only a
+	// backend's implicit server, see implicit.go).
+	Transparent bool
+	Weight      int // configured weight, 0..256 (default 1)
+	Pool        PoolSettings
 
 	Backup   bool // `backup`: used only when no active server is usable
 	Disabled bool // `disabled`: starts in maintenance
@@ -73,6 +77,9 @@ type Server struct {
 	Name string
 	set  atomic.Pointer[ServerSettings]
 	be   *Backend // the backend it belongs to, for the balancer and logs
+	// implicit: the backend's dispatch or transparent destination, not
+	// a configured server (implicit.go).
+	implicit bool
 
 	// state packs OpState and Admin, read on every pick of a
 	// persistent request and by the balancer's rebuild.

@@ -171,8 +171,14 @@ func (s *Server) stopWarmup() {
 }
 
 // EWeight is the server's effective weight as the statistics show it:
-// the weight in force, scaled down during a slowstart.
-func (s *Server) EWeight() int { return s.eweight() }
+// the weight in force, scaled down during a slowstart; 0 in a backend
+// that does not balance, where haproxy computes none (implicit.go).
+func (s *Server) EWeight() int {
+	if s.be != nil && s.be.implicit.Load() != nil {
+		return 0
+	}
+	return s.eweight()
+}
 
 // ThrottlePct is how far a slowstart has gone, in percent; ok is false
 // when the server is not starting.

@@ -15,7 +15,11 @@ func init() {
 		return parseServerOpts(p, args, &p.cur.DefaultServer)
 	})
 	register(SecProxy, "balance", func(p *parser, args []string) error {
-		return backend.ParseBalanceEnv(p.samples, args, &p.cur.Balance)
+		if err := backend.ParseBalanceEnv(p.samples, args, &p.cur.Balance); err != nil {
+			return err
+		}
+		p.cur.BalanceSet = true // even `balance` alone: dispatch and transparent give way
+		return nil
 	}).actsOn(CapBE, ignoredWarning)
 	register(SecProxy, "hash-type", func(p *parser, args []string) error {
 		return backend.ParseHashType(args, &p.cur.Balance)

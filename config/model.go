@@ -198,7 +198,17 @@ type Proxy struct {
 	MonitorFail []*sample.Cond
 
 	// Backend side.
-	Balance       backend.Algorithm
+	Balance backend.Algorithm
+	// BalanceSet says that a `balance` line applies (the section's or its
+	// defaults'): the backend load-balances over its servers even with
+	// dispatch or transparent (kw_dispatch.go).
+	BalanceSet bool
+	// Dispatch is the `dispatch` address and Transparent `option
+	// transparent`: where a backend that does not balance sends what
+	// persistence does not send to a server (kw_dispatch.go). Once
+	// validated, at most one of them is set, and neither with BalanceSet.
+	Dispatch      *DispatchAddr
+	Transparent   bool
 	DefaultServer ServerOpts
 	Servers       []*Server
 	// Check is what `option httpchk`, `http-check`, `tcp-check` and the

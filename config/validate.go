@@ -55,6 +55,7 @@ func (p *parser) validate() {
 		}
 		if px.Cap&CapBE != 0 {
 			p.validateBackend(px)
+			p.validateDispatch(px) // kw_dispatch.go
 			p.validateUseServers(px)
 			p.validateChecks(px)
 		}
@@ -264,6 +265,7 @@ func (p *parser) validateBackend(px *Proxy) {
 // broken one makes no DNS query.
 func (p *parser) provision() {
 	for _, px := range p.cfg.Proxies {
+		p.resolveDispatch(px) // kw_dispatch.go
 		for _, s := range px.Servers {
 			if err := p.resolveServer(s); err != nil {
 				p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,

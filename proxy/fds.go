@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"syscall"
 
 	"switchyard/backend"
@@ -72,11 +73,11 @@ func outOfFDs(err error) bool {
 // above tune.pool-high-fd-ratio one of the server's idle connections is
 // closed, as haproxy does, and a dial that finds no descriptor sheds idle
 // connections and tries once more.
-func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, port uint16) (net.Conn, error) {
+func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, dst netip.AddrPort) (net.Conn, error) {
 	srv.Pool.BeforeDial()
-	c, err := be.dial(ctx, srv, port)
+	c, err := be.dial(ctx, srv, dst)
 	if err != nil && outOfFDs(err) && rt.state.pools.Shed() > 0 {
-		c, err = be.dial(ctx, srv, port)
+		c, err = be.dial(ctx, srv, dst)
 	}
 	return c, err
 }

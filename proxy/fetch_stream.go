@@ -64,14 +64,16 @@ func init() {
 		}
 		return int64(s.fe.cfg.ID), true
 	})
+	// A backend's implicit server (dispatch, transparent) is no server:
+	// haproxy finds none there.
 	str("srv_name", func(dst []byte, s *httpStream) ([]byte, bool) {
-		if s.t == nil || s.t.lg.srv == nil {
+		if s.t == nil || s.t.lg.srv == nil || s.t.lg.srv.Implicit() {
 			return dst, false
 		}
 		return append(dst, s.t.lg.srv.Name...), true
 	})
 	num("srv_id", func(s *httpStream) (int64, bool) {
-		if s.t == nil || s.t.lg.srv == nil {
+		if s.t == nil || s.t.lg.srv == nil || s.t.lg.srv.Implicit() {
 			return 0, false
 		}
 		return int64(s.t.lg.srv.Settings().ID), true

@@ -15,10 +15,14 @@ func (g *staged) backendSettings(px *config.Proxy, gl *config.Global, algo backe
 	if px.Cap&config.CapFE != 0 {
 		kind = "proxy" // haproxy names a listen section so in these messages
 	}
-	return backend.BackendSettings{
+	set := backend.BackendSettings{
 		Algo: algo, AllBackups: px.AllBackups, LogHealthChecks: px.Log.HealthChecks, Kind: kind, FullConn: fullConn,
-		Log: stateLog(px, gl, g.st.log),
+		Log: stateLog(px, gl, g.st.log), Transparent: px.Transparent,
 	}
+	if px.Dispatch != nil {
+		set.Dispatch = px.Dispatch.Addr
+	}
+	return set
 }
 
 // defaultFullConn computes each backend's fullconn when it sets none, as

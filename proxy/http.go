@@ -48,9 +48,10 @@ type httpStream struct {
 	accepted time.Time
 	first    bool // no request has been completed on this connection yet
 	leaving  bool // the frontend left the configuration: close after this request
-	srvConn  *timedConn
-	srvOwned *backend.Server // server of srvConn when kept private (http-reuse never)
-	rw       rewriteState    // the rewriting actions' (actions_rewrite.go)
+	// private are the idle server connections this client connection
+	// keeps for itself (http_private.go).
+	private privateIdle
+	rw      rewriteState // the rewriting actions' (actions_rewrite.go)
 	// cutFn and cutBy: a server state change cutting the stream
 	// (on-marked-down, on-marked-up; persist.go).
 	cutFn func(error)
@@ -273,10 +274,7 @@ func (s *httpStream) releaseAll() {
 		s.pool.put(s.crBuf)
 		s.crBuf = nil
 	}
-	if s.srvConn != nil {
-		s.srvConn.Close()
-		s.srvConn = nil
-	}
+	s.private.closeAll()
 }
 
 // follow moves a keep-alive connection to the configuration in force: a

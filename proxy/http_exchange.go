@@ -94,6 +94,12 @@ func (s *httpStream) forward(be *Backend) bool {
 		stopWatch() // the exchange reads the client from here
 		var res exchangeResult
 		fail := failResponse
+		if errors.Is(err, errNoDestination) {
+			// haproxy: an internal error, which no retry can mend.
+			s.logRetries(&rs)
+			s.term('I', 'C')
+			return s.reply(500, be)
+		}
 		if err != nil {
 			srv.Observe(backend.ObserveL4Err)
 			res, fail = exConnFailed, connFailure(err)
@@ -102,7 +108,9 @@ func (s *httpStream) forward(be *Backend) bool {
 				srv.Observe(backend.ObserveL4OK)
 			}
 			s.logConnected(sc)
-			res = s.exchange(be, srv, sc, from == fromPool)
+			// An idle connection, private or pooled, is checked
+			// first: the server may have closed it meanwhile.
+			res = s.exchange(be, srv, sc, from != fromDial)
 		}
 		switch res {
 		case exDone, exAnswered:
@@ -231,23 +239,18 @@ type connFrom uint8
 
 const (
 	fromDial    connFrom = iota // new
-	fromPrivate                 // kept by this client connection (http-reuse never)
+	fromPrivate                 // kept by this client connection (privateConns)
 	fromPool                    // idle in the server's pool: checked before use
 )
 
-// serverConn returns a connection to srv: the private one of this client
-// connection, an idle one from the pool, or a new one.
+// serverConn returns a connection to srv: one this client connection
+// kept private, an idle one from the pool, or a new one.
 func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, connFrom, error) {
-	if s.srvConn != nil {
-		c, owner := s.srvConn, s.srvOwned
-		s.srvConn, s.srvOwned = nil, nil
-		if owner == srv {
-			countReuse(be, srv)
-			return c, fromPrivate, nil
-		}
-		c.Close()
+	if c := s.private.take(srv, s.ctx.Dst); c != nil {
+		countReuse(be, srv)
+		return c, fromPrivate, nil
 	}
-	if share, safeOnly := s.mayShare(be.cfg.Reuse); share {
+	if share, safeOnly := s.mayShare(be.cfg.Reuse); share && !privateConns(be, srv) {
 		if c := srv.Pool.Get(safeOnly); c != nil {
 			countReuse(be, srv)
 			return c.(*timedConn), fromPool, nil
@@ -255,7 +258,7 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, c
 	}
 	be.state.C.Connect.Add(1)
 	srv.C.Connect.Add(1)
-	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst.Port())
+	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst)
 	if err != nil {
 		if s.t.abort.Err() == nil { // not the client's leaving
 			countServerFailure(be, srv, true)
@@ -286,7 +289,8 @@ func (s *httpStream) mayShare(r config.Reuse) (share, safeOnly bool) {
 }
 
 // exchange sends the request on sc and relays the response to the client.
-// pooled says that sc comes idle from the pool and must be checked first.
+// pooled says that sc was idle (in the pool or kept private) and must be
+// checked first.
 func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, pooled bool) exchangeResult {
 	fe := s.fe
 	srvTimeout, cliTimeout := s.sx.serverTimeout(be), fe.cfg.Timeouts.Client
@@ -526,8 +530,8 @@ func (s *httpStream) keepServerConn(be *Backend, srv *backend.Server, sc *timedC
 		return
 	}
 	sc.uses++
-	if be.cfg.Reuse == config.ReuseNever {
-		s.srvConn, s.srvOwned = sc, srv
+	if privateConns(be, srv) {
+		s.private.keep(sc, srv, s.ctx.Dst)
 	} else {
 		// From here the connection is the pool's: a hard stop cutting
 		// this stream must not close it.

@@ -414,7 +414,7 @@ func (s *httpStream) emitLog() {
 	if be != nil {
 		r.BeConn = be.state.Conns()
 	}
-	if srv != nil {
+	if srv != nil && !srv.Implicit() { // %sc: 0 without a server, as haproxy
 		r.SrvConn = int(srv.Cur.Load())
 	}
 	if l.level < 0 {
@@ -660,7 +660,7 @@ func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient, toSe
 	g := rt.global
 	rt.mu.Unlock()
 	r.ActConn, r.FeConn = g.current(), fe.slotsNow().current()
-	if srv != nil {
+	if srv != nil && !srv.Implicit() { // %sc: 0 without a server, as haproxy
 		r.SrvConn = int(srv.Cur.Load())
 	}
 	fe.sendLog(rt, ctx, r, -1)

@@ -66,7 +66,9 @@ func (s *httpStream) persistence(be *Backend) (srv *backend.Server, forced bool)
 // (insert, rewrite, prefix, indirect removal).
 func (s *httpStream) cookieResponse(be *Backend, srv *backend.Server) {
 	if be.cookie != nil {
-		be.cookie.Response(&s.t.ck, &s.t.resp, srv != nil, srv.Settings().Cookie, time.Now())
+		// A backend's implicit server is no server: haproxy inserts
+		// no cookie for its responses.
+		be.cookie.Response(&s.t.ck, &s.t.resp, srv != nil && !srv.Implicit(), srv.Settings().Cookie, time.Now())
 	}
 }
 

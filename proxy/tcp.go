@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -79,7 +80,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	for {
 		be.state.C.Connect.Add(1)
 		srv.C.Connect.Add(1)
-		sc, err = rt.dial(abort, be, srv, ctx.Dst.Port())
+		sc, err = rt.dial(abort, be, srv, ctx.Dst)
 		if abort.Err() != nil {
 			if sc != nil {
 				sc.Close()
@@ -95,6 +96,13 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		}
 		srv.Observe(backend.ObserveL4Err)
 		countServerFailure(be, srv, true)
+		if errors.Is(err, errNoDestination) {
+			// haproxy: an internal error, which no retry can mend.
+			be.state.Release(srv)
+			lg.retries(&rs)
+			lg.term('I', 'C')
+			return
+		}
 		if !rs.next(be, &a, &ctx, payload, connFailure(err), rt.stopCh) {
 			lg.retries(&rs)
 			if a.Srv == nil { // redispatched, and no server took it
@@ -148,16 +156,42 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 }
 
 // dial makes one connection attempt to a server, within timeout connect
-// (retries are the caller's: see retry.go).
-func (be *Backend) dial(ctx context.Context, srv *backend.Server, dstPort uint16) (net.Conn, error) {
-	addr := srv.Addr()
-	if srv.Settings().MapPorts {
-		if host, _, err := net.SplitHostPort(addr); err == nil {
-			addr = net.JoinHostPort(host, strconv.Itoa(int(dstPort)))
-		}
+// (retries are the caller's: see retry.go). dst is the stream's
+// destination, the address the client connected to or what a rule made
+// of it.
+func (be *Backend) dial(ctx context.Context, srv *backend.Server, dst netip.AddrPort) (net.Conn, error) {
+	addr, err := dialAddr(srv, dst)
+	if err != nil {
+		return nil, err
 	}
 	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect}
 	return d.DialContext(ctx, "tcp", addr)
+}
+
+// errNoDestination: a transparent backend's stream has no IP destination
+// (a unix socket listener), so there is nowhere to connect, as in haproxy.
+var errNoDestination = errors.New("no destination address to connect to (option transparent)")
+
+// dialAddr is where a connection to srv goes for a stream whose
+// destination is dst: the server's address, with dst's port for a server
+// without one (MapPorts), or dst itself for a transparent backend's
+// implicit server.
+func dialAddr(srv *backend.Server, dst netip.AddrPort) (string, error) {
+	set := srv.Settings()
+	switch {
+	case set.Transparent:
+		if !dst.Addr().IsValid() {
+			return "", errNoDestination
+		}
+		return netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port()).String(), nil
+	case set.MapPorts:
+		addr := srv.Addr()
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			addr = net.JoinHostPort(host, strconv.Itoa(int(dst.Port())))
+		}
+		return addr, nil
+	}
+	return srv.Addr(), nil
 }
 
 // tunnel copies both ways. Each side's timeout is an inactivity timeout: it
