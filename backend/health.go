@@ -70,6 +70,7 @@ const (
 type CheckSettings struct {
 	Rules     Prober
 	SendProxy bool // check-send-proxy
+	ProxyV2   bool // and the server has send-proxy-v2: a v2 LOCAL header
 
 	Inter, FastInter, DownInter time.Duration
 	Rise, Fall                  int
@@ -918,7 +919,7 @@ func (s *Server) runHealthCheck(ctx context.Context) {
 func (s *Server) runCheck(ctx context.Context, addr string, cs *CheckSettings) check.Result {
 	op, _ := s.State()
 	t := &check.Target{Addr: addr, ConnectTimeout: cs.ConnectTimeout, ReadTimeout: cs.ReadTimeout,
-		SendProxy: cs.SendProxy, Backend: s.be.Name, Server: s.Name,
+		SendProxy: cs.SendProxy, ProxyV2: cs.ProxyV2, Backend: s.be.Name, Server: s.Name,
 		Down: op == Stopped} // a down server gets no conditional pass (disable-on-404)
 	if cs.Rules.SendsState() {
 		t.State = s.sendState(cs)

@@ -67,6 +67,8 @@ type ServerSettings struct {
 	MaxConn, MaxQueue, MinConn int
 	// Cookie is the server's persistence cookie value ("" for none).
 	Cookie string
+	// SendProxy: connections to the server start with a PROXY header.
+	SendProxy SendProxy
 }
 
 // Server is the long-lived state of one server, keyed by backend and server

@@ -55,7 +55,8 @@ func (p *parser) validate() {
 		}
 		if px.Cap&CapBE != 0 {
 			p.validateBackend(px)
-			p.validateDispatch(px) // kw_dispatch.go
+			p.validateDispatch(px)  // kw_dispatch.go
+			p.validateSendProxy(px) // kw_sendproxy.go
 			p.validateUseServers(px)
 			p.validateChecks(px)
 		}

@@ -248,3 +248,25 @@ func runCasesResetAtConnect(t *testing.T, cases []tcase) {
 		})
 	}
 }
+
+// send-proxy, send-proxy-v2 and proxy-v2-options: the header a server
+// connection begins with, seen by an echo origin. The addresses are fixed
+// by rules so that the bytes compare.
+func TestSendProxy(t *testing.T) {
+	const fixed = "    tcp-request connection set-src ipv4(10.1.2.3)\n    tcp-request connection set-src-port int(4444)\n" +
+		"    tcp-request connection set-dst ipv4(192.0.2.10)\n    tcp-request connection set-dst-port int(8443)\n"
+	cfg := func(opts string) string {
+		return strings.Replace(tcpFE(fixed, ""), `server s1 "127.0.0.1:${S1_PORT}"`, `server s1 "127.0.0.1:${S1_PORT}" `+opts, 1)
+	}
+	echo := []step{{conn: 0, send: "hi", shut: true}, {conn: 0, eof: true}}
+	runCases(t, []tcase{
+		{name: "v1", tcp: true, exact: true, cfg: cfg("send-proxy"), steps: echo},
+		{name: "v2", tcp: true, exact: true, cfg: cfg("send-proxy-v2"), steps: echo},
+		{name: "v2-crc", tcp: true, exact: true, cfg: cfg("send-proxy-v2 proxy-v2-options crc32c"), steps: echo},
+		{name: "both-is-v2", tcp: true, exact: true, cfg: cfg("send-proxy send-proxy-v2"), steps: echo},
+		{name: "options-alone-is-v1", tcp: true, exact: true, cfg: cfg("proxy-v2-options crc32c"), steps: echo},
+		{name: "authority-passed-on", tcp: true, exact: true,
+			cfg:   strings.Replace(strings.Replace(cfg("send-proxy-v2 proxy-v2-options authority,crc32c"), fixed, "", 1), `"127.0.0.1:${FE_PORT}" `, `"127.0.0.1:${FE_PORT}" accept-proxy`, 1),
+			steps: []step{{conn: 0, send: ppV2CRC + "hi", shut: true}, {conn: 0, eof: true}}},
+	})
+}

@@ -43,6 +43,9 @@ type timedConn struct {
 	raw    syscall.RawConn // for roundTrip, learnt on first need
 	fd     int             // the descriptor of a server connection, for the pool's sweeper; -1: unknown
 	wrote  int64           // bytes written, for logs (%B)
+	// pp is the PROXY header the connection began with ("" for none): a
+	// private connection carries another request only with the same one.
+	pp string
 }
 
 // newServerConn wraps a new server connection and learns its descriptor,

@@ -92,6 +92,7 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 		Name: sc.Name, ID: sc.ID, Addr: sc.Addr, MapPorts: sc.MapPorts, Weight: sc.Weight, Pool: sc.PoolSettings(),
 		Backup: sc.Backup, Disabled: sc.Disabled,
 		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: serverCookie(px, sc),
+		SendProxy: config.SendProxyOf(&sc.ServerOpts),
 	}
 	_, set.Rise, _ = sc.CheckTimings()
 	set.CheckTarget = backend.Target{Addr: sc.CheckAddr, Port: sc.CheckPort}
@@ -143,7 +144,7 @@ func agentSettings(px *config.Proxy, sc *config.Server) *backend.AgentSettings {
 func checkSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) *backend.CheckSettings {
 	inter, rise, fall := sc.CheckTimings()
 	cs := &backend.CheckSettings{
-		Rules: rules, SendProxy: sc.CheckSendProxy,
+		Rules: rules, SendProxy: sc.CheckSendProxy, ProxyV2: config.SendProxyOf(&sc.ServerOpts).V2,
 		Inter: inter, FastInter: sc.FastInter, DownInter: sc.DownInter, Rise: rise, Fall: fall,
 		ConnectTimeout: inter, Timeout: inter,
 	}

@@ -246,7 +246,8 @@ const (
 // serverConn returns a connection to srv: one this client connection
 // kept private, an idle one from the pool, or a new one.
 func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, connFrom, error) {
-	if c := s.private.take(srv, s.ctx.Dst); c != nil {
+	pp := proxyHeader(srv, &s.ctx, s.uniqueID)
+	if c := s.private.take(srv, s.ctx.Dst, pp); c != nil {
 		countReuse(be, srv)
 		return c, fromPrivate, nil
 	}
@@ -265,7 +266,15 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, c
 		}
 		return nil, fromDial, err
 	}
-	return newServerConn(c), fromDial, nil
+	sc := newServerConn(c)
+	if pp != nil {
+		if err := writeProxyHeader(sc, pp, be.cfg.Timeouts.Server); err != nil {
+			sc.Close()
+			countServerFailure(be, srv, true)
+			return nil, fromDial, err
+		}
+	}
+	return sc, fromDial, nil
 }
 
 // mayShare says whether this request may take an idle connection from the

@@ -25,7 +25,7 @@ const maxPrivateIdle = 5
 // privateConns says whether the connections to srv stay private to the
 // client connection that opened them.
 func privateConns(be *Backend, srv *backend.Server) bool {
-	return be.cfg.Reuse == config.ReuseNever || srv.Implicit()
+	return be.cfg.Reuse == config.ReuseNever || srv.Implicit() || srv.Settings().SendProxy.On()
 }
 
 // privateIdle are a client connection's idle private server connections,
@@ -39,10 +39,12 @@ type privateConn struct {
 }
 
 // take removes and returns the oldest idle connection to srv that leads
-// where a request whose stream destination is dst goes, or nil.
-func (p *privateIdle) take(srv *backend.Server, dst netip.AddrPort) *timedConn {
+// where a request whose stream destination is dst goes, and that began
+// with the PROXY header pp (haproxy keys its idle connections by the
+// header, so that one is only reused for the same client), or nil.
+func (p *privateIdle) take(srv *backend.Server, dst netip.AddrPort, pp []byte) *timedConn {
 	for i, pc := range *p {
-		if pc.srv == srv && sameDest(srv, pc.dst, dst) {
+		if pc.srv == srv && sameDest(srv, pc.dst, dst) && pc.c.pp == string(pp) {
 			*p = append((*p)[:i], (*p)[i+1:]...)
 			return pc.c
 		}

@@ -84,16 +84,16 @@ func TestPrivateIdle(t *testing.T) {
 	p.keep(c1, s1, d1)
 	p.keep(c2, tr, d1)
 	p.keep(c3, tr, d2)
-	if got := p.take(tr, d2); got != c3 {
+	if got := p.take(tr, d2, nil); got != c3 {
 		t.Fatal("the transparent connection to d2 was not found")
 	}
-	if got := p.take(tr, d2); got != nil {
+	if got := p.take(tr, d2, nil); got != nil {
 		t.Fatal("a connection was taken twice")
 	}
-	if got := p.take(s1, d2); got != c1 {
+	if got := p.take(s1, d2, nil); got != c1 {
 		t.Fatal("a fixed server's connection depends on the destination")
 	}
-	if got := p.take(tr, d1); got != c2 || len(p) != 0 {
+	if got := p.take(tr, d1, nil); got != c2 || len(p) != 0 {
 		t.Fatalf("left %d", len(p))
 	}
 	// At most maxPrivateIdle: one more is closed, not kept.
@@ -107,7 +107,7 @@ func TestPrivateIdle(t *testing.T) {
 		t.Fatalf("kept %d, extra closed %v", len(p), closed)
 	}
 	first := p[0].c
-	if got := p.take(s1, d1); got != first {
+	if got := p.take(s1, d1, nil); got != first {
 		t.Error("the oldest connection is not taken first")
 	}
 	p.closeAll()

@@ -136,6 +136,13 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		}
 	}()
 	cc.setPeer(&timedConn{Conn: sc})
+	if pp := proxyHeader(srv, &ctx, nil); pp != nil {
+		if err := sendProxyHeader(sc, pp, be.cfg.Timeouts.Server); err != nil {
+			sc.Close()
+			lg.term('S', 'C')
+			return
+		}
+	}
 	sc, ok := tcpServerStart(c, sc, be, &ctx, in, got)
 	if !ok {
 		return

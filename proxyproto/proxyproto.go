@@ -266,8 +266,8 @@ func crcOf(hdr []byte, at int) uint32 {
 	return crc32.Update(c, castagnoli, hdr[at+4:])
 }
 
-// AppendV1 appends a version 1 header for src and dst (tests, and servers'
-// send-proxy later).
+// AppendV1 appends a version 1 header for src and dst (a server's
+// send-proxy).
 func AppendV1(dst []byte, src, to netip.AddrPort) []byte {
 	proto := "TCP4"
 	if src.Addr().Is6() && !src.Addr().Is4In6() {
@@ -277,7 +277,7 @@ func AppendV1(dst []byte, src, to netip.AddrPort) []byte {
 }
 
 // AppendV2 appends a version 2 PROXY header for src and dst with the given
-// TLVs; crc adds a CRC32C TLV.
+// TLVs; crc adds a CRC32C TLV, first, where haproxy puts it.
 func AppendV2(dst []byte, src, to netip.AddrPort, crc bool, tlvs ...TLV) []byte {
 	start := len(dst)
 	dst = append(dst, v2Sig...)
@@ -297,16 +297,16 @@ func AppendV2(dst []byte, src, to netip.AddrPort, crc bool, tlvs ...TLV) []byte 
 	lenAt := len(dst)
 	dst = append(dst, 0, 0)
 	dst = append(dst, addr...)
-	for _, t := range tlvs {
-		dst = append(dst, t.Type)
-		dst = binary.BigEndian.AppendUint16(dst, uint16(len(t.Value)))
-		dst = append(dst, t.Value...)
-	}
 	crcAt := 0
 	if crc {
 		dst = append(dst, TypeCRC32C, 0, 4)
 		crcAt = len(dst)
 		dst = append(dst, 0, 0, 0, 0)
+	}
+	for _, t := range tlvs {
+		dst = append(dst, t.Type)
+		dst = binary.BigEndian.AppendUint16(dst, uint16(len(t.Value)))
+		dst = append(dst, t.Value...)
 	}
 	binary.BigEndian.PutUint16(dst[lenAt:], uint16(len(dst)-start-v2HeaderLen))
 	if crc {
