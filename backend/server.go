@@ -69,6 +69,9 @@ type ServerSettings struct {
 	Cookie string
 	// SendProxy: connections to the server start with a PROXY header.
 	SendProxy SendProxy
+	// Referenced: the configuration names the server elsewhere (a
+	// use-server rule, a fetch's argument); `del server` refuses it.
+	Referenced bool
 }
 
 // Server is the long-lived state of one server, keyed by backend and server

@@ -108,7 +108,9 @@ func (p *parser) validateUseServers(px *Proxy) {
 	for _, us := range px.UseServers {
 		found := false
 		for _, s := range px.Servers {
-			found = found || s.Name == us.Server
+			if s.Name == us.Server {
+				found, s.Referenced = true, true
+			}
 		}
 		if !found {
 			p.errs = append(p.errs, &Error{File: us.Pos.File, Line: us.Pos.Line,

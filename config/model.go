@@ -325,6 +325,10 @@ type Server struct {
 	// client connected to.
 	MapPorts bool
 	Addr     string // resolved host:port ("" + Port==0 handled by the proxy)
+	// Referenced: a use-server rule or a sample fetch's argument names
+	// the server, so `del server` may not remove it (haproxy's
+	// SRV_F_NON_PURGEABLE).
+	Referenced bool
 	ServerOpts
 }
 

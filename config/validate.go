@@ -3,8 +3,10 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"sort"
 	"strconv"
+	"strings"
 
 	"switchyard/backend"
 	"switchyard/sample"
@@ -236,7 +238,10 @@ func (p *parser) checkBackendRef(px *Proxy, name string, pos Pos, rule string, b
 func (p *parser) validateBackend(px *Proxy) {
 	used := map[int]*Server{}
 	for _, s := range px.Servers {
-		if s.Check && s.Port == 0 && s.CheckPort == 0 {
+		// As haproxy: a server without a port can be checked only on a
+		// `port`; one whose address is unset (0.0.0.0, ::) is accepted
+		// (its checks fail until `set server addr` gives it one).
+		if s.Check && s.MapPorts && s.CheckPort == 0 && !unsetHost(s.Host) {
 			p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,
 				Msg: fmt.Sprintf("'server %s/%s' : 'check' needs a port: the server has no port and no 'port' check parameter", px.Name, s.Name)})
 		}
@@ -302,4 +307,11 @@ func (p *parser) resolve(host string) (string, error) {
 		return "", err
 	}
 	return addrs[0], nil
+}
+
+// unsetHost says whether a server's host is no address at all: empty, or
+// the unspecified address.
+func unsetHost(host string) bool {
+	a, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return host == "" || err == nil && a.IsUnspecified()
 }

@@ -108,6 +108,7 @@ func init() {
 	}
 	srv("srv_is_up", sample.TypeBool, func(s *backend.Server) sample.Value { return sample.Bool(s.Up()) })
 	srv("srv_conn", sample.TypeInt, func(s *backend.Server) sample.Value { return sample.Int(s.Cur.Load()) })
+	srv("srv_sess_rate", sample.TypeInt, func(s *backend.Server) sample.Value { return sample.Int(s.C.SessRate.PerSecond()) })
 	srv("srv_queue", sample.TypeInt, func(s *backend.Server) sample.Value { return sample.Int(int64(s.QueueLen())) })
 	srv("srv_conn_free", sample.TypeInt, func(s *backend.Server) sample.Value {
 		max, _ := s.Limits() // an agent's maxconn:N counts
@@ -185,6 +186,7 @@ func checkServer(env *sample.Env, be, srv string) error {
 		}
 		for _, s := range px.Servers {
 			if s.Name == srv {
+				s.Referenced = true // del server must keep it
 				return nil
 			}
 		}

@@ -92,7 +92,7 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 		Name: sc.Name, ID: sc.ID, Addr: sc.Addr, MapPorts: sc.MapPorts, Weight: sc.Weight, Pool: sc.PoolSettings(),
 		Backup: sc.Backup, Disabled: sc.Disabled,
 		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: serverCookie(px, sc),
-		SendProxy: config.SendProxyOf(&sc.ServerOpts),
+		SendProxy: config.SendProxyOf(&sc.ServerOpts), Referenced: sc.Referenced,
 	}
 	_, set.Rise, _ = sc.CheckTimings()
 	set.CheckTarget = backend.Target{Addr: sc.CheckAddr, Port: sc.CheckPort}
