@@ -195,6 +195,10 @@ func TestTCPRequestRulesHTTPMode(t *testing.T) {
 		{name: "http-expect-proxy", cfg: httpFE("    tcp-request connection expect-proxy layer4 if { src 127.0.0.2 }\n"+showAddr, ""),
 			steps: []step{{conn: 0, src: "127.0.0.2", send: ppV1 + get, read: 1}}},
 		{name: "http-proxy-forwardfor", cfg: httpFE("    option forwardfor\n", "accept-proxy"), req: ppV1 + get},
+		// The PROXY header gives the session its addresses: fc_* stay the
+		// socket's, or what connection rules made them.
+		{name: "http-proxy-front-connection", cfg: httpFE("    http-request return status 200 content-type text/plain lf-string \"%[fc_src]>%[fc_dst] %[src]>%[dst]\"\n", "accept-proxy"), req: ppV1 + get},
+		{name: "http-proxy-front-connection-rule", cfg: httpFE("    tcp-request connection set-src ipv4(10.1.0.1)\n    http-request return status 200 content-type text/plain lf-string \"%[fc_src]>%[fc_dst] %[src]>%[dst]\"\n", "accept-proxy"), req: ppV1 + get},
 		{name: "http-response-reject", cfg: httpFE("", "") + "    tcp-response content reject if { status 200 }\n",
 			steps: []step{{send: get, read: 1}}},
 		{name: "http-response-reject-src", cfg: httpFE("", "") + "    tcp-response content reject if { src 127.0.0.1 }\n",

@@ -245,6 +245,10 @@ func readProxyHeader(c net.Conn, ctx *sample.Ctx, pool *bufPool, timeout time.Du
 			h, used, perr := proxyproto.Parse((*buf)[:got])
 			if perr == nil {
 				if !h.Local {
+					// As haproxy 2.6, the header gives the session its
+					// addresses; the connection's (fc_src, fc_dst) stay
+					// the socket's or what connection rules set.
+					ctx.KeepFrontConn()
 					ctx.Src, ctx.Dst = h.Src, h.Dst
 				}
 				ctx.PP = proxyInfo(&h)
