@@ -23,28 +23,10 @@ type varRule struct {
 	// ident is the check's own answer for a bare srv_name or be_name
 	// expression (see identity), "s" or "b".
 	ident string
-	conds varCond
+	conds sample.VarConds
 	word  string // the action as written, "set-var(check.x)"
 	src   string // the expression or format as written
 }
-
-// varCond are set-var's conditions, haproxy's VF_COND_*.
-type varCond uint8
-
-const (
-	condIfExists varCond = 1 << iota
-	condIfNotExists
-	condIfEmpty
-	condIfNotEmpty
-	condIfSet
-	condIfNotSet
-	condIfGt
-	condIfLt
-)
-
-var varConds = map[string]varCond{"ifexists": condIfExists, "ifnotexists": condIfNotExists,
-	"ifempty": condIfEmpty, "ifnotempty": condIfNotEmpty, "ifset": condIfSet, "ifnotset": condIfNotSet,
-	"ifgt": condIfGt, "iflt": condIfLt}
 
 func isVarAction(a string) bool {
 	return strings.HasPrefix(a, "set-var") || strings.HasPrefix(a, "unset-var")
@@ -77,7 +59,7 @@ func parseVarAction(args []string, le *lfEnv) (*rule, error) {
 		if c == "" {
 			break // haproxy stops at an empty condition
 		}
-		bit, ok := varConds[c]
+		bit, ok := sample.ParseVarCond(c)
 		if !ok {
 			return nil, wrap(fmt.Errorf("unknown condition \"%s\"", c))
 		}
@@ -87,6 +69,7 @@ func parseVarAction(args []string, le *lfEnv) (*rule, error) {
 	if err != nil {
 		return nil, wrap(err)
 	}
+	le.env.DeclareVar(ref)
 	v.ref = ref
 	r := &rule{act: actVar, vars: v}
 	switch kind {
@@ -167,28 +150,5 @@ func (v *varRule) run(x *run) {
 
 // setVar stores val under the rule's conditions, as haproxy's var_set.
 func setVar(c *sample.Ctx, v *varRule, val sample.Value) {
-	if v.conds == 0 {
-		c.Vars.Set(v.ref, val)
-		return
-	}
-	old, exists := c.Vars.Get(v.ref)
-	switch {
-	case v.conds&condIfNotExists != 0 && exists,
-		v.conds&condIfExists != 0 && !exists,
-		// A variable that exists is set: unset-var removes it.
-		v.conds&condIfSet != 0 && !exists,
-		v.conds&condIfNotSet != 0 && exists:
-		return
-	}
-	str := val.Kind == sample.KindStr || val.Kind == sample.KindBin
-	if v.conds&condIfEmpty != 0 && (!str || len(val.Str) > 0) ||
-		v.conds&condIfNotEmpty != 0 && str && len(val.Str) == 0 {
-		return
-	}
-	// ifgt and iflt compare integers only: another type is set.
-	if exists && old.Kind == sample.KindInt && val.Kind == sample.KindInt &&
-		(v.conds&condIfGt != 0 && !(old.Int > val.Int) || v.conds&condIfLt != 0 && !(old.Int < val.Int)) {
-		return
-	}
-	c.Vars.Set(v.ref, val)
+	c.Vars.SetIf(v.ref, val, v.conds)
 }

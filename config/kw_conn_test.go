@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"switchyard/sample"
 )
 
 // Keyword cases of the connection half of issue 6: tcp rules, userlists,
@@ -57,7 +59,7 @@ func connKeywordCases() []kwCase {
 				}
 				a := rules[0].Args.(*TCPVarArgs)
 				eq(t, "var", a.Var.Name, "a")
-				eq(t, "cond", strings.Join(a.Conds, ","), "ifnotexists")
+				eq(t, "cond", a.Conds, sample.VarIfNotExists)
 				eq(t, "expr", a.Expr.String(), "src")
 				if rules[1].Args.(*TCPVarArgs).Format == nil {
 					t.Error("no format")

@@ -28,6 +28,7 @@ func init() {
 				return fmt.Errorf("requires a variable name and an expression")
 			}
 			ref, err := sample.ParseVarName(args[0])
+			p.samples.DeclareVar(ref)
 			if err != nil {
 				return err
 			}
@@ -68,6 +69,9 @@ func init() {
 // expression that yields nothing leaves its variable as it was, as in
 // haproxy.
 func (c *Config) ApplyVars() {
+	if c.samples != nil {
+		sample.DeclareProcVars(c.samples.ProcVars)
+	}
 	var ctx sample.Ctx
 	for _, gv := range c.Global.Vars {
 		if gv.Fmt != nil {

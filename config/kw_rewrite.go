@@ -111,27 +111,7 @@ type VarOp struct {
 }
 
 // VarConds are set-var's conditions (set-var(name,ifexists,...)).
-type VarConds uint8
-
-const (
-	VarIfExists VarConds = 1 << iota
-	VarIfNotExists
-	VarIfEmpty
-	VarIfNotEmpty
-	VarIfSet
-	VarIfNotSet
-	VarIfGt
-	VarIfLt
-)
-
-var varCondNames = []struct {
-	name string
-	c    VarConds
-}{
-	{"ifexists", VarIfExists}, {"ifnotexists", VarIfNotExists}, {"ifempty", VarIfEmpty},
-	{"ifnotempty", VarIfNotEmpty}, {"ifset", VarIfSet}, {"ifnotset", VarIfNotSet},
-	{"ifgt", VarIfGt}, {"iflt", VarIfLt},
-}
+type VarConds = sample.VarConds
 
 // NormalizeOp is normalize-uri.
 type NormalizeOp struct {
@@ -500,13 +480,8 @@ func parseVarOp(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 		if cs == "" {
 			break // haproxy stops at an empty condition
 		}
-		found := false
-		for _, n := range varCondNames {
-			if n.name == cs {
-				op.Conds |= n.c
-				found = true
-			}
-		}
+		c, found := sample.ParseVarCond(cs)
+		op.Conds |= c
 		if !found {
 			return 0, fmt.Errorf("unknown condition \"%s\"", cs)
 		}
@@ -515,6 +490,7 @@ func parseVarOp(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	c.Env().DeclareVar(ref)
 	op.Ref = ref
 	if op.Unset {
 		return 1, nil

@@ -35,7 +35,7 @@ type TCPVarArgs struct {
 	Format *logformat.Format // set-var-fmt
 	// Conds are set-var's conditions (ifexists, ifnotexists, ifempty,
 	// ifnotempty, ifset, ifnotset, ifgt, iflt): all must hold.
-	Conds []string
+	Conds sample.VarConds
 }
 
 func (px *Proxy) tcpRuleList(set RuleSet) *[]*HTTPRule {
@@ -260,14 +260,14 @@ func parseTCPVar(c *RuleContext, r *HTTPRule, action string, args []string) (int
 		return 0, fmt.Errorf("unset-var does not expect parameters after the variable name. Only \"set-var\" and \"set-var-fmt\" manage conditions")
 	}
 	for _, cond := range parts[1:] {
-		switch cond {
-		case "ifexists", "ifnotexists", "ifempty", "ifnotempty", "ifset", "ifnotset", "ifgt", "iflt":
-			a.Conds = append(a.Conds, cond)
-		default:
+		c, ok := sample.ParseVarCond(cond)
+		if !ok {
 			return 0, fmt.Errorf("unknown condition \"%s\"", cond)
 		}
+		a.Conds |= c
 	}
 	ref, err := sample.ParseVarName(parts[0])
+	c.Env().DeclareVar(ref)
 	if err != nil {
 		return 0, err
 	}

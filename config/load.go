@@ -143,6 +143,7 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		Lookup: p.lookupObject,
 	}
 	p.cfg.Patterns = p.samples.Patterns
+	p.cfg.samples = p.samples
 	lopt := LexOptions{Env: p.lookupEnv, Features: opt.Features, Version: Version}
 	for i, f := range files {
 		lines, msgs, errs := Lex(f, srcs[i], lopt)

@@ -26,6 +26,9 @@ type Config struct {
 	// Env is what setenv, presetenv and unsetenv do, in order; see
 	// ApplyEnv.
 	Env []EnvChange
+	// samples is the configuration's sample environment: ApplyVars
+	// creates the proc.* variables it collected.
+	samples *sample.Env
 }
 
 // Pos is where something was declared, for messages.

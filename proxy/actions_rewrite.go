@@ -665,46 +665,17 @@ func compileVarOp(r *config.HTTPRule) ruleFunc {
 			mark := len(s.ctx.Scratch)
 			v, ok := op.Expr.Eval(&s.ctx)
 			if ok {
-				setVarCond(&s.ctx.Vars, op.Ref, v, op.Conds) // Set copies the value
+				s.ctx.Vars.SetIf(op.Ref, v, op.Conds) // Set copies the value
 			}
 			s.ctx.Scratch = s.ctx.Scratch[:mark]
 			return ruleContinue, false
 		}
-		setVarCond(&s.ctx.Vars, op.Ref, v, op.Conds)
+		s.ctx.Vars.SetIf(op.Ref, v, op.Conds)
 		return ruleContinue, false
 	}
 }
 
 // setVarCond stores v under set-var's conditions, as haproxy's var_set does.
-func setVarCond(vars *sample.Vars, ref sample.VarRef, v sample.Value, c config.VarConds) {
-	if c == 0 {
-		vars.Set(ref, v)
-		return
-	}
-	old, exists := vars.Get(ref)
-	switch {
-	case c&config.VarIfNotExists != 0 && exists,
-		c&config.VarIfExists != 0 && !exists,
-		// A variable that exists is set (unset-var removes it).
-		c&config.VarIfSet != 0 && !exists,
-		c&config.VarIfNotSet != 0 && exists:
-		return
-	}
-	str := v.Kind == sample.KindStr || v.Kind == sample.KindBin
-	if c&config.VarIfEmpty != 0 && (!str || len(v.Str) > 0) {
-		return
-	}
-	if c&config.VarIfNotEmpty != 0 && str && len(v.Str) == 0 {
-		return
-	}
-	if exists && old.Kind == sample.KindInt && v.Kind == sample.KindInt {
-		if c&config.VarIfGt != 0 && !(old.Int > v.Int) || c&config.VarIfLt != 0 && !(old.Int < v.Int) {
-			return
-		}
-	}
-	vars.Set(ref, v)
-}
-
 // ---- redirect ----
 
 func compileRedirect(r *config.HTTPRule) ruleFunc {

@@ -109,33 +109,9 @@ func compileVarAction(rule *config.HTTPRule) tcpRuleFunc {
 	return func(r *tcpRun) tcpVerdict { r.ctx.Vars.Unset(a.Var); return tcpContinue }
 }
 
-// setVar stores v unless one of set-var's conditions fails, as haproxy's
-// var_set: a variable that exists is also a variable that is set here
-// (unset-var removes it).
+// setVar stores v unless one of set-var's conditions fails.
 func setVar(ctx *sample.Ctx, a *config.TCPVarArgs, v sample.Value) {
-	old, exists := ctx.Vars.Get(a.Var)
-	for _, c := range a.Conds {
-		str := v.Kind == sample.KindStr || v.Kind == sample.KindBin
-		var ok bool
-		switch c {
-		case "ifexists", "ifset":
-			ok = exists
-		case "ifnotexists", "ifnotset":
-			ok = !exists
-		case "ifempty":
-			ok = str && len(v.Str) == 0
-		case "ifnotempty":
-			ok = !str || len(v.Str) > 0
-		case "ifgt":
-			ok = !exists || old.Kind != sample.KindInt || v.Kind != sample.KindInt || old.Int > v.Int
-		case "iflt":
-			ok = !exists || old.Kind != sample.KindInt || v.Kind != sample.KindInt || old.Int < v.Int
-		}
-		if !ok {
-			return
-		}
-	}
-	ctx.Vars.Set(a.Var, v)
+	ctx.Vars.SetIf(a.Var, v, a.Conds)
 }
 
 // compileTCPRules compiles a proxy's tcp rule sets; nil when it has none.

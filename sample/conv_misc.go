@@ -78,25 +78,6 @@ func convIPMask(_ *Ctx, a []arg, v Value) (Value, bool) {
 	return IP(netip.AddrFrom16(x)), true
 }
 
-// setVarCond are the conditions set-var accepts after the name.
-type setVarCond uint8
-
-const (
-	condIfExists setVarCond = 1 << iota
-	condIfNotExists
-	condIfEmpty
-	condIfNotEmpty
-	condIfSet
-	condIfNotSet
-	condIfGt
-	condIfLt
-)
-
-var setVarConds = map[string]setVarCond{
-	"ifexists": condIfExists, "ifnotexists": condIfNotExists, "ifempty": condIfEmpty,
-	"ifnotempty": condIfNotEmpty, "ifset": condIfSet, "ifnotset": condIfNotSet, "ifgt": condIfGt, "iflt": condIfLt,
-}
-
 // validateSetVar resolves the variable and folds the conditions into
 // a[0].i.
 func validateSetVar(a []arg) error {
@@ -105,12 +86,12 @@ func validateSetVar(a []arg) error {
 		return err
 	}
 	a[0].v = ref
-	var conds setVarCond
+	var conds VarConds
 	for _, x := range a[1:] {
 		if !x.set {
 			break
 		}
-		c, ok := setVarConds[x.s]
+		c, ok := ParseVarCond(x.s)
 		if !ok {
 			return fmt.Errorf("unknown condition \"%s\"", x.s)
 		}
@@ -124,25 +105,9 @@ func validateSetVar(a []arg) error {
 // haproxy, when a condition prevents the store the converter fails, and
 // so does the expression.
 func convSetVar(c *Ctx, a []arg, v Value) (Value, bool) {
-	conds := setVarCond(a[0].i)
-	if conds == 0 {
-		c.Vars.Set(a[0].v, v)
-		return v, true
-	}
-	old, exists := c.Vars.Get(a[0].v)
-	empty := (v.Kind == KindStr || v.Kind == KindBin) && len(v.Str) == 0
-	switch {
-	case conds&condIfExists != 0 && !exists, conds&condIfNotExists != 0 && exists,
-		conds&condIfSet != 0 && !exists, conds&condIfNotSet != 0 && exists:
-		return Value{}, false
-	case conds&condIfEmpty != 0 && (v.Kind != KindStr && v.Kind != KindBin || !empty),
-		conds&condIfNotEmpty != 0 && (v.Kind == KindStr || v.Kind == KindBin) && empty:
-		return Value{}, false
-	case v.Kind == KindInt && exists && old.Kind == KindInt &&
-		(conds&condIfGt != 0 && !(old.Int > v.Int) || conds&condIfLt != 0 && !(old.Int < v.Int)):
+	if !c.Vars.SetIf(a[0].v, v, VarConds(a[0].i)) {
 		return Value{}, false
 	}
-	c.Vars.Set(a[0].v, v)
 	return v, true
 }
 

@@ -19,6 +19,25 @@ type Env struct {
 	// Lookup finds an object of the configuration by kind and name
 	// ("backend", "frontend"...), or nil; it is meant for Later checks.
 	Lookup func(kind, name string) any
+	// ProcVars collects the proc.* variables the configuration names:
+	// haproxy creates each, empty, when it reads the configuration, so
+	// that ifexists finds them. They are created when the configuration
+	// is applied (DeclareProcVars), never while it is only read.
+	ProcVars []VarRef
+}
+
+// DeclareVar notes a variable the configuration names (only proc.* ones
+// matter).
+func (env *Env) DeclareVar(r VarRef) {
+	if env == nil || r.Scope != ScopeProc {
+		return
+	}
+	for _, v := range env.ProcVars {
+		if v == r {
+			return
+		}
+	}
+	env.ProcVars = append(env.ProcVars, r)
 }
 
 // later runs check at the end of the configuration, or at once.

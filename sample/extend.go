@@ -120,6 +120,7 @@ func (f *fetchDef) instantiate(env *Env, a []arg) (fetchFunc, error) {
 			return nil, err
 		}
 	}
+	declareArgVars(env, a)
 	if f.compile != nil {
 		return f.compile(env, a)
 	}
@@ -133,8 +134,17 @@ func (cv *convDef) instantiate(env *Env, a []arg) (convFunc, error) {
 			return nil, err
 		}
 	}
+	declareArgVars(env, a)
 	if cv.compile != nil {
 		return cv.compile(env, a)
 	}
 	return cv.fn, nil
+}
+
+// declareArgVars notes the variables a fetch's or converter's arguments
+// name (var(), set-var(), concat()…), as haproxy's argument check does.
+func declareArgVars(env *Env, a []arg) {
+	for _, x := range a {
+		env.DeclareVar(x.v)
+	}
 }

@@ -91,6 +91,18 @@ func (v *Vars) ResetSession() {
 	v.check = v.check[:0]
 }
 
+// Exists says whether a variable exists: it has a value, or it is a
+// proc.* variable the configuration names (which exists unset from the
+// start, as in haproxy). ifexists and ifnotexists test this; ifset and
+// ifnotset whether Get finds a value.
+func (v *Vars) Exists(r VarRef) bool {
+	if r.Scope == ScopeProc {
+		return procVars.exists(r)
+	}
+	_, ok := v.Get(r)
+	return ok
+}
+
 // Get returns the value of a variable. Check-scoped variables are never
 // visible from traffic rules.
 func (v *Vars) Get(r VarRef) (Value, bool) {
@@ -191,11 +203,39 @@ func (p *procStore) get(r VarRef) (Value, bool) {
 	if list == nil {
 		return Value{}, false
 	}
-	if i := find(*list, r); i >= 0 {
+	if i := find(*list, r); i >= 0 && (*list)[i].val.Kind != KindNone {
 		return (*list)[i].val, true
 	}
 	return Value{}, false
 }
+
+// exists says whether the variable exists, set or not: proc.* variables
+// the configuration names exist from the start, without a value.
+func (p *procStore) exists(r VarRef) bool {
+	list := p.cur.Load()
+	return list != nil && find(*list, r) >= 0
+}
+
+// declare creates the variables that do not exist yet, without a value.
+func (p *procStore) declare(refs []VarRef) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var next []varEntry
+	if cur := p.cur.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	for _, r := range refs {
+		if find(next, r) < 0 {
+			next = append(next, varEntry{ref: r})
+		}
+	}
+	p.cur.Store(&next)
+}
+
+// DeclareProcVars creates the proc.* variables a configuration names, as
+// haproxy does when it reads it: they exist (ifexists) without a value
+// (ifset), and unset-var takes their value, not them.
+func DeclareProcVars(refs []VarRef) { procVars.declare(refs) }
 
 func (p *procStore) set(r VarRef, val Value) {
 	p.mu.Lock()
@@ -211,6 +251,8 @@ func (p *procStore) unset(r VarRef) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	next := p.copyWithout(r)
+	// A variable the configuration names stays, without a value.
+	next = append(next, varEntry{ref: r})
 	p.cur.Store(&next)
 }
 

@@ -118,3 +118,36 @@ func TestVarsSetDoesNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations per transaction", allocs)
 	}
 }
+
+// proc.* variables the configuration names exist, unset, from the start
+// (haproxy creates them when it reads the configuration): ifexists finds
+// them, ifset does not, and unset-var takes their value, not them.
+func TestDeclaredProcVars(t *testing.T) {
+	declared, _ := ParseVarName("proc.test_declared_x")
+	other, _ := ParseVarName("proc.test_declared_other")
+	DeclareProcVars([]VarRef{declared})
+	var v Vars
+	if _, ok := v.Get(declared); ok || !v.Exists(declared) || v.Exists(other) {
+		t.Fatalf("declared: get ok=%v exists=%v; other exists=%v", ok, v.Exists(declared), v.Exists(other))
+	}
+	if v.SetIf(declared, Int(1), VarIfSet) || v.SetIf(declared, Int(1), VarIfNotExists) {
+		t.Fatal("ifset or ifnotexists stored into a declared, unset variable")
+	}
+	if !v.SetIf(declared, Int(12), VarIfExists) || v.SetIf(other, Int(1), VarIfExists) {
+		t.Fatal("ifexists: stored into the wrong variable")
+	}
+	if got, ok := v.Get(declared); !ok || got.Int != 12 {
+		t.Fatalf("declared = %v %v, want 12", got, ok)
+	}
+	v.Unset(declared)
+	if _, ok := v.Get(declared); ok || !v.Exists(declared) {
+		t.Fatal("unset-var removed a declared variable instead of its value")
+	}
+	// ifgt stores only below the current value, as haproxy's.
+	if !v.SetIf(declared, Int(5), VarIfNotSet) || v.SetIf(declared, Int(9), VarIfGt) || !v.SetIf(declared, Int(3), VarIfGt) {
+		t.Fatal("ifnotset, then ifgt against 5")
+	}
+	if got, _ := v.Get(declared); got.Int != 3 {
+		t.Fatalf("after ifgt: %v, want 3", got)
+	}
+}
