@@ -71,6 +71,11 @@ type CheckSettings struct {
 	Rules     Prober
 	SendProxy bool // check-send-proxy
 	ProxyV2   bool // and the server has send-proxy-v2: a v2 LOCAL header
+	// Socks4 is the server's SOCKS4 proxy ("" for none), which a check's
+	// default connection uses with check-via-socks4 (ViaSocks4) and a
+	// `connect via-socks4` rule uses always.
+	Socks4    string
+	ViaSocks4 bool
 
 	Inter, FastInter, DownInter time.Duration
 	Rise, Fall                  int
@@ -919,7 +924,7 @@ func (s *Server) runHealthCheck(ctx context.Context) {
 func (s *Server) runCheck(ctx context.Context, addr string, cs *CheckSettings) check.Result {
 	op, _ := s.State()
 	t := &check.Target{Addr: addr, ConnectTimeout: cs.ConnectTimeout, ReadTimeout: cs.ReadTimeout,
-		SendProxy: cs.SendProxy, ProxyV2: cs.ProxyV2, Backend: s.be.Name, Server: s.Name,
+		SendProxy: cs.SendProxy, ProxyV2: cs.ProxyV2, Socks4: cs.Socks4, ViaSocks4: cs.ViaSocks4, Backend: s.be.Name, Server: s.Name,
 		Down: op == Stopped} // a down server gets no conditional pass (disable-on-404)
 	if cs.Rules.SendsState() {
 		t.State = s.sendState(cs)

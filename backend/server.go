@@ -69,6 +69,9 @@ type ServerSettings struct {
 	Cookie string
 	// SendProxy: connections to the server start with a PROXY header.
 	SendProxy SendProxy
+	// Socks4: connections (and, with Checks, checks) go through a SOCKS4
+	// proxy.
+	Socks4 Socks4
 	// Referenced: the configuration names the server elsewhere (a
 	// use-server rule, a fetch's argument); `del server` refuses it.
 	Referenced bool

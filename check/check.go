@@ -144,6 +144,11 @@ type Target struct {
 	// LOCAL command, which is what haproxy's checks send when the server
 	// has send-proxy-v2).
 	ProxyV2 bool
+	// Socks4 is the server's SOCKS4 proxy ("" for none): the default
+	// connection goes through it with ViaSocks4 (check-via-socks4), a
+	// `connect via-socks4` rule always.
+	Socks4    string
+	ViaSocks4 bool
 
 	// Down says the server is currently down (haproxy's next_state
 	// STOPPED): `http-check disable-on-404` only applies to a server that

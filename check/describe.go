@@ -60,6 +60,9 @@ func (r *rule) String() string {
 		if c.sendProxy {
 			b.WriteString(" send-proxy")
 		}
+		if c.viaSocks4 {
+			b.WriteString(" via-socks4")
+		}
 		if c.linger {
 			b.WriteString(" linger")
 		}

@@ -81,7 +81,9 @@ func parseConnect(args []string, rules []*rule) (*rule, error) {
 			c.sendProxy = true
 		case "linger":
 			c.linger = true
-		case "via-socks4", "ssl", "sni", "alpn", "proto":
+		case "via-socks4":
+			c.viaSocks4 = true
+		case "ssl", "sni", "alpn", "proto":
 			return nil, notYet(fmt.Sprintf("'%s' on a check connect rule", opt))
 		default:
 			return nil, fmt.Errorf("expects 'comment', 'port', 'addr', 'send-proxy', 'ssl', 'sni', 'alpn' or 'via-socks4', 'linger', 'default' but got '%s' as argument.", opt)

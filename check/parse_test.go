@@ -42,7 +42,6 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"http-check connect ssl"}, "'ssl' on a check connect rule is not supported yet by switchyard"},
 		{[]string{"http-check connect sni x"}, "'sni' on a check connect rule is not supported yet"},
 		{[]string{"http-check connect alpn h2"}, "'alpn' on a check connect rule is not supported yet"},
-		{[]string{"tcp-check connect via-socks4"}, "'via-socks4' on a check connect rule is not supported yet"},
 		{[]string{"http-check connect proto h2"}, "'proto' on a check connect rule is not supported yet"},
 		{[]string{"tcp-check connect port"}, "'port' expects a port number or a sample expression as argument."},
 		{[]string{"tcp-check connect port 0"}, "expects a valid TCP port (from range 1 to 65535) or a sample expression, got 0."},
@@ -154,6 +153,7 @@ func TestParseAccepts(t *testing.T) {
 		{[]string{"option tcp-check", "tcp-check comment c1", "tcp-check connect", "tcp-check comment c2", "tcp-check send a", "tcp-check expect string b", "tcp-check expect string c"},
 			`tcp-check: connect comment "c1"; send "a" comment "c2"; expect string "b"; expect string "c"`},
 		{[]string{"option tcp-check", "tcp-check connect addr [::1]:6379 send-proxy linger"}, `tcp-check: connect addr ::1:6379 send-proxy linger`},
+		{[]string{"option tcp-check", "tcp-check connect port 80 via-socks4"}, `tcp-check: connect port 80 via-socks4`},
 		{[]string{"option tcp-check", "tcp-check expect ! rstring ^E min-recv 5 error-status L7STS tout-status L4TOUT"},
 			`tcp-check: connect implicit; expect min-recv 5 ! rstring "^E" error-status L7STS tout-status L4TOUT`},
 		// tcp-check lines before the option, and the option again, keep

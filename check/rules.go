@@ -76,6 +76,7 @@ type connectRule struct {
 	def       bool       // default: the server's check settings (send-proxy)
 	implicit  bool       // inserted by haproxy, not written
 	sendProxy bool
+	viaSocks4 bool // through the server's SOCKS4 proxy
 	linger    bool // close with a FIN rather than haproxy's usual RST
 }
 

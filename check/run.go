@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"switchyard/internal/socks4"
 	"switchyard/logformat"
 	"switchyard/proxyproto"
 	"switchyard/sample"
@@ -440,7 +441,7 @@ func (x *run) connect(r *rule) bool {
 	if x.connectOnly(r) {
 		d.Control = delayAck
 	}
-	conn, err := d.DialContext(x.ctx, "tcp", addr)
+	conn, err := x.dial(&d, r, addr)
 	if err != nil {
 		x.ioError(err)
 		return false
@@ -704,4 +705,29 @@ func (x *run) stateHeader() string {
 		h += fmt.Sprintf("; throttle=%d%%", s.Throttle)
 	}
 	return h
+}
+
+// dial connects to addr for the connect rule r: directly, or through the
+// server's SOCKS4 proxy when the rule says via-socks4 or, for the default
+// connection, the server has check-via-socks4 (haproxy ignores both for a
+// server without a socks4 proxy). The SOCKS4 handshake counts in the
+// connect time.
+func (x *run) dial(d *net.Dialer, r *rule, addr string) (net.Conn, error) {
+	proxy := x.t.Socks4
+	if proxy == "" || !r.connect.viaSocks4 && !(r.connect.def && x.t.ViaSocks4) {
+		return d.DialContext(x.ctx, "tcp", addr)
+	}
+	dst, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := d.DialContext(x.ctx, "tcp", proxy)
+	if err != nil {
+		return nil, err
+	}
+	if err := socks4.Connect(conn, dst, x.deadline); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
