@@ -69,6 +69,10 @@ var (
 	inBE     = []Section{SecBackend, SecListen}
 
 	allSections = []Section{SecGlobal, SecDefaults, SecFrontend, SecBackend, SecListen}
+	// registeredSections are the sections registered with
+	// RegisterSection whose keywords the table covers too (the scaffold
+	// header is sectionHeader's; such a section has no proxy "chk").
+	registeredSections = []Section{secProgram}
 )
 
 // noAccept lists (keyword@section) pairs the registry declares but where no
@@ -141,6 +145,7 @@ func writeKwFiles(t *testing.T) string {
 var sectionHeader = map[Section]string{
 	SecGlobal: "global", SecDefaults: "defaults", SecFrontend: "frontend chk",
 	SecBackend: "backend chk", SecListen: "listen chk",
+	secProgram: "program chk",
 }
 
 func indent(src string) string {
@@ -221,7 +226,7 @@ func (c kwCase) run(t *testing.T, sec Section, dir string) {
 			px = p
 		}
 	}
-	if sec != SecGlobal && px == nil {
+	if sec&SecProxy != 0 && px == nil {
 		t.Fatal("no proxy 'chk'")
 	}
 	if c.check != nil {
@@ -273,7 +278,7 @@ func TestEveryKeywordIsTested(t *testing.T) {
 			continue // registered by extend_test.go, tested there
 		}
 		for _, row := range registry[n] {
-			for _, sec := range allSections {
+			for _, sec := range append(allSections[:len(allSections):len(allSections)], registeredSections...) {
 				if row.where&sec == 0 {
 					continue
 				}
@@ -513,13 +518,18 @@ func TestNegationPrefixes(t *testing.T) {
 	for n, rows := range registry {
 		row := rows[0]
 		sec := SecGlobal
-		for _, s := range allSections {
+		for _, s := range append(allSections[:len(allSections):len(allSections)], registeredSections...) {
 			if row.where&s != 0 {
 				sec = s
 				break
 			}
 		}
 		hdr := sectionHeader[sec] + "\n"
+		if sec == secProgram {
+			// A program section needs master-worker mode and a command.
+			hdr = "global\n master-worker\n" + hdr + " command true\n"
+		}
+		line := strings.Count(hdr, "\n") + 1
 		if row.negatable {
 			_, _, errs := load(t, hdr+" no "+n+"\n")
 			if len(errs) > 0 {
@@ -529,7 +539,7 @@ func TestNegationPrefixes(t *testing.T) {
 		}
 		for _, prefix := range []string{"no", "default"} {
 			_, _, errs := load(t, hdr+" "+prefix+" "+n+" 1\n")
-			want := fmt.Sprintf("t.cfg:2: unknown keyword '%s' in '%s' section", prefix, sectionName(sec))
+			want := fmt.Sprintf("t.cfg:%d: unknown keyword '%s' in '%s' section", line, prefix, sectionName(sec))
 			if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), want) {
 				t.Errorf("'%s %s' in %s: got %v, want %q", prefix, n, sectionName(sec), errs, want)
 			}

@@ -26,6 +26,10 @@ type LoadOptions struct {
 	// Patterns are the running configuration's pattern files and maps:
 	// the files that did not change are shared with it (nil: none).
 	Patterns *sample.PatternRefs
+	// MasterWorker says the command line asked for master-worker mode
+	// (-W, -Ws), which program sections need as much as the
+	// `master-worker` keyword.
+	MasterWorker bool
 }
 
 // Result is what Load produces besides the config: warnings and notices,

@@ -22,6 +22,21 @@ type MasterInfo struct {
 	Reload          func()
 	Reloads, Failed func() int
 	Started         time.Time
+	// Programs lists the running instances of the program sections in
+	// the order they started, current and old ones mixed (nil: none).
+	Programs func() []Program
+}
+
+// Program is a running instance of a program section, as `show proc`
+// lists it.
+type Program struct {
+	Name    string
+	PID     int
+	Reloads int // reloads since it started
+	Started time.Time
+	// Old: a reload started a new instance (or removed the section) and
+	// this one was told to leave but has not exited yet.
+	Old bool
 }
 
 // ServeMaster serves the master CLI on the -S sockets.
@@ -92,23 +107,58 @@ const masterHelp = "Unknown command, but maybe one of the following ones is a be
 	"  show proc      : show processes status\n" +
 	"  reload         : reload haproxy\n"
 
-// showProc is `show proc`: the process as master and as its worker.
+// showProc is `show proc`: the process as master and as its worker, then
+// the programs. The columns are haproxy's, 15 characters wide and padded
+// to the end of the line.
 func (s *session) showProc() string {
 	m := s.srv.master
-	up := time.Since(m.Started)
-	uptime := fmt.Sprintf("%dd%02dh%02dm%02ds", int(up.Hours())/24, int(up.Hours())%24, int(up.Minutes())%60, int(up.Seconds())%60)
 	reloads, failed := 0, 0
 	if m.Reloads != nil {
 		reloads, failed = m.Reloads(), m.Failed()
 	}
 	pid := os.Getpid()
+	now := time.Now()
 	var b strings.Builder
-	fmt.Fprintf(&b, "#%-14s %-15s %-15s %-15s %s\n", "<PID>", "<type>", "<reloads>", "<uptime>", "<version>")
-	fmt.Fprintf(&b, "%-15d %-15s %-15s %-15s %s\n", pid, "master", fmt.Sprintf("%d [failed: %d]", reloads, failed), uptime, s.srv.Version)
+	row := func(pid any, typ string, reloads any, started time.Time, version string) {
+		fmt.Fprintf(&b, "%-15v %-15s %-15v %-15s %-15s\n", pid, typ, reloads, uptime(now.Sub(started)), version)
+	}
+	fmt.Fprintf(&b, "#%-14s %-15s %-15s %-15s %-15s\n", "<PID>", "<type>", "<reloads>", "<uptime>", "<version>")
+	row(pid, "master", fmt.Sprintf("%d [failed: %d]", reloads, failed), m.Started, s.srv.Version)
 	b.WriteString("# workers\n")
-	fmt.Fprintf(&b, "%-15d %-15s %-15d %-15s %s\n", pid, "worker", reloads, uptime, s.srv.Version)
-	b.WriteString("# old workers\n")
+	row(pid, "worker", reloads, m.Started, s.srv.Version)
+	// Reloads happen in place: there is never an old worker, and haproxy
+	// prints the "# old workers" heading only above some.
+	var progs []Program
+	if m.Programs != nil {
+		progs = m.Programs()
+	}
+	b.WriteString("# programs\n")
+	old := 0
+	for _, p := range progs {
+		if p.Old {
+			old++
+			continue
+		}
+		row(p.PID, p.Name, p.Reloads, p.Started, "-")
+	}
+	if old > 0 {
+		b.WriteString("# old programs\n")
+		for _, p := range progs {
+			if p.Old {
+				row(p.PID, p.Name, p.Reloads, p.Started, "-")
+			}
+		}
+	}
 	return b.String()
+}
+
+// uptime is haproxy's "0d00h00m00s".
+func uptime(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d / time.Second)
+	return fmt.Sprintf("%dd%02dh%02dm%02ds", s/86400, s%86400/3600, s%3600/60, s%60)
 }
 
 // masterPrompt is the interactive prompt of the master CLI.

@@ -53,10 +53,11 @@ func startMasterCLI(spec string) error {
 	srv := cli.srv
 	cli.mu.Unlock()
 	return srv.ServeMaster(socks, runtimeapi.MasterInfo{
-		Reload:  func() { syscall.Kill(os.Getpid(), syscall.SIGUSR2) },
-		Reloads: func() int { return int(reloadsDone.Load()) },
-		Failed:  func() int { return int(reloadsFailed.Load()) },
-		Started: processStart,
+		Reload:   func() { syscall.Kill(os.Getpid(), syscall.SIGUSR2) },
+		Reloads:  func() int { return int(reloadsDone.Load()) },
+		Failed:   func() int { return int(reloadsFailed.Load()) },
+		Started:  processStart,
+		Programs: runningPrograms.list,
 	})
 }
 

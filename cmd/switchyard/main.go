@@ -92,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // prev is the running configuration's pattern files, which the new one
 // shares where they did not change (nil at start).
 func loadConfig(o *options, stderr io.Writer, prev *sample.PatternRefs) (*config.Config, bool) {
-	cfg, res, errs := config.Load(o.files, config.LoadOptions{Features: features, Patterns: prev})
+	cfg, res, errs := config.Load(o.files, config.LoadOptions{Features: features, Patterns: prev, MasterWorker: o.master})
 	quiet := o.quiet && !o.verbose
 	for _, m := range res.Messages {
 		if quiet && m.Level != config.LevelAlert {
@@ -127,6 +127,7 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	runningPrograms.log = log
 	// Signals are caught before the sockets open: a reload or stop sent as
 	// soon as the port answers must not kill the process.
 	sigs := make(chan os.Signal, 4)
@@ -217,6 +218,10 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 		rt.Stop(context.Background())
 		return 1
 	}
+	// The programs start once the proxies serve, as haproxy's master
+	// starts them with its worker; as this process's children, they
+	// have its identity, dropped or not (see docs/configuration.md).
+	runningPrograms.start(cfg)
 	notifySystemd(o, "READY=1")
 	log.Info("switchyard started", "pid", os.Getpid(), "files", strings.Join(cfg.Files, ","))
 	if readyW != nil {
@@ -254,12 +259,16 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	for {
 		select {
 		case <-stopped:
+			if exitCode == 0 {
+				exitCode = runningPrograms.exitStatus()
+			}
 			return exitCode
 		case sig := <-sigs:
 			switch {
 			case stopped != nil:
 				if sig == syscall.SIGTERM || sig == syscall.SIGINT {
 					log.Info("stop requested again: closing the remaining connections")
+					runningPrograms.signal(sig.(syscall.Signal), true)
 					hurry()
 				}
 			case sig == syscall.SIGHUP || sig == syscall.SIGUSR2:
@@ -285,10 +294,14 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 				}
 				var ctx context.Context
 				ctx, hurry = stopContext(grace)
+				// The programs get the stop's signal, as haproxy's
+				// master forwards it to its children.
+				runningPrograms.signal(sig.(syscall.Signal), true)
 				stopped = make(chan struct{})
 				go func() {
 					defer close(stopped)
 					stop(ctx, rt, log)
+					runningPrograms.wait(ctx)
 				}()
 			}
 		}
@@ -323,11 +336,13 @@ func replaceBinary(o *options, rt *proxy.Runtime, lm *listener.Manager, log *slo
 	pid, err := upgrade(o.args, lm, log)
 	if err != nil {
 		reloadsFailed.Add(1)
+		runningPrograms.reloaded(nil)
 		log.Error("binary upgrade failed; this process goes on serving", "err", err)
 		return false
 	}
 	notifySystemd(o, "MAINPID="+strconv.Itoa(pid)+"\nREADY=1")
 	handedOver.Store(true)
+	runningPrograms.retire() // the new binary runs its own
 	log.Info("the new binary serves; finishing the connections here", "pid", pid)
 	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
 	return true
@@ -343,11 +358,13 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 	cfg, ok := loadConfig(o, stderr, rt.Snapshot().Patterns)
 	if !ok {
 		reloadsFailed.Add(1)
+		runningPrograms.reloaded(nil)
 		log.Error("reload failed: configuration has errors; keeping the running configuration")
 		return
 	}
 	if err := rt.Apply(cfg); err != nil {
 		reloadsFailed.Add(1)
+		runningPrograms.reloaded(nil)
 		log.Error("reload failed; keeping the running configuration", "err", err)
 		return
 	}
@@ -356,6 +373,7 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 	watchPatterns(rt, log)
 	applyRuntimeAPI(cfg, log)
 	applyThreads(cfg)
+	runningPrograms.reloaded(cfg)
 	reloadsDone.Add(1)
 	log.Info("configuration reloaded")
 }
