@@ -157,6 +157,11 @@ func builtinRules(p proto, v presetVars) []*rule {
 				onError: constMsg("Not LDAPv3 protocol")}),
 			expectRuleOf(2, expectRule{typ: expCustom, custom: ldapBindResponse}),
 		}
+	case protoSPOP:
+		return []*rule{
+			{act: actSend, send: sendRule{kind: sendBinary, data: spopRequest}},
+			expectRuleOf(1, expectRule{typ: expCustom, custom: spopAgentHelloExpect, minRecv: 4}),
+		}
 	}
 	return nil
 }

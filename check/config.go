@@ -16,7 +16,7 @@ func (w *Warning) Error() string { return w.Msg }
 // optionMaxArgs is how many arguments each check option takes.
 var optionMaxArgs = map[string]int{
 	"httpchk": 3, "tcp-check": 0, "ssl-hello-chk": 0, "redis-check": 0,
-	"ldap-check": 0, "smtpchk": 2, "pgsql-check": 2, "mysql-check": 3,
+	"ldap-check": 0, "smtpchk": 2, "pgsql-check": 2, "mysql-check": 3, "spop-check": 0,
 }
 
 // SetEnv says what the lines that follow compile their sample expressions
@@ -32,9 +32,9 @@ func (c *Config) SetEnv(env *sample.Env, httpMode bool) {
 func (c *Config) lfEnv() *lfEnv { return &lfEnv{env: c.env, httpMode: c.httpMode} }
 
 // Option applies `option <name> <args>` for the check options: httpchk,
-// tcp-check, ssl-hello-chk, redis-check, ldap-check, smtpchk, pgsql-check
-// and mysql-check. Each one replaces the previous check option, as in
-// haproxy. A *Warning means the line was applied with a warning.
+// tcp-check, ssl-hello-chk, redis-check, ldap-check, smtpchk, pgsql-check,
+// mysql-check and spop-check. Each one replaces the previous check option,
+// as in haproxy. A *Warning means the line was applied with a warning.
 func (c *Config) Option(name string, args []string) error {
 	max, ok := optionMaxArgs[name]
 	if !ok {
@@ -63,6 +63,8 @@ func (c *Config) Option(name string, args []string) error {
 		p = protoRedis
 	case "ldap-check":
 		p = protoLDAP
+	case "spop-check":
+		p = protoSPOP
 	case "smtpchk":
 		p = protoSMTP
 		vars.smtpCmd = "HELO localhost"

@@ -7,7 +7,8 @@ import (
 
 var protoNames = [...]string{protoNone: "connect", protoTCP: "tcp-check", protoHTTP: "httpchk",
 	protoRedis: "redis-check", protoSSLHello: "ssl-hello-chk", protoSMTP: "smtpchk",
-	protoPgSQL: "pgsql-check", protoMySQL: "mysql-check", protoLDAP: "ldap-check", protoAgent: "agent-check"}
+	protoPgSQL: "pgsql-check", protoMySQL: "mysql-check", protoLDAP: "ldap-check", protoSPOP: "spop-check",
+	protoAgent: "agent-check"}
 
 var expectNames = [...]string{expString: "string", expBinary: "binary", expRegex: "rstring",
 	expBinaryRegex: "rbinary", expStringLF: "string-lf", expBinaryLF: "binary-lf", expCustom: "custom",

@@ -289,6 +289,18 @@ func TestHaproxyResults(t *testing.T) {
 		{name: "agent empty", agent: str(""), server: talk()},
 		{name: "agent refused", agent: str(""), server: closedAddr2},
 	}
+	// option spop-check: every AGENT-HELLO and AGENT-DISCONNECT of the
+	// unit tests, and the usual failures.
+	for _, sc := range spopCases {
+		cases = append(cases, diffCase{name: "spop " + sc.name, lines: []string{"option spop-check"}, server: talk(step{read: 82, write: sc.resp})})
+	}
+	cases = append(cases,
+		diffCase{name: "spop empty", lines: []string{"option spop-check"}, server: talk(step{read: 82})},
+		diffCase{name: "spop short length", lines: []string{"option spop-check"}, server: talk(step{read: 82, write: "\x00\x00\x00"})},
+		diffCase{name: "spop timeout", lines: []string{"option spop-check"}, server: silentServer},
+		diffCase{name: "spop partial frame timeout", lines: []string{"option spop-check"}, server: talk(step{read: 82, write: spopCases[0].resp[:20]}, step{read: 1 << 20})},
+		diffCase{name: "spop refused", lines: []string{"option spop-check"}, server: closedAddr2},
+	)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -319,6 +331,32 @@ func TestHaproxyResults(t *testing.T) {
 
 func closedAddr2(t *testing.T) string { return closedAddr(t) }
 func unanswered(t *testing.T) string  { return unansweredAddr(t) }
+
+// TestHaproxySPOPRequest compares the HAPROXY-HELLO of option spop-check
+// with what haproxy sends.
+func TestHaproxySPOPRequest(t *testing.T) {
+	needHaproxy(t)
+	reqs := make(chan []byte, 4)
+	addr := origin(t, func(c net.Conn) {
+		b := make([]byte, 82)
+		if _, err := io.ReadFull(c, b); err == nil {
+			select {
+			case reqs <- b:
+			default:
+			}
+		}
+		waitClosed(t, c)
+	})
+	haproxyLog(t, []string{"option spop-check"}, addr+" check inter 300ms rise 1 fall 1")
+	select {
+	case got := <-reqs:
+		if !bytes.Equal(got, spopRequest) {
+			t.Errorf("haproxy sent %X\n      we send %X", got, spopRequest)
+		}
+	default:
+		t.Fatal("haproxy sent no request")
+	}
+}
 
 // TestHaproxyRequests compares the request bytes of requestCases.
 func TestHaproxyRequests(t *testing.T) {

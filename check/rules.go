@@ -22,6 +22,7 @@ const (
 	protoPgSQL                 // option pgsql-check
 	protoMySQL                 // option mysql-check
 	protoLDAP                  // option ldap-check
+	protoSPOP                  // option spop-check
 	protoAgent                 // agent-check
 )
 

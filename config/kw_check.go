@@ -14,7 +14,7 @@ import (
 
 func init() {
 	for _, name := range []string{"httpchk", "tcp-check", "ssl-hello-chk", "mysql-check",
-		"pgsql-check", "redis-check", "smtpchk", "ldap-check"} {
+		"pgsql-check", "redis-check", "smtpchk", "ldap-check", "spop-check"} {
 		kwName := "option " + name
 		// haproxy names the option without "option" in its warning.
 		register(SecProxy, kwName, func(p *parser, args []string) error {

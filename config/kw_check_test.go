@@ -1,6 +1,8 @@
 package config
 
 import (
+	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -18,11 +20,20 @@ func init() {
 		"option redis-check":   "option redis-check",
 		"option smtpchk":       "option smtpchk EHLO example.org",
 		"option ldap-check":    "option ldap-check",
+		"option spop-check":    "option spop-check",
 		"http-check":           "http-check expect status 200",
 		"tcp-check":            "tcp-check expect string +OK",
 	} {
 		otherSideLines[kw] = line
 	}
+}
+
+func unhexString(s string) string {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
 
 // rules checks what the proxy's check compiles to (check.Ruleset's
@@ -74,6 +85,12 @@ func checkKeywordCases() []kwCase {
 		{kw: "option ldap-check", in: inBESide, src: "option ldap-check", check: rules(`ldap-check: connect implicit; send "0\f\x02\x01\x01` + "`" + `\a\x02\x01\x03\x04\x00\x80\x00"; expect min-recv 14 rbinary "^30"; expect custom`)},
 		{kw: "option ldap-check", in: inFrontend, src: "option ldap-check", warn: ignoredIn("ldap-check")},
 		{kw: "option ldap-check", in: inAll, src: "option ldap-check x", err: "t.cfg:2: 'option ldap-check': cannot handle unexpected argument 'x'"},
+
+		// The HAPROXY-HELLO haproxy 2.6 sends, as captured on the wire.
+		{kw: "option spop-check", in: inBESide, src: "option spop-check", check: rules(fmt.Sprintf("spop-check: connect implicit; send %q; expect min-recv 4 custom",
+			unhexString("0000004E0100000001000012737570706F727465642D76657273696F6E730803322E300E6D61782D6672616D652D73697A6503FCF0060C6361706162696C697469657308000B6865616C7468636865636B11")))},
+		{kw: "option spop-check", in: inFrontend, src: "option spop-check", warn: ignoredIn("spop-check")},
+		{kw: "option spop-check", in: inAll, src: "option spop-check x", err: "t.cfg:2: 'option spop-check': cannot handle unexpected argument 'x'"},
 
 		{kw: "option smtpchk", in: inBESide, src: "option smtpchk EHLO example.org", check: func(t *testing.T, c *Config, px *Proxy) {
 			rs, _ := px.Check.Build(false)

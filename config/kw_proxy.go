@@ -152,7 +152,7 @@ func init() {
 		"option nolinger", "option independent-streams", "option forwarded",
 		"option accept-invalid-http-request", "option accept-invalid-http-response", "option checkcache",
 		"option contstats", "option logasap", "option tcp-smart-accept",
-		"option tcp-smart-connect", "option external-check", "option spop-check",
+		"option tcp-smart-connect", "option external-check",
 		"option http-ignore-probes", "option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server",
 		"option disable-h2-upgrade", "option idle-close-on-response",
 		"capture cookie",
