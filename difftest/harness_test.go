@@ -89,6 +89,9 @@ type tcase struct {
 	// and the case fails as soon as switchyard accepts it, so that it is
 	// turned back into a comparison when the feature lands.
 	notYet string
+	// originsVary says why what the origins record is left out: whether
+	// they see a request at all depends on timing in haproxy too.
+	originsVary string
 	// deviation says why switchyard's observable behaviour is meant to
 	// differ (documented in docs/); only that switchyard runs the case
 	// without failing is checked.
@@ -536,6 +539,9 @@ func renderResponse(p string, r response, tc *tcase) []string {
 }
 
 func renderOrigins(rec *recorder, tc *tcase) []string {
+	if tc.originsVary != "" {
+		return nil
+	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	var ls []string
