@@ -8,7 +8,8 @@ import (
 )
 
 // option http-buffer-request and http-request wait-for-body: the request
-// body is waited for, so that the rules that follow can read it.
+// body is waited for, so that the rules that follow can read it;
+// http-response wait-for-body does the same for the server's body.
 
 type bufferRequestKey struct{}
 
@@ -18,7 +19,8 @@ func BufferRequest(px *Proxy) bool {
 	return on
 }
 
-// WaitForBody are the arguments of http-request wait-for-body.
+// WaitForBody are the arguments of http-request and http-response
+// wait-for-body.
 type WaitForBody struct {
 	Time    time.Duration // how long to wait at most
 	AtLeast int64         // stop waiting once that many bytes came (0: the whole body)
@@ -36,7 +38,7 @@ func init() {
 		p.cur.Ext.Set(bufferRequestKey{}, on)
 		return nil
 	})
-	RegisterAction(&ActionDef{Name: "wait-for-body", Where: HTTPRequestRules,
+	RegisterAction(&ActionDef{Name: "wait-for-body", Where: HTTPRequestRules | HTTPResponseRules,
 		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			w := &WaitForBody{Time: -1}
 			i := 0

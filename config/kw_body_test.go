@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Keyword cases of option http-buffer-request and http-request
-// wait-for-body.
+// Keyword cases of option http-buffer-request and http-request and
+// http-response wait-for-body.
 
 func init() { moreKeywordCases = append(moreKeywordCases, bodyKeywordCases) }
 
@@ -31,5 +31,19 @@ func bodyKeywordCases() []kwCase {
 			err: "t.cfg:2: 'http-request wait-for-body': missing argument for 'time'"},
 		{kw: "http-request wait-for-body", in: inNamed, src: "http-request wait-for-body time 1s foo",
 			err: "t.cfg:2: 'http-request wait-for-body': ..."},
+		{kw: "http-response wait-for-body", in: inNamed, src: "mode http\nhttp-response wait-for-body time 100ms at-least 1000 if { status eq 201 }", check: func(t *testing.T, _ *Config, px *Proxy) {
+			w := px.HTTPResponse[0].Args.(*WaitForBody)
+			eq(t, "Time", w.Time, 100*time.Millisecond)
+			eq(t, "AtLeast", w.AtLeast, int64(1000))
+		}},
+		{kw: "http-response wait-for-body", in: inNamed, src: "mode http\nhttp-response wait-for-body time 0", check: func(t *testing.T, _ *Config, px *Proxy) {
+			w := px.HTTPResponse[0].Args.(*WaitForBody)
+			eq(t, "Time", w.Time, time.Duration(0))
+			eq(t, "AtLeast", w.AtLeast, int64(0))
+		}},
+		{kw: "http-response wait-for-body", in: inNamed, src: "http-response wait-for-body",
+			err: "t.cfg:2: 'http-response wait-for-body': expects time <time> [ at-least <bytes> ]"},
+		{kw: "http-response wait-for-body", in: inNamed, src: "http-response wait-for-body time 1s at-least",
+			err: "t.cfg:2: 'http-response wait-for-body': missing argument for 'at-least'"},
 	}
 }

@@ -41,7 +41,7 @@ func init() {
 	// haproxy 2.6's other http-response actions.
 	for _, a := range []string{"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc",
 		"sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-mark", "set-tos", "set-nice",
-		"set-timeout", "cache-store", "send-spoe-group", "silent-drop", "wait-for-body",
+		"set-timeout", "cache-store", "send-spoe-group", "silent-drop",
 		"set-fc-mark", "set-fc-tos", "set-bandwidth-limit"} {
 		registerNotYet("http-response " + a)
 	}

@@ -48,6 +48,11 @@ type reply struct {
 	// early answers as soon as the head is in, without reading the body
 	// (the connection is then closed, the body being unread).
 	early bool
+	// rest is written after raw, once pause has passed: a slow server
+	// whose answer comes in two parts. A case using it must not depend on
+	// the pause being long enough, only on the parts being separate.
+	rest  string
+	pause time.Duration
 }
 
 // originReq is one request as an origin received it.
@@ -254,7 +259,17 @@ func (o *origin) serveHTTP(c net.Conn, connNo int) {
 			}
 			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nx-origin: %s\r\ncontent-length: %d\r\n\r\n%s", o.name, len(o.name), body)
 		case replyRaw:
-			if _, err := io.WriteString(c, rp.raw); err != nil || rp.close {
+			if _, err := io.WriteString(c, rp.raw); err != nil {
+				return
+			}
+			if rp.rest != "" {
+				// The pause is the slow server being modelled.
+				time.Sleep(rp.pause)
+				if _, err := io.WriteString(c, rp.rest); err != nil {
+					return
+				}
+			}
+			if rp.close {
 				return
 			}
 		case replyClose:

@@ -109,6 +109,15 @@ func (d *BodyReader) Next() ([]byte, error) {
 	}
 }
 
+// ChunkLeft is how many bytes of the chunk being read Next has not returned
+// yet: 0 between chunks and in bodies that are not chunked.
+func (d *BodyReader) ChunkLeft() int64 {
+	if d.state == stChunkData {
+		return d.remain
+	}
+	return 0
+}
+
 // take consumes up to max buffered bytes (all of them if max < 0).
 func (d *BodyReader) take(max int64) []byte {
 	buf := d.rd.Buffered()

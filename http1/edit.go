@@ -29,6 +29,19 @@ func (l Limits) BufferedBodyCost(headCost, n int) int {
 	return htxBlock + min(n, room)
 }
 
+// BodyRoom is how many body bytes haproxy's buffer takes in after a head
+// of cost headCost, within its receive limit: what a wait for the body
+// (wait-for-body, option http-buffer-request) can gather at most. Its
+// chunk parser keeps the room of one more block free whatever the chunk
+// sizes (haproxy 2.6 takes 8 bytes fewer of a chunked body).
+func (l Limits) BodyRoom(headCost int, chunked bool) int {
+	room := l.headRoom() - headCost - htxBlock
+	if chunked {
+		room -= htxBlock
+	}
+	return max(0, room)
+}
+
 // BodyFits says whether n body bytes received after a head of cost
 // headCost all fit in haproxy's buffer (within its receive limit).
 func (l Limits) BodyFits(headCost, n int) bool {

@@ -17,8 +17,13 @@ import (
 // is then forwarded from there as usual.
 
 func init() {
+	// One action serves both rule sets; the response's wait is in
+	// actions_resbody.go.
 	compileAction(config.HTTPRequestRules, "wait-for-body", func(r *config.HTTPRule) ruleFunc {
 		w := r.Args.(*config.WaitForBody)
+		if r.Set == config.HTTPResponseRules {
+			return func(s *httpStream) (ruleVerdict, bool) { return s.waitResponseBody(w.Time, w.AtLeast) }
+		}
 		return func(s *httpStream) (ruleVerdict, bool) { return s.waitBody(w.Time, w.AtLeast) }
 	})
 }

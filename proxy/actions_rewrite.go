@@ -115,7 +115,10 @@ func (s *httpStream) message(set config.RuleSet) (h *http1.Headers, cost, room i
 		}
 	} else if r.BodyKind != http1.BodyNone {
 		n := len(s.t.sr.Buffered())
-		if r.BodyKind == http1.BodyLength && int64(n) > r.ContentLength {
+		switch {
+		case s.ctx.ResBody != nil:
+			n = len(s.ctx.ResBody) // decoded, as haproxy holds it
+		case r.BodyKind == http1.BodyLength && int64(n) > r.ContentLength:
 			n = int(r.ContentLength)
 		}
 		cost += lim.BufferedBodyCost(s.t.respAt, n)
@@ -849,11 +852,15 @@ func (s *httpStream) afterReply(out []byte, be *Backend, mustClose bool) []byte 
 		return out
 	}
 	savedResp, savedOn := s.ctx.Resp, s.ctx.OnResponse
+	savedBody, savedLeft := s.ctx.ResBody, s.ctx.ResBodyLeft
+	// res.body reads the reply's body, which haproxy's buffer holds whole.
 	s.ctx.Resp, s.ctx.OnResponse = resp, true
+	s.ctx.ResBody, s.ctx.ResBodyLeft = buf[n:len(buf):len(buf)], 0
 	s.rw.inReply, s.rw.replyBody = true, len(buf)-n
 	failed := s.afterRules(be)
 	s.rw.inReply = false
 	s.ctx.Resp, s.ctx.OnResponse = savedResp, savedOn
+	s.ctx.ResBody, s.ctx.ResBodyLeft = savedBody, savedLeft
 	if failed {
 		r := s.fe.errors.reply(500)
 		if be != nil {

@@ -377,6 +377,11 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		s.abandonPump(pump)
 		return s.failed(502, be)
 	}
+	if s.hasResponseRules(be) {
+		// The rules read the body that came with the head (res.body);
+		// a framing error in it is answered below.
+		s.resBodySoFar()
+	}
 	// The persistence cookie is applied between the two rule sets, as
 	// haproxy applies it.
 	answered := s.responseRules(be)
@@ -384,6 +389,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		s.cookieResponse(be, srv)
 		answered = s.afterResponseRules(be)
 	}
+	s.ctx.ResBody, s.ctx.ResBodyLeft = nil, 0
 	if answered {
 		// A rule answered instead of the server: the server's response
 		// is dropped. Its connection is kept, as haproxy keeps it, when
@@ -836,9 +842,27 @@ type bodyCopy struct {
 	// framing counts the chunk framing bytes written, which haproxy's
 	// byte counts leave out; payload the body bytes moved (%U).
 	framing, payload int64
+	// pend gathers the data of a chunked body until it is sent: haproxy
+	// sends the data it received since it last sent as one chunk, however
+	// many chunks brought it.
+	pend []byte
+}
+
+// endChunk frames the pending data as one chunk at the end of out.
+func (c *bodyCopy) endChunk() {
+	if len(c.pend) == 0 {
+		return
+	}
+	n := len(*c.out)
+	*c.out = http1.AppendChunkHeader(*c.out, len(c.pend))
+	*c.out = append(*c.out, c.pend...)
+	*c.out = http1.AppendChunkEnd(*c.out)
+	c.framing += int64(len(*c.out) - n - len(c.pend))
+	c.pend = c.pend[:0]
 }
 
 func (c *bodyCopy) flush() error {
+	c.endChunk()
 	if len(*c.out) == 0 {
 		return nil
 	}
@@ -874,12 +898,19 @@ func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
 		c.hook = c.beforeFill
 	}
 	rd.BeforeFill = c.hook
-	defer func() { rd.BeforeFill = nil }()
+	defer func() {
+		rd.BeforeFill = nil
+		if cap(c.pend) > maxPooledOut {
+			c.pend = nil // a pooled transaction keeps no large buffer
+		}
+	}()
+	c.pend = c.pend[:0]
 	for {
 		span, err := d.Next()
 		c.payload += int64(len(span))
 		if err == io.EOF {
 			if c.chunked {
+				c.endChunk()
 				n := len(*c.out)
 				*c.out = http1.AppendLastChunk(*c.out, d.Trailers())
 				// haproxy counts one byte for the end of a chunked body.
@@ -895,15 +926,11 @@ func (c *bodyCopy) run(d *http1.BodyReader, rd *http1.Reader) error {
 			return err
 		}
 		if c.chunked {
-			n := len(*c.out)
-			*c.out = http1.AppendChunkHeader(*c.out, len(span))
-			*c.out = append(*c.out, span...)
-			*c.out = http1.AppendChunkEnd(*c.out)
-			c.framing += int64(len(*c.out) - n - len(span))
+			c.pend = append(c.pend, span...)
 		} else {
 			*c.out = append(*c.out, span...)
 		}
-		if len(*c.out) >= flushAt {
+		if len(*c.out)+len(c.pend) >= flushAt {
 			if err := c.flush(); err != nil {
 				return err
 			}

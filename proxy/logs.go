@@ -685,11 +685,15 @@ func (s *httpStream) responseHeadHTX() int64 {
 }
 
 // serverResponseHTX is the size haproxy counts for the server's response
-// received so far: its head, and the body bytes buffered.
+// received so far: its head, and the body bytes buffered (as the response
+// rules see them, when they do: decoded, and what the buffer takes).
 func (s *httpStream) serverResponseHTX() int64 {
 	r := &s.t.resp
 	n := s.t.lg.respHead
-	if r.BodyKind == http1.BodyLength {
+	switch {
+	case s.ctx.ResBody != nil:
+		n += int64(len(s.ctx.ResBody))
+	case r.BodyKind == http1.BodyLength:
 		n += min(int64(len(s.t.sr.Buffered())), r.ContentLength)
 	}
 	return n

@@ -59,6 +59,17 @@ type Ctx struct {
 	// fetches (req.body, req.body_len...) then find nothing. A request
 	// without a body that was waited for has an empty, non-nil Body.
 	Body []byte
+	// ResBody is the response body as haproxy's buffer holds it while the
+	// response rules run (http-response, http-after-response): what came
+	// with the head, or what http-response wait-for-body waited for, a
+	// chunked body decoded. It is nil elsewhere, where res.body and its
+	// kin find nothing, and empty, not nil, for a response without body.
+	ResBody []byte
+	// ResBodyLeft is how much more body the response announces beyond
+	// ResBody (the rest of its Content-Length, or of the chunk being
+	// received), -1 when its length is unknown (until the close):
+	// res.body_size adds it.
+	ResBodyLeft int64
 	// ReqPayload and ResPayload are the bytes received so far on a TCP
 	// stream while its content rules inspect them (req.payload, req.len…,
 	// res.payload…), nil in HTTP mode, where haproxy's payload fetches find
@@ -113,6 +124,7 @@ func (c *Ctx) frontConn(dst bool) netip.AddrPort {
 
 func (c *Ctx) Reset() {
 	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body = nil, nil, nil, false, nil
+	c.ResBody, c.ResBodyLeft = nil, 0
 	c.ReqPayload, c.ResPayload, c.PayloadFinal, c.mayChange = nil, nil, false, false
 	c.LastRuleFile, c.LastRuleLine = "", 0
 	c.Vars.Reset()

@@ -32,7 +32,7 @@ req.hdrs_bin req.payload req.payload_lv req.proto_http req.rdp_cookie
 req.rdp_cookie_cnt req.ssl_alpn req.ssl_ec_ext req.ssl_hello_type
 req.ssl_sni req.ssl_st_ext req.ssl_ver req.ver req_proto_http req_rdp_cookie
 req_rdp_cookie_cnt req_ssl_hello_type req_ssl_sni req_ssl_ver req_ver
-res.body res.body_len res.body_size res.cache_hit res.cache_name res.comp
+res.cache_hit res.cache_name res.comp
 res.comp_algo res.hdr_names res.hdrs res.hdrs_bin res.len res.payload
 res.payload_lv res.ssl_hello_type sc0_bytes_in_rate sc0_bytes_out_rate
 sc0_clr_gpc0 sc0_clr_gpc1 sc0_conn_cnt sc0_conn_cur sc0_conn_rate
