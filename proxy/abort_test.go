@@ -113,3 +113,52 @@ listen app
 		t.Fatal("the aborted connection reached the server")
 	}
 }
+
+// option abortonclose while the answer is awaited: a client that closes
+// gives the request up and the server connection is closed at once (the
+// server sees its end), counted as a client abort (haproxy's CH).
+func TestAbortOnCloseWaitingAnswer(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	gotEOF := make(chan bool, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 4096)
+		n, _ := c.Read(buf) // the request; no answer follows
+		_ = n
+		_, err = c.Read(buf)
+		gotEOF <- err == io.EOF
+	}()
+	fe := itAddr(t)
+	rt := itStart(t, itConfig(t, itDefaults+`
+frontend web
+    bind {FE}
+    default_backend app
+backend app
+    option abortonclose
+    server s {O}
+`, "FE", fe, "O", l.Addr().String()))
+	k := itDial(t, fe)
+	k.send("GET /slow HTTP/1.1\r\nhost: a\r\n\r\n")
+	be := rt.Snapshot().backends["app"].state
+	itPoll(t, 3*time.Second, "the request at the server", func() bool { return be.Conns() == 1 })
+	k.c.(*net.TCPConn).CloseWrite()
+	select {
+	case eof := <-gotEOF:
+		if !eof {
+			t.Fatal("the server connection was not closed when the client left")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server connection stayed open after the client left")
+	}
+	itPoll(t, 3*time.Second, "the client abort counted", func() bool { return be.C.CliAborts.Load() == 1 })
+}

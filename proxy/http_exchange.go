@@ -34,7 +34,7 @@ func (s *httpStream) forward(be *Backend) bool {
 	s.t.abort = context.Background()
 	if be.cfg.AbortOnClose {
 		stopWatch = s.abortOnClose()
-		defer stopWatch() // whatever way forward ends (it is idempotent)
+		defer func() { stopWatch() }() // whatever way forward ends (it is idempotent)
 	}
 	a, err := be.state.AssignCtx(s.t.abort, &s.ctx, nil, prefer, be.queueTimeout())
 	srv := a.Srv
@@ -75,8 +75,14 @@ func (s *httpStream) forward(be *Backend) bool {
 	}
 
 	rs := retryState{direct: prefer != nil, forced: forced}
+	watchStopped := false
 	defer s.logCookie(be)
 	for {
+		if be.cfg.AbortOnClose && watchStopped {
+			// A retry connects again: the client is watched again
+			// (the exchange that failed had stopped the watch).
+			stopWatch, watchStopped = s.abortOnClose(), false
+		}
 		s.t.retryOn = 0
 		if s.t.whole && rs.n < be.cfg.Retries && be.cfg.Mode == config.ModeHTTP {
 			s.t.retryOn = be.cfg.RetryOn // the request can be sent again
@@ -91,7 +97,12 @@ func (s *httpStream) forward(be *Backend) bool {
 			s.term('C', 'C')
 			return false
 		}
-		stopWatch() // the exchange reads the client from here
+		if err == nil {
+			// The exchange reads the client from here. A failed
+			// connect keeps the watch through the retry's pause.
+			stopWatch()
+			watchStopped = true
+		}
 		var res exchangeResult
 		fail := failResponse
 		if errors.Is(err, errNoDestination) {
@@ -162,7 +173,7 @@ func (s *httpStream) observe(ev backend.ObserveEvent) {
 // keeping the server's pool count with the server the request is on.
 func (s *httpStream) nextAttempt(be *Backend, a *backend.Assignment, rs *retryState, f failure) bool {
 	old := a.Srv
-	if !rs.next(be, a, &s.ctx, nil, f, s.rt.stopCh) {
+	if !rs.next(be, a, &s.ctx, nil, f, s.rt.stopCh, s.t.abort.Done()) {
 		if a.Srv != old {
 			s.endUse(old)
 			a.Srv, s.t.slot = nil, nil // the redispatch gave the slot back
@@ -315,12 +326,25 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	// readResponseHead goes on with the same deadline, whether or not
 	// roundTrip waited already.
 	sc.readWithin(srvTimeout)
+	// option abortonclose: while the answer to a whole request is
+	// awaited, nothing else reads the client; one that closes gives the
+	// request up, and its server connection with it (haproxy's CH).
+	stopWatch := func() {}
+	if be.cfg.AbortOnClose && whole {
+		stopAbort := s.abortOnClose()
+		unhook := context.AfterFunc(s.t.abort, func() { sc.Close() })
+		stopWatch = func() { unhook(); stopAbort() }
+	}
+	defer stopWatch()
 	got := 0
 	switch s.t.rt.run(sc, s.t.reqOut, *sbuf, pooled, whole) {
 	case rtStale:
 		sc.Close()
 		return exStale
 	case rtSendFailed:
+		if s.t.abort.Err() != nil {
+			return s.clientAbortedWait(be, sc)
+		}
 		return s.sendFailed(sc, be)
 	case rtPartial:
 		sc.writeWithin(srvTimeout)
@@ -346,7 +370,9 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	s.t.sr.AttachRead(*sbuf, got)
 	defer s.t.sr.Detach()
 
-	if res := s.readResponseHead(be, sc, pump, srvTimeout); res != exDone {
+	res := s.readResponseHead(be, sc, pump, srvTimeout)
+	stopWatch()
+	if res != exDone {
 		return res
 	}
 	s.t.respAt = s.t.resp.Cost()
@@ -642,6 +668,9 @@ func (s *httpStream) readResponseHead(be *Backend, sc *timedConn, pump chan erro
 		_, err := s.t.sr.Fill()
 		if err == nil {
 			continue
+		}
+		if s.t.abort.Err() != nil {
+			return s.clientAbortedWait(be, sc)
 		}
 		timedOut := errors.Is(err, os.ErrDeadlineExceeded)
 		if timedOut && pump != nil && srvTimeout > 0 {
@@ -1006,4 +1035,16 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error, cliTim
 	end := tunnel(s.cc.c, sc.Conn, ct, st, s.fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
 	s.loggedTunnel(end)
 	return exFail // the tunnel consumed the connection
+}
+
+// clientAbortedWait ends an exchange whose client closed while the answer
+// was awaited, under option abortonclose: the server connection closes
+// and haproxy logs the request as a 400 with CH.
+func (s *httpStream) clientAbortedWait(be *Backend, sc *timedConn) exchangeResult {
+	sc.Close()
+	s.t.closeAfter = true
+	s.term('C', 'H')
+	s.t.lg.rec.Status = 400
+	s.countAbort(be, s.t.lg.srv, true)
+	return exFail
 }

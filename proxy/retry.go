@@ -47,8 +47,9 @@ func connFailure(err error) failure {
 // whether there is one. On redispatch the slot on the failed server is
 // given back and another server assigned; a is updated (a.Srv nil when
 // none could be). A retry on the same server after a refused connection
-// waits min(1s, timeout connect) first, or until stop is closed.
-func (rs *retryState) next(be *Backend, a *backend.Assignment, c *sample.Ctx, payload []byte, f failure, stop <-chan struct{}) bool {
+// waits min(1s, timeout connect) first, or until stop is closed or the
+// client gives up (abort, option abortonclose; nil: never).
+func (rs *retryState) next(be *Backend, a *backend.Assignment, c *sample.Ctx, payload []byte, f failure, stop, abort <-chan struct{}) bool {
 	if rs.n >= be.cfg.Retries {
 		return false
 	}
@@ -85,6 +86,7 @@ func (rs *retryState) next(be *Backend, a *backend.Assignment, c *sample.Ctx, pa
 		select {
 		case <-t.C:
 		case <-stop:
+		case <-abort:
 		}
 	}
 	return true

@@ -104,7 +104,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 			lg.term('I', 'C')
 			return
 		}
-		if !rs.next(be, &a, &ctx, payload, connFailure(err), rt.stopCh) {
+		if !rs.next(be, &a, &ctx, payload, connFailure(err), rt.stopCh, abort.Done()) {
 			lg.retries(&rs)
 			if a.Srv == nil { // redispatched, and no server took it
 				lg.termAssign(rs.err)
