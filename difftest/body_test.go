@@ -59,3 +59,15 @@ func TestBufferedRequestBody(t *testing.T) {
 			cfg: withFE("    option http-buffer-request\n    http-request return status 200 content-type text/plain lf-string \"%[req.body_len]\" if { path /show }\n")},
 	})
 }
+
+// req.body_size announces a Content-Length body whole, req.body_len counts
+// what came, waited for or not.
+func TestRequestBodySize(t *testing.T) {
+	show := "    http-request return status 200 content-type text/plain lf-string \"%[req.body_len] %[req.body_size]\"\n"
+	partial := "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabcd"
+	runCases(t, []tcase{
+		{name: "partial", cfg: withFE(show), req: partial},
+		{name: "partial-waited", cfg: withFE("    http-request wait-for-body time 200ms at-least 2\n" + show), req: partial},
+		{name: "whole", cfg: withFE(show), req: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nabcd"},
+	})
+}

@@ -81,6 +81,9 @@ func (s *httpStream) waitBody(limit time.Duration, atLeast int64) (ruleVerdict, 
 			body = body[:room] // what haproxy's buffer took of it
 		}
 		s.ctx.Body = body
+		if r.BodyKind == http1.BodyLength {
+			s.ctx.BodyLeft = r.ContentLength - int64(len(body))
+		}
 		if done || atLeast > 0 && int64(len(body)) >= atLeast || len(body) >= room {
 			return ruleContinue, false
 		}
@@ -154,6 +157,7 @@ func (s *httpStream) bodySoFar() {
 	case http1.BodyLength:
 		buf := s.cr.Buffered()
 		s.ctx.Body = buf[:min(int64(len(buf)), r.ContentLength)]
+		s.ctx.BodyLeft = r.ContentLength - int64(len(s.ctx.Body))
 	}
 }
 

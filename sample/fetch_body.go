@@ -9,7 +9,7 @@ import (
 var bodyFetches = []fetchDef{
 	{name: "req.body", out: TypeBin, src: SrcHTTPReq, fn: fetchBody},
 	{name: "req.body_len", out: TypeInt, src: SrcHTTPReq, fn: fetchBodyLen},
-	{name: "req.body_size", out: TypeInt, src: SrcHTTPReq, fn: fetchBodyLen},
+	{name: "req.body_size", out: TypeInt, src: SrcHTTPReq, fn: fetchBodySize},
 	{name: "req.body_param", args: args(0, ArgStr), out: TypeBin, src: SrcHTTPReq, fn: fetchBodyParam},
 	{name: "req.hdrs", out: TypeBin, src: SrcHTTPReq, fn: fetchReqHdrs},
 	{name: "url_ip", out: TypeIPv4, src: SrcHTTPReq, fn: fetchURLAddr(false)},
@@ -29,13 +29,22 @@ func fetchBody(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
 	return binVal(c.Body), cursor{}, true
 }
 
-// fetchBodyLen is the length of the buffered body; it is also its size,
-// since the whole body was waited for.
+// fetchBodyLen is the length of the body received so far.
 func fetchBodyLen(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
 	if c.Req == nil || c.Body == nil {
 		return Value{}, cursor{}, false
 	}
 	return Int(int64(len(c.Body))), cursor{}, true
+}
+
+// fetchBodySize is the announced size of the body: what came and, for a
+// Content-Length body, what is still to come.
+func fetchBodySize(c *Ctx, a []arg, cur cursor) (Value, cursor, bool) {
+	v, cur, ok := fetchBodyLen(c, a, cur)
+	if ok && c.BodyLeft > 0 {
+		v.Int += c.BodyLeft
+	}
+	return v, cur, ok
 }
 
 // fetchBodyParam is url_param for a form body ("a=1&b=2"): the first

@@ -59,6 +59,9 @@ type Ctx struct {
 	// fetches (req.body, req.body_len...) then find nothing. A request
 	// without a body that was waited for has an empty, non-nil Body.
 	Body []byte
+	// BodyLeft is how much of a Content-Length body had not come when
+	// Body was taken (req.body_size adds it, as haproxy announces it).
+	BodyLeft int64
 	// ResBody is the response body as haproxy's buffer holds it while the
 	// response rules run (http-response, http-after-response): what came
 	// with the head, or what http-response wait-for-body waited for, a
@@ -123,7 +126,7 @@ func (c *Ctx) frontConn(dst bool) netip.AddrPort {
 }
 
 func (c *Ctx) Reset() {
-	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body = nil, nil, nil, false, nil
+	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body, c.BodyLeft = nil, nil, nil, false, nil, 0
 	c.ResBody, c.ResBodyLeft = nil, 0
 	c.ReqPayload, c.ResPayload, c.PayloadFinal, c.mayChange = nil, nil, false, false
 	c.LastRuleFile, c.LastRuleLine = "", 0
