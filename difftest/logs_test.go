@@ -246,3 +246,14 @@ backend be
     server s1 "127.0.0.1:${S1_PORT}"
 `
 }
+
+// The 408 of a wait-for-body that ran out: cR, no request time. The byte
+// count differs from haproxy's (see docs/configuration.md), so %B is left
+// out of the format.
+func TestLogWaitForBodyTimeout(t *testing.T) {
+	const noBytes = `    log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %tsc %{+Q}r"` + "\n"
+	runCases(t, []tcase{
+		{name: "wait-timeout", cfg: logFE("    http-request wait-for-body time 300ms\n", noBytes), logs: 1,
+			steps: []step{{send: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabcd", read: 1}}},
+	})
+}

@@ -99,7 +99,10 @@ func (s *httpStream) waitBody(limit time.Duration, atLeast int64) (ruleVerdict, 
 		s.t.bodyAt = r.Cost()
 		if err := s.fill(); err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				s.term('c', 'D')
+				// haproxy: a client timeout while the request is
+				// still being received (cR), the request not whole.
+				s.term('c', 'R')
+				s.t.lg.rec.Timers.Request = -1
 				s.t.closeAfter = true
 				s.reply(408, s.t.be)
 				return ruleAnswered, false
