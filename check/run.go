@@ -64,6 +64,7 @@ type run struct {
 	// read (see samples): haproxy gives each check run a session of its
 	// own, whose variables start empty.
 	sctx   sample.Ctx
+	l6     sample.Payload   // sctx.L6 in a TCP check
 	stream logformat.Stream // %b and %s
 	lfBuf  []byte           // log-format renderings
 }
@@ -87,7 +88,8 @@ func (rs *Ruleset) execute(ctx context.Context, t *Target) (Result, *AgentResult
 	x.closeConn()
 	x.http = nil
 	// The pooled buffer must not stay reachable from the context.
-	x.sctx.ReqPayload, x.sctx.ResPayload, x.sctx.Resp = nil, nil, nil
+	x.l6 = sample.Payload{}
+	x.sctx.L6, x.sctx.Resp = nil, nil
 	*bp = x.buf[:0]
 	bufPool.Put(bp)
 	res := x.res
@@ -179,14 +181,17 @@ func (x *run) exec() {
 // fetches read.
 func (x *run) samples(resDir bool) *sample.Ctx {
 	c := &x.sctx
-	c.OnResponse, c.PayloadFinal = resDir, true
-	c.Resp, c.ReqPayload, c.ResPayload = nil, nil, nil
+	c.OnResponse = resDir
+	c.Resp, c.L6 = nil, nil
 	if x.rs.proto == protoHTTP {
 		if h := x.response(); h.parsed && !h.bad {
 			c.Resp = &h.resp
 		}
 	} else {
-		c.ReqPayload, c.ResPayload = x.buf, x.buf
+		// A check's payload fetches read what it has read, in either
+		// direction, and never wait.
+		x.l6 = sample.Payload{Req: x.buf, Res: x.buf, Final: true}
+		c.L6 = &x.l6
 	}
 	return c
 }

@@ -54,13 +54,13 @@ type ruleFunc func(s *httpStream) (v ruleVerdict, keep bool)
 type compiledRule struct {
 	cond *sample.Cond
 	run  ruleFunc
-	pos  *config.Pos // where the rule was written; nil for `redirect` lines
+	pos  *sample.RulePos // where the rule was written; nil for `redirect` lines
 }
 
 // ended records r as the last rule that ended its set (last_rule_file).
 func (r *compiledRule) ended(ctx *sample.Ctx) {
 	if r.pos != nil {
-		ctx.LastRuleFile, ctx.LastRuleLine = r.pos.File, r.pos.Line
+		ctx.LastRule = r.pos
 	}
 }
 
@@ -116,7 +116,7 @@ func compileRules(px *config.Proxy, rules []*config.HTTPRule) ([]compiledRule, e
 			return nil, fmt.Errorf("%s:%d: %s '%s': action '%s' has no implementation in the data plane",
 				r.Pos.File, r.Pos.Line, px.Cap.Kind(), px.Name, r.Def.Name)
 		}
-		out = append(out, compiledRule{cond: r.Cond, run: compile(r), pos: &r.Pos})
+		out = append(out, compiledRule{cond: r.Cond, run: compile(r), pos: &sample.RulePos{File: r.Pos.File, Line: r.Pos.Line}})
 	}
 	return out, nil
 }

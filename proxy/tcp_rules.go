@@ -44,7 +44,7 @@ type tcpRuleFunc func(r *tcpRun) tcpVerdict
 type compiledTCPRule struct {
 	cond *sample.Cond
 	run  tcpRuleFunc
-	pos  *config.Pos
+	pos  *sample.RulePos
 	// http: the rule reads the HTTP request, which a tcp frontend must
 	// first wait for (within inspect-delay).
 	http bool
@@ -130,7 +130,7 @@ func compileTCPRules(px *config.Proxy) (*tcpRules, error) {
 			if compile == nil {
 				return nil, errorAt(px, r, "action '%s' has no implementation in the data plane", r.Def.Name)
 			}
-			c := compiledTCPRule{cond: r.Cond, run: compile(r), pos: &r.Pos}
+			c := compiledTCPRule{cond: r.Cond, run: compile(r), pos: &sample.RulePos{File: r.Pos.File, Line: r.Pos.Line}}
 			if r.Set == config.TCPRequestContentRules {
 				c.http = r.Cond != nil && r.Cond.Check(sample.SrcL4|sample.SrcL6Req, "") != nil
 				if a, ok := r.Args.(*config.TCPVarArgs); ok && a.Expr != nil && a.Expr.Check(sample.SrcL4|sample.SrcL6Req) != nil {
@@ -167,7 +167,7 @@ func evalTCPRule(rule *compiledTCPRule, r *tcpRun) tcpVerdict {
 func (rule *compiledTCPRule) runOn(r *tcpRun) tcpVerdict {
 	v := rule.run(r)
 	if v != tcpContinue {
-		r.ctx.LastRuleFile, r.ctx.LastRuleLine = rule.pos.File, rule.pos.Line
+		r.ctx.LastRule = rule.pos
 	}
 	return v
 }
@@ -271,8 +271,18 @@ func proxyInfo(h *proxyproto.Header) *sample.ProxyInfo {
 // the payload that later choices (use_backend, balance hash) read.
 func (rt *Runtime) contentRules(c net.Conn, tr *tcpRules, ctx *sample.Ctx, pool *bufPool, in *[]byte, got int) (*[]byte, int, tcpVerdict) {
 	if tr == nil || len(tr.content) == 0 {
-		ctx.ReqPayload, ctx.PayloadFinal = payloadView(in, got), true
+		// Without rules there is usually nothing yet: a shared value,
+		// never written to (inspectedConn copies it), saves an
+		// allocation per stream.
+		if got == 0 {
+			ctx.L6 = nothingReceived
+		} else {
+			ctx.L6 = &sample.Payload{Req: payloadView(in, got), Final: true}
+		}
 		return in, got, tcpContinue
+	}
+	if ctx.L6 == nil {
+		ctx.L6 = new(sample.Payload)
 	}
 	run := tcpRun{ctx: ctx}
 	var deadline time.Time
@@ -330,7 +340,7 @@ func (rt *Runtime) contentRules(c net.Conn, tr *tcpRules, ctx *sample.Ctx, pool 
 			decided = parse()
 			continue
 		}
-		ctx.ReqPayload, ctx.PayloadFinal = payloadView(in, got), final
+		ctx.L6.Req, ctx.L6.Final = payloadView(in, got), final
 		v := tcpContinue
 		if rule.cond != nil {
 			switch rule.cond.Test(ctx) {
@@ -345,13 +355,13 @@ func (rt *Runtime) contentRules(c net.Conn, tr *tcpRules, ctx *sample.Ctx, pool 
 		}
 		if v != tcpContinue {
 			c.SetReadDeadline(time.Time{})
-			ctx.ReqPayload, ctx.PayloadFinal = payloadView(in, got), true
+			ctx.L6.Req, ctx.L6.Final = payloadView(in, got), true
 			return in, got, v
 		}
 		i++
 	}
 	c.SetReadDeadline(time.Time{})
-	ctx.ReqPayload, ctx.PayloadFinal = payloadView(in, got), true
+	ctx.L6.Req, ctx.L6.Final = payloadView(in, got), true
 	return in, got, tcpContinue
 }
 
@@ -386,6 +396,10 @@ func payloadView(in *[]byte, got int) []byte {
 }
 
 var noPayload = []byte{}
+
+// nothingReceived is the payload of a stream inspected by no rule before
+// any byte came. It is shared: nothing may write to it.
+var nothingReceived = &sample.Payload{Req: noPayload, Final: true}
 
 // compileConn compiles what a frontend runs before and around its streams:
 // its tcp rules and the binds that expect a PROXY header.
@@ -487,13 +501,18 @@ func (ic *inspectedConn) Read(b []byte) (int, error) {
 	}
 	ctx := ic.ctx
 	ctx.OnResponse = true
-	defer func() { ctx.ResPayload, ctx.OnResponse = nil, false }()
+	l6 := &sample.Payload{}
+	if ctx.L6 != nil {
+		*l6 = *ctx.L6 // the request's bytes stay readable
+	}
+	ctx.L6 = l6
+	defer func() { ctx.L6.Res, ctx.OnResponse = nil, false }()
 	run := tcpRun{ctx: ctx}
 	final := ic.inspect == 0 || err != nil
 	v := tcpContinue
 	for i := 0; i < len(ic.rules); {
 		rule := &ic.rules[i]
-		ctx.ResPayload, ctx.PayloadFinal = b[:n], final || n == len(b)
+		ctx.L6.Res, ctx.L6.Final = b[:n], final || n == len(b)
 		if rule.cond != nil {
 			t := rule.cond.Test(ctx)
 			if t == sample.Miss {

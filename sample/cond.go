@@ -102,7 +102,7 @@ func (c *Cond) Eval(ctx *Ctx) bool { return c.Test(ctx) == Pass }
 
 // Test evaluates the condition, "unless" included, and says Miss when it
 // cannot decide before more bytes come (only while tcp content rules wait,
-// when ctx.PayloadFinal is false). haproxy looks for Miss before applying
+// when ctx.L6.Final is false). haproxy looks for Miss before applying
 // "unless", so neither polarity fires on an undecided condition.
 func (c *Cond) Test(ctx *Ctx) Tri {
 	res := Fail

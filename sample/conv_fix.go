@@ -24,7 +24,7 @@ type protoVerdict int8
 // tcp content rules inspect a stream that is still coming; elsewhere
 // (HTTP rules, logs) haproxy evaluates as final and there is no sample.
 func waitIfIncomplete(c *Ctx, v protoVerdict) {
-	c.mayChange = v == protoNeedMore && (c.ReqPayload != nil || c.ResPayload != nil) && !c.PayloadFinal
+	c.mayChange = v == protoNeedMore && c.inspecting()
 }
 
 const (

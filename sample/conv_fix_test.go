@@ -73,9 +73,9 @@ func fixSum(s string) byte {
 // binCtx is a context where the variable txn.m holds b as a binary
 // sample, while tcp content rules inspect b as it comes.
 func binCtx(b []byte) *Ctx {
-	c := &Ctx{ReqPayload: b[:len(b):len(b)]}
-	if c.ReqPayload == nil {
-		c.ReqPayload = []byte{}
+	c := &Ctx{L6: &Payload{Req: b[:len(b):len(b)]}}
+	if c.L6.Req == nil {
+		c.L6.Req = []byte{}
 	}
 	c.Vars.Set(VarRef{ScopeTxn, "m"}, Value{Kind: KindBin, Str: b})
 	return c
@@ -283,9 +283,9 @@ func TestFixMQTTWaitOnlyWhileInspecting(t *testing.T) {
 		c := binCtx(tt.msg)
 		switch tt.mode {
 		case "final":
-			c.PayloadFinal = true
+			c.L6.Final = true
 		case "http":
-			c.ReqPayload = nil
+			c.L6 = nil
 		}
 		if got := cond.Test(c); got != tt.want {
 			t.Errorf("%s on %d bytes (%s): %d, want %d", tt.cond, len(tt.msg), tt.mode, got, tt.want)

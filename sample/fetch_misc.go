@@ -21,17 +21,17 @@ var miscFetches = []fetchDef{
 // fetchLastRuleFile and fetchLastRuleLine say where the last rule that
 // ended its rule set (accept, deny, allow, redirect…) was written.
 func fetchLastRuleFile(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
-	if c.LastRuleFile == "" {
+	if c.LastRule == nil {
 		return Value{}, cursor{}, false
 	}
-	return Value{Kind: KindStr, Str: []byte(c.LastRuleFile)}, cursor{}, true
+	return Value{Kind: KindStr, Str: []byte(c.LastRule.File)}, cursor{}, true
 }
 
 func fetchLastRuleLine(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
-	if c.LastRuleLine == 0 {
+	if c.LastRule == nil {
 		return Value{}, cursor{}, false
 	}
-	return Int(int64(c.LastRuleLine)), cursor{}, true
+	return Int(int64(c.LastRule.Line)), cursor{}, true
 }
 
 // now is the clock of the date fetch; tests replace it.

@@ -39,16 +39,25 @@ const (
 // stream is inspected at all (false in HTTP mode, where haproxy's payload
 // fetches find nothing).
 func (c *Ctx) payloadOf(d payloadDir) ([]byte, bool) {
-	if d == dirRes || d == dirRule && c.OnResponse {
-		return c.ResPayload, c.ResPayload != nil
+	if c.L6 == nil {
+		return nil, false
 	}
-	return c.ReqPayload, c.ReqPayload != nil
+	if d == dirRes || d == dirRule && c.OnResponse {
+		return c.L6.Res, c.L6.Res != nil
+	}
+	return c.L6.Req, c.L6.Req != nil
+}
+
+// inspecting says whether a TCP stream's bytes are being inspected and
+// more may come: a fetch that found too little may ask to wait.
+func (c *Ctx) inspecting() bool {
+	return c.L6 != nil && !c.L6.Final && (c.L6.Req != nil || c.L6.Res != nil)
 }
 
 // tooShort is the answer of a fetch that needs more bytes than came: it
 // may match later, unless no more will come.
 func tooShort(c *Ctx) (Value, cursor, bool) {
-	c.mayChange = !c.PayloadFinal
+	c.mayChange = !c.L6.Final
 	return Value{}, cursor{}, false
 }
 
@@ -58,9 +67,9 @@ func tooShort(c *Ctx) (Value, cursor, bool) {
 // line, header names and values, end of headers, buffered body), which
 // haproxy documents as not accurate and keeps for compatibility.
 func fetchReqLen(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
-	if c.ReqPayload != nil {
-		c.mayChange = !c.PayloadFinal
-		return Int(int64(len(c.ReqPayload))), cursor{}, true
+	if c.L6 != nil && c.L6.Req != nil {
+		c.mayChange = !c.L6.Final
+		return Int(int64(len(c.L6.Req))), cursor{}, true
 	}
 	r := c.Req
 	if r == nil || c.OnResponse {
@@ -77,11 +86,11 @@ func fetchReqLen(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
 // fetchResLen is the number of bytes of the server's response received on
 // a TCP stream.
 func fetchResLen(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
-	if c.ResPayload == nil {
+	if c.L6 == nil || c.L6.Res == nil {
 		return Value{}, cursor{}, false
 	}
-	c.mayChange = !c.PayloadFinal
-	return Int(int64(len(c.ResPayload))), cursor{}, true
+	c.mayChange = !c.L6.Final
+	return Int(int64(len(c.L6.Res))), cursor{}, true
 }
 
 // fetchPayload is payload(offset,length): length bytes from offset, or all
@@ -100,7 +109,7 @@ func fetchPayload(d payloadDir) fetchFunc {
 			return tooShort(c)
 		}
 		if size == 0 {
-			c.mayChange = !c.PayloadFinal
+			c.mayChange = !c.L6.Final
 			return binVal(data[off:]), cursor{}, true
 		}
 		return binVal(data[off : off+size]), cursor{}, true
@@ -170,7 +179,7 @@ func validatePayloadLV(a []arg) error {
 // inspect delay is over): until then a content rule that reads it waits.
 // Elsewhere (http rules, logs) there is nothing to wait for.
 func fetchWaitEnd(c *Ctx, _ []arg, _ cursor) (Value, cursor, bool) {
-	if !c.PayloadFinal && (c.ReqPayload != nil || c.ResPayload != nil) {
+	if c.inspecting() {
 		c.mayChange = true
 		return Value{}, cursor{}, false
 	}

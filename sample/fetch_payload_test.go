@@ -38,7 +38,10 @@ func TestPayloadFetches(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.expr, err)
 		}
-		c := &Ctx{ReqPayload: tt.data, PayloadFinal: tt.final}
+		c := &Ctx{}
+		if tt.data != nil {
+			c.L6 = &Payload{Req: tt.data, Final: tt.final}
+		}
 		if got := text(e.Eval(c)); got != tt.want {
 			t.Errorf("%s on %q = %q, want %q", tt.expr, tt.data, got, tt.want)
 		}
@@ -94,7 +97,7 @@ func TestCondWaitsForBytes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.cond, err)
 		}
-		ctx := &Ctx{ReqPayload: []byte(tt.data), PayloadFinal: tt.final}
+		ctx := &Ctx{L6: &Payload{Req: []byte(tt.data), Final: tt.final}}
 		if got := c.Test(ctx); got != tt.want {
 			t.Errorf("%s on %q (final %v) = %d, want %d", tt.cond, tt.data, tt.final, got, tt.want)
 		}

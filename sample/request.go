@@ -39,11 +39,8 @@ type Ctx struct {
 	// ReqInfo is the request while response rules run, when Req is nil:
 	// its head is gone there (haproxy forwarded it), but what haproxy
 	// keeps of it, the method and that it is HTTP, stays readable.
-	ReqInfo Request
-	// OnResponse is set while response rules run: direction-dependent
-	// fetches (hdr, hdr_cnt…) then read the response, as in haproxy.
-	OnResponse bool
-	Src, Dst   netip.AddrPort
+	ReqInfo  Request
+	Src, Dst netip.AddrPort
 	// fc holds the front connection's addresses (fc_src, fc_dst) once a
 	// rule past the connection stage changed Src or Dst (KeepFrontConn);
 	// until then they are Src and Dst: the peer's, the PROXY protocol's,
@@ -73,28 +70,43 @@ type Ctx struct {
 	// received), -1 when its length is unknown (until the close):
 	// res.body_size adds it.
 	ResBodyLeft int64
-	// ReqPayload and ResPayload are the bytes received so far on a TCP
-	// stream while its content rules inspect them (req.payload, req.len…,
-	// res.payload…), nil in HTTP mode, where haproxy's payload fetches find
-	// nothing. A health check sets both to what it has read.
-	ReqPayload, ResPayload []byte
-	// PayloadFinal says no more bytes will come for the rules to wait for
-	// (inspect-delay over, buffer full, peer closed): a fetch that found
-	// too little then fails for good instead of asking to wait.
-	PayloadFinal bool
+	// L6 is a TCP stream's bytes while its content rules inspect them;
+	// nil in HTTP mode, where haproxy's payload fetches find nothing. It
+	// is a pointer so that HTTP streams, which never need it, do not
+	// carry it.
+	L6 *Payload
+	// LastRule is where the last rule that ended its rule set was
+	// written (last_rule_file, last_rule_line); nil: none yet.
+	LastRule *RulePos
+	// OnResponse is set while response rules run: direction-dependent
+	// fetches (hdr, hdr_cnt…) then read the response, as in haproxy.
+	OnResponse bool
 	// mayChange is set by a fetch whose answer more bytes could change;
 	// a condition that fails because of it is haproxy's ACL_TEST_MISS.
 	mayChange bool
-	// LastRuleFile and LastRuleLine are where the last rule that ended its
-	// rule set was written (last_rule_file, last_rule_line).
-	LastRuleFile string
-	LastRuleLine int
 	// Scratch is a buffer converters may append into; it is truncated by
 	// Reset. Values that point into it are valid until the next Reset.
 	Scratch []byte
 	// Owner is the stream the transaction runs on, for the fetches its
 	// package registers (fe_name, srv_name...); Reset keeps it.
 	Owner any
+}
+
+// Payload is what the layer-6 fetches read (req.payload, req.len…,
+// res.payload…): the bytes received so far in each direction. A health
+// check sets both to what it has read.
+type Payload struct {
+	Req, Res []byte
+	// Final says no more bytes will come for the rules to wait for
+	// (inspect-delay over, buffer full, peer closed): a fetch that found
+	// too little then fails for good instead of asking to wait.
+	Final bool
+}
+
+// RulePos is where a rule was written.
+type RulePos struct {
+	File string
+	Line int
 }
 
 // ProxyInfo is what a received PROXY header carried besides addresses.
@@ -128,8 +140,7 @@ func (c *Ctx) frontConn(dst bool) netip.AddrPort {
 func (c *Ctx) Reset() {
 	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body, c.BodyLeft = nil, nil, nil, false, nil, 0
 	c.ResBody, c.ResBodyLeft = nil, 0
-	c.ReqPayload, c.ResPayload, c.PayloadFinal, c.mayChange = nil, nil, false, false
-	c.LastRuleFile, c.LastRuleLine = "", 0
+	c.L6, c.mayChange, c.LastRule = nil, false, nil
 	c.Vars.Reset()
 	c.Scratch = c.Scratch[:0]
 }

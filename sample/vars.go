@@ -64,15 +64,19 @@ type Vars struct {
 	txn  []varEntry // dropped by Reset
 	sess []varEntry // dropped by ResetSession
 	// check holds check.* variables once ForCheck made these a health
-	// check's variables; anywhere else they are neither kept nor seen.
-	check    []varEntry
-	forCheck bool
+	// check's variables; anywhere else (nil) they are neither kept nor
+	// seen. A pointer: every client connection carries a Vars.
+	check *[]varEntry
 }
 
 // ForCheck makes v the variables of a health check, where check.*
 // variables live (haproxy keeps them in the check itself); ResetSession
 // drops them with the others when the next check run starts.
-func (v *Vars) ForCheck() { v.forCheck = true }
+func (v *Vars) ForCheck() {
+	if v.check == nil {
+		v.check = new([]varEntry)
+	}
+}
 
 type varEntry struct {
 	ref VarRef
@@ -88,7 +92,9 @@ func (v *Vars) Reset() { v.txn = v.txn[:0] }
 func (v *Vars) ResetSession() {
 	v.txn = v.txn[:0]
 	v.sess = v.sess[:0]
-	v.check = v.check[:0]
+	if v.check != nil {
+		*v.check = (*v.check)[:0]
+	}
 }
 
 // Exists says whether a variable exists: it has a value, or it is a
@@ -109,7 +115,7 @@ func (v *Vars) Get(r VarRef) (Value, bool) {
 	switch {
 	case r.Scope == ScopeProc:
 		return procVars.get(r)
-	case r.Scope == ScopeCheck && !v.forCheck:
+	case r.Scope == ScopeCheck && v.check == nil:
 		return Value{}, false
 	}
 	list := v.list(r.Scope)
@@ -125,7 +131,7 @@ func (v *Vars) Set(r VarRef, val Value) {
 	case r.Scope == ScopeProc:
 		procVars.set(r, val)
 		return
-	case r.Scope == ScopeCheck && !v.forCheck:
+	case r.Scope == ScopeCheck && v.check == nil:
 		return
 	}
 	list := v.list(r.Scope)
@@ -148,7 +154,7 @@ func (v *Vars) Unset(r VarRef) {
 	case r.Scope == ScopeProc:
 		procVars.unset(r)
 		return
-	case r.Scope == ScopeCheck && !v.forCheck:
+	case r.Scope == ScopeCheck && v.check == nil:
 		return
 	}
 	list := v.list(r.Scope)
@@ -166,7 +172,7 @@ func (v *Vars) list(s Scope) *[]varEntry {
 	case ScopeSess:
 		return &v.sess
 	case ScopeCheck:
-		return &v.check
+		return v.check
 	}
 	return &v.txn
 }
