@@ -50,7 +50,7 @@ type httpStream struct {
 	leaving  bool // the frontend left the configuration: close after this request
 	// private are the idle server connections this client connection
 	// keeps for itself (http_private.go).
-	private privateIdle
+	private *privateIdle // nil until one is kept: most connections keep none
 	rw      rewriteState // the rewriting actions' (actions_rewrite.go)
 	// cutFn and cutBy: a server state change cutting the stream
 	// (on-marked-down, on-marked-up; persist.go).

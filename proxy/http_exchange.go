@@ -572,6 +572,9 @@ func (s *httpStream) keepServerConn(be *Backend, srv *backend.Server, sc *timedC
 	}
 	sc.uses++
 	if privateConns(be, srv) {
+		if s.private == nil {
+			s.private = new(privateIdle)
+		}
 		s.private.keep(sc, srv, s.ctx.Dst)
 	} else {
 		// From here the connection is the pool's: a hard stop cutting

@@ -43,6 +43,9 @@ type privateConn struct {
 // with the PROXY header pp (haproxy keys its idle connections by the
 // header, so that one is only reused for the same client), or nil.
 func (p *privateIdle) take(srv *backend.Server, dst netip.AddrPort, pp []byte) *timedConn {
+	if p == nil {
+		return nil
+	}
 	for i, pc := range *p {
 		if pc.srv == srv && sameDest(srv, pc.dst, dst) && pc.c.pp == string(pp) {
 			*p = append((*p)[:i], (*p)[i+1:]...)
@@ -64,6 +67,9 @@ func (p *privateIdle) keep(c *timedConn, srv *backend.Server, dst netip.AddrPort
 
 // closeAll closes them: they end with their client connection.
 func (p *privateIdle) closeAll() {
+	if p == nil {
+		return
+	}
 	for _, pc := range *p {
 		pc.c.Close()
 	}
