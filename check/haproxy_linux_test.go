@@ -223,6 +223,9 @@ func TestHaproxyResults(t *testing.T) {
 		{name: "http status-code", lines: []string{"option httpchk", "http-check expect status 200 status-code res.hdr(x-code)"},
 			server: respond("HTTP/1.1 200 OK\r\nX-Code: 299\r\nContent-Length: 0\r\n\r\n")},
 		{name: "http status-code on error", lines: []string{"option httpchk", "http-check expect status 201 status-code res.hdr(x-app)"}, server: respond(ok)},
+		{name: "http res.body", lines: []string{"option httpchk", `http-check expect status 200 on-success "[%[res.body]][%[res.body_len]][%[res.body_size]]"`}, server: respond(ok)},
+		{name: "http res.body chunked", lines: []string{"option httpchk", `http-check expect status 200 on-success "[%[res.body]][%[res.body_len]]"`},
+			server: respond("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")},
 		// res.len is left out: haproxy gives the size of its internal
 		// representation of the response there, which switchyard does
 		// not (it finds nothing).

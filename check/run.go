@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"switchyard/http1"
 	"switchyard/internal/socks4"
 	"switchyard/logformat"
 	"switchyard/proxyproto"
@@ -89,7 +90,7 @@ func (rs *Ruleset) execute(ctx context.Context, t *Target) (Result, *AgentResult
 	x.http = nil
 	// The pooled buffer must not stay reachable from the context.
 	x.l6 = sample.Payload{}
-	x.sctx.L6, x.sctx.Resp = nil, nil
+	x.sctx.L6, x.sctx.Resp, x.sctx.ResBody = nil, nil, nil
 	*bp = x.buf[:0]
 	bufPool.Put(bp)
 	res := x.res
@@ -182,10 +183,19 @@ func (x *run) exec() {
 func (x *run) samples(resDir bool) *sample.Ctx {
 	c := &x.sctx
 	c.OnResponse = resDir
-	c.Resp, c.L6 = nil, nil
+	c.Resp, c.L6, c.ResBody, c.ResBodyLeft = nil, nil, nil, 0
 	if x.rs.proto == protoHTTP {
 		if h := x.response(); h.parsed && !h.bad {
 			c.Resp = &h.resp
+			// res.body and its kin read the body read so far, as
+			// haproxy reads the check's buffer.
+			c.ResBody = h.body
+			if c.ResBody == nil {
+				c.ResBody = []byte{}
+			}
+			if h.resp.BodyKind == http1.BodyLength && !h.complete {
+				c.ResBodyLeft = h.resp.ContentLength - int64(len(h.body))
+			}
 		}
 	} else {
 		// A check's payload fetches read what it has read, in either
