@@ -141,8 +141,8 @@ frontend fe
     default_backend be
 backend be
 %s
-    server s1 127.0.0.1:1 agent-check agent-port %s agent-inter 20ms %s
-    server mark 127.0.0.1:1 agent-check agent-port %s agent-inter 20ms
+    server s1 127.0.0.1:1 agent-check agent-port %s agent-inter 100ms %s
+    server mark 127.0.0.1:1 agent-check agent-port %s agent-inter 100ms
 `, udp.LocalAddr(), itAddr(t), backendLines, aport, s1opts, mport)
 	if real {
 		dir := t.TempDir()
