@@ -129,12 +129,21 @@ func (p *Pool) Get(safeOnly bool) net.Conn {
 // twice.
 func (p *Pool) Put(c net.Conn, safe bool) {
 	p.mu.Lock()
+	var dead []net.Conn
+	if !p.retired && !p.keeps(safe) && p.count() > 0 {
+		// Idle connections the server has closed since still count
+		// until the sweeper sees them; haproxy's are gone the moment
+		// the close comes. Look before refusing a live one for them.
+		dead = p.reapLocked()
+	}
 	if p.retired || !p.keeps(safe) {
 		p.mu.Unlock()
+		p.closeAll(dead)
 		p.End()
 		c.Close()
 		return
 	}
+	defer p.closeAll(dead)
 	p.End()
 	if safe {
 		p.safe.push(c)
@@ -267,6 +276,14 @@ func (p *Pool) shed() int {
 // are not read by anyone, so this asks the kernel about all of them at once.
 func (p *Pool) dropDead() {
 	p.mu.Lock()
+	dead := p.reapLocked()
+	p.mu.Unlock()
+	p.closeAll(dead)
+}
+
+// reapLocked takes the dead idle connections out of the pool and returns
+// them, to be closed once p.mu is released.
+func (p *Pool) reapLocked() []net.Conn {
 	var dead []net.Conn
 	for _, q := range []*connQueue{&p.idle, &p.safe} {
 		if q.size == 0 {
@@ -283,8 +300,7 @@ func (p *Pool) dropDead() {
 			}
 		}
 	}
-	p.mu.Unlock()
-	p.closeAll(dead)
+	return dead
 }
 
 // connQueue is a FIFO of connections in a ring buffer.

@@ -256,3 +256,30 @@ func TestPoolsRun(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A pool that would refuse a live connection because one it holds is
+// dead (the server closed it, the sweeper has not seen it yet) drops the
+// dead one and keeps the live one, as haproxy's idle list has already
+// lost a connection its server closed.
+func TestPoolPutReapsTheDead(t *testing.T) {
+	p := NewPool(NewPools(), DefaultPoolSettings())
+	dead, srv := tcpPair(t)
+	p.Begin()
+	p.Put(dead, false) // the first of its kind: kept
+	srv.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	var live *fdConn
+	for !dead.closed && time.Now().Before(deadline) {
+		// The close may take a moment to reach the socket: until
+		// then a second connection is refused, as before.
+		p.Begin()
+		live, _ = tcpPair(t)
+		p.Put(live, false)
+	}
+	if !dead.closed {
+		t.Fatal("the dead idle connection was never reaped")
+	}
+	if live.closed || p.Idle() != 1 {
+		t.Fatalf("the live connection was refused for the dead one (idle %d)", p.Idle())
+	}
+}
