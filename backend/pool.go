@@ -45,7 +45,14 @@ type Pool struct {
 	listed    bool      // in pools.active, so the sweeper visits it
 	nextPurge time.Time // when the sweeper next purges (zero: not yet set)
 	retired   bool      // the server left or moved: keep nothing more
+	// lastReap is when Put last looked for dead idle connections: at
+	// most every reapEvery, since a busy pool refuses connections often
+	// and each look polls every idle one.
+	lastReap time.Time
 }
+
+// reapEvery bounds how often Put looks for dead idle connections.
+const reapEvery = 100 * time.Millisecond
 
 // PoolSettings are a server's idle-connection settings.
 type PoolSettings struct {
@@ -134,7 +141,10 @@ func (p *Pool) Put(c net.Conn, safe bool) {
 		// Idle connections the server has closed since still count
 		// until the sweeper sees them; haproxy's are gone the moment
 		// the close comes. Look before refusing a live one for them.
-		dead = p.reapLocked()
+		if now := time.Now(); now.Sub(p.lastReap) >= reapEvery {
+			p.lastReap = now
+			dead = p.reapLocked()
+		}
 	}
 	if p.retired || !p.keeps(safe) {
 		p.mu.Unlock()
