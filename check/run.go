@@ -732,17 +732,5 @@ func (x *run) dial(d *net.Dialer, r *rule, addr string) (net.Conn, error) {
 	if proxy == "" || !r.connect.viaSocks4 && !(r.connect.def && x.t.ViaSocks4) {
 		return d.DialContext(x.ctx, "tcp", addr)
 	}
-	dst, err := netip.ParseAddrPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := d.DialContext(x.ctx, "tcp", proxy)
-	if err != nil {
-		return nil, err
-	}
-	if err := socks4.Connect(conn, dst, x.deadline); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
+	return socks4.Dial(x.ctx, d, proxy, addr, x.deadline)
 }

@@ -174,34 +174,14 @@ func (be *Backend) dial(ctx context.Context, srv *backend.Server, dst netip.Addr
 	}
 	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect}
 	if proxy := srv.Settings().Socks4.Proxy; proxy != "" {
-		return dialSocks4(ctx, &d, proxy, addr)
+		// The handshake counts in timeout connect, as in haproxy.
+		var deadline time.Time
+		if d.Timeout > 0 {
+			deadline = time.Now().Add(d.Timeout)
+		}
+		return socks4.Dial(ctx, &d, proxy, addr, deadline)
 	}
 	return d.DialContext(ctx, "tcp", addr)
-}
-
-// dialSocks4 connects to addr through a server's SOCKS4 proxy; the
-// handshake counts in timeout connect, as in haproxy.
-func dialSocks4(ctx context.Context, d *net.Dialer, proxy, addr string) (net.Conn, error) {
-	dst, err := netip.ParseAddrPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	c, err := d.DialContext(ctx, "tcp", proxy)
-	if err != nil {
-		return nil, err
-	}
-	var deadline time.Time
-	if d.Timeout > 0 {
-		deadline = start.Add(d.Timeout)
-	}
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	if err := socks4.Connect(c, dst, deadline); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
 }
 
 // errNoDestination: a transparent backend's stream has no IP destination

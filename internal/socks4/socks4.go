@@ -5,6 +5,7 @@
 package socks4
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -53,4 +54,25 @@ func Connect(c net.Conn, dst netip.AddrPort, deadline time.Time) error {
 		return fmt.Errorf("%w (code %d)", ErrRefused, answer[1])
 	}
 	return nil
+}
+
+// Dial connects to the proxy with d and asks it for addr ("ip:port"),
+// the whole within deadline (zero: d's own timeout only). Cancelling ctx
+// cuts the handshake too.
+func Dial(ctx context.Context, d *net.Dialer, proxy, addr string, deadline time.Time) (net.Conn, error) {
+	dst, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	c, err := d.DialContext(ctx, "tcp", proxy)
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if err := Connect(c, dst, deadline); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
