@@ -95,23 +95,18 @@ func compileVarAction(rule *config.HTTPRule) tcpRuleFunc {
 	case a.Expr != nil:
 		return func(r *tcpRun) tcpVerdict {
 			if v, ok := a.Expr.Eval(r.ctx); ok {
-				setVar(r.ctx, a, v)
+				r.ctx.Vars.SetIf(a.Var, v, a.Conds)
 			}
 			return tcpContinue
 		}
 	case a.Format != nil:
 		return func(r *tcpRun) tcpVerdict {
 			r.scratch = a.Format.Append(r.scratch[:0], r.ctx, nil)
-			setVar(r.ctx, a, sample.Str(r.scratch))
+			r.ctx.Vars.SetIf(a.Var, sample.Str(r.scratch), a.Conds)
 			return tcpContinue
 		}
 	}
 	return func(r *tcpRun) tcpVerdict { r.ctx.Vars.Unset(a.Var); return tcpContinue }
-}
-
-// setVar stores v unless one of set-var's conditions fails.
-func setVar(ctx *sample.Ctx, a *config.TCPVarArgs, v sample.Value) {
-	ctx.Vars.SetIf(a.Var, v, a.Conds)
 }
 
 // compileTCPRules compiles a proxy's tcp rule sets; nil when it has none.

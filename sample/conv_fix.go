@@ -27,6 +27,20 @@ func waitIfIncomplete(c *Ctx, v protoVerdict) {
 	c.mayChange = v == protoNeedMore && c.inspecting()
 }
 
+// isValid is the answer of the *_is_valid converters: a boolean once the
+// verdict is known; on an incomplete message no sample, and a tcp content
+// rule may wait for more.
+func isValid(c *Ctx, v protoVerdict) (Value, bool) {
+	waitIfIncomplete(c, v)
+	switch v {
+	case protoValid:
+		return Bool(true), true
+	case protoNeedMore:
+		return Value{}, false
+	}
+	return Bool(false), true
+}
+
 const (
 	protoInvalid  protoVerdict = -1
 	protoNeedMore protoVerdict = 0
@@ -238,15 +252,7 @@ func validateFixTag(a []arg) error {
 // incomplete message there is no sample, and a tcp content rule may wait
 // for more.
 func convFixIsValid(c *Ctx, _ []arg, v Value) (Value, bool) {
-	verdict := fixValidate(v.Str)
-	waitIfIncomplete(c, verdict)
-	switch verdict {
-	case protoValid:
-		return Bool(true), true
-	case protoNeedMore:
-		return Value{}, false
-	}
-	return Bool(false), true
+	return isValid(c, fixValidate(v.Str))
 }
 
 // convFixTagValue returns the value as binary, pointing into the input.

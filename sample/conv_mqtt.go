@@ -535,15 +535,7 @@ func mqttField(c *Ctx, p *mqttPacket, field int) []byte {
 // sample, and a tcp content rule may wait for more.
 func convMQTTIsValid(c *Ctx, _ []arg, v Value) (Value, bool) {
 	var p mqttPacket
-	verdict := mqttValidate(v.Str, &p)
-	waitIfIncomplete(c, verdict)
-	switch verdict {
-	case protoValid:
-		return Bool(true), true
-	case protoNeedMore:
-		return Value{}, false
-	}
-	return Bool(false), true
+	return isValid(c, mqttValidate(v.Str, &p))
 }
 
 // convMQTTFieldValue returns the field as binary, as haproxy leaves the
