@@ -586,7 +586,9 @@ func (s *httpStream) transaction() bool {
 		return false
 	}
 	s.ctx.Req = &s.t.req
-	s.t.bodyAt = s.t.req.Cost()
+	if s.t.req.BodyKind != http1.BodyNone {
+		s.t.bodyAt = s.t.req.Cost() // only a buffered body needs it (message)
+	}
 	s.bodySoFar()
 	if s.requestContentRules(s.fe.tcp) {
 		s.rejectedByContent(nil)

@@ -375,7 +375,6 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	if res != exDone {
 		return res
 	}
-	s.t.respAt = s.t.resp.Cost()
 	if s.t.retryOn.Status(s.t.resp.Status) {
 		sc.Close() // retry-on <status>: this answer is dropped
 		return exRetry
@@ -404,6 +403,10 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		return s.failed(502, be)
 	}
 	if s.hasResponseRules(be) {
+		// What the head takes in haproxy's buffer bounds the rules'
+		// rewrites (message) and whether an answered response's server
+		// connection can be kept; without rules neither happens.
+		s.t.respAt = s.t.resp.Cost()
 		// The rules read the body that came with the head (res.body);
 		// a framing error in it is answered below.
 		s.resBodySoFar()
