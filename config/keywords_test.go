@@ -84,8 +84,13 @@ var noRefuse = map[string]string{
 }
 
 var noAccept = map[string]string{
-	"declare capture@backend": "haproxy refuses it there: only available in frontend or listen section",
-	"nbproc@global":           "haproxy 2.6 refuses it too",
+	"ssl-default-bind-sigalgs@global":          "Go's TLS stack does not let the signature algorithms be chosen",
+	"ssl-default-bind-client-sigalgs@global":   "Go's TLS stack does not let the signature algorithms be chosen",
+	"ssl-default-server-sigalgs@global":        "Go's TLS stack does not let the signature algorithms be chosen",
+	"ssl-default-server-client-sigalgs@global": "Go's TLS stack does not let the signature algorithms be chosen",
+	"ssl-engine@global":                        "OpenSSL engines do not exist for Go's TLS stack",
+	"declare capture@backend":                  "haproxy refuses it there: only available in frontend or listen section",
+	"nbproc@global":                            "haproxy 2.6 refuses it too",
 	// haproxy refuses `server` in defaults too ("'server' not allowed in
 	// 'defaults' section"); the registry row includes SecDefaults only so
 	// that default-server shares parseServerOpts. See the report.
@@ -115,7 +120,7 @@ func render(f *logformat.Format, src string) string {
 func kwFiles() map[string]string {
 	big := "HTTP/1.0 200 OK\r\nX-Pad: a" + strings.Repeat(" ", 400) + "\r\n\r\n" + strings.Repeat("a", 20000)
 	body20k := strings.Repeat("b", 20000)
-	return map[string]string{
+	files := map[string]string{
 		"503.http": "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 4\r\n\r\ndown",
 		"421.http": "HTTP/1.1 421 Misdirected Request\r\ncontent-length: 0\r\n\r\n",
 		// Larger than tune.bufsize, still valid once truncated (haproxy
@@ -129,7 +134,14 @@ func kwFiles() map[string]string {
 		"body.txt": "hello file\n",
 		"lf.txt":   "src=%[src]\n",
 	}
+	for name, data := range moreKwFiles {
+		files[name] = data
+	}
+	return files
 }
+
+// moreKwFiles are files other test files add to kwFiles (certificates).
+var moreKwFiles = map[string]string{}
 
 func writeKwFiles(t *testing.T) string {
 	t.Helper()
@@ -449,7 +461,7 @@ func TestOtherSideKeywords(t *testing.T) {
 // TestNotYetKeywords: haproxy keywords a later release implements are refused
 // as such, whatever follows them.
 func TestNotYetKeywords(t *testing.T) {
-	if len(notYet) < 100 {
+	if len(notYet) < 80 {
 		t.Fatalf("only %d not-yet keywords registered", len(notYet))
 	}
 	for n := range notYet {
@@ -1681,7 +1693,7 @@ func bindCases() []kwCase {
 		{kw: "bind", in: inFE, src: "bind :8080 maxconn -1", err: "t.cfg:2: 'bind': maxconn must be between 0 and 2147483647, got -1"},
 		{kw: "bind", in: inFE, src: "bind /run/sy.sock mode 9", err: "t.cfg:2: 'bind': 'mode' expects an octal permission, got '9'"},
 		{kw: "bind", in: inFE, src: "bind :8080 foo", err: "t.cfg:2: 'bind': unknown bind option 'foo'"},
-		{kw: "bind", in: inFE, src: "bind :8443 ssl crt /x.pem", err: "t.cfg:2: 'bind': bind option 'ssl' is not supported yet by switchyard"},
+		{kw: "bind", in: inFE, src: "bind :8443 tfo", err: "t.cfg:2: 'bind': bind option 'tfo' is not supported yet by switchyard"},
 	}
 }
 

@@ -90,7 +90,7 @@ func init() {
 
 	for kw, why := range map[string]string{
 		"cpu-map":                      "the Go scheduler places threads",
-		"tune.ssl.default-dh-param":    "Go's TLS stack chooses",
+		"tune.ssl.default-dh-param":    "Go's TLS stack has no DHE key exchange",
 		"tune.ssl.cachesize":           "Go's TLS stack manages its session cache",
 		"tune.ssl.lifetime":            "Go's TLS stack manages its session cache",
 		"tune.ssl.maxrecord":           "Go's TLS stack sizes records",
@@ -110,7 +110,6 @@ func init() {
 		"nosplice":                     "switchyard does not splice",
 		"busy-polling":                 "the Go runtime polls",
 		"ulimit-n":                     "raise the limit with systemd or ulimit",
-		"ssl-server-verify":            "TLS to servers is not implemented yet",
 		"mworker-max-reloads":          "reloads happen in place: no old worker survives them",
 	} {
 		ignoredTuning[kw] = why
@@ -120,10 +119,9 @@ func init() {
 		return fmt.Errorf("nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available")
 	})
 	registerNotYet("stats",
-		"lua-load", "lua-load-per-thread", "ssl-default-bind-options", "ssl-default-bind-ciphers",
-		"ssl-default-bind-ciphersuites", "ssl-default-server-options", "ssl-default-server-ciphers",
+		"lua-load", "lua-load-per-thread",
 		"maxsslrate",
-		"maxcomprate", "ca-base", "crt-base",
+		"maxcomprate",
 		"close-spread-time", "insecure-fork-wanted", "external-check", "h1-case-adjust",
 		"h1-case-adjust-file", "unix-bind", "tune.lua.session-timeout")
 }

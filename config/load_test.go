@@ -125,7 +125,7 @@ func TestErrors(t *testing.T) {
 		{"bad balance", "backend b\n balance nosuch\n", "t.cfg:2: 'balance'"},
 		{"missing cond", base + "frontend fe\n bind :80\n use_backend b if\nbackend b\n", "missing condition after 'if'"},
 		{"unknown from", "frontend fe from nodef\n bind :80\n", "unable to find defaults section 'nodef'"},
-		{"bind option not yet", "frontend fe\n bind :443 ssl crt /x.pem\n", "bind option 'ssl' is not supported yet"},
+		{"bind option not yet", "frontend fe\n bind :443 tfo\n", "bind option 'tfo' is not supported yet"},
 		{"http-request not yet", "frontend fe\n bind :80\n http-request silent-drop\n", "'http-request silent-drop' is not supported yet"},
 		{"return needs content-type", "frontend fe\n bind :80\n http-request return string hi\n", "'content-type' is required"},
 		{"errorfile missing", "defaults\n errorfile 503 /nonexistent/503.http\n", "error opening file '/nonexistent/503.http'"},

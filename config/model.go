@@ -10,6 +10,7 @@ import (
 	"switchyard/logformat"
 	"switchyard/persist"
 	"switchyard/sample"
+	"switchyard/ssl"
 )
 
 // Config is a whole parsed and validated configuration: the typed model the
@@ -75,6 +76,8 @@ type Global struct {
 	StatsSockets []*StatsSocket
 	StatsTimeout time.Duration
 	StatsMaxConn int
+	// SSL is the global TLS settings (kw_ssl.go).
+	SSL GlobalSSL
 }
 
 // Mode is a proxy's `mode`.
@@ -266,6 +269,12 @@ type Bind struct {
 	Backlog int
 	MaxConn int
 	Mode    uint32 // unix socket permissions (0: default)
+	// SSL is the `ssl` option: the bind speaks TLS, with the certificates
+	// and settings of TLS (kw_ssl.go). TLSServer is built from them once
+	// the configuration is read.
+	SSL       bool
+	TLS       ssl.Bind
+	TLSServer *ssl.Server
 }
 
 // Key identifies a listening socket across reloads.
@@ -280,7 +289,9 @@ type UseBackend struct {
 
 // ServerOpts are the options a `server` line (or `default-server`) sets.
 type ServerOpts struct {
-	Ext    Ext // options registered from other packages
+	Ext Ext // options registered from other packages
+	// TLS to the server (kw_ssl.go).
+	TLS    ServerTLS
 	Weight int
 	// Idle connection pool (pool-max-conn, pool-low-conn,
 	// pool-purge-delay); see PoolSettings for the defaults.

@@ -190,6 +190,9 @@ func (p *parser) validateFrontend(px *Proxy, backends map[string]*Proxy) {
 	if len(px.Binds) == 0 {
 		p.warnf("%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.", px.Cap.Kind(), px.Name)
 	}
+	for _, b := range px.Binds {
+		p.validateBindTLS(px, b) // kw_ssl.go
+	}
 	check := func(name string, pos Pos, rule string) {
 		be := p.checkBackendRef(px, name, pos, rule, backends)
 		if be != nil && px.Mode == ModeTCP && be.Mode == ModeHTTP {
@@ -251,6 +254,9 @@ func (p *parser) validateBackend(px *Proxy) {
 					Msg: fmt.Sprintf("server '%s/%s' has the same ID (%d) as server '%s' declared at line %d", px.Name, s.Name, s.ID, o.Name, o.Pos.Line)})
 			}
 			used[s.ID] = s
+		}
+		if err := p.validateServerTLS(px, s); err != nil { // kw_ssl.go
+			p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line, Msg: err.Error()})
 		}
 	}
 	// Servers without an explicit id are numbered as haproxy numbers

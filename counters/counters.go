@@ -57,6 +57,7 @@ type FE struct {
 	FailedReq             atomic.Uint64 // ereq: invalid requests, client timeouts
 	DeniedConn            atomic.Uint64 // dcon: tcp-request connection rules
 	DeniedSess            atomic.Uint64 // dses: tcp-request session rules
+	FailedHandshakes      atomic.Uint64 // TLS handshakes that failed
 	FailedRewrites        atomic.Uint64 // wrew
 	InternalErrors        atomic.Uint64 // eint
 	CliAborts, SrvAborts  atomic.Uint64
@@ -79,7 +80,7 @@ func (c *FE) Clear(all bool) {
 		return
 	}
 	for _, v := range []*atomic.Uint64{&c.CumConn, &c.CumSess, &c.BytesIn, &c.BytesOut,
-		&c.DeniedReq, &c.DeniedResp, &c.FailedReq, &c.DeniedConn, &c.DeniedSess,
+		&c.DeniedReq, &c.DeniedResp, &c.FailedReq, &c.DeniedConn, &c.DeniedSess, &c.FailedHandshakes,
 		&c.FailedRewrites, &c.InternalErrors, &c.CliAborts, &c.SrvAborts, &c.Intercepted,
 		&c.CompIn, &c.CompOut, &c.CompByp} {
 		v.Store(0)

@@ -48,6 +48,7 @@ func (p *bufPool) put(b *[]byte) {
 type pooledReader struct {
 	c    net.Conn
 	raw  syscall.RawConn // nil when the connection has no descriptor
+	tls  *serverTLS      // a TLS connection: wait on raw, read through it
 	pool *bufPool
 	fn   func(uintptr) bool // readRaw, bound once: a closure per read would allocate
 	buf  *[]byte
@@ -57,7 +58,9 @@ type pooledReader struct {
 
 func (r *pooledReader) init(c net.Conn, pool *bufPool) {
 	r.c, r.pool = c, pool
-	if sc, ok := c.(syscall.Conn); ok {
+	if t, ok := c.(*serverTLS); ok {
+		r.tls, r.raw = t, t.raw
+	} else if sc, ok := c.(syscall.Conn); ok {
 		r.raw, _ = sc.SyscallConn()
 	}
 	r.fn = r.readRaw
@@ -66,7 +69,12 @@ func (r *pooledReader) init(c net.Conn, pool *bufPool) {
 // read returns a pooled buffer holding n > 0 bytes, which the caller puts
 // back, or an error (io.EOF at the end) and no buffer.
 func (r *pooledReader) read() (*[]byte, int, error) {
-	if r.raw == nil {
+	if r.tls != nil && r.raw != nil && !r.tls.buffered() {
+		if err := waitReadable(r.raw); err != nil {
+			return nil, 0, err
+		}
+	}
+	if r.raw == nil || r.tls != nil {
 		buf := r.pool.get()
 		n, err := r.c.Read(*buf)
 		if n > 0 {

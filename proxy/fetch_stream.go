@@ -144,11 +144,6 @@ func init() {
 		}
 		return append(dst, s.t.resp.Version()...), true
 	})
-	// No TLS yet: every front connection is clear.
-	sample.RegisterFetch(sample.FetchDef{Name: "ssl_fc", Out: sample.TypeBool, Src: sample.SrcL4,
-		Compile: func(*sample.Env, []sample.Arg) (sample.FetchFunc, error) {
-			return func(*sample.Ctx) (sample.Value, bool) { return sample.Bool(false), true }, nil
-		}})
 }
 
 // backendOf is the backend the request was routed to, nil before.

@@ -250,6 +250,11 @@ func (rt *Runtime) accept(a *acceptor) {
 		if lc != nil {
 			lc.Cur.Add(1)
 		}
+		if cfg := fe.tls[a.key]; cfg != nil {
+			// The handshake runs on the connection's goroutine
+			// (sessionStart), not here.
+			c = newServerTLS(c, cfg)
+		}
 		rt.wg.Add(1)
 		// The slots released are the ones taken, whatever the reload did.
 		if fe.cfg.Mode == config.ModeHTTP {

@@ -5,6 +5,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,8 @@ type Frontend struct {
 	tcp       *tcpRules // tcp-request rules; nil: none
 	// acceptProxy holds the bind keys with accept-proxy.
 	acceptProxy map[string]bool
+	// tls holds the handshake configuration of the bind keys with ssl.
+	tls map[string]*tls.Config
 }
 
 type route struct {
@@ -160,6 +163,12 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		}
 		for _, b := range px.Binds {
 			s.byBind[b.Key()] = fe // config refused an address bound twice
+			if b.TLSServer != nil {
+				if fe.tls == nil {
+					fe.tls = map[string]*tls.Config{}
+				}
+				fe.tls[b.Key()] = b.TLSServer.Config()
+			}
 		}
 		s.frontends = append(s.frontends, fe)
 	}

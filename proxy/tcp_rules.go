@@ -179,16 +179,31 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 	if tr != nil && evalTCP(tr.conn, &run) == tcpReject {
 		fe.feCount(bindKey, func(c *counters.FE) *atomicU64 { return &c.DeniedConn })
 		// haproxy closes a connection refused this early with a reset.
-		if tc, ok := c.(*net.TCPConn); ok {
+		if tc, ok := netConn(c).(*net.TCPConn); ok {
 			tc.SetLinger(0)
 		}
 		return nil, 0, false
 	}
 	if run.expectProxy || fe.acceptProxy[bindKey] {
-		buf, n, ok = readProxyHeader(c, ctx, pool, fe.cfg.Timeouts.Client)
+		buf, n, ok = readProxyHeader(netConn(c), ctx, pool, fe.cfg.Timeouts.Client)
 		if !ok {
 			return nil, 0, false
 		}
+	}
+	if t, isTLS := c.(*serverTLS); isTLS {
+		var pre []byte
+		if buf != nil {
+			pre = (*buf)[:n]
+		}
+		err := t.handshake(pre, handshakeTimeout(fe))
+		pool.put(buf)
+		buf, n = nil, 0
+		if err != nil {
+			fe.feCount(bindKey, func(c *counters.FE) *atomicU64 { return &c.FailedHandshakes })
+			rt.logHandshakeFailure(fe, c, err)
+			return nil, 0, false
+		}
+		ctx.FrontTLS = &t.state
 	}
 	if tr != nil && evalTCP(tr.sess, &run) == tcpReject {
 		fe.feCount(bindKey, func(c *counters.FE) *atomicU64 { return &c.DeniedSess })
@@ -561,7 +576,7 @@ var errServerClosed = errors.New("server connection closed by a tcp-response rul
 // (sessionStart), then the request loop. The bytes after a PROXY header
 // are the start of the first request.
 func (s *httpStream) start() {
-	if s.fe.tcp == nil && s.fe.acceptProxy == nil {
+	if s.fe.tcp == nil && s.fe.acceptProxy == nil && s.fe.tls == nil {
 		s.rt.countSess(s.fe, s.bindKey)
 		s.serve()
 		return

@@ -1,6 +1,9 @@
 package sample
 
-import "net/netip"
+import (
+	"crypto/tls"
+	"net/netip"
+)
 
 // Request is the view of an HTTP request that fetches read. The HTTP/1 codec
 // implements it over its parse buffer; a future HTTP/2 codec will implement it
@@ -49,8 +52,12 @@ type Ctx struct {
 	// PP is what the connection's PROXY header said beyond addresses (nil
 	// when none came): fc_rcvd_proxy, fc_pp_authority, fc_pp_unique_id.
 	// It lives as long as the connection; Reset keeps it.
-	PP   *ProxyInfo
-	Vars Vars
+	PP *ProxyInfo
+	// FrontTLS is the client connection's TLS handshake (nil: not TLS),
+	// for the ssl_fc_* and ssl_c_* fetches; BackTLS the server
+	// connection's of the request (ssl_bc_*). Reset keeps FrontTLS.
+	FrontTLS, BackTLS *tls.ConnectionState
+	Vars              Vars
 	// Body is the buffered request body, nil when it was not waited for
 	// (option http-buffer-request, http-request wait-for-body): the body
 	// fetches (req.body, req.body_len...) then find nothing. A request
@@ -140,7 +147,7 @@ func (c *Ctx) frontConn(dst bool) netip.AddrPort {
 func (c *Ctx) Reset() {
 	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body, c.BodyLeft = nil, nil, nil, false, nil, 0
 	c.ResBody, c.ResBodyLeft = nil, 0
-	c.L6, c.mayChange, c.LastRule = nil, false, nil
+	c.L6, c.mayChange, c.LastRule, c.BackTLS = nil, false, nil, nil
 	c.Vars.Reset()
 	c.Scratch = c.Scratch[:0]
 }

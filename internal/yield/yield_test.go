@@ -13,9 +13,15 @@ func TestPacerYieldsOncePerSlice(t *testing.T) {
 	first := p.last
 	for time.Since(first) < Slice/2 {
 		p.Maybe()
-	}
-	if !p.last.Equal(first) {
-		t.Fatal("yielded within the first half slice")
+		// A yield is wrong only if the call began within the slice: on a
+		// loaded machine this goroutine may be descheduled between the
+		// check above and the call, past the slice.
+		if !p.last.Equal(first) && p.last.Sub(first) < Slice+nap {
+			t.Fatal("yielded within the first half slice")
+		}
+		if !p.last.Equal(first) {
+			return // descheduled past the slice: nothing left to check
+		}
 	}
 	for time.Since(first) < Slice {
 		// Work for the rest of the slice.

@@ -1,0 +1,128 @@
+// Package testcert makes the certificates tests need: a CA of their own
+// and leaves it signs, written as the PEM files HAProxy configurations
+// name. Nothing here is for production: keys are made fast, not kept.
+package testcert
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+)
+
+// CA is a certificate authority made for a test.
+type CA struct {
+	Cert *x509.Certificate
+	Key  crypto.Signer
+	PEM  []byte
+}
+
+var serial atomic.Int64
+
+func nextSerial() *big.Int { return big.NewInt(time.Now().UnixNano() + serial.Add(1)) }
+
+// NewCA makes a CA named cn (ECDSA P-256).
+func NewCA(cn string) *CA {
+	key := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
+	tmpl := &x509.Certificate{
+		SerialNumber:          nextSerial(),
+		Subject:               pkix.Name{CommonName: cn, Organization: []string{"switchyard tests"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+	}
+	der := must(x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key))
+	cert := must(x509.ParseCertificate(der))
+	return &CA{Cert: cert, Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+}
+
+// Leaf is a certificate and its key, in PEM.
+type Leaf struct {
+	Cert    *x509.Certificate
+	CertPEM []byte
+	KeyPEM  []byte
+}
+
+// Bundle is what a `crt` file holds: the certificate, then the key.
+func (l *Leaf) Bundle() []byte { return append(append([]byte{}, l.CertPEM...), l.KeyPEM...) }
+
+// Opts shape a leaf.
+type Opts struct {
+	CN       string
+	DNS      []string
+	RSA      bool          // RSA 2048 rather than ECDSA P-256
+	Validity time.Duration // from an hour ago; 0: a day
+	Client   bool          // for client authentication rather than a server
+}
+
+// Issue makes a leaf signed by the CA.
+func (ca *CA) Issue(o Opts) *Leaf {
+	var key crypto.Signer
+	if o.RSA {
+		key = must(rsa.GenerateKey(rand.Reader, 2048))
+	} else {
+		key = must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
+	}
+	validity := o.Validity
+	if validity == 0 {
+		validity = 24 * time.Hour
+	}
+	usage := x509.ExtKeyUsageServerAuth
+	if o.Client {
+		usage = x509.ExtKeyUsageClientAuth
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: nextSerial(),
+		Subject:      pkix.Name{CommonName: o.CN, Organization: []string{"switchyard tests"}, Country: []string{"FR"}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(-time.Hour + validity),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+	}
+	for _, n := range o.DNS {
+		if ip := net.ParseIP(n); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, n)
+		}
+	}
+	der := must(x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key))
+	kder := must(x509.MarshalPKCS8PrivateKey(key))
+	return &Leaf{
+		Cert:    must(x509.ParseCertificate(der)),
+		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}),
+	}
+}
+
+// Pool is a pool holding the CA, for clients that trust it.
+func (ca *CA) Pool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.Cert)
+	return p
+}
+
+// Write writes data to path, failing the program on error (tests).
+func Write(path string, data []byte) {
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		panic(err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -1,0 +1,284 @@
+package ssl
+
+import (
+	"crypto/tls"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"switchyard/internal/testcert"
+	"switchyard/sample"
+)
+
+func TestParseCiphers(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []uint16
+		err  string
+	}{
+		{in: "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+			want: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
+		{in: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", want: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
+		{in: "ECDHE+AESGCM+aRSA:!AES256", want: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
+		{in: "HIGH:!aNULL:!MD5:!RC4:!3DES:!kRSA:!SHA1:!SHA256:!SHA384:!AESGCM",
+			want: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256}},
+		{in: "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:+aRSA",
+			want: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
+		{in: "DHE-RSA-AES128-GCM-SHA256", err: "cipher 'DHE-RSA-AES128-GCM-SHA256' is not implemented by Go's TLS stack"},
+		{in: "NOPE", err: "unknown cipher or alias 'NOPE'"},
+		{in: "aNULL", err: "no cipher Go implements is left in 'aNULL'"},
+	} {
+		got, err := ParseCiphers(c.in)
+		if c.err != "" {
+			if err == nil || err.Error() != c.err {
+				t.Errorf("%s: err %v, want %q", c.in, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: got %v %v, want %v", c.in, got, err, c.want)
+		}
+	}
+	if _, err := ParseCipherSuites("TLS_AES_128_CCM_SHA256"); err == nil || !strings.Contains(err.Error(), "not implemented") {
+		t.Errorf("CCM suite: %v", err)
+	}
+	if _, err := ParseCurves("X25519:brainpoolP256r1"); err == nil || !strings.Contains(err.Error(), "brainpoolP256r1") {
+		t.Errorf("unknown curve: %v", err)
+	}
+}
+
+func TestVersions(t *testing.T) {
+	for _, c := range []struct {
+		set    func(c *Conf)
+		lo, hi uint16
+		err    bool
+	}{
+		{set: func(*Conf) {}, lo: tls.VersionTLS12, hi: tls.VersionTLS13},
+		{set: func(c *Conf) { c.SetMinVer(tls.VersionTLS10) }, lo: tls.VersionTLS10, hi: tls.VersionTLS13},
+		{set: func(c *Conf) { c.SetMinVer(tls.VersionTLS10); c.NoVersion(tls.VersionTLS10) }, lo: tls.VersionTLS11, hi: tls.VersionTLS13},
+		{set: func(c *Conf) { c.NoVersion(tls.VersionTLS13) }, lo: tls.VersionTLS12, hi: tls.VersionTLS12},
+		{set: func(c *Conf) { c.SetMinVer(tls.VersionTLS10); c.NoVersion(tls.VersionTLS12) }, lo: tls.VersionTLS10, hi: tls.VersionTLS11},
+		{set: func(c *Conf) { c.Force(tls.VersionTLS13) }, lo: tls.VersionTLS13, hi: tls.VersionTLS13},
+		{set: func(c *Conf) { c.NoVersion(tls.VersionTLS12); c.NoVersion(tls.VersionTLS13) }, err: true},
+		{set: func(c *Conf) { c.SetMaxVer(tls.VersionTLS11) }, err: true},
+	} {
+		var conf Conf
+		c.set(&conf)
+		lo, hi, err := conf.Versions()
+		if (err != nil) != c.err || !c.err && (lo != c.lo || hi != c.hi) {
+			t.Errorf("%+v: got %x-%x %v, want %x-%x err=%v", conf, lo, hi, err, c.lo, c.hi, c.err)
+		}
+	}
+}
+
+func TestParseCrtList(t *testing.T) {
+	lines, err := ParseCrtList([]byte("# comment\n\ncert1.pem\ncert2.pem [alpn http/1.1 ssl-min-ver TLSv1.2] *.Example.com !secure.example.com\n\"with space.pem\" [verify none]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []CrtListLine{
+		{Line: 3, File: "cert1.pem"},
+		{Line: 4, File: "cert2.pem", Options: []string{"alpn", "http/1.1", "ssl-min-ver", "TLSv1.2"}, Filters: []string{"*.example.com", "!secure.example.com"}},
+		{Line: 5, File: "with space.pem", Options: []string{"verify", "none"}},
+	}
+	if !reflect.DeepEqual(lines, want) {
+		t.Errorf("got %+v\nwant %+v", lines, want)
+	}
+	for _, bad := range []string{"a.pem [alpn h2", "a.pem x [alpn h2]", "\"a.pem"} {
+		if _, err := ParseCrtList([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestLoadCert(t *testing.T) {
+	dir := t.TempDir()
+	ca := testcert.NewCA("test CA")
+	leaf := ca.Issue(testcert.Opts{CN: "www.example.com", DNS: []string{"www.example.com", "*.api.example.com"}})
+	other := ca.Issue(testcert.Opts{CN: "other"})
+	bundle := filepath.Join(dir, "bundle.pem")
+	testcert.Write(bundle, append(leaf.Bundle(), ca.PEM...))
+	c, err := LoadCert(bundle, ExtraAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"www.example.com", "*.api.example.com"}; !reflect.DeepEqual(c.Names, want) {
+		t.Errorf("names %q, want %q", c.Names, want)
+	}
+	if len(c.TLS.Certificate) != 2 || c.Issuer == nil {
+		t.Errorf("chain of %d, issuer %v", len(c.TLS.Certificate), c.Issuer)
+	}
+	// The key beside the certificate, as PATH.key and as NAME.key for NAME.crt.
+	testcert.Write(filepath.Join(dir, "split.crt"), leaf.CertPEM)
+	testcert.Write(filepath.Join(dir, "split.key"), leaf.KeyPEM)
+	if c, err := LoadCert(filepath.Join(dir, "split.crt"), ExtraAll); err != nil || c.KeyFile != filepath.Join(dir, "split.key") {
+		t.Errorf("split: %v %+v", err, c)
+	}
+	if _, err := LoadCert(filepath.Join(dir, "split.crt"), 0); err == nil || !strings.Contains(err.Error(), "ssl-load-extra-files") {
+		t.Errorf("split without key files: %v", err)
+	}
+	mismatch := filepath.Join(dir, "mismatch.pem")
+	testcert.Write(mismatch, append(append([]byte{}, leaf.CertPEM...), other.KeyPEM...))
+	if _, err := LoadCert(mismatch, ExtraAll); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Errorf("mismatch: %v", err)
+	}
+	if _, err := LoadCert(filepath.Join(dir, "none.pem"), ExtraAll); err == nil {
+		t.Error("missing file: no error")
+	}
+	// A directory: its certificates in lexical order, not its key files.
+	certs, err := LoadDir(dir, ExtraAll)
+	if err == nil {
+		t.Errorf("a directory holding a mismatched pair loads: %d certs", len(certs))
+	}
+	os.Remove(mismatch)
+	if certs, err = LoadDir(dir, ExtraAll); err != nil || len(certs) != 2 || certs[0].Path != bundle {
+		t.Errorf("dir: %v %d", err, len(certs))
+	}
+}
+
+// handshake connects a client to a bind's configuration over a pipe and
+// returns the certificate it was served.
+func handshake(t *testing.T, srv *Server, client *tls.Config) (*tls.ConnectionState, error) {
+	t.Helper()
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	a.SetDeadline(deadline)
+	b.SetDeadline(deadline)
+	done := make(chan error, 1)
+	go func() {
+		s := tls.Server(b, srv.Config())
+		done <- s.Handshake()
+	}()
+	c := tls.Client(a, client)
+	err := c.Handshake()
+	if err != nil {
+		a.Close()
+		<-done
+		return nil, err
+	}
+	if err := <-done; err != nil {
+		return nil, err
+	}
+	st := c.ConnectionState()
+	return &st, nil
+}
+
+func TestSNISelection(t *testing.T) {
+	ca := testcert.NewCA("test CA")
+	load := func(o testcert.Opts) *Cert {
+		l := ca.Issue(o)
+		c, err := ParseCert(o.CN+".pem", l.Bundle(), 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	def := load(testcert.Opts{CN: "default.test"})
+	exact := load(testcert.Opts{CN: "www.test", DNS: []string{"www.test"}})
+	wild := load(testcert.Opts{CN: "wild", DNS: []string{"*.test"}})
+	rsaWWW := load(testcert.Opts{CN: "www.test rsa", DNS: []string{"www.test"}, RSA: true})
+	filtered := load(testcert.Opts{CN: "filtered", DNS: []string{"ignored.test"}})
+	b := &Bind{Entries: []*Entry{{Cert: def}, {Cert: rsaWWW}, {Cert: exact}, {Cert: wild},
+		{Cert: filtered, Filters: []string{"*.f.test", "!no.f.test"}}}}
+	srv, err := b.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sni, want := range map[string]string{
+		"www.test": "www.test", "WWW.test": "www.test", "a.test": "wild", "b.a.test": "default.test",
+		"": "default.test", "nothing": "default.test", "x.f.test": "filtered", "no.f.test": "default.test",
+		"ignored.test": "wild",
+	} {
+		st, err := handshake(t, srv, &tls.Config{ServerName: sni, RootCAs: ca.Pool(), InsecureSkipVerify: true})
+		if err != nil {
+			t.Errorf("%q: %v", sni, err)
+			continue
+		}
+		if got := st.PeerCertificates[0].Subject.CommonName; got != want {
+			t.Errorf("%q: served %q, want %q", sni, got, want)
+		}
+	}
+	// A client that cannot use ECDSA gets the RSA certificate of the name.
+	st, err := handshake(t, srv, &tls.Config{ServerName: "www.test", InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}})
+	if err != nil || st.PeerCertificates[0].Subject.CommonName != "www.test rsa" {
+		t.Errorf("RSA-only client: %v %v", err, st)
+	}
+	// strict-sni: no default.
+	b.StrictSNI = true
+	srv, _ = b.NewServer()
+	if _, err := handshake(t, srv, &tls.Config{ServerName: "nothing", InsecureSkipVerify: true}); err == nil {
+		t.Error("strict-sni served an unknown name")
+	}
+	if _, err := handshake(t, srv, &tls.Config{ServerName: "a.test", InsecureSkipVerify: true}); err != nil {
+		t.Errorf("strict-sni, known name: %v", err)
+	}
+}
+
+func TestClientCertificates(t *testing.T) {
+	ca := testcert.NewCA("clients CA")
+	other := testcert.NewCA("other CA")
+	leaf := ca.Issue(testcert.Opts{CN: "srv", DNS: []string{"srv"}})
+	cert, err := ParseCert("srv.pem", leaf.Bundle(), 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := ca.Issue(testcert.Opts{CN: "client1", Client: true})
+	bad := other.Issue(testcert.Opts{CN: "client2", Client: true})
+	pair := func(l *testcert.Leaf) []tls.Certificate {
+		c, err := tls.X509KeyPair(l.CertPEM, l.KeyPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []tls.Certificate{c}
+	}
+	b := &Bind{Entries: []*Entry{{Cert: cert}}}
+	b.Conf.SetVerify(VerifyRequired)
+	if _, err := b.NewServer(); err == nil || !strings.Contains(err.Error(), "no CA file") {
+		t.Errorf("verify without ca-file: %v", err)
+	}
+	b.Conf.CAs, b.Conf.CAFile = ca.Pool(), "ca.pem"
+	b.Conf.set |= setCA
+	srv, err := b.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handshake(t, srv, &tls.Config{InsecureSkipVerify: true, Certificates: pair(good)}); err != nil {
+		t.Errorf("good client: %v", err)
+	}
+	if _, err := handshake(t, srv, &tls.Config{InsecureSkipVerify: true, Certificates: pair(bad)}); err == nil {
+		t.Error("client of another CA accepted")
+	}
+	if _, err := handshake(t, srv, &tls.Config{InsecureSkipVerify: true}); err == nil {
+		t.Error("no client certificate accepted under verify required")
+	}
+	b.Conf.SetVerify(VerifyOptional)
+	srv, _ = b.NewServer()
+	if _, err := handshake(t, srv, &tls.Config{InsecureSkipVerify: true}); err != nil {
+		t.Errorf("no client certificate under verify optional: %v", err)
+	}
+}
+
+func TestFormatDN(t *testing.T) {
+	ca := testcert.NewCA("DN CA")
+	l := ca.Issue(testcert.Opts{CN: "client, one"})
+	raw := l.Cert.RawSubject
+	if s, _ := FormatDN(raw, nil); s != "/C=FR/O=switchyard tests/CN=client, one" {
+		t.Errorf("oneline: %q", s)
+	}
+	if s, _ := FormatDN(raw, []sample.Arg{{Set: true, Str: "CN"}}); s != "client, one" {
+		t.Errorf("CN: %q", s)
+	}
+	if s, _ := FormatDN(raw, []sample.Arg{{}, {}, {Set: true, Str: "rfc2253"}}); s != `CN=client\, one,O=switchyard tests,C=FR` {
+		t.Errorf("rfc2253: %q", s)
+	}
+	if _, ok := FormatDN(raw, []sample.Arg{{Set: true, Str: "OU"}}); ok {
+		t.Error("OU found")
+	}
+}
