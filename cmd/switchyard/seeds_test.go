@@ -31,7 +31,6 @@ type seedRefusal struct {
 
 const (
 	areaLua   = "Lua"
-	areaTLS   = "TLS"
 	areaStick = "stick tables"
 	areaGone  = "refused by haproxy 2.6 as well"
 )
@@ -43,19 +42,13 @@ var seedRefusals = map[string][]seedRefusal{
 		{25, "fetch method 'lua.validate_token' is not supported yet", areaLua},
 		{26, "fetch method 'lua.validate_id_for_token' is not supported yet", areaLua},
 	},
-	"001-ingress-configmap.cfg": {
-		{16, "'ssl-default-bind-options' is not supported yet", areaTLS},
-		{17, "'ssl-default-bind-ciphers' is not supported yet", areaTLS},
-	},
-	"004-1-minimal.cfg":       nil,
-	"004-2-algorithms.cfg":    nil,
-	"004-3-health-checks.cfg": nil,
-	"004-4-stats.cfg":         nil,
-	"004-5-logging.cfg":       nil,
+	"001-ingress-configmap.cfg": nil,
+	"004-1-minimal.cfg":         nil,
+	"004-2-algorithms.cfg":      nil,
+	"004-3-health-checks.cfg":   nil,
+	"004-4-stats.cfg":           nil,
+	"004-5-logging.cfg":         nil,
 	"004-6-tls-hardening.cfg": {
-		{13, "bind option 'ssl' is not supported yet", areaTLS},
-		// Line 17 (redirect ... if !{ ssl_fc }) loads: ssl_fc is false
-		// until TLS comes.
 		{25, "'stick-table' is not supported yet", areaStick},
 		{26, "'http-request track-sc0' is not supported yet", areaStick},
 		{27, "fetch method 'sc_http_req_rate' is not supported yet", areaStick},
@@ -66,8 +59,6 @@ var seedRefusals = map[string][]seedRefusal{
 	"004-7-tuning.cfg": {
 		// haproxy 2.6 refuses nbproc too.
 		{5, "nbproc is not supported any more since HAProxy 2.5", areaGone},
-		{9, "'ssl-default-bind-ciphers' is not supported yet", areaTLS},
-		{10, "'ssl-default-bind-options' is not supported yet", areaTLS},
 	},
 }
 
