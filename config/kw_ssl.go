@@ -418,6 +418,14 @@ func (p *parser) validateBindTLS(px *Proxy, b *Bind) {
 		return
 	}
 	b.TLS.Conf.Merge(&p.cfg.Global.SSL.Bind)
+	if b.TLS.Conf.NoCANames {
+		p.file, p.line = b.Pos.File, b.Pos.Line
+		p.warnf("bind '%s': 'no-ca-names' has no effect: Go's TLS stack always names the CAs it asks client certificates of", b.Addr)
+	}
+	if b.TLS.Conf.MinVer == 0x0300 {
+		p.file, p.line = b.Pos.File, b.Pos.Line
+		p.warnf("bind '%s': 'ssl-min-ver SSLv3' allows TLS 1.0 and later: Go's TLS stack has no SSLv3", b.Addr)
+	}
 	if b.TLS.Conf.PreferClient {
 		p.file, p.line = b.Pos.File, b.Pos.Line
 		p.warnf("bind '%s': 'prefer-client-ciphers' has no effect: Go's TLS stack orders cipher suites itself", b.Addr)

@@ -254,7 +254,7 @@ func FormatDN(raw []byte, a []sample.Arg) (string, bool) {
 			attrs = append(attrs, attr{name, fmt.Sprint(tv.Value)})
 		}
 	}
-	if len(a) > 0 && a[0].Set {
+	if len(a) > 0 && a[0].Set && a[0].Str != "" {
 		occ := int64(1)
 		if len(a) > 1 && a[1].Set {
 			occ = a[1].Int
