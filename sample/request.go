@@ -54,10 +54,9 @@ type Ctx struct {
 	// It lives as long as the connection; Reset keeps it.
 	PP *ProxyInfo
 	// FrontTLS is the client connection's TLS handshake (nil: not TLS),
-	// for the ssl_fc_* and ssl_c_* fetches; BackTLS the server
-	// connection's of the request (ssl_bc_*). Reset keeps FrontTLS.
-	FrontTLS, BackTLS *tls.ConnectionState
-	Vars              Vars
+	// for the ssl_fc_* and ssl_c_* fetches. Reset keeps it.
+	FrontTLS *tls.ConnectionState
+	Vars     Vars
 	// Body is the buffered request body, nil when it was not waited for
 	// (option http-buffer-request, http-request wait-for-body): the body
 	// fetches (req.body, req.body_len...) then find nothing. A request
@@ -147,7 +146,7 @@ func (c *Ctx) frontConn(dst bool) netip.AddrPort {
 func (c *Ctx) Reset() {
 	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body, c.BodyLeft = nil, nil, nil, false, nil, 0
 	c.ResBody, c.ResBodyLeft = nil, 0
-	c.L6, c.mayChange, c.LastRule, c.BackTLS = nil, false, nil, nil
+	c.L6, c.mayChange, c.LastRule = nil, false, nil
 	c.Vars.Reset()
 	c.Scratch = c.Scratch[:0]
 }
