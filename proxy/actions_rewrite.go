@@ -678,7 +678,6 @@ func compileVarOp(r *config.HTTPRule) ruleFunc {
 	}
 }
 
-// setVarCond stores v under set-var's conditions, as haproxy's var_set does.
 // ---- redirect ----
 
 func compileRedirect(r *config.HTTPRule) ruleFunc {

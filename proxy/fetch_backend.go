@@ -27,6 +27,9 @@ type tcpScope struct {
 	snap *Snapshot
 	fe   *Frontend
 	be   *Backend
+	// l6 is the stream's payload for the content rules and the fetches
+	// that read it (sample.Ctx.L6).
+	l6 sample.Payload
 }
 
 func (t *tcpScope) scope() (*Snapshot, *Frontend, *Backend) { return t.snap, t.fe, t.be }

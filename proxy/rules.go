@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"fmt"
-	"net"
 
 	"switchyard/config"
 	"switchyard/http1"
@@ -98,9 +97,7 @@ func init() {
 	compileAction(config.HTTPRequestRules, "reject", func(*config.HTTPRule) ruleFunc {
 		return func(s *httpStream) (ruleVerdict, bool) {
 			s.rejectedByContent(s.t.be)
-			if tc, ok := s.cl.Conn.(*net.TCPConn); ok {
-				tc.SetLinger(0)
-			}
+			resetOnClose(s.cl.Conn)
 			return ruleAnswered, false
 		}
 	})

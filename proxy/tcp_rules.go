@@ -178,10 +178,7 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 	run := tcpRun{ctx: ctx}
 	if tr != nil && evalTCP(tr.conn, &run) == tcpReject {
 		fe.feCount(bindKey, func(c *counters.FE) *atomicU64 { return &c.DeniedConn })
-		// haproxy closes a connection refused this early with a reset.
-		if tc, ok := netConn(c).(*net.TCPConn); ok {
-			tc.SetLinger(0)
-		}
+		resetOnClose(c) // haproxy closes a connection refused this early with a reset
 		return nil, 0, false
 	}
 	if run.expectProxy || fe.acceptProxy[bindKey] {
@@ -280,19 +277,12 @@ func proxyInfo(h *proxyproto.Header) *sample.ProxyInfo {
 // bytes received, which the server gets first; the context keeps them as
 // the payload that later choices (use_backend, balance hash) read.
 func (rt *Runtime) contentRules(c net.Conn, tr *tcpRules, ctx *sample.Ctx, pool *bufPool, in *[]byte, got int) (*[]byte, int, tcpVerdict) {
-	if tr == nil || len(tr.content) == 0 {
-		// Without rules there is usually nothing yet: a shared value,
-		// never written to (inspectedConn copies it), saves an
-		// allocation per stream.
-		if got == 0 {
-			ctx.L6 = nothingReceived
-		} else {
-			ctx.L6 = &sample.Payload{Req: payloadView(in, got), Final: true}
-		}
-		return in, got, tcpContinue
-	}
 	if ctx.L6 == nil {
-		ctx.L6 = new(sample.Payload)
+		ctx.L6 = new(sample.Payload) // a TCP stream brings its own (tcpScope)
+	}
+	if tr == nil || len(tr.content) == 0 {
+		ctx.L6.Req, ctx.L6.Final = payloadView(in, got), true
+		return in, got, tcpContinue
 	}
 	run := tcpRun{ctx: ctx}
 	var deadline time.Time
@@ -407,10 +397,6 @@ func payloadView(in *[]byte, got int) []byte {
 
 var noPayload = []byte{}
 
-// nothingReceived is the payload of a stream inspected by no rule before
-// any byte came. It is shared: nothing may write to it.
-var nothingReceived = &sample.Payload{Req: noPayload, Final: true}
-
 // compileConn compiles what a frontend runs before and around its streams:
 // its tcp rules and the binds that expect a PROXY header.
 func (fe *Frontend) compileConn(px *config.Proxy) error {
@@ -511,12 +497,19 @@ func (ic *inspectedConn) Read(b []byte) (int, error) {
 	}
 	ctx := ic.ctx
 	ctx.OnResponse = true
-	l6 := &sample.Payload{}
-	if ctx.L6 != nil {
-		*l6 = *ctx.L6 // the request's bytes stay readable
+	if ctx.L6 == nil {
+		ctx.L6 = new(sample.Payload)
 	}
-	ctx.L6 = l6
-	defer func() { ctx.L6.Res, ctx.OnResponse = nil, false }()
+	// The request's bytes stay readable; what the response rules saw
+	// does not outlive them.
+	saved := *ctx.L6
+	waited := false
+	defer func() {
+		*ctx.L6, ctx.OnResponse = saved, false
+		if waited {
+			ic.Conn.SetReadDeadline(time.Time{}) // the tunnel arms its own
+		}
+	}()
 	run := tcpRun{ctx: ctx}
 	final := ic.inspect == 0 || err != nil
 	v := tcpContinue
@@ -526,6 +519,7 @@ func (ic *inspectedConn) Read(b []byte) (int, error) {
 		if rule.cond != nil {
 			t := rule.cond.Test(ctx)
 			if t == sample.Miss {
+				waited = true
 				ic.Conn.SetReadDeadline(deadline)
 				var m int
 				m, err = ic.Conn.Read(b[n:])

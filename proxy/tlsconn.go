@@ -132,6 +132,14 @@ func netConn(c net.Conn) net.Conn {
 	return c
 }
 
+// resetOnClose makes closing c send a reset rather than a FIN, as haproxy
+// ends the connections its rules reject.
+func resetOnClose(c net.Conn) {
+	if tc, ok := netConn(c).(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+}
+
 // waitReadable waits, holding no buffer, until the socket has bytes (or
 // its end, or an error) to read, or its read deadline passes.
 func waitReadable(raw syscall.RawConn) error {

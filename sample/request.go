@@ -120,8 +120,6 @@ type ProxyInfo struct {
 	Authority, UniqueID []byte // TLVs of a version 2 header; nil if absent
 }
 
-// Reset prepares the context for the next transaction on the same
-// connection, keeping allocated capacity.
 // KeepFrontConn records Src and Dst as the front connection's addresses,
 // unless done already: a session or stream rule is about to change them.
 func (c *Ctx) KeepFrontConn() {
@@ -143,6 +141,8 @@ func (c *Ctx) frontConn(dst bool) netip.AddrPort {
 	return c.Src
 }
 
+// Reset prepares the context for the next transaction on the same
+// connection, keeping allocated capacity.
 func (c *Ctx) Reset() {
 	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body, c.BodyLeft = nil, nil, nil, false, nil, 0
 	c.ResBody, c.ResBodyLeft = nil, 0
