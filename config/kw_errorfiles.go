@@ -63,10 +63,8 @@ func init() {
 		if len(args) == 0 || args[0] == "" {
 			return fmt.Errorf("missing name for http-errors section.")
 		}
-		if i := strings.IndexFunc(args[0], func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r))
-		}); i >= 0 {
-			return fmt.Errorf("character '%c' is not permitted in 'http-errors' name '%s'.", args[0][i], args[0])
+		if err := checkSectionName("http-errors", args[0]); err != nil {
+			return err
 		}
 		all := HTTPErrorSections(c.Global())
 		if all == nil {
@@ -344,4 +342,15 @@ func (r *HTTPRule) replyErrorfiles(c *RuleContext, name string) {
 			r.Reply = sec.Replies[r.Status]
 		}
 	})
+}
+
+// checkSectionName refuses, as haproxy's invalid_char, a section name
+// with a character other than letters, digits and "-_.:".
+func checkSectionName(kind, name string) error {
+	if i := strings.IndexFunc(name, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r))
+	}); i >= 0 {
+		return fmt.Errorf("character '%c' is not permitted in '%s' name '%s'.", name[i], kind, name)
+	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"switchyard/logformat"
 	"switchyard/logsink"
@@ -84,10 +83,8 @@ func openFCGIApp(c *Context, args []string) error {
 	if err := tooManyArgs(args, 1); err != nil {
 		return err
 	}
-	if i := strings.IndexFunc(args[0], func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r))
-	}); i >= 0 {
-		return fmt.Errorf("character '%c' is not permitted in 'fcgi-app' name '%s'.", args[0][i], args[0])
+	if err := checkSectionName("fcgi-app", args[0]); err != nil {
+		return err
 	}
 	if old := a.byName[args[0]]; old != nil {
 		return fmt.Errorf("fcgi-app section '%s' has the same name as another one declared at %s:%d.", args[0], old.Pos.File, old.Pos.Line)
@@ -142,18 +139,13 @@ func fcgiOneArg(args []string, what string) (string, error) {
 	return args[0], nil
 }
 
-// fcgiRuleCond reads the optional condition after a rule's arguments.
+// fcgiRuleCond reads the optional condition after a rule's arguments,
+// against the section's own ACLs.
 func fcgiRuleCond(app *FCGIApp, words []string) (*sample.Cond, error) {
 	if len(words) == 0 {
 		return nil, nil
 	}
-	if words[0] != "if" && words[0] != "unless" {
-		return nil, fmt.Errorf("unexpected '%s', expects 'if' or 'unless' followed by a condition", words[0])
-	}
-	if len(words) == 1 {
-		return nil, fmt.Errorf("missing condition after '%s'", words[0])
-	}
-	return sample.ParseCond(words, app.ACLs)
+	return condOn(app.ACLs, words)
 }
 
 // fcgiFlag is `[no] option NAME` for the section's boolean options.
@@ -247,26 +239,9 @@ func init() {
 		return nil
 	})
 	registerNegatable(secFCGIApp, "log-stderr", func(p *parser, args []string) error {
-		app := fcgiAppsOf(&p.cfg.Global).cur
-		if app == nil {
-			return nil
+		if app := fcgiAppsOf(&p.cfg.Global).cur; app != nil {
+			return p.logLine(args, &app.Logs)
 		}
-		if len(args) > 0 && args[0] == "no" {
-			if len(args) > 1 {
-				return fmt.Errorf("'no log' does not expect arguments")
-			}
-			app.Logs = nil
-			return nil
-		}
-		if len(args) == 1 && args[0] == "global" {
-			app.Logs = append(app.Logs, p.globalLogRef())
-			return nil
-		}
-		t, err := logsink.ParseTarget(args)
-		if err != nil {
-			return err
-		}
-		app.Logs = append(app.Logs, t)
 		return nil
 	})
 }

@@ -97,7 +97,7 @@ func fcgiKeywordCases() []kwCase {
 
 		{kw: "log-stderr", in: inFCGI, src: fcgiDoc + "log-stderr global\nlog-stderr 127.0.0.1:514 local0", check: app(func(t *testing.T, a *FCGIApp) { eq(t, "len(Logs)", len(a.Logs), 2) })},
 		{kw: "log-stderr", in: inFCGI, src: fcgiDoc + "log-stderr global\nno log-stderr", check: app(func(t *testing.T, a *FCGIApp) { eq(t, "len(Logs)", len(a.Logs), 0) })},
-		{kw: "log-stderr", in: inFCGI, src: fcgiDoc + "log-stderr 127.0.0.1:514", err: "t.cfg:3: 'log-stderr': expects <address> and <facility> as arguments"},
+		{kw: "log-stderr", in: inFCGI, src: fcgiDoc + "log-stderr 127.0.0.1:514", err: "t.cfg:3: 'log-stderr': expects <address> and <facility> or global as arguments"},
 	}
 }
 

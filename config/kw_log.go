@@ -114,27 +114,7 @@ func init() {
 	})
 
 	registerNegatable(SecProxy, "log", func(p *parser, args []string) error {
-		lg := &p.cur.Log
-		if len(args) > 0 && args[0] == "no" {
-			if len(args) > 1 {
-				return fmt.Errorf("'no log' does not expect arguments")
-			}
-			lg.Targets = nil
-			return nil
-		}
-		if len(args) == 1 && args[0] == "global" {
-			lg.Targets = append(lg.Targets, p.globalLogRef())
-			return nil
-		}
-		if len(args) < 2 {
-			return fmt.Errorf("expects <address> and <facility> or global as arguments")
-		}
-		t, err := logsink.ParseTarget(args)
-		if err != nil {
-			return err
-		}
-		lg.Targets = append(lg.Targets, t)
-		return nil
+		return p.logLine(args, &p.cur.Log.Targets)
 	})
 	register(SecProxy, "log-tag", func(p *parser, args []string) error {
 		if len(args) != 1 || args[0] == "" {
@@ -275,6 +255,31 @@ func hostname() string {
 // globalLogRef stands for the global targets in a proxy (`log global`):
 // resolved at validation, since the global section may name its targets
 // later in the file.
+// logLine reads a proxy's `[no] log global|TARGET…` line (and
+// fcgi-app's log-stderr, the same words) into targets.
+func (p *parser) logLine(args []string, targets *[]*logsink.Target) error {
+	if len(args) > 0 && args[0] == "no" {
+		if len(args) > 1 {
+			return fmt.Errorf("'no log' does not expect arguments")
+		}
+		*targets = nil
+		return nil
+	}
+	if len(args) == 1 && args[0] == "global" {
+		*targets = append(*targets, p.globalLogRef())
+		return nil
+	}
+	if len(args) < 2 {
+		return fmt.Errorf("expects <address> and <facility> or global as arguments")
+	}
+	t, err := logsink.ParseTarget(args)
+	if err != nil {
+		return err
+	}
+	*targets = append(*targets, t)
+	return nil
+}
+
 func (p *parser) globalLogRef() *logsink.Target { return globalLogMarker }
 
 var globalLogMarker = &logsink.Target{Text: "global"}

@@ -179,15 +179,20 @@ func durationKw(args []string, dst *time.Duration) error {
 
 // cond compiles an if/unless condition against the current proxy's ACLs.
 func (p *parser) cond(words []string) (*sample.Cond, error) {
+	acls := p.cur.ACLs
+	if acls == nil {
+		acls = sample.NewACLSet(p.samples)
+	}
+	return condOn(acls, words)
+}
+
+// condOn compiles an if/unless condition against a set of ACLs.
+func condOn(acls *sample.ACLSet, words []string) (*sample.Cond, error) {
 	if words[0] != "if" && words[0] != "unless" {
 		return nil, fmt.Errorf("unexpected '%s', expects 'if' or 'unless' followed by a condition", words[0])
 	}
 	if len(words) == 1 {
 		return nil, fmt.Errorf("missing condition after '%s'", words[0])
-	}
-	acls := p.cur.ACLs
-	if acls == nil {
-		acls = sample.NewACLSet(p.samples)
 	}
 	return sample.ParseCond(words, acls)
 }

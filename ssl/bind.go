@@ -2,7 +2,6 @@ package ssl
 
 import (
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
@@ -68,8 +67,6 @@ func kindOf(c *Cert) keyKind {
 		return keyECDSA
 	case *rsa.PrivateKey:
 		return keyRSA
-	case ed25519.PrivateKey:
-		return keyOther
 	}
 	return keyOther
 }
@@ -224,19 +221,6 @@ func serverConfig(c *Conf) (*tls.Config, error) {
 		}
 	}
 	return tc, nil
-}
-
-// Names lists the names a bind answers to, for messages: exact ones,
-// then wildcards.
-func (s *Server) Names() []string {
-	var out []string
-	for n := range s.exact {
-		out = append(out, n)
-	}
-	for n := range s.wild {
-		out = append(out, "*."+n)
-	}
-	return out
 }
 
 // ClientConf is the TLS side of a `server … ssl` line.

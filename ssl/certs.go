@@ -1,12 +1,10 @@
 package ssl
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -16,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Cert is a certificate as HAProxy loads it from a `crt` file: the leaf,
@@ -32,12 +29,7 @@ type Cert struct {
 	Issuer *x509.Certificate
 	// KeyFile is the separate key file used, "" when the key was in Path.
 	KeyFile string
-	// Sum identifies the content, to tell a changed file from an unchanged one.
-	Sum [32]byte
 }
-
-// NotAfter is when the certificate expires.
-func (c *Cert) NotAfter() time.Time { return c.TLS.Leaf.NotAfter }
 
 // ExtraFiles says which files beside a certificate are read
 // (ssl-load-extra-files).
@@ -191,7 +183,6 @@ func ParseCert(path string, data []byte, extra ExtraFiles, read func(string) ([]
 			c.TLS.SignedCertificateTimestamps = scts
 		}
 	}
-	c.Sum = sum(data, c)
 	return c, nil
 }
 
@@ -282,30 +273,6 @@ func parseSCTList(d []byte) ([][]byte, error) {
 		p = p[2+n:]
 	}
 	return out, nil
-}
-
-// sum identifies a loaded certificate by its bytes and those beside it.
-func sum(data []byte, c *Cert) [32]byte {
-	var b bytes.Buffer
-	b.Write(data)
-	b.Write(c.TLS.OCSPStaple)
-	if c.Issuer != nil {
-		b.Write(c.Issuer.Raw)
-	}
-	for _, s := range c.TLS.SignedCertificateTimestamps {
-		b.Write(s)
-	}
-	if c.KeyFile != "" {
-		if k, ok := c.TLS.PrivateKey.(interface{ Public() crypto.PublicKey }); ok {
-			if der, err := x509.MarshalPKIXPublicKey(k.Public()); err == nil {
-				b.Write(der)
-			}
-		}
-		if der, err := x509.MarshalPKCS8PrivateKey(c.TLS.PrivateKey); err == nil {
-			b.Write(der)
-		}
-	}
-	return sha256.Sum256(b.Bytes())
 }
 
 // LoadDir reads every certificate of a directory, in lexical order, as

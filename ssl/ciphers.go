@@ -52,7 +52,7 @@ var ciphers = []cipher{
 // name them, to exclude them most often, and they select no cipher.
 var classAliases = map[string]bool{
 	"aNULL": true, "eNULL": true, "NULL": true, "COMPLEMENTOFDEFAULT": true, "COMPLEMENTOFALL": true,
-	"EXP": true, "EXPORT": true, "LOW": true, "MD5": true, "DES": true, "IDEA": true, "SEED": true,
+	"EXP": true, "EXPORT": true, "MD5": true, "TLSv1": true, "TLSv1.0": true, "DES": true, "IDEA": true, "SEED": true,
 	"CAMELLIA": true, "CAMELLIA128": true, "CAMELLIA256": true, "ARIA": true, "ARIA128": true, "ARIA256": true,
 	"PSK": true, "kPSK": true, "aPSK": true, "ECDHEPSK": true, "DHEPSK": true, "RSAPSK": true, "kECDHEPSK": true,
 	"kDHEPSK": true, "kRSAPSK": true, "SRP": true, "kSRP": true, "aSRP": true, "DSS": true, "aDSS": true,
@@ -167,7 +167,7 @@ func isAlias(s string) bool {
 			return true
 		}
 	}
-	return s == "MEDIUM" || s == "LOW" || s == "TLSv1" || s == "TLSv1.0" || s == "SSLv3" || s == "AES128" || s == "AES256"
+	return false
 }
 
 // looksLikeName tells an explicit suite name (with dashes or IANA's

@@ -110,12 +110,8 @@ type Conf struct {
 	PreferClient bool
 }
 
-// Set reports whether the line named the setting of bit (set* constants
-// are unexported: callers use the setters).
+// has reports whether a line named the setting of bit.
 func (c *Conf) has(bit uint32) bool { return c.set&bit != 0 }
-
-// IsSet says whether any option was given.
-func (c *Conf) IsSet() bool { return c.set != 0 }
 
 func (c *Conf) SetMinVer(v uint16)           { c.MinVer, c.set = v, c.set|setMinVer }
 func (c *Conf) SetMaxVer(v uint16)           { c.MaxVer, c.set = v, c.set|setMaxVer }
