@@ -40,7 +40,8 @@ func (s *httpStream) abortOnClose() (stop func()) {
 // waiting to be read, or an error, end the watch without ending the
 // context. Without a descriptor to watch, the context never ends.
 func watchClose(c net.Conn, rearm func()) (context.Context, func()) {
-	sc, ok := c.(syscall.Conn)
+	sc, ok := netConn(c).(syscall.Conn) // a TLS client's close shows on its socket
+
 	if !ok {
 		return context.Background(), func() {}
 	}

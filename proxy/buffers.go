@@ -47,7 +47,7 @@ func (p *bufPool) put(b *[]byte) {
 // idle keep-alive connection or a quiet tunnel direction costs no buffer.
 type pooledReader struct {
 	c    net.Conn
-	raw  syscall.RawConn // nil when the connection has no descriptor; a TLS connection's socket
+	raw  syscall.RawConn // nil when the connection has no descriptor (TLS: see serverTLS)
 	pool *bufPool
 	fn   func(uintptr) bool // readRaw, bound once: a closure per read would allocate
 	buf  *[]byte
@@ -57,9 +57,7 @@ type pooledReader struct {
 
 func (r *pooledReader) init(c net.Conn, pool *bufPool) {
 	r.c, r.pool = c, pool
-	if t, ok := c.(*serverTLS); ok {
-		r.raw = t.raw // waited on; the reads go through TLS
-	} else if sc, ok := c.(syscall.Conn); ok {
+	if sc, ok := c.(syscall.Conn); ok {
 		r.raw, _ = sc.SyscallConn()
 	}
 	r.fn = r.readRaw
@@ -68,12 +66,12 @@ func (r *pooledReader) init(c net.Conn, pool *bufPool) {
 // read returns a pooled buffer holding n > 0 bytes, which the caller puts
 // back, or an error (io.EOF at the end) and no buffer.
 func (r *pooledReader) read() (*[]byte, int, error) {
-	// A TLS connection is not a syscall.Conn: its socket is waited on
-	// (without a buffer) unless plaintext is already inside it, and read
-	// through it. (A field for it would cost every stream 8 bytes.)
+	// A TLS connection is not a syscall.Conn: it waits on its socket
+	// (holding no buffer), then is read through. (A field for it would
+	// cost every stream 8 bytes.)
 	t, isTLS := r.c.(*serverTLS)
-	if isTLS && r.raw != nil && !t.buffered() {
-		if err := waitReadable(r.raw); err != nil {
+	if isTLS {
+		if err := t.waitReadable(); err != nil {
 			return nil, 0, err
 		}
 	}

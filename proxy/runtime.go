@@ -250,10 +250,10 @@ func (rt *Runtime) accept(a *acceptor) {
 		if lc != nil {
 			lc.Cur.Add(1)
 		}
-		if cfg := fe.tls[a.key]; cfg != nil {
+		if fb := fe.binds[a.key]; fb != nil && fb.tls != nil {
 			// The handshake runs on the connection's goroutine
 			// (sessionStart), not here.
-			c = newServerTLS(c, cfg)
+			c = newServerTLS(c, fb.tls)
 		}
 		rt.wg.Add(1)
 		// The slots released are the ones taken, whatever the reload did.

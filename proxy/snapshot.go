@@ -5,7 +5,6 @@
 package proxy
 
 import (
-	"crypto/tls"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -58,10 +57,11 @@ type Frontend struct {
 	// key (long-lived too).
 	listeners map[string]*feCounters
 	tcp       *tcpRules // tcp-request rules; nil: none
-	// acceptProxy holds the bind keys with accept-proxy.
-	acceptProxy map[string]bool
-	// tls holds the handshake configuration of the bind keys with ssl.
-	tls map[string]*tls.Config
+	// binds are what happens on each bind before its first stream (the
+	// PROXY header, TLS), by bind key; embryonic says whether any bind
+	// has such a step.
+	binds     map[string]*feBind
+	embryonic bool
 }
 
 type route struct {
@@ -163,12 +163,6 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		}
 		for _, b := range px.Binds {
 			s.byBind[b.Key()] = fe // config refused an address bound twice
-			if b.TLSServer != nil {
-				if fe.tls == nil {
-					fe.tls = map[string]*tls.Config{}
-				}
-				fe.tls[b.Key()] = b.TLSServer.Config()
-			}
 		}
 		s.frontends = append(s.frontends, fe)
 	}

@@ -19,6 +19,7 @@ import (
 // serveTCP runs a `mode tcp` stream: pick a backend and a server, connect,
 // then copy both ways until both sides are done.
 func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
+	accepted := time.Now()
 	rt.janitor.touch()
 	cc := rt.newClientConn(c, nil, fe.Name)
 	defer cc.close()
@@ -41,7 +42,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		lg.send(rt, fe, &ctx, toClient, toServer, srv)
 		tl.count(rt, fe, key, be, srv, toClient, toServer)
 	}()
-	in, got, be0, refused := rt.tcpStreamStart(c, key, fe, &ctx)
+	in, got, be0, refused := rt.tcpStreamStart(c, key, fe, &ctx, accepted)
 	be = be0
 	defer tunnelBufs.put(in)
 	if be == nil {

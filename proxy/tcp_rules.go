@@ -1,11 +1,13 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -173,7 +175,7 @@ func (rule *compiledTCPRule) runOn(r *tcpRun) tcpVerdict {
 // session rules. The bytes read past the header are returned in a buffer
 // of pool (nil if none), for the stream to begin with. ok is false when
 // the connection is to be closed.
-func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *sample.Ctx, pool *bufPool) (buf *[]byte, n int, ok bool) {
+func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *sample.Ctx, pool *bufPool, accepted time.Time) (buf *[]byte, n int, ok bool) {
 	tr := fe.tcp
 	run := tcpRun{ctx: ctx}
 	if tr != nil && evalTCP(tr.conn, &run) == tcpReject {
@@ -181,9 +183,17 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 		resetOnClose(c) // haproxy closes a connection refused this early with a reset
 		return nil, 0, false
 	}
-	if run.expectProxy || fe.acceptProxy[bindKey] {
-		buf, n, ok = readProxyHeader(netConn(c), ctx, pool, fe.cfg.Timeouts.Client)
-		if !ok {
+	fb := fe.binds[bindKey]
+	// The PROXY header and the handshake share one timeout client, as
+	// haproxy's embryonic session has one timer.
+	var deadline time.Time
+	if t := fe.cfg.Timeouts.Client; t > 0 {
+		deadline = accepted.Add(t)
+	}
+	if run.expectProxy || fb != nil && fb.acceptProxy {
+		var fail *connError
+		if buf, n, fail = readProxyHeader(netConn(c), ctx, pool, deadline); fail != nil {
+			fe.logConnError(fb, ctx, accepted, fail)
 			return nil, 0, false
 		}
 	}
@@ -192,12 +202,12 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 		if buf != nil {
 			pre = (*buf)[:n]
 		}
-		err := t.handshake(pre, handshakeTimeout(fe))
+		err := t.handshake(pre, deadline)
 		pool.put(buf)
 		buf, n = nil, 0
 		if err != nil {
 			fe.feCount(bindKey, func(c *counters.FE) *atomicU64 { return &c.FailedHandshakes })
-			rt.logHandshakeFailure(fe, c, err)
+			fe.logConnError(fb, ctx, accepted, handshakeError(err))
 			return nil, 0, false
 		}
 		ctx.FrontTLS = &t.state
@@ -211,15 +221,16 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 	return buf, n, true
 }
 
-// readProxyHeader reads and applies a PROXY header within timeout (haproxy
-// gives the handshake the client timeout). What follows the header stays
-// in the returned buffer, moved to its start.
-func readProxyHeader(c net.Conn, ctx *sample.Ctx, pool *bufPool, timeout time.Duration) (*[]byte, int, bool) {
-	if timeout > 0 {
-		c.SetReadDeadline(time.Now().Add(timeout))
+// readProxyHeader reads and applies a PROXY header by deadline (zero:
+// none). What follows the header stays in the returned buffer, moved to
+// its start.
+func readProxyHeader(c net.Conn, ctx *sample.Ctx, pool *bufPool, deadline time.Time) (*[]byte, int, *connError) {
+	if !deadline.IsZero() {
+		c.SetReadDeadline(deadline)
 		defer c.SetReadDeadline(time.Time{})
 	}
 	buf := pool.get()
+	defer func() { pool.put(buf) }()
 	got := 0
 	for {
 		m, err := c.Read((*buf)[got:])
@@ -237,21 +248,39 @@ func readProxyHeader(c net.Conn, ctx *sample.Ctx, pool *bufPool, timeout time.Du
 				ctx.PP = proxyInfo(&h)
 				rest := copy(*buf, (*buf)[used:got])
 				if rest == 0 {
-					pool.put(buf)
-					return nil, 0, true
+					return nil, 0, nil
 				}
-				return buf, rest, true
+				kept := buf
+				buf = nil
+				return kept, rest, nil
 			}
-			if !errors.Is(perr, proxyproto.ErrIncomplete) || got == len(*buf) {
-				break
+			if !errors.Is(perr, proxyproto.ErrIncomplete) {
+				switch {
+				case proxyproto.LooksLikeHeader((*buf)[:got]):
+					return nil, 0, &errPrxBadHdr
+				case got < proxyproto.V2HeaderLen:
+					// haproxy cannot tell yet whether a version 2
+					// header was meant, and cannot wait (it peeked).
+					return nil, 0, &errPrxTruncated
+				}
+				return nil, 0, &errPrxNotHdr
+			}
+			if got == len(*buf) {
+				return nil, 0, &errPrxTruncated
 			}
 		}
-		if err != nil {
-			break
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return nil, 0, &errPrxTimeout
+		case got == 0 && errors.Is(err, io.EOF):
+			return nil, 0, &errPrxEmpty
+		case got == 0:
+			return nil, 0, &errPrxAbort
+		default:
+			return nil, 0, &errPrxTruncated
 		}
 	}
-	pool.put(buf)
-	return nil, 0, false
 }
 
 // proxyInfo keeps what fetches read of a received PROXY header, copied:
@@ -397,20 +426,34 @@ func payloadView(in *[]byte, got int) []byte {
 
 var noPayload = []byte{}
 
+// feBind is what a frontend does on one of its binds before the first
+// stream.
+type feBind struct {
+	acceptProxy bool
+	tls         *tls.Config // nil: clear
+	// name names the bind in logs: its `name`, or its number in the
+	// frontend as haproxy numbers listeners.
+	name string
+}
+
 // compileConn compiles what a frontend runs before and around its streams:
-// its tcp rules and the binds that expect a PROXY header.
+// its tcp rules, and per bind the PROXY header and TLS.
 func (fe *Frontend) compileConn(px *config.Proxy) error {
 	var err error
 	if fe.tcp, err = compileTCPRules(px); err != nil {
 		return err
 	}
-	for _, b := range px.Binds {
-		if config.AcceptProxy(b) {
-			if fe.acceptProxy == nil {
-				fe.acceptProxy = map[string]bool{}
-			}
-			fe.acceptProxy[b.Key()] = true
+	fe.binds = make(map[string]*feBind, len(px.Binds))
+	for i, b := range px.Binds {
+		fb := &feBind{acceptProxy: config.AcceptProxy(b), name: b.Name}
+		if fb.name == "" {
+			fb.name = strconv.Itoa(i + 1)
 		}
+		if b.TLSServer != nil {
+			fb.tls = b.TLSServer.Config()
+		}
+		fe.binds[b.Key()] = fb
+		fe.embryonic = fe.embryonic || fb.acceptProxy || fb.tls != nil
 	}
 	return nil
 }
@@ -427,8 +470,8 @@ func errorAt(px *config.Proxy, r *config.HTTPRule, format string, args ...any) e
 // When it fails, term is the termination state haproxy logs for the stream
 // (content rules reject: PR; no backend: SC), zero when no stream exists
 // yet for haproxy (connection and session rules, the PROXY header).
-func (rt *Runtime) tcpStreamStart(c net.Conn, key string, fe *Frontend, ctx *sample.Ctx) (in *[]byte, got int, be *Backend, term [2]byte) {
-	in, got, ok := rt.sessionStart(c, fe, key, ctx, tunnelBufs)
+func (rt *Runtime) tcpStreamStart(c net.Conn, key string, fe *Frontend, ctx *sample.Ctx, accepted time.Time) (in *[]byte, got int, be *Backend, term [2]byte) {
+	in, got, ok := rt.sessionStart(c, fe, key, ctx, tunnelBufs, accepted)
 	if !ok {
 		return in, got, nil, term
 	}
@@ -570,12 +613,12 @@ var errServerClosed = errors.New("server connection closed by a tcp-response rul
 // (sessionStart), then the request loop. The bytes after a PROXY header
 // are the start of the first request.
 func (s *httpStream) start() {
-	if s.fe.tcp == nil && s.fe.acceptProxy == nil && s.fe.tls == nil {
+	if s.fe.tcp == nil && !s.fe.embryonic {
 		s.rt.countSess(s.fe, s.bindKey)
 		s.serve()
 		return
 	}
-	buf, n, ok := s.rt.sessionStart(s.cc.c, s.fe, s.bindKey, &s.ctx, s.pool)
+	buf, n, ok := s.rt.sessionStart(s.cc.c, s.fe, s.bindKey, &s.ctx, s.pool, s.accepted)
 	if !ok {
 		s.end()
 		return

@@ -2,23 +2,26 @@ package proxy
 
 import (
 	"crypto/tls"
+	"errors"
+	"io"
 	"net"
+	"os"
 	"syscall"
 	"time"
 
-	"switchyard/config"
 	"switchyard/logsink"
+	"switchyard/sample"
 )
 
-// A TLS client connection, as the streams see it. Go's tls.Conn reads its
-// socket into a buffer of its own, so the idle wait of an HTTP stream
-// (which holds no buffer while it waits for readability, see
-// pooledReader) needs two things tls.Conn does not give: to know that no
-// plaintext is waiting inside it, and a descriptor to wait on. The
-// record reader below feeds tls.Conn one record at a time, so that what
-// the client sent beyond the current record stays in the kernel, where
-// readability shows it; and serverTLS notes when a read may have left
-// plaintext behind (it filled the caller's buffer).
+// A TLS client connection, as the streams see it. An HTTP stream waits for
+// its next request on the socket's readability, holding no pool buffer
+// (see pooledReader); with TLS it needs what tls.Conn does not give: to
+// know that no plaintext waits inside tls.Conn, and a descriptor to wait
+// on. The record reader below feeds tls.Conn one record at a time, so that
+// what the client sent beyond the current record stays in the kernel,
+// where readability shows it; serverTLS notes when a read may have left
+// plaintext behind (it filled the caller's buffer). tls.Conn keeps its own
+// input buffer (about the largest record received) whatever we do.
 
 // recordReader is the transport under a server-side tls.Conn: reads end
 // at TLS record boundaries. pre holds bytes read before TLS began (after a
@@ -29,11 +32,17 @@ type recordReader struct {
 	hdr  [5]byte
 	hn   int // header bytes seen of the current record
 	left int // body bytes of the current record still to come
+	// next is the size of the whole next record when the idle wait peeked
+	// its header (0: unknown): one read then takes header and body.
+	next int
 }
 
 func (r *recordReader) Read(p []byte) (int, error) {
 	want := r.left
-	if r.hn < len(r.hdr) {
+	switch {
+	case r.hn == 0 && r.next > 0:
+		want, r.next = r.next, 0
+	case r.hn < len(r.hdr):
 		want = len(r.hdr) - r.hn
 	}
 	if want < len(p) {
@@ -78,8 +87,11 @@ func (r *recordReader) account(b []byte) {
 // serverTLS is an accepted connection of a `bind … ssl`.
 type serverTLS struct {
 	*tls.Conn
-	rr  *recordReader
+	rr  recordReader
 	raw syscall.RawConn // the socket's, for the idle wait; nil without one
+	// wait is peekHeader, bound once: a closure per wait would allocate.
+	wait func(uintptr) bool
+	peek [5]byte // what peekHeader saw
 	// more: the last read filled its buffer, so tls.Conn may hold more
 	// plaintext than the socket shows.
 	more bool
@@ -88,11 +100,12 @@ type serverTLS struct {
 }
 
 func newServerTLS(c net.Conn, cfg *tls.Config) *serverTLS {
-	rr := &recordReader{Conn: c}
-	t := &serverTLS{Conn: tls.Server(rr, cfg), rr: rr}
+	t := &serverTLS{rr: recordReader{Conn: c}}
+	t.Conn = tls.Server(&t.rr, cfg)
 	if sc, ok := c.(syscall.Conn); ok {
 		t.raw, _ = sc.SyscallConn()
 	}
+	t.wait = t.peekHeader
 	return t
 }
 
@@ -102,14 +115,37 @@ func (t *serverTLS) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// handshake runs the TLS handshake within timeout (0: none), pre being
+// waitReadable waits, holding no buffer, until a read would find bytes
+// (or the end, or an error), or the read deadline passes.
+func (t *serverTLS) waitReadable() error {
+	if t.raw == nil || t.more || len(t.rr.pre) > 0 {
+		return nil
+	}
+	return t.raw.Read(t.wait)
+}
+
+// peekHeader is called when the socket may be readable. It peeks at what
+// came; a whole record header there tells the record reader the size of
+// the record, so that one read takes all of it.
+func (t *serverTLS) peekHeader(fd uintptr) bool {
+	n, _, err := syscall.Recvfrom(int(fd), t.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	if err == syscall.EAGAIN || err == syscall.EINTR {
+		return false
+	}
+	if err == nil && n == len(t.peek) && t.rr.hn == 0 {
+		t.rr.next = len(t.peek) + (int(t.peek[3])<<8 | int(t.peek[4]))
+	}
+	return true
+}
+
+// handshake runs the TLS handshake by deadline (zero: none), pre being
 // what was read before TLS began.
-func (t *serverTLS) handshake(pre []byte, timeout time.Duration) error {
+func (t *serverTLS) handshake(pre []byte, deadline time.Time) error {
 	if len(pre) > 0 {
 		t.rr.pre = append([]byte(nil), pre...)
 	}
-	if timeout > 0 {
-		t.rr.Conn.SetDeadline(time.Now().Add(timeout))
+	if !deadline.IsZero() {
+		t.rr.Conn.SetDeadline(deadline)
 		defer t.rr.Conn.SetDeadline(time.Time{})
 	}
 	if err := t.Conn.Handshake(); err != nil {
@@ -118,10 +154,6 @@ func (t *serverTLS) handshake(pre []byte, timeout time.Duration) error {
 	t.state = t.Conn.ConnectionState()
 	return nil
 }
-
-// buffered reports bytes a read can return without the socket becoming
-// readable.
-func (t *serverTLS) buffered() bool { return t.more || len(t.rr.pre) > 0 }
 
 // netConn is the socket under the TLS layer: what rules that act on the
 // connection itself (linger, PROXY headers) use.
@@ -140,45 +172,68 @@ func resetOnClose(c net.Conn) {
 	}
 }
 
-// waitReadable waits, holding no buffer, until the socket has bytes (or
-// its end, or an error) to read, or its read deadline passes.
-func waitReadable(raw syscall.RawConn) error {
-	var b [1]byte
-	return raw.Read(func(fd uintptr) bool {
-		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return err != syscall.EAGAIN && err != syscall.EINTR
-	})
+// connError is why a connection ended before its first stream, as
+// haproxy's connection error codes say it; null errors (nothing came, or
+// the client went away) are those option dontlognull does not log.
+type connError struct {
+	msg  string
+	null bool
 }
 
-// handshakeTimeout bounds a client's TLS handshake: timeout client, and
-// in HTTP mode timeout http-request too, which runs from the accept.
-func handshakeTimeout(fe *Frontend) time.Duration {
-	t := &fe.cfg.Timeouts
-	if fe.cfg.Mode == config.ModeHTTP {
-		return shorter(t.HTTPRequest, t.Client)
+var (
+	errPrxEmpty     = connError{"Connection closed while waiting for PROXY protocol header", true}
+	errPrxAbort     = connError{"Connection error while waiting for PROXY protocol header", true}
+	errPrxTimeout   = connError{"Timeout while waiting for PROXY protocol header", false}
+	errPrxTruncated = connError{"Truncated PROXY protocol header received", false}
+	errPrxNotHdr    = connError{"Received something which does not look like a PROXY protocol header", false}
+	errPrxBadHdr    = connError{"Received an invalid PROXY protocol header", false}
+	errSSLEmpty     = connError{"Connection closed during SSL handshake", true}
+	errSSLAbort     = connError{"Connection error during SSL handshake", true}
+	errSSLTimeout   = connError{"Timeout during SSL handshake", false}
+	errSSLHandshake = connError{"SSL handshake failure", false}
+)
+
+// handshakeError classifies a failed TLS handshake.
+func handshakeError(err error) *connError {
+	var errno syscall.Errno
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &errSSLTimeout
+	case errors.Is(err, io.EOF):
+		return &errSSLEmpty
+	case errors.As(err, &errno), errors.Is(err, io.ErrUnexpectedEOF):
+		return &errSSLAbort // the socket failed, not the protocol (a peer's alert is a failure)
 	}
-	return t.Client
+	return &errSSLHandshake
 }
 
-// logHandshakeFailure sends haproxy's line for a connection that ended in
-// its TLS handshake ("fe/bind: SSL handshake failure"), unless the
-// frontend has no log or dontlognull.
-func (rt *Runtime) logHandshakeFailure(fe *Frontend, c net.Conn, err error) {
+// logConnError sends haproxy's line for a connection that ended before
+// its first stream ("src:port [accept date] fe/bind: reason"), when the
+// frontend logs streams, unless dontlognull hides a null error.
+func (fe *Frontend) logConnError(fb *feBind, ctx *sample.Ctx, accepted time.Time, e *connError) {
 	fl := fe.log
-	if fl == nil || len(fl.targets) == 0 || fl.dontLogNull {
+	if !fl.logs() || e.null && fl.dontLogNull {
 		return
 	}
 	level := logsink.LevelInfo
 	if fl.separateErrors {
 		level = logsink.LevelErr
 	}
+	bind := "?"
+	if fb != nil {
+		bind = fb.name
+	}
 	buf := logBufs.Get().(*[]byte)
-	b := appendHostPort((*buf)[:0], addrPort(c.RemoteAddr()))
+	b := (*buf)[:0]
+	if ctx.Src.IsValid() {
+		b = appendHostPort(b, ctx.Src)
+	} else {
+		b = append(b, "unknown"...)
+	}
 	b = append(b, " ["...)
-	b = time.Now().AppendFormat(b, "02/Jan/2006:15:04:05.000")
-	b = append(append(append(b, "] "...), fe.Name...), "/1: SSL handshake failure"...)
+	b = accepted.AppendFormat(b, "02/Jan/2006:15:04:05.000")
+	b = append(append(append(append(append(append(b, "] "...), fe.Name...), '/'), bind...), ": "...), e.msg...)
 	logsink.Send(fl.targets, &fl.meta, level, b, nil)
 	*buf = b
 	logBufs.Put(buf)
-	rt.Log.Debug("TLS handshake failed", "frontend", fe.Name, "client", c.RemoteAddr().String(), "err", err)
 }

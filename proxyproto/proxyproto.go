@@ -82,6 +82,19 @@ func Parse(b []byte) (Header, int, error) {
 	return Header{}, 0, bad("not a PROXY protocol header")
 }
 
+// V2HeaderLen is the fixed part of a version 2 header.
+const V2HeaderLen = 16
+
+// LooksLikeHeader says whether b begins as a PROXY header of either
+// version does, so that a header Parse refuses can be told from bytes
+// that are no header at all (haproxy's "invalid" against "does not look
+// like" a PROXY protocol header).
+func LooksLikeHeader(b []byte) bool {
+	ok1, _ := prefixOK(b, v1Prefix)
+	ok2, _ := prefixOK(b, v2Sig)
+	return ok1 || ok2
+}
+
 // prefixOK checks that what is there of b matches p; more says that b is a
 // prefix of p.
 func prefixOK(b, p []byte) (ok, more bool) {
