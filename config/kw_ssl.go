@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 
 	"switchyard/sample"
 	"switchyard/ssl"
@@ -15,22 +16,13 @@ import (
 // GlobalSSL is the global section's TLS settings.
 type GlobalSSL struct {
 	CrtBase, CABase string
-	// Extra is ssl-load-extra-files (all by default).
-	Extra    ssl.ExtraFiles
-	extraSet bool
+	// Extra is ssl-load-extra-files (all by default: defaultGlobal).
+	Extra ssl.ExtraFiles
 	// Bind and Server are ssl-default-bind-* and ssl-default-server-*.
 	Bind, Server ssl.Conf
 	// ServerVerifyNone is `ssl-server-verify none`: servers' certificates
 	// are not verified unless their line says `verify required`.
 	ServerVerifyNone bool
-}
-
-// ExtraFiles is ssl-load-extra-files in force.
-func (g *GlobalSSL) ExtraFiles() ssl.ExtraFiles {
-	if !g.extraSet {
-		return ssl.ExtraAll
-	}
-	return g.Extra
 }
 
 // ServerTLS is the TLS side of a server line.
@@ -45,154 +37,127 @@ type ServerTLS struct {
 	CheckALPN []string
 }
 
-// tlsOption is one TLS option of bind lines, crt-list lines, server lines
-// or ssl-default-*-options, parsed into an ssl.Conf.
+// Where a TLS option is allowed: bind lines, crt-list lines, server
+// lines, the ssl-default-bind/server-options lines.
+const (
+	tlsInBind uint8 = 1 << iota
+	tlsInCrtList
+	tlsInServer
+	tlsInDefaults
+	tlsInAll = tlsInBind | tlsInServer | tlsInDefaults
+)
+
+// tlsOption is one TLS option, parsed into an ssl.Conf.
 type tlsOption struct {
 	nargs int
-	parse func(c *ssl.Conf, args []string, server bool) error
-	// where it is allowed: binds, crt-list lines, servers, and the
-	// ssl-default-bind/server-options lines.
-	bind, crtList, server, defaults bool
+	where uint8
+	parse func(c *Context, conf *ssl.Conf, args []string, server bool) error
 }
 
 var tlsOptions = map[string]tlsOption{}
 
-func version(set func(c *ssl.Conf, v uint16)) func(c *ssl.Conf, args []string, _ bool) error {
-	return func(c *ssl.Conf, args []string, _ bool) error {
-		v, err := ssl.ParseVersion(args[0])
-		if err != nil {
+// tlsOpt registers a TLS option whose parser needs neither the context
+// nor which side it is on.
+func tlsOpt(name string, nargs int, where uint8, parse func(conf *ssl.Conf, args []string) error) {
+	tlsOptions[name] = tlsOption{nargs, where, func(_ *Context, conf *ssl.Conf, args []string, _ bool) error { return parse(conf, args) }}
+}
+
+// parseTLSWords reads a run of TLS options (a crt-list line's brackets, an
+// ssl-default-*-options line) into conf; the options allowed there are
+// those of where.
+func parseTLSWords(c *Context, conf *ssl.Conf, words []string, where uint8, server bool, refuse func(name string) error) error {
+	for i := 0; i < len(words); i++ {
+		name := words[i]
+		o, ok := tlsOptions[name]
+		if !ok || o.where&where == 0 || server && o.where&tlsInServer == 0 {
+			return refuse(name)
+		}
+		if i+o.nargs >= len(words) && o.nargs > 0 {
+			return fmt.Errorf("'%s' expects an argument", name)
+		}
+		if err := o.parse(c, conf, words[i+1:i+1+o.nargs], server); err != nil {
 			return err
 		}
-		set(c, v)
-		return nil
+		i += o.nargs
 	}
+	return nil
 }
 
 func init() {
-	all := func(o tlsOption) tlsOption { o.bind, o.server, o.defaults = true, true, true; return o }
-	tlsOptions["ssl-min-ver"] = func() tlsOption {
-		o := all(tlsOption{nargs: 1, parse: version((*ssl.Conf).SetMinVer)})
-		o.crtList = true
-		return o
-	}()
-	tlsOptions["ssl-max-ver"] = func() tlsOption {
-		o := all(tlsOption{nargs: 1, parse: version((*ssl.Conf).SetMaxVer)})
-		o.crtList = true
-		return o
-	}()
+	version := func(dst func(*ssl.Conf) *uint16) func(conf *ssl.Conf, args []string) error {
+		return func(conf *ssl.Conf, args []string) (err error) {
+			*dst(conf), err = ssl.ParseVersion(args[0])
+			return err
+		}
+	}
+	tlsOpt("ssl-min-ver", 1, tlsInAll|tlsInCrtList, version(func(c *ssl.Conf) *uint16 { return &c.MinVer }))
+	tlsOpt("ssl-max-ver", 1, tlsInAll|tlsInCrtList, version(func(c *ssl.Conf) *uint16 { return &c.MaxVer }))
 	for name, v := range map[string]uint16{"tlsv10": 0x0301, "tlsv11": 0x0302, "tlsv12": 0x0303, "tlsv13": 0x0304} {
-		tlsOptions["no-"+name] = all(tlsOption{parse: func(c *ssl.Conf, _ []string, _ bool) error { c.NoVersion(v); return nil }})
-		tlsOptions["force-"+name] = all(tlsOption{parse: func(c *ssl.Conf, _ []string, _ bool) error { c.Force(v); return nil }})
+		tlsOpt("no-"+name, 0, tlsInAll, func(c *ssl.Conf, _ []string) error { c.NoVersion(v); return nil })
+		tlsOpt("force-"+name, 0, tlsInAll, func(c *ssl.Conf, _ []string) error { c.MinVer, c.MaxVer = v, v; return nil })
 	}
 	// Go has no SSLv3: turning it off is what is always so.
-	tlsOptions["no-sslv3"] = all(tlsOption{parse: func(*ssl.Conf, []string, bool) error { return nil }})
-	tlsOptions["force-sslv3"] = all(tlsOption{parse: func(*ssl.Conf, []string, bool) error {
+	tlsOpt("no-sslv3", 0, tlsInAll, func(*ssl.Conf, []string) error { return nil })
+	tlsOpt("force-sslv3", 0, tlsInAll, func(*ssl.Conf, []string) error {
 		return fmt.Errorf("SSLv3 is not supported (Go's TLS stack implements TLS 1.0 and later)")
-	}})
-	tlsOptions["no-tls-tickets"] = all(tlsOption{parse: func(c *ssl.Conf, _ []string, _ bool) error { c.SetNoTickets(); return nil }})
-	tlsOptions["prefer-client-ciphers"] = tlsOption{bind: true, defaults: true, parse: func(c *ssl.Conf, _ []string, _ bool) error {
-		c.SetPreferClient()
-		return nil
-	}}
-	listOpt := func(parse func(c *ssl.Conf, arg string) error) tlsOption {
-		return tlsOption{nargs: 1, bind: true, crtList: true, server: true, parse: func(c *ssl.Conf, args []string, _ bool) error {
-			return parse(c, args[0])
-		}}
+	})
+	tlsOpt("no-tls-tickets", 0, tlsInAll, func(c *ssl.Conf, _ []string) error { c.NoTickets = true; return nil })
+	tlsOpt("prefer-client-ciphers", 0, tlsInBind|tlsInDefaults, func(c *ssl.Conf, _ []string) error { c.PreferClient = true; return nil })
+	tlsOpt("no-ca-names", 0, tlsInBind|tlsInCrtList, func(c *ssl.Conf, _ []string) error { c.NoCANames = true; return nil })
+	list := func(name string, where uint8, parse func(c *ssl.Conf, arg string) (err error)) {
+		tlsOpt(name, 1, where, func(c *ssl.Conf, args []string) error { return parse(c, args[0]) })
 	}
-	tlsOptions["ciphers"] = listOpt(func(c *ssl.Conf, arg string) error {
-		ids, err := ssl.ParseCiphers(arg)
-		if err != nil {
-			return err
-		}
-		c.SetCiphers(ids)
-		return nil
+	const lists = tlsInBind | tlsInCrtList | tlsInServer
+	list("ciphers", lists, func(c *ssl.Conf, arg string) (err error) { c.Ciphers, err = ssl.ParseCiphers(arg); return })
+	list("ciphersuites", lists, func(c *ssl.Conf, arg string) (err error) {
+		c.CipherSuites, err = ssl.ParseCipherSuites(arg)
+		return
 	})
-	tlsOptions["ciphersuites"] = listOpt(func(c *ssl.Conf, arg string) error {
-		ids, err := ssl.ParseCipherSuites(arg)
-		if err != nil {
-			return err
-		}
-		c.SetCipherSuites(ids)
-		return nil
-	})
-	tlsOptions["curves"] = listOpt(func(c *ssl.Conf, arg string) error {
+	list("curves", lists, func(c *ssl.Conf, arg string) (err error) { c.Curves, err = ssl.ParseCurves(arg); return })
+	list("alpn", lists, func(c *ssl.Conf, arg string) (err error) { c.ALPN, err = ssl.ParseALPN(arg); return })
+	list("ecdhe", tlsInBind|tlsInCrtList, func(c *ssl.Conf, arg string) error {
 		ids, err := ssl.ParseCurves(arg)
 		if err != nil {
 			return err
 		}
-		c.SetCurves(ids)
+		if len(ids) != 1 {
+			return fmt.Errorf("'ecdhe' expects one curve (use 'curves' for a list)")
+		}
+		if len(c.Curves) == 0 {
+			c.Curves = ids // `curves` wins over `ecdhe`
+		}
 		return nil
 	})
-	tlsOptions["ecdhe"] = func() tlsOption {
-		o := listOpt(func(c *ssl.Conf, arg string) error {
-			ids, err := ssl.ParseCurves(arg)
-			if err != nil {
-				return err
-			}
-			if len(ids) != 1 {
-				return fmt.Errorf("'ecdhe' expects one curve (use 'curves' for a list)")
-			}
-			if len(c.Curves) == 0 {
-				c.SetCurves(ids) // `curves` wins over `ecdhe`
-			}
-			return nil
-		})
-		o.server = false
-		return o
-	}()
-	tlsOptions["alpn"] = listOpt(func(c *ssl.Conf, arg string) error {
-		p, err := ssl.ParseALPN(arg)
-		if err != nil {
-			return err
-		}
-		c.SetALPN(p)
-		return nil
-	})
-	tlsOptions["verify"] = tlsOption{nargs: 1, bind: true, crtList: true, server: true, parse: func(c *ssl.Conf, args []string, server bool) error {
-		v, err := ssl.ParseVerify(args[0], server)
-		if err != nil {
-			return err
-		}
-		c.SetVerify(v)
-		return nil
+	tlsOptions["verify"] = tlsOption{1, lists, func(_ *Context, c *ssl.Conf, args []string, server bool) (err error) {
+		c.Verify, err = ssl.ParseVerify(args[0], server)
+		return err
 	}}
-	tlsOptions["no-ca-names"] = tlsOption{bind: true, crtList: true, parse: func(c *ssl.Conf, _ []string, _ bool) error {
-		c.SetNoCANames()
-		return nil
+	// Files, resolved against ca-base as they are read.
+	tlsOptions["ca-file"] = tlsOption{1, lists, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
+		return conf.SetCAFile(ssl.ResolvePath(c.Global().SSL.CABase, args[0]))
+	}}
+	tlsOptions["crl-file"] = tlsOption{1, lists, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
+		return conf.SetCRLFile(ssl.ResolvePath(c.Global().SSL.CABase, args[0]))
 	}}
 
 	for name, o := range tlsOptions {
-		if o.bind {
-			RegisterBindOption(name, o.nargs, func(_ *Context, b *Bind, args []string) error {
-				return o.parse(&b.TLS.Conf, args, false)
+		if o.where&tlsInBind != 0 {
+			RegisterBindOption(name, o.nargs, func(c *Context, b *Bind, args []string) error {
+				return o.parse(c, &b.TLS.Conf, args, false)
 			})
 		}
-		if o.server {
-			RegisterServerOption(name, o.nargs, func(_ *Context, s *ServerOpts, args []string) error {
-				return o.parse(&s.TLS.Conf, args, true)
+		if o.where&tlsInServer != 0 {
+			RegisterServerOption(name, o.nargs, func(c *Context, s *ServerOpts, args []string) error {
+				return o.parse(c, &s.TLS.Conf, args, true)
 			})
 		}
 	}
-
-	// Files, resolved against ca-base and crt-base as they are read.
-	fileOpt := func(base func(*GlobalSSL) string, load func(c *ssl.Conf, path string) error) func(c *Context, conf *ssl.Conf, args []string) error {
-		return func(c *Context, conf *ssl.Conf, args []string) error {
-			return load(conf, ssl.ResolvePath(base(&c.Global().SSL), args[0]))
-		}
-	}
-	caBase := func(g *GlobalSSL) string { return g.CABase }
-	caFile := fileOpt(caBase, (*ssl.Conf).SetCAFile)
-	crlFile := fileOpt(caBase, (*ssl.Conf).SetCRLFile)
-	RegisterBindOption("ca-file", 1, func(c *Context, b *Bind, args []string) error { return caFile(c, &b.TLS.Conf, args) })
-	RegisterBindOption("crl-file", 1, func(c *Context, b *Bind, args []string) error { return crlFile(c, &b.TLS.Conf, args) })
-	RegisterServerOption("ca-file", 1, func(c *Context, s *ServerOpts, args []string) error { return caFile(c, &s.TLS.Conf, args) })
-	RegisterServerOption("crl-file", 1, func(c *Context, s *ServerOpts, args []string) error { return crlFile(c, &s.TLS.Conf, args) })
 
 	RegisterBindOption("ssl", 0, func(_ *Context, b *Bind, _ []string) error { b.SSL = true; return nil })
 	RegisterBindOption("strict-sni", 0, func(_ *Context, b *Bind, _ []string) error { b.TLS.StrictSNI = true; return nil })
 	RegisterBindOption("crt", 1, func(c *Context, b *Bind, args []string) error {
 		g := &c.Global().SSL
-		certs, err := ssl.LoadPath(ssl.ResolvePath(g.CrtBase, args[0]), g.ExtraFiles())
+		certs, err := ssl.LoadPath(ssl.ResolvePath(g.CrtBase, args[0]), g.Extra)
 		if err != nil {
 			return err
 		}
@@ -203,8 +168,11 @@ func init() {
 	})
 	RegisterBindOption("crt-list", 1, func(c *Context, b *Bind, args []string) error {
 		g := &c.Global().SSL
-		entries, err := ssl.LoadCrtList(ssl.ResolvePath(g.CrtBase, args[0]), g.CrtBase, g.ExtraFiles(), func(words []string) (*ssl.Conf, error) {
-			return parseCrtListOptions(c, words)
+		entries, err := ssl.LoadCrtList(ssl.ResolvePath(g.CrtBase, args[0]), g.CrtBase, g.Extra, func(words []string) (*ssl.Conf, error) {
+			conf := &ssl.Conf{}
+			return conf, parseTLSWords(c, conf, words, tlsInCrtList, false, func(name string) error {
+				return fmt.Errorf("'%s' is not allowed in a crt-list line", name)
+			})
 		})
 		if err != nil {
 			return err
@@ -243,7 +211,7 @@ func init() {
 	})
 	RegisterServerOption("crt", 1, func(c *Context, s *ServerOpts, args []string) error {
 		g := &c.Global().SSL
-		cert, err := ssl.LoadCert(ssl.ResolvePath(g.CrtBase, args[0]), g.ExtraFiles())
+		cert, err := ssl.LoadCert(ssl.ResolvePath(g.CrtBase, args[0]), g.Extra)
 		if err != nil {
 			return err
 		}
@@ -287,12 +255,14 @@ func init() {
 		if err != nil {
 			return err
 		}
-		g := &c.Global().SSL
-		g.Extra, g.extraSet = x, true
+		if slices.Contains(args, "bundle") {
+			c.Warnf("'bundle' has no effect: certificates of several key types are separate files, each named by crt or crt-list")
+		}
+		c.Global().SSL.Extra = x
 		return nil
 	})
 	RegisterKeyword(SecGlobal, "ssl-server-verify", func(c *Context, args []string) error {
-		if len(args) != 1 || args[0] != "none" && args[0] != "required" {
+		if err := wantArgs(args, 1, "'none' or 'required' as argument"); err != nil || args[0] != "none" && args[0] != "required" {
 			return fmt.Errorf("expects 'none' or 'required' as argument")
 		}
 		c.Global().SSL.ServerVerifyNone = args[0] == "none"
@@ -304,20 +274,9 @@ func init() {
 			if server {
 				conf = &c.Global().SSL.Server
 			}
-			for i := 0; i < len(args); i++ {
-				o, ok := tlsOptions[args[i]]
-				if !ok || !o.defaults || (server && !o.server) {
-					return fmt.Errorf("unknown option '%s'", args[i])
-				}
-				if i+o.nargs >= len(args) && o.nargs > 0 {
-					return fmt.Errorf("'%s' expects an argument", args[i])
-				}
-				if err := o.parse(conf, args[i+1:i+1+o.nargs], server); err != nil {
-					return err
-				}
-				i += o.nargs
-			}
-			return nil
+			return parseTLSWords(c, conf, args, tlsInDefaults, server, func(name string) error {
+				return fmt.Errorf("unknown option '%s'", name)
+			})
 		}
 	}
 	RegisterKeyword(SecGlobal, "ssl-default-bind-options", defaultOptions(false))
@@ -331,7 +290,7 @@ func init() {
 			if server {
 				conf = &c.Global().SSL.Server
 			}
-			return tlsOptions[name].parse(conf, args, server)
+			return tlsOptions[name].parse(c, conf, args, server)
 		}
 	}
 	for _, name := range []string{"ciphers", "ciphersuites", "curves"} {
@@ -362,97 +321,48 @@ func init() {
 	}
 }
 
-// parseCrtListOptions reads the options between brackets on a crt-list
-// line: the subset of bind options HAProxy allows there.
-func parseCrtListOptions(c *Context, words []string) (*ssl.Conf, error) {
-	conf := &ssl.Conf{}
-	for i := 0; i < len(words); i++ {
-		name := words[i]
-		var nargs int
-		var parse func(args []string) error
-		switch name {
-		case "ca-file", "crl-file":
-			nargs = 1
-			parse = func(args []string) error {
-				path := ssl.ResolvePath(c.Global().SSL.CABase, args[0])
-				if name == "ca-file" {
-					return conf.SetCAFile(path)
-				}
-				return conf.SetCRLFile(path)
-			}
-		default:
-			o, ok := tlsOptions[name]
-			if !ok || !o.crtList {
-				return nil, fmt.Errorf("'%s' is not allowed in a crt-list line", name)
-			}
-			nargs = o.nargs
-			parse = func(args []string) error { return o.parse(conf, args, false) }
-		}
-		if i+nargs >= len(words) && nargs > 0 {
-			return nil, fmt.Errorf("'%s' expects an argument", name)
-		}
-		if err := parse(words[i+1 : i+1+nargs]); err != nil {
-			return nil, fmt.Errorf("'%s': %v", name, err)
-		}
-		i += nargs
-	}
-	return conf, nil
-}
-
 // validateBindTLS completes a bind's TLS once the configuration is read:
 // the global defaults, the checks HAProxy makes, and the handshake
 // configuration.
 func (p *parser) validateBindTLS(px *Proxy, b *Bind) {
-	fail := func(format string, args ...any) {
-		p.errs = append(p.errs, &Error{File: b.Pos.File, Line: b.Pos.Line, Msg: fmt.Sprintf(format, args...)})
-	}
+	p.file, p.line = b.Pos.File, b.Pos.Line // for the warnings
 	if !b.SSL {
 		if len(b.TLS.Entries) > 0 {
-			p.file, p.line = b.Pos.File, b.Pos.Line
 			p.warnf("bind '%s': 'crt' without 'ssl': the certificates are loaded, and the bind does not speak TLS", b.Addr)
 		}
 		return
 	}
 	if len(b.TLS.Entries) == 0 {
-		fail("Proxy '%s': no SSL certificate specified for bind '%s' (use 'crt').", px.Name, b.Addr)
+		p.errs.Add(b.Pos.File, b.Pos.Line, "Proxy '%s': no SSL certificate specified for bind '%s' (use 'crt').", px.Name, b.Addr)
 		return
 	}
-	b.TLS.Conf.Merge(&p.cfg.Global.SSL.Bind)
-	if b.TLS.Conf.NoCANames {
-		p.file, p.line = b.Pos.File, b.Pos.Line
+	conf := &b.TLS.Conf
+	conf.Merge(&p.cfg.Global.SSL.Bind)
+	if conf.NoCANames {
 		p.warnf("bind '%s': 'no-ca-names' has no effect: Go's TLS stack always names the CAs it asks client certificates of", b.Addr)
 	}
-	if b.TLS.Conf.MinVer == 0x0300 {
-		p.file, p.line = b.Pos.File, b.Pos.Line
+	if conf.MinVer == 0x0300 {
 		p.warnf("bind '%s': 'ssl-min-ver SSLv3' allows TLS 1.0 and later: Go's TLS stack has no SSLv3", b.Addr)
 	}
-	if b.TLS.Conf.PreferClient {
-		p.file, p.line = b.Pos.File, b.Pos.Line
+	if conf.PreferClient {
 		p.warnf("bind '%s': 'prefer-client-ciphers' has no effect: Go's TLS stack orders cipher suites itself", b.Addr)
 	}
 	if px.Mode == ModeHTTP {
-		for _, e := range append([]*ssl.Entry{{Conf: &b.TLS.Conf}}, b.TLS.Entries...) {
-			if e.Conf != nil && containsH2(e.Conf.ALPN) {
-				fail("bind '%s': alpn 'h2': HTTP/2 is not supported yet by switchyard (use 'alpn http/1.1')", b.Addr)
-				return
-			}
+		h2 := slices.Contains(conf.ALPN, "h2")
+		for _, e := range b.TLS.Entries {
+			h2 = h2 || e.Conf != nil && slices.Contains(e.Conf.ALPN, "h2")
+		}
+		if h2 {
+			p.errs.Add(b.Pos.File, b.Pos.Line, "bind '%s': alpn 'h2': HTTP/2 is not supported yet by switchyard (use 'alpn http/1.1')", b.Addr)
+			return
 		}
 	}
 	srv, err := b.TLS.NewServer()
 	if err != nil {
-		fail("Proxy '%s': bind '%s': %v.", px.Name, b.Addr, err)
+		p.errs.Add(b.Pos.File, b.Pos.Line, "Proxy '%s': bind '%s': %v.", px.Name, b.Addr, err)
 		return
 	}
 	b.TLSServer = srv
-}
-
-func containsH2(alpn []string) bool {
-	for _, p := range alpn {
-		if p == "h2" {
-			return true
-		}
-	}
-	return false
 }
 
 // validateServerTLS completes a server's TLS: the global defaults, and
@@ -463,20 +373,23 @@ func (p *parser) validateServerTLS(px *Proxy, s *Server) error {
 		return nil
 	}
 	t.Conf.Merge(&p.cfg.Global.SSL.Server)
+	verifyNone := p.cfg.Global.SSL.ServerVerifyNone
 	if t.Conf.Verify == ssl.VerifyUnset {
-		if p.cfg.Global.SSL.ServerVerifyNone {
-			t.Conf.SetVerify(ssl.VerifyNone)
-		} else {
-			t.Conf.SetVerify(ssl.VerifyRequired)
+		t.Conf.Verify = ssl.VerifyRequired
+		if verifyNone {
+			t.Conf.Verify = ssl.VerifyNone
 		}
 	}
 	if t.Conf.Verify == ssl.VerifyRequired && t.Conf.CAs == nil {
+		if verifyNone { // as haproxy: "by default" only under ssl-server-verify required
+			return fmt.Errorf("'server %s/%s' : verify is enabled but no CA file specified.", px.Name, s.Name)
+		}
 		return fmt.Errorf("'server %s/%s' : verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default.", px.Name, s.Name)
 	}
 	if _, err := t.NewClient(); err != nil {
 		return fmt.Errorf("'server %s/%s' : %v", px.Name, s.Name, err)
 	}
-	if px.Mode == ModeHTTP && containsH2(t.Conf.ALPN) {
+	if px.Mode == ModeHTTP && slices.Contains(t.Conf.ALPN, "h2") {
 		return fmt.Errorf("'server %s/%s' : alpn 'h2': HTTP/2 is not supported yet by switchyard", px.Name, s.Name)
 	}
 	// The options are read and checked; the connections are not made yet.

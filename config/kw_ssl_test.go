@@ -34,7 +34,7 @@ func sslKeywordCases() []kwCase {
 		{kw: "ca-base", in: inGlobal, src: "ca-base /etc/ca", check: g(func(t *testing.T, s *GlobalSSL) { eq(t, "CABase", s.CABase, "/etc/ca") })},
 		{kw: "ca-base", in: inGlobal, src: "ca-base a b", err: "t.cfg:2: 'ca-base': expects a directory path"},
 		{kw: "ssl-load-extra-files", in: inGlobal, src: "ssl-load-extra-files key ocsp", check: g(func(t *testing.T, s *GlobalSSL) {
-			eq(t, "ExtraFiles", s.ExtraFiles(), ssl.ExtraKey|ssl.ExtraOCSP)
+			eq(t, "ExtraFiles", s.Extra, ssl.ExtraKey|ssl.ExtraOCSP)
 		})},
 		{kw: "ssl-load-extra-files", in: inGlobal, src: "ssl-load-extra-files none key", err: "t.cfg:2: 'ssl-load-extra-files': 'none' can't be combined with other keywords"},
 		{kw: "ssl-server-verify", in: inGlobal, src: "ssl-server-verify none", check: g(func(t *testing.T, s *GlobalSSL) { eq(t, "none", s.ServerVerifyNone, true) })},
@@ -61,11 +61,17 @@ func sslKeywordCases() []kwCase {
 			}
 		})},
 		{kw: "ssl-default-server-ciphers", in: inGlobal, src: "ssl-default-server-ciphers", err: "t.cfg:2: 'ssl-default-server-ciphers': expects a list"},
-		{kw: "ssl-default-bind-ciphersuites", in: inGlobal, src: "ssl-default-bind-ciphersuites TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256", check: g(func(t *testing.T, s *GlobalSSL) {
-			eq(t, "CipherSuites", fmt.Sprint(s.Bind.CipherSuites), fmt.Sprint([]uint16{tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256}))
+		{kw: "ssl-default-bind-ciphersuites", in: inGlobal, src: "ssl-default-bind-ciphersuites TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", check: g(func(t *testing.T, s *GlobalSSL) {
+			eq(t, "CipherSuites", fmt.Sprint(s.Bind.CipherSuites), fmt.Sprint([]uint16{tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256, tls.TLS_AES_128_GCM_SHA256}))
 		})},
+		// Go picks the TLS 1.3 suite itself: a list that leaves one out
+		// cannot be honoured, and is refused rather than enforced by
+		// refusing clients that offered a listed suite.
+		{kw: "ssl-default-bind-ciphersuites", in: inGlobal, src: "ssl-default-bind-ciphersuites TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+			err: "t.cfg:2: 'ssl-default-bind-ciphersuites': 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256' leaves out TLS_AES_128_GCM_SHA256: Go's TLS stack chooses among TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 itself, so a list must name all of them"},
 		{kw: "ssl-default-bind-ciphersuites", in: inGlobal, src: "ssl-default-bind-ciphersuites TLS_AES_128_CCM_8_SHA256", err: "t.cfg:2: 'ssl-default-bind-ciphersuites': TLS 1.3 cipher suite 'TLS_AES_128_CCM_8_SHA256' is not implemented by Go's TLS stack"},
-		{kw: "ssl-default-server-ciphersuites", in: inGlobal, src: "ssl-default-server-ciphersuites TLS_AES_128_GCM_SHA256", check: g(func(t *testing.T, s *GlobalSSL) { eq(t, "n", len(s.Server.CipherSuites), 1) })},
+		{kw: "ssl-default-server-ciphersuites", in: inGlobal, src: "ssl-default-server-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256", check: g(func(t *testing.T, s *GlobalSSL) { eq(t, "n", len(s.Server.CipherSuites), 3) })},
+		{kw: "ssl-default-server-ciphersuites", in: inGlobal, src: "ssl-default-server-ciphersuites TLS_AES_128_GCM_SHA256", err: "t.cfg:2: 'ssl-default-server-ciphersuites': 'TLS_AES_128_GCM_SHA256' leaves out TLS_AES_256_GCM_SHA384: Go's TLS stack chooses among TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 itself, so a list must name all of them"},
 		{kw: "ssl-default-server-ciphersuites", in: inGlobal, src: "ssl-default-server-ciphersuites x", err: "t.cfg:2: 'ssl-default-server-ciphersuites': unknown TLS 1.3 cipher suite 'x'"},
 		{kw: "ssl-default-bind-curves", in: inGlobal, src: "ssl-default-bind-curves X25519:P-256", check: g(func(t *testing.T, s *GlobalSSL) {
 			eq(t, "Curves", fmt.Sprint(s.Bind.Curves), fmt.Sprint([]tls.CurveID{tls.X25519, tls.CurveP256}))

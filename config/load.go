@@ -10,6 +10,7 @@ import (
 
 	"switchyard/http1"
 	"switchyard/sample"
+	"switchyard/ssl"
 )
 
 // Version is the haproxy version whose configuration language we follow; it
@@ -189,7 +190,8 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 }
 
 func defaultGlobal() Global {
-	return Global{BufSize: 16384, MaxHdr: 101, MaxRewrite: 1024, StrictLimits: true, PoolLowFDRatio: 20, PoolHighFDRatio: 25}
+	return Global{BufSize: 16384, MaxHdr: 101, MaxRewrite: 1024, StrictLimits: true, PoolLowFDRatio: 20, PoolHighFDRatio: 25,
+		SSL: GlobalSSL{Extra: ssl.ExtraAll}}
 }
 
 // newDefaults is the implicit defaults section in force before any is

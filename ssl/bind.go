@@ -1,8 +1,8 @@
 package ssl
 
 import (
+	"cmp"
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -43,14 +43,12 @@ type Server struct {
 	strict bool
 }
 
-// slot is an entry ready to serve: its tls.Config, and the names it
-// must not serve (negative filters).
+// slot is an entry ready to serve: its tls.Config, and the names its
+// wildcards must not serve (a crt-list line's "!name" filters).
 type slot struct {
-	e       *Entry
-	cfg     *tls.Config
-	notExac map[string]bool
-	notWild map[string]bool
-	kind    keyKind
+	cfg  *tls.Config
+	not  map[string]bool
+	kind keyKind
 }
 
 type keyKind uint8
@@ -71,16 +69,12 @@ func kindOf(c *Cert) keyKind {
 	return keyOther
 }
 
-// NewServer builds a bind's handshake configuration. Every entry's
-// tls.Config shares one session ticket key, so that a session resumes
-// whichever certificate served it.
+// NewServer builds a bind's handshake configuration. The entries' configs
+// set no session ticket key: crypto/tls then uses the root's, which it
+// rotates, so a session resumes whichever certificate served it.
 func (b *Bind) NewServer() (*Server, error) {
 	if len(b.Entries) == 0 {
 		return nil, fmt.Errorf("no certificate")
-	}
-	var ticketKey [32]byte
-	if _, err := rand.Read(ticketKey[:]); err != nil {
-		return nil, err
 	}
 	s := &Server{exact: map[string][]*slot{}, wild: map[string][]*slot{}, strict: b.StrictSNI}
 	for _, e := range b.Entries {
@@ -98,23 +92,23 @@ func (b *Bind) NewServer() (*Server, error) {
 			return nil, fmt.Errorf("%s: %v", where, err)
 		}
 		cfg.Certificates = []tls.Certificate{e.Cert.TLS}
-		if !conf.NoTickets {
-			cfg.SetSessionTicketKeys([][32]byte{ticketKey})
-		}
-		sl := &slot{e: e, cfg: cfg, kind: kindOf(e.Cert)}
+		sl := &slot{cfg: cfg, kind: kindOf(e.Cert)}
 		names := e.Filters
 		if len(names) == 0 {
 			names = e.Cert.Names
 		}
+		// Names are lower case already (certNames, ParseCrtList).
 		for _, n := range names {
-			neg := strings.HasPrefix(n, "!")
-			n = strings.ToLower(strings.TrimPrefix(n, "!"))
+			neg, isNeg := strings.CutPrefix(n, "!")
 			base, wild := strings.CutPrefix(n, "*.")
 			switch {
-			case neg && wild:
-				sl.addNot(&sl.notWild, base)
-			case neg:
-				sl.addNot(&sl.notExac, n)
+			case isNeg && strings.HasPrefix(neg, "*."):
+				// A negative wildcard excludes nothing, as in HAProxy.
+			case isNeg:
+				if sl.not == nil {
+					sl.not = map[string]bool{}
+				}
+				sl.not[neg] = true
 			case wild:
 				s.wild[base] = append(s.wild[base], sl)
 			default:
@@ -126,17 +120,7 @@ func (b *Bind) NewServer() (*Server, error) {
 		}
 	}
 	s.root = &tls.Config{GetConfigForClient: s.configFor}
-	// The root answers nothing itself: every handshake gets an entry's
-	// configuration. Its versions bound what the entries may allow.
-	s.root.MinVersion = tls.VersionTLS10
 	return s, nil
-}
-
-func (sl *slot) addNot(m *map[string]bool, n string) {
-	if *m == nil {
-		*m = map[string]bool{}
-	}
-	(*m)[n] = true
 }
 
 // Config is the tls.Config to accept connections with.
@@ -150,13 +134,13 @@ var errNoCert = errors.New("no certificate for the server name (strict-sni)")
 // among entries for the same name, the first whose key the client
 // supports, ECDSA before RSA.
 func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-	name := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
+	name := strings.ToLower(hello.ServerName)
 	if name != "" {
-		if sl := pick(s.exact[name], hello, name, false); sl != nil {
+		if sl := pick(s.exact[name], hello, ""); sl != nil {
 			return sl.cfg, nil
 		}
 		if i := strings.IndexByte(name, '.'); i > 0 {
-			if sl := pick(s.wild[name[i+1:]], hello, name, true); sl != nil {
+			if sl := pick(s.wild[name[i+1:]], hello, name); sl != nil {
 				return sl.cfg, nil
 			}
 		}
@@ -167,11 +151,13 @@ func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	return s.def.cfg, nil
 }
 
-func pick(slots []*slot, hello *tls.ClientHelloInfo, name string, wild bool) *slot {
+// pick chooses among the slots of one name; excluded is the name a
+// wildcard lookup is for, which a slot's negative filters may refuse.
+func pick(slots []*slot, hello *tls.ClientHelloInfo, excluded string) *slot {
 	var first *slot
 	for k := keyECDSA; k <= keyOther; k++ {
 		for _, sl := range slots {
-			if sl.kind != k || sl.notExac[name] || wild && sl.notWild[name[strings.IndexByte(name, '.')+1:]] {
+			if sl.kind != k || sl.not[excluded] {
 				continue
 			}
 			if first == nil {
@@ -202,22 +188,8 @@ func serverConfig(c *Conf) (*tls.Config, error) {
 			return nil, fmt.Errorf("verify is enabled but no CA file specified (ca-file)")
 		}
 		tc.ClientCAs = c.CAs
-	}
-	checks := []func(tls.ConnectionState) error{}
-	if c.has(setSuites) {
-		checks = append(checks, c.suiteAllowed)
-	}
-	if len(c.CRLs) > 0 && tc.ClientAuth != tls.NoClientCert {
-		checks = append(checks, func(cs tls.ConnectionState) error { return c.revoked(cs.VerifiedChains) })
-	}
-	if len(checks) > 0 {
-		tc.VerifyConnection = func(cs tls.ConnectionState) error {
-			for _, f := range checks {
-				if err := f(cs); err != nil {
-					return err
-				}
-			}
-			return nil
+		if crls := c.CRLs; crls != nil {
+			tc.VerifyConnection = func(cs tls.ConnectionState) error { return crls.check(cs.VerifiedChains) }
 		}
 	}
 	return tc, nil
@@ -238,52 +210,45 @@ type ClientConf struct {
 // NewClient builds the tls.Config of a server line. Sessions are cached
 // per server so that reconnections resume (unless no-ssl-reuse).
 func (c *ClientConf) NewClient() (*tls.Config, error) {
+	conf := c.Conf // what the closures see: not the line's later changes
 	tc := &tls.Config{}
-	if err := c.Conf.apply(tc); err != nil {
+	if err := conf.apply(tc); err != nil {
 		return nil, err
 	}
 	if c.Cert != nil {
 		tc.Certificates = []tls.Certificate{c.Cert.TLS}
 	}
-	if !c.NoReuse && !c.Conf.NoTickets {
+	if !c.NoReuse && !conf.NoTickets {
 		tc.ClientSessionCache = tls.NewLRUClientSessionCache(64)
 	}
-	verify := c.Conf.Verify == VerifyRequired
 	// Go verifies the name it sends; HAProxy checks verifyhost, or the
 	// SNI, or no name at all. So the check is ours.
 	tc.InsecureSkipVerify = true
-	if verify {
-		roots := c.Conf.CAs
-		crl := c.Conf.revoked
-		host := c.VerifyHost
-		tc.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("the server sent no certificate")
-			}
-			opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool()}
-			for _, ic := range cs.PeerCertificates[1:] {
-				opts.Intermediates.AddCert(ic)
-			}
-			chains, err := cs.PeerCertificates[0].Verify(opts)
-			if err != nil {
-				return err
-			}
-			name := host
-			if name == "" {
-				name = cs.ServerName
-			}
-			if name != "" {
-				if err := cs.PeerCertificates[0].VerifyHostname(name); err != nil {
-					return err
-				}
-			}
-			if err := crl(chains); err != nil {
-				return err
-			}
-			return c.Conf.suiteAllowed(cs)
+	if conf.Verify != VerifyRequired {
+		return tc, nil
+	}
+	host := c.VerifyHost
+	tc.VerifyConnection = func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("the server sent no certificate")
 		}
-	} else if c.Conf.has(setSuites) {
-		tc.VerifyConnection = c.Conf.suiteAllowed
+		opts := x509.VerifyOptions{Roots: conf.CAs, Intermediates: x509.NewCertPool()}
+		for _, ic := range cs.PeerCertificates[1:] {
+			opts.Intermediates.AddCert(ic)
+		}
+		chains, err := cs.PeerCertificates[0].Verify(opts)
+		if err != nil {
+			return err
+		}
+		if name := cmp.Or(host, cs.ServerName); name != "" {
+			if err := cs.PeerCertificates[0].VerifyHostname(name); err != nil {
+				return err
+			}
+		}
+		if conf.CRLs != nil {
+			return conf.CRLs.check(chains)
+		}
+		return nil
 	}
 	return tc, nil
 }

@@ -1,10 +1,6 @@
 package ssl
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -81,85 +77,46 @@ func ParseExtraFiles(words []string) (ExtraFiles, error) {
 var extraSuffixes = []string{".key", ".ocsp", ".issuer", ".sctl"}
 
 // LoadCert reads a certificate file: PEM with the leaf first, then its
-// chain, and the private key in the same file or in PATH.key.
+// chain, and the private key in the same file or in a key file beside it.
 func LoadCert(path string, extra ExtraFiles) (*Cert, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("unable to load certificate file '%s': %v", path, errors.Unwrap(err))
 	}
-	return ParseCert(path, data, extra, os.ReadFile)
-}
-
-// ParseCert is LoadCert on the file's content; read fetches the files
-// beside it (os.ReadFile, or a runtime API transaction's view).
-func ParseCert(path string, data []byte, extra ExtraFiles, read func(string) ([]byte, error)) (*Cert, error) {
-	c := &Cert{Path: path}
-	var chain [][]byte
-	var key crypto.PrivateKey
-	rest := data
-	for {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		switch {
-		case b.Type == "CERTIFICATE":
-			chain = append(chain, b.Bytes)
-		case strings.HasSuffix(b.Type, "PRIVATE KEY"):
-			if key != nil {
-				continue // the first key wins
-			}
-			k, err := parseKey(b)
-			if err != nil {
-				return nil, fmt.Errorf("'%s': unable to load the private key: %v", path, err)
-			}
-			key = k
-		}
-	}
-	if len(chain) == 0 {
-		if key != nil {
+	certs, hasKey := scanPEM(data)
+	if certs == 0 {
+		if hasKey {
 			return nil, fmt.Errorf("'%s' holds a private key but no certificate", path)
 		}
 		return nil, fmt.Errorf("unable to load certificate from file '%s': no PEM certificate in it", path)
 	}
-	if key == nil && extra&ExtraKey != 0 {
+	c := &Cert{Path: path}
+	keyPEM, keyPath := data, path
+	if !hasKey && extra&ExtraKey != 0 {
 		for _, kp := range keyFileNames(path) {
-			kd, err := read(kp)
-			if err != nil {
-				continue
-			}
-			for b, r := pem.Decode(kd); b != nil; b, r = pem.Decode(r) {
-				if strings.HasSuffix(b.Type, "PRIVATE KEY") {
-					if key, err = parseKey(b); err != nil {
-						return nil, fmt.Errorf("'%s': unable to load the private key: %v", kp, err)
-					}
-					c.KeyFile = kp
+			if d, err := os.ReadFile(kp); err == nil {
+				if _, ok := scanPEM(d); ok {
+					keyPEM, keyPath, c.KeyFile, hasKey = d, kp, kp, true
 					break
 				}
 			}
-			if key != nil {
-				break
-			}
 		}
 	}
-	if key == nil {
+	if !hasKey {
 		return nil, fmt.Errorf("unable to load the private key of '%s': none in the file%s", path, keyHint(path, extra))
 	}
-	leaf, err := x509.ParseCertificate(chain[0])
-	if err != nil {
-		return nil, fmt.Errorf("'%s': unable to parse the certificate: %v", path, err)
+	if encryptedKey(keyPEM) {
+		return nil, fmt.Errorf("'%s': unable to load the private key: the key is encrypted (a passphrase is not supported)", keyPath)
 	}
-	if !keyMatches(leaf.PublicKey, key) {
-		return nil, fmt.Errorf("'%s': the private key does not match the certificate's public key", path)
+	if c.TLS, err = tls.X509KeyPair(data, keyPEM); err != nil {
+		return nil, fmt.Errorf("'%s': %v", path, err)
 	}
-	c.TLS = tls.Certificate{Certificate: chain, PrivateKey: key, Leaf: leaf}
-	c.Names = certNames(leaf)
-	if len(chain) > 1 {
-		c.Issuer, _ = x509.ParseCertificate(chain[1])
+	c.Names = certNames(c.TLS.Leaf)
+	if len(c.TLS.Certificate) > 1 {
+		c.Issuer, _ = x509.ParseCertificate(c.TLS.Certificate[1])
 	}
 	if extra&ExtraIssuer != 0 {
-		if d, err := read(path + ".issuer"); err == nil {
+		if d, err := os.ReadFile(path + ".issuer"); err == nil {
 			b, _ := pem.Decode(d)
 			if b == nil || b.Type != "CERTIFICATE" {
 				return nil, fmt.Errorf("'%s.issuer': no PEM certificate in it", path)
@@ -170,12 +127,12 @@ func ParseCert(path string, data []byte, extra ExtraFiles, read func(string) ([]
 		}
 	}
 	if extra&ExtraOCSP != 0 {
-		if d, err := read(path + ".ocsp"); err == nil && len(d) > 0 {
+		if d, err := os.ReadFile(path + ".ocsp"); err == nil && len(d) > 0 {
 			c.TLS.OCSPStaple = d
 		}
 	}
 	if extra&ExtraSCTL != 0 {
-		if d, err := read(path + ".sctl"); err == nil && len(d) > 0 {
+		if d, err := os.ReadFile(path + ".sctl"); err == nil && len(d) > 0 {
 			scts, err := parseSCTList(d)
 			if err != nil {
 				return nil, fmt.Errorf("'%s.sctl': %v", path, err)
@@ -184,6 +141,30 @@ func ParseCert(path string, data []byte, extra ExtraFiles, read func(string) ([]
 		}
 	}
 	return c, nil
+}
+
+// scanPEM counts a file's certificates and tells whether it holds a key.
+func scanPEM(data []byte) (certs int, key bool) {
+	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
+		switch {
+		case b.Type == "CERTIFICATE":
+			certs++
+		case strings.HasSuffix(b.Type, "PRIVATE KEY"):
+			key = true
+		}
+	}
+	return certs, key
+}
+
+// encryptedKey tells an encrypted first key, which X509KeyPair would only
+// call unparsable.
+func encryptedKey(data []byte) bool {
+	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
+		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
+			return strings.Contains(b.Type, "ENCRYPTED") || strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED")
+		}
+	}
+	return false
 }
 
 // keyFileNames are where a key that is not in the certificate's file is
@@ -201,35 +182,6 @@ func keyHint(path string, extra ExtraFiles) string {
 		return " (ssl-load-extra-files leaves out key files)"
 	}
 	return fmt.Sprintf(" nor in '%s'", strings.Join(keyFileNames(path), "' or '"))
-}
-
-func parseKey(b *pem.Block) (crypto.PrivateKey, error) {
-	if strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED") || strings.Contains(b.Type, "ENCRYPTED") {
-		return nil, fmt.Errorf("the key is encrypted (a passphrase is not supported)")
-	}
-	if k, err := x509.ParsePKCS8PrivateKey(b.Bytes); err == nil {
-		return k, nil
-	}
-	if k, err := x509.ParsePKCS1PrivateKey(b.Bytes); err == nil {
-		return k, nil
-	}
-	if k, err := x509.ParseECPrivateKey(b.Bytes); err == nil {
-		return k, nil
-	}
-	return nil, fmt.Errorf("unsupported key type in a '%s' block", b.Type)
-}
-
-func keyMatches(pub crypto.PublicKey, key crypto.PrivateKey) bool {
-	type equaler interface{ Equal(crypto.PublicKey) bool }
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
-		return k.PublicKey.Equal(pub)
-	case *ecdsa.PrivateKey:
-		return k.PublicKey.Equal(pub)
-	case ed25519.PrivateKey:
-		return k.Public().(equaler).Equal(pub)
-	}
-	return false
 }
 
 // certNames returns the names HAProxy indexes a certificate under.
@@ -275,10 +227,10 @@ func parseSCTList(d []byte) ([][]byte, error) {
 	return out, nil
 }
 
-// LoadDir reads every certificate of a directory, in lexical order, as
+// loadDir reads every certificate of a directory, in lexical order, as
 // HAProxy does for `crt DIR`: files named like the extra files
 // (.key, .ocsp, .issuer, .sctl) and hidden files are not certificates.
-func LoadDir(dir string, extra ExtraFiles) ([]*Cert, error) {
+func loadDir(dir string, extra ExtraFiles) ([]*Cert, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("unable to scan directory '%s': %v", dir, errors.Unwrap(err))

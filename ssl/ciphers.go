@@ -12,39 +12,48 @@ import (
 )
 
 // cipher is one TLS 1.2 (and below) cipher suite Go implements, with the
-// OpenSSL name HAProxy configurations use and the attributes OpenSSL's
-// cipher-string aliases select on.
+// OpenSSL name HAProxy configurations use, the attributes OpenSSL's
+// cipher-string aliases select on (by their canonical names, see
+// aliasSynonyms), and its key sizes (ssl_fc_use_keysize, alg_keysize).
 type cipher struct {
-	id      uint16
-	openssl string
-	attrs   []string // the aliases that select it (kEECDH, aRSA, AESGCM, HIGH…)
+	id        uint16
+	openssl   string
+	attrs     []string
+	bits, alg int
 }
 
 // ciphers are Go's TLS ≤ 1.2 suites in OpenSSL's default order of
 // preference (strongest first).
 var ciphers = []cipher{
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AESGCM", "AES", "AES256", "SHA384", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AESGCM", "AES", "AES256", "SHA384", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "CHACHA20", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "CHACHA20", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AESGCM", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AESGCM", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE-ECDSA-AES128-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE-RSA-AES128-SHA256", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES256", "SHA1", "SHA", "HIGH", "SSLv3"}},
-	{tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES256", "SHA1", "SHA", "HIGH", "SSLv3"}},
-	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "SSLv3"}},
-	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "SSLv3"}},
-	{tls.TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384", []string{"kRSA", "RSA", "aRSA", "AESGCM", "AES", "AES256", "SHA384", "HIGH", "TLSv1.2"}},
-	{tls.TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256", []string{"kRSA", "RSA", "aRSA", "AESGCM", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
-	{tls.TLS_RSA_WITH_AES_128_CBC_SHA256, "AES128-SHA256", []string{"kRSA", "RSA", "aRSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}},
-	{tls.TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", []string{"kRSA", "RSA", "aRSA", "AES", "AES256", "SHA1", "SHA", "HIGH", "SSLv3"}},
-	{tls.TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA", []string{"kRSA", "RSA", "aRSA", "AES", "AES128", "SHA1", "SHA", "HIGH", "SSLv3"}},
-	{tls.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, "ECDHE-RSA-DES-CBC3-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "3DES", "SHA1", "SHA", "MEDIUM", "SSLv3"}},
-	{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, "DES-CBC3-SHA", []string{"kRSA", "RSA", "aRSA", "3DES", "SHA1", "SHA", "MEDIUM", "SSLv3"}},
-	{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, "ECDHE-ECDSA-RC4-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aECDSA", "ECDSA", "RC4", "SHA1", "SHA", "LOW", "SSLv3"}},
-	{tls.TLS_ECDHE_RSA_WITH_RC4_128_SHA, "ECDHE-RSA-RC4-SHA", []string{"kECDHE", "kEECDH", "ECDHE", "EECDH", "aRSA", "RC4", "SHA1", "SHA", "LOW", "SSLv3"}},
-	{tls.TLS_RSA_WITH_RC4_128_SHA, "RC4-SHA", []string{"kRSA", "RSA", "aRSA", "RC4", "SHA1", "SHA", "LOW", "SSLv3"}},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", []string{"kECDHE", "aECDSA", "AESGCM", "AES", "AES256", "SHA384", "HIGH", "TLSv1.2"}, 256, 256},
+	{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", []string{"kECDHE", "aRSA", "AESGCM", "AES", "AES256", "SHA384", "HIGH", "TLSv1.2"}, 256, 256},
+	{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", []string{"kECDHE", "aECDSA", "CHACHA20", "HIGH", "TLSv1.2"}, 256, 256},
+	{tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", []string{"kECDHE", "aRSA", "CHACHA20", "HIGH", "TLSv1.2"}, 256, 256},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", []string{"kECDHE", "aECDSA", "AESGCM", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}, 128, 128},
+	{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", []string{"kECDHE", "aRSA", "AESGCM", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}, 128, 128},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE-ECDSA-AES128-SHA256", []string{"kECDHE", "aECDSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}, 128, 128},
+	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE-RSA-AES128-SHA256", []string{"kECDHE", "aRSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}, 128, 128},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", []string{"kECDHE", "aECDSA", "AES", "AES256", "SHA1", "HIGH", "TLSv1"}, 256, 256},
+	{tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", []string{"kECDHE", "aRSA", "AES", "AES256", "SHA1", "HIGH", "TLSv1"}, 256, 256},
+	{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA", []string{"kECDHE", "aECDSA", "AES", "AES128", "SHA1", "HIGH", "TLSv1"}, 128, 128},
+	{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", []string{"kECDHE", "aRSA", "AES", "AES128", "SHA1", "HIGH", "TLSv1"}, 128, 128},
+	{tls.TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384", []string{"kRSA", "aRSA", "AESGCM", "AES", "AES256", "SHA384", "HIGH", "TLSv1.2"}, 256, 256},
+	{tls.TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256", []string{"kRSA", "aRSA", "AESGCM", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}, 128, 128},
+	{tls.TLS_RSA_WITH_AES_128_CBC_SHA256, "AES128-SHA256", []string{"kRSA", "aRSA", "AES", "AES128", "SHA256", "HIGH", "TLSv1.2"}, 128, 128},
+	{tls.TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", []string{"kRSA", "aRSA", "AES", "AES256", "SHA1", "HIGH", "TLSv1"}, 256, 256},
+	{tls.TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA", []string{"kRSA", "aRSA", "AES", "AES128", "SHA1", "HIGH", "TLSv1"}, 128, 128},
+	{tls.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, "ECDHE-RSA-DES-CBC3-SHA", []string{"kECDHE", "aRSA", "3DES", "SHA1", "MEDIUM", "TLSv1"}, 112, 168},
+	{tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA, "DES-CBC3-SHA", []string{"kRSA", "aRSA", "3DES", "SHA1", "MEDIUM", "TLSv1"}, 112, 168},
+	{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, "ECDHE-ECDSA-RC4-SHA", []string{"kECDHE", "aECDSA", "RC4", "SHA1", "LOW", "TLSv1"}, 128, 128},
+	{tls.TLS_ECDHE_RSA_WITH_RC4_128_SHA, "ECDHE-RSA-RC4-SHA", []string{"kECDHE", "aRSA", "RC4", "SHA1", "LOW", "TLSv1"}, 128, 128},
+	{tls.TLS_RSA_WITH_RC4_128_SHA, "RC4-SHA", []string{"kRSA", "aRSA", "RC4", "SHA1", "LOW", "TLSv1"}, 128, 128},
+}
+
+// aliasSynonyms are OpenSSL's other names of the attributes above.
+var aliasSynonyms = map[string]string{
+	"kEECDH": "kECDHE", "EECDH": "kECDHE", "ECDHE": "kECDHE",
+	"ECDSA": "aECDSA", "RSA": "kRSA", "SHA": "SHA1",
+	"SSLv3": "TLSv1", "TLSv1.0": "TLSv1", // OpenSSL 1.1 and later: the same ciphers
 }
 
 // classAliases are OpenSSL aliases for classes Go implements nothing of
@@ -52,7 +61,7 @@ var ciphers = []cipher{
 // name them, to exclude them most often, and they select no cipher.
 var classAliases = map[string]bool{
 	"aNULL": true, "eNULL": true, "NULL": true, "COMPLEMENTOFDEFAULT": true, "COMPLEMENTOFALL": true,
-	"EXP": true, "EXPORT": true, "MD5": true, "TLSv1": true, "TLSv1.0": true, "DES": true, "IDEA": true, "SEED": true,
+	"EXP": true, "EXPORT": true, "MD5": true, "DES": true, "IDEA": true, "SEED": true,
 	"CAMELLIA": true, "CAMELLIA128": true, "CAMELLIA256": true, "ARIA": true, "ARIA128": true, "ARIA256": true,
 	"PSK": true, "kPSK": true, "aPSK": true, "ECDHEPSK": true, "DHEPSK": true, "RSAPSK": true, "kECDHEPSK": true,
 	"kDHEPSK": true, "kRSAPSK": true, "SRP": true, "kSRP": true, "aSRP": true, "DSS": true, "aDSS": true,
@@ -134,7 +143,10 @@ func selectCiphers(tok string) ([]uint16, error) {
 		}
 	}
 	parts := strings.Split(tok, "+")
-	for _, p := range parts {
+	for i, p := range parts {
+		if canon, ok := aliasSynonyms[p]; ok {
+			parts[i], p = canon, canon
+		}
 		if !isAlias(p) {
 			if looksLikeName(p) {
 				return nil, fmt.Errorf("cipher '%s' is not implemented by Go's TLS stack", p)
@@ -176,16 +188,22 @@ func looksLikeName(s string) bool {
 	return strings.Contains(s, "-") || strings.HasPrefix(s, "TLS_")
 }
 
-// tls13Suites are the TLS 1.3 suites by their names in `ciphersuites`.
+// tls13Names are the TLS 1.3 suites Go implements, tls13Suites them by
+// name, and tls13Bits their key sizes.
+var tls13Names = []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}
+
+var tls13Bits = map[uint16]int{tls.TLS_AES_128_GCM_SHA256: 128, tls.TLS_AES_256_GCM_SHA384: 256, tls.TLS_CHACHA20_POLY1305_SHA256: 256}
+
 var tls13Suites = map[string]uint16{
 	"TLS_AES_128_GCM_SHA256":       tls.TLS_AES_128_GCM_SHA256,
 	"TLS_AES_256_GCM_SHA384":       tls.TLS_AES_256_GCM_SHA384,
 	"TLS_CHACHA20_POLY1305_SHA256": tls.TLS_CHACHA20_POLY1305_SHA256,
 }
 
-// ParseCipherSuites reads a `ciphersuites` list (TLS 1.3). Go chooses among
-// the TLS 1.3 suites itself; a handshake that settles on one outside the
-// list is refused (see Conf.VerifySuite).
+// ParseCipherSuites reads a `ciphersuites` list (TLS 1.3). Go chooses
+// among its TLS 1.3 suites itself, in an order of its own: a list it could
+// not honour (one that leaves a suite out) is refused rather than
+// enforced by refusing clients that offered a listed suite.
 func ParseCipherSuites(list string) ([]uint16, error) {
 	var out []uint16
 	for _, name := range strings.Split(list, ":") {
@@ -205,6 +223,11 @@ func ParseCipherSuites(list string) ([]uint16, error) {
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("empty TLS 1.3 cipher suite list")
+	}
+	for _, name := range tls13Names {
+		if !slices.Contains(out, tls13Suites[name]) {
+			return nil, fmt.Errorf("'%s' leaves out %s: Go's TLS stack chooses among %s itself, so a list must name all of them", list, name, strings.Join(tls13Names, ", "))
+		}
 	}
 	return out, nil
 }

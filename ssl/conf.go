@@ -1,9 +1,9 @@
 package ssl
 
 import (
+	"cmp"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -71,102 +71,42 @@ func VersionName(v uint16) string {
 	return "SSLv3"
 }
 
-// The fields of Conf a line set, so that a crt-list entry overrides only
-// what it names and global defaults fill only what a line left unset.
-const (
-	setMinVer uint32 = 1 << iota
-	setMaxVer
-	setNoVers
-	setCiphers
-	setSuites
-	setCurves
-	setALPN
-	setVerify
-	setCA
-	setCRL
-	setNoTickets
-	setNoCANames
-	setPreferClient
-)
-
 // Conf is the TLS settings of a bind line, of a crt-list entry (which
 // overrides its bind's), of a server, or of a global ssl-default-* line.
+// A zero field is one no line set: Merge fills it from a wider scope.
 type Conf struct {
-	set            uint32
-	MinVer, MaxVer uint16
-	// NoVers are the versions no-sslv3, no-tlsv10… turned off.
+	MinVer, MaxVer uint16 // ssl-min-ver, ssl-max-ver (force-*: both)
+	// NoVers are the versions no-tlsv10… turned off.
 	NoVers       []uint16
 	Ciphers      []uint16 // TLS 1.2 and below
 	CipherSuites []uint16 // TLS 1.3
 	Curves       []tls.CurveID
 	ALPN         []string
 	Verify       Verify
-	CAFile       string
 	CAs          *x509.CertPool
-	CRLFile      string
-	CRLs         []*x509.RevocationList
+	CRLs         *CRLs
 	NoTickets    bool
 	NoCANames    bool
 	PreferClient bool
 }
 
-// has reports whether a line named the setting of bit.
-func (c *Conf) has(bit uint32) bool { return c.set&bit != 0 }
-
-func (c *Conf) SetMinVer(v uint16)           { c.MinVer, c.set = v, c.set|setMinVer }
-func (c *Conf) SetMaxVer(v uint16)           { c.MaxVer, c.set = v, c.set|setMaxVer }
-func (c *Conf) SetCiphers(ids []uint16)      { c.Ciphers, c.set = ids, c.set|setCiphers }
-func (c *Conf) SetCipherSuites(ids []uint16) { c.CipherSuites, c.set = ids, c.set|setSuites }
-func (c *Conf) SetCurves(ids []tls.CurveID)  { c.Curves, c.set = ids, c.set|setCurves }
-func (c *Conf) SetALPN(p []string)           { c.ALPN, c.set = p, c.set|setALPN }
-func (c *Conf) SetVerify(v Verify)           { c.Verify, c.set = v, c.set|setVerify }
-func (c *Conf) SetNoTickets()                { c.NoTickets, c.set = true, c.set|setNoTickets }
-func (c *Conf) SetNoCANames()                { c.NoCANames, c.set = true, c.set|setNoCANames }
-func (c *Conf) SetPreferClient()             { c.PreferClient, c.set = true, c.set|setPreferClient }
-
 // NoVersion turns a version off (no-tlsv10…).
 func (c *Conf) NoVersion(v uint16) {
 	if !slices.Contains(c.NoVers, v) {
-		c.NoVers = append(c.NoVers, v)
+		c.NoVers = append(slices.Clip(c.NoVers), v) // never into a shared array
 	}
-	c.set |= setNoVers
 }
 
-// Force allows one version only (force-tlsv12…).
-func (c *Conf) Force(v uint16) { c.SetMinVer(v); c.SetMaxVer(v) }
-
 // SetCAFile loads a ca-file: the certificates that sign the peer's.
-func (c *Conf) SetCAFile(path string) error {
-	pool, err := LoadCAFile(path)
-	if err != nil {
-		return err
-	}
-	c.CAFile, c.CAs, c.set = path, pool, c.set|setCA
-	return nil
+func (c *Conf) SetCAFile(path string) (err error) {
+	c.CAs, err = LoadCAFile(path)
+	return err
 }
 
 // SetCRLFile loads a crl-file: revocation lists in PEM.
-func (c *Conf) SetCRLFile(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("unable to load CRL file '%s': %v", path, errors.Unwrap(err))
-	}
-	var crls []*x509.RevocationList
-	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
-		if b.Type != "X509 CRL" {
-			continue
-		}
-		crl, err := x509.ParseRevocationList(b.Bytes)
-		if err != nil {
-			return fmt.Errorf("unable to load CRL file '%s': %v", path, err)
-		}
-		crls = append(crls, crl)
-	}
-	if len(crls) == 0 {
-		return fmt.Errorf("unable to load CRL file '%s': no PEM X509 CRL in it", path)
-	}
-	c.CRLFile, c.CRLs, c.set = path, crls, c.set|setCRL
-	return nil
+func (c *Conf) SetCRLFile(path string) (err error) {
+	c.CRLs, err = LoadCRLFile(path)
+	return err
 }
 
 // LoadCAFile reads a PEM file of CA certificates.
@@ -188,45 +128,33 @@ func (c *Conf) Merge(d *Conf) {
 	if d == nil {
 		return
 	}
-	if !c.has(setMinVer) && d.has(setMinVer) {
-		c.SetMinVer(d.MinVer)
+	c.MinVer = cmp.Or(c.MinVer, d.MinVer)
+	c.MaxVer = cmp.Or(c.MaxVer, d.MaxVer)
+	c.Verify = cmp.Or(c.Verify, d.Verify)
+	if c.NoVers == nil {
+		c.NoVers = d.NoVers
 	}
-	if !c.has(setMaxVer) && d.has(setMaxVer) {
-		c.SetMaxVer(d.MaxVer)
+	if c.Ciphers == nil {
+		c.Ciphers = d.Ciphers
 	}
-	if !c.has(setNoVers) && d.has(setNoVers) {
-		c.NoVers, c.set = slices.Clone(d.NoVers), c.set|setNoVers
+	if c.CipherSuites == nil {
+		c.CipherSuites = d.CipherSuites
 	}
-	if !c.has(setCiphers) && d.has(setCiphers) {
-		c.SetCiphers(d.Ciphers)
+	if c.Curves == nil {
+		c.Curves = d.Curves
 	}
-	if !c.has(setSuites) && d.has(setSuites) {
-		c.SetCipherSuites(d.CipherSuites)
+	if c.ALPN == nil {
+		c.ALPN = d.ALPN
 	}
-	if !c.has(setCurves) && d.has(setCurves) {
-		c.SetCurves(d.Curves)
+	if c.CAs == nil {
+		c.CAs = d.CAs
 	}
-	if !c.has(setALPN) && d.has(setALPN) {
-		c.SetALPN(d.ALPN)
+	if c.CRLs == nil {
+		c.CRLs = d.CRLs
 	}
-	if !c.has(setVerify) && d.has(setVerify) {
-		c.SetVerify(d.Verify)
-	}
-	if !c.has(setCA) && d.has(setCA) {
-		c.CAFile, c.CAs, c.set = d.CAFile, d.CAs, c.set|setCA
-	}
-	if !c.has(setCRL) && d.has(setCRL) {
-		c.CRLFile, c.CRLs, c.set = d.CRLFile, d.CRLs, c.set|setCRL
-	}
-	if !c.has(setNoTickets) && d.has(setNoTickets) {
-		c.SetNoTickets()
-	}
-	if !c.has(setNoCANames) && d.has(setNoCANames) {
-		c.SetNoCANames()
-	}
-	if !c.has(setPreferClient) && d.has(setPreferClient) {
-		c.SetPreferClient()
-	}
+	c.NoTickets = c.NoTickets || d.NoTickets
+	c.NoCANames = c.NoCANames || d.NoCANames
+	c.PreferClient = c.PreferClient || d.PreferClient
 }
 
 // Versions returns the range of versions allowed: ssl-min-ver and
@@ -234,16 +162,8 @@ func (c *Conf) Merge(d *Conf) {
 // the no-* options. A version turned off inside the range cuts it there,
 // as OpenSSL's protocol range does.
 func (c *Conf) Versions() (lo, hi uint16, err error) {
-	lo, hi = uint16(tls.VersionTLS12), uint16(tls.VersionTLS13)
-	if c.has(setMinVer) {
-		lo = c.MinVer
-	}
-	if c.has(setMaxVer) {
-		hi = c.MaxVer
-	}
-	if lo < tls.VersionTLS10 {
-		lo = tls.VersionTLS10 // SSLv3: warned about when read
-	}
+	lo = max(cmp.Or(c.MinVer, tls.VersionTLS12), tls.VersionTLS10) // SSLv3: warned about when read
+	hi = cmp.Or(c.MaxVer, tls.VersionTLS13)
 	if hi < lo {
 		return 0, 0, fmt.Errorf("ssl-max-ver %s is below ssl-min-ver %s", VersionName(hi), VersionName(lo))
 	}
@@ -284,46 +204,9 @@ func (c *Conf) apply(tc *tls.Config) error {
 		return err
 	}
 	tc.MinVersion, tc.MaxVersion = lo, hi
-	if c.has(setCiphers) {
-		tc.CipherSuites = c.Ciphers
-	}
-	if c.has(setCurves) {
-		tc.CurvePreferences = c.Curves
-	}
-	if c.has(setALPN) {
-		tc.NextProtos = c.ALPN
-	}
+	tc.CipherSuites = c.Ciphers
+	tc.CurvePreferences = c.Curves
+	tc.NextProtos = c.ALPN
 	tc.SessionTicketsDisabled = c.NoTickets
-	return nil
-}
-
-// suiteAllowed is the TLS 1.3 check of `ciphersuites`: Go picks TLS 1.3
-// suites itself, so one outside the list ends the handshake.
-func (c *Conf) suiteAllowed(cs tls.ConnectionState) error {
-	if !c.has(setSuites) || cs.Version != tls.VersionTLS13 || slices.Contains(c.CipherSuites, cs.CipherSuite) {
-		return nil
-	}
-	return fmt.Errorf("cipher suite %s is not in the configured ciphersuites", tls.CipherSuiteName(cs.CipherSuite))
-}
-
-// revoked checks the peer's chain against the CRLs.
-func (c *Conf) revoked(chains [][]*x509.Certificate) error {
-	if len(c.CRLs) == 0 {
-		return nil
-	}
-	for _, chain := range chains {
-		for _, cert := range chain {
-			for _, crl := range c.CRLs {
-				if crl.Issuer.String() != cert.Issuer.String() {
-					continue
-				}
-				for _, e := range crl.RevokedCertificateEntries {
-					if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
-						return fmt.Errorf("certificate %s is revoked", cert.Subject)
-					}
-				}
-			}
-		}
-	}
 	return nil
 }

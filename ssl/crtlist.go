@@ -159,7 +159,7 @@ func LoadPath(path string, extra ExtraFiles) ([]*Cert, error) {
 		return nil, fmt.Errorf("unable to stat SSL certificate from file '%s' : %v", path, errors.Unwrap(err))
 	}
 	if st.IsDir() {
-		return LoadDir(path, extra)
+		return loadDir(path, extra)
 	}
 	c, err := LoadCert(path, extra)
 	if err != nil {

@@ -16,60 +16,72 @@ import (
 // The ssl_fc_* and ssl_c_* fetches: the client connection's handshake
 // (sample.Ctx.FrontTLS) and the certificate the client presented.
 
-func init() {
-	cs := func(c *sample.Ctx) *tls.ConnectionState { return c.FrontTLS }
-	reg := func(name string, out sample.Type, args []sample.ArgType, min int, fn func(c *sample.Ctx, st *tls.ConnectionState, args []sample.Arg) (sample.Value, bool)) {
-		sample.RegisterFetch(sample.FetchDef{Name: name, Out: out, Src: sample.SrcL4, Args: args, MinArgs: min,
-			Compile: func(_ *sample.Env, a []sample.Arg) (sample.FetchFunc, error) {
-				if strings.HasPrefix(name, "ssl_c_") && strings.HasSuffix(name, "_dn") {
-					if err := checkDNArgs(a); err != nil {
-						return nil, err
-					}
+// fetchFn computes a fetch from the client connection's handshake.
+type fetchFn func(c *sample.Ctx, st *tls.ConnectionState, a []sample.Arg) (sample.Value, bool)
+
+// register adds a fetch that finds nothing on a clear connection.
+func register(name string, out sample.Type, args []sample.ArgType, check func([]sample.Arg) error, fn fetchFn) {
+	sample.RegisterFetch(sample.FetchDef{Name: name, Out: out, Src: sample.SrcL4, Args: args,
+		Compile: func(_ *sample.Env, a []sample.Arg) (sample.FetchFunc, error) {
+			if check != nil {
+				if err := check(a); err != nil {
+					return nil, err
 				}
-				return func(c *sample.Ctx) (sample.Value, bool) {
-					st := cs(c)
-					if st == nil && name != "ssl_fc" {
-						return sample.Value{}, false
-					}
-					return fn(c, st, a)
-				}, nil
-			}})
-	}
-	str := func(c *sample.Ctx, s string) (sample.Value, bool) {
-		mark := len(c.Scratch)
-		c.Scratch = append(c.Scratch, s...)
-		return sample.Str(c.Scratch[mark:]), true
-	}
-	bin := func(c *sample.Ctx, b []byte) (sample.Value, bool) {
-		mark := len(c.Scratch)
-		c.Scratch = append(c.Scratch, b...)
-		return sample.Value{Kind: sample.KindBin, Str: c.Scratch[mark:]}, true
-	}
-	peer := func(st *tls.ConnectionState) *x509.Certificate {
+			}
+			return func(c *sample.Ctx) (sample.Value, bool) {
+				if c.FrontTLS == nil {
+					return sample.Value{}, false
+				}
+				return fn(c, c.FrontTLS, a)
+			}, nil
+		}})
+}
+
+// certFetch registers a fetch of the client's certificate.
+func certFetch(name string, out sample.Type, args []sample.ArgType, check func([]sample.Arg) error, get func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool)) {
+	register(name, out, args, check, func(c *sample.Ctx, st *tls.ConnectionState, a []sample.Arg) (sample.Value, bool) {
 		if len(st.PeerCertificates) == 0 {
-			return nil
+			return sample.Value{}, false
 		}
-		return st.PeerCertificates[0]
-	}
-	reg("ssl_fc", sample.TypeBool, nil, 0, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-		return sample.Bool(st != nil), true
+		return get(c, st.PeerCertificates[0], a)
 	})
-	reg("ssl_fc_sni", sample.TypeStr, nil, 0, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+}
+
+// str and bin return b copied into the context's scratch space.
+func str(c *sample.Ctx, s string) (sample.Value, bool) {
+	mark := len(c.Scratch)
+	c.Scratch = append(c.Scratch, s...)
+	return sample.Str(c.Scratch[mark:]), true
+}
+
+func bin(c *sample.Ctx, b []byte) (sample.Value, bool) {
+	mark := len(c.Scratch)
+	c.Scratch = append(c.Scratch, b...)
+	return sample.Value{Kind: sample.KindBin, Str: c.Scratch[mark:]}, true
+}
+
+func init() {
+	// ssl_fc is false, not absent, on a clear connection.
+	sample.RegisterFetch(sample.FetchDef{Name: "ssl_fc", Out: sample.TypeBool, Src: sample.SrcL4,
+		Compile: func(*sample.Env, []sample.Arg) (sample.FetchFunc, error) {
+			return func(c *sample.Ctx) (sample.Value, bool) { return sample.Bool(c.FrontTLS != nil), true }, nil
+		}})
+	register("ssl_fc_sni", sample.TypeStr, nil, nil, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 		if st.ServerName == "" {
 			return sample.Value{}, false
 		}
 		return str(c, st.ServerName)
 	})
-	reg("ssl_fc_has_sni", sample.TypeBool, nil, 0, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+	register("ssl_fc_has_sni", sample.TypeBool, nil, nil, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 		return sample.Bool(st.ServerName != ""), true
 	})
-	reg("ssl_fc_protocol", sample.TypeStr, nil, 0, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+	register("ssl_fc_protocol", sample.TypeStr, nil, nil, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, VersionName(st.Version))
 	})
-	reg("ssl_fc_cipher", sample.TypeStr, nil, 0, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+	register("ssl_fc_cipher", sample.TypeStr, nil, nil, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, CipherName(st.CipherSuite))
 	})
-	reg("ssl_fc_alpn", sample.TypeStr, nil, 0, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+	register("ssl_fc_alpn", sample.TypeStr, nil, nil, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 		if st.NegotiatedProtocol == "" {
 			return sample.Value{}, false
 		}
@@ -78,76 +90,57 @@ func init() {
 	resumed := func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 		return sample.Bool(st.DidResume), true
 	}
-	reg("ssl_fc_is_resumed", sample.TypeBool, nil, 0, resumed)
-	reg("ssl_fc_session_reused", sample.TypeBool, nil, 0, resumed)
-	keysize := func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-		return sample.Int(int64(cipherBits(st.CipherSuite))), true
-	}
-	reg("ssl_fc_use_keysize", sample.TypeInt, nil, 0, keysize)
-	reg("ssl_fc_alg_keysize", sample.TypeInt, nil, 0, keysize)
+	register("ssl_fc_is_resumed", sample.TypeBool, nil, nil, resumed)
+	register("ssl_fc_session_reused", sample.TypeBool, nil, nil, resumed)
+	register("ssl_fc_use_keysize", sample.TypeInt, nil, nil, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+		use, _ := cipherBits(st.CipherSuite)
+		return sample.Int(int64(use)), true
+	})
+	register("ssl_fc_alg_keysize", sample.TypeInt, nil, nil, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+		_, alg := cipherBits(st.CipherSuite)
+		return sample.Int(int64(alg)), true
+	})
 	hasCrt := func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 		return sample.Bool(len(st.PeerCertificates) > 0), true
 	}
-	reg("ssl_fc_has_crt", sample.TypeBool, nil, 0, hasCrt)
-	reg("ssl_c_used", sample.TypeBool, nil, 0, hasCrt)
+	register("ssl_fc_has_crt", sample.TypeBool, nil, nil, hasCrt)
+	register("ssl_c_used", sample.TypeBool, nil, nil, hasCrt)
 	// A handshake that completed verified what it had to (a failed
 	// verification ends it): 0 is X509_V_OK.
-	reg("ssl_c_verify", sample.TypeInt, nil, 0, func(*sample.Ctx, *tls.ConnectionState, []sample.Arg) (sample.Value, bool) {
-		return sample.Int(0), true
-	})
-	reg("ssl_c_err", sample.TypeInt, nil, 0, func(*sample.Ctx, *tls.ConnectionState, []sample.Arg) (sample.Value, bool) {
-		return sample.Int(0), true
-	})
-	reg("ssl_c_ca_err", sample.TypeInt, nil, 0, func(*sample.Ctx, *tls.ConnectionState, []sample.Arg) (sample.Value, bool) {
-		return sample.Int(0), true
-	})
-	certFetch := func(name string, out sample.Type, args []sample.ArgType, get func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool)) {
-		reg(name, out, args, 0, func(c *sample.Ctx, st *tls.ConnectionState, a []sample.Arg) (sample.Value, bool) {
-			x := peer(st)
-			if x == nil {
-				return sample.Value{}, false
-			}
-			return get(c, x, a)
-		})
+	verified := func(*sample.Ctx, *tls.ConnectionState, []sample.Arg) (sample.Value, bool) { return sample.Int(0), true }
+	for _, name := range []string{"ssl_c_verify", "ssl_c_err", "ssl_c_ca_err"} {
+		register(name, sample.TypeInt, nil, nil, verified)
 	}
 	dnArgs := []sample.ArgType{sample.ArgStr, sample.ArgInt, sample.ArgStr}
-	certFetch("ssl_c_s_dn", sample.TypeStr, dnArgs, func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool) {
-		s, ok := FormatDN(x.RawSubject, a)
-		if !ok {
-			return sample.Value{}, false
-		}
-		return str(c, s)
+	certFetch("ssl_c_s_dn", sample.TypeStr, dnArgs, checkDNArgs, func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool) {
+		return appendDN(c, x.Subject.Names, a)
 	})
-	certFetch("ssl_c_i_dn", sample.TypeStr, dnArgs, func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool) {
-		s, ok := FormatDN(x.RawIssuer, a)
-		if !ok {
-			return sample.Value{}, false
-		}
-		return str(c, s)
+	certFetch("ssl_c_i_dn", sample.TypeStr, dnArgs, checkDNArgs, func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool) {
+		return appendDN(c, x.Issuer.Names, a)
 	})
-	certFetch("ssl_c_serial", sample.TypeBin, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("ssl_c_serial", sample.TypeBin, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return bin(c, x.SerialNumber.Bytes())
 	})
-	certFetch("ssl_c_sha1", sample.TypeBin, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("ssl_c_sha1", sample.TypeBin, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		h := sha1.Sum(x.Raw)
 		return bin(c, h[:])
 	})
-	certFetch("ssl_c_der", sample.TypeBin, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("ssl_c_der", sample.TypeBin, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return bin(c, x.Raw)
 	})
-	certFetch("ssl_c_notafter", sample.TypeStr, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("ssl_c_notafter", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, ASN1Time(x.NotAfter))
 	})
-	certFetch("ssl_c_notbefore", sample.TypeStr, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("ssl_c_notbefore", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, ASN1Time(x.NotBefore))
 	})
-	certFetch("ssl_c_version", sample.TypeInt, nil, func(_ *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("ssl_c_version", sample.TypeInt, nil, nil, func(_ *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return sample.Int(int64(x.Version)), true
 	})
-	certFetch("ssl_c_key_alg", sample.TypeStr, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("ssl_c_key_alg", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, keyAlgName(x))
 	})
-	certFetch("ssl_c_sig_alg", sample.TypeStr, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("ssl_c_sig_alg", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, sigAlgName(x.SignatureAlgorithm))
 	})
 }
@@ -166,19 +159,14 @@ func CipherName(id uint16) string {
 	return tls.CipherSuiteName(id) // TLS 1.3 suites share their IANA names with OpenSSL
 }
 
-func cipherBits(id uint16) int {
-	name := tls.CipherSuiteName(id)
-	switch {
-	case strings.Contains(name, "AES_128"):
-		return 128
-	case strings.Contains(name, "AES_256"), strings.Contains(name, "CHACHA20"):
-		return 256
-	case strings.Contains(name, "3DES"):
-		return 112
-	case strings.Contains(name, "RC4"):
-		return 128
+// cipherBits are a suite's key sizes: used, and the algorithm's.
+func cipherBits(id uint16) (use, alg int) {
+	for _, c := range ciphers {
+		if c.id == id {
+			return c.bits, c.alg
+		}
 	}
-	return 0
+	return tls13Bits[id], tls13Bits[id]
 }
 
 func keyAlgName(x *x509.Certificate) string {
@@ -216,12 +204,20 @@ func sigAlgName(a x509.SignatureAlgorithm) string {
 }
 
 // shortNames are OpenSSL's short names of the attributes of a DN.
-var shortNames = map[string]string{
-	"2.5.4.3": "CN", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O", "2.5.4.11": "OU",
-	"2.5.4.5": "serialNumber", "2.5.4.9": "street", "2.5.4.12": "title", "2.5.4.4": "SN", "2.5.4.42": "GN",
-	"2.5.4.43": "initials", "2.5.4.44": "generationQualifier", "2.5.4.46": "dnQualifier", "2.5.4.65": "pseudonym",
-	"2.5.4.17": "postalCode", "0.9.2342.19200300.100.1.25": "DC", "0.9.2342.19200300.100.1.1": "UID",
-	"1.2.840.113549.1.9.1": "emailAddress",
+var shortNames = []struct {
+	oid  asn1.ObjectIdentifier
+	name string
+}{
+	{asn1.ObjectIdentifier{2, 5, 4, 3}, "CN"}, {asn1.ObjectIdentifier{2, 5, 4, 6}, "C"},
+	{asn1.ObjectIdentifier{2, 5, 4, 7}, "L"}, {asn1.ObjectIdentifier{2, 5, 4, 8}, "ST"},
+	{asn1.ObjectIdentifier{2, 5, 4, 10}, "O"}, {asn1.ObjectIdentifier{2, 5, 4, 11}, "OU"},
+	{asn1.ObjectIdentifier{2, 5, 4, 5}, "serialNumber"}, {asn1.ObjectIdentifier{2, 5, 4, 9}, "street"},
+	{asn1.ObjectIdentifier{2, 5, 4, 12}, "title"}, {asn1.ObjectIdentifier{2, 5, 4, 4}, "SN"},
+	{asn1.ObjectIdentifier{2, 5, 4, 42}, "GN"}, {asn1.ObjectIdentifier{2, 5, 4, 43}, "initials"},
+	{asn1.ObjectIdentifier{2, 5, 4, 44}, "generationQualifier"}, {asn1.ObjectIdentifier{2, 5, 4, 46}, "dnQualifier"},
+	{asn1.ObjectIdentifier{2, 5, 4, 65}, "pseudonym"}, {asn1.ObjectIdentifier{2, 5, 4, 17}, "postalCode"},
+	{asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 25}, "DC"}, {asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}, "UID"},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}, "emailAddress"},
 }
 
 func checkDNArgs(a []sample.Arg) error {
@@ -234,60 +230,78 @@ func checkDNArgs(a []sample.Arg) error {
 	return nil
 }
 
-// FormatDN renders a DN as HAProxy's ssl_*_dn fetches do: OpenSSL's
-// one-line form "/C=FR/O=x/CN=y" by default, RFC 2253 with the format
-// argument; with an entry name (and an occurrence, 1 the first, -1 the
-// last), only that entry's value.
-func FormatDN(raw []byte, a []sample.Arg) (string, bool) {
-	var rdns pkix.RDNSequence
-	if _, err := asn1.Unmarshal(raw, &rdns); err != nil {
-		return "", false
+// appendDN renders a DN into the context's scratch space as HAProxy's
+// ssl_*_dn fetches do: OpenSSL's one-line form "/C=FR/O=x/CN=y" by
+// default, RFC 2253 with the format argument; with an entry name (and an
+// occurrence, 1 the first, -1 the last), only that entry's value.
+func appendDN(c *sample.Ctx, names []pkix.AttributeTypeAndValue, a []sample.Arg) (sample.Value, bool) {
+	mark := len(c.Scratch)
+	b, ok := AppendDN(c.Scratch, names, a)
+	if !ok {
+		return sample.Value{}, false
 	}
-	type attr struct{ name, value string }
-	var attrs []attr
-	for _, set := range rdns {
-		for _, tv := range set {
-			name, ok := shortNames[tv.Type.String()]
-			if !ok {
-				name = tv.Type.String()
-			}
-			attrs = append(attrs, attr{name, fmt.Sprint(tv.Value)})
+	c.Scratch = b
+	return sample.Str(b[mark:]), true
+}
+
+// AppendDN is appendDN on a byte slice.
+func AppendDN(b []byte, names []pkix.AttributeTypeAndValue, a []sample.Arg) ([]byte, bool) {
+	value := func(v any) string {
+		if s, ok := v.(string); ok {
+			return s
 		}
+		return fmt.Sprint(v)
 	}
 	if len(a) > 0 && a[0].Set && a[0].Str != "" {
-		occ := int64(1)
+		occ := 1
 		if len(a) > 1 && a[1].Set {
-			occ = a[1].Int
+			occ = int(a[1].Int)
 		}
-		var match []string
-		for _, at := range attrs {
-			if at.name == a[0].Str {
-				match = append(match, at.value)
+		n := 0
+		for _, at := range names {
+			if attrName(at.Type) == a[0].Str {
+				n++
 			}
 		}
-		i := int(occ) - 1
+		i := occ - 1
 		if occ < 0 {
-			i = len(match) + int(occ)
+			i = n + occ
 		}
-		if occ == 0 || i < 0 || i >= len(match) {
-			return "", false
+		if occ == 0 || i < 0 || i >= n {
+			return b, false
 		}
-		return match[i], true
-	}
-	var b strings.Builder
-	if len(a) > 2 && a[2].Set { // rfc2253: last first, comma separated
-		for i := len(attrs) - 1; i >= 0; i-- {
-			if b.Len() > 0 {
-				b.WriteByte(',')
+		for _, at := range names {
+			if attrName(at.Type) == a[0].Str {
+				if i == 0 {
+					return append(b, value(at.Value)...), true
+				}
+				i--
 			}
-			b.WriteString(attrs[i].name + "=" + escape2253(attrs[i].value))
 		}
-		return b.String(), true
 	}
-	for _, at := range attrs {
-		b.WriteString("/" + at.name + "=" + at.value)
+	if len(a) > 2 && a[2].Set { // rfc2253: last first, comma separated
+		for i := len(names) - 1; i >= 0; i-- {
+			if i != len(names)-1 {
+				b = append(b, ',')
+			}
+			b = append(append(append(b, attrName(names[i].Type)...), '='), escape2253(value(names[i].Value))...)
+		}
+		return b, true
 	}
-	return b.String(), true
+	for _, at := range names {
+		b = append(append(append(append(b, '/'), attrName(at.Type)...), '='), value(at.Value)...)
+	}
+	return b, true
+}
+
+// attrName is an attribute's OpenSSL short name, or its OID.
+func attrName(oid asn1.ObjectIdentifier) string {
+	for _, sn := range shortNames {
+		if sn.oid.Equal(oid) {
+			return sn.name
+		}
+	}
+	return oid.String()
 }
 
 func escape2253(s string) string {

@@ -2,6 +2,7 @@ package ssl
 
 import (
 	"crypto/tls"
+	"crypto/x509/pkix"
 	"net"
 	"os"
 	"path/filepath"
@@ -28,6 +29,8 @@ func TestParseCiphers(t *testing.T) {
 			want: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256}},
 		{in: "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:+aRSA",
 			want: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
+		{in: "TLSv1+kRSA+AES128", want: []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA}},
+		{in: "kEECDH+SHA+aECDSA+AES256", want: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA}},
 		{in: "DHE-RSA-AES128-GCM-SHA256", err: "cipher 'DHE-RSA-AES128-GCM-SHA256' is not implemented by Go's TLS stack"},
 		{in: "NOPE", err: "unknown cipher or alias 'NOPE'"},
 		{in: "aNULL", err: "no cipher Go implements is left in 'aNULL'"},
@@ -58,13 +61,13 @@ func TestVersions(t *testing.T) {
 		err    bool
 	}{
 		{set: func(*Conf) {}, lo: tls.VersionTLS12, hi: tls.VersionTLS13},
-		{set: func(c *Conf) { c.SetMinVer(tls.VersionTLS10) }, lo: tls.VersionTLS10, hi: tls.VersionTLS13},
-		{set: func(c *Conf) { c.SetMinVer(tls.VersionTLS10); c.NoVersion(tls.VersionTLS10) }, lo: tls.VersionTLS11, hi: tls.VersionTLS13},
+		{set: func(c *Conf) { c.MinVer = tls.VersionTLS10 }, lo: tls.VersionTLS10, hi: tls.VersionTLS13},
+		{set: func(c *Conf) { c.MinVer = tls.VersionTLS10; c.NoVersion(tls.VersionTLS10) }, lo: tls.VersionTLS11, hi: tls.VersionTLS13},
 		{set: func(c *Conf) { c.NoVersion(tls.VersionTLS13) }, lo: tls.VersionTLS12, hi: tls.VersionTLS12},
-		{set: func(c *Conf) { c.SetMinVer(tls.VersionTLS10); c.NoVersion(tls.VersionTLS12) }, lo: tls.VersionTLS10, hi: tls.VersionTLS11},
-		{set: func(c *Conf) { c.Force(tls.VersionTLS13) }, lo: tls.VersionTLS13, hi: tls.VersionTLS13},
+		{set: func(c *Conf) { c.MinVer = tls.VersionTLS10; c.NoVersion(tls.VersionTLS12) }, lo: tls.VersionTLS10, hi: tls.VersionTLS11},
+		{set: func(c *Conf) { c.MinVer, c.MaxVer = tls.VersionTLS13, tls.VersionTLS13 }, lo: tls.VersionTLS13, hi: tls.VersionTLS13},
 		{set: func(c *Conf) { c.NoVersion(tls.VersionTLS12); c.NoVersion(tls.VersionTLS13) }, err: true},
-		{set: func(c *Conf) { c.SetMaxVer(tls.VersionTLS11) }, err: true},
+		{set: func(c *Conf) { c.MaxVer = tls.VersionTLS11 }, err: true},
 	} {
 		var conf Conf
 		c.set(&conf)
@@ -130,12 +133,12 @@ func TestLoadCert(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 	// A directory: its certificates in lexical order, not its key files.
-	certs, err := LoadDir(dir, ExtraAll)
+	certs, err := loadDir(dir, ExtraAll)
 	if err == nil {
 		t.Errorf("a directory holding a mismatched pair loads: %d certs", len(certs))
 	}
 	os.Remove(mismatch)
-	if certs, err = LoadDir(dir, ExtraAll); err != nil || len(certs) != 2 || certs[0].Path != bundle {
+	if certs, err = loadDir(dir, ExtraAll); err != nil || len(certs) != 2 || certs[0].Path != bundle {
 		t.Errorf("dir: %v %d", err, len(certs))
 	}
 }
@@ -186,9 +189,12 @@ func handshake(t *testing.T, srv *Server, client *tls.Config) (*tls.ConnectionSt
 
 func TestSNISelection(t *testing.T) {
 	ca := testcert.NewCA("test CA")
+	dir := t.TempDir()
 	load := func(o testcert.Opts) *Cert {
 		l := ca.Issue(o)
-		c, err := ParseCert(o.CN+".pem", l.Bundle(), 0, nil)
+		path := filepath.Join(dir, o.CN+".pem")
+		testcert.Write(path, l.Bundle())
+		c, err := LoadCert(path, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +246,9 @@ func TestClientCertificates(t *testing.T) {
 	ca := testcert.NewCA("clients CA")
 	other := testcert.NewCA("other CA")
 	leaf := ca.Issue(testcert.Opts{CN: "srv", DNS: []string{"srv"}})
-	cert, err := ParseCert("srv.pem", leaf.Bundle(), 0, nil)
+	path := filepath.Join(t.TempDir(), "srv.pem")
+	testcert.Write(path, leaf.Bundle())
+	cert, err := LoadCert(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,12 +262,11 @@ func TestClientCertificates(t *testing.T) {
 		return []tls.Certificate{c}
 	}
 	b := &Bind{Entries: []*Entry{{Cert: cert}}}
-	b.Conf.SetVerify(VerifyRequired)
+	b.Conf.Verify = VerifyRequired
 	if _, err := b.NewServer(); err == nil || !strings.Contains(err.Error(), "no CA file") {
 		t.Errorf("verify without ca-file: %v", err)
 	}
-	b.Conf.CAs, b.Conf.CAFile = ca.Pool(), "ca.pem"
-	b.Conf.set |= setCA
+	b.Conf.CAs = ca.Pool()
 	srv, err := b.NewServer()
 	if err != nil {
 		t.Fatal(err)
@@ -273,17 +280,64 @@ func TestClientCertificates(t *testing.T) {
 	if _, err := handshake(t, srv, &tls.Config{InsecureSkipVerify: true}); err == nil {
 		t.Error("no client certificate accepted under verify required")
 	}
-	b.Conf.SetVerify(VerifyOptional)
+	b.Conf.Verify = VerifyOptional
 	srv, _ = b.NewServer()
 	if _, err := handshake(t, srv, &tls.Config{InsecureSkipVerify: true}); err != nil {
 		t.Errorf("no client certificate under verify optional: %v", err)
 	}
 }
 
+// TestCRL: with a crl-file, a revoked client certificate is refused, and
+// so is one whose issuer has no list (OpenSSL's CRL_CHECK_ALL).
+func TestCRL(t *testing.T) {
+	ca, other := testcert.NewCA("CRL CA"), testcert.NewCA("CA without list")
+	dir := t.TempDir()
+	srvPath := filepath.Join(dir, "srv.pem")
+	testcert.Write(srvPath, ca.Issue(testcert.Opts{CN: "srv"}).Bundle())
+	cert, err := LoadCert(srvPath, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, bad := ca.Issue(testcert.Opts{CN: "good", Client: true}), ca.Issue(testcert.Opts{CN: "bad", Client: true})
+	unlisted := other.Issue(testcert.Opts{CN: "unlisted", Client: true})
+	crlPath, caPath := filepath.Join(dir, "crl.pem"), filepath.Join(dir, "ca.pem")
+	testcert.Write(crlPath, ca.CRL(bad.Cert))
+	testcert.Write(caPath, append(append([]byte{}, ca.PEM...), other.PEM...))
+	b := &Bind{Entries: []*Entry{{Cert: cert}}}
+	b.Conf.Verify = VerifyRequired
+	if err := b.Conf.SetCAFile(caPath); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Conf.SetCRLFile(crlPath); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := b.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		leaf *testcert.Leaf
+		ok   bool
+	}{{good, true}, {bad, false}, {unlisted, false}} {
+		pair, err := tls.X509KeyPair(c.leaf.CertPEM, c.leaf.KeyPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = handshake(t, srv, &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{pair}})
+		if (err == nil) != c.ok {
+			t.Errorf("%s: handshake error %v, want success %v", c.leaf.Cert.Subject.CommonName, err, c.ok)
+		}
+	}
+}
+
 func TestFormatDN(t *testing.T) {
 	ca := testcert.NewCA("DN CA")
 	l := ca.Issue(testcert.Opts{CN: "client, one"})
-	raw := l.Cert.RawSubject
+	raw := l.Cert.Subject.Names
+	FormatDN := func(names []pkix.AttributeTypeAndValue, a []sample.Arg) (string, bool) {
+		b, ok := AppendDN(nil, names, a)
+		return string(b), ok
+	}
 	if s, _ := FormatDN(raw, nil); s != "/C=FR/O=switchyard tests/CN=client, one" {
 		t.Errorf("oneline: %q", s)
 	}

@@ -126,3 +126,14 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// CRL makes the CA's revocation list (PEM) naming revoked.
+func (ca *CA) CRL(revoked ...*x509.Certificate) []byte {
+	tmpl := &x509.RevocationList{Number: nextSerial(), ThisUpdate: time.Now().Add(-time.Hour), NextUpdate: time.Now().Add(24 * time.Hour)}
+	for _, c := range revoked {
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries,
+			x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: time.Now().Add(-time.Minute)})
+	}
+	der := must(x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.Key))
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+}
