@@ -136,24 +136,26 @@ func (p *Pool) Get(safeOnly bool) net.Conn {
 // twice.
 func (p *Pool) Put(c net.Conn, safe bool) {
 	p.mu.Lock()
+	keep := !p.retired && p.keeps(safe)
 	var dead []net.Conn
-	if !p.retired && !p.keeps(safe) && p.count() > 0 {
+	if !keep && !p.retired && p.count() > 0 {
 		// Idle connections the server has closed since still count
 		// until the sweeper sees them; haproxy's are gone the moment
 		// the close comes. Look before refusing a live one for them.
 		if now := time.Now(); now.Sub(p.lastReap) >= reapEvery {
 			p.lastReap = now
-			dead = p.reapLocked()
+			if dead = p.reapLocked(); len(dead) > 0 {
+				keep = p.keeps(safe)
+			}
 		}
 	}
-	if p.retired || !p.keeps(safe) {
+	defer closeConns(dead)
+	if !keep {
 		p.mu.Unlock()
-		p.closeAll(dead)
 		p.End()
 		c.Close()
 		return
 	}
-	defer p.closeAll(dead)
 	p.End()
 	if safe {
 		p.safe.push(c)
@@ -234,11 +236,16 @@ func (p *Pool) closeSome(n int) int {
 	return len(conns)
 }
 
+// closeAll closes connections taken out of the pool's queues.
 func (p *Pool) closeAll(conns []net.Conn) {
 	if len(conns) == 0 {
 		return
 	}
 	p.pools.idle.Add(-int64(len(conns)))
+	closeConns(conns)
+}
+
+func closeConns(conns []net.Conn) {
 	for _, c := range conns {
 		c.Close()
 	}
@@ -288,10 +295,11 @@ func (p *Pool) dropDead() {
 	p.mu.Lock()
 	dead := p.reapLocked()
 	p.mu.Unlock()
-	p.closeAll(dead)
+	closeConns(dead)
 }
 
-// reapLocked takes the dead idle connections out of the pool and returns
+// reapLocked takes the dead idle connections out of the pool, and out of
+// the idle count at once (so that keeps sees their room), and returns
 // them, to be closed once p.mu is released.
 func (p *Pool) reapLocked() []net.Conn {
 	var dead []net.Conn
@@ -310,6 +318,7 @@ func (p *Pool) reapLocked() []net.Conn {
 			}
 		}
 	}
+	p.pools.idle.Add(-int64(len(dead)))
 	return dead
 }
 

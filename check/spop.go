@@ -294,66 +294,95 @@ func (f *spopFrame) version(off int, n uint64) int32 {
 	return maj*1000 + min
 }
 
-// agentHello judges an AGENT-HELLO (spoe_handle_agenthello_frame): 0 when
-// it is acceptable, else the status code of what is wrong.
-func (f *spopFrame) agentHello() uint32 {
-	if f.at(0) != spopAgentHello || f.end < 7 {
+// items walks a frame's key/value list, after checking its header (not
+// fragmented, no stream-id, no frame-id): item gets each key and where
+// its value starts, and returns where the value ends, or a status code
+// other than spopErrNone to stop with.
+func (f *spopFrame) items(item func(key int, sz uint64, p int) (int, uint32)) uint32 {
+	if f.end < 7 {
 		return spopErrInvalid
 	}
-	if binary.BigEndian.Uint32([]byte{f.at(1), f.at(2), f.at(3), f.at(4)})&spopFlagFin == 0 {
+	if f.at(4)&spopFlagFin == 0 { // the flags are big-endian: FIN is in their last byte
 		return spopErrFragNotSupported
 	}
-	if f.at(5) != 0 || f.at(6) != 0 { // no stream-id, no frame-id
+	if f.at(5) != 0 || f.at(6) != 0 {
 		return spopErrInvalid
 	}
-	var vsn int32
-	var maxFrameSize uint64
 	for p := 7; p < f.end; {
 		key, sz, next, ok := f.buffer(p)
 		if !ok || sz == 0 {
 			return spopErrInvalid
 		}
-		p = next
-		var typ byte
+		var st uint32
+		if p, st = item(key, sz, next); st != spopErrNone {
+			return st
+		}
+	}
+	return spopErrNone
+}
+
+// str reads a string value at p: where it starts, its size, and where it
+// ends.
+func (f *spopFrame) str(p int) (s int, sz uint64, next int, ok bool) {
+	typ, p, ok := f.typeAt(p)
+	if !ok || typ != spopTypeStr {
+		return 0, 0, 0, false
+	}
+	return f.buffer(p)
+}
+
+// integer reads an integer value at p.
+func (f *spopFrame) integer(p int) (v uint64, next int, ok bool) {
+	typ, p, ok := f.typeAt(p)
+	if !ok || !isIntType(typ) {
+		return 0, 0, false
+	}
+	return f.varint(p)
+}
+
+// agentHello judges an AGENT-HELLO (spoe_handle_agenthello_frame): 0 when
+// it is acceptable, else the status code of what is wrong.
+func (f *spopFrame) agentHello() uint32 {
+	if f.at(0) != spopAgentHello {
+		return spopErrInvalid
+	}
+	var vsn int32
+	var maxFrameSize uint64
+	st := f.items(func(key int, sz uint64, p int) (int, uint32) {
+		var ok bool
 		switch {
 		case f.isKey(key, sz, "version"):
-			if typ, p, ok = f.typeAt(p); !ok || typ != spopTypeStr {
-				return spopErrInvalid
-			}
 			var s int
-			if s, sz, p, ok = f.buffer(p); !ok {
-				return spopErrInvalid
+			if s, sz, p, ok = f.str(p); !ok {
+				return 0, spopErrInvalid
 			}
 			// 2.0 is the only version haproxy 2.6 speaks.
 			if vsn = f.version(s, sz); vsn != 2000 {
-				return spopErrBadVsn
+				return 0, spopErrBadVsn
 			}
 		case f.isKey(key, sz, "max-frame-size"):
-			if typ, p, ok = f.typeAt(p); !ok || !isIntType(typ) {
-				return spopErrInvalid
-			}
-			if maxFrameSize, p, ok = f.varint(p); !ok {
-				return spopErrInvalid
+			if maxFrameSize, p, ok = f.integer(p); !ok {
+				return 0, spopErrInvalid
 			}
 			if maxFrameSize < spopMinFrameSize || maxFrameSize > spopMaxFrameSize {
-				return spopErrBadFrameSize
+				return 0, spopErrBadFrameSize
 			}
 		case f.isKey(key, sz, "capabilities"):
 			// A check has no use for the capabilities, but they
 			// must be a string.
-			if typ, p, ok = f.typeAt(p); !ok || typ != spopTypeStr {
-				return spopErrInvalid
-			}
-			if _, _, p, ok = f.buffer(p); !ok {
-				return spopErrInvalid
+			if _, _, p, ok = f.str(p); !ok {
+				return 0, spopErrInvalid
 			}
 		default:
 			if p, ok = f.skipData(p); !ok {
-				return spopErrInvalid
+				return 0, spopErrInvalid
 			}
 		}
-	}
+		return p, spopErrNone
+	})
 	switch {
+	case st != spopErrNone:
+		return st
 	case vsn == 0:
 		return spopErrNoVsn
 	case maxFrameSize == 0:
@@ -366,45 +395,29 @@ func (f *spopFrame) agentHello() uint32 {
 // the status code it carries (haproxy keeps it in an unsigned int), 0 when
 // it has none, or that of what is wrong with the frame.
 func (f *spopFrame) agentDisconnect() uint32 {
-	if f.end < 7 {
-		return spopErrInvalid
-	}
-	if binary.BigEndian.Uint32([]byte{f.at(1), f.at(2), f.at(3), f.at(4)})&spopFlagFin == 0 {
-		return spopErrFragNotSupported
-	}
-	if f.at(5) != 0 || f.at(6) != 0 {
-		return spopErrInvalid
-	}
 	var code uint32
-	for p := 7; p < f.end; {
-		key, sz, next, ok := f.buffer(p)
-		if !ok || sz == 0 {
-			return spopErrInvalid
-		}
-		p = next
-		var typ byte
+	st := f.items(func(key int, sz uint64, p int) (int, uint32) {
+		var ok bool
 		switch {
 		case f.isKey(key, sz, "status-code"):
-			if typ, p, ok = f.typeAt(p); !ok || !isIntType(typ) {
-				return spopErrInvalid
-			}
 			var v uint64
-			if v, p, ok = f.varint(p); !ok {
-				return spopErrInvalid
+			if v, p, ok = f.integer(p); !ok {
+				return 0, spopErrInvalid
 			}
 			code = uint32(v)
 		case f.isKey(key, sz, "message"):
-			if typ, p, ok = f.typeAt(p); !ok || typ != spopTypeStr {
-				return spopErrInvalid
-			}
-			if _, sz, p, ok = f.buffer(p); !ok || sz > 255 {
-				return spopErrInvalid
+			if _, sz, p, ok = f.str(p); !ok || sz > 255 {
+				return 0, spopErrInvalid
 			}
 		default:
 			if p, ok = f.skipData(p); !ok {
-				return spopErrInvalid
+				return 0, spopErrInvalid
 			}
 		}
+		return p, spopErrNone
+	})
+	if st != spopErrNone {
+		return st
 	}
 	return code
 }

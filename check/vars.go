@@ -36,41 +36,14 @@ func isVarAction(a string) bool {
 // with the variable's name ("set-var(check.x)").
 func parseVarAction(args []string, le *lfEnv) (*rule, error) {
 	word := args[0]
-	var kind, rest string
-	for _, k := range []string{"set-var-fmt", "set-var", "unset-var"} {
-		if r, ok := strings.CutPrefix(word, k); ok {
-			kind, rest = k, r
-			break
-		}
-	}
+	a, err := sample.ParseVarAction(word)
+	kind := a.Kind
 	wrap := func(err error) error { return fmt.Errorf("'%s' : %w", kind, err) }
-	if !strings.HasPrefix(rest, "(") {
-		return nil, wrap(fmt.Errorf("invalid or incomplete action '%s'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'", word))
-	}
-	if !strings.HasSuffix(rest, ")") || len(rest) < 2 {
-		return nil, wrap(fmt.Errorf("incomplete argument after action '%s'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'", word))
-	}
-	parts := strings.Split(rest[1:len(rest)-1], ",")
-	v := &varRule{unset: kind == "unset-var", word: word}
-	if len(parts) > 1 && parts[1] != "" && v.unset {
-		return nil, wrap(fmt.Errorf("unset-var does not expect parameters after the variable name. Only \"set-var\" and \"set-var-fmt\" manage conditions"))
-	}
-	for _, c := range parts[1:] {
-		if c == "" {
-			break // haproxy stops at an empty condition
-		}
-		bit, ok := sample.ParseVarCond(c)
-		if !ok {
-			return nil, wrap(fmt.Errorf("unknown condition \"%s\"", c))
-		}
-		v.conds |= bit
-	}
-	ref, err := sample.ParseVarName(parts[0])
 	if err != nil {
 		return nil, wrap(err)
 	}
-	le.env.DeclareVar(ref)
-	v.ref = ref
+	le.env.DeclareVar(a.Ref)
+	v := &varRule{ref: a.Ref, unset: a.Unset(), conds: a.Conds, word: word}
 	r := &rule{act: actVar, vars: v}
 	switch kind {
 	case "unset-var":
@@ -104,13 +77,9 @@ func parseVarAction(args []string, le *lfEnv) (*rule, error) {
 		v.ident = id
 		return r, nil
 	}
-	var env *sample.Env
-	if le != nil {
-		env = le.env
-	}
 	// As haproxy, the words after the expression that are not
 	// converters are ignored.
-	e, _, err := sample.ParseExprWords(env, args[1:])
+	e, _, err := sample.ParseExprWords(le.env, args[1:])
 	if err != nil {
 		return nil, wrap(err)
 	}

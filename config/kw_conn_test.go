@@ -57,14 +57,18 @@ func connKeywordCases() []kwCase {
 				if len(rules) != 3 {
 					t.Fatalf("%d rules", len(rules))
 				}
-				a := rules[0].Args.(*TCPVarArgs)
-				eq(t, "var", a.Var.Name, "a")
+				a := rules[0].Args.(*VarOp)
+				eq(t, "var", a.Ref.Name, "a")
 				eq(t, "cond", a.Conds, sample.VarIfNotExists)
 				eq(t, "expr", a.Expr.String(), "src")
-				if rules[1].Args.(*TCPVarArgs).Format == nil {
+				if rules[1].Args.(*VarOp).Fmt == nil {
 					t.Error("no format")
 				}
 			}},
+			// haproxy's parse_store, shared by every rule set: an empty
+			// condition ends the list, a missing format is an empty one.
+			kwCase{kw: kw, in: in, name: "empty condition and format", src: kw + " set-var(sess.a,) src\n" + kw + " set-var(sess.b,,ifset) src\n" + kw + " unset-var(sess.a,)\n" + kw + " set-var-fmt(sess.c)",
+				check: tcpRuleCount(set, 4)},
 			kwCase{kw: kw, in: in, src: kw + " accept foo", err: "t.cfg:2: '" + kw + "': unexpected 'foo', expects 'if' or 'unless' followed by a condition"},
 			kwCase{kw: kw, in: in, src: kw + " dance", err: "t.cfg:2: '" + kw + "': '" + kw + "' expects ..."},
 			kwCase{kw: kw, in: in, src: kw, err: "t.cfg:2: '" + kw + "': missing argument for '" + kw + "' in ..."},

@@ -52,10 +52,7 @@ func init() {
 		return nil
 	}).actsOn(CapBE, ignoredWarning)
 	transparent := func(p *parser, args []string) error {
-		on := true
-		if len(args) > 0 && args[0] == "no" {
-			on, args = false, args[1:]
-		}
+		on, args := stripNo(args)
 		if len(args) > 0 {
 			return fmt.Errorf("cannot handle unexpected argument '%s'", args[0])
 		}

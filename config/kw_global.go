@@ -163,14 +163,20 @@ func intKw(args []string, what string, lo, hi int, dst *int) error {
 // negFlag reads the arguments of a negatable flag keyword: none, or the "no"
 // the dispatcher prepended.
 func negFlag(args []string) (bool, error) {
-	on := true
-	if len(args) > 0 && args[0] == "no" {
-		on, args = false, args[1:]
-	}
+	on, args := stripNo(args)
 	if len(args) > 0 {
 		return on, fmt.Errorf("takes no argument")
 	}
 	return on, nil
+}
+
+// stripNo takes off the "no" the dispatcher prepends to a negated
+// keyword: on is false when it was there.
+func stripNo(args []string) (on bool, rest []string) {
+	if len(args) > 0 && args[0] == "no" {
+		return false, args[1:]
+	}
+	return true, args
 }
 
 func envKw(overwrite bool) func(p *parser, args []string) error {

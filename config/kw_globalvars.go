@@ -69,9 +69,7 @@ func init() {
 // expression that yields nothing leaves its variable as it was, as in
 // haproxy.
 func (c *Config) ApplyVars() {
-	if c.samples != nil {
-		sample.DeclareProcVars(c.samples.ProcVars)
-	}
+	sample.DeclareProcVars(c.procVars)
 	var ctx sample.Ctx
 	for _, gv := range c.Global.Vars {
 		if gv.Fmt != nil {

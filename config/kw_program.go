@@ -175,10 +175,7 @@ func init() {
 		return nil
 	})
 	registerNegatable(secProgram, "option start-on-reload", func(p *parser, args []string) error {
-		on := true
-		if len(args) > 0 && args[0] == "no" {
-			on, args = false, args[1:]
-		}
+		on, args := stripNo(args)
 		if err := tooManyArgs(args, 0); err != nil {
 			return err
 		}

@@ -101,17 +101,14 @@ const (
 	RedirectScheme
 )
 
-// VarOp is set-var, set-var-fmt and unset-var.
+// VarOp is set-var, set-var-fmt and unset-var, in every rule set.
 type VarOp struct {
 	Ref   sample.VarRef
 	Expr  *sample.Expr      // set-var
 	Fmt   *logformat.Format // set-var-fmt
 	Unset bool
-	Conds VarConds
+	Conds sample.VarConds
 }
-
-// VarConds are set-var's conditions (set-var(name,ifexists,...)).
-type VarConds = sample.VarConds
 
 // NormalizeOp is normalize-uri.
 type NormalizeOp struct {
@@ -454,47 +451,17 @@ func atol(s string) int {
 // parseVarOp parses set-var(name[,cond...]) EXPR, set-var-fmt(name[,cond...])
 // FMT and unset-var(name); args[0] is the action word itself.
 func parseVarOp(c *RuleContext, r *HTTPRule, args []string) (int, error) {
-	word := args[0]
-	var kind string
-	for _, k := range []string{"set-var-fmt", "set-var", "unset-var"} {
-		if strings.HasPrefix(word, k) {
-			kind = k
-			break
-		}
-	}
-	rest := word[len(kind):]
-	if !strings.HasPrefix(rest, "(") {
-		return 0, fmt.Errorf("invalid or incomplete action '%s'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'", word)
-	}
-	if !strings.HasSuffix(rest, ")") || len(rest) < 2 {
-		return 0, fmt.Errorf("incomplete argument after action '%s'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'", word)
-	}
-	parts := strings.Split(rest[1:len(rest)-1], ",")
-	op := &VarOp{Unset: kind == "unset-var"}
-	r.Args = op
-	conds := parts[1:]
-	if len(conds) > 0 && conds[0] != "" && op.Unset {
-		return 0, errors.New("unset-var does not expect parameters after the variable name. Only \"set-var\" and \"set-var-fmt\" manage conditions")
-	}
-	for _, cs := range conds {
-		if cs == "" {
-			break // haproxy stops at an empty condition
-		}
-		c, found := sample.ParseVarCond(cs)
-		op.Conds |= c
-		if !found {
-			return 0, fmt.Errorf("unknown condition \"%s\"", cs)
-		}
-	}
-	ref, err := sample.ParseVarName(parts[0])
+	a, err := sample.ParseVarAction(args[0])
 	if err != nil {
 		return 0, err
 	}
-	c.Env().DeclareVar(ref)
-	op.Ref = ref
+	c.Env().DeclareVar(a.Ref)
+	op := &VarOp{Ref: a.Ref, Unset: a.Unset(), Conds: a.Conds}
+	r.Args = op
 	if op.Unset {
 		return 1, nil
 	}
+	kind := a.Kind
 	if kind == "set-var-fmt" {
 		fs := "" // haproxy takes a missing format as an empty one
 		if len(args) > 1 {

@@ -10,14 +10,11 @@ func init() {
 	// does anyway.
 	for _, name := range []string{"option splice-auto", "option splice-request", "option splice-response"} {
 		registerNegatable(SecProxy, name, func(p *parser, args []string) error {
-			no := len(args) > 0 && args[0] == "no"
-			if no {
-				args = args[1:]
-			}
+			on, args := stripNo(args)
 			if len(args) > 0 {
 				return fmt.Errorf("'%s' cannot handle unexpected argument '%s'.", name, args[0])
 			}
-			if no {
+			if !on {
 				return nil
 			}
 			p.warnf("'%s' has no effect in switchyard (data is copied in user space, never spliced); ignored", name)

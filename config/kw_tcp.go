@@ -21,35 +21,12 @@ type TCPRules struct {
 	// InspectDelay is tcp-request inspect-delay, ResponseInspectDelay
 	// tcp-response inspect-delay (0: rules run once, on what is there).
 	InspectDelay, ResponseInspectDelay time.Duration
-	fromDefaults                       bool // the lists hold a defaults section's rules only
 }
 
 // ExpectProxy is the Args of `tcp-request connection expect-proxy layer4`.
 type ExpectProxy struct{}
 
-// TCPVarArgs are the arguments of set-var, set-var-fmt and unset-var in the
-// tcp rule sets.
-type TCPVarArgs struct {
-	Var    sample.VarRef
-	Expr   *sample.Expr      // set-var
-	Format *logformat.Format // set-var-fmt
-	// Conds are set-var's conditions (ifexists, ifnotexists, ifempty,
-	// ifnotempty, ifset, ifnotset, ifgt, iflt): all must hold.
-	Conds sample.VarConds
-}
-
 func (px *Proxy) tcpRuleList(set RuleSet) *[]*HTTPRule {
-	if px.Cap == CapDef {
-		px.TCP.fromDefaults = true // for the proxies that copy it
-	} else if px.TCP.fromDefaults {
-		// The first rule of the proxy's own: the lists were shared with
-		// the defaults section, copy them before appending.
-		px.TCP.fromDefaults = false
-		px.TCP.Connection = append([]*HTTPRule(nil), px.TCP.Connection...)
-		px.TCP.Session = append([]*HTTPRule(nil), px.TCP.Session...)
-		px.TCP.Content = append([]*HTTPRule(nil), px.TCP.Content...)
-		px.TCP.Response = append([]*HTTPRule(nil), px.TCP.Response...)
-	}
 	switch set {
 	case TCPRequestConnectionRules:
 		return &px.TCP.Connection
@@ -128,7 +105,7 @@ func init() {
 		name := name
 		RegisterAction(&ActionDef{Name: name, Where: allSets,
 			Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
-				return parseTCPVar(c, r, name, args)
+				return parseTCPVar(c, r, args)
 			}})
 	}
 
@@ -244,50 +221,32 @@ func (p *parser) tcpRule(set RuleSet, args []string) error {
 
 // parseTCPVar parses set-var(name[,cond...]) EXPR, set-var-fmt(name) FMT
 // and unset-var(name); args[0] is the action word itself.
-func parseTCPVar(c *RuleContext, r *HTTPRule, action string, args []string) (int, error) {
+func parseTCPVar(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 	word := args[0]
-	inner, ok := strings.CutPrefix(word, action+"(")
-	if !ok {
-		return 0, fmt.Errorf("invalid or incomplete action '%s'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'", word)
-	}
-	inner, ok = strings.CutSuffix(inner, ")")
-	if !ok {
-		return 0, fmt.Errorf("incomplete argument after action '%s'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'", word)
-	}
-	parts := strings.Split(inner, ",")
-	a := &TCPVarArgs{}
-	if len(parts) > 1 && action == "unset-var" {
-		return 0, fmt.Errorf("unset-var does not expect parameters after the variable name. Only \"set-var\" and \"set-var-fmt\" manage conditions")
-	}
-	for _, cond := range parts[1:] {
-		c, ok := sample.ParseVarCond(cond)
-		if !ok {
-			return 0, fmt.Errorf("unknown condition \"%s\"", cond)
-		}
-		a.Conds |= c
-	}
-	ref, err := sample.ParseVarName(parts[0])
-	c.Env().DeclareVar(ref)
+	a, err := sample.ParseVarAction(word)
 	if err != nil {
 		return 0, err
 	}
-	a.Var = ref
-	r.Args = a
+	c.Env().DeclareVar(a.Ref)
+	op := &VarOp{Ref: a.Ref, Unset: a.Unset(), Conds: a.Conds}
+	r.Args = op
 	avail := tcpAvail(c.Set, c.Proxy())
-	switch action {
+	switch a.Kind {
 	case "unset-var":
 		return 1, nil
 	case "set-var-fmt":
-		if len(args) < 2 {
-			return 0, fmt.Errorf("'%s' expects a format string", word)
+		// haproxy takes a missing format as an empty one.
+		fs := ""
+		if len(args) > 1 {
+			fs = args[1]
 		}
-		f, err := logformat.ParseOptions(args[1], logformat.Options{Flags: logformat.HTTPValue,
+		f, err := logformat.ParseOptions(fs, logformat.Options{Flags: logformat.HTTPValue,
 			HTTPMode: c.Proxy().Mode == ModeHTTP, Avail: avail, Env: c.Env()})
 		if err != nil {
 			return 0, fmt.Errorf("'%s': %v", word, err)
 		}
-		a.Format = f
-		return 2, nil
+		op.Fmt = f
+		return min(2, len(args)), nil
 	}
 	if len(args) < 2 {
 		return 0, fmt.Errorf("'%s' expects a sample expression", word)
@@ -299,7 +258,7 @@ func parseTCPVar(c *RuleContext, r *HTTPRule, action string, args []string) (int
 	if err := e.Check(avail); err != nil {
 		return 0, fmt.Errorf("'%s': %v", word, err)
 	}
-	a.Expr = e
+	op.Expr = e
 	return 1 + n, nil
 }
 

@@ -148,7 +148,6 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		Lookup: p.lookupObject,
 	}
 	p.cfg.Patterns = p.samples.Patterns
-	p.cfg.samples = p.samples
 	lopt := LexOptions{Env: p.lookupEnv, Features: opt.Features, Version: Version}
 	for i, f := range files {
 		lines, msgs, errs := Lex(f, srcs[i], lopt)
@@ -186,6 +185,7 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 	if len(p.errs) > 0 {
 		return nil, res, p.errs
 	}
+	p.cfg.procVars = p.samples.ProcVars
 	return p.cfg, res, nil
 }
 
@@ -437,6 +437,9 @@ func (d *Proxy) inherit() *Proxy {
 	// A named defaults section's http rules come first in the proxy's.
 	px.HTTPRequest, px.HTTPResponse = slices.Clip(px.HTTPRequest), slices.Clip(px.HTTPResponse)
 	px.HTTPAfterResponse = slices.Clip(px.HTTPAfterResponse)
+	t := &px.TCP
+	t.Connection, t.Session = slices.Clip(t.Connection), slices.Clip(t.Session)
+	t.Content, t.Response = slices.Clip(t.Content), slices.Clip(t.Response)
 	px.ACLs, px.ignored, px.MonitorFail = nil, nil, nil
 	px.PersistRules, px.UseServers = nil, nil
 	px.Ext, px.DefaultServer.Ext = d.Ext.clone(), d.DefaultServer.Ext.clone()

@@ -27,9 +27,10 @@ type Config struct {
 	// Env is what setenv, presetenv and unsetenv do, in order; see
 	// ApplyEnv.
 	Env []EnvChange
-	// samples is the configuration's sample environment: ApplyVars
-	// creates the proc.* variables it collected.
-	samples *sample.Env
+	// procVars are the proc.* variables the configuration names, which
+	// ApplyVars creates (the sample environment collected them; keeping
+	// the environment would keep the whole parser alive).
+	procVars []sample.VarRef
 }
 
 // Pos is where something was declared, for messages.

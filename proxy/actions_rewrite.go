@@ -808,22 +808,8 @@ func (s *httpStream) afterRules(be *Backend) (failed bool) {
 		lists = [2][]compiledRule{be.afterRules, s.fe.afterRules}
 	}
 	for _, rules := range lists {
-		s.rw.soft = false
-		for i := range rules {
-			r := &rules[i]
-			if r.cond != nil && !r.cond.Eval(&s.ctx) {
-				continue
-			}
-			v, _ := r.run(s)
-			if v != ruleContinue {
-				r.ended(&s.ctx)
-			}
-			if v == ruleAnswered {
-				return true
-			}
-			if v == ruleStop {
-				break
-			}
+		if done, _ := s.runRules(rules); done {
+			return true
 		}
 	}
 	return false
@@ -904,8 +890,9 @@ func (s *httpStream) afterResponseRules(be *Backend) bool {
 // restrictHdrNames applies a proxy's option http-restrict-req-hdr-names
 // after its http-request rules, as haproxy does: headers whose names step
 // outside [A-Za-z0-9-] are removed, or make the request refused. It
-// reports a refusal, counted and logged as a deny (the caller answers 403).
-func (s *httpStream) restrictHdrNames(px *config.Proxy) (refused bool) {
+// answers a refusal with a 403, counted and logged as a deny; done and
+// keep are runRules'.
+func (s *httpStream) restrictHdrNames(px *config.Proxy, be *Backend) (done, keep bool) {
 	switch px.RestrictHdrNames {
 	case config.HdrNamesDelete:
 		s.t.req.DelFunc(badHdrName)
@@ -914,11 +901,11 @@ func (s *httpStream) restrictHdrNames(px *config.Proxy) (refused bool) {
 			if name, _ := s.t.req.Header(i); badHdrName(name) {
 				s.term('P', 'R')
 				s.countDenied(false, s.t.be)
-				return true
+				return true, s.reply(403, be)
 			}
 		}
 	}
-	return false
+	return false, false
 }
 
 func badHdrName(name []byte) bool {

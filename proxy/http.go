@@ -600,8 +600,8 @@ func (s *httpStream) transaction() bool {
 	if done, keep := s.runRules(s.fe.reqRules); done {
 		return keep
 	}
-	if s.restrictHdrNames(s.fe.cfg) {
-		return s.reply(403, nil)
+	if done, keep := s.restrictHdrNames(s.fe.cfg, nil); done {
+		return keep
 	}
 	// The stats page is looked for once the proxy's rules let the
 	// request through, as haproxy does.
@@ -624,8 +624,8 @@ func (s *httpStream) transaction() bool {
 		}
 		s.t.be = be // a deny answers with the backend's error file first
 		done, keep := s.runRules(be.reqRules)
-		if !done && s.restrictHdrNames(be.cfg) {
-			done, keep = true, s.reply(403, be)
+		if !done {
+			done, keep = s.restrictHdrNames(be.cfg, be)
 		}
 		if !done {
 			done, keep = s.statsPage(be.cfg)

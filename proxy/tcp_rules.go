@@ -92,23 +92,23 @@ func init() {
 }
 
 func compileVarAction(rule *config.HTTPRule) tcpRuleFunc {
-	a := rule.Args.(*config.TCPVarArgs)
+	a := rule.Args.(*config.VarOp)
 	switch {
 	case a.Expr != nil:
 		return func(r *tcpRun) tcpVerdict {
 			if v, ok := a.Expr.Eval(r.ctx); ok {
-				r.ctx.Vars.SetIf(a.Var, v, a.Conds)
+				r.ctx.Vars.SetIf(a.Ref, v, a.Conds)
 			}
 			return tcpContinue
 		}
-	case a.Format != nil:
+	case a.Fmt != nil:
 		return func(r *tcpRun) tcpVerdict {
-			r.scratch = a.Format.Append(r.scratch[:0], r.ctx, nil)
-			r.ctx.Vars.SetIf(a.Var, sample.Str(r.scratch), a.Conds)
+			r.scratch = a.Fmt.Append(r.scratch[:0], r.ctx, nil)
+			r.ctx.Vars.SetIf(a.Ref, sample.Str(r.scratch), a.Conds)
 			return tcpContinue
 		}
 	}
-	return func(r *tcpRun) tcpVerdict { r.ctx.Vars.Unset(a.Var); return tcpContinue }
+	return func(r *tcpRun) tcpVerdict { r.ctx.Vars.Unset(a.Ref); return tcpContinue }
 }
 
 // compileTCPRules compiles a proxy's tcp rule sets; nil when it has none.
@@ -130,7 +130,7 @@ func compileTCPRules(px *config.Proxy) (*tcpRules, error) {
 			c := compiledTCPRule{cond: r.Cond, run: compile(r), pos: &sample.RulePos{File: r.Pos.File, Line: r.Pos.Line}}
 			if r.Set == config.TCPRequestContentRules {
 				c.http = r.Cond != nil && r.Cond.Check(sample.SrcL4|sample.SrcL6Req, "") != nil
-				if a, ok := r.Args.(*config.TCPVarArgs); ok && a.Expr != nil && a.Expr.Check(sample.SrcL4|sample.SrcL6Req) != nil {
+				if a, ok := r.Args.(*config.VarOp); ok && a.Expr != nil && a.Expr.Check(sample.SrcL4|sample.SrcL6Req) != nil {
 					c.http = true
 				}
 				out.contentHTTP = out.contentHTTP || c.http

@@ -53,7 +53,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 func hashCRC32C(key []byte) uint32 { return crc32.Checksum(key, castagnoli) }
 
 func convXXH3(_ *Ctx, a []arg, v Value) (Value, bool) {
-	return Int(int64(xxh3(v.Str, uint64(a[0].i)))), true
+	return Int(int64(hashfn.XXH3(v.Str, uint64(a[0].i)))), true
 }
 
 // digestAlg is a message digest: its one-shot function appending the sum

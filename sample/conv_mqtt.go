@@ -252,6 +252,10 @@ func mqttProps(b []byte) (props, rest []byte, ok bool) {
 // list where the packet allows it.
 type mqttPropKind uint8
 
+// mqttPropKinds are the properties a packet may carry, by identifier (0:
+// not allowed there).
+type mqttPropKinds [mqttPropMax + 1]mqttPropKind
+
 const (
 	propBool     mqttPropKind = iota + 1 // 1-byte integer, 0 or 1
 	propShort                            // 2-byte integer
@@ -264,18 +268,18 @@ const (
 )
 
 var (
-	mqttConnectProps = map[byte]mqttPropKind{
+	mqttConnectProps = &mqttPropKinds{
 		mqttPropSessionExpiry: propLong, mqttPropReceiveMaximum: propNonZero2,
 		mqttPropMaximumPacketSize: propNonZero4, mqttPropTopicAliasMaximum: propShort,
 		mqttPropRequestResponse: propBool, mqttPropRequestProblem: propBool, mqttPropUserProperty: propUser,
 		mqttPropAuthMethod: propString, mqttPropAuthData: propString,
 	}
-	mqttWillProps = map[byte]mqttPropKind{
+	mqttWillProps = &mqttPropKinds{
 		mqttPropWillDelay: propLong, mqttPropPayloadFormat: propBool, mqttPropMessageExpiry: propLong,
 		mqttPropContentType: propString, mqttPropResponseTopic: propString,
 		mqttPropCorrelationData: propString, mqttPropUserProperty: propUser,
 	}
-	mqttConnackProps = map[byte]mqttPropKind{
+	mqttConnackProps = &mqttPropKinds{
 		mqttPropSessionExpiry: propLong, mqttPropReceiveMaximum: propNonZero2, mqttPropMaximumQoS: propBool,
 		mqttPropRetainAvailable: propBool, mqttPropMaximumPacketSize: propNonZero4,
 		mqttPropAssignedClientID: propNonEmpty, mqttPropTopicAliasMaximum: propShort,
@@ -290,11 +294,14 @@ var (
 // properties aside) or out of its range makes the packet invalid; one the
 // list does not know returns unknown, which the caller judges: haproxy
 // 2.6 calls a CONNACK with one incomplete, and a CONNECT invalid.
-func (p *mqttPacket) parseProps(props []byte, known map[byte]mqttPropKind, unknown protoVerdict) protoVerdict {
+func (p *mqttPacket) parseProps(props []byte, known *mqttPropKinds, unknown protoVerdict) protoVerdict {
 	var seen uint64
 	for len(props) > 0 {
 		id := props[0]
-		kind := known[id]
+		var kind mqttPropKind
+		if int(id) < len(known) {
+			kind = known[id]
+		}
 		if kind == 0 {
 			return unknown
 		}

@@ -58,12 +58,7 @@ func XXH64Seed(b []byte, seed uint64) uint64 {
 		h ^= uint64(c) * xxPrime5
 		h = bits.RotateLeft64(h, 11) * xxPrime1
 	}
-	h ^= h >> 33
-	h *= xxPrime2
-	h ^= h >> 29
-	h *= xxPrime3
-	h ^= h >> 32
-	return h
+	return xxh64Avalanche(h)
 }
 
 func xxRound(acc, in uint64) uint64 {

@@ -1,11 +1,11 @@
-package sample
+package hashfn
 
 import (
 	"encoding/binary"
 	"math/bits"
 )
 
-// xxh3 is XXH3_64bits_withSeed of the xxHash specification (version 0.8),
+// XXH3 is XXH3_64bits_withSeed of the xxHash specification (version 0.8),
 // which haproxy's xxh3 converter returns.
 
 var xxh3Secret = [192]byte{
@@ -23,17 +23,10 @@ var xxh3Secret = [192]byte{
 	0x45, 0xcb, 0x3a, 0x8f, 0x95, 0x16, 0x04, 0x28, 0xaf, 0xd7, 0xfb, 0xca, 0xbb, 0x4b, 0x40, 0x7e,
 }
 
+// XXH3's own primes; the XXH64 and XXH32 ones are in xxhash.go.
 const (
-	xxPrime32_1 = 0x9E3779B1
-	xxPrime32_2 = 0x85EBCA77
-	xxPrime32_3 = 0xC2B2AE3D
-	xxPrime64_1 = 0x9E3779B185EBCA87
-	xxPrime64_2 = 0xC2B2AE3D27D4EB4F
-	xxPrime64_3 = 0x165667B19E3779F9
-	xxPrime64_4 = 0x85EBCA77C2B2AE63
-	xxPrime64_5 = 0x27D4EB2F165667C5
-	xxPrimeMX1  = 0x165667919E3779F9
-	xxPrimeMX2  = 0x9FB21C651E98DF25
+	xxPrimeMX1 = 0x165667919E3779F9
+	xxPrimeMX2 = 0x9FB21C651E98DF25
 )
 
 func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
@@ -44,11 +37,12 @@ func mulFold64(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
+// xxh64Avalanche is XXH64's final mix, which XXH3 uses too.
 func xxh64Avalanche(h uint64) uint64 {
 	h ^= h >> 33
-	h *= xxPrime64_2
+	h *= xxPrime2
 	h ^= h >> 29
-	h *= xxPrime64_3
+	h *= xxPrime3
 	return h ^ h>>32
 }
 
@@ -70,7 +64,7 @@ func xxh3Mix16(in, sec []byte, seed uint64) uint64 {
 	return mulFold64(le64(in)^(le64(sec)+seed), le64(in[8:])^(le64(sec[8:])-seed))
 }
 
-func xxh3(in []byte, seed uint64) uint64 {
+func XXH3(in []byte, seed uint64) uint64 {
 	sec := xxh3Secret[:]
 	n := uint64(len(in))
 	switch {
@@ -92,7 +86,7 @@ func xxh3(in []byte, seed uint64) uint64 {
 		hi := le64(in[len(in)-8:]) ^ flip2
 		return xxh3Avalanche(n + bits.ReverseBytes64(lo) + hi + mulFold64(lo, hi))
 	case len(in) <= 128:
-		acc := n * xxPrime64_1
+		acc := n * xxPrime1
 		if len(in) > 32 {
 			if len(in) > 64 {
 				if len(in) > 96 {
@@ -109,7 +103,7 @@ func xxh3(in []byte, seed uint64) uint64 {
 		acc += xxh3Mix16(in[len(in)-16:], sec[16:], seed)
 		return xxh3Avalanche(acc)
 	case len(in) <= 240:
-		acc := n * xxPrime64_1
+		acc := n * xxPrime1
 		rounds := len(in) / 16
 		for i := 0; i < 8; i++ {
 			acc += xxh3Mix16(in[16*i:], sec[16*i:], seed)
@@ -133,7 +127,7 @@ func xxh3(in []byte, seed uint64) uint64 {
 }
 
 func xxh3Long(in, sec []byte) uint64 {
-	acc := [8]uint64{xxPrime32_3, xxPrime64_1, xxPrime64_2, xxPrime64_3, xxPrime64_4, xxPrime32_2, xxPrime64_5, xxPrime32_1}
+	acc := [8]uint64{uint64(xx32Prime3), xxPrime1, xxPrime2, xxPrime3, xxPrime4, uint64(xx32Prime2), xxPrime5, uint64(xx32Prime1)}
 	const stripe = 64
 	stripesPerBlock := (len(sec) - stripe) / 8
 	blockLen := stripe * stripesPerBlock
@@ -145,7 +139,7 @@ func xxh3Long(in, sec []byte) uint64 {
 	stripes := ((len(in) - 1) - blockLen*blocks) / stripe
 	xxh3Accumulate(&acc, in[blocks*blockLen:], sec, stripes)
 	xxh3Accumulate512(&acc, in[len(in)-stripe:], sec[len(sec)-stripe-7:])
-	res := uint64(len(in)) * xxPrime64_1
+	res := uint64(len(in)) * xxPrime1
 	ms := sec[11:]
 	for i := 0; i < 4; i++ {
 		res += mulFold64(acc[2*i]^le64(ms[16*i:]), acc[2*i+1]^le64(ms[16*i+8:]))
@@ -173,6 +167,6 @@ func xxh3Scramble(acc *[8]uint64, sec []byte) {
 		a := acc[i]
 		a ^= a >> 47
 		a ^= le64(sec[8*i:])
-		acc[i] = a * xxPrime32_1
+		acc[i] = a * uint64(xx32Prime1)
 	}
 }
