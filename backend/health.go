@@ -69,13 +69,7 @@ const (
 // options that go with it).
 type CheckSettings struct {
 	Rules     Prober
-	SendProxy bool // check-send-proxy
-	ProxyV2   bool // and the server has send-proxy-v2: a v2 LOCAL header
-	// Socks4 is the server's SOCKS4 proxy ("" for none), which a check's
-	// default connection uses with check-via-socks4 (ViaSocks4) and a
-	// `connect via-socks4` rule uses always.
-	Socks4    string
-	ViaSocks4 bool
+	SendProxy bool // check-send-proxy (a v2 LOCAL header when the server has send-proxy-v2)
 
 	Inter, FastInter, DownInter time.Duration
 	Rise, Fall                  int
@@ -906,7 +900,7 @@ func (s *Server) runHealthCheck(ctx context.Context) {
 	if _, adm := s.State(); adm&AdminMaint != 0 {
 		return
 	}
-	res := s.runCheck(ctx, s.Settings().CheckAddr(), cs)
+	res := s.runCheck(ctx, s.Settings(), cs)
 	if ctx.Err() != nil {
 		return
 	}
@@ -921,10 +915,15 @@ func (s *Server) runHealthCheck(ctx context.Context) {
 }
 
 // runCheck runs one check with the server's current settings.
-func (s *Server) runCheck(ctx context.Context, addr string, cs *CheckSettings) check.Result {
+// The server's PROXY and SOCKS4 settings serve its checks too: a check
+// sends a v2 header when the server gets v2 ones, and goes through the
+// server's SOCKS4 proxy with check-via-socks4 (or a connect via-socks4
+// rule).
+func (s *Server) runCheck(ctx context.Context, set *ServerSettings, cs *CheckSettings) check.Result {
 	op, _ := s.State()
-	t := &check.Target{Addr: addr, ConnectTimeout: cs.ConnectTimeout, ReadTimeout: cs.ReadTimeout,
-		SendProxy: cs.SendProxy, ProxyV2: cs.ProxyV2, Socks4: cs.Socks4, ViaSocks4: cs.ViaSocks4, Backend: s.be.Name, Server: s.Name,
+	t := &check.Target{Addr: set.CheckAddr(), ConnectTimeout: cs.ConnectTimeout, ReadTimeout: cs.ReadTimeout,
+		SendProxy: cs.SendProxy, ProxyV2: set.SendProxy.V2, Socks4: set.Socks4.Proxy, ViaSocks4: set.Socks4.Checks,
+		Backend: s.be.Name, Server: s.Name,
 		Down: op == Stopped} // a down server gets no conditional pass (disable-on-404)
 	if cs.Rules.SendsState() {
 		t.State = s.sendState(cs)

@@ -10,24 +10,9 @@ import (
 // SendProxy is a server's PROXY protocol settings (the data plane's).
 type SendProxy = backend.SendProxy
 
-type sendProxyKey struct{}
-
-// SendProxyOf returns a server's PROXY protocol settings.
-func SendProxyOf(o *ServerOpts) SendProxy {
-	sp, _ := o.Ext[sendProxyKey{}].(SendProxy)
-	return sp
-}
-
 func init() {
 	edit := func(change func(sp *SendProxy, args []string) error) func(*Context, *ServerOpts, []string) error {
-		return func(_ *Context, o *ServerOpts, args []string) error {
-			sp := SendProxyOf(o)
-			if err := change(&sp, args); err != nil {
-				return err
-			}
-			o.Ext.Set(sendProxyKey{}, sp)
-			return nil
-		}
+		return func(_ *Context, o *ServerOpts, args []string) error { return change(&o.SendProxy, args) }
 	}
 	RegisterServerOption("send-proxy", 0, edit(func(sp *SendProxy, _ []string) error { sp.V1 = true; return nil }))
 	RegisterServerOption("send-proxy-v2", 0, edit(func(sp *SendProxy, _ []string) error { sp.V2 = true; return nil }))
@@ -59,7 +44,7 @@ func (p *parser) validateSendProxy(px *Proxy) {
 		return
 	}
 	for _, s := range px.Servers {
-		if SendProxyOf(&s.ServerOpts).UniqueID {
+		if s.SendProxy.UniqueID {
 			p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,
 				Msg: fmt.Sprintf("'server %s/%s' : 'proxy-v2-options unique-id' is not supported yet by switchyard in mode tcp (TCP streams have no unique id here)", px.Name, s.Name)})
 		}

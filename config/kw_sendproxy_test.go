@@ -6,7 +6,7 @@ func init() {
 	moreKeywordCases = append(moreKeywordCases, func() []kwCase {
 		sp := func(want SendProxy) kwCheck {
 			return func(t *testing.T, _ *Config, px *Proxy) {
-				eq(t, "SendProxy", SendProxyOf(&px.Servers[0].ServerOpts), want)
+				eq(t, "SendProxy", px.Servers[0].SendProxy, want)
 			}
 		}
 		return []kwCase{

@@ -11,14 +11,6 @@ import (
 // through that SOCKS4 proxy; and `check-via-socks4`: so do its checks.
 type Socks4 = backend.Socks4
 
-type socks4Key struct{}
-
-// Socks4Of returns a server's SOCKS4 settings.
-func Socks4Of(o *ServerOpts) Socks4 {
-	s, _ := o.Ext[socks4Key{}].(Socks4)
-	return s
-}
-
 func init() {
 	RegisterServerOption("socks4", 1, func(_ *Context, o *ServerOpts, args []string) error {
 		var s Server
@@ -32,15 +24,11 @@ func init() {
 		if err != nil {
 			return fmt.Errorf("'socks4 %s' : expects an IPv4 or IPv6 address (host names are not supported yet by switchyard here)", args[0])
 		}
-		set := Socks4Of(o)
-		set.Proxy = netip.AddrPortFrom(a, uint16(s.Port)).String()
-		o.Ext.Set(socks4Key{}, set)
+		o.Socks4.Proxy = netip.AddrPortFrom(a, uint16(s.Port)).String()
 		return nil
 	})
 	RegisterServerOption("check-via-socks4", 0, func(_ *Context, o *ServerOpts, _ []string) error {
-		set := Socks4Of(o)
-		set.Checks = true
-		o.Ext.Set(socks4Key{}, set)
+		o.Socks4.Checks = true
 		return nil
 	})
 }

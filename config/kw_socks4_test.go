@@ -5,7 +5,7 @@ import "testing"
 func init() {
 	moreKeywordCases = append(moreKeywordCases, func() []kwCase {
 		s4 := func(want Socks4) kwCheck {
-			return func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Socks4", Socks4Of(&px.Servers[0].ServerOpts), want) }
+			return func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Socks4", px.Servers[0].Socks4, want) }
 		}
 		return []kwCase{
 			{kw: "server", in: inBE, name: "socks4", src: "server s1 192.0.2.10:80 socks4 127.0.0.1:1080 check-via-socks4",

@@ -291,9 +291,12 @@ type UseBackend struct {
 // ServerOpts are the options a `server` line (or `default-server`) sets.
 type ServerOpts struct {
 	Ext Ext // options registered from other packages
-	// TLS to the server (kw_ssl.go).
-	TLS    ServerTLS
-	Weight int
+	// TLS to the server (kw_ssl.go), the PROXY header sent to it
+	// (kw_sendproxy.go), the SOCKS4 proxy to reach it by (kw_socks4.go).
+	TLS       ServerTLS
+	SendProxy SendProxy
+	Socks4    Socks4
+	Weight    int
 	// Idle connection pool (pool-max-conn, pool-low-conn,
 	// pool-purge-delay); see PoolSettings for the defaults.
 	PoolMaxConn    *int

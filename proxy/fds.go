@@ -72,12 +72,20 @@ func outOfFDs(err error) bool {
 // dial connects to srv, first making room when descriptors run short:
 // above tune.pool-high-fd-ratio one of the server's idle connections is
 // closed, as haproxy does, and a dial that finds no descriptor sheds idle
-// connections and tries once more.
-func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, dst netip.AddrPort) (net.Conn, error) {
+// connections and tries once more. The connection then sends pp, its
+// PROXY header (nil: none), as part of being set up: a failure there is
+// the connection's, retried and counted like a refused connect.
+func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, dst netip.AddrPort, pp []byte) (net.Conn, error) {
 	srv.Pool.BeforeDial()
 	c, err := be.dial(ctx, srv, dst)
 	if err != nil && outOfFDs(err) && rt.state.pools.Shed() > 0 {
 		c, err = be.dial(ctx, srv, dst)
+	}
+	if err == nil && pp != nil {
+		if err = sendProxyHeader(c, pp, be.cfg.Timeouts.Server); err != nil {
+			c.Close()
+			c = nil
+		}
 	}
 	return c, err
 }

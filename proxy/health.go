@@ -92,7 +92,7 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 		Name: sc.Name, ID: sc.ID, Addr: sc.Addr, MapPorts: sc.MapPorts, Weight: sc.Weight, Pool: sc.PoolSettings(),
 		Backup: sc.Backup, Disabled: sc.Disabled,
 		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: serverCookie(px, sc),
-		SendProxy: config.SendProxyOf(&sc.ServerOpts), Referenced: sc.Referenced, Socks4: config.Socks4Of(&sc.ServerOpts),
+		SendProxy: sc.SendProxy, Referenced: sc.Referenced, Socks4: sc.Socks4,
 	}
 	_, set.Rise, _ = sc.CheckTimings()
 	set.CheckTarget = backend.Target{Addr: sc.CheckAddr, Port: sc.CheckPort}
@@ -144,8 +144,7 @@ func agentSettings(px *config.Proxy, sc *config.Server) *backend.AgentSettings {
 func checkSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) *backend.CheckSettings {
 	inter, rise, fall := sc.CheckTimings()
 	cs := &backend.CheckSettings{
-		Rules: rules, SendProxy: sc.CheckSendProxy, ProxyV2: config.SendProxyOf(&sc.ServerOpts).V2,
-		Socks4: config.Socks4Of(&sc.ServerOpts).Proxy, ViaSocks4: config.Socks4Of(&sc.ServerOpts).Checks,
+		Rules: rules, SendProxy: sc.CheckSendProxy,
 		Inter: inter, FastInter: sc.FastInter, DownInter: sc.DownInter, Rise: rise, Fall: fall,
 		ConnectTimeout: inter, Timeout: inter,
 	}

@@ -270,7 +270,7 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, c
 	}
 	be.state.C.Connect.Add(1)
 	srv.C.Connect.Add(1)
-	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst)
+	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst, pp)
 	if err != nil {
 		if s.t.abort.Err() == nil { // not the client's leaving
 			countServerFailure(be, srv, true)
@@ -278,13 +278,7 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, c
 		return nil, fromDial, err
 	}
 	sc := newServerConn(c)
-	if pp != nil {
-		if err := writeProxyHeader(sc, pp, be.cfg.Timeouts.Server); err != nil {
-			sc.Close()
-			countServerFailure(be, srv, true)
-			return nil, fromDial, err
-		}
-	}
+	sc.pp = string(pp) // only a request with the same header may reuse it
 	return sc, fromDial, nil
 }
 

@@ -41,17 +41,6 @@ func proxyHeader(srv *backend.Server, ctx *sample.Ctx, uid func() []byte) []byte
 	return proxyproto.AppendV2(nil, ctx.Src, ctx.Dst, sp.CRC32C, tlvs...)
 }
 
-// writeProxyHeader sends the header on a new server connection, within the
-// server timeout, and remembers it: only a request with the same header
-// may reuse the connection.
-func writeProxyHeader(sc *timedConn, pp []byte, timeout time.Duration) error {
-	if err := sendProxyHeader(sc.Conn, pp, timeout); err != nil {
-		return err
-	}
-	sc.pp = string(pp)
-	return nil
-}
-
 // sendProxyHeader writes pp on c within timeout. It goes around the
 // connection's byte counts: the header is the connection's, not the
 // stream's data.

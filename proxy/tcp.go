@@ -83,7 +83,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	for {
 		be.state.C.Connect.Add(1)
 		srv.C.Connect.Add(1)
-		sc, err = rt.dial(abort, be, srv, ctx.Dst)
+		sc, err = rt.dial(abort, be, srv, ctx.Dst, proxyHeader(srv, &ctx, nil))
 		if abort.Err() != nil {
 			if sc != nil {
 				sc.Close()
@@ -139,13 +139,6 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		}
 	}()
 	cc.setPeer(&timedConn{Conn: sc})
-	if pp := proxyHeader(srv, &ctx, nil); pp != nil {
-		if err := sendProxyHeader(sc, pp, be.cfg.Timeouts.Server); err != nil {
-			sc.Close()
-			lg.term('S', 'C')
-			return
-		}
-	}
 	sc, ok := tcpServerStart(c, sc, be, &ctx, in, got)
 	if !ok {
 		return
