@@ -91,6 +91,7 @@ func (s *httpStream) decodeResponseChunks(buf []byte, room int) (bool, error) {
 	}
 	end := len(s.ctx.Scratch)
 	s.ctx.ResBody, s.ctx.ResBodyLeft = s.ctx.Scratch[start:end:end], left
+	s.t.resScan.ok, s.t.resScan.n, s.t.resScan.err = true, len(buf), err
 	return complete && !full, err
 }
 

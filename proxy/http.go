@@ -99,6 +99,14 @@ type txnState struct {
 	// a head grown by rewrites since eats into maxrewrite's reserve.
 	bodyAt int
 	respAt int // the same for the response's buffered body
+	// resScan is what the last decoding of the response's buffered
+	// chunked body found (decodeResponseChunks), so that checking the
+	// same bytes for framing errors does not decode them again.
+	resScan struct {
+		ok  bool
+		n   int // the bytes it covered
+		err error
+	}
 
 	headLen    int      // the request head's length on the wire
 	counted    bool     // countEnd ran for this transaction
@@ -712,7 +720,11 @@ func (s *httpStream) bufferedResponseError() error {
 	if s.t.resp.BodyKind != http1.BodyChunked {
 		return nil
 	}
-	_, _, err := s.scanChunks(s.t.sr.Buffered(), func(d *http1.BodyReader, rd *http1.Reader) {
+	buf := s.t.sr.Buffered()
+	if m := &s.t.resScan; m.ok && m.n == len(buf) {
+		return m.err // the response rules decoded these very bytes
+	}
+	_, _, err := s.scanChunks(buf, func(d *http1.BodyReader, rd *http1.Reader) {
 		d.ForResponse(rd, &s.t.resp, s.fe.limits)
 	}, nil)
 	return err

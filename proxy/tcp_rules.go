@@ -153,10 +153,24 @@ func evalTCP(rules []compiledTCPRule, r *tcpRun) tcpVerdict {
 }
 
 func evalTCPRule(rule *compiledTCPRule, r *tcpRun) tcpVerdict {
-	if rule.cond != nil && !rule.cond.Eval(r.ctx) {
-		return tcpContinue
+	v, _ := rule.test(r)
+	return v
+}
+
+// test runs the rule if its condition holds; miss says that the condition
+// could not be decided yet (more bytes could decide it: haproxy's
+// ACL_TEST_MISS), which a rule that may wait waits on. A condition that
+// cannot wait reads a miss as a failure, as Cond.Eval does.
+func (rule *compiledTCPRule) test(r *tcpRun) (v tcpVerdict, miss bool) {
+	if rule.cond != nil {
+		switch rule.cond.Test(r.ctx) {
+		case sample.Miss:
+			return tcpContinue, true
+		case sample.Fail:
+			return tcpContinue, false
+		}
 	}
-	return rule.runOn(r)
+	return rule.runOn(r), false
 }
 
 // runOn runs the rule's action, recording the rule when it ends its set
@@ -370,17 +384,10 @@ func (rt *Runtime) contentRules(c net.Conn, tr *tcpRules, ctx *sample.Ctx, pool 
 			continue
 		}
 		ctx.L6.Req, ctx.L6.Final = payloadView(in, got), final
-		v := tcpContinue
-		if rule.cond != nil {
-			switch rule.cond.Test(ctx) {
-			case sample.Miss:
-				more()
-				continue
-			case sample.Pass:
-				v = rule.runOn(&run)
-			}
-		} else {
-			v = rule.runOn(&run)
+		v, miss := rule.test(&run)
+		if miss {
+			more()
+			continue
 		}
 		if v != tcpContinue {
 			c.SetReadDeadline(time.Time{})
@@ -559,28 +566,22 @@ func (ic *inspectedConn) Read(b []byte) (int, error) {
 	for i := 0; i < len(ic.rules); {
 		rule := &ic.rules[i]
 		ctx.L6.Res, ctx.L6.Final = b[:n], final || n == len(b)
-		if rule.cond != nil {
-			t := rule.cond.Test(ctx)
-			if t == sample.Miss {
-				waited = true
-				ic.Conn.SetReadDeadline(deadline)
-				var m int
-				m, err = ic.Conn.Read(b[n:])
-				n += m
-				if err != nil {
-					final = true
-					if errors.Is(err, os.ErrDeadlineExceeded) {
-						err = nil // the delay is over, not the stream
-					}
+		var miss bool
+		if v, miss = rule.test(&run); miss {
+			waited = true
+			ic.Conn.SetReadDeadline(deadline)
+			var m int
+			m, err = ic.Conn.Read(b[n:])
+			n += m
+			if err != nil {
+				final = true
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					err = nil // the delay is over, not the stream
 				}
-				continue
 			}
-			if t == sample.Fail {
-				i++
-				continue
-			}
+			continue
 		}
-		if v = rule.runOn(&run); v != tcpContinue {
+		if v != tcpContinue {
 			break
 		}
 		i++
