@@ -131,30 +131,20 @@ func (c *Conf) Merge(d *Conf) {
 	c.MinVer = cmp.Or(c.MinVer, d.MinVer)
 	c.MaxVer = cmp.Or(c.MaxVer, d.MaxVer)
 	c.Verify = cmp.Or(c.Verify, d.Verify)
-	if c.NoVers == nil {
-		c.NoVers = d.NoVers
-	}
-	if c.Ciphers == nil {
-		c.Ciphers = d.Ciphers
-	}
-	if c.CipherSuites == nil {
-		c.CipherSuites = d.CipherSuites
-	}
-	if c.Curves == nil {
-		c.Curves = d.Curves
-	}
-	if c.ALPN == nil {
-		c.ALPN = d.ALPN
-	}
-	if c.CAs == nil {
-		c.CAs = d.CAs
-	}
-	if c.CRLs == nil {
-		c.CRLs = d.CRLs
-	}
+	c.CAs, c.CRLs = cmp.Or(c.CAs, d.CAs), cmp.Or(c.CRLs, d.CRLs)
+	c.NoVers, c.Ciphers, c.CipherSuites = orList(c.NoVers, d.NoVers), orList(c.Ciphers, d.Ciphers), orList(c.CipherSuites, d.CipherSuites)
+	c.Curves, c.ALPN = orList(c.Curves, d.Curves), orList(c.ALPN, d.ALPN)
 	c.NoTickets = c.NoTickets || d.NoTickets
 	c.NoCANames = c.NoCANames || d.NoCANames
 	c.PreferClient = c.PreferClient || d.PreferClient
+}
+
+// orList is cmp.Or for lists: a, unless no line set it.
+func orList[T any](a, b []T) []T {
+	if a == nil {
+		return b
+	}
+	return a
 }
 
 // Versions returns the range of versions allowed: ssl-min-ver and
