@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"fmt"
 	"slices"
 
@@ -35,6 +36,9 @@ type ServerTLS struct {
 	CheckSSL  bool
 	CheckSNI  string
 	CheckALPN []string
+	// Client is the handshake's configuration, built once the line and
+	// the global defaults are merged (nil: no TLS to this server).
+	Client *tls.Config
 }
 
 // Where a TLS option is allowed: bind lines, crt-list lines, server
@@ -369,7 +373,7 @@ func (p *parser) validateBindTLS(px *Proxy, b *Bind) {
 // HAProxy's refusal of an unverifiable server.
 func (p *parser) validateServerTLS(px *Proxy, s *Server) error {
 	t := &s.TLS
-	if !t.On && !t.CheckSSL {
+	if !t.On && !t.CheckSSL && !px.Check.ConnectsSSL() {
 		return nil
 	}
 	t.Conf.Merge(&p.cfg.Global.SSL.Server)
@@ -386,16 +390,13 @@ func (p *parser) validateServerTLS(px *Proxy, s *Server) error {
 		}
 		return fmt.Errorf("'server %s/%s' : verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default.", px.Name, s.Name)
 	}
-	if _, err := t.NewClient(); err != nil {
+	client, err := t.NewClient()
+	if err != nil {
 		return fmt.Errorf("'server %s/%s' : %v", px.Name, s.Name, err)
 	}
-	if px.Mode == ModeHTTP && slices.Contains(t.Conf.ALPN, "h2") {
+	if px.Mode == ModeHTTP && t.On && slices.Contains(t.Conf.ALPN, "h2") {
 		return fmt.Errorf("'server %s/%s' : alpn 'h2': HTTP/2 is not supported yet by switchyard", px.Name, s.Name)
 	}
-	// The options are read and checked; the connections are not made yet.
-	what := "'ssl'"
-	if !t.On {
-		what = "'check-ssl'"
-	}
-	return fmt.Errorf("'server %s/%s' : %s (TLS to servers) is not supported yet by switchyard", px.Name, s.Name, what)
+	t.Client = client
+	return nil
 }

@@ -207,8 +207,9 @@ type ClientConf struct {
 	VerifyHost string
 }
 
-// NewClient builds the tls.Config of a server line. Sessions are cached
-// per server so that reconnections resume (unless no-ssl-reuse).
+// NewClient builds the tls.Config of a server line. It has no session
+// cache: the caller gives it the server's, which outlives a reload
+// (unless no-ssl-reuse).
 func (c *ClientConf) NewClient() (*tls.Config, error) {
 	conf := c.Conf // what the closures see: not the line's later changes
 	tc := &tls.Config{}
@@ -217,9 +218,6 @@ func (c *ClientConf) NewClient() (*tls.Config, error) {
 	}
 	if c.Cert != nil {
 		tc.Certificates = []tls.Certificate{c.Cert.TLS}
-	}
-	if !c.NoReuse && !conf.NoTickets {
-		tc.ClientSessionCache = tls.NewLRUClientSessionCache(64)
 	}
 	// Go verifies the name it sends; HAProxy checks verifyhost, or the
 	// SNI, or no name at all. So the check is ours.
