@@ -39,8 +39,8 @@ type run struct {
 	rs    *Ruleset
 	rules []*rule
 
-	conn     net.Conn // the connection the rules read and write: sock, or TLS over it
-	sock     net.Conn // the socket
+	conn     net.Conn    // the connection the rules read and write: sock, or TLS over it
+	sock     net.Conn    // the socket
 	unwatch  func() bool // stops the context watcher of conn
 	linger   bool        // close conn with a FIN, not an RST
 	deadline time.Time
