@@ -34,6 +34,7 @@ type Runtime struct {
 	stopCh    chan struct{}
 	reloaded  chan struct{} // closed and replaced by each Apply
 	janitor   janitor
+	expiry    *certWatch   // certexpiry.go
 	fdBase    int64        // descriptors counted for the reserve and the listeners
 	requests  atomic.Int64 // requests logged, for %rt
 	pc        procCounters // the process's traffic counters (show info)
@@ -66,7 +67,9 @@ func New(log *slog.Logger, lm *listener.Manager) *Runtime {
 		acceptors: map[string]*acceptor{}, conns: map[*clientConn]struct{}{},
 		stopCh: make(chan struct{}), reloaded: make(chan struct{}), started: time.Now(),
 	}
+	rt.expiry = newCertWatch(log, realClock{})
 	go rt.janitor.run(rt.stopCh)
+	go rt.expiry.run(rt.stopCh)
 	go rt.state.pools.Run(rt.stopCh)
 	return rt
 }
@@ -115,6 +118,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	}
 	rt.state.pools.AddOthers(base - rt.fdBase)
 	rt.fdBase = base
+	rt.expiry.update(snap.certs)
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	rl := config.RateLimitsOf(&cfg.Global)

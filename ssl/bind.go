@@ -21,8 +21,19 @@ type Entry struct {
 	// Filters are a crt-list line's SNI filters, lower case; "!name"
 	// excludes a name. Empty: the certificate's own names.
 	Filters []string
-	// Where is the crt-list line ("file:line"), "" for a crt argument.
-	Where string
+	// List and Line are the crt-list file and the line of the entry; ""
+	// and 0 for a crt argument.
+	List string
+	Line int
+}
+
+// Where is the entry's crt-list line, "file:line", or its certificate's
+// path for a crt argument.
+func (e *Entry) Where() string {
+	if e.List == "" {
+		return e.Cert.Path
+	}
+	return fmt.Sprintf("%s:%d", e.List, e.Line)
 }
 
 // Bind is the TLS side of a `bind … ssl` line.
@@ -85,11 +96,7 @@ func (b *Bind) NewServer() (*Server, error) {
 		}
 		cfg, err := serverConfig(&conf)
 		if err != nil {
-			where := e.Where
-			if where == "" {
-				where = e.Cert.Path
-			}
-			return nil, fmt.Errorf("%s: %v", where, err)
+			return nil, fmt.Errorf("%s: %v", e.Where(), err)
 		}
 		cfg.Certificates = []tls.Certificate{e.Cert.TLS}
 		sl := &slot{cfg: cfg, kind: kindOf(e.Cert)}
