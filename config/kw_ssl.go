@@ -172,16 +172,21 @@ func init() {
 	})
 	RegisterBindOption("crt-list", 1, func(c *Context, b *Bind, args []string) error {
 		g := &c.Global().SSL
-		entries, err := ssl.LoadCrtList(ssl.ResolvePath(g.CrtBase, args[0]), g.CrtBase, g.Extra, func(words []string) (*ssl.Conf, error) {
+		path, base, extra := ssl.ResolvePath(g.CrtBase, args[0]), g.CrtBase, g.Extra
+		opts := func(words []string) (*ssl.Conf, error) {
 			conf := &ssl.Conf{}
 			return conf, parseTLSWords(c, conf, words, tlsInCrtList, false, func(name string) error {
 				return fmt.Errorf("'%s' is not allowed in a crt-list line", name)
 			})
-		})
+		}
+		entries, err := ssl.LoadCrtList(path, base, extra, opts)
 		if err != nil {
 			return err
 		}
 		b.TLS.Entries = append(b.TLS.Entries, entries...)
+		// Kept to read the list again when it changes (ssl.Store), and
+		// for lines the runtime API adds.
+		b.TLS.AddList(&ssl.ListSource{Path: path, CrtBase: base, Extra: extra, Opts: opts})
 		return nil
 	})
 	notGo := func(name, why string) {
@@ -361,6 +366,7 @@ func (p *parser) validateBindTLS(px *Proxy, b *Bind) {
 			return
 		}
 	}
+	b.TLS.Where = fmt.Sprintf("%s:%d", b.Pos.File, b.Pos.Line)
 	srv, err := b.TLS.NewServer()
 	if err != nil {
 		p.errs.Add(b.Pos.File, b.Pos.Line, "Proxy '%s': bind '%s': %v.", px.Name, b.Addr, err)

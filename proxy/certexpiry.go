@@ -48,7 +48,7 @@ func servedCerts(proxies []*config.Proxy) []ServedCert {
 				name = "sock-" + strconv.Itoa(i+1)
 			}
 			seen := map[certKey]bool{}
-			for _, e := range b.TLS.Entries {
+			for _, e := range b.TLSServer.Entries() { // in service: the runtime API may have changed them
 				k := keyOf(e.Cert)
 				if !seen[k] {
 					seen[k] = true
@@ -60,10 +60,23 @@ func servedCerts(proxies []*config.Proxy) []ServedCert {
 	return out
 }
 
-// Certificates are the certificates the snapshot's TLS binds serve, in
-// configuration order, each once per bind. The slice is shared: read it
-// only.
-func (s *Snapshot) Certificates() []ServedCert { return s.certs }
+// Certificates are the certificates the snapshot's TLS binds serve now,
+// in configuration order, each once per bind.
+func (s *Snapshot) Certificates() []ServedCert { return servedCerts(s.proxies) }
+
+// tlsServers are the TLS sides of the snapshot's binds, for the
+// certificate store.
+func (s *Snapshot) tlsServers() []*ssl.Server {
+	var out []*ssl.Server
+	for _, px := range s.proxies {
+		for _, b := range px.Binds {
+			if b.SSL && b.TLSServer != nil {
+				out = append(out, b.TLSServer)
+			}
+		}
+	}
+	return out
+}
 
 // certKey identifies a certificate across reloads.
 type certKey struct{ path, serial string }

@@ -29,7 +29,6 @@ type Snapshot struct {
 	proxies  []*config.Proxy
 	byBind   map[string]*Frontend
 	backends map[string]*Backend
-	certs    []ServedCert // certexpiry.go
 }
 
 // Frontend is the compiled client side of a frontend or listen section:
@@ -103,7 +102,6 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 			s.proxies = append(s.proxies, px)
 		}
 	}
-	s.certs = servedCerts(s.proxies)
 	for _, px := range cfg.Proxies {
 		if px.Cap&config.CapBE == 0 {
 			continue
