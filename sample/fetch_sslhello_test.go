@@ -3,41 +3,14 @@ package sample
 import (
 	"crypto/tls"
 	"encoding/binary"
-	"io"
-	"net"
 	"strings"
 	"testing"
-	"time"
+
+	"switchyard/internal/testhello"
 )
 
-// goClientHello returns the first record a crypto/tls client sends with
-// cfg: its ClientHello, as it would reach a proxy that does not terminate
-// TLS.
-func goClientHello(tb testing.TB, cfg *tls.Config) []byte {
-	tb.Helper()
-	client, server := net.Pipe()
-	defer server.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	client.SetDeadline(deadline)
-	server.SetDeadline(deadline)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tls.Client(client, cfg).Handshake() // fails once server closes
-		client.Close()
-	}()
-	defer func() { server.Close(); <-done }()
-	head := make([]byte, 5)
-	if _, err := io.ReadFull(server, head); err != nil {
-		tb.Fatalf("reading the ClientHello: %v", err)
-	}
-	rec := make([]byte, 5+int(binary.BigEndian.Uint16(head[3:])))
-	copy(rec, head)
-	if _, err := io.ReadFull(server, rec[5:]); err != nil {
-		tb.Fatalf("reading the ClientHello: %v", err)
-	}
-	return rec
-}
+// goClientHello is the ClientHello crypto/tls sends with cfg.
+var goClientHello = testhello.ClientHello
 
 // helloMsg builds a ClientHello record by hand, for what crypto/tls does
 // not send: malformed lengths, odd versions, chosen extensions.
