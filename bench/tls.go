@@ -397,8 +397,8 @@ func tlsPart(o options, env wrkEnv, targets []target, originPort int) (*tlsResul
 				if err != nil {
 					return nil, err
 				}
-				fmt.Fprintf(os.Stderr, "tls %s %s round %d/%d %-10s %7.0f hs/s  cpu %3.0f%%  %7.0f hs/cpu-s  client cpu %3.0f%%  others %3.0f%%/%3.0f%%  errors %d %s\n",
-					k.cert(), versionName(k.version), round, o.rounds, l.t.name, r.Rate, 100*r.CPU, r.perCore(), 100*r.Load,
+				fmt.Fprintf(os.Stderr, "tls %s %s round %d/%d %-10s %7.0f hs/s  cpu %3.0f%%  %7.0f hs/cpu-s  client %3.0f%% origin %3.0f%%  others %3.0f%%/%3.0f%%  errors %d %s\n",
+					k.cert(), versionName(k.version), round, o.rounds, l.t.name, r.Rate, 100*r.CPU, r.perCore(), 100*r.Load, 100*r.Origin,
 					100*r.OtherProxy, 100*r.OtherLoad, r.Errors, r.FirstError)
 				res.hs[k][l.t.name] = append(res.hs[k][l.t.name], r)
 			}
@@ -445,7 +445,8 @@ func tlsPart(o options, env wrkEnv, targets []target, originPort int) (*tlsResul
 	return res, nil
 }
 
-// hsSummary is the medians of a kind's rounds for one proxy.
+// hsSummary is the medians of a kind's rounds for one proxy; load is the
+// client's and the origin's CPU time together.
 type hsSummary struct {
 	rate, perCore, cpu, load, otherP, otherL float64
 	errors                                   int64
@@ -459,7 +460,7 @@ func summarizeHS(rs []hsResult) hsSummary {
 		rate = append(rate, r.Rate)
 		perCore = append(perCore, r.perCore())
 		cpu = append(cpu, r.CPU)
-		load = append(load, r.Load)
+		load = append(load, r.Load+r.Origin)
 		otherP = append(otherP, r.OtherProxy)
 		otherL = append(otherL, r.OtherLoad)
 		s.errors += r.Errors
@@ -477,7 +478,7 @@ func tlsReport(w io.Writer, o options, targets []target, r *tlsResults) {
 		"client: crypto/tls, GOMAXPROCS=1, %d connections, on CPU %d; proxy on CPU %d\n",
 		o.rounds, o.hsDuration, o.hsConns, o.loadCPU, o.proxyCPU)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "certificate\tversion\tproxy\ths/s\tproxy cpu\ths/cpu-s\tclient cpu\tothers p/l\terrors\tnegotiated\t")
+	fmt.Fprintln(tw, "certificate\tversion\tproxy\ths/s\tproxy cpu\ths/cpu-s\tload cpu\tothers p/l\terrors\tnegotiated\t")
 	noisy, loadBound := 0.0, false
 	for _, k := range hsKinds {
 		sums := map[string]hsSummary{}
@@ -497,7 +498,7 @@ func tlsReport(w io.Writer, o options, targets []target, r *tlsResults) {
 	}
 	tw.Flush()
 	if loadBound {
-		fmt.Fprintln(w, "note: some proxy was below 90% CPU, held back by the client (client cpu near 100%) or by other work (others); compare hs/cpu-s, handshakes per second of the proxy's own CPU time")
+		fmt.Fprintln(w, "note: some proxy was below 90% CPU, held back by the load side (load cpu near 100%) or by other work (others); compare hs/cpu-s, handshakes per second of the proxy's own CPU time")
 	}
 	noiseWarning(w, noisy)
 

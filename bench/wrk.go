@@ -55,6 +55,8 @@ type cpuShare struct {
 	Wall float64 // seconds the run took
 	CPU  float64 // the proxy's CPU time (1.0 = one core)
 	Load float64 // the load generator's own CPU time
+	// Origin is the origin's CPU time (it shares the load CPU).
+	Origin float64
 	// OtherProxy and OtherLoad are the shares of the proxy's CPU and of the
 	// load CPU that went to anything but the bench's own processes: other
 	// programs, interrupts, the hypervisor. On a quiet machine they are a
@@ -90,6 +92,7 @@ func runLoad(e wrkEnv, name string, proxy *proc, env []string, argv ...string) (
 		cpu.Wall = wall / clockTicks
 		cpu.CPU = proxyTicks / wall
 		cpu.Load = loadTicks / wall
+		cpu.Origin = float64(after.origin-before.origin) / wall
 		cpu.OtherProxy = max(0, float64(after.proxyBusy-before.proxyBusy)-proxyTicks) / wall
 		cpu.OtherLoad = max(0, float64(after.loadBusy-before.loadBusy)-loadTicks-float64(after.origin-before.origin)) / wall
 	}
