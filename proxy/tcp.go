@@ -172,7 +172,9 @@ func (be *Backend) dial(ctx context.Context, srv *backend.Server, dst netip.Addr
 	if err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect}
+	// No TCP keep-alive probes, as haproxy without option srvtcpka: it
+	// saves four socket options per connection.
+	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect, KeepAlive: -1}
 	if proxy := srv.Settings().Socks4.Proxy; proxy != "" {
 		// The handshake counts in timeout connect, as in haproxy.
 		var deadline time.Time
