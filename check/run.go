@@ -418,11 +418,14 @@ func (x *run) expectFail(r *rule, st Status, match bool, info string) evalRet {
 // dest is where connect rule r goes: its addr and port if given, else
 // the target's.
 func (x *run) dest(r *rule) (string, error) {
+	c := &r.connect
+	if strings.HasPrefix(x.t.Addr, "/") && !c.addr.IsValid() {
+		return x.t.Addr, nil // a UNIX socket: no port to change
+	}
 	host, port, err := net.SplitHostPort(x.t.Addr)
 	if err != nil {
 		return "", err
 	}
-	c := &r.connect
 	if c.addr.IsValid() {
 		host = c.addr.String()
 	}
@@ -735,7 +738,11 @@ func (x *run) stateHeader() string {
 func (x *run) dial(d *net.Dialer, r *rule, addr string) (net.Conn, error) {
 	proxy := x.t.Socks4
 	if proxy == "" || !r.connect.viaSocks4 && !(r.connect.def && x.t.ViaSocks4) {
-		return d.DialContext(x.ctx, "tcp", addr)
+		network := "tcp"
+		if strings.HasPrefix(addr, "/") {
+			network = "unix"
+		}
+		return d.DialContext(x.ctx, network, addr)
 	}
 	return socks4.Dial(x.ctx, d, proxy, addr, x.deadline)
 }

@@ -55,6 +55,10 @@ type Logging struct {
 	DontLogNull    bool // option dontlognull
 	SeparateErrors bool // option log-separate-errors
 	DontLogNormal  bool // option dontlog-normal
+	// LogASAP is option logasap: a stream is logged once the server's
+	// response head is in (connected, in TCP), its total time and bytes
+	// marked with '+'.
+	LogASAP bool
 	HealthChecks   bool // option log-health-checks (checks do not exist yet)
 
 	UniqueIDFormat string
@@ -169,6 +173,7 @@ func init() {
 		"dontlognull":         {CapFE, func(l *Logging, on bool) { l.DontLogNull = on }},
 		"log-separate-errors": {CapFE, func(l *Logging, on bool) { l.SeparateErrors = on }},
 		"dontlog-normal":      {CapFE, func(l *Logging, on bool) { l.DontLogNormal = on }},
+		"logasap":             {CapFE, func(l *Logging, on bool) { l.LogASAP = on }},
 		"log-health-checks":   {CapBE, func(l *Logging, on bool) { l.HealthChecks = on }},
 	} {
 		set := opt.set

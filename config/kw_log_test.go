@@ -79,6 +79,8 @@ func logKeywordCases() []kwCase {
 		{kw: "log-format-sd", in: inAll, src: "log-format-sd", err: "t.cfg:2: 'log-format-sd': expects an argument"},
 		{kw: "error-log-format", in: inAll, src: `error-log-format "%ci"`, check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "ErrorFormat", px.Log.ErrorFormat, "%ci") }},
 		{kw: "error-log-format", in: inAll, src: "error-log-format", err: "t.cfg:2: 'error-log-format': expects an argument"},
+		{kw: "option logasap", in: inFESide, src: "option logasap", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "LogASAP", px.Log.LogASAP, true) }},
+		{kw: "option logasap", in: []Section{SecBackend}, src: "option logasap", warn: "t.cfg:2: 'logasap' ignored because backend 'chk' has no frontend capability."},
 		{kw: "option dontlognull", in: inFESide, src: "option dontlognull", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "DontLogNull", px.Log.DontLogNull, true) }},
 		{kw: "option dontlognull", in: inFESide, src: "option dontlognull\nno option dontlognull", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "DontLogNull", px.Log.DontLogNull, false) }},
 		{kw: "option dontlognull", in: inAll, src: "option dontlognull 1", err: "t.cfg:2: 'option dontlognull': cannot handle unexpected argument '1'"},

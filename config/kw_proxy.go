@@ -151,7 +151,7 @@ func init() {
 		"option tcpka", "option clitcpka", "option srvtcpka", "option http-pretend-keepalive", "option http-no-delay", "option http-use-proxy-header",
 		"option nolinger", "option independent-streams", "option forwarded",
 		"option accept-invalid-http-request", "option accept-invalid-http-response", "option checkcache",
-		"option contstats", "option logasap", "option tcp-smart-accept",
+		"option contstats", "option tcp-smart-accept",
 		"option tcp-smart-connect", "option external-check",
 		"option http-ignore-probes", "option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server",
 		"option disable-h2-upgrade", "option idle-close-on-response",

@@ -95,8 +95,17 @@ func parseServer(p *parser, args []string) error {
 func parseServerAddr(spec string, s *Server) error {
 	spec = addrenv.Expand(spec)
 	family := ""
-	if pre, rest, ok := strings.Cut(spec, "@"); ok {
+	if pre, rest, ok := strings.Cut(spec, "@"); ok && !strings.HasPrefix(spec, "/") {
 		family, spec = pre, rest
+	}
+	if family == "unix" || family == "" && strings.HasPrefix(spec, "/") {
+		// A UNIX socket, by its path, as haproxy reads "/path" and
+		// "unix@path".
+		if spec == "" {
+			return fmt.Errorf("missing path in '%s'", spec)
+		}
+		s.Host, s.Unix = spec, true
+		return nil
 	}
 	switch family {
 	case "", "ipv4", "ipv6":

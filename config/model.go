@@ -342,7 +342,9 @@ type Server struct {
 	// MapPorts: the address has no port; connections go to the port the
 	// client connected to.
 	MapPorts bool
-	Addr     string // resolved host:port ("" + Port==0 handled by the proxy)
+	// Unix: the server is a UNIX socket, Host and Addr its path.
+	Unix bool
+	Addr string // resolved host:port ("" + Port==0 handled by the proxy), or the socket's path
 	// Referenced: a use-server rule or a sample fetch's argument names
 	// the server, so `del server` may not remove it (haproxy's
 	// SRV_F_NON_PURGEABLE).

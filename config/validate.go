@@ -290,6 +290,10 @@ func (p *parser) provision() {
 // resolveServer turns the host into an address once, at load, like haproxy's
 // default `init-addr last,libc`.
 func (p *parser) resolveServer(s *Server) error {
+	if s.Unix {
+		s.Addr = s.Host
+		return nil
+	}
 	host := s.Host
 	if net.ParseIP(host) == nil {
 		a, err := p.resolve(host)

@@ -221,6 +221,32 @@ backend be
     mode tcp
     server s1 "127.0.0.1:${S1_PORT}"
 `, steps: []step{{send: "hello", shut: true, raw: 5}}},
+		{name: "logasap/200", cfg: logFE("    option logasap\n", httplog), req: getClose, logs: 1},
+		{name: "logasap/keepalive", cfg: logFE("    option logasap\n", httplog), req: get + get, n: 2, logs: 2, noProbe: true},
+		{name: "logasap/chunked", cfg: logFE("    option logasap\n", httplog), req: getClose, logs: 1,
+			replies: []reply{{kind: replyRaw, raw: "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"}}},
+		{name: "logasap/deny", cfg: logFE("    option logasap\n    http-request deny\n", httplog), req: getClose, logs: 1},
+		{name: "logasap/connect-refused", logs: 1, req: getClose, cfg: `frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    option httplog
+    option logasap
+    default_backend be
+backend be
+    retries 0
+    server s1 "127.0.0.1:${CLOSED_PORT}"
+`},
+		{name: "logasap/tcplog", logs: 1, tcp: true, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    option tcplog
+    option logasap
+    default_backend be
+backend be
+    mode tcp
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hello", shut: true, raw: 5}}},
 		{name: "default-format", cfg: logFE("", ""), req: getClose, logs: 1},
 		{name: "seed004-format", cfg: logFE("", `    log-format "%ci:%cp [%tr] %ft %b/%s T[%TR/%Tw/%Tc/%Tr/%Ta] %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
 `), req: getClose, logs: 1},

@@ -117,7 +117,7 @@ var (
 	// The timers of httplog and tcplog come after "frontend backend/server";
 	// custom formats in the cases put theirs in T[...].
 	logTimers = []*regexp.Regexp{
-		regexp.MustCompile(`^(.*?<date>\] \S+ \S+/\S+ )(-?\d+(?:/-?\d+){2,4})( )`),
+		regexp.MustCompile(`^(.*?<date>\] \S+ \S+/\S+ )(-?\d+(?:/\+?-?\d+){2,4})( )`), // '+': option logasap
 		regexp.MustCompile(`(T\[)([^\]]*)(\])`),
 	}
 	logNum = regexp.MustCompile(`-?\d+`)

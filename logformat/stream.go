@@ -26,6 +26,9 @@ type Stream struct {
 	LogCount          int64 // %lc, the frontend's log counter
 	Retries           int   // %rc
 	Redispatched      bool  // %rc is prefixed with '+'
+	// ASAP: logged before the end (option logasap): %Ta, %Tt, %Tu and
+	// %B are prefixed with '+'.
+	ASAP bool
 
 	// Connection counts at log time: %ac %fc %bc %sc, and queue positions
 	// %sq %bq.

@@ -24,7 +24,7 @@ var logVars map[string]logVar
 
 func init() {
 	logVars = map[string]logVar{
-		"B": {render: number(func(s *Stream) int64 { return s.BytesOut })},
+		"B": {render: asap(number(func(s *Stream) int64 { return s.BytesOut }))},
 		// Captured cookies: "capture cookie" is not supported yet, so
 		// there is never one, which haproxy prints as "-".
 		"CC":   {httpOnly: true, render: noCookie},
@@ -39,7 +39,7 @@ func init() {
 		"ID":   {render: renderUniqueID},
 		"ST":   {render: number(func(s *Stream) int64 { return int64(s.Status) })},
 		"T":    {render: date(gmtDate, false)},
-		"Ta":   {httpOnly: true, render: timer(func(t Timers) int64 { return t.Close - t.active() })},
+		"Ta":   {httpOnly: true, render: asap(timer(func(t Timers) int64 { return t.Close - t.active() }))},
 		"Tc":   {render: timer(func(t Timers) int64 { return since(t.Connect, t.Queue, t.Connect) })},
 		"Td":   {render: timer(func(t Timers) int64 { return since(t.Close, t.Data, t.Data) })},
 		"Th":   {render: timer(func(t Timers) int64 { return t.Handshake })},
@@ -49,8 +49,8 @@ func init() {
 		"TR":   {httpOnly: true, render: timer(func(t Timers) int64 { return since(t.Request, t.Idle+t.Handshake, t.Request) })},
 		"Tr":   {httpOnly: true, render: timer(func(t Timers) int64 { return since(t.Data, t.Connect, t.Data) })},
 		"Ts":   {render: counter(func(s *Stream) int64 { return s.Accept.Unix() })},
-		"Tt":   {render: timer(func(t Timers) int64 { return t.Close })},
-		"Tu":   {render: timer(func(t Timers) int64 { return t.Close - max(t.Idle, 0) })},
+		"Tt":   {render: asap(timer(func(t Timers) int64 { return t.Close }))},
+		"Tu":   {render: asap(timer(func(t Timers) int64 { return t.Close - max(t.Idle, 0) }))},
 		"Tw":   {render: timer(func(t Timers) int64 { return since(t.Queue, t.Request, t.Queue) })},
 		"U":    {render: number(func(s *Stream) int64 { return s.BytesIn })},
 		"ac":   {render: number(func(s *Stream) int64 { return int64(s.ActConn) })},
@@ -116,6 +116,17 @@ func number(get func(*Stream) int64) renderFunc {
 // counter renders a decimal, or four or more hex digits with +X.
 func counter(get func(*Stream) int64) renderFunc {
 	return func(dst []byte, o opt, _ *sample.Ctx, s *Stream) []byte { return appendCounter(dst, get(s), o, 4) }
+}
+
+// asap prefixes a value with '+' when the stream was logged before its
+// end (option logasap): it is what was known then.
+func asap(r renderFunc) renderFunc {
+	return func(dst []byte, o opt, c *sample.Ctx, s *Stream) []byte {
+		if s.ASAP {
+			dst = append(dst, '+')
+		}
+		return r(dst, o, c, s)
+	}
 }
 
 func timer(get func(Timers) int64) renderFunc {

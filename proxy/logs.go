@@ -29,6 +29,7 @@ type frontLog struct {
 	uidHeader []byte
 
 	dontLogNull, separateErrors, dontLogNormal bool
+	asap                                       bool // option logasap
 	reqCaps, resCaps                           []config.Capture
 	// maxLen is what a line is built to: haproxy's max_syslog_len, the
 	// largest `len` of the targets, 1024 at least.
@@ -46,7 +47,7 @@ func compileLog(px *config.Proxy, g *config.Global) *frontLog {
 		targets: lg.Targets,
 		meta:    logMeta(px, g),
 		format:  lg.Compiled, sd: lg.CompiledSD, uid: lg.UniqueID,
-		dontLogNull: lg.DontLogNull, separateErrors: lg.SeparateErrors, dontLogNormal: lg.DontLogNormal,
+		dontLogNull: lg.DontLogNull, separateErrors: lg.SeparateErrors, dontLogNormal: lg.DontLogNormal, asap: lg.LogASAP,
 	}
 	if lg.UniqueIDHeader != "" {
 		fl.uidHeader = []byte(lg.UniqueIDHeader)
@@ -131,6 +132,11 @@ type txnLog struct {
 	resCaps [][]byte
 	uid     []byte
 	adjust  int64 // %B minus the wire bytes (see htxAdjust)
+	// asapAt is when option logasap logged the stream (the response
+	// head's arrival), -1 when it did not.
+	asapAt int64
+	// asapBytes is the response as haproxy's buffer held it then.
+	asapBytes int64
 	// respHead is the server's response head as haproxy counts it, taken
 	// before the response rules rewrite it.
 	respHead int64
@@ -158,7 +164,7 @@ func (s *httpStream) logBegin(from, firstByte time.Duration) {
 	// The status, the termination state and the timers are kept for
 	// every request, logged or not: the counters read them (countEnd).
 	s.t.counted, s.t.headLen = false, 0
-	l.from, l.wrote = from, s.cl.wrote
+	l.from, l.wrote, l.asapAt = from, s.cl.wrote, -1
 	l.rec.Status, l.rec.Term = -1, [2]byte{}
 	l.rec.Timers = logformat.Timers{Handshake: 0, Idle: int64((firstByte - from) / time.Millisecond),
 		Request: -1, Queue: -1, Connect: -1, Data: -1, Close: -1}
@@ -255,6 +261,15 @@ func (s *httpStream) logResponse() {
 	l.rec.Timers.Data = l.ms()
 	if l.on {
 		l.respHead = s.responseHeadHTX() // before the response rules
+		if s.fe.log.asap {
+			// option logasap: the line goes now, with the head as the
+			// bytes sent and its arrival as the end, as haproxy's
+			// http_wait_for_response logs it.
+			l.asapAt = l.rec.Timers.Data
+			l.rec.Status = s.t.resp.Status
+			l.asapBytes = l.respHead + s.bodySoFarHTX()
+			s.emitLog()
+		}
 	}
 }
 
@@ -400,6 +415,9 @@ func (s *httpStream) emitLog() {
 	r := &l.rec
 	r.Timers.Close = l.ms()
 	r.BytesOut = s.cl.wrote - l.wrote + l.adjust - s.t.respCopy.framing
+	if l.asapAt >= 0 {
+		r.Timers.Close, r.BytesOut = l.asapAt, l.asapBytes
+	}
 	r.ReqCaptures, r.ResCaptures = nil, nil
 	if len(fl.reqCaps) > 0 {
 		r.ReqCaptures = l.reqCaps
@@ -464,6 +482,7 @@ func (fe *Frontend) sendLog(rt *Runtime, ctx *sample.Ctx, r *logformat.Stream, l
 		}
 	}
 	r.LogCount = fe.logCount.Add(1) - 1
+	r.ASAP = fl.asap
 	buf := logBufs.Get().(*[]byte)
 	line := fl.format.Append((*buf)[:0], ctx, r)
 	if len(line) > fl.maxLen {
@@ -592,6 +611,7 @@ type tcpLog struct {
 	*tcpScope // for the fetches (fetch_backend.go)
 	rec       logformat.Stream
 	from      time.Duration
+	sent      bool // logged already (option logasap)
 }
 
 func newTCPLog(fe *Frontend, c net.Conn) *tcpLog {
@@ -639,6 +659,21 @@ func (l *tcpLog) connected(sc net.Conn) {
 	l.rec.ServerAddr, l.rec.BackendSrc = addrPort(sc.RemoteAddr()), addrPort(sc.LocalAddr())
 }
 
+// logASAP sends the line at once under option logasap, as haproxy does
+// when the server connection is established, with that as the end.
+func (l *tcpLog) logASAP(rt *Runtime, fe *Frontend, ctx *sample.Ctx, srv *backend.Server) {
+	if l == nil || !fe.log.asap {
+		return
+	}
+	l.rec.Timers.Close = l.rec.Timers.Connect
+	l.fill(rt, fe, srv)
+	if l.tcpScope != nil && l.be != nil {
+		l.rec.BeConn = l.be.state.Conns()
+	}
+	l.sent = true
+	fe.sendLog(rt, ctx, &l.rec, -1)
+}
+
 func (l *tcpLog) term(cause, step byte) {
 	if l != nil && l.rec.Term[0] == 0 {
 		l.rec.Term = [2]byte{cause, step}
@@ -647,7 +682,7 @@ func (l *tcpLog) term(cause, step byte) {
 
 // send sends the stream's line once it is over.
 func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient, toServer int64, srv *backend.Server) {
-	if l == nil {
+	if l == nil || l.sent {
 		return
 	}
 	if toServer == 0 && fe.log.dontLogNull {
@@ -656,6 +691,13 @@ func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient, toSe
 	r := &l.rec
 	r.Timers.Close = l.ms()
 	r.BytesOut, r.BytesIn = toClient, max(toServer, 0)
+	l.fill(rt, fe, srv)
+	fe.sendLog(rt, ctx, r, -1)
+}
+
+// fill completes the record with the connection counts.
+func (l *tcpLog) fill(rt *Runtime, fe *Frontend, srv *backend.Server) {
+	r := &l.rec
 	rt.mu.Lock()
 	g := rt.global
 	rt.mu.Unlock()
@@ -663,7 +705,6 @@ func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient, toSe
 	if srv != nil && !srv.Implicit() { // %sc: 0 without a server, as haproxy
 		r.SrvConn = int(srv.Cur.Load())
 	}
-	fe.sendLog(rt, ctx, r, -1)
 }
 
 // redirected notes a redirect for the log: a local answer, as haproxy
@@ -682,6 +723,19 @@ func (s *httpStream) redirected(set config.RuleSet) {
 func (s *httpStream) responseHeadHTX() int64 {
 	r := &s.t.resp
 	return int64(20+len(r.Version())+len(r.Code())+len(r.Reason())+1) + fieldsHTX(r)
+}
+
+// bodySoFarHTX is the size haproxy counts for the response body that
+// came with the head: its data, and one byte for the end of a chunked
+// body that is all here.
+func (s *httpStream) bodySoFarHTX() int64 {
+	complete, err := s.resBodySoFar()
+	n := int64(len(s.ctx.ResBody))
+	if err == nil && complete && s.t.resp.BodyKind == http1.BodyChunked {
+		n++
+	}
+	s.ctx.ResBody, s.ctx.ResBodyLeft = nil, 0
+	return n
 }
 
 // serverResponseHTX is the size haproxy counts for the server's response

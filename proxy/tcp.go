@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -129,6 +130,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	defer be.state.Release(srv)
 	lg.retries(&rs)
 	lg.connected(sc)
+	lg.logASAP(rt, fe, &ctx, srv)
 	// on-marked-down shutdown-sessions / on-marked-up
 	// shutdown-backup-sessions: a state change may cut this stream.
 	var cutBy atomic.Pointer[error]
@@ -183,7 +185,16 @@ func (be *Backend) dial(ctx context.Context, srv *backend.Server, dst netip.Addr
 		}
 		return socks4.Dial(ctx, &d, proxy, addr, deadline)
 	}
-	return d.DialContext(ctx, "tcp", addr)
+	return d.DialContext(ctx, network(addr), addr)
+}
+
+// network is how addr is dialled: a path is a UNIX socket (a server
+// written "/path" or "unix@path").
+func network(addr string) string {
+	if strings.HasPrefix(addr, "/") {
+		return "unix"
+	}
+	return "tcp"
 }
 
 // errNoDestination: a transparent backend's stream has no IP destination
