@@ -134,6 +134,9 @@ var errNoCert = errors.New("no certificate for the server name (strict-sni)")
 // among entries for the same name, the first whose key the client
 // supports, ECDSA before RSA.
 func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	if c := alpnConfig(hello); c != nil {
+		return c, nil // a TLS-ALPN-01 validation (acmehook.go)
+	}
 	name := strings.ToLower(hello.ServerName)
 	if name != "" {
 		if sl := pick(s.exact[name], hello, ""); sl != nil {
