@@ -49,6 +49,8 @@ type Manager struct {
 	HTTPClient *http.Client
 
 	timing timing
+	// afterAttempt, in tests, learns each attempt's outcome.
+	afterAttempt func(path string, err error)
 
 	mu      sync.Mutex
 	tasks   map[string]*task // by certificate path

@@ -173,6 +173,9 @@ func (t *task) attempt(forced bool) {
 	if err == nil && cert != nil && m.OnIssued != nil {
 		m.OnIssued(t.path, cert)
 	}
+	if m.afterAttempt != nil {
+		m.afterAttempt(t.path, err)
+	}
 }
 
 // retryAfterError carries the delay a CA asked for (Retry-After).
