@@ -1,41 +1,35 @@
 package acme
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"switchyard/config"
+	"switchyard/internal/pebbletest"
 	"switchyard/internal/testaddr"
-	"switchyard/internal/testcert"
 	"switchyard/proxy"
 	"switchyard/sample"
 	"switchyard/ssl"
 )
 
 // Issuance and renewal against Let's Encrypt's test CA, pebble (a Go tool
-// of the module: `go tool pebble`), with real validation: pebble's VA
-// resolves the domains through a DNS server of the test (every name is
-// 127.0.0.1) and connects to the ports of the frontend under test, whose
-// own rules (HTTP-01, 3.2's map(virt@acme) rule) or bind (TLS-ALPN-01)
-// answer. Everything listens on loopback and stops with the test.
+// of the module: `go tool pebble`; see internal/pebbletest), with real
+// validation: pebble's VA connects to the ports of the frontend under
+// test, whose own rules (HTTP-01, 3.2's map(virt@acme) rule) or bind
+// (TLS-ALPN-01) answer. Everything listens on loopback and stops with the
+// test.
 
 var ports = testaddr.New(15000, 17000)
 
@@ -44,154 +38,10 @@ var ports = testaddr.New(15000, 17000)
 const validity = 8 // seconds
 
 func TestPebbleIssueAndRenew(t *testing.T) {
-	bin := pebbleBinary(t)
+	pebbletest.Binary(t) // once, before the subtests' clocks run
 	for _, challenge := range []string{"HTTP-01", "TLS-ALPN-01"} {
-		t.Run(challenge, func(t *testing.T) { testPebble(t, bin, challenge) })
+		t.Run(challenge, func(t *testing.T) { testPebble(t, challenge) })
 	}
-}
-
-// pebbleBinary builds pebble (cached by the go command after the first
-// time) and returns its path.
-func pebbleBinary(t *testing.T) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "tool", "-n", "pebble").Output()
-	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		t.Fatalf("go tool -n pebble: %v\n%s", err, stderr)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-type pebbleEnv struct {
-	dir       string
-	directory string
-	mgmt      string
-	client    *http.Client // trusts pebble's listener
-}
-
-// startPebble runs pebble validating on httpPort and tlsPort.
-func startPebble(t *testing.T, bin string, httpPort, tlsPort int) *pebbleEnv {
-	t.Helper()
-	dir := t.TempDir()
-	ca := testcert.NewCA("pebble listener CA")
-	leaf := ca.Issue(testcert.Opts{CN: "pebble", DNS: []string{"127.0.0.1"}})
-	testcert.Write(filepath.Join(dir, "cert.pem"), leaf.CertPEM)
-	testcert.Write(filepath.Join(dir, "key.pem"), leaf.KeyPEM)
-	listen, mgmt := ports.Addr(t), ports.Addr(t)
-	conf := map[string]any{"pebble": map[string]any{
-		"listenAddress": listen, "managementListenAddress": mgmt,
-		"certificate": filepath.Join(dir, "cert.pem"), "privateKey": filepath.Join(dir, "key.pem"),
-		"httpPort": httpPort, "tlsPort": tlsPort,
-		"keyAlgorithm": "ecdsa",
-		"profiles":     map[string]any{"default": map[string]any{"description": "short-lived", "validityPeriod": validity}},
-		"retryAfter":   map[string]any{"authz": 0, "order": 0},
-	}}
-	data, _ := json.Marshal(conf)
-	testcert.Write(filepath.Join(dir, "pebble.json"), data)
-
-	resolver := startDNS(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "-config", filepath.Join(dir, "pebble.json"), "-dnsserver", resolver)
-	cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0")
-	var log bytes.Buffer
-	var logMu sync.Mutex
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	listening := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pr)
-		once := sync.Once{}
-		for sc.Scan() {
-			logMu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			logMu.Unlock()
-			if strings.Contains(sc.Text(), "ACME directory available at") {
-				once.Do(func() { close(listening) })
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-		pw.Close()
-		if t.Failed() {
-			logMu.Lock()
-			t.Logf("pebble:\n%s", log.String())
-			logMu.Unlock()
-		}
-	})
-	select {
-	case <-listening:
-	case <-time.After(30 * time.Second):
-		t.Fatal("pebble did not start")
-	}
-	env := &pebbleEnv{dir: dir, directory: "https://" + listen + "/dir", mgmt: mgmt,
-		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}}
-	t.Cleanup(env.client.CloseIdleConnections)
-	// The line comes just before pebble listens: try until it answers.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := env.client.Get(env.directory)
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return env
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pebble's directory does not answer: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// roots are pebble's issuing roots, which change at each start.
-func (e *pebbleEnv) roots(t *testing.T) *x509.CertPool {
-	t.Helper()
-	res, err := e.client.Get("https://" + e.mgmt + "/roots/0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(res.Body)
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data) {
-		t.Fatalf("pebble's root: %q", data)
-	}
-	return pool
-}
-
-// startDNS answers every A question with 127.0.0.1 (and AAAA with
-// nothing), for pebble's VA, which asks over TCP.
-func startDNS(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{Listener: ln, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		for _, q := range r.Question {
-			if q.Qtype == dns.TypeA {
-				m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET}, A: net.IPv4(127, 0, 0, 1)})
-			}
-		}
-		w.WriteMsg(m)
-	})}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
-	return ln.Addr().String()
 }
 
 const frontendCfg = `global
@@ -225,11 +75,11 @@ type event struct {
 	cert *ssl.Cert
 }
 
-func testPebble(t *testing.T, bin, challenge string) {
+func testPebble(t *testing.T, challenge string) {
 	httpPort, tlsPort := ports.Run(t, 1), ports.Run(t, 1)
-	pb := startPebble(t, bin, httpPort, tlsPort)
+	pb := pebbletest.Start(t, pebbletest.Options{HTTPPort: httpPort, TLSPort: tlsPort, Validity: validity, Addr: ports.Addr})
 	dir := t.TempDir()
-	text := fmt.Sprintf(frontendCfg, dir, httpPort, tlsPort, pb.directory, challenge)
+	text := fmt.Sprintf(frontendCfg, dir, httpPort, tlsPort, pb.Directory, challenge)
 
 	log := slog.New(slog.NewTextHandler(newTestWriter(t), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rt := proxy.New(log, nil)
@@ -251,7 +101,7 @@ func testPebble(t *testing.T, bin, challenge string) {
 		return cfg
 	}
 	m := New(log)
-	m.HTTPClient = pb.client
+	m.HTTPClient = pb.Client
 	m.Map = func(name string) *sample.PatternRef { return rt.Snapshot().Patterns.Lookup(name) }
 	issued := make(chan event, 16)
 	// What the process does with a new certificate until the
@@ -298,7 +148,7 @@ func testPebble(t *testing.T, bin, challenge string) {
 		}
 		return nil
 	}
-	roots := pb.roots(t)
+	roots := pb.Roots(t)
 	// served checks that the bind serves cert, and that it verifies to
 	// pebble's root for both names.
 	served := func(cert *ssl.Cert) {

@@ -169,6 +169,7 @@ func (t *task) attempt(forced bool) {
 			m.logf(slog.LevelError, t.path, "%v Aborting. (%d/%d); next attempt in %s", err, n, max, m.timing.abort)
 		}
 	}
+	t.next = t.dueLocked(time.Now())
 	m.mu.Unlock()
 	if err == nil && cert != nil && m.OnIssued != nil {
 		m.OnIssued(t.path, cert)
