@@ -108,6 +108,12 @@ func New(log *slog.Logger) *Manager {
 // configuration no longer names end.
 func (m *Manager) Apply(cfg *config.Config) {
 	a := config.ACMEOf(&cfg.Global)
+	m.mu.Lock()
+	stopped := m.stopped
+	m.mu.Unlock()
+	if stopped {
+		return
+	}
 	for _, s := range a.Sections {
 		if !s.AccountKeyExists {
 			if _, err := m.accountKey(s); err != nil {
@@ -178,13 +184,6 @@ func (m *Manager) Renew(path string) error {
 	t.renew = true
 	t.poke()
 	return nil
-}
-
-// Managed says whether path is a certificate an acme section manages.
-func (m *Manager) Managed(path string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.tasks[path] != nil
 }
 
 // alpnCert is the TLS-ALPN-01 answerer (ssl.SetALPNChallenge).
