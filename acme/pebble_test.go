@@ -104,8 +104,8 @@ func testPebble(t *testing.T, challenge string) {
 	m.HTTPClient = pb.Client
 	m.Map = func(name string) *sample.PatternRef { return rt.Snapshot().Patterns.Lookup(name) }
 	issued := make(chan event, 16)
-	// What the process does with a new certificate until the
-	// certificate-file watcher lands: a reload, which reads the file.
+	// A reload, as SIGHUP makes: the configuration read again, the
+	// manager given it.
 	reload := func() {
 		cfgMu.Lock()
 		defer cfgMu.Unlock()
@@ -119,8 +119,12 @@ func testPebble(t *testing.T, challenge string) {
 		}
 		m.Apply(cfg)
 	}
+	// What the process does with a new certificate (cmd/switchyard): in
+	// service at once, no reload.
 	m.OnIssued = func(path string, cert *ssl.Cert) {
-		reload()
+		if err := rt.Certs().Replace(path, cert); err != nil {
+			t.Errorf("Replace: %v", err)
+		}
 		issued <- event{path, cert}
 	}
 	cfg := load()

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The operations guide documents every metric family the exporter writes,
@@ -18,6 +19,7 @@ func TestMetricsDocumented(t *testing.T) {
 	old := debug.SetMemoryLimit(8 << 30)
 	defer debug.SetMemoryLimit(old)
 	cfg := strings.Replace(exporter, "server s1 {S1}", "server s1 {S1} maxconn 100", 1)
+	cfg, _, _ = tlsBind(t, cfg, 90*24*time.Hour) // the certificates' families
 	_, fe := start(t, cfg, "S1", origin(t, "one"), "S2", origin(t, "two"))
 	get(t, fe, "/")
 	_, _, body := scrape(t, "http://"+fe+"/metrics")

@@ -61,6 +61,16 @@ func (p promSource) Rows(promex.Scope) []stats.Row {
 // StickTables: none until stick tables exist.
 func (p promSource) StickTables() []promex.StickTable { return nil }
 
+func (p promSource) Certificates() []promex.Certificate {
+	served := p.a.rt.Snapshot().Certificates()
+	out := make([]promex.Certificate, len(served))
+	for i, s := range served {
+		out[i] = promex.Certificate{Proxy: s.Proxy, Listener: s.Listener, File: s.Cert.Path,
+			Serial: s.Cert.Serial(), NotAfter: s.Cert.NotAfter()}
+	}
+	return out
+}
+
 func (p promSource) Extras() promex.Extras {
 	var x promex.Extras
 	proc := p.a.rt.Process()

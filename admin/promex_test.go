@@ -1,11 +1,16 @@
 package admin
 
 import (
+	"crypto/x509"
 	"io"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"switchyard/internal/testcert"
 )
 
 const exporter = `
@@ -64,5 +69,42 @@ func TestPrometheusService(t *testing.T) {
 	}
 	if code, _, body := scrape(t, "http://"+fe+"/metrics?scope="); code != 200 || body != "" {
 		t.Errorf("?scope=: %d %q, want an empty 200", code, body)
+	}
+}
+
+// tlsBind adds a TLS bind to the exporter's frontend, serving a
+// certificate that expires in validity; it returns the configuration and
+// the certificate's file and serial.
+func tlsBind(t *testing.T, cfg string, validity time.Duration) (string, string, *x509.Certificate) {
+	t.Helper()
+	leaf := testcert.NewCA("promex CA").Issue(testcert.Opts{CN: "www.example.com", DNS: []string{"www.example.com"}, Validity: validity})
+	crt := filepath.Join(t.TempDir(), "www.pem")
+	testcert.Write(crt, leaf.Bundle())
+	return strings.Replace(cfg, "    bind {FE}\n", "    bind {FE}\n    bind "+ports.Addr(t)+" ssl crt "+crt+" name tls\n", 1), crt, leaf.Cert
+}
+
+// The certificates a TLS bind serves, with their expiry, from the running
+// configuration.
+func TestPrometheusCertificates(t *testing.T) {
+	cfg, crt, leaf := tlsBind(t, exporter, 10*24*time.Hour)
+	_, fe := start(t, cfg, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	hi := time.Until(leaf.NotAfter).Seconds()
+	_, _, body := scrape(t, "http://"+fe+"/metrics?scope=frontend")
+	lo := time.Until(leaf.NotAfter).Seconds()
+	labels := `{proxy="prometheus",listener="tls",file="` + crt + `",serial="` + strings.ToUpper(leaf.SerialNumber.Text(16)) + `"}`
+	var left, at float64
+	for _, l := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(l, "switchyard_frontend_ssl_certificate_expiry_seconds"+labels+" "); ok {
+			left, _ = strconv.ParseFloat(v, 64)
+		}
+		if v, ok := strings.CutPrefix(l, "switchyard_frontend_ssl_certificate_expiry_timestamp_seconds"+labels+" "); ok {
+			at, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if left > hi || left < lo {
+		t.Errorf("expiry_seconds %v, want between %v and %v:\n%s", left, lo, hi, body)
+	}
+	if at != float64(leaf.NotAfter.Unix()) {
+		t.Errorf("expiry_timestamp_seconds %v, want %d", at, leaf.NotAfter.Unix())
 	}
 }

@@ -70,6 +70,7 @@ const (
 type CheckSettings struct {
 	Rules     Prober
 	SendProxy bool // check-send-proxy (a v2 LOCAL header when the server has send-proxy-v2)
+	TLS       check.TLS
 
 	Inter, FastInter, DownInter time.Duration
 	Rise, Fall                  int
@@ -922,7 +923,7 @@ func (s *Server) runHealthCheck(ctx context.Context) {
 func (s *Server) runCheck(ctx context.Context, set *ServerSettings, cs *CheckSettings) check.Result {
 	op, _ := s.State()
 	t := &check.Target{Addr: set.CheckAddr(), ConnectTimeout: cs.ConnectTimeout, ReadTimeout: cs.ReadTimeout,
-		SendProxy: cs.SendProxy, ProxyV2: set.SendProxy.V2, Socks4: set.Socks4.Proxy, ViaSocks4: set.Socks4.Checks,
+		SendProxy: cs.SendProxy, ProxyV2: set.SendProxy.V2, Socks4: set.Socks4.Proxy, ViaSocks4: set.Socks4.Checks, TLS: cs.TLS,
 		Backend: s.be.Name, Server: s.Name,
 		Down: op == Stopped} // a down server gets no conditional pass (disable-on-404)
 	if cs.Rules.SendsState() {

@@ -72,6 +72,8 @@ type ServerSettings struct {
 	// Socks4: connections (and, with Checks, checks) go through a SOCKS4
 	// proxy.
 	Socks4 Socks4
+	// TLS: connections speak TLS (`ssl`); nil: in clear.
+	TLS *TLS
 	// Referenced: the configuration names the server elsewhere (a
 	// use-server rule, a fetch's argument); `del server` refuses it.
 	Referenced bool
@@ -114,6 +116,8 @@ type Server struct {
 	// -1 for none (see Limits).
 	uweight   atomic.Int32
 	rtMaxConn atomic.Int64
+	// tlsSessions are the TLS sessions connections resume (tls.go).
+	tlsSessions sessions
 	// warmup is the slowstart timer while the server is Starting
 	// (slowstart.go), guarded by mu.
 	warmup *time.Timer

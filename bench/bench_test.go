@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"io"
 	"net"
 	"os"
@@ -160,14 +161,18 @@ func TestConfigsValidForHAProxy(t *testing.T) {
 			t.Skip("haproxy not installed (scripts/deps.sh installs it)")
 		}
 	}
-	env, stop, err := configEnv(t.TempDir())
+	dir := t.TempDir()
+	env, stop, err := configEnv(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stop()
-	for _, cfg := range []string{"haproxy.cfg", "origin.cfg", "gateway.cfg"} {
+	if _, err := tlsCerts(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []string{"haproxy.cfg", "origin.cfg", "gateway.cfg", "tls.cfg"} {
 		cmd := exec.Command(haproxy, "-c", "-q", "-f", filepath.Join(benchDir(), cfg))
-		cmd.Env = append(append(os.Environ(), "BENCH_PROXY_PORT=1", "BENCH_ORIGIN_PORT=2"), env...)
+		cmd.Env = append(append(os.Environ(), "BENCH_PROXY_PORT=1", "BENCH_ORIGIN_PORT=2", "BENCH_RSA_PORT=3", "BENCH_CERT_DIR="+dir), env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("haproxy -c %s: %v\n%s", cfg, err, out)
 		}
@@ -189,5 +194,55 @@ func TestParseCPUBusy(t *testing.T) {
 	}
 	if _, err := parseCPUBusy([]byte(in), 2); err == nil {
 		t.Fatal("missing cpu2 not reported")
+	}
+}
+
+// The handshake client makes full handshakes only, one request each, and
+// counts a server that serves the wrong kind of key as an error.
+func TestHandshakeLoad(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := tlsCerts(dir); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "ecdsa.pem"), filepath.Join(dir, "ecdsa.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go originConn(c)
+		}
+	}()
+	for _, v := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		o := handshakeLoad(hsJob{Addr: ln.Addr().String(), Version: v, Conns: 4, Duration: 300 * time.Millisecond})
+		if o.Handshakes == 0 || o.Errors != 0 {
+			t.Fatalf("%s: %+v", versionName(v), o)
+		}
+		if !strings.HasSuffix(o.Negotiated, " X25519") {
+			t.Errorf("%s: negotiated %q", versionName(v), o.Negotiated)
+		}
+	}
+	o := handshakeLoad(hsJob{Addr: ln.Addr().String(), Version: tls.VersionTLS13, RSA: true, Conns: 1, Duration: 50 * time.Millisecond})
+	if o.Handshakes != 0 || o.Errors == 0 || !strings.Contains(o.FirstError, "ECDSA key") {
+		t.Fatalf("ECDSA server taken for RSA: %+v", o)
+	}
+}
+
+func TestParseHandshakeOutput(t *testing.T) {
+	o, err := parseHandshakeOutput([]byte("noise\n" + hsResultPrefix + `{"Handshakes":7,"Errors":1,"Seconds":2,"Negotiated":"x"}` + "\n"))
+	if err != nil || o.Handshakes != 7 || o.Errors != 1 || o.Seconds != 2 || o.Negotiated != "x" {
+		t.Fatalf("got %+v, %v", o, err)
+	}
+	if _, err := parseHandshakeOutput([]byte("panic: boom\n")); err == nil {
+		t.Fatal("output without a result accepted")
 	}
 }

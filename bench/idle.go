@@ -30,17 +30,18 @@ func (r idleResult) perConn(field func(memInfo) uint64) float64 {
 
 const benchRequest = "GET / HTTP/1.1\r\nHost: bench\r\nUser-Agent: switchyard-bench\r\n\r\n"
 
-// idleConnCost opens n keep-alive connections to addr, each sending one
-// request and reading its response before it goes idle, and reads the
-// proxy's memory before and after. The proxy should be freshly started: a
-// process that already served the throughput runs has pools sized by them,
-// which the idle connections would reuse, hiding their cost.
-func idleConnCost(p *proc, addr string, n, parallel int, settle time.Duration) (idleResult, error) {
+// idleConnCost opens n keep-alive connections with dial (i numbers the
+// connection), each sending one request and reading its response before it
+// goes idle, and reads the proxy's memory before and after. The proxy
+// should be freshly started: a process that already served the throughput
+// runs has pools sized by them, which the idle connections would reuse,
+// hiding their cost.
+func idleConnCost(p *proc, dial func(i int) (net.Conn, error), n, parallel int, settle time.Duration) (idleResult, error) {
 	var res idleResult
 	// Warm the proxy with a few complete exchanges so that one-time setup
 	// (first buffers, first server connection) lands in the baseline.
 	for i := 0; i < 8; i++ {
-		c, err := dialFrom(i, addr)
+		c, err := dial(i)
 		if err != nil {
 			return res, fmt.Errorf("warm-up dial: %w", err)
 		}
@@ -75,7 +76,7 @@ func idleConnCost(p *proc, addr string, n, parallel int, settle time.Duration) (
 				if i >= n {
 					return
 				}
-				c, err := dialFrom(i, addr)
+				c, err := dial(i)
 				if err == nil {
 					err = exchange(c, buf)
 					if err != nil {
@@ -99,13 +100,7 @@ func idleConnCost(p *proc, addr string, n, parallel int, settle time.Duration) (
 	defer func() {
 		for _, c := range conns {
 			if c != nil {
-				// Reset rather than close: ten thousand TIME_WAIT sockets
-				// would hold ports that later runs and tests on this
-				// machine need.
-				if tc, ok := c.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0)
-				}
-				c.Close()
+				resetClose(c)
 			}
 		}
 	}()
@@ -126,6 +121,19 @@ func idleConnCost(p *proc, addr string, n, parallel int, settle time.Duration) (
 		return res, fmt.Errorf("%d of %d connections failed, first: %v", res.Failed, n, firstErr)
 	}
 	return res, nil
+}
+
+// resetClose closes c (or the socket under its TLS) with a reset rather
+// than a FIN: thousands of TIME_WAIT sockets would hold ports that later
+// runs and tests on this machine need.
+func resetClose(c net.Conn) {
+	if t, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = t.NetConn()
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	c.Close()
 }
 
 // dialFrom spreads connections over several 127.0.0.x source addresses so

@@ -1,7 +1,8 @@
 // Command bench runs switchyard and haproxy side by side on the same config,
 // pinned to the same core, and reports throughput, latency and the memory
-// cost of idle keep-alive connections, with the switchyard/haproxy ratios.
-// See README.md in this directory for the method.
+// cost of idle keep-alive connections, in plain HTTP and over TLS (with new
+// TLS handshakes per second too), with the switchyard/haproxy ratios. See
+// README.md in this directory for the method.
 package main
 
 import (
@@ -42,6 +43,11 @@ type options struct {
 	keep       bool
 	reload     int
 	scrape     int
+	// The TLS part (tls.go).
+	tls        string // on, off or only
+	tlsConfig  string
+	hsDuration time.Duration
+	hsConns    int
 }
 
 // target is one proxy under test.
@@ -53,6 +59,7 @@ type target struct {
 
 func main() {
 	serve := flag.String("serve-origin", "", "internal: serve the Go origin on this address")
+	hsLoad := flag.String("handshake-load", "", "internal: run the TLS handshake load this JSON describes")
 	var o options
 	var conns string
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each wrk run")
@@ -73,8 +80,15 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, binary)")
 	flag.IntVar(&o.scrape, "scrape", 0, "instead of the throughput and memory runs, measure what a Prometheus scrape of a backend of this many servers costs the requests (wrk -c50 for -duration without, then with, a scrape a second)")
 	flag.IntVar(&o.reload, "reload", 0, "instead of the throughput and memory runs, reload each proxy this many times under wrk -c400 for -duration and count the requests lost")
+	flag.StringVar(&o.tls, "tls", "on", "the TLS part: on (after the plain part), off, or only (the TLS part alone)")
+	flag.StringVar(&o.tlsConfig, "tls-config", filepath.Join(benchDir(), "tls.cfg"), "config run by both proxies in the TLS part")
+	flag.DurationVar(&o.hsDuration, "handshake-duration", 0, "length of each TLS handshake run (0: -duration, at most 5s)")
+	flag.IntVar(&o.hsConns, "handshake-conns", 32, "concurrent connections of the TLS handshake client")
 	flag.Parse()
 
+	if *hsLoad != "" {
+		os.Exit(handshakeMain(*hsLoad))
+	}
 	if *serve != "" {
 		if err := serveOrigin(*serve); err != nil {
 			fmt.Fprintln(os.Stderr, "origin:", err)
@@ -101,6 +115,13 @@ func main() {
 		fatalf("-rounds must be at least 1")
 	case o.idlePar < 1:
 		fatalf("-idle-parallel must be at least 1")
+	case o.tls != "on" && o.tls != "off" && o.tls != "only":
+		fatalf("-tls must be on, off or only")
+	case o.hsConns < 1:
+		fatalf("-handshake-conns must be at least 1")
+	}
+	if o.hsDuration <= 0 {
+		o.hsDuration = min(o.duration, 5*time.Second)
 	}
 
 	// Children are stopped on every way out: normal return, error, Ctrl-C.
@@ -175,8 +196,10 @@ func run(o options) int {
 	if n := runtime.NumCPU(); o.proxyCPU >= n || o.loadCPU >= n {
 		return fail(fmt.Errorf("need CPUs %d and %d, have %d", o.proxyCPU, o.loadCPU, n))
 	}
-	if _, err := os.Stat(o.config); err != nil {
-		return fail(err)
+	for _, cfg := range []string{o.config, o.tlsConfig} {
+		if _, err := os.Stat(cfg); err != nil {
+			return fail(err)
+		}
 	}
 
 	var targets []target
@@ -233,33 +256,53 @@ func run(o options) int {
 		}
 		return 0
 	}
-	th, err := throughput(o, env, targets, originPort)
-	if err != nil {
-		return fail(err)
-	}
-	idle := map[string]idleResult{}
-	if o.idle > 0 {
-		for _, t := range targets {
-			fmt.Fprintf(os.Stderr, "idle: %d connections to a fresh %s\n", o.idle, t.name)
-			r, err := idleRun(o, t, originPort, tmp)
-			if err != nil {
-				return fail(fmt.Errorf("idle test of %s: %w", t.name, err))
-			}
-			idle[t.name] = r
+	failed := false
+	if o.tls != "only" {
+		th, err := plainThroughput(o, env, targets, originPort)
+		if err != nil {
+			return fail(err)
 		}
+		idle := map[string]idleResult{}
+		if o.idle > 0 {
+			for _, t := range targets {
+				fmt.Fprintf(os.Stderr, "idle: %d connections to a fresh %s\n", o.idle, t.name)
+				r, err := idleRun(o, t, originPort, tmp)
+				if err != nil {
+					return fail(fmt.Errorf("idle test of %s: %w", t.name, err))
+				}
+				idle[t.name] = r
+			}
+		}
+		// Printed now: the TLS part takes minutes more.
+		report(os.Stdout, o, targets, th, idle)
+		failed = failed || hadErrors(th)
 	}
-	report(os.Stdout, o, targets, th, idle)
+	if o.tls != "off" {
+		tr, err := tlsPart(o, env, targets, originPort)
+		if err != nil {
+			return fail(err)
+		}
+		tlsReport(os.Stdout, o, targets, tr)
+		failed = failed || tr.hadErrors()
+	}
+	if failed {
+		fmt.Fprintln(os.Stderr, "bench: some runs had errors (see the errors columns)")
+		return 1
+	}
+	return 0
+}
+
+func hadErrors(th map[int]map[string][]wrkResult) bool {
 	for _, rs := range th {
 		for _, rounds := range rs {
 			for _, r := range rounds {
 				if r.Errors > 0 {
-					fmt.Fprintln(os.Stderr, "bench: some runs had errors (see the errors column)")
-					return 1
+					return true
 				}
 			}
 		}
 	}
-	return 0
+	return false
 }
 
 func fail(err error) int {
@@ -292,7 +335,7 @@ func startOrigin(o options, port int, tmp string) (*proc, error) {
 	if err := waitListening(p, addr, 10*time.Second); err != nil {
 		return nil, err
 	}
-	if err := smoke(addr); err != nil {
+	if err := smokeTCP(addr); err != nil {
 		return nil, fmt.Errorf("origin: %w\n%s", err, p.logTail(20))
 	}
 	return p, nil
@@ -301,41 +344,70 @@ func startOrigin(o options, port int, tmp string) (*proc, error) {
 // startProxy starts t on a new port in front of the origin and checks that a
 // request goes through it.
 func startProxy(o options, t target, originPort int, tmp, suffix string) (*proc, string, error) {
-	port, err := freePort()
+	p, addrs, err := launch(o, t, originPort, tmp, suffix, []string{"BENCH_PROXY_PORT"},
+		func(_ int, addr string) error { return smokeTCP(addr) })
 	if err != nil {
 		return nil, "", err
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	env := append([]string{
-		"BENCH_PROXY_PORT=" + strconv.Itoa(port),
-		"BENCH_ORIGIN_PORT=" + strconv.Itoa(originPort),
-	}, t.env...)
-	p, err := startPinned(t.name+suffix, o.proxyCPU, env, tmp, t.argv...)
+	return p, addrs[0], nil
+}
+
+// launch starts t in front of the origin with a new port on 127.0.0.1 in
+// each of the environment variables portVars, waits for each port to
+// accept connections and checks each address with check (i is its index
+// in portVars).
+func launch(o options, t target, originPort int, tmp, suffix string, portVars []string, check func(i int, addr string) error) (*proc, []string, error) {
+	env := []string{"BENCH_ORIGIN_PORT=" + strconv.Itoa(originPort)}
+	var addrs []string
+	for _, v := range portVars {
+		port, err := freePort()
+		if err != nil {
+			return nil, nil, err
+		}
+		env = append(env, v+"="+strconv.Itoa(port))
+		addrs = append(addrs, "127.0.0.1:"+strconv.Itoa(port))
+	}
+	p, err := startPinned(t.name+suffix, o.proxyCPU, append(env, t.env...), tmp, t.argv...)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
-	if err := waitListening(p, addr, 10*time.Second); err != nil {
-		return nil, "", err
+	if err := checkStarted(o, t, p, addrs, check); err != nil {
+		p.stop()
+		return nil, nil, err
 	}
-	if err := smoke(addr); err != nil {
-		return nil, "", fmt.Errorf("%s: %w\n%s", t.name, err, p.logTail(20))
+	return p, addrs, nil
+}
+
+func checkStarted(o options, t target, p *proc, addrs []string, check func(i int, addr string) error) error {
+	for i, addr := range addrs {
+		if err := waitListening(p, addr, 10*time.Second); err != nil {
+			return err
+		}
+		if err := check(i, addr); err != nil {
+			return fmt.Errorf("%s on %s: %w\n%s", t.name, addr, err, p.logTail(20))
+		}
 	}
 	if o.idle > 0 {
 		if lim, err := nofileOf(p.pid()); err == nil && lim < uint64(o.idle)+256 {
-			return nil, "", fmt.Errorf("%s runs with an open-files limit of %d, too low for -idle %d", t.name, lim, o.idle)
+			return fmt.Errorf("%s runs with an open-files limit of %d, too low for -idle %d", t.name, lim, o.idle)
 		}
 	}
-	return p, addr, nil
+	return nil
 }
 
-// smoke sends two requests on one connection: the proxy must answer 200 and
-// keep the connection open, or the throughput figures would mean nothing.
-func smoke(addr string) error {
+// smokeTCP runs smoke on a new plain connection to addr.
+func smokeTCP(addr string) error {
 	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	return smoke(c)
+}
+
+// smoke sends two requests on one connection: the proxy must answer 200 and
+// keep the connection open, or the throughput figures would mean nothing.
+func smoke(c net.Conn) error {
 	buf := make([]byte, 4096)
 	for i := 0; i < 2; i++ {
 		if err := exchange(c, buf); err != nil {
@@ -348,34 +420,51 @@ func smoke(addr string) error {
 	return nil
 }
 
-// throughput returns, per connection count and proxy, the result of each round.
-func throughput(o options, env wrkEnv, targets []target, originPort int) (map[int]map[string][]wrkResult, error) {
-	res := map[int]map[string][]wrkResult{}
+// live is a running proxy under test and the URL wrk drives it with.
+type live struct {
+	t   target
+	p   *proc
+	url string
+}
+
+// plainThroughput runs the throughput part on a plain-HTTP instance of
+// each target.
+func plainThroughput(o options, env wrkEnv, targets []target, originPort int) (map[int]map[string][]wrkResult, error) {
 	if len(o.conns) == 0 {
-		return res, nil
+		return map[int]map[string][]wrkResult{}, nil
 	}
-	procs := make([]*proc, len(targets))
-	urls := make([]string, len(targets))
-	for i, t := range targets {
+	var ls []live
+	defer func() {
+		for _, l := range ls {
+			l.p.stop()
+		}
+	}()
+	for _, t := range targets {
 		p, addr, err := startProxy(o, t, originPort, env.logDir, "")
 		if err != nil {
 			return nil, err
 		}
-		procs[i], urls[i] = p, "http://"+addr+"/"
+		ls = append(ls, live{t, p, "http://" + addr + "/"})
 	}
-	defer func() {
-		for _, p := range procs {
-			p.stop()
-		}
-	}()
+	return throughput(o, env, ls, "")
+}
+
+// throughput returns, per connection count and proxy, the result of each
+// round of wrk against the running proxies ls; tag prefixes the progress
+// lines.
+func throughput(o options, env wrkEnv, ls []live, tag string) (map[int]map[string][]wrkResult, error) {
+	res := map[int]map[string][]wrkResult{}
+	if len(o.conns) == 0 {
+		return res, nil
+	}
 	maxConns := 0
 	for _, c := range o.conns {
 		maxConns = max(maxConns, c)
 	}
 	if o.warmup > 0 {
-		for i, t := range targets {
-			fmt.Fprintf(os.Stderr, "warm-up %s\n", t.name)
-			if _, err := runWrk(env, maxConns, o.warmup, urls[i], procs[i]); err != nil {
+		for _, l := range ls {
+			fmt.Fprintf(os.Stderr, "%swarm-up %s\n", tag, l.t.name)
+			if _, err := runWrk(env, maxConns, o.warmup, l.url, l.p); err != nil {
 				return nil, err
 			}
 		}
@@ -385,14 +474,14 @@ func throughput(o options, env wrkEnv, targets []target, originPort int) (map[in
 	for _, c := range o.conns {
 		res[c] = map[string][]wrkResult{}
 		for round := 1; round <= o.rounds; round++ {
-			for i, t := range targets {
-				r, err := runWrk(env, c, o.duration, urls[i], procs[i])
+			for _, l := range ls {
+				r, err := runWrk(env, c, o.duration, l.url, l.p)
 				if err != nil {
 					return nil, err
 				}
-				fmt.Fprintf(os.Stderr, "c=%-4d round %d/%d %-10s %9.0f req/s  p50 %-8s p99 %-8s cpu %3.0f%%  others %3.0f%%/%3.0f%%  errors %d\n",
-					c, round, o.rounds, t.name, r.RPS, fmtDur(r.P50), fmtDur(r.P99), 100*r.CPU, 100*r.OtherProxy, 100*r.OtherLoad, r.Errors)
-				res[c][t.name] = append(res[c][t.name], r)
+				fmt.Fprintf(os.Stderr, "%sc=%-4d round %d/%d %-10s %9.0f req/s  p50 %-8s p99 %-8s cpu %3.0f%%  others %3.0f%%/%3.0f%%  errors %d\n",
+					tag, c, round, o.rounds, l.t.name, r.RPS, fmtDur(r.P50), fmtDur(r.P99), 100*r.CPU, 100*r.OtherProxy, 100*r.OtherLoad, r.Errors)
+				res[c][l.t.name] = append(res[c][l.t.name], r)
 			}
 		}
 	}
@@ -406,7 +495,7 @@ func idleRun(o options, t target, originPort int, tmp string) (idleResult, error
 		return idleResult{}, err
 	}
 	defer p.stop()
-	return idleConnCost(p, addr, o.idle, o.idlePar, o.settle)
+	return idleConnCost(p, func(i int) (net.Conn, error) { return dialFrom(i, addr) }, o.idle, o.idlePar, o.settle)
 }
 
 type summary struct {
@@ -432,49 +521,66 @@ func summarize(rs []wrkResult) summary {
 }
 
 func report(w io.Writer, o options, targets []target, th map[int]map[string][]wrkResult, idle map[string]idleResult) {
-	both := len(targets) == 2
 	if len(o.conns) > 0 {
 		fmt.Fprintf(w, "\nthroughput: median of %d rounds of %s, wrk -t1 on CPU %d, proxy on CPU %d\n",
 			o.rounds, wrkDuration(o.duration), o.loadCPU, o.proxyCPU)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "conns\tproxy\treq/s\tp50\tp99\tproxy cpu\tothers p/l\terrors\t")
-		noisy := 0.0
-		for _, c := range o.conns {
-			sums := map[string]summary{}
-			for _, t := range targets {
-				s := summarize(th[c][t.name])
-				sums[t.name] = s
-				noisy = max(noisy, s.otherP, s.otherL)
-				fmt.Fprintf(tw, "%d\t%s\t%.0f\t%s\t%s\t%.0f%%\t%s\t%d\t\n",
-					c, t.name, s.rps, fmtDur(time.Duration(s.p50)), fmtDur(time.Duration(s.p99)), 100*s.cpu, fmt.Sprintf("%.0f%%/%.0f%%", 100*s.otherP, 100*s.otherL), s.errors)
-			}
-			if both {
-				h, s := sums["haproxy"], sums["switchyard"]
-				fmt.Fprintf(tw, "%d\tswitchyard/haproxy\t%s\t\t%s\t\t\t\t\n", c, ratio(s.rps, h.rps), ratio(s.p99, h.p99))
-			}
-		}
-		tw.Flush()
-		if noisy > 0.10 {
-			fmt.Fprintf(w, "warning: other work took up to %.0f%% of a pinned CPU during the runs; the figures measure contention too\n", 100*noisy)
-		}
+		throughputTable(w, o, targets, th)
 	}
 	if len(idle) > 0 {
 		fmt.Fprintf(w, "\nidle keep-alive connections: %d, one request each, fresh process; bytes per connection\n", o.idle)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "proxy\tprivate B/conn\trss B/conn\tbefore (private)\tafter (private)\talive\t")
-		priv := func(m memInfo) uint64 { return m.Private }
-		rss := func(m memInfo) uint64 { return m.RSS }
-		for _, t := range targets {
-			r := idle[t.name]
-			fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%s\t%s\t%d/%d\t\n", t.name, r.perConn(priv), r.perConn(rss),
-				fmtBytes(r.Before.Private), fmtBytes(r.After.Private), r.Alive, r.Conns)
-		}
-		if both {
-			h, s := idle["haproxy"], idle["switchyard"]
-			fmt.Fprintf(tw, "switchyard/haproxy\t%s\t%s\t\t\t\t\n", ratio(s.perConn(priv), h.perConn(priv)), ratio(s.perConn(rss), h.perConn(rss)))
-		}
-		tw.Flush()
+		idleTable(w, targets, idle)
 	}
+}
+
+// throughputTable prints the medians of the wrk rounds, with the ratios.
+func throughputTable(w io.Writer, o options, targets []target, th map[int]map[string][]wrkResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "conns\tproxy\treq/s\tp50\tp99\tproxy cpu\tothers p/l\terrors\t")
+	noisy := 0.0
+	for _, c := range o.conns {
+		sums := map[string]summary{}
+		for _, t := range targets {
+			s := summarize(th[c][t.name])
+			sums[t.name] = s
+			noisy = max(noisy, s.otherP, s.otherL)
+			fmt.Fprintf(tw, "%d\t%s\t%.0f\t%s\t%s\t%.0f%%\t%s\t%d\t\n",
+				c, t.name, s.rps, fmtDur(time.Duration(s.p50)), fmtDur(time.Duration(s.p99)), 100*s.cpu, fmtOthers(s.otherP, s.otherL), s.errors)
+		}
+		if len(targets) == 2 {
+			h, s := sums["haproxy"], sums["switchyard"]
+			fmt.Fprintf(tw, "%d\tswitchyard/haproxy\t%s\t\t%s\t\t\t\t\n", c, ratio(s.rps, h.rps), ratio(s.p99, h.p99))
+		}
+	}
+	tw.Flush()
+	noiseWarning(w, noisy)
+}
+
+// noiseWarning says when other work took a noticeable share of the pinned
+// CPUs (the largest share over the rows of a table).
+func noiseWarning(w io.Writer, noisy float64) {
+	if noisy > 0.10 {
+		fmt.Fprintf(w, "warning: other work took up to %.0f%% of a pinned CPU during the runs; the figures measure contention too\n", 100*noisy)
+	}
+}
+
+func fmtOthers(p, l float64) string { return fmt.Sprintf("%.0f%%/%.0f%%", 100*p, 100*l) }
+
+// idleTable prints the memory cost of idle connections, with the ratios.
+func idleTable(w io.Writer, targets []target, idle map[string]idleResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "proxy\tprivate B/conn\trss B/conn\tbefore (private)\tafter (private)\talive\t")
+	priv := func(m memInfo) uint64 { return m.Private }
+	rss := func(m memInfo) uint64 { return m.RSS }
+	for _, t := range targets {
+		r := idle[t.name]
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%s\t%s\t%d/%d\t\n", t.name, r.perConn(priv), r.perConn(rss),
+			fmtBytes(r.Before.Private), fmtBytes(r.After.Private), r.Alive, r.Conns)
+	}
+	if len(targets) == 2 {
+		h, s := idle["haproxy"], idle["switchyard"]
+		fmt.Fprintf(tw, "switchyard/haproxy\t%s\t%s\t\t\t\t\n", ratio(s.perConn(priv), h.perConn(priv)), ratio(s.perConn(rss), h.perConn(rss)))
+	}
+	tw.Flush()
 }
 
 func ratio(a, b float64) string {

@@ -15,13 +15,8 @@ type wrkResult struct {
 	RPS    float64
 	P50    time.Duration
 	P99    time.Duration
-	Errors int64   // socket errors of any kind plus non-2xx/3xx responses
-	CPU    float64 // proxy CPU time / wall time over the run (1.0 = one core)
-	// OtherProxy and OtherLoad are the shares of the proxy's CPU and of the
-	// load CPU that went to anything but the bench's own processes: other
-	// programs, interrupts, the hypervisor. On a quiet machine they are a
-	// few percent; much more means the run measured contention.
-	OtherProxy, OtherLoad float64
+	Errors int64 // socket errors of any kind plus non-2xx/3xx responses
+	cpuShare
 }
 
 // wrkEnv is what every wrk run needs to know about the setup.
@@ -37,21 +32,10 @@ type wrkEnv struct {
 // shows up as a proxy well below 100% and a contended one as "other" time.
 func runWrk(e wrkEnv, conns int, d time.Duration, url string, proxy *proc) (wrkResult, error) {
 	name := fmt.Sprintf("wrk-c%d-%s", conns, proxy.name)
-	before := sampleCPU(e, proxy)
-	start := time.Now()
-	p, err := startPinned(name, e.loadCPU, nil, e.logDir,
+	p, cpu, err := runLoad(e, name, proxy, nil,
 		e.wrk, "-t1", "-c"+strconv.Itoa(conns), "-d"+wrkDuration(d), "--latency", url)
 	if err != nil {
 		return wrkResult{}, err
-	}
-	<-p.done
-	wall := time.Since(start).Seconds() * clockTicks
-	after := sampleCPU(e, proxy)
-	if p.err != nil {
-		return wrkResult{}, fmt.Errorf("wrk failed (%v):\n%s", p.err, p.logTail(20))
-	}
-	if proxy.exited() {
-		return wrkResult{}, fmt.Errorf("%s died during the run (%v):\n%s", proxy.name, proxy.err, proxy.logTail(20))
 	}
 	out, err := os.ReadFile(p.log)
 	if err != nil {
@@ -61,15 +45,58 @@ func runWrk(e wrkEnv, conns int, d time.Duration, url string, proxy *proc) (wrkR
 	if err != nil {
 		return wrkResult{}, fmt.Errorf("%v in wrk output:\n%s", err, out)
 	}
-	if before.ok && after.ok {
-		// wrk has exited: its CPU time comes from its rusage, in seconds.
-		wrkTicks := (p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()).Seconds() * clockTicks
-		proxyTicks := float64(after.proxy - before.proxy)
-		r.CPU = proxyTicks / wall
-		r.OtherProxy = max(0, float64(after.proxyBusy-before.proxyBusy)-proxyTicks) / wall
-		r.OtherLoad = max(0, float64(after.loadBusy-before.loadBusy)-wrkTicks-float64(after.origin-before.origin)) / wall
-	}
+	r.cpuShare = cpu
 	return r, nil
+}
+
+// cpuShare is where the time of the two pinned CPUs went during a load
+// run, as fractions of one CPU over the run's wall time.
+type cpuShare struct {
+	Wall float64 // seconds the run took
+	CPU  float64 // the proxy's CPU time (1.0 = one core)
+	Load float64 // the load generator's own CPU time
+	// Origin is the origin's CPU time (it shares the load CPU).
+	Origin float64
+	// OtherProxy and OtherLoad are the shares of the proxy's CPU and of the
+	// load CPU that went to anything but the bench's own processes: other
+	// programs, interrupts, the hypervisor. On a quiet machine they are a
+	// few percent; much more means the run measured contention.
+	OtherProxy, OtherLoad float64
+}
+
+// runLoad runs argv (a load generator) pinned to the load CPU until it
+// exits, and accounts for the CPU time of both pinned CPUs over the run. It
+// fails if the load generator fails or the proxy dies; the caller reads the
+// generator's output from p.log.
+func runLoad(e wrkEnv, name string, proxy *proc, env []string, argv ...string) (p *proc, cpu cpuShare, err error) {
+	before := sampleCPU(e, proxy)
+	start := time.Now()
+	p, err = startPinned(name, e.loadCPU, env, e.logDir, argv...)
+	if err != nil {
+		return nil, cpu, err
+	}
+	<-p.done
+	wall := time.Since(start).Seconds() * clockTicks
+	after := sampleCPU(e, proxy)
+	if p.err != nil {
+		return nil, cpu, fmt.Errorf("%s failed (%v):\n%s", name, p.err, p.logTail(20))
+	}
+	if proxy.exited() {
+		return nil, cpu, fmt.Errorf("%s died during the run (%v):\n%s", proxy.name, proxy.err, proxy.logTail(20))
+	}
+	if before.ok && after.ok {
+		// The load generator has exited: its CPU time comes from its
+		// rusage, in seconds.
+		loadTicks := (p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()).Seconds() * clockTicks
+		proxyTicks := float64(after.proxy - before.proxy)
+		cpu.Wall = wall / clockTicks
+		cpu.CPU = proxyTicks / wall
+		cpu.Load = loadTicks / wall
+		cpu.Origin = float64(after.origin-before.origin) / wall
+		cpu.OtherProxy = max(0, float64(after.proxyBusy-before.proxyBusy)-proxyTicks) / wall
+		cpu.OtherLoad = max(0, float64(after.loadBusy-before.loadBusy)-loadTicks-float64(after.origin-before.origin)) / wall
+	}
+	return p, cpu, nil
 }
 
 // cpuSample is a reading of the clocks runWrk compares, in clock ticks.

@@ -8,6 +8,7 @@
 package check
 
 import (
+	"crypto/tls"
 	"time"
 
 	"switchyard/sample"
@@ -150,6 +151,9 @@ type Target struct {
 	Socks4    string
 	ViaSocks4 bool
 
+	// TLS is how checks speak TLS to the server.
+	TLS TLS
+
 	// Down says the server is currently down (haproxy's next_state
 	// STOPPED): `http-check disable-on-404` only applies to a server that
 	// is up, so that a stopped server stays stopped on a 404.
@@ -159,6 +163,19 @@ type Target struct {
 	// server: see SendState.
 	Backend, Server string
 	State           SendState
+}
+
+// TLS is how a server's checks speak TLS. Config is the server's TLS
+// client configuration (its `ssl` settings: verify, ca-file, crt…), which
+// `connect ssl` rules use; nil when the server has none. Default: the
+// default connection speaks TLS too (check-ssl, or the server's `ssl`
+// when checks go to its own address and port), sending SNI and ALPN
+// (check-sni, check-alpn).
+type TLS struct {
+	Config  *tls.Config
+	Default bool
+	SNI     string
+	ALPN    []string
 }
 
 // SendState is what `http-check send-state` puts in the

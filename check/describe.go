@@ -67,6 +67,15 @@ func (r *rule) String() string {
 		if c.linger {
 			b.WriteString(" linger")
 		}
+		if c.ssl {
+			b.WriteString(" ssl")
+		}
+		if c.sni != "" {
+			fmt.Fprintf(&b, " sni %s", c.sni)
+		}
+		if c.alpn != nil {
+			fmt.Fprintf(&b, " alpn %s", strings.Join(c.alpn, ","))
+		}
 	case actSend:
 		s := &r.send
 		switch {

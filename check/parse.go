@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"switchyard/sample"
+
+	"switchyard/ssl"
 )
 
 // The parsers below read one rule line the way haproxy 2.6's tcpcheck.c
@@ -83,7 +85,27 @@ func parseConnect(args []string, rules []*rule) (*rule, error) {
 			c.linger = true
 		case "via-socks4":
 			c.viaSocks4 = true
-		case "ssl", "sni", "alpn", "proto":
+		case "ssl":
+			c.ssl = true
+		case "sni":
+			v := argAt(args, i+1)
+			if v == "" {
+				return nil, fmt.Errorf("'%s' expects a string as argument.", opt)
+			}
+			c.sni = v
+			i++
+		case "alpn":
+			v := argAt(args, i+1)
+			if v == "" {
+				return nil, fmt.Errorf("'%s' expects a comma separated list of protocols as argument.", opt)
+			}
+			p, err := ssl.ParseALPN(v)
+			if err != nil {
+				return nil, fmt.Errorf("'%s' : %v", opt, err)
+			}
+			c.alpn = p
+			i++
+		case "proto":
 			return nil, notYet(fmt.Sprintf("'%s' on a check connect rule", opt))
 		default:
 			return nil, fmt.Errorf("expects 'comment', 'port', 'addr', 'send-proxy', 'ssl', 'sni', 'alpn' or 'via-socks4', 'linger', 'default' but got '%s' as argument.", opt)

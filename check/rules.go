@@ -79,6 +79,11 @@ type connectRule struct {
 	sendProxy bool
 	viaSocks4 bool // through the server's SOCKS4 proxy
 	linger    bool // close with a FIN rather than haproxy's usual RST
+	// ssl: the connection speaks TLS, with the server's TLS settings,
+	// sending sni and alpn (haproxy's connect ssl, sni, alpn).
+	ssl  bool
+	sni  string
+	alpn []string
 }
 
 type sendKind uint8

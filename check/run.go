@@ -39,7 +39,8 @@ type run struct {
 	rs    *Ruleset
 	rules []*rule
 
-	conn     net.Conn
+	conn     net.Conn    // the connection the rules read and write: sock, or TLS over it
+	sock     net.Conn    // the socket
 	unwatch  func() bool // stops the context watcher of conn
 	linger   bool        // close conn with a FIN, not an RST
 	deadline time.Time
@@ -462,7 +463,7 @@ func (x *run) connect(r *rule) bool {
 		return false
 	}
 	x.connecting = false
-	x.conn, x.linger = conn, r.connect.linger
+	x.conn, x.sock, x.linger = conn, conn, r.connect.linger
 	if x.t.ReadTimeout > 0 {
 		x.deadline = time.Now().Add(x.t.ReadTimeout)
 	}
@@ -474,6 +475,9 @@ func (x *run) connect(r *rule) bool {
 			x.ioError(err)
 			return false
 		}
+	}
+	if cfg := x.tlsConfig(r); cfg != nil {
+		return x.handshake(cfg)
 	}
 	return true
 }
@@ -523,11 +527,12 @@ func (x *run) closeConn() {
 		x.unwatch()
 		x.unwatch = nil
 	}
-	if tc, ok := x.conn.(*net.TCPConn); ok && !x.linger && !x.eos {
+	if tc, ok := x.sock.(*net.TCPConn); ok && !x.linger && !x.eos {
 		tc.SetLinger(0)
 	}
-	x.conn.Close()
-	x.conn = nil
+	// A TLS connection ends like a clear one, without a close_notify.
+	x.sock.Close()
+	x.conn, x.sock = nil, nil
 }
 
 func (x *run) full() bool { return len(x.buf) >= bufSize }

@@ -87,6 +87,11 @@ type Message struct {
 	Line  int
 	Level Level
 	Msg   string
+	// Dated says the message is about the date, not about the
+	// configuration (a certificate near its expiry): the same files
+	// that pass today would fail next week, so zero-warning and -dW do
+	// not make it fatal (see Result.Strict).
+	Dated bool
 }
 
 // String renders "file:line: message" like Error does.

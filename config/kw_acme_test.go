@@ -133,7 +133,7 @@ func acmeKeywordCases() []kwCase {
 				if len(e) != 1 || e[0].Conf == nil || len(e[0].Conf.ALPN) != 1 || px.Binds[0].TLSServer == nil {
 					t.Fatalf("the ssl bind without crt does not serve the ssl-f-use certificate: %+v", e)
 				}
-				eq(t, "where", e[0].Where, "t.cfg:4")
+				eq(t, "certificate", filepath.Base(e[0].Cert.Path), "site.pem")
 				eq(t, "bind with its own crt", len(px.Binds[1].TLS.Entries), 1)
 				eq(t, "its own", px.Binds[1].TLS.Entries[0].Conf == nil, true)
 			}},
@@ -254,5 +254,28 @@ acme LE2
 	}
 	if b := cfg.Proxies[0].Binds[1]; len(b.TLS.Entries) != 2 || b.TLSServer == nil {
 		t.Errorf("bind *:443 ssl serves %d certificates", len(b.TLS.Entries))
+	}
+}
+
+// -c says that a certificate ACME is to obtain does not exist yet, rather
+// than that the stand-in serving meanwhile has expired; the warning is
+// dated, so zero-warning and -dW do not make it fatal.
+func TestACMEStandInCheck(t *testing.T) {
+	dir := t.TempDir()
+	text := acmePre + "frontend f\n bind :8443 ssl\n ssl-f-use crt " + dir + "/new.pem acme LE domains new.example.com\n" + acmeLE
+	_, res, errs := LoadBytes("t.cfg", []byte(text), LoadOptions{Check: true})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	want := "t.cfg:4: certificate '" + dir + "/new.pem' does not exist yet: a self-signed stand-in serves until ACME obtains it"
+	found, strict := false, false
+	for _, w := range res.Warnings() {
+		found = found || w.String() == want
+	}
+	for _, w := range res.Strict() {
+		strict = strict || w.String() == want
+	}
+	if !found || strict {
+		t.Errorf("warnings %v, want %q (dated)", res.Warnings(), want)
 	}
 }

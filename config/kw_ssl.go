@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"fmt"
 	"slices"
 
@@ -35,6 +36,9 @@ type ServerTLS struct {
 	CheckSSL  bool
 	CheckSNI  string
 	CheckALPN []string
+	// Client is the handshake's configuration, built once the line and
+	// the global defaults are merged (nil: no TLS to this server).
+	Client *tls.Config
 }
 
 // Where a TLS option is allowed: bind lines, crt-list lines, server
@@ -168,16 +172,21 @@ func init() {
 	})
 	RegisterBindOption("crt-list", 1, func(c *Context, b *Bind, args []string) error {
 		g := &c.Global().SSL
-		entries, err := ssl.LoadCrtList(ssl.ResolvePath(g.CrtBase, args[0]), g.CrtBase, g.Extra, func(words []string) (*ssl.Conf, error) {
+		path, base, extra := ssl.ResolvePath(g.CrtBase, args[0]), g.CrtBase, g.Extra
+		opts := func(words []string) (*ssl.Conf, error) {
 			conf := &ssl.Conf{}
 			return conf, parseTLSWords(c, conf, words, tlsInCrtList, false, func(name string) error {
 				return fmt.Errorf("'%s' is not allowed in a crt-list line", name)
 			})
-		})
+		}
+		entries, err := ssl.LoadCrtList(path, base, extra, opts)
 		if err != nil {
 			return err
 		}
 		b.TLS.Entries = append(b.TLS.Entries, entries...)
+		// Kept to read the list again when it changes (ssl.Store), and
+		// for lines the runtime API adds.
+		b.TLS.AddList(&ssl.ListSource{Path: path, CrtBase: base, Extra: extra, Opts: opts})
 		return nil
 	})
 	notGo := func(name, why string) {
@@ -357,6 +366,7 @@ func (p *parser) validateBindTLS(px *Proxy, b *Bind) {
 			return
 		}
 	}
+	b.TLS.Where = fmt.Sprintf("%s:%d", b.Pos.File, b.Pos.Line)
 	srv, err := b.TLS.NewServer()
 	if err != nil {
 		p.errs.Add(b.Pos.File, b.Pos.Line, "Proxy '%s': bind '%s': %v.", px.Name, b.Addr, err)
@@ -369,7 +379,7 @@ func (p *parser) validateBindTLS(px *Proxy, b *Bind) {
 // HAProxy's refusal of an unverifiable server.
 func (p *parser) validateServerTLS(px *Proxy, s *Server) error {
 	t := &s.TLS
-	if !t.On && !t.CheckSSL {
+	if !t.On && !t.CheckSSL && !px.Check.ConnectsSSL() {
 		return nil
 	}
 	t.Conf.Merge(&p.cfg.Global.SSL.Server)
@@ -386,16 +396,13 @@ func (p *parser) validateServerTLS(px *Proxy, s *Server) error {
 		}
 		return fmt.Errorf("'server %s/%s' : verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default.", px.Name, s.Name)
 	}
-	if _, err := t.NewClient(); err != nil {
+	client, err := t.NewClient()
+	if err != nil {
 		return fmt.Errorf("'server %s/%s' : %v", px.Name, s.Name, err)
 	}
-	if px.Mode == ModeHTTP && slices.Contains(t.Conf.ALPN, "h2") {
+	if px.Mode == ModeHTTP && t.On && slices.Contains(t.Conf.ALPN, "h2") {
 		return fmt.Errorf("'server %s/%s' : alpn 'h2': HTTP/2 is not supported yet by switchyard", px.Name, s.Name)
 	}
-	// The options are read and checked; the connections are not made yet.
-	what := "'ssl'"
-	if !t.On {
-		what = "'check-ssl'"
-	}
-	return fmt.Errorf("'server %s/%s' : %s (TLS to servers) is not supported yet by switchyard", px.Name, s.Name, what)
+	t.Client = client
+	return nil
 }

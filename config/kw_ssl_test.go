@@ -165,20 +165,34 @@ func TestServerSSLOptions(t *testing.T) {
 	dir := writeKwFiles(t)
 	for line, want := range map[string]string{
 		"server s 127.0.0.1:443 ssl":                                        "verify is enabled by default but no CA file specified",
-		"server s 127.0.0.1:443 ssl verify none":                            "'ssl' (TLS to servers) is not supported yet by switchyard",
-		"server s 127.0.0.1:443 ssl ca-file @D@/ca.pem sni str(x)":          "'ssl' (TLS to servers) is not supported yet by switchyard",
-		"server s 127.0.0.1:443 check check-ssl verify none":                "'check-ssl' (TLS to servers) is not supported yet by switchyard",
 		"server s 127.0.0.1:443 ssl verify maybe":                           "verify expects 'none' or 'required', got 'maybe'",
 		"server s 127.0.0.1:443 ssl verify none ciphers DHE-RSA-AES256-SHA": "cipher 'DHE-RSA-AES256-SHA' is not implemented",
+		"server s 127.0.0.1:443 ssl verify none alpn h2":                    "alpn 'h2': HTTP/2 is not supported yet",
 	} {
-		text := strings.ReplaceAll("backend be\n "+line+"\n", "@D@", dir)
+		text := strings.ReplaceAll("backend be\n mode http\n "+line+"\n", "@D@", dir)
 		_, _, errs := load(t, text)
 		if len(errs) != 1 || !strings.Contains(errs[0].Error(), want) {
 			t.Errorf("%s: got %v, want %q", line, errs, want)
 		}
 	}
+	for _, line := range []string{
+		"server s 127.0.0.1:443 ssl verify none",
+		"server s 127.0.0.1:443 ssl ca-file @D@/ca.pem sni str(x)",
+		"server s 127.0.0.1:443 ssl ca-file @D@/ca.pem sni req.hdr(host) verifyhost a.example",
+		"server s 127.0.0.1:443 check check-ssl verify none",
+	} {
+		text := strings.ReplaceAll("backend be\n mode http\n "+line+"\n", "@D@", dir)
+		cfg, _, errs := load(t, text)
+		if len(errs) != 0 {
+			t.Errorf("%s: %v", line, errs)
+			continue
+		}
+		if s := cfg.Proxies[0].Servers[0]; s.TLS.Client == nil {
+			t.Errorf("%s: no client configuration", line)
+		}
+	}
 	// ssl-server-verify none makes verify none the default.
-	if _, _, errs := load(t, "global\n ssl-server-verify none\nbackend be\n server s 127.0.0.1:443 ssl\n"); len(errs) != 1 || !strings.Contains(errs[0].Error(), "not supported yet") {
+	if cfg, _, errs := load(t, "global\n ssl-server-verify none\nbackend be\n server s 127.0.0.1:443 ssl\n"); len(errs) != 0 || cfg.Proxies[0].Servers[0].TLS.Conf.Verify != ssl.VerifyNone {
 		t.Errorf("ssl-server-verify none: %v", errs)
 	}
 }

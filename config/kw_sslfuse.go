@@ -124,13 +124,12 @@ func parseSSLFUse(c *Context, args []string) error {
 		if len(domains) == 0 {
 			return fmt.Errorf("'%s' does not exist, and ACME cannot obtain it without 'domains'", path)
 		}
-		standIn, err := ssl.StandIn(path, domains)
+		standIn, err := ssl.StandIn(path, domains, g.Extra)
 		if err != nil {
 			return err
 		}
 		certs, temporary = []*ssl.Cert{standIn}, true
 	}
-	where := fmt.Sprintf("%s:%d", c.Pos().File, c.Pos().Line)
 	l, _ := px.Ext[sslFUseKey{}].(*sslFUse)
 	if l == nil {
 		l = &sslFUse{}
@@ -148,7 +147,7 @@ func parseSSLFUse(c *Context, args []string) error {
 		})
 	}
 	for _, cert := range certs {
-		l.entries = append(l.entries, &ssl.Entry{Cert: cert, Conf: conf, Where: where})
+		l.entries = append(l.entries, &ssl.Entry{Cert: cert, Conf: conf})
 	}
 	switch {
 	case acmeName == "":

@@ -1,12 +1,14 @@
 package config
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"switchyard/sample"
+	"switchyard/ssl"
 )
 
 // The checks of this file find no syntax error: they find configurations
@@ -21,6 +23,9 @@ import (
 func (p *parser) lintProxy(px *Proxy) {
 	p.warnUnreachableRules(px)
 	p.warnMissingTimeouts(px)
+	if px.Cap&CapFE != 0 {
+		p.warnCertificates(px)
+	}
 	if px.Cap&CapBE != 0 {
 		p.warnSameServerAddress(px)
 		p.warnQueueOutlivesServer(px)
@@ -300,3 +305,102 @@ func (c *checkRequest) URI() []byte                     { return []byte(c.uri) }
 func (c *checkRequest) Version() []byte                 { return []byte(c.version) }
 func (c *checkRequest) NumHeaders() int                 { return 0 }
 func (c *checkRequest) Header(int) (name, value []byte) { return nil, nil }
+
+// certExpiryCheck is how close to its expiry a certificate `-c` warns
+// about; the running process warns earlier, in its log (proxy).
+const certExpiryCheck = 7 * 24 * time.Hour
+
+// warnCertificates gives certWarnings's warnings about px's certificates,
+// the dated ones only for `-c` (a running process logs those as the
+// dates come). A crt-list line that several binds load is reported once.
+func (p *parser) warnCertificates(px *Proxy) {
+	for _, m := range certWarnings(px, time.Now(), p.opt.Check) {
+		if p.lintedCerts == nil {
+			p.lintedCerts = map[Message]bool{}
+		}
+		if !p.lintedCerts[m] {
+			p.lintedCerts[m] = true
+			p.res.Messages = append(p.res.Messages, m)
+		}
+	}
+}
+
+// certWarnings returns the warnings about the certificates px's TLS binds
+// serve, at the bind line for a `crt`, at the crt-list line for the
+// others: a crt-list line's SNI filter that names a host the certificate
+// is not valid for (ssl.Cert.Uncovered), and, with dated, a certificate
+// that has expired at now or expires within certExpiryCheck. haproxy
+// serves an expired certificate without a word, and so does switchyard;
+// these are warnings only. It reads nothing but its arguments.
+func certWarnings(px *Proxy, now time.Time, dated bool) []Message {
+	var out []Message
+	for _, b := range px.Binds {
+		if !b.SSL || b.TLSServer == nil {
+			continue // not served: validateBindTLS said why
+		}
+		for _, e := range b.TLS.Entries {
+			at := Message{File: b.Pos.File, Line: b.Pos.Line, Level: LevelWarning}
+			if e.List != "" {
+				at.File, at.Line = e.List, e.Line
+			}
+			c := e.Cert
+			for _, f := range c.Uncovered(e.Filters) {
+				m := at
+				m.Msg = fmt.Sprintf("SNI filter '%s' names a host that certificate '%s' is not valid for (%s): clients that check the name refuse it",
+					f, c.Path, certNamesText(c))
+				out = append(out, m)
+			}
+			if !dated {
+				continue
+			}
+			left := c.NotAfter().Sub(now)
+			m := at
+			m.Dated = true
+			switch {
+			case c.IsStandIn(): // kw_sslfuse.go
+				m.Msg = fmt.Sprintf("certificate '%s' does not exist yet: a self-signed stand-in serves until ACME obtains it", c.Path)
+			case c.Expired(now):
+				m.Msg = fmt.Sprintf("certificate '%s' (serial %s) has expired: not after %s, %s ago; it is served anyway, as haproxy does, and clients refuse it",
+					c.Path, c.Serial(), fmtNotAfter(c), fmtLeft(-left))
+			case left <= certExpiryCheck:
+				m.Msg = fmt.Sprintf("certificate '%s' (serial %s) expires in %s (not after %s)",
+					c.Path, c.Serial(), fmtLeft(left), fmtNotAfter(c))
+			default:
+				continue
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// certNamesText lists the names a certificate is valid for.
+func certNamesText(c *ssl.Cert) string {
+	names := c.AltNames()
+	if len(names) == 0 {
+		return "it has no subjectAltName"
+	}
+	return "its names: " + strings.Join(names, ", ")
+}
+
+// fmtNotAfter writes the expiry as OpenSSL does (openssl x509 -enddate,
+// haproxy's `show ssl cert`).
+func fmtNotAfter(c *ssl.Cert) string { return c.NotAfter().UTC().Format("Jan _2 15:04:05 2006 GMT") }
+
+// fmtLeft writes a positive duration in whole days, or hours under two
+// days.
+func fmtLeft(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return strconv.Itoa(n) + " " + unit + "s"
+	}
+	switch {
+	case d >= 48*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day")
+	case d >= time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	}
+	return "less than an hour"
+}

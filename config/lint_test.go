@@ -1,9 +1,14 @@
 package config
 
 import (
+	"crypto/x509"
+	"encoding/hex"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"switchyard/internal/testcert"
 	"switchyard/sample"
 )
 
@@ -121,5 +126,104 @@ func TestLintZeroWarning(t *testing.T) {
 	want := "t.cfg:13: (zero-warning) backend 'old' is never used: no 'use_backend' or 'default_backend' rule names it"
 	if len(errs) != 1 || errs[0].Error() != want {
 		t.Fatalf("errors %v, want %q", errs, want)
+	}
+}
+
+// The certificates' warnings: a crt-list line's SNI filter that its
+// certificate does not cover, always; a certificate within 7 days of its
+// expiry or past it, for -c only (LoadOptions.Check), and never fatal.
+func TestLintCertificates(t *testing.T) {
+	dir := t.TempDir()
+	ca := testcert.NewCA("lint CA")
+	fine := ca.Issue(testcert.Opts{CN: "www.example.com", DNS: []string{"www.example.com", "*.example.org", "192.0.2.1"}})
+	soon := ca.Issue(testcert.Opts{CN: "www.example.com", DNS: []string{"www.example.com"}, Validity: 3*24*time.Hour + 2*time.Hour})
+	old := ca.Issue(testcert.Opts{CN: "old.example.com", DNS: []string{"old.example.com"}, NotBefore: time.Now().Add(-48 * time.Hour), Validity: 24 * time.Hour})
+	testcert.Write(filepath.Join(dir, "fine.pem"), fine.Bundle())
+	testcert.Write(filepath.Join(dir, "soon.pem"), soon.Bundle())
+	testcert.Write(filepath.Join(dir, "old.pem"), old.Bundle())
+	testcert.Write(filepath.Join(dir, "list.txt"), []byte("# certificate [options] filters\n"+
+		"fine.pem www.example.com api.example.org *.example.org 192.0.2.1 !skip.example.com !*.example.com\n"+
+		"fine.pem [alpn http/1.1] API.example.com *.example.net example.org\n"+
+		"soon.pem www.example.com\n"))
+	text := "global\n crt-base " + dir + "\n" + base + "frontend fe\n bind :443 ssl crt old.pem crt-list list.txt\n bind :444 ssl crt-list list.txt\n"
+	list := filepath.Join(dir, "list.txt")
+	sni := []string{
+		list + ":3: SNI filter 'api.example.com' names a host that certificate '" + dir + "/fine.pem' is not valid for (its names: www.example.com, *.example.org, 192.0.2.1): clients that check the name refuse it",
+		list + ":3: SNI filter '*.example.net' names a host...",
+		list + ":3: SNI filter 'example.org' names a host...",
+	}
+	dated := []string{
+		"t.cfg:10: certificate '" + dir + "/old.pem' (serial " + serialHex(old.Cert) + ") has expired: not after " +
+			old.Cert.NotAfter.UTC().Format("Jan _2 15:04:05 2006 GMT") + ", 24 hours ago; it is served anyway, as haproxy does, and clients refuse it",
+		list + ":4: certificate '" + dir + "/soon.pem' (serial " + serialHex(soon.Cert) + ") expires in 3 days (not after " +
+			soon.Cert.NotAfter.UTC().Format("Jan _2 15:04:05 2006 GMT") + ")",
+	}
+	warnings := func(opt LoadOptions, extra string) ([]string, ErrorList) {
+		_, res, errs := LoadBytes("t.cfg", []byte(strings.Replace(text, "global\n", "global\n"+extra, 1)), opt)
+		var got []string
+		for _, m := range res.Warnings() {
+			got = append(got, m.String())
+		}
+		return got, errs
+	}
+	same := func(what string, got, want []string) {
+		t.Helper()
+		ok := len(got) == len(want)
+		for i := 0; ok && i < len(got); i++ {
+			ok = matchMsg(got[i], want[i])
+		}
+		if !ok {
+			t.Errorf("%s:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		}
+	}
+	// A start: the SNI filters, once although two binds load the list.
+	got, errs := warnings(LoadOptions{}, "")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	same("a start", got, sni)
+	// -c: also the dates, in line order of each bind's entries.
+	got, _ = warnings(LoadOptions{Check: true}, "")
+	same("-c", got, []string{dated[0], sni[0], sni[1], sni[2], dated[1]})
+	// zero-warning makes the SNI warnings fatal, not the dated ones.
+	_, errs = warnings(LoadOptions{Check: true}, " zero-warning\n")
+	if len(errs) != 3 || !strings.Contains(errs[0].Error(), "(zero-warning) SNI filter 'api.example.com'") {
+		t.Errorf("zero-warning: %v", errs)
+	}
+
+	// The check reads only its arguments: the same configuration seen
+	// 30 hours before fine.pem expires.
+	cfg, _, _ := LoadBytes("t.cfg", []byte(text), LoadOptions{})
+	later := fine.Cert.NotAfter.Add(-30 * time.Hour)
+	var msgs []string
+	for _, m := range certWarnings(cfg.Proxies[len(cfg.Proxies)-1], later, true) {
+		if m.Dated && strings.Contains(m.Msg, "fine.pem") {
+			msgs = append(msgs, m.String())
+		}
+	}
+	same("later", msgs, []string{
+		list + ":2: certificate '" + dir + "/fine.pem' (serial " + serialHex(fine.Cert) + ") expires in 30 hours...",
+		list + ":3: certificate '" + dir + "/fine.pem' (serial " + serialHex(fine.Cert) + ") expires in 30 hours...",
+		list + ":2: certificate '" + dir + "/fine.pem' (serial " + serialHex(fine.Cert) + ") expires in 30 hours...",
+		list + ":3: certificate '" + dir + "/fine.pem' (serial " + serialHex(fine.Cert) + ") expires in 30 hours...",
+	})
+}
+
+func serialHex(c *x509.Certificate) string {
+	return strings.ToUpper(hex.EncodeToString(c.SerialNumber.Bytes()))
+}
+
+func TestFmtLeft(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		30 * time.Minute:              "less than an hour",
+		time.Hour:                     "1 hour",
+		47*time.Hour + 59*time.Minute: "47 hours",
+		48 * time.Hour:                "2 days",
+		7*24*time.Hour - time.Second:  "6 days",
+		400 * 24 * time.Hour:          "400 days",
+	} {
+		if got := fmtLeft(d); got != want {
+			t.Errorf("%v: %q, want %q", d, got, want)
+		}
 	}
 }

@@ -31,6 +31,10 @@ type LoadOptions struct {
 	// (-W, -Ws), which program sections need as much as the
 	// `master-worker` keyword.
 	MasterWorker bool
+	// Check says the load is `-c`'s: it also warns about what depends
+	// on the date rather than on the configuration (certificates near
+	// their expiry), which a running process logs instead (docs/tls.md).
+	Check bool
 }
 
 // Result is what Load produces besides the config: warnings and notices,
@@ -44,6 +48,18 @@ func (r *Result) Warnings() []Message {
 	var out []Message
 	for _, m := range r.Messages {
 		if m.Level == LevelWarning {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Strict returns the warnings zero-warning and -dW make fatal: all but
+// the dated ones (Message.Dated).
+func (r *Result) Strict() []Message {
+	var out []Message
+	for _, m := range r.Warnings() {
+		if !m.Dated {
 			out = append(out, m)
 		}
 	}
@@ -71,9 +87,10 @@ type parser struct {
 	samples       *sample.Env         // what expressions compile in
 	later         []func()            // checks run once every section is read
 	// What lint.go notes while parsing: the backends sample fetches
-	// read, the lines already warned about.
+	// read, the lines and certificate warnings already given.
 	backendsRead map[string]bool
 	lintedLines  map[Pos]bool
+	lintedCerts  map[Message]bool
 }
 
 // ExpandPaths turns the -f arguments into the list of files to read: a
@@ -178,7 +195,7 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		p.provision()
 	}
 	if p.cfg.Global.ZeroWarning && len(p.errs) == 0 {
-		for _, w := range res.Warnings() {
+		for _, w := range res.Strict() {
 			p.errs = append(p.errs, &Error{File: w.File, Line: w.Line, Msg: "(zero-warning) " + w.Msg})
 		}
 	}

@@ -52,11 +52,32 @@ type Options struct {
 	Checked func()
 }
 
-// Watch follows the files of refs until ctx ends. It returns nil then,
-// or an error if nothing can be watched at all; fsnotify failing alone
-// (no inotify instances left) leaves polling, with a warning.
-func Watch(ctx context.Context, refs *sample.PatternRefs, opt Options, log *slog.Logger) error {
-	w := &watcher{log: log, opt: opt, state: map[*sample.PatternRef]fileState{}}
+// File is a file kept in step with the disk: a pattern file, or a
+// certificate or crt-list of the TLS binds (ssl.Store).
+type File interface {
+	// FilePath is the file's path.
+	FilePath() string
+	// Reload reads the file again and puts it in service if its content
+	// changed; on an error the previous content stays.
+	Reload() (changed bool, err error)
+	// CountError counts a failed reload where the file's users show it.
+	CountError()
+	// Kind names the file in log lines ("pattern file", "certificate").
+	Kind() string
+}
+
+// patternFile is a pattern reference as a watched File.
+type patternFile struct{ *sample.PatternRef }
+
+func (p patternFile) FilePath() string { return p.Path }
+func (p patternFile) Kind() string     { return "pattern file" }
+
+// Watch follows the files of refs, and the other files given, until ctx
+// ends. It returns nil then, or an error if nothing can be watched at
+// all; fsnotify failing alone (no inotify instances left) leaves polling,
+// with a warning.
+func Watch(ctx context.Context, refs *sample.PatternRefs, opt Options, log *slog.Logger, others ...File) error {
+	w := &watcher{log: log, opt: opt, state: map[File]fileState{}}
 	if refs == nil {
 		refs = sample.NewPatternRefs()
 	}
@@ -67,8 +88,9 @@ func Watch(ctx context.Context, refs *sample.PatternRefs, opt Options, log *slog
 		if opt.Skip != nil && opt.Skip(ref) {
 			continue
 		}
-		w.refs = append(w.refs, ref)
+		w.refs = append(w.refs, patternFile{ref})
 	}
+	w.refs = append(w.refs, others...)
 	if len(w.refs) == 0 {
 		<-ctx.Done()
 		return nil
@@ -128,8 +150,8 @@ func Watch(ctx context.Context, refs *sample.PatternRefs, opt Options, log *slog
 type watcher struct {
 	log   *slog.Logger
 	opt   Options
-	refs  []*sample.PatternRef
-	state map[*sample.PatternRef]fileState
+	refs  []File
+	state map[File]fileState
 	fsw   *fsnotify.Watcher
 }
 
@@ -146,8 +168,8 @@ func (w *watcher) notify() (<-chan fsnotify.Event, <-chan error) {
 	}
 	dirs := map[string]bool{}
 	for _, ref := range w.refs {
-		dirs[filepath.Dir(ref.Path)] = true
-		if real, err := filepath.EvalSymlinks(ref.Path); err == nil {
+		dirs[filepath.Dir(ref.FilePath())] = true
+		if real, err := filepath.EvalSymlinks(ref.FilePath()); err == nil {
 			dirs[filepath.Dir(real)] = true
 		}
 	}
@@ -193,7 +215,7 @@ func stat(path string) fileState {
 // check reads again the files whose status changed (all of them if all).
 func (w *watcher) check(all bool) {
 	for _, ref := range w.refs {
-		st := stat(ref.Path)
+		st := stat(ref.FilePath())
 		old, seen := w.state[ref]
 		st.errReported = old.errReported
 		same := seen && old.exists == st.exists && old.size == st.size && old.mtime.Equal(st.mtime) &&
@@ -207,7 +229,7 @@ func (w *watcher) check(all bool) {
 			// that is gone keeps its last content, as haproxy keeps what
 			// it loaded.
 			if !old.errReported {
-				w.log.Warn(fmt.Sprintf("%s: pattern file missing; keeping its previous content", ref.Path))
+				w.log.Warn(fmt.Sprintf("%s: %s missing; keeping its previous content", ref.FilePath(), ref.Kind()))
 				ref.CountError()
 				st.errReported = true
 				w.state[ref] = st
@@ -223,15 +245,19 @@ func (w *watcher) check(all bool) {
 	}
 }
 
-func (w *watcher) reload(ref *sample.PatternRef) {
+func (w *watcher) reload(ref File) {
 	changed, err := ref.Reload()
 	var le *sample.LineError
 	switch {
 	case errors.As(err, &le) && le.Line > 0:
-		w.log.Error(fmt.Sprintf("%s:%d: %s; keeping the previous content", ref.Path, le.Line, le.Msg))
+		w.log.Error(fmt.Sprintf("%s:%d: %s; keeping the previous content", ref.FilePath(), le.Line, le.Msg))
 	case err != nil:
-		w.log.Error(fmt.Sprintf("%s: %v; keeping the previous content", ref.Path, err))
+		w.log.Error(fmt.Sprintf("%s: %v; keeping the previous content", ref.FilePath(), err))
 	case changed:
-		w.log.Info("pattern file reloaded", "file", ref.Path, "entries", ref.Len())
+		if p, ok := ref.(patternFile); ok {
+			w.log.Info("pattern file reloaded", "file", p.Path, "entries", p.Len())
+		} else {
+			w.log.Info(ref.Kind()+" reloaded", "file", ref.FilePath())
+		}
 	}
 }

@@ -71,6 +71,15 @@
 //
 //   - switchyard_frontend_connections_utilization_ratio{proxy} (gauge, 0
 //     to 1): current sessions over the frontend's maxconn (scur / slim).
+//   - switchyard_frontend_ssl_certificate_expiry_seconds{proxy,listener,file,serial}
+//     (gauge): seconds until a certificate a TLS bind serves expires (its
+//     notAfter), negative once it has; one series per certificate and
+//     bind, listener naming the bind as haproxy's listener series do (its
+//     `name`, or sock-N), file the certificate's file, serial its serial
+//     number in upper-case hex (a renewed certificate is a new series).
+//   - switchyard_frontend_ssl_certificate_expiry_timestamp_seconds{proxy,listener,file,serial}
+//     (gauge): the same notAfter as a Unix timestamp, for alerts that
+//     compare it with time().
 //
 // Backends (scope backend):
 //

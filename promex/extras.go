@@ -1,6 +1,8 @@
 package promex
 
 import (
+	"time"
+
 	dto "github.com/prometheus/client_model/go"
 
 	"switchyard/stats"
@@ -22,6 +24,8 @@ const (
 	famSrvRespTime    = "switchyard_server_response_time_seconds"
 	famSrvTransitions = "switchyard_server_check_transitions_total"
 	famSrvConnRatio   = "switchyard_server_connections_utilization_ratio"
+	famCertExpiry     = "switchyard_frontend_ssl_certificate_expiry_seconds"
+	famCertNotAfter   = "switchyard_frontend_ssl_certificate_expiry_timestamp_seconds"
 )
 
 var (
@@ -49,6 +53,9 @@ func (s *scrape) extras(info *stats.InfoRow) {
 	}
 	if sc&ScopeFrontend != 0 {
 		s.connRatio(famFeConnRatio, "Current sessions over the frontend's maxconn (0 to 1).", s.fe)
+		if s.o.Wants(famCertExpiry) || s.o.Wants(famCertNotAfter) {
+			s.certificates(s.src.Certificates())
+		}
 	}
 	if sc&ScopeBackend != 0 && s.o.Wants(famBeRespTime) {
 		s.e.begin(famBeRespTime, respTimeHelp, dto.MetricType_HISTOGRAM)
@@ -67,6 +74,46 @@ func (s *scrape) extras(info *stats.InfoRow) {
 }
 
 func ratio(used, limit uint64) float64 { return float64(used) / float64(limit) }
+
+var (
+	lblFile      = "file"
+	lblSerial    = "serial"
+	namesCert    = []*string{&lblProxy, &lblListener, &lblFile, &lblSerial}
+	certExpHelp  = "Seconds until the certificate a TLS bind serves expires (its notAfter), negative once expired."
+	certTimeHelp = "When the certificate a TLS bind serves expires (its notAfter), as a Unix timestamp in seconds."
+)
+
+// timeNow is the clock of the expiry gauge; tests set it.
+var timeNow = time.Now
+
+// certificates writes the served certificates' expiry, in seconds from
+// now and as a timestamp.
+func (s *scrape) certificates(certs []Certificate) {
+	if len(certs) == 0 {
+		return
+	}
+	e := s.e
+	lbls := make([][]*dto.LabelPair, len(certs))
+	for i := range certs {
+		c := &certs[i]
+		lbls[i] = e.objLabels(namesCert, &c.Proxy, &c.Listener, &c.File, &c.Serial)
+	}
+	now := timeNow()
+	if s.o.Wants(famCertExpiry) {
+		e.begin(famCertExpiry, certExpHelp, tGauge)
+		for i := range certs {
+			e.sample(lbls[i], certs[i].NotAfter.Sub(now).Seconds())
+		}
+		e.end()
+	}
+	if s.o.Wants(famCertNotAfter) {
+		e.begin(famCertNotAfter, certTimeHelp, tGauge)
+		for i := range certs {
+			e.sample(lbls[i], float64(certs[i].NotAfter.Unix()))
+		}
+		e.end()
+	}
+}
 
 // gauge writes a family of one unlabelled gauge, if ok.
 func (s *scrape) gauge(name, help string, v float64, ok bool) {

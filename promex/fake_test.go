@@ -2,6 +2,7 @@ package promex
 
 import (
 	"sync"
+	"time"
 
 	"switchyard/counters"
 	"switchyard/stats"
@@ -13,10 +14,11 @@ type fakeSource struct {
 	rows   []stats.Row
 	tables []StickTable
 	extras Extras
+	certs  []Certificate
 
-	mu                                              sync.Mutex // scrapes may run at once
-	infoCalls, statsCalls, tablesCalls, extrasCalls int
-	lastWant                                        Scope
+	mu                                                         sync.Mutex // scrapes may run at once
+	infoCalls, statsCalls, tablesCalls, extrasCalls, certCalls int
+	lastWant                                                   Scope
 }
 
 func (f *fakeSource) Info() stats.InfoRow {
@@ -46,6 +48,13 @@ func (f *fakeSource) Extras() Extras {
 	defer f.mu.Unlock()
 	f.extrasCalls++
 	return f.extras
+}
+
+func (f *fakeSource) Certificates() []Certificate {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.certCalls++
+	return f.certs
 }
 
 // newFake is a small process: an HTTP frontend with a listener, an HTTP
@@ -101,5 +110,14 @@ func newFake() *fakeSource {
 			{Proxy: "be", Server: "s2", TransitionsDown: 1},
 		},
 	}
+	f.certs = []Certificate{
+		{Proxy: "fe", Listener: "fe1", File: "/etc/certs/www.pem", Serial: "0A1B", NotAfter: fakeNow.Add(72 * time.Hour)},
+		{Proxy: "fe", Listener: "fe1", File: "/etc/certs/old.pem", Serial: "07", NotAfter: fakeNow.Add(-time.Hour)},
+	}
 	return f
 }
+
+// fakeNow is the exporter's clock in these tests (init).
+var fakeNow = time.Date(2026, 10, 17, 12, 0, 0, 0, time.UTC)
+
+func init() { timeNow = func() time.Time { return fakeNow } }

@@ -223,7 +223,7 @@ func TestWriteStatusAndBodies(t *testing.T) {
 	if status != 200 || ct != ContentType || body != "" {
 		t.Errorf("empty scope: %d %q %q", status, ct, body)
 	}
-	if src.statsCalls+src.infoCalls+src.tablesCalls+src.extrasCalls != 0 {
+	if src.statsCalls+src.infoCalls+src.tablesCalls+src.extrasCalls+src.certCalls != 0 {
 		t.Errorf("an empty scope read the source")
 	}
 }
@@ -231,13 +231,18 @@ func TestWriteStatusAndBodies(t *testing.T) {
 func TestSourceReadOncePerScope(t *testing.T) {
 	src := newFake()
 	scrapeText(t, src, "")
-	if src.statsCalls != 1 || src.infoCalls != 1 || src.tablesCalls != 1 || src.extrasCalls != 1 {
-		t.Errorf("calls: stats %d info %d tables %d extras %d", src.statsCalls, src.infoCalls, src.tablesCalls, src.extrasCalls)
+	if src.statsCalls != 1 || src.infoCalls != 1 || src.tablesCalls != 1 || src.extrasCalls != 1 || src.certCalls != 1 {
+		t.Errorf("calls: stats %d info %d tables %d extras %d certificates %d", src.statsCalls, src.infoCalls, src.tablesCalls, src.extrasCalls, src.certCalls)
 	}
 	src = newFake()
 	scrapeText(t, src, "scope=global")
-	if src.statsCalls != 0 || src.tablesCalls != 0 || src.infoCalls != 1 {
-		t.Errorf("scope=global: stats %d tables %d info %d", src.statsCalls, src.tablesCalls, src.infoCalls)
+	if src.statsCalls != 0 || src.tablesCalls != 0 || src.infoCalls != 1 || src.certCalls != 0 {
+		t.Errorf("scope=global: stats %d tables %d info %d certificates %d", src.statsCalls, src.tablesCalls, src.infoCalls, src.certCalls)
+	}
+	src = newFake()
+	scrapeText(t, src, "metrics=haproxy_frontend_status")
+	if src.certCalls != 0 {
+		t.Errorf("certificates read for a filter without their families")
 	}
 	src = newFake()
 	scrapeText(t, src, "scope=backend")
@@ -342,6 +347,50 @@ func TestExtras(t *testing.T) {
 	}
 	if hasSeries(fams, "switchyard_server_check_transitions_total", `proxy="be",server="s2",to="down"`) {
 		t.Errorf("no-maint kept the transitions of a server in maintenance")
+	}
+}
+
+// The certificates' expiry: a series per certificate and bind, in seconds
+// from now (negative once expired) and as a timestamp.
+func TestCertificateExpiry(t *testing.T) {
+	_, _, body := scrapeText(t, newFake(), "scope=frontend")
+	fams := parseText(t, body)
+	www := `proxy="fe",listener="fe1",file="/etc/certs/www.pem",serial="0A1B"`
+	old := `proxy="fe",listener="fe1",file="/etc/certs/old.pem",serial="07"`
+	for _, c := range []struct {
+		name, labels string
+		want         float64
+	}{
+		{"switchyard_frontend_ssl_certificate_expiry_seconds", www, 72 * 3600},
+		{"switchyard_frontend_ssl_certificate_expiry_seconds", old, -3600},
+		{"switchyard_frontend_ssl_certificate_expiry_timestamp_seconds", www, float64(fakeNow.Unix() + 72*3600)},
+		{"switchyard_frontend_ssl_certificate_expiry_timestamp_seconds", old, float64(fakeNow.Unix() - 3600)},
+	} {
+		if got := sample(t, fams, c.name, c.labels); got != c.want {
+			t.Errorf("%s{%s} = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	for _, n := range []string{"switchyard_frontend_ssl_certificate_expiry_seconds", "switchyard_frontend_ssl_certificate_expiry_timestamp_seconds"} {
+		if f := famByName(fams, n); f == nil || f.typ != "gauge" || len(f.series) != 2 {
+			t.Errorf("%s: %+v", n, f)
+		}
+	}
+	// Other scopes leave them out; the filter keeps one without the other.
+	_, _, body = scrapeText(t, newFake(), "scope=backend")
+	if famByName(parseText(t, body), "switchyard_frontend_ssl_certificate_expiry_seconds") != nil {
+		t.Error("scope=backend wrote the certificates")
+	}
+	_, _, body = scrapeText(t, newFake(), "metrics=switchyard_frontend_ssl_certificate_expiry_timestamp_seconds")
+	fams = parseText(t, body)
+	if len(fams) != 1 || fams[0].name != "switchyard_frontend_ssl_certificate_expiry_timestamp_seconds" {
+		t.Errorf("filtered: %d families", len(fams))
+	}
+	// No certificate, no family.
+	src := newFake()
+	src.certs = nil
+	_, _, body = scrapeText(t, src, "")
+	if famByName(parseText(t, body), "switchyard_frontend_ssl_certificate_expiry_seconds") != nil {
+		t.Error("a family without certificates")
 	}
 }
 

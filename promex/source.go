@@ -1,6 +1,8 @@
 package promex
 
 import (
+	"time"
+
 	"switchyard/counters"
 	"switchyard/stats"
 )
@@ -33,6 +35,22 @@ type Source interface {
 	StickTables() []StickTable
 	// Extras returns what switchyard exports beyond haproxy.
 	Extras() Extras
+	// Certificates returns the certificates the TLS binds serve, in
+	// configuration order (scope frontend).
+	Certificates() []Certificate
+}
+
+// Certificate is one certificate a TLS bind serves, as the
+// switchyard_frontend_ssl_certificate_* families show it. A certificate
+// appears once per bind that serves it.
+type Certificate struct {
+	// Proxy is the frontend; Listener names the bind as haproxy's
+	// listener series do: its `name`, or "sock-N" by its position.
+	Proxy, Listener string
+	// File is the certificate's file as loaded (crt-base applied);
+	// Serial its serial number in upper-case hex.
+	File, Serial string
+	NotAfter     time.Time
 }
 
 // StickTable is one stick table as `haproxy_sticktable_*` shows it.

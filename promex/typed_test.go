@@ -211,7 +211,8 @@ func readCLI(sock string) (*cliSource, error) {
 	return s, err
 }
 
-func (s *cliSource) Info() stats.InfoRow       { return s.info }
-func (s *cliSource) Rows(Scope) []stats.Row    { return s.rows }
-func (s *cliSource) StickTables() []StickTable { return s.tables }
-func (s *cliSource) Extras() Extras            { return Extras{} }
+func (s *cliSource) Info() stats.InfoRow         { return s.info }
+func (s *cliSource) Rows(Scope) []stats.Row      { return s.rows }
+func (s *cliSource) StickTables() []StickTable   { return s.tables }
+func (s *cliSource) Extras() Extras              { return Extras{} }
+func (s *cliSource) Certificates() []Certificate { return nil }

@@ -1,12 +1,15 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"switchyard/backend"
 )
 
 // Deadlines are kept the way haproxy keeps its timers: lazily. A busy
@@ -43,16 +46,50 @@ type timedConn struct {
 	raw    syscall.RawConn // for roundTrip, learnt on first need
 	fd     int             // the descriptor of a server connection, for the pool's sweeper; -1: unknown
 	wrote  int64           // bytes written, for logs (%B)
+	// x is what only a server connection has (nil on the client side,
+	// where timedConn is part of every idle connection's cost).
+	x *serverExtra
+	// exactWrites: a write that times out breaks the connection for
+	// good (crypto/tls keeps the error), so the write deadline is armed
+	// exactly, never left early to fire and be re-armed.
+	exactWrites bool
+}
+
+// serverExtra is what a server connection was made for.
+type serverExtra struct {
 	// pp is the PROXY header the connection began with ("" for none): a
 	// private connection carries another request only with the same one.
-	pp string
+	// sni is likewise the TLS server name it was made for.
+	pp, sni string
+	// tls is the server's TLS settings the connection was made with (nil:
+	// in clear): after a reload that changed them, it is not reused.
+	tls *backend.TLS
+	// sock is the socket's RawConn under TLS, for the idle check (the
+	// TLS layer has no descriptor of its own); nil in clear.
+	sock syscall.RawConn
+	// state is the TLS handshake's outcome, for the ssl_bc_* fetches.
+	state tls.ConnectionState
 }
 
 // newServerConn wraps a new server connection and learns its descriptor,
 // once, so that the pool can tell whether the server closed it while idle.
 func newServerConn(c net.Conn) *timedConn {
-	t := &timedConn{Conn: c, fd: -1}
-	if raw := t.rawConn(); raw != nil {
+	both := &struct {
+		t timedConn
+		x serverExtra
+	}{t: timedConn{Conn: c, fd: -1}}
+	t := &both.t
+	t.x = &both.x
+	raw := t.rawConn()
+	if tc, ok := c.(*tls.Conn); ok {
+		t.exactWrites = true
+		t.x.state = tc.ConnectionState()
+		if sc, ok := tc.NetConn().(syscall.Conn); ok {
+			t.x.sock, _ = sc.SyscallConn()
+			raw = t.x.sock
+		}
+	}
+	if raw != nil {
 		raw.Control(func(fd uintptr) { t.fd = int(fd) })
 	}
 	return t
@@ -103,7 +140,7 @@ func (t *timedConn) readAt(rd time.Duration) { t.want(&t.r, rd) }
 // must be brought forward now. Removing the deadline is lazy too.
 func (t *timedConn) want(d *deadline, at time.Duration) {
 	d.want = at
-	if at != 0 && (d.armed == 0 || d.armed > at) {
+	if at != 0 && (d.armed == 0 || d.armed > at) || t.exactWrites && d == &t.w && d.armed != at {
 		t.arm(d)
 	}
 }

@@ -75,7 +75,8 @@ func outOfFDs(err error) bool {
 // connections and tries once more. The connection then sends pp, its
 // PROXY header (nil: none), as part of being set up: a failure there is
 // the connection's, retried and counted like a refused connect.
-func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, dst netip.AddrPort, pp []byte) (net.Conn, error) {
+// A server with `ssl` then makes its TLS handshake, sending sni.
+func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, dst netip.AddrPort, pp []byte, sni string) (net.Conn, error) {
 	srv.Pool.BeforeDial()
 	c, err := be.dial(ctx, srv, dst)
 	if err != nil && outOfFDs(err) && rt.state.pools.Shed() > 0 {
@@ -86,6 +87,9 @@ func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, d
 			c.Close()
 			c = nil
 		}
+	}
+	if t := srv.Settings().TLS; err == nil && t != nil {
+		c, err = clientHandshake(ctx, c, t, sni, be.cfg.Timeouts.Connect, be.cfg.Timeouts.Server)
 	}
 	return c, err
 }

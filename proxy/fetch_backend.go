@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"fmt"
 	"strings"
 
@@ -30,7 +31,11 @@ type tcpScope struct {
 	// l6 is the stream's payload for the content rules and the fetches
 	// that read it (sample.Ctx.L6).
 	l6 sample.Payload
+	// tls is the server connection's handshake (ssl_bc_*), nil in clear.
+	tls *tls.ConnectionState
 }
+
+func (t *tcpScope) backTLS() *tls.ConnectionState { return t.tls }
 
 func (t *tcpScope) scope() (*Snapshot, *Frontend, *Backend) { return t.snap, t.fe, t.be }
 

@@ -4,8 +4,10 @@ import (
 	"log/slog"
 
 	"switchyard/backend"
+	"switchyard/check"
 	"switchyard/config"
 	"switchyard/logsink"
+	"switchyard/sample"
 )
 
 // backendSettings are what a backend section tells its long-lived state:
@@ -94,6 +96,7 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: serverCookie(px, sc),
 		SendProxy: sc.SendProxy, Referenced: sc.Referenced, Socks4: sc.Socks4,
 	}
+	set.TLS = tlsToServer(sc)
 	_, set.Rise, _ = sc.CheckTimings()
 	set.CheckTarget = backend.Target{Addr: sc.CheckAddr, Port: sc.CheckPort}
 	set.AgentTarget.Addr, set.AgentTarget.Port = sc.AgentTarget()
@@ -111,6 +114,27 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 		set.Track = be + "/" + srv
 	}
 	return set
+}
+
+// tlsToServer compiles a server's `ssl` (nil without). A constant `sni`
+// is put in the configuration once; one that varies is computed per
+// connection (serverSNI).
+func tlsToServer(sc *config.Server) *backend.TLS {
+	t := &sc.TLS
+	if !t.On || t.Client == nil {
+		return nil
+	}
+	bt := &backend.TLS{Config: t.Client, SNI: t.SNI, NoReuse: t.NoReuse}
+	if t.SNI != nil {
+		if t.SNI.Constant() {
+			if v, ok := t.SNI.Eval(&sample.Ctx{}); ok {
+				t.Client.ServerName = string(v.AppendText(nil))
+			}
+		} else {
+			bt.SNIVaries = true
+		}
+	}
+	return bt
 }
 
 // agentSettings are an agent-check's timings (its address is the server's
@@ -144,7 +168,7 @@ func agentSettings(px *config.Proxy, sc *config.Server) *backend.AgentSettings {
 func checkSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) *backend.CheckSettings {
 	inter, rise, fall := sc.CheckTimings()
 	cs := &backend.CheckSettings{
-		Rules: rules, SendProxy: sc.CheckSendProxy,
+		Rules: rules, SendProxy: sc.CheckSendProxy, TLS: checkTLS(sc),
 		Inter: inter, FastInter: sc.FastInter, DownInter: sc.DownInter, Rise: rise, Fall: fall,
 		ConnectTimeout: inter, Timeout: inter,
 	}
@@ -155,6 +179,19 @@ func checkSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) *b
 		cs.ReadTimeout, cs.Timeout = t, 0
 	}
 	return cs
+}
+
+// checkTLS is how a server's checks speak TLS: the default connection
+// does with check-ssl, or with the server's `ssl` when checks go to the
+// server's own address and port (haproxy's init_srv_check); `connect
+// ssl` rules do with the server's TLS settings.
+func checkTLS(sc *config.Server) check.TLS {
+	t := &sc.TLS
+	if t.Client == nil {
+		return check.TLS{}
+	}
+	own := sc.CheckPort == 0 && sc.CheckAddr == ""
+	return check.TLS{Config: t.Client, Default: t.CheckSSL || t.On && own, SNI: t.CheckSNI, ALPN: t.CheckALPN}
 }
 
 // checkRules compiles a backend's check (option httpchk, tcp-check…), or

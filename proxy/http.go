@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -68,6 +69,9 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
+	// backTLS is the handshake of the server connection the request
+	// uses, for the ssl_bc_* fetches (nil: none, or in clear).
+	backTLS *tls.ConnectionState
 	// slot is the server whose connection slot the request holds; nil
 	// once given back (releaseSlot).
 	slot *backend.Server
@@ -162,6 +166,7 @@ func (rt *Runtime) newHTTPStream(c net.Conn, key string, snap *Snapshot, fe *Fro
 	s.ctx.Owner = s
 	fe.log.logConnect(fe, c)
 	s.cl.Conn = c
+	_, s.cl.exactWrites = c.(*serverTLS)
 	s.cc = rt.newClientConn(c, &s.cl, fe.Name)
 	s.in.init(c, s.pool)
 	s.cr.Reset(&s.cl)
@@ -438,6 +443,7 @@ func (s *httpStream) readRequest() bool {
 	if s.t == nil {
 		s.t = txnPool.Get().(*txnState)
 	}
+	s.t.backTLS = nil // no server connection yet
 	s.logBegin(s.logFrom, s.firstByte)
 	var reqDeadline time.Time
 	started := false

@@ -258,19 +258,30 @@ const (
 // kept private, an idle one from the pool, or a new one.
 func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, connFrom, error) {
 	pp := proxyHeader(srv, &s.ctx, s.uniqueID)
-	if c := s.private.take(srv, s.ctx.Dst, pp); c != nil {
+	sni := serverSNI(srv, &s.ctx)
+	tlsSet := srv.Settings().TLS
+	if c := s.private.take(srv, s.ctx.Dst, pp, sni, tlsSet); c != nil {
 		countReuse(be, srv)
 		return c, fromPrivate, nil
 	}
 	if share, safeOnly := s.mayShare(be.cfg.Reuse); share && !privateConns(be, srv) {
-		if c := srv.Pool.Get(safeOnly); c != nil {
+		for {
+			c, _ := srv.Pool.Get(safeOnly).(*timedConn)
+			if c == nil {
+				break
+			}
+			if c.x.tls != tlsSet {
+				// Made before a reload changed the server's TLS.
+				c.Close()
+				continue
+			}
 			countReuse(be, srv)
-			return c.(*timedConn), fromPool, nil
+			return c, fromPool, nil
 		}
 	}
 	be.state.C.Connect.Add(1)
 	srv.C.Connect.Add(1)
-	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst, pp)
+	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst, pp, sni)
 	if err != nil {
 		if s.t.abort.Err() == nil { // not the client's leaving
 			countServerFailure(be, srv, true)
@@ -278,7 +289,8 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, c
 		return nil, fromDial, err
 	}
 	sc := newServerConn(c)
-	sc.pp = string(pp) // only a request with the same header may reuse it
+	// Only a request with the same header and name may reuse it.
+	sc.x.pp, sc.x.sni, sc.x.tls = string(pp), sni, tlsSet
 	return sc, fromDial, nil
 }
 
@@ -311,6 +323,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	// A hard stop must be able to cut a stream blocked on its server.
 	s.cc.setPeer(sc)
 	defer s.cc.peer.Store(nil)
+	s.t.backTLS = sc.tlsState()
 	reqOut, whole := s.t.reqInfo, s.t.whole
 	sbuf := s.pool.get()
 	defer s.pool.put(sbuf)

@@ -25,7 +25,8 @@ const maxPrivateIdle = 5
 // privateConns says whether the connections to srv stay private to the
 // client connection that opened them.
 func privateConns(be *Backend, srv *backend.Server) bool {
-	return be.cfg.Reuse == config.ReuseNever || srv.Implicit() || srv.Settings().SendProxy.On()
+	set := srv.Settings()
+	return be.cfg.Reuse == config.ReuseNever || srv.Implicit() || set.SendProxy.On() || set.TLS != nil && set.TLS.SNIVaries
 }
 
 // privateIdle are a client connection's idle private server connections,
@@ -42,12 +43,12 @@ type privateConn struct {
 // where a request whose stream destination is dst goes, and that began
 // with the PROXY header pp (haproxy keys its idle connections by the
 // header, so that one is only reused for the same client), or nil.
-func (p *privateIdle) take(srv *backend.Server, dst netip.AddrPort, pp []byte) *timedConn {
+func (p *privateIdle) take(srv *backend.Server, dst netip.AddrPort, pp []byte, sni string, t *backend.TLS) *timedConn {
 	if p == nil {
 		return nil
 	}
 	for i, pc := range *p {
-		if pc.srv == srv && sameDest(srv, pc.dst, dst) && pc.c.pp == string(pp) {
+		if pc.srv == srv && sameDest(srv, pc.dst, dst) && pc.c.x.pp == string(pp) && pc.c.x.sni == sni && pc.c.x.tls == t {
 			*p = append((*p)[:i], (*p)[i+1:]...)
 			return pc.c
 		}

@@ -69,7 +69,7 @@ func pipeServerConn(t *testing.T) (*timedConn, func() bool) {
 		_, err := b.Read(make([]byte, 1))
 		return errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe)
 	}
-	return &timedConn{Conn: a, fd: -1}, closed
+	return newServerConn(a), closed
 }
 
 func TestPrivateIdle(t *testing.T) {
@@ -84,16 +84,16 @@ func TestPrivateIdle(t *testing.T) {
 	p.keep(c1, s1, d1)
 	p.keep(c2, tr, d1)
 	p.keep(c3, tr, d2)
-	if got := p.take(tr, d2, nil); got != c3 {
+	if got := p.take(tr, d2, nil, "", nil); got != c3 {
 		t.Fatal("the transparent connection to d2 was not found")
 	}
-	if got := p.take(tr, d2, nil); got != nil {
+	if got := p.take(tr, d2, nil, "", nil); got != nil {
 		t.Fatal("a connection was taken twice")
 	}
-	if got := p.take(s1, d2, nil); got != c1 {
+	if got := p.take(s1, d2, nil, "", nil); got != c1 {
 		t.Fatal("a fixed server's connection depends on the destination")
 	}
-	if got := p.take(tr, d1, nil); got != c2 || len(p) != 0 {
+	if got := p.take(tr, d1, nil, "", nil); got != c2 || len(p) != 0 {
 		t.Fatalf("left %d", len(p))
 	}
 	// At most maxPrivateIdle: one more is closed, not kept.
@@ -107,7 +107,7 @@ func TestPrivateIdle(t *testing.T) {
 		t.Fatalf("kept %d, extra closed %v", len(p), closed)
 	}
 	first := p[0].c
-	if got := p.take(s1, d1, nil); got != first {
+	if got := p.take(s1, d1, nil, "", nil); got != first {
 		t.Error("the oldest connection is not taken first")
 	}
 	p.closeAll()

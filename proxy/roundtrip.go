@@ -53,15 +53,18 @@ const (
 // run performs the round trip on t, or only the check and the write
 // unless wait. The read deadline must be armed.
 func (r *roundTrip) run(t *timedConn, req, buf []byte, check, wait bool) rtResult {
+	r.sent, r.wrote, r.n, r.stale, r.err = 0, false, 0, false, nil
 	raw := t.rawConn()
 	if raw == nil {
-		return rtPartial // no descriptor: the caller writes and reads
+		if check && t.idleBroken() {
+			return rtStale
+		}
+		return rtPartial // no descriptor (TLS): the caller writes and reads
 	}
 	if r.fn == nil {
 		r.fn = r.step
 	}
 	r.req, r.buf, r.check, r.wait = req, buf, check, wait
-	r.sent, r.wrote, r.n, r.stale, r.err = 0, false, 0, false, nil
 	defer func() { r.req, r.buf = nil, nil }()
 	for {
 		err := raw.Read(r.fn)

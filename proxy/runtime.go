@@ -13,6 +13,7 @@ import (
 	"switchyard/config"
 	"switchyard/counters"
 	"switchyard/listener"
+	"switchyard/ssl"
 )
 
 // Runtime is the running proxy: the current snapshot, the listeners and the
@@ -34,6 +35,8 @@ type Runtime struct {
 	stopCh    chan struct{}
 	reloaded  chan struct{} // closed and replaced by each Apply
 	janitor   janitor
+	expiry    *certWatch   // certexpiry.go
+	certs     ssl.Store    // the certificates in service (runtime API, file watch)
 	fdBase    int64        // descriptors counted for the reserve and the listeners
 	requests  atomic.Int64 // requests logged, for %rt
 	pc        procCounters // the process's traffic counters (show info)
@@ -66,10 +69,17 @@ func New(log *slog.Logger, lm *listener.Manager) *Runtime {
 		acceptors: map[string]*acceptor{}, conns: map[*clientConn]struct{}{},
 		stopCh: make(chan struct{}), reloaded: make(chan struct{}), started: time.Now(),
 	}
+	rt.expiry = newCertWatch(log, realClock{})
 	go rt.janitor.run(rt.stopCh)
+	go rt.expiry.run(rt.stopCh)
+	rt.certs.OnChange = func() { rt.expiry.update(rt.Snapshot().Certificates()) }
 	go rt.state.pools.Run(rt.stopCh)
 	return rt
 }
+
+// Certs are the certificates and crt-lists in service, which the runtime
+// API and the file watcher change without a reload.
+func (rt *Runtime) Certs() *ssl.Store { return &rt.certs }
 
 // Snapshot returns the configuration in force.
 func (rt *Runtime) Snapshot() *Snapshot { return rt.snap.Load() }
@@ -115,6 +125,8 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	}
 	rt.state.pools.AddOthers(base - rt.fdBase)
 	rt.fdBase = base
+	rt.certs.Attach(snap.tlsServers())
+	rt.expiry.update(snap.Certificates())
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	rl := config.RateLimitsOf(&cfg.Global)

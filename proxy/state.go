@@ -60,7 +60,14 @@ func (g *staged) backend(px *config.Proxy, gl *config.Global, algo backend.Algor
 	for i, sc := range px.Servers {
 		sets[i] = serverSettings(px, sc, rules)
 	}
-	return g.backends.Backend(px.Name, g.backendSettings(px, gl, algo, fullConn), sets)
+	b, servers, err := g.backends.Backend(px.Name, g.backendSettings(px, gl, algo, fullConn), sets)
+	for i, s := range servers {
+		if t := sets[i].TLS; t != nil && !t.NoReuse {
+			// The sessions outlive the snapshot, with the server.
+			t.Config.ClientSessionCache = s.SessionCache()
+		}
+	}
+	return b, servers, err
 }
 
 // frontendSlots stages the maxconn semaphore of a frontend (nil:

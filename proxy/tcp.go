@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -83,7 +84,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	for {
 		be.state.C.Connect.Add(1)
 		srv.C.Connect.Add(1)
-		sc, err = rt.dial(abort, be, srv, ctx.Dst, proxyHeader(srv, &ctx, nil))
+		sc, err = rt.dial(abort, be, srv, ctx.Dst, proxyHeader(srv, &ctx, nil), serverSNI(srv, &ctx))
 		if abort.Err() != nil {
 			if sc != nil {
 				sc.Close()
@@ -121,6 +122,10 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	}
 	stopWatch() // the tunnel reads the client from here
 	tl.connected = mono()
+	if tc, ok := sc.(*tls.Conn); ok {
+		st := tc.ConnectionState()
+		scope.tls = &st
+	}
 	defer be.state.Release(srv)
 	lg.retries(&rs)
 	lg.connected(sc)
@@ -167,7 +172,9 @@ func (be *Backend) dial(ctx context.Context, srv *backend.Server, dst netip.Addr
 	if err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect}
+	// No TCP keep-alive probes, as haproxy without option srvtcpka: it
+	// saves four socket options per connection.
+	d := net.Dialer{Timeout: be.cfg.Timeouts.Connect, KeepAlive: -1}
 	if proxy := srv.Settings().Socks4.Proxy; proxy != "" {
 		// The handshake counts in timeout connect, as in haproxy.
 		var deadline time.Time

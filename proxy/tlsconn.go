@@ -95,6 +95,8 @@ type serverTLS struct {
 	// more: the last read filled its buffer, so tls.Conn may hold more
 	// plaintext than the socket shows.
 	more bool
+	// peerGone: a read found the client's end or an error.
+	peerGone bool
 	// state is the handshake's outcome, for the ssl_* fetches.
 	state tls.ConnectionState
 }
@@ -112,7 +114,20 @@ func newServerTLS(c net.Conn, cfg *tls.Config) *serverTLS {
 func (t *serverTLS) Read(p []byte) (int, error) {
 	n, err := t.Conn.Read(p)
 	t.more = n == len(p) && n > 0
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.peerGone = true
+	}
 	return n, err
+}
+
+// Close ends the connection: with a close_notify, unless the client is
+// gone (its end or an error was read), where that write would only meet
+// a reset socket (EPIPE), as haproxy writes nothing after a read error.
+func (t *serverTLS) Close() error {
+	if t.peerGone {
+		return t.rr.Conn.Close()
+	}
+	return t.Conn.Close()
 }
 
 // waitReadable waits, holding no buffer, until a read would find bytes

@@ -162,7 +162,8 @@ func TestShowCommands(t *testing.T) {
 		"disable frontend":           "A frontend name is expected.\n\n",
 		"set maxconn frontend":       "A frontend name is expected.\n\n",
 		"show table":                 "'show table' is not supported yet by switchyard.\n\n",
-		"show ssl cert":              "'show ssl cert' is not supported yet by switchyard.\n\n",
+		"show ssl cert":              "# filename\n\n", // no TLS bind
+		"show ssl ca-file":           "'show ssl ca-file' is not supported yet by switchyard.\n\n",
 		"set profiling tasks on":     "'set profiling' is not supported yet by switchyard.\n\n",
 		"clear counters":             "\n",
 		"clear counters all":         "\n",

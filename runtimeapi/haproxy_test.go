@@ -26,6 +26,8 @@ type diffPair struct {
 	env      *env
 	hap, sy  string // socket paths
 	hapLevel string
+	// norm, when set, makes known differences alike in both answers.
+	norm func(string) string
 }
 
 func newDiffPair(t *testing.T) *diffPair {
@@ -70,7 +72,11 @@ func (d *diffPair) both(in string) (hap, sy string) {
 		s = strings.ReplaceAll(s, sock, "SOCKET")
 		return entryIDRe.ReplaceAllString(s, "ID")
 	}
-	return norm(hap, d.hap), norm(sy, d.sy)
+	hap, sy = norm(hap, d.hap), norm(sy, d.sy)
+	if d.norm != nil {
+		hap, sy = d.norm(hap), d.norm(sy)
+	}
+	return hap, sy
 }
 
 // same compares the answers to each input.
@@ -169,6 +175,12 @@ func TestHAProxyLevels(t *testing.T) {
 	for _, tc := range commandLevels {
 		if strings.Contains(tc.line, " map") || strings.Contains(tc.line, " acl") || strings.HasPrefix(tc.line, "acme ") {
 			continue // acme: haproxy 3.2's commands, which 2.6 does not know
+		}
+		if tc.line == "show ssl cert" {
+			// haproxy 2.6 refuses a user with "Can't allocate memory!"
+			// (cli_parse_show_cert's error path); switchyard says
+			// "Permission denied".
+			continue
 		}
 		for _, lower := range []string{"user;", "operator;"} {
 			in := lower + tc.line + "\n"

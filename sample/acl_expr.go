@@ -208,6 +208,10 @@ func (b *aclBuilder) patterns(words []string) error {
 		return err
 	}
 	op := "eq"
+	rewrite := rewriteOperator
+	if b.e.method == mVer {
+		rewrite = rewriteVerOperator
+	}
 	for _, w := range words {
 		if b.e.method.takesRanges() {
 			if isOperator(w) {
@@ -215,7 +219,7 @@ func (b *aclBuilder) patterns(words []string) error {
 				continue
 			}
 			var err error
-			if w, err = rewriteOperator(op, w); err != nil {
+			if w, err = rewrite(op, w); err != nil {
 				return err
 			}
 		}

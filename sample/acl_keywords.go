@@ -29,6 +29,9 @@ func buildACLKeywords() map[string]aclKeyword {
 		// As ACL criteria these two read the request, whatever the rule.
 		"payload":    {"req.payload", mBin},
 		"payload_lv": {"req.payload_lv", mBin},
+		// Versions as "3.1", for the fetch's own name too.
+		"req.ssl_ver": {"req.ssl_ver", mVer},
+		"req_ssl_ver": {"req.ssl_ver", mVer},
 	}
 	for _, f := range families {
 		for _, s := range suffixes {

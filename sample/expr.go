@@ -36,6 +36,16 @@ func (e *Expr) Check(avail Source) error {
 	return nil
 }
 
+// Constant says whether the expression always has the same value: a
+// constant fetch (str, int…) without converters.
+func (e *Expr) Constant() bool {
+	switch e.fetch.name {
+	case "str", "int", "bool", "ipv4", "ipv6", "always_true", "always_false":
+		return len(e.convs) == 0
+	}
+	return false
+}
+
 // outType is the type of the expression's result, known at config time.
 func (e *Expr) outType() Type {
 	if n := len(e.convs); n > 0 {

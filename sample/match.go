@@ -18,12 +18,15 @@ const (
 	mEnd                      // suffix
 	mReg                      // regular expression
 	mMeth                     // the "method" ACL keyword's own matcher
+	mVer                      // integer ranges written as versions, "3.1" (req.ssl_ver's)
 )
 
 // matchNames are the names accepted by -m, indexed by method.
 var matchNames = [...]string{
 	mFound: "found", mBool: "bool", mInt: "int", mIP: "ip", mBin: "bin", mLen: "len",
 	mStr: "str", mBeg: "beg", mSub: "sub", mDir: "dir", mDom: "dom", mEnd: "end", mReg: "reg",
+	// The ACL keywords' own methods have no -m name.
+	mMeth: "", mVer: "",
 }
 
 func lookupMatch(name string) (matchMethod, bool) {
@@ -35,10 +38,19 @@ func lookupMatch(name string) (matchMethod, bool) {
 	return 0, false
 }
 
+// refName names the method as `get acl` does: versions are integers
+// there.
+func (m matchMethod) refName() string {
+	if m == mVer {
+		return "int"
+	}
+	return matchNames[m]
+}
+
 // expect is the type samples are cast to before they are compared.
 func (m matchMethod) expect() Type {
 	switch m {
-	case mFound, mBool, mInt:
+	case mFound, mBool, mInt, mVer:
 		return TypeInt
 	case mIP:
 		return TypeAddr
@@ -52,7 +64,7 @@ func (m matchMethod) expect() Type {
 
 // takesRanges says whether patterns are integer ranges, which the eq, ge,
 // gt, le and lt operators rewrite.
-func (m matchMethod) takesRanges() bool { return m == mInt || m == mLen }
+func (m matchMethod) takesRanges() bool { return m == mInt || m == mLen || m == mVer }
 
 // defaultMatch is the method implied by a sample type, when there is one.
 func defaultMatch(t Type) (matchMethod, bool) {
@@ -103,6 +115,8 @@ func newPatternSet(m matchMethod) patternSet {
 		return &rangeSet{}
 	case mLen:
 		return &rangeSet{length: true}
+	case mVer:
+		return &rangeSet{dotted: true}
 	case mIP:
 		return newIPSet()
 	case mBin:

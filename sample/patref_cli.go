@@ -158,7 +158,7 @@ func (ref *PatternRef) Match(s string) []RefMatch {
 	ents := ref.cur.Load()
 	var out []RefMatch
 	for _, k := range keys {
-		m := RefMatch{Method: matchNames[k.method], ICase: k.flags.icase}
+		m := RefMatch{Method: k.method.refName(), ICase: k.flags.icase}
 		x := idxs[k].cur.Load()
 		c := &Ctx{}
 		v, ok := Cast(c, Str([]byte(s)), k.method.expect())

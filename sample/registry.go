@@ -105,7 +105,7 @@ type convDef struct {
 // tables; a table for a new family of keywords is added to the list.
 var (
 	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches, responseFetches,
-		miscFetches, bodyFetches, resBodyFetches, binFetches, payloadFetches)
+		miscFetches, bodyFetches, resBodyFetches, binFetches, payloadFetches, helloFetches)
 	convs = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs, bytesConvs,
 		fixConvs, mqttConvs)
 )

@@ -26,15 +26,14 @@ internal.htx_blk.data internal.htx_blk.hdrname internal.htx_blk.hdrval
 internal.htx_blk.size internal.htx_blk.start_line internal.htx_blk.type
 internal.strm.is_htx ipv4 ipv6 lat_ns_avg lat_ns_tot meth method nbproc path
 pathq payload payload_lv prio_class prio_offset proc query rdp_cookie
-rdp_cookie_cnt rep_ssl_hello_type req.cook req.cook_cnt req.cook_val
+rdp_cookie_cnt req.cook req.cook_cnt req.cook_val
 req.fhdr req.fhdr_cnt req.hdr req.hdr_cnt req.hdr_names req.hdr_val
 req.hdrs_bin req.payload req.payload_lv req.proto_http req.rdp_cookie
-req.rdp_cookie_cnt req.ssl_alpn req.ssl_ec_ext req.ssl_hello_type
-req.ssl_sni req.ssl_st_ext req.ssl_ver req.ver req_proto_http req_rdp_cookie
-req_rdp_cookie_cnt req_ssl_hello_type req_ssl_sni req_ssl_ver req_ver
+req.rdp_cookie_cnt req.ver req_proto_http req_rdp_cookie
+req_rdp_cookie_cnt req_ver
 res.cache_hit res.cache_name res.comp
 res.comp_algo res.hdr_names res.hdrs res.hdrs_bin res.len res.payload
-res.payload_lv res.ssl_hello_type sc0_bytes_in_rate sc0_bytes_out_rate
+res.payload_lv sc0_bytes_in_rate sc0_bytes_out_rate
 sc0_clr_gpc0 sc0_clr_gpc1 sc0_conn_cnt sc0_conn_cur sc0_conn_rate
 sc0_get_gpc0 sc0_get_gpc1 sc0_get_gpt0 sc0_gpc0_rate sc0_gpc1_rate
 sc0_http_err_cnt sc0_http_err_rate sc0_http_fail_cnt sc0_http_fail_rate

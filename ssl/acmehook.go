@@ -1,6 +1,7 @@
 package ssl
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -72,8 +73,8 @@ const StandInOrg = "switchyard ACME stand-in"
 // certificate file that does not exist yet because ACME is to obtain it
 // (haproxy 3.3 serves such a temporary key pair too). It is only kept in
 // memory; it expired an hour ago, so that a client never mistakes it for
-// a good one.
-func StandIn(path string, names []string) (*Cert, error) {
+// a good one. extra is what the file is to be read with once it exists.
+func StandIn(path string, names []string, extra ExtraFiles) (*Cert, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -104,9 +105,17 @@ func StandIn(path string, names []string) (*Cert, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cert{Path: path, TLS: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}}
+	c := &Cert{Path: path, TLS: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, Extra: extra}
 	c.Names = certNames(leaf)
 	return c, nil
+}
+
+// IsStandIn says whether c is a stand-in (StandIn), not a certificate
+// read from its file.
+func (c *Cert) IsStandIn() bool {
+	l := c.TLS.Leaf
+	return l != nil && len(l.Subject.Organization) == 1 && l.Subject.Organization[0] == StandInOrg &&
+		bytes.Equal(l.RawIssuer, l.RawSubject)
 }
 
 // ParsePrivateKey reads the first private key of a PEM file: PKCS#8

@@ -27,11 +27,14 @@ func TestALPNChallenge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if site.IsStandIn() {
+		t.Error("a certificate from a file is a stand-in")
+	}
 	srv, err := (&Bind{Entries: []*Entry{{Cert: site}}, StrictSNI: true}).NewServer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	chal, err := StandIn("", []string{"acme.test"})
+	chal, err := StandIn("", []string{"acme.test"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +70,7 @@ func TestALPNChallenge(t *testing.T) {
 
 // The stand-in names the domains, is self-signed, and is expired.
 func TestStandIn(t *testing.T) {
-	c, err := StandIn("/x.pem", []string{"a.test", "B.test"})
+	c, err := StandIn("/x.pem", []string{"a.test", "B.test"}, ExtraAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +79,9 @@ func TestStandIn(t *testing.T) {
 	}
 	if !c.TLS.Leaf.NotAfter.Before(time.Now()) {
 		t.Error("the stand-in is not expired")
+	}
+	if !c.IsStandIn() {
+		t.Error("IsStandIn is false")
 	}
 }
 

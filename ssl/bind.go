@@ -8,7 +8,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Entry is one certificate a bind serves: from a `crt` argument (its own
@@ -21,8 +24,21 @@ type Entry struct {
 	// Filters are a crt-list line's SNI filters, lower case; "!name"
 	// excludes a name. Empty: the certificate's own names.
 	Filters []string
-	// Where is the crt-list line ("file:line"), "" for a crt argument.
-	Where string
+	// List and Line are the crt-list file and the line of the entry; ""
+	// and 0 for a crt argument.
+	List string
+	Line int
+	// Options are the crt-list line's option words, as written.
+	Options []string
+}
+
+// Where is the entry's crt-list line, "file:line", or its certificate's
+// path for a crt argument.
+func (e *Entry) Where() string {
+	if e.List == "" {
+		return e.Cert.Path
+	}
+	return fmt.Sprintf("%s:%d", e.List, e.Line)
 }
 
 // Bind is the TLS side of a `bind … ssl` line.
@@ -30,15 +46,53 @@ type Bind struct {
 	Conf      Conf
 	Entries   []*Entry
 	StrictSNI bool
+	// Lists are the bind's crt-list files, how to read them again.
+	Lists []*ListSource
+	// Where is the bind line, "file:line", for messages.
+	Where string
+}
+
+// ListSource is a crt-list file as a bind loaded it: how to read it
+// again when it changes, and how to read the options of a line the
+// runtime API adds.
+type ListSource struct {
+	Path, CrtBase string
+	Extra         ExtraFiles
+	Opts          func(words []string) (*Conf, error)
+}
+
+// AddList notes a crt-list the bind loaded (once per file).
+func (b *Bind) AddList(l *ListSource) {
+	for _, o := range b.Lists {
+		if o.Path == l.Path {
+			return
+		}
+	}
+	b.Lists = append(b.Lists, l)
+}
+
+// Load reads the list's file: its entries, each line's certificates.
+func (l *ListSource) Load() ([]*Entry, error) {
+	return LoadCrtList(l.Path, l.CrtBase, l.Extra, l.Opts)
 }
 
 // Server is a bind's TLS, ready for handshakes: the certificate is picked
-// by SNI when the client says hello.
+// by SNI when the client says hello. Its certificates can change while it
+// serves (a file replaced on disk, the runtime API: see Store): the index
+// of names is rebuilt and swapped in for the next handshakes, under the
+// same root configuration, whose session ticket keys therefore stay.
 type Server struct {
-	root  *tls.Config
+	root *tls.Config
+	idx  atomic.Pointer[sniIndex]
+	mu   sync.Mutex // serialises changes to def
+	def  Bind       // what idx was built from
+}
+
+// sniIndex is a bind's certificates by name.
+type sniIndex struct {
 	exact map[string][]*slot
 	wild  map[string][]*slot // by the name without its first label: "example.com" for "*.example.com"
-	def   *slot
+	def   *slot              // nil: no certificate left (the runtime API removed them all)
 	// strict: no default certificate; a name that matches none fails.
 	strict bool
 }
@@ -76,7 +130,20 @@ func (b *Bind) NewServer() (*Server, error) {
 	if len(b.Entries) == 0 {
 		return nil, fmt.Errorf("no certificate")
 	}
-	s := &Server{exact: map[string][]*slot{}, wild: map[string][]*slot{}, strict: b.StrictSNI}
+	idx, err := b.index()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{def: *b}
+	s.def.Entries = slices.Clone(b.Entries)
+	s.idx.Store(idx)
+	s.root = &tls.Config{GetConfigForClient: s.configFor}
+	return s, nil
+}
+
+// index builds the bind's index of names.
+func (b *Bind) index() (*sniIndex, error) {
+	s := &sniIndex{exact: map[string][]*slot{}, wild: map[string][]*slot{}, strict: b.StrictSNI}
 	for _, e := range b.Entries {
 		conf := b.Conf
 		if e.Conf != nil {
@@ -85,11 +152,7 @@ func (b *Bind) NewServer() (*Server, error) {
 		}
 		cfg, err := serverConfig(&conf)
 		if err != nil {
-			where := e.Where
-			if where == "" {
-				where = e.Cert.Path
-			}
-			return nil, fmt.Errorf("%s: %v", where, err)
+			return nil, fmt.Errorf("%s: %v", e.Where(), err)
 		}
 		cfg.Certificates = []tls.Certificate{e.Cert.TLS}
 		sl := &slot{cfg: cfg, kind: kindOf(e.Cert)}
@@ -119,8 +182,32 @@ func (b *Bind) NewServer() (*Server, error) {
 			s.def = sl
 		}
 	}
-	s.root = &tls.Config{GetConfigForClient: s.configFor}
 	return s, nil
+}
+
+// Entries are the certificates the bind serves now, in order. The slice
+// is the caller's; the entries are shared: read them only.
+func (s *Server) Entries() []*Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.def.Entries)
+}
+
+// change rebuilds the index from the entries edit makes of the current
+// ones (a new slice: the current one is shared), and puts it in service.
+// On an error nothing changes.
+func (s *Server) change(edit func(cur []*Entry) []*Entry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.def
+	b.Entries = edit(b.Entries)
+	idx, err := b.index()
+	if err != nil {
+		return err
+	}
+	s.def = b
+	s.idx.Store(idx)
+	return nil
 }
 
 // Config is the tls.Config to accept connections with.
@@ -128,6 +215,10 @@ func (s *Server) Config() *tls.Config { return s.root }
 
 // errNoCert ends a handshake strict-sni finds no certificate for.
 var errNoCert = errors.New("no certificate for the server name (strict-sni)")
+
+// errNoCertLeft ends a handshake on a bind whose certificates were all
+// removed (del ssl crt-list).
+var errNoCertLeft = errors.New("no certificate left on the bind")
 
 // configFor picks the entry for the name the client asked for: an exact
 // name, then a wildcard, then the default certificate unless strict-sni;
@@ -137,6 +228,10 @@ func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	if c := alpnConfig(hello); c != nil {
 		return c, nil // a TLS-ALPN-01 validation (acmehook.go)
 	}
+	return s.idx.Load().configFor(hello)
+}
+
+func (s *sniIndex) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	name := strings.ToLower(hello.ServerName)
 	if name != "" {
 		if sl := pick(s.exact[name], hello, ""); sl != nil {
@@ -150,6 +245,9 @@ func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	}
 	if s.strict {
 		return nil, errNoCert
+	}
+	if s.def == nil {
+		return nil, errNoCertLeft
 	}
 	return s.def.cfg, nil
 }
@@ -210,8 +308,9 @@ type ClientConf struct {
 	VerifyHost string
 }
 
-// NewClient builds the tls.Config of a server line. Sessions are cached
-// per server so that reconnections resume (unless no-ssl-reuse).
+// NewClient builds the tls.Config of a server line. It has no session
+// cache: the caller gives it the server's, which outlives a reload
+// (unless no-ssl-reuse).
 func (c *ClientConf) NewClient() (*tls.Config, error) {
 	conf := c.Conf // what the closures see: not the line's later changes
 	tc := &tls.Config{}
@@ -220,9 +319,6 @@ func (c *ClientConf) NewClient() (*tls.Config, error) {
 	}
 	if c.Cert != nil {
 		tc.Certificates = []tls.Certificate{c.Cert.TLS}
-	}
-	if !c.NoReuse && !conf.NoTickets {
-		tc.ClientSessionCache = tls.NewLRUClientSessionCache(64)
 	}
 	// Go verifies the name it sends; HAProxy checks verifyhost, or the
 	// SNI, or no name at all. So the check is ours.

@@ -25,6 +25,8 @@ type Cert struct {
 	Issuer *x509.Certificate
 	// KeyFile is the separate key file used, "" when the key was in Path.
 	KeyFile string
+	// Extra is what LoadCert read beside it, for reading it again.
+	Extra ExtraFiles
 }
 
 // ExtraFiles says which files beside a certificate are read
@@ -90,7 +92,7 @@ func LoadCert(path string, extra ExtraFiles) (*Cert, error) {
 		}
 		return nil, fmt.Errorf("unable to load certificate from file '%s': no PEM certificate in it", path)
 	}
-	c := &Cert{Path: path}
+	c := &Cert{Path: path, Extra: extra}
 	keyPEM, keyPath := data, path
 	if !hasKey && extra&ExtraKey != 0 {
 		for _, kp := range keyFileNames(path) {

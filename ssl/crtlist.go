@@ -145,7 +145,7 @@ func LoadCrtList(path, crtBase string, extra ExtraFiles, opts func(words []strin
 			return nil, fmt.Errorf("%s: %v", where, err)
 		}
 		for _, c := range certs {
-			out = append(out, &Entry{Cert: c, Conf: conf, Filters: l.Filters, Where: where})
+			out = append(out, &Entry{Cert: c, Conf: conf, Filters: l.Filters, List: path, Line: l.Line, Options: l.Options})
 		}
 	}
 	return out, nil

@@ -37,6 +37,26 @@ func register(name string, out sample.Type, args []sample.ArgType, check func([]
 		}})
 }
 
+// BackTLS finds the handshake of a stream's server connection (nil: none
+// yet, or in clear). The proxy, which knows the streams, sets it.
+var BackTLS = func(*sample.Ctx) *tls.ConnectionState { return nil }
+
+// registerBack adds a fetch of the server connection's handshake
+// (ssl_bc_*), known once the server is connected: in response rules and
+// logs.
+func registerBack(name string, out sample.Type, fn fetchFn) {
+	sample.RegisterFetch(sample.FetchDef{Name: name, Out: out, Src: sample.SrcServer,
+		Compile: func(*sample.Env, []sample.Arg) (sample.FetchFunc, error) {
+			return func(c *sample.Ctx) (sample.Value, bool) {
+				st := BackTLS(c)
+				if st == nil {
+					return sample.Value{}, false
+				}
+				return fn(c, st, nil)
+			}, nil
+		}})
+}
+
 // certFetch registers a fetch of the client's certificate.
 func certFetch(name string, out sample.Type, args []sample.ArgType, check func([]sample.Arg) error, get func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool)) {
 	register(name, out, args, check, func(c *sample.Ctx, st *tls.ConnectionState, a []sample.Arg) (sample.Value, bool) {
@@ -75,31 +95,46 @@ func init() {
 	register("ssl_fc_has_sni", sample.TypeBool, nil, nil, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 		return sample.Bool(st.ServerName != ""), true
 	})
-	register("ssl_fc_protocol", sample.TypeStr, nil, nil, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-		return str(c, VersionName(st.Version))
-	})
-	register("ssl_fc_cipher", sample.TypeStr, nil, nil, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-		return str(c, CipherName(st.CipherSuite))
-	})
-	register("ssl_fc_alpn", sample.TypeStr, nil, nil, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-		if st.NegotiatedProtocol == "" {
-			return sample.Value{}, false
-		}
-		return str(c, st.NegotiatedProtocol)
-	})
-	resumed := func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-		return sample.Bool(st.DidResume), true
+	// What both sides' handshakes tell: ssl_fc_* and ssl_bc_*.
+	both := []struct {
+		name string
+		out  sample.Type
+		fn   fetchFn
+	}{
+		{"protocol", sample.TypeStr, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+			return str(c, VersionName(st.Version))
+		}},
+		{"cipher", sample.TypeStr, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+			return str(c, CipherName(st.CipherSuite))
+		}},
+		{"alpn", sample.TypeStr, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+			if st.NegotiatedProtocol == "" {
+				return sample.Value{}, false
+			}
+			return str(c, st.NegotiatedProtocol)
+		}},
+		{"is_resumed", sample.TypeBool, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+			return sample.Bool(st.DidResume), true
+		}},
+		{"use_keysize", sample.TypeInt, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+			use, _ := cipherBits(st.CipherSuite)
+			return sample.Int(int64(use)), true
+		}},
+		{"alg_keysize", sample.TypeInt, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+			_, alg := cipherBits(st.CipherSuite)
+			return sample.Int(int64(alg)), true
+		}},
 	}
-	register("ssl_fc_is_resumed", sample.TypeBool, nil, nil, resumed)
-	register("ssl_fc_session_reused", sample.TypeBool, nil, nil, resumed)
-	register("ssl_fc_use_keysize", sample.TypeInt, nil, nil, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-		use, _ := cipherBits(st.CipherSuite)
-		return sample.Int(int64(use)), true
-	})
-	register("ssl_fc_alg_keysize", sample.TypeInt, nil, nil, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-		_, alg := cipherBits(st.CipherSuite)
-		return sample.Int(int64(alg)), true
-	})
+	for _, f := range both {
+		register("ssl_fc_"+f.name, f.out, nil, nil, f.fn)
+		registerBack("ssl_bc_"+f.name, f.out, f.fn)
+	}
+	register("ssl_fc_session_reused", sample.TypeBool, nil, nil, both[3].fn)
+	// ssl_bc is false, not absent, on a clear server connection.
+	sample.RegisterFetch(sample.FetchDef{Name: "ssl_bc", Out: sample.TypeBool, Src: sample.SrcServer,
+		Compile: func(*sample.Env, []sample.Arg) (sample.FetchFunc, error) {
+			return func(c *sample.Ctx) (sample.Value, bool) { return sample.Bool(BackTLS(c) != nil), true }, nil
+		}})
 	hasCrt := func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 		return sample.Bool(len(st.PeerCertificates) > 0), true
 	}

@@ -33,12 +33,18 @@ func startACME(rt *proxy.Runtime, cfg *config.Config, log *slog.Logger) *acme.Ma
 		}
 		return nil
 	}
-	// A new certificate is in its file: until certificate files are
-	// watched, a reload (as SIGHUP) puts it in service; the binds are
-	// rebuilt from the files, connections go on.
-	m.OnIssued = func(path string, _ *ssl.Cert) {
-		log.Info("acme: new certificate in its file; reloading the configuration to serve it", "file", path)
-		syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	// A new certificate is in its file: it goes in service at once, in
+	// every bind serving the file (as `commit ssl cert` would). The file
+	// watcher would find it too, a moment later; other processes sharing
+	// the disk find it that way. Should the binds refuse it, a reload
+	// (as SIGHUP) reads it the way a configuration does.
+	m.OnIssued = func(path string, cert *ssl.Cert) {
+		if err := rt.Certs().Replace(path, cert); err != nil {
+			log.Error("acme: the new certificate could not be put in service; reloading the configuration", "file", path, "err", err)
+			syscall.Kill(os.Getpid(), syscall.SIGHUP)
+			return
+		}
+		log.Info("acme: new certificate in service", "file", path)
 	}
 	m.Apply(cfg)
 	acmeMgr.mu.Lock()

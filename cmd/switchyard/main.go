@@ -92,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // prev is the running configuration's pattern files, which the new one
 // shares where they did not change (nil at start).
 func loadConfig(o *options, stderr io.Writer, prev *sample.PatternRefs) (*config.Config, bool) {
-	cfg, res, errs := config.Load(o.files, config.LoadOptions{Features: features, Patterns: prev, MasterWorker: o.master})
+	cfg, res, errs := config.Load(o.files, config.LoadOptions{Features: features, Patterns: prev, MasterWorker: o.master, Check: o.check})
 	quiet := o.quiet && !o.verbose
 	for _, m := range res.Messages {
 		if quiet && m.Level != config.LevelAlert {
@@ -103,7 +103,7 @@ func loadConfig(o *options, stderr io.Writer, prev *sample.PatternRefs) (*config
 	for _, e := range errs {
 		fmt.Fprintln(stderr, e.Error())
 	}
-	if len(errs) == 0 && o.failWarn && len(res.Warnings()) > 0 {
+	if len(errs) == 0 && o.failWarn && len(res.Strict()) > 0 {
 		fmt.Fprintln(stderr, "[ALERT] warnings found and -dW set: refusing to start.")
 		return nil, false
 	}

@@ -9,9 +9,9 @@ import (
 	"switchyard/proxy"
 )
 
-// The pattern files and maps of the running configuration are watched
-// (package patwatch): a file changed on disk is put in service without a
-// reload. Each configuration put in service gets a watcher of its own
+// The pattern files and maps of the running configuration, and the
+// certificates and crt-lists of its TLS binds, are watched (package
+// patwatch): a file changed on disk is put in service without a reload. Each configuration put in service gets a watcher of its own
 // files; the previous one stops.
 var patternWatch struct {
 	mu     sync.Mutex
@@ -34,9 +34,14 @@ func watchPatterns(rt *proxy.Runtime, log *slog.Logger) {
 	done := make(chan struct{})
 	pw.cancel, pw.done = cancel, done
 	opt := patwatch.SettingsOf(&snap.Global).Options()
+	// The TLS binds' certificates and crt-lists are watched the same way.
+	var certs []patwatch.File
+	for _, f := range rt.Certs().Files() {
+		certs = append(certs, f)
+	}
 	go func() {
 		defer close(done)
-		if err := patwatch.Watch(ctx, snap.Patterns, opt, log); err != nil {
+		if err := patwatch.Watch(ctx, snap.Patterns, opt, log, certs...); err != nil {
 			log.Error("pattern files are not watched", "err", err)
 		}
 	}()

@@ -30,14 +30,14 @@ var serial atomic.Int64
 
 func nextSerial() *big.Int { return big.NewInt(time.Now().UnixNano() + serial.Add(1)) }
 
-// NewCA makes a CA named cn (ECDSA P-256).
+// NewCA makes a CA named cn (ECDSA P-256), valid for ten years.
 func NewCA(cn string) *CA {
 	key := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
 	tmpl := &x509.Certificate{
 		SerialNumber:          nextSerial(),
 		Subject:               pkix.Name{CommonName: cn, Organization: []string{"switchyard tests"}},
 		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
+		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
 		IsCA:                  true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
@@ -59,11 +59,18 @@ func (l *Leaf) Bundle() []byte { return append(append([]byte{}, l.CertPEM...), l
 
 // Opts shape a leaf.
 type Opts struct {
-	CN       string
-	DNS      []string
-	RSA      bool          // RSA 2048 rather than ECDSA P-256
-	Validity time.Duration // from an hour ago; 0: a day
-	Client   bool          // for client authentication rather than a server
+	CN  string
+	DNS []string
+	RSA bool // RSA 2048 rather than ECDSA P-256
+	// NotBefore is when the leaf becomes valid; zero: an hour ago. With
+	// one in the past and a short Validity, a leaf is expired or about to
+	// expire.
+	NotBefore time.Time
+	// Validity is how long the leaf is valid from NotBefore; 0: 90 days,
+	// a usual ACME lifetime, so that a test certificate is not near its
+	// expiry (which switchyard warns about).
+	Validity time.Duration
+	Client   bool // for client authentication rather than a server
 }
 
 // Issue makes a leaf signed by the CA.
@@ -76,7 +83,11 @@ func (ca *CA) Issue(o Opts) *Leaf {
 	}
 	validity := o.Validity
 	if validity == 0 {
-		validity = 24 * time.Hour
+		validity = 90 * 24 * time.Hour
+	}
+	notBefore := o.NotBefore
+	if notBefore.IsZero() {
+		notBefore = time.Now().Add(-time.Hour)
 	}
 	usage := x509.ExtKeyUsageServerAuth
 	if o.Client {
@@ -85,8 +96,8 @@ func (ca *CA) Issue(o Opts) *Leaf {
 	tmpl := &x509.Certificate{
 		SerialNumber: nextSerial(),
 		Subject:      pkix.Name{CommonName: o.CN, Organization: []string{"switchyard tests"}, Country: []string{"FR"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(-time.Hour + validity),
+		NotBefore:    notBefore,
+		NotAfter:     notBefore.Add(validity),
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
 	}

@@ -1,0 +1,95 @@
+package proxy
+
+import (
+	"cmp"
+	"context"
+	"crypto/tls"
+	"net"
+	"syscall"
+	"time"
+
+	"switchyard/backend"
+	"switchyard/sample"
+	"switchyard/ssl"
+)
+
+// TLS to servers (`server … ssl`): the handshake is part of setting the
+// connection up, after the PROXY header (which goes in clear), so that a
+// failed handshake is a failed connection: retried, counted and logged as
+// one (SC). It runs within timeout connect, or timeout server without one.
+
+// clientHandshake turns c into a TLS connection to a server, sending sni
+// ("": the name the server's configuration fixed, if any).
+func clientHandshake(ctx context.Context, c net.Conn, t *backend.TLS, sni string, connect, server time.Duration) (net.Conn, error) {
+	cfg := t.Config
+	if sni != "" && sni != cfg.ServerName {
+		cfg = cfg.Clone()
+		cfg.ServerName = sni
+	}
+	tc := tls.Client(c, cfg)
+	if d := cmp.Or(connect, server); d > 0 {
+		c.SetDeadline(time.Now().Add(d))
+		defer c.SetDeadline(time.Time{})
+	}
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return tc, nil
+}
+
+// serverSNI is the name a new connection to srv sends, for a stream
+// whose sample context is ctx: the `sni` expression's value when it
+// varies ("" when it has none: no name is sent, as in haproxy). A fixed
+// name is already in the server's configuration.
+func serverSNI(srv *backend.Server, ctx *sample.Ctx) string {
+	t := srv.Settings().TLS
+	if t == nil || !t.SNIVaries {
+		return ""
+	}
+	v, ok := t.SNI.Eval(ctx)
+	if !ok {
+		return ""
+	}
+	var buf [256]byte
+	return string(v.AppendText(buf[:0]))
+}
+
+// idleBroken says whether an idle TLS connection was closed or sent
+// something unasked (a close_notify, an alert): a peek at the socket
+// under TLS, which cannot tell a record's meaning but knows that an idle
+// HTTP connection has nothing to say. A connection in clear is checked by
+// roundTrip instead, without a system call of its own.
+func (t *timedConn) idleBroken() bool {
+	if t.x == nil || t.x.sock == nil {
+		return false
+	}
+	broken := false
+	t.x.sock.Control(func(fd uintptr) {
+		var b [1]byte
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		broken = err != syscall.EAGAIN && err != syscall.EINTR
+	})
+	return broken
+}
+
+// tlsState is the handshake of a TLS server connection, nil in clear.
+func (t *timedConn) tlsState() *tls.ConnectionState {
+	if t.x == nil || !t.exactWrites {
+		return nil
+	}
+	return &t.x.state
+}
+
+func (s *httpStream) backTLS() *tls.ConnectionState { return s.t.backTLS }
+
+func init() {
+	// The ssl_bc_* fetches find the server connection through the
+	// stream: an HTTP one, or a TCP one's scope.
+	ssl.BackTLS = func(c *sample.Ctx) *tls.ConnectionState {
+		if o, ok := c.Owner.(interface{ backTLS() *tls.ConnectionState }); ok {
+			return o.backTLS()
+		}
+		return nil
+	}
+}
