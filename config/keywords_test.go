@@ -72,7 +72,7 @@ var (
 	// registeredSections are the sections registered with
 	// RegisterSection whose keywords the table covers too (the scaffold
 	// header is sectionHeader's; such a section has no proxy "chk").
-	registeredSections = []Section{secProgram, secFCGIApp}
+	registeredSections = []Section{secProgram, secFCGIApp, secACME}
 )
 
 // noAccept lists (keyword@section) pairs the registry declares but where no
@@ -159,6 +159,7 @@ var sectionHeader = map[Section]string{
 	SecBackend: "backend chk", SecListen: "listen chk",
 	secProgram: "program chk",
 	secFCGIApp: "fcgi-app chk",
+	secACME:    "acme chk",
 }
 
 func indent(src string) string {
@@ -545,6 +546,9 @@ func TestNegationPrefixes(t *testing.T) {
 		}
 		if sec == secFCGIApp {
 			hdr += " docroot /var/www\n" // required
+		}
+		if sec == secACME {
+			hdr = acmePre + hdr + " " + acmeDir + " challenge TLS-ALPN-01\n" // experimental; a directory is required
 		}
 		line := strings.Count(hdr, "\n") + 1
 		if row.negatable {

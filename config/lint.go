@@ -357,6 +357,8 @@ func certWarnings(px *Proxy, now time.Time, dated bool) []Message {
 			m := at
 			m.Dated = true
 			switch {
+			case c.IsStandIn(): // kw_sslfuse.go
+				m.Msg = fmt.Sprintf("certificate '%s' does not exist yet: a self-signed stand-in serves until ACME obtains it", c.Path)
 			case c.Expired(now):
 				m.Msg = fmt.Sprintf("certificate '%s' (serial %s) has expired: not after %s, %s ago; it is served anyway, as haproxy does, and clients refuse it",
 					c.Path, c.Serial(), fmtNotAfter(c), fmtLeft(-left))

@@ -82,6 +82,9 @@ func Watch(ctx context.Context, refs *sample.PatternRefs, opt Options, log *slog
 		refs = sample.NewPatternRefs()
 	}
 	for _, ref := range refs.Refs() {
+		if ref.Virtual {
+			continue // no file: "virt@" references change at run time only
+		}
 		if opt.Skip != nil && opt.Skip(ref) {
 			continue
 		}

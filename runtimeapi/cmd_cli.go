@@ -33,6 +33,9 @@ var handlers = map[string]func(c *call){
 	"show activity":       cmdShowActivity,
 	"show version":        func(c *call) { c.msg(logInfo, c.s.srv.Version+"\n") },
 	"show pools":          cmdShowPools,
+	// acme.c (cmd_acme.go)
+	"acme renew":  cmdACMERenew,
+	"acme status": cmdACMEStatus,
 	// server.c
 	"disable agent":      serverCmd(2, (*admin.Surface).DisableAgent),
 	"disable health":     serverCmd(2, (*admin.Surface).DisableHealth),

@@ -173,8 +173,8 @@ func TestHAProxyLevels(t *testing.T) {
 	d := newDiffPair(t)
 	denied := func(s string) bool { return strings.HasSuffix(s, "Permission denied\n\n") }
 	for _, tc := range commandLevels {
-		if strings.Contains(tc.line, " map") || strings.Contains(tc.line, " acl") {
-			continue
+		if strings.Contains(tc.line, " map") || strings.Contains(tc.line, " acl") || strings.HasPrefix(tc.line, "acme ") {
+			continue // acme: haproxy 3.2's commands, which 2.6 does not know
 		}
 		if tc.line == "show ssl cert" {
 			// haproxy 2.6 refuses a user with "Can't allocate memory!"

@@ -52,6 +52,10 @@ type Server struct {
 	slots   limiter      // stats maxconn, shared by all sockets as haproxy's
 
 	maps mapVersions // versions of the maps and ACLs being prepared
+
+	// ACME serves the acme commands (nil: no certificate is managed). Set
+	// it before Apply opens the sockets.
+	ACME ACME
 }
 
 // socket is one listener of the CLI.

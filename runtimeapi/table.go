@@ -173,6 +173,10 @@ var commandTable = []struct {
 	{"show tasks", "show tasks                              : show running tasks", 0},
 	// errors.c
 	{"show startup-logs", "show startup-logs                       : report logs emitted during HAProxy startup", 0},
+	// acme.c, haproxy 3.2 (beyond 2.6): without a usage line, so that
+	// help reads as 2.6's; docs/cli.md lists them.
+	{"acme renew", "", 0},
+	{"acme status", "", 0},
 }
 
 // commands is commandTable with the handlers attached.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -81,6 +82,10 @@ func (r *PatternRefs) Lookup(name string) *PatternRef {
 // the file as written in the configuration, path where it is read.
 func (r *PatternRefs) load(path, name string, mapMode bool) (*PatternRef, error) {
 	key := refKey{filepath.Clean(path), mapMode}
+	virtual := IsVirtual(name)
+	if virtual {
+		key.path = name // a name, not a file: no directory applies
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ref := r.refs[key]; ref != nil {
@@ -93,6 +98,9 @@ func (r *PatternRefs) load(path, name string, mapMode bool) (*PatternRef, error)
 			return nil, fmt.Errorf("The file \"%s\" is already used as one column file and cannot be used by as two column file.", name)
 		}
 		return nil, fmt.Errorf("The file \"%s\" is already used as two column file and cannot be used by as one column file.", name)
+	}
+	if virtual {
+		return r.virtualLocked(key), nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -121,6 +129,32 @@ func (r *PatternRefs) load(path, name string, mapMode bool) (*PatternRef, error)
 
 var refSeed = maphash.MakeSeed()
 
+// IsVirtual says whether a pattern file or map name is haproxy's virtual
+// reference ("virt@NAME", configuration.txt 2.7): a list that no file
+// backs, empty when the configuration is loaded and filled at run time
+// (the runtime API, the set-map and add-acl actions, the ACME task). The
+// prefix is part of the name.
+func IsVirtual(name string) bool { return len(name) > len("virt@") && strings.HasPrefix(name, "virt@") }
+
+// virtualLocked returns the virtual reference of key: the running
+// configuration's, so that the entries added at run time (an ACME
+// challenge being validated) outlive a reload, or else a new, empty one.
+func (r *PatternRefs) virtualLocked(key refKey) *PatternRef {
+	if r.prev != nil {
+		r.prev.mu.Lock()
+		old := r.prev.refs[key]
+		r.prev.mu.Unlock()
+		if old != nil {
+			r.refs[key] = old
+			return old
+		}
+	}
+	ref := &PatternRef{Name: key.path, Path: key.path, Map: key.mapMode, Virtual: true, indexes: map[indexKey]*refIndex{}}
+	ref.cur.Store(&refEntries{})
+	r.refs[key] = ref
+	return ref
+}
+
 // PatternRef is the content of one pattern or map file: its entries in
 // file order, behind an atomic pointer, and the indexes the ACLs and
 // converters using it match against, rebuilt whenever the entries change.
@@ -128,6 +162,9 @@ type PatternRef struct {
 	Name string // as written in the configuration
 	Path string
 	Map  bool // entries are "key value" lines
+	// Virtual: a "virt@" reference, which no file backs (Path is its
+	// name); only run-time edits change it.
+	Virtual bool
 
 	mu      sync.Mutex // serialises changes
 	cur     atomic.Pointer[refEntries]
@@ -196,6 +233,9 @@ func parseRefFile(data []byte, name string, mapMode bool) (*refEntries, error) {
 // puts the new content in service for every user at once. On error the
 // old content stays and the error names the file and line.
 func (ref *PatternRef) Reload() (changed bool, err error) {
+	if ref.Virtual {
+		return false, nil
+	}
 	data, err := os.ReadFile(ref.Path)
 	if err != nil {
 		return false, fmt.Errorf("failed to open pattern file <%s>: %v", ref.Name, errors.Unwrap(err))

@@ -134,3 +134,56 @@ func TestPatternRefOneUse(t *testing.T) {
 		t.Errorf("map then list: %v", err)
 	}
 }
+
+// A "virt@" map is backed by no file: it starts empty, whatever the
+// directory, its run-time entries are what map() reads, and a new
+// configuration naming it keeps the running one's reference, entries
+// included (an ACME challenge in flight survives a reload).
+func TestVirtualMap(t *testing.T) {
+	dir := t.TempDir() // holds no file named "virt@acme"
+	env := &Env{Dir: dir, Patterns: NewPatternRefs()}
+	e, err := ParseExpr(env, "str(tok),map(virt@acme,none)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := func(e *Expr) string {
+		v, ok := e.Eval(&Ctx{})
+		if !ok {
+			return "<none>"
+		}
+		return string(v.Str)
+	}
+	if got := eval(e); got != "none" {
+		t.Fatalf("empty virtual map gave %q", got)
+	}
+	ref := env.Patterns.Lookup("virt@acme")
+	if ref == nil || !ref.Virtual || !ref.Map {
+		t.Fatalf("Lookup(virt@acme) = %+v", ref)
+	}
+	if err := ref.Add("tok", "thumb"); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(e); got != "thumb" {
+		t.Fatalf("after Add: %q", got)
+	}
+	if changed, err := ref.Reload(); changed || err != nil {
+		t.Errorf("Reload of a virtual map = %v, %v", changed, err)
+	}
+	next := &Env{Dir: dir, Patterns: NewPatternRefs(env.Patterns)}
+	e2, err := ParseExpr(next, "str(tok),map(virt@acme)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Patterns.Lookup("virt@acme") != ref || eval(e2) != "thumb" {
+		t.Error("a reload did not keep the virtual map and its entries")
+	}
+	ref.Delete("tok")
+	if got := eval(e2); got != "<none>" {
+		t.Errorf("after Delete: %q", got)
+	}
+	// As with files, one name cannot be both a map and a pattern list.
+	if _, err := ParseCond([]string{"if", "{", "str(x)", "-f", "virt@acme", "}"}, NewACLSet(next)); err == nil ||
+		!strings.Contains(err.Error(), "already used as two column file") {
+		t.Errorf("virt@acme as an ACL list: %v", err)
+	}
+}

@@ -10,6 +10,15 @@ set -euo pipefail
 # haproxy lives in /usr/sbin, which is not on every user's PATH.
 export PATH="${PATH}:/usr/local/sbin:/usr/sbin:/sbin"
 
+# pebble, Let's Encrypt's test CA, is a Go tool of the module (go.mod's
+# tool line): the ACME tests run it with `go tool -n pebble`, which builds
+# it on first use. Building it here keeps that minute out of the tests'
+# time; the go command caches it, so this is quick once done.
+if command -v go >/dev/null 2>&1; then
+	(cd "$(dirname "${BASH_SOURCE[0]}")/.." && go tool -n pebble >/dev/null) ||
+		echo "deps.sh: could not build pebble (the ACME tests will try again)" >&2
+fi
+
 # command:package pairs; a command found on PATH means its package is present.
 want=(
 	haproxy:haproxy

@@ -225,6 +225,9 @@ var errNoCertLeft = errors.New("no certificate left on the bind")
 // among entries for the same name, the first whose key the client
 // supports, ECDSA before RSA.
 func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	if c := alpnConfig(hello); c != nil {
+		return c, nil // a TLS-ALPN-01 validation (acmehook.go)
+	}
 	return s.idx.Load().configFor(hello)
 }
 

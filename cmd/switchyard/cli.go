@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"switchyard/acme"
 	"switchyard/admin"
 	"switchyard/config"
 	"switchyard/proxy"
@@ -26,10 +27,13 @@ var cli struct {
 
 // startRuntimeAPI opens the sockets of the first configuration; an error (a
 // socket that cannot be bound) stops the start, as a bind's does.
-func startRuntimeAPI(rt *proxy.Runtime, cfg *config.Config, log *slog.Logger) error {
+func startRuntimeAPI(rt *proxy.Runtime, cfg *config.Config, log *slog.Logger, certs *acme.Manager) error {
 	srv := runtimeapi.New(admin.New(rt))
 	srv.Version = version
 	srv.Log = log
+	if certs != nil {
+		srv.ACME = certs // acme renew, acme status
+	}
 	if err := srv.Apply(&cfg.Global); err != nil {
 		return err
 	}

@@ -174,7 +174,9 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 	for _, w := range admin.New(rt).LoadServerState(cfg) {
 		log.Warn(w)
 	}
-	if err := startRuntimeAPI(rt, cfg, log); err != nil {
+	mgr := startACME(rt, cfg, log)
+	defer stopACME()
+	if err := startRuntimeAPI(rt, cfg, log, mgr); err != nil {
 		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
 		rt.Stop(context.Background())
 		return 1
@@ -372,6 +374,7 @@ func reload(o *options, rt *proxy.Runtime, log *slog.Logger, stderr io.Writer) {
 	provision(cfg, log)
 	watchPatterns(rt, log)
 	applyRuntimeAPI(cfg, log)
+	applyACME(cfg)
 	applyThreads(cfg)
 	runningPrograms.reloaded(cfg)
 	reloadsDone.Add(1)
@@ -400,6 +403,7 @@ func applyThreads(cfg *config.Config) {
 func stop(ctx context.Context, rt *proxy.Runtime, log *slog.Logger) {
 	log.Info("stopping: no longer accepting connections, waiting for active ones")
 	stopRuntimeAPI()
+	stopACME()
 	if !rt.Stop(ctx) {
 		log.Warn("stop grace period over: remaining connections were closed")
 	}
