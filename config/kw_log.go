@@ -58,8 +58,8 @@ type Logging struct {
 	// LogASAP is option logasap: a stream is logged once the server's
 	// response head is in (connected, in TCP), its total time and bytes
 	// marked with '+'.
-	LogASAP bool
-	HealthChecks   bool // option log-health-checks (checks do not exist yet)
+	LogASAP      bool
+	HealthChecks bool // option log-health-checks (checks do not exist yet)
 
 	UniqueIDFormat string
 	UniqueIDPos    Pos

@@ -3,6 +3,7 @@ package proxy
 import (
 	"crypto/tls"
 	"fmt"
+	"net"
 	"strings"
 
 	"switchyard/backend"
@@ -33,6 +34,8 @@ type tcpScope struct {
 	l6 sample.Payload
 	// tls is the server connection's handshake (ssl_bc_*), nil in clear.
 	tls *tls.ConnectionState
+	// client is the client connection (ssl_f_*).
+	client net.Conn
 }
 
 func (t *tcpScope) backTLS() *tls.ConnectionState { return t.tls }

@@ -27,7 +27,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	defer cc.close()
 	var ctx sample.Ctx
 	ctx.Src, ctx.Dst = addrPort(c.RemoteAddr()), addrPort(c.LocalAddr())
-	scope := &tcpScope{snap: rt.snap.Load(), fe: fe}
+	scope := &tcpScope{snap: rt.snap.Load(), fe: fe, client: c}
 	ctx.L6 = &scope.l6
 	lg := newTCPLog(fe, c)
 	if lg != nil {

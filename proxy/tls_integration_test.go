@@ -49,7 +49,7 @@ frontend fe
   redirect scheme https code 301 if !{ ssl_fc }
   http-request set-header X-TLS %[ssl_fc]
   http-request set-header X-SNI %[ssl_fc_sni]
-  http-request set-header X-Proto %[ssl_fc_protocol]
+  http-request set-header X-Proto %[ssl_fc_protocol]/%[ssl_f_s_dn(CN)]
   http-response set-header Strict-Transport-Security "max-age=31536000; includeSubDomains"
   default_backend be
 backend be
@@ -101,8 +101,8 @@ func readTLSAnswer(t *testing.T, br *bufio.Reader, path string) {
 	if itHeadValue(head, "strict-transport-security") == "" {
 		t.Errorf("%s: no HSTS header", path)
 	}
-	body := make([]byte, len("origin saw "+path+" tls=1 sni=www.example.com proto=TLSv1.3"))
-	if _, err := io.ReadFull(br, body); err != nil || string(body) != "origin saw "+path+" tls=1 sni=www.example.com proto=TLSv1.3" {
+	body := make([]byte, len("origin saw "+path+" tls=1 sni=www.example.com proto=TLSv1.3/www.example.com"))
+	if _, err := io.ReadFull(br, body); err != nil || string(body) != "origin saw "+path+" tls=1 sni=www.example.com proto=TLSv1.3/www.example.com" {
 		t.Errorf("%s: body %q %v", path, body, err)
 	}
 }

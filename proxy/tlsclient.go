@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"syscall"
 	"time"
@@ -83,12 +84,32 @@ func (t *timedConn) tlsState() *tls.ConnectionState {
 
 func (s *httpStream) backTLS() *tls.ConnectionState { return s.t.backTLS }
 
+// frontCert is the certificate the client connection was served.
+func (s *httpStream) frontCert() *x509.Certificate { return servedCert(s.cl.Conn) }
+
+func (t *tcpScope) frontCert() *x509.Certificate { return servedCert(t.client) }
+
+// servedCert is the certificate a TLS client connection was served, nil
+// in clear.
+func servedCert(c net.Conn) *x509.Certificate {
+	if t, ok := c.(*serverTLS); ok {
+		return t.rr.served
+	}
+	return nil
+}
+
 func init() {
 	// The ssl_bc_* fetches find the server connection through the
 	// stream: an HTTP one, or a TCP one's scope.
 	ssl.BackTLS = func(c *sample.Ctx) *tls.ConnectionState {
 		if o, ok := c.Owner.(interface{ backTLS() *tls.ConnectionState }); ok {
 			return o.backTLS()
+		}
+		return nil
+	}
+	ssl.FrontCert = func(c *sample.Ctx) *x509.Certificate {
+		if o, ok := c.Owner.(interface{ frontCert() *x509.Certificate }); ok {
+			return o.frontCert()
 		}
 		return nil
 	}

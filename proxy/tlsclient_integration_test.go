@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ frontend fe
   use_backend clear if { path_beg /clear }
   default_backend none
 backend fixed
-  http-response set-header X-BC %[ssl_bc]/%[ssl_bc_protocol]/%[ssl_bc_alpn]/%[ssl_bc_cipher]
+  http-response set-header X-BC %[ssl_bc]/%[ssl_bc_protocol]/%[ssl_bc_alpn]/%[ssl_bc_cipher]/%[ssl_s_s_dn(CN)]/%[ssl_s_chain_der,length]
   server o {O} ssl ca-file {CA} sni str(a.example) alpn http/1.1
 backend clear
   http-response set-header X-BC %[ssl_bc]
@@ -132,7 +133,7 @@ backend none
 	if st != 200 || body != "sni=a.example resumed=false proto=http/1.1" {
 		t.Fatalf("fixed sni: %d %q", st, body)
 	}
-	if bc := h.Get("X-BC"); bc != "1/TLSv1.3/http/1.1/TLS_AES_128_GCM_SHA256" {
+	if bc := h.Get("X-BC"); !regexp.MustCompile(`^1/TLSv1\.3/http/1\.1/TLS_AES_128_GCM_SHA256/a\.example/[1-9][0-9]+$`).MatchString(bc) {
 		t.Errorf("ssl_bc fetches: %q", bc)
 	}
 	before := origin.accepts.Load()

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -35,7 +36,12 @@ type recordReader struct {
 	// next is the size of the whole next record when the idle wait peeked
 	// its header (0: unknown): one read then takes header and body.
 	next int
+	// served is the certificate the handshake served (ssl_f_*).
+	served *x509.Certificate
 }
+
+// NoteCert keeps the certificate the bind picked for the handshake.
+func (r *recordReader) NoteCert(x *x509.Certificate) { r.served = x }
 
 func (r *recordReader) Read(p []byte) (int, error) {
 	want := r.left

@@ -228,8 +228,16 @@ func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	if c := alpnConfig(hello); c != nil {
 		return c, nil // a TLS-ALPN-01 validation (acmehook.go)
 	}
-	return s.idx.Load().configFor(hello)
+	cfg, err := s.idx.Load().configFor(hello)
+	if n, ok := hello.Conn.(CertNoter); ok && err == nil {
+		n.NoteCert(cfg.Certificates[0].Leaf)
+	}
+	return cfg, err
 }
+
+// CertNoter is a connection that keeps the certificate its handshake
+// serves (ssl_f_* read it: crypto/tls does not tell a server its own).
+type CertNoter interface{ NoteCert(*x509.Certificate) }
 
 func (s *sniIndex) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	name := strings.ToLower(hello.ServerName)

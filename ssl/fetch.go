@@ -57,14 +57,62 @@ func registerBack(name string, out sample.Type, fn fetchFn) {
 		}})
 }
 
-// certFetch registers a fetch of the client's certificate.
-func certFetch(name string, out sample.Type, args []sample.ArgType, check func([]sample.Arg) error, get func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool)) {
-	register(name, out, args, check, func(c *sample.Ctx, st *tls.ConnectionState, a []sample.Arg) (sample.Value, bool) {
+// FrontCert finds the certificate a stream's client connection was
+// served (nil: none, or in clear), for the ssl_f_* fetches. The proxy
+// sets it.
+var FrontCert = func(*sample.Ctx) *x509.Certificate { return nil }
+
+// certGet is a fetch of one certificate's field.
+type certGet func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool)
+
+// certFetch registers a fetch of a certificate's field three times, as
+// haproxy has them: ssl_c_* (the client's certificate), ssl_f_* (the one
+// the bind served it) and ssl_s_* (the server's, on a server connection).
+func certFetch(field string, out sample.Type, args []sample.ArgType, check func([]sample.Arg) error, get certGet) {
+	register("ssl_c_"+field, out, args, check, func(c *sample.Ctx, st *tls.ConnectionState, a []sample.Arg) (sample.Value, bool) {
 		if len(st.PeerCertificates) == 0 {
 			return sample.Value{}, false
 		}
 		return get(c, st.PeerCertificates[0], a)
 	})
+	certOf("ssl_f_"+field, sample.SrcL4, out, args, check, func(c *sample.Ctx) *x509.Certificate { return FrontCert(c) }, get)
+	certOf("ssl_s_"+field, sample.SrcServer, out, args, check, func(c *sample.Ctx) *x509.Certificate {
+		if st := BackTLS(c); st != nil && len(st.PeerCertificates) > 0 {
+			return st.PeerCertificates[0]
+		}
+		return nil
+	}, get)
+}
+
+// certOf registers a fetch of the certificate find finds.
+func certOf(name string, src sample.Source, out sample.Type, args []sample.ArgType, check func([]sample.Arg) error, find func(*sample.Ctx) *x509.Certificate, get certGet) {
+	sample.RegisterFetch(sample.FetchDef{Name: name, Out: out, Src: src, Args: args,
+		Compile: func(_ *sample.Env, a []sample.Arg) (sample.FetchFunc, error) {
+			if check != nil {
+				if err := check(a); err != nil {
+					return nil, err
+				}
+			}
+			return func(c *sample.Ctx) (sample.Value, bool) {
+				x := find(c)
+				if x == nil {
+					return sample.Value{}, false
+				}
+				return get(c, x, a)
+			}, nil
+		}})
+}
+
+// chainDER is certificates' DER, one after the other.
+func chainDER(c *sample.Ctx, certs []*x509.Certificate) (sample.Value, bool) {
+	if len(certs) == 0 {
+		return sample.Value{}, false
+	}
+	mark := len(c.Scratch)
+	for _, x := range certs {
+		c.Scratch = append(c.Scratch, x.Raw...)
+	}
+	return sample.Value{Kind: sample.KindBin, Str: c.Scratch[mark:]}, true
 }
 
 // str and bin return b copied into the context's scratch space.
@@ -147,36 +195,47 @@ func init() {
 		register(name, sample.TypeInt, nil, nil, verified)
 	}
 	dnArgs := []sample.ArgType{sample.ArgStr, sample.ArgInt, sample.ArgStr}
-	certFetch("ssl_c_s_dn", sample.TypeStr, dnArgs, checkDNArgs, func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool) {
+	certFetch("s_dn", sample.TypeStr, dnArgs, checkDNArgs, func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool) {
 		return appendDN(c, x.Subject.Names, a)
 	})
-	certFetch("ssl_c_i_dn", sample.TypeStr, dnArgs, checkDNArgs, func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool) {
+	certFetch("i_dn", sample.TypeStr, dnArgs, checkDNArgs, func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool) {
 		return appendDN(c, x.Issuer.Names, a)
 	})
-	certFetch("ssl_c_serial", sample.TypeBin, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("serial", sample.TypeBin, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return bin(c, x.SerialNumber.Bytes())
 	})
-	certFetch("ssl_c_sha1", sample.TypeBin, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("sha1", sample.TypeBin, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		h := sha1.Sum(x.Raw)
 		return bin(c, h[:])
 	})
-	certFetch("ssl_c_der", sample.TypeBin, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("der", sample.TypeBin, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return bin(c, x.Raw)
 	})
-	certFetch("ssl_c_notafter", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("notafter", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, ASN1Time(x.NotAfter))
 	})
-	certFetch("ssl_c_notbefore", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("notbefore", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, ASN1Time(x.NotBefore))
 	})
-	certFetch("ssl_c_version", sample.TypeInt, nil, nil, func(_ *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("version", sample.TypeInt, nil, nil, func(_ *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return sample.Int(int64(x.Version)), true
 	})
-	certFetch("ssl_c_key_alg", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("key_alg", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, keyAlgName(x))
 	})
-	certFetch("ssl_c_sig_alg", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
+	certFetch("sig_alg", sample.TypeStr, nil, nil, func(c *sample.Ctx, x *x509.Certificate, _ []sample.Arg) (sample.Value, bool) {
 		return str(c, sigAlgName(x.SignatureAlgorithm))
+	})
+	// The chains: the client's without its certificate (what OpenSSL
+	// keeps of it on the server side), the server's with it.
+	register("ssl_c_chain_der", sample.TypeBin, nil, nil, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+		if len(st.PeerCertificates) < 2 {
+			return sample.Value{}, false
+		}
+		return chainDER(c, st.PeerCertificates[1:])
+	})
+	registerBack("ssl_s_chain_der", sample.TypeBin, func(c *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+		return chainDER(c, st.PeerCertificates)
 	})
 }
 
