@@ -359,6 +359,7 @@ var otherSideLines = map[string]string{
 	"option log-health-checks":   "option log-health-checks",
 	"option log-separate-errors": "option log-separate-errors",
 	"option dontlognull":         "option dontlognull",
+	"option logasap":             "option logasap",
 	"capture request":            "capture request header Host len 10",
 	"capture response":           "capture response header Server len 10",
 	"declare capture":            "declare capture request len 8",
@@ -1594,7 +1595,12 @@ func backendCases() []kwCase {
 			}},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:99999", err: "t.cfg:2: 'server': invalid port '99999' in '192.0.2.10:99999'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:+1", err: "t.cfg:2: 'server': port offsets ('192.0.2.10:+1') are not supported yet by switchyard"},
-		{kw: "server", in: inBE, src: "server s1 unix@/run/app.sock", err: "t.cfg:2: 'server': server address family 'unix@' is not supported yet by switchyard"},
+		{kw: "server", in: inBE, name: "unix@", src: "server s1 unix@/run/app.sock", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "Addr", px.Servers[0].Addr, "/run/app.sock")
+			eq(t, "Unix", px.Servers[0].Unix, true)
+		}},
+		{kw: "server", in: inBE, name: "path", src: "server s1 /run/app.sock", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "Addr", px.Servers[0].Addr, "/run/app.sock") }},
+		{kw: "server", in: inBE, src: "server s1 abns@app", err: "t.cfg:2: 'server': server address family 'abns@' is not supported yet by switchyard"},
 		{kw: "server", in: inBE, src: "server s1 nowhere.invalid:80", err: "t.cfg:2: 'server s1' : could not resolve address 'nowhere.invalid'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80\nserver s1 192.0.2.11:80", err: "t.cfg:3: 'server': backend 'chk', another server named 's1' was already defined at line 2, please use distinct names"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 id 3\nserver s2 192.0.2.11:80 id 3", err: "t.cfg:3: server 'chk/s2' has the same ID (3) as server 's1' declared at line 2"},

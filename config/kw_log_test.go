@@ -84,6 +84,7 @@ func logKeywordCases() []kwCase {
 		{kw: "option dontlognull", in: inFESide, src: "option dontlognull", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "DontLogNull", px.Log.DontLogNull, true) }},
 		{kw: "option dontlognull", in: inFESide, src: "option dontlognull\nno option dontlognull", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "DontLogNull", px.Log.DontLogNull, false) }},
 		{kw: "option dontlognull", in: inAll, src: "option dontlognull 1", err: "t.cfg:2: 'option dontlognull': cannot handle unexpected argument '1'"},
+		{kw: "option logasap", in: inAll, src: "option logasap 1", err: "t.cfg:2: 'option logasap': cannot handle unexpected argument '1'"},
 		{kw: "option log-separate-errors", in: inFESide, src: "option log-separate-errors", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "SeparateErrors", px.Log.SeparateErrors, true) }},
 		{kw: "option log-separate-errors", in: inAll, src: "option log-separate-errors x", err: "t.cfg:2: 'option log-separate-errors': cannot handle unexpected argument 'x'"},
 		{kw: "option dontlog-normal", in: inFESide, src: "option dontlog-normal", check: func(t *testing.T, _ *Config, px *Proxy) { eq(t, "DontLogNormal", px.Log.DontLogNormal, true) }},

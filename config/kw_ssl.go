@@ -105,6 +105,14 @@ func init() {
 	tlsOpt("force-sslv3", 0, tlsInAll, func(*ssl.Conf, []string) error {
 		return fmt.Errorf("SSLv3 is not supported (Go's TLS stack implements TLS 1.0 and later)")
 	})
+	ignoreErrs := func(dst func(*ssl.Conf) *ssl.IgnoreErrs) func(conf *ssl.Conf, args []string) error {
+		return func(conf *ssl.Conf, args []string) (err error) {
+			*dst(conf), err = ssl.ParseIgnoreErrs(args[0])
+			return err
+		}
+	}
+	tlsOpt("ca-ignore-err", 1, tlsInBind, ignoreErrs(func(c *ssl.Conf) *ssl.IgnoreErrs { return &c.CAIgnore }))
+	tlsOpt("crt-ignore-err", 1, tlsInBind, ignoreErrs(func(c *ssl.Conf) *ssl.IgnoreErrs { return &c.CrtIgnore }))
 	tlsOpt("no-tls-tickets", 0, tlsInAll, func(c *ssl.Conf, _ []string) error { c.NoTickets = true; return nil })
 	tlsOpt("prefer-client-ciphers", 0, tlsInBind|tlsInDefaults, func(c *ssl.Conf, _ []string) error { c.PreferClient = true; return nil })
 	tlsOpt("no-ca-names", 0, tlsInBind|tlsInCrtList, func(c *ssl.Conf, _ []string) error { c.NoCANames = true; return nil })

@@ -121,6 +121,11 @@ func TestBindSSLOptions(t *testing.T) {
 			}
 		},
 		"bind :443 ssl crt site.pem": func(*testing.T, *Bind) {},
+		"bind :443 ssl crt @D@/site.pem ca-file @D@/ca.pem verify optional ca-ignore-err all crt-ignore-err 10,23": func(t *testing.T, b *Bind) {
+			if c := b.TLS.Conf; !c.CAIgnore.All || len(c.CrtIgnore.Codes) != 2 || c.CrtIgnore.Codes[1] != 23 {
+				t.Errorf("%+v", c)
+			}
+		},
 	}
 	for line, check := range ok {
 		// crt-base applies to crt and to the files a crt-list names.
@@ -144,6 +149,7 @@ func TestBindSSLOptions(t *testing.T) {
 		"bind :443 ssl crt-list @D@/badlist.txt":                                 "'strict-sni' is not allowed in a crt-list line",
 		"bind :443 ssl crt @D@/site.pem ssl-min-ver TLSv1.3 ssl-max-ver TLSv1.2": "ssl-max-ver TLSv1.2 is below ssl-min-ver TLSv1.3",
 		"bind :443 ssl crt @D@/site.pem verify sometimes":                        "verify expects 'none', 'optional' or 'required', got 'sometimes'",
+		"bind :443 ssl crt @D@/site.pem crt-ignore-err expired":                  "expects 'all' or a comma-separated list of error IDs, got 'expired'",
 	} {
 		_, _, errs := bindTLS(t, "", line)
 		if len(errs) != 1 || !strings.Contains(errs[0].Error(), want) {

@@ -89,6 +89,11 @@ func (s *httpStream) frontCert() *x509.Certificate { return servedCert(s.cl.Conn
 
 func (t *tcpScope) frontCert() *x509.Certificate { return servedCert(t.client) }
 
+// frontConn is the client connection.
+func (s *httpStream) frontConn() net.Conn { return s.cl.Conn }
+
+func (t *tcpScope) frontConn() net.Conn { return t.client }
+
 // servedCert is the certificate a TLS client connection was served, nil
 // in clear.
 func servedCert(c net.Conn) *x509.Certificate {
@@ -106,6 +111,14 @@ func init() {
 			return o.backTLS()
 		}
 		return nil
+	}
+	ssl.FrontVerify = func(c *sample.Ctx) ssl.VerifyResult {
+		if o, ok := c.Owner.(interface{ frontConn() net.Conn }); ok {
+			if t, ok := o.frontConn().(*serverTLS); ok {
+				return t.rr.verify
+			}
+		}
+		return ssl.VerifyResult{}
 	}
 	ssl.FrontCert = func(c *sample.Ctx) *x509.Certificate {
 		if o, ok := c.Owner.(interface{ frontCert() *x509.Certificate }); ok {

@@ -12,6 +12,7 @@ import (
 
 	"switchyard/logsink"
 	"switchyard/sample"
+	"switchyard/ssl"
 )
 
 // A TLS client connection, as the streams see it. An HTTP stream waits for
@@ -38,7 +39,13 @@ type recordReader struct {
 	next int
 	// served is the certificate the handshake served (ssl_f_*).
 	served *x509.Certificate
+	// verify is what the verification of the client's certificate
+	// found, when the bind ignores some errors (ssl_c_verify…).
+	verify ssl.VerifyResult
 }
+
+// NoteVerify keeps the verification's result.
+func (r *recordReader) NoteVerify(v ssl.VerifyResult) { r.verify = v }
 
 // NoteCert keeps the certificate the bind picked for the handshake.
 func (r *recordReader) NoteCert(x *x509.Certificate) { r.served = x }

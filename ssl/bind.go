@@ -100,7 +100,10 @@ type sniIndex struct {
 // slot is an entry ready to serve: its tls.Config, and the names its
 // wildcards must not serve (a crt-list line's "!name" filters).
 type slot struct {
-	cfg  *tls.Config
+	cfg *tls.Config
+	// own: the handshake verifies the client's certificate itself, with
+	// these settings (ca-ignore-err, crt-ignore-err); nil: Go does.
+	own  *Conf
 	not  map[string]bool
 	kind keyKind
 }
@@ -156,6 +159,10 @@ func (b *Bind) index() (*sniIndex, error) {
 		}
 		cfg.Certificates = []tls.Certificate{e.Cert.TLS}
 		sl := &slot{cfg: cfg, kind: kindOf(e.Cert)}
+		if conf.ownVerify() {
+			own := conf
+			sl.own = &own
+		}
 		names := e.Filters
 		if len(names) == 0 {
 			names = e.Cert.Names
@@ -240,14 +247,25 @@ func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 type CertNoter interface{ NoteCert(*x509.Certificate) }
 
 func (s *sniIndex) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	sl, err := s.slotFor(hello)
+	if err != nil {
+		return nil, err
+	}
+	if sl.own != nil {
+		return perConn(sl.cfg, sl.own, hello), nil // verifyerr.go
+	}
+	return sl.cfg, nil
+}
+
+func (s *sniIndex) slotFor(hello *tls.ClientHelloInfo) (*slot, error) {
 	name := strings.ToLower(hello.ServerName)
 	if name != "" {
 		if sl := pick(s.exact[name], hello, ""); sl != nil {
-			return sl.cfg, nil
+			return sl, nil
 		}
 		if i := strings.IndexByte(name, '.'); i > 0 {
 			if sl := pick(s.wild[name[i+1:]], hello, name); sl != nil {
-				return sl.cfg, nil
+				return sl, nil
 			}
 		}
 	}
@@ -257,7 +275,7 @@ func (s *sniIndex) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	if s.def == nil {
 		return nil, errNoCertLeft
 	}
-	return s.def.cfg, nil
+	return s.def, nil
 }
 
 // pick chooses among the slots of one name; excluded is the name a
@@ -297,7 +315,14 @@ func serverConfig(c *Conf) (*tls.Config, error) {
 			return nil, fmt.Errorf("verify is enabled but no CA file specified (ca-file)")
 		}
 		tc.ClientCAs = c.CAs
-		if crls := c.CRLs; crls != nil {
+		if c.ownVerify() {
+			// Go asks for the certificate and the handshake checks it
+			// (perConn), going on past the errors the bind ignores.
+			tc.ClientAuth = tls.RequestClientCert
+			if c.Verify == VerifyRequired {
+				tc.ClientAuth = tls.RequireAnyClientCert
+			}
+		} else if crls := c.CRLs; crls != nil {
 			tc.VerifyConnection = func(cs tls.ConnectionState) error { return crls.check(cs.VerifiedChains) }
 		}
 	}

@@ -88,6 +88,10 @@ type Conf struct {
 	NoTickets    bool
 	NoCANames    bool
 	PreferClient bool
+	// CAIgnore and CrtIgnore are ca-ignore-err and crt-ignore-err: the
+	// verification errors of client certificates that do not end the
+	// handshake (verifyerr.go).
+	CAIgnore, CrtIgnore IgnoreErrs
 }
 
 // NoVersion turns a version off (no-tlsv10…).
@@ -137,6 +141,12 @@ func (c *Conf) Merge(d *Conf) {
 	c.NoTickets = c.NoTickets || d.NoTickets
 	c.NoCANames = c.NoCANames || d.NoCANames
 	c.PreferClient = c.PreferClient || d.PreferClient
+	if !c.CAIgnore.set() {
+		c.CAIgnore = d.CAIgnore
+	}
+	if !c.CrtIgnore.set() {
+		c.CrtIgnore = d.CrtIgnore
+	}
 }
 
 // orList is cmp.Or for lists: a, unless no line set it.

@@ -57,6 +57,10 @@ func registerBack(name string, out sample.Type, fn fetchFn) {
 		}})
 }
 
+// FrontVerify finds what the verification of a stream's client
+// certificate found, for ssl_c_verify and its kin. The proxy sets it.
+var FrontVerify = func(*sample.Ctx) VerifyResult { return VerifyResult{} }
+
 // FrontCert finds the certificate a stream's client connection was
 // served (nil: none, or in clear), for the ssl_f_* fetches. The proxy
 // sets it.
@@ -190,9 +194,17 @@ func init() {
 	register("ssl_c_used", sample.TypeBool, nil, nil, hasCrt)
 	// A handshake that completed verified what it had to (a failed
 	// verification ends it): 0 is X509_V_OK.
-	verified := func(*sample.Ctx, *tls.ConnectionState, []sample.Arg) (sample.Value, bool) { return sample.Int(0), true }
-	for _, name := range []string{"ssl_c_verify", "ssl_c_err", "ssl_c_ca_err"} {
-		register(name, sample.TypeInt, nil, nil, verified)
+	// The verification's errors: 0 unless the bind ignores some
+	// (ca-ignore-err, crt-ignore-err); otherwise a failed verification
+	// ends the handshake.
+	for name, get := range map[string]func(VerifyResult) int{
+		"ssl_c_verify": func(r VerifyResult) int { return r.Last },
+		"ssl_c_err":    func(r VerifyResult) int { return r.Crt },
+		"ssl_c_ca_err": func(r VerifyResult) int { return r.CA },
+	} {
+		register(name, sample.TypeInt, nil, nil, func(c *sample.Ctx, _ *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
+			return sample.Int(int64(get(FrontVerify(c)))), true
+		})
 	}
 	dnArgs := []sample.ArgType{sample.ArgStr, sample.ArgInt, sample.ArgStr}
 	certFetch("s_dn", sample.TypeStr, dnArgs, checkDNArgs, func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool) {

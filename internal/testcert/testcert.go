@@ -30,13 +30,15 @@ var serial atomic.Int64
 
 func nextSerial() *big.Int { return big.NewInt(time.Now().UnixNano() + serial.Add(1)) }
 
-// NewCA makes a CA named cn (ECDSA P-256), valid for ten years.
+// NewCA makes a CA named cn (ECDSA P-256), valid from a year ago for
+// ten years: before any leaf it signs, expired ones included, as a real
+// CA is.
 func NewCA(cn string) *CA {
 	key := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
 	tmpl := &x509.Certificate{
 		SerialNumber:          nextSerial(),
 		Subject:               pkix.Name{CommonName: cn, Organization: []string{"switchyard tests"}},
-		NotBefore:             time.Now().Add(-time.Hour),
+		NotBefore:             time.Now().Add(-365 * 24 * time.Hour),
 		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
 		IsCA:                  true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
