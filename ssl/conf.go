@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -84,6 +85,7 @@ type Conf struct {
 	ALPN         []string
 	Verify       Verify
 	CAs          *x509.CertPool
+	CACerts      []*x509.Certificate // CAs' certificates, for the handshakes that verify themselves
 	CRLs         *CRLs
 	NoTickets    bool
 	NoCANames    bool
@@ -104,6 +106,15 @@ func (c *Conf) NoVersion(v uint16) {
 // SetCAFile loads a ca-file: the certificates that sign the peer's.
 func (c *Conf) SetCAFile(path string) (err error) {
 	c.CAs, err = LoadCAFile(path)
+	if err == nil {
+		data, _ := os.ReadFile(path)
+		c.CACerts = nil
+		for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
+			if x, e := x509.ParseCertificate(b.Bytes); b.Type == "CERTIFICATE" && e == nil {
+				c.CACerts = append(c.CACerts, x)
+			}
+		}
+	}
 	return err
 }
 
@@ -135,7 +146,10 @@ func (c *Conf) Merge(d *Conf) {
 	c.MinVer = cmp.Or(c.MinVer, d.MinVer)
 	c.MaxVer = cmp.Or(c.MaxVer, d.MaxVer)
 	c.Verify = cmp.Or(c.Verify, d.Verify)
-	c.CAs, c.CRLs = cmp.Or(c.CAs, d.CAs), cmp.Or(c.CRLs, d.CRLs)
+	if c.CAs == nil {
+		c.CAs, c.CACerts = d.CAs, d.CACerts
+	}
+	c.CRLs = cmp.Or(c.CRLs, d.CRLs)
 	c.NoVers, c.Ciphers, c.CipherSuites = orList(c.NoVers, d.NoVers), orList(c.Ciphers, d.Ciphers), orList(c.CipherSuites, d.CipherSuites)
 	c.Curves, c.ALPN = orList(c.Curves, d.Curves), orList(c.ALPN, d.ALPN)
 	c.NoTickets = c.NoTickets || d.NoTickets

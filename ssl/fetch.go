@@ -288,15 +288,26 @@ func keyAlgName(x *x509.Certificate) string {
 }
 
 func sigAlgName(a x509.SignatureAlgorithm) string {
+	// OpenSSL's short names (OBJ_nid2sn), which haproxy prints.
 	switch a {
 	case x509.SHA256WithRSA:
-		return "sha256WithRSAEncryption"
+		return "RSA-SHA256"
 	case x509.SHA384WithRSA:
-		return "sha384WithRSAEncryption"
+		return "RSA-SHA384"
 	case x509.SHA512WithRSA:
-		return "sha512WithRSAEncryption"
+		return "RSA-SHA512"
 	case x509.SHA1WithRSA:
-		return "sha1WithRSAEncryption"
+		return "RSA-SHA1"
+	case x509.MD5WithRSA:
+		return "RSA-MD5"
+	case x509.SHA256WithRSAPSS, x509.SHA384WithRSAPSS, x509.SHA512WithRSAPSS:
+		return "RSASSA-PSS"
+	case x509.DSAWithSHA1:
+		return "DSA-SHA1"
+	case x509.DSAWithSHA256:
+		return "dsa_with_SHA256"
+	case x509.ECDSAWithSHA1:
+		return "ecdsa-with-SHA1"
 	case x509.ECDSAWithSHA256:
 		return "ecdsa-with-SHA256"
 	case x509.ECDSAWithSHA384:

@@ -1,9 +1,9 @@
 package ssl
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -76,7 +76,7 @@ type verifyError struct{ code, depth int }
 // as OpenSSL does, collecting every error in OpenSSL's order: building
 // the chain, then revocation from the leaf up, then dates from the top
 // down.
-func verifyClient(raw [][]byte, cas *x509.CertPool, crls *CRLs, now time.Time) ([]verifyError, error) {
+func verifyClient(raw [][]byte, cas []*x509.Certificate, crls *CRLs, now time.Time) ([]verifyError, error) {
 	certs := make([]*x509.Certificate, 0, len(raw))
 	for _, d := range raw {
 		c, err := x509.ParseCertificate(d)
@@ -88,43 +88,21 @@ func verifyClient(raw [][]byte, cas *x509.CertPool, crls *CRLs, now time.Time) (
 	if len(certs) == 0 {
 		return nil, nil
 	}
-	leaf := certs[0]
-	opts := x509.VerifyOptions{Roots: cas, Intermediates: x509.NewCertPool(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
-	for _, c := range certs[1:] {
-		opts.Intermediates.AddCert(c)
-	}
-	// The chain is built at a time its certificates are valid, if there
-	// is one: dates are checked below, in their place among the errors.
-	var chains [][]*x509.Certificate
-	var err error
-	for _, at := range []time.Time{now, leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2), leaf.NotAfter.Add(-time.Second), leaf.NotBefore.Add(time.Second)} {
-		opts.CurrentTime = at
-		var e error
-		if chains, e = leaf.Verify(opts); e == nil {
-			err = nil
-			break
-		}
-		if err == nil || !errors.As(err, new(x509.UnknownAuthorityError)) {
-			err = e // an unknown authority is the error that says most
-		}
-	}
+	// The chain is built as OpenSSL builds it, by names and signatures,
+	// whatever the dates: they are checked below, in their place among
+	// the errors (a test CA may be younger than an expired leaf).
+	chain, trusted := buildChain(certs, cas)
 	var errs []verifyError
-	var chain []*x509.Certificate
-	switch {
-	case err == nil:
-		chain = chains[0]
-	case errors.As(err, new(x509.UnknownAuthorityError)):
+	if !trusted {
 		code := errUnableToGetIssuerCert
+		last := chain[len(chain)-1]
 		switch {
-		case len(certs) == 1 && leaf.CheckSignatureFrom(leaf) == nil:
+		case len(chain) == 1 && last.CheckSignatureFrom(last) == nil:
 			code = errDepthZeroSelfSigned
-		case len(certs) == 1:
+		case len(chain) == 1:
 			code = errUnableToVerifyLeaf
 		}
-		errs = append(errs, verifyError{code, len(certs) - 1})
-		chain = certs
-	default:
-		return nil, err // unusable: refused whatever the settings
+		errs = append(errs, verifyError{code, len(chain) - 1})
 	}
 	if crls != nil {
 		for d, c := range chain[:max(len(chain)-1, 0)] {
@@ -156,7 +134,7 @@ func verifyPeer(c *Conf, noter VerifyNoter) func([][]byte, [][]*x509.Certificate
 		if len(raw) == 0 {
 			return nil // verify optional: no certificate is no error
 		}
-		errs, err := verifyClient(raw, c.CAs, c.CRLs, time.Now())
+		errs, err := verifyClient(raw, c.CACerts, c.CRLs, time.Now())
 		if err != nil {
 			return err
 		}
@@ -196,4 +174,34 @@ func perConn(cfg *tls.Config, c *Conf, hello *tls.ClientHelloInfo) *tls.Config {
 	cfg = cfg.Clone()
 	cfg.VerifyPeerCertificate = verifyPeer(c, n)
 	return cfg
+}
+
+// buildChain goes from the client's certificate to a trusted one: each
+// certificate's issuer is a trusted CA or one the client sent, by name and
+// signature. trusted says whether it ended on a CA of the bind's.
+func buildChain(certs, cas []*x509.Certificate) (chain []*x509.Certificate, trusted bool) {
+	chain = []*x509.Certificate{certs[0]}
+	issuerOf := func(c *x509.Certificate, among []*x509.Certificate) *x509.Certificate {
+		for _, p := range among {
+			if bytes.Equal(p.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(p) == nil && !slices.Contains(chain, p) {
+				return p
+			}
+		}
+		return nil
+	}
+	for cur := certs[0]; len(chain) < 16; {
+		if slices.ContainsFunc(cas, func(ca *x509.Certificate) bool { return ca.Equal(cur) }) {
+			return chain, true
+		}
+		if p := issuerOf(cur, cas); p != nil {
+			return append(chain, p), true
+		}
+		p := issuerOf(cur, certs[1:])
+		if p == nil {
+			return chain, false
+		}
+		chain = append(chain, p)
+		cur = p
+	}
+	return chain, false
 }
