@@ -116,6 +116,9 @@ func init() {
 	tlsOpt("no-tls-tickets", 0, tlsInAll, func(c *ssl.Conf, _ []string) error { c.NoTickets = true; return nil })
 	tlsOpt("prefer-client-ciphers", 0, tlsInBind|tlsInDefaults, func(c *ssl.Conf, _ []string) error { c.PreferClient = true; return nil })
 	tlsOpt("no-ca-names", 0, tlsInBind|tlsInCrtList, func(c *ssl.Conf, _ []string) error { c.NoCANames = true; return nil })
+	// Without 0-RTT, a client that tries early data makes a full
+	// handshake: the option is accepted, and warned about.
+	tlsOpt("allow-0rtt", 0, tlsInBind|tlsInServer|tlsInCrtList, func(c *ssl.Conf, _ []string) error { c.Allow0RTT = true; return nil })
 	list := func(name string, where uint8, parse func(c *ssl.Conf, arg string) (err error)) {
 		tlsOpt(name, 1, where, func(c *ssl.Conf, args []string) error { return parse(c, args[0]) })
 	}
@@ -203,7 +206,6 @@ func init() {
 		})
 	}
 	notGo("npn", "Go's TLS stack has no NPN (use 'alpn')")
-	notGo("allow-0rtt", "Go's TLS stack has no 0-RTT")
 	notGo("sigalgs", "Go's TLS stack does not let the signature algorithms be chosen")
 	notGo("client-sigalgs", "Go's TLS stack does not let the signature algorithms be chosen")
 	notGo("generate-certificates", "certificates are not generated on the fly")
@@ -246,7 +248,7 @@ func init() {
 		s.TLS.SNI = e
 		return nil
 	})
-	for _, name := range []string{"npn", "allow-0rtt", "sigalgs", "client-sigalgs"} {
+	for _, name := range []string{"npn", "sigalgs", "client-sigalgs"} {
 		RegisterServerOption(name, 0, func(*Context, *ServerOpts, []string) error {
 			return fmt.Errorf("'%s' is not supported by Go's TLS stack", name)
 		})
@@ -277,6 +279,11 @@ func init() {
 		}
 		c.Global().SSL.Extra = x
 		return nil
+	})
+	RegisterKeyword(SecGlobal, "ssl-load-extra-del-ext", func(c *Context, args []string) error {
+		// A key file beside "x.pem" is looked for as "x.key" as well as
+		// "x.pem.key" in any case (ssl.LoadCert): nothing to change.
+		return wantArgs(args, 0, "no argument")
 	})
 	RegisterKeyword(SecGlobal, "ssl-server-verify", func(c *Context, args []string) error {
 		if err := wantArgs(args, 1, "'none' or 'required' as argument"); err != nil || args[0] != "none" && args[0] != "required" {
@@ -358,6 +365,9 @@ func (p *parser) validateBindTLS(px *Proxy, b *Bind) {
 	if conf.NoCANames {
 		p.warnf("bind '%s': 'no-ca-names' has no effect: Go's TLS stack always names the CAs it asks client certificates of", b.Addr)
 	}
+	if conf.Allow0RTT || slices.ContainsFunc(b.TLS.Entries, func(e *ssl.Entry) bool { return e.Conf != nil && e.Conf.Allow0RTT }) {
+		p.warnf("bind '%s': 'allow-0rtt' has no effect: Go's TLS stack has no 0-RTT (early data); clients make a full handshake", b.Addr)
+	}
 	if conf.MinVer == 0x0300 {
 		p.warnf("bind '%s': 'ssl-min-ver SSLv3' allows TLS 1.0 and later: Go's TLS stack has no SSLv3", b.Addr)
 	}
@@ -391,6 +401,9 @@ func (p *parser) validateServerTLS(px *Proxy, s *Server) error {
 		return nil
 	}
 	t.Conf.Merge(&p.cfg.Global.SSL.Server)
+	if t.Conf.Allow0RTT {
+		p.warnf("'server %s/%s' : 'allow-0rtt' has no effect: Go's TLS stack has no 0-RTT (early data)", px.Name, s.Name)
+	}
 	verifyNone := p.cfg.Global.SSL.ServerVerifyNone
 	if t.Conf.Verify == ssl.VerifyUnset {
 		t.Conf.Verify = ssl.VerifyRequired

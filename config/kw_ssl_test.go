@@ -36,6 +36,8 @@ func sslKeywordCases() []kwCase {
 		{kw: "ssl-load-extra-files", in: inGlobal, src: "ssl-load-extra-files key ocsp", check: g(func(t *testing.T, s *GlobalSSL) {
 			eq(t, "ExtraFiles", s.Extra, ssl.ExtraKey|ssl.ExtraOCSP)
 		})},
+		{kw: "ssl-load-extra-del-ext", in: inGlobal, src: "ssl-load-extra-del-ext"},
+		{kw: "ssl-load-extra-del-ext", in: inGlobal, src: "ssl-load-extra-del-ext yes", err: "t.cfg:2: 'ssl-load-extra-del-ext': expects no argument"},
 		{kw: "ssl-load-extra-files", in: inGlobal, src: "ssl-load-extra-files none key", err: "t.cfg:2: 'ssl-load-extra-files': 'none' can't be combined with other keywords"},
 		{kw: "ssl-server-verify", in: inGlobal, src: "ssl-server-verify none", check: g(func(t *testing.T, s *GlobalSSL) { eq(t, "none", s.ServerVerifyNone, true) })},
 		{kw: "ssl-server-verify", in: inGlobal, src: "ssl-server-verify maybe", err: "t.cfg:2: 'ssl-server-verify': expects 'none' or 'required' as argument"},
@@ -121,6 +123,11 @@ func TestBindSSLOptions(t *testing.T) {
 			}
 		},
 		"bind :443 ssl crt site.pem": func(*testing.T, *Bind) {},
+		"bind :443 ssl crt @D@/site.pem allow-0rtt": func(t *testing.T, b *Bind) {
+			if !b.TLS.Conf.Allow0RTT {
+				t.Errorf("%+v", b.TLS.Conf)
+			}
+		},
 		"bind :443 ssl crt @D@/site.pem ca-file @D@/ca.pem verify optional ca-ignore-err all crt-ignore-err 10,23": func(t *testing.T, b *Bind) {
 			if c := b.TLS.Conf; !c.CAIgnore.All || len(c.CrtIgnore.Codes) != 2 || c.CrtIgnore.Codes[1] != 23 {
 				t.Errorf("%+v", c)

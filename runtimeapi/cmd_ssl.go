@@ -246,5 +246,9 @@ func cmdDelCrtList(c *call) {
 		c.err("Can't delete the entry: " + err.Error() + "\n")
 		return
 	}
+	// Named without its line number, as haproxy names it.
+	if i := strings.LastIndexByte(cert, ':'); i > 0 {
+		cert = cert[:i]
+	}
 	c.msg(logNotice, "Entry '"+cert+"' deleted in crtlist '"+list+"'!\n")
 }

@@ -90,6 +90,7 @@ type Conf struct {
 	NoTickets    bool
 	NoCANames    bool
 	PreferClient bool
+	Allow0RTT    bool // accepted without effect: Go has no 0-RTT
 	// CAIgnore and CrtIgnore are ca-ignore-err and crt-ignore-err: the
 	// verification errors of client certificates that do not end the
 	// handshake (verifyerr.go).

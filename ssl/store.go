@@ -71,6 +71,19 @@ func (st *Store) served(path string) (*Cert, bool) {
 	return nil, false
 }
 
+// byKeyFile finds the certificate in service whose key was read from
+// path.
+func (st *Store) byKeyFile(path string) *Cert {
+	for _, b := range st.binds {
+		for _, e := range b.Entries() {
+			if e.Cert.KeyFile == path {
+				return e.Cert
+			}
+		}
+	}
+	return nil
+}
+
 // lookup finds path: in service, or spare (nil while empty).
 func (st *Store) lookup(path string) (c *Cert, used, known bool) {
 	if c, ok := st.served(path); ok {
@@ -159,7 +172,13 @@ func (st *Store) Set(path string, payload []byte) (string, error) {
 	defer st.mu.Unlock()
 	base, keyOnly := path, false
 	if _, _, known := st.lookup(path); !known {
+		if c := st.byKeyFile(path); c != nil {
+			base, keyOnly = c.Path, true // "x.key" beside "x.crt"
+		}
 		for _, ext := range extraSuffixes {
+			if keyOnly {
+				break
+			}
 			if b, ok := strings.CutSuffix(path, ext); ok {
 				if _, _, k := st.lookup(b); k {
 					if ext != ".key" {

@@ -117,6 +117,14 @@ func (st *Store) AddLine(list string, line CrtListLine) (int, error) {
 	case c == nil:
 		return 0, fmt.Errorf("certificate '%s' is empty!", line.File)
 	}
+	// As haproxy, nothing is read from disk at run time: a CA or CRL
+	// file must be in memory, and the runtime API cannot put one there
+	// yet (new ssl ca-file is not supported).
+	for i, o := range line.Options {
+		if (o == "ca-file" || o == "crl-file" || o == "ca-verify-file") && i+1 < len(line.Options) {
+			return 0, fmt.Errorf("unable to load %s", line.Options[i+1])
+		}
+	}
 	// The line's number follows the list's last one, as haproxy counts.
 	num := 0
 	for _, e := range users[0].Entries() {
