@@ -245,7 +245,11 @@ func (x *run) finish() {
 		if r.connect.implicit {
 			msg = ""
 		}
-		x.pass(StatusL4OK, msg)
+		st := StatusL4OK
+		if x.conn != x.sock { // a TLS connection: layer 6 passed too
+			st = StatusL6OK
+		}
+		x.pass(st, msg)
 	default:
 		x.pass(StatusL7OK, "(tcp-check)")
 	}

@@ -72,6 +72,12 @@ func TestCheckTLS(t *testing.T) {
 		t.Errorf("connect ssl: the server saw %q", s)
 	}
 
+	// A connect-only check over TLS passes at layer 6.
+	tg = target(addr)
+	tg.TLS = TLS{Config: clientTLS(t, ca), Default: true}
+	want(t, runCheck(t, build(t), tg), StatusL6OK, 0, "")
+	<-seen
+
 	tg = target(addr)
 	tg.TLS = TLS{Config: clientTLS(t, testcert.NewCA("another CA")), Default: true}
 	got := runCheck(t, build(t, "option httpchk GET /"), tg)

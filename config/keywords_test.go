@@ -1576,6 +1576,10 @@ func backendCases() []kwCase {
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 rise 0", err: "t.cfg:2: 'server': 'rise' has to be >= 1, got '0'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 inter 0", err: "t.cfg:2: 'server': 'inter' expects a positive delay, got '0'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 port 0", err: "t.cfg:2: 'server': 'port' expects a valid port number (1-65535), got '0'"},
+		{kw: "server", in: inBE, name: "addr with port", src: "server s1 192.0.2.10:80 check addr 192.0.2.11:8080", check: func(t *testing.T, _ *Config, px *Proxy) {
+			eq(t, "CheckAddr", px.Servers[0].CheckAddr, "192.0.2.11")
+			eq(t, "CheckAddrPort", px.Servers[0].CheckAddrPort, 8080)
+		}},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 addr example.com", err: "t.cfg:2: 'server': 'addr' expects an IPv4 or IPv6 address, got 'example.com' (host names are not supported yet by switchyard)"},
 		// As haproxy: environment variables in addresses wherever they
 		// are, an empty host is 0.0.0.0, port 0 is a port and no port

@@ -72,11 +72,17 @@ func init() {
 		return nil
 	})
 	RegisterServerOption("addr", 1, func(_ *Context, o *ServerOpts, args []string) error {
+		// An address, with a port or not: `port` wins over its port.
 		a, err := netip.ParseAddr(args[0])
+		port := 0
 		if err != nil {
-			return fmt.Errorf("'addr' expects an IPv4 or IPv6 address, got '%s' (host names are not supported yet by switchyard)", args[0])
+			ap, err2 := netip.ParseAddrPort(args[0])
+			if err2 != nil {
+				return fmt.Errorf("'addr' expects an IPv4 or IPv6 address, got '%s' (host names are not supported yet by switchyard)", args[0])
+			}
+			a, port = ap.Addr(), int(ap.Port())
 		}
-		o.CheckAddr = a.String()
+		o.CheckAddr, o.CheckAddrPort = a.String(), port
 		return nil
 	})
 

@@ -309,6 +309,7 @@ type ServerOpts struct {
 	Inter, FastInter, DownInter time.Duration
 	Rise, Fall                  int
 	CheckPort                   int    // port: where checks connect
+	CheckAddrPort               int    // the port given with addr, which port overrides
 	CheckAddr                   string // addr: where checks connect
 	CheckSendProxy              bool
 	Backup, Disabled            bool

@@ -244,7 +244,7 @@ func (p *parser) validateBackend(px *Proxy) {
 		// As haproxy: a server without a port can be checked only on a
 		// `port`; one whose address is unset (0.0.0.0, ::) is accepted
 		// (its checks fail until `set server addr` gives it one).
-		if s.Check && s.MapPorts && s.CheckPort == 0 && !unsetHost(s.Host) {
+		if s.Check && s.MapPorts && s.CheckPort == 0 && s.CheckAddrPort == 0 && !unsetHost(s.Host) {
 			p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,
 				Msg: fmt.Sprintf("'server %s/%s' : 'check' needs a port: the server has no port and no 'port' check parameter", px.Name, s.Name)})
 		}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"cmp"
 	"log/slog"
 
 	"switchyard/backend"
@@ -98,7 +99,7 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 	}
 	set.TLS = tlsToServer(sc)
 	_, set.Rise, _ = sc.CheckTimings()
-	set.CheckTarget = backend.Target{Addr: sc.CheckAddr, Port: sc.CheckPort}
+	set.CheckTarget = backend.Target{Addr: sc.CheckAddr, Port: cmp.Or(sc.CheckPort, sc.CheckAddrPort)}
 	set.AgentTarget.Addr, set.AgentTarget.Port = sc.AgentTarget()
 	if sc.Check {
 		set.Check = checkSettings(px, sc, rules)

@@ -483,6 +483,7 @@ func (fe *Frontend) sendLog(rt *Runtime, ctx *sample.Ctx, r *logformat.Stream, l
 	}
 	r.LogCount = fe.logCount.Add(1) - 1
 	r.ASAP = fl.asap
+	r.FrontendSSL = ctx.FrontTLS != nil // %ft: "fe~" on a TLS listener
 	buf := logBufs.Get().(*[]byte)
 	line := fl.format.Append((*buf)[:0], ctx, r)
 	if len(line) > fl.maxLen {
