@@ -64,6 +64,20 @@ func servedCerts(proxies []*config.Proxy) []ServedCert {
 // in configuration order, each once per bind.
 func (s *Snapshot) Certificates() []ServedCert { return servedCerts(s.proxies) }
 
+// clientCerts are the certificates the snapshot's servers present
+// (`server … crt`), for the certificate store.
+func (s *Snapshot) clientCerts() []*ssl.ClientCert {
+	var out []*ssl.ClientCert
+	for _, px := range s.proxies {
+		for _, sv := range px.Servers {
+			if sv.TLS.Client != nil && sv.TLS.Ref != nil {
+				out = append(out, sv.TLS.Ref)
+			}
+		}
+	}
+	return out
+}
+
 // tlsServers are the TLS sides of the snapshot's binds, for the
 // certificate store.
 func (s *Snapshot) tlsServers() []*ssl.Server {

@@ -125,7 +125,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	}
 	rt.state.pools.AddOthers(base - rt.fdBase)
 	rt.fdBase = base
-	rt.certs.Attach(snap.tlsServers())
+	rt.certs.Attach(snap.tlsServers(), snap.clientCerts()...)
 	rt.expiry.update(snap.Certificates())
 	rt.mu.Lock()
 	defer rt.mu.Unlock()

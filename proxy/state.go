@@ -8,6 +8,7 @@ import (
 	"switchyard/backend"
 	"switchyard/config"
 	"switchyard/counters"
+	"switchyard/ssl"
 )
 
 // State is what outlives snapshots: the backends and servers (their
@@ -63,8 +64,10 @@ func (g *staged) backend(px *config.Proxy, gl *config.Global, algo backend.Algor
 	b, servers, err := g.backends.Backend(px.Name, g.backendSettings(px, gl, algo, fullConn), sets)
 	for i, s := range servers {
 		if t := sets[i].TLS; t != nil && !t.NoReuse {
-			// The sessions outlive the snapshot, with the server.
-			t.Config.ClientSessionCache = s.SessionCache()
+			// The sessions outlive the snapshot, with the server; they
+			// are kept by the client certificate presented, which the
+			// runtime API may replace.
+			t.Config.ClientSessionCache = ssl.SessionCache(s.SessionCache(), px.Servers[i].TLS.Ref)
 		}
 	}
 	return b, servers, err

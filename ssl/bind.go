@@ -339,6 +339,9 @@ type ClientConf struct {
 	// VerifyHost is the name checked against the server's certificate
 	// (verifyhost); "" checks the SNI sent, or nothing without one.
 	VerifyHost string
+	// Ref is the certificate as NewClient's configuration sends it,
+	// which the certificate store can replace; nil without crt.
+	Ref *ClientCert
 }
 
 // NewClient builds the tls.Config of a server line. It has no session
@@ -351,7 +354,16 @@ func (c *ClientConf) NewClient() (*tls.Config, error) {
 		return nil, err
 	}
 	if c.Cert != nil {
-		tc.Certificates = []tls.Certificate{c.Cert.TLS}
+		// Through a reference, which the certificate store changes
+		// (set ssl cert on the server's crt): new handshakes send the
+		// new one.
+		if c.Ref == nil || c.Ref.Path != c.Cert.Path {
+			c.Ref = NewClientCert(c.Cert)
+		}
+		ref := c.Ref
+		tc.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return &ref.Load().TLS, nil
+		}
 	}
 	// Go verifies the name it sends; HAProxy checks verifyhost, or the
 	// SNI, or no name at all. So the check is ours.

@@ -20,6 +20,8 @@ import (
 type Store struct {
 	mu    sync.Mutex
 	binds []*Server
+	// clients are the certificates servers are presented (server … crt).
+	clients []*ClientCert
 	// spare are certificates no bind serves: made by `new ssl cert` (nil
 	// while empty) and perhaps given a content, for a crt-list line to
 	// use; or left by `del ssl crt-list`.
@@ -44,9 +46,9 @@ type Txn struct {
 // Attach makes binds the ones in service (a configuration was applied).
 // Certificates the runtime API created stay, unless a bind now serves
 // one (the configuration read it from its file).
-func (st *Store) Attach(binds []*Server) {
+func (st *Store) Attach(binds []*Server, clients ...*ClientCert) {
 	st.mu.Lock()
-	st.binds = binds
+	st.binds, st.clients = binds, clients
 	st.listSums = nil // the configuration read the lists just now
 	for p := range st.spare {
 		if st.inUse(p) {
@@ -61,6 +63,11 @@ func (st *Store) inUse(path string) bool { _, ok := st.served(path); return ok }
 
 // served finds the certificate in service for path.
 func (st *Store) served(path string) (*Cert, bool) {
+	for _, r := range st.clients {
+		if r.Path == path {
+			return r.Load(), true
+		}
+	}
 	for _, b := range st.binds {
 		for _, e := range b.Entries() {
 			if e.Cert.Path == path {
@@ -74,6 +81,11 @@ func (st *Store) served(path string) (*Cert, bool) {
 // byKeyFile finds the certificate in service whose key was read from
 // path.
 func (st *Store) byKeyFile(path string) *Cert {
+	for _, r := range st.clients {
+		if c := r.Load(); c.KeyFile == path {
+			return c
+		}
+	}
 	for _, b := range st.binds {
 		for _, e := range b.Entries() {
 			if e.Cert.KeyFile == path {
@@ -102,6 +114,9 @@ func (st *Store) Paths() []string {
 		for _, e := range b.Entries() {
 			seen[e.Cert.Path] = true
 		}
+	}
+	for _, r := range st.clients {
+		seen[r.Path] = true
 	}
 	for p := range st.spare {
 		seen[p] = true
@@ -292,6 +307,12 @@ func (st *Store) Replace(path string, c *Cert) error {
 
 func (st *Store) replaceLocked(path string, c *Cert) (int, error) {
 	n := 0
+	for _, r := range st.clients {
+		if r.Path == path {
+			r.store(c)
+			n++
+		}
+	}
 	for _, b := range st.binds {
 		if !slices.ContainsFunc(b.Entries(), func(e *Entry) bool { return e.Cert.Path == path }) {
 			continue

@@ -67,6 +67,13 @@ func (st *Store) Files() []*WatchedFile {
 			add(list, "crt-list", func() (bool, error) { return st.reloadListFile(list) })
 		}
 	}
+	for _, r := range st.clients {
+		c := r.Load()
+		path := c.Path
+		reload := func() (bool, error) { return st.reloadCert(path) }
+		add(path, "certificate", reload)
+		add(c.KeyFile, "certificate key", reload)
+	}
 	return out
 }
 
