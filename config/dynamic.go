@@ -10,7 +10,9 @@ import (
 // (its default-server applies), for a server created at runtime. The
 // options that name other objects by reference resolved at load (track)
 // are refused.
-func ParseDynamicServer(px *Proxy, name string, args []string) (*Server, error) {
+// g is the running configuration's global section (its TLS defaults
+// apply to the server's `ssl`).
+func ParseDynamicServer(g *Global, px *Proxy, name string, args []string) (*Server, error) {
 	if len(args) == 0 {
 		return nil, errors.New("'server' expects <name> and <addr>[:<port>] as arguments.\n")
 	}
@@ -22,6 +24,9 @@ func ParseDynamicServer(px *Proxy, name string, args []string) (*Server, error) 
 	cur := *px
 	cur.Servers = nil // the name is checked against the running servers
 	p := &parser{cfg: &Config{}, res: &Result{}, file: "CLI", line: 1, cur: &cur}
+	if g != nil {
+		p.cfg.Global = *g
+	}
 	if err := parseServer(p, append([]string{name}, args...)); err != nil {
 		return nil, err
 	}
@@ -29,6 +34,9 @@ func ParseDynamicServer(px *Proxy, name string, args []string) (*Server, error) 
 		return nil, fmt.Errorf("no server parsed")
 	}
 	sc := cur.Servers[0]
+	if err := p.validateServerTLS(&cur, sc); err != nil {
+		return nil, err
+	}
 	if err := p.resolveServer(sc); err != nil {
 		return nil, err
 	}

@@ -355,7 +355,7 @@ func (rt *Runtime) AddServer(beName, name string, args []string) error {
 	if be == nil {
 		return errors.New("No such backend.")
 	}
-	sc, err := config.ParseDynamicServer(be.cfg, name, args)
+	sc, err := config.ParseDynamicServer(&rt.Snapshot().Global, be.cfg, name, args)
 	if err != nil {
 		return err
 	}
