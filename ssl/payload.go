@@ -20,24 +20,20 @@ import (
 // a new key may come before its key.
 func ParseCertPEM(path string, data []byte, key crypto.PrivateKey) (*Cert, error) {
 	var ders [][]byte
-	var keyDER []byte
-	keyType := ""
+	hasKey := false
 	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
 		switch {
 		case b.Type == "CERTIFICATE":
 			ders = append(ders, b.Bytes)
-		case strings.HasSuffix(b.Type, "PRIVATE KEY") && keyDER == nil:
-			keyDER, keyType = b.Bytes, b.Type
+		case strings.HasSuffix(b.Type, "PRIVATE KEY"):
+			hasKey = true
 		}
 	}
 	if len(ders) == 0 {
 		return nil, fmt.Errorf("no certificate found in the payload of '%s'", path)
 	}
-	if keyDER != nil {
-		if strings.Contains(keyType, "ENCRYPTED") {
-			return nil, fmt.Errorf("'%s': the key is encrypted (a passphrase is not supported)", path)
-		}
-		k, err := parseKeyDER(keyDER)
+	if hasKey {
+		k, err := ParsePrivateKey(data)
 		if err != nil {
 			return nil, fmt.Errorf("'%s': %v", path, err)
 		}
@@ -56,32 +52,7 @@ func ParseCertPEM(path string, data []byte, key crypto.PrivateKey) (*Cert, error
 }
 
 // ParseKeyPEM reads the first private key of a PEM payload.
-func ParseKeyPEM(data []byte) (crypto.PrivateKey, error) {
-	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
-		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
-			if strings.Contains(b.Type, "ENCRYPTED") {
-				return nil, fmt.Errorf("the key is encrypted (a passphrase is not supported)")
-			}
-			return parseKeyDER(b.Bytes)
-		}
-	}
-	return nil, fmt.Errorf("no private key found in the payload")
-}
-
-// parseKeyDER reads a key in any of the forms PEM files carry it: PKCS#8,
-// PKCS#1 (RSA) or SEC 1 (EC).
-func parseKeyDER(der []byte) (crypto.PrivateKey, error) {
-	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
-		return k, nil
-	}
-	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
-		return k, nil
-	}
-	if k, err := x509.ParseECPrivateKey(der); err == nil {
-		return k, nil
-	}
-	return nil, fmt.Errorf("unable to parse the private key")
-}
+func ParseKeyPEM(data []byte) (crypto.PrivateKey, error) { return ParsePrivateKey(data) }
 
 // KeyMatches says whether the certificate has its private key.
 func (c *Cert) KeyMatches() bool { return keyMatches(c.TLS.Leaf, c.TLS.PrivateKey) }
