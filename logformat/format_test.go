@@ -1,6 +1,7 @@
 package logformat
 
 import (
+	"crypto/tls"
 	"net/netip"
 	"strings"
 	"testing"
@@ -170,7 +171,6 @@ func TestParseErrors(t *testing.T) {
 		{"%{", httpOpts, "truncated line after ''"},
 		{"%{+Q", httpOpts, "truncated line after '+Q'"},
 		{"%HM", Options{Flags: LogFormat}, "format variable 'HM' is reserved for HTTP mode"},
-		{"%sslc", httpOpts, "format variable 'sslc' is not supported yet"},
 		{"%[path]", logOpts, "sample fetch <path> may not be reliably used here because it needs 'HTTP request headers' which is not available here"},
 	}
 	for _, tt := range tests {
@@ -252,5 +252,22 @@ func TestCaptures(t *testing.T) {
 	want := `a {x#7Cy#22#23|} {|v w} x#7Cy#22#23 - "" "v w" b`
 	if got := string(f.Append(nil, &sample.Ctx{}, s)); got != want {
 		t.Errorf("captures:\n got  %q\n want %q", got, want)
+	}
+}
+
+// %sslv and %sslc: the client connection's TLS version and cipher, '-'
+// in clear.
+func TestTLSVariables(t *testing.T) {
+	f, err := ParseOptions("%sslv %sslc", Options{Flags: LogFormat, Avail: sample.SrcL4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &sample.Ctx{}
+	if got := string(f.Append(nil, c, &Stream{})); got != "- -" {
+		t.Errorf("in clear: %q", got)
+	}
+	c.FrontTLS = &tls.ConnectionState{Version: tls.VersionTLS12, CipherSuite: tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}
+	if got := string(f.Append(nil, c, &Stream{})); got != "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256" {
+		t.Errorf("over TLS: %q", got)
 	}
 }

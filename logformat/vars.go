@@ -1,6 +1,7 @@
 package logformat
 
 import (
+	"crypto/tls"
 	"net/netip"
 	"os"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"sync"
 
 	"switchyard/sample"
+	"switchyard/ssl"
 )
 
 // renderFunc appends a variable's value.
@@ -81,8 +83,8 @@ func init() {
 		"si":   {render: addr(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.ServerAddr })},
 		"sp":   {render: port(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.ServerAddr })},
 		"sq":   {render: number(func(s *Stream) int64 { return int64(s.SrvQueue) })},
-		"sslc": {}, // TLS is not terminated yet
-		"sslv": {},
+		"sslc": {render: frontTLS(func(st *tls.ConnectionState) string { return ssl.CipherName(st.CipherSuite) })},
+		"sslv": {render: frontTLS(func(st *tls.ConnectionState) string { return ssl.VersionName(st.Version) })},
 		"t":    {render: date(logDate, false)},
 		"tr":   {httpOnly: true, render: date(logDate, true)},
 		"trg":  {httpOnly: true, render: date(gmtDate, true)},
@@ -136,6 +138,18 @@ func timer(get func(Timers) int64) renderFunc {
 }
 
 // text renders a name as a text field.
+// frontTLS renders what the client connection's handshake says, nothing
+// (a '-') in clear.
+func frontTLS(get func(*tls.ConnectionState) string) renderFunc {
+	return func(dst []byte, o opt, c *sample.Ctx, _ *Stream) []byte {
+		v := ""
+		if c != nil && c.FrontTLS != nil {
+			v = get(c.FrontTLS)
+		}
+		return appendText(dst, v, o)
+	}
+}
+
 func text(get func(*Stream) string) renderFunc {
 	return func(dst []byte, o opt, _ *sample.Ctx, s *Stream) []byte { return appendText(dst, get(s), o) }
 }
