@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"switchyard/sample"
+	"switchyard/ssl"
 )
 
 // TLS is how connections to a server speak TLS (`server … ssl`).
@@ -22,6 +23,9 @@ type TLS struct {
 	SNIVaries bool
 	// NoReuse is `no-ssl-reuse`: every connection makes a full handshake.
 	NoReuse bool
+	// Cert is the certificate presented (`crt`), nil for none: the
+	// certificate store lists the servers' (ssl.Store.Clients).
+	Cert *ssl.ClientCert
 }
 
 // sessionCacheSize bounds the sessions kept per server: enough for the

@@ -64,14 +64,21 @@ func servedCerts(proxies []*config.Proxy) []ServedCert {
 // in configuration order, each once per bind.
 func (s *Snapshot) Certificates() []ServedCert { return servedCerts(s.proxies) }
 
-// clientCerts are the certificates the snapshot's servers present
-// (`server … crt`), for the certificate store.
-func (s *Snapshot) clientCerts() []*ssl.ClientCert {
+// clientCerts are the certificates the servers in service present
+// (`server … crt`, `add server … crt`), for the certificate store.
+func (rt *Runtime) clientCerts() []*ssl.ClientCert {
+	snap := rt.Snapshot()
+	if snap == nil {
+		return nil
+	}
 	var out []*ssl.ClientCert
-	for _, px := range s.proxies {
-		for _, sv := range px.Servers {
-			if sv.TLS.Client != nil && sv.TLS.Ref != nil {
-				out = append(out, sv.TLS.Ref)
+	for _, be := range snap.backends {
+		if be.state == nil {
+			continue
+		}
+		for _, s := range be.state.Servers() {
+			if t := s.Settings().TLS; t != nil && t.Cert != nil {
+				out = append(out, t.Cert)
 			}
 		}
 	}

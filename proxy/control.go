@@ -359,6 +359,13 @@ func (rt *Runtime) AddServer(beName, name string, args []string) error {
 	if err != nil {
 		return err
 	}
+	if r := sc.TLS.Ref; r != nil {
+		// As haproxy, the certificate comes from the store when it holds
+		// one for the file (set ssl cert may have changed it).
+		if c := rt.certs.ServerCert(r.Path); c != nil {
+			r.Set(c)
+		}
+	}
 	var rules backend.Prober
 	if sc.Check {
 		if rules, err = be.cfg.Check.Build(be.cfg.Mode == config.ModeHTTP); err != nil {

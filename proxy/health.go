@@ -125,7 +125,7 @@ func tlsToServer(sc *config.Server) *backend.TLS {
 	if !t.On || t.Client == nil {
 		return nil
 	}
-	bt := &backend.TLS{Config: t.Client, SNI: t.SNI, NoReuse: t.NoReuse}
+	bt := &backend.TLS{Config: t.Client, SNI: t.SNI, NoReuse: t.NoReuse, Cert: t.Ref}
 	if t.SNI != nil {
 		if t.SNI.Constant() {
 			if v, ok := t.SNI.Eval(&sample.Ctx{}); ok {

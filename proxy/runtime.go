@@ -73,6 +73,7 @@ func New(log *slog.Logger, lm *listener.Manager) *Runtime {
 	go rt.janitor.run(rt.stopCh)
 	go rt.expiry.run(rt.stopCh)
 	rt.certs.OnChange = func() { rt.expiry.update(rt.Snapshot().Certificates()) }
+	rt.certs.Clients = rt.clientCerts
 	go rt.state.pools.Run(rt.stopCh)
 	return rt
 }
@@ -125,7 +126,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	}
 	rt.state.pools.AddOthers(base - rt.fdBase)
 	rt.fdBase = base
-	rt.certs.Attach(snap.tlsServers(), snap.clientCerts()...)
+	rt.certs.Attach(snap.tlsServers())
 	rt.expiry.update(snap.Certificates())
 	rt.mu.Lock()
 	defer rt.mu.Unlock()

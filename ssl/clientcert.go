@@ -26,6 +26,9 @@ func NewClientCert(c *Cert) *ClientCert {
 // Load is the certificate in service.
 func (r *ClientCert) Load() *Cert { return r.cur.Load() }
 
+// Set makes c the certificate presented.
+func (r *ClientCert) Set(c *Cert) { r.store(c) }
+
 func (r *ClientCert) store(c *Cert) {
 	r.cur.Store(c)
 	r.gen.Add(1)

@@ -26,7 +26,7 @@ func TestClientCertReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st Store
-	st.Attach(nil, cc.Ref)
+	st.Clients = func() []*ClientCert { return []*ClientCert{cc.Ref} }
 	sent := func() string {
 		got, err := cfg.GetClientCertificate(&tls.CertificateRequestInfo{})
 		if err != nil {

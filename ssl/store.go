@@ -20,8 +20,12 @@ import (
 type Store struct {
 	mu    sync.Mutex
 	binds []*Server
-	// clients are the certificates servers are presented (server … crt).
-	clients []*ClientCert
+	// Clients, set by the proxy, lists the certificates the servers in
+	// service present (server … crt, add server … crt). known keeps
+	// those seen, for show ssl cert to call them Unused once their
+	// servers are gone, as haproxy keeps their store.
+	Clients func() []*ClientCert
+	known   map[string]*ClientCert
 	// spare are certificates no bind serves: made by `new ssl cert` (nil
 	// while empty) and perhaps given a content, for a crt-list line to
 	// use; or left by `del ssl crt-list`.
@@ -46,9 +50,9 @@ type Txn struct {
 // Attach makes binds the ones in service (a configuration was applied).
 // Certificates the runtime API created stay, unless a bind now serves
 // one (the configuration read it from its file).
-func (st *Store) Attach(binds []*Server, clients ...*ClientCert) {
+func (st *Store) Attach(binds []*Server) {
 	st.mu.Lock()
-	st.binds, st.clients = binds, clients
+	st.binds = binds
 	st.listSums = nil // the configuration read the lists just now
 	for p := range st.spare {
 		if st.inUse(p) {
@@ -61,9 +65,25 @@ func (st *Store) Attach(binds []*Server, clients ...*ClientCert) {
 // inUse says whether a bind serves path.
 func (st *Store) inUse(path string) bool { _, ok := st.served(path); return ok }
 
+// clients are the certificates the servers in service present, noted
+// in known.
+func (st *Store) clients() []*ClientCert {
+	if st.Clients == nil {
+		return nil
+	}
+	refs := st.Clients()
+	for _, r := range refs {
+		if st.known == nil {
+			st.known = map[string]*ClientCert{}
+		}
+		st.known[r.Path] = r
+	}
+	return refs
+}
+
 // served finds the certificate in service for path.
 func (st *Store) served(path string) (*Cert, bool) {
-	for _, r := range st.clients {
+	for _, r := range st.clients() {
 		if r.Path == path {
 			return r.Load(), true
 		}
@@ -81,7 +101,7 @@ func (st *Store) served(path string) (*Cert, bool) {
 // byKeyFile finds the certificate in service whose key was read from
 // path.
 func (st *Store) byKeyFile(path string) *Cert {
-	for _, r := range st.clients {
+	for _, r := range st.clients() {
 		if c := r.Load(); c.KeyFile == path {
 			return c
 		}
@@ -101,8 +121,13 @@ func (st *Store) lookup(path string) (c *Cert, used, known bool) {
 	if c, ok := st.served(path); ok {
 		return c, true, true
 	}
-	c, known = st.spare[path]
-	return c, false, known
+	if c, known = st.spare[path]; known {
+		return c, false, true
+	}
+	if r := st.known[path]; r != nil {
+		return r.Load(), false, true // a server's, whose servers are gone
+	}
+	return nil, false, false
 }
 
 // Paths lists the certificates known, sorted as haproxy's tree is.
@@ -115,8 +140,9 @@ func (st *Store) Paths() []string {
 			seen[e.Cert.Path] = true
 		}
 	}
-	for _, r := range st.clients {
-		seen[r.Path] = true
+	st.clients()
+	for p := range st.known {
+		seen[p] = true
 	}
 	for p := range st.spare {
 		seen[p] = true
@@ -307,11 +333,14 @@ func (st *Store) Replace(path string, c *Cert) error {
 
 func (st *Store) replaceLocked(path string, c *Cert) (int, error) {
 	n := 0
-	for _, r := range st.clients {
+	for _, r := range st.clients() {
 		if r.Path == path {
 			r.store(c)
 			n++
 		}
+	}
+	if r := st.known[path]; r != nil && r.Load() != c {
+		r.store(c) // a server's whose servers are gone: add server finds it
 	}
 	for _, b := range st.binds {
 		if !slices.ContainsFunc(b.Entries(), func(e *Entry) bool { return e.Cert.Path == path }) {
@@ -344,6 +373,16 @@ func (st *Store) changed() {
 	if st.OnChange != nil {
 		st.OnChange()
 	}
+}
+
+// ServerCert is the certificate the store holds for path, for a server
+// added at run time to present, as haproxy's add server takes it from
+// the store rather than the disk; nil when the store has none.
+func (st *Store) ServerCert(path string) *Cert {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, _, _ := st.lookup(path)
+	return c
 }
 
 // New makes an empty certificate, for `set ssl cert` to fill and a

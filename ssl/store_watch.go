@@ -67,7 +67,7 @@ func (st *Store) Files() []*WatchedFile {
 			add(list, "crt-list", func() (bool, error) { return st.reloadListFile(list) })
 		}
 	}
-	for _, r := range st.clients {
+	for _, r := range st.clients() {
 		c := r.Load()
 		path := c.Path
 		reload := func() (bool, error) { return st.reloadCert(path) }
