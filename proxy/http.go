@@ -266,15 +266,21 @@ const lingerTime = 500 * time.Millisecond
 // client reads the answer and then the end, and what it still sends is
 // read and dropped for a short while before the socket is closed.
 func (s *httpStream) lingerClose() {
-	cw, ok := s.cc.c.(interface{ CloseWrite() error })
+	buf := s.pool.get()
+	defer s.pool.put(buf)
+	lingerClose(s.cc.c, *buf)
+}
+
+// lingerClose shuts c's sending side, then reads and drops what the
+// client still sends, for lingerTime at most, into buf.
+func lingerClose(c net.Conn, buf []byte) {
+	cw, ok := c.(interface{ CloseWrite() error })
 	if !ok || cw.CloseWrite() != nil {
 		return
 	}
-	s.cc.c.SetReadDeadline(time.Now().Add(lingerTime))
-	buf := s.pool.get()
-	defer s.pool.put(buf)
+	c.SetReadDeadline(time.Now().Add(lingerTime))
 	for {
-		if _, err := s.cc.c.Read(*buf); err != nil {
+		if _, err := c.Read(buf); err != nil {
 			return
 		}
 	}

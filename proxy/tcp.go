@@ -54,6 +54,12 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		}
 		lg.term(refused[0], refused[1])
 		toServer = -1 // a line, even with dontlognull
+		if refused == [2]byte{'S', 'C'} {
+			// No backend: the client is told with an end, not a reset
+			// that closing on its unread bytes would send.
+			var buf [512]byte
+			lingerClose(c, buf[:])
+		}
 		return
 	}
 	scope.be = be
