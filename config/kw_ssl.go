@@ -151,6 +151,11 @@ func init() {
 	tlsOptions["ca-file"] = tlsOption{1, lists, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
 		return conf.SetCAFile(ssl.ResolvePath(c.Global().SSL.CABase, args[0]))
 	}}
+	// ca-verify-file: CAs that verify client certificates without being
+	// named to the client (bind and crt-list lines).
+	tlsOptions["ca-verify-file"] = tlsOption{1, tlsInBind | tlsInCrtList, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
+		return conf.SetCAVerifyFile(ssl.ResolvePath(c.Global().SSL.CABase, args[0]))
+	}}
 	tlsOptions["crl-file"] = tlsOption{1, lists, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
 		return conf.SetCRLFile(ssl.ResolvePath(c.Global().SSL.CABase, args[0]))
 	}}

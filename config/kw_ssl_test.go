@@ -123,6 +123,11 @@ func TestBindSSLOptions(t *testing.T) {
 			}
 		},
 		"bind :443 ssl crt site.pem": func(*testing.T, *Bind) {},
+		"bind :443 ssl crt @D@/site.pem ca-verify-file @D@/ca.pem verify required": func(t *testing.T, b *Bind) {
+			if len(b.TLS.Conf.VerifyCACerts) != 1 || b.TLS.Conf.CAs != nil {
+				t.Errorf("%+v", b.TLS.Conf)
+			}
+		},
 		"bind :443 ssl crt @D@/site.pem allow-0rtt": func(t *testing.T, b *Bind) {
 			if !b.TLS.Conf.Allow0RTT {
 				t.Errorf("%+v", b.TLS.Conf)
@@ -157,6 +162,7 @@ func TestBindSSLOptions(t *testing.T) {
 		"bind :443 ssl crt @D@/site.pem ssl-min-ver TLSv1.3 ssl-max-ver TLSv1.2": "ssl-max-ver TLSv1.2 is below ssl-min-ver TLSv1.3",
 		"bind :443 ssl crt @D@/site.pem verify sometimes":                        "verify expects 'none', 'optional' or 'required', got 'sometimes'",
 		"bind :443 ssl crt @D@/site.pem crt-ignore-err expired":                  "expects 'all' or a comma-separated list of error IDs, got 'expired'",
+		"bind :443 ssl crt @D@/site.pem ca-verify-file @D@/nope.pem":             "unable to load CA file",
 	} {
 		_, _, errs := bindTLS(t, "", line)
 		if len(errs) != 1 || !strings.Contains(errs[0].Error(), want) {

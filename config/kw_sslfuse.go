@@ -25,9 +25,8 @@ type sslFUse struct{ entries []*ssl.Entry }
 type sslFUseKey struct{}
 
 // crtListOnly are crt-list options of haproxy that switchyard has no
-// meaning for (Go's TLS stack: no 0-RTT, NPN or signature algorithm
-// choice; no separate verify CA).
-var crtListOnly = []string{"allow-0rtt", "ca-verify-file", "client-sigalgs", "npn", "sigalgs", "no-alpn"}
+// meaning for (Go's TLS stack: no NPN or signature algorithm choice).
+var crtListOnly = []string{"client-sigalgs", "npn", "sigalgs", "no-alpn"}
 
 // ckchNotYet are the load options of 3.2 that ssl-f-use accepts and
 // switchyard does not implement yet.

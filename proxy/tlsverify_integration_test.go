@@ -105,3 +105,73 @@ backend be
 		}
 	}
 }
+
+// TestCAVerifyFile: a ca-verify-file's CAs verify client certificates
+// without being named to the client; the ca-file's are named and trusted.
+func TestCAVerifyFile(t *testing.T) {
+	t.Parallel()
+	srvCA, root := testcert.NewCA("server CA"), testcert.NewCA("root CA")
+	named := testcert.NewCA("named CA")
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site.pem")
+	testcert.Write(site, srvCA.Issue(testcert.Opts{CN: "www.example", DNS: []string{"www.example"}}).Bundle())
+	caFile, verifyFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "verify.pem")
+	testcert.Write(caFile, named.PEM)
+	testcert.Write(verifyFile, root.PEM)
+	origin := itHTTPOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Header.Get("X-CN"))
+	})
+	fe := itAddr(t)
+	itStart(t, itConfig(t, `
+defaults
+  mode http
+  timeout client 5s
+  timeout server 5s
+  timeout connect 5s
+frontend fe
+  bind {FE} ssl crt {CRT} ca-file {CA} ca-verify-file {VERIFY} verify required
+  http-request set-header X-CN %[ssl_c_s_dn(CN)]
+  default_backend be
+backend be
+  server o {O}
+`, "FE", fe, "CRT", site, "CA", caFile, "VERIFY", verifyFile, "O", origin.addr))
+	get := func(leaf *testcert.Leaf) (string, []string, error) {
+		var names []string
+		cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := &tls.Config{InsecureSkipVerify: true, GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			for _, n := range cri.AcceptableCAs {
+				names = append(names, string(n))
+			}
+			return &cert, nil
+		}}
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: itTimeout}, "tcp", fe, cfg)
+		if err != nil {
+			return "", names, err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(itTimeout))
+		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return "", names, err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return string(b), names, nil
+	}
+	for _, ca := range []*testcert.CA{root, named} {
+		got, names, err := get(ca.Issue(testcert.Opts{CN: "by " + ca.Cert.Subject.CommonName, Client: true}))
+		if err != nil || got != "by "+ca.Cert.Subject.CommonName {
+			t.Errorf("a client of %s: %q %v", ca.Cert.Subject.CommonName, got, err)
+		}
+		if len(names) != 1 {
+			t.Errorf("CAs named to the client: %d, want the ca-file's only", len(names))
+		}
+	}
+	if got, _, err := get(testcert.NewCA("stranger").Issue(testcert.Opts{CN: "x", Client: true})); err == nil {
+		t.Errorf("a client of an unknown CA was let through: %q", got)
+	}
+}

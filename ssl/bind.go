@@ -311,7 +311,7 @@ func serverConfig(c *Conf) (*tls.Config, error) {
 		tc.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	if tc.ClientAuth != tls.NoClientCert {
-		if c.CAs == nil {
+		if c.CAs == nil && len(c.VerifyCACerts) == 0 {
 			return nil, fmt.Errorf("verify is enabled but no CA file specified (ca-file)")
 		}
 		tc.ClientCAs = c.CAs

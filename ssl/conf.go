@@ -86,11 +86,13 @@ type Conf struct {
 	Verify       Verify
 	CAs          *x509.CertPool
 	CACerts      []*x509.Certificate // CAs' certificates, for the handshakes that verify themselves
-	CRLs         *CRLs
-	NoTickets    bool
-	NoCANames    bool
-	PreferClient bool
-	Allow0RTT    bool // accepted without effect: Go has no 0-RTT
+	// VerifyCACerts are ca-verify-file's: trusted, never named.
+	VerifyCACerts []*x509.Certificate
+	CRLs          *CRLs
+	NoTickets     bool
+	NoCANames     bool
+	PreferClient  bool
+	Allow0RTT     bool // accepted without effect: Go has no 0-RTT
 	// CAIgnore and CrtIgnore are ca-ignore-err and crt-ignore-err: the
 	// verification errors of client certificates that do not end the
 	// handshake (verifyerr.go).
@@ -108,15 +110,31 @@ func (c *Conf) NoVersion(v uint16) {
 func (c *Conf) SetCAFile(path string) (err error) {
 	c.CAs, err = LoadCAFile(path)
 	if err == nil {
-		data, _ := os.ReadFile(path)
-		c.CACerts = nil
-		for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
-			if x, e := x509.ParseCertificate(b.Bytes); b.Type == "CERTIFICATE" && e == nil {
-				c.CACerts = append(c.CACerts, x)
-			}
-		}
+		c.CACerts = caCerts(path)
 	}
 	return err
+}
+
+// SetCAVerifyFile loads a ca-verify-file: CAs that verify the client's
+// certificate and are not named in the certificate request.
+func (c *Conf) SetCAVerifyFile(path string) error {
+	if _, err := LoadCAFile(path); err != nil {
+		return err
+	}
+	c.VerifyCACerts = caCerts(path)
+	return nil
+}
+
+// caCerts are the certificates of a CA file LoadCAFile read.
+func caCerts(path string) []*x509.Certificate {
+	data, _ := os.ReadFile(path)
+	var out []*x509.Certificate
+	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
+		if x, e := x509.ParseCertificate(b.Bytes); b.Type == "CERTIFICATE" && e == nil {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // SetCRLFile loads a crl-file: revocation lists in PEM.
@@ -150,6 +168,7 @@ func (c *Conf) Merge(d *Conf) {
 	if c.CAs == nil {
 		c.CAs, c.CACerts = d.CAs, d.CACerts
 	}
+	c.VerifyCACerts = orList(c.VerifyCACerts, d.VerifyCACerts)
 	c.CRLs = cmp.Or(c.CRLs, d.CRLs)
 	c.NoVers, c.Ciphers, c.CipherSuites = orList(c.NoVers, d.NoVers), orList(c.Ciphers, d.Ciphers), orList(c.CipherSuites, d.CipherSuites)
 	c.Curves, c.ALPN = orList(c.Curves, d.Curves), orList(c.ALPN, d.ALPN)

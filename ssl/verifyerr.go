@@ -134,7 +134,7 @@ func verifyPeer(c *Conf, noter VerifyNoter) func([][]byte, [][]*x509.Certificate
 		if len(raw) == 0 {
 			return nil // verify optional: no certificate is no error
 		}
-		errs, err := verifyClient(raw, c.CACerts, c.CRLs, time.Now())
+		errs, err := verifyClient(raw, slices.Concat(c.CACerts, c.VerifyCACerts), c.CRLs, time.Now())
 		if err != nil {
 			return err
 		}
@@ -163,8 +163,11 @@ func verifyPeer(c *Conf, noter VerifyNoter) func([][]byte, [][]*x509.Certificate
 }
 
 // ownVerify says whether a bind verifies client certificates itself.
+// ownVerify says whether a bind verifies client certificates itself:
+// when it ignores errors, or trusts CAs it does not name (Go's
+// verification trusts exactly the CAs it names).
 func (c *Conf) ownVerify() bool {
-	return c.Verify != VerifyNone && c.Verify != VerifyUnset && (c.CAIgnore.set() || c.CrtIgnore.set())
+	return c.Verify != VerifyNone && c.Verify != VerifyUnset && (c.CAIgnore.set() || c.CrtIgnore.set() || len(c.VerifyCACerts) > 0)
 }
 
 // perConn makes the configuration of one handshake whose verification
