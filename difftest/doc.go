@@ -8,7 +8,9 @@
 // ${FE_PORT}, ${S1_PORT}... placeholders, the raw bytes to send, and how the
 // origins answer. Everything observed is rendered as lines of text and the
 // two proxies' lines are diffed, so a failure reads as "- haproxy did this,
-// + switchyard did that".
+// + switchyard did that". A client connection may speak TLS (step.tls,
+// tcase.tls, see tlsclient_test.go): its handshake is one line of the
+// transcript, then the same steps run over it.
 //
 // Run it with `go test ./difftest/`. Environment knobs:
 //
