@@ -196,12 +196,21 @@ func renderHead(status string, hdrs [][2]string) string {
 	return b.String()
 }
 
+// streamConn carries a client connection: TCP, or TLS over it (see
+// tlsclient_test.go), whose CloseWrite sends a close_notify.
+type streamConn interface {
+	net.Conn
+	CloseWrite() error
+}
+
 // clientConn is one client connection of a case.
 type clientConn struct {
-	c    *net.TCPConn
+	c    streamConn
 	r    *capReader
 	done bool // the connection is known to be finished (EOF, error, closed)
 	shut bool // we half-closed it
+	// noTLS: its TLS handshake failed; the steps on it are skipped.
+	noTLS bool
 }
 
 // dialClient connects to addr from src (any 127/8 address works on Linux

@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -52,6 +53,12 @@ type step struct {
 	raw     int           // then read exactly this many raw bytes
 	eof     bool          // then read raw bytes until the proxy closes
 	wait    time.Duration // deadline for this step's reads (default stepWait)
+	// fe names the placeholder of the port to connect to (FE2_PORT, say)
+	// when the step opens its connection; default the config's first.
+	fe string
+	// tls makes the connection this step opens do a TLS handshake first
+	// (default the case's tls); see tlsclient_test.go.
+	tls *tlsClient
 }
 
 // tcase is one differential case; most fields are optional.
@@ -66,6 +73,7 @@ type tcase struct {
 	n       int
 	head    bool
 	steps   []step
+	tls     *tlsClient        // every client connection speaks TLS (see step.tls)
 	replies []reply           // origins' answers, in arrival order; default after
 	files   map[string]string // written into ${DIR} before the proxy starts
 	tcp     bool              // origins are TCP echo servers
@@ -164,6 +172,7 @@ func runOnce(t *testing.T, bin string, tc *tcase) ([]string, string, error) {
 	})
 	defer stopOrigins()
 	var fePorts []int
+	feAddrs := map[string]string{}
 	var sink *logSink
 	seen := map[string]bool{}
 	for _, m := range placeholder.FindAllStringSubmatch(cfg, -1) {
@@ -194,6 +203,7 @@ func runOnce(t *testing.T, bin string, tc *tcase) ([]string, string, error) {
 			}
 			fePorts = append(fePorts, p)
 			env = append(env, fmt.Sprintf("%s=%d", name, p))
+			feAddrs[name] = net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
 		case closedVar.MatchString(name):
 			p, err := freePort()
 			if err != nil {
@@ -221,8 +231,8 @@ func runOnce(t *testing.T, bin string, tc *tcase) ([]string, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	fe := net.JoinHostPort("127.0.0.1", strconv.Itoa(fePorts[0]))
-	lines := runSteps(fe, tc)
+	feAddrs[""] = net.JoinHostPort("127.0.0.1", strconv.Itoa(fePorts[0]))
+	lines := runSteps(feAddrs, tc)
 	if sink != nil {
 		rendered := sink.render(tc.logs)
 		if tc.logsAnyOrder {
@@ -375,8 +385,9 @@ func startProxy(t *testing.T, bin, cfgPath string, env []string, ports []int) (*
 	return p, nil
 }
 
-// runSteps drives the client side of a case and renders what it saw.
-func runSteps(fe string, tc *tcase) []string {
+// runSteps drives the client side of a case and renders what it saw; fe
+// maps the FE*_PORT placeholders (and "", the first) to addresses.
+func runSteps(fe map[string]string, tc *tcase) []string {
 	steps := tc.steps
 	if steps == nil {
 		n := tc.n
@@ -396,19 +407,30 @@ func runSteps(fe string, tc *tcase) []string {
 	}()
 	respNo := map[int]int{}
 	for _, s := range steps {
+		wait := s.wait
+		if wait == 0 {
+			wait = stepWait
+		}
 		cc := conns[s.conn]
 		if cc == nil {
+			addr, ok := fe[s.fe]
+			if !ok {
+				add("c%d: connect: no placeholder ${%s} in the config", s.conn, s.fe)
+				return lines
+			}
 			var err error
-			if cc, err = dialClient(fe, s.src); err != nil {
+			if cc, err = dialClient(addr, s.src); err != nil {
 				add("c%d: connect: %v", s.conn, err)
 				return lines
 			}
 			conns[s.conn] = cc
 			order = append(order, s.conn)
+			if t := cmp.Or(s.tls, tc.tls); t != nil {
+				add("c%d tls: %s", s.conn, cc.startTLS(t, wait))
+			}
 		}
-		wait := s.wait
-		if wait == 0 {
-			wait = stepWait
+		if cc.noTLS {
+			continue
 		}
 		if s.send != "" {
 			if err := cc.send(s.send, wait); err != nil {

@@ -433,6 +433,9 @@ func errText(err error) string {
 		// Whether a close shows up as FIN or RST depends on unread bytes
 		// and timing, not on the proxy's decision; treat both alike.
 		return "eof"
+	case tlsAlert(err) != "":
+		// A TLS client's read: the alert the proxy sent, not Go's words.
+		return tlsAlert(err)
 	}
 	return err.Error()
 }
