@@ -188,7 +188,9 @@ func init() {
 	})
 	RegisterBindOption("crt-list", 1, func(c *Context, b *Bind, args []string) error {
 		g := &c.Global().SSL
-		path, base, extra := ssl.ResolvePath(g.CrtBase, args[0]), g.CrtBase, g.Extra
+		// The list's own path is as written (haproxy 2.6 applies
+		// crt-base to the certificates it names, not to the list).
+		path, base, extra := args[0], g.CrtBase, g.Extra
 		opts := func(words []string) (*ssl.Conf, error) {
 			conf := &ssl.Conf{}
 			return conf, parseTLSWords(c, conf, words, tlsInCrtList, false, func(name string) error {

@@ -145,7 +145,7 @@ func TestLintCertificates(t *testing.T) {
 		"fine.pem www.example.com api.example.org *.example.org 192.0.2.1 !skip.example.com !*.example.com\n"+
 		"fine.pem [alpn http/1.1] API.example.com *.example.net example.org\n"+
 		"soon.pem www.example.com\n"))
-	text := "global\n crt-base " + dir + "\n" + base + "frontend fe\n bind :443 ssl crt old.pem crt-list list.txt\n bind :444 ssl crt-list list.txt\n"
+	text := "global\n crt-base " + dir + "\n" + base + "frontend fe\n bind :443 ssl crt old.pem crt-list " + filepath.Join(dir, "list.txt") + "\n bind :444 ssl crt-list " + filepath.Join(dir, "list.txt") + "\n"
 	list := filepath.Join(dir, "list.txt")
 	sni := []string{
 		list + ":3: SNI filter 'api.example.com' names a host that certificate '" + dir + "/fine.pem' is not valid for (its names: www.example.com, *.example.org, 192.0.2.1): clients that check the name refuse it",

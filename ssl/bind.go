@@ -223,6 +223,10 @@ func (s *Server) Config() *tls.Config { return s.root }
 // errNoCert ends a handshake strict-sni finds no certificate for.
 var errNoCert = errors.New("no certificate for the server name (strict-sni)")
 
+// noCertConfig has no certificate: a handshake given it fails with
+// unrecognized_name.
+var noCertConfig = &tls.Config{}
+
 // errNoCertLeft ends a handshake on a bind whose certificates were all
 // removed (del ssl crt-list).
 var errNoCertLeft = errors.New("no certificate left on the bind")
@@ -236,7 +240,7 @@ func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		return c, nil // a TLS-ALPN-01 validation (acmehook.go)
 	}
 	cfg, err := s.idx.Load().configFor(hello)
-	if n, ok := hello.Conn.(CertNoter); ok && err == nil {
+	if n, ok := hello.Conn.(CertNoter); ok && err == nil && len(cfg.Certificates) > 0 {
 		n.NoteCert(cfg.Certificates[0].Leaf)
 	}
 	return cfg, err
@@ -249,7 +253,10 @@ type CertNoter interface{ NoteCert(*x509.Certificate) }
 func (s *sniIndex) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	sl, err := s.slotFor(hello)
 	if err != nil {
-		return nil, err
+		// A configuration without certificates, rather than the error:
+		// crypto/tls then answers unrecognized_name, as OpenSSL does
+		// for strict-sni, where an error would be internal_error.
+		return noCertConfig, nil
 	}
 	if sl.own != nil {
 		return perConn(sl.cfg, sl.own, hello), nil // verifyerr.go

@@ -144,9 +144,26 @@ func init() {
 		}
 		return str(c, st.ServerName)
 	})
-	register("ssl_fc_has_sni", sample.TypeBool, nil, nil, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-		return sample.Bool(st.ServerName != ""), true
-	})
+	// Booleans on every connection, false on a clear one, as haproxy's.
+	frontBool := func(name string, get func(*tls.ConnectionState) bool) {
+		sample.RegisterFetch(sample.FetchDef{Name: name, Out: sample.TypeBool, Src: sample.SrcL4,
+			Compile: func(*sample.Env, []sample.Arg) (sample.FetchFunc, error) {
+				return func(c *sample.Ctx) (sample.Value, bool) {
+					return sample.Bool(c.FrontTLS != nil && get(c.FrontTLS)), true
+				}, nil
+			}})
+	}
+	frontBool("ssl_fc_has_sni", func(st *tls.ConnectionState) bool { return st.ServerName != "" })
+	resumed := func(st *tls.ConnectionState) bool { return st.DidResume }
+	frontBool("ssl_fc_is_resumed", resumed)
+	frontBool("ssl_fc_session_reused", resumed)
+	sample.RegisterFetch(sample.FetchDef{Name: "ssl_bc_is_resumed", Out: sample.TypeBool, Src: sample.SrcServer,
+		Compile: func(*sample.Env, []sample.Arg) (sample.FetchFunc, error) {
+			return func(c *sample.Ctx) (sample.Value, bool) {
+				st := BackTLS(c)
+				return sample.Bool(st != nil && st.DidResume), true
+			}, nil
+		}})
 	// What both sides' handshakes tell: ssl_fc_* and ssl_bc_*.
 	both := []struct {
 		name string
@@ -165,9 +182,6 @@ func init() {
 			}
 			return str(c, st.NegotiatedProtocol)
 		}},
-		{"is_resumed", sample.TypeBool, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-			return sample.Bool(st.DidResume), true
-		}},
 		{"use_keysize", sample.TypeInt, func(_ *sample.Ctx, st *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
 			use, _ := cipherBits(st.CipherSuite)
 			return sample.Int(int64(use)), true
@@ -181,7 +195,6 @@ func init() {
 		register("ssl_fc_"+f.name, f.out, nil, nil, f.fn)
 		registerBack("ssl_bc_"+f.name, f.out, f.fn)
 	}
-	register("ssl_fc_session_reused", sample.TypeBool, nil, nil, both[3].fn)
 	// ssl_bc is false, not absent, on a clear server connection.
 	sample.RegisterFetch(sample.FetchDef{Name: "ssl_bc", Out: sample.TypeBool, Src: sample.SrcServer,
 		Compile: func(*sample.Env, []sample.Arg) (sample.FetchFunc, error) {

@@ -94,15 +94,17 @@ func verifyClient(raw [][]byte, cas []*x509.Certificate, crls *CRLs, now time.Ti
 	chain, trusted := buildChain(certs, cas)
 	var errs []verifyError
 	if !trusted {
-		code := errUnableToGetIssuerCert
 		last := chain[len(chain)-1]
 		switch {
 		case len(chain) == 1 && last.CheckSignatureFrom(last) == nil:
-			code = errDepthZeroSelfSigned
+			errs = append(errs, verifyError{errDepthZeroSelfSigned, 0})
 		case len(chain) == 1:
-			code = errUnableToVerifyLeaf
+			// OpenSSL reports both for a lone certificate: its issuer
+			// is not found, and so it cannot be verified.
+			errs = append(errs, verifyError{errUnableToGetIssuerCert, 0}, verifyError{errUnableToVerifyLeaf, 0})
+		default:
+			errs = append(errs, verifyError{errUnableToGetIssuerCert, len(chain) - 1})
 		}
-		errs = append(errs, verifyError{code, len(chain) - 1})
 	}
 	if crls != nil {
 		for d, c := range chain[:max(len(chain)-1, 0)] {
