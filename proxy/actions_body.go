@@ -45,6 +45,7 @@ func withBufferRequest(px *config.Proxy, rules []compiledRule) []compiledRule {
 // without a byte, it answers 408 and the connection ends, as haproxy.
 func (s *httpStream) waitBody(limit time.Duration, atLeast int64) (ruleVerdict, bool) {
 	r := &s.t.req
+	s.t.bodyWaited = true
 	if r.BodyKind == http1.BodyNone || r.Meth == http1.MethodCONNECT || s.t.bodyRead || s.t.pumping {
 		if s.ctx.Body == nil {
 			s.ctx.Body = []byte{}

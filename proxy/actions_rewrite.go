@@ -733,7 +733,14 @@ func (s *httpStream) redirect(op *config.RedirectOp, set config.RuleSet, static 
 	if set == config.HTTPResponseRules {
 		s.ctx.Resp = nil // the server's response is dropped
 	}
-	mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
+	// haproxy closes after a redirect whenever the request has a body
+	// its analysers have not reached the end of when the rules run, all
+	// of it come or not; one waited for is done. (Read before bodyDone,
+	// which drops a body that is all here.)
+	unread := set != config.HTTPResponseRules && !s.t.bodyWaited &&
+		(s.t.req.BodyKind == http1.BodyChunked || s.t.req.BodyKind == http1.BodyLength && s.t.req.ContentLength > 0)
+	bodyClose := !s.bodyDone() || unread
+	mustClose := s.t.req.Close || s.ending() || bodyClose
 	out := http1.AppendReplyHead(s.t.out[:0], op.Code)
 	// haproxy's phrase for 302 here is "Found"; AppendReplyHead agrees.
 	out = append(out, "content-length: 0\r\nlocation: "...)
@@ -757,6 +764,12 @@ func (s *httpStream) redirect(op *config.RedirectOp, set config.RuleSet, static 
 	s.t.lg.rec.Status = op.Code
 	s.t.out = s.afterReply(out, s.t.be, mustClose)
 	s.redirected(set)
+	if bodyClose && s.t.lg.on {
+		// For a body, haproxy's redirect puts its own Connection field
+		// in the message it counts (%B); otherwise the HTTP/1 layer
+		// writes it, uncounted (htxAdjust leaves it out).
+		s.t.lg.adjust += int64(len("connection") + len("close"))
+	}
 	return ruleAnswered, s.writeRaw(s.t.out) && !mustClose
 }
 

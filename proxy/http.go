@@ -72,6 +72,9 @@ type txnState struct {
 	// backTLS is the handshake of the server connection the request
 	// uses, for the ssl_bc_* fetches (nil: none, or in clear).
 	backTLS *tls.ConnectionState
+	// bodyWaited: a rule waited for the request body (wait-for-body,
+	// option http-buffer-request), as haproxy's analysers then have.
+	bodyWaited bool
 	// slot is the server whose connection slot the request holds; nil
 	// once given back (releaseSlot).
 	slot *backend.Server
@@ -450,6 +453,7 @@ func (s *httpStream) readRequest() bool {
 		s.t = txnPool.Get().(*txnState)
 	}
 	s.t.backTLS = nil // no server connection yet
+	s.t.bodyWaited = false
 	s.logBegin(s.logFrom, s.firstByte)
 	var reqDeadline time.Time
 	started := false
