@@ -662,9 +662,7 @@ func (x *run) ioError(err error) {
 		x.aborted()
 		return
 	}
-	var ne net.Error
-	timeout := err == errTimeout || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	timeout := isTimeout(err)
 	switch {
 	case timeout && x.connecting:
 		x.fail(StatusL4Timeout, x.suffix())
@@ -679,6 +677,13 @@ func (x *run) ioError(err error) {
 	default:
 		x.fail(StatusSockErr, errnoText(err)+x.suffix())
 	}
+}
+
+// isTimeout says whether err is a deadline's or the check's timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return err == errTimeout || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // errnoText is C's strerror of the error's errno ("Connection reset by

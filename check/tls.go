@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"net"
-	"os"
 )
 
 // TLS in checks: a `connect ssl` rule, or the default connection of a
@@ -62,8 +60,7 @@ func (x *run) handshake(cfg *tls.Config) bool {
 			x.aborted()
 			return false
 		}
-		var ne net.Error
-		if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() || x.ctx.Err() != nil {
+		if isTimeout(err) || x.ctx.Err() != nil {
 			x.fail(StatusL6Timeout, x.suffix())
 		} else {
 			x.fail(StatusL6Resp, "SSL handshake failure"+x.suffix())

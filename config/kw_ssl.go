@@ -431,6 +431,13 @@ func (p *parser) validateServerTLS(px *Proxy, s *Server) error {
 	if px.Mode == ModeHTTP && t.On && slices.Contains(t.Conf.ALPN, "h2") {
 		return fmt.Errorf("'server %s/%s' : alpn 'h2': HTTP/2 is not supported yet by switchyard", px.Name, s.Name)
 	}
+	if t.SNI != nil && t.SNI.Constant() {
+		// A fixed name is sent by the configuration; one that varies
+		// is computed per connection (the proxy's serverSNI).
+		if v, ok := t.SNI.Eval(&sample.Ctx{}); ok {
+			client.ServerName = string(v.AppendText(nil))
+		}
+	}
 	t.Client = client
 	return nil
 }

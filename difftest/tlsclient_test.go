@@ -11,6 +11,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"switchyard/ssl"
 )
 
 // This file is the TLS side of the client: a connection opened by a step
@@ -72,7 +74,7 @@ func (cc *clientConn) startTLS(o *tlsClient, wait time.Duration) string {
 		return "failed"
 	}
 	st := tc.ConnectionState()
-	s := fmt.Sprintf("%s alpn=%q", tlsVersion(st.Version), st.NegotiatedProtocol)
+	s := fmt.Sprintf("%s alpn=%q", ssl.VersionName(st.Version), st.NegotiatedProtocol)
 	if len(st.PeerCertificates) > 0 {
 		c := st.PeerCertificates[0]
 		key := "other"
@@ -87,21 +89,6 @@ func (cc *clientConn) startTLS(o *tlsClient, wait time.Duration) string {
 		s += fmt.Sprintf(" cert: cn=%q dns=%q key=%s", c.Subject.CommonName, c.DNSNames, key)
 	}
 	return s
-}
-
-// tlsVersion names a version as OpenSSL (and ssl_fc_protocol) does.
-func tlsVersion(v uint16) string {
-	switch v {
-	case tls.VersionTLS10:
-		return "TLSv1"
-	case tls.VersionTLS11:
-		return "TLSv1.1"
-	case tls.VersionTLS12:
-		return "TLSv1.2"
-	case tls.VersionTLS13:
-		return "TLSv1.3"
-	}
-	return fmt.Sprintf("0x%04x", v)
 }
 
 // tlsAlert is "alert NAME" when err is an alert the peer sent, "" if not.

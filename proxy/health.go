@@ -8,7 +8,6 @@ import (
 	"switchyard/check"
 	"switchyard/config"
 	"switchyard/logsink"
-	"switchyard/sample"
 )
 
 // backendSettings are what a backend section tells its long-lived state:
@@ -118,24 +117,15 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 }
 
 // tlsToServer compiles a server's `ssl` (nil without). A constant `sni`
-// is put in the configuration once; one that varies is computed per
-// connection (serverSNI).
+// is in the configuration already (config sets it); one that varies is
+// computed per connection (serverSNI).
 func tlsToServer(sc *config.Server) *backend.TLS {
 	t := &sc.TLS
 	if !t.On || t.Client == nil {
 		return nil
 	}
-	bt := &backend.TLS{Config: t.Client, SNI: t.SNI, NoReuse: t.NoReuse, Cert: t.Ref}
-	if t.SNI != nil {
-		if t.SNI.Constant() {
-			if v, ok := t.SNI.Eval(&sample.Ctx{}); ok {
-				t.Client.ServerName = string(v.AppendText(nil))
-			}
-		} else {
-			bt.SNIVaries = true
-		}
-	}
-	return bt
+	return &backend.TLS{Config: t.Client, SNI: t.SNI, NoReuse: t.NoReuse, Cert: t.Ref,
+		SNIVaries: t.SNI != nil && !t.SNI.Constant()}
 }
 
 // agentSettings are an agent-check's timings (its address is the server's

@@ -258,8 +258,8 @@ const (
 // kept private, an idle one from the pool, or a new one.
 func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, connFrom, error) {
 	pp := proxyHeader(srv, &s.ctx, s.uniqueID)
-	sni := serverSNI(srv, &s.ctx)
 	tlsSet := srv.Settings().TLS
+	sni := serverSNI(tlsSet, &s.ctx)
 	if c := s.private.take(srv, s.ctx.Dst, pp, sni, tlsSet); c != nil {
 		countReuse(be, srv)
 		return c, fromPrivate, nil

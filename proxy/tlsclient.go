@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"net"
 	"syscall"
 	"time"
@@ -39,12 +38,11 @@ func clientHandshake(ctx context.Context, c net.Conn, t *backend.TLS, sni string
 	return tc, nil
 }
 
-// serverSNI is the name a new connection to srv sends, for a stream
+// serverSNI is the name a new connection with t sends, for a stream
 // whose sample context is ctx: the `sni` expression's value when it
 // varies ("" when it has none: no name is sent, as in haproxy). A fixed
 // name is already in the server's configuration.
-func serverSNI(srv *backend.Server, ctx *sample.Ctx) string {
-	t := srv.Settings().TLS
+func serverSNI(t *backend.TLS, ctx *sample.Ctx) string {
 	if t == nil || !t.SNIVaries {
 		return ""
 	}
@@ -84,24 +82,10 @@ func (t *timedConn) tlsState() *tls.ConnectionState {
 
 func (s *httpStream) backTLS() *tls.ConnectionState { return s.t.backTLS }
 
-// frontCert is the certificate the client connection was served.
-func (s *httpStream) frontCert() *x509.Certificate { return servedCert(s.cl.Conn) }
-
-func (t *tcpScope) frontCert() *x509.Certificate { return servedCert(t.client) }
-
 // frontConn is the client connection.
 func (s *httpStream) frontConn() net.Conn { return s.cl.Conn }
 
 func (t *tcpScope) frontConn() net.Conn { return t.client }
-
-// servedCert is the certificate a TLS client connection was served, nil
-// in clear.
-func servedCert(c net.Conn) *x509.Certificate {
-	if t, ok := c.(*serverTLS); ok {
-		return t.rr.served
-	}
-	return nil
-}
 
 func init() {
 	// The ssl_bc_* fetches find the server connection through the
@@ -112,17 +96,11 @@ func init() {
 		}
 		return nil
 	}
-	ssl.FrontVerify = func(c *sample.Ctx) ssl.VerifyResult {
+	ssl.FrontNotes = func(c *sample.Ctx) *ssl.Notes {
 		if o, ok := c.Owner.(interface{ frontConn() net.Conn }); ok {
 			if t, ok := o.frontConn().(*serverTLS); ok {
-				return t.rr.verify
+				return &t.rr.notes
 			}
-		}
-		return ssl.VerifyResult{}
-	}
-	ssl.FrontCert = func(c *sample.Ctx) *x509.Certificate {
-		if o, ok := c.Owner.(interface{ frontCert() *x509.Certificate }); ok {
-			return o.frontCert()
 		}
 		return nil
 	}

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -37,18 +36,13 @@ type recordReader struct {
 	// next is the size of the whole next record when the idle wait peeked
 	// its header (0: unknown): one read then takes header and body.
 	next int
-	// served is the certificate the handshake served (ssl_f_*).
-	served *x509.Certificate
-	// verify is what the verification of the client's certificate
-	// found, when the bind ignores some errors (ssl_c_verify…).
-	verify ssl.VerifyResult
+	// notes are what the handshake learnt (ssl_f_*, ssl_c_verify…).
+	notes ssl.Notes
 }
 
-// NoteVerify keeps the verification's result.
-func (r *recordReader) NoteVerify(v ssl.VerifyResult) { r.verify = v }
-
-// NoteCert keeps the certificate the bind picked for the handshake.
-func (r *recordReader) NoteCert(x *x509.Certificate) { r.served = x }
+// HandshakeNotes are where the bind's handshake notes what crypto/tls
+// does not keep.
+func (r *recordReader) HandshakeNotes() *ssl.Notes { return &r.notes }
 
 func (r *recordReader) Read(p []byte) (int, error) {
 	want := r.left

@@ -55,30 +55,8 @@ backend be
 `, "ALL", all, "SOME", some, "CRT", site, "CA", caFile, "CRL", crlFile, "O", origin.addr))
 
 	get := func(addr string, leaf *testcert.Leaf) (string, error) {
-		cfg := &tls.Config{InsecureSkipVerify: true}
-		if leaf != nil {
-			cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Sent whatever CAs the server names, as OpenSSL's client
-			// sends it.
-			cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
-		}
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: itTimeout}, "tcp", addr, cfg)
-		if err != nil {
-			return "", err
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(itTimeout))
-		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-		res, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			return "", err // TLS 1.3: a refused certificate shows at the first read
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		return string(b), nil
+		body, _, err := getWithCert(t, addr, leaf)
+		return body, err
 	}
 	for _, tc := range []struct {
 		leaf *testcert.Leaf
@@ -135,33 +113,7 @@ frontend fe
 backend be
   server o {O}
 `, "FE", fe, "CRT", site, "CA", caFile, "VERIFY", verifyFile, "O", origin.addr))
-	get := func(leaf *testcert.Leaf) (string, []string, error) {
-		var names []string
-		cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := &tls.Config{InsecureSkipVerify: true, GetClientCertificate: func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			for _, n := range cri.AcceptableCAs {
-				names = append(names, string(n))
-			}
-			return &cert, nil
-		}}
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: itTimeout}, "tcp", fe, cfg)
-		if err != nil {
-			return "", names, err
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(itTimeout))
-		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-		res, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			return "", names, err
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		return string(b), names, nil
-	}
+	get := func(leaf *testcert.Leaf) (string, []string, error) { return getWithCert(t, fe, leaf) }
 	for _, ca := range []*testcert.CA{root, named} {
 		got, names, err := get(ca.Issue(testcert.Opts{CN: "by " + ca.Cert.Subject.CommonName, Client: true}))
 		if err != nil || got != "by "+ca.Cert.Subject.CommonName {
@@ -174,4 +126,39 @@ backend be
 	if got, _, err := get(testcert.NewCA("stranger").Issue(testcert.Opts{CN: "x", Client: true})); err == nil {
 		t.Errorf("a client of an unknown CA was let through: %q", got)
 	}
+}
+
+// getWithCert sends a GET over TLS to addr, presenting leaf (nil: no
+// certificate) whatever CAs the proxy names, as OpenSSL's client sends
+// it, and returns the body and the CA names the proxy sent.
+func getWithCert(t *testing.T, addr string, leaf *testcert.Leaf) (string, []string, error) {
+	t.Helper()
+	var names []string
+	cfg := &tls.Config{InsecureSkipVerify: true}
+	if leaf != nil {
+		cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			for _, n := range cri.AcceptableCAs {
+				names = append(names, string(n))
+			}
+			return &cert, nil
+		}
+	}
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: itTimeout}, "tcp", addr, cfg)
+	if err != nil {
+		return "", names, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(itTimeout))
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return "", names, err // TLS 1.3: a refused certificate shows at the first read
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return string(b), names, nil
 }

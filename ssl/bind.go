@@ -103,7 +103,7 @@ type slot struct {
 	cfg *tls.Config
 	// own: the handshake verifies the client's certificate itself, with
 	// these settings (ca-ignore-err, crt-ignore-err); nil: Go does.
-	own  *Conf
+	own  *ownVerify
 	not  map[string]bool
 	kind keyKind
 }
@@ -159,9 +159,9 @@ func (b *Bind) index() (*sniIndex, error) {
 		}
 		cfg.Certificates = []tls.Certificate{e.Cert.TLS}
 		sl := &slot{cfg: cfg, kind: kindOf(e.Cert)}
-		if conf.ownVerify() {
+		if conf.verifiesItself() {
 			own := conf
-			sl.own = &own
+			sl.own = &ownVerify{Conf: &own, trust: slices.Concat(own.CACerts, own.VerifyCACerts)}
 		}
 		names := e.Filters
 		if len(names) == 0 {
@@ -240,15 +240,11 @@ func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		return c, nil // a TLS-ALPN-01 validation (acmehook.go)
 	}
 	cfg, err := s.idx.Load().configFor(hello)
-	if n, ok := hello.Conn.(CertNoter); ok && err == nil && len(cfg.Certificates) > 0 {
-		n.NoteCert(cfg.Certificates[0].Leaf)
+	if n := notesOf(hello.Conn); n != nil && err == nil && len(cfg.Certificates) > 0 {
+		n.Served = cfg.Certificates[0].Leaf
 	}
 	return cfg, err
 }
-
-// CertNoter is a connection that keeps the certificate its handshake
-// serves (ssl_f_* read it: crypto/tls does not tell a server its own).
-type CertNoter interface{ NoteCert(*x509.Certificate) }
 
 func (s *sniIndex) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	sl, err := s.slotFor(hello)
@@ -322,7 +318,7 @@ func serverConfig(c *Conf) (*tls.Config, error) {
 			return nil, fmt.Errorf("verify is enabled but no CA file specified (ca-file)")
 		}
 		tc.ClientCAs = c.CAs
-		if c.ownVerify() {
+		if c.verifiesItself() {
 			// Go asks for the certificate and the handshake checks it
 			// (perConn), going on past the errors the bind ignores.
 			tc.ClientAuth = tls.RequestClientCert

@@ -108,33 +108,15 @@ func (c *Conf) NoVersion(v uint16) {
 
 // SetCAFile loads a ca-file: the certificates that sign the peer's.
 func (c *Conf) SetCAFile(path string) (err error) {
-	c.CAs, err = LoadCAFile(path)
-	if err == nil {
-		c.CACerts = caCerts(path)
-	}
+	c.CAs, c.CACerts, err = loadCAs(path)
 	return err
 }
 
 // SetCAVerifyFile loads a ca-verify-file: CAs that verify the client's
 // certificate and are not named in the certificate request.
-func (c *Conf) SetCAVerifyFile(path string) error {
-	if _, err := LoadCAFile(path); err != nil {
-		return err
-	}
-	c.VerifyCACerts = caCerts(path)
-	return nil
-}
-
-// caCerts are the certificates of a CA file LoadCAFile read.
-func caCerts(path string) []*x509.Certificate {
-	data, _ := os.ReadFile(path)
-	var out []*x509.Certificate
-	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
-		if x, e := x509.ParseCertificate(b.Bytes); b.Type == "CERTIFICATE" && e == nil {
-			out = append(out, x)
-		}
-	}
-	return out
+func (c *Conf) SetCAVerifyFile(path string) (err error) {
+	_, c.VerifyCACerts, err = loadCAs(path)
+	return err
 }
 
 // SetCRLFile loads a crl-file: revocation lists in PEM.
@@ -145,15 +127,32 @@ func (c *Conf) SetCRLFile(path string) (err error) {
 
 // LoadCAFile reads a PEM file of CA certificates.
 func LoadCAFile(path string) (*x509.CertPool, error) {
+	pool, _, err := loadCAs(path)
+	return pool, err
+}
+
+// loadCAs reads a PEM file of CA certificates, as a pool and as a list
+// (for the handshakes that verify chains themselves).
+func loadCAs(path string) (*x509.CertPool, []*x509.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("unable to load CA file '%s': %v", path, errors.Unwrap(err))
+		return nil, nil, fmt.Errorf("unable to load CA file '%s': %v", path, errors.Unwrap(err))
 	}
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("unable to load CA file '%s': no PEM certificate in it", path)
+	var certs []*x509.Certificate
+	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		if x, err := x509.ParseCertificate(b.Bytes); err == nil {
+			pool.AddCert(x)
+			certs = append(certs, x)
+		}
 	}
-	return pool, nil
+	if len(certs) == 0 {
+		return nil, nil, fmt.Errorf("unable to load CA file '%s': no PEM certificate in it", path)
+	}
+	return pool, certs, nil
 }
 
 // Merge fills what c left unset from d (a crt-list entry from its bind,

@@ -57,15 +57,6 @@ func registerBack(name string, out sample.Type, fn fetchFn) {
 		}})
 }
 
-// FrontVerify finds what the verification of a stream's client
-// certificate found, for ssl_c_verify and its kin. The proxy sets it.
-var FrontVerify = func(*sample.Ctx) VerifyResult { return VerifyResult{} }
-
-// FrontCert finds the certificate a stream's client connection was
-// served (nil: none, or in clear), for the ssl_f_* fetches. The proxy
-// sets it.
-var FrontCert = func(*sample.Ctx) *x509.Certificate { return nil }
-
 // certGet is a fetch of one certificate's field.
 type certGet func(c *sample.Ctx, x *x509.Certificate, a []sample.Arg) (sample.Value, bool)
 
@@ -79,7 +70,12 @@ func certFetch(field string, out sample.Type, args []sample.ArgType, check func(
 		}
 		return get(c, st.PeerCertificates[0], a)
 	})
-	certOf("ssl_f_"+field, sample.SrcL4, out, args, check, func(c *sample.Ctx) *x509.Certificate { return FrontCert(c) }, get)
+	certOf("ssl_f_"+field, sample.SrcL4, out, args, check, func(c *sample.Ctx) *x509.Certificate {
+		if n := FrontNotes(c); n != nil {
+			return n.Served
+		}
+		return nil
+	}, get)
 	certOf("ssl_s_"+field, sample.SrcServer, out, args, check, func(c *sample.Ctx) *x509.Certificate {
 		if st := BackTLS(c); st != nil && len(st.PeerCertificates) > 0 {
 			return st.PeerCertificates[0]
@@ -216,7 +212,11 @@ func init() {
 		"ssl_c_ca_err": func(r VerifyResult) int { return r.CA },
 	} {
 		register(name, sample.TypeInt, nil, nil, func(c *sample.Ctx, _ *tls.ConnectionState, _ []sample.Arg) (sample.Value, bool) {
-			return sample.Int(int64(get(FrontVerify(c)))), true
+			var r VerifyResult
+			if n := FrontNotes(c); n != nil {
+				r = n.Verify
+			}
+			return sample.Int(int64(get(r))), true
 		})
 	}
 	dnArgs := []sample.ArgType{sample.ArgStr, sample.ArgInt, sample.ArgStr}

@@ -65,10 +65,6 @@ type VerifyResult struct {
 	Last, CA, Crt int
 }
 
-// VerifyNoter is a connection that keeps its client certificate's
-// verification result (the record reader under the TLS layer).
-type VerifyNoter interface{ NoteVerify(VerifyResult) }
-
 // verifyError is one error at a depth of the chain.
 type verifyError struct{ code, depth int }
 
@@ -131,12 +127,12 @@ func verifyClient(raw [][]byte, cas []*x509.Certificate, crls *CRLs, now time.Ti
 // verifyPeer is a handshake's own verification of the client's chain,
 // for binds with ca-ignore-err or crt-ignore-err: an error the bind does
 // not ignore fails the handshake; the result goes to the connection.
-func verifyPeer(c *Conf, noter VerifyNoter) func([][]byte, [][]*x509.Certificate) error {
+func verifyPeer(c *ownVerify, notes *Notes) func([][]byte, [][]*x509.Certificate) error {
 	return func(raw [][]byte, _ [][]*x509.Certificate) error {
 		if len(raw) == 0 {
 			return nil // verify optional: no certificate is no error
 		}
-		errs, err := verifyClient(raw, slices.Concat(c.CACerts, c.VerifyCACerts), c.CRLs, time.Now())
+		errs, err := verifyClient(raw, c.trust, c.CRLs, time.Now())
 		if err != nil {
 			return err
 		}
@@ -157,8 +153,8 @@ func verifyPeer(c *Conf, noter VerifyNoter) func([][]byte, [][]*x509.Certificate
 				fail = fmt.Errorf("certificate verify failed (X509 error %d at depth %d)", e.code, e.depth)
 			}
 		}
-		if noter != nil {
-			noter.NoteVerify(res)
+		if notes != nil {
+			notes.Verify = res
 		}
 		return fail
 	}
@@ -168,17 +164,23 @@ func verifyPeer(c *Conf, noter VerifyNoter) func([][]byte, [][]*x509.Certificate
 // ownVerify says whether a bind verifies client certificates itself:
 // when it ignores errors, or trusts CAs it does not name (Go's
 // verification trusts exactly the CAs it names).
-func (c *Conf) ownVerify() bool {
+func (c *Conf) verifiesItself() bool {
 	return c.Verify != VerifyNone && c.Verify != VerifyUnset && (c.CAIgnore.set() || c.CrtIgnore.set() || len(c.VerifyCACerts) > 0)
 }
 
 // perConn makes the configuration of one handshake whose verification
 // reports to the connection.
-func perConn(cfg *tls.Config, c *Conf, hello *tls.ClientHelloInfo) *tls.Config {
-	n, _ := hello.Conn.(VerifyNoter)
+func perConn(cfg *tls.Config, c *ownVerify, hello *tls.ClientHelloInfo) *tls.Config {
 	cfg = cfg.Clone()
-	cfg.VerifyPeerCertificate = verifyPeer(c, n)
+	cfg.VerifyPeerCertificate = verifyPeer(c, notesOf(hello.Conn))
 	return cfg
+}
+
+// ownVerify is a slot's settings for the handshakes that verify the
+// client themselves, with the CAs they trust gathered once.
+type ownVerify struct {
+	*Conf
+	trust []*x509.Certificate // ca-file's and ca-verify-file's
 }
 
 // buildChain goes from the client's certificate to a trusted one: each
