@@ -53,9 +53,15 @@ func sniSet() (files map[string]string, crts string) {
 		"dual-ecdsa.pem": leaf("dual ecdsa", false, "dual.example.net"),
 		// The subject's CN is a name too, beside the SANs.
 		"cn.pem": leaf("cn-only.example.net", false, "san.example.net"),
+		// Key types across exact and wildcard names: an exact RSA name
+		// under an ECDSA wildcard, an exact ECDSA name under an RSA one.
+		"api-rsa.pem":  leaf("api rsa", true, "api.example.com"),
+		"v-ecdsa.pem":  leaf("v ecdsa", false, "v.example.org"),
+		"wild-rsa.pem": leaf("wild rsa", true, "*.example.org"),
 	}
 	crts = `crt "${DIR}/default.pem" crt "${DIR}/www.pem" crt "${DIR}/www2.pem" crt "${DIR}/wild.pem" ` +
-		`crt "${DIR}/dual-rsa.pem" crt "${DIR}/dual-ecdsa.pem" crt "${DIR}/cn.pem"`
+		`crt "${DIR}/dual-rsa.pem" crt "${DIR}/dual-ecdsa.pem" crt "${DIR}/cn.pem" ` +
+		`crt "${DIR}/api-rsa.pem" crt "${DIR}/v-ecdsa.pem" crt "${DIR}/wild-rsa.pem"`
 	return files, crts
 }
 
@@ -106,6 +112,10 @@ func TestTLSSNISelection(t *testing.T) {
 		// has no certificate it can use, and the handshake fails.
 		sniCase("rsa-client-default", cfg, files, tlsClient{sni: "unknown.test", max: tls12, ciphers: rsaOnly}),
 		sniCase("tls12", cfg, files, tlsClient{sni: "www.example.com", max: tls12}),
+		sniCase("wild-ecdsa-before-exact-rsa", cfg, files, tlsClient{sni: "api.example.com", max: tls12}),
+		sniCase("exact-rsa-for-rsa-client", cfg, files, tlsClient{sni: "api.example.com", max: tls12, ciphers: rsaOnly}),
+		sniCase("exact-ecdsa-before-wild-rsa", cfg, files, tlsClient{sni: "v.example.org", max: tls12}),
+		sniCase("wild-rsa-for-rsa-client", cfg, files, tlsClient{sni: "v.example.org", max: tls12, ciphers: rsaOnly}),
 		strictCase("strict/exact", strict, files, tlsClient{sni: "www.example.com"}, false),
 		strictCase("strict/wildcard", strict, files, tlsClient{sni: "x.example.com"}, false),
 		// Which alert ends these is left out: haproxy sends

@@ -6,67 +6,49 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 )
 
 // CRLs are a crl-file's revocation lists, indexed for the handshake: the
-// revoked serial numbers by issuer.
+// revoked serial numbers by issuer; and the lists as read, for show ssl
+// crl-file.
 type CRLs struct {
 	// revoked holds the serial numbers (their bytes) by issuer (its DN as
 	// a string: a version 1 list keeps no raw DN to compare bytes with).
 	revoked map[string]map[string]bool
+	lists   []*pkix.CertificateList
 }
 
-// LoadCRLFile reads a PEM file of CRLs.
-func LoadCRLFile(path string) (*CRLs, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("unable to load CRL file '%s': %v", path, errors.Unwrap(err))
-	}
+// ParseCRLs reads PEM CRLs (a file, or a `set ssl crl-file` payload).
+func ParseCRLs(data []byte) (*CRLs, error) {
 	l := &CRLs{revoked: map[string]map[string]bool{}}
 	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
 		if b.Type != "X509 CRL" {
 			continue
 		}
-		issuer, serials, err := parseCRL(b.Bytes)
+		// The older parser reads lists of either version: Go's current
+		// one takes only version 2, and OpenSSL makes version 1 lists
+		// by default.
+		crl, err := x509.ParseDERCRL(b.Bytes) //nolint:staticcheck // the only parser of version 1 CRLs
 		if err != nil {
-			return nil, fmt.Errorf("unable to load CRL file '%s': %v", path, err)
+			return nil, err
 		}
+		l.lists = append(l.lists, crl)
+		var name pkix.Name
+		name.FillFromRDNSequence(&crl.TBSCertList.Issuer)
+		issuer := name.String()
 		set := l.revoked[issuer]
 		if set == nil {
 			set = map[string]bool{}
 			l.revoked[issuer] = set
 		}
-		for _, s := range serials {
-			set[s] = true
+		for _, e := range crl.TBSCertList.RevokedCertificates {
+			set[string(e.SerialNumber.Bytes())] = true
 		}
 	}
-	if len(l.revoked) == 0 {
-		return nil, fmt.Errorf("unable to load CRL file '%s': no PEM X509 CRL in it", path)
+	if len(l.lists) == 0 {
+		return nil, errors.New("no PEM X509 CRL in it")
 	}
 	return l, nil
-}
-
-// parseCRL reads a CRL of either version: Go's current parser takes only
-// version 2 lists, and the older one the version 1 lists OpenSSL makes by
-// default.
-func parseCRL(der []byte) (issuer string, serials []string, err error) {
-	if rl, err := x509.ParseRevocationList(der); err == nil {
-		for _, e := range rl.RevokedCertificateEntries {
-			serials = append(serials, string(e.SerialNumber.Bytes()))
-		}
-		return rl.Issuer.String(), serials, nil
-	}
-	old, err := x509.ParseDERCRL(der) //nolint:staticcheck // the only parser of version 1 CRLs
-	if err != nil {
-		return "", nil, err
-	}
-	for _, e := range old.TBSCertList.RevokedCertificates {
-		serials = append(serials, string(e.SerialNumber.Bytes()))
-	}
-	var name pkix.Name
-	name.FillFromRDNSequence(&old.TBSCertList.Issuer)
-	return name.String(), serials, nil
 }
 
 // check checks every certificate of the verified chains but their root
