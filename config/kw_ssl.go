@@ -162,17 +162,17 @@ func init() {
 	// Files, resolved against ca-base as they are read.
 	tlsOptions["ca-file"] = tlsOption{1, lists, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
 		g := &c.Global().SSL
-		return conf.SetCAFile(g.CAFiles(), ssl.ResolvePath(g.CABase, args[0]))
+		return conf.SetCAFile(g.CAFiles(), ssl.ResolveCAPath(g.CABase, args[0]))
 	}}
 	// ca-verify-file: CAs that verify client certificates without being
 	// named to the client (bind and crt-list lines).
 	tlsOptions["ca-verify-file"] = tlsOption{1, tlsInBind | tlsInCrtList, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
 		g := &c.Global().SSL
-		return conf.SetCAVerifyFile(g.CAFiles(), ssl.ResolvePath(g.CABase, args[0]))
+		return conf.SetCAVerifyFile(g.CAFiles(), ssl.ResolveCAPath(g.CABase, args[0]))
 	}}
 	tlsOptions["crl-file"] = tlsOption{1, lists, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
 		g := &c.Global().SSL
-		return conf.SetCRLFile(g.CAFiles(), ssl.ResolvePath(g.CABase, args[0]))
+		return conf.SetCRLFile(g.CAFiles(), ssl.ResolveCAPath(g.CABase, args[0]))
 	}}
 
 	for name, o := range tlsOptions {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -82,6 +84,78 @@ func ParseCAs(data []byte) (*CASet, error) {
 	return newCASet(certs), nil
 }
 
+// SystemCA is the ca-file name of the system's CA store.
+const SystemCA = "@system-ca"
+
+// systemCADirs are where the system's CA store may be, OpenSSL's default
+// directory first (Debian's), as HAProxy reads it for @system-ca; the
+// SSL_CERT_DIR environment variable, which Go's own loader honours, goes
+// before them.
+var systemCADirs = []string{"/usr/lib/ssl/certs", "/etc/ssl/certs", "/etc/pki/tls/certs", "/system/etc/security/cacerts"}
+
+// loadCAPath reads a CA file, a directory of them (the first certificate
+// of each .pem, .crt, .cer or .crl file, as OpenSSL's hashed directory
+// lookup and HAProxy), or @system-ca.
+func loadCAPath(path string) (*CASet, error) {
+	if path == SystemCA {
+		dirs := systemCADirs
+		if env := os.Getenv("SSL_CERT_DIR"); env != "" {
+			dirs = append(filepath.SplitList(env), dirs...)
+		}
+		for _, d := range dirs {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				return loadCADir(d)
+			}
+		}
+		return nil, fmt.Errorf("no system CA directory (%s)", strings.Join(dirs, ", "))
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, errors.Unwrap(err)
+	}
+	if st.IsDir() {
+		return loadCADir(path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, errors.Unwrap(err)
+	}
+	return ParseCAs(data)
+}
+
+func loadCADir(dir string) (*CASet, error) {
+	entries, err := os.ReadDir(dir) // sorted by name, as HAProxy's scandir
+	if err != nil {
+		return nil, errors.Unwrap(err)
+	}
+	var certs []*x509.Certificate
+	seen := map[string]bool{}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || !slices.Contains([]string{".pem", ".crt", ".cer", ".crl"}, filepath.Ext(name)) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			continue // as OpenSSL's lookup: a file that does not load is passed over
+		}
+		for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
+			if b.Type != "CERTIFICATE" {
+				continue
+			}
+			if x, err := x509.ParseCertificate(b.Bytes); err == nil && !seen[string(x.Raw)] {
+				seen[string(x.Raw)] = true
+				certs = append(certs, x)
+			}
+			break // the first certificate of each file
+		}
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("no PEM certificate in directory '%s'", dir)
+	}
+	return newCASet(certs), nil
+}
+
 // CRLFile is a crl-file by its path, shared and replaceable as CAFile.
 type CRLFile struct {
 	Path string
@@ -122,11 +196,7 @@ func (fs *Files) CA(path string) (*CAFile, error) {
 	if _, ok := fs.crl[path]; ok {
 		return nil, fmt.Errorf("unable to load CA file '%s': it is loaded as a CRL file", path)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("unable to load CA file '%s': %v", path, errors.Unwrap(err))
-	}
-	set, err := ParseCAs(data)
+	set, err := loadCAPath(path)
 	if err != nil {
 		return nil, fmt.Errorf("unable to load CA file '%s': %v", path, err)
 	}

@@ -175,3 +175,38 @@ func resumeHandshake(t *testing.T, srv *Server, client *tls.Config) (*Notes, boo
 	}
 	return &nc.notes, resumed
 }
+
+// TestCADirectory: a ca-file that is a directory loads the first
+// certificate of each .pem, .crt, .cer file in it, as HAProxy; the
+// system's store is @system-ca.
+func TestCADirectory(t *testing.T) {
+	dir := t.TempDir()
+	a, b, c := testcert.NewCA("dir A"), testcert.NewCA("dir B"), testcert.NewCA("dir C")
+	testcert.Write(filepath.Join(dir, "a.pem"), append(append([]byte{}, a.PEM...), c.PEM...)) // c: not the first
+	testcert.Write(filepath.Join(dir, "b.crt"), b.PEM)
+	testcert.Write(filepath.Join(dir, "dup.cer"), b.PEM)
+	testcert.Write(filepath.Join(dir, "c.txt"), c.PEM)
+	testcert.Write(filepath.Join(dir, ".hidden.pem"), c.PEM)
+	f, err := (&Files{}).CA(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, x := range f.Load().Certs {
+		names = append(names, x.Subject.CommonName)
+	}
+	if strings.Join(names, ",") != "dir A,dir B" {
+		t.Errorf("certificates %v, want dir A and dir B", names)
+	}
+	t.Setenv("SSL_CERT_DIR", dir)
+	sys, err := (&Files{}).CA(SystemCA)
+	if err != nil || len(sys.Load().Certs) != 2 {
+		t.Errorf("@system-ca from SSL_CERT_DIR: %v", err)
+	}
+	if got := ResolveCAPath("/base", SystemCA); got != SystemCA {
+		t.Errorf("ca-base applied to @system-ca: %s", got)
+	}
+	if _, err := (&Files{}).CA(t.TempDir()); err == nil {
+		t.Error("an empty directory loaded")
+	}
+}

@@ -124,7 +124,7 @@ func (st *Store) AddLine(list string, line CrtListLine) (int, error) {
 	for i, o := range line.Options {
 		if (o == "ca-file" || o == "crl-file" || o == "ca-verify-file") && i+1 < len(line.Options) {
 			fs.mu.Lock()
-			ok := fs.has(ResolvePath(users[0].source(list).CABase, line.Options[i+1]))
+			ok := fs.has(ResolveCAPath(users[0].source(list).CABase, line.Options[i+1]))
 			fs.mu.Unlock()
 			if !ok {
 				return 0, fmt.Errorf("'%s' : unable to load %s", o, line.Options[i+1])
