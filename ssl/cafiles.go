@@ -163,10 +163,6 @@ type CRLFile struct {
 	made bool
 }
 
-// emptyCRLs revoke nothing and know no issuer: with them every
-// certificate fails the check, as an empty CRL store does in OpenSSL.
-var emptyCRLs = &CRLs{revoked: map[string]map[string]bool{}}
-
 // Load is the file's content now; never nil.
 func (f *CRLFile) Load() *CRLs {
 	if l := f.cur.Load(); l != nil {

@@ -1,9 +1,14 @@
 package ssl
 
 import (
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"math/big"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -209,4 +214,63 @@ func TestCADirectory(t *testing.T) {
 	if _, err := (&Files{}).CA(t.TempDir()); err == nil {
 		t.Error("an empty directory loaded")
 	}
+}
+
+// crlPEM makes ca's revocation list with the given dates, naming revoked.
+func crlPEM(t *testing.T, ca *testcert.CA, this, next time.Time, revoked ...*x509.Certificate) []byte {
+	t.Helper()
+	tmpl := &x509.RevocationList{Number: big.NewInt(time.Now().UnixNano()), ThisUpdate: this, NextUpdate: next}
+	for _, c := range revoked {
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: this})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+}
+
+// TestCRLStatus: OpenSSL's verdicts on a certificate under its issuer's
+// lists: revoked, no list, a list out of its dates, a list of another key
+// under the same name (a forger's: passed over, as OpenSSL does by the
+// authority key identifier), and one its issuer did not sign.
+func TestCRLStatus(t *testing.T) {
+	ca, forger, other := testcert.NewCA("crl CA"), testcert.NewCA("crl CA"), testcert.NewCA("other CA")
+	good, bad := ca.Issue(testcert.Opts{CN: "good", Client: true}), ca.Issue(testcert.Opts{CN: "bad", Client: true})
+	now := time.Now()
+	hour := time.Hour
+	for _, c := range []struct {
+		name string
+		pem  []byte
+		cert *x509.Certificate
+		want []int
+	}{
+		{"good", crlPEM(t, ca, now.Add(-hour), now.Add(hour), bad.Cert), good.Cert, nil},
+		{"revoked", crlPEM(t, ca, now.Add(-hour), now.Add(hour), bad.Cert), bad.Cert, []int{errCertRevoked}},
+		{"no list", crlPEM(t, other, now.Add(-hour), now.Add(hour)), good.Cert, []int{errUnableToGetCRL}},
+		{"expired", crlPEM(t, ca, now.Add(-2*hour), now.Add(-hour)), good.Cert, []int{errCRLHasExpired}},
+		{"not yet valid", crlPEM(t, ca, now.Add(hour), now.Add(2*hour)), good.Cert, []int{errCRLNotYetValid}},
+		{"forged", crlPEM(t, forger, now.Add(-hour), now.Add(hour)), good.Cert, []int{errUnableToGetCRL}},
+		{"forged then good", append(crlPEM(t, forger, now.Add(-hour), now.Add(hour)), crlPEM(t, ca, now.Add(-hour), now.Add(hour))...), good.Cert, nil},
+		{"expired, revoked", crlPEM(t, ca, now.Add(-2*hour), now.Add(-hour), bad.Cert), bad.Cert, []int{errCRLHasExpired, errCertRevoked}},
+		{"expired then good", append(crlPEM(t, ca, now.Add(-2*hour), now.Add(-hour)), crlPEM(t, ca, now.Add(-hour), now.Add(hour))...), good.Cert, nil},
+		{"bad signature", badSignature(t, crlPEM(t, ca, now.Add(-hour), now.Add(hour))), good.Cert, []int{errCRLSignatureFailure}},
+	} {
+		l, err := ParseCRLs(c.pem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := l.status(c.cert, ca.Cert, now); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// badSignature spoils the last byte of a PEM CRL's signature.
+func badSignature(t *testing.T, p []byte) []byte {
+	t.Helper()
+	b, _ := pem.Decode(p)
+	der := slices.Clone(b.Bytes)
+	der[len(der)-1] ^= 0xff
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
 }

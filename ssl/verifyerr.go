@@ -23,8 +23,11 @@ import (
 const (
 	verifyOK                 = 0
 	errUnableToGetCRL        = 3
+	errCRLSignatureFailure   = 8
 	errCertNotYetValid       = 9
 	errCertHasExpired        = 10
+	errCRLNotYetValid        = 11
+	errCRLHasExpired         = 12
 	errDepthZeroSelfSigned   = 18
 	errUnableToGetIssuerCert = 20 // ..._LOCALLY
 	errUnableToVerifyLeaf    = 21
@@ -104,13 +107,15 @@ func verifyClient(raw [][]byte, cas []*x509.Certificate, crls *CRLs, now time.Ti
 		}
 	}
 	if crls != nil {
-		for d, c := range chain[:max(len(chain)-1, 0)] {
-			set, ok := crls.revoked[c.Issuer.String()]
-			switch {
-			case !ok:
-				errs = append(errs, verifyError{errUnableToGetCRL, d})
-			case set[string(c.SerialNumber.Bytes())]:
-				errs = append(errs, verifyError{errCertRevoked, d})
+		// Every certificate of a trusted chain, its root included (as
+		// CRL_CHECK_ALL): an untrusted one's last is not checked.
+		n := len(chain)
+		if !trusted {
+			n--
+		}
+		for d, c := range chain[:max(n, 0)] {
+			for _, code := range crls.status(c, issuerIn(chain, d), now) {
+				errs = append(errs, verifyError{code, d})
 			}
 		}
 	}
