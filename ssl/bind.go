@@ -384,7 +384,8 @@ func serverConfig(c *Conf) (*tls.Config, error) {
 				tc.ClientAuth = tls.RequireAnyClientCert
 			}
 		} else if crls := c.crls(); crls != nil {
-			tc.VerifyConnection = func(cs tls.ConnectionState) error { return crls.check(cs.VerifiedChains) }
+			cas := c.caCerts()
+			tc.VerifyConnection = func(cs tls.ConnectionState) error { return crls.check(cs.VerifiedChains, cas) }
 		}
 	}
 	return tc, nil
@@ -453,7 +454,7 @@ func (c *ClientConf) NewClient() (*tls.Config, error) {
 			}
 		}
 		if crls := conf.crls(); crls != nil {
-			return crls.check(chains)
+			return crls.check(chains, conf.caCerts())
 		}
 		return nil
 	}

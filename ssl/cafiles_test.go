@@ -274,3 +274,33 @@ func badSignature(t *testing.T, p []byte) []byte {
 	der[len(der)-1] ^= 0xff
 	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
 }
+
+// TestCRLChainToRoot: a chain Go's verification ends on a trusted
+// intermediate is checked up to its root, as OpenSSL builds it: the
+// root's list is needed too.
+func TestCRLChainToRoot(t *testing.T) {
+	root := testcert.NewCA("crl root")
+	inter := root.NewIntermediate("crl intermediate")
+	leaf := inter.Issue(testcert.Opts{CN: "leaf", Client: true})
+	now, hour := time.Now(), time.Hour
+	chains := [][]*x509.Certificate{{leaf.Cert, inter.Cert}} // inter is trusted itself
+	cas := []*x509.Certificate{inter.Cert, root.Cert}
+	both, err := ParseCRLs(append(crlPEM(t, inter, now.Add(-hour), now.Add(hour)), crlPEM(t, root, now.Add(-hour), now.Add(hour))...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := both.check(chains, cas); err != nil {
+		t.Errorf("with the root's list: %v", err)
+	}
+	interOnly, err := ParseCRLs(crlPEM(t, inter, now.Add(-hour), now.Add(hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := interOnly.check(chains, cas); err == nil {
+		t.Error("without the root's list: the intermediate passed")
+	}
+	// Without the root among the CAs, the chain stays as Go built it.
+	if err := interOnly.check(chains, cas[:1]); err == nil {
+		t.Error("the intermediate passed its issuer's missing list")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -61,9 +62,14 @@ func ParseCRLs(data []byte) (*CRLs, error) {
 // crl-file), the root included (against its own list): a certificate
 // fails if its issuer has no list, if the list is out of its dates or not
 // signed by the issuer, or if it names the certificate.
-func (l *CRLs) check(chains [][]*x509.Certificate) error {
+//
+// Go's verified chains stop at the first trusted certificate, where
+// OpenSSL's go on to a self-signed one when the trusted certificates (cas)
+// have it: such a chain is completed first, as OpenSSL checks those too.
+func (l *CRLs) check(chains [][]*x509.Certificate, cas []*x509.Certificate) error {
 	now := time.Now()
 	for _, chain := range chains {
+		chain = toSelfSigned(chain, cas)
 		for d, cert := range chain {
 			if codes := l.status(cert, issuerIn(chain, d), now); len(codes) > 0 {
 				return fmt.Errorf("certificate %s: CRL check failed (X509 error %d)", cert.Subject, codes[0])
@@ -71,6 +77,25 @@ func (l *CRLs) check(chains [][]*x509.Certificate) error {
 		}
 	}
 	return nil
+}
+
+// toSelfSigned extends chain with its issuers among cas until it ends on
+// a self-signed certificate, or no issuer is found.
+func toSelfSigned(chain, cas []*x509.Certificate) []*x509.Certificate {
+	for len(chain) < 16 {
+		last := chain[len(chain)-1]
+		if bytes.Equal(last.RawSubject, last.RawIssuer) && last.CheckSignatureFrom(last) == nil {
+			return chain
+		}
+		i := slices.IndexFunc(cas, func(p *x509.Certificate) bool {
+			return bytes.Equal(p.RawSubject, last.RawIssuer) && !slices.Contains(chain, p) && last.CheckSignatureFrom(p) == nil
+		})
+		if i < 0 {
+			return chain
+		}
+		chain = append(slices.Clip(chain), cas[i])
+	}
+	return chain
 }
 
 // issuerIn is the issuer of chain[d]: the next certificate, or the last

@@ -92,6 +92,11 @@ func verifyClient(raw [][]byte, cas []*x509.Certificate, crls *CRLs, now time.Ti
 	// whatever the dates: they are checked below, in their place among
 	// the errors (a test CA may be younger than an expired leaf).
 	chain, trusted := buildChain(certs, cas)
+	if trusted {
+		// OpenSSL goes on past a trusted intermediate to a self-signed
+		// CA when it has one, and checks it too.
+		chain = toSelfSigned(chain, cas)
+	}
 	var errs []verifyError
 	if !trusted {
 		last := chain[len(chain)-1]

@@ -33,7 +33,12 @@ func nextSerial() *big.Int { return big.NewInt(time.Now().UnixNano() + serial.Ad
 // NewCA makes a CA named cn (ECDSA P-256), valid from a year ago for
 // ten years: before any leaf it signs, expired ones included, as a real
 // CA is.
-func NewCA(cn string) *CA {
+func NewCA(cn string) *CA { return newCA(cn, nil) }
+
+// NewIntermediate makes a CA named cn that ca signs.
+func (ca *CA) NewIntermediate(cn string) *CA { return newCA(cn, ca) }
+
+func newCA(cn string, parent *CA) *CA {
 	key := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
 	tmpl := &x509.Certificate{
 		SerialNumber:          nextSerial(),
@@ -44,7 +49,11 @@ func NewCA(cn string) *CA {
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 	}
-	der := must(x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key))
+	signer, signKey := tmpl, crypto.Signer(key)
+	if parent != nil {
+		signer, signKey = parent.Cert, parent.Key
+	}
+	der := must(x509.CreateCertificate(rand.Reader, tmpl, signer, key.Public(), signKey))
 	cert := must(x509.ParseCertificate(der))
 	return &CA{Cert: cert, Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
 }
