@@ -423,13 +423,15 @@ func TestTLSCRL(t *testing.T) {
 	for k, v := range base {
 		files[k] = v
 	}
-	c := func(crl string) tcase {
+	c := func(crl string, cert *tls.Certificate, name string) tcase {
 		cfg := fe(`verify optional ca-file "${DIR}/ca.pem" crl-file "${DIR}/`+crl+`" crt-ignore-err all ca-ignore-err all`, "")
-		tc := sniCase("crl/"+strings.TrimSuffix(crl, ".pem"), cfg, files, tlsClient{sni: "www.example.com", cert: &aliceCert})
+		tc := sniCase("crl/"+name, cfg, files, tlsClient{sni: "www.example.com", cert: cert})
 		tc.anyConn = true
 		return tc
 	}
-	runCases(t, []tcase{c("revokes.pem"), c("expired.pem"), c("forged.pem")})
+	stranger := clientCert(t, testcert.NewCA("other CA"), "stranger", false)
+	runCases(t, []tcase{c("revokes.pem", &aliceCert, "revoked"), c("expired.pem", &aliceCert, "expired"),
+		c("forged.pem", &aliceCert, "forged"), c("revokes.pem", stranger, "unknown-ca")})
 }
 
 // The redirect-to-https pattern of seed 004: the clear bind redirects to
