@@ -1,11 +1,7 @@
 package difftest
 
 import (
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"strings"
 	"testing"
@@ -389,21 +385,6 @@ func TestTLSFetches(t *testing.T) {
 	})
 }
 
-// crlFile is ca's revocation list (PEM) valid from this to next, naming
-// revoked.
-func crlFile(t *testing.T, ca *testcert.CA, this, next time.Time, revoked ...*x509.Certificate) string {
-	t.Helper()
-	tmpl := &x509.RevocationList{Number: big.NewInt(time.Now().UnixNano()), ThisUpdate: this, NextUpdate: next}
-	for _, c := range revoked {
-		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: this})
-	}
-	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}))
-}
-
 // TestTLSCRL: what the fetches report of a client certificate checked
 // against a crl-file that names it, has expired, or was signed by another
 // CA under the same name, errors ignored so that the request goes on.
@@ -416,9 +397,9 @@ func TestTLSCRL(t *testing.T) {
 	}
 	now, hour := time.Now(), time.Hour
 	files := map[string]string{
-		"revokes.pem": crlFile(t, ca, now.Add(-hour), now.Add(hour), alice.Cert),
-		"expired.pem": crlFile(t, ca, now.Add(-2*hour), now.Add(-hour)),
-		"forged.pem":  crlFile(t, testcert.NewCA("difftest CA"), now.Add(-hour), now.Add(hour)),
+		"revokes.pem": string(ca.CRLAt(now.Add(-hour), now.Add(hour), alice.Cert)),
+		"expired.pem": string(ca.CRLAt(now.Add(-2*hour), now.Add(-hour))),
+		"forged.pem":  string(testcert.NewCA("difftest CA").CRLAt(now.Add(-hour), now.Add(hour))),
 	}
 	for k, v := range base {
 		files[k] = v

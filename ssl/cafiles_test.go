@@ -1,11 +1,9 @@
 package ssl
 
 import (
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"math/big"
 	"net"
 	"path/filepath"
 	"slices"
@@ -216,20 +214,6 @@ func TestCADirectory(t *testing.T) {
 	}
 }
 
-// crlPEM makes ca's revocation list with the given dates, naming revoked.
-func crlPEM(t *testing.T, ca *testcert.CA, this, next time.Time, revoked ...*x509.Certificate) []byte {
-	t.Helper()
-	tmpl := &x509.RevocationList{Number: big.NewInt(time.Now().UnixNano()), ThisUpdate: this, NextUpdate: next}
-	for _, c := range revoked {
-		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: this})
-	}
-	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
-}
-
 // TestCRLStatus: OpenSSL's verdicts on a certificate under its issuer's
 // lists: revoked, no list, a list out of its dates, a list of another key
 // under the same name (a forger's: passed over, as OpenSSL does by the
@@ -245,16 +229,16 @@ func TestCRLStatus(t *testing.T) {
 		cert *x509.Certificate
 		want []int
 	}{
-		{"good", crlPEM(t, ca, now.Add(-hour), now.Add(hour), bad.Cert), good.Cert, nil},
-		{"revoked", crlPEM(t, ca, now.Add(-hour), now.Add(hour), bad.Cert), bad.Cert, []int{errCertRevoked}},
-		{"no list", crlPEM(t, other, now.Add(-hour), now.Add(hour)), good.Cert, []int{errUnableToGetCRL}},
-		{"expired", crlPEM(t, ca, now.Add(-2*hour), now.Add(-hour)), good.Cert, []int{errCRLHasExpired}},
-		{"not yet valid", crlPEM(t, ca, now.Add(hour), now.Add(2*hour)), good.Cert, []int{errCRLNotYetValid}},
-		{"forged", crlPEM(t, forger, now.Add(-hour), now.Add(hour)), good.Cert, []int{errUnableToGetCRL}},
-		{"forged then good", append(crlPEM(t, forger, now.Add(-hour), now.Add(hour)), crlPEM(t, ca, now.Add(-hour), now.Add(hour))...), good.Cert, nil},
-		{"expired, revoked", crlPEM(t, ca, now.Add(-2*hour), now.Add(-hour), bad.Cert), bad.Cert, []int{errCRLHasExpired, errCertRevoked}},
-		{"expired then good", append(crlPEM(t, ca, now.Add(-2*hour), now.Add(-hour)), crlPEM(t, ca, now.Add(-hour), now.Add(hour))...), good.Cert, nil},
-		{"bad signature", badSignature(t, crlPEM(t, ca, now.Add(-hour), now.Add(hour))), good.Cert, []int{errCRLSignatureFailure}},
+		{"good", ca.CRLAt(now.Add(-hour), now.Add(hour), bad.Cert), good.Cert, nil},
+		{"revoked", ca.CRLAt(now.Add(-hour), now.Add(hour), bad.Cert), bad.Cert, []int{errCertRevoked}},
+		{"no list", other.CRLAt(now.Add(-hour), now.Add(hour)), good.Cert, []int{errUnableToGetCRL}},
+		{"expired", ca.CRLAt(now.Add(-2*hour), now.Add(-hour)), good.Cert, []int{errCRLHasExpired}},
+		{"not yet valid", ca.CRLAt(now.Add(hour), now.Add(2*hour)), good.Cert, []int{errCRLNotYetValid}},
+		{"forged", forger.CRLAt(now.Add(-hour), now.Add(hour)), good.Cert, []int{errUnableToGetCRL}},
+		{"forged then good", append(forger.CRLAt(now.Add(-hour), now.Add(hour)), ca.CRLAt(now.Add(-hour), now.Add(hour))...), good.Cert, nil},
+		{"expired, revoked", ca.CRLAt(now.Add(-2*hour), now.Add(-hour), bad.Cert), bad.Cert, []int{errCRLHasExpired, errCertRevoked}},
+		{"expired then good", append(ca.CRLAt(now.Add(-2*hour), now.Add(-hour)), ca.CRLAt(now.Add(-hour), now.Add(hour))...), good.Cert, nil},
+		{"bad signature", badSignature(t, ca.CRLAt(now.Add(-hour), now.Add(hour))), good.Cert, []int{errCRLSignatureFailure}},
 	} {
 		l, err := ParseCRLs(c.pem)
 		if err != nil {
@@ -285,14 +269,14 @@ func TestCRLChainToRoot(t *testing.T) {
 	now, hour := time.Now(), time.Hour
 	chains := [][]*x509.Certificate{{leaf.Cert, inter.Cert}} // inter is trusted itself
 	cas := []*x509.Certificate{inter.Cert, root.Cert}
-	both, err := ParseCRLs(append(crlPEM(t, inter, now.Add(-hour), now.Add(hour)), crlPEM(t, root, now.Add(-hour), now.Add(hour))...))
+	both, err := ParseCRLs(append(inter.CRLAt(now.Add(-hour), now.Add(hour)), root.CRLAt(now.Add(-hour), now.Add(hour))...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := both.check(chains, cas); err != nil {
 		t.Errorf("with the root's list: %v", err)
 	}
-	interOnly, err := ParseCRLs(crlPEM(t, inter, now.Add(-hour), now.Add(hour)))
+	interOnly, err := ParseCRLs(inter.CRLAt(now.Add(-hour), now.Add(hour)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,12 +149,19 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-// CRL makes the CA's revocation list (PEM) naming revoked.
+// CRL makes the CA's revocation list (PEM) naming revoked, valid from an
+// hour ago for a day.
 func (ca *CA) CRL(revoked ...*x509.Certificate) []byte {
-	tmpl := &x509.RevocationList{Number: nextSerial(), ThisUpdate: time.Now().Add(-time.Hour), NextUpdate: time.Now().Add(24 * time.Hour)}
+	return ca.CRLAt(time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), revoked...)
+}
+
+// CRLAt makes the CA's revocation list (PEM) valid from this to next,
+// naming revoked.
+func (ca *CA) CRLAt(this, next time.Time, revoked ...*x509.Certificate) []byte {
+	tmpl := &x509.RevocationList{Number: nextSerial(), ThisUpdate: this, NextUpdate: next}
 	for _, c := range revoked {
 		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries,
-			x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: time.Now().Add(-time.Minute)})
+			x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: this})
 	}
 	der := must(x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.Key))
 	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
