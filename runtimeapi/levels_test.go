@@ -67,6 +67,10 @@ var commandLevels = []struct {
 	{"show ssl crt-list", admin.Admin},
 	{"add ssl crt-list /nope.lst /nope.pem", admin.Admin},
 	{"del ssl crt-list /nope.lst /nope.pem", admin.Admin},
+	// haproxy 2.6 checks no level for these; later ones ask for admin, as
+	// switchyard does (cmd_ocsp.go).
+	{"show ssl ocsp-response", admin.Admin},
+	{"set ssl ocsp-response AAAA", admin.Admin},
 	{"show acl", admin.Admin},
 	{"get map x y", admin.Admin},
 	{"get acl x y", admin.Admin},
