@@ -50,7 +50,7 @@ func cmdShowCert(c *call) {
 		return
 	}
 	if strings.HasSuffix(name, ".ocsp") {
-		c.err("Can't display the OCSP response: OCSP is not supported yet by switchyard\n")
+		showCertOCSP(c, name) // cmd_ocsp.go
 		return
 	}
 	path, txn := strings.CutPrefix(name, "*")

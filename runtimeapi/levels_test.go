@@ -77,6 +77,10 @@ var commandLevels = []struct {
 	{"commit ssl crl-file /nope.pem", admin.Admin},
 	{"abort ssl crl-file /nope.pem", admin.Admin},
 	{"del ssl crl-file /nope.pem", admin.Admin},
+	// haproxy 2.6 checks no level for these; later ones ask for admin, as
+	// switchyard does (cmd_ocsp.go).
+	{"show ssl ocsp-response", admin.Admin},
+	{"set ssl ocsp-response AAAA", admin.Admin},
 	{"show acl", admin.Admin},
 	{"get map x y", admin.Admin},
 	{"get acl x y", admin.Admin},

@@ -10,13 +10,17 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Cert is a certificate as HAProxy loads it from a `crt` file: the leaf,
 // its chain and key, and the files beside it.
 type Cert struct {
 	Path string
-	TLS  tls.Certificate // Leaf set; OCSPStaple from PATH.ocsp
+	TLS  tls.Certificate // Leaf set; OCSPStaple: OCSP, if valid (ocsp.go)
+	// OCSP is the certificate's OCSP response (DER), from PATH.ocsp or
+	// the runtime API, valid or not.
+	OCSP []byte
 	// Names are the DNS names it serves, lower case: its subjectAltName
 	// DNS entries and its subject's common names, as HAProxy indexes them
 	// for SNI ("*.example.com" for a wildcard).
@@ -130,7 +134,7 @@ func LoadCert(path string, extra ExtraFiles) (*Cert, error) {
 	}
 	if extra&ExtraOCSP != 0 {
 		if d, err := os.ReadFile(path + ".ocsp"); err == nil && len(d) > 0 {
-			c.TLS.OCSPStaple = d
+			c = c.withOCSP(d, time.Now())
 		}
 	}
 	if extra&ExtraSCTL != 0 {

@@ -72,12 +72,12 @@ func appendNames(b []byte, label string, names []pkix.AttributeTypeAndValue) []b
 }
 
 // appendOCSPKey appends the "OCSP Response Key" line: the DER of the
-// CertID of the first response in the certificate's OCSP staple, in hex,
+// CertID of the first response in the certificate's OCSP response, in hex,
 // empty without one (as haproxy prints it).
 func appendOCSPKey(b []byte, c *Cert) []byte {
 	b = append(b, "OCSP Response Key: "...)
 	if c != nil {
-		if id := ocspCertID(c.TLS.OCSPStaple); id != nil {
+		if id := ocspCertID(c.OCSP); id != nil {
 			b = hex.AppendEncode(b, id)
 		}
 	}

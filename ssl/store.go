@@ -217,7 +217,7 @@ var (
 func (st *Store) Set(path string, payload []byte) (string, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	base, keyOnly := path, false
+	base, keyOnly, ocspOnly := path, false, false
 	if _, _, known := st.lookup(path); !known {
 		if c := st.byKeyFile(path); c != nil {
 			base, keyOnly = c.Path, true // "x.key" beside "x.crt"
@@ -228,15 +228,19 @@ func (st *Store) Set(path string, payload []byte) (string, error) {
 			}
 			if b, ok := strings.CutSuffix(path, ext); ok {
 				if _, _, k := st.lookup(b); k {
-					if ext != ".key" {
+					switch ext {
+					case ".key":
+						base, keyOnly = b, true
+					case ".ocsp":
+						base, ocspOnly = b, true // ocsp.go
+					default:
 						return "", fmt.Errorf("Updating '%s' files is not supported yet by switchyard", ext)
 					}
-					base, keyOnly = b, true
 				}
 				break
 			}
 		}
-		if !keyOnly {
+		if !keyOnly && !ocspOnly {
 			return "", fmt.Errorf("Can't replace a certificate which is not referenced by the configuration!")
 		}
 	}
@@ -250,7 +254,15 @@ func (st *Store) Set(path string, payload []byte) (string, error) {
 		prev = st.txn.Cert
 	}
 	var c *Cert
-	if keyOnly {
+	if ocspOnly {
+		if prev == nil {
+			return "", fmt.Errorf("'%s' has no certificate yet to set an OCSP response for", base)
+		}
+		var err error
+		if c, err = setOCSPPayload(prev, payload); err != nil {
+			return "", err
+		}
+	} else if keyOnly {
 		key, err := ParseKeyPEM(payload)
 		if err != nil {
 			return "", err
@@ -315,9 +327,15 @@ func (st *Store) Commit(path string) (int, error) {
 		st.mu.Unlock()
 		return 0, fmt.Errorf("inconsistencies between private key and certificate loaded '%s'.", path)
 	}
+	c, err := st.commitOCSPLocked(path, c) // ocsp.go
+	if err != nil {
+		st.mu.Unlock()
+		return 0, err
+	}
 	n, err := st.replaceLocked(path, c)
 	if err == nil {
 		st.txn = nil
+		st.shareStapleLocked(c)
 	}
 	st.mu.Unlock()
 	if err == nil {

@@ -61,6 +61,9 @@ func (st *Store) Files() []*WatchedFile {
 			reload := func() (bool, error) { return st.reloadCert(path) }
 			add(path, "certificate", reload)
 			add(e.Cert.KeyFile, "certificate key", reload)
+			if e.Cert.OCSP != nil && e.Cert.Extra&ExtraOCSP != 0 {
+				add(path+".ocsp", "OCSP response", reload)
+			}
 		}
 		for _, l := range b.lists() {
 			list := l.Path
@@ -99,7 +102,7 @@ func (st *Store) reloadCert(path string) (bool, error) {
 // sameCert says whether two loads of a certificate serve the same.
 func sameCert(a, b *Cert) bool {
 	return slices.EqualFunc(a.TLS.Certificate, b.TLS.Certificate, bytes.Equal) &&
-		bytes.Equal(a.TLS.OCSPStaple, b.TLS.OCSPStaple) && keyMatches(a.TLS.Leaf, b.TLS.PrivateKey) &&
+		bytes.Equal(a.OCSP, b.OCSP) && keyMatches(a.TLS.Leaf, b.TLS.PrivateKey) &&
 		slices.EqualFunc(a.TLS.SignedCertificateTimestamps, b.TLS.SignedCertificateTimestamps, bytes.Equal)
 }
 
