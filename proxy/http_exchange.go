@@ -281,7 +281,7 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, c
 	}
 	be.state.C.Connect.Add(1)
 	srv.C.Connect.Add(1)
-	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst, pp, sni)
+	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst, pp, tlsSet, sni)
 	if err != nil {
 		if s.t.abort.Err() == nil { // not the client's leaving
 			countServerFailure(be, srv, true)
