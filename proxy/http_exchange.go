@@ -324,6 +324,10 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	s.cc.setPeer(sc)
 	defer s.cc.peer.Store(nil)
 	s.t.backTLS = sc.tlsState()
+	s.t.backRandoms = nil
+	if s.t.backTLS != nil {
+		s.t.backRandoms = sc.x.randoms
+	}
 	reqOut, whole := s.t.reqInfo, s.t.whole
 	sbuf := s.pool.get()
 	defer s.pool.put(sbuf)

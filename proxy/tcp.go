@@ -133,6 +133,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	if tc, ok := sc.(*tls.Conn); ok {
 		st := tc.ConnectionState()
 		scope.tls = &st
+		scope.randoms = helloRandoms(sc)
 	}
 	defer be.state.Release(srv)
 	lg.retries(&rs)
