@@ -42,7 +42,7 @@ func tlsOrigin(t *testing.T, ca *testcert.CA) (string, <-chan string) {
 
 func clientTLS(t *testing.T, ca *testcert.CA) *tls.Config {
 	t.Helper()
-	cc := ssl.ClientConf{Conf: ssl.Conf{Verify: ssl.VerifyRequired, CAs: ca.Pool()}}
+	cc := ssl.ClientConf{Conf: ssl.Conf{Verify: ssl.VerifyRequired, CA: ssl.NewCAFile("ca.pem", ca.Cert)}}
 	cfg, err := cc.NewClient()
 	if err != nil {
 		t.Fatal(err)

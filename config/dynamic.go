@@ -34,6 +34,7 @@ func ParseDynamicServer(g *Global, px *Proxy, name string, args []string) (*Serv
 		return nil, fmt.Errorf("no server parsed")
 	}
 	sc := cur.Servers[0]
+	sc.Dynamic = true
 	if err := p.validateServerTLS(&cur, sc); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,18 @@ type GlobalSSL struct {
 	// ServerVerifyNone is `ssl-server-verify none`: servers' certificates
 	// are not verified unless their line says `verify required`.
 	ServerVerifyNone bool
+	// Files are the CA and CRL files the configuration names, each read
+	// once; the certificate store takes them over (runtime API). Nil
+	// until a line names one: use CAFiles.
+	Files *ssl.Files
+}
+
+// CAFiles are the configuration's CA and CRL files.
+func (g *GlobalSSL) CAFiles() *ssl.Files {
+	if g.Files == nil {
+		g.Files = &ssl.Files{}
+	}
+	return g.Files
 }
 
 // ServerTLS is the TLS side of a server line.
@@ -154,15 +166,18 @@ func init() {
 	}}
 	// Files, resolved against ca-base as they are read.
 	tlsOptions["ca-file"] = tlsOption{1, lists, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
-		return conf.SetCAFile(ssl.ResolvePath(c.Global().SSL.CABase, args[0]))
+		g := &c.Global().SSL
+		return conf.SetCAFile(g.CAFiles(), ssl.ResolveCAPath(g.CABase, args[0]))
 	}}
 	// ca-verify-file: CAs that verify client certificates without being
 	// named to the client (bind and crt-list lines).
 	tlsOptions["ca-verify-file"] = tlsOption{1, tlsInBind | tlsInCrtList, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
-		return conf.SetCAVerifyFile(ssl.ResolvePath(c.Global().SSL.CABase, args[0]))
+		g := &c.Global().SSL
+		return conf.SetCAVerifyFile(g.CAFiles(), ssl.ResolveCAPath(g.CABase, args[0]))
 	}}
 	tlsOptions["crl-file"] = tlsOption{1, lists, func(c *Context, conf *ssl.Conf, args []string, _ bool) error {
-		return conf.SetCRLFile(ssl.ResolvePath(c.Global().SSL.CABase, args[0]))
+		g := &c.Global().SSL
+		return conf.SetCRLFile(g.CAFiles(), ssl.ResolveCAPath(g.CABase, args[0]))
 	}}
 
 	for name, o := range tlsOptions {
@@ -209,7 +224,7 @@ func init() {
 		b.TLS.Entries = append(b.TLS.Entries, entries...)
 		// Kept to read the list again when it changes (ssl.Store), and
 		// for lines the runtime API adds.
-		b.TLS.AddList(&ssl.ListSource{Path: path, CrtBase: base, Extra: extra, Opts: opts})
+		b.TLS.AddList(&ssl.ListSource{Path: path, CrtBase: base, CABase: g.CABase, Extra: extra, Opts: opts})
 		return nil
 	})
 	notGo := func(name, why string) {
@@ -423,7 +438,7 @@ func (p *parser) validateServerTLS(px *Proxy, s *Server) error {
 			t.Conf.Verify = ssl.VerifyNone
 		}
 	}
-	if t.Conf.Verify == ssl.VerifyRequired && t.Conf.CAs == nil {
+	if t.Conf.Verify == ssl.VerifyRequired && t.Conf.CA == nil {
 		if verifyNone { // as haproxy: "by default" only under ssl-server-verify required
 			return fmt.Errorf("'server %s/%s' : verify is enabled but no CA file specified.", px.Name, s.Name)
 		}

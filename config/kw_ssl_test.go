@@ -118,13 +118,13 @@ func TestBindSSLOptions(t *testing.T) {
 			if len(b.TLS.Entries) != 2 || !b.TLS.StrictSNI || b.TLS.Entries[1].Conf == nil || b.TLS.Entries[1].Conf.MinVer != tls.VersionTLS13 {
 				t.Errorf("%+v", b.TLS)
 			}
-			if b.TLS.Conf.Verify != ssl.VerifyOptional || b.TLS.Conf.CAs == nil || len(b.TLS.Conf.Curves) != 1 {
+			if b.TLS.Conf.Verify != ssl.VerifyOptional || b.TLS.Conf.CA == nil || len(b.TLS.Conf.Curves) != 1 {
 				t.Errorf("%+v", b.TLS.Conf)
 			}
 		},
 		"bind :443 ssl crt site.pem": func(*testing.T, *Bind) {},
 		"bind :443 ssl crt @D@/site.pem ca-verify-file @D@/ca.pem verify required": func(t *testing.T, b *Bind) {
-			if len(b.TLS.Conf.VerifyCACerts) != 1 || b.TLS.Conf.CAs != nil {
+			if b.TLS.Conf.VerifyCA == nil || len(b.TLS.Conf.VerifyCA.Load().Certs) != 1 || b.TLS.Conf.CA != nil {
 				t.Errorf("%+v", b.TLS.Conf)
 			}
 		},

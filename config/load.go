@@ -208,7 +208,7 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 
 func defaultGlobal() Global {
 	return Global{BufSize: 16384, MaxHdr: 101, MaxRewrite: 1024, StrictLimits: true, PoolLowFDRatio: 20, PoolHighFDRatio: 25,
-		SSL: GlobalSSL{Extra: ssl.ExtraAll}}
+		SSL: GlobalSSL{Extra: ssl.ExtraAll, Files: &ssl.Files{}}}
 }
 
 // newDefaults is the implicit defaults section in force before any is

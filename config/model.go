@@ -345,6 +345,10 @@ type Server struct {
 	MapPorts bool
 	// Unix: the server is a UNIX socket, Host and Addr its path.
 	Unix bool
+	// Dynamic: added by the runtime API (add server), whose checks
+	// speak TLS only with an explicit check-ssl, as in haproxy.
+	Dynamic bool
+
 	Addr string // resolved host:port ("" + Port==0 handled by the proxy), or the socket's path
 	// Referenced: a use-server rule or a sample fetch's argument names
 	// the server, so `del server` may not remove it (haproxy's

@@ -1,10 +1,15 @@
 package difftest
 
 import (
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"switchyard/internal/testcert"
 )
@@ -53,9 +58,15 @@ func sniSet() (files map[string]string, crts string) {
 		"dual-ecdsa.pem": leaf("dual ecdsa", false, "dual.example.net"),
 		// The subject's CN is a name too, beside the SANs.
 		"cn.pem": leaf("cn-only.example.net", false, "san.example.net"),
+		// Key types across exact and wildcard names: an exact RSA name
+		// under an ECDSA wildcard, an exact ECDSA name under an RSA one.
+		"api-rsa.pem":  leaf("api rsa", true, "api.example.com"),
+		"v-ecdsa.pem":  leaf("v ecdsa", false, "v.example.org"),
+		"wild-rsa.pem": leaf("wild rsa", true, "*.example.org"),
 	}
 	crts = `crt "${DIR}/default.pem" crt "${DIR}/www.pem" crt "${DIR}/www2.pem" crt "${DIR}/wild.pem" ` +
-		`crt "${DIR}/dual-rsa.pem" crt "${DIR}/dual-ecdsa.pem" crt "${DIR}/cn.pem"`
+		`crt "${DIR}/dual-rsa.pem" crt "${DIR}/dual-ecdsa.pem" crt "${DIR}/cn.pem" ` +
+		`crt "${DIR}/api-rsa.pem" crt "${DIR}/v-ecdsa.pem" crt "${DIR}/wild-rsa.pem"`
 	return files, crts
 }
 
@@ -106,6 +117,10 @@ func TestTLSSNISelection(t *testing.T) {
 		// has no certificate it can use, and the handshake fails.
 		sniCase("rsa-client-default", cfg, files, tlsClient{sni: "unknown.test", max: tls12, ciphers: rsaOnly}),
 		sniCase("tls12", cfg, files, tlsClient{sni: "www.example.com", max: tls12}),
+		sniCase("wild-ecdsa-before-exact-rsa", cfg, files, tlsClient{sni: "api.example.com", max: tls12}),
+		sniCase("exact-rsa-for-rsa-client", cfg, files, tlsClient{sni: "api.example.com", max: tls12, ciphers: rsaOnly}),
+		sniCase("exact-ecdsa-before-wild-rsa", cfg, files, tlsClient{sni: "v.example.org", max: tls12}),
+		sniCase("wild-rsa-for-rsa-client", cfg, files, tlsClient{sni: "v.example.org", max: tls12, ciphers: rsaOnly}),
 		strictCase("strict/exact", strict, files, tlsClient{sni: "www.example.com"}, false),
 		strictCase("strict/wildcard", strict, files, tlsClient{sni: "x.example.com"}, false),
 		// Which alert ends these is left out: haproxy sends
@@ -372,6 +387,49 @@ func TestTLSFetches(t *testing.T) {
 			ciphers: []uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}}),
 		clear,
 	})
+}
+
+// crlFile is ca's revocation list (PEM) valid from this to next, naming
+// revoked.
+func crlFile(t *testing.T, ca *testcert.CA, this, next time.Time, revoked ...*x509.Certificate) string {
+	t.Helper()
+	tmpl := &x509.RevocationList{Number: big.NewInt(time.Now().UnixNano()), ThisUpdate: this, NextUpdate: next}
+	for _, c := range revoked {
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: this})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}))
+}
+
+// TestTLSCRL: what the fetches report of a client certificate checked
+// against a crl-file that names it, has expired, or was signed by another
+// CA under the same name, errors ignored so that the request goes on.
+func TestTLSCRL(t *testing.T) {
+	ca, base, fe := fetchSet()
+	alice := ca.Issue(testcert.Opts{CN: "alice", Client: true})
+	aliceCert, err := tls.X509KeyPair(alice.CertPEM, alice.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, hour := time.Now(), time.Hour
+	files := map[string]string{
+		"revokes.pem": crlFile(t, ca, now.Add(-hour), now.Add(hour), alice.Cert),
+		"expired.pem": crlFile(t, ca, now.Add(-2*hour), now.Add(-hour)),
+		"forged.pem":  crlFile(t, testcert.NewCA("difftest CA"), now.Add(-hour), now.Add(hour)),
+	}
+	for k, v := range base {
+		files[k] = v
+	}
+	c := func(crl string) tcase {
+		cfg := fe(`verify optional ca-file "${DIR}/ca.pem" crl-file "${DIR}/`+crl+`" crt-ignore-err all ca-ignore-err all`, "")
+		tc := sniCase("crl/"+strings.TrimSuffix(crl, ".pem"), cfg, files, tlsClient{sni: "www.example.com", cert: &aliceCert})
+		tc.anyConn = true
+		return tc
+	}
+	runCases(t, []tcase{c("revokes.pem"), c("expired.pem"), c("forged.pem")})
 }
 
 // The redirect-to-https pattern of seed 004: the clear bind redirects to

@@ -179,10 +179,17 @@ func (t *timedConn) rearmed(d *deadline, err error) bool {
 }
 
 // Read reads, re-arming deadlines that fired before the wanted one.
+// Bytes come without an error: a TLS connection returns its last record
+// with the io.EOF of the close_notify after it, and readers that stop at
+// an error would lose them; crypto/tls keeps the error, so the next Read
+// returns it.
 func (t *timedConn) Read(p []byte) (int, error) {
 	for {
 		n, err := t.Conn.Read(p)
-		if n > 0 || err == nil || !t.readRearmed(err) {
+		if n > 0 {
+			return n, nil
+		}
+		if err == nil || !t.readRearmed(err) {
 			return n, err
 		}
 	}

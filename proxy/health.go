@@ -179,13 +179,14 @@ func checkSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) *b
 // checkTLS is how a server's checks speak TLS: the default connection
 // does with check-ssl, or with the server's `ssl` when checks go to the
 // server's own address and port (haproxy's init_srv_check); `connect
-// ssl` rules do with the server's TLS settings.
+// ssl` rules do with the server's TLS settings. A dynamic server's
+// checks need check-ssl, as in haproxy.
 func checkTLS(sc *config.Server) check.TLS {
 	t := &sc.TLS
 	if t.Client == nil {
 		return check.TLS{}
 	}
-	own := sc.CheckPort == 0 && sc.CheckAddr == ""
+	own := sc.CheckPort == 0 && sc.CheckAddr == "" && !sc.Dynamic
 	return check.TLS{Config: t.Client, Default: t.CheckSSL || t.On && own, SNI: t.CheckSNI, ALPN: t.CheckALPN}
 }
 

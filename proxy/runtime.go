@@ -126,7 +126,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	}
 	rt.state.pools.AddOthers(base - rt.fdBase)
 	rt.fdBase = base
-	rt.certs.Attach(snap.tlsServers())
+	rt.certs.Attach(snap.tlsServers(), cfg.Global.SSL.Files)
 	rt.expiry.update(snap.Certificates())
 	rt.mu.Lock()
 	defer rt.mu.Unlock()

@@ -198,3 +198,105 @@ listen l
 		t.Fatalf("%d %q", st, body)
 	}
 }
+
+// TestTLSServerClosesAfterAnswer: a TLS 1.2 server that answers and
+// closes at once (its last record and its close_notify read together)
+// is answered, not a 502.
+func TestTLSServerClosesAfterAnswer(t *testing.T) {
+	t.Parallel()
+	ca := testcert.NewCA("closing CA")
+	leaf := ca.Issue(testcert.Opts{CN: "o.example", DNS: []string{"o.example"}})
+	cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := tls.Listen("tcp4", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: tls.VersionTLS12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close() // the close_notify right after the answer
+				c.SetDeadline(time.Now().Add(itTimeout))
+				br := bufio.NewReader(c)
+				if _, err := http.ReadRequest(br); err != nil {
+					return
+				}
+				// One write for the answer and the close_notify, so
+				// that the proxy reads them together.
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+			}()
+		}
+	}()
+	fe := itAddr(t)
+	itStart(t, itConfig(t, `
+defaults
+  mode http
+  option httpclose
+  timeout client 5s
+  timeout server 5s
+  timeout connect 5s
+frontend fe
+  bind {FE}
+  default_backend be
+backend be
+  retries 0
+  server o {O} ssl verify none
+`, "FE", fe, "O", l.Addr().String()))
+	for i := range 10 {
+		c := itDial(t, fe)
+		if st, body := itGet(t, c.c, bufio.NewReader(c.c), "x", "/"); st != 200 || body != "ok" {
+			t.Fatalf("request %d: %d %q", i, st, body)
+		}
+		c.c.Close()
+	}
+}
+
+// TestTLSClientClosesAfterRequest: a request followed at once by the
+// client's close_notify (read together) is still answered.
+func TestTLSClientClosesAfterRequest(t *testing.T) {
+	t.Parallel()
+	ca := testcert.NewCA("half-close CA")
+	dir := t.TempDir()
+	crt := filepath.Join(dir, "site.pem")
+	testcert.Write(crt, ca.Issue(testcert.Opts{CN: "site.example", DNS: []string{"site.example"}}).Bundle())
+	fe := itAddr(t)
+	itStart(t, itConfig(t, `
+defaults
+  mode http
+  timeout client 5s
+  timeout server 5s
+  timeout connect 5s
+frontend fe
+  bind {FE} ssl crt {CRT}
+  option http-buffer-request
+  http-request return status 200 content-type text/plain string ok if { req.body -m str hello }
+  http-request return status 400
+`, "FE", fe, "CRT", crt))
+	for i := range 5 {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: itTimeout}, "tcp", fe, &tls.Config{ServerName: "site.example", RootCAs: ca.Pool(), MaxVersion: tls.VersionTLS12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(itTimeout))
+		// With a body, which the frontend waits for.
+		io.WriteString(c, "POST / HTTP/1.1\r\nHost: site.example\r\nContent-Length: 5\r\n\r\n")
+		io.WriteString(c, "hello")
+		c.CloseWrite() // the close_notify, right behind the request
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		c.Close()
+		if res.StatusCode != 200 || string(b) != "ok" {
+			t.Fatalf("request %d: %d %q", i, res.StatusCode, b)
+		}
+	}
+}

@@ -133,9 +133,16 @@ func newServerTLS(c net.Conn, cfg *tls.Config) *serverTLS {
 	return t
 }
 
+// Read reads. Bytes come without an error (the last record and the
+// close_notify's io.EOF are returned together): crypto/tls keeps the
+// error for the next Read, so a request followed at once by the client's
+// close is served, as by haproxy.
 func (t *serverTLS) Read(p []byte) (int, error) {
 	n, err := t.Conn.Read(p)
 	t.more = n == len(p) && n > 0
+	if n > 0 {
+		return n, nil
+	}
 	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.peerGone = true
 	}

@@ -67,6 +67,16 @@ var commandLevels = []struct {
 	{"show ssl crt-list", admin.Admin},
 	{"add ssl crt-list /nope.lst /nope.pem", admin.Admin},
 	{"del ssl crt-list /nope.lst /nope.pem", admin.Admin},
+	{"new ssl ca-file /nope.pem", admin.Admin},
+	{"set ssl ca-file /nope.pem", admin.Admin},
+	{"commit ssl ca-file /nope.pem", admin.Admin},
+	{"abort ssl ca-file /nope.pem", admin.Admin},
+	{"del ssl ca-file /nope.pem", admin.Admin},
+	{"new ssl crl-file /nope.pem", admin.Admin},
+	{"set ssl crl-file /nope.pem", admin.Admin},
+	{"commit ssl crl-file /nope.pem", admin.Admin},
+	{"abort ssl crl-file /nope.pem", admin.Admin},
+	{"del ssl crl-file /nope.pem", admin.Admin},
 	{"show acl", admin.Admin},
 	{"get map x y", admin.Admin},
 	{"get acl x y", admin.Admin},
@@ -106,6 +116,17 @@ func TestLevels(t *testing.T) {
 		}
 		if got := ask(t, paths[tc.level], tc.line+"\n"); got == "Permission denied\n\n" {
 			t.Errorf("%q at level %s: refused", tc.line, tc.level)
+		}
+	}
+	// Below operator, haproxy 2.6 answers show ssl ca-file|crl-file with
+	// another message than its refusal.
+	for _, line := range []string{"show ssl ca-file", "show ssl crl-file"} {
+		covered[findCommand(strings.Fields(line)).name] = true
+		if got := ask(t, paths[admin.User], line+"\n"); got != "Can't allocate memory!\n\n" {
+			t.Errorf("%q at level user: got %q", line, got)
+		}
+		if got := ask(t, paths[admin.Operator], line+"\n"); !strings.HasPrefix(got, "# filename\n") {
+			t.Errorf("%q at level operator: got %q", line, got)
 		}
 	}
 	// Every command switchyard implements is in the table, but help,

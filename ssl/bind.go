@@ -57,8 +57,10 @@ type Bind struct {
 // runtime API adds.
 type ListSource struct {
 	Path, CrtBase string
-	Extra         ExtraFiles
-	Opts          func(words []string) (*Conf, error)
+	// CABase resolves the CA and CRL files its lines name.
+	CABase string
+	Extra  ExtraFiles
+	Opts   func(words []string) (*Conf, error)
 }
 
 // AddList notes a crt-list the bind loaded (once per file).
@@ -161,7 +163,7 @@ func (b *Bind) index() (*sniIndex, error) {
 		sl := &slot{cfg: cfg, kind: kindOf(e.Cert)}
 		if conf.verifiesItself() {
 			own := conf
-			sl.own = &ownVerify{Conf: &own, trust: slices.Concat(own.CACerts, own.VerifyCACerts)}
+			sl.own = &ownVerify{Conf: &own, trust: slices.Concat(own.caCerts(), own.verifyCACerts()), crls: own.crls()}
 		}
 		names := e.Filters
 		if len(names) == 0 {
@@ -198,6 +200,25 @@ func (s *Server) Entries() []*Entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.def.Entries)
+}
+
+// count counts the certificates the bind serves with settings for which
+// match holds: a line's own, merged over the bind's.
+func (s *Server) count(match func(*Conf) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.def.Entries {
+		conf := s.def.Conf
+		if e.Conf != nil {
+			conf = *e.Conf
+			conf.Merge(&s.def.Conf)
+		}
+		if match(&conf) {
+			n++
+		}
+	}
+	return n
 }
 
 // change rebuilds the index from the entries edit makes of the current
@@ -239,14 +260,14 @@ func (s *Server) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	if c := alpnConfig(hello); c != nil {
 		return c, nil // a TLS-ALPN-01 validation (acmehook.go)
 	}
-	cfg, err := s.idx.Load().configFor(hello)
+	cfg, err := s.idx.Load().configFor(s.root, hello)
 	if n := notesOf(hello.Conn); n != nil && err == nil && len(cfg.Certificates) > 0 {
 		n.Served = cfg.Certificates[0].Leaf
 	}
 	return cfg, err
 }
 
-func (s *sniIndex) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+func (s *sniIndex) configFor(root *tls.Config, hello *tls.ClientHelloInfo) (*tls.Config, error) {
 	sl, err := s.slotFor(hello)
 	if err != nil {
 		// A configuration without certificates, rather than the error:
@@ -255,7 +276,7 @@ func (s *sniIndex) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		return noCertConfig, nil
 	}
 	if sl.own != nil {
-		return perConn(sl.cfg, sl.own, hello), nil // verifyerr.go
+		return perConn(root, sl.cfg, sl.own, hello), nil // verifyerr.go
 	}
 	return sl.cfg, nil
 }
@@ -263,12 +284,32 @@ func (s *sniIndex) configFor(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 func (s *sniIndex) slotFor(hello *tls.ClientHelloInfo) (*slot, error) {
 	name := strings.ToLower(hello.ServerName)
 	if name != "" {
-		if sl := pick(s.exact[name], hello, ""); sl != nil {
-			return sl, nil
+		// As HAProxy: the first certificate of each key type among the
+		// exact names, then the wildcards (whose line does not exclude
+		// the name); then ECDSA if the client can, RSA if it can, any
+		// other key, and what remains.
+		var found [keyOther + 1]*slot
+		note := func(slots []*slot, excluded string) {
+			for _, sl := range slots {
+				if found[sl.kind] == nil && !sl.not[excluded] {
+					found[sl.kind] = sl
+				}
+			}
 		}
+		note(s.exact[name], "")
 		if i := strings.IndexByte(name, '.'); i > 0 {
-			if sl := pick(s.wild[name[i+1:]], hello, name); sl != nil {
-				return sl, nil
+			note(s.wild[name[i+1:]], name)
+		}
+		ecdsaOK, rsaOK := clientSigs(hello)
+		switch {
+		case ecdsaOK && found[keyECDSA] != nil:
+			return found[keyECDSA], nil
+		case rsaOK && found[keyRSA] != nil:
+			return found[keyRSA], nil
+		}
+		for _, k := range []keyKind{keyOther, keyECDSA, keyRSA} {
+			if found[k] != nil {
+				return found[k], nil
 			}
 		}
 	}
@@ -281,24 +322,39 @@ func (s *sniIndex) slotFor(hello *tls.ClientHelloInfo) (*slot, error) {
 	return s.def, nil
 }
 
-// pick chooses among the slots of one name; excluded is the name a
-// wildcard lookup is for, which a slot's negative filters may refuse.
-func pick(slots []*slot, hello *tls.ClientHelloInfo, excluded string) *slot {
-	var first *slot
-	for k := keyECDSA; k <= keyOther; k++ {
-		for _, sl := range slots {
-			if sl.kind != k || sl.not[excluded] {
-				continue
-			}
-			if first == nil {
-				first = sl
-			}
-			if hello.SupportsCertificate(&sl.cfg.Certificates[0]) == nil {
-				return sl
-			}
+// clientSigs says whether a client can take an ECDSA certificate and an
+// RSA one, as HAProxy reads its hello: ECDSA needs an ECDSA signature
+// algorithm and a cipher suite authenticated by ECDSA; RSA, an RSA
+// PKCS#1 signature algorithm, or no signature_algorithms extension at all
+// (before TLS 1.2).
+func clientSigs(hello *tls.ClientHelloInfo) (ecdsaOK, rsaOK bool) {
+	if len(hello.SignatureSchemes) == 0 {
+		return false, true
+	}
+	for _, sc := range hello.SignatureSchemes {
+		switch sc & 0xff { // the signature byte of a TLS 1.2 pair
+		case 1:
+			rsaOK = true
+		case 3:
+			ecdsaOK = true
 		}
 	}
-	return first
+	if ecdsaOK {
+		ecdsaOK = slices.ContainsFunc(hello.CipherSuites, ecdsaAuth)
+	}
+	return ecdsaOK, rsaOK
+}
+
+// ecdsaAuth says whether a cipher suite is authenticated by ECDSA
+// (OpenSSL's NID_auth_ecdsa): the ECDHE_ECDSA and ECDH_ECDSA suites.
+func ecdsaAuth(id uint16) bool {
+	switch {
+	case id >= 0xc001 && id <= 0xc00a, id >= 0xc023 && id <= 0xc026, id >= 0xc02b && id <= 0xc02e,
+		id == 0xc048, id == 0xc049, id == 0xc04a, id == 0xc04b, id == 0xc05c, id == 0xc05d, id == 0xc05e, id == 0xc05f,
+		id >= 0xc072 && id <= 0xc075, id >= 0xc086 && id <= 0xc089, id >= 0xc0ac && id <= 0xc0af, id == 0xcca9:
+		return true
+	}
+	return false
 }
 
 // serverConfig is the tls.Config of a bind or crt-list entry's settings.
@@ -314,10 +370,12 @@ func serverConfig(c *Conf) (*tls.Config, error) {
 		tc.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	if tc.ClientAuth != tls.NoClientCert {
-		if c.CAs == nil && len(c.VerifyCACerts) == 0 {
+		if c.CA == nil && c.VerifyCA == nil {
 			return nil, fmt.Errorf("verify is enabled but no CA file specified (ca-file)")
 		}
-		tc.ClientCAs = c.CAs
+		if c.CA != nil {
+			tc.ClientCAs = c.CA.Load().Pool
+		}
 		if c.verifiesItself() {
 			// Go asks for the certificate and the handshake checks it
 			// (perConn), going on past the errors the bind ignores.
@@ -325,7 +383,7 @@ func serverConfig(c *Conf) (*tls.Config, error) {
 			if c.Verify == VerifyRequired {
 				tc.ClientAuth = tls.RequireAnyClientCert
 			}
-		} else if crls := c.CRLs; crls != nil {
+		} else if crls := c.crls(); crls != nil {
 			tc.VerifyConnection = func(cs tls.ConnectionState) error { return crls.check(cs.VerifiedChains) }
 		}
 	}
@@ -379,7 +437,9 @@ func (c *ClientConf) NewClient() (*tls.Config, error) {
 		if len(cs.PeerCertificates) == 0 {
 			return errors.New("the server sent no certificate")
 		}
-		opts := x509.VerifyOptions{Roots: conf.CAs, Intermediates: x509.NewCertPool()}
+		// The CA file is read at each handshake: `commit ssl ca-file`
+		// takes effect for the next.
+		opts := x509.VerifyOptions{Roots: conf.caPool(), Intermediates: x509.NewCertPool()}
 		for _, ic := range cs.PeerCertificates[1:] {
 			opts.Intermediates.AddCert(ic)
 		}
@@ -392,8 +452,8 @@ func (c *ClientConf) NewClient() (*tls.Config, error) {
 				return err
 			}
 		}
-		if conf.CRLs != nil {
-			return conf.CRLs.check(chains)
+		if crls := conf.crls(); crls != nil {
+			return crls.check(chains)
 		}
 		return nil
 	}

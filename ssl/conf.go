@@ -4,10 +4,7 @@ import (
 	"cmp"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 )
@@ -84,15 +81,16 @@ type Conf struct {
 	Curves       []tls.CurveID
 	ALPN         []string
 	Verify       Verify
-	CAs          *x509.CertPool
-	CACerts      []*x509.Certificate // CAs' certificates, for the handshakes that verify themselves
-	// VerifyCACerts are ca-verify-file's: trusted, never named.
-	VerifyCACerts []*x509.Certificate
-	CRLs          *CRLs
-	NoTickets     bool
-	NoCANames     bool
-	PreferClient  bool
-	Allow0RTT     bool // accepted without effect: Go has no 0-RTT
+	// CA is ca-file: the CAs that sign the peer's certificate (and that
+	// a bind names when it asks for a client certificate).
+	CA *CAFile
+	// VerifyCA is ca-verify-file: trusted, never named.
+	VerifyCA     *CAFile
+	CRL          *CRLFile
+	NoTickets    bool
+	NoCANames    bool
+	PreferClient bool
+	Allow0RTT    bool // accepted without effect: Go has no 0-RTT
 	// CAIgnore and CrtIgnore are ca-ignore-err and crt-ignore-err: the
 	// verification errors of client certificates that do not end the
 	// handshake (verifyerr.go).
@@ -106,53 +104,55 @@ func (c *Conf) NoVersion(v uint16) {
 	}
 }
 
-// SetCAFile loads a ca-file: the certificates that sign the peer's.
-func (c *Conf) SetCAFile(path string) (err error) {
-	c.CAs, c.CACerts, err = loadCAs(path)
+// SetCAFile sets ca-file: the certificates that sign the peer's, found
+// or loaded in files.
+func (c *Conf) SetCAFile(files *Files, path string) (err error) {
+	c.CA, err = files.CA(path)
 	return err
 }
 
-// SetCAVerifyFile loads a ca-verify-file: CAs that verify the client's
+// SetCAVerifyFile sets ca-verify-file: CAs that verify the client's
 // certificate and are not named in the certificate request.
-func (c *Conf) SetCAVerifyFile(path string) (err error) {
-	_, c.VerifyCACerts, err = loadCAs(path)
+func (c *Conf) SetCAVerifyFile(files *Files, path string) (err error) {
+	c.VerifyCA, err = files.CA(path)
 	return err
 }
 
-// SetCRLFile loads a crl-file: revocation lists in PEM.
-func (c *Conf) SetCRLFile(path string) (err error) {
-	c.CRLs, err = LoadCRLFile(path)
+// SetCRLFile sets crl-file: revocation lists in PEM.
+func (c *Conf) SetCRLFile(files *Files, path string) (err error) {
+	c.CRL, err = files.CRL(path)
 	return err
 }
 
-// LoadCAFile reads a PEM file of CA certificates.
-func LoadCAFile(path string) (*x509.CertPool, error) {
-	pool, _, err := loadCAs(path)
-	return pool, err
+// caPool is ca-file's pool now; nil without one (the system's CAs, for
+// a server verified without ca-file, which the configuration refuses).
+func (c *Conf) caPool() *x509.CertPool {
+	if c.CA == nil {
+		return nil
+	}
+	return c.CA.Load().Pool
 }
 
-// loadCAs reads a PEM file of CA certificates, as a pool and as a list
-// (for the handshakes that verify chains themselves).
-func loadCAs(path string) (*x509.CertPool, []*x509.Certificate, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("unable to load CA file '%s': %v", path, errors.Unwrap(err))
+func (c *Conf) caCerts() []*x509.Certificate {
+	if c.CA == nil {
+		return nil
 	}
-	pool := x509.NewCertPool()
-	var certs []*x509.Certificate
-	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		if x, err := x509.ParseCertificate(b.Bytes); err == nil {
-			pool.AddCert(x)
-			certs = append(certs, x)
-		}
+	return c.CA.Load().Certs
+}
+
+func (c *Conf) verifyCACerts() []*x509.Certificate {
+	if c.VerifyCA == nil {
+		return nil
 	}
-	if len(certs) == 0 {
-		return nil, nil, fmt.Errorf("unable to load CA file '%s': no PEM certificate in it", path)
+	return c.VerifyCA.Load().Certs
+}
+
+// crls are crl-file's lists now; nil without one.
+func (c *Conf) crls() *CRLs {
+	if c.CRL == nil {
+		return nil
 	}
-	return pool, certs, nil
+	return c.CRL.Load()
 }
 
 // Merge fills what c left unset from d (a crt-list entry from its bind,
@@ -164,11 +164,9 @@ func (c *Conf) Merge(d *Conf) {
 	c.MinVer = cmp.Or(c.MinVer, d.MinVer)
 	c.MaxVer = cmp.Or(c.MaxVer, d.MaxVer)
 	c.Verify = cmp.Or(c.Verify, d.Verify)
-	if c.CAs == nil {
-		c.CAs, c.CACerts = d.CAs, d.CACerts
-	}
-	c.VerifyCACerts = orList(c.VerifyCACerts, d.VerifyCACerts)
-	c.CRLs = cmp.Or(c.CRLs, d.CRLs)
+	c.CA = cmp.Or(c.CA, d.CA)
+	c.VerifyCA = cmp.Or(c.VerifyCA, d.VerifyCA)
+	c.CRL = cmp.Or(c.CRL, d.CRL)
 	c.NoVers, c.Ciphers, c.CipherSuites = orList(c.NoVers, d.NoVers), orList(c.Ciphers, d.Ciphers), orList(c.CipherSuites, d.CipherSuites)
 	c.Curves, c.ALPN = orList(c.Curves, d.Curves), orList(c.ALPN, d.ALPN)
 	c.NoTickets = c.NoTickets || d.NoTickets

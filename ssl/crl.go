@@ -1,89 +1,147 @@
 package ssl
 
 import (
+	"bytes"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
+	"time"
 )
 
-// CRLs are a crl-file's revocation lists, indexed for the handshake: the
-// revoked serial numbers by issuer.
+// CRLs are a crl-file's revocation lists, indexed for the handshake by
+// issuer (its DN as a string: a version 1 list keeps no raw DN to compare
+// bytes with); and the lists as read, for show ssl crl-file.
 type CRLs struct {
-	// revoked holds the serial numbers (their bytes) by issuer (its DN as
-	// a string: a version 1 list keeps no raw DN to compare bytes with).
-	revoked map[string]map[string]bool
+	byIssuer map[string][]*crl
+	lists    []*pkix.CertificateList
 }
 
-// LoadCRLFile reads a PEM file of CRLs.
-func LoadCRLFile(path string) (*CRLs, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("unable to load CRL file '%s': %v", path, errors.Unwrap(err))
-	}
-	l := &CRLs{revoked: map[string]map[string]bool{}}
+// crl is one list, its revoked serial numbers (their bytes), and the key
+// identifier of its issuer (nil when the list does not say).
+type crl struct {
+	list    *pkix.CertificateList
+	revoked map[string]bool
+	akid    []byte
+}
+
+// ParseCRLs reads PEM CRLs (a file, or a `set ssl crl-file` payload).
+func ParseCRLs(data []byte) (*CRLs, error) {
+	l := &CRLs{byIssuer: map[string][]*crl{}}
 	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
 		if b.Type != "X509 CRL" {
 			continue
 		}
-		issuer, serials, err := parseCRL(b.Bytes)
+		// The older parser reads lists of either version: Go's current
+		// one takes only version 2, and OpenSSL makes version 1 lists
+		// by default.
+		list, err := x509.ParseDERCRL(b.Bytes) //nolint:staticcheck // the only parser of version 1 CRLs
 		if err != nil {
-			return nil, fmt.Errorf("unable to load CRL file '%s': %v", path, err)
+			return nil, err
 		}
-		set := l.revoked[issuer]
-		if set == nil {
-			set = map[string]bool{}
-			l.revoked[issuer] = set
+		l.lists = append(l.lists, list)
+		var name pkix.Name
+		name.FillFromRDNSequence(&list.TBSCertList.Issuer)
+		c := &crl{list: list, revoked: map[string]bool{}, akid: authorityKeyID(list.TBSCertList.Extensions)}
+		for _, e := range list.TBSCertList.RevokedCertificates {
+			c.revoked[string(e.SerialNumber.Bytes())] = true
 		}
-		for _, s := range serials {
-			set[s] = true
-		}
+		l.byIssuer[name.String()] = append(l.byIssuer[name.String()], c)
 	}
-	if len(l.revoked) == 0 {
-		return nil, fmt.Errorf("unable to load CRL file '%s': no PEM X509 CRL in it", path)
+	if len(l.lists) == 0 {
+		return nil, errors.New("no PEM X509 CRL in it")
 	}
 	return l, nil
 }
 
-// parseCRL reads a CRL of either version: Go's current parser takes only
-// version 2 lists, and the older one the version 1 lists OpenSSL makes by
-// default.
-func parseCRL(der []byte) (issuer string, serials []string, err error) {
-	if rl, err := x509.ParseRevocationList(der); err == nil {
-		for _, e := range rl.RevokedCertificateEntries {
-			serials = append(serials, string(e.SerialNumber.Bytes()))
-		}
-		return rl.Issuer.String(), serials, nil
-	}
-	old, err := x509.ParseDERCRL(der) //nolint:staticcheck // the only parser of version 1 CRLs
-	if err != nil {
-		return "", nil, err
-	}
-	for _, e := range old.TBSCertList.RevokedCertificates {
-		serials = append(serials, string(e.SerialNumber.Bytes()))
-	}
-	var name pkix.Name
-	name.FillFromRDNSequence(&old.TBSCertList.Issuer)
-	return name.String(), serials, nil
-}
-
-// check checks every certificate of the verified chains but their root
-// against its issuer's list, as OpenSSL's CRL_CHECK_ALL (which HAProxy
-// sets with crl-file): a revoked certificate fails, and so does one whose
-// issuer has no list.
+// check checks every certificate of the verified chains against its
+// issuer's list, as OpenSSL's CRL_CHECK_ALL (which HAProxy sets with
+// crl-file), the root included (against its own list): a certificate
+// fails if its issuer has no list, if the list is out of its dates or not
+// signed by the issuer, or if it names the certificate.
 func (l *CRLs) check(chains [][]*x509.Certificate) error {
+	now := time.Now()
 	for _, chain := range chains {
-		for _, cert := range chain[:max(len(chain)-1, 0)] {
-			set, ok := l.revoked[cert.Issuer.String()]
-			if !ok {
-				return fmt.Errorf("no CRL for the issuer of %s", cert.Subject)
-			}
-			if set[string(cert.SerialNumber.Bytes())] {
-				return fmt.Errorf("certificate %s is revoked", cert.Subject)
+		for d, cert := range chain {
+			if codes := l.status(cert, issuerIn(chain, d), now); len(codes) > 0 {
+				return fmt.Errorf("certificate %s: CRL check failed (X509 error %d)", cert.Subject, codes[0])
 			}
 		}
 	}
 	return nil
 }
+
+// issuerIn is the issuer of chain[d]: the next certificate, or the last
+// one itself (a root, self-signed).
+func issuerIn(chain []*x509.Certificate, d int) *x509.Certificate {
+	if d+1 < len(chain) {
+		return chain[d+1]
+	}
+	return chain[d]
+}
+
+// emptyCRLs revoke nothing and know no issuer: with them every
+// certificate fails the check, as an empty CRL store does in OpenSSL.
+var emptyCRLs = &CRLs{byIssuer: map[string][]*crl{}}
+
+// status is OpenSSL's verdict on cert, issued by issuer, under the lists,
+// in its order. The lists that may be the issuer's have its name, and its
+// key identifier when both say one (OpenSSL passes over the others): none
+// is "unable to get CRL" (3). Of them, the first in its dates decides, or
+// else the first: out of its dates (not yet valid, 11; expired, 12), not
+// signed by issuer (8), then the certificate revoked (23).
+func (l *CRLs) status(cert, issuer *x509.Certificate, now time.Time) []int {
+	var pick *crl
+	for _, c := range l.byIssuer[cert.Issuer.String()] {
+		if c.akid != nil && issuer.SubjectKeyId != nil && !bytes.Equal(c.akid, issuer.SubjectKeyId) {
+			continue
+		}
+		if pick == nil || !crlInDates(pick, now) && crlInDates(c, now) {
+			pick = c
+		}
+	}
+	if pick == nil {
+		return []int{errUnableToGetCRL}
+	}
+	var codes []int
+	tbs := &pick.list.TBSCertList
+	switch {
+	case now.Before(tbs.ThisUpdate):
+		codes = append(codes, errCRLNotYetValid)
+	case !tbs.NextUpdate.IsZero() && now.After(tbs.NextUpdate):
+		codes = append(codes, errCRLHasExpired)
+	}
+	if issuer.CheckCRLSignature(pick.list) != nil { //nolint:staticcheck // version 1 lists
+		codes = append(codes, errCRLSignatureFailure)
+	}
+	if pick.revoked[string(cert.SerialNumber.Bytes())] {
+		codes = append(codes, errCertRevoked)
+	}
+	return codes
+}
+
+func crlInDates(c *crl, now time.Time) bool {
+	tbs := &c.list.TBSCertList
+	return !now.Before(tbs.ThisUpdate) && (tbs.NextUpdate.IsZero() || !now.After(tbs.NextUpdate))
+}
+
+// authorityKeyID is the key identifier of a CRL's authority key
+// identifier extension, nil without one.
+func authorityKeyID(exts []pkix.Extension) []byte {
+	for _, e := range exts {
+		if !e.Id.Equal(oidAuthorityKeyID) {
+			continue
+		}
+		var aki struct {
+			ID []byte `asn1:"optional,tag:0"`
+		}
+		if _, err := asn1.Unmarshal(e.Value, &aki); err == nil && len(aki.ID) > 0 {
+			return aki.ID
+		}
+	}
+	return nil
+}
+
+var oidAuthorityKeyID = asn1.ObjectIdentifier{2, 5, 29, 35}

@@ -119,6 +119,15 @@ func ResolvePath(base, name string) string {
 	return filepath.Join(base, name)
 }
 
+// ResolveCAPath is ResolvePath for ca-file, ca-verify-file and crl-file,
+// where a name starting with '@' (@system-ca) is not a path.
+func ResolveCAPath(base, name string) string {
+	if strings.HasPrefix(name, "@") {
+		return name
+	}
+	return ResolvePath(base, name)
+}
+
 // LoadCrtList reads a crt-list file into entries: each line's certificate
 // (a file, or every file of a directory), options parsed by opts, and SNI
 // filters.

@@ -26,7 +26,11 @@ func appendDetail(b []byte, c *Cert) []byte {
 	if c == nil {
 		return b
 	}
-	x := c.TLS.Leaf
+	return appendCertDetail(b, c.TLS.Leaf, c.TLS.Certificate[1:])
+}
+
+// appendCertDetail describes a certificate, and the chain sent with it.
+func appendCertDetail(b []byte, x *x509.Certificate, chain [][]byte) []byte {
 	b = fmt.Appendf(b, "Serial: %X\n", x.SerialNumber.Bytes())
 	b = fmt.Appendf(b, "notBefore: %s\n", x.NotBefore.UTC().Format(asn1Print))
 	b = fmt.Appendf(b, "notAfter: %s\n", x.NotAfter.UTC().Format(asn1Print))
@@ -47,7 +51,7 @@ func appendDetail(b []byte, c *Cert) []byte {
 	b = fmt.Appendf(b, "SHA1 FingerPrint: %X\n", sha1.Sum(x.Raw))
 	b = appendNames(b, "Subject", x.Subject.Names)
 	b = appendNames(b, "Issuer", x.Issuer.Names)
-	for _, der := range c.TLS.Certificate[1:] {
+	for _, der := range chain {
 		ca, err := x509.ParseCertificate(der)
 		if err != nil {
 			break
@@ -112,4 +116,70 @@ func ocspCertID(der []byte) []byte {
 		return nil
 	}
 	return id
+}
+
+// appendCRLDetail describes a revocation list as `show ssl crl-file`
+// does (after OpenSSL's `openssl crl -text`): version, signature
+// algorithm, issuer, dates, and the revoked serial numbers.
+func appendCRLDetail(b []byte, l *pkix.CertificateList) []byte {
+	tbs := &l.TBSCertList
+	b = fmt.Appendf(b, "Version %d\n", tbs.Version+1)
+	b = fmt.Appendf(b, "Signature Algorithm: %s\n", sigAlgLongName(l.SignatureAlgorithm.Algorithm))
+	var issuer pkix.Name
+	issuer.FillFromRDNSequence(&tbs.Issuer)
+	b = appendNames(b, "Issuer", issuer.Names)
+	b = fmt.Appendf(b, "Last Update: %s\n", tbs.ThisUpdate.UTC().Format(asn1Print))
+	if tbs.NextUpdate.IsZero() {
+		b = append(b, "Next Update: NONE\n"...)
+	} else {
+		b = fmt.Appendf(b, "Next Update: %s\n", tbs.NextUpdate.UTC().Format(asn1Print))
+	}
+	if len(tbs.RevokedCertificates) == 0 {
+		return append(b, "No Revoked Certificates.\n"...)
+	}
+	b = append(b, "Revoked Certificates:\n"...)
+	for _, r := range tbs.RevokedCertificates {
+		b = append(b, "    Serial Number: "...)
+		if r.SerialNumber.Sign() < 0 {
+			b = append(b, '-')
+		}
+		if raw := r.SerialNumber.Bytes(); len(raw) == 0 {
+			b = append(b, "00"...)
+		} else {
+			b = fmt.Appendf(b, "%X", raw)
+		}
+		b = fmt.Appendf(b, "\n        Revocation Date: %s\n", r.RevocationTime.UTC().Format(asn1Print))
+	}
+	return b
+}
+
+// sigAlgLongName is OpenSSL's long name of a signature algorithm
+// (OBJ_nid2ln), which `show ssl crl-file` prints.
+func sigAlgLongName(oid asn1.ObjectIdentifier) string {
+	for _, a := range sigAlgLongNames {
+		if a.oid.Equal(oid) {
+			return a.name
+		}
+	}
+	return oid.String()
+}
+
+var sigAlgLongNames = []struct {
+	oid  asn1.ObjectIdentifier
+	name string
+}{
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}, "md5WithRSAEncryption"},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}, "sha1WithRSAEncryption"},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}, "rsassaPss"},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, "sha256WithRSAEncryption"},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}, "sha384WithRSAEncryption"},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}, "sha512WithRSAEncryption"},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 14}, "sha224WithRSAEncryption"},
+	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}, "ecdsa-with-SHA1"},
+	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 1}, "ecdsa-with-SHA224"},
+	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}, "ecdsa-with-SHA256"},
+	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}, "ecdsa-with-SHA384"},
+	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}, "ecdsa-with-SHA512"},
+	{asn1.ObjectIdentifier{1, 3, 101, 112}, "ED25519"},
+	{asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 3}, "dsaWithSHA1"},
 }

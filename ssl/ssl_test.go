@@ -231,6 +231,28 @@ func TestSNISelection(t *testing.T) {
 	if err != nil || st.PeerCertificates[0].Subject.CommonName != "www.test rsa" {
 		t.Errorf("RSA-only client: %v %v", err, st)
 	}
+	// As HAProxy: a wildcard ECDSA certificate goes before an exact RSA
+	// one for a client that can use ECDSA, and an exact ECDSA one the
+	// client cannot use gives way to a wildcard RSA one.
+	rsaAPI := load(testcert.Opts{CN: "api rsa", DNS: []string{"api.test"}, RSA: true})
+	ecWild := load(testcert.Opts{CN: "wild ecdsa", DNS: []string{"*.test"}})
+	ecV := load(testcert.Opts{CN: "v ecdsa", DNS: []string{"v.test"}})
+	rsaWild := load(testcert.Opts{CN: "wild rsa", DNS: []string{"*.test"}, RSA: true})
+	mixed, err := (&Bind{Entries: []*Entry{{Cert: def}, {Cert: rsaAPI}, {Cert: ecWild}, {Cert: ecV}, {Cert: rsaWild}}}).NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaOnly := []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}
+	for _, c := range []struct {
+		sni     string
+		ciphers []uint16
+		want    string
+	}{{"api.test", nil, "wild ecdsa"}, {"api.test", rsaOnly, "api rsa"}, {"v.test", nil, "v ecdsa"}, {"v.test", rsaOnly, "wild rsa"}} {
+		st, err := handshake(t, mixed, &tls.Config{ServerName: c.sni, InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12, CipherSuites: c.ciphers})
+		if err != nil || st.PeerCertificates[0].Subject.CommonName != c.want {
+			t.Errorf("%s with ciphers %v: %v, want %s", c.sni, c.ciphers, err, c.want)
+		}
+	}
 	// strict-sni: no default.
 	b.StrictSNI = true
 	srv, _ = b.NewServer()
@@ -266,7 +288,7 @@ func TestClientCertificates(t *testing.T) {
 	if _, err := b.NewServer(); err == nil || !strings.Contains(err.Error(), "no CA file") {
 		t.Errorf("verify without ca-file: %v", err)
 	}
-	b.Conf.CAs = ca.Pool()
+	b.Conf.CA = NewCAFile("ca.pem", ca.Cert)
 	srv, err := b.NewServer()
 	if err != nil {
 		t.Fatal(err)
@@ -305,10 +327,10 @@ func TestCRL(t *testing.T) {
 	testcert.Write(caPath, append(append([]byte{}, ca.PEM...), other.PEM...))
 	b := &Bind{Entries: []*Entry{{Cert: cert}}}
 	b.Conf.Verify = VerifyRequired
-	if err := b.Conf.SetCAFile(caPath); err != nil {
+	if err := b.Conf.SetCAFile(&Files{}, caPath); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Conf.SetCRLFile(crlPath); err != nil {
+	if err := b.Conf.SetCRLFile(&Files{}, crlPath); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := b.NewServer()

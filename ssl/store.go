@@ -31,6 +31,10 @@ type Store struct {
 	// use; or left by `del ssl crt-list`.
 	spare map[string]*Cert
 	txn   *Txn
+	// files are the CA and CRL files in service, fileTxns their
+	// transactions by kind (store_cafile.go).
+	files    *Files
+	fileTxns [2]*fileTxn
 	// listSums are the crt-lists' bytes as last read (store_watch.go).
 	listSums     map[string][32]byte
 	reloadErrors atomic.Uint64
@@ -47,12 +51,14 @@ type Txn struct {
 	Cert *Cert
 }
 
-// Attach makes binds the ones in service (a configuration was applied).
-// Certificates the runtime API created stay, unless a bind now serves
-// one (the configuration read it from its file).
-func (st *Store) Attach(binds []*Server) {
+// Attach makes binds the ones in service (a configuration was applied),
+// with the configuration's CA and CRL files. Certificates the runtime API
+// created stay, unless a bind now serves one (the configuration read it
+// from its file).
+func (st *Store) Attach(binds []*Server, files *Files) {
 	st.mu.Lock()
 	st.binds = binds
+	st.attachFiles(files)
 	st.listSums = nil // the configuration read the lists just now
 	for p := range st.spare {
 		if st.inUse(p) {

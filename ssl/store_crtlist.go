@@ -118,11 +118,17 @@ func (st *Store) AddLine(list string, line CrtListLine) (int, error) {
 		return 0, fmt.Errorf("certificate '%s' is empty!", line.File)
 	}
 	// As haproxy, nothing is read from disk at run time: a CA or CRL
-	// file must be in memory, and the runtime API cannot put one there
-	// yet (new ssl ca-file is not supported).
+	// file must be in memory (read by the configuration, or made by
+	// new ssl ca-file|crl-file).
+	fs := st.filesLocked()
 	for i, o := range line.Options {
 		if (o == "ca-file" || o == "crl-file" || o == "ca-verify-file") && i+1 < len(line.Options) {
-			return 0, fmt.Errorf("unable to load %s", line.Options[i+1])
+			fs.mu.Lock()
+			ok := fs.has(ResolveCAPath(users[0].source(list).CABase, line.Options[i+1]))
+			fs.mu.Unlock()
+			if !ok {
+				return 0, fmt.Errorf("'%s' : unable to load %s", o, line.Options[i+1])
+			}
 		}
 	}
 	// The line's number follows the list's last one, as haproxy counts.

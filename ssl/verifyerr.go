@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strconv"
@@ -22,8 +23,11 @@ import (
 const (
 	verifyOK                 = 0
 	errUnableToGetCRL        = 3
+	errCRLSignatureFailure   = 8
 	errCertNotYetValid       = 9
 	errCertHasExpired        = 10
+	errCRLNotYetValid        = 11
+	errCRLHasExpired         = 12
 	errDepthZeroSelfSigned   = 18
 	errUnableToGetIssuerCert = 20 // ..._LOCALLY
 	errUnableToVerifyLeaf    = 21
@@ -103,13 +107,15 @@ func verifyClient(raw [][]byte, cas []*x509.Certificate, crls *CRLs, now time.Ti
 		}
 	}
 	if crls != nil {
-		for d, c := range chain[:max(len(chain)-1, 0)] {
-			set, ok := crls.revoked[c.Issuer.String()]
-			switch {
-			case !ok:
-				errs = append(errs, verifyError{errUnableToGetCRL, d})
-			case set[string(c.SerialNumber.Bytes())]:
-				errs = append(errs, verifyError{errCertRevoked, d})
+		// Every certificate of a trusted chain, its root included (as
+		// CRL_CHECK_ALL): an untrusted one's last is not checked.
+		n := len(chain)
+		if !trusted {
+			n--
+		}
+		for d, c := range chain[:max(n, 0)] {
+			for _, code := range crls.status(c, issuerIn(chain, d), now) {
+				errs = append(errs, verifyError{code, d})
 			}
 		}
 	}
@@ -132,7 +138,7 @@ func verifyPeer(c *ownVerify, notes *Notes) func([][]byte, [][]*x509.Certificate
 		if len(raw) == 0 {
 			return nil // verify optional: no certificate is no error
 		}
-		errs, err := verifyClient(raw, c.trust, c.CRLs, time.Now())
+		errs, err := verifyClient(raw, c.trust, c.crls, time.Now())
 		if err != nil {
 			return err
 		}
@@ -165,22 +171,48 @@ func verifyPeer(c *ownVerify, notes *Notes) func([][]byte, [][]*x509.Certificate
 // when it ignores errors, or trusts CAs it does not name (Go's
 // verification trusts exactly the CAs it names).
 func (c *Conf) verifiesItself() bool {
-	return c.Verify != VerifyNone && c.Verify != VerifyUnset && (c.CAIgnore.set() || c.CrtIgnore.set() || len(c.VerifyCACerts) > 0)
+	return c.Verify != VerifyNone && c.Verify != VerifyUnset && (c.CAIgnore.set() || c.CrtIgnore.set() || c.VerifyCA != nil)
 }
 
 // perConn makes the configuration of one handshake whose verification
-// reports to the connection.
-func perConn(cfg *tls.Config, c *ownVerify, hello *tls.ClientHelloInfo) *tls.Config {
+// reports to the connection. Its result also travels in the session
+// tickets it issues (sealed with root's keys, as crypto/tls seals them by
+// default), so that a resumed session reports it again, as OpenSSL keeps
+// a session's verify result.
+func perConn(root, cfg *tls.Config, c *ownVerify, hello *tls.ClientHelloInfo) *tls.Config {
 	cfg = cfg.Clone()
-	cfg.VerifyPeerCertificate = verifyPeer(c, notesOf(hello.Conn))
+	notes := notesOf(hello.Conn)
+	cfg.VerifyPeerCertificate = verifyPeer(c, notes)
+	if notes == nil || cfg.SessionTicketsDisabled {
+		return cfg
+	}
+	cfg.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+		ss.Extra = append(ss.Extra, binary.BigEndian.AppendUint32([]byte(verifyExtra), uint32(notes.Verify.Last)))
+		return root.EncryptTicket(cs, ss)
+	}
+	cfg.UnwrapSession = func(id []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+		ss, err := root.DecryptTicket(id, cs)
+		if ss != nil {
+			for _, e := range ss.Extra {
+				if v, ok := bytes.CutPrefix(e, []byte(verifyExtra)); ok && len(v) == 4 {
+					notes.Verify = VerifyResult{Last: int(binary.BigEndian.Uint32(v))}
+				}
+			}
+		}
+		return ss, err
+	}
 	return cfg
 }
+
+// verifyExtra marks a session ticket's verify result.
+const verifyExtra = "switchyard verify "
 
 // ownVerify is a slot's settings for the handshakes that verify the
 // client themselves, with the CAs they trust gathered once.
 type ownVerify struct {
 	*Conf
 	trust []*x509.Certificate // ca-file's and ca-verify-file's
+	crls  *CRLs
 }
 
 // buildChain goes from the client's certificate to a trusted one: each
