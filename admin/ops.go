@@ -196,6 +196,29 @@ func (a *Surface) SetServerAgentSend(lvl Level, be, srv, send string) error {
 	return nil
 }
 
+// SetServerSSL is `set server B/S ssl on|off`, with haproxy's refusals
+// in its order: a dynamic server, a server without TLS settings, then a
+// word other than on or off.
+func (a *Surface) SetServerSSL(lvl Level, be, srv, onOff string) error {
+	s, err := a.adminServer(lvl, be, srv)
+	if err != nil {
+		return err
+	}
+	set := s.Settings()
+	switch {
+	case set.Dynamic:
+		return errors.New(backend.ErrSSLDynamic.Error() + "\n")
+	case set.PreparedTLS == nil:
+		return errors.New(backend.ErrSSLNotPrepared.Error() + "\n")
+	case onOff != "on" && onOff != "off":
+		return errors.New("'set server <srv> ssl' expects 'on' or 'off'.\n")
+	}
+	if err := s.SetSSL(onOff == "on"); err != nil {
+		return errors.New(err.Error() + "\n")
+	}
+	return nil
+}
+
 func warning(msg string) error {
 	if msg == "" {
 		return nil
@@ -467,4 +490,5 @@ type ServerView struct {
 	AgentPort     int
 	Cur           int // current connections (show servers conn)
 	Idle          int // idle connections in the pool
+	UseSSL        int // haproxy's use_ssl: 1 TLS, 0 clear, -1 clear by no-ssl
 }

@@ -92,6 +92,7 @@ func serverView(b *proxy.Backend, s *backend.Server) ServerView {
 		UWeight: s.Weight(), IWeight: set.Weight,
 		LastChange: int64(s.LastChange().Unix()),
 		Cur:        int(s.Cur.Load()), Idle: s.Pool.Idle(),
+		UseSSL: int(set.UseSSL),
 	}
 	host, port, err := net.SplitHostPort(set.Addr)
 	if err == nil {

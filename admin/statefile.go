@@ -55,6 +55,11 @@ func (a *Surface) LoadServerState(cfg *config.Config) []string {
 				continue
 			}
 			s.ApplySaved(st)
+			// srv_use_ssl, applied to a server with TLS settings as
+			// haproxy applies it (-1, no-ssl's, is left as configured).
+			if len(f) > 20 && s.Settings().PreparedTLS != nil && (f[20] == "0" || f[20] == "1") {
+				s.SetSSL(f[20] == "1")
+			}
 			// Where checks and the agent connect, as haproxy restores
 			// them (srv_check_port, srv_check_addr, srv_agent_addr,
 			// srv_agent_port; "-" and 0: not saved).

@@ -331,7 +331,7 @@ func (b *Backend) AddServer(set ServerSettings) (*Server, error) {
 		r.mu.Unlock()
 		return nil, fmt.Errorf("'id' %d is already used in backend", set.ID)
 	}
-	set.Disabled = true
+	set.Disabled, set.Dynamic = true, true
 	s := newServer(b, r.pools, &set)
 	s.checksOff[0].Store(true)
 	s.checksOff[1].Store(true)

@@ -343,6 +343,7 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 				// Also where checks connect, following the
 				// address kept.
 				s.keepCheckOverrides(&servers[i])
+				s.keepSSLOverride(&servers[i])
 			}
 		}
 		if s == nil || s.Addr() != sc.Addr {

@@ -72,8 +72,19 @@ type ServerSettings struct {
 	// Socks4: connections (and, with Checks, checks) go through a SOCKS4
 	// proxy.
 	Socks4 Socks4
-	// TLS: connections speak TLS (`ssl`); nil: in clear.
+	// TLS: connections speak TLS (`ssl`, or `set server … ssl on`);
+	// nil: in clear.
 	TLS *TLS
+	// PreparedTLS is the server's TLS whether or not connections speak
+	// it now (haproxy's prepared SSL context: `ssl` on the line or its
+	// default-server, or check-ssl); nil: none, and `set server … ssl`
+	// is refused. UseSSL is haproxy's use_ssl, which `show servers
+	// state` prints: 1 TLS on, 0 off, -1 turned off by `no-ssl` (and not
+	// turned on or off since). SetSSL changes both TLS and UseSSL.
+	PreparedTLS *TLS
+	UseSSL      int8
+	// Dynamic: the server was added at runtime (`add server`).
+	Dynamic bool
 	// Referenced: the configuration names the server elsewhere (a
 	// use-server rule, a fetch's argument); `del server` refuses it.
 	Referenced bool
@@ -151,6 +162,8 @@ type Server struct {
 	// runtime (checkaddr.go).
 	checkTarget, agentTarget overridden[Target]
 	agentSend                overridden[string]
+	// useSSL is use_ssl set at runtime (ssl.go).
+	useSSL overridden[int8]
 	// checksOff are `disable health` and `disable agent` in force
 	// (index 1: the agent).
 	checksOff [2]atomic.Bool

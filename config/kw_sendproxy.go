@@ -18,6 +18,18 @@ func init() {
 	RegisterServerOption("send-proxy-v2", 0, edit(func(sp *SendProxy, _ []string) error { sp.V2 = true; return nil }))
 	RegisterServerOption("no-send-proxy", 0, edit(func(sp *SendProxy, _ []string) error { sp.V1 = false; return nil }))
 	RegisterServerOption("no-send-proxy-v2", 0, edit(func(sp *SendProxy, _ []string) error { sp.V2 = false; return nil }))
+	// As haproxy: the -ssl forms set send-proxy-v2 too, and their no-
+	// forms clear it with what they added.
+	RegisterServerOption("send-proxy-v2-ssl", 0, edit(func(sp *SendProxy, _ []string) error { sp.V2, sp.SSL = true, true; return nil }))
+	RegisterServerOption("send-proxy-v2-ssl-cn", 0, edit(func(sp *SendProxy, _ []string) error {
+		sp.V2, sp.SSL, sp.SSLCN = true, true, true
+		return nil
+	}))
+	RegisterServerOption("no-send-proxy-v2-ssl", 0, edit(func(sp *SendProxy, _ []string) error { sp.V2, sp.SSL = false, false; return nil }))
+	RegisterServerOption("no-send-proxy-v2-ssl-cn", 0, edit(func(sp *SendProxy, _ []string) error {
+		sp.V2, sp.SSL, sp.SSLCN = false, false, false
+		return nil
+	}))
 	RegisterServerOption("proxy-v2-options", 1, edit(func(sp *SendProxy, args []string) error {
 		for _, o := range strings.Split(args[0], ",") {
 			switch o {
@@ -27,8 +39,16 @@ func init() {
 				sp.Authority = true
 			case "unique-id":
 				sp.UniqueID = true
-			case "ssl", "cert-cn", "cert-key", "cert-sig", "ssl-cipher":
-				return fmt.Errorf("'proxy-v2-options %s' is not supported yet by switchyard (TLS is not implemented)", o)
+			case "ssl":
+				sp.SSL = true
+			case "cert-cn":
+				sp.SSL, sp.SSLCN = true, true
+			case "cert-key":
+				sp.SSL, sp.SSLKey = true, true
+			case "cert-sig":
+				sp.SSL, sp.SSLSig = true, true
+			case "ssl-cipher":
+				sp.SSL, sp.SSLCipher = true, true
 			default:
 				return fmt.Errorf("'%s' : proxy v2 option not implemented", o)
 			}

@@ -57,6 +57,7 @@ func parseServer(p *parser, args []string) error {
 	}
 	s := &Server{Pos: p.pos(), Name: args[0], ServerOpts: p.cur.DefaultServer}
 	s.Ext = s.Ext.clone()
+	s.TLS.DefaultOn = p.cur.DefaultServer.TLS.On // haproxy's SRV_F_DEFSRV_USE_SSL
 	for _, o := range p.cur.Servers {
 		if o.Name == s.Name {
 			return fmt.Errorf("backend '%s', another server named '%s' was already defined at line %d, please use distinct names",

@@ -41,6 +41,11 @@ func (g *GlobalSSL) CAFiles() *ssl.Files {
 // ServerTLS is the TLS side of a server line.
 type ServerTLS struct {
 	On bool // ssl (no-ssl turns it off again)
+	// NoSSL: no-ssl was said last (haproxy's use_ssl -1, which `show
+	// servers state` prints); DefaultOn: the default-server said ssl
+	// when the line began, which prepares TLS even after no-ssl, so that
+	// `set server … ssl on` may turn it on.
+	NoSSL, DefaultOn bool
 	ssl.ClientConf
 	// SNI is the `sni` expression: the name sent, computed per connection.
 	SNI *sample.Expr
@@ -233,8 +238,8 @@ func init() {
 	notGo("generate-certificates", "certificates are not generated on the fly")
 
 	// Servers.
-	RegisterServerOption("ssl", 0, func(_ *Context, s *ServerOpts, _ []string) error { s.TLS.On = true; return nil })
-	RegisterServerOption("no-ssl", 0, func(_ *Context, s *ServerOpts, _ []string) error { s.TLS.On = false; return nil })
+	RegisterServerOption("ssl", 0, func(_ *Context, s *ServerOpts, _ []string) error { s.TLS.On, s.TLS.NoSSL = true, false; return nil })
+	RegisterServerOption("no-ssl", 0, func(_ *Context, s *ServerOpts, _ []string) error { s.TLS.On, s.TLS.NoSSL = false, true; return nil })
 	RegisterServerOption("no-ssl-reuse", 0, func(_ *Context, s *ServerOpts, _ []string) error { s.TLS.NoReuse = true; return nil })
 	RegisterServerOption("check-ssl", 0, func(_ *Context, s *ServerOpts, _ []string) error { s.TLS.CheckSSL = true; return nil })
 	RegisterServerOption("check-sni", 1, func(_ *Context, s *ServerOpts, args []string) error {
@@ -419,7 +424,7 @@ func (p *parser) validateBindTLS(px *Proxy, b *Bind) {
 // HAProxy's refusal of an unverifiable server.
 func (p *parser) validateServerTLS(px *Proxy, s *Server) error {
 	t := &s.TLS
-	if !t.On && !t.CheckSSL && !px.Check.ConnectsSSL() {
+	if !t.Prepared(px) {
 		return nil
 	}
 	t.Conf.Merge(&p.cfg.Global.SSL.Server)

@@ -77,7 +77,7 @@ func (rt *Runtime) clientCerts() []*ssl.ClientCert {
 			continue
 		}
 		for _, s := range be.state.Servers() {
-			if t := s.Settings().TLS; t != nil && t.Cert != nil {
+			if t := s.Settings().PreparedTLS; t != nil && t.Cert != nil {
 				out = append(out, t.Cert)
 			}
 		}

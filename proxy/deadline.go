@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"switchyard/backend"
+	"switchyard/ssl"
 )
 
 // Deadlines are kept the way haproxy keeps its timers: lazily. A busy
@@ -67,8 +68,10 @@ type serverExtra struct {
 	// sock is the socket's RawConn under TLS, for the idle check (the
 	// TLS layer has no descriptor of its own); nil in clear.
 	sock syscall.RawConn
-	// state is the TLS handshake's outcome, for the ssl_bc_* fetches.
-	state tls.ConnectionState
+	// state is the TLS handshake's outcome, for the ssl_bc_* fetches,
+	// and randoms its hellos' randoms.
+	state   tls.ConnectionState
+	randoms *ssl.Randoms
 }
 
 // newServerConn wraps a new server connection and learns its descriptor,
@@ -84,6 +87,7 @@ func newServerConn(c net.Conn) *timedConn {
 	if tc, ok := c.(*tls.Conn); ok {
 		t.exactWrites = true
 		t.x.state = tc.ConnectionState()
+		t.x.randoms = helloRandoms(c)
 		if sc, ok := tc.NetConn().(syscall.Conn); ok {
 			t.x.sock, _ = sc.SyscallConn()
 			raw = t.x.sock

@@ -75,8 +75,10 @@ func outOfFDs(err error) bool {
 // connections and tries once more. The connection then sends pp, its
 // PROXY header (nil: none), as part of being set up: a failure there is
 // the connection's, retried and counted like a refused connect.
-// A server with `ssl` then makes its TLS handshake, sending sni.
-func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, dst netip.AddrPort, pp []byte, sni string) (net.Conn, error) {
+// With t (the server's TLS in force when the stream read it, so that a
+// connection is what the caller records it as even when `set server …
+// ssl` changes it meanwhile) it then makes its TLS handshake, sending sni.
+func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, dst netip.AddrPort, pp []byte, t *backend.TLS, sni string) (net.Conn, error) {
 	srv.Pool.BeforeDial()
 	c, err := be.dial(ctx, srv, dst)
 	if err != nil && outOfFDs(err) && rt.state.pools.Shed() > 0 {
@@ -88,7 +90,7 @@ func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, d
 			c = nil
 		}
 	}
-	if t := srv.Settings().TLS; err == nil && t != nil {
+	if err == nil && t != nil {
 		c, err = clientHandshake(ctx, c, t, sni, be.cfg.Timeouts.Connect, be.cfg.Timeouts.Server)
 	}
 	return c, err

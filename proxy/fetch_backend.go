@@ -9,6 +9,7 @@ import (
 	"switchyard/backend"
 	"switchyard/config"
 	"switchyard/sample"
+	"switchyard/ssl"
 )
 
 // The fetches that read the state of backends, servers and frontends:
@@ -34,11 +35,15 @@ type tcpScope struct {
 	l6 sample.Payload
 	// tls is the server connection's handshake (ssl_bc_*), nil in clear.
 	tls *tls.ConnectionState
+	// randoms are its hellos' randoms (ssl_bc_*_random).
+	randoms *ssl.Randoms
 	// client is the client connection (ssl_f_*).
 	client net.Conn
 }
 
 func (t *tcpScope) backTLS() *tls.ConnectionState { return t.tls }
+
+func (t *tcpScope) backRandoms() *ssl.Randoms { return t.randoms }
 
 func (t *tcpScope) scope() (*Snapshot, *Frontend, *Backend) { return t.snap, t.fe, t.be }
 

@@ -96,7 +96,10 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 		MaxConn: sc.MaxConn, MaxQueue: sc.MaxQueue, MinConn: sc.MinConn, Cookie: serverCookie(px, sc),
 		SendProxy: sc.SendProxy, Referenced: sc.Referenced, Socks4: sc.Socks4,
 	}
-	set.TLS = tlsToServer(sc)
+	set.PreparedTLS, set.UseSSL = tlsToServer(sc), sc.TLS.UseSSL()
+	if sc.TLS.On {
+		set.TLS = set.PreparedTLS
+	}
 	_, set.Rise, _ = sc.CheckTimings()
 	set.CheckTarget = backend.Target{Addr: sc.CheckAddr, Port: cmp.Or(sc.CheckPort, sc.CheckAddrPort)}
 	set.AgentTarget.Addr, set.AgentTarget.Port = sc.AgentTarget()
@@ -116,12 +119,13 @@ func serverSettings(px *config.Proxy, sc *config.Server, rules backend.Prober) b
 	return set
 }
 
-// tlsToServer compiles a server's `ssl` (nil without). A constant `sni`
+// tlsToServer compiles a server's TLS settings, prepared whether or not
+// its connections speak TLS now (nil: none prepared). A constant `sni`
 // is in the configuration already (config sets it); one that varies is
 // computed per connection (serverSNI).
 func tlsToServer(sc *config.Server) *backend.TLS {
 	t := &sc.TLS
-	if !t.On || t.Client == nil {
+	if t.Client == nil {
 		return nil
 	}
 	return &backend.TLS{Config: t.Client, SNI: t.SNI, NoReuse: t.NoReuse, Cert: t.Ref,

@@ -17,6 +17,7 @@ import (
 	"switchyard/http1"
 	"switchyard/persist"
 	"switchyard/sample"
+	"switchyard/ssl"
 )
 
 // httpStream is one client connection in `mode http`. One goroutine runs it:
@@ -72,6 +73,8 @@ type txnState struct {
 	// backTLS is the handshake of the server connection the request
 	// uses, for the ssl_bc_* fetches (nil: none, or in clear).
 	backTLS *tls.ConnectionState
+	// backRandoms are its hellos' randoms (ssl_bc_*_random).
+	backRandoms *ssl.Randoms
 	// bodyWaited: a rule waited for the request body (wait-for-body,
 	// option http-buffer-request), as haproxy's analysers then have.
 	bodyWaited bool
@@ -452,7 +455,7 @@ func (s *httpStream) readRequest() bool {
 	if s.t == nil {
 		s.t = txnPool.Get().(*txnState)
 	}
-	s.t.backTLS = nil // no server connection yet
+	s.t.backTLS, s.t.backRandoms = nil, nil // no server connection yet
 	s.t.bodyWaited = false
 	s.logBegin(s.logFrom, s.firstByte)
 	var reqDeadline time.Time

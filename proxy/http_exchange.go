@@ -281,7 +281,7 @@ func (s *httpStream) serverConn(be *Backend, srv *backend.Server) (*timedConn, c
 	}
 	be.state.C.Connect.Add(1)
 	srv.C.Connect.Add(1)
-	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst, pp, sni)
+	c, err := s.rt.dial(s.t.abort, be, srv, s.ctx.Dst, pp, tlsSet, sni)
 	if err != nil {
 		if s.t.abort.Err() == nil { // not the client's leaving
 			countServerFailure(be, srv, true)
@@ -324,6 +324,10 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 	s.cc.setPeer(sc)
 	defer s.cc.peer.Store(nil)
 	s.t.backTLS = sc.tlsState()
+	s.t.backRandoms = nil
+	if s.t.backTLS != nil {
+		s.t.backRandoms = sc.x.randoms
+	}
 	reqOut, whole := s.t.reqInfo, s.t.whole
 	sbuf := s.pool.get()
 	defer s.pool.put(sbuf)

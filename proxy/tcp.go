@@ -91,7 +91,8 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	for {
 		be.state.C.Connect.Add(1)
 		srv.C.Connect.Add(1)
-		sc, err = rt.dial(abort, be, srv, ctx.Dst, proxyHeader(srv, &ctx, nil), serverSNI(srv.Settings().TLS, &ctx))
+		tlsSet := srv.Settings().TLS
+		sc, err = rt.dial(abort, be, srv, ctx.Dst, proxyHeader(srv, &ctx, nil), tlsSet, serverSNI(tlsSet, &ctx))
 		if abort.Err() != nil {
 			if sc != nil {
 				sc.Close()
@@ -132,6 +133,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	if tc, ok := sc.(*tls.Conn); ok {
 		st := tc.ConnectionState()
 		scope.tls = &st
+		scope.randoms = helloRandoms(sc)
 	}
 	defer be.state.Release(srv)
 	lg.retries(&rs)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"syscall"
 	"time"
@@ -26,7 +27,7 @@ func clientHandshake(ctx context.Context, c net.Conn, t *backend.TLS, sni string
 		cfg = cfg.Clone()
 		cfg.ServerName = sni
 	}
-	tc := tls.Client(c, cfg)
+	tc := tls.Client(&helloConn{Conn: c}, cfg)
 	if d := cmp.Or(connect, server); d > 0 {
 		c.SetDeadline(time.Now().Add(d))
 		defer c.SetDeadline(time.Time{})
@@ -36,6 +37,49 @@ func clientHandshake(ctx context.Context, c net.Conn, t *backend.TLS, sni string
 		return nil, err
 	}
 	return tc, nil
+}
+
+// helloConn is the transport under a client-side tls.Conn: it notes the
+// hellos' randoms (ssl_bc_client_random, ssl_bc_server_random), which
+// crypto/tls does not tell, and otherwise passes bytes through.
+type helloConn struct {
+	net.Conn
+	hellos  [2]ssl.HelloScan // the bytes written (ClientHello), read (ServerHello)
+	randoms ssl.Randoms
+}
+
+func (h *helloConn) Write(p []byte) (int, error) {
+	if !h.hellos[0].Done {
+		h.hellos[0].ScanClient(p, &h.randoms)
+	}
+	return h.Conn.Write(p)
+}
+
+func (h *helloConn) Read(p []byte) (int, error) {
+	n, err := h.Conn.Read(p)
+	if !h.hellos[1].Done {
+		h.hellos[1].ScanServer(p[:n], &h.randoms)
+	}
+	return n, err
+}
+
+// SyscallConn is the socket's, for the pool's liveness checks.
+func (h *helloConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := h.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.New("not a socket")
+}
+
+// helloRandoms are the randoms of a server connection's handshake, nil
+// in clear.
+func helloRandoms(c net.Conn) *ssl.Randoms {
+	if tc, ok := c.(*tls.Conn); ok {
+		if h, ok := tc.NetConn().(*helloConn); ok {
+			return &h.randoms
+		}
+	}
+	return nil
 }
 
 // serverSNI is the name a new connection with t sends, for a stream
@@ -82,6 +126,8 @@ func (t *timedConn) tlsState() *tls.ConnectionState {
 
 func (s *httpStream) backTLS() *tls.ConnectionState { return s.t.backTLS }
 
+func (s *httpStream) backRandoms() *ssl.Randoms { return s.t.backRandoms }
+
 // frontConn is the client connection.
 func (s *httpStream) frontConn() net.Conn { return s.cl.Conn }
 
@@ -93,6 +139,12 @@ func init() {
 	ssl.BackTLS = func(c *sample.Ctx) *tls.ConnectionState {
 		if o, ok := c.Owner.(interface{ backTLS() *tls.ConnectionState }); ok {
 			return o.backTLS()
+		}
+		return nil
+	}
+	ssl.BackRandoms = func(c *sample.Ctx) *ssl.Randoms {
+		if o, ok := c.Owner.(interface{ backRandoms() *ssl.Randoms }); ok {
+			return o.backRandoms()
 		}
 		return nil
 	}

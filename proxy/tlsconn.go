@@ -38,6 +38,18 @@ type recordReader struct {
 	next int
 	// notes are what the handshake learnt (ssl_f_*, ssl_c_verify…).
 	notes ssl.Notes
+	// hellos follow the bytes read and written up to the ClientHello
+	// and the ServerHello, for their randoms (notes.Randoms).
+	hellos [2]ssl.HelloScan
+}
+
+// Write sends what tls.Conn writes, the ServerHello's random noted on
+// the way.
+func (r *recordReader) Write(p []byte) (int, error) {
+	if !r.hellos[1].Done {
+		r.hellos[1].ScanServer(p, &r.notes.Randoms)
+	}
+	return r.Conn.Write(p)
 }
 
 // HandshakeNotes are where the bind's handshake notes what crypto/tls
@@ -67,6 +79,9 @@ func (r *recordReader) Read(p []byte) (int, error) {
 		n, err = r.Conn.Read(p)
 	}
 	r.account(p[:n])
+	if !r.hellos[0].Done {
+		r.hellos[0].ScanClient(p[:n], &r.notes.Randoms)
+	}
 	return n, err
 }
 

@@ -159,7 +159,7 @@ func dash(s string) string {
 
 // appendServersState appends `show servers state`. Fields the view does
 // not carry are haproxy's values for what switchyard lacks: no forced
-// server ids, no SRV records, no TLS towards servers.
+// server ids, no SRV records.
 func appendServersState(dst []byte, views []admin.ServerView, now int64) []byte {
 	dst = append(dst, serversStateHeader...)
 	for _, v := range views {
@@ -172,7 +172,7 @@ func appendServersState(dst []byte, views []admin.ServerView, now int64) []byte 
 			v.OpState, v.AdminState, v.UWeight, v.IWeight, since,
 			v.CheckStatus, v.CheckResult, v.CheckHealth, v.CheckState, v.AgentState,
 			v.BackendForced, 0, dash(v.FQDN), v.Port,
-			"-", 0, v.CheckPort,
+			"-", v.UseSSL, v.CheckPort,
 			dash(v.CheckAddr), dash(v.AgentAddr), v.AgentPort)
 	}
 	return dst

@@ -124,9 +124,10 @@ func cmdSetServer(c *call) {
 		// No resolvers section exists in switchyard yet.
 		c.err("set server <b>/<s> fqdn failed because no resolution is configured.\n")
 	case "ssl":
-		// What haproxy built without TLS says: switchyard has no TLS
-		// towards servers yet.
-		c.msg(logNotice, "server ssl setting not supported.\n")
+		if c.fail(surf.SetServerSSL(lvl, be, srv, c.arg(4)), logErr) {
+			return
+		}
+		c.msg(logNotice, "server ssl setting updated.\n")
 	default:
 		c.err(setServerUsage)
 	}

@@ -50,7 +50,7 @@ func TestServerCommands(t *testing.T) {
 		{"set server be/s1 fqdn", "set server <b>/<s> fqdn requires a FQDN.\n\n"},
 		{"set server be/s1 fqdn www.example.com", "set server <b>/<s> fqdn failed because no resolution is configured.\n\n"},
 		{"set server nobe/s1 fqdn x", "No such backend.\n\n"},
-		{"set server be/s1 ssl on", "server ssl setting not supported.\n\n"},
+		{"set server be/s1 ssl on", "'set server <srv> ssl' cannot be set.  default-server should define ssl settings\n\n"},
 		{"set server be/s1 weight", "Require <weight> or <weight%>.\n\n"},
 		{"set server be/s1 weight 300", "Absolute weight can only be between 0 and 256 inclusive.\n\n"},
 		{"set weight be/s1", "Require <weight> or <weight%>.\n\n"},

@@ -174,6 +174,9 @@ func parseExpr(env *Env, words []string, syn exprSyntax, inACL bool) (*Expr, int
 // unknownFetch reports a fetch we do not have, telling apart haproxy
 // keywords that are not implemented yet from likely typos.
 func unknownFetch(name string, inACL bool) error {
+	if why := refusedFetches[name]; why != "" {
+		return fmt.Errorf("fetch method '%s' is not supported: %s", name, why)
+	}
 	if unsupportedFetches[name] || strings.HasPrefix(name, "lua.") {
 		// lua.* names are what lua-load scripts register (Lua comes
 		// with a later issue).

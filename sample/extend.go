@@ -50,6 +50,20 @@ type ConverterDef struct {
 	Compile func(env *Env, args []Arg) (ConvFunc, error)
 }
 
+// refusedFetches are haproxy fetches that switchyard cannot give a true
+// value for, by name, with why (RefuseFetch).
+var refusedFetches = map[string]string{}
+
+// RefuseFetch makes a configuration that uses the fetch name fail to
+// load with a message giving why, for a fetch that cannot be implemented
+// truthfully (rather than return a value that is not what it says).
+func RefuseFetch(name, why string) {
+	if fetches[name] != nil || refusedFetches[name] != "" {
+		panic(fmt.Sprintf("sample fetch %q registered twice", name))
+	}
+	refusedFetches[name] = why
+}
+
 // RegisterFetch adds a fetch. It is meant for init functions: registering
 // a name twice is a programming error.
 func RegisterFetch(d FetchDef) {

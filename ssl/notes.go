@@ -9,10 +9,12 @@ import (
 // Notes are what a bind's handshake learns that crypto/tls does not keep
 // for a server: the certificate it served (ssl_f_*), and what the
 // verification of the client's found when the bind verifies it itself
-// (ssl_c_verify and its kin; verifyerr.go).
+// (ssl_c_verify and its kin; verifyerr.go); and the hello messages'
+// randoms, which the connection reads off the wire (hello.go).
 type Notes struct {
-	Served *x509.Certificate
-	Verify VerifyResult
+	Served  *x509.Certificate
+	Verify  VerifyResult
+	Randoms Randoms
 }
 
 // Noted is a connection that keeps its handshake's notes: the proxy's
