@@ -77,6 +77,12 @@ func outOfFDs(err error) bool {
 // the connection's, retried and counted like a refused connect.
 // A server with `ssl` then makes its TLS handshake, sending sni.
 func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, dst netip.AddrPort, pp []byte, sni string) (net.Conn, error) {
+	t := srv.Settings().TLS
+	if t != nil {
+		// A TLS endpoint from the connection's setup, as haproxy
+		// counts its SSL contexts (CurrSslConns, CumSslConns).
+		srv.TLSOpen()
+	}
 	srv.Pool.BeforeDial()
 	c, err := be.dial(ctx, srv, dst)
 	if err != nil && outOfFDs(err) && rt.state.pools.Shed() > 0 {
@@ -88,8 +94,12 @@ func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, d
 			c = nil
 		}
 	}
-	if t := srv.Settings().TLS; err == nil && t != nil {
-		c, err = clientHandshake(ctx, c, t, sni, be.cfg.Timeouts.Connect, be.cfg.Timeouts.Server)
+	switch {
+	case t == nil:
+	case err != nil:
+		srv.TLSClose()
+	default:
+		c, err = clientHandshake(ctx, c, t, srv, sni, be.cfg.Timeouts.Connect, be.cfg.Timeouts.Server)
 	}
 	return c, err
 }

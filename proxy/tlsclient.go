@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
+	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -18,24 +21,58 @@ import (
 // failed handshake is a failed connection: retried, counted and logged as
 // one (SC). It runs within timeout connect, or timeout server without one.
 
-// clientHandshake turns c into a TLS connection to a server, sending sni
-// ("": the name the server's configuration fixed, if any).
-func clientHandshake(ctx context.Context, c net.Conn, t *backend.TLS, sni string, connect, server time.Duration) (net.Conn, error) {
+// clientHandshake turns c into a TLS connection to srv, sending sni
+// ("": the name the server's configuration fixed, if any). The caller
+// counted the connection as a TLS endpoint of srv (Server.TLSOpen); its
+// close counts as the endpoint's end, and the handshake's outcome is
+// counted on the server and its backend.
+func clientHandshake(ctx context.Context, c net.Conn, t *backend.TLS, srv *backend.Server, sni string, connect, server time.Duration) (net.Conn, error) {
 	cfg := t.Config
 	if sni != "" && sni != cfg.ServerName {
 		cfg = cfg.Clone()
 		cfg.ServerName = sni
 	}
-	tc := tls.Client(c, cfg)
+	ep := &tlsEndpoint{Conn: c, srv: srv}
+	tc := tls.Client(ep, cfg)
 	if d := cmp.Or(connect, server); d > 0 {
 		c.SetDeadline(time.Now().Add(d))
 		defer c.SetDeadline(time.Time{})
 	}
 	if err := tc.HandshakeContext(ctx); err != nil {
-		c.Close()
+		// As in haproxy, a handshake cut short by the connect timeout
+		// or by the stream's end did not fail: only the server's
+		// answer (an alert, a close, a certificate refused) counts.
+		if ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			srv.TLSHandshake(false, false)
+		}
+		ep.Close()
 		return nil, err
 	}
+	srv.TLSHandshake(true, tc.ConnectionState().DidResume)
 	return tc, nil
+}
+
+// tlsEndpoint is the socket under a TLS connection to a server: it ends
+// the server's TLS endpoint count when closed (once, however many times
+// it is closed). It passes the socket's RawConn on, for the idle checks.
+type tlsEndpoint struct {
+	net.Conn
+	srv    *backend.Server
+	closed atomic.Bool
+}
+
+func (e *tlsEndpoint) Close() error {
+	if e.closed.CompareAndSwap(false, true) {
+		e.srv.TLSClose()
+	}
+	return e.Conn.Close()
+}
+
+func (e *tlsEndpoint) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := e.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 // serverSNI is the name a new connection with t sends, for a stream
