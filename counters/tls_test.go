@@ -83,3 +83,20 @@ func TestClearSSL(t *testing.T) {
 		t.Fatal("clear counters kept the ssl module's counters")
 	}
 }
+
+// What one TLS connection of a client adds to its handshake: its
+// endpoint, the accept rate, the outcome, the close; from every core at
+// once, the counters being shared. Nothing may be allocated.
+func BenchmarkTLSConnCounting(b *testing.B) {
+	var p TLSProcess
+	var fe, li SSL
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			p.Open()
+			p.Accepts.Add()
+			p.Handshake(&fe, &li, false, true, false)
+			p.Close()
+		}
+	})
+}
