@@ -166,6 +166,14 @@ func frontendRow(fe *proxy.Frontend) stats.Row {
 	return r
 }
 
+// sslFields fills the "ssl" stats module's fields, which every kind of
+// row has (zero where no TLS is spoken, as in haproxy).
+func sslFields(r *stats.Row, c *counters.SSL) {
+	r.Mods[stats.MSslSess] = stats.MkU64(tCounter, c.Sess.Load())
+	r.Mods[stats.MSslReusedSess] = stats.MkU64(tCounter, c.ReusedSess.Load())
+	r.Mods[stats.MSslFailedHandshake] = stats.MkU64(tCounter, c.FailedHandshake.Load())
+}
+
 // feFields fills what frontends and listeners share.
 func feFields(r *stats.Row, px *config.Proxy, svname string, c *counters.FE, cur uint64, limit int) {
 	f := &r.Fields
@@ -182,6 +190,7 @@ func feFields(r *stats.Row, px *config.Proxy, svname string, c *counters.FE, cur
 	f[stats.FEreq] = stats.MkU64(tCounter, c.FailedReq.Load())
 	f[stats.FDcon] = stats.MkU64(tCounter, c.DeniedConn.Load())
 	f[stats.FDses] = stats.MkU64(tCounter, c.DeniedSess.Load())
+	sslFields(r, &c.SSL)
 }
 
 // beFields fills what backends and servers share.
@@ -218,6 +227,7 @@ func beFields(r *stats.Row, c *counters.BE, mode config.Mode) {
 	if mode == config.ModeHTTP {
 		httpFields(r, &c.HTTP)
 	}
+	sslFields(r, &c.SSL)
 }
 
 // lastSession is how long ago the last session began, -1 for never.

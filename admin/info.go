@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"time"
 
+	"switchyard/counters"
 	"switchyard/stats"
 )
 
@@ -15,9 +16,10 @@ var Version = "0.0.0"
 
 // info fills the `show info` fields as haproxy's stats_fill_info does, for
 // what switchyard has: connections, sessions, requests and their rates,
-// limits, memory as the Go runtime sees it. Features it lacks (SSL,
-// compression, pipes, peers) are reported as zero, which is what they
-// are.
+// TLS endpoints, handshakes and their rates, limits, memory as the Go
+// runtime sees it. Features it lacks (compression, pipes, peers, an SSL
+// session-ID cache, maxsslconn and maxsslrate) are reported as zero,
+// which is what haproxy reports without them.
 func (a *Surface) info() stats.InfoRow {
 	var r stats.InfoRow
 	p := a.rt.Process()
@@ -62,8 +64,12 @@ func (a *Surface) info() stats.InfoRow {
 	u32(stats.ICumConn, "MCP", p.CumConns)
 	u32(stats.ICumReq, "MCP", p.CumReq)
 	u32(stats.IMaxSslConns, "MMP", 0)
-	u32(stats.ICurrSslConns, "MGP", 0)
-	u32(stats.ICumSslConns, "MCP", 0)
+	tp := p.TLS
+	if tp == nil {
+		tp = new(counters.TLSProcess)
+	}
+	u32(stats.ICurrSslConns, "MGP", tp.Current())
+	u32(stats.ICumSslConns, "MCP", tp.Total())
 	u32(stats.IMaxpipes, "CLP", 0)
 	u32(stats.IPipesUsed, "MGP", 0)
 	u32(stats.IPipesFree, "MGP", 0)
@@ -74,14 +80,17 @@ func (a *Surface) info() stats.InfoRow {
 	u32(stats.ISessRate, "MRP", uint64(p.SessRate))
 	u32(stats.ISessRateLimit, "CLP", uint64(sessLim))
 	u32(stats.IMaxSessRate, "MRP", p.MaxSessRate)
-	u32(stats.ISslRate, "MRP", 0)
-	u32(stats.ISslRateLimit, "CLP", 0)
-	u32(stats.IMaxSslRate, "MMP", 0)
-	u32(stats.ISslFrontendKeyRate, "MGP", 0)
-	u32(stats.ISslFrontendMaxKeyRate, "MMP", 0)
-	u32(stats.ISslFrontendSessionReusePct, "MGP", 0)
-	u32(stats.ISslBackendKeyRate, "MRP", 0)
-	u32(stats.ISslBackendMaxKeyRate, "MMP", 0)
+	u32(stats.ISslRate, "MRP", uint64(tp.Accepts.PerSecond()))
+	u32(stats.ISslRateLimit, "CLP", 0) // no maxsslrate (refused in global)
+	u32(stats.IMaxSslRate, "MMP", tp.Accepts.Max())
+	u32(stats.ISslFrontendKeyRate, "MGP", uint64(tp.FrontKeys.PerSecond()))
+	u32(stats.ISslFrontendMaxKeyRate, "MMP", tp.FrontKeys.Max())
+	u32(stats.ISslFrontendSessionReusePct, "MGP", tp.FrontendReusePct())
+	u32(stats.ISslBackendKeyRate, "MRP", uint64(tp.BackKeys.PerSecond()))
+	u32(stats.ISslBackendMaxKeyRate, "MMP", tp.BackKeys.Max())
+	// Go's TLS servers resume by session tickets only: there is no
+	// session-ID cache to look sessions up in, so no lookup and no miss,
+	// what haproxy reports when no client resumes by ID.
 	u32(stats.ISslCacheLookups, "MCP", 0)
 	u32(stats.ISslCacheMisses, "MCP", 0)
 	u32(stats.ICompressBpsIn, "MRP", 0)

@@ -924,7 +924,7 @@ func (s *Server) runCheck(ctx context.Context, set *ServerSettings, cs *CheckSet
 	op, _ := s.State()
 	t := &check.Target{Addr: set.CheckAddr(), ConnectTimeout: cs.ConnectTimeout, ReadTimeout: cs.ReadTimeout,
 		SendProxy: cs.SendProxy, ProxyV2: set.SendProxy.V2, Socks4: set.Socks4.Proxy, ViaSocks4: set.Socks4.Checks, TLS: cs.TLS,
-		Backend: s.be.Name, Server: s.Name,
+		Backend: s.be.Name, Server: s.Name, Counter: s,
 		Down: op == Stopped} // a down server gets no conditional pass (disable-on-404)
 	if cs.Rules.SendsState() {
 		t.State = s.sendState(cs)

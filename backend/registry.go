@@ -37,7 +37,15 @@ type Registry struct {
 	// the timer of slowstart steps (tests replace them before staging).
 	clock func() time.Time
 	after func(time.Duration, func()) *time.Timer
+
+	// tls are the process's TLS counters (show info's Ssl* lines): the
+	// registry outlives every snapshot, as they must.
+	tls counters.TLSProcess
 }
+
+// TLS returns the process's TLS counters, which the frontends' handshakes
+// and the servers' (traffic and checks) count in.
+func (r *Registry) TLS() *counters.TLSProcess { return &r.tls }
 
 // NewRegistry returns an empty registry whose pools count against pools'
 // descriptor budget.

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"sync"
 
+	"switchyard/counters"
 	"switchyard/sample"
 	"switchyard/ssl"
 )
@@ -43,4 +44,35 @@ type sessions struct {
 func (s *Server) SessionCache() tls.ClientSessionCache {
 	s.tlsSessions.once.Do(func() { s.tlsSessions.cache = tls.NewLRUClientSessionCache(sessionCacheSize) })
 	return s.tlsSessions.cache
+}
+
+// orphanTLS counts for servers outside any registry (tests, implicit
+// servers made on the side): nothing reads it.
+var orphanTLS counters.TLSProcess
+
+// TLSProcess returns the process's TLS counters, those of the server's
+// registry.
+func (s *Server) TLSProcess() *counters.TLSProcess {
+	if s.be != nil && s.be.reg != nil {
+		return &s.be.reg.tls
+	}
+	return &orphanTLS
+}
+
+// TLSOpen and TLSClose count a TLS endpoint to the server, from the
+// connection's setup (before it connects, as haproxy prepares its SSL
+// context) to its close.
+func (s *Server) TLSOpen()  { s.TLSProcess().Open() }
+func (s *Server) TLSClose() { s.TLSProcess().Close() }
+
+// TLSHandshake counts a handshake with the server, made for traffic or by
+// a health check (haproxy counts both, its checks' connections being the
+// server's): on the server's and its backend's "ssl" module, and for a new
+// session in the process's backend key rate.
+func (s *Server) TLSHandshake(ok, resumed bool) {
+	var px *counters.SSL
+	if s.be != nil {
+		px = &s.be.C.SSL
+	}
+	s.TLSProcess().Handshake(px, &s.C.SSL, true, ok, resumed)
 }

@@ -153,6 +153,9 @@ type Target struct {
 
 	// TLS is how checks speak TLS to the server.
 	TLS TLS
+	// Counter counts the checks' TLS connections and handshakes, which
+	// haproxy counts as the server's (nil: not counted).
+	Counter TLSCounter
 
 	// Down says the server is currently down (haproxy's next_state
 	// STOPPED): `http-check disable-on-404` only applies to a server that
@@ -163,6 +166,15 @@ type Target struct {
 	// server: see SendState.
 	Backend, Server string
 	State           SendState
+}
+
+// TLSCounter counts a check's TLS endpoint (opened when the connection
+// is made to speak TLS, closed with it, whether the handshake took place
+// or not) and its handshake's outcome.
+type TLSCounter interface {
+	TLSOpen()
+	TLSClose()
+	TLSHandshake(ok, resumed bool)
 }
 
 // TLS is how a server's checks speak TLS. Config is the server's TLS

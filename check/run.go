@@ -47,6 +47,9 @@ type run struct {
 	// connecting: the current connect has not completed (failures are
 	// layer 4 ones).
 	connecting bool
+	// tlsOpen: the current connection was counted as a TLS endpoint
+	// (Target.Counter), to count as closed with it.
+	tlsOpen bool
 
 	buf []byte // what was read since the last connect or send
 	eos bool   // the server closed its side
@@ -457,6 +460,13 @@ func (x *run) connect(r *rule) bool {
 	if x.t.ConnectTimeout > 0 {
 		x.deadline = time.Now().Add(x.t.ConnectTimeout)
 	}
+	// As haproxy, a connection meant to speak TLS counts as a TLS
+	// endpoint from its setup, before it connects.
+	cfg := x.tlsConfig(r)
+	if cfg != nil && x.t.Counter != nil {
+		x.t.Counter.TLSOpen()
+		x.tlsOpen = true
+	}
 	x.connecting = true
 	// No keep-alive probes on a connection that lives for one check: it
 	// saves the socket options Go sets by default.
@@ -483,7 +493,7 @@ func (x *run) connect(r *rule) bool {
 			return false
 		}
 	}
-	if cfg := x.tlsConfig(r); cfg != nil {
+	if cfg != nil {
 		return x.handshake(cfg)
 	}
 	return true
@@ -527,6 +537,10 @@ func addrPortOf(a net.Addr) netip.AddrPort {
 // closeConn ends the current connection as haproxy does: with an RST,
 // unless the rule asked to linger or the server already closed.
 func (x *run) closeConn() {
+	if x.tlsOpen {
+		x.tlsOpen = false
+		x.t.Counter.TLSClose()
+	}
 	if x.conn == nil {
 		return
 	}

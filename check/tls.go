@@ -55,11 +55,15 @@ func (x *run) tlsConfig(r *rule) *tls.Config {
 // handshake makes the TLS handshake on the connection just made.
 func (x *run) handshake(cfg *tls.Config) bool {
 	tc := tls.Client(x.sock, cfg)
-	if err := tc.HandshakeContext(x.ctx); err != nil {
-		if errors.Is(x.ctx.Err(), context.Canceled) {
-			x.aborted()
-			return false
-		}
+	err := tc.HandshakeContext(x.ctx)
+	if err != nil && errors.Is(x.ctx.Err(), context.Canceled) {
+		x.aborted() // the check was called off: no outcome to count
+		return false
+	}
+	if c := x.t.Counter; c != nil {
+		c.TLSHandshake(err == nil, err == nil && tc.ConnectionState().DidResume)
+	}
+	if err != nil {
 		if isTimeout(err) || x.ctx.Err() != nil {
 			x.fail(StatusL6Timeout, x.suffix())
 		} else {

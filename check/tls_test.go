@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,4 +86,80 @@ func TestCheckTLS(t *testing.T) {
 		t.Errorf("unverified server: %s %q", got.Status, got.Desc)
 	}
 	<-seen
+}
+
+// tlsCount records what a check counts of its TLS connections.
+type tlsCount struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (c *tlsCount) add(e string) {
+	c.mu.Lock()
+	c.events = append(c.events, e)
+	c.mu.Unlock()
+}
+
+func (c *tlsCount) TLSOpen()  { c.add("open") }
+func (c *tlsCount) TLSClose() { c.add("close") }
+func (c *tlsCount) TLSHandshake(ok, resumed bool) {
+	switch {
+	case !ok:
+		c.add("failed")
+	case resumed:
+		c.add("resumed")
+	default:
+		c.add("new")
+	}
+}
+
+func (c *tlsCount) take() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := strings.Join(c.events, " ")
+	c.events = nil
+	return s
+}
+
+// TestCheckTLSCounted: a check's TLS connection counts as the server's
+// TLS endpoint from before it connects (a refused one too) to its close,
+// and its handshake's outcome is counted: new, resumed (the server's
+// sessions serve its checks), failed; a check in clear counts nothing.
+func TestCheckTLSCounted(t *testing.T) {
+	ca := testcert.NewCA("count CA")
+	addr, seen := tlsOrigin(t, ca)
+	cfg := clientTLS(t, ca)
+	cfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	var n tlsCount
+	for _, wantEv := range []string{"open new close", "open resumed close"} {
+		tg := target(addr)
+		tg.TLS, tg.Counter = TLS{Config: cfg, Default: true, SNI: "chk.example"}, &n
+		want(t, runCheck(t, build(t, "option httpchk GET /"), tg), StatusL7OK, 200, "")
+		<-seen
+		if got := n.take(); got != wantEv {
+			t.Errorf("counted %q, want %q", got, wantEv)
+		}
+	}
+
+	tg := target(addr)
+	tg.TLS, tg.Counter = TLS{Config: clientTLS(t, testcert.NewCA("another CA")), Default: true}, &n
+	runCheck(t, build(t, "option httpchk GET /"), tg)
+	<-seen
+	if got := n.take(); got != "open failed close" {
+		t.Errorf("unverified server: counted %q", got)
+	}
+
+	tg = target(closedAddr(t))
+	tg.TLS, tg.Counter = TLS{Config: cfg, Default: true}, &n
+	want(t, runCheck(t, build(t), tg), StatusL4Conn, 0, "Connection refused")
+	if got := n.take(); got != "open close" {
+		t.Errorf("refused connection: counted %q", got)
+	}
+
+	tg = target(closedAddr(t))
+	tg.Counter = &n
+	runCheck(t, build(t), tg)
+	if got := n.take(); got != "" {
+		t.Errorf("check in clear: counted %q", got)
+	}
 }

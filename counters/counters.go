@@ -57,7 +57,6 @@ type FE struct {
 	FailedReq             atomic.Uint64 // ereq: invalid requests, client timeouts
 	DeniedConn            atomic.Uint64 // dcon: tcp-request connection rules
 	DeniedSess            atomic.Uint64 // dses: tcp-request session rules
-	FailedHandshakes      atomic.Uint64 // TLS handshakes that failed
 	FailedRewrites        atomic.Uint64 // wrew
 	InternalErrors        atomic.Uint64 // eint
 	CliAborts, SrvAborts  atomic.Uint64
@@ -66,6 +65,10 @@ type FE struct {
 	CompIn, CompOut, CompByp atomic.Uint64 // no compression yet: stay 0
 
 	HTTP HTTP
+
+	// SSL is the "ssl" stats module: handshakes on the frontend's ssl
+	// binds (on the listener's own, for a listener).
+	SSL SSL
 }
 
 // Clear zeroes what `clear counters` resets: the maxima and rates' maxima
@@ -76,11 +79,12 @@ func (c *FE) Clear(all bool) {
 	c.ConnRate.max.Store(0)
 	c.SessRate.max.Store(0)
 	c.ReqRate.max.Store(0)
+	c.SSL.clear()
 	if !all {
 		return
 	}
 	for _, v := range []*atomic.Uint64{&c.CumConn, &c.CumSess, &c.BytesIn, &c.BytesOut,
-		&c.DeniedReq, &c.DeniedResp, &c.FailedReq, &c.DeniedConn, &c.DeniedSess, &c.FailedHandshakes,
+		&c.DeniedReq, &c.DeniedResp, &c.FailedReq, &c.DeniedConn, &c.DeniedSess,
 		&c.FailedRewrites, &c.InternalErrors, &c.CliAborts, &c.SrvAborts, &c.Intercepted,
 		&c.CompIn, &c.CompOut, &c.CompByp} {
 		v.Store(0)
@@ -136,6 +140,10 @@ type BE struct {
 	CompIn, CompOut, CompByp atomic.Uint64
 
 	HTTP HTTP
+
+	// SSL is the "ssl" stats module: handshakes with the server (its
+	// health checks' included), or with the backend's servers.
+	SSL SSL
 }
 
 // Clear zeroes the maxima (all false) or every counter (all true).
@@ -144,6 +152,7 @@ func (c *BE) Clear(all bool) {
 		m.v.Store(0)
 	}
 	c.SessRate.max.Store(0)
+	c.SSL.clear()
 	if !all {
 		return
 	}

@@ -69,6 +69,15 @@ func (r *Rate) PerSecond() int64 {
 	return r.cur.Load() + r.prev.Load()*int64(time.Second-into)/int64(time.Second)
 }
 
+// PerSecondFloat is PerSecond without rounding the previous second's
+// share down (haproxy's read_freq_ctr_flt), for the ratios of rates.
+func (r *Rate) PerSecondFloat() float64 {
+	now := Now()
+	r.turn(int64(now / time.Second))
+	into := now % time.Second
+	return float64(r.cur.Load()) + float64(r.prev.Load())*float64(time.Second-into)/float64(time.Second)
+}
+
 // Max returns the most events counted in one second.
 func (r *Rate) Max() uint64 { return r.max.Load() }
 

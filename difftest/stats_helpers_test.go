@@ -293,17 +293,21 @@ type statsObs struct {
 // every 100ms, two to rise or fall.
 const statsSettleWait = 10 * time.Second
 
+// statsTrafficFunc sends a scenario's traffic; addr gives the address of a
+// port placeholder of the configuration ("FE_PORT").
+type statsTrafficFunc func(addr func(name string) string) []string
+
 // runStats runs the scenario of cfg (see TestStats) against bin.
-func runStats(t *testing.T, bin, cfg string, socket bool, traffic func(fe string) []string) (*statsObs, error) {
+func runStats(t *testing.T, bin, cfg string, want map[string]string, socket bool, traffic statsTrafficFunc) (*statsObs, error) {
 	for attempt := 0; ; attempt++ {
-		o, err := runStatsOnce(t, bin, cfg, socket, traffic)
+		o, err := runStatsOnce(t, bin, cfg, want, socket, traffic)
 		if !errors.Is(err, errPortClash) || attempt == 2 {
 			return o, err
 		}
 	}
 }
 
-func runStatsOnce(t *testing.T, bin, cfg string, socket bool, traffic func(fe string) []string) (*statsObs, error) {
+func runStatsOnce(t *testing.T, bin, cfg string, want map[string]string, socket bool, traffic statsTrafficFunc) (*statsObs, error) {
 	dir, err := os.MkdirTemp("", "difftest-stats-")
 	if err != nil {
 		return nil, err
@@ -377,8 +381,8 @@ func runStatsOnce(t *testing.T, bin, cfg string, socket bool, traffic func(fe st
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	obs.settled = statsSettle(addr("FEPOLL_PORT"))
-	obs.traffic = traffic(addr("FE_PORT"))
+	obs.settled = statsSettle(addr("FEPOLL_PORT"), want)
+	obs.traffic = traffic(addr)
 	// The scrapes, always in this order on the frontend mon, so that each
 	// one counts the same requests before it on both proxies.
 	if _, b, err := httpGet(addr("FEMON_PORT"), "/metrics"); err != nil {
@@ -424,14 +428,14 @@ func runStatsOnce(t *testing.T, bin, cfg string, socket bool, traffic func(fe st
 var loopbackPort = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
 
 // statsWant is the check state both proxies must reach before the traffic
-// and the scrapes: the checked server that answers is fully up, the ones
+// and the scrapes of TestStats: the checked server that answers is fully up, the ones
 // whose port refuses are fully down (health 0: no "DOWN 1/2").
 var statsWant = map[string]string{"app/s1": "UP", "app/s2": "DOWN", "bk/a1": "DOWN", "dead/x1": "DOWN"}
 
 // statsSettle polls the stats page of the frontend poll until the servers
-// are in the state statsWant says; it returns "" once they are, else what
-// it last saw.
-func statsSettle(addr string) string {
+// are in the state statsWant says (no server: the first answer will do);
+// it returns "" once they are, else what it last saw.
+func statsSettle(addr string, statsWant map[string]string) string {
 	deadline := time.Now().Add(statsSettleWait)
 	last := ""
 	for {
@@ -471,16 +475,16 @@ func statsSettle(addr string) string {
 
 // runBoth runs the scenario against haproxy and the candidate at the same
 // time, each with its own origins and ports.
-func runBoth(t *testing.T, cfg string, socket bool, traffic func(fe string) []string) (ref, cand *statsObs) {
+func runBoth(t *testing.T, cfg string, want map[string]string, socket bool, traffic statsTrafficFunc) (ref, cand *statsObs) {
 	t.Helper()
 	var refErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		ref, refErr = runStats(t, haproxyBin, cfg, socket, traffic)
+		ref, refErr = runStats(t, haproxyBin, cfg, want, socket, traffic)
 	}()
-	cand, candErr := runStats(t, candidate, cfg, socket, traffic)
+	cand, candErr := runStats(t, candidate, cfg, want, socket, traffic)
 	wg.Wait()
 	if refErr != nil {
 		t.Fatalf("haproxy could not run the scenario: %v", refErr)

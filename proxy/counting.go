@@ -67,6 +67,20 @@ func (fe *Frontend) feCount(key string, pick func(*counters.FE) *atomicU64) {
 	addBoth(fe.counterSet(key), pick)
 }
 
+// countHandshake counts the outcome of a client's TLS handshake on the
+// frontend's and the listener's "ssl" module, and in the process's
+// frontend key rate when it made a new session.
+func (fe *Frontend) countHandshake(tp *counters.TLSProcess, key string, ok, resumed bool) {
+	var px, li *counters.SSL
+	if c := fe.counters; c != nil {
+		px = &c.SSL
+	}
+	if c := fe.listeners[key]; c != nil {
+		li = &c.SSL
+	}
+	tp.Handshake(px, li, false, ok, resumed)
+}
+
 // counterSet and feCount are the stream's frontend and listener
 // counters, the listener's taken at accept (s.lc) rather than looked up
 // by bind key on every request.

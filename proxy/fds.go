@@ -79,6 +79,11 @@ func outOfFDs(err error) bool {
 // connection is what the caller records it as even when `set server …
 // ssl` changes it meanwhile) it then makes its TLS handshake, sending sni.
 func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, dst netip.AddrPort, pp []byte, t *backend.TLS, sni string) (net.Conn, error) {
+	if t != nil {
+		// A TLS endpoint from the connection's setup, as haproxy
+		// counts its SSL contexts (CurrSslConns, CumSslConns).
+		srv.TLSOpen()
+	}
 	srv.Pool.BeforeDial()
 	c, err := be.dial(ctx, srv, dst)
 	if err != nil && outOfFDs(err) && rt.state.pools.Shed() > 0 {
@@ -90,8 +95,12 @@ func (rt *Runtime) dial(ctx context.Context, be *Backend, srv *backend.Server, d
 			c = nil
 		}
 	}
-	if err == nil && t != nil {
-		c, err = clientHandshake(ctx, c, t, sni, be.cfg.Timeouts.Connect, be.cfg.Timeouts.Server)
+	switch {
+	case t == nil:
+	case err != nil:
+		srv.TLSClose()
+	default:
+		c, err = clientHandshake(ctx, c, t, srv, sni, be.cfg.Timeouts.Connect, be.cfg.Timeouts.Server)
 	}
 	return c, err
 }

@@ -65,6 +65,8 @@ type Process struct {
 	Jobs                        int
 	Started                     time.Time
 	FDLimit                     int64
+	// TLS are the process's TLS counters (the Ssl* lines), live.
+	TLS *counters.TLSProcess
 }
 
 // Process returns the process's counters and limits.
@@ -81,7 +83,7 @@ func (rt *Runtime) Process() Process {
 		MaxConnRate: rt.pc.ConnRate.Max(), MaxSessRate: rt.pc.SessRate.Max(),
 		CurConns: g.current(), BytesOut: rt.pc.bytesOut.Load(),
 		Stopping: rt.Stopping(), Listeners: listeners, Jobs: jobs + listeners, Started: rt.started,
-		FDLimit: fdLimit(), HardMaxConn: hard,
+		FDLimit: fdLimit(), HardMaxConn: hard, TLS: rt.state.registry.TLS(),
 	}
 	if g != nil {
 		p.MaxConn = g.size()
@@ -95,6 +97,7 @@ func (rt *Runtime) ClearCounters(all bool) {
 	rt.pc.ConnRate.ClearMax()
 	rt.pc.SessRate.ClearMax()
 	rt.pc.ReqRate.ClearMax()
+	rt.state.registry.TLS().ClearMax()
 	if all {
 		rt.pc.conns.Store(0)
 		rt.pc.sess.Store(0)

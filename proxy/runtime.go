@@ -266,7 +266,7 @@ func (rt *Runtime) accept(a *acceptor) {
 		if fb := fe.binds[a.key]; fb != nil && fb.tls != nil {
 			// The handshake runs on the connection's goroutine
 			// (sessionStart), not here.
-			c = newServerTLS(c, fb.tls)
+			c = newServerTLS(c, fb.tls, rt.state.registry.TLS())
 		}
 		rt.wg.Add(1)
 		// The slots released are the ones taken, whatever the reload did.

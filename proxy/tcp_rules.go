@@ -197,6 +197,12 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 		resetOnClose(c) // haproxy closes a connection refused this early with a reset
 		return nil, 0, false
 	}
+	t, isTLS := c.(*serverTLS)
+	if isTLS {
+		// As haproxy's SslRate: the connections of ssl binds that the
+		// connection rules let through, handshake made or not.
+		t.tp.Accepts.Add()
+	}
 	fb := fe.binds[bindKey]
 	// The PROXY header and the handshake share one timeout client, as
 	// haproxy's embryonic session has one timer.
@@ -211,7 +217,7 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 			return nil, 0, false
 		}
 	}
-	if t, isTLS := c.(*serverTLS); isTLS {
+	if isTLS {
 		var pre []byte
 		if buf != nil {
 			pre = (*buf)[:n]
@@ -220,10 +226,16 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 		pool.put(buf)
 		buf, n = nil, 0
 		if err != nil {
-			fe.feCount(bindKey, func(c *counters.FE) *atomicU64 { return &c.FailedHandshakes })
-			fe.logConnError(fb, ctx, accepted, handshakeError(err))
+			ce := handshakeError(err)
+			// haproxy's embryonic session expires without the handshake
+			// failing: a timeout is not a failed handshake.
+			if ce != &errSSLTimeout {
+				fe.countHandshake(t.tp, bindKey, false, false)
+			}
+			fe.logConnError(fb, ctx, accepted, ce)
 			return nil, 0, false
 		}
+		fe.countHandshake(t.tp, bindKey, true, t.state.DidResume)
 		ctx.FrontTLS = &t.state
 	}
 	if tr != nil && evalTCP(tr.sess, &run) == tcpReject {

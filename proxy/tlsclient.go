@@ -6,6 +6,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,33 +21,55 @@ import (
 // failed handshake is a failed connection: retried, counted and logged as
 // one (SC). It runs within timeout connect, or timeout server without one.
 
-// clientHandshake turns c into a TLS connection to a server, sending sni
-// ("": the name the server's configuration fixed, if any).
-func clientHandshake(ctx context.Context, c net.Conn, t *backend.TLS, sni string, connect, server time.Duration) (net.Conn, error) {
+// clientHandshake turns c into a TLS connection to srv, sending sni
+// ("": the name the server's configuration fixed, if any). The caller
+// counted the connection as a TLS endpoint of srv (Server.TLSOpen); its
+// close counts as the endpoint's end, and the handshake's outcome is
+// counted on the server and its backend.
+func clientHandshake(ctx context.Context, c net.Conn, t *backend.TLS, srv *backend.Server, sni string, connect, server time.Duration) (net.Conn, error) {
 	cfg := t.Config
 	if sni != "" && sni != cfg.ServerName {
 		cfg = cfg.Clone()
 		cfg.ServerName = sni
 	}
-	tc := tls.Client(&helloConn{Conn: c}, cfg)
+	ep := &helloConn{Conn: c, srv: srv}
+	tc := tls.Client(ep, cfg)
 	if d := cmp.Or(connect, server); d > 0 {
 		c.SetDeadline(time.Now().Add(d))
 		defer c.SetDeadline(time.Time{})
 	}
 	if err := tc.HandshakeContext(ctx); err != nil {
-		c.Close()
+		// As in haproxy, a handshake cut short by the connect timeout
+		// or by the stream's end did not fail: only the server's
+		// answer (an alert, a close, a certificate refused) counts.
+		if ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			srv.TLSHandshake(false, false)
+		}
+		ep.Close()
 		return nil, err
 	}
+	srv.TLSHandshake(true, tc.ConnectionState().DidResume)
 	return tc, nil
 }
 
-// helloConn is the transport under a client-side tls.Conn: it notes the
+// helloConn is the socket under a client-side tls.Conn: it notes the
 // hellos' randoms (ssl_bc_client_random, ssl_bc_server_random), which
-// crypto/tls does not tell, and otherwise passes bytes through.
+// crypto/tls does not tell, and ends the server's TLS endpoint count when
+// closed (once, however many times it is closed); otherwise it passes
+// bytes through.
 type helloConn struct {
 	net.Conn
+	srv     *backend.Server
+	closed  atomic.Bool
 	hellos  [2]ssl.HelloScan // the bytes written (ClientHello), read (ServerHello)
 	randoms ssl.Randoms
+}
+
+func (h *helloConn) Close() error {
+	if h.closed.CompareAndSwap(false, true) {
+		h.srv.TLSClose()
+	}
+	return h.Conn.Close()
 }
 
 func (h *helloConn) Write(p []byte) (int, error) {

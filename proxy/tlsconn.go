@@ -6,9 +6,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"switchyard/counters"
 	"switchyard/logsink"
 	"switchyard/sample"
 	"switchyard/ssl"
@@ -121,10 +123,17 @@ type serverTLS struct {
 	peerGone bool
 	// state is the handshake's outcome, for the ssl_* fetches.
 	state tls.ConnectionState
+	// tp are the process's TLS counters, in which the connection counts
+	// as an endpoint from its accept until closed (once: closed).
+	tp     *counters.TLSProcess
+	closed atomic.Bool
 }
 
-func newServerTLS(c net.Conn, cfg *tls.Config) *serverTLS {
-	t := &serverTLS{rr: recordReader{Conn: c}}
+// newServerTLS makes c, just accepted on an ssl bind, a TLS connection
+// counted in tp.
+func newServerTLS(c net.Conn, cfg *tls.Config, tp *counters.TLSProcess) *serverTLS {
+	tp.Open()
+	t := &serverTLS{rr: recordReader{Conn: c}, tp: tp}
 	t.Conn = tls.Server(&t.rr, cfg)
 	if sc, ok := c.(syscall.Conn); ok {
 		t.raw, _ = sc.SyscallConn()
@@ -153,6 +162,9 @@ func (t *serverTLS) Read(p []byte) (int, error) {
 // gone (its end or an error was read), where that write would only meet
 // a reset socket (EPIPE), as haproxy writes nothing after a read error.
 func (t *serverTLS) Close() error {
+	if t.closed.CompareAndSwap(false, true) {
+		t.tp.Close()
+	}
 	if t.peerGone {
 		return t.rr.Conn.Close()
 	}

@@ -3,8 +3,9 @@ package stats
 // moduleColumns are the columns haproxy 2.6.12 prints after the `-`
 // separator: the counters of its stats modules (SSL, HTTP/2, HTTP/1), in
 // the order it registers them. Scripts that read the CSV by position count
-// on them being there; our rows carry no values for them, so their cells
-// stay empty and the typed and JSON outputs leave them out.
+// on them being there. The first NumMod are those our rows carry (Row.Mods:
+// the SSL module's); the others' cells stay empty, and the typed and JSON
+// outputs leave them out.
 var moduleColumns = [...]string{
 	"ssl_sess", "ssl_reused_sess", "ssl_failed_handshake",
 	"h2_headers_rcvd", "h2_data_rcvd", "h2_settings_rcvd",
@@ -17,6 +18,23 @@ var moduleColumns = [...]string{
 	"h1_total_streams", "h1_bytes_in", "h1_bytes_out",
 	"h1_spliced_bytes_in", "h1_spliced_bytes_out",
 }
+
+// Mod is a stats module field that rows carry, numbered from 0; its
+// position in the typed and JSON outputs is NumStat+Mod, as in haproxy,
+// which numbers the modules' fields after its own.
+type Mod int
+
+// The "ssl" module's fields, which frontends, listeners, backends and
+// servers all have.
+const (
+	MSslSess Mod = iota
+	MSslReusedSess
+	MSslFailedHandshake
+	NumMod
+)
+
+// ModName returns a module field's name.
+func ModName(m Mod) string { return moduleColumns[m] }
 
 // AppendCSVHeader appends the "# pxname,svname,…" line of `show stat`.
 // Every name is followed by a comma, hence the trailing one; `-` marks
@@ -42,7 +60,11 @@ func AppendCSVRow(dst []byte, r *Row) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, "-,"...)
-	for range moduleColumns {
+	for i := range r.Mods {
+		dst = appendCSVValue(dst, &r.Mods[i])
+		dst = append(dst, ',')
+	}
+	for range len(moduleColumns) - len(r.Mods) {
 		dst = append(dst, ',')
 	}
 	return append(dst, '\n')

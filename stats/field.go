@@ -97,12 +97,14 @@ const (
 
 // Row is one line of `show stat`: a frontend, a backend, a server or a
 // listener. IID and SID are the proxy's and the object's numeric ids (the
-// typed output's prefix).
+// typed output's prefix). Mods are the stats modules' fields that follow
+// the `-` of the CSV.
 type Row struct {
 	Type   ObjType
 	IID    int
 	SID    int
 	Fields [NumStat]Field
+	Mods   [NumMod]Field
 }
 
 // InfoRow is the process's `show info`.

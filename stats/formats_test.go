@@ -201,6 +201,7 @@ func TestTyped(t *testing.T) {
 
 func TestParseTypedRoundTrip(t *testing.T) {
 	rows := []Row{feRow("fe", 2), srvRow("be", 3, 1, "s1", "DOWN 1/2"), checked(srvRow("be", 3, 2, "s:2", "UP"), 4), beRow("be", 3, "UP")}
+	withSSL(&rows[0], 5, 2, 1)
 	rows[1].Fields[FCheckDesc] = MkStr("MOP", "a: b: c") // colons in a value
 	rows[2].Fields[FRtime] = MkFlt("MaP", 1.25)
 	text := AppendTyped(nil, rows)
@@ -211,9 +212,13 @@ func TestParseTypedRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, rows) {
 		t.Errorf("round trip changed the rows:\n%s\n%s", text, AppendTyped(nil, got))
 	}
-	// Module counters are skipped, other versions' fields refused.
-	if rows, err := ParseTyped([]byte("F.2.0.0.pxname.1:KNS:str:fe\nF.2.0.110.h2_x.1:MCP:u64:0\n")); err != nil || len(rows) != 1 {
-		t.Errorf("module line: %v %v", rows, err)
+	// Module counters the rows carry are read, the others skipped; a
+	// module field under another name is refused.
+	if rows, err := ParseTyped([]byte("F.2.0.0.pxname.1:KNS:str:fe\nF.2.0.104.ssl_reused_sess.1:MCP:u64:7\nF.2.0.110.h2_x.1:MCP:u64:0\n")); err != nil || len(rows) != 1 || rows[0].Mods[MSslReusedSess].U != 7 {
+		t.Errorf("module lines: %v %v", rows, err)
+	}
+	if _, err := ParseTyped([]byte("F.2.0.103.ssl_x.1:MCP:u64:0\n")); err == nil {
+		t.Error("a module field misnamed parsed")
 	}
 	for _, bad := range []string{
 		"F.2.0.4.smax.1:MGP:u32:0",  // wrong name at 4
@@ -339,5 +344,38 @@ func TestJSONSchema(t *testing.T) {
 	if !strings.HasPrefix(string(s), `{"$schema":"http://json-schema.org/draft-04/schema#","oneOf":[{"title":"Info",`) ||
 		!strings.HasSuffix(string(s), "}}}}}\n") || !strings.Contains(string(s), `"Avg", "Unknown"`) {
 		t.Errorf("schema: %s", s)
+	}
+}
+
+// withSSL fills a row's ssl module fields.
+func withSSL(r *Row, sess, reused, failed uint64) {
+	r.Mods[MSslSess] = MkU64("MCP", sess)
+	r.Mods[MSslReusedSess] = MkU64("MCP", reused)
+	r.Mods[MSslFailedHandshake] = MkU64("MCP", failed)
+}
+
+// The ssl module's fields follow the `-` of the CSV, the other modules'
+// cells staying empty, and come after the fixed fields in the typed and
+// JSON outputs, at haproxy's positions.
+func TestModuleFields(t *testing.T) {
+	if ModName(MSslSess) != "ssl_sess" || ModName(MSslFailedHandshake) != "ssl_failed_handshake" {
+		t.Fatal("module names")
+	}
+	r := feRow("fe", 2)
+	withSSL(&r, 5, 2, 1)
+	line := string(AppendCSVRow(nil, &r))
+	if want := ",-,5,2,1," + strings.Repeat(",", len(moduleColumns)-int(NumMod)) + "\n"; !strings.HasSuffix(line, want) {
+		t.Errorf("CSV line's end: %q", line)
+	}
+	if n := strings.Count(line, ","); n != int(NumStat)+1+len(moduleColumns) {
+		t.Errorf("%d cells", n)
+	}
+	typed := string(AppendTypedRow(nil, &r))
+	if want := "F.2.0.103.ssl_sess.1:MCP:u64:5\nF.2.0.104.ssl_reused_sess.1:MCP:u64:2\nF.2.0.105.ssl_failed_handshake.1:MCP:u64:1\n"; !strings.HasSuffix(typed, want) {
+		t.Errorf("typed output's end:\n%s", typed[max(0, len(typed)-200):])
+	}
+	js := string(AppendJSONRow(nil, &r))
+	if want := `{"objType":"Frontend","proxyId":2,"id":0,"field":{"pos":105,"name":"ssl_failed_handshake"},"processNum":1,"tags":{"origin":"Metric","nature":"Counter","scope":"Process"},"value":{"type":"u64","value":1}}]`; !strings.HasSuffix(js, want) {
+		t.Errorf("JSON row's end: %s", js[max(0, len(js)-300):])
 	}
 }

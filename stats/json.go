@@ -98,8 +98,14 @@ func AppendJSONRow(dst []byte, r *Row) []byte {
 	p := pid(&r.Fields[FPid])
 	dst = append(dst, '[')
 	first := true
-	for i := range r.Fields {
-		f := &r.Fields[i]
+	for i := range int(NumStat) + len(r.Mods) {
+		var f *Field
+		var name string
+		if i < int(NumStat) {
+			f, name = &r.Fields[i], StatFields[i].Name
+		} else {
+			f, name = &r.Mods[i-int(NumStat)], moduleColumns[i-int(NumStat)]
+		}
 		if f.Kind == Empty {
 			continue
 		}
@@ -113,7 +119,7 @@ func AppendJSONRow(dst []byte, r *Row) []byte {
 		dst = strconv.AppendUint(dst, uint64(uint32(r.IID)), 10)
 		dst = append(dst, `,"id":`...)
 		dst = strconv.AppendUint(dst, uint64(uint32(r.SID)), 10)
-		dst = appendJSONPos(dst, i, StatFields[i].Name, p)
+		dst = appendJSONPos(dst, i, name, p)
 		dst = appendJSONField(dst, f)
 	}
 	return append(dst, ']')

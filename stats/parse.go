@@ -49,6 +49,14 @@ func ParseTyped(data []byte) ([]Row, error) {
 			cur, curKey = &rows[len(rows)-1], objKey
 		}
 		if pos >= int(NumStat) {
+			// The modules' fields: those rows carry are read, the
+			// others skipped.
+			if m := pos - int(NumStat); m < int(NumMod) {
+				if moduleColumns[m] != name {
+					return nil, fmt.Errorf("line %d: field %d is %q, not %q", n+1, pos, moduleColumns[m], name)
+				}
+				cur.Mods[m] = f
+			}
 			continue
 		}
 		if StatFields[pos].Name != name {

@@ -36,6 +36,18 @@ func AppendTypedRow(dst []byte, r *Row) []byte {
 		dst = append(dst, '.')
 		dst = appendTypedLine(dst, i, StatFields[i].Name, p, f)
 	}
+	for i := range r.Mods {
+		f := &r.Mods[i]
+		if f.Kind == Empty {
+			continue
+		}
+		dst = append(dst, r.Type.letter(), '.')
+		dst = strconv.AppendUint(dst, uint64(uint32(r.IID)), 10)
+		dst = append(dst, '.')
+		dst = strconv.AppendUint(dst, uint64(uint32(r.SID)), 10)
+		dst = append(dst, '.')
+		dst = appendTypedLine(dst, int(NumStat)+i, moduleColumns[i], p, f)
+	}
 	return dst
 }
 
