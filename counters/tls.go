@@ -14,7 +14,7 @@ import "sync/atomic"
 type SSL struct {
 	Sess            atomic.Uint64 // handshakes that made a new session: a full handshake, a new key
 	ReusedSess      atomic.Uint64 // handshakes that resumed a session
-	FailedHandshake atomic.Uint64 // handshakes that failed, whatever the reason (timeout, close, alert)
+	FailedHandshake atomic.Uint64 // handshakes that failed: a close, an alert, bytes that are not TLS (a timeout is not counted, as in haproxy)
 }
 
 // clear zeroes the module's counters. haproxy registers the module as
