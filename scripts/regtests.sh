@@ -66,7 +66,7 @@ missing=$(comm -23 "$work/expected" "$work/passed")
 still=()
 for t in $missing; do
   echo "regtests: $t failed; retrying it alone"
-  "$conf/run" "$bin" "$t" >"$work/retry" 2>&1
+  "$conf/run" "$bin" --v "$t" >"$work/retry" 2>&1 # --v: the "TEST … passed" line results reads
   if results "$work/retry" | grep -qx "$t passed"; then
     echo "$t" >>"$work/passed"
   else
