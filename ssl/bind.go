@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Entry is one certificate a bind serves: from a `crt` argument (its own
@@ -108,6 +109,11 @@ type slot struct {
 	own  *ownVerify
 	not  map[string]bool
 	kind keyKind
+	// bare is cfg without the OCSP response, served from until on: as
+	// haproxy, a response is not stapled in the last 5 minutes before
+	// its next update (nil: no response stapled).
+	bare  *tls.Config
+	until time.Time
 }
 
 type keyKind uint8
@@ -161,6 +167,7 @@ func (b *Bind) index() (*sniIndex, error) {
 		}
 		cfg.Certificates = []tls.Certificate{e.Cert.TLS}
 		sl := &slot{cfg: cfg, kind: kindOf(e.Cert)}
+		sl.stapleUntil(e.Cert)
 		if conf.verifiesItself() {
 			own := conf
 			sl.own = &ownVerify{Conf: &own, trust: slices.Concat(own.caCerts(), own.verifyCACerts()), crls: own.crls()}
@@ -275,10 +282,14 @@ func (s *sniIndex) configFor(root *tls.Config, hello *tls.ClientHelloInfo) (*tls
 		// for strict-sni, where an error would be internal_error.
 		return noCertConfig, nil
 	}
-	if sl.own != nil {
-		return perConn(root, sl.cfg, sl.own, hello), nil // verifyerr.go
+	cfg := sl.cfg
+	if sl.bare != nil && time.Now().After(sl.until) {
+		cfg = sl.bare // its OCSP response is about to expire (ocsp.go)
 	}
-	return sl.cfg, nil
+	if sl.own != nil {
+		return perConn(root, cfg, sl.own, hello), nil // verifyerr.go
+	}
+	return cfg, nil
 }
 
 func (s *sniIndex) slotFor(hello *tls.ClientHelloInfo) (*slot, error) {

@@ -3,6 +3,7 @@ package ssl
 import (
 	"bytes"
 	"crypto/sha1"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -506,4 +507,23 @@ func (st *Store) shareStapleLocked(c *Cert) {
 	if key := c.OCSPKey(); key != nil && c.TLS.OCSPStaple != nil {
 		st.stapleLocked(key, c.TLS.OCSPStaple)
 	}
+}
+
+// stapleUntil prepares the slot's configuration without c's OCSP
+// response, for the handshakes past the response's next update less
+// haproxy's skew, when it stops stapling it.
+func (sl *slot) stapleUntil(c *Cert) {
+	if c.TLS.OCSPStaple == nil {
+		return
+	}
+	_, single, err := checkOCSP(c.TLS.OCSPStaple, nil, time.Now())
+	if err != nil {
+		return // stapled only when valid: not here
+	}
+	sl.until = single.nextUpdate.Add(-ocspSkew)
+	bare := sl.cfg.Clone()
+	cert := bare.Certificates[0]
+	cert.OCSPStaple = nil
+	bare.Certificates = []tls.Certificate{cert}
+	sl.bare = bare
 }

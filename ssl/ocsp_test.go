@@ -2,6 +2,7 @@ package ssl
 
 import (
 	"bytes"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"os"
@@ -238,5 +239,41 @@ func TestX509Text(t *testing.T) {
 		if got := appendX509Text(nil, l.Cert); string(got) != string(want) {
 			t.Errorf("%s:\n%s\nopenssl:\n%s", l.Cert.Subject, got, want)
 		}
+	}
+}
+
+// TestOCSPStapleExpiring: a response is stapled until 5 minutes before
+// its next update, as haproxy stops there; then the handshake goes on
+// without it.
+func TestOCSPStapleExpiring(t *testing.T) {
+	ca := testcert.NewCA("ocsp CA")
+	now := time.Now()
+	serve := func(next time.Duration) []byte {
+		leaf := ca.Issue(testcert.Opts{CN: "a.example", DNS: []string{"a.example"}})
+		path := filepath.Join(t.TempDir(), "a.pem")
+		testcert.Write(path, append(append(append([]byte{}, leaf.CertPEM...), ca.PEM...), leaf.KeyPEM...))
+		testcert.Write(path+".ocsp", ocspFor(t, ca, leaf.Cert, ocsp.Response{Status: ocsp.Good, ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(next)}))
+		c, err := LoadCert(path, ExtraAll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.TLS.OCSPStaple == nil {
+			t.Fatalf("next update in %v: not stapled at load", next)
+		}
+		srv, err := (&Bind{Entries: []*Entry{{Cert: c}}}).NewServer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := handshake(t, srv, &tls.Config{ServerName: "a.example", InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.OCSPResponse
+	}
+	if serve(time.Hour) == nil {
+		t.Error("a response valid for an hour was not stapled")
+	}
+	if serve(2*time.Minute) != nil {
+		t.Error("a response 2 minutes before its next update was stapled")
 	}
 }
