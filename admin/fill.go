@@ -504,7 +504,10 @@ func listenerRow(fe *proxy.Frontend, b *config.Bind, luid int, legends bool) sta
 		status = "FULL"
 	}
 	f := &r.Fields
-	feFields(&r, px, name, c, cur, limit)
+	// slim is the bind's own maxconn (0 when unset), as haproxy shows
+	// it; the frontend's limit, which the listener also obeys, only
+	// makes it FULL.
+	feFields(&r, px, name, c, cur, b.MaxConn)
 	f[stats.FStot] = stats.MkU64(tCounter, c.CumConn.Load()) // haproxy: a listener's stot is its connections
 	f[stats.FStatus] = stats.MkStr(tStatus, status)
 	f[stats.FPid] = stats.MkU32(tKey, 1)

@@ -113,11 +113,6 @@ func TestStatsTLS(t *testing.T) {
 // bugs, none of them about TLS (see statsBug).
 var statsTLSBugs = []statsBug{
 	{
-		keys: regexp.MustCompile(`^((csv|show stat) fe/(clear|tls) slim|metrics haproxy_listener_limit_sessions\{.*\})$`),
-		what: "a listener's slim without a maxconn on its bind: haproxy shows 0 (the bind's own maxconn, unset), " +
-			"switchyard the frontend's limit (admin/fill.go listenerRow)",
-	},
-	{
 		keys: regexp.MustCompile(`^(csv|show stat) bad/s2 req_tot$`),
 		what: "a server's req_tot counts a request whose connection failed (here its TLS handshake): haproxy " +
 			"counts requests sent to the server (0), switchyard 1",
