@@ -176,11 +176,15 @@ func (s *httpStream) countEnd() {
 		return
 	}
 	sc := &srv.C
-	sc.HTTP.CumReq.Add(1)
 	sc.BytesIn.Add(in)
 	sc.BytesOut.Add(out)
-	if status > 0 && l.rec.Timers.Data >= 0 {
-		sc.HTTP.Response(status) // the server's own answers only
+	if l.rec.Timers.Data >= 0 {
+		// As haproxy, a server's request is counted with its answer:
+		// one whose connection failed, or that got none, is not.
+		sc.HTTP.CumReq.Add(1)
+		if status > 0 {
+			sc.HTTP.Response(status) // the server's own answers only
+		}
 	}
 	if tm, ok := sessionTimings(&l.rec.Timers, l.ms()); ok {
 		sc.Session(tm, true)
