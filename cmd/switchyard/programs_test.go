@@ -410,9 +410,7 @@ func TestCLIProgramsAcrossNewBinary(t *testing.T) {
 	killAtEnd(t, &pids)
 	cmd := exec.Command(bin, "-W", "-db", "-S", msock, "-f", cfg, "-p", pidfile)
 	cmd.Stdout, cmd.Stderr = lf, lf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd = startInstalled(t, cmd)
 	oldPid := cmd.Process.Pid
 	pids = append(pids, oldPid)
 	exited := make(chan int, 1)

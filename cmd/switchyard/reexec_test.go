@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -22,6 +23,29 @@ func installFile(t *testing.T, src, dst string) {
 	copyFile(t, src, dst+".new", 0o755)
 	if err := os.Rename(dst+".new", dst); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// startInstalled starts cmd, a binary installFile wrote. A parallel test
+// that forks while the copy is open for writing gives its child that
+// descriptor until the child execs, and exec then fails with ETXTBSY
+// (golang/go#22315): the start is tried again, a few times, with a fresh
+// command.
+func startInstalled(t *testing.T, cmd *exec.Cmd) *exec.Cmd {
+	t.Helper()
+	for try := 0; ; try++ {
+		err := cmd.Start()
+		if err == nil {
+			return cmd
+		}
+		if !errors.Is(err, syscall.ETXTBSY) || try == 20 {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond) // for the other child to exec
+		next := exec.Command(cmd.Path, cmd.Args[1:]...)
+		next.Env, next.Dir, next.Stdin, next.Stdout, next.Stderr = cmd.Env, cmd.Dir, cmd.Stdin, cmd.Stdout, cmd.Stderr
+		next.ExtraFiles, next.SysProcAttr = cmd.ExtraFiles, cmd.SysProcAttr
+		cmd = next
 	}
 }
 
@@ -87,9 +111,7 @@ func TestCLIMasterWorkerRunsNewBinaryOnReload(t *testing.T) {
 	cmd := exec.Command(bin, "-Ws", "-db", "-f", cfg, "-p", pidfile)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+filepath.Join(dir, "notify"))
 	cmd.Stdout, cmd.Stderr = lf, lf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd = startInstalled(t, cmd)
 	oldPid := cmd.Process.Pid
 	exited := make(chan int, 1)
 	go func() { cmd.Wait(); exited <- cmd.ProcessState.ExitCode() }()
