@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -194,4 +195,37 @@ func TestHAProxyOCSP(t *testing.T) {
 		"show ssl ocsp-response "+key+"\n",
 		"show ssl cert "+site+"\n",
 	)
+}
+
+// TestOCSPIssuerPayload: a certificate whose OCSP response has no issuer
+// to be checked against (no chain, no .issuer file) is not stapled; `set
+// ssl cert FILE.issuer` gives it one, and the commit staples it.
+func TestOCSPIssuerPayload(t *testing.T) {
+	dir, ca, leaf, resp := ocspSetup(t)
+	if err := os.Remove(filepath.Join(dir, "site.pem.issuer")); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	e := newEnv(t, strings.NewReplacer("{ADDR}", addr, "{D}", dir).Replace(ocspCfg))
+	sock := e.socket(admin.Admin)
+	site := filepath.Join(dir, "site.pem")
+	if got := staple(t, addr); got != nil {
+		t.Fatal("stapled without an issuer")
+	}
+	if got := ask(t, sock, "set ssl cert "+site+".issuer <<\nnot a certificate\n\n"); got != "'"+site+"' cannot be read or parsed'.\nCan't load the payload\nCan't update "+site+".issuer!\n\n" {
+		t.Errorf("bad issuer: %q", got)
+	}
+	if got := ask(t, sock, "set ssl cert "+site+".issuer <<\n"+string(ca.PEM)+"\n"); got != "Transaction created for certificate "+site+"!\n\n" {
+		t.Fatalf("set ssl cert .issuer: %q", got)
+	}
+	good := resp(ocsp.Good, leaf)
+	if got := ask(t, sock, "set ssl cert "+site+".ocsp "+b64Payload(good)); got != "Transaction updated for certificate "+site+"!\n\n" {
+		t.Fatalf("set ssl cert .ocsp: %q", got)
+	}
+	if got := ask(t, sock, "commit ssl cert "+site+"\n"); !strings.Contains(got, "Success!") {
+		t.Fatalf("commit: %q", got)
+	}
+	if got := staple(t, addr); !bytes.Equal(got, good) {
+		t.Errorf("after commit: %d bytes stapled", len(got))
+	}
 }

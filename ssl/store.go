@@ -1,6 +1,8 @@
 package ssl
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
@@ -217,7 +219,7 @@ var (
 func (st *Store) Set(path string, payload []byte) (string, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	base, keyOnly, ocspOnly := path, false, false
+	base, keyOnly, ocspOnly, issuerOnly := path, false, false, false
 	if _, _, known := st.lookup(path); !known {
 		if c := st.byKeyFile(path); c != nil {
 			base, keyOnly = c.Path, true // "x.key" beside "x.crt"
@@ -233,6 +235,8 @@ func (st *Store) Set(path string, payload []byte) (string, error) {
 						base, keyOnly = b, true
 					case ".ocsp":
 						base, ocspOnly = b, true // ocsp.go
+					case ".issuer":
+						base, issuerOnly = b, true
 					default:
 						return "", fmt.Errorf("Updating '%s' files is not supported yet by switchyard", ext)
 					}
@@ -240,7 +244,7 @@ func (st *Store) Set(path string, payload []byte) (string, error) {
 				break
 			}
 		}
-		if !keyOnly && !ocspOnly {
+		if !keyOnly && !ocspOnly && !issuerOnly {
 			return "", fmt.Errorf("Can't replace a certificate which is not referenced by the configuration!")
 		}
 	}
@@ -254,7 +258,21 @@ func (st *Store) Set(path string, payload []byte) (string, error) {
 		prev = st.txn.Cert
 	}
 	var c *Cert
-	if ocspOnly {
+	if issuerOnly {
+		// The issuer of the OCSP response's CertID (ocsp.go), which a
+		// commit puts in service with the certificate.
+		if prev == nil {
+			return "", fmt.Errorf("'%s' has no certificate yet to set an issuer for", base)
+		}
+		issuer, err := parseFirstCert(payload)
+		if err != nil {
+			// haproxy's message, its stray quote included.
+			return "", fmt.Errorf("'%s' cannot be read or parsed'.\nCan't load the payload", base)
+		}
+		n := *prev
+		n.Issuer = issuer
+		c = &n
+	} else if ocspOnly {
 		if prev == nil {
 			return "", fmt.Errorf("'%s' has no certificate yet to set an OCSP response for", base)
 		}
@@ -290,6 +308,16 @@ func (st *Store) Set(path string, payload []byte) (string, error) {
 		return fmt.Sprintf("Transaction created for certificate %s!", base), nil
 	}
 	return fmt.Sprintf("Transaction updated for certificate %s!", base), nil
+}
+
+// parseFirstCert reads the first PEM certificate of data.
+func parseFirstCert(data []byte) (*x509.Certificate, error) {
+	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
+		if b.Type == "CERTIFICATE" {
+			return x509.ParseCertificate(b.Bytes)
+		}
+	}
+	return nil, errors.New("no PEM certificate")
 }
 
 // Abort drops the transaction on path.
