@@ -258,7 +258,7 @@ type statsBug struct {
 
 var statsBugs = []statsBug{
 	{
-		keys: regexp.MustCompile(`^((csv|show stat) \S+/FRONTEND (scur|smax)|metrics haproxy_frontend_(current|max)_sessions\{.*\}|metrics haproxy_process_current_connections\{\}|show info CurrConns)$`),
+		keys: regexp.MustCompile(`^((csv|show stat) \S+/(FRONTEND|clear|tls) (scur|smax)|metrics haproxy_(frontend|listener)_(current|max)_sessions\{.*\}|metrics haproxy_process_current_connections\{\}|show info CurrConns)$`),
 		what: "a frontend's current sessions count a connection already closed: httpStream.end (proxy/http.go) closes " +
 			"the client connection, then releases the session's slots (Runtime.done), so a client that reads the end " +
 			"of its connection and reconnects at once can be counted twice (smax 2 for one client at a time, or scur " +

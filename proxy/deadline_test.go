@@ -150,8 +150,8 @@ func TestTimedConnWriteDeadline(t *testing.T) {
 
 	c, _ := tcpPair(t)
 	tc = &timedConn{Conn: c}
+	start := time.Now() // before arming: the deadline counts from then
 	tc.writeWithin(100 * time.Millisecond)
-	start := time.Now()
 	n, err := tc.Write(big)
 	if el := time.Since(start); !isTimeout(err) || n == len(big) || el < 100*time.Millisecond || el > 10*time.Second {
 		t.Fatalf("wrote %d, %v after %v; want a timeout at 100ms", n, err, el)
