@@ -61,7 +61,7 @@ type helloConn struct {
 	net.Conn
 	srv     *backend.Server
 	closed  atomic.Bool
-	hellos  [2]ssl.HelloScan // the bytes written (ClientHello), read (ServerHello)
+	hello   ssl.HelloTap
 	randoms ssl.Randoms
 }
 
@@ -73,17 +73,13 @@ func (h *helloConn) Close() error {
 }
 
 func (h *helloConn) Write(p []byte) (int, error) {
-	if !h.hellos[0].Done {
-		h.hellos[0].ScanClient(p, &h.randoms)
-	}
+	h.hello.Client(p, &h.randoms)
 	return h.Conn.Write(p)
 }
 
 func (h *helloConn) Read(p []byte) (int, error) {
 	n, err := h.Conn.Read(p)
-	if !h.hellos[1].Done {
-		h.hellos[1].ScanServer(p[:n], &h.randoms)
-	}
+	h.hello.Server(p[:n], &h.randoms)
 	return n, err
 }
 

@@ -40,17 +40,15 @@ type recordReader struct {
 	next int
 	// notes are what the handshake learnt (ssl_f_*, ssl_c_verify…).
 	notes ssl.Notes
-	// hellos follow the bytes read and written up to the ClientHello
+	// hello follows the bytes read and written up to the ClientHello
 	// and the ServerHello, for their randoms (notes.Randoms).
-	hellos [2]ssl.HelloScan
+	hello ssl.HelloTap
 }
 
 // Write sends what tls.Conn writes, the ServerHello's random noted on
 // the way.
 func (r *recordReader) Write(p []byte) (int, error) {
-	if !r.hellos[1].Done {
-		r.hellos[1].ScanServer(p, &r.notes.Randoms)
-	}
+	r.hello.Server(p, &r.notes.Randoms)
 	return r.Conn.Write(p)
 }
 
@@ -81,9 +79,7 @@ func (r *recordReader) Read(p []byte) (int, error) {
 		n, err = r.Conn.Read(p)
 	}
 	r.account(p[:n])
-	if !r.hellos[0].Done {
-		r.hellos[0].ScanClient(p[:n], &r.notes.Randoms)
-	}
+	r.hello.Client(p[:n], &r.notes.Randoms)
 	return n, err
 }
 

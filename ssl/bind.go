@@ -170,7 +170,8 @@ func (b *Bind) index() (*sniIndex, error) {
 		sl.stapleUntil(e.Cert)
 		if conf.verifiesItself() {
 			own := conf
-			sl.own = &ownVerify{Conf: &own, trust: slices.Concat(own.caCerts(), own.verifyCACerts()), crls: own.crls()}
+			trust := slices.Concat(own.caCerts(), own.verifyCACerts())
+			sl.own = &ownVerify{Conf: &own, trust: trust, up: IssuersOf(trust), crls: own.crls()}
 		}
 		names := e.Filters
 		if len(names) == 0 {
@@ -395,8 +396,8 @@ func serverConfig(c *Conf) (*tls.Config, error) {
 				tc.ClientAuth = tls.RequireAnyClientCert
 			}
 		} else if crls := c.crls(); crls != nil {
-			cas := c.caCerts()
-			tc.VerifyConnection = func(cs tls.ConnectionState) error { return crls.check(cs.VerifiedChains, cas) }
+			up := c.caIssuers()
+			tc.VerifyConnection = func(cs tls.ConnectionState) error { return crls.check(cs.VerifiedChains, up) }
 		}
 	}
 	return tc, nil
@@ -465,7 +466,7 @@ func (c *ClientConf) NewClient() (*tls.Config, error) {
 			}
 		}
 		if crls := conf.crls(); crls != nil {
-			return crls.check(chains, conf.caCerts())
+			return crls.check(chains, conf.caIssuers())
 		}
 		return nil
 	}

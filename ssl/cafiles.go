@@ -30,6 +30,8 @@ type CAFile struct {
 type CASet struct {
 	Pool  *x509.CertPool
 	Certs []*x509.Certificate
+	// Up are the certificates' issuers among them (CRL checks).
+	Up Issuers
 }
 
 // emptyCAs is the content of a CA file created empty (new ssl ca-file):
@@ -56,7 +58,7 @@ func NewCAFile(path string, certs ...*x509.Certificate) *CAFile {
 }
 
 func newCASet(certs []*x509.Certificate) *CASet {
-	s := &CASet{Pool: x509.NewCertPool(), Certs: certs}
+	s := &CASet{Pool: x509.NewCertPool(), Certs: certs, Up: IssuersOf(certs)}
 	for _, c := range certs {
 		s.Pool.AddCert(c)
 	}

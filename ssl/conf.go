@@ -140,6 +140,14 @@ func (c *Conf) caCerts() []*x509.Certificate {
 	return c.CA.Load().Certs
 }
 
+// caIssuers are the issuers within ca-file's certificates.
+func (c *Conf) caIssuers() Issuers {
+	if c.CA == nil {
+		return nil
+	}
+	return c.CA.Load().Up
+}
+
 func (c *Conf) verifyCACerts() []*x509.Certificate {
 	if c.VerifyCA == nil {
 		return nil

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,22 @@ type crl struct {
 	list    *pkix.CertificateList
 	revoked map[string]bool
 	akid    []byte
+	// signer is the issuer whose key last verified the list's signature:
+	// handshakes with the same issuer skip the check.
+	signer atomic.Pointer[x509.Certificate]
+}
+
+// signedBy checks the list's signature with issuer's key, once per issuer
+// in a row.
+func (c *crl) signedBy(issuer *x509.Certificate) bool {
+	if s := c.signer.Load(); s != nil && (s == issuer || s.Equal(issuer)) {
+		return true
+	}
+	if issuer.CheckCRLSignature(c.list) != nil { //nolint:staticcheck // version 1 lists
+		return false
+	}
+	c.signer.Store(issuer)
+	return true
 }
 
 // ParseCRLs reads PEM CRLs (a file, or a `set ssl crl-file` payload).
@@ -64,12 +81,13 @@ func ParseCRLs(data []byte) (*CRLs, error) {
 // signed by the issuer, or if it names the certificate.
 //
 // Go's verified chains stop at the first trusted certificate, where
-// OpenSSL's go on to a self-signed one when the trusted certificates (cas)
-// have it: such a chain is completed first, as OpenSSL checks those too.
-func (l *CRLs) check(chains [][]*x509.Certificate, cas []*x509.Certificate) error {
+// OpenSSL's go on to a self-signed one when the trusted certificates have
+// it (up, their issuers): such a chain is completed first, as OpenSSL
+// checks those too.
+func (l *CRLs) check(chains [][]*x509.Certificate, up Issuers) error {
 	now := time.Now()
 	for _, chain := range chains {
-		chain = toSelfSigned(chain, cas)
+		chain = up.toSelfSigned(chain)
 		for d, cert := range chain {
 			if codes := l.status(cert, issuerIn(chain, d), now); len(codes) > 0 {
 				return fmt.Errorf("certificate %s: CRL check failed (X509 error %d)", cert.Subject, codes[0])
@@ -79,21 +97,37 @@ func (l *CRLs) check(chains [][]*x509.Certificate, cas []*x509.Certificate) erro
 	return nil
 }
 
-// toSelfSigned extends chain with its issuers among cas until it ends on
-// a self-signed certificate, or no issuer is found.
-func toSelfSigned(chain, cas []*x509.Certificate) []*x509.Certificate {
+// Issuers are the issuer of each certificate of a set of trusted CAs
+// that another of the set signed, found (signatures checked) once when the
+// set is read, so that handshakes only look them up.
+type Issuers map[*x509.Certificate]*x509.Certificate
+
+// IssuersOf indexes cas.
+func IssuersOf(cas []*x509.Certificate) Issuers {
+	up := Issuers{}
+	for _, c := range cas {
+		if bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil {
+			continue // self-signed: the chain ends there
+		}
+		for _, p := range cas {
+			if p != c && bytes.Equal(p.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(p) == nil {
+				up[c] = p
+				break
+			}
+		}
+	}
+	return up
+}
+
+// toSelfSigned extends chain with the issuers of its last certificate
+// until it ends on a self-signed one, or one whose issuer the set lacks.
+func (up Issuers) toSelfSigned(chain []*x509.Certificate) []*x509.Certificate {
 	for len(chain) < 16 {
-		last := chain[len(chain)-1]
-		if bytes.Equal(last.RawSubject, last.RawIssuer) && last.CheckSignatureFrom(last) == nil {
-			return chain
+		p := up[chain[len(chain)-1]]
+		if p == nil || slices.Contains(chain, p) {
+			break
 		}
-		i := slices.IndexFunc(cas, func(p *x509.Certificate) bool {
-			return bytes.Equal(p.RawSubject, last.RawIssuer) && !slices.Contains(chain, p) && last.CheckSignatureFrom(p) == nil
-		})
-		if i < 0 {
-			return chain
-		}
-		chain = append(slices.Clip(chain), cas[i])
+		chain = append(slices.Clip(chain), p)
 	}
 	return chain
 }
@@ -138,7 +172,7 @@ func (l *CRLs) status(cert, issuer *x509.Certificate, now time.Time) []int {
 	case !tbs.NextUpdate.IsZero() && now.After(tbs.NextUpdate):
 		codes = append(codes, errCRLHasExpired)
 	}
-	if issuer.CheckCRLSignature(pick.list) != nil { //nolint:staticcheck // version 1 lists
+	if !pick.signedBy(issuer) {
 		codes = append(codes, errCRLSignatureFailure)
 	}
 	if pick.revoked[string(cert.SerialNumber.Bytes())] {

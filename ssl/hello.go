@@ -133,3 +133,34 @@ func (h *HelloScan) feed(b []byte, want byte, out *[32]byte) bool {
 	}
 	return false
 }
+
+// HelloTap follows a connection's bytes both ways up to its two hellos,
+// noting their randoms. Its scanning state is made on the first bytes and
+// dropped once both hellos are seen (or cannot be): an established
+// connection keeps only the randoms.
+type HelloTap struct {
+	scan *[2]HelloScan // the client's bytes, the server's
+	done bool
+}
+
+// Client feeds bytes the client side sent (the ClientHello's way);
+// Server, bytes the server side sent.
+func (t *HelloTap) Client(b []byte, r *Randoms) { t.feed(0, b, r) }
+func (t *HelloTap) Server(b []byte, r *Randoms) { t.feed(1, b, r) }
+
+func (t *HelloTap) feed(side int, b []byte, r *Randoms) {
+	if t.done || len(b) == 0 {
+		return
+	}
+	if t.scan == nil {
+		t.scan = new([2]HelloScan)
+	}
+	if side == 0 {
+		t.scan[0].ScanClient(b, r)
+	} else {
+		t.scan[1].ScanServer(b, r)
+	}
+	if t.scan[0].Done && t.scan[1].Done {
+		t.scan, t.done = nil, true
+	}
+}

@@ -219,32 +219,28 @@ var (
 func (st *Store) Set(path string, payload []byte) (string, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	base, keyOnly, ocspOnly, issuerOnly := path, false, false, false
+	// base is the certificate's path; ext, the file beside it the
+	// payload replaces ("": the certificate itself).
+	base, ext := path, ""
 	if _, _, known := st.lookup(path); !known {
 		if c := st.byKeyFile(path); c != nil {
-			base, keyOnly = c.Path, true // "x.key" beside "x.crt"
+			base, ext = c.Path, ".key" // "x.key" beside "x.crt"
 		}
-		for _, ext := range extraSuffixes {
-			if keyOnly {
+		for _, e := range extraSuffixes {
+			if ext != "" {
 				break
 			}
-			if b, ok := strings.CutSuffix(path, ext); ok {
+			if b, ok := strings.CutSuffix(path, e); ok {
 				if _, _, k := st.lookup(b); k {
-					switch ext {
-					case ".key":
-						base, keyOnly = b, true
-					case ".ocsp":
-						base, ocspOnly = b, true // ocsp.go
-					case ".issuer":
-						base, issuerOnly = b, true
-					default:
-						return "", fmt.Errorf("Updating '%s' files is not supported yet by switchyard", ext)
+					if e == ".sctl" {
+						return "", fmt.Errorf("Updating '%s' files is not supported yet by switchyard", e)
 					}
+					base, ext = b, e
 				}
 				break
 			}
 		}
-		if !keyOnly && !ocspOnly && !issuerOnly {
+		if ext == "" {
 			return "", fmt.Errorf("Can't replace a certificate which is not referenced by the configuration!")
 		}
 	}
@@ -257,44 +253,38 @@ func (st *Store) Set(path string, payload []byte) (string, error) {
 	if st.txn != nil {
 		prev = st.txn.Cert
 	}
+	if ext != "" && prev == nil {
+		return "", fmt.Errorf("'%s' has no certificate yet to set a '%s' file for", base, ext)
+	}
 	var c *Cert
-	if issuerOnly {
+	var err error
+	switch ext {
+	case ".issuer":
 		// The issuer of the OCSP response's CertID (ocsp.go), which a
 		// commit puts in service with the certificate.
-		if prev == nil {
-			return "", fmt.Errorf("'%s' has no certificate yet to set an issuer for", base)
-		}
-		issuer, err := parseFirstCert(payload)
-		if err != nil {
+		issuer, perr := parseFirstCert(payload)
+		if perr != nil {
 			// haproxy's message, its stray quote included.
 			return "", fmt.Errorf("'%s' cannot be read or parsed'.\nCan't load the payload", base)
 		}
 		n := *prev
 		n.Issuer = issuer
 		c = &n
-	} else if ocspOnly {
-		if prev == nil {
-			return "", fmt.Errorf("'%s' has no certificate yet to set an OCSP response for", base)
-		}
-		var err error
+	case ".ocsp":
 		if c, err = setOCSPPayload(prev, payload); err != nil {
 			return "", err
 		}
-	} else if keyOnly {
+	case ".key":
 		key, err := ParseKeyPEM(payload)
 		if err != nil {
 			return "", err
 		}
-		if prev == nil {
-			return "", fmt.Errorf("'%s' has no certificate yet to set a key for", base)
-		}
 		c = prev.WithKey(key)
-	} else {
+	default:
 		var key any
 		if prev != nil {
 			key = prev.TLS.PrivateKey
 		}
-		var err error
 		if c, err = ParseCertPEM(base, payload, key); err != nil {
 			return "", err
 		}

@@ -3,6 +3,7 @@ package ssl
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -78,18 +79,16 @@ func (st *Store) attachFiles(files *Files) {
 // fileUsed says whether a file is in use: named by a bind or one of
 // its lines, as haproxy counts the certificate instances linked to it
 // (a server's file is not counted).
-func (st *Store) fileUsed(path string) bool { return st.fileUsers(path) > 0 }
+func (st *Store) fileUsed(path string) bool {
+	return slices.ContainsFunc(st.binds, func(b *Server) bool { return b.count(namesFile(path)) > 0 })
+}
 
-// fileUsers counts the certificates served with path as their CA,
-// verify CA or CRL file.
-func (st *Store) fileUsers(path string) int {
-	n := 0
-	for _, b := range st.binds {
-		n += b.count(func(c *Conf) bool {
-			return c.CA != nil && c.CA.Path == path || c.VerifyCA != nil && c.VerifyCA.Path == path || c.CRL != nil && c.CRL.Path == path
-		})
+// namesFile says whether settings name path as their CA, verify CA or
+// CRL file (a path is one or the other: the kinds share one name space).
+func namesFile(path string) func(*Conf) bool {
+	return func(c *Conf) bool {
+		return c.CA != nil && c.CA.Path == path || c.VerifyCA != nil && c.VerifyCA.Path == path || c.CRL != nil && c.CRL.Path == path
 	}
-	return n
 }
 
 // NewFile creates an empty file, for a crt-list line to name once it
@@ -185,11 +184,7 @@ func (st *Store) CommitFile(k FileKind, path string) (int, error) {
 	var errs []error
 	n := 0
 	for _, b := range st.binds {
-		users := b.count(func(c *Conf) bool {
-			return k == KindCA && (c.CA != nil && c.CA.Path == path || c.VerifyCA != nil && c.VerifyCA.Path == path) ||
-				k == KindCRL && c.CRL != nil && c.CRL.Path == path
-		})
-		if users > 0 {
+		if users := b.count(namesFile(path)); users > 0 {
 			n += users
 			errs = append(errs, b.change(func(cur []*Entry) []*Entry { return cur }))
 		}

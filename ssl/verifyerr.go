@@ -76,7 +76,7 @@ type verifyError struct{ code, depth int }
 // as OpenSSL does, collecting every error in OpenSSL's order: building
 // the chain, then revocation from the leaf up, then dates from the top
 // down.
-func verifyClient(raw [][]byte, cas []*x509.Certificate, crls *CRLs, now time.Time) ([]verifyError, error) {
+func verifyClient(raw [][]byte, cas []*x509.Certificate, up Issuers, crls *CRLs, now time.Time) ([]verifyError, error) {
 	certs := make([]*x509.Certificate, 0, len(raw))
 	for _, d := range raw {
 		c, err := x509.ParseCertificate(d)
@@ -95,7 +95,7 @@ func verifyClient(raw [][]byte, cas []*x509.Certificate, crls *CRLs, now time.Ti
 	if trusted {
 		// OpenSSL goes on past a trusted intermediate to a self-signed
 		// CA when it has one, and checks it too.
-		chain = toSelfSigned(chain, cas)
+		chain = up.toSelfSigned(chain)
 	}
 	var errs []verifyError
 	if !trusted {
@@ -143,7 +143,7 @@ func verifyPeer(c *ownVerify, notes *Notes) func([][]byte, [][]*x509.Certificate
 		if len(raw) == 0 {
 			return nil // verify optional: no certificate is no error
 		}
-		errs, err := verifyClient(raw, c.trust, c.crls, time.Now())
+		errs, err := verifyClient(raw, c.trust, c.up, c.crls, time.Now())
 		if err != nil {
 			return err
 		}
@@ -217,6 +217,7 @@ const verifyExtra = "switchyard verify "
 type ownVerify struct {
 	*Conf
 	trust []*x509.Certificate // ca-file's and ca-verify-file's
+	up    Issuers             // their issuers among them
 	crls  *CRLs
 }
 
