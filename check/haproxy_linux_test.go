@@ -297,9 +297,11 @@ func TestHaproxyResults(t *testing.T) {
 	for _, sc := range spopCases {
 		cases = append(cases, diffCase{name: "spop " + sc.name, lines: []string{"option spop-check"}, server: talk(step{read: 82, write: sc.resp})})
 	}
+	// A response shorter than its 4-byte length is not compared: haproxy
+	// reads the missing byte from whatever its buffer held before, so its
+	// verdict changes from run to run (TestSPOPTruncated covers ours).
 	cases = append(cases,
 		diffCase{name: "spop empty", lines: []string{"option spop-check"}, server: talk(step{read: 82})},
-		diffCase{name: "spop short length", lines: []string{"option spop-check"}, server: talk(step{read: 82, write: "\x00\x00\x00"})},
 		diffCase{name: "spop timeout", lines: []string{"option spop-check"}, server: silentServer},
 		diffCase{name: "spop partial frame timeout", lines: []string{"option spop-check"}, server: talk(step{read: 82, write: spopCases[0].resp[:20]}, step{read: 1 << 20})},
 		diffCase{name: "spop refused", lines: []string{"option spop-check"}, server: closedAddr2},
