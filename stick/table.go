@@ -1,0 +1,341 @@
+package stick
+
+import (
+	"sync"
+	"time"
+)
+
+// Table is a stick table: entries by key, at most Size of them, each
+// expiring Expire after it was last touched unless something tracks it.
+type Table struct {
+	spec Spec
+	// The layout of an entry's slots: where each stored data type
+	// starts (-1: not stored), its element count and period in ms.
+	off    [NumDataTypes]int16
+	elems  [NumDataTypes]uint8
+	period [NumDataTypes]uint32
+	nslots int
+	exp    uint32 // ms, 0: entries never expire
+
+	mu      sync.Mutex
+	size    int
+	nopurge bool
+	entries map[string]*Entry
+	// lru runs from the least recently touched entry (head) to the most
+	// recent (tail); with one expire per table it is also the order in
+	// which entries expire.
+	head, tail *Entry
+	timer      *time.Timer
+	closed     bool
+
+	// onTouch, when set, learns of every entry whose data changed
+	// locally (peers push them).
+	onTouch func(e *Entry)
+}
+
+// Entry is one key's data. Its data is read and written under its own
+// lock through the methods of this file; its place in the table under the
+// table's.
+type Entry struct {
+	t     *Table
+	key   string
+	mu    sync.Mutex
+	slots []uint64
+	srv   string // server_key
+
+	// Under t.mu.
+	ref        int32
+	expire     uint32 // tick; meaningless when the table's exp is 0
+	prev, next *Entry
+	gone       bool // removed from the table
+}
+
+// New makes an empty table for spec.
+func New(spec Spec) *Table {
+	t := &Table{spec: spec, size: spec.Size, nopurge: spec.NoPurge, entries: map[string]*Entry{}}
+	for i := range t.off {
+		t.off[i] = -1
+	}
+	// Slots are laid out in data type order, whatever the line's order.
+	for d := DataType(0); d < NumDataTypes; d++ {
+		for _, st := range spec.Stores {
+			if st.Type != d {
+				continue
+			}
+			n := max(st.Elems, 1)
+			t.off[d], t.elems[d] = int16(t.nslots), uint8(n)
+			t.period[d] = uint32(st.Period / time.Millisecond)
+			if d.Info().Std == StdFreq {
+				n *= freqSlots
+			}
+			if d.Info().Std != StdDict {
+				t.nslots += n
+			}
+		}
+	}
+	t.exp = uint32(spec.Expire / time.Millisecond)
+	return t
+}
+
+// Spec is what the table was made from.
+func (t *Table) Spec() *Spec { return &t.spec }
+
+// Name is the table's name as configurations reference it.
+func (t *Table) Name() string { return t.spec.Name }
+
+// Stores reports whether the table stores a data type.
+func (t *Table) Stores(d DataType) bool { return d < NumDataTypes && t.off[d] >= 0 }
+
+// Elems is the element count of a stored data type (1 but for arrays).
+func (t *Table) Elems(d DataType) int { return int(t.elems[d]) }
+
+// Period is the period of a stored frequency counter, in ms.
+func (t *Table) Period(d DataType) uint32 { return t.period[d] }
+
+// Len is the number of entries (haproxy's "used").
+func (t *Table) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.purgeLocked(NowMs())
+	return len(t.entries)
+}
+
+// Size is the most entries the table holds.
+func (t *Table) Size() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.size
+}
+
+// Lookup returns the entry of key, or nil, without taking a reference: its
+// data may be read, but it may leave the table at any time.
+func (t *Table) Lookup(key []byte) *Entry {
+	t.mu.Lock()
+	e := t.entries[string(key)]
+	if e != nil && t.expiredLocked(e, NowMs()) {
+		t.removeLocked(e)
+		e = nil
+	}
+	t.mu.Unlock()
+	return e
+}
+
+// Get returns the entry of key, created if missing, with a reference taken
+// (Release gives it back), and touches it. It returns nil when the table
+// is full and nothing can be purged.
+func (t *Table) Get(key []byte) *Entry {
+	now := NowMs()
+	t.mu.Lock()
+	e := t.entries[string(key)]
+	if e == nil {
+		if e = t.createLocked(string(key), now); e == nil {
+			t.mu.Unlock()
+			return nil
+		}
+	}
+	e.ref++
+	t.touchLocked(e, now)
+	t.mu.Unlock()
+	return e
+}
+
+// Peek is Get without taking a reference: an entry created for a value
+// that is only set (stick store, set table).
+func (t *Table) Peek(key []byte) *Entry {
+	now := NowMs()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.entries[string(key)]
+	if e == nil {
+		if e = t.createLocked(string(key), now); e == nil {
+			return nil
+		}
+	}
+	t.touchLocked(e, now)
+	return e
+}
+
+// Release gives back a reference taken by Get and touches the entry.
+func (e *Entry) Release() {
+	t := e.t
+	t.mu.Lock()
+	e.ref--
+	if !e.gone {
+		t.touchLocked(e, NowMs())
+	}
+	t.mu.Unlock()
+}
+
+// Touch renews the entry's expiry, as any local change of its data does
+// (haproxy's stktable_touch_local), and tells the peers.
+func (e *Entry) Touch() {
+	t := e.t
+	t.mu.Lock()
+	if !e.gone {
+		t.touchLocked(e, NowMs())
+	}
+	hook := t.onTouch
+	t.mu.Unlock()
+	if hook != nil {
+		hook(e)
+	}
+}
+
+// Delete removes the entry of key unless something tracks it; it reports
+// whether it was removed (clear table … key).
+func (t *Table) Delete(key []byte) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.entries[string(key)]
+	if e == nil || e.ref > 0 {
+		return false
+	}
+	t.removeLocked(e)
+	return true
+}
+
+// Clear removes every entry that nothing tracks and keep accepts (nil:
+// all), as "clear table" does; it returns how many went.
+func (t *Table) Clear(keep func(e *Entry) bool) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for e := t.head; e != nil; {
+		next := e.next
+		if e.ref == 0 && (keep == nil || !keep(e)) {
+			t.removeLocked(e)
+			n++
+		}
+		e = next
+	}
+	return n
+}
+
+// Close stops the table's expiry timer: it is no longer in any
+// configuration.
+func (t *Table) Close() {
+	t.mu.Lock()
+	t.closed = true
+	if t.timer != nil {
+		t.timer.Stop()
+	}
+	t.mu.Unlock()
+}
+
+// SetOnTouch installs the function told of local changes (peers).
+func (t *Table) SetOnTouch(fn func(e *Entry)) {
+	t.mu.Lock()
+	t.onTouch = fn
+	t.mu.Unlock()
+}
+
+func (t *Table) createLocked(key string, now uint32) *Entry {
+	t.purgeLocked(now)
+	if len(t.entries) >= t.size {
+		if t.nopurge || t.trashLocked(t.size>>8+1) == 0 {
+			return nil
+		}
+	}
+	e := &Entry{t: t, key: key, slots: make([]uint64, t.nslots)}
+	t.entries[key] = e
+	t.pushLocked(e)
+	e.expire = now + t.exp
+	if t.exp != 0 && t.head == e {
+		t.armLocked(now)
+	}
+	return e
+}
+
+// trashLocked removes up to n of the least recently touched entries that
+// nothing tracks, when the table is full (stktable_trash_oldest).
+func (t *Table) trashLocked(n int) int {
+	done := 0
+	for e := t.head; e != nil && done < n; {
+		next := e.next
+		if e.ref == 0 {
+			t.removeLocked(e)
+			done++
+		}
+		e = next
+	}
+	return done
+}
+
+func (t *Table) expiredLocked(e *Entry, now uint32) bool {
+	return t.exp != 0 && e.ref == 0 && int32(now-e.expire) >= 0
+}
+
+// purgeLocked removes the entries whose time is over; an entry that is
+// tracked stays, and counts as touched.
+func (t *Table) purgeLocked(now uint32) {
+	if t.exp == 0 {
+		return
+	}
+	for e := t.head; e != nil && int32(now-e.expire) >= 0; e = t.head {
+		if e.ref > 0 {
+			t.touchLocked(e, now)
+			continue
+		}
+		t.removeLocked(e)
+	}
+}
+
+// armLocked schedules the next purge for when the oldest entry expires.
+func (t *Table) armLocked(now uint32) {
+	if t.closed || t.head == nil {
+		return
+	}
+	wait := time.Duration(int32(t.head.expire-now)) * time.Millisecond
+	wait = max(wait, 10*time.Millisecond) // coalesce a stream of expiries
+	if t.timer == nil {
+		t.timer = time.AfterFunc(wait, t.expireTask)
+		return
+	}
+	t.timer.Reset(wait)
+}
+
+func (t *Table) expireTask() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := NowMs()
+	t.purgeLocked(now)
+	t.armLocked(now)
+}
+
+func (t *Table) touchLocked(e *Entry, now uint32) {
+	e.expire = now + t.exp
+	if t.tail != e {
+		t.unlinkLocked(e)
+		t.pushLocked(e)
+	}
+}
+
+func (t *Table) removeLocked(e *Entry) {
+	t.unlinkLocked(e)
+	delete(t.entries, e.key)
+	e.gone = true
+}
+
+func (t *Table) pushLocked(e *Entry) {
+	e.prev, e.next = t.tail, nil
+	if t.tail != nil {
+		t.tail.next = e
+	} else {
+		t.head = e
+	}
+	t.tail = e
+}
+
+func (t *Table) unlinkLocked(e *Entry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else if t.head == e {
+		t.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else if t.tail == e {
+		t.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
