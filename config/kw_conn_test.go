@@ -78,7 +78,7 @@ func connKeywordCases() []kwCase {
 			kwCase{kw: kw, in: in, src: kw + " set-var src", err: "t.cfg:2: '" + kw + "': '" + kw + "': invalid or incomplete action 'set-var'..."},
 			kwCase{kw: kw, in: []Section{SecDefaults}, src: kw + " accept", err: strings.ReplaceAll(strings.Replace(anon, "%s", kw, 1), "%s", kw)},
 		)
-		cases = append(cases, kwCase{kw: kw, in: in, src: kw + " track-sc0 src", err: "t.cfg:2: '" + kw + "': '" + kw + " track-sc0' is not supported yet by switchyard"})
+		cases = append(cases, kwCase{kw: kw, in: in, src: kw + " set-mark 1", err: "t.cfg:2: '" + kw + "': '" + kw + " set-mark' is not supported yet by switchyard"})
 	}
 	cases = append(cases,
 		kwCase{kw: "tcp-request connection", in: inFE, src: "tcp-request connection expect-proxy layer4 if { src 127.0.0.1 }", check: tcpRuleCount(TCPRequestConnectionRules, 1)},

@@ -32,15 +32,13 @@ func init() {
 			r.Action, r.Status = ActReturn, 200
 			return parseReply(c, r, args)
 		}})
-	for _, a := range []string{"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
-		"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "cache-use", "do-resolve", "set-priority-class", "set-priority-offset", "set-bandwidth-limit",
+	for _, a := range []string{"cache-use", "do-resolve", "set-priority-class", "set-priority-offset", "set-bandwidth-limit",
 		"silent-drop", "set-mark", "set-tos", "set-nice",
 		"disable-l7-retry", "send-spoe-group", "set-fc-mark", "set-fc-tos"} {
 		registerNotYet("http-request " + a)
 	}
 	// haproxy 2.6's other http-response actions.
-	for _, a := range []string{"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc",
-		"sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-mark", "set-tos", "set-nice",
+	for _, a := range []string{"set-mark", "set-tos", "set-nice",
 		"set-timeout", "cache-store", "send-spoe-group", "silent-drop",
 		"set-fc-mark", "set-fc-tos", "set-bandwidth-limit"} {
 		registerNotYet("http-response " + a)

@@ -156,7 +156,7 @@ func init() {
 		"option http-ignore-probes", "option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server",
 		"option disable-h2-upgrade", "option idle-close-on-response",
 		"capture cookie",
-		"stats", "stick-table", "stick", "stick on", "stick match", "stick store-request",
+		"stats", "stick", "stick on", "stick match", "stick store-request",
 		"stick store-response",
 		"compression", "filter", "server-template",
 		"email-alert",

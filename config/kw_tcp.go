@@ -69,8 +69,7 @@ func tcpPlace(set RuleSet, px *Proxy) string {
 
 // tcpNotYet are the haproxy 2.6 actions of the tcp rule sets that later
 // issues implement.
-var tcpNotYet = []string{"track-sc0", "track-sc1", "track-sc2", "sc-inc-gpc", "sc-inc-gpc0",
-	"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "set-mark", "set-tos", "silent-drop", "expect-netscaler-cip", "do-resolve", "send-spoe-group",
+var tcpNotYet = []string{"set-mark", "set-tos", "silent-drop", "expect-netscaler-cip", "do-resolve", "send-spoe-group",
 	"set-log-level", "set-nice", "set-priority-class", "set-priority-offset", "switch-mode", "use-service",
 	"set-bandwidth-limit", "attach-srv", "set-fc-mark", "set-fc-tos"}
 
@@ -101,8 +100,7 @@ func init() {
 			r.Args = ExpectProxy{}
 			return 1, nil
 		}})
-	for name := range parenActions {
-		name := name
+	for _, name := range []string{"set-var", "set-var-fmt", "unset-var"} {
 		RegisterAction(&ActionDef{Name: name, Where: allSets,
 			Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 				return parseTCPVar(c, r, args)
@@ -187,7 +185,7 @@ func (p *parser) tcpRule(set RuleSet, args []string) error {
 		name = args[0]
 	}
 	def := LookupAction(set, name)
-	if def != nil && parenActions[name] && !paren {
+	if def != nil && parenActions[name] && !paren && strings.Contains(name, "-var") {
 		return fmt.Errorf("'%s': invalid or incomplete action '%s'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'", kw, args[0])
 	}
 	if def == nil || paren && !parenActions[name] {

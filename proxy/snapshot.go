@@ -14,6 +14,7 @@ import (
 	"switchyard/http1"
 	"switchyard/persist"
 	"switchyard/sample"
+	"switchyard/stick"
 )
 
 // Snapshot is one compiled configuration. It is never modified after Build:
@@ -29,6 +30,8 @@ type Snapshot struct {
 	proxies  []*config.Proxy
 	byBind   map[string]*Frontend
 	backends map[string]*Backend
+	// tables are the stick tables by name (long-lived: State.tables).
+	tables map[string]*stick.Table
 }
 
 // Frontend is the compiled client side of a frontend or listen section:
@@ -93,7 +96,11 @@ type Backend struct {
 // maxconn is the process's (global maxconn, or derived from the descriptor
 // limit), the default of every frontend.
 func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
-	s := &Snapshot{Global: cfg.Global, Patterns: cfg.Patterns, byBind: map[string]*Frontend{}, backends: map[string]*Backend{}}
+	s := &Snapshot{Global: cfg.Global, Patterns: cfg.Patterns, byBind: map[string]*Frontend{}, backends: map[string]*Backend{},
+		tables: map[string]*stick.Table{}}
+	for _, spec := range cfg.Tables() {
+		s.tables[spec.Name] = st.tables.Table(*spec)
+	}
 	st.backends.SpreadChecks(cfg.Global.SpreadChecks)
 	st.backends.Node(cfg.Global.Node)
 	fullConn := defaultFullConn(cfg, maxconn)

@@ -9,6 +9,7 @@ import (
 	"switchyard/config"
 	"switchyard/counters"
 	"switchyard/ssl"
+	"switchyard/stick"
 )
 
 // State is what outlives snapshots: the backends and servers (their
@@ -23,6 +24,8 @@ type State struct {
 	controls map[string]*feControl
 	counters map[string]*feCounters
 	errSnaps errorSnapshots // show errors (errsnap.go)
+	// tables are the stick tables, by name, with what they counted.
+	tables *stick.Registry
 }
 
 // feCounters are a frontend's counters that outlive snapshots.
@@ -31,7 +34,8 @@ type feCounters = counters.FE
 // newState returns an empty registry whose state messages also go to log.
 func newState(log *slog.Logger) *State {
 	pools := backend.NewPools()
-	return &State{pools: pools, registry: backend.NewRegistry(pools), log: log, controls: map[string]*feControl{}, counters: map[string]*feCounters{}}
+	return &State{pools: pools, registry: backend.NewRegistry(pools), log: log, controls: map[string]*feControl{}, counters: map[string]*feCounters{},
+		tables: stick.NewRegistry()}
 }
 
 // staged is the state a snapshot being built will use. Nothing in it is
@@ -44,11 +48,12 @@ type staged struct {
 	slots    map[*feControl]*semaphore
 	controls map[string]*feControl
 	counters map[string]*feCounters
+	tables   *stick.Stage
 }
 
 func (st *State) stage() *staged {
 	return &staged{st: st, backends: st.registry.Stage(), slots: map[*feControl]*semaphore{},
-		controls: map[string]*feControl{}, counters: map[string]*feCounters{}}
+		controls: map[string]*feControl{}, counters: map[string]*feCounters{}, tables: st.tables.Stage()}
 }
 
 // backend stages the long-lived state of a backend section and its servers.
@@ -101,6 +106,7 @@ func (g *staged) commit() {
 		c.slots.Store(s)
 	}
 	g.backends.Commit()
+	g.tables.Commit()
 }
 
 // semaphore bounds concurrent connections. A channel of empty structs costs

@@ -186,3 +186,14 @@ func leadingInt(b []byte) int64 {
 	}
 	return int64(u)
 }
+
+// CastsTo says whether the expression's output may be converted to t at
+// run time (a stick table's key type, say). An address that may be
+// either family converts where either does.
+func (e *Expr) CastsTo(t Type) bool {
+	out := e.outType()
+	if out == TypeAddr {
+		return castable(TypeIPv4, t) || castable(TypeIPv6, t)
+	}
+	return castable(out, t)
+}
