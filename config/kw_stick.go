@@ -282,7 +282,11 @@ var peersExists func(cfg *Config, name string) bool
 type TrackAction struct {
 	Slot  int
 	Key   *sample.Expr
-	Table string
+	Table string // the table named, else the proxy's own
+	// Backend: the rule is a backend's (haproxy then counts the
+	// requests the backend sees on the entry, and stops tracking when a
+	// keep-alive request goes elsewhere).
+	Backend bool
 }
 
 // CounterAction is the argument of sc-inc-gpc0/1, sc-inc-gpc, sc-set-gpt0,
@@ -294,6 +298,7 @@ type CounterAction struct {
 	Index int
 	Expr  *sample.Expr // nil: Value
 	Value int64
+	Add   bool // sc-add-gpc: adds the value (sc-inc-gpc adds 1)
 }
 
 func init() {
@@ -332,7 +337,8 @@ func parseTrack(c *RuleContext, r *HTTPRule, slot int, args []string) (int, erro
 	if err := expr.Check(avail); err != nil {
 		return 0, fmt.Errorf("'%s': %v", name, err)
 	}
-	a := &TrackAction{Slot: slot, Key: expr}
+	px := c.Proxy()
+	a := &TrackAction{Slot: slot, Key: expr, Table: px.Name, Backend: px.Cap&(CapFE|CapDef) == 0}
 	if n < len(args) && args[n] == "table" {
 		if n+1 >= len(args) {
 			return 0, fmt.Errorf("missing table name after 'table' in '%s'", name)
@@ -340,12 +346,8 @@ func parseTrack(c *RuleContext, r *HTTPRule, slot int, args []string) (int, erro
 		a.Table = args[n+1]
 		n += 2
 	}
-	px := c.Proxy()
 	c.Later(func(cfg *Config) error {
 		tname := a.Table
-		if tname == "" {
-			tname = px.Name
-		}
 		s := cfg.Table(tname)
 		if s == nil {
 			return fmt.Errorf("Proxy '%s': unable to find table '%s' referenced by %s.", px.Name, tname, name)
@@ -396,7 +398,7 @@ func parseCounterAction(c *RuleContext, r *HTTPRule, name string, args []string)
 	case "sc-inc-gpc1":
 		a.Data = stick.DTGPC1
 	case "sc-inc-gpc", "sc-add-gpc":
-		a.Data = stick.DTGPC
+		a.Data, a.Add = stick.DTGPC, name == "sc-add-gpc"
 	case "sc-set-gpt0":
 		a.Data = stick.DTGPT0
 	case "sc-set-gpt":

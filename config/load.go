@@ -380,6 +380,9 @@ func (p *parser) openProxy(args []string) {
 		px.ACLs = sample.NewACLSet(p.samples)
 	}
 	p.cur = px
+	if p.samples != nil {
+		p.samples.Proxy = px.Name
+	}
 }
 
 // checkRuleDefaults applies haproxy's limits on a defaults section that

@@ -24,6 +24,9 @@ type clientConn struct {
 	fe    string
 	be    atomic.Pointer[Backend]
 	srv   atomic.Pointer[backend.Server]
+	// trk are the stick counters the connection tracks (stick.go); nil
+	// until a rule tracks something.
+	trk *stickState
 }
 
 // using notes the backend and server the connection's request uses (nil:

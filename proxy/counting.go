@@ -150,6 +150,10 @@ func (s *httpStream) countEnd() {
 		in += uint64(s.requestBodyHTX())
 	}
 	status := l.rec.Status
+	if l.rec.Timers.Data < 0 && (status == 502 || status == 503 || status == 504) {
+		s.cc.trk.countStatus(status) // no server answered: the failure is the proxy's
+	}
+	s.cc.trk.countBytes(in, out)
 	s.rt.pc.bytesOut.Add(out)
 	for _, c := range s.counterSet() {
 		if c == nil {

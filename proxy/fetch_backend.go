@@ -39,6 +39,8 @@ type tcpScope struct {
 	randoms *ssl.Randoms
 	// client is the client connection (ssl_f_*).
 	client net.Conn
+	// trk are the stick counters tracked (stick.go).
+	trk *stickState
 }
 
 func (t *tcpScope) backTLS() *tls.ConnectionState { return t.tls }

@@ -58,7 +58,7 @@ type httpStream struct {
 	// (on-marked-down, on-marked-up; persist.go).
 	cutFn func(error)
 	cutBy atomic.Pointer[error]
-	sx    streamTxn // the stream actions' (actions_stream.go)
+	sx    streamTxn  // the stream actions' (actions_stream.go)
 
 	// For the traffic log: when the current stream began (the accept, or
 	// the end of the previous request), as a date and as mono(), and
@@ -222,6 +222,7 @@ func (s *httpStream) serve() {
 		}
 		keep := s.transaction()
 		s.endTxnLog()
+		s.cc.trk.releaseStream()
 		s.sx.end(&s.ctx)
 		s.ctx.Reset()
 		// keep means the response told the client the connection stays
@@ -248,6 +249,8 @@ const parkAfter = 250 * time.Millisecond
 func (s *httpStream) end() {
 	linger := s.inputLeft()
 	s.releaseAll()
+	s.cc.trk.releaseStream()
+	s.cc.trk.releaseSession()
 	if linger {
 		s.lingerClose()
 	}
@@ -621,6 +624,7 @@ func (s *httpStream) transaction() bool {
 		s.rejectedByContent(nil)
 		return false // tcp-request content reject: closed unanswered
 	}
+	s.cc.trk.countRequest()
 	if s.fe.cfg.MonitorURI != "" && s.isMonitorRequest() {
 		return s.monitorReply()
 	}
@@ -649,6 +653,7 @@ func (s *httpStream) transaction() bool {
 			s.rejectedByContent(be)
 			return false
 		}
+		s.cc.trk.countBackendRequest()
 		s.t.be = be // a deny answers with the backend's error file first
 		done, keep := s.runRules(be.reqRules)
 		if !done {
@@ -692,6 +697,9 @@ func (s *httpStream) answer(r *config.HTTPRule) bool {
 	s.termAnswer(r)
 	if r.Action != config.ActReturn {
 		s.countDenied(r.Set == config.HTTPResponseRules, s.t.be)
+		if r.Set == config.HTTPRequestRules {
+			s.cc.trk.countError()
+		}
 	}
 	switch {
 	case r.UseErrorFile:

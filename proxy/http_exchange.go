@@ -401,6 +401,9 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		s.failed(502, be)
 		return exAnswered
 	}
+	// haproxy counts the server's 4xx and 5xx on the tracked entries as
+	// the response comes in, before the response rules read them.
+	s.cc.trk.countStatus(s.t.resp.StatusCode())
 	switch s.responseContentRules(be) {
 	case tcpReject:
 		sc.Close()

@@ -43,6 +43,9 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	defer func() {
 		lg.send(rt, fe, &ctx, toClient, toServer, srv)
 		tl.count(rt, fe, key, be, srv, toClient, toServer)
+		scope.trk.countBytes(uint64(max(toServer, 0)), uint64(max(toClient, 0)))
+		scope.trk.releaseStream()
+		scope.trk.releaseSession()
 	}()
 	in, got, be0, refused := rt.tcpStreamStart(c, key, fe, &ctx, accepted)
 	be = be0

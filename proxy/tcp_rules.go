@@ -197,6 +197,9 @@ func (rt *Runtime) sessionStart(c net.Conn, fe *Frontend, bindKey string, ctx *s
 		resetOnClose(c) // haproxy closes a connection refused this early with a reset
 		return nil, 0, false
 	}
+	if o, ok := ctx.Owner.(tracker); ok {
+		o.tracked().countSession()
+	}
 	t, isTLS := c.(*serverTLS)
 	if isTLS {
 		// As haproxy's SslRate: the connections of ssl binds that the

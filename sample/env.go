@@ -24,6 +24,10 @@ type Env struct {
 	// that ifexists finds them. They are created when the configuration
 	// is applied (DeclareProcVars), never while it is only read.
 	ProcVars []VarRef
+	// Proxy is the proxy whose line is being read ("" outside proxies):
+	// fetches whose table defaults to the proxy's own (src_conn_cur,
+	// table_avl) take its name.
+	Proxy string
 }
 
 // DeclareVar notes a variable the configuration names (only proc.* ones

@@ -52,6 +52,7 @@ func (e *Entry) readLocked(d DataType, idx int, now uint32) (int64, bool) {
 func (e *Entry) Add(d DataType, idx int, n uint64) (v int64, ok bool) {
 	now := NowMs()
 	e.mu.Lock()
+	defer e.Touch()
 	defer e.mu.Unlock()
 	s := e.slot(d, idx)
 	if s == nil {
@@ -89,6 +90,7 @@ func (e *Entry) Count(cnt, rate DataType, n uint64) {
 		freqAdd(s, t.period[rate], now, uint32(n))
 	}
 	e.mu.Unlock()
+	e.Touch()
 }
 
 // Dec takes one from a counter that never goes below zero (conn_cur).
@@ -105,6 +107,7 @@ func (e *Entry) Dec(d DataType) {
 func (e *Entry) Set(d DataType, idx int, v int64) bool {
 	now := NowMs()
 	e.mu.Lock()
+	defer e.Touch()
 	defer e.mu.Unlock()
 	s := e.slot(d, idx)
 	if s == nil {

@@ -82,8 +82,8 @@ func (e *Entry) AppendShow(dst []byte, now uint32, extraRef int) []byte {
 	dst = t.spec.AppendKey(dst, []byte(e.key))
 	t.mu.Lock()
 	use, exp := int(e.ref)-extraRef, uint32(0)
-	if t.exp != 0 && int32(e.expire-now) > 0 {
-		exp = e.expire - now
+	if x := e.expire.Load(); t.exp != 0 && int32(x-now) > 0 {
+		exp = x - now
 	}
 	t.mu.Unlock()
 	dst = fmt.Appendf(dst, " use=%d exp=%d", use, exp)

@@ -2,6 +2,7 @@ package stick
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,7 +31,7 @@ type Table struct {
 
 	// onTouch, when set, learns of every entry whose data changed
 	// locally (peers push them).
-	onTouch func(e *Entry)
+	onTouch atomic.Pointer[func(e *Entry)]
 }
 
 // Entry is one key's data. Its data is read and written under its own
@@ -43,9 +44,15 @@ type Entry struct {
 	slots []uint64
 	srv   string // server_key
 
+	// expire is when the entry expires (a tick; meaningless when the
+	// table's exp is 0). Touches store it without the table's lock; the
+	// lru list catches up when it is walked (as haproxy requeues an entry
+	// whose expiry moved).
+	expire atomic.Uint32
+
 	// Under t.mu.
 	ref        int32
-	expire     uint32 // tick; meaningless when the table's exp is 0
+	qexp       uint32 // the expiry the entry had when queued at its place
 	prev, next *Entry
 	gone       bool // removed from the table
 }
@@ -170,14 +177,9 @@ func (e *Entry) Release() {
 // (haproxy's stktable_touch_local), and tells the peers.
 func (e *Entry) Touch() {
 	t := e.t
-	t.mu.Lock()
-	if !e.gone {
-		t.touchLocked(e, NowMs())
-	}
-	hook := t.onTouch
-	t.mu.Unlock()
-	if hook != nil {
-		hook(e)
+	e.expire.Store(NowMs() + t.exp)
+	if hook := t.onTouch.Load(); hook != nil {
+		(*hook)(e)
 	}
 }
 
@@ -224,9 +226,11 @@ func (t *Table) Close() {
 
 // SetOnTouch installs the function told of local changes (peers).
 func (t *Table) SetOnTouch(fn func(e *Entry)) {
-	t.mu.Lock()
-	t.onTouch = fn
-	t.mu.Unlock()
+	if fn == nil {
+		t.onTouch.Store(nil)
+		return
+	}
+	t.onTouch.Store(&fn)
 }
 
 func (t *Table) createLocked(key string, now uint32) *Entry {
@@ -236,10 +240,10 @@ func (t *Table) createLocked(key string, now uint32) *Entry {
 			return nil
 		}
 	}
-	e := &Entry{t: t, key: key, slots: make([]uint64, t.nslots)}
+	e := &Entry{t: t, key: key, slots: make([]uint64, t.nslots), qexp: now + t.exp}
+	e.expire.Store(e.qexp)
 	t.entries[key] = e
 	t.pushLocked(e)
-	e.expire = now + t.exp
 	if t.exp != 0 && t.head == e {
 		t.armLocked(now)
 	}
@@ -250,19 +254,22 @@ func (t *Table) createLocked(key string, now uint32) *Entry {
 // nothing tracks, when the table is full (stktable_trash_oldest).
 func (t *Table) trashLocked(n int) int {
 	done := 0
-	for e := t.head; e != nil && done < n; {
-		next := e.next
-		if e.ref == 0 {
-			t.removeLocked(e)
-			done++
+	// Each entry is looked at once: one touched since it was queued
+	// goes to the young end instead (haproxy requeues it too).
+	for seen, all := 0, len(t.entries); seen < all && done < n && t.head != nil; seen++ {
+		e := t.head
+		if exp := e.expire.Load(); exp != e.qexp || e.ref > 0 {
+			t.requeueLocked(e, exp)
+			continue
 		}
-		e = next
+		t.removeLocked(e)
+		done++
 	}
 	return done
 }
 
 func (t *Table) expiredLocked(e *Entry, now uint32) bool {
-	return t.exp != 0 && e.ref == 0 && int32(now-e.expire) >= 0
+	return t.exp != 0 && e.ref == 0 && int32(now-e.expire.Load()) >= 0
 }
 
 // purgeLocked removes the entries whose time is over; an entry that is
@@ -271,12 +278,15 @@ func (t *Table) purgeLocked(now uint32) {
 	if t.exp == 0 {
 		return
 	}
-	for e := t.head; e != nil && int32(now-e.expire) >= 0; e = t.head {
-		if e.ref > 0 {
+	for e := t.head; e != nil && int32(now-e.qexp) >= 0; e = t.head {
+		switch exp := e.expire.Load(); {
+		case exp != e.qexp && int32(now-exp) < 0:
+			t.requeueLocked(e, exp) // touched since it was queued
+		case e.ref > 0:
 			t.touchLocked(e, now)
-			continue
+		default:
+			t.removeLocked(e)
 		}
-		t.removeLocked(e)
 	}
 }
 
@@ -285,7 +295,7 @@ func (t *Table) armLocked(now uint32) {
 	if t.closed || t.head == nil {
 		return
 	}
-	wait := time.Duration(int32(t.head.expire-now)) * time.Millisecond
+	wait := time.Duration(int32(t.head.qexp-now)) * time.Millisecond
 	wait = max(wait, 10*time.Millisecond) // coalesce a stream of expiries
 	if t.timer == nil {
 		t.timer = time.AfterFunc(wait, t.expireTask)
@@ -303,7 +313,14 @@ func (t *Table) expireTask() {
 }
 
 func (t *Table) touchLocked(e *Entry, now uint32) {
-	e.expire = now + t.exp
+	exp := now + t.exp
+	e.expire.Store(exp)
+	t.requeueLocked(e, exp)
+}
+
+// requeueLocked moves an entry to the young end of the list.
+func (t *Table) requeueLocked(e *Entry, exp uint32) {
+	e.qexp = exp
 	if t.tail != e {
 		t.unlinkLocked(e)
 		t.pushLocked(e)
