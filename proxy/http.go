@@ -58,7 +58,7 @@ type httpStream struct {
 	// (on-marked-down, on-marked-up; persist.go).
 	cutFn func(error)
 	cutBy atomic.Pointer[error]
-	sx    streamTxn  // the stream actions' (actions_stream.go)
+	sx    streamTxn // the stream actions' (actions_stream.go)
 
 	// For the traffic log: when the current stream began (the accept, or
 	// the end of the previous request), as a date and as mono(), and
