@@ -38,6 +38,7 @@ type options struct {
 	wrk        string
 	origin     string
 	config     string
+	script     string // -wrk-script
 	proxyCPU   int
 	loadCPU    int
 	keep       bool
@@ -75,6 +76,7 @@ func main() {
 	flag.StringVar(&o.wrk, "wrk", "wrk", "wrk binary")
 	flag.StringVar(&o.origin, "origin", "haproxy", "origin server: haproxy (http-request return) or go")
 	flag.StringVar(&o.config, "config", filepath.Join(benchDir(), "haproxy.cfg"), "config run by both proxies")
+	flag.StringVar(&o.script, "wrk-script", "", "a wrk Lua script for the throughput runs (bench/clients10k.lua: 10,000 client addresses)")
 	flag.IntVar(&o.proxyCPU, "proxy-cpu", 0, "CPU the proxy under test is pinned to")
 	flag.IntVar(&o.loadCPU, "load-cpu", 1, "CPU wrk and the origin are pinned to")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, binary)")
@@ -243,7 +245,7 @@ func run(o options) int {
 		return fail(err)
 	}
 
-	env := wrkEnv{wrk: o.wrk, proxyCPU: o.proxyCPU, loadCPU: o.loadCPU, origin: origin, logDir: tmp}
+	env := wrkEnv{wrk: o.wrk, proxyCPU: o.proxyCPU, loadCPU: o.loadCPU, origin: origin, logDir: tmp, script: o.script}
 	if o.reload > 0 {
 		if err := reloads(o, env, targets, originPort, o.reload); err != nil {
 			return fail(err)

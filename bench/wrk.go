@@ -25,6 +25,7 @@ type wrkEnv struct {
 	proxyCPU, loadCPU int
 	origin            *proc // shares the load CPU with wrk
 	logDir            string
+	script            string // a wrk Lua script (-s), "" for none
 }
 
 // runWrk drives url with a single-threaded wrk pinned to the load CPU. It
@@ -32,8 +33,11 @@ type wrkEnv struct {
 // shows up as a proxy well below 100% and a contended one as "other" time.
 func runWrk(e wrkEnv, conns int, d time.Duration, url string, proxy *proc) (wrkResult, error) {
 	name := fmt.Sprintf("wrk-c%d-%s", conns, proxy.name)
-	p, cpu, err := runLoad(e, name, proxy, nil,
-		e.wrk, "-t1", "-c"+strconv.Itoa(conns), "-d"+wrkDuration(d), "--latency", url)
+	argv := []string{e.wrk, "-t1", "-c" + strconv.Itoa(conns), "-d" + wrkDuration(d), "--latency"}
+	if e.script != "" {
+		argv = append(argv, "-s", e.script)
+	}
+	p, cpu, err := runLoad(e, name, proxy, nil, append(argv, url)...)
 	if err != nil {
 		return wrkResult{}, err
 	}
