@@ -37,13 +37,14 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		ctx.Owner = scope
 	}
 	var toClient, toServer int64
+	var inspected int64 // bytes read by the content rules, sent before the tunnel
 	var srv *backend.Server
 	var be *Backend
 	tl := tcpTally{start: mono(), queued: -1, connected: -1}
 	defer func() {
 		lg.send(rt, fe, &ctx, toClient, toServer, srv)
 		tl.count(rt, fe, key, be, srv, toClient, toServer)
-		scope.trk.countBytes(uint64(max(toServer, 0)), uint64(max(toClient, 0)))
+		scope.trk.countBytes(uint64(max(toServer, 0)+inspected), uint64(max(toClient, 0)))
 		scope.trk.releaseStream()
 		scope.trk.releaseSession()
 	}()
@@ -161,6 +162,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	if !ok {
 		return
 	}
+	inspected = int64(got)
 	ct := fe.cfg.Timeouts.Client
 	st := be.cfg.Timeouts.Server
 	// timeout tunnel is the backend's, as in haproxy: a frontend's value,

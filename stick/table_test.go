@@ -1,6 +1,7 @@
 package stick
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +92,95 @@ func keys(tb *Table) []string {
 		out = append(out, string(e.Key()))
 	}
 	return out
+}
+
+func TestExpiry(t *testing.T) {
+	sp := spec(Store{Type: DTGPC0, Elems: 1})
+	sp.Expire = 20 * time.Millisecond
+	tb := New(sp)
+	defer tb.Close()
+	tb.Peek([]byte("gone"))
+	held := tb.Get([]byte("held"))
+	deadline := time.Now().Add(5 * time.Second)
+	for tb.Lookup([]byte("gone")) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("an untouched entry did not expire")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if tb.Lookup([]byte("held")) == nil {
+		t.Fatal("a tracked entry expired")
+	}
+	held.Release()
+	// The expiry task removes entries nobody looks up.
+	for tb.Len() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("entries left: %v", keys(tb))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestTouchedEntryIsNotEvicted(t *testing.T) {
+	tb := New(spec(Store{Type: DTGPC0, Elems: 1}))
+	var es []*Entry
+	for _, k := range []string{"a", "b", "c", "d"} {
+		es = append(es, tb.Peek([]byte(k)))
+	}
+	// "a" is the oldest, but its data changed since: "b" goes first.
+	// (Expiry is counted in milliseconds, as haproxy's: a touch in the
+	// same millisecond as the insertion changes nothing.)
+	for t0 := NowMs(); NowMs() == t0; {
+		runtime.Gosched()
+	}
+	es[0].Add(DTGPC0, 0, 1)
+	if tb.Get([]byte("e")) == nil {
+		t.Fatal("no room made")
+	}
+	if tb.Lookup([]byte("a")) == nil || tb.Lookup([]byte("b")) != nil {
+		t.Fatalf("wrong entry evicted: %v", keys(tb))
+	}
+}
+
+func TestRegistryKeepsTables(t *testing.T) {
+	r := NewRegistry()
+	st := r.Stage()
+	sp := spec(Store{Type: DTGPC0, Elems: 1}, Store{Type: DTConnCur, Elems: 1})
+	t1 := st.Table(sp)
+	st.Commit()
+	t1.Get([]byte("k")).Add(DTGPC0, 0, 5)
+
+	// Same data, another size: the same table, resized.
+	sp.Size = 10
+	st = r.Stage()
+	if got := st.Table(sp); got != t1 {
+		t.Fatal("a table whose data did not change was replaced")
+	}
+	st.Commit()
+	if t1.Size() != 10 {
+		t.Fatalf("size %d after the reload, want 10", t1.Size())
+	}
+
+	// More data: a new table that takes over the entries.
+	sp2 := sp
+	sp2.Stores = append([]Store{{Type: DTGPC1, Elems: 1}}, sp.Stores...)
+	st = r.Stage()
+	t2 := st.Table(sp2)
+	if t2 == t1 {
+		t.Fatal("a table whose data changed was kept")
+	}
+	st.Commit()
+	e := t2.Lookup([]byte("k"))
+	if e == nil {
+		t.Fatal("the entry was not taken over")
+	}
+	if v, _ := e.Read(DTGPC0, 0); v != 5 {
+		t.Fatalf("gpc0 = %d after the reload, want 5", v)
+	}
+	if v, _ := e.Read(DTConnCur, 0); v != 0 {
+		t.Fatalf("conn_cur = %d: the old table's trackers were copied", v)
+	}
+	if r.Lookup(sp.Name) != t2 {
+		t.Fatal("the registry does not hold the new table")
+	}
 }
