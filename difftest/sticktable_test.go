@@ -98,3 +98,17 @@ func TestStickTableCounting(t *testing.T) {
 			}},
 	})
 }
+
+func TestStickTableBadRequests(t *testing.T) {
+	runCases(t, []tcase{
+		{name: "bad request counts on session trackers", anyConn: true,
+			cfg: withFE("    stick-table type ip size 1k store http_req_cnt,http_err_cnt\n" +
+				"    tcp-request connection track-sc0 src\n" +
+				"    http-request set-header X-C \"%[sc0_http_req_cnt] %[sc0_http_err_cnt]\"\n"),
+			steps: []step{
+				{conn: 1, send: "GET / HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+				{conn: 2, send: "GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+				{conn: 3, send: "GET / HTTP/1.1\r\nHost: a\r\n\r\n", read: 1},
+			}},
+	})
+}

@@ -385,6 +385,14 @@ func (s *httpStream) logBadRequest(status int, cause byte, anyBytes bool) {
 	}
 	s.t.lg.rec.Status = status
 	s.countBadRequest(anyBytes)
+	if anyBytes {
+		// As haproxy's HTTP/1 layer: a request on the session's tracked
+		// entries, and a client error unless the client was only slow.
+		s.cc.trk.countRequest()
+		if status != 408 && status >= 400 && status < 500 {
+			s.cc.trk.countError()
+		}
+	}
 	if !s.t.lg.on {
 		return
 	}
