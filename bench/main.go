@@ -39,6 +39,7 @@ type options struct {
 	origin     string
 	config     string
 	script     string // -wrk-script
+	tableN     int    // -table-entries
 	proxyCPU   int
 	loadCPU    int
 	keep       bool
@@ -76,6 +77,7 @@ func main() {
 	flag.StringVar(&o.wrk, "wrk", "wrk", "wrk binary")
 	flag.StringVar(&o.origin, "origin", "haproxy", "origin server: haproxy (http-request return) or go")
 	flag.StringVar(&o.config, "config", filepath.Join(benchDir(), "haproxy.cfg"), "config run by both proxies")
+	flag.IntVar(&o.tableN, "table-entries", 0, "with bench/ratelimit.cfg: also measure the memory of this many stick table entries on a fresh instance of each proxy (0: skip)")
 	flag.StringVar(&o.script, "wrk-script", "", "a wrk Lua script for the throughput runs (bench/clients10k.lua: 10,000 client addresses)")
 	flag.IntVar(&o.proxyCPU, "proxy-cpu", 0, "CPU the proxy under test is pinned to")
 	flag.IntVar(&o.loadCPU, "load-cpu", 1, "CPU wrk and the origin are pinned to")
@@ -277,6 +279,18 @@ func run(o options) int {
 		}
 		// Printed now: the TLS part takes minutes more.
 		report(os.Stdout, o, targets, th, idle)
+		if o.tableN > 0 {
+			tables := map[string]tableResult{}
+			for _, t := range targets {
+				fmt.Fprintf(os.Stderr, "table: %d entries in a fresh %s\n", o.tableN, t.name)
+				r, err := tableRun(o, t, originPort, o.tableN, tmp)
+				if err != nil {
+					return fail(fmt.Errorf("table test of %s: %w", t.name, err))
+				}
+				tables[t.name] = r
+			}
+			tableReport(tables, targets)
+		}
 		failed = failed || hadErrors(th)
 	}
 	if o.tls != "off" {
