@@ -42,6 +42,8 @@ func TestStickHaproxyDifferential(t *testing.T) {
 	for _, n := range []string{"A", "B", "C"} {
 		origins[n] = stickOrigin(t, strings.ToLower(n)).addr
 	}
+	// D is a port nobody listens on.
+	origins["D"] = haproxytest.FreeAddr("tcp4", "127.0.0.1")
 	tcpOrigins := map[string]string{}
 	for _, n := range []string{"A", "B", "C"} {
 		name := strings.ToLower(n)
@@ -132,6 +134,34 @@ backend shared
 			// c3 is stored with x's address, which one lacks: its
 			// server_id (1, x's in two) names s1 there.
 			want: []string{"a", "b", "b", "a", "c", "a"}},
+		{name: "cookie first, then the stick table", cfg: `
+frontend web
+    bind {FE}
+    default_backend app
+backend app
+    balance roundrobin
+    cookie SRV insert indirect nocache
+    stick-table type ip size 10
+    stick on src
+    server a {A} cookie a
+    server b {B} cookie b
+`, steps: []stickStep{get("/"), get("/", "cookie: SRV=b"), get("/"), get("/", "cookie: SRV=a"), get("/")},
+			want: []string{"a", "b", "b", "a", "a"}},
+		{name: "the server that answers after a redispatch is stored", cfg: `
+frontend web
+    bind {FE}
+    default_backend app
+backend app
+    balance roundrobin
+    option redispatch
+    retries 1
+    stick-table type ip size 10
+    stick on src
+    server d {D}
+    server a {A}
+    server b {B}
+`, steps: []stickStep{get("/"), get("/"), get("/")},
+			want: []string{"a", "a", "a"}},
 		{name: "tcp stick on src", tcp: true, cfg: `
 listen app
     bind {FE}
