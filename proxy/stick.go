@@ -44,14 +44,14 @@ func compileStick(px *config.Proxy, tables map[string]*stick.Table, servers []*b
 		return nil
 	}
 	sr := &stickRules{byID: map[int]*backend.Server{}, nonStick: map[*backend.Server]bool{}}
+	nonStick := map[string]bool{}
+	for _, sc := range px.Servers {
+		nonStick[sc.Name] = config.NonStick(sc)
+	}
 	for _, s := range servers {
 		if !s.Implicit() {
 			sr.byID[s.Settings().ID] = s
-		}
-	}
-	for i, sc := range px.Servers {
-		if i < len(servers) && config.NonStick(sc) {
-			sr.nonStick[servers[i]] = true
+			sr.nonStick[s] = nonStick[s.Name]
 		}
 	}
 	compile := func(list []*config.StickRule) []stickRule {
