@@ -100,7 +100,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"unknown keyword", "frontend fe\n bind :80\n frobnicate 1\n", "t.cfg:3: unknown keyword 'frobnicate' in 'frontend' section"},
 		{"did you mean", "backend be\n balanse roundrobin\n", "did you mean 'balance'"},
-		{"not yet", "backend be\n stick on src\n", "t.cfg:2: 'stick on' is not supported yet"},
+		{"not yet", "frontend fe\n rate-limit sessions 10\n", "t.cfg:2: 'rate-limit sessions' is not supported yet"},
 		{"not yet option", "defaults\n option prefer-last-server\n", "'option prefer-last-server' is not supported yet"},
 		{"not yet server kw", "backend be\n server s1 127.0.0.1:80 tfo\n", "server option 'tfo' is not supported yet"},
 		{"check without port", "backend be\n server s1 127.0.0.1 check\n", "t.cfg:2: 'server be/s1' : 'check' needs a port"},

@@ -86,6 +86,8 @@ type txnState struct {
 	abort  context.Context
 	detach func()      // ends the request's registration with its server (attachCut)
 	ck     persist.Txn // the persistence cookie's state (persist.go)
+	// stk: the keys to store the server under (stick.go).
+	stk stickPending
 	// retryOn is what a failure of the current attempt may be retried
 	// on (retry-on); 0 when no retry is possible.
 	retryOn  config.RetryOn

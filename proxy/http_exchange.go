@@ -416,6 +416,8 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		s.abandonPump(pump)
 		return s.failed(502, be)
 	}
+	// haproxy stores before its http-response rules run.
+	s.stickResponse(be, srv)
 	s.t.resScan.ok = false // a new response: nothing of it decoded yet
 	if s.hasResponseRules(be) {
 		// What the head takes in haproxy's buffer bounds the rules'

@@ -24,7 +24,7 @@ import (
 // balance, and whether persistence was forced (force-persist: no
 // redispatch away from it).
 func (s *httpStream) persistence(be *Backend) (srv *backend.Server, forced bool) {
-	if be.cookie == nil && len(be.cfg.UseServers) == 0 {
+	if be.cookie == nil && len(be.cfg.UseServers) == 0 && be.stick == nil {
 		return nil, false
 	}
 	ignore := false
@@ -47,7 +47,7 @@ func (s *httpStream) persistence(be *Backend) (srv *backend.Server, forced bool)
 		}
 	}
 	if be.cookie == nil {
-		return srv, forced
+		return s.stickMatch(be, srv, keepDown), forced
 	}
 	tx := &s.t.ck
 	tx.Reset()
@@ -59,7 +59,7 @@ func (s *httpStream) persistence(be *Backend) (srv *backend.Server, forced bool)
 		}
 		return m
 	})
-	return srv, forced
+	return s.stickMatch(be, srv, keepDown), forced
 }
 
 // cookieResponse applies the persistence cookie to the server's response

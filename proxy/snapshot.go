@@ -89,6 +89,9 @@ type Backend struct {
 	cookieValues []string
 	errors       *errorPages
 	tcp          *tcpRules // tcp-request content and tcp-response rules; nil: none
+
+	// stick: stick on/match/store-* rules (stick.go); nil: none.
+	stick *stickRules
 }
 
 // build compiles a configuration, attaching to the long-lived state staged
@@ -117,6 +120,7 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		if err != nil {
 			return nil, err
 		}
+		be.stick = compileStick(px, s.tables, be.servers)
 		s.backends[px.Name] = be
 	}
 	for _, px := range cfg.Proxies {

@@ -78,7 +78,9 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		abort, stopWatch = watchClose(c, func() { c.SetReadDeadline(time.Time{}) })
 	}
 	defer stopWatch()
-	a, err := be.state.AssignCtx(abort, &ctx, payload, nil, be.queueTimeout())
+	var stk stickPending
+	prefer, forced := tcpStickMatch(be, &ctx, &stk)
+	a, err := be.state.AssignCtx(abort, &ctx, payload, prefer, be.queueTimeout())
 	srv = a.Srv
 	tl.queued = mono()
 	lg.server(be, &a, err)
@@ -91,7 +93,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		return
 	}
 	var sc net.Conn
-	var rs retryState
+	rs := retryState{direct: prefer != nil, forced: forced}
 	for {
 		be.state.C.Connect.Add(1)
 		srv.C.Connect.Add(1)
@@ -133,6 +135,7 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		lg.server(be, &a, nil)
 	}
 	stopWatch() // the tunnel reads the client from here
+	tcpStickStore(be, &ctx, &stk, srv)
 	tl.connected = mono()
 	if tc, ok := sc.(*tls.Conn); ok {
 		st := tc.ConnectionState()
