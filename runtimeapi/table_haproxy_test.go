@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"switchyard/admin"
 	"switchyard/internal/haproxytest"
@@ -57,6 +58,8 @@ backend t_lru
     stick-table type integer size 2 expire 30s store gpc0
 backend t_nostore
     stick-table type ip size 1k
+backend t_rate
+    stick-table type integer size 10 store conn_rate(1s),http_req_rate(3s),gpc_rate(2,1500ms)
 `
 
 // tableDiff is haproxy and switchyard serving tableCfg, each with an
@@ -199,6 +202,13 @@ func TestHAProxyTables(t *testing.T) {
 		// Full tables.
 		"set table t_full key 1", "set table t_full key 2", "set table t_full key 3", "show table t_full",
 		"set table t_lru key 1", "set table t_lru key 2", "set table t_lru key 3", "show table t_lru",
+		// Keys with blanks and bytes dump_text escapes.
+		"set table t_str key a\\\tb", "set table t_str key \x1b\x7f", "set table t_str key \\\\", "show table t_str",
+		// Past the first filter, five characters are skipped whatever
+		// they are, into the next words when the word is shorter.
+		"show table t_ip data.gpc0 gt 0 abc xgpc0 gt", "show table t_ip data.gpc0 gt 0 abcd gt 0",
+		// Messages with their severity.
+		"set severity-output number; show table nope; set table t_ip key 10.0.0.9 data.x 1; show table t_ip key 10.0.0.9",
 		"show table",
 	)
 	// The levels: below operator, entries are neither shown nor
@@ -243,4 +253,35 @@ func lineDiff(hap, sy string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestHAProxyTableRates: a rate set from the CLI reads the same in both
+// once its period is over and it fades (the values are compared within
+// a tolerance: the two processes read them some milliseconds apart).
+func TestHAProxyTableRates(t *testing.T) {
+	d := newTableDiff(t)
+	set := "set table t_rate key 1 data.conn_rate 1000 data.http_req_rate 900 data.gpc_rate 600\n"
+	for _, p := range []string{d.hap[admin.Admin], d.sy[admin.Admin]} {
+		if got := ask(t, p, set); got != "\n" {
+			t.Fatalf("%q", got)
+		}
+	}
+	num := regexp.MustCompile(`\)=(\d+)`)
+	for _, wait := range []time.Duration{1200 * time.Millisecond, 600 * time.Millisecond} {
+		time.Sleep(wait)
+		hap, _ := normTable(ask(t, d.hap[admin.Admin], "show table t_rate\n"))
+		sy, _ := normTable(ask(t, d.sy[admin.Admin], "show table t_rate\n"))
+		if num.ReplaceAllString(hap, ")=N") != num.ReplaceAllString(sy, ")=N") {
+			t.Fatalf("haproxy:\n%s\nswitchyard:\n%s", hap, sy)
+		}
+		hv, sv := num.FindAllStringSubmatch(hap, -1), num.FindAllStringSubmatch(sy, -1)
+		for i := range hv {
+			h, _ := strconv.Atoi(hv[i][1])
+			s, _ := strconv.Atoi(sv[i][1])
+			if diff := h - s; diff < -40 || diff > 40 {
+				t.Errorf("rate %d: haproxy %d, switchyard %d\n%s\n%s", i, h, s, hap, sy)
+			}
+		}
+		t.Logf("%s", sy)
+	}
 }
