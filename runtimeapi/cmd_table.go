@@ -117,7 +117,7 @@ func parseTableFilters(c *call, t *stick.Table) ([]tableFilter, bool) {
 		}
 		// haproxy checks the "data." of the first filter only, and
 		// skips five characters of the others whatever they are.
-		dt, ok := lookupDataType(skipWord(c.args, at, len("data.")))
+		dt, ok := stick.LookupDataType(skipWord(c.args, at, len("data.")))
 		if !ok {
 			c.err(fmt.Sprintf("Filter entry #%d: Unknown data type\n", i+1))
 			return nil, false
@@ -168,15 +168,6 @@ func skipWord(args []string, at, n int) string {
 		rest = rest[:i]
 	}
 	return rest
-}
-
-// lookupDataType is stktable_get_data_type: a data type's name, or
-// server_name, server_key's older name.
-func lookupDataType(name string) (stick.DataType, bool) {
-	if name == "server_name" {
-		return stick.DTServerKey, true
-	}
-	return stick.LookupDataType(name)
 }
 
 // parseTableInt reads a value as haproxy's strl2llrc: decimal digits
@@ -315,7 +306,7 @@ func tableByKey(c *call, t *stick.Table, act tableAction) {
 				c.err("\"data.<type>\" followed by a value expected\n")
 				return
 			}
-			dt, ok := lookupDataType(name)
+			dt, ok := stick.LookupDataType(name)
 			if !ok {
 				c.err("Unknown data type\n")
 				return

@@ -92,3 +92,9 @@ func TestClearCLI(t *testing.T) {
 		}
 	}
 }
+
+func TestServerNameAlias(t *testing.T) {
+	if d, ok := LookupDataType("server_name"); !ok || d != DTServerKey {
+		t.Errorf("server_name: %v %v", d, ok)
+	}
+}
