@@ -182,6 +182,7 @@ func TestHAProxyTables(t *testing.T) {
 		"set table a_ip key 1.1.1.1 data.gpc 3 data.gpt 9 data.gpc_rate 4 data.conn_cnt 2",
 		"set table a_ip key 1.1.1.2 data.gpc 1", "set table a_ip key 1.1.1.3 data.gpc0 1",
 		"set table a_str key k1 data.gpt 5", "set table a_str key k2",
+		"set table a_str key 0123456789abcdefghijklmnopqrstuvwxyzABCDEF", "show table a_str key 0123456789abcdefghijklmnopqrstu",
 		"show table a_ip", "show table a_str", "show table a_ip data.gpc gt 2", "show table a_ip data.gpc_rate eq 4",
 		"show table a_ip data.gpt le 0", "show table a_str data.server_key eq 0", "show table a_str data.server_name ne 0",
 		// Filters.
