@@ -249,8 +249,28 @@ func tableWalk(c *call, t *stick.Table, act tableAction, filters []tableFilter) 
 	for _, e := range t.Entries() {
 		if match(e) {
 			c.text = e.AppendShow(c.text, now, 0)
+			if !spillDump(c) {
+				return
+			}
 		}
 	}
+}
+
+// dumpChunk is how much of a dump is held before it is written: a table
+// of a million entries is hundreds of megabytes of text, which haproxy
+// writes as it walks its tree, and so does this.
+const dumpChunk = 64 << 10
+
+// spillDump writes a dump's text so far once it is large (a dump has no
+// severity prefix, so its pieces may go one after the other); it returns
+// false when the client is gone.
+func spillDump(c *call) bool {
+	if len(c.text) < dumpChunk {
+		return true
+	}
+	c.s.out = append(c.s.out, c.text...)
+	c.text = c.text[:0]
+	return c.s.flush()
 }
 
 // tableByKey is show, clear or set of the entry "key <k>" names.

@@ -105,3 +105,22 @@ func TestTableSetNoKey(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestTableLargeDump: a dump larger than what is held at once arrives
+// whole, in order.
+func TestTableLargeDump(t *testing.T) {
+	e := newEnv(t, strings.Replace(tableCfg, "backend t_nostore\n    stick-table type ip size 1k", "backend t_nostore\n    stick-table type ip size 100k", 1))
+	tb := e.rt.Snapshot().LookupStickTable("t_nostore")
+	const n = 20000
+	for i := range n {
+		if tb.Peek([]byte{10, 0, byte(i >> 8), byte(i)}) == nil {
+			t.Fatal("table full")
+		}
+	}
+	got := ask(t, e.socket(admin.Admin), "show table t_nostore\n")
+	lines := strings.Split(got, "\n")
+	if len(lines) != n+3 || lines[0] != "# table: t_nostore, type: ip, size:102400, used:20000" ||
+		!strings.HasSuffix(lines[1], ": key=10.0.0.0 use=0 exp=0") || !strings.HasSuffix(lines[n], ": key=10.0.78.31 use=0 exp=0") {
+		t.Errorf("%d lines: %q … %q", len(lines), lines[:2], lines[len(lines)-3:])
+	}
+}
