@@ -19,6 +19,8 @@ func TestMetricsDocumented(t *testing.T) {
 	old := debug.SetMemoryLimit(8 << 30)
 	defer debug.SetMemoryLimit(old)
 	cfg := strings.Replace(exporter, "server s1 {S1}", "server s1 {S1} maxconn 100", 1)
+	// A table, for the haproxy_sticktable_* families.
+	cfg = strings.Replace(cfg, "\nbackend app\n", "\nbackend app\n    stick-table type ip size 10\n", 1)
 	cfg, _, _ = tlsBind(t, cfg, 90*24*time.Hour) // the certificates' families
 	_, fe := start(t, cfg, "S1", origin(t, "one"), "S2", origin(t, "two"))
 	get(t, fe, "/")

@@ -58,8 +58,16 @@ func (p promSource) Rows(promex.Scope) []stats.Row {
 	return *p.rows
 }
 
-// StickTables: none until stick tables exist.
-func (p promSource) StickTables() []promex.StickTable { return nil }
+// StickTables are the running configuration's tables, in haproxy's list
+// order; used counts the entries not yet expired.
+func (p promSource) StickTables() []promex.StickTable {
+	tables := p.a.rt.Snapshot().StickTables()
+	out := make([]promex.StickTable, len(tables))
+	for i, t := range tables {
+		out[i] = promex.StickTable{Name: t.Name(), Type: t.Spec().Type.String(), Size: uint64(t.Size()), Used: uint64(t.Len())}
+	}
+	return out
+}
 
 func (p promSource) Certificates() []promex.Certificate {
 	served := p.a.rt.Snapshot().Certificates()

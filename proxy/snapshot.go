@@ -32,6 +32,8 @@ type Snapshot struct {
 	backends map[string]*Backend
 	// tables are the stick tables by name (long-lived: State.tables).
 	tables map[string]*stick.Table
+	// tableList is tables in declaration order (sticktables.go).
+	tableList []*stick.Table
 }
 
 // Frontend is the compiled client side of a frontend or listen section:
@@ -103,6 +105,7 @@ func build(cfg *config.Config, st *staged, maxconn int) (*Snapshot, error) {
 		tables: map[string]*stick.Table{}}
 	for _, spec := range cfg.Tables() {
 		s.tables[spec.Name] = st.tables.Table(*spec)
+		s.tableList = append(s.tableList, s.tables[spec.Name])
 	}
 	st.backends.SpreadChecks(cfg.Global.SpreadChecks)
 	st.backends.Node(cfg.Global.Node)

@@ -23,8 +23,24 @@ func (t *Table) Entries() []*Entry {
 		out = append(out, e)
 	}
 	t.mu.Unlock()
+	if t.spec.Type == KeyInteger {
+		// haproxy keeps integer keys in host order (little-endian on
+		// its usual hosts) and its tree compares their bytes: the least
+		// significant byte first.
+		sort.Slice(out, func(i, j int) bool { return leKey(out[i].key) < leKey(out[j].key) })
+		return out
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
+}
+
+// leKey is an integer key's bytes reversed into a number, so that numbers
+// compare as haproxy's tree orders them.
+func leKey(k string) uint32 {
+	if len(k) != 4 {
+		return 0
+	}
+	return uint32(k[3])<<24 | uint32(k[2])<<16 | uint32(k[1])<<8 | uint32(k[0])
 }
 
 // AppendKey appends a key as "show table" prints it.
@@ -108,7 +124,12 @@ func (e *Entry) AppendShow(dst []byte, now uint32, extraRef int) []byte {
 			dst = appendDataName(dst, d, i, t.period[d])
 			dst = append(dst, '=')
 			v, _ := e.readLocked(d, i, now)
-			dst = strconv.AppendInt(dst, v, 10)
+			if info.Std == StdULL {
+				// 64-bit counters print unsigned (%llu).
+				dst = strconv.AppendUint(dst, uint64(v), 10)
+			} else {
+				dst = strconv.AppendInt(dst, v, 10)
+			}
 		}
 	}
 	return append(dst, '\n')

@@ -137,12 +137,17 @@ func (d DataType) Info() DataInfo { return dataInfo[d] }
 
 func (d DataType) String() string { return dataInfo[d].Name }
 
-// LookupDataType finds a data type by its name ("http_req_rate").
+// LookupDataType finds a data type by its name ("http_req_rate"), or
+// server_name, which haproxy still accepts for server_key (its older
+// name) in store lists and on the CLI.
 func LookupDataType(name string) (DataType, bool) {
 	for i := range dataInfo {
 		if dataInfo[i].Name == name {
 			return DataType(i), true
 		}
+	}
+	if name == "server_name" {
+		return DTServerKey, true
 	}
 	return 0, false
 }
