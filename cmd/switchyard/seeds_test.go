@@ -30,9 +30,8 @@ type seedRefusal struct {
 }
 
 const (
-	areaLua   = "Lua"
-	areaStick = "stick tables"
-	areaGone  = "refused by haproxy 2.6 as well"
+	areaLua  = "Lua"
+	areaGone = "refused by haproxy 2.6 as well"
 )
 
 var seedRefusals = map[string][]seedRefusal{
@@ -48,14 +47,7 @@ var seedRefusals = map[string][]seedRefusal{
 	"004-3-health-checks.cfg":   nil,
 	"004-4-stats.cfg":           nil,
 	"004-5-logging.cfg":         nil,
-	"004-6-tls-hardening.cfg": {
-		{25, "'stick-table' is not supported yet", areaStick},
-		{26, "'http-request track-sc0' is not supported yet", areaStick},
-		{27, "fetch method 'sc_http_req_rate' is not supported yet", areaStick},
-		{30, "fetch method 'src_conn_cur' is not supported yet", areaStick},
-		// The deny itself is fine: its ACL is the one refused at 30.
-		{31, "no such ACL : 'too_many_connections'", areaStick},
-	},
+	"004-6-tls-hardening.cfg":   nil,
 	"004-7-tuning.cfg": {
 		// haproxy 2.6 refuses nbproc too.
 		{5, "nbproc is not supported any more since HAProxy 2.5", areaGone},
