@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -149,27 +148,8 @@ func dialFrom(i int, addr string) (net.Conn, error) {
 
 // exchange sends one request and reads one complete 200 response.
 func exchange(c net.Conn, buf []byte) error {
-	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+	if err := exchangeRaw(c, benchRequest, buf); err != nil {
 		return err
-	}
-	if _, err := io.WriteString(c, benchRequest); err != nil {
-		return err
-	}
-	got := 0
-	for {
-		if got == len(buf) {
-			return errors.New("response larger than buffer")
-		}
-		m, err := c.Read(buf[got:])
-		got += m
-		if done, perr := responseComplete(buf[:got]); perr != nil {
-			return perr
-		} else if done {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("reading response: %w", err)
-		}
 	}
 	return c.SetDeadline(time.Time{})
 }

@@ -169,17 +169,24 @@ func registerStk(name string, indexed, create bool, read stkRead, forms ...strin
 	}
 }
 
+// storedData are the data types the sc_*, src_* fetches and the table_*
+// converters read by the same name.
+var storedData = map[string]stick.DataType{
+	"bytes_in_rate": stick.DTBytesInRate, "bytes_out_rate": stick.DTBytesOutRate,
+	"conn_cnt": stick.DTConnCnt, "conn_cur": stick.DTConnCur, "conn_rate": stick.DTConnRate,
+	"gpt0": stick.DTGPT0, "gpc0": stick.DTGPC0, "gpc1": stick.DTGPC1,
+	"gpc0_rate": stick.DTGPC0Rate, "gpc1_rate": stick.DTGPC1Rate,
+	"http_err_cnt": stick.DTHTTPErrCnt, "http_err_rate": stick.DTHTTPErrRate,
+	"http_fail_cnt": stick.DTHTTPFailCnt, "http_fail_rate": stick.DTHTTPFailRate,
+	"http_req_cnt": stick.DTHTTPReqCnt, "http_req_rate": stick.DTHTTPReqRate,
+	"sess_cnt": stick.DTSessCnt, "sess_rate": stick.DTSessRate,
+}
+
 func init() {
-	for name, d := range map[string]stick.DataType{
-		"bytes_in_rate": stick.DTBytesInRate, "bytes_out_rate": stick.DTBytesOutRate,
-		"conn_cnt": stick.DTConnCnt, "conn_cur": stick.DTConnCur, "conn_rate": stick.DTConnRate,
-		"get_gpt0": stick.DTGPT0, "get_gpc0": stick.DTGPC0, "get_gpc1": stick.DTGPC1,
-		"gpc0_rate": stick.DTGPC0Rate, "gpc1_rate": stick.DTGPC1Rate,
-		"http_err_cnt": stick.DTHTTPErrCnt, "http_err_rate": stick.DTHTTPErrRate,
-		"http_fail_cnt": stick.DTHTTPFailCnt, "http_fail_rate": stick.DTHTTPFailRate,
-		"http_req_cnt": stick.DTHTTPReqCnt, "http_req_rate": stick.DTHTTPReqRate,
-		"sess_cnt": stick.DTSessCnt, "sess_rate": stick.DTSessRate,
-	} {
+	for name, d := range storedData {
+		if d == stick.DTGPT0 || d == stick.DTGPC0 || d == stick.DTGPC1 {
+			name = "get_" + name // sc0_get_gpc0, but table_gpc0
+		}
 		registerStk(name, false, false, readData(d, 0))
 	}
 	registerStk("kbytes_in", false, false, readData(stick.DTBytesInCnt, 10))
@@ -328,18 +335,10 @@ func registerTableConverters() {
 			return sample.Int(v), ok
 		})
 	}
-	for name, d := range map[string]stick.DataType{
-		"table_bytes_in_rate": stick.DTBytesInRate, "table_bytes_out_rate": stick.DTBytesOutRate,
-		"table_conn_cnt": stick.DTConnCnt, "table_conn_cur": stick.DTConnCur, "table_conn_rate": stick.DTConnRate,
-		"table_gpt0": stick.DTGPT0, "table_gpc0": stick.DTGPC0, "table_gpc1": stick.DTGPC1,
-		"table_gpc0_rate": stick.DTGPC0Rate, "table_gpc1_rate": stick.DTGPC1Rate,
-		"table_http_err_cnt": stick.DTHTTPErrCnt, "table_http_err_rate": stick.DTHTTPErrRate,
-		"table_http_fail_cnt": stick.DTHTTPFailCnt, "table_http_fail_rate": stick.DTHTTPFailRate,
-		"table_http_req_cnt": stick.DTHTTPReqCnt, "table_http_req_rate": stick.DTHTTPReqRate,
-		"table_server_id": stick.DTServerID, "table_sess_cnt": stick.DTSessCnt, "table_sess_rate": stick.DTSessRate,
-	} {
-		data(name, d, false, 0)
+	for name, d := range storedData {
+		data("table_"+name, d, false, 0)
 	}
+	data("table_server_id", stick.DTServerID, false, 0)
 	data("table_kbytes_in", stick.DTBytesInCnt, false, 10)
 	data("table_kbytes_out", stick.DTBytesOutCnt, false, 10)
 	data("table_gpt", stick.DTGPT, true, 0)
