@@ -264,18 +264,24 @@ func parsePeerLine(c *Context, s *PeersSection, kw string, args []string) error 
 		return nil
 	}
 	if addr != "" {
+		// haproxy takes a peer without a port and never reaches it.
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
-			return fmt.Errorf("'%s %s' : missing port specification in '%s'", kw, name, addr)
-		}
-		if p, err := strconv.Atoi(port); err != nil || p <= 0 || p > 65535 {
+			c.Warnf("'%s %s' : no port in '%s': this peer is never connected to", kw, name, addr)
+			addr = ""
+		} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 			return fmt.Errorf("'%s %s' : invalid port '%s' in '%s'", kw, name, port, addr)
+		} else if p == 0 {
+			c.Warnf("'%s %s' : port 0 in '%s': this peer is never connected to", kw, name, addr)
+			addr = ""
+		} else {
+			addr = net.JoinHostPort(host, port)
 		}
-		addr = net.JoinHostPort(host, port)
 	}
 	for _, o := range s.Remotes {
 		if o.Name == name {
-			return fmt.Errorf("'%s %s' : peer '%s' already declared at %s:%d.", kw, name, name, o.Pos.File, o.Pos.Line)
+			c.Warnf("'%s %s' : peer '%s' already declared at %s:%d; this line is ignored", kw, name, name, o.Pos.File, o.Pos.Line)
+			return nil
 		}
 	}
 	s.Remotes = append(s.Remotes, &PeerDef{Name: name, Addr: addr, Pos: c.Pos()})

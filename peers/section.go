@@ -516,4 +516,3 @@ func (s *Section) Peers() map[string]bool {
 	}
 	return out
 }
-

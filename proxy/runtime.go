@@ -13,6 +13,7 @@ import (
 	"switchyard/config"
 	"switchyard/counters"
 	"switchyard/listener"
+	"switchyard/peers"
 	"switchyard/ssl"
 )
 
@@ -49,6 +50,7 @@ type Runtime struct {
 	// with the configured values in force (guarded by mu).
 	connRate, sessRate       rateLimit
 	connRateCfg, sessRateCfg int64
+	peers                    *peers.Manager // peers.go; guarded by applyMu
 }
 
 type acceptor struct {
@@ -118,6 +120,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 		return errStopping
 	}
 	st.commit()
+	rt.applyPeers(cfg, snap)
 	base := int64(fdReserve + len(ls))
 	if maxconn > 0 {
 		// As haproxy, the ratios are of the descriptors the connection
@@ -369,6 +372,7 @@ func (rt *Runtime) stopAccepting() {
 	if rt.stopping.CompareAndSwap(false, true) {
 		close(rt.stopCh)
 		rt.state.registry.Close()
+		go rt.stopPeers()
 	}
 	rt.listeners.CloseAll()
 }
