@@ -164,14 +164,16 @@ func init() {
 		if len(args) == 0 || args[0] == "" {
 			return fmt.Errorf("missing table name.")
 		}
+		// haproxy names the table "/<table>" on the wire (the
+		// configuration's name from the slash on): peers must agree.
 		name := s.Name + "/" + args[0]
-		spec, err := ParseStickTable(args[1:], name, args[0], true, func(m string) { c.Warnf("table: %s", m) })
+		spec, err := ParseStickTable(args[1:], name, name[len(s.Name):], true, func(m string) { c.Warnf("table: %s", m) })
 		if err != nil {
 			return fmt.Errorf("table: %v", err)
 		}
 		spec.Peers = s.Name
 		for _, o := range s.Tables {
-			if o.NetName == spec.NetName {
+			if o.Name == spec.Name {
 				return fmt.Errorf("table: table '%s' is declared twice in peers section '%s'.", args[0], s.Name)
 			}
 		}

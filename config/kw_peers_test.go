@@ -53,7 +53,7 @@ backend b
 	if tb == nil {
 		t.Fatal("no table mesh/t")
 	}
-	eq(t, "net name", tb.NetName, "t")
+	eq(t, "net name", tb.NetName, "/t") // as haproxy sends it
 	eq(t, "peers", tb.Peers, "mesh")
 	eq(t, "key size", tb.KeySize, 21)
 	eq(t, "proxy table peers", cfg.Table("b").Peers, "mesh")
