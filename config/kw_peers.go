@@ -77,12 +77,16 @@ func PeersSections(cfg *Config) []*PeersSection {
 }
 
 // LocalPeerName is the local peer name haproxy would use: -L (which sets
-// HAPROXY_LOCALPEER) or the host name.
-func LocalPeerName(lookup func(string) (string, bool)) string {
+// HAPROXY_LOCALPEER), else the global section's localpeer, else the host
+// name.
+func LocalPeerName(lookup func(string) (string, bool), g *Global) string {
 	if lookup != nil {
 		if v, ok := lookup("HAPROXY_LOCALPEER"); ok && v != "" {
 			return v
 		}
+	}
+	if g != nil && g.LocalPeer != "" {
+		return g.LocalPeer
 	}
 	h, _ := os.Hostname()
 	return h
@@ -105,7 +109,7 @@ func init() {
 		}
 		g := c.Global()
 		list := PeersSections(c.p.cfg)
-		s := &PeersSection{Name: args[0], Pos: c.Pos(), Local: LocalPeerName(c.p.lookupEnv)}
+		s := &PeersSection{Name: args[0], Pos: c.Pos(), Local: LocalPeerName(c.p.lookupEnv, g)}
 		cur = s
 		for _, o := range list {
 			if o.Name == s.Name {

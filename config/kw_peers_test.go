@@ -99,3 +99,17 @@ func TestPeersErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPeersLocalName(t *testing.T) {
+	src := "global\n localpeer lb2\npeers p\n peer lb2 127.0.0.1:10000\n"
+	noEnv := func(string) (string, bool) { return "", false }
+	cfg, _, errs := LoadBytes("t.cfg", []byte(src), LoadOptions{Env: noEnv})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	eq(t, "global localpeer", PeersSections(cfg)[0].Local, "lb2")
+	eq(t, "active", PeersSections(cfg)[0].Active(), true)
+	// -L (HAPROXY_LOCALPEER) wins over the global keyword, as in haproxy.
+	cfg, _, _ = loadPeers(t, src)
+	eq(t, "-L", PeersSections(cfg)[0].Local, "me")
+}

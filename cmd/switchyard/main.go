@@ -64,13 +64,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "[ALERT] No configuration file specified (use -f).\n%s", usage)
 		return 1
 	}
-	// As haproxy, the local peer name is -L or the host name, and
-	// configurations see it as HAPROXY_LOCALPEER (peers sections use it
-	// to find the line that is this process).
-	if o.localPeer == "" {
-		o.localPeer, _ = os.Hostname()
+	if o.localPeer != "" {
+		os.Setenv("HAPROXY_LOCALPEER", o.localPeer)
 	}
-	os.Setenv("HAPROXY_LOCALPEER", o.localPeer)
 	cfg, ok := loadConfig(o, stderr, nil)
 	if o.check {
 		if !ok {
