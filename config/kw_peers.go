@@ -300,6 +300,14 @@ func isServerOption(w string) bool {
 }
 
 func checkListenAddr(addr, what string) error {
+	if n, ok := strings.CutPrefix(addr, "fd@"); ok {
+		// An inherited listening socket (reg-tests pass "fd@${A}").
+		if fd, err := strconv.Atoi(n); err != nil || fd < 0 {
+			return fmt.Errorf("'%s' : invalid file descriptor in '%s'", what, addr)
+		}
+		return nil
+	}
+	addr = strings.TrimPrefix(strings.TrimPrefix(addr, "ipv4@"), "ipv6@")
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("'%s' : missing port specification in '%s'", what, addr)

@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
 	"reflect"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -165,7 +168,7 @@ type peer struct {
 }
 
 func start(c SectionConfig, log *slog.Logger) (*Section, error) {
-	ln, err := net.Listen("tcp", c.Listen)
+	ln, err := listen(c.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("peers section '%s': cannot listen on %s: %v", c.Name, c.Listen, err)
 	}
@@ -515,4 +518,26 @@ func (s *Section) Peers() map[string]bool {
 		out[n] = p.sess != nil && p.sess.isEstablished()
 	}
 	return out
+}
+
+// listen opens the local peer's address: host:port, with haproxy's ipv4@
+// and ipv6@ prefixes, or fd@N, a listening socket inherited from the
+// parent.
+func listen(addr string) (net.Listener, error) {
+	if n, ok := strings.CutPrefix(addr, "fd@"); ok {
+		fd, err := strconv.Atoi(n)
+		if err != nil {
+			return nil, fmt.Errorf("invalid file descriptor in '%s'", addr)
+		}
+		f := os.NewFile(uintptr(fd), addr)
+		defer f.Close()
+		return net.FileListener(f)
+	}
+	network := "tcp"
+	if a, ok := strings.CutPrefix(addr, "ipv4@"); ok {
+		network, addr = "tcp4", a
+	} else if a, ok := strings.CutPrefix(addr, "ipv6@"); ok {
+		network, addr = "tcp6", a
+	}
+	return net.Listen(network, addr)
 }
