@@ -38,6 +38,9 @@ type PeersSection struct {
 	// nothing here (our tables are not sharded).
 	Shards   int
 	Discover *Discover
+	// Sum is "merge sum" (switchyard's): counters and rates add up
+	// every peer's own counts instead of taking the last value pushed.
+	Sum bool
 
 	peerLine, bindLine bool
 	bindPos, localPos  Pos
@@ -213,6 +216,13 @@ func init() {
 		return nil
 	})
 	kw("discover", parseDiscover)
+	kw("merge", func(c *Context, s *PeersSection, args []string) error {
+		if len(args) != 1 || (args[0] != "sum" && args[0] != "replace") {
+			return fmt.Errorf("expects 'sum' or 'replace'")
+		}
+		s.Sum = args[0] == "sum"
+		return nil
+	})
 
 	RegisterTableSource(func(cfg *Config) []*stick.Spec {
 		var out []*stick.Spec

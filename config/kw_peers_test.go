@@ -24,6 +24,7 @@ func TestPeersSection(t *testing.T) {
     peer nop
     table t type string len 20 size 1k expire 30s store gpc0,http_req_rate(10s)
     shards 2
+    merge sum
     discover dns peers.local port 10000 interval 2s resolver 127.0.0.1:53
 peers quiet
     bind 127.0.0.1:10001
@@ -48,6 +49,7 @@ backend b
 	eq(t, "remote addr", s.Remotes[0].Addr, "127.0.0.2:10000")
 	eq(t, "addressless", s.Remotes[1].Addr, "")
 	eq(t, "shards", s.Shards, 2)
+	eq(t, "merge sum", s.Sum, true)
 	eq(t, "discover", *s.Discover, Discover{Name: "peers.local", Port: 10000, Interval: 2 * time.Second, Resolver: "127.0.0.1:53"})
 	tb := cfg.Table("mesh/t")
 	if tb == nil {
@@ -85,6 +87,7 @@ func TestPeersErrors(t *testing.T) {
 		{"peers a\n enable\n", "t.cfg:2: unknown keyword 'enable' in 'peers' section..."},
 		{"peers a\n discover srv x port 1\n", "t.cfg:2: 'discover': expects 'dns <name> port <port> [interval <time>] [resolver <addr:port>]'"},
 		{"peers a\n discover dns x port 0\n", "t.cfg:2: 'discover': invalid port '0'"},
+		{"peers a\n merge max\n", "t.cfg:2: 'merge': expects 'sum' or 'replace'"},
 		{"peers a\n table t type ip size 1\nbackend a/t\n stick-table type ip size 1\n", "..."},
 		{"backend b\n stick-table type ip size 1 peers nope\n", "t.cfg:2: stick-table 'b': unknown peers section 'nope'"},
 	} {

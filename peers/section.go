@@ -56,6 +56,9 @@ type SectionConfig struct {
 	Remotes  []Remote
 	Tables   []*stick.Table // the tables the section synchronises
 	Discover *Discover
+	// Sum makes the tables' counters and rates the sum of every peer's
+	// own counts (switchyard's "merge sum"; see sum.go).
+	Sum bool
 }
 
 // Manager runs the peers sections of the running configuration. Sections
@@ -176,10 +179,10 @@ func start(c SectionConfig, log *slog.Logger) (*Section, error) {
 	s := &Section{cfg: c, log: log.With("peers", c.Name), ln: ln, byNet: map[string]*shared{},
 		ctx: ctx, cancel: cancel, peers: map[string]*peer{}, resyncExpiry: time.Now().Add(resyncTimeout)}
 	for i, t := range c.Tables {
-		sh := newShared(t, uint64(i+1))
+		sh := newShared(t, uint64(i+1), c.Sum)
 		sh.wake = s.wakeAll
 		s.tables = append(s.tables, sh)
-		s.byNet[t.Spec().NetName] = sh
+		s.byNet[sh.wire] = sh
 		t.SetOnTouch(sh.touched)
 	}
 	s.setRemotes(c.Remotes)
@@ -199,7 +202,7 @@ func (s *Section) same(c *SectionConfig) bool {
 	a, b := s.cfg, *c
 	a.Remotes, b.Remotes = nil, nil
 	return reflect.DeepEqual(a.Discover, b.Discover) && a.Name == b.Name && a.Local == b.Local &&
-		a.Listen == b.Listen && reflect.DeepEqual(a.Tables, b.Tables)
+		a.Listen == b.Listen && a.Sum == b.Sum && reflect.DeepEqual(a.Tables, b.Tables)
 }
 
 // Close stops the section: its listener, sessions and discovery.

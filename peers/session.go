@@ -369,6 +369,9 @@ func (ss *session) handle(class, typ byte, data []byte) error {
 			ss.cur = ss.remote[id]
 			ss.mu.Unlock()
 		case stktUpdate, stktIncUpdate, stktUpdateTimed, stktIncUpdateTimed:
+			// The writer acknowledges what came, once it runs out of input
+			// or sooner: wake it.
+			defer ss.wakeup()
 			return ss.update(r, typ == stktUpdate || typ == stktUpdateTimed, typ == stktUpdateTimed || typ == stktIncUpdateTimed)
 		case stktAck:
 			id := r.varint()
@@ -394,7 +397,7 @@ func (ss *session) control(typ byte) error {
 		ss.teachKeys = map[*shared][]*stick.Entry{}
 		for _, sh := range s.tables {
 			ss.teachOrigin[sh] = sh.current()
-			ss.teachKeys[sh] = sh.t.Entries()
+			ss.teachKeys[sh] = sh.all()
 		}
 		ss.mu.Unlock()
 		ss.wakeup()
@@ -549,6 +552,7 @@ func (ss *session) update(r *reader, withID, timed bool) error {
 	}
 	e := t.Learn(key, exp, timed)
 	now := stick.NowMs()
+	sum := rt.local.sum
 	for d := stick.DataType(0); d < stick.NumDataTypes; d++ {
 		if rt.data&(1<<d) == 0 {
 			continue
@@ -557,23 +561,31 @@ func (ss *session) update(r *reader, withID, timed bool) error {
 		set := e != nil && !info.Local && t.Stores(d)
 		for idx := 0; idx < rt.nbelem[d]; idx++ {
 			ok := set && idx < t.Elems(d)
+			var val slot
 			switch info.Std {
 			case stick.StdSInt, stick.StdUInt, stick.StdULL:
-				v := r.varint()
-				if ok && r.err == nil {
-					e.Set(d, idx, int64(v))
-				}
+				val.v = r.varint()
 			case stick.StdFreq:
 				age := r.varint()
 				curr := r.varint()
 				prev := r.varint()
-				if ok && r.err == nil {
-					e.SetFreq(d, idx, stick.FreqState{Tick: (now - uint32(age)) &^ 1, Curr: uint32(curr), Prev: uint32(prev)})
-				}
+				val.f = stick.FreqState{Tick: (now - uint32(age)) &^ 1, Curr: uint32(curr), Prev: uint32(prev)}
 			case stick.StdDict:
 				if err := ss.readDict(r, e, ok); err != nil {
 					return err
 				}
+				continue
+			}
+			if !ok || r.err != nil {
+				continue
+			}
+			switch {
+			case sum != nil && summed(d):
+				sum.remote(e, ss.peer.name, slotID{d, idx}, val, t.Period(d))
+			case info.Std == stick.StdFreq:
+				e.SetFreq(d, idx, val.f)
+			default:
+				e.Set(d, idx, int64(val.v))
 			}
 		}
 		if r.err != nil {
@@ -721,7 +733,7 @@ func (ss *session) fill(buf []byte) ([]byte, bool) {
 			}
 			items, upto := sh.after(ss.pushed[sh], 64)
 			for _, it := range items {
-				if e := sh.t.Lookup([]byte(it.key)); e != nil {
+				if e := sh.pushed([]byte(it.key)); e != nil {
 					buf = ss.appendUpdate(buf, sh, e, it.id, false, now)
 				}
 			}
@@ -749,8 +761,8 @@ func appendDefine(buf []byte, sh *shared) []byte {
 	spec := t.Spec()
 	var d, params []byte
 	d = appendVarint(d, sh.id)
-	d = appendVarint(d, uint64(len(spec.NetName)))
-	d = append(d, spec.NetName...)
+	d = appendVarint(d, uint64(len(sh.wire)))
+	d = append(d, sh.wire...)
 	d = appendVarint(d, netKeyType(spec.Type))
 	d = appendVarint(d, uint64(spec.KeySize))
 	var bits uint64

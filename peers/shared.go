@@ -15,6 +15,11 @@ import (
 type shared struct {
 	t  *stick.Table
 	id uint64 // local id on the wire (1-based position in the section)
+	// sum, in a section that sums counters, holds this process's own
+	// contributions, which are pushed instead of the entries (sum.go).
+	sum *sumTable
+	// wire is the table's name on the wire.
+	wire string
 
 	mu   sync.Mutex
 	head uint32            // the last update id given
@@ -28,12 +33,37 @@ type logItem struct {
 	key string
 }
 
-func newShared(t *stick.Table, id uint64) *shared {
-	return &shared{t: t, id: id, ids: map[string]uint32{}}
+func newShared(t *stick.Table, id uint64, sum bool) *shared {
+	sh := &shared{t: t, id: id, ids: map[string]uint32{}, wire: t.Spec().NetName}
+	if sum {
+		sh.sum = newSumTable(t)
+		sh.wire += sumSuffix
+	}
+	return sh
+}
+
+// pushed returns what a push of key sends: the entry, or in a summing
+// section this process's contribution to it.
+func (s *shared) pushed(key []byte) *stick.Entry {
+	if s.sum != nil {
+		return s.sum.own.Lookup(key)
+	}
+	return s.t.Lookup(key)
+}
+
+// all returns every entry a lesson teaches.
+func (s *shared) all() []*stick.Entry {
+	if s.sum != nil {
+		return s.sum.own.Entries()
+	}
+	return s.t.Entries()
 }
 
 // touched records a local change of an entry.
 func (s *shared) touched(e *stick.Entry) {
+	if s.sum != nil {
+		s.sum.local(e)
+	}
 	key := string(e.Key())
 	s.mu.Lock()
 	s.head++
@@ -65,6 +95,9 @@ func (s *shared) compactLocked() {
 	}
 	clear(s.log[len(out):])
 	s.log = out
+	if s.sum != nil {
+		s.sum.forget(func(k string) bool { return s.t.Lookup([]byte(k)) == nil })
+	}
 }
 
 // current is the last update id given.

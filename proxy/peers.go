@@ -45,7 +45,7 @@ func peersSections(cfg *config.Config, tables map[string]*stick.Table) []peers.S
 		if !ps.Active() {
 			continue
 		}
-		sc := peers.SectionConfig{Name: ps.Name, Local: ps.Local, Listen: ps.Listen}
+		sc := peers.SectionConfig{Name: ps.Name, Local: ps.Local, Listen: ps.Listen, Sum: ps.Sum}
 		for _, r := range ps.Remotes {
 			sc.Remotes = append(sc.Remotes, peers.Remote{Name: r.Name, Addr: r.Addr})
 		}
