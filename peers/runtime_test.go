@@ -119,7 +119,9 @@ func TestRuntimeBetweenTwoHAProxies(t *testing.T) {
 		return strings.Contains(cli1("show peers"), "id=sy(remote,active)") && strings.Contains(cli1("show peers"), "last_status=ESTA")
 	})
 	cli1("set table mesh/t key k1 data.gpc0 5")
-	poll("switchyard acknowledges k1", func() bool { return regexp.MustCompile(`teaching_origin=\d+ update=1\b`).MatchString(cli1("show peers")) })
+	poll("switchyard acknowledges k1", func() bool {
+		return regexp.MustCompile(`teaching_origin=\d+ update=1\b`).MatchString(cli1("show peers"))
+	})
 	cli2 := start("hap2", h2)
 	poll("hap2 taught k1 by switchyard", func() bool { return gpc0(cli2, "k1") == "5" })
 }
