@@ -152,6 +152,9 @@ type Section struct {
 	// self is this process's address among those discovered, "" until
 	// found.
 	self string
+	// handshaking are the incoming connections not yet sessions, closed
+	// with the section.
+	handshaking map[net.Conn]struct{}
 }
 
 // peer is a remote peer; it outlives its sessions.
@@ -177,7 +180,8 @@ func start(c SectionConfig, log *slog.Logger) (*Section, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Section{cfg: c, log: log.With("peers", c.Name), ln: ln, byNet: map[string]*shared{},
-		ctx: ctx, cancel: cancel, peers: map[string]*peer{}, resyncExpiry: time.Now().Add(resyncTimeout)}
+		ctx: ctx, cancel: cancel, peers: map[string]*peer{}, resyncExpiry: time.Now().Add(resyncTimeout),
+		handshaking: map[net.Conn]struct{}{}}
 	for i, t := range c.Tables {
 		sh := newShared(t, uint64(i+1), c.Sum)
 		sh.wake = s.wakeAll
@@ -200,9 +204,18 @@ func start(c SectionConfig, log *slog.Logger) (*Section, error) {
 // static remote peers, which change without a restart.
 func (s *Section) same(c *SectionConfig) bool {
 	a, b := s.cfg, *c
-	a.Remotes, b.Remotes = nil, nil
+	if len(a.Tables) != len(b.Tables) {
+		return false
+	}
+	// The same table objects: a table rebuilt for a new layout needs a
+	// new definition on the wire and a hook.
+	for i := range a.Tables {
+		if a.Tables[i] != b.Tables[i] {
+			return false
+		}
+	}
 	return reflect.DeepEqual(a.Discover, b.Discover) && a.Name == b.Name && a.Local == b.Local &&
-		a.Listen == b.Listen && a.Sum == b.Sum && reflect.DeepEqual(a.Tables, b.Tables)
+		a.Listen == b.Listen && a.Sum == b.Sum
 }
 
 // Close stops the section: its listener, sessions and discovery.
@@ -212,6 +225,9 @@ func (s *Section) Close() {
 	s.mu.Lock()
 	for _, p := range s.peers {
 		s.dropLocked(p)
+	}
+	for c := range s.handshaking {
+		c.Close()
 	}
 	s.mu.Unlock()
 	for _, sh := range s.tables {
@@ -318,10 +334,21 @@ func (s *Section) acceptLoop() {
 			}
 			continue
 		}
+		s.mu.Lock()
+		if s.ctx.Err() != nil {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.handshaking[c] = struct{}{}
+		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			s.serveIncoming(c)
+			s.mu.Lock()
+			delete(s.handshaking, c)
+			s.mu.Unlock()
 		}()
 	}
 }
@@ -402,8 +429,12 @@ func (s *Section) connect(p *peer) sessionEnd {
 	s.mu.Unlock()
 	if err := ss.hello(); err != nil {
 		s.log.Debug("peers handshake failed", "peer", p.name, "err", err)
+		s.mu.Lock()
+		replaced := p.sess != ss
+		s.mu.Unlock()
 		s.release(ss)
-		if errors.Is(err, errReplaced) {
+		if replaced || errors.Is(err, errReplaced) {
+			// The peer connected to us meanwhile and its session won.
 			return endCollision
 		}
 		return endFailed
