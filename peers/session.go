@@ -532,7 +532,7 @@ func (ss *session) update(r *reader, withID, timed bool) error {
 	case stick.KeyString:
 		n := r.varint()
 		b := r.bytes(n)
-		if int(n) > spec.KeySize-1 {
+		if r.err == nil && n > uint64(spec.KeySize-1) {
 			b = b[:spec.KeySize-1]
 		}
 		key = b
@@ -576,7 +576,10 @@ func (ss *session) update(r *reader, withID, timed bool) error {
 				}
 				continue
 			}
-			if !ok || r.err != nil {
+			if r.err != nil {
+				break
+			}
+			if !ok {
 				continue
 			}
 			switch {
@@ -589,6 +592,8 @@ func (ss *session) update(r *reader, withID, timed bool) error {
 			}
 		}
 		if r.err != nil {
+			// Also what ends a huge element count from the definition:
+			// every element takes at least a byte.
 			return protoError{errProtocol}
 		}
 	}
