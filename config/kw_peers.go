@@ -29,8 +29,10 @@ type PeersSection struct {
 	LocalFound bool
 	// Listen is the local peer's address (its peer line or the bind
 	// line), "" when there is none.
-	Listen  string
-	Remotes []*PeerDef // the other peers, in order
+	Listen string
+	// ListenTLS is the bind line's ssl settings (nil: plain TCP).
+	ListenTLS *PeerTLS
+	Remotes   []*PeerDef // the other peers, in order
 	Tables  []*stick.Spec
 	// Disabled sections keep their tables but synchronise nothing.
 	Disabled bool
@@ -44,6 +46,8 @@ type PeersSection struct {
 
 	peerLine, bindLine bool
 	bindPos, localPos  Pos
+	defServer          *PeerTLS // default-server's ssl settings
+	defBind            *PeerTLS // default-bind's
 }
 
 // PeerDef is a remote peer: its name, and where to connect ("" when its
@@ -52,6 +56,82 @@ type PeerDef struct {
 	Name string
 	Addr string
 	Pos  Pos
+	TLS  *PeerTLS // nil: plain TCP
+}
+
+// PeerTLS is the ssl settings of a peers bind or server line: ssl, crt
+// (the certificate and key, one PEM file), ca-file, verify.
+type PeerTLS struct {
+	SSL    bool
+	Crt    string
+	CAFile string
+	Verify string // none, optional, required; "": the default (required)
+}
+
+// parseTLSOptions reads the ssl options of a peers bind or server line
+// over def (default-server or default-bind); any other option is refused.
+func parseTLSOptions(where string, opts []string, def *PeerTLS, bind bool) (*PeerTLS, error) {
+	t := &PeerTLS{}
+	if def != nil {
+		*t = *def
+	}
+	for i := 0; i < len(opts); i++ {
+		o := opts[i]
+		arg := func() (string, error) {
+			if i+1 >= len(opts) || opts[i+1] == "" {
+				return "", fmt.Errorf("'%s' : '%s' expects an argument", where, o)
+			}
+			i++
+			return opts[i], nil
+		}
+		var err error
+		switch o {
+		case "ssl":
+			t.SSL = true
+		case "no-ssl":
+			t.SSL = false
+		case "crt":
+			t.Crt, err = arg()
+		case "ca-file":
+			t.CAFile, err = arg()
+		case "verify":
+			t.Verify, err = arg()
+			if err == nil && t.Verify != "none" && t.Verify != "required" && (!bind || t.Verify != "optional") {
+				err = fmt.Errorf("'%s' : unknown verify method '%s'", where, t.Verify)
+			}
+		default:
+			return nil, refuseOptions(where, opts[i:])
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// finishTLS checks the settings of a line that is complete: nil when the
+// line does not use ssl.
+func finishTLS(where string, t *PeerTLS, bind bool) (*PeerTLS, error) {
+	if t == nil || !t.SSL {
+		return nil, nil
+	}
+	switch {
+	case bind && t.Crt == "":
+		return nil, fmt.Errorf("'%s' : 'ssl' needs a certificate ('crt')", where)
+	case bind && t.Verify != "" && t.Verify != "none" && t.CAFile == "":
+		return nil, fmt.Errorf("'%s' : verify is enabled but no CA file specified", where)
+	case !bind && t.Verify != "none" && t.CAFile == "":
+		return nil, fmt.Errorf("'%s' : verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line", where)
+	}
+	for _, f := range []string{t.Crt, t.CAFile} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			return nil, fmt.Errorf("'%s' : unable to stat SSL file '%s' : %v", where, f, err)
+		}
+	}
+	return t, nil
 }
 
 // Discover is the switchyard extension "discover dns NAME port PORT
@@ -62,6 +142,9 @@ type Discover struct {
 	Port     int
 	Interval time.Duration
 	Resolver string // "": the system's
+	// TLS is how discovered peers are reached: the section's
+	// default-server ssl settings (nil: plain TCP).
+	TLS *PeerTLS
 }
 
 // DefaultDiscoverInterval is how often discover resolves its name.
@@ -125,6 +208,13 @@ func init() {
 	}, func(c *Context) error {
 		s := cur
 		cur = nil
+		if s != nil && s.Discover != nil {
+			t, err := finishTLS("discover", s.defServer, false)
+			if err != nil {
+				return err
+			}
+			s.Discover.TLS = t
+		}
 		if s != nil && !s.Disabled && !s.Active() {
 			c.Warnf("Removing incomplete section 'peers %s' (no peer named '%s').", s.Name, s.Local)
 		}
@@ -155,17 +245,29 @@ func init() {
 		if err := checkListenAddr(args[0], "bind "+args[0]); err != nil {
 			return err
 		}
-		if err := refuseOptions("bind", args[1:]); err != nil {
+		t, err := parseTLSOptions("bind "+args[0], args[1:], s.defBind, true)
+		if err == nil {
+			t, err = finishTLS("bind "+args[0], t, true)
+		}
+		if err != nil {
 			return err
 		}
-		s.bindLine, s.bindPos, s.Listen = true, c.Pos(), args[0]
+		s.bindLine, s.bindPos, s.Listen, s.ListenTLS = true, c.Pos(), args[0], t
 		return nil
 	})
 	kw("default-bind", func(c *Context, s *PeersSection, args []string) error {
-		return refuseOptions("default-bind", args)
+		t, err := parseTLSOptions("default-bind", args, s.defBind, true)
+		if err == nil {
+			s.defBind = t
+		}
+		return err
 	})
 	kw("default-server", func(c *Context, s *PeersSection, args []string) error {
-		return refuseOptions("default-server", args)
+		t, err := parseTLSOptions("default-server", args, s.defServer, false)
+		if err == nil {
+			s.defServer = t
+		}
+		return err
 	})
 	kw("table", func(c *Context, s *PeersSection, args []string) error {
 		if len(args) == 0 || args[0] == "" {
@@ -260,7 +362,8 @@ func parsePeerLine(c *Context, s *PeersSection, kw string, args []string) error 
 	if len(rest) > 0 && (kw == "peer" || !isServerOption(rest[0])) {
 		addr, rest = rest[0], rest[1:]
 	}
-	if err := refuseOptions(kw+" "+name, rest); err != nil {
+	tlsOpts, err := parseTLSOptions(kw+" "+name, rest, s.defServer, false)
+	if err != nil {
 		return err
 	}
 	if local {
@@ -275,7 +378,13 @@ func parsePeerLine(c *Context, s *PeersSection, kw string, args []string) error 
 			if err := checkListenAddr(addr, kw+" "+name); err != nil {
 				return err
 			}
-			s.Listen = addr
+			// The listener of a peer line takes default-bind's settings,
+			// as haproxy's.
+			t, err := finishTLS(kw+" "+name, s.defBind, true)
+			if err != nil {
+				return err
+			}
+			s.Listen, s.ListenTLS = addr, t
 		}
 		return nil
 	}
@@ -300,7 +409,11 @@ func parsePeerLine(c *Context, s *PeersSection, kw string, args []string) error 
 			return nil
 		}
 	}
-	s.Remotes = append(s.Remotes, &PeerDef{Name: name, Addr: addr, Pos: c.Pos()})
+	t, err := finishTLS(kw+" "+name, tlsOpts, false)
+	if err != nil {
+		return err
+	}
+	s.Remotes = append(s.Remotes, &PeerDef{Name: name, Addr: addr, Pos: c.Pos(), TLS: t})
 	return nil
 }
 
@@ -328,14 +441,15 @@ func checkListenAddr(addr, what string) error {
 	return nil
 }
 
-// refuseOptions refuses the options of peer, server and bind lines: the
-// peers sessions run in clear, without the proxies' server settings, and
-// an ignored "ssl" would send tables in clear to a peer expecting TLS.
+// refuseOptions refuses the options of peer, server and bind lines
+// beyond their ssl settings: peers sessions have none of the proxies'
+// server settings (checks, weights, proxy protocol…), and one silently
+// ignored could change what the peer expects.
 func refuseOptions(where string, opts []string) error {
 	if len(opts) == 0 {
 		return nil
 	}
-	return fmt.Errorf("'%s' : option '%s' is not supported in peers sections by switchyard (peers sessions are plain TCP, without server or bind options)", where, opts[0])
+	return fmt.Errorf("'%s' : option '%s' is not supported in peers sections by switchyard (only ssl, crt, ca-file and verify are)", where, opts[0])
 }
 
 // parseDiscover reads "discover dns NAME port PORT [interval DUR]

@@ -64,12 +64,12 @@ func (s *Section) discovered(addrs []net.IPAddr) {
 		p := s.peers[name]
 		switch {
 		case p == nil:
-			p = s.addLocked(name, name, false)
+			p = s.addLocked(name, name, false, s.cfg.DiscoverTLS)
 			p.discovered = true
 		case p.static:
 		case !p.discovered:
 			// It connected to us first: dial it too from now on.
-			p.discovered, p.addr = true, name
+			p.discovered, p.addr, p.tls = true, name, s.cfg.DiscoverTLS
 			s.wg.Add(1)
 			go s.dialLoop(p)
 		}

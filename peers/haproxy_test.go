@@ -1,8 +1,15 @@
 package peers
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -28,6 +35,15 @@ type haproxyPeer struct {
 }
 
 func startHAProxy(t *testing.T, hapAddr, syAddr string) *haproxyPeer {
+	return startHAProxyPeers(t, fmt.Sprintf(`peers mesh
+    peer hap %s
+    peer sy %s
+    table t type string len 32 size 1k expire 60s store gpc0,conn_cur,http_req_cnt,http_req_rate(10s),gpt(2)
+`, hapAddr, syAddr))
+}
+
+// startHAProxyPeers runs haproxy (-L hap) with a peers section.
+func startHAProxyPeers(t *testing.T, peers string) *haproxyPeer {
 	t.Helper()
 	if _, err := os.Stat(haproxyBin); err != nil {
 		t.Skipf("haproxy interop test skipped: %s not found", haproxyBin)
@@ -41,14 +57,10 @@ defaults
     timeout client 5s
     timeout server 5s
     timeout connect 5s
-peers mesh
-    peer hap %s
-    peer sy %s
-    table t type string len 32 size 1k expire 60s store gpc0,conn_cur,http_req_cnt,http_req_rate(10s),gpt(2)
-frontend fe
+%sfrontend fe
     bind %s
     http-request deny
-`, sock, hapAddr, syAddr, freePort(t))
+`, sock, peers, freePort(t))
 	path := filepath.Join(dir, "hap.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -136,7 +148,7 @@ func TestHAProxyInterop(t *testing.T) {
 	e.Add(stick.DTGPC0, 0, 2)
 	e.Touch()
 	e.Release()
-	if err := m.Apply([]SectionConfig{{Name: "mesh", Local: "sy", Listen: syAddr, Remotes: []Remote{{"hap", hapAddr}}, Tables: []*stick.Table{tab}}}); err != nil {
+	if err := m.Apply([]SectionConfig{{Name: "mesh", Local: "sy", Listen: syAddr, Remotes: []Remote{{Name: "hap", Addr: hapAddr}}, Tables: []*stick.Table{tab}}}); err != nil {
 		t.Fatal(err)
 	}
 	h := startHAProxy(t, hapAddr, syAddr)
@@ -186,7 +198,7 @@ func TestHAProxyInterop(t *testing.T) {
 	tab2 := stick.New(interopSpec())
 	m2 := NewManager(nil)
 	defer m2.Close()
-	if err := m2.Apply([]SectionConfig{{Name: "mesh", Local: "sy", Listen: syAddr, Remotes: []Remote{{"hap", hapAddr}}, Tables: []*stick.Table{tab2}}}); err != nil {
+	if err := m2.Apply([]SectionConfig{{Name: "mesh", Local: "sy", Listen: syAddr, Remotes: []Remote{{Name: "hap", Addr: hapAddr}}, Tables: []*stick.Table{tab2}}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "resync from haproxy", 15*time.Second, func() bool {
@@ -198,5 +210,75 @@ func TestHAProxyInterop(t *testing.T) {
 	// Entries taught come with haproxy's expiry.
 	if e := tab2.Lookup([]byte("bob")); e == nil || e.Remain(stick.NowMs()) == 0 || e.Remain(stick.NowMs()) > 60000 {
 		t.Errorf("taught entry's expiry is off")
+	}
+}
+
+// selfSigned writes a self-signed certificate and its key in one PEM file,
+// as haproxy's crt takes them.
+func selfSigned(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "peers"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	out = append(out, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})...)
+	path := filepath.Join(t.TempDir(), "peers.pem")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestHAProxyInteropTLS is the sessions over TLS, haproxy's reg-test
+// setup (ssl crt on the bind, default-server ssl crt … verify none), with
+// switchyard verifying haproxy's certificate against the CA file.
+func TestHAProxyInteropTLS(t *testing.T) {
+	shortTimers(t)
+	crt := selfSigned(t)
+	hapAddr, syAddr := freePort(t), freePort(t)
+	h := startHAProxyPeers(t, fmt.Sprintf(`peers mesh
+    default-server ssl crt %s verify none
+    bind %s ssl crt %s
+    server hap
+    server sy %s
+    table t type string len 32 size 1k expire 60s store gpc0,conn_cur,http_req_cnt,http_req_rate(10s),gpt(2)
+`, crt, hapAddr, crt, syAddr))
+	tab := stick.New(interopSpec())
+	m := NewManager(nil)
+	defer m.Close()
+	err := m.Apply([]SectionConfig{{Name: "mesh", Local: "sy", Listen: syAddr, ListenTLS: &TLS{Crt: crt},
+		Remotes: []Remote{{Name: "hap", Addr: hapAddr, TLS: &TLS{Crt: crt, CAFile: crt}}}, Tables: []*stick.Table{tab}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tab.Get([]byte("tls"))
+	e.Add(stick.DTGPC0, 0, 4)
+	e.Release()
+	waitFor(t, "haproxy learns over TLS", 15*time.Second, func() bool { return h.hapValue(t, "tls", "gpc0") == 4 })
+	h.cli("set table mesh/t key back data.gpc0 6")
+	waitFor(t, "switchyard learns over TLS", 5*time.Second, func() bool { return read(tab, "back", stick.DTGPC0, 0) == 6 })
+	// A plain TCP connection to our TLS listener gets no handshake.
+	c, err := net.DialTimeout("tcp", syAddr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	io.WriteString(c, "HAProxyS 2.1\nsy\nhap 1 1\n")
+	if b, _ := io.ReadAll(c); strings.HasPrefix(string(b), "200") {
+		t.Error("plain TCP accepted by a TLS listener")
 	}
 }

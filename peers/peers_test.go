@@ -77,7 +77,7 @@ func TestTwoSections(t *testing.T) {
 	ma, mb := NewManager(nil), NewManager(nil)
 	defer ma.Close()
 	defer mb.Close()
-	if err := ma.Apply([]SectionConfig{{Name: "p", Local: "A", Listen: a, Remotes: []Remote{{"B", b}}, Tables: []*stick.Table{ta}}}); err != nil {
+	if err := ma.Apply([]SectionConfig{{Name: "p", Local: "A", Listen: a, Remotes: []Remote{{Name: "B", Addr: b}}, Tables: []*stick.Table{ta}}}); err != nil {
 		t.Fatal(err)
 	}
 	// An entry made before B exists reaches B when it connects.
@@ -85,7 +85,7 @@ func TestTwoSections(t *testing.T) {
 	e.Add(stick.DTGPC0, 0, 7)
 	e.Touch()
 	e.Release()
-	if err := mb.Apply([]SectionConfig{{Name: "p", Local: "B", Listen: b, Remotes: []Remote{{"A", a}}, Tables: []*stick.Table{tb}}}); err != nil {
+	if err := mb.Apply([]SectionConfig{{Name: "p", Local: "B", Listen: b, Remotes: []Remote{{Name: "A", Addr: a}}, Tables: []*stick.Table{tb}}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "B learns 'before'", 10*time.Second, func() bool { return read(tb, "before", stick.DTGPC0, 0) == 7 })
@@ -124,7 +124,7 @@ func TestTwoSections(t *testing.T) {
 
 	// A reload that keeps the section keeps the session.
 	sa := ma.Section("p")
-	if err := ma.Apply([]SectionConfig{{Name: "p", Local: "A", Listen: a, Remotes: []Remote{{"B", b}}, Tables: []*stick.Table{ta}}}); err != nil {
+	if err := ma.Apply([]SectionConfig{{Name: "p", Local: "A", Listen: a, Remotes: []Remote{{Name: "B", Addr: b}}, Tables: []*stick.Table{ta}}}); err != nil {
 		t.Fatal(err)
 	}
 	if ma.Section("p") != sa {
@@ -136,7 +136,7 @@ func TestHandshakeRefusals(t *testing.T) {
 	a := freePort(t)
 	m := NewManager(nil)
 	defer m.Close()
-	if err := m.Apply([]SectionConfig{{Name: "p", Local: "A", Listen: a, Remotes: []Remote{{"B", ""}}}}); err != nil {
+	if err := m.Apply([]SectionConfig{{Name: "p", Local: "A", Listen: a, Remotes: []Remote{{Name: "B", Addr: ""}}}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ hello, want string }{

@@ -2,6 +2,7 @@ package peers
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +39,7 @@ var (
 type Remote struct {
 	Name string
 	Addr string // host:port, "": never connected to (it may connect to us)
+	TLS  *TLS   // nil: plain TCP
 }
 
 // Discover finds peers by DNS (switchyard's extension).
@@ -50,12 +52,16 @@ type Discover struct {
 
 // SectionConfig is what a peers section asks for.
 type SectionConfig struct {
-	Name     string
-	Local    string // the local peer's name
-	Listen   string // the local peer's address
-	Remotes  []Remote
-	Tables   []*stick.Table // the tables the section synchronises
-	Discover *Discover
+	Name   string
+	Local  string // the local peer's name
+	Listen string // the local peer's address
+	// ListenTLS makes the listener speak TLS (nil: plain TCP).
+	ListenTLS *TLS
+	// DiscoverTLS is how discovered peers are reached (nil: plain TCP).
+	DiscoverTLS *TLS
+	Remotes     []Remote
+	Tables      []*stick.Table // the tables the section synchronises
+	Discover    *Discover
 	// Sum makes the tables' counters and rates the sum of every peer's
 	// own counts (switchyard's "merge sum"; see sum.go).
 	Sum bool
@@ -164,6 +170,7 @@ type peer struct {
 	// dynamic peers were discovered or connected to us from a discovered
 	// address; static ones come from peer/server lines.
 	static, discovered bool
+	tls                *TLS
 	sess               *session
 	// acked is, per table, the last update the peer acknowledged: a new
 	// session pushes what came after.
@@ -174,9 +181,19 @@ type peer struct {
 }
 
 func start(c SectionConfig, log *slog.Logger) (*Section, error) {
+	var lnTLS *tls.Config
+	if c.ListenTLS != nil {
+		var err error
+		if lnTLS, err = c.ListenTLS.config(true); err != nil {
+			return nil, fmt.Errorf("peers section '%s': %v", c.Name, err)
+		}
+	}
 	ln, err := listen(c.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("peers section '%s': cannot listen on %s: %v", c.Name, c.Listen, err)
+	}
+	if lnTLS != nil {
+		ln = tls.NewListener(ln, lnTLS)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Section{cfg: c, log: log.With("peers", c.Name), ln: ln, byNet: map[string]*shared{},
@@ -204,6 +221,9 @@ func start(c SectionConfig, log *slog.Logger) (*Section, error) {
 // static remote peers, which change without a restart.
 func (s *Section) same(c *SectionConfig) bool {
 	a, b := s.cfg, *c
+	if !reflect.DeepEqual(a.ListenTLS, b.ListenTLS) || !reflect.DeepEqual(a.DiscoverTLS, b.DiscoverTLS) {
+		return false
+	}
 	if len(a.Tables) != len(b.Tables) {
 		return false
 	}
@@ -249,20 +269,20 @@ func (s *Section) setRemotes(rs []Remote) {
 		want[r.Name] = r
 	}
 	for name, p := range s.peers {
-		if r, ok := want[name]; p.static && (!ok || r.Addr != p.addr) {
+		if r, ok := want[name]; p.static && (!ok || r.Addr != p.addr || !reflect.DeepEqual(r.TLS, p.tls)) {
 			s.dropLocked(p)
 			delete(s.peers, name)
 		}
 	}
 	for _, r := range rs {
 		if s.peers[r.Name] == nil {
-			s.addLocked(r.Name, r.Addr, true)
+			s.addLocked(r.Name, r.Addr, true, r.TLS)
 		}
 	}
 }
 
-func (s *Section) addLocked(name, addr string, static bool) *peer {
-	p := &peer{name: name, addr: addr, static: static, acked: map[*shared]uint32{},
+func (s *Section) addLocked(name, addr string, static bool, t *TLS) *peer {
+	p := &peer{name: name, addr: addr, static: static, tls: t, acked: map[*shared]uint32{},
 		dialWake: make(chan struct{}, 1), stop: make(chan struct{})}
 	s.peers[name] = p
 	if addr != "" && s.ctx.Err() == nil {
@@ -410,7 +430,17 @@ const (
 )
 
 func (s *Section) connect(p *peer) sessionEnd {
-	d := net.Dialer{Timeout: handshakeTimeout}
+	var d interface {
+		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+	} = &net.Dialer{Timeout: handshakeTimeout}
+	if p.tls != nil {
+		cfg, err := p.tls.config(false)
+		if err != nil {
+			s.log.Warn("peers TLS settings", "peer", p.name, "err", err)
+			return endFailed
+		}
+		d = &tls.Dialer{NetDialer: &net.Dialer{Timeout: handshakeTimeout}, Config: cfg}
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, handshakeTimeout)
 	c, err := d.DialContext(ctx, "tcp", p.addr)
 	cancel()

@@ -205,7 +205,7 @@ func (s *Section) serveIncoming(c net.Conn) {
 	p := s.peers[name]
 	if p == nil && s.cfg.Discover != nil && name != s.cfg.Local && isAddrName(name) && s.ctx.Err() == nil {
 		// A replica found by DNS may know of us before we know of it.
-		p = s.addLocked(name, "", false)
+		p = s.addLocked(name, "", false, nil)
 	}
 	if p == nil || name == s.cfg.Local {
 		// The local peer's own name is another process of ours (a binary

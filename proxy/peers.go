@@ -45,9 +45,9 @@ func peersSections(cfg *config.Config, tables map[string]*stick.Table) []peers.S
 		if !ps.Active() {
 			continue
 		}
-		sc := peers.SectionConfig{Name: ps.Name, Local: ps.Local, Listen: ps.Listen, Sum: ps.Sum}
+		sc := peers.SectionConfig{Name: ps.Name, Local: ps.Local, Listen: ps.Listen, Sum: ps.Sum, ListenTLS: peerTLS(ps.ListenTLS)}
 		for _, r := range ps.Remotes {
-			sc.Remotes = append(sc.Remotes, peers.Remote{Name: r.Name, Addr: r.Addr})
+			sc.Remotes = append(sc.Remotes, peers.Remote{Name: r.Name, Addr: r.Addr, TLS: peerTLS(r.TLS)})
 		}
 		for _, spec := range cfg.Tables() {
 			if t := tables[spec.Name]; spec.Peers == ps.Name && t != nil {
@@ -56,8 +56,16 @@ func peersSections(cfg *config.Config, tables map[string]*stick.Table) []peers.S
 		}
 		if d := ps.Discover; d != nil {
 			sc.Discover = &peers.Discover{Name: d.Name, Port: d.Port, Interval: d.Interval, Resolver: d.Resolver}
+			sc.DiscoverTLS = peerTLS(d.TLS)
 		}
 		out = append(out, sc)
 	}
 	return out
+}
+
+func peerTLS(t *config.PeerTLS) *peers.TLS {
+	if t == nil {
+		return nil
+	}
+	return &peers.TLS{Crt: t.Crt, CAFile: t.CAFile, Verify: t.Verify}
 }
