@@ -200,14 +200,19 @@ func TestDiscoverDNS(t *testing.T) {
 // counter when every replica counts at once: each pushes its whole
 // value, so concurrent increments overwrite each other.
 func TestDiscoverBurst(t *testing.T) {
-	for _, sum := range []bool{false, true} {
-		t.Run(fmt.Sprintf("sum=%v", sum), func(t *testing.T) { testBurst(t, sum) })
+	for _, n := range []int{3, 5} {
+		for _, sum := range []bool{false, true} {
+			t.Run(fmt.Sprintf("n=%d,sum=%v", n, sum), func(t *testing.T) { testBurst(t, n, sum) })
+		}
 	}
 }
 
-func testBurst(t *testing.T, sum bool) {
+func testBurst(t *testing.T, n int, sum bool) {
 	shortTimers(t)
-	ips := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}
+	var ips []string
+	for i := 1; i <= n; i++ {
+		ips = append(ips, fmt.Sprintf("127.0.0.%d", i))
+	}
 	port := commonPort(t, ips...)
 	d := startDNS(t, "peers.test", ips...)
 	rs := startReplicasSum(t, d, port, sum, ips...)
