@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"switchyard/stick"
@@ -603,5 +604,23 @@ func listen(addr string) (net.Listener, error) {
 	} else if a, ok := strings.CutPrefix(addr, "ipv6@"); ok {
 		network, addr = "tcp6", a
 	}
-	return net.Listen(network, addr)
+	return reusePort.Listen(context.Background(), network, addr)
 }
+
+// reusePort listens with SO_REUSEPORT, as haproxy's peers listener: a
+// process started with -sf binds the peers address before the old one
+// lets it go, and both take sessions meanwhile.
+var reusePort = net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+	var serr error
+	err := rc.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, soReusePort, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}}
+
+// soReusePort is SO_REUSEPORT, which package syscall does not name on
+// Linux.
+const soReusePort = 0xf

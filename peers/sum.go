@@ -168,7 +168,15 @@ func (st *sumTable) remote(e *stick.Entry, peer string, id slotID, val slot, per
 		return
 	}
 	e.Add(id.d, id.idx, n)
-	st.grown(e, sk, id, period)
+	// What was seen grows by what was added, and not by a local count
+	// that lands meanwhile: that one is found at the next look.
+	seen := sk.seen[id]
+	if id.d.Info().Std == stick.StdFreq {
+		seen.f = seen.f.AddFreq(period, stick.NowMs(), uint32(n))
+	} else {
+		seen.v += n
+	}
+	sk.seen[id] = seen
 }
 
 // freqGrowth is how many events a frequency counter counted between two

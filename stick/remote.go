@@ -46,3 +46,12 @@ func (t *Table) OnTouch() func(e *Entry) {
 	defer t.mu.Unlock()
 	return t.onTouch
 }
+
+// AddFreq is a frequency counter's state after n events at now, as a
+// counter of that period counts them: what a peer that sums counts
+// expects an entry to hold after adding to it.
+func (f FreqState) AddFreq(period, now, n uint32) FreqState {
+	s := []uint64{uint64(f.Tick), uint64(f.Curr), uint64(f.Prev)}
+	freqAdd(s, period, now, n)
+	return FreqState{uint32(s[fTick]), uint32(s[fCurr]), uint32(s[fPrev])}
+}
