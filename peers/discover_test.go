@@ -176,7 +176,7 @@ func TestDiscoverDNS(t *testing.T) {
 			incr(r.tab, "client", uint64(i+1))
 			total += int64(i + 1)
 			want := total
-			waitFor(t, fmt.Sprintf("total %d everywhere", want), 5*time.Second, func() bool {
+			waitFor(t, fmt.Sprintf("total %d everywhere", want), 10*time.Second, func() bool {
 				for _, r := range rs {
 					if read(r.tab, "client", stick.DTGPC0, 0) != want {
 						return false
