@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -162,6 +163,8 @@ type Section struct {
 	// handshaking are the incoming connections not yet sessions, closed
 	// with the section.
 	handshaking map[net.Conn]struct{}
+	// live is the sessions, for wakeAll.
+	live atomic.Pointer[[]*session]
 }
 
 // peer is a remote peer; it outlives its sessions.
@@ -305,14 +308,26 @@ func (s *Section) dropLocked(p *peer) {
 }
 
 // wakeAll tells every session there are updates to push.
+// It runs at every local change of a shared table (the request path):
+// it reads the sessions from a copy and takes no lock.
 func (s *Section) wakeAll() {
-	s.mu.Lock()
-	for _, p := range s.peers {
-		if p.sess != nil {
-			p.sess.wakeup()
+	if l := s.live.Load(); l != nil {
+		for _, ss := range *l {
+			ss.wakeup()
 		}
 	}
-	s.mu.Unlock()
+}
+
+// setSessLocked changes a peer's session and the copy wakeAll reads.
+func (s *Section) setSessLocked(p *peer, ss *session) {
+	p.sess = ss
+	var l []*session
+	for _, o := range s.peers {
+		if o.sess != nil {
+			l = append(l, o.sess)
+		}
+	}
+	s.live.Store(&l)
 }
 
 // localName is the name this process gives itself to a peer: its -L name,
@@ -456,7 +471,7 @@ func (s *Section) connect(p *peer) sessionEnd {
 		c.Close()
 		return endCollision
 	}
-	p.sess = ss
+	s.setSessLocked(p, ss)
 	s.mu.Unlock()
 	if err := ss.hello(); err != nil {
 		s.log.Debug("peers handshake failed", "peer", p.name, "err", err)
@@ -482,7 +497,7 @@ func (s *Section) release(ss *session) {
 	s.mu.Lock()
 	p := ss.peer
 	if p.sess == ss {
-		p.sess = nil
+		s.setSessLocked(p, nil)
 		select {
 		case p.dialWake <- struct{}{}:
 		default:

@@ -223,7 +223,7 @@ func (s *Section) serveIncoming(c net.Conn) {
 		// retries later, at a random delay.
 		old.close()
 	}
-	p.sess = ss
+	s.setSessLocked(p, ss)
 	s.mu.Unlock()
 	if _, err := fmt.Fprintf(c, "%d\n", statusSuccess); err != nil {
 		s.release(ss)
