@@ -33,7 +33,7 @@ type PeersSection struct {
 	// ListenTLS is the bind line's ssl settings (nil: plain TCP).
 	ListenTLS *PeerTLS
 	Remotes   []*PeerDef // the other peers, in order
-	Tables  []*stick.Spec
+	Tables    []*stick.Spec
 	// Disabled sections keep their tables but synchronise nothing.
 	Disabled bool
 	// Shards is accepted for haproxy 2.9+ configurations; it changes
