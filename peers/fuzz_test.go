@@ -59,8 +59,7 @@ func FuzzReader(f *testing.F) {
 		}
 		p := &peer{name: "B", acked: map[*shared]uint32{}}
 		c := discardConn{r: bytes.NewReader(in)}
-		ss := newSession(s, p, c, true)
-		ss.br = bufio.NewReader(c)
+		ss := newSession(s, p, c, bufio.NewReader(c), true)
 		done := make(chan struct{})
 		go func() { ss.reader(); close(done) }()
 		select {

@@ -464,7 +464,7 @@ func (s *Section) connect(p *peer) sessionEnd {
 		s.log.Debug("peers connect failed", "peer", p.name, "addr", p.addr, "err", err)
 		return endFailed
 	}
-	ss := newSession(s, p, c, false)
+	ss := newSession(s, p, c, nil, false)
 	s.mu.Lock()
 	if p.sess != nil || s.ctx.Err() != nil {
 		s.mu.Unlock()

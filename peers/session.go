@@ -68,8 +68,13 @@ type remoteTable struct {
 	lastGet, lastAcked uint32
 }
 
-func newSession(s *Section, p *peer, c net.Conn, incoming bool) *session {
-	return &session{sec: s, peer: p, c: c, br: bufio.NewReaderSize(c, 16<<10), incoming: incoming,
+// newSession makes a session on c; br is the reader the handshake used
+// (nil: a new one).
+func newSession(s *Section, p *peer, c net.Conn, br *bufio.Reader, incoming bool) *session {
+	if br == nil {
+		br = bufio.NewReaderSize(c, 16<<10)
+	}
+	return &session{sec: s, peer: p, c: c, br: br, incoming: incoming,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 		pushed: map[*shared]uint32{}, remote: map[uint64]*remoteTable{}, txDict: map[string]int{}}
 }
@@ -215,8 +220,7 @@ func (s *Section) serveIncoming(c net.Conn) {
 		refuse(statusErrPeer)
 		return
 	}
-	ss := newSession(s, p, c, true)
-	ss.br = br
+	ss := newSession(s, p, c, br, true)
 	ss.dwngrd = minN == 0
 	if old := p.sess; old != nil {
 		// As haproxy: the new session wins; the peer that lost its own
@@ -274,7 +278,11 @@ func (ss *session) run() {
 	}()
 	err := ss.reader()
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
-		ss.sec.log.Info("peers session ended", "peer", ss.peer.name, "err", err)
+		dir := "out"
+		if ss.incoming {
+			dir = "in"
+		}
+		ss.sec.log.Info("peers session ended", "peer", ss.peer.name, "dir", dir, "err", err)
 	}
 	ss.close()
 	wg.Wait()
