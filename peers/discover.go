@@ -67,7 +67,7 @@ func (s *Section) discovered(addrs []net.IPAddr) {
 			p = s.addLocked(name, name, false, s.cfg.DiscoverTLS)
 			p.discovered = true
 		case p.static:
-		case !p.discovered:
+		case !p.discovered && s.ctx.Err() == nil:
 			// It connected to us first: dial it too from now on.
 			p.discovered, p.addr, p.tls = true, name, s.cfg.DiscoverTLS
 			s.wg.Add(1)
