@@ -282,3 +282,79 @@ func TestHAProxyInteropTLS(t *testing.T) {
 		t.Error("plain TCP accepted by a TLS listener")
 	}
 }
+
+// TestHAProxyInteropServerKey checks server_id and server_key (haproxy's
+// dictionary cache on the wire) both ways: haproxy sticks a client to a
+// server and pushes the entry; ours goes back with another server.
+func TestHAProxyInteropServerKey(t *testing.T) {
+	shortTimers(t)
+	origin, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer origin.Close()
+	go func() {
+		for {
+			c, err := origin.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				c.Read(buf)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+			}()
+		}
+	}()
+	hapAddr, syAddr, feAddr := freePort(t), freePort(t), freePort(t)
+	h := startHAProxyPeers(t, fmt.Sprintf(`peers mesh
+    peer hap %s
+    peer sy %s
+backend be
+    stick-table type ip size 1k expire 60s store server_id,server_key peers mesh
+    stick on src
+    server s1 %s
+    server s2 %s
+listen li
+    bind %s
+    use_backend be
+`, hapAddr, syAddr, origin.Addr(), origin.Addr(), feAddr))
+	spec := stick.Spec{Name: "be", NetName: "be", Type: stick.KeyIP, KeySize: 4, Size: 1024, Expire: time.Minute, Peers: "mesh",
+		Stores: []stick.Store{{Type: stick.DTServerID, Elems: 1}, {Type: stick.DTServerKey, Elems: 1}}}
+	tab := stick.New(spec)
+	m := NewManager(nil)
+	defer m.Close()
+	if err := m.Apply([]SectionConfig{{Name: "mesh", Local: "sy", Listen: syAddr, Remotes: []Remote{{Name: "hap", Addr: hapAddr}}, Tables: []*stick.Table{tab}}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", feAddr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+	io.ReadAll(c)
+	c.Close()
+	key := []byte{127, 0, 0, 1}
+	waitFor(t, "haproxy's stick entry reaches us", 15*time.Second, func() bool {
+		e := tab.Lookup(key)
+		return e != nil && e.ServerKey() != ""
+	})
+	e := tab.Lookup(key)
+	id, _ := e.Read(stick.DTServerID, 0)
+	if k := e.ServerKey(); (k != "s1" || id != 1) && (k != "s2" || id != 2) {
+		t.Errorf("learned server_id=%d server_key=%q", id, k)
+	}
+	// Ours, twice with the same key (the second goes as a cache id).
+	for i, ip := range [][]byte{{10, 0, 0, 1}, {10, 0, 0, 2}} {
+		e := tab.Get(ip)
+		e.SetServer(2, "s2")
+		e.Release()
+		want := fmt.Sprintf("10.0.0.%d", i+1)
+		waitFor(t, "haproxy learns "+want, 5*time.Second, func() bool {
+			out, _ := h.cli("show table be key " + want)
+			return strings.Contains(out, "server_id=2 server_key=s2")
+		})
+	}
+}
