@@ -1,6 +1,7 @@
 package peers
 
 import (
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -161,5 +162,26 @@ func TestHandshakeRefusals(t *testing.T) {
 			t.Errorf("%q: got %q, want %s", c.hello, got, c.want)
 		}
 		conn.Close()
+	}
+}
+
+// TestLogBounded: keys that come and go do not make the update log grow
+// without bound.
+func TestLogBounded(t *testing.T) {
+	spec := testSpec()
+	spec.Size = 10
+	tb := stick.New(spec)
+	sh := newShared(tb, 1, false)
+	tb.SetOnTouch(sh.touched)
+	for i := 0; i < 20000; i++ {
+		e := tb.Get([]byte(fmt.Sprint(i)))
+		e.Add(stick.DTGPC0, 0, 1)
+		e.Release()
+	}
+	sh.mu.Lock()
+	n, k := len(sh.log), len(sh.ids)
+	sh.mu.Unlock()
+	if n > 3000 || k > 3000 {
+		t.Errorf("log %d items, %d keys, for a table of 10", n, k)
 	}
 }

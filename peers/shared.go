@@ -69,7 +69,9 @@ func (s *shared) touched(e *stick.Entry) {
 	s.head++
 	s.ids[key] = s.head
 	s.log = append(s.log, logItem{s.head, key})
-	if len(s.log) > 2*len(s.ids)+1024 {
+	// Stale items pile up in the log when keys change often; keys that
+	// left the table pile up in ids when they come and go.
+	if len(s.log) > 2*len(s.ids)+1024 || len(s.ids) > 2*s.t.Size()+1024 {
 		s.compactLocked()
 	}
 	wake := s.wake
