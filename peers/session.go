@@ -509,7 +509,11 @@ func (ss *session) define(r *reader) error {
 			delete(ss.remote, rid)
 		}
 	}
-	ss.remote[id] = rt
+	if sh != nil {
+		// Only tables of ours are kept: a peer defining many others
+		// cannot make the map grow.
+		ss.remote[id] = rt
+	}
 	ss.cur = rt
 	ss.mu.Unlock()
 	return nil
