@@ -185,3 +185,43 @@ func TestLogBounded(t *testing.T) {
 		t.Errorf("log %d items, %d keys, for a table of 10", n, k)
 	}
 }
+
+// TestHandOver is a binary upgrade: a new process binds the same peers
+// address beside the old one (SO_REUSEPORT), and the old one, leaving,
+// teaches it every entry under the local peer's name.
+func TestHandOver(t *testing.T) {
+	a := freePort(t)
+	oldT, newT := stick.New(testSpec()), stick.New(testSpec())
+	cfg := func(tb *stick.Table) []SectionConfig {
+		return []SectionConfig{{Name: "p", Local: "A", Listen: a, Remotes: []Remote{{Name: "B"}}, Tables: []*stick.Table{tb}}}
+	}
+	mo, mn := NewManager(nil), NewManager(nil)
+	defer mn.Close()
+	if err := mo.Apply(cfg(oldT)); err != nil {
+		t.Fatal(err)
+	}
+	e := oldT.Get([]byte("x"))
+	e.Add(stick.DTGPC0, 0, 9)
+	e.Add(stick.DTHTTPReqRate, 0, 2)
+	e.Release()
+	if err := mn.Apply(cfg(newT)); err != nil {
+		t.Fatal(err)
+	}
+	mo.HandOver(3 * time.Second)
+	if v := read(newT, "x", stick.DTGPC0, 0); v != 9 {
+		t.Errorf("new process reads gpc0=%d, want 9", v)
+	}
+	if v := read(newT, "x", stick.DTHTTPReqRate, 0); v != 2 {
+		t.Errorf("new process reads rate=%d, want 2", v)
+	}
+	waitFor(t, "new process resynced", time.Second, mn.Section("p").Resynced)
+	// Without a successor, a hand-over is quick and changes nothing.
+	m := NewManager(nil)
+	b := freePort(t)
+	m.Apply([]SectionConfig{{Name: "p", Local: "A", Listen: b, Tables: []*stick.Table{stick.New(testSpec())}}})
+	start := time.Now()
+	m.HandOver(3 * time.Second)
+	if time.Since(start) > time.Second {
+		t.Errorf("hand-over without successor took %v", time.Since(start))
+	}
+}

@@ -165,6 +165,8 @@ type Section struct {
 	handshaking map[net.Conn]struct{}
 	// live is the sessions, for wakeAll.
 	live atomic.Pointer[[]*session]
+	// local is the process we replace, while it hands its tables over.
+	local *peer
 }
 
 // peer is a remote peer; it outlives its sessions.
@@ -172,10 +174,11 @@ type peer struct {
 	name string
 	addr string
 	// dynamic peers were discovered or connected to us from a discovered
-	// address; static ones come from peer/server lines.
-	static, discovered bool
-	tls                *TLS
-	sess               *session
+	// address; static ones come from peer/server lines; local is another
+	// process of ours under our own name (handover.go).
+	static, discovered, local bool
+	tls                       *TLS
+	sess                      *session
 	// acked is, per table, the last update the peer acknowledged: a new
 	// session pushes what came after.
 	acked    map[*shared]uint32
@@ -252,6 +255,9 @@ func (s *Section) Close() {
 	}
 	for c := range s.handshaking {
 		c.Close()
+	}
+	if s.local != nil {
+		s.dropLocked(s.local)
 	}
 	s.mu.Unlock()
 	for _, sh := range s.tables {
@@ -355,7 +361,7 @@ func (s *Section) acceptLoop() {
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
-			if s.ctx.Err() != nil {
+			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
 			}
 			var ne net.Error
@@ -519,6 +525,13 @@ func (s *Section) release(ss *session) {
 func (s *Section) established(ss *session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if ss.peer.local {
+		// The process we replace teaches unasked: its lesson is ours.
+		if !s.resynced {
+			s.resyncBy = ss
+		}
+		return
+	}
 	if !s.resynced && s.resyncBy == nil && !ss.peer.notUp {
 		s.resyncBy = ss
 		ss.askResync()

@@ -212,10 +212,18 @@ func (s *Section) serveIncoming(c net.Conn) {
 		// A replica found by DNS may know of us before we know of it.
 		p = s.addLocked(name, "", false, nil)
 	}
-	if p == nil || name == s.cfg.Local {
-		// The local peer's own name is another process of ours (a binary
-		// upgrade), which we do not teach: tables stay in the process
-		// across reloads.
+	if name == s.cfg.Local {
+		// Our own name: the process we replace (a binary upgrade), come
+		// to hand its tables over before it leaves (handover.go).
+		if s.local != nil && s.local.sess != nil {
+			s.mu.Unlock()
+			refuse(statusTryAgain)
+			return
+		}
+		s.local = &peer{name: name, local: true, acked: map[*shared]uint32{}, dialWake: make(chan struct{}, 1), stop: make(chan struct{})}
+		p = s.local
+	}
+	if p == nil {
 		s.mu.Unlock()
 		refuse(statusErrPeer)
 		return
@@ -744,6 +752,9 @@ func (ss *session) fill(buf []byte) ([]byte, bool) {
 		return ss.confirmLocked(buf), false
 	}
 	for _, sh := range s.tables {
+		if ss.peer.local {
+			break // the process we replace has what it taught us
+		}
 		for {
 			if len(buf) > fillBudget {
 				return buf, true

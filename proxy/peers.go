@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"time"
+
 	"switchyard/config"
 	"switchyard/peers"
 	"switchyard/stick"
@@ -27,14 +29,19 @@ func (rt *Runtime) applyPeers(cfg *config.Config, snap *Snapshot) {
 	}
 }
 
-// stopPeers ends every peers session.
+// stopPeers ends every peers session, once the process's connections are
+// over: the tables, then final, are handed to the process that replaces
+// this one, if any (within handOverTime).
 func (rt *Runtime) stopPeers() {
 	rt.applyMu.Lock()
 	defer rt.applyMu.Unlock()
 	if rt.peers != nil {
-		rt.peers.Close()
+		rt.peers.HandOver(handOverTime)
 	}
 }
+
+// handOverTime bounds the hand-over of the tables at stop.
+const handOverTime = 2 * time.Second
 
 // Peers is the running peers sections (nil when none ever ran).
 func (rt *Runtime) Peers() *peers.Manager { return rt.peers }

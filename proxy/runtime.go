@@ -372,7 +372,6 @@ func (rt *Runtime) stopAccepting() {
 	if rt.stopping.CompareAndSwap(false, true) {
 		close(rt.stopCh)
 		rt.state.registry.Close()
-		go rt.stopPeers()
 	}
 	rt.listeners.CloseAll()
 }
@@ -383,6 +382,7 @@ func (rt *Runtime) stopAccepting() {
 // or ctx ends; then the rest are closed. It reports whether every
 // connection ended in time.
 func (rt *Runtime) Stop(ctx context.Context) bool {
+	defer rt.stopPeers() // peers.go
 	rt.stopAccepting()
 	done := make(chan struct{})
 	go func() { rt.wg.Wait(); close(done) }()
