@@ -40,13 +40,6 @@ func (e *Entry) Remain(now uint32) uint32 {
 	return e.expire - now
 }
 
-// OnTouch is the function told of local changes, nil when none.
-func (t *Table) OnTouch() func(e *Entry) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.onTouch
-}
-
 // AddFreq is a frequency counter's state after n events at now, as a
 // counter of that period counts them: what a peer that sums counts
 // expects an entry to hold after adding to it.
