@@ -22,7 +22,8 @@ func (t *Table) Learn(key []byte, exp uint32, timed bool) *Entry {
 	t.touchLocked(e, now)
 	// A shorter remaining time than the table's leaves the entry out of
 	// expiry order: Lookup still sees it expired, the purge finds it late.
-	if timed && t.exp != 0 && exp < t.exp {
+	// 0 is a peer whose table never expires: ours decides.
+	if timed && t.exp != 0 && exp != 0 && exp < t.exp {
 		e.expire = now + exp
 	}
 	return e
