@@ -104,7 +104,7 @@ func TestErrors(t *testing.T) {
 		{"not yet option", "defaults\n option prefer-last-server\n", "'option prefer-last-server' is not supported yet"},
 		{"not yet server kw", "backend be\n server s1 127.0.0.1:80 tfo\n", "server option 'tfo' is not supported yet"},
 		{"check without port", "backend be\n server s1 127.0.0.1 check\n", "t.cfg:2: 'server be/s1' : 'check' needs a port"},
-		{"not yet section", "peers p\n peer a 127.0.0.1:1\n", "t.cfg:1: section 'peers' is not supported yet"},
+		{"not yet section", "mailers m\n mailer a 127.0.0.1:25\n", "t.cfg:1: section 'mailers' is not supported yet"},
 		{"fcgi-app used", "fcgi-app php\n docroot /var/www\nbackend be\n use-fcgi-app php\n", "t.cfg:4: 'use-fcgi-app' is not supported yet"},
 		{"unknown backend", base + "frontend fe\n bind :80\n default_backend nope\n", "t.cfg:9: frontend 'fe': unable to find required default_backend: 'nope'."},
 		{"unknown use_backend", base + "frontend fe\n bind :80\n use_backend nope if TRUE\n", "unable to find required use_backend: 'nope'"},

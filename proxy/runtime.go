@@ -13,6 +13,7 @@ import (
 	"switchyard/config"
 	"switchyard/counters"
 	"switchyard/listener"
+	"switchyard/peers"
 	"switchyard/ssl"
 )
 
@@ -49,6 +50,7 @@ type Runtime struct {
 	// with the configured values in force (guarded by mu).
 	connRate, sessRate       rateLimit
 	connRateCfg, sessRateCfg int64
+	peers                    *peers.Manager // peers.go; guarded by applyMu
 }
 
 type acceptor struct {
@@ -118,6 +120,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 		return errStopping
 	}
 	st.commit()
+	rt.applyPeers(cfg, snap)
 	base := int64(fdReserve + len(ls))
 	if maxconn > 0 {
 		// As haproxy, the ratios are of the descriptors the connection
@@ -379,6 +382,7 @@ func (rt *Runtime) stopAccepting() {
 // or ctx ends; then the rest are closed. It reports whether every
 // connection ended in time.
 func (rt *Runtime) Stop(ctx context.Context) bool {
+	defer rt.stopPeers() // peers.go
 	rt.stopAccepting()
 	done := make(chan struct{})
 	go func() { rt.wg.Wait(); close(done) }()

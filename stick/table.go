@@ -162,15 +162,21 @@ func (t *Table) Peek(key []byte) *Entry {
 	return e
 }
 
-// Release gives back a reference taken by Get and touches the entry.
+// Release gives back a reference taken by Get and touches the entry; the
+// peers learn of it then, as haproxy's stream end pushes what it tracked.
 func (e *Entry) Release() {
 	t := e.t
 	t.mu.Lock()
 	e.ref--
-	if !e.gone {
+	gone := e.gone
+	if !gone {
 		t.touchLocked(e, NowMs())
 	}
+	hook := t.onTouch
 	t.mu.Unlock()
+	if hook != nil && !gone {
+		hook(e)
+	}
 }
 
 // Touch renews the entry's expiry, as any local change of its data does
