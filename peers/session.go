@@ -608,7 +608,7 @@ func (ss *session) update(r *reader, withID, timed bool) error {
 			case info.Std == stick.StdFreq:
 				e.SetFreq(d, idx, val.f)
 			default:
-				e.Set(d, idx, int64(val.v))
+				e.SetLearned(d, idx, int64(val.v))
 			}
 		}
 		if r.err != nil {

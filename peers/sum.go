@@ -167,7 +167,7 @@ func (st *sumTable) remote(e *stick.Entry, peer string, id slotID, val slot, per
 	if n == 0 {
 		return
 	}
-	e.Add(id.d, id.idx, n)
+	e.AddLearned(id.d, id.idx, n)
 	// What was seen grows by what was added, and not by a local count
 	// that lands meanwhile: that one is found at the next look.
 	seen := sk.seen[id]

@@ -50,9 +50,18 @@ func (e *Entry) readLocked(d DataType, idx int, now uint32) (int64, bool) {
 // returns the new value (a frequency counter's rate). ok is false when the
 // table does not store d.
 func (e *Entry) Add(d DataType, idx int, n uint64) (v int64, ok bool) {
+	v, ok = e.add(d, idx, n)
+	e.Touch()
+	return v, ok
+}
+
+// AddLearned is Add for counts learned from a peer: the onTouch hook is
+// not told.
+func (e *Entry) AddLearned(d DataType, idx int, n uint64) (v int64, ok bool) { return e.add(d, idx, n) }
+
+func (e *Entry) add(d DataType, idx int, n uint64) (v int64, ok bool) {
 	now := NowMs()
 	e.mu.Lock()
-	defer e.Touch()
 	defer e.mu.Unlock()
 	s := e.slot(d, idx)
 	if s == nil {
@@ -105,9 +114,21 @@ func (e *Entry) Dec(d DataType) {
 // Set stores a value: a counter's, or a frequency counter made to read v
 // for its whole period (haproxy's set table).
 func (e *Entry) Set(d DataType, idx int, v int64) bool {
+	if !e.set(d, idx, v) {
+		return false
+	}
+	e.Touch()
+	return true
+}
+
+// SetLearned is Set for a value learned from a peer: the onTouch hook is
+// not told (a learned value is not pushed back, as haproxy's
+// stktable_touch_remote).
+func (e *Entry) SetLearned(d DataType, idx int, v int64) bool { return e.set(d, idx, v) }
+
+func (e *Entry) set(d DataType, idx int, v int64) bool {
 	now := NowMs()
 	e.mu.Lock()
-	defer e.Touch()
 	defer e.mu.Unlock()
 	s := e.slot(d, idx)
 	if s == nil {

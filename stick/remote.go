@@ -24,7 +24,7 @@ func (t *Table) Learn(key []byte, exp uint32, timed bool) *Entry {
 	// expiry order: Lookup still sees it expired, the purge finds it late.
 	// 0 is a peer whose table never expires: ours decides.
 	if timed && t.exp != 0 && exp != 0 && exp < t.exp {
-		e.expire = now + exp
+		e.expire.Store(now + exp)
 	}
 	return e
 }
@@ -32,13 +32,11 @@ func (t *Table) Learn(key []byte, exp uint32, timed bool) *Entry {
 // Remain is how many ms the entry has left before it expires at now (0 for
 // a table without expiry), what a timed peers update carries.
 func (e *Entry) Remain(now uint32) uint32 {
-	t := e.t
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.exp == 0 || int32(e.expire-now) <= 0 {
+	x := e.expire.Load()
+	if e.t.exp == 0 || int32(x-now) <= 0 {
 		return 0
 	}
-	return e.expire - now
+	return x - now
 }
 
 // AddFreq is a frequency counter's state after n events at now, as a

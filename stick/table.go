@@ -172,10 +172,9 @@ func (e *Entry) Release() {
 	if !gone {
 		t.touchLocked(e, NowMs())
 	}
-	hook := t.onTouch
 	t.mu.Unlock()
-	if hook != nil && !gone {
-		hook(e)
+	if hook := t.onTouch.Load(); hook != nil && !gone {
+		(*hook)(e)
 	}
 }
 
