@@ -35,10 +35,21 @@ func (rt *Runtime) applyPeers(cfg *config.Config, snap *Snapshot) {
 func (rt *Runtime) stopPeers() {
 	rt.applyMu.Lock()
 	defer rt.applyMu.Unlock()
-	if rt.peers != nil {
-		rt.peers.HandOver(handOverTime)
+	if rt.peers == nil {
+		return
 	}
+	if rt.softStop.Load() {
+		rt.peers.HandOver(handOverTime)
+		return
+	}
+	rt.peers.Close()
 }
+
+// SoftStop says that the coming Stop is haproxy's soft stop (SIGUSR1, or
+// the old process of a binary upgrade): the peers tables are then handed
+// to the process that replaces this one. A hard stop (SIGTERM, SIGINT)
+// hands nothing over, as haproxy's.
+func (rt *Runtime) SoftStop() { rt.softStop.Store(true) }
 
 // handOverTime bounds the hand-over of the tables at stop.
 const handOverTime = 2 * time.Second

@@ -51,6 +51,7 @@ type Runtime struct {
 	connRate, sessRate       rateLimit
 	connRateCfg, sessRateCfg int64
 	peers                    *peers.Manager // peers.go; guarded by applyMu
+	softStop                 atomic.Bool    // SoftStop (peers.go)
 }
 
 type acceptor struct {

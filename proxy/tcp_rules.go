@@ -133,6 +133,9 @@ func compileTCPRules(px *config.Proxy) (*tcpRules, error) {
 				if a, ok := r.Args.(*config.VarOp); ok && a.Expr != nil && a.Expr.Check(sample.SrcL4|sample.SrcL6Req) != nil {
 					c.http = true
 				}
+				if a, ok := r.Args.(*config.TrackAction); ok && a.Key.Check(sample.SrcL4|sample.SrcL6Req) != nil {
+					c.http = true // track-sc0 url: the key is in the HTTP request
+				}
 				out.contentHTTP = out.contentHTTP || c.http
 			}
 			*l.dst = append(*l.dst, c)

@@ -299,6 +299,9 @@ func serve(o *options, cfg *config.Config, stderr io.Writer) int {
 				// The programs get the stop's signal, as haproxy's
 				// master forwards it to its children.
 				runningPrograms.signal(sig.(syscall.Signal), true)
+				if sig == syscall.SIGUSR1 {
+					rt.SoftStop() // the peers' tables go to the successor
+				}
 				stopped = make(chan struct{})
 				go func() {
 					defer close(stopped)
