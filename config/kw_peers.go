@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"switchyard/internal/addrenv"
 	"time"
 
 	"switchyard/stick"
@@ -389,8 +390,14 @@ func parsePeerLine(c *Context, s *PeersSection, kw string, args []string) error 
 		return nil
 	}
 	if addr != "" {
+		// ${VAR} outside quotes, as haproxy expands it (an unset one is
+		// empty: a reg-test's peer that is not started yet is ":").
+		addr = addrenv.Expand(addr)
 		// haproxy takes a peer without a port and never reaches it.
 		host, port, err := net.SplitHostPort(addr)
+		if err == nil && port == "" {
+			port = "0"
+		}
 		if err != nil {
 			c.Warnf("'%s %s' : no port in '%s': this peer is never connected to", kw, name, addr)
 			addr = ""

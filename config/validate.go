@@ -296,8 +296,8 @@ func (p *parser) resolveServer(s *Server) error {
 	}
 	host := s.Host
 	if net.ParseIP(host) == nil {
-		a, err := p.resolve(host)
-		if err != nil {
+		a, ok := p.initAddress(s) // kw_initaddr.go
+		if !ok {
 			return fmt.Errorf("could not resolve address '%s'", host)
 		}
 		host = a
