@@ -99,7 +99,7 @@ func (e *Entry) Count(cnt, rate DataType, n uint64) {
 		freqAdd(s, t.period[rate], now, uint32(n))
 	}
 	e.mu.Unlock()
-	e.Touch()
+	e.touchAt(now)
 }
 
 // Dec takes one from a counter that never goes below zero (conn_cur).

@@ -56,7 +56,7 @@ func (e *Entry) IncGPC(cnt, rate DataType, idx int, n uint64) (v int64, ok bool)
 		v = int64(uint32(s[0]))
 	}
 	e.mu.Unlock()
-	e.Touch()
+	e.touchAt(now)
 	return v, true
 }
 

@@ -180,9 +180,13 @@ func (e *Entry) Release() {
 
 // Touch renews the entry's expiry, as any local change of its data does
 // (haproxy's stktable_touch_local), and tells the peers.
-func (e *Entry) Touch() {
+func (e *Entry) Touch() { e.touchAt(NowMs()) }
+
+// touchAt is Touch at a tick the caller already read: the data paths read
+// the clock once for the change and the touch.
+func (e *Entry) touchAt(now uint32) {
 	t := e.t
-	e.expire.Store(NowMs() + t.exp)
+	e.expire.Store(now + t.exp)
 	if hook := t.onTouch.Load(); hook != nil {
 		(*hook)(e)
 	}

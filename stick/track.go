@@ -48,7 +48,7 @@ func (e *Entry) start() {
 		freqAdd(s, t.period[DTConnRate], now, 1)
 	}
 	e.mu.Unlock()
-	e.Touch()
+	e.touchAt(now)
 }
 
 // Release ends every tracking: each entry counts one connection less and
