@@ -99,7 +99,11 @@ func TestTwoSections(t *testing.T) {
 	e.SetServer(0, "srv1")
 	e.Touch()
 	e.Release()
-	waitFor(t, "B learns k", 5*time.Second, func() bool { return read(tb, "k", stick.DTGPC0, 0) == 3 })
+	// Each change is pushed as it is made: wait for the last of them.
+	waitFor(t, "B learns k", 10*time.Second, func() bool {
+		e := tb.Lookup([]byte("k"))
+		return read(tb, "k", stick.DTGPC0, 0) == 3 && read(tb, "k", stick.DTGPC, 2) == 9 && e != nil && e.ServerKey() == "srv1"
+	})
 	if v := read(tb, "k", stick.DTHTTPReqRate, 0); v != 4 {
 		t.Errorf("rate on B = %d, want 4", v)
 	}
@@ -118,7 +122,7 @@ func TestTwoSections(t *testing.T) {
 	e = tb.Get([]byte("k"))
 	e.Add(stick.DTGPC0, 0, 10)
 	e.Release()
-	waitFor(t, "A learns B's change", 5*time.Second, func() bool { return read(ta, "k", stick.DTGPC0, 0) == 13 })
+	waitFor(t, "A learns B's change", 10*time.Second, func() bool { return read(ta, "k", stick.DTGPC0, 0) == 13 })
 	if k := ta.Lookup([]byte("k")).ServerKey(); k != "srv1" {
 		t.Errorf("server_key back on A = %q", k)
 	}
