@@ -253,6 +253,19 @@ func (rt *Runtime) accept(a *acceptor) {
 			failures = 0
 		}
 		backoff = 0
+		if resume := fe.ctl.isPaused(); resume != nil {
+			// Paused while this loop waited in Accept: the connection
+			// waits as it would have in the backlog.
+			select {
+			case <-resume:
+			case <-reloaded:
+			case <-rt.stopCh:
+				c.Close()
+				release(slots)
+				release(g)
+				return
+			}
+		}
 		rt.state.pools.AddOthers(perConn)
 		counted(slots, 1)
 		counted(g, 1)
