@@ -449,13 +449,21 @@ func statsSettle(addr string, statsWant map[string]string) string {
 			if status < 0 {
 				return "no status column in " + header
 			}
+			// A server that starts UP is UP before its first check
+			// ends: wait for that check too, or its check_code
+			// depends on which proxy checked first.
+			checked := csvColumn(header, "check_status")
 			var seen []string
 			ok := 0
 			for _, r := range rows {
 				k := r[0] + "/" + r[1]
 				if want, in := statsWant[k]; in {
-					seen = append(seen, k+" "+r[status])
-					if r[status] == want {
+					cs := ""
+					if checked >= 0 && checked < len(r) {
+						cs = r[checked]
+					}
+					seen = append(seen, k+" "+r[status]+" "+cs)
+					if r[status] == want && (checked < 0 || !strings.HasPrefix(cs, "INI") && !strings.HasPrefix(cs, "* INI")) {
 						ok++
 					}
 				}
