@@ -27,7 +27,7 @@ frontend web
 	k := itDial(t, fe)
 	for i := 1; i <= 3; i++ {
 		resp, _ := k.get("/")
-		if want := "a " + itoa(i) + " " + itoa(i); resp.Header.Get("X-C") != want {
+		if want := "a " + digit(i) + " " + digit(i); resp.Header.Get("X-C") != want {
 			t.Fatalf("request %d: X-C %q, want %q", i, resp.Header.Get("X-C"), want)
 		}
 	}
@@ -86,4 +86,4 @@ func entryLine(e *stick.Entry) string {
 	return strings.TrimSpace(string(e.AppendShow(nil, stick.NowMs(), 0)))
 }
 
-func itoa(i int) string { return string(rune('0' + i)) }
+func digit(i int) string { return string(rune('0' + i)) }
