@@ -63,9 +63,19 @@ func (e *Entry) add(d DataType, idx int, n uint64) (v int64, ok bool) {
 	now := NowMs()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.bumpLocked(d, idx, n, now) == nil {
+		return 0, false
+	}
+	return e.readLocked(d, idx, now)
+}
+
+// bumpLocked adds n to element idx of d, a counter or a frequency
+// counter, and returns its slots (nil when the table does not store it).
+// e.mu is held.
+func (e *Entry) bumpLocked(d DataType, idx int, n uint64, now uint32) []uint64 {
 	s := e.slot(d, idx)
 	if s == nil {
-		return 0, false
+		return nil
 	}
 	switch dataInfo[d].Std {
 	case StdSInt, StdUInt:
@@ -74,9 +84,8 @@ func (e *Entry) add(d DataType, idx int, n uint64) (v int64, ok bool) {
 		s[0] += n
 	case StdFreq:
 		freqAdd(s, e.t.period[d], now, uint32(n))
-		return int64(freqRead(s, e.t.period[d], now)), true
 	}
-	return e.readLocked(d, idx, now)
+	return s
 }
 
 // Count adds n to a counter and its rate together, whichever the table
@@ -88,16 +97,8 @@ func (e *Entry) Count(cnt, rate DataType, n uint64) {
 	}
 	now := NowMs()
 	e.mu.Lock()
-	if s := e.slot(cnt, 0); s != nil {
-		if dataInfo[cnt].Std == StdULL {
-			s[0] += n
-		} else {
-			s[0] = uint64(uint32(s[0]) + uint32(n))
-		}
-	}
-	if s := e.slot(rate, 0); s != nil {
-		freqAdd(s, t.period[rate], now, uint32(n))
-	}
+	e.bumpLocked(cnt, 0, n, now)
+	e.bumpLocked(rate, 0, n, now)
 	e.mu.Unlock()
 	e.touchAt(now)
 }

@@ -46,14 +46,10 @@ func (e *Entry) IncGPC(cnt, rate DataType, idx int, n uint64) (v int64, ok bool)
 	now := NowMs()
 	e.mu.Lock()
 	if rok {
-		s := e.slot(rd, ri)
-		freqAdd(s, t.period[rd], now, uint32(n))
-		v = int64(uint32(s[fCurr]))
+		v = int64(uint32(e.bumpLocked(rd, ri, n, now)[fCurr]))
 	}
 	if cok {
-		s := e.slot(cd, ci)
-		s[0] = uint64(uint32(s[0]) + uint32(n))
-		v = int64(uint32(s[0]))
+		v = int64(uint32(e.bumpLocked(cd, ci, n, now)[0]))
 	}
 	e.mu.Unlock()
 	e.touchAt(now)

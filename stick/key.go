@@ -16,55 +16,45 @@ func (t *Table) KeyOf(c *sample.Ctx, v sample.Value, dst []byte) ([]byte, bool) 
 	return t.spec.KeyOf(c, v, dst)
 }
 
+// SampleType is the sample type a key of this type is cast from.
+func (k KeyType) SampleType() sample.Type {
+	switch k {
+	case KeyIP:
+		return sample.TypeIPv4
+	case KeyIPv6:
+		return sample.TypeIPv6
+	case KeyInteger:
+		return sample.TypeInt
+	case KeyString:
+		return sample.TypeStr
+	}
+	return sample.TypeBin
+}
+
 // KeyOf is Table.KeyOf for a table of the spec.
 func (s *Spec) KeyOf(c *sample.Ctx, v sample.Value, dst []byte) ([]byte, bool) {
+	v, ok := sample.Cast(c, v, s.Type.SampleType())
+	if !ok {
+		return dst, false
+	}
 	switch s.Type {
 	case KeyIP:
-		v, ok := sample.Cast(c, v, sample.TypeIPv4)
-		if !ok {
-			return dst, false
-		}
 		a := v.IP.Unmap().As4()
 		return append(dst, a[:]...), true
 	case KeyIPv6:
-		v, ok := sample.Cast(c, v, sample.TypeIPv6)
-		if !ok {
-			return dst, false
-		}
 		a := v.IP.As16()
 		return append(dst, a[:]...), true
 	case KeyInteger:
-		v, ok := sample.Cast(c, v, sample.TypeInt)
-		if !ok {
-			return dst, false
-		}
 		return binary.BigEndian.AppendUint32(dst, uint32(v.Int)), true
 	case KeyString:
-		v, ok := sample.Cast(c, v, sample.TypeStr)
-		if !ok {
-			return dst, false
-		}
-		b := v.Str
-		if len(b) > s.KeySize-1 {
-			b = b[:s.KeySize-1]
-		}
-		return append(dst, b...), true
-	case KeyBinary:
-		v, ok := sample.Cast(c, v, sample.TypeBin)
-		if !ok {
-			return dst, false
-		}
-		b := v.Str
-		if len(b) > s.KeySize {
-			b = b[:s.KeySize]
-		}
-		dst = append(dst, b...)
-		for i := len(b); i < s.KeySize; i++ {
-			dst = append(dst, 0)
-		}
-		return dst, true
+		return append(dst, v.Str[:min(len(v.Str), s.KeySize-1)]...), true
 	}
-	return dst, false
+	b := v.Str[:min(len(v.Str), s.KeySize)]
+	dst = append(dst, b...)
+	for i := len(b); i < s.KeySize; i++ {
+		dst = append(dst, 0)
+	}
+	return dst, true
 }
 
 // AddrKey is the key of an address in a table of the spec (src, dst), or

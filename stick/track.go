@@ -38,14 +38,8 @@ func (e *Entry) start() {
 	}
 	now := NowMs()
 	e.mu.Lock()
-	if s := e.slot(DTConnCur, 0); s != nil {
-		s[0] = uint64(uint32(s[0]) + 1)
-	}
-	if s := e.slot(DTConnCnt, 0); s != nil {
-		s[0] = uint64(uint32(s[0]) + 1)
-	}
-	if s := e.slot(DTConnRate, 0); s != nil {
-		freqAdd(s, t.period[DTConnRate], now, 1)
+	for _, d := range [...]DataType{DTConnCur, DTConnCnt, DTConnRate} {
+		e.bumpLocked(d, 0, 1, now)
 	}
 	e.mu.Unlock()
 	e.touchAt(now)
