@@ -363,22 +363,7 @@ func parseTrack(c *RuleContext, r *HTTPRule, slot int, args []string) (int, erro
 
 // keyCompatible says whether an expression's output converts to the
 // table's key type (haproxy's stktable_compatible_sample).
-func keyCompatible(e *sample.Expr, s *stick.Spec) bool {
-	var t sample.Type
-	switch s.Type {
-	case stick.KeyIP:
-		t = sample.TypeIPv4
-	case stick.KeyIPv6:
-		t = sample.TypeIPv6
-	case stick.KeyInteger:
-		t = sample.TypeInt
-	case stick.KeyString:
-		t = sample.TypeStr
-	default:
-		t = sample.TypeBin
-	}
-	return e.CastsTo(t)
-}
+func keyCompatible(e *sample.Expr, s *stick.Spec) bool { return e.CastsTo(s.Type.SampleType()) }
 
 // parseCounterAction parses sc-inc-gpc0(N), sc-inc-gpc(I,N), sc-set-gpt0(N)
 // VALUE, sc-set-gpt(I,N) VALUE and sc-add-gpc(I,N) VALUE; args[0] is the
