@@ -106,14 +106,19 @@ func (st *stickState) countBackendRequest() {
 // countStatus counts a response's status: a 4xx is an error (the
 // client's), a 5xx other than 501 and 505 a failure (the server's).
 func (st *stickState) countStatus(status int) {
-	if st == nil {
+	if st == nil || status < 400 {
 		return
 	}
+	st.each(func(e *stick.Entry) { countStatusOn(e, status) })
+}
+
+// countStatusOn counts a response's status on one entry.
+func countStatusOn(e *stick.Entry, status int) {
 	switch {
 	case status >= 400 && status < 500:
-		st.countError()
+		e.Count(stick.DTHTTPErrCnt, stick.DTHTTPErrRate, 1)
 	case status >= 500 && status < 600 && status != 501 && status != 505:
-		st.each(func(e *stick.Entry) { e.Count(stick.DTHTTPFailCnt, stick.DTHTTPFailRate, 1) })
+		e.Count(stick.DTHTTPFailCnt, stick.DTHTTPFailRate, 1)
 	}
 }
 
@@ -275,12 +280,7 @@ func init() {
 					// here, and a response's error or failure too.
 					e.Count(stick.DTHTTPReqCnt, stick.DTHTTPReqRate, 1)
 					if onResponse && s.ctx.Resp != nil {
-						switch st := s.ctx.Resp.StatusCode(); {
-						case st >= 400 && st < 500:
-							e.Count(stick.DTHTTPErrCnt, stick.DTHTTPErrRate, 1)
-						case st >= 500 && st < 600 && st != 501 && st != 505:
-							e.Count(stick.DTHTTPFailCnt, stick.DTHTTPFailRate, 1)
-						}
+						countStatusOn(e, s.ctx.Resp.StatusCode())
 					}
 					return ruleContinue, false
 				}

@@ -23,43 +23,43 @@ type stkRef struct {
 // entry finds the entry: ok is false when the fetch fails (nothing
 // tracked in the slot, an address that is no key of the table); e is nil
 // when the key is not in the table (the fetch then gives 0).
-func (r *stkRef) entry(c *sample.Ctx, create bool) (e *stick.Entry, t *stick.Table, tmp bool, ok bool) {
+func (r *stkRef) entry(c *sample.Ctx, create bool) (e *stick.Entry, t *stick.Table, ok bool) {
 	o, isTracker := c.Owner.(tracker)
 	if !isTracker {
-		return nil, nil, false, false
+		return nil, nil, false
 	}
 	snap, _, _ := o.scope()
 	if r.slot < 0 {
 		t = snap.tables[r.tbl]
 		if t == nil {
-			return nil, nil, false, false
+			return nil, nil, false
 		}
 		var buf [16]byte
 		key, ok := t.Spec().AddrKey(c.Src.Addr(), buf[:0])
 		if !ok {
-			return nil, nil, false, false
+			return nil, nil, false
 		}
 		if create {
-			return t.Peek(key), t, true, true
+			return t.Peek(key), t, true
 		}
-		return t.Lookup(key), t, true, true
+		return t.Lookup(key), t, true
 	}
 	st := o.tracked()
 	if st == nil {
-		return nil, nil, false, false
+		return nil, nil, false
 	}
 	tr := st.counter(r.slot)
 	if tr == nil {
-		return nil, nil, false, false
+		return nil, nil, false
 	}
 	if r.alt != "" {
 		t = snap.tables[r.alt]
 		if t == nil {
-			return nil, nil, false, false
+			return nil, nil, false
 		}
-		return t.Lookup(tr.E.Key()), t, true, true
+		return t.Lookup(tr.E.Key()), t, true
 	}
-	return tr.E, tr.E.Table(), false, true
+	return tr.E, tr.E.Table(), true
 }
 
 // tableArg checks at load that a table named by a fetch exists; name ""
@@ -81,10 +81,10 @@ func tableArg(env *sample.Env, name, kw string) (string, error) {
 
 // stkRead is what a reading fetch does with the entry: the value of a
 // data type (element idx), or false when the table does not store it.
-type stkRead func(e *stick.Entry, t *stick.Table, tmp bool, idx int) (int64, bool)
+type stkRead func(e *stick.Entry, t *stick.Table, idx int) (int64, bool)
 
 func readData(d stick.DataType, shift uint) stkRead {
-	return func(e *stick.Entry, t *stick.Table, _ bool, idx int) (int64, bool) {
+	return func(e *stick.Entry, t *stick.Table, idx int) (int64, bool) {
 		rd, ri, ok := t.Resolve(d, idx)
 		if !ok {
 			return 0, false
@@ -155,11 +155,11 @@ func registerStk(name string, indexed, create bool, read stkRead, forms ...strin
 					ref.alt = t
 				}
 				return func(c *sample.Ctx) (sample.Value, bool) {
-					e, t, tmp, ok := ref.entry(c, create && ref.slot < 0)
+					e, t, ok := ref.entry(c, create && ref.slot < 0)
 					if !ok {
 						return sample.Value{}, false
 					}
-					v, ok := read(e, t, tmp, idx)
+					v, ok := read(e, t, idx)
 					if !ok {
 						return sample.Value{}, false
 					}
@@ -195,7 +195,7 @@ func init() {
 		registerStk(name, true, false, readData(d, 0), "sc_", "src_")
 	}
 	inc := func(cnt, rate stick.DataType) stkRead {
-		return func(e *stick.Entry, t *stick.Table, _ bool, idx int) (int64, bool) {
+		return func(e *stick.Entry, t *stick.Table, idx int) (int64, bool) {
 			if e == nil {
 				return 0, true
 			}
@@ -207,7 +207,7 @@ func init() {
 	registerStk("inc_gpc1", false, true, inc(stick.DTGPC1, stick.DTGPC1Rate))
 	registerStk("inc_gpc", true, true, inc(stick.DTGPC, stick.DTGPCRate), "sc_", "src_")
 	clr := func(d stick.DataType) stkRead {
-		return func(e *stick.Entry, t *stick.Table, _ bool, idx int) (int64, bool) {
+		return func(e *stick.Entry, t *stick.Table, idx int) (int64, bool) {
 			if e == nil {
 				return 0, true
 			}
@@ -218,13 +218,13 @@ func init() {
 	registerStk("clr_gpc0", false, false, clr(stick.DTGPC0))
 	registerStk("clr_gpc1", false, false, clr(stick.DTGPC1))
 	registerStk("clr_gpc", true, false, clr(stick.DTGPC), "sc_", "sc1_", "src_")
-	registerStk("trackers", false, false, func(e *stick.Entry, _ *stick.Table, tmp bool, _ int) (int64, bool) {
+	registerStk("trackers", false, false, func(e *stick.Entry, _ *stick.Table, _ int) (int64, bool) {
 		if e == nil {
 			return 0, true
 		}
 		return int64(e.Refs()), true
 	})
-	registerStk("updt_conn_cnt", false, true, func(e *stick.Entry, t *stick.Table, _ bool, _ int) (int64, bool) {
+	registerStk("updt_conn_cnt", false, true, func(e *stick.Entry, t *stick.Table, _ int) (int64, bool) {
 		if e == nil || !t.Stores(stick.DTConnCnt) {
 			return 0, false
 		}
@@ -331,7 +331,7 @@ func registerTableConverters() {
 	data := func(name string, d stick.DataType, indexed bool, shift uint) {
 		read := readData(d, shift)
 		conv(name, sample.TypeInt, indexed, func(e *stick.Entry, t *stick.Table, idx int) (sample.Value, bool) {
-			v, ok := read(e, t, false, idx)
+			v, ok := read(e, t, idx)
 			return sample.Int(v), ok
 		})
 	}
