@@ -156,7 +156,15 @@ type exProxy struct {
 func exStart(t *testing.T, bin, file string, env []string, path string) *exProxy {
 	t.Helper()
 	addr := freeAddr(t)
-	env = append(env, "LISTEN="+addr)
+	p := exLaunch(t, bin, file, append(env, "LISTEN="+addr))
+	p.serving(addr, path)
+	return &exProxy{proc: p, addr: addr}
+}
+
+// exLaunch runs an example under bin (switchyard or haproxy) with env,
+// its output shown if the test fails.
+func exLaunch(t *testing.T, bin, file string, env []string) *proc {
+	t.Helper()
 	cfg := filepath.Join("..", "..", "examples", file)
 	var p *proc
 	if bin == "haproxy" {
@@ -172,8 +180,7 @@ func exStart(t *testing.T, bin, file string, env []string, path string) *exProxy
 			t.Logf("%s output:\n%s", bin, p.stderr.String())
 		}
 	})
-	p.serving(addr, path)
-	return &exProxy{proc: p, addr: addr}
+	return p
 }
 
 // waitLog waits until the proxy's own log (standard error: both haproxy

@@ -13,12 +13,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"switchyard/internal/haproxytest"
 	"switchyard/internal/testcert"
 )
 
@@ -61,21 +59,7 @@ func testExample004TLSRateLimit(t *testing.T, bin string) {
 	tlsAddr, plain := freeAddr(t), freeAddr(t)
 	env := []string{"LISTEN_TLS=" + tlsAddr, "LISTEN=" + plain, "CERT=" + cert,
 		"WEB1=" + webs[0].addr, "WEB2=" + webs[1].addr, "WEB3=" + webs[2].addr}
-	cfg := filepath.Join("..", "..", "examples", "004-tls-ratelimit.cfg")
-	var p *proc
-	if bin == "haproxy" {
-		haproxytest.Need(t)
-		cmd := exec.Command(haproxytest.Bin, "-db", "-f", cfg)
-		cmd.Env = append(cmd.Environ(), env...)
-		p = startProc(t, cmd)
-	} else {
-		p = startCLI(t, env, nil, "-db", "-f", cfg)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("%s output:\n%s", bin, p.stderr.String())
-		}
-	})
+	exLaunch(t, bin, "004-tls-ratelimit.cfg", env)
 	base := "https://" + tlsAddr
 	// Up, from an address of its own (the polls count as requests).
 	poller := clientFrom("127.0.0.2", false)
