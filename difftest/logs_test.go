@@ -128,6 +128,20 @@ backend be
     mode tcp
     server s1 "127.0.0.1:${S1_PORT}"
 `, steps: []step{{send: "hello", shut: true, raw: 5}}},
+		// Bytes the content rules read while inspecting count in %U,
+		// as haproxy counts everything its request buffer received.
+		{name: "tcp-content-inspected-bytes/tcp", logs: 1, tcp: true, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    tcp-request inspect-delay 1s
+    tcp-request content accept if { req.len ge 5 }
+    log-format "%ci U=%U B=%B %ts"
+    default_backend be
+backend be
+    mode tcp
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hello", shut: true, raw: 5}}},
 		{name: "after-response-capture", req: getClose, logs: 1, cfg: logFE(`    declare capture response len 4
     http-after-response capture status id 0
 `, httplog)},

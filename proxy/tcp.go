@@ -37,14 +37,13 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		ctx.Owner = scope
 	}
 	var toClient, toServer int64
-	var inspected int64 // bytes read by the content rules, sent before the tunnel
 	var srv *backend.Server
 	var be *Backend
 	tl := tcpTally{start: mono(), queued: -1, connected: -1}
 	defer func() {
 		lg.send(rt, fe, &ctx, toClient, toServer, srv)
 		tl.count(rt, fe, key, be, srv, toClient, toServer)
-		scope.trk.countBytes(uint64(max(toServer, 0)+inspected), uint64(max(toClient, 0)))
+		scope.trk.countBytes(uint64(max(toServer, 0)), uint64(max(toClient, 0)))
 		scope.trk.releaseStream()
 		scope.trk.releaseSession()
 	}()
@@ -165,7 +164,6 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	if !ok {
 		return
 	}
-	inspected = int64(got)
 	ct := fe.cfg.Timeouts.Client
 	st := be.cfg.Timeouts.Server
 	// timeout tunnel is the backend's, as in haproxy: a frontend's value,
@@ -174,7 +172,10 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		ct, st = be.cfg.Timeouts.Tunnel, be.cfg.Timeouts.Tunnel
 	}
 	end := tunnel(c, sc, ct, st, fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
-	toClient, toServer = end.toClient, end.toServer
+	// What the content rules read while inspecting went to the server
+	// before the tunnel: it counts, as haproxy counts its whole request
+	// buffer (%U, bytes_in).
+	toClient, toServer = end.toClient, end.toServer+int64(got)
 	tl.term = end.term
 	if end.term[0] != 0 {
 		lg.term(end.term[0], end.term[1])
