@@ -16,6 +16,7 @@ require (
 	github.com/letsencrypt/pebble/v2 v2.10.3 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pandatix/go-abnf v0.5.5 // indirect
+	github.com/yuin/gopher-lua v1.1.2 // indirect
 	golang.org/x/mod v0.24.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.14.0 // indirect

@@ -147,7 +147,17 @@ func RegisterAction(def *ActionDef) {
 
 // LookupAction returns the definition of an action of a rule set, or nil.
 func LookupAction(set RuleSet, name string) *ActionDef {
-	return actions[set.Keyword()+" "+name]
+	if def := actions[set.Keyword()+" "+name]; def != nil {
+		return def
+	}
+	// lua.NAME: the action registered for the prefix, which gets the
+	// whole word (Prefix).
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		if def := actions[set.Keyword()+" "+name[:i+1]]; def != nil && def.Prefix {
+			return def
+		}
+	}
+	return nil
 }
 
 // Actions lists the actions of a rule set, by name.

@@ -119,11 +119,10 @@ func init() {
 		return fmt.Errorf("nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available")
 	})
 	registerNotYet("stats",
-		"lua-load", "lua-load-per-thread",
 		"maxsslrate",
 		"maxcomprate",
 		"close-spread-time", "insecure-fork-wanted", "external-check", "h1-case-adjust",
-		"h1-case-adjust-file", "unix-bind", "tune.lua.session-timeout")
+		"h1-case-adjust-file", "unix-bind")
 }
 
 // flagKw is a keyword without arguments.

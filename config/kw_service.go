@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -13,7 +14,8 @@ import (
 
 var services = struct {
 	sync.Mutex
-	names map[string]bool
+	names    map[string]bool
+	prefixes []servicePrefix
 }{names: map[string]bool{}}
 
 // RegisterService declares a service name for use-service.
@@ -21,6 +23,20 @@ func RegisterService(name string) {
 	services.Lock()
 	services.names[name] = true
 	services.Unlock()
+}
+
+// ServicePrefix lets a package resolve use-service names that start with
+// prefix ("lua.") against what the configuration defines: resolve returns
+// what the data plane needs to run the service, or an error.
+func ServicePrefix(prefix string, resolve func(c *Context, name string) (any, error)) {
+	services.Lock()
+	services.prefixes = append(services.prefixes, servicePrefix{prefix, resolve})
+	services.Unlock()
+}
+
+type servicePrefix struct {
+	prefix  string
+	resolve func(c *Context, name string) (any, error)
 }
 
 // ServiceNames lists the registered services (`-vv`'s Available services).
@@ -36,7 +52,12 @@ func ServiceNames() []string {
 }
 
 // UseService is the argument of use-service.
-type UseService struct{ Name string }
+type UseService struct {
+	Name string
+	// Impl is what a prefix's resolver made of the name (ServicePrefix),
+	// nil for the services of the program.
+	Impl any
+}
 
 func init() {
 	RegisterAction(&ActionDef{Name: "use-service", Where: HTTPRequestRules, Final: true,
@@ -44,13 +65,32 @@ func init() {
 			if len(args) == 0 || isCondStart(args[0]) {
 				return 0, fmt.Errorf("'use-service' expects a service name.")
 			}
-			services.Lock()
-			known := services.names[args[0]]
-			services.Unlock()
-			if !known {
-				return 0, fmt.Errorf("'%s' unknown service name.", args[0])
+			u, err := resolveService(c.Context, args[0])
+			if err != nil {
+				return 0, err
 			}
-			r.Args = &UseService{Name: args[0]}
+			r.Args = u
 			return 1, nil
 		}})
+}
+
+// resolveService finds a use-service name: a service of the program, or
+// one a prefix's resolver knows.
+func resolveService(c *Context, name string) (*UseService, error) {
+	services.Lock()
+	known, prefixes := services.names[name], services.prefixes
+	services.Unlock()
+	if known {
+		return &UseService{Name: name}, nil
+	}
+	for _, p := range prefixes {
+		if strings.HasPrefix(name, p.prefix) {
+			impl, err := p.resolve(c, name)
+			if err != nil {
+				return nil, err
+			}
+			return &UseService{Name: name, Impl: impl}, nil
+		}
+	}
+	return nil, fmt.Errorf("'%s' unknown service name.", name)
 }

@@ -200,7 +200,7 @@ func (p *parser) tcpRule(set RuleSet, args []string) error {
 		}
 		return fmt.Errorf("'%s' expects %s in %s '%s' (got '%s')", kw, strings.Join(names, ", "), px.Cap.Kind(), px.Name, args[0])
 	}
-	if !parenActions[name] {
+	if !parenActions[name] && !strings.HasSuffix(def.Name, ".") {
 		args = args[1:]
 	}
 	if err := p.addRule(set, def, args); err != nil {

@@ -144,6 +144,13 @@ func lookup(args []string, sec Section) (*keyword, int) {
 				return kw, 1
 			}
 		}
+		// An action named by a prefix and a name the configuration
+		// defines (http-request lua.NAME).
+		if i := strings.IndexByte(args[1], '.'); i > 0 {
+			if kw := find(args[0]+" "+args[1][:i+1], sec); kw != nil && kw.prefix {
+				return kw, 1
+			}
+		}
 	}
 	return find(args[0], sec), 1
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"switchyard/hlua"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -70,6 +71,8 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
+	// luaReply is the reply a Lua action's txn:done() asked for.
+	luaReply *hlua.Reply
 	// backTLS is the handshake of the server connection the request
 	// uses, for the ssl_bc_* fetches (nil: none, or in clear).
 	backTLS *tls.ConnectionState

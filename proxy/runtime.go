@@ -51,6 +51,7 @@ type Runtime struct {
 	connRate, sessRate       rateLimit
 	connRateCfg, sessRateCfg int64
 	peers                    *peers.Manager // peers.go; guarded by applyMu
+	luaHost                  *luaHost       // lua.go; guarded by applyMu
 	softStop                 atomic.Bool    // SoftStop (peers.go)
 }
 
@@ -122,6 +123,7 @@ func (rt *Runtime) Apply(cfg *config.Config) error {
 	}
 	st.commit()
 	rt.applyPeers(cfg, snap)
+	rt.applyLua(cfg)
 	base := int64(fdReserve + len(ls))
 	if maxconn > 0 {
 		// As haproxy, the ratios are of the descriptors the connection
@@ -397,6 +399,7 @@ func (rt *Runtime) stopAccepting() {
 // connection ended in time.
 func (rt *Runtime) Stop(ctx context.Context) bool {
 	defer rt.stopPeers() // peers.go
+	defer rt.stopLua()   // lua.go
 	rt.stopAccepting()
 	done := make(chan struct{})
 	go func() { rt.wg.Wait(); close(done) }()

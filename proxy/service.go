@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"switchyard/config"
+	"switchyard/hlua"
 	"switchyard/http1"
 	"switchyard/sample"
 )
@@ -81,7 +82,13 @@ func lookupService(name string) Service {
 
 func init() {
 	compileAction(config.HTTPRequestRules, "use-service", func(r *config.HTTPRule) ruleFunc {
-		name := r.Args.(*config.UseService).Name
+		u := r.Args.(*config.UseService)
+		name := u.Name
+		if ref, ok := u.Impl.(*hlua.ServiceRef); ok {
+			return func(s *httpStream) (ruleVerdict, bool) {
+				return ruleAnswered, s.serveService(s.luaService(ref), nil, "", false)
+			}
+		}
 		return func(s *httpStream) (ruleVerdict, bool) {
 			svc := lookupService(name)
 			if svc == nil {

@@ -28,6 +28,9 @@ type Env struct {
 	// fetches whose table defaults to the proxy's own (src_conn_cur,
 	// table_avl) take its name.
 	Proxy string
+	// Dynamic holds the fetches and converters the configuration defines
+	// itself (Lua's), nil when none.
+	Dynamic Dynamic
 }
 
 // DeclareVar notes a variable the configuration names (only proc.* ones

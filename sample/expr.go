@@ -154,7 +154,7 @@ func parseExpr(env *Env, words []string, syn exprSyntax, inACL bool) (*Expr, int
 	if name == "" {
 		return nil, 0, "", fmt.Errorf("missing fetch method")
 	}
-	f := fetches[name]
+	f := lookupFetch(env, name)
 	if f == nil {
 		return nil, 0, "", unknownFetch(name, inACL)
 	}
@@ -177,9 +177,7 @@ func unknownFetch(name string, inACL bool) error {
 	if why := refusedFetches[name]; why != "" {
 		return fmt.Errorf("fetch method '%s' is not supported: %s", name, why)
 	}
-	if unsupportedFetches[name] || strings.HasPrefix(name, "lua.") {
-		// lua.* names are what lua-load scripts register (Lua comes
-		// with a later issue).
+	if unsupportedFetches[name] {
 		return fmt.Errorf("fetch method '%s' is not supported yet", name)
 	}
 	return &hintError{fmt.Sprintf("unknown fetch method '%s'", name), didYouMean(name, fetchNames(inACL))}
@@ -220,7 +218,7 @@ func (e *Expr) parseConvs(env *Env, fetchName string, words []string, rest strin
 			rest, newWord = words[idx], true
 		}
 		name, after := splitKeyword(rest)
-		cv := convs[name]
+		cv := lookupConv(env, name)
 		if cv == nil {
 			if newWord { // a word that is not a converter ends the expression
 				break

@@ -1,0 +1,333 @@
+package hlua
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	glua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+
+	"switchyard/sample"
+)
+
+// Settings are the global tune.lua.* keywords.
+type Settings struct {
+	// SessionTimeout bounds the Lua time of a fetch, converter or action
+	// (4s); TaskTimeout that of a task (none); ServiceTimeout that of a
+	// service (4s). Time spent waiting (sleeps, sockets) is not counted,
+	// as in haproxy.
+	SessionTimeout, TaskTimeout, ServiceTimeout time.Duration
+	// LogLoggers: core.log and txn:log reach the proxy's loggers (on).
+	LogLoggers bool
+	// LogStderr: "auto" (to stderr when no logger took the message),
+	// "on" or "off".
+	LogStderr string
+}
+
+// DefaultSettings are haproxy's defaults.
+func DefaultSettings() Settings {
+	return Settings{SessionTimeout: 4 * time.Second, ServiceTimeout: 4 * time.Second, LogLoggers: true, LogStderr: "auto"}
+}
+
+// script is a compiled `lua-load` or `lua-load-per-thread` file.
+type script struct {
+	file  string
+	args  []string
+	proto *glua.FunctionProto
+}
+
+// decl is what the configuration may use of a registered function.
+type decl struct {
+	kind      Kind
+	perThread bool
+	nargs     int      // actions: how many words of the rule it takes
+	where     []string // actions: http-req, http-res, tcp-req, tcp-res, http-after-res
+	mode      string   // services: "http" or "tcp"
+	help      string   // cli
+	words     []string // cli: the command's words
+}
+
+// Program is the Lua of one configuration: its scripts, what they
+// registered, and the states that run them.
+type Program struct {
+	Settings Settings
+	// Paths are lua-prepend-path entries: package.path (or cpath)
+	// prefixes, applied before each script loads.
+	paths    []prependPath
+	env      *sample.Env
+	decls    map[regKey]*decl
+	shared   *vm
+	perLoads []*script // per-thread scripts, in order
+	pool     *pool
+
+	mu      sync.Mutex
+	threads []*thread // every thread, for the watchdog
+	host    Host
+	started bool
+	stop    chan struct{}
+	fetchMu sync.Mutex
+	fetchC  map[string]*fetchCall // compiled txn.f calls
+	convC   map[string]*convCall
+	logf    func(level int, msg string)
+}
+
+type prependPath struct {
+	path string
+	c    bool // cpath
+}
+
+// NewProgram returns an empty program: scripts are added by Load.
+func NewProgram(env *sample.Env) *Program {
+	return &Program{Settings: DefaultSettings(), env: env, decls: map[regKey]*decl{},
+		fetchC: map[string]*fetchCall{}, convC: map[string]*convCall{}}
+}
+
+// compile reads and compiles a script once; every state loads the same
+// compiled chunk.
+func compile(file string) (*glua.FunctionProto, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
+	}
+	defer f.Close()
+	chunk, err := parse.Parse(f, "@"+file)
+	if err != nil {
+		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
+	}
+	proto, err := glua.Compile(chunk, "@"+file)
+	if err != nil {
+		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
+	}
+	return proto, nil
+}
+
+// Load compiles file and runs it, as lua-load (perThread false) or
+// lua-load-per-thread do while the configuration is read: what it
+// registers is known from then on.
+func (p *Program) Load(file string, args []string, perThread bool) error {
+	proto, err := compile(file)
+	if err != nil {
+		return err
+	}
+	s := &script{file: file, args: args, proto: proto}
+	var v *vm
+	if perThread {
+		if p.pool == nil {
+			p.pool = &pool{prog: p}
+			first := newVM(p, false)
+			first.primary = true
+			p.pool.free = append(p.pool.free, first)
+			p.register(first.main)
+		}
+		p.perLoads = append(p.perLoads, s)
+		v = p.pool.free[0]
+	} else {
+		if p.shared == nil {
+			p.shared = newVM(p, true)
+			p.shared.primary = true
+			p.register(p.shared.main)
+		}
+		v = p.shared
+	}
+	p.applyPaths(v.L)
+	if err := v.load(s); err != nil {
+		return loadError(file, err)
+	}
+	return nil
+}
+
+// PrependPath is lua-prepend-path.
+func (p *Program) PrependPath(path string, cpath bool) {
+	p.paths = append(p.paths, prependPath{path, cpath})
+}
+
+func (p *Program) applyPaths(L *glua.LState) {
+	pkg, ok := L.GetGlobal("package").(*glua.LTable)
+	if !ok {
+		return
+	}
+	for _, pp := range p.paths {
+		field := "path"
+		if pp.c {
+			field = "cpath"
+		}
+		cur := glua.LVAsString(pkg.RawGetString(field))
+		pkg.RawSetString(field, glua.LString(pp.path+";"+cur))
+	}
+	p.paths = p.paths[:0] // applied once per state that loads first
+}
+
+// register notes a thread for the watchdog.
+func (p *Program) register(t *thread) {
+	p.mu.Lock()
+	p.threads = append(p.threads, t)
+	p.mu.Unlock()
+}
+
+// declare records a registration made while a script loads. A name
+// registered again replaces the first, as in haproxy (with a warning
+// there); a per-thread state loading after the first only refreshes its
+// own table.
+func (p *Program) declare(v *vm, d *decl, name string, fn *glua.LFunction) {
+	k := regKey{d.kind, name}
+	v.fns[k] = fn
+	if v.shared || v.primary {
+		d.perThread = !v.shared
+		p.decls[k] = d
+	}
+}
+
+// Declared returns what the configuration may use of a registered name.
+func (p *Program) declared(kind Kind, name string) *decl {
+	if p == nil {
+		return nil
+	}
+	return p.decls[regKey{kind, name}]
+}
+
+// Empty says whether no script was loaded.
+func (p *Program) Empty() bool { return p == nil || p.shared == nil && p.pool == nil }
+
+// pool holds the states of per-thread scripts: a call takes one for
+// itself and gives it back; more are made, each loading the scripts,
+// when all are busy.
+type pool struct {
+	prog *Program
+	mu   sync.Mutex
+	free []*vm
+}
+
+func (pl *pool) get() (*vm, error) {
+	pl.mu.Lock()
+	if n := len(pl.free); n > 0 {
+		v := pl.free[n-1]
+		pl.free = pl.free[:n-1]
+		pl.mu.Unlock()
+		return v, nil
+	}
+	pl.mu.Unlock()
+	v := newVM(pl.prog, false)
+	for _, s := range pl.prog.perLoads {
+		if err := v.load(s); err != nil {
+			v.L.Close()
+			return nil, loadError(s.file, err)
+		}
+	}
+	pl.prog.register(v.main)
+	return v, nil
+}
+
+func (pl *pool) put(v *vm) {
+	pl.mu.Lock()
+	pl.free = append(pl.free, v)
+	pl.mu.Unlock()
+}
+
+// begin takes a thread to run the function registered as (kind, name).
+// The returned function ends the call.
+func (p *Program) begin(kind Kind, name string) (*thread, *glua.LFunction, func(), error) {
+	d := p.declared(kind, name)
+	if d == nil {
+		return nil, nil, nil, fmt.Errorf("Lua %s '%s' is not registered", kind, name)
+	}
+	k := regKey{kind, name}
+	if !d.perThread {
+		v := p.shared
+		t := v.acquire()
+		if t.objs == nil {
+			p.register(t)
+		}
+		return t, v.fns[k], func() { v.release(t) }, nil
+	}
+	v, err := p.pool.get()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return v.main, v.fns[k], func() { v.main.cur = nil; p.pool.put(v) }, nil
+}
+
+// Start runs the scripts' init functions and starts their tasks, once
+// the configuration is in force. log writes Lua's messages outside any
+// stream (nil: stderr).
+func (p *Program) Start(h Host) {
+	if p.Empty() {
+		return
+	}
+	p.mu.Lock()
+	if p.started {
+		p.mu.Unlock()
+		return
+	}
+	p.started, p.host, p.stop = true, h, make(chan struct{})
+	p.mu.Unlock()
+	go p.watchdog()
+	for _, v := range p.primaries() {
+		for _, fn := range v.inits {
+			p.runInit(v, fn)
+		}
+	}
+	for _, v := range p.primaries() {
+		for _, fn := range v.tasks {
+			p.startTask(v, fn)
+		}
+	}
+}
+
+// Stop ends the program's tasks and its watchdog: the configuration was
+// replaced or the process stops.
+func (p *Program) Stop() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started && p.stop != nil {
+		close(p.stop)
+		p.stop = nil
+	}
+}
+
+func (p *Program) primaries() []*vm {
+	var out []*vm
+	if p.shared != nil {
+		out = append(out, p.shared)
+	}
+	if p.pool != nil {
+		for _, v := range p.pool.free {
+			if v.primary {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// stopping is closed when the program stops (nil before Start).
+func (p *Program) stopping() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stop
+}
+
+// watchdog stops calls that run longer than their timeout.
+func (p *Program) watchdog() {
+	stop := p.stopping()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-tick.C:
+			p.mu.Lock()
+			for _, t := range p.threads {
+				if t.overdue(now.UnixNano()) && t.cancel != nil {
+					t.cancel()
+				}
+			}
+			p.mu.Unlock()
+		}
+	}
+}

@@ -1,0 +1,629 @@
+package hlua
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	glua "github.com/yuin/gopher-lua"
+
+	"switchyard/sample"
+)
+
+// objects are a thread's instances of haproxy's classes, made once and
+// bound to the call the thread runs (t.cur): a call allocates no Lua
+// object of its own for them.
+type objects struct {
+	txn    *glua.LTable
+	http   *glua.LTable
+	applet *glua.LTable
+}
+
+func (t *thread) objects() *objects {
+	if t.objs == nil {
+		t.objs = newObjects(t)
+	}
+	return t.objs
+}
+
+// txnFor prepares the TXN object for c. txn.http exists on HTTP streams.
+func (o *objects) txnFor(c *call, action bool) *glua.LTable {
+	if c.st != nil && c.st.HTTP() {
+		o.txn.RawSetString("http", o.http)
+	} else {
+		o.txn.RawSetString("http", glua.LNil)
+	}
+	return o.txn
+}
+
+func newObjects(t *thread) *objects {
+	L := t.L
+	o := &objects{}
+	txn := L.NewTable()
+	methods := L.NewTable()
+	L.SetFuncs(methods, t.txnMethods())
+	meta := L.NewTable()
+	meta.RawSetString("__index", methods)
+	L.SetMetatable(txn, meta)
+	txn.RawSetString("f", t.fetchObject(false))
+	txn.RawSetString("sf", t.fetchObject(true))
+	txn.RawSetString("c", t.convObject(false))
+	txn.RawSetString("sc", t.convObject(true))
+	o.txn = txn
+	http := L.NewTable()
+	hm := L.NewTable()
+	L.SetFuncs(hm, t.httpMethods())
+	hmeta := L.NewTable()
+	hmeta.RawSetString("__index", hm)
+	L.SetMetatable(http, hmeta)
+	o.http = http
+	return o
+}
+
+// ---- variables ----
+
+// varRef parses a variable name; invalid names are an error to scripts
+// only through a false or nil result, as haproxy's.
+func varRef(name string) (sample.VarRef, bool) {
+	r, err := sample.ParseVarName(name)
+	return r, err == nil
+}
+
+// vars are the variables a call reaches: the stream's, or, outside
+// streams, only proc.* ones.
+func (c *call) vars() *sample.Vars {
+	if c != nil && c.ctx != nil {
+		return &c.ctx.Vars
+	}
+	return &sample.Vars{}
+}
+
+func getVar(L *glua.LState, c *call, name string) int {
+	r, ok := varRef(name)
+	if !ok {
+		L.Push(glua.LNil)
+		return 1
+	}
+	if c == nil || c.ctx == nil {
+		if r.Scope != sample.ScopeProc {
+			L.Push(glua.LNil)
+			return 1
+		}
+	}
+	v, ok := c.vars().Get(r)
+	if !ok {
+		L.Push(glua.LNil)
+		return 1
+	}
+	L.Push(toLua(v))
+	return 1
+}
+
+func setVar(L *glua.LState, c *call, name string, val glua.LValue, ifexist bool) int {
+	r, ok := varRef(name)
+	if !ok || (c == nil || c.ctx == nil) && r.Scope != sample.ScopeProc {
+		L.Push(glua.LFalse)
+		return 1
+	}
+	vs := c.vars()
+	// ifexist: a proc.* variable is only updated, never created (it
+	// exists once the configuration names it).
+	if ifexist && r.Scope == sample.ScopeProc && !vs.Exists(r) {
+		L.Push(glua.LFalse)
+		return 1
+	}
+	v, ok := toSample(val)
+	if !ok {
+		L.Push(glua.LFalse)
+		return 1
+	}
+	vs.Set(r, v)
+	L.Push(glua.LTrue)
+	return 1
+}
+
+func unsetVar(L *glua.LState, c *call, name string) int {
+	r, ok := varRef(name)
+	if !ok || (c == nil || c.ctx == nil) && r.Scope != sample.ScopeProc {
+		L.Push(glua.LFalse)
+		return 1
+	}
+	c.vars().Unset(r)
+	L.Push(glua.LTrue)
+	return 1
+}
+
+// ---- TXN ----
+
+func (t *thread) txnMethods() map[string]glua.LGFunction {
+	logAt := func(level int) glua.LGFunction {
+		return func(L *glua.LState) int {
+			msg := L.CheckString(2)
+			t.vm.prog.log(t.stream(), level, msg)
+			return 0
+		}
+	}
+	return map[string]glua.LGFunction{
+		"get_var": func(L *glua.LState) int { return getVar(L, t.cur, L.CheckString(2)) },
+		"set_var": func(L *glua.LState) int {
+			return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
+		},
+		"unset_var": func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) },
+		"get_priv": func(L *glua.LState) int {
+			if t.cur == nil || t.cur.private == nil {
+				L.Push(glua.LNil)
+			} else {
+				L.Push(t.cur.private)
+			}
+			return 1
+		},
+		"set_priv": func(L *glua.LState) int {
+			if t.cur != nil {
+				t.cur.private = L.Get(2)
+			}
+			return 0
+		},
+		"set_loglevel": func(L *glua.LState) int {
+			level := L.CheckInt(2)
+			if level < -1 || level > logDebug {
+				L.ArgError(2, "Invalid loglevel.")
+			}
+			if st := t.stream(); st != nil {
+				st.SetLogLevel(level)
+			}
+			return 0
+		},
+		// IP_TOS and SO_MARK are not set by switchyard (see docs/lua.md).
+		"set_tos":             func(L *glua.LState) int { L.CheckInt(2); return 0 },
+		"set_mark":            func(L *glua.LState) int { L.CheckInt(2); return 0 },
+		"set_priority_class":  func(L *glua.LState) int { L.CheckInt(2); return 0 },
+		"set_priority_offset": func(L *glua.LState) int { L.CheckInt(2); return 0 },
+		"done": func(L *glua.LState) int {
+			var r *Reply
+			if tb, ok := L.Get(2).(*glua.LTable); ok {
+				r = replyOf(tb)
+			}
+			if t.cur != nil && t.cur.st != nil && t.cur.kind == KindAction {
+				t.cur.done = true
+				t.cur.st.Done(r)
+			}
+			// txn:done() ends the action: nothing after it runs.
+			L.RaiseError("%s", doneSignal)
+			return 0
+		},
+		"reply": func(L *glua.LState) int {
+			L.Push(newReply(L, L.OptTable(2, nil)))
+			return 1
+		},
+		"log": func(L *glua.LState) int {
+			level := L.CheckInt(2)
+			msg := L.CheckString(3)
+			if level < 0 || level > logDebug {
+				L.ArgError(2, "Invalid loglevel.")
+			}
+			t.vm.prog.log(t.stream(), level, msg)
+			return 0
+		},
+		"deflog":  logAt(logInfo),
+		"Debug":   logAt(logDebug),
+		"Info":    logAt(logInfo),
+		"Warning": logAt(logWarning),
+		"Alert":   logAt(logAlert),
+	}
+}
+
+// doneSignal is the error txn:done() raises to end the action; it is not
+// reported.
+const doneSignal = "\x00txn:done"
+
+func (t *thread) stream() Stream {
+	if t.cur == nil {
+		return nil
+	}
+	return t.cur.st
+}
+
+// ---- Fetches and Converters ----
+
+var luaNames struct {
+	once        sync.Once
+	fetch, conv map[string]string
+}
+
+// luaName maps the method names scripts use (req_fhdr) to the keywords
+// (req.fhdr): '.' and '-' become '_', as haproxy exports them.
+func luaNameMaps() (fetch, conv map[string]string) {
+	luaNames.once.Do(func() {
+		luaNames.fetch, luaNames.conv = map[string]string{}, map[string]string{}
+		r := strings.NewReplacer(".", "_", "-", "_")
+		for _, n := range sample.FetchNames() {
+			luaNames.fetch[r.Replace(n)] = n
+		}
+		for _, n := range sample.ConverterNames() {
+			luaNames.conv[r.Replace(n)] = n
+		}
+	})
+	return luaNames.fetch, luaNames.conv
+}
+
+type fetchCall struct {
+	e   *sample.Expr
+	err error
+}
+
+type convCall struct {
+	c   *sample.ConvCall
+	err error
+}
+
+// compiledFetch returns the compiled call of a fetch with its arguments,
+// made once per distinct call.
+func (p *Program) compiledFetch(name string, args []string) (*sample.Expr, error) {
+	key := name + "\x00" + strings.Join(args, "\x00")
+	p.fetchMu.Lock()
+	fc := p.fetchC[key]
+	p.fetchMu.Unlock()
+	if fc == nil {
+		e, err := sample.CompileFetchCall(p.env, name, args)
+		fc = &fetchCall{e, err}
+		p.fetchMu.Lock()
+		if len(p.fetchC) < 4096 {
+			p.fetchC[key] = fc
+		}
+		p.fetchMu.Unlock()
+	}
+	return fc.e, fc.err
+}
+
+func (p *Program) compiledConv(name string, args []string) (*sample.ConvCall, error) {
+	key := name + "\x00" + strings.Join(args, "\x00")
+	p.fetchMu.Lock()
+	cc := p.convC[key]
+	p.fetchMu.Unlock()
+	if cc == nil {
+		c, err := sample.CompileConverterCall(p.env, name, args)
+		cc = &convCall{c, err}
+		p.fetchMu.Lock()
+		if len(p.convC) < 4096 {
+			p.convC[key] = cc
+		}
+		p.fetchMu.Unlock()
+	}
+	return cc.c, cc.err
+}
+
+// fetchObject is txn.f (str false) or txn.sf: every fetch of the sample
+// engine as a method, resolved on first use.
+func (t *thread) fetchObject(str bool) *glua.LTable {
+	L := t.L
+	obj := L.NewTable()
+	meta := L.NewTable()
+	meta.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
+		key := L.CheckString(2)
+		fetchNames, _ := luaNameMaps()
+		name, ok := fetchNames[key]
+		if !ok {
+			L.Push(glua.LNil)
+			return 1
+		}
+		fn := L.NewFunction(func(L *glua.LState) int {
+			args := make([]string, 0, L.GetTop())
+			for i := 2; i <= L.GetTop(); i++ {
+				args = append(args, argText(L.Get(i)))
+			}
+			e, err := t.vm.prog.compiledFetch(name, args)
+			if err != nil {
+				L.RaiseError("%s", err.Error())
+			}
+			if t.cur == nil || t.cur.ctx == nil {
+				return pushNoSample(L, str)
+			}
+			v, ok := e.Eval(t.cur.ctx)
+			if !ok {
+				return pushNoSample(L, str)
+			}
+			if str {
+				L.Push(glua.LString(v.AppendText(nil)))
+			} else {
+				L.Push(toLua(v))
+			}
+			return 1
+		})
+		L.RawSet(obj, glua.LString(key), fn)
+		L.Push(fn)
+		return 1
+	}))
+	L.SetMetatable(obj, meta)
+	return obj
+}
+
+func pushNoSample(L *glua.LState, str bool) int {
+	if str {
+		L.Push(glua.LString(""))
+	} else {
+		L.Push(glua.LNil)
+	}
+	return 1
+}
+
+// convObject is txn.c or txn.sc: every converter as a method taking the
+// value to convert first.
+func (t *thread) convObject(str bool) *glua.LTable {
+	L := t.L
+	obj := L.NewTable()
+	meta := L.NewTable()
+	meta.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
+		key := L.CheckString(2)
+		_, convNames := luaNameMaps()
+		name, ok := convNames[key]
+		if !ok {
+			L.Push(glua.LNil)
+			return 1
+		}
+		fn := L.NewFunction(func(L *glua.LState) int {
+			in, ok := toSample(L.Get(2))
+			args := make([]string, 0, L.GetTop())
+			for i := 3; i <= L.GetTop(); i++ {
+				args = append(args, argText(L.Get(i)))
+			}
+			cc, err := t.vm.prog.compiledConv(name, args)
+			if err != nil {
+				L.RaiseError("%s", err.Error())
+			}
+			if !ok {
+				return pushNoSample(L, str)
+			}
+			ctx := &sample.Ctx{}
+			if t.cur != nil && t.cur.ctx != nil {
+				ctx = t.cur.ctx
+			}
+			v, ok := cc.Apply(ctx, in)
+			if !ok {
+				return pushNoSample(L, str)
+			}
+			if str {
+				L.Push(glua.LString(v.AppendText(nil)))
+			} else {
+				L.Push(toLua(v))
+			}
+			return 1
+		})
+		L.RawSet(obj, glua.LString(key), fn)
+		L.Push(fn)
+		return 1
+	}))
+	L.SetMetatable(obj, meta)
+	return obj
+}
+
+// ---- HTTP ----
+
+// headersTable is haproxy's header table: lower-case name to the list of
+// values, indexed from 0.
+func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.LTable {
+	tb := L.NewTable()
+	each(func(name, value []byte) {
+		n := glua.LString(strings.ToLower(string(name)))
+		vals, ok := tb.RawGet(n).(*glua.LTable)
+		if !ok {
+			vals = L.NewTable()
+			tb.RawSet(n, vals)
+		}
+		i := 0
+		for vals.RawGetInt(i) != glua.LNil {
+			i++
+		}
+		vals.RawSetInt(i, glua.LString(string(value)))
+	})
+	return tb
+}
+
+func (t *thread) httpMethods() map[string]glua.LGFunction {
+	m := map[string]glua.LGFunction{}
+	for _, side := range []struct {
+		prefix string
+		res    bool
+	}{{"req_", false}, {"res_", true}} {
+		res := side.res
+		m[side.prefix+"get_headers"] = func(L *glua.LState) int {
+			st := t.stream()
+			if st == nil {
+				L.Push(L.NewTable())
+				return 1
+			}
+			L.Push(headersTable(L, func(fn func(name, value []byte)) { st.Headers(res, fn) }))
+			return 1
+		}
+		m[side.prefix+"set_header"] = t.editing(func(L *glua.LState, st Stream) {
+			st.SetHeader(res, L.CheckString(2), L.CheckString(3), true)
+		})
+		m[side.prefix+"add_header"] = t.editing(func(L *glua.LState, st Stream) {
+			st.AddHeader(res, L.CheckString(2), L.CheckString(3))
+		})
+		m[side.prefix+"del_header"] = t.editing(func(L *glua.LState, st Stream) {
+			st.SetHeader(res, L.CheckString(2), "", false)
+		})
+		for _, full := range []bool{true, false} {
+			name := "rep_header"
+			if !full {
+				name = "rep_value"
+			}
+			full := full
+			m[side.prefix+name] = t.editing(func(L *glua.LState, st Stream) {
+				hdr, reS, repl := L.CheckString(2), L.CheckString(3), L.CheckString(4)
+				re, err := regexp.Compile(reS)
+				if err != nil {
+					L.ArgError(3, err.Error())
+				}
+				st.ReplaceHeaders(res, hdr, func(v []byte) []byte { return replaceValue(re, v, repl, full) })
+			})
+		}
+	}
+	for _, part := range []string{"method", "path", "query", "uri"} {
+		part := part
+		m["req_set_"+part] = func(L *glua.LState) int {
+			v := L.CheckString(2)
+			st := t.editStream(L)
+			L.Push(glua.LBool(st != nil && st.SetLine(part, v)))
+			return 1
+		}
+	}
+	m["res_set_status"] = func(L *glua.LState) int {
+		code := L.CheckInt(2)
+		reason := L.OptString(3, "")
+		st := t.editStream(L)
+		L.Push(glua.LBool(st != nil && st.SetStatus(code, reason)))
+		return 1
+	}
+	return m
+}
+
+// editStream is the stream a call may change: actions only (fetches and
+// converters read).
+func (t *thread) editStream(L *glua.LState) Stream {
+	if t.cur == nil || t.cur.st == nil || t.cur.kind != KindAction {
+		L.RaiseError("this function is only available from an action")
+	}
+	return t.cur.st
+}
+
+func (t *thread) editing(fn func(L *glua.LState, st Stream)) glua.LGFunction {
+	return func(L *glua.LState) int {
+		fn(L, t.editStream(L))
+		return 0
+	}
+}
+
+// replaceValue applies a rep_header (the whole value) or rep_value (each
+// comma-separated value) rewrite.
+func replaceValue(re *regexp.Regexp, v []byte, repl string, full bool) []byte {
+	expand := func(src []byte) []byte {
+		m := re.FindSubmatchIndex(src)
+		if m == nil || m[0] != 0 || m[1] != len(src) {
+			return src
+		}
+		return re.Expand(nil, []byte(haproxyRefs(repl)), src, m)
+	}
+	if full {
+		return expand(v)
+	}
+	parts := strings.Split(string(v), ",")
+	for i, p := range parts {
+		lead := len(p) - len(strings.TrimLeft(p, " \t"))
+		parts[i] = p[:lead] + string(expand([]byte(p[lead:])))
+	}
+	return []byte(strings.Join(parts, ","))
+}
+
+// haproxyRefs turns \1 back-references into Go's ${1}.
+func haproxyRefs(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
+			b.WriteString("${" + s[i+1:i+2] + "}")
+			i++
+			continue
+		}
+		if s[i] == '$' {
+			b.WriteString("$$")
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// ---- reply ----
+
+// newReply makes a reply object (txn:reply()), from an optional table of
+// status, reason, headers and body.
+func newReply(L *glua.LState, init *glua.LTable) *glua.LTable {
+	r := L.NewTable()
+	r.RawSetString("status", glua.LNumber(200))
+	r.RawSetString("reason", glua.LString(""))
+	r.RawSetString("headers", L.NewTable())
+	r.RawSetString("body", glua.LString(""))
+	if init != nil {
+		init.ForEach(func(k, v glua.LValue) {
+			if ks, ok := k.(glua.LString); ok {
+				switch ks {
+				case "status", "reason", "body":
+					r.RawSet(k, v)
+				case "headers":
+					if ht, ok := v.(*glua.LTable); ok {
+						h := L.NewTable()
+						ht.ForEach(func(n, vals glua.LValue) {
+							list := L.NewTable()
+							if vt, ok := vals.(*glua.LTable); ok {
+								vt.ForEach(func(_, x glua.LValue) { list.Append(x) })
+							} else {
+								list.Append(vals)
+							}
+							h.RawSet(glua.LString(strings.ToLower(n.String())), list)
+						})
+						r.RawSetString("headers", h)
+					}
+				}
+			}
+		})
+	}
+	methods := L.NewTable()
+	L.SetFuncs(methods, map[string]glua.LGFunction{
+		"set_status": func(L *glua.LState) int {
+			self := L.CheckTable(1)
+			self.RawSetString("status", glua.LNumber(L.CheckInt(2)))
+			self.RawSetString("reason", glua.LString(L.OptString(3, "")))
+			return 0
+		},
+		"add_header": func(L *glua.LState) int {
+			self := L.CheckTable(1)
+			name := glua.LString(strings.ToLower(L.CheckString(2)))
+			hs := self.RawGetString("headers").(*glua.LTable)
+			list, ok := hs.RawGet(name).(*glua.LTable)
+			if !ok {
+				list = L.NewTable()
+				hs.RawSet(name, list)
+			}
+			list.Append(glua.LString(L.CheckString(3)))
+			return 0
+		},
+		"del_header": func(L *glua.LState) int {
+			self := L.CheckTable(1)
+			hs := self.RawGetString("headers").(*glua.LTable)
+			hs.RawSet(glua.LString(strings.ToLower(L.CheckString(2))), glua.LNil)
+			return 0
+		},
+		"set_body": func(L *glua.LState) int {
+			self := L.CheckTable(1)
+			self.RawSetString("body", glua.LString(L.CheckString(2)))
+			return 0
+		},
+	})
+	meta := L.NewTable()
+	meta.RawSetString("__index", methods)
+	L.SetMetatable(r, meta)
+	return r
+}
+
+// replyOf reads a reply object.
+func replyOf(tb *glua.LTable) *Reply {
+	r := &Reply{Status: 200}
+	if n, ok := tb.RawGetString("status").(glua.LNumber); ok {
+		r.Status = int(n)
+	}
+	r.Reason = glua.LVAsString(tb.RawGetString("reason"))
+	r.Body = []byte(glua.LVAsString(tb.RawGetString("body")))
+	if hs, ok := tb.RawGetString("headers").(*glua.LTable); ok {
+		hs.ForEach(func(n, vals glua.LValue) {
+			if vt, ok := vals.(*glua.LTable); ok {
+				vt.ForEach(func(_, v glua.LValue) { r.Headers = append(r.Headers, [2]string{n.String(), v.String()}) })
+			} else {
+				r.Headers = append(r.Headers, [2]string{n.String(), vals.String()})
+			}
+		})
+	}
+	return r
+}
+
+var _ = strconv.Itoa

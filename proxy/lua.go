@@ -1,0 +1,292 @@
+package proxy
+
+import (
+	"strconv"
+	"strings"
+
+	"switchyard/config"
+	"switchyard/hlua"
+	"switchyard/http1"
+	"switchyard/logsink"
+	"switchyard/sample"
+)
+
+// Lua in the data plane: the rule sets' lua.NAME actions, `use-service
+// lua.NAME`, the Stream that Lua's TXN and HTTP classes act on, and the
+// program's life beside the configuration's.
+
+// luaStream is an HTTP stream as Lua sees it: a conversion of the
+// stream's pointer, so that handing it to a script allocates nothing.
+type luaStream httpStream
+
+func init() {
+	hlua.StreamOf = func(c *sample.Ctx) hlua.Stream {
+		if s, ok := c.Owner.(*httpStream); ok {
+			return (*luaStream)(s)
+		}
+		return nil
+	}
+	for _, set := range []config.RuleSet{config.HTTPRequestRules, config.HTTPResponseRules, config.HTTPAfterResponseRules} {
+		set := set
+		compileAction(set, "lua.", func(r *config.HTTPRule) ruleFunc {
+			a := r.Args.(*hlua.ActionRule)
+			res := set != config.HTTPRequestRules
+			return func(s *httpStream) (ruleVerdict, bool) {
+				switch a.Prog.RunAction(a.Name, (*luaStream)(s), a.Words, res) {
+				case hlua.ActStop:
+					return ruleStop, false
+				case hlua.ActDone:
+					return ruleAnswered, s.luaDone()
+				case hlua.ActDeny:
+					if set == config.HTTPRequestRules {
+						s.countDenied(false, s.t.be)
+						s.cc.trk.countError()
+						return ruleAnswered, s.reply(403, s.t.be)
+					}
+					s.countDenied(true, s.t.be)
+					return s.internalError(set, 502)
+				case hlua.ActAbort:
+					resetOnClose(s.cl.Conn)
+					return ruleAnswered, false
+				case hlua.ActError:
+					return s.internalError(set, 500)
+				}
+				return ruleContinue, false
+			}
+		})
+	}
+}
+
+// luaDone ends the transaction as txn:done() asked: with the script's
+// reply, or by closing the connection when it gave none.
+func (s *httpStream) luaDone() bool {
+	r := s.t.luaReply
+	s.t.luaReply = nil
+	if r == nil {
+		s.term('L', 'R')
+		return false
+	}
+	s.term('L', 'R')
+	mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
+	out := http1.AppendReplyHead(s.t.out[:0], r.Status)
+	ctype := ""
+	for _, h := range r.Headers {
+		if strings.EqualFold(h[0], "content-type") {
+			ctype = h[1]
+			continue
+		}
+		out = http1.AppendReplyFieldName(out, h[0])
+		out = append(append(out, h[1]...), "\r\n"...)
+	}
+	out = http1.AppendReplyTail(out, r.Body, ctype, mustClose, &s.t.req)
+	s.t.lg.rec.Status = r.Status
+	out = s.afterReply(out, s.t.be, mustClose)
+	s.t.out = out
+	s.countHead(out)
+	return s.writeRaw(out) && !mustClose
+}
+
+// luaService is the service of `use-service lua.NAME` for one request.
+func (s *httpStream) luaService(ref *hlua.ServiceRef) Service {
+	return func(c *ServiceCall) {
+		a := &hlua.Applet{Method: c.Method, Path: c.Path, Query: c.Query, Version: string(c.req.Version()), Body: c.Body}
+		for i := 0; i < c.req.NumHeaders(); i++ {
+			n, v := c.req.Header(i)
+			a.Headers = append(a.Headers, [2]string{string(n), string(v)})
+		}
+		if !ref.Prog.RunService(ref.Name, (*luaStream)(s), a) {
+			c.Status = 500
+			c.ContentType = "text/html"
+			c.Out = []byte("<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n")
+			return
+		}
+		c.Status = a.Status
+		for _, h := range a.RespHdr {
+			if h[0] == "content-type" {
+				c.ContentType = h[1]
+				continue
+			}
+			if h[0] == "content-length" || h[0] == "transfer-encoding" {
+				continue // the proxy frames the body it has
+			}
+			c.Headers = append(c.Headers, h)
+		}
+		c.Out = a.Out.Bytes()
+	}
+}
+
+// ---- hlua.Stream ----
+
+func (l *luaStream) s() *httpStream      { return (*httpStream)(l) }
+func (l *luaStream) Ctx() *sample.Ctx    { return &l.ctx }
+func (l *luaStream) HTTP() bool          { return l.t != nil }
+func (l *luaStream) Frontend() string    { return l.fe.Name }
+func (l *luaStream) SetLogLevel(lvl int) { l.setLogLevel(lvl) }
+
+func (l *luaStream) setLogLevel(lvl int) {
+	if lvl < 0 {
+		l.t.lg.level = -1
+		return
+	}
+	l.t.lg.level = lvl + 1
+}
+
+func (l *luaStream) Backend() string {
+	if l.t != nil && l.t.be != nil {
+		return l.t.be.Name
+	}
+	return ""
+}
+
+// headers is the header list of the request or of the response being
+// edited (nil before the response).
+func (l *luaStream) headers(res bool) *http1.Headers {
+	s := l.s()
+	if !res {
+		return &s.t.req.Headers
+	}
+	if r := s.editedResponse(); r != nil {
+		return &r.Headers
+	}
+	return nil
+}
+
+func (l *luaStream) Headers(res bool, fn func(name, value []byte)) {
+	h := l.headers(res)
+	if h == nil {
+		return
+	}
+	for i := 0; i < h.NumHeaders(); i++ {
+		fn(h.Header(i))
+	}
+}
+
+func (l *luaStream) SetHeader(res bool, name, value string, add bool) {
+	h := l.headers(res)
+	if h == nil {
+		return
+	}
+	h.DelName([]byte(name))
+	if add {
+		h.Add([]byte(name), l.s().keep([]byte(value)))
+	}
+}
+
+func (l *luaStream) AddHeader(res bool, name, value string) {
+	if h := l.headers(res); h != nil {
+		h.Add([]byte(name), l.s().keep([]byte(value)))
+	}
+}
+
+func (l *luaStream) ReplaceHeaders(res bool, name string, edit func(v []byte) []byte) {
+	h := l.headers(res)
+	if h == nil {
+		return
+	}
+	for i, f := range h.Fields() {
+		if http1.EqualFold(f.Name, []byte(name)) {
+			h.SetValue(i, l.s().keep(edit(f.Value)))
+		}
+	}
+}
+
+func (l *luaStream) SetLine(part, value string) bool {
+	s := l.s()
+	req := &s.t.req
+	switch part {
+	case "method":
+		req.SetMethod(s.keep([]byte(value)))
+		return true
+	case "uri":
+		req.SetURI(s.keep([]byte(value)))
+		s.updateHost(req.URI())
+		return true
+	}
+	which := config.PartPath
+	v := []byte(value)
+	if part == "query" {
+		which = config.PartQuery
+		if !strings.HasPrefix(value, "?") {
+			v = append([]byte{'?'}, v...)
+		}
+	}
+	mark := len(s.ctx.Scratch)
+	nu := buildURI(s.ctx.Scratch, req.URI(), v, which)
+	s.ctx.Scratch = nu
+	req.SetURI(nu[mark:len(nu):len(nu)])
+	return true
+}
+
+func (l *luaStream) SetStatus(code int, reason string) bool {
+	resp := l.s().editedResponse()
+	if resp == nil || code < 100 || code > 999 {
+		return false
+	}
+	if reason == "" {
+		reason = statusReason(code)
+	}
+	resp.SetStatus(code, []byte(strconv.Itoa(code)), []byte(reason))
+	return true
+}
+
+func (l *luaStream) Done(r *hlua.Reply) { l.t.luaReply = r }
+
+func (l *luaStream) Log(level int, msg string) {
+	if targets := l.fe.cfg.Log.Targets; len(targets) > 0 {
+		meta := logMeta(l.fe.cfg, &l.snap.Global)
+		logsink.Send(targets, &meta, level, []byte(msg), nil)
+		return
+	}
+	if h := l.rt.luaHost; h != nil {
+		h.Log(level, msg)
+	}
+}
+
+// ---- the program's life ----
+
+// luaHost is the process as Lua scripts see it outside streams.
+type luaHost struct {
+	rt   *Runtime
+	cfg  *config.Config
+	prog *hlua.Program
+}
+
+func (h *luaHost) Log(level int, msg string) {
+	g := &h.cfg.Global
+	if len(g.Log.Targets) == 0 {
+		return
+	}
+	meta := logsink.Meta{Tag: g.Log.Tag, Hostname: g.Log.Hostname}
+	if meta.Tag == "" {
+		meta.Tag = "haproxy"
+	}
+	logsink.Send(g.Log.Targets, &meta, level, []byte(msg), nil)
+}
+
+func (h *luaHost) Proxies() []hlua.Proxy { return nil }
+
+func (h *luaHost) PatternFile(name string) *sample.PatternRef { return nil }
+
+// applyLua starts the Lua program of a configuration just put in force
+// (its init functions, its tasks) and stops the one it replaces.
+func (rt *Runtime) applyLua(cfg *config.Config) {
+	prog := hlua.ProgramOf(cfg)
+	old := rt.luaHost
+	if prog == nil {
+		rt.luaHost = nil
+	} else {
+		rt.luaHost = &luaHost{rt: rt, cfg: cfg, prog: prog}
+		prog.Start(rt.luaHost)
+	}
+	if old != nil && old.prog != prog {
+		old.prog.Stop()
+	}
+}
+
+func (rt *Runtime) stopLua() {
+	rt.applyMu.Lock()
+	defer rt.applyMu.Unlock()
+	if rt.luaHost != nil {
+		rt.luaHost.prog.Stop()
+	}
+}
