@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"switchyard/hlua"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"switchyard/hlua"
 	"sync"
 	"sync/atomic"
 	"time"
