@@ -17,8 +17,8 @@ type call struct {
 	st     Stream
 	ctx    *sample.Ctx
 	applet *Applet
-	// private is txn:set_priv's value.
-	private glua.LValue
+	// private is txn:set_priv's value for calls without a stream.
+	private any
 	// done is set by txn:done(): the action ends its rule set.
 	done bool
 }
@@ -253,4 +253,27 @@ func (t *thread) sleep(d time.Duration) {
 		case <-stop:
 		}
 	})
+}
+
+// priv is where the call's txn:set_priv value lives: the stream's, or the
+// call's own outside streams.
+func (c *call) priv() *any {
+	if c.st != nil {
+		return c.st.Priv()
+	}
+	return &c.private
+}
+
+func getPriv(L *glua.LState, c *call) int {
+	v, _ := (*c.priv()).(glua.LValue)
+	if v == nil {
+		v = glua.LNil
+	}
+	L.Push(v)
+	return 1
+}
+
+func setPriv(L *glua.LState, c *call) int {
+	*c.priv() = L.Get(2)
+	return 0
 }

@@ -34,6 +34,9 @@ type Stream interface {
 	SetLogLevel(level int)
 	// Log sends a message to the stream's proxy's loggers.
 	Log(level int, msg string)
+	// Priv is where txn:set_priv keeps its value: one per stream, shared
+	// by the scripts that run on it.
+	Priv() *any
 	// Frontend and Backend name the stream's proxies ("" when none yet).
 	Frontend() string
 	Backend() string

@@ -73,6 +73,7 @@ type httpStream struct {
 type txnState struct {
 	// luaReply is the reply a Lua action's txn:done() asked for.
 	luaReply *hlua.Reply
+	luaPriv  any // txn:set_priv
 	// backTLS is the handshake of the server connection the request
 	// uses, for the ssl_bc_* fetches (nil: none, or in clear).
 	backTLS *tls.ConnectionState
@@ -607,6 +608,7 @@ func (s *httpStream) bodyDone() bool {
 func (s *httpStream) transaction() bool {
 	s.rt.janitor.touch()
 	s.t.closeAfter, s.t.bodyRead, s.t.pumping, s.t.whole, s.t.reqCopy.payload = false, false, false, false, 0
+	s.t.luaReply, s.t.luaPriv = nil, nil
 	if isH2Preface(&s.t.req) {
 		// HTTP/2 with prior knowledge is not served yet: say so in
 		// HTTP/2 (an empty SETTINGS, then GOAWAY HTTP_1_1_REQUIRED)

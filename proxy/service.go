@@ -86,6 +86,7 @@ func init() {
 		name := u.Name
 		if ref, ok := u.Impl.(*hlua.ServiceRef); ok {
 			return func(s *httpStream) (ruleVerdict, bool) {
+				s.logApplet("<" + name + ">")
 				return ruleAnswered, s.serveService(s.luaService(ref), nil, "", false)
 			}
 		}
@@ -94,6 +95,7 @@ func init() {
 			if svc == nil {
 				return ruleContinue, false // unregistered since load: cannot happen
 			}
+			s.logApplet(appletLogName(name))
 			return ruleAnswered, s.serveService(svc, nil, "", false)
 		}
 	})
@@ -136,6 +138,7 @@ func (s *httpStream) statsPage(px *config.Proxy) (handled, keep bool) {
 			break
 		}
 	}
+	s.logApplet("<STATS>")
 	return true, s.serveService(svc, sp, px.Name, admin)
 }
 
@@ -174,6 +177,12 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 	// service made it, after the head, rather than copied behind it.
 	inline, head := len(c.Out) <= maxInlineBody, r.Meth == http1.MethodHEAD
 	out = http1.AppendReplyEnd(out, len(c.Out), c.ContentType, mustClose, r)
+	// haproxy's applets answer through the stream like a server: the
+	// http-response rules of the backend and the frontend see the reply.
+	out, answered, keep := s.serviceResponseRules(out, mustClose)
+	if answered {
+		return keep
+	}
 	if inline && !head {
 		out = append(out, c.Out...)
 	}
@@ -193,3 +202,53 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 
 // maxInlineBody is the largest service body copied behind its head.
 const maxInlineBody = 64 << 10
+
+// serviceResponseRules runs the http-response rules on a service's reply
+// head and returns it as they left it; answered says a rule answered
+// instead (deny, return…), keep whether the connection goes on then.
+func (s *httpStream) serviceResponseRules(head []byte, mustClose bool) (out []byte, answered, keep bool) {
+	be := s.t.be
+	if len(s.fe.resRules) == 0 && (be == nil || len(be.resRules) == 0) {
+		return head, false, false
+	}
+	buf := s.keep(head)
+	if _, err := s.t.resp.Parse(buf, s.fe.limits, s.t.req.Meth); err != nil {
+		return head, false, false
+	}
+	req := s.ctx.Req
+	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = nil, req, &s.t.resp, true
+	done, keep := false, false
+	if be != nil {
+		done, keep = s.runRules(be.resRules)
+	}
+	if !done && (be == nil || be.cfg != s.fe.cfg) {
+		done, keep = s.runRules(s.fe.resRules)
+	}
+	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = req, nil, nil, false
+	if done {
+		return nil, true, keep
+	}
+	s.t.lg.rec.Status = s.t.resp.Status
+	out, _ = s.t.resp.AppendHead(head[:0], s.respMode(), mustClose, &s.t.req)
+	return out, false, false
+}
+
+// logApplet records in the log that an applet answers, as haproxy logs
+// them: the applet's name in place of the server's, and the queue,
+// connect and response timers reached at once (0, not -1).
+func (s *httpStream) logApplet(name string) {
+	l := &s.t.lg
+	now := l.ms()
+	l.rec.Timers.Queue, l.rec.Timers.Connect, l.rec.Timers.Data = now, now, now
+	if l.on {
+		l.rec.Server = name
+	}
+}
+
+// appletLogName is the name haproxy logs for a use-service service.
+func appletLogName(service string) string {
+	if service == "prometheus-exporter" {
+		return "<PROMEX>"
+	}
+	return "<" + service + ">"
+}

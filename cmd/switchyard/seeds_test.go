@@ -29,18 +29,10 @@ type seedRefusal struct {
 	area string
 }
 
-const (
-	areaLua  = "Lua"
-	areaGone = "refused by haproxy 2.6 as well"
-)
+const areaGone = "refused by haproxy 2.6 as well"
 
 var seedRefusals = map[string][]seedRefusal{
-	"000-token-gateway.cfg": {
-		{11, "'lua-load' is not supported yet", areaLua},
-		{12, "'lua-load' is not supported yet", areaLua},
-		{25, "fetch method 'lua.validate_token' is not supported yet", areaLua},
-		{26, "fetch method 'lua.validate_id_for_token' is not supported yet", areaLua},
-	},
+	"000-token-gateway.cfg":     nil,
 	"001-ingress-configmap.cfg": nil,
 	"004-1-minimal.cfg":         nil,
 	"004-2-algorithms.cfg":      nil,
