@@ -143,8 +143,9 @@ func (p *Program) RunAction(name string, st Stream, words []string, res bool) Ac
 		return ActDone
 	}
 	if err != nil {
+		// As haproxy: the failure is logged and the rules go on.
 		p.logError(st, KindAction, name, err)
-		return ActError
+		return ActContinue
 	}
 	if n, ok := out[0].(glua.LNumber); ok && n >= 0 && n <= glua.LNumber(ActInvalid) {
 		return ActionResult(n)
@@ -153,15 +154,23 @@ func (p *Program) RunAction(name string, st Stream, words []string, res bool) Ac
 }
 
 // logError reports a script's failure where haproxy does: the stream's
-// proxy's loggers, or the global ones.
+// proxy's loggers (or the global ones) at err, and the process's own
+// log as an alert.
 func (p *Program) logError(st Stream, kind Kind, name string, err error) {
-	msg := "Lua " + kind.String() + " '" + name + "': "
+	what := kind.String()
+	if kind == KindService {
+		what += " " + p.ServiceMode(name)
+	}
+	msg := "Lua " + what + " '" + name + "': [state-id 0] runtime error: "
 	if err == errTimeout {
 		msg += "execution timeout."
 	} else {
-		msg += "runtime error: " + errorText(err) + "."
+		msg += errorText(err) + "."
 	}
 	p.log(st, logErr, msg)
+	if p.host != nil {
+		p.host.Alert(msg)
+	}
 }
 
 // Log levels, as syslog's and core.emerg…core.debug.

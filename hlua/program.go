@@ -92,11 +92,11 @@ func compile(file string) (*glua.FunctionProto, error) {
 		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
 	}
 	defer f.Close()
-	chunk, err := parse.Parse(f, "@"+file)
+	chunk, err := parse.Parse(f, file)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
 	}
-	proto, err := glua.Compile(chunk, "@"+file)
+	proto, err := glua.Compile(chunk, file)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
 	}

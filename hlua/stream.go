@@ -61,6 +61,9 @@ type Host interface {
 	// Log sends a message to the global loggers (core.log outside a
 	// stream).
 	Log(level int, msg string)
+	// Alert writes a message to the process's own log (haproxy's
+	// ha_alert on stderr): script failures.
+	Alert(msg string)
 	// Proxies lists the proxies of the running configuration.
 	Proxies() []Proxy
 	// PatternFile finds a map or ACL file loaded by the configuration.

@@ -51,6 +51,7 @@ const (
 	KindCLI
 )
 
+// String names the kind as haproxy's messages do ("Lua function 'x'").
 func (k Kind) String() string {
 	switch k {
 	case KindFetch:
@@ -58,9 +59,9 @@ func (k Kind) String() string {
 	case KindConverter:
 		return "converter"
 	case KindAction:
-		return "action"
+		return "function"
 	case KindService:
-		return "service"
+		return "applet"
 	case KindCLI:
 		return "cli"
 	}

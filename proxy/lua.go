@@ -26,34 +26,37 @@ func init() {
 		}
 		return nil
 	}
-	for _, set := range []config.RuleSet{config.HTTPRequestRules, config.HTTPResponseRules, config.HTTPAfterResponseRules} {
-		set := set
-		compileAction(set, "lua.", func(r *config.HTTPRule) ruleFunc {
-			a := r.Args.(*hlua.ActionRule)
-			res := set != config.HTTPRequestRules
-			return func(s *httpStream) (ruleVerdict, bool) {
-				switch a.Prog.RunAction(a.Name, (*luaStream)(s), a.Words, res) {
-				case hlua.ActStop:
-					return ruleStop, false
-				case hlua.ActDone:
-					return ruleAnswered, s.luaDone()
-				case hlua.ActDeny:
-					if set == config.HTTPRequestRules {
-						s.countDenied(false, s.t.be)
-						s.cc.trk.countError()
-						return ruleAnswered, s.reply(403, s.t.be)
-					}
-					s.countDenied(true, s.t.be)
-					return s.internalError(set, 502)
-				case hlua.ActAbort:
-					resetOnClose(s.cl.Conn)
-					return ruleAnswered, false
-				case hlua.ActError:
-					return s.internalError(set, 500)
-				}
-				return ruleContinue, false
+	// One definition serves the three HTTP rule sets: the rule says which
+	// it is in.
+	compileAction(config.HTTPRequestRules, "lua.", compileLuaAction)
+}
+
+func compileLuaAction(r *config.HTTPRule) ruleFunc {
+	a := r.Args.(*hlua.ActionRule)
+	set := r.Set
+	res := set != config.HTTPRequestRules
+	return func(s *httpStream) (ruleVerdict, bool) {
+		switch a.Prog.RunAction(a.Name, (*luaStream)(s), a.Words, res) {
+		case hlua.ActStop:
+			return ruleStop, false
+		case hlua.ActDone:
+			return ruleAnswered, s.luaDone()
+		case hlua.ActDeny:
+			if set == config.HTTPRequestRules {
+				s.countDenied(false, s.t.be)
+				s.cc.trk.countError()
+				s.term('P', 'R')
+				return ruleAnswered, s.reply(403, s.t.be)
 			}
-		})
+			s.countDenied(true, s.t.be)
+			return s.internalError(set, 502)
+		case hlua.ActAbort:
+			resetOnClose(s.cl.Conn)
+			return ruleAnswered, false
+		case hlua.ActError:
+			return s.internalError(set, 500)
+		}
+		return ruleContinue, false
 	}
 }
 
@@ -264,6 +267,8 @@ func (h *luaHost) Log(level int, msg string) {
 	}
 	logsink.Send(g.Log.Targets, &meta, level, []byte(msg), nil)
 }
+
+func (h *luaHost) Alert(msg string) { h.rt.Log.Error(msg) }
 
 func (h *luaHost) Proxies() []hlua.Proxy { return nil }
 

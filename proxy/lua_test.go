@@ -1,0 +1,49 @@
+package proxy
+
+import (
+	"strings"
+	"testing"
+)
+
+// The Lua actions' outcomes on a request, as haproxy 2.6 answers them
+// (checked side by side with haproxy on the same script): a failing
+// fetch gives no sample, a failing or runaway action is logged and the
+// rules go on, act.DENY is a 403, txn:done() with a reply sends it.
+func TestLuaActionOutcomes(t *testing.T) {
+	fe := itAddr(t)
+	itStart(t, itConfig(t, `
+global
+    lua-load testdata/lua_errors.lua
+    tune.lua.session-timeout 200
+`+itDefaults+`
+frontend fe
+    bind {FE}
+    http-request set-var(txn.x) lua.boom if { path /boom }
+    http-request return status 200 content-type text/plain lf-string "x=%[var(txn.x)]" if { path /boom }
+    http-request lua.bad if { path /bad }
+    http-request lua.loop if { path /loop }
+    http-request lua.done2 if { path /done2 }
+    http-request lua.deny if { path /deny }
+    http-request return status 200 content-type text/plain string "end"
+`, "FE", fe))
+	for _, tc := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/boom", 200, "x="},
+		{"/bad", 200, "end"},
+		{"/loop", 200, "end"},
+		{"/done2", 418, "teapot"},
+		{"/deny", 403, "Request forbidden by administrative rules."},
+	} {
+		k := itDial(t, fe)
+		resp, body := k.get(tc.path)
+		if resp.StatusCode != tc.status || !strings.Contains(body, tc.body) {
+			t.Errorf("%s: %d %q, want %d %q", tc.path, resp.StatusCode, body, tc.status, tc.body)
+		}
+		if tc.path == "/done2" && strings.Join(resp.Header.Values("X-A"), ",") != "1,2" {
+			t.Errorf("done2: x-a %v", resp.Header.Values("X-A"))
+		}
+	}
+}

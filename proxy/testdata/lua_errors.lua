@@ -1,0 +1,6 @@
+core.register_fetches("boom", function(txn) error("fetch failed") end)
+core.register_action("bad", {"http-req"}, function(txn) local x = nil; return x.y end)
+core.register_action("loop", {"http-req"}, function(txn) while true do end end)
+core.register_action("done", {"http-req"}, function(txn) txn:done() end)
+core.register_action("done2", {"http-req"}, function(txn) local r = txn:reply({status=418, body="teapot", headers={["x-a"]={"1","2"}}}) txn:done(r) end)
+core.register_action("deny", {"http-req"}, function(txn) return act.DENY end)
