@@ -42,7 +42,7 @@ func (p *Program) RunService(name string, st Stream, a *Applet) bool {
 		ctx = st.Ctx()
 	}
 	t.cur = &call{kind: KindService, name: name, st: st, ctx: ctx, applet: a}
-	t.limit.Store(int64(p.Settings.ServiceTimeout))
+	t.limit.Store(p.Settings.ServiceTimeout.Milliseconds())
 	if a.Status == 0 {
 		a.Status = 200
 	}

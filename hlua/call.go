@@ -41,7 +41,8 @@ const (
 // Fetch is the sample.Dynamic source of lua.NAME fetches.
 func (p *Program) Fetch(name string) (sample.FetchDef, bool) {
 	short, ok := strings.CutPrefix(name, "lua.")
-	if !ok || p.declared(KindFetch, short) == nil {
+	d := p.declared(KindFetch, short)
+	if !ok || d == nil {
 		return sample.FetchDef{}, false
 	}
 	return sample.FetchDef{Name: name, Args: strArgs, Out: sample.TypeAny,
@@ -50,7 +51,7 @@ func (p *Program) Fetch(name string) (sample.FetchDef, bool) {
 		Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
 			words := argWords(args)
 			return func(c *sample.Ctx) (sample.Value, bool) {
-				return p.callSample(KindFetch, short, c, nil, words)
+				return p.callSample(d, c, nil, words)
 			}, nil
 		}}, true
 }
@@ -58,7 +59,8 @@ func (p *Program) Fetch(name string) (sample.FetchDef, bool) {
 // Converter is the sample.Dynamic source of lua.NAME converters.
 func (p *Program) Converter(name string) (sample.ConverterDef, bool) {
 	short, ok := strings.CutPrefix(name, "lua.")
-	if !ok || p.declared(KindConverter, short) == nil {
+	d := p.declared(KindConverter, short)
+	if !ok || d == nil {
 		return sample.ConverterDef{}, false
 	}
 	return sample.ConverterDef{Name: name, Args: strArgs, In: sample.TypeStr, Out: sample.TypeAny,
@@ -66,7 +68,7 @@ func (p *Program) Converter(name string) (sample.ConverterDef, bool) {
 			words := argWords(args)
 			return func(c *sample.Ctx, v sample.Value) (sample.Value, bool) {
 				in := toLua(v)
-				return p.callSample(KindConverter, short, c, in, words)
+				return p.callSample(d, c, in, words)
 			}, nil
 		}}, true
 }
@@ -89,56 +91,72 @@ func argWords(args []sample.Arg) []glua.LValue {
 
 // callSample runs a Lua fetch (in nil) or converter on the stream of c.
 // A script error is logged and gives no sample.
-func (p *Program) callSample(kind Kind, name string, c *sample.Ctx, in glua.LValue, words []glua.LValue) (sample.Value, bool) {
-	t, fn, end, err := p.begin(kind, name)
+func (p *Program) callSample(d *decl, c *sample.Ctx, in glua.LValue, words []glua.LValue) (sample.Value, bool) {
+	kind, name := d.kind, d.name
+	t, fn, end, err := p.beginDecl(d)
 	if err != nil {
 		p.logError(nil, kind, name, err)
 		return sample.Value{}, false
 	}
 	defer end()
 	st := StreamOf(c)
-	t.cur = &call{kind: kind, name: name, st: st, ctx: c}
-	t.limit.Store(int64(p.Settings.SessionTimeout))
-	args := make([]glua.LValue, 0, len(words)+2)
+	t.cur = t.newCall(kind, name, st, c)
+	t.limit.Store(p.Settings.SessionTimeout.Milliseconds())
+	args := t.args[:0]
 	if kind == KindConverter {
 		args = append(args, in) // converters get the value, no txn
 	} else {
 		args = append(args, t.objects().txnFor(t.cur, false))
 	}
 	args = append(args, words...)
+	t.args = args
 	out, err := t.run(fn, 1, args...)
+	clear(args)
 	if err != nil {
 		p.logError(st, kind, name, err)
 		return sample.Value{}, false
 	}
-	v, ok := toSample(out[0])
-	if ok && v.Kind == sample.KindStr {
-		// The string lives in Lua's memory; the sample must outlive
-		// nothing but the transaction: copy it into its scratch.
+	if s, ok := out.(glua.LString); ok {
+		// The string lives in Lua's memory; the sample lives as long as
+		// the transaction: copied into its scratch, without a []byte
+		// conversion of its own.
 		start := len(c.Scratch)
-		c.Scratch = append(c.Scratch, v.Str...)
-		v.Str = c.Scratch[start:len(c.Scratch):len(c.Scratch)]
+		c.Scratch = append(c.Scratch, s...)
+		return sample.Str(c.Scratch[start:len(c.Scratch):len(c.Scratch)]), true
 	}
-	return v, ok
+	return toSample(out)
+}
+
+// newCall readies the thread's call for a new one.
+func (t *thread) newCall(kind Kind, name string, st Stream, c *sample.Ctx) *call {
+	t.callBuf = call{kind: kind, name: name, st: st, ctx: c}
+	return &t.callBuf
 }
 
 // RunAction runs the Lua action name on st with the rule's words; res
 // says it runs on the response side (txn.http's res_* apply).
 func (p *Program) RunAction(name string, st Stream, words []string, res bool) ActionResult {
+	lw := make([]glua.LValue, len(words))
+	for i, w := range words {
+		lw[i] = glua.LString(w)
+	}
+	return p.runAction(name, st, lw, res)
+}
+
+func (p *Program) runAction(name string, st Stream, words []glua.LValue, res bool) ActionResult {
 	t, fn, end, err := p.begin(KindAction, name)
 	if err != nil {
 		p.logError(st, KindAction, name, err)
 		return ActError
 	}
 	defer end()
-	t.cur = &call{kind: KindAction, name: name, st: st, ctx: st.Ctx()}
-	t.limit.Store(int64(p.Settings.SessionTimeout))
-	args := make([]glua.LValue, 0, len(words)+1)
-	args = append(args, t.objects().txnFor(t.cur, true))
-	for _, w := range words {
-		args = append(args, glua.LString(w))
-	}
+	t.cur = t.newCall(KindAction, name, st, st.Ctx())
+	t.limit.Store(p.Settings.SessionTimeout.Milliseconds())
+	args := append(t.args[:0], t.objects().txnFor(t.cur, true))
+	args = append(args, words...)
+	t.args = args
 	out, err := t.run(fn, 1, args...)
+	clear(args)
 	if t.cur.done {
 		return ActDone
 	}
@@ -147,7 +165,7 @@ func (p *Program) RunAction(name string, st Stream, words []string, res bool) Ac
 		p.logError(st, KindAction, name, err)
 		return ActContinue
 	}
-	if n, ok := out[0].(glua.LNumber); ok && n >= 0 && n <= glua.LNumber(ActInvalid) {
+	if n, ok := out.(glua.LNumber); ok && n >= 0 && n <= glua.LNumber(ActInvalid) {
 		return ActionResult(n)
 	}
 	return ActContinue
@@ -225,7 +243,7 @@ func (p *Program) startTask(v *vm, fn *glua.LFunction) {
 		}
 		defer v.release(t)
 		t.cur = &call{}
-		t.limit.Store(int64(p.Settings.TaskTimeout))
+		t.limit.Store(p.Settings.TaskTimeout.Milliseconds())
 		go func() {
 			// Stopping the program ends the task at its next Lua
 			// instruction.

@@ -2,6 +2,9 @@ package hlua
 
 import (
 	"fmt"
+
+	glua "github.com/yuin/gopher-lua"
+
 	"strconv"
 	"strings"
 
@@ -42,6 +45,12 @@ type ActionRule struct {
 	Prog  *Program
 	Name  string
 	Words []string
+	lua   []glua.LValue // Words as Lua strings, made once
+}
+
+// Run runs the rule's action on st.
+func (a *ActionRule) Run(st Stream, res bool) ActionResult {
+	return a.Prog.runAction(a.Name, st, a.lua, res)
 }
 
 // ServiceRef is the Impl of `use-service lua.NAME`.
@@ -179,6 +188,10 @@ func parseAction(c *config.RuleContext, r *config.HTTPRule, args []string) (int,
 	if n < d.nargs {
 		return 0, fmt.Errorf("'%s %s' expects %d arguments, got %d", c.Set.Keyword(), args[0], d.nargs, n)
 	}
-	r.Args = &ActionRule{Prog: p, Name: name, Words: words[:n]}
+	a := &ActionRule{Prog: p, Name: name, Words: words[:n]}
+	for _, w := range a.Words {
+		a.lua = append(a.lua, glua.LString(w))
+	}
+	r.Args = a
 	return 1 + n, nil
 }

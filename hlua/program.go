@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	glua "github.com/yuin/gopher-lua"
@@ -41,6 +42,8 @@ type script struct {
 // decl is what the configuration may use of a registered function.
 type decl struct {
 	kind      Kind
+	name      string
+	id        int // index of the function in each state's byID
 	perThread bool
 	nargs     int      // actions: how many words of the rule it takes
 	where     []string // actions: http-req, http-res, tcp-req, tcp-res, http-after-res
@@ -62,6 +65,9 @@ type Program struct {
 	perLoads []*script // per-thread scripts, in order
 	pool     *pool
 
+	// clock counts ms from the program's start (from 1), advanced by the
+	// watchdog: the coarse time calls are budgeted in.
+	clock   atomic.Int64
 	mu      sync.Mutex
 	threads []*thread // every thread, for the watchdog
 	host    Host
@@ -80,8 +86,10 @@ type prependPath struct {
 
 // NewProgram returns an empty program: scripts are added by Load.
 func NewProgram(env *sample.Env) *Program {
-	return &Program{Settings: DefaultSettings(), env: env, decls: map[regKey]*decl{},
+	p := &Program{Settings: DefaultSettings(), env: env, decls: map[regKey]*decl{},
 		fetchC: map[string]*fetchCall{}, convC: map[string]*convCall{}}
+	p.clock.Store(1)
+	return p
 }
 
 // compile reads and compiles a script once; every state loads the same
@@ -172,7 +180,16 @@ func (p *Program) register(t *thread) {
 // own table.
 func (p *Program) declare(v *vm, d *decl, name string, fn *glua.LFunction) {
 	k := regKey{d.kind, name}
-	v.fns[k] = fn
+	d.name = name
+	if old := p.decls[k]; old != nil {
+		d.id = old.id // a name registered again keeps its slot
+	} else {
+		d.id = len(p.decls)
+	}
+	for len(v.byID) <= d.id {
+		v.byID = append(v.byID, nil)
+	}
+	v.byID[d.id] = fn
 	if v.shared || v.primary {
 		d.perThread = !v.shared
 		p.decls[k] = d
@@ -232,20 +249,31 @@ func (p *Program) begin(kind Kind, name string) (*thread, *glua.LFunction, func(
 	if d == nil {
 		return nil, nil, nil, fmt.Errorf("Lua %s '%s' is not registered", kind, name)
 	}
-	k := regKey{kind, name}
+	return p.beginDecl(d)
+}
+
+// beginDecl is begin for a registration already looked up.
+func (p *Program) beginDecl(d *decl) (*thread, *glua.LFunction, func(), error) {
 	if !d.perThread {
 		v := p.shared
 		t := v.acquire()
 		if t.objs == nil {
 			p.register(t)
 		}
-		return t, v.fns[k], func() { v.release(t) }, nil
+		if t.end == nil {
+			t.end = func() { v.release(t) }
+		}
+		return t, v.byID[d.id], t.end, nil
 	}
 	v, err := p.pool.get()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return v.main, v.fns[k], func() { v.main.cur = nil; p.pool.put(v) }, nil
+	t := v.main
+	if t.end == nil {
+		t.end = func() { t.cur = nil; p.pool.put(v) }
+	}
+	return t, v.byID[d.id], t.end, nil
 }
 
 // Start runs the scripts' init functions and starts their tasks, once
@@ -311,19 +339,23 @@ func (p *Program) stopping() <-chan struct{} {
 	return p.stop
 }
 
-// watchdog stops calls that run longer than their timeout.
+// watchdog advances the program's clock and stops calls that run longer
+// than their timeout, to within a tick.
 func (p *Program) watchdog() {
 	stop := p.stopping()
-	tick := time.NewTicker(50 * time.Millisecond)
+	tick := time.NewTicker(watchdogTick)
 	defer tick.Stop()
+	start := time.Now()
 	for {
 		select {
 		case <-stop:
 			return
 		case now := <-tick.C:
+			ms := now.Sub(start).Milliseconds() + 1
+			p.clock.Store(ms)
 			p.mu.Lock()
 			for _, t := range p.threads {
-				if t.overdue(now.UnixNano()) && t.cancel != nil {
+				if t.overdue(ms) && t.cancel != nil {
 					t.cancel()
 				}
 			}
@@ -331,3 +363,6 @@ func (p *Program) watchdog() {
 		}
 	}
 }
+
+// watchdogTick is the resolution of the Lua timeouts.
+const watchdogTick = 20 * time.Millisecond

@@ -302,3 +302,10 @@ core.register_fetches("state", function(txn) return state end)
 	}
 	p.Stop()
 }
+
+func writeFile(tb testing.TB, path, src string) {
+	tb.Helper()
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	glua "github.com/yuin/gopher-lua"
 )
@@ -20,7 +19,7 @@ type vm struct {
 	L      *glua.LState
 	shared bool
 	mu     sync.Mutex // shared: held while Lua code runs
-	fns    map[regKey]*glua.LFunction
+	byID   []*glua.LFunction // registered functions by decl.id
 	free   []*thread // idle threads (shared)
 	main   *thread   // the main state as a thread (per-thread vms, loading)
 	// loading is set while the scripts' bodies run: core.register_*
@@ -79,21 +78,27 @@ type thread struct {
 	// new one is made for the next call.
 	ctx    context.Context
 	cancel context.CancelFunc
-	// running is when Lua code started running (UnixNano), 0 while the
-	// thread waits or is idle; used is the Lua time of the call before
-	// that; limit is the call's budget (0: none).
+	// running is when Lua code started running (the program's clock),
+	// 0 while the thread waits or is idle; used is the Lua time of the
+	// call before that; limit is the call's budget (0: none); all in ms.
 	running atomic.Int64
-	used    atomic.Int64 // ns
-	limit   atomic.Int64 // ns
+	used    atomic.Int64
+	limit   atomic.Int64
 	locked  bool         // shared: holds vm.mu
 	objs    *objects
+	// callBuf and args are reused by each call the thread runs, so
+	// that a call allocates nothing of its own for them.
+	callBuf call
+	args    []glua.LValue
+	// end gives the thread back after a call (made once).
+	end func()
 }
 
 // newVM makes a state with the standard libraries, haproxy's classes and
 // the shims for Lua 5.3 functions.
 func newVM(p *Program, shared bool) *vm {
 	L := glua.NewState(glua.Options{SkipOpenLibs: false})
-	v := &vm{prog: p, L: L, shared: shared, fns: map[regKey]*glua.LFunction{}}
+	v := &vm{prog: p, L: L, shared: shared}
 	v.main = &thread{vm: v, L: L}
 	openCompat(L)
 	L.SetGlobal("core", v.coreTable())
@@ -152,8 +157,8 @@ func (v *vm) release(t *thread) {
 var errTimeout = errors.New("execution timeout")
 
 // run calls fn with args on t, within the call's time budget, and returns
-// up to nret results (nil when fewer).
-func (t *thread) run(fn *glua.LFunction, nret int, args ...glua.LValue) ([]glua.LValue, error) {
+// its first result when nret is 1 (nil otherwise).
+func (t *thread) run(fn *glua.LFunction, nret int, args ...glua.LValue) (glua.LValue, error) {
 	L := t.L
 	if t.ctx == nil || t.ctx.Err() != nil {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -178,19 +183,22 @@ func (t *thread) run(fn *glua.LFunction, nret int, args ...glua.LValue) ([]glua.
 		}
 		return nil, err
 	}
-	out := make([]glua.LValue, nret)
-	for i := 0; i < nret; i++ {
-		out[i] = L.Get(base + 1 + i)
+	var out glua.LValue = glua.LNil
+	if nret > 0 {
+		out = L.Get(base + 1)
 	}
 	L.SetTop(base)
 	return out, nil
 }
 
-func (t *thread) start() { t.running.Store(time.Now().UnixNano()) }
+// start and stop account the call's Lua time on the program's coarse
+// clock (the watchdog's ticks): reading the system clock twice per call
+// would cost more than a small script.
+func (t *thread) start() { t.running.Store(t.vm.prog.clock.Load()) }
 
 func (t *thread) stop() {
 	if s := t.running.Swap(0); s != 0 {
-		t.used.Add(time.Now().UnixNano() - s)
+		t.used.Add(t.vm.prog.clock.Load() - s)
 	}
 }
 
@@ -211,7 +219,8 @@ func (t *thread) block(fn func()) {
 	fn()
 }
 
-// overdue says whether the thread's call ran longer than its budget.
+// overdue says whether the thread's call ran longer than its budget, at
+// clock now.
 func (t *thread) overdue(now int64) bool {
 	s := t.running.Load()
 	limit := t.limit.Load()

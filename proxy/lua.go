@@ -36,7 +36,7 @@ func compileLuaAction(r *config.HTTPRule) ruleFunc {
 	set := r.Set
 	res := set != config.HTTPRequestRules
 	return func(s *httpStream) (ruleVerdict, bool) {
-		switch a.Prog.RunAction(a.Name, (*luaStream)(s), a.Words, res) {
+		switch a.Run((*luaStream)(s), res) {
 		case hlua.ActStop:
 			return ruleStop, false
 		case hlua.ActDone:
