@@ -18,10 +18,10 @@ type vm struct {
 	prog   *Program
 	L      *glua.LState
 	shared bool
-	mu     sync.Mutex // shared: held while Lua code runs
+	mu     sync.Mutex        // shared: held while Lua code runs
 	byID   []*glua.LFunction // registered functions by decl.id
-	free   []*thread // idle threads (shared)
-	main   *thread   // the main state as a thread (per-thread vms, loading)
+	free   []*thread         // idle threads (shared)
+	main   *thread           // the main state as a thread (per-thread vms, loading)
 	// loading is set while the scripts' bodies run: core.register_*
 	// are allowed then only.
 	loading bool
@@ -84,7 +84,7 @@ type thread struct {
 	running atomic.Int64
 	used    atomic.Int64
 	limit   atomic.Int64
-	locked  bool         // shared: holds vm.mu
+	locked  bool // shared: holds vm.mu
 	objs    *objects
 	// callBuf and args are reused by each call the thread runs, so
 	// that a call allocates nothing of its own for them.
