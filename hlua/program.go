@@ -139,32 +139,35 @@ func (p *Program) Load(file string, args []string, perThread bool) error {
 		}
 		v = p.shared
 	}
-	p.applyPaths(v.L)
 	if err := v.load(s); err != nil {
 		return loadError(file, err)
 	}
 	return nil
 }
 
-// PrependPath is lua-prepend-path.
+// PrependPath is lua-prepend-path: the states that exist get it at once
+// (it matters to the scripts loaded after it), states made later with
+// the others, in order.
 func (p *Program) PrependPath(path string, cpath bool) {
-	p.paths = append(p.paths, prependPath{path, cpath})
+	pp := prependPath{path, cpath}
+	p.paths = append(p.paths, pp)
+	for _, v := range p.primaries() {
+		applyPath(v.L, pp)
+	}
 }
 
-func (p *Program) applyPaths(L *glua.LState) {
+// applyPath prefixes package.path (or cpath) with a path.
+func applyPath(L *glua.LState, pp prependPath) {
 	pkg, ok := L.GetGlobal("package").(*glua.LTable)
 	if !ok {
 		return
 	}
-	for _, pp := range p.paths {
-		field := "path"
-		if pp.c {
-			field = "cpath"
-		}
-		cur := glua.LVAsString(pkg.RawGetString(field))
-		pkg.RawSetString(field, glua.LString(pp.path+";"+cur))
+	field := "path"
+	if pp.c {
+		field = "cpath"
 	}
-	p.paths = p.paths[:0] // applied once per state that loads first
+	cur := glua.LVAsString(pkg.RawGetString(field))
+	pkg.RawSetString(field, glua.LString(pp.path+";"+cur))
 }
 
 // register notes a thread for the watchdog.

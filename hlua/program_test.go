@@ -309,3 +309,31 @@ func writeFile(tb testing.TB, path, src string) {
 		tb.Fatal(err)
 	}
 }
+
+// lua-prepend-path lets a script require modules from a directory, in
+// every state, those of the per-thread pool made later included.
+func TestPrependPath(t *testing.T) {
+	env, p := newEnv()
+	dir := t.TempDir()
+	writeFile(t, dir+"/mymod.lua", `return { hello = function() return "from module" end }`)
+	p.PrependPath(dir+"/?.lua", false)
+	f := luaFile(t, `
+local m = require("mymod")
+core.register_fetches("mod", function(txn) return m.hello() end)
+`)
+	if err := p.Load(f, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	// Two calls at once: the second needs a second state.
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if v, ok := fetch(t, env, "lua.mod", &sample.Ctx{}); !ok || string(v.Str) != "from module" {
+				t.Errorf("mod = %q %v", v.Str, ok)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -101,6 +101,9 @@ func newVM(p *Program, shared bool) *vm {
 	v := &vm{prog: p, L: L, shared: shared}
 	v.main = &thread{vm: v, L: L}
 	openCompat(L)
+	for _, pp := range p.paths {
+		applyPath(L, pp)
+	}
 	L.SetGlobal("core", v.coreTable())
 	openClasses(v)
 	return v
