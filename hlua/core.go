@@ -254,6 +254,10 @@ func (v *vm) registerFuncs() map[string]glua.LGFunction {
 			p.declare(v, d, strings.Join(d.words, " "), L.CheckFunction(3))
 			return 0
 		},
+		"register_filter": func(L *glua.LState) int {
+			L.RaiseError("core.register_filter: Lua filters are not supported by switchyard")
+			return 0
+		},
 		"register_init": func(L *glua.LState) int {
 			loading(L, "register_init")
 			fn := L.CheckFunction(1)
