@@ -47,7 +47,7 @@ func (p *Program) RunService(name string, st Stream, a *Applet) bool {
 		a.Status = 200
 	}
 	_, err = t.run(fn, 0, t.appletHTTP(a))
-	if err != nil && !t.cur.done {
+	if err != nil && !t.cur.exit {
 		p.logError(st, KindService, name, err)
 		return false
 	}

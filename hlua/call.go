@@ -19,8 +19,13 @@ type call struct {
 	applet *Applet
 	// private is txn:set_priv's value for calls without a stream.
 	private any
-	// done is set by txn:done(): the action ends its rule set.
-	done bool
+	// exit is set by core.done() and txn:done(): the Lua code ended
+	// there, with exitVal as its result; txnDone says that txn:done()
+	// also ended the transaction (an action's).
+	exit    bool
+	exitVal glua.LValue
+	txnDone bool
+	res     bool // an action on the response side
 }
 
 // ActionResult is what a Lua action tells its rule set, haproxy's
@@ -36,6 +41,9 @@ const (
 	ActDeny
 	ActAbort
 	ActInvalid
+	// ActTxnDone is txn:done(): the transaction ends, with the reply
+	// the script gave the stream, if any.
+	ActTxnDone ActionResult = 100
 )
 
 // Fetch is the sample.Dynamic source of lua.NAME fetches.
@@ -112,9 +120,16 @@ func (p *Program) callSample(d *decl, c *sample.Ctx, in glua.LValue, words []glu
 	t.args = args
 	out, err := t.run(fn, 1, args...)
 	clear(args)
+	returned := t.returned
+	if t.cur.exit {
+		out, err, returned = t.cur.exitVal, nil, true
+	}
 	if err != nil {
 		p.logError(st, kind, name, err)
 		return sample.Value{}, false
+	}
+	if !returned {
+		return sample.Value{}, false // no value: no sample
 	}
 	if s, ok := out.(glua.LString); ok {
 		// The string lives in Lua's memory; the sample lives as long as
@@ -151,22 +166,28 @@ func (p *Program) runAction(name string, st Stream, words []glua.LValue, res boo
 	}
 	defer end()
 	t.cur = t.newCall(KindAction, name, st, st.Ctx())
+	t.cur.res = res
 	t.limit.Store(p.Settings.SessionTimeout.Milliseconds())
 	args := append(t.args[:0], t.objects().txnFor(t.cur, true))
 	args = append(args, words...)
 	t.args = args
 	out, err := t.run(fn, 1, args...)
 	clear(args)
-	if t.cur.done {
-		return ActDone
+	if t.cur.txnDone {
+		return ActTxnDone
+	}
+	if t.cur.exit {
+		out, err = t.cur.exitVal, nil
 	}
 	if err != nil {
 		// As haproxy: the failure is logged and the rules go on.
 		p.logError(st, KindAction, name, err)
 		return ActContinue
 	}
-	if n, ok := out.(glua.LNumber); ok && n >= 0 && n <= glua.LNumber(ActInvalid) {
-		return ActionResult(n)
+	if n, ok := out.(glua.LNumber); ok {
+		if r := luaInteger(n); r >= 0 && r <= int64(ActInvalid) {
+			return ActionResult(r)
+		}
 	}
 	return ActContinue
 }

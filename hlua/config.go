@@ -137,7 +137,7 @@ func init() {
 	config.RegisterKeyword(config.SecGlobal, "tune.lua.log.stderr", onOff(func(s *Settings, v string) { s.LogStderr = v }, "on", "auto", "off"))
 
 	config.RegisterAction(&config.ActionDef{Name: "lua.", Prefix: true,
-		Where: config.HTTPRequestRules | config.HTTPResponseRules | config.HTTPAfterResponseRules |
+		Where: config.HTTPRequestRules | config.HTTPResponseRules |
 			config.TCPRequestContentRules | config.TCPResponseContentRules,
 		Parse: parseAction})
 	config.ServicePrefix("lua.", func(c *config.Context, name string) (any, error) {
@@ -158,7 +158,6 @@ func init() {
 var actionKinds = map[config.RuleSet]string{
 	config.HTTPRequestRules:        "http-req",
 	config.HTTPResponseRules:       "http-res",
-	config.HTTPAfterResponseRules:  "http-after-res",
 	config.TCPRequestContentRules:  "tcp-req",
 	config.TCPResponseContentRules: "tcp-res",
 }

@@ -114,11 +114,11 @@ func (v *vm) coreTable() *glua.LTable {
 			return 1
 		},
 		"done": func(L *glua.LState) int {
-			if t := v.threadOf(L); t != nil && t.cur != nil && t.cur.st != nil && t.cur.kind == KindAction {
-				t.cur.done = true
-				t.cur.st.Done(nil)
+			// The Lua code ends here, with the argument as its result.
+			if t := v.threadOf(L); t != nil && t.cur != nil {
+				t.cur.exit, t.cur.exitVal = true, L.Get(1)
 			}
-			L.RaiseError("%s", doneSignal)
+			L.RaiseError("core.done")
 			return 0
 		},
 		"concat": func(L *glua.LState) int {
@@ -222,14 +222,14 @@ func (v *vm) registerFuncs() map[string]glua.LGFunction {
 			where.ForEach(func(_, w glua.LValue) {
 				s := w.String()
 				switch s {
-				case "http-req", "http-res", "tcp-req", "tcp-res", "http-after-res":
+				case "http-req", "http-res", "tcp-req", "tcp-res":
 					d.where = append(d.where, s)
 				default:
 					bad = s
 				}
 			})
 			if bad != "" {
-				L.ArgError(2, fmt.Sprintf("'%s' is not a known action kind (http-req, http-res, tcp-req, tcp-res, http-after-res)", bad))
+				L.ArgError(2, fmt.Sprintf("Lua action environment '%s' is unknown. 'tcp-req', 'tcp-res', 'http-req' or 'http-res' are expected.", bad))
 			}
 			p.declare(v, d, name, fn)
 			return 0

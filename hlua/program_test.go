@@ -44,6 +44,8 @@ func TestFetchAndConverter(t *testing.T) {
 core.register_fetches("add", function(txn, a, b) return tonumber(a) + tonumber(b) end)
 core.register_fetches("half", function(txn) return 1.5 end)
 core.register_fetches("none", function(txn) return nil end)
+core.register_fetches("nothing", function(txn) end)
+core.register_fetches("table", function(txn) return {} end)
 core.register_fetches("var", function(txn) return txn:get_var("txn.v") end)
 core.register_converters("wrap", function(s, l, r) return (l or "[") .. s .. (r or "]") end)
 `)
@@ -58,8 +60,12 @@ core.register_converters("wrap", function(s, l, r) return (l or "[") .. s .. (r 
 		ok   bool
 	}{
 		{"lua.add(2,40)", "42", true},
-		{"lua.half", "1.5", true},
-		{"lua.none", "", false},
+		// As haproxy (Lua 5.3's lua_tointeger): a fraction gives 0, nil
+		// and tables the boolean false, nothing returned no sample.
+		{"lua.half", "0", true},
+		{"lua.none", "0", true},
+		{"lua.table", "0", true},
+		{"lua.nothing", "", false},
 		{"lua.var", "hello", true},
 		{"lua.var,lua.wrap", "[hello]", true},
 		{"lua.var,lua.wrap(<,>)", "<hello>", true},
@@ -196,7 +202,7 @@ func TestLoadErrors(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{"this is not lua", "failed to load Lua file"},
 		{"error('boom')", "t.lua:1: boom"},
-		{"core.register_action('a', {'http-nope'}, function() end)", "not a known action kind"},
+		{"core.register_action('a', {'http-nope'}, function() end)", "Lua action environment 'http-nope' is unknown"},
 		{"core.register_service('a', 'udp', function() end)", "'tcp' or 'http' expected"},
 	} {
 		err := p.Load(luaFile(t, tc.src), nil, false)

@@ -172,12 +172,15 @@ func (t *thread) txnMethods() map[string]glua.LGFunction {
 			if tb, ok := L.Get(2).(*glua.LTable); ok {
 				r = replyOf(tb)
 			}
-			if t.cur != nil && t.cur.st != nil && t.cur.kind == KindAction {
-				t.cur.done = true
-				t.cur.st.Done(r)
+			if t.cur != nil {
+				// In a fetch or a converter, it only ends the Lua code.
+				t.cur.exit, t.cur.exitVal = true, glua.LNil
+				if t.cur.st != nil && t.cur.kind == KindAction {
+					t.cur.txnDone = true
+					t.cur.st.Done(r)
+				}
 			}
-			// txn:done() ends the action: nothing after it runs.
-			L.RaiseError("%s", doneSignal)
+			L.RaiseError("txn:done")
 			return 0
 		},
 		"reply": func(L *glua.LState) int {
@@ -200,10 +203,6 @@ func (t *thread) txnMethods() map[string]glua.LGFunction {
 		"Alert":   logAt(logAlert),
 	}
 }
-
-// doneSignal is the error txn:done() raises to end the action; it is not
-// reported.
-const doneSignal = "\x00txn:done"
 
 func (t *thread) stream() Stream {
 	if t.cur == nil {

@@ -18,7 +18,7 @@ func toLua(v sample.Value) glua.LValue {
 	case sample.KindInt:
 		return glua.LNumber(v.Int)
 	case sample.KindBool:
-		return glua.LBool(v.Int != 0)
+		return glua.LNumber(v.Int) // haproxy gives booleans as 0 or 1
 	case sample.KindIP:
 		return glua.LString(v.IP.String())
 	case sample.KindStr, sample.KindBin:
@@ -27,23 +27,29 @@ func toLua(v sample.Value) glua.LValue {
 	return glua.LNil
 }
 
-// toSample is a value a script returns as a sample (hlua_lua2smp): a
-// number with no fraction is an integer, any other number its text;
-// nil and values with no sample form (tables, functions) are no sample.
+// toSample is a value a script returns as a sample, as haproxy's
+// hlua_lua2smp makes it: a number is an integer (0 when it has a
+// fraction, as Lua 5.3's lua_tointeger gives), nil and the values that
+// have no sample form (tables, functions) the boolean false.
 func toSample(v glua.LValue) (sample.Value, bool) {
 	switch x := v.(type) {
 	case glua.LString:
 		return sample.Str([]byte(x)), true
 	case glua.LNumber:
-		f := float64(x)
-		if f == math.Trunc(f) && f >= math.MinInt64 && f <= math.MaxInt64 {
-			return sample.Int(int64(f)), true
-		}
-		return sample.Str([]byte(numberText(x))), true
+		return sample.Int(luaInteger(x)), true
 	case glua.LBool:
 		return sample.Bool(bool(x)), true
 	}
-	return sample.Value{}, false
+	return sample.Bool(false), true
+}
+
+// luaInteger is Lua 5.3's lua_tointeger: the integer a number is, or 0.
+func luaInteger(n glua.LNumber) int64 {
+	f := float64(n)
+	if f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
+		return 0
+	}
+	return int64(f)
 }
 
 // numberText writes a number as Lua 5.3's tostring does for integers (no

@@ -92,6 +92,8 @@ type thread struct {
 	args    []glua.LValue
 	// end gives the thread back after a call (made once).
 	end func()
+	// returned says that the last call returned a value.
+	returned bool
 }
 
 // newVM makes a state with the standard libraries, haproxy's classes and
@@ -160,7 +162,8 @@ func (v *vm) release(t *thread) {
 var errTimeout = errors.New("execution timeout")
 
 // run calls fn with args on t, within the call's time budget, and returns
-// its first result when nret is 1 (nil otherwise).
+// its first result when nret is 1 (nil otherwise; nil also when the
+// function returned nothing, which t.returned tells apart).
 func (t *thread) run(fn *glua.LFunction, nret int, args ...glua.LValue) (glua.LValue, error) {
 	L := t.L
 	if t.ctx == nil || t.ctx.Err() != nil {
@@ -177,7 +180,11 @@ func (t *thread) run(fn *glua.LFunction, nret int, args ...glua.LValue) (glua.LV
 	for _, a := range args {
 		L.Push(a)
 	}
-	err := L.PCall(len(args), nret, nil)
+	want := nret
+	if nret > 0 {
+		want = glua.MultRet
+	}
+	err := L.PCall(len(args), want, nil)
 	t.stop()
 	if err != nil {
 		L.SetTop(base)
@@ -187,7 +194,8 @@ func (t *thread) run(fn *glua.LFunction, nret int, args ...glua.LValue) (glua.LV
 		return nil, err
 	}
 	var out glua.LValue = glua.LNil
-	if nret > 0 {
+	t.returned = L.GetTop() > base
+	if nret > 0 && t.returned {
 		out = L.Get(base + 1)
 	}
 	L.SetTop(base)

@@ -37,9 +37,11 @@ func compileLuaAction(r *config.HTTPRule) ruleFunc {
 	res := set != config.HTTPRequestRules
 	return func(s *httpStream) (ruleVerdict, bool) {
 		switch a.Run((*luaStream)(s), res) {
-		case hlua.ActStop:
+		case hlua.ActStop, hlua.ActDone:
+			// Both end the rule set; the stream goes on (to the
+			// backend, or the client).
 			return ruleStop, false
-		case hlua.ActDone:
+		case hlua.ActTxnDone:
 			return ruleAnswered, s.luaDone()
 		case hlua.ActDeny:
 			if set == config.HTTPRequestRules {
@@ -50,12 +52,21 @@ func compileLuaAction(r *config.HTTPRule) ruleFunc {
 			}
 			s.countDenied(true, s.t.be)
 			return s.internalError(set, 502)
+		case hlua.ActInvalid:
+			if set == config.HTTPRequestRules {
+				s.term('P', 'R')
+				return ruleAnswered, s.reply(400, s.t.be)
+			}
+			return s.internalError(set, 502)
 		case hlua.ActAbort:
-			resetOnClose(s.cl.Conn)
+			// Ended without a reply.
+			s.term('P', 'R')
 			return ruleAnswered, false
 		case hlua.ActError:
 			return s.internalError(set, 500)
 		}
+		// act.CONTINUE, and act.YIELD, which switchyard does not
+		// re-run: its Lua calls wait where haproxy would yield.
 		return ruleContinue, false
 	}
 }

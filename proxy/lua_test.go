@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -44,6 +46,56 @@ frontend fe
 		}
 		if tc.path == "/done2" && strings.Join(resp.Header.Values("X-A"), ",") != "1,2" {
 			t.Errorf("done2: x-a %v", resp.Header.Values("X-A"))
+		}
+	}
+}
+
+// The act.* values an action returns, as haproxy 2.6 answers them, and
+// txn.http edits on both sides.
+func TestLuaActResults(t *testing.T) {
+	o := itHTTPOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-origin", "o1")
+		fmt.Fprintf(w, "%s %s", r.URL.Path, r.Header.Get("x-edited"))
+	})
+	fe := itAddr(t)
+	itStart(t, itConfig(t, `
+global
+    lua-load testdata/lua_acts.lua
+`+itDefaults+`
+frontend fe
+    bind {FE}
+    http-request lua.ret STOP if { path /stop }
+    http-request lua.ret DONE if { path /done }
+    http-request lua.ret INVALID if { path /invalid }
+    http-request lua.ret ERROR if { path /error }
+    http-request lua.ret DENY if { path /deny }
+    http-request lua.edit if { path /edit }
+    http-request set-header x-var %[var(txn.from_lua)]
+    http-request return status 200 content-type text/plain string "rules went on" if { path /stop } || { path /done }
+    http-response lua.resedit
+    default_backend app
+backend app
+    server s1 {S1}
+`, "FE", fe, "S1", o.addr))
+	for _, tc := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/stop", 299, "/stop"}, // the return rule is skipped: the server answers
+		{"/done", 299, "/done"},
+		{"/invalid", 400, ""},
+		{"/error", 500, ""},
+		{"/deny", 403, ""},
+		{"/edit", 299, "/rewritten yes"},
+	} {
+		k := itDial(t, fe)
+		resp, body := k.get(tc.path)
+		if resp.StatusCode != tc.status || !strings.Contains(body, tc.body) {
+			t.Errorf("%s: %d %q, want %d %q", tc.path, resp.StatusCode, body, tc.status, tc.body)
+		}
+		if tc.status == 299 && resp.Header.Get("X-Origin-Said") != "o1" {
+			t.Errorf("%s: the response action did not run: %v", tc.path, resp.Header)
 		}
 	}
 }
