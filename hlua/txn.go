@@ -422,13 +422,13 @@ func (t *thread) httpMethods() map[string]glua.LGFunction {
 			L.Push(headersTable(L, func(fn func(name, value []byte)) { st.Headers(res, fn) }))
 			return 1
 		}
-		m[side.prefix+"set_header"] = t.editing(func(L *glua.LState, st Stream) {
+		m[side.prefix+"set_header"] = t.editing(res, func(L *glua.LState, st Stream) {
 			st.SetHeader(res, L.CheckString(2), L.CheckString(3), true)
 		})
-		m[side.prefix+"add_header"] = t.editing(func(L *glua.LState, st Stream) {
+		m[side.prefix+"add_header"] = t.editing(res, func(L *glua.LState, st Stream) {
 			st.AddHeader(res, L.CheckString(2), L.CheckString(3))
 		})
-		m[side.prefix+"del_header"] = t.editing(func(L *glua.LState, st Stream) {
+		m[side.prefix+"del_header"] = t.editing(res, func(L *glua.LState, st Stream) {
 			st.SetHeader(res, L.CheckString(2), "", false)
 		})
 		for _, full := range []bool{true, false} {
@@ -437,7 +437,7 @@ func (t *thread) httpMethods() map[string]glua.LGFunction {
 				name = "rep_value"
 			}
 			full := full
-			m[side.prefix+name] = t.editing(func(L *glua.LState, st Stream) {
+			m[side.prefix+name] = t.editing(res, func(L *glua.LState, st Stream) {
 				hdr, reS, repl := L.CheckString(2), L.CheckString(3), L.CheckString(4)
 				re, err := regexp.Compile(reS)
 				if err != nil {
@@ -451,7 +451,7 @@ func (t *thread) httpMethods() map[string]glua.LGFunction {
 		part := part
 		m["req_set_"+part] = func(L *glua.LState) int {
 			v := L.CheckString(2)
-			st := t.editStream(L)
+			st := t.editStream(L, false)
 			L.Push(glua.LBool(st != nil && st.SetLine(part, v)))
 			return 1
 		}
@@ -459,7 +459,7 @@ func (t *thread) httpMethods() map[string]glua.LGFunction {
 	m["res_set_status"] = func(L *glua.LState) int {
 		code := L.CheckInt(2)
 		reason := L.OptString(3, "")
-		st := t.editStream(L)
+		st := t.editStream(L, true)
 		L.Push(glua.LBool(st != nil && st.SetStatus(code, reason)))
 		return 1
 	}
@@ -467,17 +467,24 @@ func (t *thread) httpMethods() map[string]glua.LGFunction {
 }
 
 // editStream is the stream a call may change: actions only (fetches and
-// converters read).
-func (t *thread) editStream(L *glua.LState) Stream {
+// converters read), and, as haproxy, the request's side (req_*) from
+// request rules only, the response's from response rules.
+func (t *thread) editStream(L *glua.LState, res bool) Stream {
 	if t.cur == nil || t.cur.st == nil || t.cur.kind != KindAction {
 		L.RaiseError("this function is only available from an action")
+	}
+	if t.cur.res != res {
+		if res {
+			L.RaiseError("the response is not available from a request action")
+		}
+		L.RaiseError("the request cannot be changed from a response action")
 	}
 	return t.cur.st
 }
 
-func (t *thread) editing(fn func(L *glua.LState, st Stream)) glua.LGFunction {
+func (t *thread) editing(res bool, fn func(L *glua.LState, st Stream)) glua.LGFunction {
 	return func(L *glua.LState) int {
-		fn(L, t.editStream(L))
+		fn(L, t.editStream(L, res))
 		return 0
 	}
 }
