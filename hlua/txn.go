@@ -542,7 +542,7 @@ func newReply(L *glua.LState, init *glua.LTable) *glua.LTable {
 		init.ForEach(func(k, v glua.LValue) {
 			if ks, ok := k.(glua.LString); ok {
 				switch ks {
-				case "status", "reason", "body":
+				case "status", "body": // haproxy ignores a reason given here
 					r.RawSet(k, v)
 				case "headers":
 					if ht, ok := v.(*glua.LTable); ok {
@@ -566,9 +566,15 @@ func newReply(L *glua.LState, init *glua.LTable) *glua.LTable {
 	L.SetFuncs(methods, map[string]glua.LGFunction{
 		"set_status": func(L *glua.LState) int {
 			self := L.CheckTable(1)
-			self.RawSetString("status", glua.LNumber(L.CheckInt(2)))
+			code := L.CheckInt(2)
+			if code < 100 || code > 599 {
+				L.Push(glua.LFalse)
+				return 1
+			}
+			self.RawSetString("status", glua.LNumber(code))
 			self.RawSetString("reason", glua.LString(L.OptString(3, "")))
-			return 0
+			L.Push(glua.LTrue)
+			return 1
 		},
 		"add_header": func(L *glua.LState) int {
 			self := L.CheckTable(1)
@@ -580,18 +586,21 @@ func newReply(L *glua.LState, init *glua.LTable) *glua.LTable {
 				hs.RawSet(name, list)
 			}
 			list.Append(glua.LString(L.CheckString(3)))
-			return 0
+			L.Push(glua.LTrue)
+			return 1
 		},
 		"del_header": func(L *glua.LState) int {
 			self := L.CheckTable(1)
 			hs := self.RawGetString("headers").(*glua.LTable)
 			hs.RawSet(glua.LString(strings.ToLower(L.CheckString(2))), glua.LNil)
-			return 0
+			L.Push(glua.LTrue)
+			return 1
 		},
 		"set_body": func(L *glua.LState) int {
 			self := L.CheckTable(1)
 			self.RawSetString("body", glua.LString(L.CheckString(2)))
-			return 0
+			L.Push(glua.LTrue)
+			return 1
 		},
 	})
 	meta := L.NewTable()
