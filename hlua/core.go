@@ -20,9 +20,11 @@ func (v *vm) coreTable() *glua.LTable {
 	}
 	core.RawSetString("thread", glua.LNumber(0))
 	L.SetFuncs(core, v.registerFuncs())
+	// core.log and its kin write to the global loggers even within a
+	// request, as haproxy's (txn:log writes to the stream's proxy's).
 	logAt := func(level int) glua.LGFunction {
 		return func(L *glua.LState) int {
-			v.prog.log(v.streamOf(L), level, L.CheckString(1))
+			v.prog.log(nil, level, L.CheckString(1))
 			return 0
 		}
 	}
@@ -32,7 +34,7 @@ func (v *vm) coreTable() *glua.LTable {
 			if level < 0 || level > logDebug {
 				L.ArgError(1, "Invalid loglevel.")
 			}
-			v.prog.log(v.streamOf(L), level, L.CheckString(2))
+			v.prog.log(nil, level, L.CheckString(2))
 			return 0
 		},
 		"Debug":   logAt(logDebug),
@@ -175,12 +177,6 @@ func (v *vm) threadOf(L *glua.LState) *thread {
 	return nil
 }
 
-func (v *vm) streamOf(L *glua.LState) Stream {
-	if t := v.threadOf(L); t != nil {
-		return t.stream()
-	}
-	return nil
-}
 
 // sleep waits without holding the state (a yield when d is 0). While the
 // scripts load, it really sleeps: nothing else runs then.
