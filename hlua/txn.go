@@ -283,95 +283,61 @@ func (p *Program) compiledConv(name string, args []string) (*sample.ConvCall, er
 // fetchObject is txn.f (str false) or txn.sf: every fetch of the sample
 // engine as a method, resolved on first use.
 func (t *thread) fetchObject(str bool) *glua.LTable {
-	L := t.L
-	obj := L.NewTable()
-	meta := L.NewTable()
-	meta.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
-		key := L.CheckString(2)
-		fetchNames, _ := luaNameMaps()
-		name, ok := fetchNames[key]
-		if !ok {
-			L.Push(glua.LNil)
-			return 1
+	fetchNames, _ := luaNameMaps()
+	return t.methodObject(fetchNames, str, func(L *glua.LState, name string) (sample.Value, bool) {
+		e, err := t.vm.prog.compiledFetch(name, argTexts(L, 2))
+		if err != nil {
+			L.RaiseError("%s", err.Error())
 		}
-		fn := L.NewFunction(func(L *glua.LState) int {
-			args := make([]string, 0, L.GetTop())
-			for i := 2; i <= L.GetTop(); i++ {
-				args = append(args, argText(L.Get(i)))
-			}
-			e, err := t.vm.prog.compiledFetch(name, args)
-			if err != nil {
-				L.RaiseError("%s", err.Error())
-			}
-			if t.cur == nil || t.cur.ctx == nil {
-				return pushNoSample(L, str)
-			}
-			v, ok := e.Eval(t.cur.ctx)
-			if !ok {
-				return pushNoSample(L, str)
-			}
-			if str {
-				L.Push(glua.LString(v.AppendText(nil)))
-			} else {
-				L.Push(toLua(v))
-			}
-			return 1
-		})
-		L.RawSet(obj, glua.LString(key), fn)
-		L.Push(fn)
-		return 1
-	}))
-	L.SetMetatable(obj, meta)
-	return obj
-}
-
-func pushNoSample(L *glua.LState, str bool) int {
-	if str {
-		L.Push(glua.LString(""))
-	} else {
-		L.Push(glua.LNil)
-	}
-	return 1
+		if t.cur == nil || t.cur.ctx == nil {
+			return sample.Value{}, false
+		}
+		return e.Eval(t.cur.ctx)
+	})
 }
 
 // convObject is txn.c or txn.sc: every converter as a method taking the
 // value to convert first.
 func (t *thread) convObject(str bool) *glua.LTable {
+	_, convNames := luaNameMaps()
+	return t.methodObject(convNames, str, func(L *glua.LState, name string) (sample.Value, bool) {
+		in, _ := toSample(L.Get(2))
+		cc, err := t.vm.prog.compiledConv(name, argTexts(L, 3))
+		if err != nil {
+			L.RaiseError("%s", err.Error())
+		}
+		ctx := &sample.Ctx{}
+		if t.cur != nil && t.cur.ctx != nil {
+			ctx = t.cur.ctx
+		}
+		return cc.Apply(ctx, in)
+	})
+}
+
+// methodObject makes an object whose methods are the keywords of names
+// (by their Lua names), each running call: the sample it gives, as a Lua
+// value (str false: nil for none) or as a string ("" for none).
+func (t *thread) methodObject(names map[string]string, str bool, call func(L *glua.LState, name string) (sample.Value, bool)) *glua.LTable {
 	L := t.L
 	obj := L.NewTable()
 	meta := L.NewTable()
 	meta.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
 		key := L.CheckString(2)
-		_, convNames := luaNameMaps()
-		name, ok := convNames[key]
+		name, ok := names[key]
 		if !ok {
 			L.Push(glua.LNil)
 			return 1
 		}
 		fn := L.NewFunction(func(L *glua.LState) int {
-			in, ok := toSample(L.Get(2))
-			args := make([]string, 0, L.GetTop())
-			for i := 3; i <= L.GetTop(); i++ {
-				args = append(args, argText(L.Get(i)))
-			}
-			cc, err := t.vm.prog.compiledConv(name, args)
-			if err != nil {
-				L.RaiseError("%s", err.Error())
-			}
-			if !ok {
-				return pushNoSample(L, str)
-			}
-			ctx := &sample.Ctx{}
-			if t.cur != nil && t.cur.ctx != nil {
-				ctx = t.cur.ctx
-			}
-			v, ok := cc.Apply(ctx, in)
-			if !ok {
-				return pushNoSample(L, str)
-			}
-			if str {
+			v, ok := call(L, name)
+			switch {
+			case !ok && str:
+				L.Push(glua.LString(""))
+			case !ok:
+				L.Push(glua.LNil)
+			case str:
 				L.Push(glua.LString(v.AppendText(nil)))
-			} else {
+			default:
 				L.Push(toLua(v))
 			}
 			return 1
@@ -382,6 +348,15 @@ func (t *thread) convObject(str bool) *glua.LTable {
 	}))
 	L.SetMetatable(obj, meta)
 	return obj
+}
+
+// argTexts are the arguments of a method from the from-th on, as text.
+func argTexts(L *glua.LState, from int) []string {
+	args := make([]string, 0, L.GetTop())
+	for i := from; i <= L.GetTop(); i++ {
+		args = append(args, argText(L.Get(i)))
+	}
+	return args
 }
 
 // ---- HTTP ----
