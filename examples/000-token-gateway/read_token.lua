@@ -18,7 +18,7 @@
 --
 -- Returns "true" or "false".
 
-local dir = os.getenv("TOKEN_DIR") or "/etc/haproxy/allowed_ids"
+local dir
 
 local file_of = token_file or function(token)
     if token == nil or token == "" or #token > 512 then
@@ -27,6 +27,7 @@ local file_of = token_file or function(token)
     if not token:match("^[%w%-_%.~+=]+$") or token:sub(1, 1) == "." then
         return nil
     end
+    dir = dir or os.getenv("TOKEN_DIR") or "/etc/haproxy/allowed_ids"
     return dir .. "/" .. token .. ".txt"
 end
 

@@ -11,12 +11,22 @@
 --
 -- The directory is $TOKEN_DIR (default /etc/haproxy/allowed_ids). It is an
 -- environment variable rather than a lua-load argument because haproxy 2.6
--- does not pass lua-load's arguments to the script (2.7 does).
+-- does not pass lua-load's arguments to the script (2.7 does). It is read
+-- on first use rather than when the script loads, so that a `setenv
+-- TOKEN_DIR` (or `presetenv`) in the global section applies wherever it
+-- stands relative to the lua-load lines.
 --
 -- Returns the string "true" or "false", which the seed's ACLs compare with
 -- `-m str true`.
 
-local dir = os.getenv("TOKEN_DIR") or "/etc/haproxy/allowed_ids"
+local dir
+
+function token_dir()
+    if dir == nil then
+        dir = os.getenv("TOKEN_DIR") or "/etc/haproxy/allowed_ids"
+    end
+    return dir
+end
 
 -- token_file returns the file of a token, nil for a value that cannot name
 -- one: a header value becomes a file name, so anything that could leave the
@@ -29,7 +39,7 @@ function token_file(token)
     if not token:match("^[%w%-_%.~+=]+$") or token:sub(1, 1) == "." then
         return nil
     end
-    return dir .. "/" .. token .. ".txt"
+    return token_dir() .. "/" .. token .. ".txt"
 end
 
 core.register_fetches("validate_token", function(txn)
