@@ -1,7 +1,16 @@
 package difftest
 
 import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -448,4 +457,207 @@ func TestLuaErrorLogged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkLuaFetch measures what a Lua fetch costs each proxy per
+// request, in CPU time of the proxy process (user + system, from
+// /proc/PID/stat) divided by the requests served: the seed 000 frontend
+// with its two Lua fetches (seed), the same with one trivial Lua fetch in
+// place of the two (trivial: the engine's cost without the file reads),
+// and with str(true) in place of the Lua fetches (none). seed - none is
+// the cost of the two fetches, trivial - none that of one call into Lua.
+// The proxies answer the requests themselves (no origin), on one thread
+// (nbthread 1, GOMAXPROCS=1), over 8 keep-alive connections.
+//
+//	go test ./difftest -run '^$' -bench LuaFetch -benchtime 20000x
+func BenchmarkLuaFetch(b *testing.B) {
+	if buildErr != nil {
+		b.Fatalf("switchyard did not build: %v", buildErr)
+	}
+	if _, err := os.Stat(haproxyBin); err != nil {
+		b.Skip("haproxy not installed")
+	}
+	scripts, err := filepath.Abs(filepath.Join("..", "examples", "000-token-gateway"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bench-token.txt"), []byte("other-client\nbench-client\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "trivial.lua"), []byte(`core.register_fetches("yes", function(txn) return "true" end)`+"\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	const head = `global
+    nbthread 1
+    maxconn 1000
+    lua-load "${SCRIPTS}/validate_token_id.lua"
+    lua-load "${SCRIPTS}/read_token.lua"
+    lua-load "${DIR}/trivial.lua"
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+
+frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    http-request set-var(txn.token) req.fhdr(Authorization)
+    http-request set-var(txn.id) req.fhdr(Client-ID)
+`
+	const tail = `    http-request return status 200 if { var(txn.is_token_valid) -m str true } { var(txn.is_id_valid) -m str true }
+    http-request deny
+`
+	variants := []struct{ name, rules string }{
+		{"seed", "    http-request set-var(txn.is_token_valid) lua.validate_token\n    http-request set-var(txn.is_id_valid) lua.validate_id_for_token\n"},
+		{"trivial", "    http-request set-var(txn.is_token_valid) lua.yes\n    http-request set-var(txn.is_id_valid) str(true)\n"},
+		{"none", "    http-request set-var(txn.is_token_valid) str(true)\n    http-request set-var(txn.is_id_valid) str(true)\n"},
+	}
+	for _, bin := range []string{haproxyBin, candidate} {
+		name := "haproxy"
+		if bin == candidate {
+			name = "switchyard"
+		}
+		for _, v := range variants {
+			cfg := filepath.Join(dir, v.name+".cfg")
+			if err := os.WriteFile(cfg, []byte(head+v.rules+tail), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			b.Run(name+"/"+v.name, func(b *testing.B) {
+				benchProxyCPU(b, bin, cfg, []string{"SCRIPTS=" + scripts, "DIR=" + dir, "TOKEN_DIR=" + dir, "GOMAXPROCS=1"})
+			})
+		}
+	}
+}
+
+// benchProxyCPU runs bin on cfg, sends b.N requests over 8 connections and
+// reports the proxy's CPU time per request (proxy-µs/req).
+func benchProxyCPU(b *testing.B, bin, cfg string, env []string) {
+	port, err := freePort()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-f", cfg, "-db")
+	cmd.Env = append(append(os.Environ(), env...), "FE_PORT="+strconv.Itoa(port))
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !listening(cmd.Process.Pid, []int{port}) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%s not listening:\n%s", bin, out.String())
+		}
+		time.Sleep(5 * time.Millisecond) // polling: no signal says it listens
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	const conns = 8
+	req := []byte("GET /wcc/1/message_templates HTTP/1.1\r\nHost: bench\r\nAuthorization: bench-token\r\nClient-ID: bench-client\r\n\r\n")
+	cs := make([]net.Conn, conns)
+	rs := make([]*bufio.Reader, conns)
+	for i := range cs {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		cs[i], rs[i] = c, bufio.NewReader(c)
+		// One request first: every connection and state warm.
+		if err := roundTrip(c, rs[i], req); err != nil {
+			b.Fatalf("%v\n%s", err, out.String())
+		}
+	}
+	before, err := procCPU(cmd.Process.Pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	for i := range cs {
+		n := b.N / conns
+		if i < b.N%conns {
+			n++
+		}
+		wg.Add(1)
+		go func(c net.Conn, r *bufio.Reader, n int) {
+			defer wg.Done()
+			for j := 0; j < n; j++ {
+				if err := roundTrip(c, r, req); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(cs[i], rs[i], n)
+	}
+	wg.Wait()
+	b.StopTimer()
+	close(errs)
+	for err := range errs {
+		b.Fatalf("%v\n%s", err, out.String())
+	}
+	after, err := procCPU(cmd.Process.Pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64((after-before).Microseconds())/float64(b.N), "proxy-µs/req")
+}
+
+// roundTrip sends req and reads a 200 response with a Content-Length body.
+func roundTrip(c net.Conn, r *bufio.Reader, req []byte) error {
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write(req); err != nil {
+		return err
+	}
+	line, err := r.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200")) {
+		return fmt.Errorf("status line %q", line)
+	}
+	length := 0
+	for {
+		h, err := r.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimSpace(h)) == 0 {
+			break
+		}
+		if name, v, ok := bytes.Cut(h, []byte(":")); ok && bytes.EqualFold(bytes.TrimSpace(name), []byte("content-length")) {
+			if length, err = strconv.Atoi(string(bytes.TrimSpace(v))); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = r.Discard(length)
+	return err
+}
+
+// procCPU is a process's CPU time so far (user + system).
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command name (which may hold spaces), from
+	// field 3 on: utime and stime are fields 14 and 15.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("bad /proc/%d/stat", pid)
+	}
+	// The kernel counts in USER_HZ, 100 on Linux.
+	return time.Duration(u+s) * 10 * time.Millisecond, nil
 }
