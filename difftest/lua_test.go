@@ -138,6 +138,9 @@ core.register_action("edit", {"http-req"}, function(txn, arg)
     txn.http:req_set_header("X-A", "replaced")
     txn:set_var("txn.from_lua", "lua-" .. arg)
     txn:set_var("req.n", 12)
+    txn:set_var("txn.gone", "x")
+    txn:unset_var("txn.gone")
+    txn.http:req_set_header("X-Unset", tostring(txn:get_var("txn.gone")))
     txn.http:req_set_header("X-Cfg", tostring(txn:get_var("txn.from_cfg")))
 end, 1)
 
@@ -369,6 +372,13 @@ core.register_action("boom", {"http-req", "http-res"}, function(txn)
     txn.http:req_set_header("X-Before-Error", "1")
     error("action broke")
 end)
+core.register_converters("boom", function(s)
+    error("converter broke")
+end)
+core.register_service("spin", "http", function(applet)
+    local n = 0
+    while true do n = n + 1 end
+end)
 core.register_fetches("spin", function(txn)
     while true do end
 end)
@@ -390,6 +400,10 @@ func TestLuaErrors(t *testing.T) {
 			"    http-request lua.boom\n    http-request set-header X-After 1\n"),
 		luaCase("error-in-response-action", luaErrors, "",
 			"    http-response lua.boom\n    http-response set-header X-After 1\n"),
+		luaCase("error-in-converter", luaErrors, "",
+			"    http-request set-header X-Boom \"[%[req.hdr(x-tok),lua.boom]]\"\n    http-request set-header X-After 1\n"),
+		luaCase("timeout-in-service", luaErrors, "    tune.lua.service-timeout 200ms\n",
+			"    http-request use-service lua.spin\n"),
 		luaCase("timeout-in-fetch", luaErrors, timeout,
 			"    http-request set-header X-Spin \"[%[lua.spin]]\"\n"),
 		luaCase("timeout-in-action", luaErrors, timeout,
