@@ -103,6 +103,7 @@ func newVM(p *Program, shared bool) *vm {
 	v := &vm{prog: p, L: L, shared: shared}
 	v.main = &thread{vm: v, L: L}
 	openCompat(L)
+	openFastIO(L)
 	for _, pp := range p.paths {
 		applyPath(L, pp)
 	}
