@@ -177,7 +177,6 @@ func (v *vm) threadOf(L *glua.LState) *thread {
 	return nil
 }
 
-
 // sleep waits without holding the state (a yield when d is 0). While the
 // scripts load, it really sleeps: nothing else runs then.
 func (v *vm) sleep(L *glua.LState, d time.Duration) {
