@@ -48,6 +48,11 @@ func (c *Context) Proxy() *Proxy { return c.p.cur }
 // Pos is the file and line being parsed.
 func (c *Context) Pos() Pos { return c.p.pos() }
 
+// LookupEnv is the environment as the line sees it: the process's, with
+// the setenv, presetenv and unsetenv lines read so far (which the process
+// gets only once the configuration is in force).
+func (c *Context) LookupEnv(name string) (string, bool) { return c.p.lookupEnv(name) }
+
 // Warnf adds a warning at the line.
 func (c *Context) Warnf(format string, args ...any) { c.p.warnf(format, args...) }
 

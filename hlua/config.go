@@ -65,7 +65,13 @@ func init() {
 			if len(args) == 0 {
 				return fmt.Errorf("expects a Lua file name")
 			}
-			return program(c).Load(args[0], args[1:], perThread)
+			p := program(c)
+			// While it loads, the script sees the environment as the
+			// configuration does so far (os.getenv), as haproxy's,
+			// which has made the setenv lines above it.
+			p.envLookup = c.LookupEnv
+			defer func() { p.envLookup = nil }()
+			return p.Load(args[0], args[1:], perThread)
 		}
 	}
 	config.RegisterKeyword(config.SecGlobal, "lua-load", load(false))

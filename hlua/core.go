@@ -377,5 +377,7 @@ func stderrLog(level int, msg string) {
 	if level >= 0 && level < len(names) {
 		name = names[level]
 	}
-	fmt.Fprintf(os.Stderr, "[%s] %s/%06d (%d) : %s\n", name, time.Now().Format("002/150405"), 0, os.Getpid(), msg)
+	now := time.Now()
+	// haproxy's layout: the day of the year from 0, then HHMMSS.
+	fmt.Fprintf(os.Stderr, "[%s] %03d/%02d%02d%02d (%d) : %s\n", name, now.YearDay()-1, now.Hour(), now.Minute(), now.Second(), os.Getpid(), msg)
 }

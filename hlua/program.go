@@ -76,7 +76,9 @@ type Program struct {
 	fetchMu sync.Mutex
 	fetchC  map[string]*fetchCall // compiled txn.f calls
 	convC   map[string]*convCall
-	logf    func(level int, msg string)
+	// envLookup is the configuration's view of the environment while a
+	// script loads (nil otherwise: the process's).
+	envLookup func(name string) (string, bool)
 }
 
 type prependPath struct {

@@ -372,11 +372,12 @@ func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.
 			vals = L.NewTable()
 			tb.RawSet(n, vals)
 		}
+		// Indexed from 0 (in the table's hash part): count with next.
 		i := 0
-		for vals.RawGetInt(i) != glua.LNil {
+		for k, _ := vals.Next(glua.LNil); k != glua.LNil; k, _ = vals.Next(k) {
 			i++
 		}
-		vals.RawSetInt(i, glua.LString(string(value)))
+		vals.RawSet(glua.LNumber(i), glua.LString(string(value)))
 	})
 	return tb
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -104,6 +105,21 @@ func newVM(p *Program, shared bool) *vm {
 	v.main = &thread{vm: v, L: L}
 	openCompat(L)
 	openFastIO(L)
+	if osTable, ok := L.GetGlobal("os").(*glua.LTable); ok {
+		osTable.RawSetString("getenv", L.NewFunction(func(L *glua.LState) int {
+			name := L.CheckString(1)
+			lookup := os.LookupEnv
+			if p.envLookup != nil {
+				lookup = p.envLookup
+			}
+			if v, ok := lookup(name); ok {
+				L.Push(glua.LString(v))
+			} else {
+				L.Push(glua.LNil)
+			}
+			return 1
+		}))
+	}
 	for _, pp := range p.paths {
 		applyPath(L, pp)
 	}

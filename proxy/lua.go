@@ -82,17 +82,24 @@ func (s *httpStream) luaDone() bool {
 	}
 	s.term('L', 'R')
 	mustClose := s.t.req.Close || s.ending() || !s.bodyDone()
-	out := http1.AppendReplyHead(s.t.out[:0], r.Status)
-	ctype := ""
+	// As haproxy lays it out: the status line with the script's reason,
+	// the script's fields in their order, then the length.
+	out := s.t.out[:0]
+	if r.Reason != "" {
+		out = append(out, "HTTP/1.1 "...)
+		out = strconv.AppendInt(out, int64(r.Status), 10)
+		out = append(append(append(out, ' '), r.Reason...), "\r\n"...)
+	} else {
+		out = http1.AppendReplyHead(out, r.Status)
+	}
 	for _, h := range r.Headers {
-		if strings.EqualFold(h[0], "content-type") {
-			ctype = h[1]
-			continue
+		if strings.EqualFold(h[0], "content-length") {
+			continue // made from the body
 		}
 		out = http1.AppendReplyFieldName(out, h[0])
 		out = append(append(out, h[1]...), "\r\n"...)
 	}
-	out = http1.AppendReplyTail(out, r.Body, ctype, mustClose, &s.t.req)
+	out = http1.AppendReplyTail(out, r.Body, "", mustClose, &s.t.req)
 	s.t.lg.rec.Status = r.Status
 	out = s.afterReply(out, s.t.be, mustClose)
 	s.t.out = out
