@@ -170,8 +170,9 @@ func TestConfigsValidForHAProxy(t *testing.T) {
 	if _, err := tlsCerts(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, cfg := range []string{"haproxy.cfg", "origin.cfg", "gateway.cfg", "tls.cfg", "ratelimit.cfg"} {
+	for _, cfg := range []string{"haproxy.cfg", "origin.cfg", "gateway.cfg", "tls.cfg", "ratelimit.cfg", "lua-gateway.cfg"} {
 		cmd := exec.Command(haproxy, "-c", "-q", "-f", filepath.Join(benchDir(), cfg))
+		cmd.Dir = filepath.Dir(benchDir()) // the bench runs from the repository's root
 		cmd.Env = append(append(os.Environ(), "BENCH_PROXY_PORT=1", "BENCH_ORIGIN_PORT=2", "BENCH_RSA_PORT=3", "BENCH_CERT_DIR="+dir), env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("haproxy -c %s: %v\n%s", cfg, err, out)
