@@ -680,13 +680,34 @@ func (s *httpStream) transaction() bool {
 // runRules evaluates one section's rules of a set in order. done reports
 // that a rule answered the request itself.
 func (s *httpStream) runRules(rules []compiledRule) (done, keep bool) {
+	// The stick table clock is read once for the conditions and the
+	// actions of the list, until an action that may wait ran
+	// (stickClock). It lives with what the connection tracks: a
+	// connection that tracks nothing reads the clock, if ever, without
+	// it (and its first request runs before it tracks).
+	st := s.stickState()
+	if st == nil {
+		return s.runRuleList(rules)
+	}
+	was := st.clk.on
+	st.clk.on, st.clk.ok = true, false
+	done, keep = s.runRuleList(rules)
+	st.clk.on, st.clk.ok = was, false
+	return done, keep
+}
+
+func (s *httpStream) runRuleList(rules []compiledRule) (done, keep bool) {
 	s.rw.soft = false // strict-mode holds for one list
 	for i := range rules {
 		r := &rules[i]
 		if r.cond != nil && !r.cond.Eval(&s.ctx) {
 			continue
 		}
-		switch v, keep := r.run(s); v {
+		v, keep := r.run(s)
+		if st := s.stickState(); st != nil && !r.instant {
+			st.clk.ok = false // the action may have waited (wait-for-body…)
+		}
+		switch v {
 		case ruleStop:
 			r.ended(&s.ctx)
 			return false, false

@@ -54,6 +54,9 @@ type compiledRule struct {
 	cond *sample.Cond
 	run  ruleFunc
 	pos  *sample.RulePos // where the rule was written; nil for `redirect` lines
+	// instant: the action never waits (instantActions), so the stick
+	// clock read for the list stays valid after it.
+	instant bool
 }
 
 // ended records r as the last rule that ended its set (last_rule_file).
@@ -113,7 +116,8 @@ func compileRules(px *config.Proxy, rules []*config.HTTPRule) ([]compiledRule, e
 			return nil, fmt.Errorf("%s:%d: %s '%s': action '%s' has no implementation in the data plane",
 				r.Pos.File, r.Pos.Line, px.Cap.Kind(), px.Name, r.Def.Name)
 		}
-		out = append(out, compiledRule{cond: r.Cond, run: compile(r), pos: &sample.RulePos{File: r.Pos.File, Line: r.Pos.Line}})
+		out = append(out, compiledRule{cond: r.Cond, run: compile(r), pos: &sample.RulePos{File: r.Pos.File, Line: r.Pos.Line},
+			instant: instantActions[r.Def]})
 	}
 	return out, nil
 }

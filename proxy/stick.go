@@ -16,6 +16,7 @@ import (
 // in mode http).
 type stickState struct {
 	sess, strm stick.Trackers
+	clk        stickClock
 }
 
 // tracker is what the actions and fetches need of a stream: its tracked
@@ -24,7 +25,46 @@ type tracker interface {
 	scoper
 	trackers() *stickState // made if missing: to track
 	tracked() *stickState  // nil when nothing was ever tracked: to read
+	stickNow() uint32      // the table clock (stick.NowMs)
 }
+
+// stickClock is the stick table clock of an HTTP stream while a rule list
+// runs: read once for its conditions and actions, as haproxy's rules all
+// see the now_ms of the poll loop's pass. A clock read costs tens of ns,
+// and a rate limit's rules (track, count, a rate, src_conn_cur) read it at
+// each step. Conditions run without waiting; an action may wait (for a
+// body, say), so the reading is dropped after each action, and outside a
+// rule list every call reads the clock.
+type stickClock struct {
+	now    uint32
+	ok, on bool // now is valid; the list's run caches it
+}
+
+func (c *stickClock) tick() uint32 {
+	if c.ok {
+		return c.now
+	}
+	now := stick.NowMs()
+	c.now, c.ok = now, c.on
+	return now
+}
+
+// stickState is what the connection tracks, nil when nothing (or when
+// the stream has no connection: tests).
+func (s *httpStream) stickState() *stickState {
+	if s.cc == nil {
+		return nil
+	}
+	return s.cc.trk
+}
+
+func (s *httpStream) stickNow() uint32 {
+	if st := s.stickState(); st != nil {
+		return st.clk.tick()
+	}
+	return stick.NowMs()
+}
+func (t *tcpScope) stickNow() uint32 { return stick.NowMs() }
 
 // trackers returns the stream's counters, made when first needed: most
 // connections never track anything, and an idle one should not pay for
@@ -71,6 +111,10 @@ func (st *stickState) counter(i int) *stick.Tracker {
 	}
 	return nil
 }
+
+// instantActions are the actions that never wait: the stick clock a rule
+// list read stays valid after them (stickClock).
+var instantActions = map[*config.ActionDef]bool{}
 
 // each calls fn on the entry of each slot: the stream's, or else the
 // session's (haproxy's stream_inc_*_ctr).
@@ -160,8 +204,11 @@ func (st *stickState) countSession() {
 
 // track runs a track-sc action: the key's entry in the table is tracked
 // in the slot, by the session (connection and session rules) or the
-// stream. It returns the entry when it began tracking.
-func track(ctx *sample.Ctx, a *config.TrackAction, session bool) *stick.Entry {
+// stream. It returns the entry when it began tracking. With req, the new
+// entry counts the stream's HTTP request too (http-request and
+// http-response track-sc: the request was counted before the rule could
+// track it, and haproxy counts it on the new entry then).
+func track(ctx *sample.Ctx, a *config.TrackAction, session, req bool) *stick.Entry {
 	o, ok := ctx.Owner.(tracker)
 	if !ok {
 		return nil
@@ -188,7 +235,7 @@ func track(ctx *sample.Ctx, a *config.TrackAction, session bool) *stick.Entry {
 	if !ok {
 		return nil
 	}
-	e := set.Track(a.Slot, t, key)
+	e := set.TrackAt(a.Slot, t, key, o.stickNow(), req)
 	if e != nil && !session {
 		set[a.Slot].Backend = a.Backend
 	}
@@ -262,23 +309,22 @@ func init() {
 			a := r.Args.(*config.TrackAction)
 			session := r.Set != config.TCPRequestContentRules
 			return func(run *tcpRun) tcpVerdict {
-				track(run.ctx, a, session)
+				track(run.ctx, a, session, false)
 				return tcpContinue
 			}
 		})
 		for _, set := range httpSets {
+			instantActions[config.LookupAction(set, name)] = true
 			compileAction(set, name, func(r *config.HTTPRule) ruleFunc {
 				a := r.Args.(*config.TrackAction)
 				onResponse := r.Set == config.HTTPResponseRules
 				return func(s *httpStream) (ruleVerdict, bool) {
-					e := track(&s.ctx, a, false)
+					// track counts the request on the new entry; a
+					// response's error or failure counts here.
+					e := track(&s.ctx, a, false, true)
 					if e == nil {
 						return ruleContinue, false
 					}
-					// The request was counted before the rule could
-					// track it: haproxy counts it on the new entry
-					// here, and a response's error or failure too.
-					e.Count(stick.DTHTTPReqCnt, stick.DTHTTPReqRate, 1)
 					if onResponse && s.ctx.Resp != nil {
 						countStatusOn(e, s.ctx.Resp.StatusCode())
 					}
@@ -296,6 +342,7 @@ func init() {
 			}
 		})
 		for _, set := range httpSets {
+			instantActions[config.LookupAction(set, name)] = true
 			compileAction(set, name, func(r *config.HTTPRule) ruleFunc {
 				a := r.Args.(*config.CounterAction)
 				return func(s *httpStream) (ruleVerdict, bool) {

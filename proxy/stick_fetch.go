@@ -22,44 +22,80 @@ type stkRef struct {
 
 // entry finds the entry: ok is false when the fetch fails (nothing
 // tracked in the slot, an address that is no key of the table); e is nil
-// when the key is not in the table (the fetch then gives 0).
-func (r *stkRef) entry(c *sample.Ctx, create bool) (e *stick.Entry, t *stick.Table, ok bool) {
+// when the key is not in the table (the fetch then gives 0). now is the
+// table clock to read it at.
+func (r *stkRef) entry(c *sample.Ctx, create bool) (e *stick.Entry, t *stick.Table, now uint32, ok bool) {
 	o, isTracker := c.Owner.(tracker)
 	if !isTracker {
-		return nil, nil, false
+		return nil, nil, 0, false
 	}
 	snap, _, _ := o.scope()
+	now = o.stickNow()
 	if r.slot < 0 {
 		t = snap.tables[r.tbl]
 		if t == nil {
-			return nil, nil, false
+			return nil, nil, 0, false
 		}
 		var buf [16]byte
 		key, ok := t.Spec().AddrKey(c.Src.Addr(), buf[:0])
 		if !ok {
-			return nil, nil, false
+			return nil, nil, 0, false
 		}
 		if create {
-			return t.Peek(key), t, true
+			return t.Peek(key), t, now, true
 		}
-		return t.Lookup(key), t, true
+		if e := o.tracked().find(t, key); e != nil {
+			return e, t, now, true
+		}
+		return t.LookupAt(key, now), t, now, true
 	}
 	st := o.tracked()
 	if st == nil {
-		return nil, nil, false
+		return nil, nil, 0, false
 	}
 	tr := st.counter(r.slot)
 	if tr == nil {
-		return nil, nil, false
+		return nil, nil, 0, false
 	}
 	if r.alt != "" {
 		t = snap.tables[r.alt]
 		if t == nil {
-			return nil, nil, false
+			return nil, nil, 0, false
 		}
-		return t.Lookup(tr.E.Key()), t, true
+		key := tr.E.Key()
+		if e := st.find(t, key); e != nil {
+			return e, t, now, true
+		}
+		return t.LookupAt(key, now), t, now, true
 	}
-	return tr.E, tr.E.Table(), true
+	return tr.E, tr.E.Table(), now, true
+}
+
+// find returns the entry of key in t if the stream or the session tracks
+// it, nil otherwise: what a lookup of the key would find, without the
+// table's lock and hashing (a src_* fetch after a track-sc of src, the
+// usual rate limit). A tracked entry is referenced, so it is in its table
+// and not expired.
+func (st *stickState) find(t *stick.Table, key []byte) *stick.Entry {
+	if st == nil {
+		return nil
+	}
+	for _, set := range [...]*stick.Trackers{&st.strm, &st.sess} {
+		for i := range set {
+			if e := set[i].E; e != nil && e.Table() == t && e.KeyIs(key) {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+// stickNowOf is the table clock for a sample's owner.
+func stickNowOf(c *sample.Ctx) uint32 {
+	if o, ok := c.Owner.(tracker); ok {
+		return o.stickNow()
+	}
+	return stick.NowMs()
 }
 
 // tableArg checks at load that a table named by a fetch exists; name ""
@@ -81,10 +117,10 @@ func tableArg(env *sample.Env, name, kw string) (string, error) {
 
 // stkRead is what a reading fetch does with the entry: the value of a
 // data type (element idx), or false when the table does not store it.
-type stkRead func(e *stick.Entry, t *stick.Table, idx int) (int64, bool)
+type stkRead func(e *stick.Entry, t *stick.Table, idx int, now uint32) (int64, bool)
 
 func readData(d stick.DataType, shift uint) stkRead {
-	return func(e *stick.Entry, t *stick.Table, idx int) (int64, bool) {
+	return func(e *stick.Entry, t *stick.Table, idx int, now uint32) (int64, bool) {
 		rd, ri, ok := t.Resolve(d, idx)
 		if !ok {
 			return 0, false
@@ -92,7 +128,7 @@ func readData(d stick.DataType, shift uint) stkRead {
 		if e == nil {
 			return 0, true
 		}
-		v, ok := e.Read(rd, ri)
+		v, ok := e.ReadAt(rd, ri, now)
 		return v >> shift, ok
 	}
 }
@@ -155,11 +191,11 @@ func registerStk(name string, indexed, create bool, read stkRead, forms ...strin
 					ref.alt = t
 				}
 				return func(c *sample.Ctx) (sample.Value, bool) {
-					e, t, ok := ref.entry(c, create && ref.slot < 0)
+					e, t, now, ok := ref.entry(c, create && ref.slot < 0)
 					if !ok {
 						return sample.Value{}, false
 					}
-					v, ok := read(e, t, idx)
+					v, ok := read(e, t, idx, now)
 					if !ok {
 						return sample.Value{}, false
 					}
@@ -195,7 +231,7 @@ func init() {
 		registerStk(name, true, false, readData(d, 0), "sc_", "src_")
 	}
 	inc := func(cnt, rate stick.DataType) stkRead {
-		return func(e *stick.Entry, t *stick.Table, idx int) (int64, bool) {
+		return func(e *stick.Entry, t *stick.Table, idx int, _ uint32) (int64, bool) {
 			if e == nil {
 				return 0, true
 			}
@@ -207,7 +243,7 @@ func init() {
 	registerStk("inc_gpc1", false, true, inc(stick.DTGPC1, stick.DTGPC1Rate))
 	registerStk("inc_gpc", true, true, inc(stick.DTGPC, stick.DTGPCRate), "sc_", "src_")
 	clr := func(d stick.DataType) stkRead {
-		return func(e *stick.Entry, t *stick.Table, idx int) (int64, bool) {
+		return func(e *stick.Entry, t *stick.Table, idx int, _ uint32) (int64, bool) {
 			if e == nil {
 				return 0, true
 			}
@@ -218,13 +254,13 @@ func init() {
 	registerStk("clr_gpc0", false, false, clr(stick.DTGPC0))
 	registerStk("clr_gpc1", false, false, clr(stick.DTGPC1))
 	registerStk("clr_gpc", true, false, clr(stick.DTGPC), "sc_", "sc1_", "src_")
-	registerStk("trackers", false, false, func(e *stick.Entry, _ *stick.Table, _ int) (int64, bool) {
+	registerStk("trackers", false, false, func(e *stick.Entry, _ *stick.Table, _ int, _ uint32) (int64, bool) {
 		if e == nil {
 			return 0, true
 		}
 		return int64(e.Refs()), true
 	})
-	registerStk("updt_conn_cnt", false, true, func(e *stick.Entry, t *stick.Table, _ int) (int64, bool) {
+	registerStk("updt_conn_cnt", false, true, func(e *stick.Entry, t *stick.Table, _ int, _ uint32) (int64, bool) {
 		if e == nil || !t.Stores(stick.DTConnCnt) {
 			return 0, false
 		}
@@ -283,7 +319,7 @@ func init() {
 // registerTableConverters registers in_table and the table_* converters:
 // the sample is a key, looked up in the table named.
 func registerTableConverters() {
-	conv := func(name string, out sample.Type, indexed bool, get func(e *stick.Entry, t *stick.Table, idx int) (sample.Value, bool)) {
+	conv := func(name string, out sample.Type, indexed bool, get func(e *stick.Entry, t *stick.Table, idx int, now uint32) (sample.Value, bool)) {
 		args, min := []sample.ArgType{sample.ArgStr}, 1
 		if indexed {
 			args, min = []sample.ArgType{sample.ArgInt, sample.ArgStr}, 2
@@ -314,14 +350,15 @@ func registerTableConverters() {
 					if !ok {
 						return sample.Value{}, false
 					}
-					return get(t.Lookup(key), t, idx)
+					now := stickNowOf(c)
+					return get(t.LookupAt(key, now), t, idx, now)
 				}, nil
 			}})
 	}
-	conv("in_table", sample.TypeBool, false, func(e *stick.Entry, _ *stick.Table, _ int) (sample.Value, bool) {
+	conv("in_table", sample.TypeBool, false, func(e *stick.Entry, _ *stick.Table, _ int, _ uint32) (sample.Value, bool) {
 		return sample.Bool(e != nil), true
 	})
-	conv("table_trackers", sample.TypeInt, false, func(e *stick.Entry, _ *stick.Table, _ int) (sample.Value, bool) {
+	conv("table_trackers", sample.TypeInt, false, func(e *stick.Entry, _ *stick.Table, _ int, _ uint32) (sample.Value, bool) {
 		if e == nil {
 			return sample.Int(0), true
 		}
@@ -330,8 +367,8 @@ func registerTableConverters() {
 	})
 	data := func(name string, d stick.DataType, indexed bool, shift uint) {
 		read := readData(d, shift)
-		conv(name, sample.TypeInt, indexed, func(e *stick.Entry, t *stick.Table, idx int) (sample.Value, bool) {
-			v, ok := read(e, t, idx)
+		conv(name, sample.TypeInt, indexed, func(e *stick.Entry, t *stick.Table, idx int, now uint32) (sample.Value, bool) {
+			v, ok := read(e, t, idx, now)
 			return sample.Int(v), ok
 		})
 	}

@@ -135,10 +135,10 @@ func (t *Table) ClearCLI(match func(e *Entry) bool) int {
 	defer t.mu.Unlock()
 	n := 0
 	for i, e := range list {
-		if keep[i] || e.gone || e.ref > 0 {
+		if keep[i] || e.gone || e.ref.Load() > 0 {
 			continue
 		}
-		if i+1 < len(list) && list[i+1].ref > 0 {
+		if i+1 < len(list) && list[i+1].ref.Load() > 0 {
 			continue
 		}
 		t.removeLocked(e)

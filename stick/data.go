@@ -93,9 +93,17 @@ func (e *Entry) bumpLocked(d DataType, idx int, n uint64, now uint32) []uint64 {
 func (e *Entry) Count(cnt, rate DataType, n uint64) {
 	t := e.t
 	if t.off[cnt] < 0 && t.off[rate] < 0 {
+		return // before the clock read: most tables count few of these
+	}
+	e.CountAt(cnt, rate, n, NowMs())
+}
+
+// CountAt is Count at a tick the caller already read.
+func (e *Entry) CountAt(cnt, rate DataType, n uint64, now uint32) {
+	t := e.t
+	if t.off[cnt] < 0 && t.off[rate] < 0 {
 		return
 	}
-	now := NowMs()
 	e.mu.Lock()
 	e.bumpLocked(cnt, 0, n, now)
 	e.bumpLocked(rate, 0, n, now)
@@ -169,15 +177,14 @@ func (e *Entry) SetServer(id int32, key string) {
 // Key is the entry's key, as the table holds it.
 func (e *Entry) Key() []byte { return []byte(e.key) }
 
+// KeyIs reports whether the entry's key is key.
+func (e *Entry) KeyIs(key []byte) bool { return e.key == string(key) }
+
 // Table is the table the entry belongs to.
 func (e *Entry) Table() *Table { return e.t }
 
 // Refs is how many trackers hold the entry (table_trackers).
-func (e *Entry) Refs() int {
-	e.t.mu.Lock()
-	defer e.t.mu.Unlock()
-	return int(e.ref)
-}
+func (e *Entry) Refs() int { return int(e.ref.Load()) }
 
 // FreqState is a frequency counter's raw state, for peers: the tick its
 // period began at, and the current and previous periods' events.

@@ -33,6 +33,11 @@ func (k KeyType) SampleType() sample.Type {
 
 // KeyOf is Table.KeyOf for a table of the spec.
 func (s *Spec) KeyOf(c *sample.Ctx, v sample.Value, dst []byte) ([]byte, bool) {
+	if v.Kind == sample.KindIP && (s.Type == KeyIP || s.Type == KeyIPv6) {
+		// An address in an address table (track-sc src): what the cast
+		// below would do, without its copies of the sample.
+		return s.AddrKey(v.IP, dst)
+	}
 	v, ok := sample.Cast(c, v, s.Type.SampleType())
 	if !ok {
 		return dst, false

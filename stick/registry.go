@@ -41,7 +41,7 @@ func (s *Stage) Table(spec Spec) *Table {
 		s.resize = append(s.resize, func() {
 			old.mu.Lock()
 			old.size, old.nopurge = spec.Size, spec.NoPurge
-			old.exp = uint32(spec.Expire / time.Millisecond)
+			old.exp.Store(uint32(spec.Expire / time.Millisecond))
 			old.spec = spec
 			old.mu.Unlock()
 		})

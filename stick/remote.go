@@ -23,7 +23,7 @@ func (t *Table) Learn(key []byte, exp uint32, timed bool) *Entry {
 	// A shorter remaining time than the table's leaves the entry out of
 	// expiry order: Lookup still sees it expired, the purge finds it late.
 	// 0 is a peer whose table never expires: ours decides.
-	if timed && t.exp != 0 && exp != 0 && exp < t.exp {
+	if timed && t.exp.Load() != 0 && exp != 0 && exp < t.exp.Load() {
 		e.expire.Store(now + exp)
 	}
 	return e
@@ -33,7 +33,7 @@ func (t *Table) Learn(key []byte, exp uint32, timed bool) *Entry {
 // a table without expiry), what a timed peers update carries.
 func (e *Entry) Remain(now uint32) uint32 {
 	x := e.expire.Load()
-	if e.t.exp == 0 || int32(x-now) <= 0 {
+	if e.t.exp.Load() == 0 || int32(x-now) <= 0 {
 		return 0
 	}
 	return x - now

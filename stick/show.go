@@ -97,8 +97,8 @@ func (e *Entry) AppendShow(dst []byte, now uint32, extraRef int) []byte {
 	dst = fmt.Appendf(dst, "%p: key=", e)
 	dst = t.spec.AppendKey(dst, []byte(e.key))
 	t.mu.Lock()
-	use, exp := int(e.ref)-extraRef, uint32(0)
-	if x := e.expire.Load(); t.exp != 0 && int32(x-now) > 0 {
+	use, exp := int(e.ref.Load())-extraRef, uint32(0)
+	if x := e.expire.Load(); t.exp.Load() != 0 && int32(x-now) > 0 {
 		exp = x - now
 	}
 	t.mu.Unlock()

@@ -16,7 +16,9 @@ type Table struct {
 	elems  [NumDataTypes]uint8
 	period [NumDataTypes]uint32
 	nslots int
-	exp    uint32 // ms, 0: entries never expire
+	// exp is the expiry in ms (0: entries never expire). A reload may
+	// change it under mu; the touches read it without (Count, Release).
+	exp atomic.Uint32
 
 	mu      sync.Mutex
 	size    int
@@ -50,8 +52,14 @@ type Entry struct {
 	// whose expiry moved).
 	expire atomic.Uint32
 
+	// ref is how many trackers hold the entry. It grows under t.mu (Get)
+	// and shrinks without it (Release): an entry that a reader under t.mu
+	// sees unreferenced stays so while t.mu is held, and a Release stores
+	// the expiry before it gives up its reference, so that a reader that
+	// loads ref before expire sees the touch of the last Release.
+	ref atomic.Int32
+
 	// Under t.mu.
-	ref        int32
 	qexp       uint32 // the expiry the entry had when queued at its place
 	prev, next *Entry
 	gone       bool // removed from the table
@@ -80,7 +88,7 @@ func New(spec Spec) *Table {
 			}
 		}
 	}
-	t.exp = uint32(spec.Expire / time.Millisecond)
+	t.exp.Store(uint32(spec.Expire / time.Millisecond))
 	return t
 }
 
@@ -116,10 +124,13 @@ func (t *Table) Size() int {
 
 // Lookup returns the entry of key, or nil, without taking a reference: its
 // data may be read, but it may leave the table at any time.
-func (t *Table) Lookup(key []byte) *Entry {
+func (t *Table) Lookup(key []byte) *Entry { return t.LookupAt(key, NowMs()) }
+
+// LookupAt is Lookup at a tick the caller already read.
+func (t *Table) LookupAt(key []byte, now uint32) *Entry {
 	t.mu.Lock()
 	e := t.entries[string(key)]
-	if e != nil && t.expiredLocked(e, NowMs()) {
+	if e != nil && t.expiredLocked(e, now) {
 		t.removeLocked(e)
 		e = nil
 	}
@@ -130,8 +141,10 @@ func (t *Table) Lookup(key []byte) *Entry {
 // Get returns the entry of key, created if missing, with a reference taken
 // (Release gives it back), and touches it. It returns nil when the table
 // is full and nothing can be purged.
-func (t *Table) Get(key []byte) *Entry {
-	now := NowMs()
+func (t *Table) Get(key []byte) *Entry { return t.GetAt(key, NowMs()) }
+
+// GetAt is Get at a tick the caller already read.
+func (t *Table) GetAt(key []byte, now uint32) *Entry {
 	t.mu.Lock()
 	e := t.entries[string(key)]
 	if e == nil {
@@ -140,8 +153,13 @@ func (t *Table) Get(key []byte) *Entry {
 			return nil
 		}
 	}
-	e.ref++
-	t.touchLocked(e, now)
+	e.ref.Add(1)
+	// The touch only stores the expiry: the lru list catches up when it
+	// is walked (purge, trash), as for a change of the entry's data.
+	// Moving the entry to the young end on every request would write to
+	// its neighbours too, cache lines that a table of many clients does
+	// not otherwise touch.
+	e.expire.Store(now + t.exp.Load())
 	t.mu.Unlock()
 	return e
 }
@@ -164,18 +182,20 @@ func (t *Table) Peek(key []byte) *Entry {
 
 // Release gives back a reference taken by Get and touches the entry; the
 // peers learn of it then, as haproxy's stream end pushes what it tracked.
-func (e *Entry) Release() {
+func (e *Entry) Release() { e.ReleaseAt(NowMs()) }
+
+// ReleaseAt is Release at a tick the caller already read. It takes no
+// lock: the touch is the expiry's store (the lru list catches up when
+// walked), and the reference goes last, so that the entry, which nothing
+// removes while it is referenced, is still in the table when the peers
+// are told.
+func (e *Entry) ReleaseAt(now uint32) {
 	t := e.t
-	t.mu.Lock()
-	e.ref--
-	gone := e.gone
-	if !gone {
-		t.touchLocked(e, NowMs())
-	}
-	t.mu.Unlock()
-	if hook := t.onTouch.Load(); hook != nil && !gone {
+	e.expire.Store(now + t.exp.Load())
+	if hook := t.onTouch.Load(); hook != nil {
 		(*hook)(e)
 	}
+	e.ref.Add(-1)
 }
 
 // Touch renews the entry's expiry, as any local change of its data does
@@ -186,7 +206,7 @@ func (e *Entry) Touch() { e.touchAt(NowMs()) }
 // the clock once for the change and the touch.
 func (e *Entry) touchAt(now uint32) {
 	t := e.t
-	e.expire.Store(now + t.exp)
+	e.expire.Store(now + t.exp.Load())
 	if hook := t.onTouch.Load(); hook != nil {
 		(*hook)(e)
 	}
@@ -198,7 +218,7 @@ func (t *Table) Delete(key []byte) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.entries[string(key)]
-	if e == nil || e.ref > 0 {
+	if e == nil || e.ref.Load() > 0 {
 		return false
 	}
 	t.removeLocked(e)
@@ -213,7 +233,7 @@ func (t *Table) Clear(keep func(e *Entry) bool) int {
 	n := 0
 	for e := t.head; e != nil; {
 		next := e.next
-		if e.ref == 0 && (keep == nil || !keep(e)) {
+		if e.ref.Load() == 0 && (keep == nil || !keep(e)) {
 			t.removeLocked(e)
 			n++
 		}
@@ -249,11 +269,11 @@ func (t *Table) createLocked(key string, now uint32) *Entry {
 			return nil
 		}
 	}
-	e := &Entry{t: t, key: key, slots: make([]uint64, t.nslots), qexp: now + t.exp}
+	e := &Entry{t: t, key: key, slots: make([]uint64, t.nslots), qexp: now + t.exp.Load()}
 	e.expire.Store(e.qexp)
 	t.entries[key] = e
 	t.pushLocked(e)
-	if t.exp != 0 && t.head == e {
+	if t.exp.Load() != 0 && t.head == e {
 		t.armLocked(now)
 	}
 	return e
@@ -267,7 +287,12 @@ func (t *Table) trashLocked(n int) int {
 	// goes to the young end instead (haproxy requeues it too).
 	for seen, all := 0, len(t.entries); seen < all && done < n && t.head != nil; seen++ {
 		e := t.head
-		if exp := e.expire.Load(); exp != e.qexp || e.ref > 0 {
+		// ref before expire: see Entry.ref.
+		if ref := e.ref.Load(); ref > 0 {
+			t.requeueLocked(e, e.expire.Load())
+			continue
+		}
+		if exp := e.expire.Load(); exp != e.qexp {
 			t.requeueLocked(e, exp)
 			continue
 		}
@@ -277,21 +302,23 @@ func (t *Table) trashLocked(n int) int {
 	return done
 }
 
+// expiredLocked loads ref before expire (see Entry.ref).
 func (t *Table) expiredLocked(e *Entry, now uint32) bool {
-	return t.exp != 0 && e.ref == 0 && int32(now-e.expire.Load()) >= 0
+	return t.exp.Load() != 0 && e.ref.Load() == 0 && int32(now-e.expire.Load()) >= 0
 }
 
 // purgeLocked removes the entries whose time is over; an entry that is
 // tracked stays, and counts as touched.
 func (t *Table) purgeLocked(now uint32) {
-	if t.exp == 0 {
+	if t.exp.Load() == 0 {
 		return
 	}
 	for e := t.head; e != nil && int32(now-e.qexp) >= 0; e = t.head {
+		ref := e.ref.Load() // before expire: see Entry.ref
 		switch exp := e.expire.Load(); {
 		case exp != e.qexp && int32(now-exp) < 0:
 			t.requeueLocked(e, exp) // touched since it was queued
-		case e.ref > 0:
+		case ref > 0:
 			t.touchLocked(e, now)
 		default:
 			t.removeLocked(e)
@@ -322,7 +349,7 @@ func (t *Table) expireTask() {
 }
 
 func (t *Table) touchLocked(e *Entry, now uint32) {
-	exp := now + t.exp
+	exp := now + t.exp.Load()
 	e.expire.Store(exp)
 	t.requeueLocked(e, exp)
 }

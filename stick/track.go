@@ -18,40 +18,55 @@ type Tracker struct {
 // more current and total connection, as haproxy's stream_start_counters.
 // It returns the entry tracked, nil when none could be.
 func (ts *Trackers) Track(i int, t *Table, key []byte) *Entry {
+	return ts.TrackAt(i, t, key, NowMs(), false)
+}
+
+// TrackAt is Track at a tick the caller already read. With req, the entry
+// also counts the stream's HTTP request (http_req_cnt, http_req_rate), as
+// an http-request track-sc does right after it starts tracking: one lock
+// of the entry and one touch for the whole, a request's usual stick work.
+func (ts *Trackers) TrackAt(i int, t *Table, key []byte, now uint32, req bool) *Entry {
 	if ts[i].E != nil {
 		return nil
 	}
-	e := t.Get(key)
+	e := t.GetAt(key, now) // the touch is Get's
 	if e == nil {
 		return nil
 	}
 	ts[i] = Tracker{E: e}
-	e.start()
-	return e
-}
-
-// start counts a new tracker of the entry.
-func (e *Entry) start() {
-	t := e.t
-	if t.off[DTConnCur] < 0 && t.off[DTConnCnt] < 0 && t.off[DTConnRate] < 0 {
-		return
+	conn := t.off[DTConnCur] >= 0 || t.off[DTConnCnt] >= 0 || t.off[DTConnRate] >= 0
+	req = req && (t.off[DTHTTPReqCnt] >= 0 || t.off[DTHTTPReqRate] >= 0)
+	if !conn && !req {
+		return e
 	}
-	now := NowMs()
 	e.mu.Lock()
-	for _, d := range [...]DataType{DTConnCur, DTConnCnt, DTConnRate} {
-		e.bumpLocked(d, 0, 1, now)
+	if conn {
+		for _, d := range [...]DataType{DTConnCur, DTConnCnt, DTConnRate} {
+			e.bumpLocked(d, 0, 1, now)
+		}
+	}
+	if req {
+		e.bumpLocked(DTHTTPReqCnt, 0, 1, now)
+		e.bumpLocked(DTHTTPReqRate, 0, 1, now)
 	}
 	e.mu.Unlock()
-	e.touchAt(now)
+	if hook := t.onTouch.Load(); hook != nil {
+		(*hook)(e)
+	}
+	return e
 }
 
 // Release ends every tracking: each entry counts one connection less and
 // is given back (haproxy's stream_store_counters).
 func (ts *Trackers) Release() {
+	if !ts.Any() {
+		return
+	}
+	now := NowMs() // one clock read for the lot
 	for i := range ts {
 		if e := ts[i].E; e != nil {
 			e.Dec(DTConnCur)
-			e.Release()
+			e.ReleaseAt(now)
 			ts[i] = Tracker{}
 		}
 	}
