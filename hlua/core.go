@@ -2,6 +2,7 @@ package hlua
 
 import (
 	"fmt"
+	"net/http"
 	"net/netip"
 	"os"
 	"strings"
@@ -127,6 +128,15 @@ func (v *vm) coreTable() *glua.LTable {
 			L.Push(newConcat(L))
 			return 1
 		},
+		// The HTTP date parsers: the epoch second, or nil.
+		"http_date":    dateParser(http.TimeFormat, time.RFC850, time.ANSIC),
+		"imf_date":     dateParser(http.TimeFormat),
+		"rfc850_date":  dateParser(time.RFC850),
+		"asctime_date": dateParser(time.ANSIC),
+		"set_nice": func(L *glua.LState) int {
+			L.CheckInt(1) // switchyard has no task priorities
+			return 0
+		},
 		"get_info": func(L *glua.LState) int {
 			tb := L.NewTable()
 			tb.RawSetString("Name", glua.LString("switchyard"))
@@ -139,6 +149,12 @@ func (v *vm) coreTable() *glua.LTable {
 	// configuration's, read when a script asks.
 	meta := L.NewTable()
 	meta.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
+		if v.prog.host == nil {
+			// While the scripts load there are no proxies yet: nil,
+			// as in haproxy.
+			L.Push(glua.LNil)
+			return 1
+		}
 		switch L.CheckString(2) {
 		case "proxies":
 			L.Push(v.proxiesTable(L, func(Proxy) bool { return true }))
@@ -380,4 +396,20 @@ func stderrLog(level int, msg string) {
 	now := time.Now()
 	// haproxy's layout: the day of the year from 0, then HHMMSS.
 	fmt.Fprintf(os.Stderr, "[%s] %03d/%02d%02d%02d (%d) : %s\n", name, now.YearDay()-1, now.Hour(), now.Minute(), now.Second(), os.Getpid(), msg)
+}
+
+// dateParser is core.http_date and its kin: the date in one of layouts
+// as the epoch second, nil when it is none of them.
+func dateParser(layouts ...string) glua.LGFunction {
+	return func(L *glua.LState) int {
+		s := L.CheckString(1)
+		for _, layout := range layouts {
+			if t, err := time.Parse(layout, s); err == nil {
+				L.Push(glua.LNumber(t.Unix()))
+				return 1
+			}
+		}
+		L.Push(glua.LNil)
+		return 1
+	}
 }

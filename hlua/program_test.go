@@ -343,3 +343,23 @@ core.register_fetches("mod", function(txn) return m.hello() end)
 	}
 	wg.Wait()
 }
+
+func TestCoreDates(t *testing.T) {
+	env, p := newEnv()
+	f := luaFile(t, `
+core.register_fetches("d", function(txn)
+  return table.concat({
+    tostring(core.http_date("Sun, 06 Nov 1994 08:49:37 GMT")),
+    tostring(core.rfc850_date("Sunday, 06-Nov-94 08:49:37 GMT")),
+    tostring(core.asctime_date("Sun Nov  6 08:49:37 1994")),
+    tostring(core.imf_date("nonsense")),
+  }, " ")
+end)
+`)
+	if err := p.Load(f, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := fetch(t, env, "lua.d", &sample.Ctx{}); string(v.Str) != "784111777 784111777 784111777 nil" {
+		t.Errorf("got %q", v.Str)
+	}
+}
