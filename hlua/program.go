@@ -128,6 +128,8 @@ func (p *Program) Load(file string, args []string, perThread bool) error {
 			p.pool = &pool{prog: p}
 			first := newVM(p, false)
 			first.primary = true
+			first.setThread(1)
+			p.pool.made = 1
 			p.pool.free = append(p.pool.free, first)
 			p.register(first.main)
 		}
@@ -219,6 +221,7 @@ type pool struct {
 	prog *Program
 	mu   sync.Mutex
 	free []*vm
+	made int // states made, the first included: core.thread of the next
 }
 
 func (pl *pool) get() (*vm, error) {
@@ -229,8 +232,11 @@ func (pl *pool) get() (*vm, error) {
 		pl.mu.Unlock()
 		return v, nil
 	}
+	pl.made++
+	n := pl.made
 	pl.mu.Unlock()
 	v := newVM(pl.prog, false)
+	v.setThread(n)
 	for _, s := range pl.prog.perLoads {
 		if err := v.load(s); err != nil {
 			v.L.Close()

@@ -272,3 +272,11 @@ func errorText(err error) string {
 func loadError(file string, err error) error {
 	return fmt.Errorf("Lua runtime error while loading '%s': %s", file, errorText(err))
 }
+
+// setThread sets core.thread: 0 for the shared state, from 1 for the
+// per-thread ones, as haproxy numbers its states.
+func (v *vm) setThread(n int) {
+	if core, ok := v.L.GetGlobal("core").(*glua.LTable); ok {
+		core.RawSetString("thread", glua.LNumber(n))
+	}
+}
