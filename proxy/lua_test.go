@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The Lua actions' outcomes on a request, as haproxy 2.6 answers them
@@ -97,5 +98,51 @@ backend app
 		if tc.status == 299 && resp.Header.Get("X-Origin-Said") != "o1" {
 			t.Errorf("%s: the response action did not run: %v", tc.path, resp.Header)
 		}
+	}
+}
+
+// A reload stops the tasks of the configuration it replaces and starts
+// the new one's; a configuration without Lua stops them all.
+func TestLuaTasksFollowReloads(t *testing.T) {
+	fe := itAddr(t)
+	conf := func(owner string) string {
+		return `
+global
+    lua-load testdata/lua_task.lua ` + owner + `
+` + itDefaults + `
+frontend fe
+    bind {FE}
+    http-request return status 200 content-type text/plain lf-string "%[var(proc.owner)]"
+`
+	}
+	rt := itStart(t, itConfig(t, conf("first"), "FE", fe))
+	owner := func() string {
+		k := itDial(t, fe)
+		_, body := k.get("/")
+		return body
+	}
+	itPoll(t, 2*time.Second, "the first task runs", func() bool { return owner() == "first" })
+	if err := rt.Apply(itConfig(t, conf("second"), "FE", fe)); err != nil {
+		t.Fatal(err)
+	}
+	itPoll(t, 2*time.Second, "the second task runs", func() bool { return owner() == "second" })
+	// The first task is gone: the owner stays the second's.
+	for i := 0; i < 5; i++ {
+		if o := owner(); o != "second" {
+			t.Fatalf("owner %q after the reload: the old task still runs", o)
+		}
+		time.Sleep(10 * time.Millisecond) // two task periods between looks
+	}
+	if err := rt.Apply(itConfig(t, itDefaults+`
+frontend fe
+    bind {FE}
+    http-request return status 200 content-type text/plain lf-string "%[var(proc.ticks)]"
+`, "FE", fe)); err != nil {
+		t.Fatal(err)
+	}
+	first := owner()
+	time.Sleep(50 * time.Millisecond) // ten task periods: no task counts any more
+	if again := owner(); again != first {
+		t.Errorf("ticks went on without Lua in the configuration: %s then %s", first, again)
 	}
 }
