@@ -1,8 +1,17 @@
 package hlua
 
 import (
+	"strconv"
+	"strings"
+
 	glua "github.com/yuin/gopher-lua"
 )
+
+// The Proxy and Server classes of haproxy 2.6 (hlua_fcn.c): core.proxies,
+// core.frontends and core.backends map names to Proxy objects; a proxy's
+// servers map names to Server objects. What they read comes from the
+// rows of `show stat`, what they change goes through the runtime API's
+// commands, so that a script and an operator act alike.
 
 // proxiesTable is core.proxies (or frontends, backends): name to Proxy
 // object.
@@ -20,12 +29,38 @@ func (v *vm) proxiesTable(L *glua.LState, keep func(Proxy) bool) *glua.LTable {
 	return out
 }
 
-func statsTable(L *glua.LState, m map[string]string) *glua.LTable {
+// statsTable is a get_stats() result: numbers as numbers, as haproxy's
+// hlua_fcn_pushfield; empty fields absent.
+func statsTable(L *glua.LState, m map[string]any) *glua.LTable {
 	tb := L.NewTable()
 	for k, v := range m {
-		tb.RawSetString(k, glua.LString(v))
+		switch x := v.(type) {
+		case string:
+			tb.RawSetString(k, glua.LString(x))
+		case int64:
+			tb.RawSetString(k, glua.LNumber(x))
+		case uint64:
+			tb.RawSetString(k, glua.LNumber(x))
+		case float64:
+			tb.RawSetString(k, glua.LNumber(x))
+		case int:
+			tb.RawSetString(k, glua.LNumber(x))
+		}
 	}
 	return tb
+}
+
+// capName is haproxy's proxy_cap_str.
+func capName(px Proxy) string {
+	switch {
+	case px.Frontend() && px.Backend():
+		return "listen"
+	case px.Frontend():
+		return "frontend"
+	case px.Backend():
+		return "backend"
+	}
+	return "none"
 }
 
 func proxyObject(L *glua.LState, px Proxy) *glua.LTable {
@@ -34,25 +69,21 @@ func proxyObject(L *glua.LState, px Proxy) *glua.LTable {
 	o.RawSetString("uuid", glua.LNumber(px.ID()))
 	servers := L.NewTable()
 	for _, s := range px.Servers() {
-		servers.RawSetString(s.Name(), serverObject(L, s))
+		servers.RawSetString(s.Name(), serverObject(L, px, s))
 	}
 	o.RawSetString("servers", servers)
+	// switchyard does not list a proxy's listeners nor its stick table
+	// here (see docs/lua.md): empty, as haproxy's for a backend.
+	o.RawSetString("listeners", L.NewTable())
 	methods := L.NewTable()
 	L.SetFuncs(methods, map[string]glua.LGFunction{
-		"get_stats": func(L *glua.LState) int { L.Push(statsTable(L, px.Stats())); return 1 },
-		"pause":     func(L *glua.LState) int { px.Pause(); return 0 },
-		"resume":    func(L *glua.LState) int { px.Resume(); return 0 },
-		"get_cap": func(L *glua.LState) int {
-			switch {
-			case px.Frontend() && px.Backend():
-				L.Push(glua.LString("proxy"))
-			case px.Frontend():
-				L.Push(glua.LString("frontend"))
-			default:
-				L.Push(glua.LString("backend"))
-			}
-			return 1
-		},
+		"get_stats":    func(L *glua.LState) int { L.Push(statsTable(L, px.Stats())); return 1 },
+		"pause":        func(L *glua.LState) int { px.Pause(); return 0 },
+		"resume":       func(L *glua.LState) int { px.Resume(); return 0 },
+		"stop":         func(L *glua.LState) int { px.Stop(); return 0 },
+		"get_cap":      func(L *glua.LState) int { L.Push(glua.LString(capName(px))); return 1 },
+		"get_mode":     func(L *glua.LState) int { L.Push(glua.LString(px.Mode())); return 1 },
+		"shut_bcksess": func(L *glua.LState) int { return 0 }, // see docs/lua.md
 	})
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)
@@ -60,20 +91,38 @@ func proxyObject(L *glua.LState, px Proxy) *glua.LTable {
 	return o
 }
 
-func serverObject(L *glua.LState, s Server) *glua.LTable {
+// cmdResult is what a set_* method returns: nil when the command took,
+// else its message without the trailing newline (haproxy's
+// hlua_pushstrippedstring).
+func cmdResult(L *glua.LState, out string) int {
+	out = strings.TrimRight(out, " \t\r\n")
+	if out == "" {
+		L.Push(glua.LNil)
+	} else {
+		L.Push(glua.LString(out))
+	}
+	return 1
+}
+
+func serverObject(L *glua.LState, px Proxy, s Server) *glua.LTable {
 	o := L.NewTable()
 	o.RawSetString("name", glua.LString(s.Name()))
 	o.RawSetString("puid", glua.LNumber(s.ID()))
-	cmd := func(words ...string) glua.LGFunction {
+	// act runs a command whose answer the method does not return.
+	act := func(words ...string) glua.LGFunction {
 		return func(L *glua.LState) int {
-			out := s.Command(words...)
-			if out == "" {
-				L.Push(glua.LNil)
-			} else {
-				L.Push(glua.LString(out))
-			}
-			return 1
+			s.Command(words...)
+			return 0
 		}
+	}
+	num := func(field string) int64 {
+		switch x := s.Stats()[field].(type) {
+		case int64:
+			return x
+		case uint64:
+			return int64(x)
+		}
+		return 0
 	}
 	methods := L.NewTable()
 	L.SetFuncs(methods, map[string]glua.LGFunction{
@@ -81,36 +130,57 @@ func serverObject(L *glua.LState, s Server) *glua.LTable {
 		"get_puid":  func(L *glua.LState) int { L.Push(glua.LNumber(s.ID())); return 1 },
 		"get_addr":  func(L *glua.LState) int { L.Push(glua.LString(s.Addr())); return 1 },
 		"get_stats": func(L *glua.LState) int { L.Push(statsTable(L, s.Stats())); return 1 },
+		// haproxy 2.6 returns an integer here (0 or 1), not a boolean.
 		"is_draining": func(L *glua.LState) int {
-			L.Push(glua.LBool(s.Stats()["status"] == "DRAIN"))
+			st, _ := s.Stats()["status"].(string)
+			n := 0
+			if st == "DRAIN" || strings.HasPrefix(st, "DRAIN ") {
+				n = 1
+			}
+			L.Push(glua.LNumber(n))
 			return 1
 		},
 		"set_weight": func(L *glua.LState) int {
-			out := s.Command("set", "weight", L.CheckString(2))
-			if out == "" {
-				L.Push(glua.LNil)
-			} else {
-				L.Push(glua.LString(out))
-			}
-			return 1
+			return cmdResult(L, s.Command("set", "weight", "%s", L.CheckString(2)))
 		},
+		// get_weight is the weight set by configuration or at run time
+		// (haproxy's uweight): `get weight`'s first number.
 		"get_weight": func(L *glua.LState) int {
-			L.Push(glua.LString(s.Stats()["weight"]))
+			out := s.Command("get", "weight", "%s")
+			w, _, _ := strings.Cut(out, " ")
+			n, _ := strconv.Atoi(w)
+			L.Push(glua.LNumber(n))
 			return 1
 		},
-		"set_maint":        cmd("set", "state", "maint"),
-		"set_drain":        cmd("set", "state", "drain"),
-		"set_ready":        cmd("set", "state", "ready"),
-		"check_enable":     cmd("enable", "health"),
-		"check_disable":    cmd("disable", "health"),
-		"check_force_up":   cmd("set", "health", "up"),
-		"check_force_nolb": cmd("set", "health", "stopping"),
-		"check_force_down": cmd("set", "health", "down"),
-		"agent_enable":     cmd("enable", "agent"),
-		"agent_disable":    cmd("disable", "agent"),
-		"agent_force_up":   cmd("set", "agent", "up"),
-		"agent_force_down": cmd("set", "agent", "down"),
-		"shut_sess":        cmd("shutdown", "sessions"),
+		"set_maxconn": func(L *glua.LState) int {
+			return cmdResult(L, s.Command("set", "maxconn", "server", "%s", L.CheckString(2)))
+		},
+		"get_maxconn": func(L *glua.LState) int { L.Push(glua.LNumber(num("slim"))); return 1 },
+		"set_addr": func(L *glua.LState) int {
+			words := []string{"set", "server", "%s", "addr", L.CheckString(2)}
+			if L.GetTop() >= 3 {
+				words = append(words, "port", L.CheckString(3))
+			}
+			out := s.Command(words...)
+			if strings.HasPrefix(out, "IP changed") || strings.HasPrefix(out, "no need to change") ||
+				strings.HasPrefix(out, "port changed") {
+				out = ""
+			}
+			return cmdResult(L, out)
+		},
+		"shut_sess":        act("shutdown", "sessions", "server", "%s"),
+		"set_drain":        act("set", "server", "%s", "state", "drain"),
+		"set_maint":        act("set", "server", "%s", "state", "maint"),
+		"set_ready":        act("set", "server", "%s", "state", "ready"),
+		"check_enable":     act("enable", "health", "%s"),
+		"check_disable":    act("disable", "health", "%s"),
+		"check_force_up":   act("set", "server", "%s", "health", "up"),
+		"check_force_nolb": act("set", "server", "%s", "health", "stopping"),
+		"check_force_down": act("set", "server", "%s", "health", "down"),
+		"agent_enable":     act("enable", "agent", "%s"),
+		"agent_disable":    act("disable", "agent", "%s"),
+		"agent_force_up":   act("set", "server", "%s", "agent", "up"),
+		"agent_force_down": act("set", "server", "%s", "agent", "down"),
 	})
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)

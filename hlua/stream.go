@@ -70,22 +70,26 @@ type Proxy interface {
 	ID() int
 	Frontend() bool
 	Backend() bool
-	// Stats is the proxy's row of `show stat`, by column name.
-	Stats() map[string]string
+	// Mode is "tcp" or "http".
+	Mode() string
+	// Stats is the proxy's row of `show stat`, by column name: values
+	// are int64, uint64, float64 or string; empty cells are absent.
+	Stats() map[string]any
 	Servers() []Server
-	// Pause/Resume/Shut act on a frontend's listeners.
+	// Pause/Resume/Stop act on a frontend's listeners.
 	Pause() bool
 	Resume() bool
+	Stop() bool
 }
 
 // Server is a backend's server for core.backends[...].servers.
 type Server interface {
 	Name() string
 	ID() int
-	Stats() map[string]string
+	Stats() map[string]any
 	Addr() string
-	// Command runs a runtime API command on the server ("set weight
-	// 50", "disable", "enable", "set state maint"…) and returns its
-	// output.
+	// Command runs a runtime API command on the server, "%s" standing
+	// for its "backend/server" (at the end when absent): "set weight
+	// %s 50", "set server %s state maint"…; it returns the answer.
 	Command(args ...string) string
 }

@@ -134,7 +134,7 @@ defaults
 frontend fe
     bind {FE}
     tcp-request inspect-delay 1s
-    tcp-request content lua.look
+    tcp-request content lua.look if { req.len ge 4 }
     default_backend be
 backend be
     tcp-response content lua.res
