@@ -21,6 +21,9 @@ type call struct {
 	private glua.LValue
 	// done is set by txn:done(): the action ends its rule set.
 	done bool
+	// flush, when set, runs before the call waits (thread.block): a
+	// service sends what it gathered (applet.go).
+	flush func()
 }
 
 // ActionResult is what a Lua action tells its rule set, haproxy's

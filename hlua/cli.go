@@ -11,9 +11,10 @@ import (
 
 // core.register_cli commands: runtime API commands written in Lua. The
 // runtime API (package runtimeapi) finds them by their words and runs
-// them with an AppletTCP whose input is the command's payload (after
-// "<<") and whose output is the command's answer, as haproxy's CLI
-// applet.
+// them with an AppletTCP whose output is the command's answer and whose
+// input is what the client sends after the command, as haproxy's CLI
+// applet (a command's payload, after "<<", is the CLI's: the script does
+// not see it).
 
 // CLICommand returns the name (words joined by spaces) of the
 // register_cli command whose words begin args, the longest if several
@@ -69,9 +70,10 @@ func (c *cliConn) Write(b []byte) (int, error) { return c.out.Write(b) }
 
 // RunCLI runs the register_cli command name with every word of the
 // command line as arguments (the command's own words first, as haproxy
-// passes them) and returns what it sent. A script error is logged as
-// haproxy's "Lua cli 'NAME': …" and ends the answer where it was.
-func (p *Program) RunCLI(name string, args []string, payload string) string {
+// passes them) and returns what it sent. in is the rest of the client's
+// input (getline, receive). A script error is logged as haproxy's "Lua
+// cli 'NAME': …" and ends the answer where it was.
+func (p *Program) RunCLI(name string, args []string, in io.Reader) string {
 	t, fn, end, err := p.begin(KindCLI, name)
 	if err != nil {
 		p.logAppletError(nil, "cli", name, err)
@@ -79,7 +81,10 @@ func (p *Program) RunCLI(name string, args []string, payload string) string {
 	}
 	defer end()
 	var out bytes.Buffer
-	a := &TCPApplet{Conn: &cliConn{in: strings.NewReader(payload), out: &out}}
+	if in == nil {
+		in = strings.NewReader("")
+	}
+	a := &TCPApplet{Conn: &cliConn{in: in, out: &out}}
 	t.cur = &call{kind: KindCLI, name: name}
 	t.limit.Store(int64(p.Settings.SessionTimeout))
 	largs := make([]glua.LValue, 0, len(args)+1)

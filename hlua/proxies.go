@@ -15,12 +15,15 @@ import (
 
 // proxiesTable is core.proxies (or frontends, backends): name to Proxy
 // object.
-func (v *vm) proxiesTable(L *glua.LState, keep func(Proxy) bool) *glua.LTable {
-	out := L.NewTable()
+//
+// As haproxy's, they exist once the configuration runs (init functions,
+// tasks, traffic): nil while the scripts load.
+func (v *vm) proxiesTable(L *glua.LState, keep func(Proxy) bool) glua.LValue {
 	h := v.prog.host
 	if h == nil {
-		return out
+		return glua.LNil
 	}
+	out := L.NewTable()
 	for _, px := range h.Proxies() {
 		if keep(px) {
 			out.RawSetString(px.Name(), proxyObject(L, px))
@@ -50,11 +53,12 @@ func statsTable(L *glua.LState, m map[string]any) *glua.LTable {
 	return tb
 }
 
-// capName is haproxy's proxy_cap_str.
+// capName is what haproxy 2.6.12's get_cap answers (a listen section
+// is "proxy" there).
 func capName(px Proxy) string {
 	switch {
 	case px.Frontend() && px.Backend():
-		return "listen"
+		return "proxy"
 	case px.Frontend():
 		return "frontend"
 	case px.Backend():
@@ -66,7 +70,7 @@ func capName(px Proxy) string {
 func proxyObject(L *glua.LState, px Proxy) *glua.LTable {
 	o := L.NewTable()
 	o.RawSetString("name", glua.LString(px.Name()))
-	o.RawSetString("uuid", glua.LNumber(px.ID()))
+	o.RawSetString("uuid", glua.LString(strconv.Itoa(px.ID()))) // a string in haproxy
 	servers := L.NewTable()
 	for _, s := range px.Servers() {
 		servers.RawSetString(s.Name(), serverObject(L, px, s))
@@ -107,7 +111,7 @@ func cmdResult(L *glua.LState, out string) int {
 func serverObject(L *glua.LState, px Proxy, s Server) *glua.LTable {
 	o := L.NewTable()
 	o.RawSetString("name", glua.LString(s.Name()))
-	o.RawSetString("puid", glua.LNumber(s.ID()))
+	o.RawSetString("puid", glua.LString(strconv.Itoa(s.ID()))) // a string in haproxy
 	// act runs a command whose answer the method does not return.
 	act := func(words ...string) glua.LGFunction {
 		return func(L *glua.LState) int {
@@ -156,17 +160,15 @@ func serverObject(L *glua.LState, px Proxy, s Server) *glua.LTable {
 			return cmdResult(L, s.Command("set", "maxconn", "server", "%s", L.CheckString(2)))
 		},
 		"get_maxconn": func(L *glua.LState) int { L.Push(glua.LNumber(num("slim"))); return 1 },
+		// set_addr answers what the change did, as haproxy's
+		// srv_update_addr_port ("IP changed from … by 'Lua script'").
 		"set_addr": func(L *glua.LState) int {
 			words := []string{"set", "server", "%s", "addr", L.CheckString(2)}
 			if L.GetTop() >= 3 {
 				words = append(words, "port", L.CheckString(3))
 			}
 			out := s.Command(words...)
-			if strings.HasPrefix(out, "IP changed") || strings.HasPrefix(out, "no need to change") ||
-				strings.HasPrefix(out, "port changed") {
-				out = ""
-			}
-			return cmdResult(L, out)
+			return cmdResult(L, strings.ReplaceAll(out, "by 'stats socket command'", "by 'Lua script'"))
 		},
 		"shut_sess":        act("shutdown", "sessions", "server", "%s"),
 		"set_drain":        act("set", "server", "%s", "state", "drain"),

@@ -403,6 +403,9 @@ func (t *thread) convObject(str bool) *glua.LTable {
 // values, indexed from 0.
 func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.LTable {
 	tb := L.NewTable()
+	// gopher-lua's RawGetInt never sees key 0 (kept in the hash part):
+	// the next index of each name is counted here.
+	next := map[*glua.LTable]int{}
 	each(func(name, value []byte) {
 		n := glua.LString(strings.ToLower(string(name)))
 		vals, ok := tb.RawGet(n).(*glua.LTable)
@@ -410,10 +413,8 @@ func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.
 			vals = L.NewTable()
 			tb.RawSet(n, vals)
 		}
-		i := 0
-		for vals.RawGetInt(i) != glua.LNil {
-			i++
-		}
+		i := next[vals]
+		next[vals] = i + 1
 		vals.RawSetInt(i, glua.LString(string(value)))
 	})
 	return tb

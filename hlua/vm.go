@@ -207,6 +207,9 @@ func (t *thread) block(fn func()) {
 		}()
 	}
 	defer t.start()
+	if c := t.cur; c != nil && c.flush != nil {
+		c.flush()
+	}
 	fn()
 }
 

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -87,34 +88,211 @@ func (s *httpStream) luaDone() bool {
 	return s.writeRaw(out) && !mustClose
 }
 
-// luaService is the service of `use-service lua.NAME` for one request.
-func (s *httpStream) luaService(ref *hlua.ServiceRef) Service {
-	return func(c *ServiceCall) {
-		a := &hlua.Applet{Method: c.Method, Path: c.Path, Query: c.Query, Version: string(c.req.Version()), Body: c.Body}
-		for i := 0; i < c.req.NumHeaders(); i++ {
-			n, v := c.req.Header(i)
-			a.Headers = append(a.Headers, [2]string{string(n), string(v)})
+// serveLua answers the request with the Lua service of `use-service
+// lua.NAME`, as haproxy's AppletHTTP: the response goes out as the script
+// makes it (what it sent so far leaves whenever it waits, fills a buffer
+// or ends). It returns whether the client connection goes on.
+func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
+	r := &s.t.req
+	if r.BodyKind != http1.BodyNone {
+		if v, keep := s.waitBody(s.fe.cfg.Timeouts.HTTPRequest, 0); v != ruleContinue {
+			return keep
 		}
-		if !ref.Prog.RunService(ref.Name, (*luaStream)(s), a) {
-			c.Status = 500
-			c.ContentType = "text/html"
-			c.Out = []byte("<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n")
-			return
+	}
+	if s.t.be == nil {
+		s.feCount(func(c *feCounters) *atomicU64 { return &c.Intercepted })
+	}
+	uri := r.URI()
+	if p, ok := sample.PathQueryOf(uri); ok {
+		uri = p
+	}
+	path, query, _ := strings.Cut(string(uri), "?")
+	version := "HTTP/1.0"
+	if r.HTTP11() {
+		version = "HTTP/1.1"
+	}
+	a := &hlua.Applet{Method: string(r.Method()), Path: path, Query: query, Version: version,
+		NoPath: !strings.HasPrefix(path, "/"), Body: s.ctx.Body, Length: len(s.ctx.Body)}
+	for i := 0; i < r.NumHeaders(); i++ {
+		n, v := r.Header(i)
+		a.Headers = append(a.Headers, [2]string{string(n), string(v)})
+	}
+	sink := &luaSink{s: s, mustClose: r.Close || s.ending() || !s.bodyDone(), length: -1}
+	a.Sink = sink
+	s.term('L', 'R')
+	switch ref.Prog.RunService(ref.Name, (*luaStream)(s), a) {
+	case hlua.ServiceNoResponse:
+		// haproxy's 500, in best effort (no http-after-response rules:
+		// its applet fills the buffer itself).
+		s.t.lg.rec.Status = 500
+		out := http1.AppendReplyHead(s.t.out[:0], 500)
+		out = append(out, "content-length: 97\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"...)
+		switch {
+		case sink.mustClose:
+			out = append(out, "connection: close\r\n"...)
+		case !r.HTTP11():
+			out = append(out, "connection: keep-alive\r\n"...)
 		}
-		c.Status = a.Status
-		for _, h := range a.RespHdr {
-			if h[0] == "content-type" {
-				c.ContentType = h[1]
+		out = append(out, "\r\n"...)
+		if r.Meth != http1.MethodHEAD {
+			out = append(out, luaErr500...)
+		}
+		s.t.out = out
+		s.countHead(out)
+		return s.writeRaw(out) && !sink.mustClose
+	case hlua.ServiceFailed:
+		// The response stops where it was: what was sent goes, then the
+		// connection closes.
+		sink.Flush()
+		s.term('I', 'D')
+		return false
+	}
+	if sink.chunked && !sink.head {
+		sink.frame()
+		sink.pending = append(sink.pending, "0\r\n\r\n"...)
+	}
+	if sink.Flush() != nil {
+		return false
+	}
+	if sink.length >= 0 && sink.sent != sink.length {
+		return false // fewer bytes than announced: only a close ends it
+	}
+	return !sink.mustClose
+}
+
+var luaErr500 = []byte("<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n")
+
+// luaBufSize is how much a service's response gathers before it is sent
+// even though the script runs on: haproxy's buffer.
+const luaBufSize = 16384
+
+// luaSink lays out a Lua service's response and sends it.
+type luaSink struct {
+	s         *httpStream
+	pending   []byte // laid out, to send
+	body      []byte // sent by the script since the last Flush
+	mustClose bool
+	head      bool // a HEAD request: no body goes out
+	chunked   bool
+	length    int64 // content-length announced, -1: none
+	sent      int64
+	failed    bool
+}
+
+// Head lays out the status line and the script's fields, framed as
+// haproxy's hlua_applet_http_send_response: the script's content-length
+// or chunked transfer-encoding when it gave one, else chunked for an
+// HTTP/1.1 response that may have a body, else the end of the connection
+// ends the body.
+func (k *luaSink) Head(a *hlua.Applet) error {
+	s := k.s
+	k.head = s.t.req.Meth == http1.MethodHEAD
+	out := append(s.t.out[:0], a.Version...)
+	out = append(out, ' ')
+	out = strconv.AppendInt(out, int64(a.Status), 10)
+	out = append(out, ' ')
+	if a.Reason != "" {
+		out = append(out, a.Reason...)
+	} else {
+		out = append(out, statusReason(a.Status)...)
+	}
+	out = append(out, "\r\n"...)
+	hasConn := false
+	for _, h := range a.RespHdr {
+		switch {
+		case strings.EqualFold(h[0], "transfer-encoding"):
+			if !strings.Contains(strings.ToLower(h[1]), "chunked") {
 				continue
 			}
-			if h[0] == "content-length" || h[0] == "transfer-encoding" {
-				continue // the proxy frames the body it has
-			}
-			c.Headers = append(c.Headers, h)
+			k.chunked = true
+		case strings.EqualFold(h[0], "content-length"):
+			n, _ := strconv.ParseInt(strings.TrimSpace(h[1]), 10, 64)
+			k.length = n
+		case strings.EqualFold(h[0], "connection"):
+			hasConn = true
 		}
-		c.Out = a.Out.Bytes()
+		out = http1.AppendReplyFieldName(out, h[0])
+		out = append(append(out, h[1]...), "\r\n"...)
+	}
+	if k.chunked {
+		k.length = -1
+	}
+	bodyless := a.Status < 200 || a.Status == 204 || a.Status == 304
+	if !k.chunked && k.length < 0 {
+		if a.Version == "HTTP/1.1" && !bodyless {
+			out = append(out, "transfer-encoding: chunked\r\n"...)
+			k.chunked = true
+		} else {
+			k.mustClose = true // no length: the end of the connection is the end
+		}
+	}
+	if !hasConn && a.Version == "HTTP/1.1" && k.mustClose {
+		out = append(out, "connection: close\r\n"...)
+	} else if !hasConn && a.Version != "HTTP/1.1" && !k.mustClose {
+		out = append(out, "connection: keep-alive\r\n"...)
+	}
+	out = append(out, "\r\n"...)
+	s.t.lg.rec.Status = a.Status
+	// haproxy's applets answer through the same channel as servers: the
+	// http-after-response rules see the head too.
+	out = s.afterReply(out, s.t.be, k.mustClose)
+	s.t.out = out
+	s.countHead(out)
+	k.pending = append(k.pending, out...)
+	return nil
+}
+
+// Body adds a part of the body.
+func (k *luaSink) Body(p []byte) bool {
+	if len(p) == 0 || k.head {
+		return false
+	}
+	k.sent += int64(len(p))
+	k.body = append(k.body, p...)
+	return len(k.pending)+len(k.body) >= luaBufSize
+}
+
+// Flush sends what waits: the body gathered since the last one is one
+// chunk when chunked, as haproxy's H1 output frames a buffer's data.
+func (k *luaSink) Flush() error {
+	if k.failed {
+		return errLuaClient
+	}
+	k.frame()
+	if len(k.pending) == 0 {
+		return nil
+	}
+	ok := k.s.writeRaw(k.pending)
+	k.pending = k.pending[:0]
+	if !ok {
+		k.failed = true
+		return errLuaClient
+	}
+	return nil
+}
+
+// frame moves the gathered body behind what is laid out.
+func (k *luaSink) frame() {
+	if len(k.body) > 0 {
+		if k.chunked {
+			n := len(k.pending)
+			k.pending = strconv.AppendInt(k.pending, int64(len(k.body)), 16)
+			for i := n; i < len(k.pending); i++ {
+				if k.pending[i] >= 'a' {
+					k.pending[i] -= 'a' - 'A' // haproxy writes chunk sizes in upper case
+				}
+			}
+			k.pending = append(k.pending, "\r\n"...)
+			k.pending = append(k.pending, k.body...)
+			k.pending = append(k.pending, "\r\n"...)
+		} else {
+			k.pending = append(k.pending, k.body...)
+		}
+		k.body = k.body[:0]
 	}
 }
+
+var errLuaClient = errors.New("client gone")
 
 // ---- hlua.Stream ----
 

@@ -1,6 +1,9 @@
 package runtimeapi
 
 import (
+	"strings"
+	"time"
+
 	"switchyard/admin"
 	"switchyard/proxy"
 	"switchyard/stats"
@@ -30,8 +33,20 @@ func luaCommand(s *session, args []string) *command {
 	}
 	return &command{name: name, run: func(c *call) {
 		c.sev = sevData
-		c.text = append(c.text, prog.RunCLI(name, c.args, c.payload)...)
+		c.text = append(c.text, prog.RunCLI(name, c.args, sessionInput{c.s})...)
 	}}
+}
+
+// sessionInput is what the client sends after a command, which a Lua
+// command reads (applet:getline(), receive()), each read within the
+// session's timeout.
+type sessionInput struct{ s *session }
+
+func (r sessionInput) Read(b []byte) (int, error) {
+	if r.s.timeout > 0 {
+		r.s.conn.SetReadDeadline(time.Now().Add(r.s.timeout))
+	}
+	return r.s.br.Read(b)
 }
 
 // luaAdmin is proxy.LuaAdmin on the admin surface.
@@ -70,4 +85,25 @@ func (a *luaAdmin) Command(line string) string {
 	s := &session{srv: New(a.surf), level: admin.Admin, sockLevel: admin.Admin}
 	s.exec(line, "")
 	return string(s.out)
+}
+
+// withLuaCommands is the command list that help and "Unknown command"
+// answers show: the built-in commands, then the running configuration's
+// register_cli ones, whose usage line is the script's message, as
+// haproxy's.
+func withLuaCommands(s *session) []*command {
+	if s.conn == nil || s.srv == nil || s.srv.surf == nil {
+		return commands
+	}
+	prog := s.srv.surf.Runtime().LuaProgram()
+	lua := prog.CLIUsage()
+	if len(lua) == 0 {
+		return commands
+	}
+	out := make([]*command, 0, len(commands)+len(lua))
+	out = append(out, commands...)
+	for _, u := range lua {
+		out = append(out, &command{name: u[0], words: strings.Fields(u[0]), usage: u[1]})
+	}
+	return out
 }

@@ -1,25 +1,33 @@
 package runtimeapi
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"switchyard/admin"
+	"switchyard/internal/haproxytest"
 )
 
-// luaCfg loads @D@/cli.lua, which registers CLI commands that also drive
-// core.backends' Server objects.
+// luaCfg loads @LUA@, which registers CLI commands that also drive
+// core.backends' Proxy and Server objects.
 const luaCfg = `
 global
     stats timeout 5s
-    lua-load @D@/cli.lua
+    lua-load @LUA@
 defaults
     mode http
     timeout client 5s
     timeout server 5s
     timeout connect 5s
+listen tcpsvc
+    mode tcp
+    server t1 127.0.0.1:3
 backend be
     balance roundrobin
     server s1 127.0.0.1:1 weight 10
@@ -38,38 +46,109 @@ end)
 core.register_cli({"lua", "srv"}, "server objects", function(applet)
     local be = core.backends["be"]
     local s1 = be.servers["s1"]
-    applet:send(be:get_cap() .. " " .. be:get_mode() .. " " .. be.name .. "\n")
+    applet:send(be:get_cap() .. " " .. be:get_mode() .. " " .. be.name .. " uuid=" .. type(be.uuid) .. " puid=" .. type(s1.puid) .. "\n")
     applet:send("w=" .. s1:get_weight() .. "\n")
     applet:send("set=" .. tostring(s1:set_weight("50")) .. "\n")
     applet:send("w=" .. s1:get_weight() .. "\n")
     applet:send("bad=" .. tostring(s1:set_weight("x")) .. "\n")
     s1:set_maint()
     applet:send("status=" .. s1:get_stats()["status"] .. " weight=" .. s1:get_stats()["weight"] .. "\n")
+    s1:set_drain()
+    applet:send("drain status=" .. s1:get_stats()["status"] .. " draining=" .. tostring(s1:is_draining()) .. "\n")
     s1:set_ready()
     applet:send("status=" .. s1:get_stats()["status"] .. " " .. type(be:get_stats()["stot"]) .. "\n")
-    applet:send("addr=" .. s1:get_addr() .. " puid=" .. s1.puid .. "\n")
+    applet:send("addr=" .. s1:get_addr() .. " puid=" .. s1.puid .. " draining=" .. tostring(s1:is_draining()) .. " maxconn=" .. tostring(s1:get_maxconn()) .. "\n")
+    applet:send("setmaxconn=" .. tostring(s1:set_maxconn("30")) .. " maxconn=" .. tostring(s1:get_maxconn()) .. "\n")
+    applet:send("setaddr=" .. tostring(s1:set_addr("127.0.0.2", "8080")) .. " addr=" .. s1:get_addr() .. "\n")
+    applet:send("setaddrbad=" .. tostring(s1:set_addr("nope")) .. "\n")
+    applet:send("tcpsvc=" .. core.proxies["tcpsvc"]:get_cap() .. " " .. core.proxies["tcpsvc"]:get_mode() .. " " .. tostring(core.backends["tcpsvc"] ~= nil) .. " " .. tostring(core.frontends["be"]) .. "\n")
+    local names = {}
+    for k, v in pairs(core.proxies) do table.insert(names, k) end
+    table.sort(names)
+    applet:send("proxies=" .. table.concat(names, ",") .. "\n")
 end)
 `
 
-func TestLuaCLI(t *testing.T) {
-	dir := shortTempDir(t)
-	if err := os.WriteFile(filepath.Join(dir, "cli.lua"), []byte(luaCLIScript), 0o600); err != nil {
+// luaCLIAnswers are haproxy 2.6.12's answers to the commands of
+// luaCLIScript (see TestLuaCLIHaproxy).
+var luaCLIAnswers = []struct{ in, want string }{
+	{"hello lua world\n", "hello world (hello lua)\n\n"},
+	// haproxy's CLI keeps a command's payload: the applet reads nothing
+	// of it, but what follows on the connection.
+	{"lua payload <<\nline one\nline two\n\n", "first=rest=\n\n"},
+	{"lua payload\nabc\ndef\n", "first=abc\nrest=def\n\n\n"},
+	{"lua srv\n", "backend http be uuid=string puid=string\nw=10\nset=nil\nw=50\n" +
+		"bad=Empty weight string empty or preceded by garbage\nstatus=MAINT weight=50\ndrain status=DRAIN draining=1\n" +
+		"status=no check number\naddr=127.0.0.1:1 puid=1 draining=0 maxconn=0\nsetmaxconn=nil maxconn=30\n" +
+		"setaddr=IP changed from '127.0.0.1' to '127.0.0.2', port changed from '1' to '8080' by 'Lua script' addr=127.0.0.2:8080\n" +
+		"setaddrbad=Invalid addr 'nope' by 'Lua script'\ntcpsvc=proxy tcp true nil\nproxies=be,tcpsvc\n\n"},
+	// The built-in commands saw what the script did.
+	{"get weight be/s1\n", "50 (initial 10)\n\n"},
+}
+
+func writeLua(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(shortTempDir(t), "cli.lua")
+	if err := os.WriteFile(p, []byte(luaCLIScript), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, strings.ReplaceAll(luaCfg, "@D@/cli.lua", filepath.Join(dir, "cli.lua")))
+	return p
+}
+
+func TestLuaCLI(t *testing.T) {
+	e := newEnv(t, strings.ReplaceAll(luaCfg, "@LUA@", writeLua(t)))
 	sock := e.socket(admin.Admin)
-	if got := ask(t, sock, "hello lua world\n"); got != "hello world (hello lua)\n\n" {
-		t.Errorf("hello lua: %q", got)
+	for _, c := range luaCLIAnswers {
+		if got := askShut(t, sock, c.in, true); got != c.want {
+			t.Errorf("%q:\n got %q\nwant %q", c.in, got, c.want)
+		}
 	}
-	if got := ask(t, sock, "lua payload <<\nline one\nline two\n\n"); got != "first=line one\nrest=line two\n\n" {
-		t.Errorf("payload: %q", got)
+	// help lists the script's commands by their usage message, as
+	// haproxy's.
+	help := ask(t, sock, "help\n")
+	for _, l := range []string{"\n  hello lua <name> : greets\n", "\n  reads its payload\n", "\n  server objects\n"} {
+		if !strings.Contains(help, l) {
+			t.Errorf("help lacks %q", l)
+		}
 	}
-	want := "backend http be\nw=10\nset=nil\nw=50\nbad=Empty weight string empty or preceded by garbage\nstatus=MAINT weight=50\nstatus=no check number\naddr=127.0.0.1:1 puid=1\n\n"
-	if got := ask(t, sock, "lua srv\n"); got != want {
-		t.Errorf("server objects:\n got %q\nwant %q", got, want)
+	// A level below admin still runs them (haproxy sets no level on Lua
+	// commands).
+	if got := ask(t, e.socket(admin.User), "hello lua u\n"); got != "hello u (hello lua)\n\n" {
+		t.Errorf("user level: %q", got)
 	}
-	// The built-in commands still win.
-	if got := ask(t, sock, "get weight be/s1\n"); got != "50 (initial 10)\n\n" {
-		t.Errorf("get weight: %q", got)
+}
+
+// TestLuaCLIHaproxy checks luaCLIAnswers against haproxy itself.
+func TestLuaCLIHaproxy(t *testing.T) {
+	haproxytest.Need(t)
+	dir := shortTempDir(t)
+	sock := filepath.Join(dir, "h.sock")
+	cfg := strings.ReplaceAll(luaCfg, "@LUA@", writeLua(t))
+	cfg = strings.Replace(cfg, "    stats timeout 5s\n", "    stats timeout 5s\n    stats socket "+sock+" level admin\n", 1)
+	haproxytest.Start(t, haproxytest.Options{Config: cfg})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("haproxy's socket did not come")
+		}
+		time.Sleep(20 * time.Millisecond) // nothing signals that haproxy listens
+	}
+	for _, c := range luaCLIAnswers {
+		conn, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(conn, c.in)
+		conn.(*net.UnixConn).CloseWrite() // as socat at the end of its input
+		b, _ := io.ReadAll(bufio.NewReader(conn))
+		conn.Close()
+		if string(b) != c.want {
+			t.Errorf("haproxy %q:\n got %q\nwant %q", c.in, b, c.want)
+		}
 	}
 }
