@@ -146,8 +146,10 @@ func (p *Program) RunAction(name string, st Stream, words []string, res bool) Ac
 		return ActDone
 	}
 	if err != nil {
+		// haproxy's hlua_action logs the error and goes on with the
+		// rule set (ACT_RET_CONT): an error is not act.ERROR.
 		p.logError(st, KindAction, name, err)
-		return ActError
+		return ActContinue
 	}
 	if n, ok := out[0].(glua.LNumber); ok && n >= 0 && n <= glua.LNumber(ActInvalid) {
 		return ActionResult(n)

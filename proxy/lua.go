@@ -120,11 +120,24 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	sink := &luaSink{s: s, mustClose: r.Close || s.ending() || !s.bodyDone(), length: -1}
 	a.Sink = sink
 	s.term('L', 'R')
+	// As haproxy logs an applet: the backend whose rule chose it, the
+	// service as the server, no queue nor connect time; Tr ends with
+	// the response's head.
+	l := &s.t.lg
+	now := l.ms()
+	l.rec.Timers.Queue, l.rec.Timers.Connect = now, now
+	if l.on {
+		if s.t.be != nil {
+			l.rec.Backend = s.t.be.Name
+		}
+		l.rec.Server = "<lua." + ref.Name + ">"
+	}
 	switch ref.Prog.RunService(ref.Name, (*luaStream)(s), a) {
 	case hlua.ServiceNoResponse:
 		// haproxy's 500, in best effort (no http-after-response rules:
 		// its applet fills the buffer itself).
 		s.t.lg.rec.Status = 500
+		l.rec.Timers.Data = l.ms()
 		out := http1.AppendReplyHead(s.t.out[:0], 500)
 		out = append(out, "content-length: 97\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"...)
 		switch {
@@ -150,6 +163,7 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	if sink.chunked && !sink.head {
 		sink.frame()
 		sink.pending = append(sink.pending, "0\r\n\r\n"...)
+		sink.framing += 5
 	}
 	if sink.Flush() != nil {
 		return false
@@ -171,6 +185,7 @@ type luaSink struct {
 	s         *httpStream
 	pending   []byte // laid out, to send
 	body      []byte // sent by the script since the last Flush
+	framing   int64  // chunk framing bytes in pending
 	mustClose bool
 	head      bool // a HEAD request: no body goes out
 	chunked   bool
@@ -233,6 +248,7 @@ func (k *luaSink) Head(a *hlua.Applet) error {
 	}
 	out = append(out, "\r\n"...)
 	s.t.lg.rec.Status = a.Status
+	s.t.lg.rec.Timers.Data = s.t.lg.ms()
 	// haproxy's applets answer through the same channel as servers: the
 	// http-after-response rules see the head too.
 	out = s.afterReply(out, s.t.be, k.mustClose)
@@ -262,6 +278,10 @@ func (k *luaSink) Flush() error {
 	if len(k.pending) == 0 {
 		return nil
 	}
+	if l := &k.s.t.lg; l.on {
+		l.adjust -= k.framing // %B counts the body, not its chunks' framing, as haproxy's
+	}
+	k.framing = 0
 	ok := k.s.writeRaw(k.pending)
 	k.pending = k.pending[:0]
 	if !ok {
@@ -283,6 +303,7 @@ func (k *luaSink) frame() {
 				}
 			}
 			k.pending = append(k.pending, "\r\n"...)
+			k.framing += int64(len(k.pending) - n + 2)
 			k.pending = append(k.pending, k.body...)
 			k.pending = append(k.pending, "\r\n"...)
 		} else {

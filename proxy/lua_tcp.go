@@ -64,9 +64,11 @@ func init() {
 			} else if st = hlua.StreamOf(run.ctx); st == nil {
 				return tcpContinue
 			}
-			// As haproxy's tcp_inspect_request: STOP and DONE end the
-			// rule set as accept does, DENY and ERROR reject, ABORT
-			// closes.
+			// As haproxy's tcp_inspect_request: STOP ends the rule set
+			// as accept does, DONE (txn:done()) ends the stream, DENY
+			// and INVALID reject, ERROR is an internal error, ABORT
+			// ends the analysis but lets the stream go on (logged as a
+			// proxy's condition, PR).
 			switch a.Prog.RunAction(a.Name, st, a.Words, res) {
 			case hlua.ActStop:
 				return tcpAccept
@@ -74,8 +76,16 @@ func init() {
 				if ts == nil {
 					return tcpReject // mode http: the connection ends
 				}
+				if lg, ok := run.ctx.Owner.(*tcpLog); ok && res {
+					lg.term('L', 'D')
+				}
 				return tcpDone
-			case hlua.ActDeny, hlua.ActAbort, hlua.ActInvalid:
+			case hlua.ActAbort:
+				if lg, ok := run.ctx.Owner.(*tcpLog); ok {
+					lg.term('P', 'R')
+				}
+				return tcpAccept
+			case hlua.ActDeny, hlua.ActInvalid:
 				return tcpReject
 			case hlua.ActError:
 				if ts == nil {
@@ -128,6 +138,9 @@ func (rt *Runtime) serveLuaTCP(c net.Conn, key string, fe *Frontend, sc *tcpScop
 	a := &hlua.TCPApplet{Conn: conn, In: pre}
 	st := &luaTCPStream{ctx: ctx, sc: sc}
 	if lg != nil {
+		// As haproxy logs an applet: no queue, no connect time.
+		now := lg.ms()
+		lg.rec.Timers.Queue, lg.rec.Timers.Connect, lg.rec.Timers.Data = now, now, now
 		lg.rec.Server = "<lua." + ref.Name + ">"
 		if sc.be != nil {
 			lg.rec.Backend = sc.be.Name

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"switchyard/config"
+	"switchyard/internal/haproxytest"
 )
 
 // luaFile writes a Lua script for a test and returns its path.
@@ -162,5 +163,67 @@ backend be
 	}
 	if n := origin.accepts.Load(); n != 1 {
 		t.Errorf("server connections: %d, want 1", n)
+	}
+}
+
+// TestLuaTCPActionsHaproxy runs the act.* results and txn:done() of a
+// tcp-request action, and txn:done() in a tcp-response one, on haproxy and
+// switchyard: the clients must get the same bytes.
+func TestLuaTCPActionsHaproxy(t *testing.T) {
+	haproxytest.Need(t)
+	script := luaFile(t, `
+core.register_action("look", {"tcp-req"}, function(txn)
+    local p = txn.f:req_payload(0, 4)
+    if p == "QUIT" then txn:done() end
+    if p == "DENY" then return act.DENY end
+    if p == "ERRO" then return act.ERROR end
+    if p == "ABRT" then return act.ABORT end
+    if p == "STOP" then return act.STOP end
+    if p == "FAIL" then error("failed") end
+    return act.CONTINUE
+end)
+core.register_action("res", {"tcp-res"}, function(txn)
+    if txn.f:res_payload(0, 4) == "got:" then txn:done() end
+end)
+`)
+	origin := itRawOrigin(t, func(c net.Conn) {
+		b := make([]byte, 64)
+		n, _ := c.Read(b)
+		io.WriteString(c, "got:"+string(b[:n]))
+	})
+	cfg := strings.NewReplacer("{LUA}", script, "{S1}", origin.addr).Replace(`
+global
+    lua-load {LUA}
+defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+listen req
+    bind {A}
+    tcp-request inspect-delay 1s
+    tcp-request content lua.look if { req.len ge 4 }
+    tcp-request content reject if { req.payload(0,4) -m str STOP }
+    server s1 {S1}
+listen res
+    bind {B}
+    tcp-response inspect-delay 1s
+    tcp-response content lua.res if { res.len ge 4 }
+    server s1 {S1}
+`)
+	ha, fa := luaListener(t)
+	hb, fb := luaListener(t)
+	haproxytest.Start(t, haproxytest.Options{Config: strings.NewReplacer("{A}", "fd@3", "{B}", "fd@4").Replace(cfg),
+		Files: []*os.File{fa, fb}})
+	sa, sb := itAddr(t), itAddr(t)
+	itStart(t, itConfig(t, strings.NewReplacer("{A}", sa, "{B}", sb).Replace(cfg)))
+	for _, msg := range []string{"PING", "QUIT", "DENY", "ERRO", "ABRT", "STOP", "FAIL"} {
+		want := luaTalk(t, ha, msg, false)
+		if got := luaTalk(t, sa, msg, false); got != want {
+			t.Errorf("%s: got %q, haproxy %q", msg, got, want)
+		}
+	}
+	if got, want := luaTalk(t, sb, "hello", false), luaTalk(t, hb, "hello", false); got != want {
+		t.Errorf("tcp-response txn:done(): got %q, haproxy %q", got, want)
 	}
 }

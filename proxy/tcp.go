@@ -62,6 +62,9 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		}
 		lg.term(refused[0], refused[1])
 		toServer = -1 // a line, even with dontlognull
+		if got > 0 {
+			toServer = int64(got) // what inspection read counts in %U, as haproxy's
+		}
 		if refused == [2]byte{'S', 'C'} {
 			// No backend: the client is told with an end, not a reset
 			// that closing on its unread bytes would send.

@@ -121,22 +121,22 @@ func TestLuaCLI(t *testing.T) {
 // TestLuaCLIHaproxy checks luaCLIAnswers against haproxy itself.
 func TestLuaCLIHaproxy(t *testing.T) {
 	haproxytest.Need(t)
-	dir := shortTempDir(t)
-	sock := filepath.Join(dir, "h.sock")
-	cfg := strings.ReplaceAll(luaCfg, "@LUA@", writeLua(t))
-	cfg = strings.Replace(cfg, "    stats timeout 5s\n", "    stats timeout 5s\n    stats socket "+sock+" level admin\n", 1)
-	haproxytest.Start(t, haproxytest.Options{Config: cfg})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if c, err := net.Dial("unix", sock); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("haproxy's socket did not come")
-		}
-		time.Sleep(20 * time.Millisecond) // nothing signals that haproxy listens
+	sock := filepath.Join(shortTempDir(t), "h.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
 	}
+	// haproxy gets the socket (fd@3): it accepts at once, nothing to wait for.
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	defer ln.Close()
+	f, err := ln.(*net.UnixListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg := strings.ReplaceAll(luaCfg, "@LUA@", writeLua(t))
+	cfg = strings.Replace(cfg, "    stats timeout 5s\n", "    stats timeout 5s\n    stats socket fd@3 level admin\n", 1)
+	haproxytest.Start(t, haproxytest.Options{Config: cfg, Files: []*os.File{f}})
 	for _, c := range luaCLIAnswers {
 		conn, err := net.Dial("unix", sock)
 		if err != nil {
