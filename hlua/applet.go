@@ -20,10 +20,13 @@ type Applet struct {
 	// applet.path and applet.qs out).
 	NoPath  bool
 	Headers [][2]string // the request's, in order
-	// Body is the request's body, read by getline and receive; Length
-	// is applet.length (the body's size).
-	Body   []byte
-	Length int
+	// Body is the request's body, read by getline and receive; More,
+	// when set, reads what follows (io.EOF at its end) once Body is used
+	// up. Length is applet.length (the body's announced size).
+	Body    []byte
+	More    func() ([]byte, error)
+	Length  int64
+	bodyEnd bool
 	// The response: Status 200 unless set_status changed it; Reason ""
 	// for the default one. RespHdr are the fields as start_response
 	// found them in applet.response.
@@ -227,16 +230,20 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 			return 0
 		},
 		// getline returns the next line of the request's body with its
-		// "\n", or what is left.
+		// "\n", or what is left at its end ("" once nothing is).
 		"getline": func(L *glua.LState) int {
-			i := bytes.IndexByte(a.Body, '\n')
-			if i < 0 {
-				i = len(a.Body) - 1
+			for {
+				if i := bytes.IndexByte(a.Body, '\n'); i >= 0 {
+					L.Push(glua.LString(a.Body[:i+1]))
+					a.Body = a.Body[i+1:]
+					return 1
+				}
+				if !t.moreBody(a) {
+					L.Push(glua.LString(a.Body))
+					a.Body = nil
+					return 1
+				}
 			}
-			line := a.Body[:i+1]
-			a.Body = a.Body[i+1:]
-			L.Push(glua.LString(line))
-			return 1
 		},
 		// receive([size]) returns size bytes of the body (fewer at its
 		// end), or without size all of it.
@@ -245,6 +252,11 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 				L.RaiseError("The 'receive' function requires between 1 and 2 arguments.")
 			}
 			n := L.OptInt(2, -1)
+			for n < 0 || len(a.Body) < n {
+				if !t.moreBody(a) {
+					break
+				}
+			}
 			if n < 0 || n > len(a.Body) {
 				n = len(a.Body)
 			}
@@ -289,4 +301,20 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 	meta.RawSetString("__index", methods)
 	L.SetMetatable(ap, meta)
 	return ap
+}
+
+// moreBody reads more of the request's body into a.Body, outside the
+// call's time budget and the state's lock; false at its end.
+func (t *thread) moreBody(a *Applet) bool {
+	if a.More == nil || a.bodyEnd {
+		return false
+	}
+	var p []byte
+	var err error
+	t.block(func() { p, err = a.More() })
+	a.Body = append(a.Body, p...)
+	if err != nil {
+		a.bodyEnd = true
+	}
+	return len(p) > 0 || !a.bodyEnd
 }

@@ -1,9 +1,12 @@
 package proxy
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"switchyard/backend"
 	"switchyard/config"
@@ -112,12 +115,32 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 		version = "HTTP/1.1"
 	}
 	a := &hlua.Applet{Method: string(r.Method()), Path: path, Query: query, Version: version,
-		NoPath: !strings.HasPrefix(path, "/"), Body: s.ctx.Body, Length: len(s.ctx.Body)}
+		NoPath: !strings.HasPrefix(path, "/"), Length: int64(len(s.ctx.Body))}
+	switch r.BodyKind {
+	case http1.BodyLength:
+		a.Length = r.ContentLength // haproxy counts what is still to come
+	case http1.BodyChunked:
+		a.Length = chunkedLength(s.cr.Buffered())
+	}
+	// The script reads the body from the client as it comes (what the
+	// rules waited for is still in the client buffer).
+	var body *http1.BodyReader
+	if r.BodyKind != http1.BodyNone && !s.t.bodyRead {
+		body = &s.t.reqBody
+		body.ForRequest(&s.cr, r, s.fe.limits)
+		a.More = func() ([]byte, error) {
+			if d := s.fe.cfg.Timeouts.Client; d > 0 {
+				s.cl.readBy(time.Now().Add(d))
+			}
+			p, err := body.Next()
+			return append([]byte(nil), p...), err
+		}
+	}
 	for i := 0; i < r.NumHeaders(); i++ {
 		n, v := r.Header(i)
 		a.Headers = append(a.Headers, [2]string{string(n), string(v)})
 	}
-	sink := &luaSink{s: s, mustClose: r.Close || s.ending() || !s.bodyDone(), length: -1}
+	sink := &luaSink{s: s, mustClose: r.Close || s.ending(), length: -1}
 	a.Sink = sink
 	s.term('L', 'R')
 	// As haproxy logs an applet: the backend whose rule chose it, the
@@ -132,7 +155,25 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 		}
 		l.rec.Server = "<lua." + ref.Name + ">"
 	}
-	switch ref.Prog.RunService(ref.Name, (*luaStream)(s), a) {
+	result := ref.Prog.RunService(ref.Name, (*luaStream)(s), a)
+	// The rest of the body is drained, as haproxy's applet eats the
+	// request: the connection can go on if it all comes.
+	if body != nil && result != hlua.ServiceFailed && !sink.failed {
+		s.ctx.Body = nil // it pointed into the client buffer
+		for {
+			if d := s.fe.cfg.Timeouts.Client; d > 0 {
+				s.cl.readBy(time.Now().Add(d))
+			}
+			if _, err := body.Next(); err != nil {
+				if err != io.EOF {
+					sink.mustClose = true
+				}
+				break
+			}
+		}
+		s.t.bodyRead = true
+	}
+	switch result {
 	case hlua.ServiceNoResponse:
 		// haproxy's 500, in best effort (no http-after-response rules:
 		// its applet fills the buffer itself).
@@ -172,6 +213,33 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 		return false // fewer bytes than announced: only a close ends it
 	}
 	return !sink.mustClose
+}
+
+// chunkedLength is applet.length of a chunked body: the sizes of the
+// chunks whose size line has arrived, as haproxy counts the data it holds
+// plus the rest of the chunk being received.
+func chunkedLength(b []byte) int64 {
+	var total int64
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return total
+		}
+		line := bytes.TrimRight(b[:i], "\r")
+		if j := bytes.IndexByte(line, ';'); j >= 0 {
+			line = line[:j]
+		}
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(line)), 16, 64)
+		if err != nil || n <= 0 {
+			return total
+		}
+		total += n
+		skip := int64(i+1) + n + 2
+		if skip >= int64(len(b)) {
+			return total
+		}
+		b = b[skip:]
+	}
 }
 
 var luaErr500 = []byte("<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n")

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,23 @@ core.register_service("twosends", "http", function(applet)
     applet:send("one,")
     applet:send("two")
 end)
+core.register_service("count", "http", function(applet)
+    local lines, bytes = 0, 0
+    while true do
+        local l = applet:getline()
+        if l == "" then break end
+        lines = lines + 1
+        bytes = bytes + #l
+    end
+    applet:add_header("content-type", "text/plain")
+    applet:start_response()
+    applet:send("lines=" .. lines .. " bytes=" .. bytes .. " length=" .. applet.length)
+end)
+core.register_service("ignore", "http", function(applet)
+    applet:add_header("content-length", "2")
+    applet:start_response()
+    applet:send("ok")
+end)
 core.register_service("slept", "http", function(applet)
     applet:start_response()
     applet:send("before,")
@@ -111,6 +129,8 @@ frontend fe
     http-request use-service lua.empty if { path_beg /empty }
     http-request use-service lua.twosends if { path_beg /twosends }
     http-request use-service lua.slept if { path_beg /slept }
+    http-request use-service lua.count if { path_beg /count }
+    http-request use-service lua.ignore if { path_beg /ignore }
 `
 
 // luaAppletRequests each end with the connection (connection: close, or
@@ -131,7 +151,17 @@ var luaAppletRequests = []string{
 	"HEAD /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	"GET /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	"GET /slept HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+	// Bodies larger than a buffer are read as they come; one the script
+	// does not read is drained, and the connection goes on.
+	"POST /count HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: " + strconv.Itoa(len(luaBigBody)) + "\r\n\r\n" + luaBigBody,
+	"POST /count HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n" +
+		strconv.FormatInt(int64(len(luaBigBody)), 16) + "\r\n" + luaBigBody + "\r\n0\r\n\r\n",
+	"POST /ignore HTTP/1.1\r\nhost: x\r\ncontent-length: " + strconv.Itoa(len(luaBigBody)) + "\r\n\r\n" + luaBigBody +
+		"GET /empty HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 }
+
+// luaBigBody is 5000 lines, 100 kB.
+var luaBigBody = strings.Repeat("0123456789abcdefghi\n", 5000)
 
 // luaTalk sends in (shutting the write side when shut) and returns all
 // that comes back until the server closes.
