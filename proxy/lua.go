@@ -194,6 +194,11 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 		s.t.out = out
 		s.countHead(out)
 		return s.writeRaw(out) && !sink.mustClose
+	}
+	if sink.answered {
+		return !sink.mustClose
+	}
+	switch result {
 	case hlua.ServiceFailed:
 		// The response stops where it was: what was sent goes, then the
 		// connection closes.
@@ -260,6 +265,7 @@ type luaSink struct {
 	length    int64 // content-length announced, -1: none
 	sent      int64
 	failed    bool
+	answered  bool // an http-response rule answered instead
 }
 
 // Head lays out the status line and the script's fields, framed as
@@ -318,7 +324,13 @@ func (k *luaSink) Head(a *hlua.Applet) error {
 	s.t.lg.rec.Status = a.Status
 	s.t.lg.rec.Timers.Data = s.t.lg.ms()
 	// haproxy's applets answer through the same channel as servers: the
+	// http-response rules (the backend's, then the frontend's) and the
 	// http-after-response rules see the head too.
+	var answered bool
+	if out, answered = s.luaResponseRules(out, k); answered {
+		k.answered = true // a rule answered instead: the script's output goes nowhere
+		return nil
+	}
 	out = s.afterReply(out, s.t.be, k.mustClose)
 	s.t.out = out
 	s.countHead(out)
@@ -326,9 +338,39 @@ func (k *luaSink) Head(a *hlua.Applet) error {
 	return nil
 }
 
+// luaResponseRules runs the http-response rules on a service's head laid
+// out in head, and returns it as they left it; answered says a rule
+// answered instead (deny, return…), which it wrote.
+func (s *httpStream) luaResponseRules(head []byte, k *luaSink) ([]byte, bool) {
+	be := s.t.be
+	lists := [2][]compiledRule{s.fe.resRules, nil}
+	if be != nil && be.cfg != s.fe.cfg {
+		lists = [2][]compiledRule{be.resRules, s.fe.resRules}
+	}
+	if len(lists[0])+len(lists[1]) == 0 {
+		return head, false
+	}
+	resp := &s.t.resp
+	if _, err := resp.Parse(s.keep(head), s.fe.limits, s.t.req.Meth); err != nil {
+		return head, false
+	}
+	req := s.ctx.Req
+	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = nil, req, resp, true
+	defer func() { s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = req, nil, nil, false }()
+	for _, rules := range lists {
+		if done, keep := s.runRules(rules); done {
+			k.mustClose = k.mustClose || !keep
+			return nil, true
+		}
+	}
+	s.t.lg.rec.Status = resp.Status
+	out, _ := resp.AppendHead(head[:0], s.respMode(), k.mustClose, &s.t.req)
+	return out, false
+}
+
 // Body adds a part of the body.
 func (k *luaSink) Body(p []byte) bool {
-	if len(p) == 0 || k.head {
+	if len(p) == 0 || k.head || k.answered {
 		return false
 	}
 	k.sent += int64(len(p))
@@ -341,6 +383,10 @@ func (k *luaSink) Body(p []byte) bool {
 func (k *luaSink) Flush() error {
 	if k.failed {
 		return errLuaClient
+	}
+	if k.answered {
+		k.pending, k.body = k.pending[:0], k.body[:0]
+		return nil
 	}
 	k.frame()
 	if len(k.pending) == 0 {

@@ -95,6 +95,10 @@ core.register_service("ignore", "http", function(applet)
     applet:start_response()
     applet:send("ok")
 end)
+core.register_action("bump", {"http-res"}, function(txn)
+    txn.http:res_set_status(201)
+    txn.http:res_add_header("x-lua", txn.f:status())
+end)
 core.register_service("slept", "http", function(applet)
     applet:start_response()
     applet:send("before,")
@@ -131,6 +135,20 @@ frontend fe
     http-request use-service lua.slept if { path_beg /slept }
     http-request use-service lua.count if { path_beg /count }
     http-request use-service lua.ignore if { path_beg /ignore }
+frontend fe2
+    mode http
+    bind {HTTP2}
+    http-response set-header x-fe yes
+    http-response lua.bump
+    http-response deny if { res.hdr(x-deny) -m found }
+    http-after-response set-header x-after 1
+    default_backend b2
+backend b2
+    mode http
+    http-response set-header x-be yes
+    http-response set-header x-deny 1 if { res.hdr(x-test) -m found }
+    http-request use-service lua.twosends if { path_beg /twosends }
+    http-request use-service lua.info
 `
 
 // luaAppletRequests each end with the connection (connection: close, or
@@ -204,11 +222,12 @@ func TestLuaAppletHaproxy(t *testing.T) {
 	script := luaFile(t, luaAppletScript)
 	tcpH, tcpF := luaListener(t)
 	httpH, httpF := luaListener(t)
+	http2H, http2F := luaListener(t)
 	cfg := strings.ReplaceAll(luaAppletCfg, "{LUA}", script)
-	haproxytest.Start(t, haproxytest.Options{Config: strings.NewReplacer("{TCP}", "fd@3", "{HTTP}", "fd@4").Replace(cfg),
-		Files: []*os.File{tcpF, httpF}})
-	tcpS, httpS := itAddr(t), itAddr(t)
-	itStart(t, itConfig(t, strings.NewReplacer("{TCP}", tcpS, "{HTTP}", httpS).Replace(cfg)))
+	haproxytest.Start(t, haproxytest.Options{Config: strings.NewReplacer("{TCP}", "fd@3", "{HTTP}", "fd@4", "{HTTP2}", "fd@5").Replace(cfg),
+		Files: []*os.File{tcpF, httpF, http2F}})
+	tcpS, httpS, http2S := itAddr(t), itAddr(t), itAddr(t)
+	itStart(t, itConfig(t, strings.NewReplacer("{TCP}", tcpS, "{HTTP}", httpS, "{HTTP2}", http2S).Replace(cfg)))
 
 	in := "hello\nabcdXYZtail"
 	want := luaTalk(t, tcpH, in, true)
@@ -222,6 +241,19 @@ func TestLuaAppletHaproxy(t *testing.T) {
 		want := luaTalk(t, httpH, req, false)
 		if got := luaTalk(t, httpS, req, false); got != want {
 			t.Errorf("%q:\n got %q\nwant %q", req, got, want)
+		}
+	}
+	// The http-response rules (the backend's, then the frontend's, Lua
+	// actions among them) and http-after-response rules see a service's
+	// response; a deny there replaces it.
+	for _, req := range []string{
+		"GET /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+		"GET /twosends HTTP/1.1\r\nhost: x\r\n\r\nGET /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+		"GET /info HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+	} {
+		want := luaTalk(t, http2H, req, false)
+		if got := luaTalk(t, http2S, req, false); got != want {
+			t.Errorf("rules, %q:\n got %q\nwant %q", req, got, want)
 		}
 	}
 }
