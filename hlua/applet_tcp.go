@@ -102,7 +102,13 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 					a.In = a.In[i+1:]
 					return 1
 				}
-				if len(a.In) >= tcpAppletBuf || !t.tcpFill(a) {
+				if len(a.In) >= tcpAppletBuf {
+					// A buffer's worth without a newline comes as is.
+					L.Push(glua.LString(a.In[:tcpAppletBuf]))
+					a.In = a.In[tcpAppletBuf:]
+					return 1
+				}
+				if !t.tcpFill(a) {
 					L.Push(glua.LString(a.In))
 					a.In = nil
 					return 1

@@ -676,11 +676,15 @@ type luaServer struct {
 	srv *backend.Server
 }
 
+// The methods of a Lua Server object mark the server as referenced
+// (haproxy's hlua_check_server): del server then refuses it. Its name
+// and id are fields, read without a call.
 func (s *luaServer) Name() string { return s.srv.Name }
 func (s *luaServer) ID() int      { return s.srv.Settings().ID }
-func (s *luaServer) Addr() string { return s.srv.Addr() }
+func (s *luaServer) Addr() string { s.srv.MarkReferenced(); return s.srv.Addr() }
 
 func (s *luaServer) Stats() map[string]any {
+	s.srv.MarkReferenced()
 	if a := s.px.admin(); a != nil {
 		return a.Stats(s.px.cfg.Name, s.srv.Name)
 	}
@@ -690,6 +694,7 @@ func (s *luaServer) Stats() map[string]any {
 // Command runs a server command of the runtime API on this server: the
 // words before the server's "backend/server", then those after.
 func (s *luaServer) Command(args ...string) string {
+	s.srv.MarkReferenced()
 	a := s.px.admin()
 	if a == nil {
 		return "the runtime API is not available"

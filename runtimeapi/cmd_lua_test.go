@@ -84,6 +84,9 @@ var luaCLIAnswers = []struct{ in, want string }{
 		"setaddrbad=Invalid addr 'nope' by 'Lua script'\ntcpsvc=proxy tcp true nil\nproxies=be,tcpsvc\n\n"},
 	// The built-in commands saw what the script did.
 	{"get weight be/s1\n", "50 (initial 10)\n\n"},
+	// A server whose methods a script called cannot be deleted.
+	{"experimental-mode on; set server be/s1 state maint; del server be/s1\n",
+		"\n\nThis server cannot be removed at runtime due to other configuration elements pointing to it.\n"},
 }
 
 func writeLua(t *testing.T) string {
