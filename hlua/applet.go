@@ -287,15 +287,8 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 			return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
 		},
 		"unset_var": func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) },
-		"get_priv": func(L *glua.LState) int {
-			if t.cur.private == nil {
-				L.Push(glua.LNil)
-			} else {
-				L.Push(t.cur.private)
-			}
-			return 1
-		},
-		"set_priv": func(L *glua.LState) int { t.cur.private = L.Get(2); return 0 },
+		"get_priv":  func(L *glua.LState) int { L.Push(t.cur.getPriv()); return 1 },
+		"set_priv":  func(L *glua.LState) int { t.cur.setPriv(L.Get(2)); return 0 },
 	})
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)

@@ -150,20 +150,9 @@ func (t *thread) txnMethods() map[string]glua.LGFunction {
 			return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
 		},
 		"unset_var": func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) },
-		"get_priv": func(L *glua.LState) int {
-			if t.cur == nil || t.cur.private == nil {
-				L.Push(glua.LNil)
-			} else {
-				L.Push(t.cur.private)
-			}
-			return 1
-		},
-		"set_priv": func(L *glua.LState) int {
-			if t.cur != nil {
-				t.cur.private = L.Get(2)
-			}
-			return 0
-		},
+		// The stream's value (priv.go).
+		"get_priv": func(L *glua.LState) int { L.Push(t.cur.getPriv()); return 1 },
+		"set_priv": func(L *glua.LState) int { t.cur.setPriv(L.Get(2)); return 0 },
 		"set_loglevel": func(L *glua.LState) int {
 			level := L.CheckInt(2)
 			if level < -1 || level > logDebug {

@@ -545,6 +545,9 @@ func (l *luaStream) SetStatus(code int, reason string) bool {
 
 func (l *luaStream) Done(r *hlua.Reply) { l.t.luaReply = r }
 
+// LuaPriv keeps txn:set_priv's value for the transaction (hlua.PrivStream).
+func (l *luaStream) LuaPriv() *any { return &l.t.luaPriv }
+
 func (l *luaStream) Log(level int, msg string) {
 	if targets := l.fe.cfg.Log.Targets; len(targets) > 0 {
 		meta := logMeta(l.fe.cfg, &l.snap.Global)

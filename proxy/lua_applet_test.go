@@ -23,7 +23,10 @@ core.register_service("echo", "tcp", function(applet)
     local b = applet:receive(4)
     applet:send("four=" .. b .. " n=" .. n .. " who=" .. applet:get_var("txn.who") .. "\n")
     local rest = applet:receive()
-    applet:send("rest=" .. rest .. "\n")
+    applet:send("rest=" .. rest .. " priv=" .. tostring(applet:get_priv()) .. "\n")
+end)
+core.register_action("setpriv", {"tcp-req", "http-req"}, function(txn)
+    txn:set_priv("from-action")
 end)
 core.register_service("info", "http", function(applet)
     local h = ""
@@ -76,7 +79,7 @@ core.register_service("empty", "http", function(applet) applet:start_response() 
 core.register_service("twosends", "http", function(applet)
     applet:start_response()
     applet:send("one,")
-    applet:send("two")
+    applet:send(tostring(applet:get_priv()))
 end)
 core.register_service("count", "http", function(applet)
     local lines, bytes = 0, 0
@@ -118,6 +121,7 @@ listen tcpsvc
     mode tcp
     bind {TCP}
     tcp-request inspect-delay 1s
+    tcp-request content lua.setpriv
     tcp-request content use-service lua.echo
 frontend fe
     mode http
@@ -145,6 +149,7 @@ frontend fe2
     default_backend b2
 backend b2
     mode http
+    http-request lua.setpriv
     http-response set-header x-be yes
     http-response set-header x-deny 1 if { res.hdr(x-test) -m found }
     http-request use-service lua.twosends if { path_beg /twosends }
@@ -231,7 +236,7 @@ func TestLuaAppletHaproxy(t *testing.T) {
 
 	in := "hello\nabcdXYZtail"
 	want := luaTalk(t, tcpH, in, true)
-	if want != "line=hello\nfour=abcd n=11 who=svc\nrest=XYZtail\n" {
+	if want != "line=hello\nfour=abcd n=11 who=svc\nrest=XYZtail priv=from-action\n" {
 		t.Errorf("haproxy's tcp service: %q", want)
 	}
 	if got := luaTalk(t, tcpS, in, true); got != want {

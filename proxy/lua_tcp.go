@@ -27,6 +27,7 @@ const (
 type luaTCP struct {
 	service *hlua.ServiceRef // use-service: the stream goes to it
 	done    bool             // txn:done()
+	priv    any              // txn:set_priv's value, the stream's
 }
 
 // scopeOf finds the tcpScope of a TCP stream's context (nil in mode http).
@@ -215,6 +216,15 @@ func (l *luaTCPStream) Done(*hlua.Reply) {
 		l.sc.lua = &luaTCP{}
 	}
 	l.sc.lua.done = true
+}
+
+// LuaPriv keeps set_priv's value for the stream: its actions and its
+// service share it (hlua.PrivStream).
+func (l *luaTCPStream) LuaPriv() *any {
+	if l.sc.lua == nil {
+		l.sc.lua = &luaTCP{}
+	}
+	return &l.sc.lua.priv
 }
 
 func (l *luaTCPStream) Log(level int, msg string) {
