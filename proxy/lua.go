@@ -645,18 +645,18 @@ func (p *luaProxy) Frontend() bool { return p.cfg.Cap&config.CapFE != 0 }
 func (p *luaProxy) Backend() bool  { return p.cfg.Cap&config.CapBE != 0 }
 func (p *luaProxy) Mode() string   { return p.cfg.Mode.String() }
 
-// Stats is the proxy's row of `show stat`: the frontend's for a frontend
-// or a listen section, the backend's for a backend (haproxy's
+// Stats is the proxy's row of `show stat`: the backend's for a backend or
+// a listen section, the frontend's for a frontend (haproxy's
 // hlua_proxy_get_stats).
 func (p *luaProxy) Stats() map[string]any {
 	a := p.admin()
 	if a == nil {
 		return nil
 	}
-	if p.Frontend() {
-		return a.Stats(p.cfg.Name, "FRONTEND")
+	if p.Backend() {
+		return a.Stats(p.cfg.Name, "BACKEND")
 	}
-	return a.Stats(p.cfg.Name, "BACKEND")
+	return a.Stats(p.cfg.Name, "FRONTEND")
 }
 
 func (p *luaProxy) Servers() []hlua.Server {

@@ -62,6 +62,8 @@ core.register_cli({"lua", "srv"}, "server objects", function(applet)
     applet:send("setaddr=" .. tostring(s1:set_addr("127.0.0.2", "8080")) .. " addr=" .. s1:get_addr() .. "\n")
     applet:send("setaddrbad=" .. tostring(s1:set_addr("nope")) .. "\n")
     applet:send("tcpsvc=" .. core.proxies["tcpsvc"]:get_cap() .. " " .. core.proxies["tcpsvc"]:get_mode() .. " " .. tostring(core.backends["tcpsvc"] ~= nil) .. " " .. tostring(core.frontends["be"]) .. "\n")
+    local st = core.proxies["tcpsvc"]:get_stats()
+    applet:send("tcpsvc stats=" .. st.svname .. " " .. st.pxname .. " " .. tostring(st.lbtot) .. "\n")
     local names = {}
     for k, v in pairs(core.proxies) do table.insert(names, k) end
     table.sort(names)
@@ -81,7 +83,7 @@ var luaCLIAnswers = []struct{ in, want string }{
 		"bad=Empty weight string empty or preceded by garbage\nstatus=MAINT weight=50\ndrain status=DRAIN draining=1\n" +
 		"status=no check number\naddr=127.0.0.1:1 puid=1 draining=0 maxconn=0\nsetmaxconn=nil maxconn=30\n" +
 		"setaddr=IP changed from '127.0.0.1' to '127.0.0.2', port changed from '1' to '8080' by 'Lua script' addr=127.0.0.2:8080\n" +
-		"setaddrbad=Invalid addr 'nope' by 'Lua script'\ntcpsvc=proxy tcp true nil\nproxies=be,tcpsvc\n\n"},
+		"setaddrbad=Invalid addr 'nope' by 'Lua script'\ntcpsvc=proxy tcp true nil\ntcpsvc stats=BACKEND tcpsvc 0\nproxies=be,tcpsvc\n\n"},
 	// The built-in commands saw what the script did.
 	{"get weight be/s1\n", "50 (initial 10)\n\n"},
 	// A server whose methods a script called cannot be deleted.
