@@ -1,8 +1,11 @@
 package proxy
 
 import (
+	"bufio"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -102,6 +105,13 @@ core.register_action("bump", {"http-res"}, function(txn)
     txn.http:res_set_status(201)
     txn.http:res_add_header("x-lua", txn.f:status())
 end)
+core.register_service("big", "http", function(applet)
+    local part = string.rep("0123456789", 5000)
+    if applet.qs == "len" then applet:add_header("content-length", #part * 3) end
+    applet:start_response()
+    applet:send(part)
+    applet:send(part .. part)
+end)
 core.register_service("slept", "http", function(applet)
     applet:start_response()
     applet:send("before,")
@@ -139,6 +149,7 @@ frontend fe
     http-request use-service lua.slept if { path_beg /slept }
     http-request use-service lua.count if { path_beg /count }
     http-request use-service lua.ignore if { path_beg /ignore }
+    http-request use-service lua.big if { path_beg /big }
 frontend fe2
     mode http
     bind {HTTP2}
@@ -161,6 +172,11 @@ backend b2
 var luaAppletRequests = []string{
 	"POST /info?a=1&b=2 HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 5\r\nconnection: close\r\n\r\nhello",
 	"GET /info HTTP/1.0\r\n\r\n",
+	"GET /info HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", // no length: the end of the connection ends it
+	"POST /info HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 3\r\nconnection: close\r\n\r\nabc",
+	"GET /count HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+	"HEAD /info HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+	"HEAD /nostart HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	"GET http://x/info/abs?q HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	"POST /lines HTTP/1.1\r\nhost: x\r\ncontent-length: 13\r\nconnection: close\r\n\r\nab\ncd\nefghijk",
 	"POST /lines HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n3\r\nab\n\r\n4\r\ncd\ne\r\n0\r\n\r\n",
@@ -246,6 +262,35 @@ func TestLuaAppletHaproxy(t *testing.T) {
 		want := luaTalk(t, httpH, req, false)
 		if got := luaTalk(t, httpS, req, false); got != want {
 			t.Errorf("%q:\n got %q\nwant %q", req, got, want)
+		}
+	}
+	// Large responses: the chunks' sizes follow the buffers (haproxy's
+	// differ), the message is the same.
+	for _, path := range []string{"/big", "/big?len"} {
+		read := func(addr string) (*http.Response, string) {
+			c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(c, "GET "+path+" HTTP/1.1\r\nhost: x\r\n\r\n")
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			return resp, string(b)
+		}
+		hr, hb := read(httpH)
+		sr, sb := read(httpS)
+		if hr.StatusCode != sr.StatusCode || fmt.Sprint(hr.TransferEncoding, hr.ContentLength) != fmt.Sprint(sr.TransferEncoding, sr.ContentLength) ||
+			hb != sb || len(sb) != 150000 {
+			t.Errorf("%s: got %d %v %d (%d bytes), haproxy %d %v %d (%d bytes)", path, sr.StatusCode, sr.TransferEncoding, sr.ContentLength, len(sb),
+				hr.StatusCode, hr.TransferEncoding, hr.ContentLength, len(hb))
 		}
 	}
 	// The http-response rules (the backend's, then the frontend's, Lua

@@ -22,6 +22,13 @@ import (
 // or ends). It returns whether the client connection goes on.
 func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	r := &s.t.req
+	// The fields as the client sent them (waitBody removes an Expect it
+	// answered; haproxy's applet still sees it).
+	hdrs := make([][2]string, 0, r.NumHeaders())
+	for i := 0; i < r.NumHeaders(); i++ {
+		n, v := r.Header(i)
+		hdrs = append(hdrs, [2]string{string(n), string(v)})
+	}
 	if r.BodyKind != http1.BodyNone {
 		if v, keep := s.waitBody(s.fe.cfg.Timeouts.HTTPRequest, 0); v != ruleContinue {
 			return keep
@@ -61,10 +68,7 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 			return append([]byte(nil), p...), err
 		}
 	}
-	for i := 0; i < r.NumHeaders(); i++ {
-		n, v := r.Header(i)
-		a.Headers = append(a.Headers, [2]string{string(n), string(v)})
-	}
+	a.Headers = hdrs
 	sink := &luaSink{s: s, mustClose: r.Close || s.ending(), length: -1}
 	a.Sink = sink
 	s.term('L', 'R')
