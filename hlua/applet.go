@@ -92,7 +92,9 @@ func (p *Program) RunService(name string, st Stream, a *Applet) ServiceResult {
 	_, err = t.run(fn, 0, t.appletHTTP(a))
 	switch {
 	case err != nil:
-		p.logAppletError(st, "http", name, err)
+		if !isClientGone(err) {
+			p.logAppletError(st, "http", name, err)
+		}
 		if a.Started {
 			return ServiceFailed
 		}
@@ -224,7 +226,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 				var err error
 				t.block(func() { err = a.Sink.Head(a) })
 				if err != nil {
-					L.RaiseError("Lua applet http '%s': Failed to create response.\n", t.cur.name)
+					L.RaiseError("%s", clientGone)
 				}
 			}
 			return 0
@@ -275,8 +277,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 				var err error
 				t.block(func() { err = a.Sink.Flush() })
 				if err != nil {
-					// The client is gone: the script ends here.
-					L.RaiseError("Lua applet http '%s': the client closed the connection", t.cur.name)
+					L.RaiseError("%s", clientGone) // the script ends here
 				}
 			}
 			L.Push(glua.LNumber(len(msg)))

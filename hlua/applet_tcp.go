@@ -3,6 +3,7 @@ package hlua
 import (
 	"bytes"
 	"io"
+	"strings"
 
 	glua "github.com/yuin/gopher-lua"
 
@@ -48,6 +49,13 @@ func (t *thread) tcpFill(a *TCPApplet) bool {
 	return n > 0 || !a.eof
 }
 
+// clientGone is the error that ends a service whose client went away
+// (a write failed): the script stops there, and nothing is logged, as
+// haproxy releases an applet whose stream closed.
+const clientGone = "\x00client gone"
+
+func isClientGone(err error) bool { return err != nil && strings.Contains(errorText(err), clientGone) }
+
 // RunTCPService runs the Lua tcp service name on a stream; it reports
 // false when the script failed (the proxy then closes the connection, as
 // haproxy does).
@@ -65,7 +73,9 @@ func (p *Program) RunTCPService(name string, st Stream, a *TCPApplet) bool {
 	t.cur = &call{kind: KindService, name: name, st: st, ctx: ctx}
 	t.limit.Store(int64(p.Settings.ServiceTimeout))
 	if _, err = t.run(fn, 0, t.appletTCP(a)); err != nil {
-		p.logAppletError(st, "tcp", name, err)
+		if !isClientGone(err) {
+			p.logAppletError(st, "tcp", name, err)
+		}
 		return false
 	}
 	return true
@@ -146,8 +156,12 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 		"send": func(L *glua.LState) int {
 			msg := L.CheckString(2)
 			var n int
-			t.block(func() { n, _ = io.WriteString(a.Conn, msg) })
+			var err error
+			t.block(func() { n, err = io.WriteString(a.Conn, msg) })
 			a.Sent += int64(n)
+			if err != nil {
+				L.RaiseError("%s", clientGone)
+			}
 			L.Push(glua.LNumber(n))
 			return 1
 		},

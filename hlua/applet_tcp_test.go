@@ -3,6 +3,7 @@ package hlua
 import (
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,5 +78,48 @@ end)
 		if prog.RunTCPService(name, nil, &TCPApplet{Conn: server}) {
 			t.Errorf("%s: reported success", name)
 		}
+	}
+}
+
+// logHost records what is logged outside streams.
+type logHost struct {
+	fakeHost
+	logs chan string
+}
+
+func (h *logHost) Log(level int, msg string) { h.logs <- msg }
+
+// A service whose client went away ends at its next send, without a
+// line in the logs.
+func TestAppletTCPClientGone(t *testing.T) {
+	prog := loadScript(t, `
+core.register_service("flood", "tcp", function(applet)
+    while true do applet:send("x") end
+end)
+core.register_service("err", "tcp", function(applet) error("real") end)
+`)
+	h := &logHost{logs: make(chan string, 10)}
+	prog.Start(h)
+	client, server := tcpPair(t)
+	client.Close()
+	done := make(chan bool, 1)
+	go func() { done <- prog.RunTCPService("flood", nil, &TCPApplet{Conn: server}) }()
+	select {
+	case ok := <-done:
+		if ok {
+			t.Error("reported success")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the service went on after its client left")
+	}
+	_, server = tcpPair(t)
+	prog.RunTCPService("err", nil, &TCPApplet{Conn: server})
+	if msg := <-h.logs; !strings.Contains(msg, "Lua applet tcp 'err':") || !strings.Contains(msg, "real") {
+		t.Errorf("logged %q", msg)
+	}
+	select {
+	case msg := <-h.logs:
+		t.Errorf("one more line: %q", msg)
+	default:
 	}
 }

@@ -299,6 +299,9 @@ func (s *httpStream) luaResponseRules(head []byte, k *luaSink) ([]byte, bool) {
 
 // Body adds a part of the body.
 func (k *luaSink) Body(p []byte) bool {
+	if k.failed {
+		return true // Flush says the client is gone: the script stops
+	}
 	if len(p) == 0 || k.head || k.answered {
 		return false
 	}
