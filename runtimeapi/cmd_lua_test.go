@@ -157,3 +157,39 @@ func TestLuaCLIHaproxy(t *testing.T) {
 		}
 	}
 }
+
+// After a reload the commands are the new configuration's scripts'.
+func TestLuaCLIReload(t *testing.T) {
+	dir := shortTempDir(t)
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	v1 := write("v1.lua", `core.register_cli({"which"}, "which : version", function(applet) applet:send("one\n") end)`)
+	v2 := write("v2.lua", `core.register_cli({"which"}, "which : version", function(applet) applet:send("two\n") end)
+core.register_cli({"only", "two"}, "only two", function(applet) applet:send("new\n") end)`)
+	e := newEnv(t, strings.ReplaceAll(luaCfg, "@LUA@", v1))
+	sock := e.socket(admin.Admin)
+	if got := ask(t, sock, "which\n"); got != "one\n\n" {
+		t.Fatalf("before: %q", got)
+	}
+	if err := e.rt.Apply(e.load(strings.ReplaceAll(luaCfg, "@LUA@", v2))); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(t, sock, "which\n"); got != "two\n\n" {
+		t.Errorf("after the reload: %q", got)
+	}
+	if got := ask(t, sock, "only two\n"); got != "new\n\n" {
+		t.Errorf("new command: %q", got)
+	}
+	// A configuration without Lua has none.
+	if err := e.rt.Apply(e.load(testCfg)); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(t, sock, "which\n"); !strings.HasPrefix(got, "Unknown command") {
+		t.Errorf("without Lua: %q", got)
+	}
+}
