@@ -76,9 +76,13 @@ func proxyObject(L *glua.LState, px Proxy) *glua.LTable {
 		servers.RawSetString(s.Name(), serverObject(L, px, s))
 	}
 	o.RawSetString("servers", servers)
-	// switchyard does not list a proxy's listeners nor its stick table
-	// here (see docs/lua.md): empty, as haproxy's for a backend.
-	o.RawSetString("listeners", L.NewTable())
+	listeners := L.NewTable()
+	if lp, ok := px.(listenerProxy); ok {
+		for _, li := range lp.Listeners() {
+			listeners.RawSetString(li.Name(), listenerObject(L, li))
+		}
+	}
+	o.RawSetString("listeners", listeners)
 	methods := L.NewTable()
 	L.SetFuncs(methods, map[string]glua.LGFunction{
 		"get_stats":    func(L *glua.LState) int { L.Push(statsTable(L, px.Stats())); return 1 },
@@ -88,6 +92,28 @@ func proxyObject(L *glua.LState, px Proxy) *glua.LTable {
 		"get_cap":      func(L *glua.LState) int { L.Push(glua.LString(capName(px))); return 1 },
 		"get_mode":     func(L *glua.LState) int { L.Push(glua.LString(px.Mode())); return 1 },
 		"shut_bcksess": func(L *glua.LState) int { return 0 }, // see docs/lua.md
+	})
+	meta := L.NewTable()
+	meta.RawSetString("__index", methods)
+	L.SetMetatable(o, meta)
+	return o
+}
+
+// Listener is a frontend's listener (Proxy.listeners), for a Proxy that
+// lists them (Listeners() []Listener).
+type Listener interface {
+	Name() string
+	// Stats is the listener's row of `show stat`, as Proxy.Stats.
+	Stats() map[string]any
+}
+
+type listenerProxy interface{ Listeners() []Listener }
+
+func listenerObject(L *glua.LState, li Listener) *glua.LTable {
+	o := L.NewTable()
+	methods := L.NewTable()
+	L.SetFuncs(methods, map[string]glua.LGFunction{
+		"get_stats": func(L *glua.LState) int { L.Push(statsTable(L, li.Stats())); return 1 },
 	})
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)

@@ -223,7 +223,7 @@ func luaTalk(t *testing.T, addr, in string, shut bool) string {
 	return string(b)
 }
 
-func luaListener(t *testing.T) (string, *os.File) {
+func luaTestListener(t *testing.T) (string, *os.File) {
 	t.Helper()
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -241,9 +241,9 @@ func luaListener(t *testing.T) (string, *os.File) {
 func TestLuaAppletHaproxy(t *testing.T) {
 	haproxytest.Need(t)
 	script := luaFile(t, luaAppletScript)
-	tcpH, tcpF := luaListener(t)
-	httpH, httpF := luaListener(t)
-	http2H, http2F := luaListener(t)
+	tcpH, tcpF := luaTestListener(t)
+	httpH, httpF := luaTestListener(t)
+	http2H, http2F := luaTestListener(t)
 	cfg := strings.ReplaceAll(luaAppletCfg, "{LUA}", script)
 	haproxytest.Start(t, haproxytest.Options{Config: strings.NewReplacer("{TCP}", "fd@3", "{HTTP}", "fd@4", "{HTTP2}", "fd@5").Replace(cfg),
 		Files: []*os.File{tcpF, httpF, http2F}})

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"strconv"
+
 	"switchyard/backend"
 	"switchyard/config"
 	"switchyard/hlua"
@@ -38,6 +40,9 @@ type LuaAdmin interface {
 	// nil when there is none. Values are int64, uint64, float64 or
 	// string; empty cells are left out.
 	Stats(proxy, server string) map[string]any
+	// ListenerStats is the row of a frontend's listener, luid being its
+	// bind's rank from 1 (nil when there is none).
+	ListenerStats(frontend string, luid int) map[string]any
 	// Command runs a runtime API command line at level admin and
 	// returns its answer.
 	Command(line string) string
@@ -99,6 +104,38 @@ func (p *luaProxy) Servers() []hlua.Server {
 		out = append(out, &luaServer{px: p, srv: s})
 	}
 	return out
+}
+
+// Listeners are a frontend's binds, named by their `name` or "sock-N"
+// (N the bind's rank from 1), as haproxy 2.6.12's Proxy.listeners.
+func (p *luaProxy) Listeners() []hlua.Listener {
+	if !p.Frontend() {
+		return nil
+	}
+	var out []hlua.Listener
+	for i, b := range p.cfg.Binds {
+		name := b.Name
+		if name == "" {
+			name = "sock-" + strconv.Itoa(i+1)
+		}
+		out = append(out, &luaListener{px: p, name: name, luid: i + 1})
+	}
+	return out
+}
+
+type luaListener struct {
+	px   *luaProxy
+	name string
+	luid int
+}
+
+func (l *luaListener) Name() string { return l.name }
+
+func (l *luaListener) Stats() map[string]any {
+	if a := l.px.admin(); a != nil {
+		return a.ListenerStats(l.px.cfg.Name, l.luid)
+	}
+	return nil
 }
 
 func (p *luaProxy) Pause() bool  { return p.rt.PauseFrontend(p.cfg.Name) == nil }

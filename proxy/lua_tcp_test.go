@@ -211,8 +211,8 @@ listen res
     tcp-response content lua.res if { res.len ge 4 }
     server s1 {S1}
 `)
-	ha, fa := luaListener(t)
-	hb, fb := luaListener(t)
+	ha, fa := luaTestListener(t)
+	hb, fb := luaTestListener(t)
 	haproxytest.Start(t, haproxytest.Options{Config: strings.NewReplacer("{A}", "fd@3", "{B}", "fd@4").Replace(cfg),
 		Files: []*os.File{fa, fb}})
 	sa, sb := itAddr(t), itAddr(t)

@@ -59,24 +59,40 @@ func (a *luaAdmin) Stats(px, server string) map[string]any {
 		if r.Fields[stats.FPxname].Str != px || r.Fields[stats.FSvname].Str != server {
 			continue
 		}
-		out := make(map[string]any, stats.NumStat)
-		for i := range r.Fields {
-			f := &r.Fields[i]
-			name := stats.StatFields[i].Name
-			switch f.Kind {
-			case stats.Str:
-				out[name] = f.Str
-			case stats.U32, stats.U64:
-				out[name] = f.U
-			case stats.S32, stats.S64:
-				out[name] = f.S
-			case stats.Flt:
-				out[name] = f.F
-			}
-		}
-		return out
+		return statMap(&r)
 	}
 	return nil
+}
+
+// ListenerStats is the row of a frontend's listener (its bind's rank,
+// from 1), by column name.
+func (a *luaAdmin) ListenerStats(frontend string, luid int) map[string]any {
+	r, ok := a.surf.ListenerStats(frontend, luid)
+	if !ok {
+		return nil
+	}
+	return statMap(&r)
+}
+
+// statMap is a row by column name, as Lua's get_stats() gives it:
+// numbers as numbers, empty fields left out.
+func statMap(r *stats.Row) map[string]any {
+	out := make(map[string]any, stats.NumStat)
+	for i := range r.Fields {
+		f := &r.Fields[i]
+		name := stats.StatFields[i].Name
+		switch f.Kind {
+		case stats.Str:
+			out[name] = f.Str
+		case stats.U32, stats.U64:
+			out[name] = f.U
+		case stats.S32, stats.S64:
+			out[name] = f.S
+		case stats.Flt:
+			out[name] = f.F
+		}
+	}
+	return out
 }
 
 // Command runs a command line at level admin, as a script acts with the

@@ -27,7 +27,13 @@ defaults
     timeout connect 5s
 listen tcpsvc
     mode tcp
+    option socket-stats
+    bind unix@@BIND@1 name named
+    bind unix@@BIND@2
     server t1 127.0.0.1:3
+frontend plain
+    mode tcp
+    bind unix@@BIND@3
 backend be
     balance roundrobin
     server s1 127.0.0.1:1 weight 10
@@ -42,6 +48,22 @@ core.register_cli({"lua", "payload"}, "reads its payload", function(applet)
     local l1 = applet:getline()
     local rest = applet:receive()
     applet:send("first=" .. l1 .. "rest=" .. rest .. "\n")
+end)
+core.register_cli({"lua", "listeners"}, "listener objects", function(applet)
+    -- First: haproxy leaves a listener without counters with what the
+    -- previous get_stats() call filled.
+    local n = 0
+    for k, v in pairs(core.frontends["plain"].listeners["sock-1"]:get_stats()) do n = n + 1 end
+    local names = {}
+    for k, v in pairs(core.proxies["tcpsvc"].listeners) do table.insert(names, k) end
+    table.sort(names)
+    for _, k in ipairs(names) do
+        local st = core.proxies["tcpsvc"].listeners[k]:get_stats()
+        applet:send(k .. " " .. tostring(st.pxname) .. " " .. tostring(st.svname) .. " " .. tostring(st.status) .. " " .. tostring(st.mode) .. " " .. type(st.scur) .. " " .. tostring(st.type) .. "\n")
+    end
+    applet:send("be=" .. tostring(next(core.backends["be"].listeners)) .. "\n")
+    applet:send("without socket-stats: " .. n .. " fields\n")
+
 end)
 core.register_cli({"lua", "srv"}, "server objects", function(applet)
     local be = core.backends["be"]
@@ -83,7 +105,8 @@ var luaCLIAnswers = []struct{ in, want string }{
 		"bad=Empty weight string empty or preceded by garbage\nstatus=MAINT weight=50\ndrain status=DRAIN draining=1\n" +
 		"status=no check number\naddr=127.0.0.1:1 puid=1 draining=0 maxconn=0\nsetmaxconn=nil maxconn=30\n" +
 		"setaddr=IP changed from '127.0.0.1' to '127.0.0.2', port changed from '1' to '8080' by 'Lua script' addr=127.0.0.2:8080\n" +
-		"setaddrbad=Invalid addr 'nope' by 'Lua script'\ntcpsvc=proxy tcp true nil\ntcpsvc stats=BACKEND tcpsvc 0\nproxies=be,tcpsvc\n\n"},
+		"setaddrbad=Invalid addr 'nope' by 'Lua script'\ntcpsvc=proxy tcp true nil\ntcpsvc stats=BACKEND tcpsvc 0\nproxies=be,plain,tcpsvc\n\n"},
+	{"lua listeners\n", "named tcpsvc named OPEN tcp number 3\nsock-2 tcpsvc sock-2 OPEN tcp number 3\nbe=nil\nwithout socket-stats: 0 fields\n\n"},
 	// The built-in commands saw what the script did.
 	{"get weight be/s1\n", "50 (initial 10)\n\n"},
 	// A server whose methods a script called cannot be deleted.
@@ -101,7 +124,7 @@ func writeLua(t *testing.T) string {
 }
 
 func TestLuaCLI(t *testing.T) {
-	e := newEnv(t, strings.ReplaceAll(luaCfg, "@LUA@", writeLua(t)))
+	e := newEnv(t, strings.NewReplacer("@LUA@", writeLua(t), "@BIND@", filepath.Join(shortTempDir(t), "s")).Replace(luaCfg))
 	sock := e.socket(admin.Admin)
 	for _, c := range luaCLIAnswers {
 		if got := askShut(t, sock, c.in, true); got != c.want {
@@ -139,7 +162,7 @@ func TestLuaCLIHaproxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cfg := strings.ReplaceAll(luaCfg, "@LUA@", writeLua(t))
+	cfg := strings.NewReplacer("@LUA@", writeLua(t), "@BIND@", filepath.Join(shortTempDir(t), "h")).Replace(luaCfg)
 	cfg = strings.Replace(cfg, "    stats timeout 5s\n", "    stats timeout 5s\n    stats socket fd@3 level admin\n", 1)
 	haproxytest.Start(t, haproxytest.Options{Config: cfg, Files: []*os.File{f}})
 	for _, c := range luaCLIAnswers {
@@ -171,12 +194,13 @@ func TestLuaCLIReload(t *testing.T) {
 	v1 := write("v1.lua", `core.register_cli({"which"}, "which : version", function(applet) applet:send("one\n") end)`)
 	v2 := write("v2.lua", `core.register_cli({"which"}, "which : version", function(applet) applet:send("two\n") end)
 core.register_cli({"only", "two"}, "only two", function(applet) applet:send("new\n") end)`)
-	e := newEnv(t, strings.ReplaceAll(luaCfg, "@LUA@", v1))
+	bind := filepath.Join(dir, "b")
+	e := newEnv(t, strings.NewReplacer("@LUA@", v1, "@BIND@", bind).Replace(luaCfg))
 	sock := e.socket(admin.Admin)
 	if got := ask(t, sock, "which\n"); got != "one\n\n" {
 		t.Fatalf("before: %q", got)
 	}
-	if err := e.rt.Apply(e.load(strings.ReplaceAll(luaCfg, "@LUA@", v2))); err != nil {
+	if err := e.rt.Apply(e.load(strings.NewReplacer("@LUA@", v2, "@BIND@", bind).Replace(luaCfg))); err != nil {
 		t.Fatal(err)
 	}
 	if got := ask(t, sock, "which\n"); got != "two\n\n" {
