@@ -112,6 +112,12 @@ core.register_service("big", "http", function(applet)
     applet:send(part)
     applet:send(part .. part)
 end)
+core.register_service("conn", "http", function(applet)
+    applet:add_header("connection", applet.qs)
+    if applet.qs == "close" then applet:add_header("content-length", "2") end
+    applet:start_response()
+    applet:send("ok")
+end)
 core.register_service("slept", "http", function(applet)
     applet:start_response()
     applet:send("before,")
@@ -150,6 +156,7 @@ frontend fe
     http-request use-service lua.count if { path_beg /count }
     http-request use-service lua.ignore if { path_beg /ignore }
     http-request use-service lua.big if { path_beg /big }
+    http-request use-service lua.conn if { path_beg /conn }
 frontend fe2
     mode http
     bind {HTTP2}
@@ -190,6 +197,10 @@ var luaAppletRequests = []string{
 	"HEAD /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	"GET /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	"GET /slept HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+	// The script's connection field only says whether to close.
+	"GET /conn?close HTTP/1.1\r\nhost: x\r\n\r\n",
+	"GET /conn?keep-alive HTTP/1.0\r\n\r\n",
+	"GET /conn?close HTTP/1.0\r\nconnection: keep-alive\r\n\r\n",
 	// Bodies larger than a buffer are read as they come; one the script
 	// does not read is drained, and the connection goes on.
 	"POST /count HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: " + strconv.Itoa(len(luaBigBody)) + "\r\n\r\n" + luaBigBody,

@@ -215,7 +215,6 @@ func (k *luaSink) Head(a *hlua.Applet) error {
 		out = append(out, statusReason(a.Status)...)
 	}
 	out = append(out, "\r\n"...)
-	hasConn := false
 	for _, h := range a.RespHdr {
 		switch {
 		case strings.EqualFold(h[0], "transfer-encoding"):
@@ -227,7 +226,12 @@ func (k *luaSink) Head(a *hlua.Applet) error {
 			n, _ := strconv.ParseInt(strings.TrimSpace(h[1]), 10, 64)
 			k.length = n
 		case strings.EqualFold(h[0], "connection"):
-			hasConn = true
+			// haproxy's HTTP/1 output writes its own: the script's
+			// only says whether to close.
+			if strings.Contains(strings.ToLower(h[1]), "close") {
+				k.mustClose = true
+			}
+			continue
 		}
 		out = http1.AppendReplyFieldName(out, h[0])
 		out = append(append(out, h[1]...), "\r\n"...)
@@ -244,9 +248,9 @@ func (k *luaSink) Head(a *hlua.Applet) error {
 			k.mustClose = true // no length: the end of the connection is the end
 		}
 	}
-	if !hasConn && a.Version == "HTTP/1.1" && k.mustClose {
+	if a.Version == "HTTP/1.1" && k.mustClose {
 		out = append(out, "connection: close\r\n"...)
-	} else if !hasConn && a.Version != "HTTP/1.1" && !k.mustClose {
+	} else if a.Version != "HTTP/1.1" && !k.mustClose {
 		out = append(out, "connection: keep-alive\r\n"...)
 	}
 	out = append(out, "\r\n"...)
