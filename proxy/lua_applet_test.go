@@ -171,6 +171,7 @@ backend b2
     http-response set-header x-be yes
     http-response set-header x-deny 1 if { res.hdr(x-test) -m found }
     http-request use-service lua.twosends if { path_beg /twosends }
+    http-request use-service lua.nothing if { path_beg /nothing }
     http-request use-service lua.info
 `
 
@@ -311,6 +312,7 @@ func TestLuaAppletHaproxy(t *testing.T) {
 		"GET /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 		"GET /twosends HTTP/1.1\r\nhost: x\r\n\r\nGET /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 		"GET /info HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+		"GET /nothing HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	} {
 		want := luaTalk(t, http2H, req, false)
 		if got := luaTalk(t, http2S, req, false); got != want {

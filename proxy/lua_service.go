@@ -104,12 +104,14 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	}
 	switch result {
 	case hlua.ServiceNoResponse:
-		// haproxy's 500, in best effort (no http-after-response rules:
-		// its applet fills the buffer itself).
+		// haproxy's 500, which its applet puts in the response channel:
+		// the response rules see it as any other response.
 		s.t.lg.rec.Status = 500
 		l.rec.Timers.Data = l.ms()
 		out := http1.AppendReplyHead(s.t.out[:0], 500)
-		out = append(out, "content-length: 97\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"...)
+		out = append(out, "content-length: "...)
+		out = strconv.AppendInt(out, int64(len(luaErr500)), 10)
+		out = append(out, "\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"...)
 		switch {
 		case sink.mustClose:
 			out = append(out, "connection: close\r\n"...)
@@ -117,6 +119,11 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 			out = append(out, "connection: keep-alive\r\n"...)
 		}
 		out = append(out, "\r\n"...)
+		var answered bool
+		if out, answered = s.luaResponseRules(out, sink); answered {
+			return !sink.mustClose
+		}
+		out = s.afterReply(out, s.t.be, sink.mustClose)
 		if r.Meth != http1.MethodHEAD {
 			out = append(out, luaErr500...)
 		}
