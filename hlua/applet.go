@@ -37,7 +37,7 @@ type Applet struct {
 	// Started says start_response was called.
 	Started bool
 	// Sink, when set, takes the response head at start_response and
-	// each send at once.
+	// what the script sends (see AppletSink).
 	Sink AppletSink
 }
 
@@ -90,6 +90,9 @@ func (p *Program) RunService(name string, st Stream, a *Applet) ServiceResult {
 		a.Status = 200
 	}
 	_, err = t.run(fn, 0, t.appletHTTP(a))
+	if isDoneSignal(err) {
+		err = nil // core.done(): the service ends as if it returned
+	}
 	switch {
 	case err != nil:
 		if !isClientGone(err) {

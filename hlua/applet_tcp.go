@@ -56,6 +56,10 @@ const clientGone = "\x00client gone"
 
 func isClientGone(err error) bool { return err != nil && strings.Contains(errorText(err), clientGone) }
 
+// isDoneSignal says that core.done() ended the call: for a service or a
+// CLI command, a normal end.
+func isDoneSignal(err error) bool { return err != nil && strings.Contains(errorText(err), doneSignal) }
+
 // RunTCPService runs the Lua tcp service name on a stream; it reports
 // false when the script failed (the proxy then closes the connection, as
 // haproxy does).
@@ -72,7 +76,7 @@ func (p *Program) RunTCPService(name string, st Stream, a *TCPApplet) bool {
 	}
 	t.cur = &call{kind: KindService, name: name, st: st, ctx: ctx}
 	t.limit.Store(int64(p.Settings.ServiceTimeout))
-	if _, err = t.run(fn, 0, t.appletTCP(a)); err != nil {
+	if _, err = t.run(fn, 0, t.appletTCP(a)); err != nil && !isDoneSignal(err) {
 		if !isClientGone(err) {
 			p.logAppletError(st, "tcp", name, err)
 		}

@@ -57,6 +57,7 @@ core.register_service("full", "http", function(applet)
     applet:send(applet:receive())
 end)
 core.register_service("nostart", "http", function(applet) applet:send("x") end)
+core.register_service("done", "http", function(applet) applet:start_response(); core.done(); error("not here") end)
 core.register_service("nothing", "http", function(applet) end)
 core.register_service("after", "http", function(applet) applet:start_response(); error("late") end)
 core.register_service("badlen", "http", function(applet)
@@ -78,7 +79,7 @@ end)
 		t.Errorf("full:\n got %q\nwant %q", s.log, want)
 	}
 	for name, want := range map[string]ServiceResult{"nostart": ServiceNoResponse, "nothing": ServiceNoResponse,
-		"after": ServiceFailed, "badlen": ServiceNoResponse} {
+		"after": ServiceFailed, "badlen": ServiceNoResponse, "done": ServiceDone} {
 		if r := prog.RunService(name, nil, &Applet{Version: "HTTP/1.1", Sink: &sink{}}); r != want {
 			t.Errorf("%s: %v, want %v", name, r, want)
 		}

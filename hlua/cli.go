@@ -92,7 +92,7 @@ func (p *Program) RunCLI(name string, args []string, in io.Reader) string {
 	for _, w := range args {
 		largs = append(largs, glua.LString(w))
 	}
-	if _, err := t.run(fn, 0, largs...); err != nil {
+	if _, err := t.run(fn, 0, largs...); err != nil && !isDoneSignal(err) {
 		p.logCLIError(name, err)
 	}
 	return out.String()
