@@ -197,7 +197,6 @@ var luaAppletRequests = []string{
 	"GET /empty HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	"HEAD /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	"GET /twosends HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
-	"GET /slept HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
 	// The script's connection field only says whether to close.
 	"GET /conn?close HTTP/1.1\r\nhost: x\r\n\r\n",
 	"GET /conn?keep-alive HTTP/1.0\r\n\r\n",
@@ -278,7 +277,9 @@ func TestLuaAppletHaproxy(t *testing.T) {
 	}
 	// Large responses: the chunks' sizes follow the buffers (haproxy's
 	// differ), the message is the same.
-	for _, path := range []string{"/big", "/big?len"} {
+	// So is a response sent in two runs of the script (around a sleep):
+	// how it is cut depends on timing there too.
+	for _, path := range []string{"/big", "/big?len", "/slept"} {
 		read := func(addr string) (*http.Response, string) {
 			c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 			if err != nil {
@@ -300,7 +301,7 @@ func TestLuaAppletHaproxy(t *testing.T) {
 		hr, hb := read(httpH)
 		sr, sb := read(httpS)
 		if hr.StatusCode != sr.StatusCode || fmt.Sprint(hr.TransferEncoding, hr.ContentLength) != fmt.Sprint(sr.TransferEncoding, sr.ContentLength) ||
-			hb != sb || len(sb) != 150000 {
+			hb != sb || len(sb) != 150000 && path != "/slept" || path == "/slept" && sb != "before,after" {
 			t.Errorf("%s: got %d %v %d (%d bytes), haproxy %d %v %d (%d bytes)", path, sr.StatusCode, sr.TransferEncoding, sr.ContentLength, len(sb),
 				hr.StatusCode, hr.TransferEncoding, hr.ContentLength, len(hb))
 		}
