@@ -359,7 +359,7 @@ func (b *Backend) DelServer(name string) error {
 	if s == nil {
 		return errors.New("No such server.")
 	}
-	if len(s.trackerList()) > 0 || s.Settings().Referenced {
+	if len(s.trackerList()) > 0 || s.Settings().Referenced || s.luaRef.Load() {
 		return errors.New("This server cannot be removed at runtime due to other configuration elements pointing to it.")
 	}
 	if _, adm := s.State(); adm&AdminMaint == 0 {

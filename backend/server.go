@@ -148,6 +148,9 @@ type Server struct {
 	// (observe.go's AttachStream); cuttable says whether to register.
 	streams  streamSet
 	cuttable atomic.Bool
+	// luaRef: a Lua script called a method of the server (haproxy's
+	// SRV_F_NON_PURGEABLE): del server refuses it (MarkReferenced).
+	luaRef atomic.Bool
 
 	queue fifo        // requests waiting for this server (queue.go)
 	inLB  atomic.Bool // a member of the balancer with a weight: takes from the backend's queue
@@ -228,3 +231,8 @@ func (s *Server) Backend() string {
 	}
 	return s.be.Name
 }
+
+// MarkReferenced notes that something outside the configuration holds the
+// server (a Lua script called one of its methods): `del server` refuses
+// it from then on, as haproxy's SRV_F_NON_PURGEABLE.
+func (s *Server) MarkReferenced() { s.luaRef.Store(true) }

@@ -27,8 +27,9 @@ func RegisterService(name string) {
 
 // ServicePrefix lets a package resolve use-service names that start with
 // prefix ("lua.") against what the configuration defines: resolve returns
-// what the data plane needs to run the service, or an error.
-func ServicePrefix(prefix string, resolve func(c *Context, name string) (any, error)) {
+// what the data plane needs to run the service, or an error. c.Set says
+// which rule set names it (http-request or tcp-request content).
+func ServicePrefix(prefix string, resolve func(c *RuleContext, name string) (any, error)) {
 	services.Lock()
 	services.prefixes = append(services.prefixes, servicePrefix{prefix, resolve})
 	services.Unlock()
@@ -36,7 +37,7 @@ func ServicePrefix(prefix string, resolve func(c *Context, name string) (any, er
 
 type servicePrefix struct {
 	prefix  string
-	resolve func(c *Context, name string) (any, error)
+	resolve func(c *RuleContext, name string) (any, error)
 }
 
 // ServiceNames lists the registered services (`-vv`'s Available services).
@@ -60,12 +61,14 @@ type UseService struct {
 }
 
 func init() {
-	RegisterAction(&ActionDef{Name: "use-service", Where: HTTPRequestRules, Final: true,
+	// haproxy registers use-service for tcp-request content too: there
+	// only TCP services (Lua's) are allowed, HTTP ones refused.
+	RegisterAction(&ActionDef{Name: "use-service", Where: HTTPRequestRules | TCPRequestContentRules, Final: true,
 		Parse: func(c *RuleContext, r *HTTPRule, args []string) (int, error) {
 			if len(args) == 0 || isCondStart(args[0]) {
 				return 0, fmt.Errorf("'use-service' expects a service name.")
 			}
-			u, err := resolveService(c.Context, args[0])
+			u, err := resolveService(c, args[0])
 			if err != nil {
 				return 0, err
 			}
@@ -76,11 +79,14 @@ func init() {
 
 // resolveService finds a use-service name: a service of the program, or
 // one a prefix's resolver knows.
-func resolveService(c *Context, name string) (*UseService, error) {
+func resolveService(c *RuleContext, name string) (*UseService, error) {
 	services.Lock()
 	known, prefixes := services.names[name], services.prefixes
 	services.Unlock()
 	if known {
+		if c.Set != HTTPRequestRules {
+			return nil, fmt.Errorf("HTTP applets are forbidden from 'tcp-request' rulesets")
+		}
 		return &UseService{Name: name}, nil
 	}
 	for _, p := range prefixes {

@@ -2,6 +2,7 @@ package hlua
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
@@ -11,30 +12,69 @@ import (
 
 // Applet is the exchange of a Lua service (`use-service lua.NAME`): the
 // request it reads and the response it builds. The proxy fills the
-// request side, runs the service and writes the response.
+// request side, runs the service and writes the response: through Sink
+// as the script makes it when one is set, else from Out once it ends.
 type Applet struct {
 	Method, Path, Query, Version string
-	Headers                      [][2]string // the request's, in order
-	// Body is the request's body, read by getline and receive.
-	Body []byte
-	// The response: Status 200 unless set_status changed it.
+	// NoPath: the request's URI has no path (haproxy then leaves
+	// applet.path and applet.qs out).
+	NoPath  bool
+	Headers [][2]string // the request's, in order
+	// Body is the request's body, read by getline and receive; More,
+	// when set, reads what follows (io.EOF at its end) once Body is used
+	// up. Length is applet.length (the body's announced size).
+	Body    []byte
+	More    func() ([]byte, error)
+	Length  int64
+	bodyEnd bool
+	// The response: Status 200 unless set_status changed it; Reason ""
+	// for the default one. RespHdr are the fields as start_response
+	// found them in applet.response.
 	Status  int
 	Reason  string
 	RespHdr [][2]string
 	Out     bytes.Buffer
-	// Started says start_response was called; a service that sends
-	// without it gets a head made for it.
+	// Started says start_response was called.
 	Started bool
+	// Sink, when set, takes the response head at start_response and
+	// what the script sends (see AppletSink).
+	Sink AppletSink
 }
 
-// RunService runs the Lua service name for a; it reports false when the
-// script failed (the proxy answers 500, as haproxy does when a service
-// errs before it replied).
-func (p *Program) RunService(name string, st Stream, a *Applet) bool {
+// AppletSink writes a service's response as the script makes it. As
+// haproxy's applet, it gathers what the script sends while it runs and
+// sends it when the script waits (Flush), when a buffer's worth is
+// there, or when it ends.
+type AppletSink interface {
+	// Head lays out the status line and a.RespHdr.
+	Head(a *Applet) error
+	// Body adds a part of the body; full says a buffer's worth waits.
+	Body(p []byte) (full bool)
+	// Flush sends what waits.
+	Flush() error
+}
+
+// ServiceResult is how a service call ended.
+type ServiceResult uint8
+
+const (
+	// ServiceDone: the script returned after start_response.
+	ServiceDone ServiceResult = iota
+	// ServiceNoResponse: the script failed, or returned without
+	// start_response: haproxy answers 500.
+	ServiceNoResponse
+	// ServiceFailed: the script failed after start_response: the
+	// response stops where it was and the connection closes.
+	ServiceFailed
+)
+
+// RunService runs the Lua service name for a, as haproxy's
+// hlua_applet_http_fct.
+func (p *Program) RunService(name string, st Stream, a *Applet) ServiceResult {
 	t, fn, end, err := p.begin(KindService, name)
 	if err != nil {
-		p.logError(st, KindService, name, err)
-		return false
+		p.logAppletError(st, "http", name, err)
+		return ServiceNoResponse
 	}
 	defer end()
 	var ctx *sample.Ctx
@@ -42,16 +82,30 @@ func (p *Program) RunService(name string, st Stream, a *Applet) bool {
 		ctx = st.Ctx()
 	}
 	t.cur = &call{kind: KindService, name: name, st: st, ctx: ctx, applet: a}
-	t.limit.Store(p.Settings.ServiceTimeout.Milliseconds())
+	if a.Sink != nil {
+		t.cur.flush = func() { a.Sink.Flush() } // the script waits: what it sent goes
+	}
+	t.setLimit(p.Settings.ServiceTimeout)
 	if a.Status == 0 {
 		a.Status = 200
 	}
 	_, err = t.run(fn, 0, t.appletHTTP(a))
-	if err != nil && !t.cur.exit {
-		p.logError(st, KindService, name, err)
-		return false
+	if isDoneSignal(err) || t.cur.exit {
+		err = nil // core.done(): the service ends as if it returned
 	}
-	return true
+	switch {
+	case err != nil:
+		if !isClientGone(err) {
+			p.logAppletError(st, "http", name, err)
+		}
+		if a.Started {
+			return ServiceFailed
+		}
+		return ServiceNoResponse
+	case !a.Started:
+		return ServiceNoResponse
+	}
+	return ServiceDone
 }
 
 // ServiceMode is "http" or "tcp" for a registered service, "" when none.
@@ -62,51 +116,152 @@ func (p *Program) ServiceMode(name string) string {
 	return ""
 }
 
-// appletHTTP makes the AppletHTTP object of a service call.
+// appletHTTP makes the AppletHTTP object of a service call, with
+// haproxy's fields: method, version ("HTTP/1.1"), path and qs (when the
+// URI has a path), length, headers (lower-case names, values indexed
+// from 0) and response (what add_header adds, indexed from 1).
 func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 	L := t.L
 	ap := L.NewTable()
 	ap.RawSetString("method", glua.LString(a.Method))
-	ap.RawSetString("path", glua.LString(a.Path))
-	ap.RawSetString("qs", glua.LString(a.Query))
-	ap.RawSetString("version", glua.LString(strings.TrimPrefix(a.Version, "HTTP/")))
-	ap.RawSetString("length", glua.LNumber(len(a.Body)))
+	ap.RawSetString("version", glua.LString(a.Version))
+	if !a.NoPath {
+		ap.RawSetString("path", glua.LString(a.Path))
+		ap.RawSetString("qs", glua.LString(a.Query))
+	}
+	ap.RawSetString("length", glua.LNumber(a.Length))
 	ap.RawSetString("headers", headersTable(L, func(fn func(name, value []byte)) {
 		for _, h := range a.Headers {
 			fn([]byte(h[0]), []byte(h[1]))
 		}
 	}))
+	response := L.NewTable()
+	ap.RawSetString("response", response)
 	ap.RawSetString("f", t.fetchObject(false))
 	ap.RawSetString("sf", t.fetchObject(true))
 	ap.RawSetString("c", t.convObject(false))
 	ap.RawSetString("sc", t.convObject(true))
+	// order keeps the names add_header used, in order: the head lists
+	// them so (haproxy's follows its table's hash order).
+	var order []string
 	methods := L.NewTable()
 	L.SetFuncs(methods, map[string]glua.LGFunction{
 		"set_status": func(L *glua.LState) int {
-			a.Status = L.CheckInt(2)
-			a.Reason = L.OptString(3, "")
-			return 0
-		},
-		"add_header": func(L *glua.LState) int {
-			a.RespHdr = append(a.RespHdr, [2]string{strings.ToLower(L.CheckString(2)), L.CheckString(3)})
-			return 0
-		},
-		"start_response": func(L *glua.LState) int {
-			a.Started = true
-			return 0
-		},
-		"getline": func(L *glua.LState) int {
-			i := bytes.IndexByte(a.Body, '\n')
-			if i < 0 {
-				i = len(a.Body) - 1
+			code := L.CheckInt(2)
+			reason := L.OptString(3, "")
+			if code < 100 || code > 599 {
+				L.Push(glua.LFalse)
+				return 1
 			}
-			line := a.Body[:i+1]
-			a.Body = a.Body[i+1:]
-			L.Push(glua.LString(line))
+			a.Status, a.Reason = code, reason
+			L.Push(glua.LTrue)
 			return 1
 		},
+		"add_header": func(L *glua.LState) int {
+			self := L.CheckTable(1)
+			name := L.CheckString(2)
+			value := L.CheckString(3)
+			resp, ok := self.RawGetString("response").(*glua.LTable)
+			if !ok {
+				L.RaiseError("Lua: 'add_header' internal error: AppletHTTP['response'] is expected as an array. %s found",
+					self.RawGetString("response").Type().String())
+			}
+			list, ok := resp.RawGetString(name).(*glua.LTable)
+			if !ok {
+				list = L.NewTable()
+				resp.RawSetString(name, list)
+				order = append(order, name)
+			}
+			list.Append(glua.LString(value))
+			L.Push(glua.LTrue)
+			return 1
+		},
+		"start_response": func(L *glua.LState) int {
+			self := L.CheckTable(1)
+			if a.Started {
+				return 0
+			}
+			resp, ok := self.RawGetString("response").(*glua.LTable)
+			if !ok {
+				L.RaiseError("Lua applet http '%s': AppletHTTP['response'] missing.\n", t.cur.name)
+			}
+			a.RespHdr = a.RespHdr[:0]
+			seen := map[string]bool{}
+			add := func(name string, vals glua.LValue) {
+				list, ok := vals.(*glua.LTable)
+				if !ok {
+					L.RaiseError("Lua applet http '%s': AppletHTTP['response']['%s'] element must be an table. got %s.\n",
+						t.cur.name, name, vals.Type().String())
+				}
+				list.ForEach(func(_, v glua.LValue) {
+					if s, ok := v.(glua.LString); ok {
+						a.RespHdr = append(a.RespHdr, [2]string{name, string(s)})
+					} else if n, ok := v.(glua.LNumber); ok {
+						a.RespHdr = append(a.RespHdr, [2]string{name, n.String()})
+					}
+				})
+			}
+			for _, n := range order {
+				if v := resp.RawGetString(n); v != glua.LNil {
+					seen[n] = true
+					add(n, v)
+				}
+			}
+			resp.ForEach(func(k, v glua.LValue) {
+				ks, ok := k.(glua.LString)
+				if !ok {
+					L.RaiseError("Lua applet http '%s': AppletHTTP['response'][] element must be a string. got %s.\n",
+						t.cur.name, k.Type().String())
+				}
+				if !seen[string(ks)] {
+					add(string(ks), v)
+				}
+			})
+			for _, h := range a.RespHdr {
+				if strings.EqualFold(h[0], "content-length") {
+					if _, err := strconv.ParseUint(strings.TrimSpace(h[1]), 10, 63); err != nil {
+						L.RaiseError("Lua applet http '%s': Invalid '%s' header.\n", t.cur.name, h[0])
+					}
+				}
+			}
+			a.Started = true
+			if a.Sink != nil {
+				var err error
+				t.block(func() { err = a.Sink.Head(a) })
+				if err != nil {
+					L.RaiseError("%s", clientGone)
+				}
+			}
+			return 0
+		},
+		// getline returns the next line of the request's body with its
+		// "\n", or what is left at its end ("" once nothing is).
+		"getline": func(L *glua.LState) int {
+			for {
+				if i := bytes.IndexByte(a.Body, '\n'); i >= 0 {
+					L.Push(glua.LString(a.Body[:i+1]))
+					a.Body = a.Body[i+1:]
+					return 1
+				}
+				if !t.moreBody(a) {
+					L.Push(glua.LString(a.Body))
+					a.Body = nil
+					return 1
+				}
+			}
+		},
+		// receive([size]) returns size bytes of the body (fewer at its
+		// end), or without size all of it.
 		"receive": func(L *glua.LState) int {
+			if L.GetTop() > 2 {
+				L.RaiseError("The 'receive' function requires between 1 and 2 arguments.")
+			}
 			n := L.OptInt(2, -1)
+			for n < 0 || len(a.Body) < n {
+				if !t.moreBody(a) {
+					break
+				}
+			}
 			if n < 0 || n > len(a.Body) {
 				n = len(a.Body)
 			}
@@ -115,19 +270,48 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 			return 1
 		},
 		"send": func(L *glua.LState) int {
-			a.Out.WriteString(L.CheckString(2))
-			return 0
+			msg := L.CheckString(2)
+			if !a.Started {
+				L.RaiseError("Lua: 'send' you must call start_response() before sending data.")
+			}
+			if a.Sink == nil {
+				a.Out.WriteString(msg)
+			} else if a.Sink.Body([]byte(msg)) {
+				var err error
+				t.block(func() { err = a.Sink.Flush() })
+				if err != nil {
+					L.RaiseError("%s", clientGone) // the script ends here
+				}
+			}
+			L.Push(glua.LNumber(len(msg)))
+			return 1
 		},
 		"get_var": func(L *glua.LState) int { return getVar(L, t.cur, L.CheckString(2)) },
 		"set_var": func(L *glua.LState) int {
 			return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
 		},
 		"unset_var": func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) },
-		"get_priv":  func(L *glua.LState) int { return getPriv(L, t.cur) },
-		"set_priv":  func(L *glua.LState) int { return setPriv(L, t.cur) },
+		"get_priv":  func(L *glua.LState) int { L.Push(t.cur.getPriv()); return 1 },
+		"set_priv":  func(L *glua.LState) int { t.cur.setPriv(L.Get(2)); return 0 },
 	})
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)
 	L.SetMetatable(ap, meta)
 	return ap
+}
+
+// moreBody reads more of the request's body into a.Body, outside the
+// call's time budget and the state's lock; false at its end.
+func (t *thread) moreBody(a *Applet) bool {
+	if a.More == nil || a.bodyEnd {
+		return false
+	}
+	var p []byte
+	var err error
+	t.block(func() { p, err = a.More() })
+	a.Body = append(a.Body, p...)
+	if err != nil {
+		a.bodyEnd = true
+	}
+	return len(p) > 0 || !a.bodyEnd
 }

@@ -17,8 +17,9 @@ type call struct {
 	st     Stream
 	ctx    *sample.Ctx
 	applet *Applet
-	// private is txn:set_priv's value for calls without a stream.
-	private any
+	// private is txn:set_priv's value for calls without a stream
+	// (priv.go).
+	private glua.LValue
 	// exit is set by core.done() and txn:done(): the Lua code ended
 	// there, with exitVal as its result; txnDone says that txn:done()
 	// also ended the transaction (an action's).
@@ -26,6 +27,9 @@ type call struct {
 	exitVal glua.LValue
 	txnDone bool
 	res     bool // an action on the response side
+	// flush, when set, runs before the call waits (thread.block): a
+	// service sends what it gathered (applet.go).
+	flush func()
 }
 
 // ActionResult is what a Lua action tells its rule set, haproxy's
@@ -109,7 +113,7 @@ func (p *Program) callSample(d *decl, c *sample.Ctx, in glua.LValue, words []glu
 	defer end()
 	st := StreamOf(c)
 	t.cur = t.newCall(kind, name, st, c)
-	t.limit.Store(p.Settings.SessionTimeout.Milliseconds())
+	t.setLimit(p.Settings.SessionTimeout)
 	args := t.args[:0]
 	if kind == KindConverter {
 		args = append(args, in) // converters get the value, no txn
@@ -167,7 +171,7 @@ func (p *Program) runAction(name string, st Stream, words []glua.LValue, res boo
 	defer end()
 	t.cur = t.newCall(KindAction, name, st, st.Ctx())
 	t.cur.res = res
-	t.limit.Store(p.Settings.SessionTimeout.Milliseconds())
+	t.setLimit(p.Settings.SessionTimeout)
 	args := append(t.args[:0], t.objects().txnFor(t.cur, true))
 	args = append(args, words...)
 	t.args = args
@@ -180,7 +184,8 @@ func (p *Program) runAction(name string, st Stream, words []glua.LValue, res boo
 		out, err = t.cur.exitVal, nil
 	}
 	if err != nil {
-		// As haproxy: the failure is logged and the rules go on.
+		// haproxy's hlua_action logs the error and goes on with the
+		// rule set (ACT_RET_CONT): an error is not act.ERROR.
 		p.logError(st, KindAction, name, err)
 		return ActContinue
 	}
@@ -264,7 +269,7 @@ func (p *Program) startTask(v *vm, fn *glua.LFunction) {
 		}
 		defer v.release(t)
 		t.cur = &call{}
-		t.limit.Store(p.Settings.TaskTimeout.Milliseconds())
+		t.setLimit(p.Settings.TaskTimeout)
 		go func() {
 			// Stopping the program ends the task at its next Lua
 			// instruction.
@@ -301,27 +306,4 @@ func (t *thread) sleep(d time.Duration) {
 		case <-stop:
 		}
 	})
-}
-
-// priv is where the call's txn:set_priv value lives: the stream's, or the
-// call's own outside streams.
-func (c *call) priv() *any {
-	if c.st != nil {
-		return c.st.Priv()
-	}
-	return &c.private
-}
-
-func getPriv(L *glua.LState, c *call) int {
-	v, _ := (*c.priv()).(glua.LValue)
-	if v == nil {
-		v = glua.LNil
-	}
-	L.Push(v)
-	return 1
-}
-
-func setPriv(L *glua.LState, c *call) int {
-	*c.priv() = L.Get(2)
-	return 0
 }

@@ -57,6 +57,7 @@ func (a *ActionRule) Run(st Stream, res bool) ActionResult {
 type ServiceRef struct {
 	Prog *Program
 	Name string
+	TCP  bool // registered as a "tcp" service (AppletTCP)
 }
 
 func init() {
@@ -146,18 +147,27 @@ func init() {
 		Where: config.HTTPRequestRules | config.HTTPResponseRules |
 			config.TCPRequestContentRules | config.TCPResponseContentRules,
 		Parse: parseAction})
-	config.ServicePrefix("lua.", func(c *config.Context, name string) (any, error) {
-		short := strings.TrimPrefix(name, "lua.")
-		p, _ := c.Global().Ext[programKey{}].(*Program)
-		d := p.declared(KindService, short)
-		if d == nil {
-			return nil, fmt.Errorf("'%s' unknown service name.", name)
+	config.ServicePrefix("lua.", resolveService)
+}
+
+// resolveService checks `use-service lua.NAME` as haproxy does: an http
+// service only from http-request rules, a tcp one only in a proxy that
+// is not in mode http.
+func resolveService(c *config.RuleContext, name string) (any, error) {
+	short := strings.TrimPrefix(name, "lua.")
+	p, _ := c.Global().Ext[programKey{}].(*Program)
+	d := p.declared(KindService, short)
+	if d == nil {
+		return nil, fmt.Errorf("'%s' unknown service name.", name)
+	}
+	if d.mode == "tcp" {
+		if c.Proxy().Mode == config.ModeHTTP {
+			return nil, fmt.Errorf("Lua TCP services cannot be used on HTTP proxies")
 		}
-		if d.mode != "http" {
-			return nil, fmt.Errorf("'%s': the Lua service is of mode '%s', 'http' expected for http-request use-service.", name, d.mode)
-		}
-		return &ServiceRef{Prog: p, Name: short}, nil
-	})
+	} else if c.Set != config.HTTPRequestRules {
+		return nil, fmt.Errorf("HTTP applets are forbidden from 'tcp-request' rulesets")
+	}
+	return &ServiceRef{Prog: p, Name: short, TCP: d.mode == "tcp"}, nil
 }
 
 // actionKinds maps the rule sets to the names register_action uses.

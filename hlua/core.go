@@ -121,7 +121,7 @@ func (v *vm) coreTable() *glua.LTable {
 			if t := v.threadOf(L); t != nil && t.cur != nil {
 				t.cur.exit, t.cur.exitVal = true, L.Get(1)
 			}
-			L.RaiseError("core.done")
+			L.RaiseError("%s", doneSignal)
 			return 0
 		},
 		"concat": func(L *glua.LState) int {

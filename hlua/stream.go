@@ -34,9 +34,6 @@ type Stream interface {
 	SetLogLevel(level int)
 	// Log sends a message to the stream's proxy's loggers.
 	Log(level int, msg string)
-	// Priv is where txn:set_priv keeps its value: one per stream, shared
-	// by the scripts that run on it.
-	Priv() *any
 	// Frontend and Backend name the stream's proxies ("" when none yet).
 	Frontend() string
 	Backend() string
@@ -76,22 +73,26 @@ type Proxy interface {
 	ID() int
 	Frontend() bool
 	Backend() bool
-	// Stats is the proxy's row of `show stat`, by column name.
-	Stats() map[string]string
+	// Mode is "tcp" or "http".
+	Mode() string
+	// Stats is the proxy's row of `show stat`, by column name: values
+	// are int64, uint64, float64 or string; empty cells are absent.
+	Stats() map[string]any
 	Servers() []Server
-	// Pause/Resume/Shut act on a frontend's listeners.
+	// Pause/Resume/Stop act on a frontend's listeners.
 	Pause() bool
 	Resume() bool
+	Stop() bool
 }
 
 // Server is a backend's server for core.backends[...].servers.
 type Server interface {
 	Name() string
 	ID() int
-	Stats() map[string]string
+	Stats() map[string]any
 	Addr() string
-	// Command runs a runtime API command on the server ("set weight
-	// 50", "disable", "enable", "set state maint"…) and returns its
-	// output.
+	// Command runs a runtime API command on the server, "%s" standing
+	// for its "backend/server" (at the end when absent): "set weight
+	// %s 50", "set server %s state maint"…; it returns the answer.
 	Command(args ...string) string
 }

@@ -150,8 +150,9 @@ func (t *thread) txnMethods() map[string]glua.LGFunction {
 			return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
 		},
 		"unset_var": func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) },
-		"get_priv":  func(L *glua.LState) int { return getPriv(L, t.cur) },
-		"set_priv":  func(L *glua.LState) int { return setPriv(L, t.cur) },
+		// The stream's value (priv.go).
+		"get_priv": func(L *glua.LState) int { L.Push(t.cur.getPriv()); return 1 },
+		"set_priv": func(L *glua.LState) int { t.cur.setPriv(L.Get(2)); return 0 },
 		"set_loglevel": func(L *glua.LState) int {
 			level := L.CheckInt(2)
 			if level < -1 || level > logDebug {
@@ -180,7 +181,7 @@ func (t *thread) txnMethods() map[string]glua.LGFunction {
 					t.cur.st.Done(r)
 				}
 			}
-			L.RaiseError("txn:done")
+			L.RaiseError("%s", doneSignal)
 			return 0
 		},
 		"reply": func(L *glua.LState) int {
@@ -203,6 +204,10 @@ func (t *thread) txnMethods() map[string]glua.LGFunction {
 		"Alert":   logAt(logAlert),
 	}
 }
+
+// doneSignal is the error core.done() and txn:done() raise to end the Lua
+// code; it is not reported (the call's exit flag says what happened).
+const doneSignal = "\x00lua:done"
 
 func (t *thread) stream() Stream {
 	if t.cur == nil {
@@ -365,6 +370,9 @@ func argTexts(L *glua.LState, from int) []string {
 // values, indexed from 0.
 func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.LTable {
 	tb := L.NewTable()
+	// gopher-lua's RawGetInt never sees key 0 (kept in the hash part):
+	// the next index of each name is counted here.
+	next := map[*glua.LTable]int{}
 	each(func(name, value []byte) {
 		n := glua.LString(strings.ToLower(string(name)))
 		vals, ok := tb.RawGet(n).(*glua.LTable)
@@ -372,11 +380,8 @@ func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.
 			vals = L.NewTable()
 			tb.RawSet(n, vals)
 		}
-		// Indexed from 0 (in the table's hash part): count with next.
-		i := 0
-		for k, _ := vals.Next(glua.LNil); k != glua.LNil; k, _ = vals.Next(k) {
-			i++
-		}
+		i := next[vals]
+		next[vals] = i + 1
 		vals.RawSet(glua.LNumber(i), glua.LString(string(value)))
 	})
 	return tb

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	glua "github.com/yuin/gopher-lua"
 )
@@ -244,6 +245,9 @@ func (t *thread) block(fn func()) {
 		}()
 	}
 	defer t.start()
+	if c := t.cur; c != nil && c.flush != nil {
+		c.flush()
+	}
 	fn()
 }
 
@@ -280,3 +284,6 @@ func (v *vm) setThread(n int) {
 		core.RawSetString("thread", glua.LNumber(n))
 	}
 }
+
+// setLimit sets the Lua time budget of the thread's call (0: none).
+func (t *thread) setLimit(d time.Duration) { t.limit.Store(d.Milliseconds()) }

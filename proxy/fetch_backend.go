@@ -41,6 +41,8 @@ type tcpScope struct {
 	client net.Conn
 	// trk are the stick counters tracked (stick.go).
 	trk *stickState
+	// lua is what a Lua rule decided for the stream (lua_tcp.go).
+	lua *luaTCP
 }
 
 func (t *tcpScope) backTLS() *tls.ConnectionState { return t.tls }

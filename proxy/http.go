@@ -71,9 +71,10 @@ type httpStream struct {
 
 // txnState is what one transaction needs.
 type txnState struct {
-	// luaReply is the reply a Lua action's txn:done() asked for.
+	// luaReply is the reply a Lua action's txn:done() asked for;
+	// luaPriv the transaction's txn:set_priv value (lua.go).
 	luaReply *hlua.Reply
-	luaPriv  any // txn:set_priv
+	luaPriv  any
 	// backTLS is the handshake of the server connection the request
 	// uses, for the ssl_bc_* fetches (nil: none, or in clear).
 	backTLS *tls.ConnectionState
@@ -466,6 +467,7 @@ func (s *httpStream) readRequest() bool {
 	}
 	s.t.backTLS, s.t.backRandoms = nil, nil // no server connection yet
 	s.t.bodyWaited = false
+	s.t.luaPriv = nil
 	s.logBegin(s.logFrom, s.firstByte)
 	var reqDeadline time.Time
 	started := false

@@ -107,35 +107,6 @@ func (s *httpStream) luaDone() bool {
 	return s.writeRaw(out) && !mustClose
 }
 
-// luaService is the service of `use-service lua.NAME` for one request.
-func (s *httpStream) luaService(ref *hlua.ServiceRef) Service {
-	return func(c *ServiceCall) {
-		a := &hlua.Applet{Method: c.Method, Path: c.Path, Query: c.Query, Version: string(c.req.Version()), Body: c.Body}
-		for i := 0; i < c.req.NumHeaders(); i++ {
-			n, v := c.req.Header(i)
-			a.Headers = append(a.Headers, [2]string{string(n), string(v)})
-		}
-		if !ref.Prog.RunService(ref.Name, (*luaStream)(s), a) {
-			c.Status = 500
-			c.ContentType = "text/html"
-			c.Out = []byte("<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n")
-			return
-		}
-		c.Status = a.Status
-		for _, h := range a.RespHdr {
-			if h[0] == "content-type" {
-				c.ContentType = h[1]
-				continue
-			}
-			if h[0] == "content-length" || h[0] == "transfer-encoding" {
-				continue // the proxy frames the body it has
-			}
-			c.Headers = append(c.Headers, h)
-		}
-		c.Out = a.Out.Bytes()
-	}
-}
-
 // ---- hlua.Stream ----
 
 func (l *luaStream) s() *httpStream      { return (*httpStream)(l) }
@@ -252,7 +223,8 @@ func (l *luaStream) SetStatus(code int, reason string) bool {
 
 func (l *luaStream) Done(r *hlua.Reply) { l.t.luaReply = r }
 
-func (l *luaStream) Priv() *any { return &l.t.luaPriv }
+// LuaPriv keeps txn:set_priv's value for the transaction (hlua.PrivStream).
+func (l *luaStream) LuaPriv() *any { return &l.t.luaPriv }
 
 func (l *luaStream) Log(level int, msg string) {
 	if targets := l.fe.cfg.Log.Targets; len(targets) > 0 {
@@ -288,7 +260,7 @@ func (h *luaHost) Log(level int, msg string) {
 
 func (h *luaHost) Alert(msg string) { h.rt.Log.Error(msg) }
 
-func (h *luaHost) Proxies() []hlua.Proxy { return nil }
+func (h *luaHost) Proxies() []hlua.Proxy { return h.proxies() } // lua_proxies.go
 
 func (h *luaHost) PatternFile(name string) *sample.PatternRef { return nil }
 

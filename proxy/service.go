@@ -86,8 +86,7 @@ func init() {
 		name := u.Name
 		if ref, ok := u.Impl.(*hlua.ServiceRef); ok {
 			return func(s *httpStream) (ruleVerdict, bool) {
-				s.logApplet("<" + name + ">")
-				return ruleAnswered, s.serveService(s.luaService(ref), nil, "", false)
+				return ruleAnswered, s.serveLua(ref) // lua.go
 			}
 		}
 		return func(s *httpStream) (ruleVerdict, bool) {

@@ -50,6 +50,11 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	in, got, be0, refused := rt.tcpStreamStart(c, key, fe, &ctx, accepted)
 	be = be0
 	defer tunnelBufs.put(in)
+	if scope.lua != nil && scope.lua.service != nil {
+		scope.be = be // a backend's rule: its name is logged
+		toClient, toServer = rt.serveLuaTCP(c, key, fe, scope, &ctx, in, got, lg)
+		return
+	}
 	if be == nil {
 		if refused[0] == 0 {
 			lg = nil // refused before haproxy has a stream: no line
@@ -57,6 +62,9 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 		}
 		lg.term(refused[0], refused[1])
 		toServer = -1 // a line, even with dontlognull
+		if got > 0 {
+			toServer = int64(got) // what inspection read counts in %U, as haproxy's
+		}
 		if refused == [2]byte{'S', 'C'} {
 			// No backend: the client is told with an end, not a reset
 			// that closing on its unread bytes would send.

@@ -503,6 +503,10 @@ func (rt *Runtime) tcpStreamStart(c net.Conn, key string, fe *Frontend, ctx *sam
 	var v tcpVerdict
 	if in, got, v = rt.contentRules(c, fe.tcp, ctx, tunnelBufs, in, got); v == tcpReject {
 		return in, got, nil, [2]byte{'P', 'R'}
+	} else if t, ok := tcpLuaTerm(v); ok {
+		return in, got, nil, t // a Lua rule ended the stream (lua_tcp.go)
+	} else if v == tcpService {
+		return in, got, nil, term // a Lua service takes it (serveTCP)
 	}
 	if be = fe.route(ctx); be == nil {
 		return in, got, nil, [2]byte{'S', 'C'}
@@ -510,6 +514,10 @@ func (rt *Runtime) tcpStreamStart(c net.Conn, key string, fe *Frontend, ctx *sam
 	if be.cfg != fe.cfg {
 		if in, got, v = rt.contentRules(c, be.tcp, ctx, tunnelBufs, in, got); v == tcpReject {
 			return in, got, nil, [2]byte{'P', 'R'}
+		} else if t, ok := tcpLuaTerm(v); ok {
+			return in, got, nil, t
+		} else if v == tcpService {
+			return in, got, be, term
 		}
 	}
 	return in, got, be, term
@@ -605,7 +613,7 @@ func (ic *inspectedConn) Read(b []byte) (int, error) {
 		i++
 	}
 	switch v {
-	case tcpReject:
+	case tcpReject, tcpDone, tcpError: // tcpDone, tcpError: lua_tcp.go
 		ic.Conn.Close()
 		ic.client.Close()
 		return 0, errServerClosed

@@ -179,6 +179,9 @@ func (s *session) exec(line, payload string) {
 	args, hasPayload := splitWords(line)
 	c := &call{s: s, args: args, payload: payload, hasPayload: hasPayload, sev: sevData}
 	cmd := findCommand(args)
+	if cmd == nil {
+		cmd = luaCommand(s, args) // core.register_cli (cmd_lua.go)
+	}
 	switch {
 	case cmd == nil:
 		c.msg(logInfo, usage(s, args, false))

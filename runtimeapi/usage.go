@@ -31,9 +31,10 @@ func (s *session) visible(cmd *command) bool {
 // usage builds the answer to `help [words]` (isHelp, args without "help")
 // or to an unknown command.
 func usage(s *session, args []string, isHelp bool) string {
+	cmds := withLuaCommands(s) // core.register_cli's too (cmd_lua.go)
 	// The longest run of words matching a visible command's first words.
 	length := 0
-	for _, cmd := range commands {
+	for _, cmd := range cmds {
 		if !s.visible(cmd) {
 			continue
 		}
@@ -70,7 +71,7 @@ func usage(s *session, args []string, isHelp bool) string {
 		matches[i].dist = math.MaxInt
 	}
 	if arg(args, length) != "" {
-		for _, cmd := range commands {
+		for _, cmd := range cmds {
 			if !s.visible(cmd) || cmd.usage == "" || !prefixMatches(cmd) {
 				continue
 			}
@@ -105,7 +106,7 @@ func usage(s *session, args []string, isHelp bool) string {
 			entries = append(entries, m.cmd)
 		}
 	} else {
-		for _, cmd := range commands {
+		for _, cmd := range cmds {
 			if s.visible(cmd) && cmd.usage != "" && prefixMatches(cmd) {
 				entries = append(entries, cmd)
 			}

@@ -1,0 +1,31 @@
+package admin
+
+import (
+	"switchyard/config"
+	"switchyard/stats"
+)
+
+// ListenerStats is the `show stat` row of a frontend's listener, luid
+// being its bind's rank (from 1), for Lua's Listener:get_stats(). As in
+// haproxy, a listener has no row (no counters) unless its frontend has
+// option socket-stats.
+func (a *Surface) ListenerStats(frontend string, luid int) (stats.Row, bool) {
+	snap := a.rt.Snapshot()
+	if snap == nil {
+		return stats.Row{}, false
+	}
+	fe := snap.Frontend(frontend)
+	if fe == nil {
+		return stats.Row{}, false
+	}
+	for _, px := range snap.Proxies() {
+		if px.Name != frontend || px.Cap&config.CapFE == 0 {
+			continue
+		}
+		if luid < 1 || luid > len(px.Binds) || !px.SocketStats {
+			return stats.Row{}, false
+		}
+		return listenerRow(fe, px.Binds[luid-1], luid, true), true
+	}
+	return stats.Row{}, false
+}

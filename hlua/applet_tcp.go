@@ -1,0 +1,184 @@
+package hlua
+
+import (
+	"bytes"
+	"io"
+	"strings"
+
+	glua "github.com/yuin/gopher-lua"
+
+	"switchyard/sample"
+)
+
+// AppletTCP: the object a `tcp` service (core.register_service(name,
+// "tcp", fn)) is handed when `tcp-request content use-service lua.NAME`
+// gives it a stream. It reads the client's bytes (those received while
+// the content rules inspected first) and writes back to the client.
+
+// TCPApplet is the client side of a TCP service's stream.
+type TCPApplet struct {
+	// Conn reads the client's bytes and writes to the client; a read
+	// error ends the input (the client closed, or its timeout).
+	Conn io.ReadWriter
+	// In holds what was received before the service started (the
+	// content rules' inspection); it is read first.
+	In  []byte
+	eof bool
+	// Sent counts the bytes written to the client.
+	Sent int64
+}
+
+// tcpAppletBuf is the most a getline or receive() gathers before handing
+// it to the script: haproxy's buffer size.
+const tcpAppletBuf = 16384
+
+// fill reads more of the client's bytes into a.In, outside the call's
+// time budget and the state's lock; it reports false at the end.
+func (t *thread) tcpFill(a *TCPApplet) bool {
+	if a.eof {
+		return false
+	}
+	var buf [4096]byte
+	var n int
+	var err error
+	t.block(func() { n, err = a.Conn.Read(buf[:]) })
+	a.In = append(a.In, buf[:n]...)
+	if err != nil {
+		a.eof = true
+	}
+	return n > 0 || !a.eof
+}
+
+// clientGone is the error that ends a service whose client went away
+// (a write failed): the script stops there, and nothing is logged, as
+// haproxy releases an applet whose stream closed.
+const clientGone = "\x00client gone"
+
+func isClientGone(err error) bool { return err != nil && strings.Contains(errorText(err), clientGone) }
+
+// isDoneSignal says that core.done() ended the call: for a service or a
+// CLI command, a normal end.
+func isDoneSignal(err error) bool { return err != nil && strings.Contains(errorText(err), doneSignal) }
+
+// RunTCPService runs the Lua tcp service name on a stream; it reports
+// false when the script failed (the proxy then closes the connection, as
+// haproxy does).
+func (p *Program) RunTCPService(name string, st Stream, a *TCPApplet) bool {
+	t, fn, end, err := p.begin(KindService, name)
+	if err != nil {
+		p.logAppletError(st, "tcp", name, err)
+		return false
+	}
+	defer end()
+	var ctx *sample.Ctx
+	if st != nil {
+		ctx = st.Ctx()
+	}
+	t.cur = &call{kind: KindService, name: name, st: st, ctx: ctx}
+	t.setLimit(p.Settings.ServiceTimeout)
+	if _, err = t.run(fn, 0, t.appletTCP(a)); err != nil && !isDoneSignal(err) {
+		if !isClientGone(err) {
+			p.logAppletError(st, "tcp", name, err)
+		}
+		return false
+	}
+	return true
+}
+
+// logAppletError logs a service's failure as haproxy words it: "Lua
+// applet tcp 'NAME': MESSAGE." (or "execution timeout.").
+func (p *Program) logAppletError(st Stream, mode, name string, err error) {
+	msg := "Lua applet " + mode + " '" + name + "': "
+	if err == errTimeout {
+		msg += "execution timeout."
+	} else {
+		msg += errorText(err) + "."
+	}
+	p.log(st, logErr, msg)
+}
+
+// appletTCP makes the AppletTCP object of a service call.
+func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
+	L := t.L
+	ap := L.NewTable()
+	ap.RawSetString("f", t.fetchObject(false))
+	ap.RawSetString("sf", t.fetchObject(true))
+	ap.RawSetString("c", t.convObject(false))
+	ap.RawSetString("sc", t.convObject(true))
+	methods := L.NewTable()
+	L.SetFuncs(methods, map[string]glua.LGFunction{
+		// getline returns a line with its "\n", or what is left at
+		// the end of the input ("" once nothing is).
+		"getline": func(L *glua.LState) int {
+			for {
+				if i := bytes.IndexByte(a.In, '\n'); i >= 0 {
+					L.Push(glua.LString(a.In[:i+1]))
+					a.In = a.In[i+1:]
+					return 1
+				}
+				if len(a.In) >= tcpAppletBuf {
+					// A buffer's worth without a newline comes as is.
+					L.Push(glua.LString(a.In[:tcpAppletBuf]))
+					a.In = a.In[tcpAppletBuf:]
+					return 1
+				}
+				if !t.tcpFill(a) {
+					L.Push(glua.LString(a.In))
+					a.In = nil
+					return 1
+				}
+			}
+		},
+		// receive([size]) returns size bytes (fewer at the end of the
+		// input), or without size everything until the end.
+		"receive": func(L *glua.LState) int {
+			if L.GetTop() > 2 {
+				L.RaiseError("The 'recv' function requires between 1 and 2 arguments.")
+			}
+			n := -1
+			if L.GetTop() == 2 {
+				n = L.CheckInt(2)
+			}
+			var out []byte
+			for {
+				if n >= 0 && len(a.In) >= n {
+					out = append(out, a.In[:n]...)
+					a.In = a.In[n:]
+					break
+				}
+				if !t.tcpFill(a) {
+					out = append(out, a.In...)
+					a.In = nil
+					break
+				}
+			}
+			L.Push(glua.LString(out))
+			return 1
+		},
+		// send writes to the client and returns how many bytes it
+		// took.
+		"send": func(L *glua.LState) int {
+			msg := L.CheckString(2)
+			var n int
+			var err error
+			t.block(func() { n, err = io.WriteString(a.Conn, msg) })
+			a.Sent += int64(n)
+			if err != nil {
+				L.RaiseError("%s", clientGone)
+			}
+			L.Push(glua.LNumber(n))
+			return 1
+		},
+		"get_var": func(L *glua.LState) int { return getVar(L, t.cur, L.CheckString(2)) },
+		"set_var": func(L *glua.LState) int {
+			return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
+		},
+		"unset_var": func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) },
+		"get_priv":  func(L *glua.LState) int { L.Push(t.cur.getPriv()); return 1 },
+		"set_priv":  func(L *glua.LState) int { t.cur.setPriv(L.Get(2)); return 0 },
+	})
+	meta := L.NewTable()
+	meta.RawSetString("__index", methods)
+	L.SetMetatable(ap, meta)
+	return ap
+}
