@@ -1,7 +1,6 @@
 package hlua
 
 import (
-	"strconv"
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
@@ -51,7 +50,7 @@ func (v *vm) mapNew(L *glua.LState) int {
 	file := L.CheckString(1)
 	method := 6 // str
 	if L.GetTop() >= 2 {
-		method = L.CheckInt(2)
+		method = int(checkInteger(L, 2))
 		if method < 0 || method >= len(mapMethods) {
 			L.RaiseError("'new' needs a valid match method.")
 		}
@@ -98,16 +97,7 @@ func mapLookup(L *glua.LState, str bool) int {
 	}
 	var in sample.Value
 	if m.intKey {
-		// luaL_checkinteger: a number, or a string holding one.
-		n, ok := L.Get(2).(glua.LNumber)
-		if s, isStr := L.Get(2).(glua.LString); isStr {
-			f, err := strconv.ParseFloat(strings.TrimSpace(string(s)), 64)
-			n, ok = glua.LNumber(f), err == nil
-		}
-		if !ok {
-			L.TypeError(2, glua.LTNumber)
-		}
-		in = sample.Int(int64(n))
+		in = sample.Int(checkInteger(L, 2))
 	} else {
 		in = sample.Str([]byte(L.CheckString(2)))
 	}

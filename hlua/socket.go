@@ -235,7 +235,7 @@ func (v *vm) sockConnect(useTLS bool) glua.LGFunction {
 		ip := L.CheckString(2)
 		port := -1
 		if L.GetTop() >= 3 {
-			port = L.CheckInt(3)
+			port = int(checkInteger(L, 3))
 			// As haproxy: a port argument ends the address with a
 			// colon, so that IPv6 addresses need no brackets.
 			if port > 0 {
@@ -371,10 +371,10 @@ func (v *vm) sockSend(L *glua.LState) int {
 	data := L.CheckString(2)
 	i, j := 0, 0
 	if top >= 4 {
-		j = L.CheckInt(4)
+		j = int(checkInteger(L, 4))
 	}
 	if top >= 3 {
-		i = L.CheckInt(3)
+		i = int(checkInteger(L, 3))
 	}
 	i, j, ok := sendRange(len(data), top, i, j)
 	if !ok {
@@ -635,7 +635,7 @@ func sockSetTimeout(L *glua.LState) int {
 		L.RaiseError("'settimeout' needs 2 arguments")
 	}
 	s := checkSocket(L)
-	ms := float64(L.CheckNumber(2)) * 1000
+	ms := checkNumber(L, 2) * 1000
 	if ms < 0 {
 		L.RaiseError("settimeout: cannot set negatives values")
 	}
@@ -649,4 +649,33 @@ func sockSetTimeout(L *glua.LState) int {
 	s.timeout.Store(int64(d))
 	L.Push(glua.LNumber(1))
 	return 1
+}
+
+// checkNumber is luaL_checknumber: a number, or a string that holds one
+// (gopher-lua's CheckNumber takes numbers only; scripts pass ports read
+// from headers).
+func checkNumber(L *glua.LState, n int) float64 {
+	switch x := L.Get(n).(type) {
+	case glua.LNumber:
+		return float64(x)
+	case glua.LString:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64); err == nil {
+			return f
+		}
+		if i, err := strconv.ParseInt(strings.TrimSpace(string(x)), 0, 64); err == nil {
+			return float64(i)
+		}
+	}
+	L.TypeError(n, glua.LTNumber)
+	return 0
+}
+
+// checkInteger is luaL_checkinteger (Lua 5.3): a number with an integer
+// value, or a string holding one.
+func checkInteger(L *glua.LState, n int) int64 {
+	f := checkNumber(L, n)
+	if f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
+		L.ArgError(n, "number has no integer representation")
+	}
+	return int64(f)
 }

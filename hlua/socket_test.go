@@ -20,16 +20,8 @@ import (
 func runLuaTest(t *testing.T, env *sample.Env, body string) []string {
 	t.Helper()
 	dir := t.TempDir()
-	head, err := os.ReadFile("testdata/luatest_head.lua")
-	if err != nil {
-		t.Fatal(err)
-	}
 	outFile := filepath.Join(dir, "out.txt")
-	src := "OUTFILE = " + quoteLua(outFile) + "\n" + string(head) + "\n" + body
-	file := filepath.Join(dir, "test.lua")
-	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := writeLuaTest(t, dir, outFile, body, "")
 	p := NewProgram(env)
 	if err := p.Load(file, nil, false); err != nil {
 		t.Fatal(err)
@@ -66,6 +58,22 @@ func runLuaTest(t *testing.T, env *sample.Env, body string) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+}
+
+// writeLuaTest writes the test script: where out() writes, the shared
+// helpers, body, and tail.
+func writeLuaTest(t *testing.T, dir, outFile, body, tail string) string {
+	t.Helper()
+	head, err := os.ReadFile("testdata/luatest_head.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "OUTFILE = " + quoteLua(outFile) + "\n" + string(head) + "\n" + body + "\n" + tail
+	file := filepath.Join(dir, "test.lua")
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
 
 func quoteLua(s string) string {
@@ -168,6 +176,9 @@ function test()
   try("send-unconnected", s.send, s, "pre:")
   try("peer-unconnected", s.getpeername, s)
   try("connect", s.connect, s, "ipv4@127.0.0.1:" .. ECHO)
+  local s2 = core.tcp()
+  try("connect-strport", s2.connect, s2, "127.0.0.1", tostring(ECHO))
+  s2:close()
   out("peer", (s:getpeername():gsub(ECHO .. "$", "ECHO")))
   out("sockname", (s:getsockname():gsub(":%d+$", ":PORT")))
   try("rcv-pending", s.receive, s, 4)
@@ -219,6 +230,7 @@ end
 send-unconnected (4)
 peer-unconnected (nil)
 connect (1)
+connect-strport (1)
 peer ("127.0.0.1:ECHO")
 sockname ("127.0.0.1:PORT")
 rcv-pending ("pre:")

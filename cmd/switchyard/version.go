@@ -25,7 +25,7 @@ const (
 // says that TLS is built in, which is what configurations and haproxy's
 // tests gate on it for: switchyard's TLS is Go's crypto/tls, and
 // ssllib_name_startswith(OpenSSL) stays false for what is OpenSSL's own.
-var features = []string{"EPOLL", "GETADDRINFO", "OPENSSL", "POLL", "THREAD"}
+var features = []string{"EPOLL", "GETADDRINFO", "LUA", "OPENSSL", "POLL", "THREAD"}
 
 func versionLine() string {
 	return fmt.Sprintf("HAProxy version %s-switchyard-%s %s - https://example.invalid/switchyard", config.Version, version, releaseDate)
