@@ -56,6 +56,111 @@ func openCompat(L *glua.LState) {
 	}
 	openUTF8(L)
 	openPack(L)
+	openBase52(L)
+}
+
+// openBase52 adds the Lua 5.2/5.3 base functions that cost a few lines:
+// load of a string chunk (with env), rawlen, table.move, string.rep's
+// separator, math.ult.
+func openBase52(L *glua.LState) {
+	if load, ok := L.GetGlobal("load").(*glua.LFunction); ok {
+		L.SetGlobal("load", L.NewFunction(func(L *glua.LState) int {
+			src, ok := L.Get(1).(glua.LString)
+			if !ok {
+				// a reader function: Lua 5.1's load
+				L.Push(load)
+				L.Insert(load, 1)
+				L.Call(L.GetTop()-1, glua.MultRet)
+				return L.GetTop()
+			}
+			name := L.OptString(2, string(src))
+			mode := L.OptString(3, "bt")
+			if !strings.Contains(mode, "t") {
+				L.Push(glua.LNil)
+				L.Push(glua.LString("attempt to load a text chunk (mode is '" + mode + "')"))
+				return 2
+			}
+			fn, err := L.Load(strings.NewReader(string(src)), name)
+			if err != nil {
+				L.Push(glua.LNil)
+				L.Push(glua.LString(err.Error()))
+				return 2
+			}
+			if env, ok := L.Get(4).(*glua.LTable); ok {
+				fn.Env = env
+			}
+			L.Push(fn)
+			return 1
+		}))
+	}
+	L.SetGlobal("rawlen", L.NewFunction(func(L *glua.LState) int {
+		switch x := L.Get(1).(type) {
+		case *glua.LTable:
+			L.Push(glua.LNumber(x.Len()))
+		case glua.LString:
+			L.Push(glua.LNumber(len(x)))
+		default:
+			L.ArgError(1, "table or string expected")
+		}
+		return 1
+	}))
+	if tb, ok := L.GetGlobal("table").(*glua.LTable); ok && tb.RawGetString("move") == glua.LNil {
+		tb.RawSetString("move", L.NewFunction(func(L *glua.LState) int {
+			a1 := L.CheckTable(1)
+			f, e, t := L.CheckInt(2), L.CheckInt(3), L.CheckInt(4)
+			a2 := a1
+			if L.GetTop() >= 5 {
+				a2 = L.CheckTable(5)
+			}
+			if e >= f {
+				if t > e || t <= f || a1 != a2 {
+					for i := 0; i <= e-f; i++ {
+						L.SetTable(a2, glua.LNumber(t+i), L.GetTable(a1, glua.LNumber(f+i)))
+					}
+				} else {
+					for i := e - f; i >= 0; i-- {
+						L.SetTable(a2, glua.LNumber(t+i), L.GetTable(a1, glua.LNumber(f+i)))
+					}
+				}
+			}
+			L.Push(a2)
+			return 1
+		}))
+	}
+	if str, ok := L.GetGlobal("string").(*glua.LTable); ok {
+		if rep, ok := str.RawGetString("rep").(*glua.LFunction); ok {
+			str.RawSetString("rep", L.NewFunction(func(L *glua.LState) int {
+				if L.GetTop() < 3 || L.Get(3) == glua.LNil {
+					L.Push(rep)
+					L.Push(L.Get(1))
+					L.Push(L.Get(2))
+					L.Call(2, 1)
+					return 1
+				}
+				s, n, sep := L.CheckString(1), L.CheckInt(2), L.CheckString(3)
+				if n <= 0 {
+					L.Push(glua.LString(""))
+					return 1
+				}
+				var b strings.Builder
+				for i := 0; i < n; i++ {
+					if i > 0 {
+						b.WriteString(sep)
+					}
+					b.WriteString(s)
+				}
+				L.Push(glua.LString(b.String()))
+				return 1
+			}))
+		}
+	}
+	if m, ok := L.GetGlobal("math").(*glua.LTable); ok {
+		m.RawSetString("ult", L.NewFunction(func(L *glua.LState) int {
+			a, b := packInteger(L, 1), packInteger(L, 2)
+			L.Push(glua.LBool(uint64(a) < uint64(b)))
+			return 1
+		}))
+	}
 }
 
 // openClasses adds the global classes scripts may name beyond core and
