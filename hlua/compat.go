@@ -57,6 +57,123 @@ func openCompat(L *glua.LState) {
 	openUTF8(L)
 	openPack(L)
 	openBase52(L)
+	openBit32(L)
+}
+
+// openBit32 is Lua 5.2's bit32 library, which haproxy's Lua 5.3 keeps
+// (LUA_COMPAT_5_2): the portable way to the bitwise operators that
+// gopher-lua's parser lacks.
+func openBit32(L *glua.LState) {
+	u32 := func(L *glua.LState, i int) uint32 {
+		f := float64(L.CheckNumber(i))
+		// Lua 5.3's bit32: an integral number, taken modulo 2^32
+		if f != math.Trunc(f) {
+			L.ArgError(i, "number has no integer representation")
+		}
+		f = math.Mod(f, 4294967296)
+		if f < 0 {
+			f += 4294967296
+		}
+		return uint32(f)
+	}
+	fold := func(init uint32, op func(a, b uint32) uint32) glua.LGFunction {
+		return func(L *glua.LState) int {
+			r := init
+			for i := 1; i <= L.GetTop(); i++ {
+				r = op(r, u32(L, i))
+			}
+			L.Push(glua.LNumber(r))
+			return 1
+		}
+	}
+	shift := func(x uint32, n int) uint32 {
+		switch {
+		case n <= -32 || n >= 32:
+			return 0
+		case n >= 0:
+			return x << uint(n)
+		default:
+			return x >> uint(-n)
+		}
+	}
+	fieldArgs := func(L *glua.LState, fi int) (int, int) {
+		f := L.CheckInt(fi)
+		w := L.OptInt(fi+1, 1)
+		if f < 0 {
+			L.ArgError(fi, "field cannot be negative")
+		}
+		if w <= 0 {
+			L.ArgError(fi+1, "width must be positive")
+		}
+		if f+w > 32 {
+			L.RaiseError("trying to access non-existent bits")
+		}
+		return f, w
+	}
+	mask := func(w int) uint32 { return uint32((uint64(1) << uint(w)) - 1) }
+	b := L.NewTable()
+	L.SetFuncs(b, map[string]glua.LGFunction{
+		"band": fold(^uint32(0), func(a, b uint32) uint32 { return a & b }),
+		"bor":  fold(0, func(a, b uint32) uint32 { return a | b }),
+		"bxor": fold(0, func(a, b uint32) uint32 { return a ^ b }),
+		"btest": func(L *glua.LState) int {
+			r := ^uint32(0)
+			for i := 1; i <= L.GetTop(); i++ {
+				r &= u32(L, i)
+			}
+			L.Push(glua.LBool(r != 0))
+			return 1
+		},
+		"bnot": func(L *glua.LState) int {
+			L.Push(glua.LNumber(^u32(L, 1)))
+			return 1
+		},
+		"lshift": func(L *glua.LState) int {
+			L.Push(glua.LNumber(shift(u32(L, 1), L.CheckInt(2))))
+			return 1
+		},
+		"rshift": func(L *glua.LState) int {
+			L.Push(glua.LNumber(shift(u32(L, 1), -L.CheckInt(2))))
+			return 1
+		},
+		"arshift": func(L *glua.LState) int {
+			x, n := u32(L, 1), L.CheckInt(2)
+			if n < 0 || x&0x80000000 == 0 {
+				L.Push(glua.LNumber(shift(x, -n)))
+				return 1
+			}
+			if n >= 32 {
+				L.Push(glua.LNumber(^uint32(0)))
+				return 1
+			}
+			L.Push(glua.LNumber(uint32(int32(x) >> uint(n))))
+			return 1
+		},
+		"lrotate": func(L *glua.LState) int {
+			x, n := u32(L, 1), L.CheckInt(2)&31
+			L.Push(glua.LNumber(x<<uint(n) | x>>uint((32-n)&31)))
+			return 1
+		},
+		"rrotate": func(L *glua.LState) int {
+			x, n := u32(L, 1), (-L.CheckInt(2))&31
+			L.Push(glua.LNumber(x<<uint(n) | x>>uint((32-n)&31)))
+			return 1
+		},
+		"extract": func(L *glua.LState) int {
+			x := u32(L, 1)
+			f, w := fieldArgs(L, 2)
+			L.Push(glua.LNumber(x >> uint(f) & mask(w)))
+			return 1
+		},
+		"replace": func(L *glua.LState) int {
+			x, v := u32(L, 1), u32(L, 2)
+			f, w := fieldArgs(L, 3)
+			m := mask(w)
+			L.Push(glua.LNumber(x&^(m<<uint(f)) | (v&m)<<uint(f)))
+			return 1
+		},
+	})
+	L.SetGlobal("bit32", b)
 }
 
 // openBase52 adds the Lua 5.2/5.3 base functions that cost a few lines:
