@@ -1,7 +1,9 @@
 package hlua
 
 import (
+	"bytes"
 	"math"
+	"os"
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
@@ -58,6 +60,45 @@ func openCompat(L *glua.LState) {
 	openPack(L)
 	openBase52(L)
 	openBit32(L)
+	openLuaLoader(L)
+}
+
+// openLuaLoader replaces package.loaders' Lua file searcher by one that
+// reads modules as lua-load reads scripts (with the 5.3 escapes), so that
+// require'd code is treated as the scripts that require it.
+func openLuaLoader(L *glua.LState) {
+	pkg, ok := L.GetGlobal("package").(*glua.LTable)
+	if !ok {
+		return
+	}
+	loaders, ok := pkg.RawGetString("loaders").(*glua.LTable)
+	if !ok || loaders.Len() < 2 {
+		return
+	}
+	loaders.RawSetInt(2, L.NewFunction(func(L *glua.LState) int {
+		name := strings.ReplaceAll(L.CheckString(1), ".", string(os.PathSeparator))
+		path, ok := pkg.RawGetString("path").(glua.LString)
+		if !ok {
+			L.RaiseError("package.path must be a string")
+		}
+		var msgs []string
+		for _, pattern := range strings.Split(string(path), ";") {
+			file := strings.ReplaceAll(pattern, "?", name)
+			src, err := os.ReadFile(file)
+			if err != nil {
+				msgs = append(msgs, "no file '"+file+"'")
+				continue
+			}
+			fn, err := L.Load(bytes.NewReader(rewriteEscapes(src)), "@"+file)
+			if err != nil {
+				L.RaiseError("%s", err.Error())
+			}
+			L.Push(fn)
+			return 1
+		}
+		L.Push(glua.LString("\n\t" + strings.Join(msgs, "\n\t")))
+		return 1
+	}))
 }
 
 // openBit32 is Lua 5.2's bit32 library, which haproxy's Lua 5.3 keeps
@@ -197,7 +238,7 @@ func openBase52(L *glua.LState) {
 				L.Push(glua.LString("attempt to load a text chunk (mode is '" + mode + "')"))
 				return 2
 			}
-			fn, err := L.Load(strings.NewReader(string(src)), name)
+			fn, err := L.Load(bytes.NewReader(rewriteEscapes([]byte(src))), name)
 			if err != nil {
 				L.Push(glua.LNil)
 				L.Push(glua.LString(err.Error()))
@@ -814,4 +855,120 @@ func openPack(L *glua.LState) {
 		L.Push(glua.LNumber(pos + 1))
 		return n + 1
 	}))
+}
+
+// ---- Lua 5.2/5.3 string escapes ----
+
+// rewriteEscapes rewrites the escapes of quoted string literals that Lua
+// 5.2 and 5.3 know and gopher-lua's 5.1 lexer does not — \xXX, \z and
+// \u{XXX} — into 5.1's decimal \ddd, so that "\x41" is "A" as under
+// haproxy and not "x41". Comments and long strings are left alone. Line
+// numbers are kept: the line breaks that a \z skips are put back after
+// the literal.
+func rewriteEscapes(src []byte) []byte {
+	if !bytes.Contains(src, []byte(`\x`)) && !bytes.Contains(src, []byte(`\z`)) && !bytes.Contains(src, []byte(`\u`)) {
+		return src
+	}
+	out := make([]byte, 0, len(src)+16)
+	dec := func(b byte) { out = append(out, '\\', '0'+b/100, '0'+b/10%10, '0'+b%10) }
+	// longBracket returns the level of a long bracket opening at i
+	// ("[[", "[=[", …), or -1.
+	longBracket := func(i int) int {
+		if i >= len(src) || src[i] != '[' {
+			return -1
+		}
+		j := i + 1
+		for j < len(src) && src[j] == '=' {
+			j++
+		}
+		if j < len(src) && src[j] == '[' {
+			return j - i - 1
+		}
+		return -1
+	}
+	skipLong := func(i, level int) int {
+		closer := "]" + strings.Repeat("=", level) + "]"
+		if k := bytes.Index(src[i:], []byte(closer)); k >= 0 {
+			return i + k + len(closer)
+		}
+		return len(src)
+	}
+	isHex := func(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f' }
+	hexVal := func(c byte) rune {
+		if c <= '9' {
+			return rune(c - '0')
+		}
+		return rune(c|0x20-'a') + 10
+	}
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '-' && i+1 < len(src) && src[i+1] == '-':
+			end := len(src)
+			if lvl := longBracket(i + 2); lvl >= 0 {
+				end = skipLong(i+2, lvl)
+			} else if k := bytes.IndexByte(src[i:], '\n'); k >= 0 {
+				end = i + k
+			}
+			out = append(out, src[i:end]...)
+			i = end
+		case c == '[' && longBracket(i) >= 0:
+			end := skipLong(i, longBracket(i))
+			out = append(out, src[i:end]...)
+			i = end
+		case c == '"' || c == '\'':
+			out = append(out, c)
+			i++
+			lines := 0
+			for i < len(src) && src[i] != c && src[i] != '\n' {
+				if src[i] != '\\' || i+1 >= len(src) {
+					out = append(out, src[i])
+					i++
+					continue
+				}
+				switch e := src[i+1]; {
+				case e == 'x' && i+3 < len(src) && isHex(src[i+2]) && isHex(src[i+3]):
+					dec(byte(hexVal(src[i+2])<<4 | hexVal(src[i+3])))
+					i += 4
+				case e == 'z':
+					i += 2
+					for i < len(src) && (src[i] == ' ' || src[i] == '\t' || src[i] == '\r' || src[i] == '\n' || src[i] == '\f' || src[i] == '\v') {
+						if src[i] == '\n' {
+							lines++
+						}
+						i++
+					}
+				case e == 'u' && i+2 < len(src) && src[i+2] == '{':
+					j, r := i+3, rune(0)
+					for j < len(src) && isHex(src[j]) && r <= utf8Max {
+						r = r<<4 | hexVal(src[j])
+						j++
+					}
+					if j < len(src) && src[j] == '}' && j > i+3 && r <= utf8Max {
+						for _, b := range utf8Encode(nil, r) {
+							dec(b)
+						}
+						i = j + 1
+					} else {
+						out = append(out, src[i], src[i+1])
+						i += 2
+					}
+				default:
+					out = append(out, src[i], src[i+1])
+					i += 2
+				}
+			}
+			if i < len(src) && src[i] == c {
+				out = append(out, c)
+				i++
+			}
+			for ; lines > 0; lines-- {
+				out = append(out, '\n')
+			}
+		default:
+			out = append(out, c)
+			i++
+		}
+	}
+	return out
 }

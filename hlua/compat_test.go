@@ -3,6 +3,7 @@ package hlua
 import (
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -17,7 +18,7 @@ func TestCompat53(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := runLuaTest(t, nil, string(body))
+	got := runLuaTest(t, nil, "\n"+string(body)) // as TestHaproxyReference, for line numbers
 	want, err := os.ReadFile("testdata/compat.out")
 	if err != nil {
 		t.Fatal(err)
@@ -49,4 +50,41 @@ func compileString(src string) (any, error) {
 		return nil, err
 	}
 	return compile(f)
+}
+
+// The 5.3 escapes are rewritten in quoted strings only, and line numbers
+// are kept.
+func TestRewriteEscapes(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`x = "\x41"`, `x = "\065"`},
+		{`x = '\x4a\x4B'`, `x = '\074\075'`},
+		{`-- "\x41"` + "\n" + `y = "\x41"`, `-- "\x41"` + "\n" + `y = "\065"`},
+		{`--[[ "\x41" ]] y = [[\x41]]`, `--[[ "\x41" ]] y = [[\x41]]`},
+		{`y = [==[ "\x41" ]==] .. "\x41"`, `y = [==[ "\x41" ]==] .. "\065"`},
+		{`y = "\\x41"`, `y = "\\x41"`},
+		{`y = "\"\x41"`, `y = "\"\065"`},
+		{"y = \"a\\z\n   b\" z = 1", "y = \"ab\"\n z = 1"},
+		{`y = "\u{41}\u{20AC}"`, `y = "\065\226\130\172"`},
+		{`y = "\xZZ"`, `y = "\xZZ"`},
+		{`y = 1`, `y = 1`},
+	} {
+		if got := string(rewriteEscapes([]byte(c.in))); got != c.want {
+			t.Errorf("%q:\n got  %q\n want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// Modules that scripts require are read as scripts are.
+func TestRequireRewrites(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/mymod.lua", []byte(`return { v = "\x41" }`), 0o600)
+	got := runLuaTest(t, nil, `package.path = `+quoteLua(dir+"/?.lua")+` .. ";" .. package.path
+function test()
+  out("mod", require("mymod").v)
+  try("missing", require, "nosuchmodule")
+end
+`)
+	if len(got) != 2 || got[0] != `mod ("A")` || !strings.Contains(got[1], "nosuchmodule") {
+		t.Errorf("got %q", got)
+	}
 }

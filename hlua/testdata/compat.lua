@@ -84,5 +84,15 @@ function test()
   try("extract-bad", bit32.extract, 1, 30, 4)
   try("mod32", bit32.band, 2^32 + 5, 0xFF)
   try("frac", bit32.band, 5.7, 0xFF)
+  -- 5.2/5.3 string escapes (rewritten for gopher-lua's lexer); not in
+  -- comments: "\x41" -- or long strings:
+  try("esc-x", function() return "\x41\x42", '\x7a' end)
+  try("esc-u", function() return "\u{48}\u{20AC}\u{1F600}" end)
+  try("esc-z", function() return "a\z
+        b" end)
+  try("esc-line", function() return debug.getinfo(1, "l").currentline - debug.getinfo(test, "S").linedefined end)
+  try("esc-keep", function() return "\\x41", "\065", "\0652" end)
+  try("esc-long", function() return [[\x41]], [==[\z]==] end)
+  try("esc-load", function() return load("return '\\x41'")() end)
   out("done")
 end
