@@ -428,6 +428,9 @@ func (s *luaSocket) kill() {
 	s.box.close()
 }
 
+// sockBufSize is haproxy's tune.bufsize: the most of a line it holds.
+const sockBufSize = 16384
+
 // receive patterns.
 const (
 	rcvLine = -1
@@ -506,6 +509,15 @@ func (s *luaSocket) receive(conn net.Conn, wanted int, out []byte) ([]byte, bool
 				out = append(out, line...)
 				s.consume(i + 1)
 				return out, true
+			}
+			if len(s.buf) >= sockBufSize && !s.eof {
+				// haproxy's buffer is full without a line: it
+				// waits for the timeout (forever without one),
+				// then the socket is dead. We end it at once, and
+				// hold no more than haproxy would.
+				s.kill()
+				s.buf = nil
+				return out, len(out) > 0
 			}
 			if s.eof && len(s.buf) > 0 {
 				// haproxy returns an unterminated last line at

@@ -273,6 +273,27 @@ send-closed (-1)
 `)
 }
 
+// A line longer than haproxy's buffer ends the socket rather than
+// growing without bound.
+func TestSocketLongLine(t *testing.T) {
+	port := listen(t, func(c net.Conn) {
+		c.Write([]byte(strings.Repeat("x", 40000)))
+		silentServer(c)
+	})
+	got := runLuaTest(t, nil, `PORT = `+port+`
+function test()
+  local s = core.tcp()
+  s:connect("127.0.0.1", PORT)
+  try("long", s.receive, s, "*l")
+  try("after", s.send, s, "x")
+end
+`)
+	expectLines(t, got, `
+long (nil, "connection closed.")
+after (-1)
+`)
+}
+
 // A script blocked on a socket lets the shared state run other calls:
 // the wait is in thread.block.
 func TestSocketWaitReleasesState(t *testing.T) {
