@@ -298,7 +298,9 @@ after (-1)
 // the wait is in thread.block.
 func TestSocketWaitReleasesState(t *testing.T) {
 	release := make(chan struct{})
+	accepted := make(chan struct{}, 2)
 	port := listen(t, func(c net.Conn) {
+		accepted <- struct{}{}
 		<-release
 		c.Write([]byte("late\n"))
 	})
@@ -311,6 +313,12 @@ function waiter()
   return s:receive("*l")
 end
 function quick() return "quick" end
+-- the same wait, from a coroutine of the script's
+function cowaiter()
+  local co = coroutine.create(waiter)
+  local ok, line = coroutine.resume(co)
+  return line
+end
 `), 0o600)
 	p := NewProgram(nil)
 	if err := p.Load(file, nil, false); err != nil {
@@ -338,6 +346,17 @@ function quick() return "quick" end
 		return ch
 	}
 	w := call("waiter")
+	<-accepted // connected: from now on it waits in receive
+	select {
+	case got := <-call("quick"):
+		if got != "quick" {
+			t.Fatalf("quick: %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a call waiting on a socket held the state")
+	}
+	w2 := call("cowaiter")
+	<-accepted
 	select {
 	case got := <-call("quick"):
 		if got != "quick" {
@@ -347,12 +366,14 @@ function quick() return "quick" end
 		t.Fatal("a call waiting on a socket held the state")
 	}
 	close(release)
-	select {
-	case got := <-w:
-		if got != "late" {
-			t.Fatalf("waiter: %q", got)
+	for _, ch := range []chan string{w, w2} {
+		select {
+		case got := <-ch:
+			if got != "late" {
+				t.Fatalf("waiter: %q", got)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("waiter did not finish")
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("waiter did not finish")
 	}
 }
