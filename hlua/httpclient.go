@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -47,6 +48,9 @@ const httpClientClass = "hlua.HTTPClient"
 var (
 	hcRetries    = 3
 	hcRetryDelay = time.Second
+	// hcRootCAs verifies https servers; nil is the system's CAs
+	// (haproxy's default "@system-ca"). Tests set their own.
+	hcRootCAs *x509.CertPool
 )
 
 type httpClient struct{}
@@ -359,7 +363,7 @@ func hcDial(ctx context.Context, req *hcRequest, u hcURL) (net.Conn, error) {
 	if err != nil || !u.https {
 		return conn, err
 	}
-	cfg := &tls.Config{ServerName: u.hostname}
+	cfg := &tls.Config{ServerName: u.hostname, RootCAs: hcRootCAs}
 	if ip, err := netip.ParseAddr(u.hostname); err == nil {
 		cfg.ServerName = ip.String()
 	}

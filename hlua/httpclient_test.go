@@ -3,16 +3,20 @@ package hlua
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"switchyard/internal/testcert"
 )
 
 // readRawRequest reads one request as sent: its head and a chunked or
@@ -179,3 +183,60 @@ end
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// https: the server's certificate is verified (haproxy's default
+// "httpclient.ssl.verify required" against the system's CAs), and a
+// server that fails it is a 503; dst reaches a UNIX socket.
+func TestHTTPClientTLSAndUnix(t *testing.T) {
+	ca := testcert.NewCA("hlua test CA")
+	leaf := ca.Issue(testcert.Opts{CN: "localhost", DNS: []string{"localhost"}})
+	cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsPort := listen(t, func(c net.Conn) {
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+		defer tc.Close()
+		reply(nil, nil, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nsec")(tc)
+	})
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "s.sock")
+	uln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uln.Close()
+	go func() {
+		for {
+			c, err := uln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				reply(nil, nil, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nunix")(c)
+			}()
+		}
+	}()
+	old, oldDelay := hcRootCAs, hcRetryDelay
+	hcRetryDelay = time.Millisecond
+	defer func() { hcRootCAs, hcRetryDelay = old, oldDelay }()
+	script := `PORT = ` + tlsPort + ` SOCK = ` + quoteLua(sock) + `
+function test()
+  local r = core.httpclient():get{url="https://localhost:" .. PORT .. "/"}
+  out("https", r.status, r.body)
+  r = core.httpclient():get{url="http://localhost/", dst="unix@" .. SOCK}
+  out("unix", r.status, r.body)
+end
+`
+	// Not trusted: haproxy's 503.
+	expectLines(t, runLuaTest(t, nil, script), `
+https (503, "<html><body><h1>503 Service Unavailable</h1>\10No server is available to handle this request.\10</body></html>\10")
+unix (200, "unix")
+`)
+	hcRootCAs = ca.Pool()
+	expectLines(t, runLuaTest(t, nil, script), `
+https (200, "sec")
+unix (200, "unix")
+`)
+}

@@ -1,6 +1,7 @@
 package hlua
 
 import (
+	"crypto/tls"
 	"net"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	glua "github.com/yuin/gopher-lua"
 
+	"switchyard/internal/testcert"
 	"switchyard/sample"
 )
 
@@ -376,4 +378,110 @@ end
 			t.Fatal("waiter did not finish")
 		}
 	}
+}
+
+// connect_ssl is TLS without verification (haproxy's "ssl verify none");
+// UNIX sockets connect by path or unix@.
+func TestSocketTLSAndUnix(t *testing.T) {
+	ca := testcert.NewCA("hlua test CA")
+	leaf := ca.Issue(testcert.Opts{CN: "echo"})
+	cert, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := listen(t, func(c net.Conn) {
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+		defer tc.Close()
+		echoServer(tc)
+	})
+	sock := filepath.Join(t.TempDir(), "e.sock")
+	uln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uln.Close()
+	go func() {
+		for {
+			c, err := uln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); echoServer(c) }()
+		}
+	}()
+	got := runLuaTest(t, nil, `PORT = `+port+` SOCK = `+quoteLua(sock)+`
+function test()
+  local s = core.tcp()
+  try("connect_ssl", s.connect_ssl, s, "127.0.0.1", PORT)
+  s:send("over tls\n")
+  try("rcv", s.receive, s)
+  s:close()
+  try("connect_ssl-2args", s.connect_ssl, s, "127.0.0.1:" .. PORT)
+  for _, a in ipairs({SOCK, "unix@" .. SOCK}) do
+    s = core.tcp()
+    try("unix", s.connect, s, a)
+    s:send("over unix\n")
+    try("rcv", s.receive, s)
+    out("peer", s:getpeername() == SOCK)
+    s:close()
+  end
+end
+`)
+	expectLines(t, got, `
+connect_ssl (1)
+rcv ("over tls")
+connect_ssl-2args ("ERROR", "'connect_ssl' needs 3 arguments")
+unix (1)
+rcv ("over unix")
+peer (true)
+unix (1)
+rcv ("over unix")
+peer (true)
+`)
+}
+
+// A task blocked on a socket with no timeout ends when its program
+// stops (a reload replaced the configuration).
+func TestSocketStopEndsWait(t *testing.T) {
+	accepted := make(chan struct{}, 1)
+	port := listen(t, func(c net.Conn) {
+		accepted <- struct{}{}
+		silentServer(c)
+	})
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.lua")
+	done := filepath.Join(dir, "done")
+	os.WriteFile(file, []byte(`
+core.register_task(function()
+  local s = core.tcp()
+  s:connect("127.0.0.1", `+port+`)
+  local r, err = s:receive("*l")
+  local f = io.open(`+quoteLua(done)+`, "w")
+  f:write(tostring(r), " ", tostring(err))
+  f:close()
+end)
+`), 0o600)
+	p := NewProgram(nil)
+	if err := p.Load(file, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	p.Start(nil)
+	// Stop once the task is connected (and so about to wait).
+	select {
+	case <-accepted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the task did not connect")
+	}
+	p.Stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(done); err == nil && len(data) > 0 {
+			if string(data) != "nil connection closed." {
+				t.Fatalf("receive after stop: %q", data)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond) // polling a file the task writes
+	}
+	t.Fatal("the task's receive did not end when the program stopped")
 }
