@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
@@ -248,6 +249,32 @@ func openBase52(L *glua.LState) {
 				fn.Env = env
 			}
 			L.Push(fn)
+			return 1
+		}))
+	}
+	if tonumber, ok := L.GetGlobal("tonumber").(*glua.LFunction); ok {
+		// gopher-lua's tonumber("1e3") is nil (an exponent without a
+		// dot); Lua reads it as 1000.
+		L.SetGlobal("tonumber", L.NewFunction(func(L *glua.LState) int {
+			top := L.GetTop()
+			L.Push(tonumber)
+			for i := 1; i <= top; i++ {
+				L.Push(L.Get(i))
+			}
+			L.Call(top, 1)
+			res := L.Get(-1)
+			if res != glua.LNil || top > 1 && L.Get(2) != glua.LNil && L.Get(2) != glua.LNumber(10) {
+				return 1
+			}
+			str, ok := L.Get(1).(glua.LString)
+			t := strings.TrimSpace(string(str))
+			if !ok || t == "" || strings.Trim(t, "0123456789.eE+-") != "" {
+				return 1
+			}
+			if f, err := strconv.ParseFloat(t, 64); err == nil {
+				L.Pop(1)
+				L.Push(glua.LNumber(f))
+			}
 			return 1
 		}))
 	}

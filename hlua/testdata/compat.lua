@@ -94,5 +94,7 @@ function test()
   try("esc-keep", function() return "\\x41", "\065", "\0652" end)
   try("esc-long", function() return [[\x41]], [==[\z]==] end)
   try("esc-load", function() return load("return '\\x41'")() end)
+  try("tonumber", tonumber, "1e3")
+  try("tonumber-more", function() return tonumber(" 12 "), tonumber("0x1f"), tonumber("1.5e-2"), tonumber("ff", 16), tonumber("0x"), tonumber(""), tonumber("1e"), tonumber(".5"), tonumber("5."), tonumber("-2E2") end)
   out("done")
 end

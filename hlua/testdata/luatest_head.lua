@@ -10,6 +10,10 @@ local function ser(v)
       if b < 32 or b > 126 or c == '"' or c == "\\" then return "\\" .. b end
     end) .. '"'
   end
+  -- integral numbers print alike in 5.1 and 5.3 (no "1000.0")
+  if type(v) == "number" and v == math.floor(v) and v > -1e15 and v < 1e15 then
+    return string.format("%d", v)
+  end
   if type(v) ~= "table" then return tostring(v) end
   local keys = {}
   for k in pairs(v) do keys[#keys+1] = k end
