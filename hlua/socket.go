@@ -484,8 +484,9 @@ func (v *vm) sockReceive(L *glua.LState) int {
 	v.wait(L, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if conn := s.box.get(); conn != nil && s.state == sockConnected {
-			res, got = s.receive(conn, wanted, out)
+		// Data received before the close is still returned.
+		if s.state == sockConnected || len(s.buf) > 0 {
+			res, got = s.receive(s.box.get(), wanted, out)
 		} else {
 			res, got = out, len(out) > 0
 		}
@@ -557,7 +558,7 @@ func (s *luaSocket) receive(conn net.Conn, wanted int, out []byte) ([]byte, bool
 				}
 			}
 		}
-		if s.eof || s.state != sockConnected {
+		if s.eof || s.state != sockConnected || conn == nil {
 			return out, len(out) > 0
 		}
 		if !s.fill(conn) && wanted == rcvLine {
