@@ -41,8 +41,6 @@ import (
 // its "default" resolvers section, made from /etc/resolv.conf, and so
 // does not read /etc/hosts).
 
-const httpClientClass = "hlua.HTTPClient"
-
 // hcRetries and hcRetryDelay are haproxy's conn_retries (3) and its
 // one-second turn-around between attempts; tests shorten the delay.
 var (
@@ -57,17 +55,13 @@ type httpClient struct{}
 
 func openHTTPClient(v *vm, core *glua.LTable) {
 	L := v.L
-	mt := L.NewTypeMetatable(httpClientClass)
-	methods := L.NewTable()
+	methods := map[string]glua.LGFunction{}
 	for _, m := range []string{"GET", "HEAD", "PUT", "POST", "DELETE"} {
-		methods.RawSetString(strings.ToLower(m), L.NewFunction(v.hcSend(m)))
+		methods[strings.ToLower(m)] = v.hcSend(m)
 	}
-	mt.RawSetString("__index", methods)
+	newClass(L, "HTTPClient", methods)
 	core.RawSetString("httpclient", L.NewFunction(func(L *glua.LState) int {
-		ud := L.NewUserData()
-		ud.Value = &httpClient{}
-		L.SetMetatable(ud, L.GetTypeMetatable(httpClientClass))
-		L.Push(ud)
+		L.Push(newObject(L, "HTTPClient", &httpClient{}))
 		return 1
 	}))
 }
@@ -95,9 +89,7 @@ func (v *vm) hcSend(method string) glua.LGFunction {
 		if L.GetTop() != 2 || L.Get(2).Type() != glua.LTTable {
 			L.RaiseError("'get' needs a table as argument")
 		}
-		if ud, ok := L.Get(1).(*glua.LUserData); !ok {
-			L.ArgError(1, "HTTPClient expected")
-		} else if _, ok := ud.Value.(*httpClient); !ok {
+		if _, ok := objectValue(L, 1).(*httpClient); !ok {
 			L.ArgError(1, "HTTPClient expected")
 		}
 		req := hcRequest{method: method}

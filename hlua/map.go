@@ -13,8 +13,6 @@ import (
 // runtime API's "set map" and core.set_map reach it too) and lookup or
 // slookup find a key's value.
 
-const mapClass = "hlua.Map"
-
 // mapMethods are haproxy's pattern match methods in their order
 // (PAT_MATCH_*): Map.<name> and Map._<name> are their numbers.
 var mapMethods = []string{"found", "bool", "int", "ip", "bin", "len", "str", "beg", "sub", "dir", "dom", "end", "reg", "regm"}
@@ -33,13 +31,11 @@ func openMap(v *vm) {
 		cls.RawSetString("_"+n, glua.LNumber(i))
 	}
 	cls.RawSetString("new", L.NewFunction(v.mapNew))
-	mt := L.NewTypeMetatable(mapClass)
-	methods := L.NewTable()
-	L.SetFuncs(methods, map[string]glua.LGFunction{
+	mt := newClass(L, "Map", map[string]glua.LGFunction{
 		"lookup":  func(L *glua.LState) int { return mapLookup(L, false) },
 		"slookup": func(L *glua.LState) int { return mapLookup(L, true) },
 	})
-	mt.RawSetString("__index", methods)
+	L.SetMetatable(cls, mt) // as haproxy: Map.lookup exists too
 	L.SetGlobal("Map", cls)
 }
 
@@ -78,10 +74,7 @@ func (v *vm) mapNew(L *glua.LState) int {
 		}
 		L.RaiseError("'new': %s.", strings.TrimSuffix(msg, "."))
 	}
-	ud := L.NewUserData()
-	ud.Value = &luaMap{conv: conv, intKey: name == "int"}
-	L.SetMetatable(ud, L.GetTypeMetatable(mapClass))
-	L.Push(ud)
+	L.Push(newObject(L, "Map", &luaMap{conv: conv, intKey: name == "int"}))
 	return 1
 }
 
@@ -90,8 +83,7 @@ func mapLookup(L *glua.LState, str bool) int {
 	if L.GetTop() != 2 {
 		L.RaiseError("'lookup' needs 2 arguments")
 	}
-	ud := L.CheckUserData(1)
-	m, ok := ud.Value.(*luaMap)
+	m, ok := objectValue(L, 1).(*luaMap)
 	if !ok {
 		L.ArgError(1, "Map expected")
 	}

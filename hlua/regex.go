@@ -14,8 +14,6 @@ import (
 // new says so), exec says whether a string matches, match returns the
 // whole match and the groups.
 
-const regexClass = "hlua.Regex"
-
 // regexMaxInput is haproxy's limit: the subject is copied into a trash
 // buffer (tune.bufsize) and a longer one never matches.
 const regexMaxInput = 16384
@@ -24,13 +22,11 @@ func openRegex(v *vm) {
 	L := v.L
 	cls := L.NewTable()
 	cls.RawSetString("new", L.NewFunction(regexNew))
-	mt := L.NewTypeMetatable(regexClass)
-	methods := L.NewTable()
-	L.SetFuncs(methods, map[string]glua.LGFunction{
+	mt := newClass(L, "Regex", map[string]glua.LGFunction{
 		"exec":  regexExec,
 		"match": regexMatch,
 	})
-	mt.RawSetString("__index", methods)
+	L.SetMetatable(cls, mt)
 	L.SetGlobal("Regex", cls)
 }
 
@@ -49,17 +45,13 @@ func regexNew(L *glua.LState) int {
 		L.Push(glua.LString(err.Error()))
 		return 2
 	}
-	ud := L.NewUserData()
-	ud.Value = re
-	L.SetMetatable(ud, L.GetTypeMetatable(regexClass))
 	L.Push(glua.LTrue)
-	L.Push(ud)
+	L.Push(newObject(L, "Regex", re))
 	return 2
 }
 
 func checkRegex(L *glua.LState) *regexp.Regexp {
-	ud := L.CheckUserData(1)
-	re, ok := ud.Value.(*regexp.Regexp)
+	re, ok := objectValue(L, 1).(*regexp.Regexp)
 	if !ok {
 		L.ArgError(1, "Regex expected")
 	}

@@ -93,14 +93,10 @@ func (b *connBox) close() {
 	}
 }
 
-const socketClass = "hlua.Socket"
-
 // openSocket adds core.tcp to the core table.
 func openSocket(v *vm, core *glua.LTable) {
 	L := v.L
-	mt := L.NewTypeMetatable(socketClass)
-	methods := L.NewTable()
-	L.SetFuncs(methods, map[string]glua.LGFunction{
+	newClass(L, "Socket", map[string]glua.LGFunction{
 		"connect":     v.sockConnect(false),
 		"connect_ssl": v.sockConnect(true),
 		"send":        v.sockSend,
@@ -111,24 +107,17 @@ func openSocket(v *vm, core *glua.LTable) {
 		"settimeout":  sockSetTimeout,
 		"setoption":   func(L *glua.LState) int { return 0 },
 	})
-	mt.RawSetString("__index", methods)
 	core.RawSetString("tcp", L.NewFunction(func(L *glua.LState) int {
 		s := &luaSocket{box: &connBox{}}
 		runtime.AddCleanup(s, func(b *connBox) { b.close() }, s.box)
-		ud := L.NewUserData()
-		ud.Value = s
-		L.SetMetatable(ud, L.GetTypeMetatable(socketClass))
-		L.Push(ud)
+		L.Push(newObject(L, "Socket", s))
 		return 1
 	}))
 }
 
 func checkSocket(L *glua.LState) *luaSocket {
-	ud, ok := L.Get(1).(*glua.LUserData)
-	if ok {
-		if s, ok := ud.Value.(*luaSocket); ok {
-			return s
-		}
+	if s, ok := objectValue(L, 1).(*luaSocket); ok {
+		return s
 	}
 	L.ArgError(1, "Socket expected")
 	return nil

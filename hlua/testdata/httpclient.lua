@@ -4,6 +4,7 @@
 local function base(p) return "http://127.0.0.1:" .. p end
 function test()
   local hc
+  out("object", tostring(core.httpclient()), type(core.httpclient()))
   hc = core.httpclient(); try("get", hc.get, hc, {url=base(HTTP) .. "/path?q=1", headers={["X-Test"]={"v1","v2"}}})
   hc = core.httpclient(); try("post", hc.post, hc, {url=base(HTTP) .. "/p", body="abcdef"})
   hc = core.httpclient(); try("put", hc.put, hc, {url=base(HTTP) .. "/p", body=""})

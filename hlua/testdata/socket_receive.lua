@@ -2,6 +2,8 @@
 -- "line1\r\nline2\n\nab\rc\r\r\nlast" and closes (port LINES).
 function test()
   local s = core.tcp()
+  s.mine = "field"
+  out("object", tostring(s), type(s), s.mine)
   try("connect-lines", s.connect, s, "127.0.0.1", LINES)
   try("rcv-l1", s.receive, s)
   try("rcv-l2", s.receive, s, "*l")
