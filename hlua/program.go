@@ -1,6 +1,7 @@
 package hlua
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"sync"
@@ -97,12 +98,11 @@ func NewProgram(env *sample.Env) *Program {
 // compile reads and compiles a script once; every state loads the same
 // compiled chunk.
 func compile(file string) (*glua.FunctionProto, error) {
-	f, err := os.Open(file)
+	src, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
 	}
-	defer f.Close()
-	chunk, err := parse.Parse(f, file)
+	chunk, err := parse.Parse(bytes.NewReader(rewriteEscapes(src)), file)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
 	}
