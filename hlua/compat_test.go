@@ -30,11 +30,11 @@ func TestCompat53(t *testing.T) {
 }
 
 // What Lua 5.3 has and gopher-lua cannot be given by a library: the
-// integer operators fail to compile, as docs/lua-compat.md says.
+// integer operators fail to compile, as docs/lua.md says.
 func TestCompatLimits(t *testing.T) {
 	for _, src := range []string{"return 7 // 2", "return 6 & 3", "return 6 | 3", "return 1 << 2", "return ~1", "return 6 ~ 3"} {
 		if _, err := compileString(src); err == nil {
-			t.Errorf("%q compiled: docs/lua-compat.md says it does not", src)
+			t.Errorf("%q compiled: docs/lua.md says it does not", src)
 		}
 	}
 }

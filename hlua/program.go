@@ -73,6 +73,7 @@ type Program struct {
 	threads []*thread // every thread, for the watchdog
 	host    Host
 	started bool
+	stopped bool
 	stop    chan struct{}
 	fetchMu sync.Mutex
 	fetchC  map[string]*fetchCall // compiled txn.f calls
@@ -322,9 +323,11 @@ func (p *Program) Stop() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.started && p.stop != nil {
+	// The channel stays closed, not nil: a wait that begins after the
+	// stop must see it too.
+	if p.started && !p.stopped {
 		close(p.stop)
-		p.stop = nil
+		p.stopped = true
 	}
 }
 

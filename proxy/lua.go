@@ -59,9 +59,14 @@ func compileLuaAction(r *config.HTTPRule) ruleFunc {
 			}
 			return s.internalError(set, 502)
 		case hlua.ActAbort:
-			// Ended without a reply.
+			// haproxy ends the stream where it is; with no reply made
+			// by the script, the client gets its 503 (502 to a
+			// response), logged as the proxy's doing (PR).
 			s.term('P', 'R')
-			return ruleAnswered, false
+			if set == config.HTTPRequestRules {
+				return ruleAnswered, s.reply(503, s.t.be)
+			}
+			return s.internalError(set, 502)
 		case hlua.ActError:
 			return s.internalError(set, 500)
 		}

@@ -70,6 +70,7 @@ frontend fe
     http-request lua.ret INVALID if { path /invalid }
     http-request lua.ret ERROR if { path /error }
     http-request lua.ret DENY if { path /deny }
+    http-request lua.ret ABORT if { path /abort }
     http-request lua.edit if { path /edit }
     http-request set-header x-var %[var(txn.from_lua)]
     http-request return status 200 content-type text/plain string "rules went on" if { path /stop } || { path /done }
@@ -88,6 +89,7 @@ backend app
 		{"/invalid", 400, ""},
 		{"/error", 500, ""},
 		{"/deny", 403, ""},
+		{"/abort", 503, ""},
 		{"/edit", 299, "/rewritten yes"},
 	} {
 		k := itDial(t, fe)
