@@ -150,8 +150,11 @@ func (s *httpStream) countEnd() {
 		in += uint64(s.requestBodyHTX())
 	}
 	status := l.rec.Status
-	if l.rec.Timers.Data < 0 && (status == 502 || status == 503 || status == 504) {
-		s.cc.trk.countStatus(status) // no server answered: the failure is the proxy's
+	if l.rec.Timers.Data < 0 && l.rec.Timers.Connect >= 0 && (status == 502 || status == 504) {
+		// A server was reached and gave no response (haproxy's 502 and
+		// 504 of http_wait_for_response): a failure. One that could not
+		// be reached, or none to choose (503), is not, as in haproxy.
+		s.cc.trk.countStatus(status)
 	}
 	s.cc.trk.countBytes(in, out)
 	s.rt.pc.bytesOut.Add(out)
