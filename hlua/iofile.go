@@ -137,6 +137,11 @@ func readSmall(path string) (data []byte, err error, small bool) {
 			break
 		}
 		n += m
+		if n < len(buf) && n >= int(st.Size) {
+			// A regular file reads short only at its end: no read
+			// for the end-of-file answer.
+			break
+		}
 	}
 	if n == len(buf) {
 		return nil, nil, false
