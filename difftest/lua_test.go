@@ -231,6 +231,15 @@ func TestLuaActions(t *testing.T) {
 			cases[i].req = ""
 		}
 	}
+	for i := range cases {
+		if cases[i].name == "action-res-reply" {
+			// Whether the server's connection is reused after a
+			// response rule replaced its response depends on whether
+			// the body had arrived when the rule ran: a race in both
+			// proxies, which the end-of-case probe would show.
+			cases[i].noProbe = true
+		}
+	}
 	runCases(t, cases)
 }
 

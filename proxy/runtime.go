@@ -255,9 +255,14 @@ func (rt *Runtime) accept(a *acceptor) {
 			failures = 0
 		}
 		backoff = 0
-		if resume := fe.ctl.isPaused(); resume != nil {
-			// Paused while this loop waited in Accept: the connection
-			// waits as it would have in the backlog.
+		// Paused while this loop waited in Accept: the connection waits
+		// as it would have in the backlog. The pause itself woke the
+		// loops (wakeAcceptors closed the channel taken before Accept),
+		// so each wait takes the channel afresh.
+		for resume := fe.ctl.isPaused(); resume != nil; resume = fe.ctl.isPaused() {
+			rt.mu.Lock()
+			reloaded = rt.reloaded
+			rt.mu.Unlock()
 			select {
 			case <-resume:
 			case <-reloaded:
