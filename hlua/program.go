@@ -175,6 +175,20 @@ func applyPath(L *glua.LState, pp prependPath) {
 	pkg.RawSetString(field, glua.LString(pp.path+";"+cur))
 }
 
+// unregister forgets a thread that is no longer used.
+func (p *Program) unregister(t *thread) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, x := range p.threads {
+		if x == t {
+			last := len(p.threads) - 1
+			p.threads[i], p.threads[last] = p.threads[last], nil
+			p.threads = p.threads[:last]
+			return
+		}
+	}
+}
+
 // register notes a thread for the watchdog.
 func (p *Program) register(t *thread) {
 	p.mu.Lock()

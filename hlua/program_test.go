@@ -363,3 +363,31 @@ end)
 		t.Errorf("got %q", v.Str)
 	}
 }
+
+// Threads beyond those kept for reuse are forgotten once their call ends:
+// a burst of waiting calls does not grow the program's list for good.
+func TestThreadsForgotten(t *testing.T) {
+	env, p := newEnv()
+	f := luaFile(t, `core.register_fetches("nap", function(txn) core.msleep(50); return 1 end)`)
+	if err := p.Load(f, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	p.Start(nil)
+	defer p.Stop()
+	var wg sync.WaitGroup
+	for i := 0; i < maxIdleThreads+40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fetch(t, env, "lua.nap", &sample.Ctx{})
+		}()
+	}
+	wg.Wait()
+	p.mu.Lock()
+	n := len(p.threads)
+	p.mu.Unlock()
+	// The main state's thread, and the idle ones kept.
+	if n > maxIdleThreads+1 {
+		t.Errorf("%d threads known after the burst, want at most %d", n, maxIdleThreads+1)
+	}
+}

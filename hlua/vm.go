@@ -170,11 +170,20 @@ func (v *vm) release(t *thread) {
 		v.mu.Lock()
 	}
 	t.locked = false
-	if t.L.GetTop() == 0 && len(v.free) < 64 {
+	keep := t.L.GetTop() == 0 && len(v.free) < maxIdleThreads
+	if keep {
 		v.free = append(v.free, t)
 	}
 	v.mu.Unlock()
+	if !keep {
+		// Dropped: the watchdog forgets it too, or a burst of waiting
+		// calls would grow its list for good.
+		v.prog.unregister(t)
+	}
 }
+
+// maxIdleThreads bounds the Lua threads a shared state keeps for reuse.
+const maxIdleThreads = 64
 
 // errTimeout is a call stopped by its timeout.
 var errTimeout = errors.New("execution timeout")
