@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"net"
 	"testing"
+	"time"
 
+	"switchyard/counters"
 	"switchyard/internal/haproxytest"
 )
 
@@ -17,7 +19,7 @@ func TestStickFailCount(t *testing.T) {
 		itReadHead(bufio.NewReader(c)) // then close without a response
 	})
 	fe := itAddr(t)
-	itStart(t, itConfig(t, itDefaults+`
+	rt := itStart(t, itConfig(t, itDefaults+`
 frontend fe
     bind {FE}
     stick-table type ip size 1k expire 60s store http_fail_cnt,http_err_cnt
@@ -43,6 +45,13 @@ backend nosrv
 			t.Fatalf("%s: %d, want %d", tc.path, resp.StatusCode, tc.status)
 		}
 	}
+	// A transaction's table counts are made with its frontend's
+	// response counts, after the response is written: wait for the
+	// three 5xx to be counted.
+	c := rt.Snapshot().Frontend("fe").Counters()
+	itPoll(t, 2*time.Second, "three 5xx counted", func() bool {
+		return c.HTTP.Rsp[counters.StatusClass(500)].Load() == 3
+	})
 	k := itDial(t, fe)
 	if _, body := k.get("/show"); body != "1 0" {
 		t.Errorf("http_fail_cnt, http_err_cnt = %q, want \"1 0\" (haproxy's)", body)
