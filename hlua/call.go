@@ -262,7 +262,9 @@ func (p *Program) runInit(v *vm, fn *glua.LFunction) {
 // returns or the program stops.
 func (p *Program) startTask(v *vm, fn *glua.LFunction) {
 	stop := p.stopping()
+	p.tasks.Add(1)
 	go func() {
+		defer p.tasks.Done()
 		t := v.acquire()
 		if t.objs == nil {
 			p.register(t)
@@ -270,17 +272,20 @@ func (p *Program) startTask(v *vm, fn *glua.LFunction) {
 		defer v.release(t)
 		t.cur = &call{}
 		t.setLimit(p.Settings.TaskTimeout)
-		go func() {
-			// Stopping the program ends the task at its next Lua
-			// instruction.
-			<-stop
-			p.mu.Lock()
-			if t.cancel != nil {
-				t.cancel()
-			}
-			p.mu.Unlock()
-		}()
-		if _, err := t.run(fn, 0); err != nil && !isStopped(stop) {
+		// The task's context derives from the program's stop: Stop
+		// ends it at its next Lua instruction, even one that begins
+		// after the stop.
+		p.mu.Lock()
+		t.parent, t.ctx = p.stopCtx, nil
+		p.mu.Unlock()
+		_, err := t.run(fn, 0)
+		p.mu.Lock()
+		if t.cancel != nil {
+			t.cancel() // detaches it from stopCtx
+		}
+		t.parent, t.ctx = nil, nil
+		p.mu.Unlock()
+		if err != nil && !isStopped(stop) {
 			p.log(nil, logErr, "Lua task: "+errorText(err)+".")
 		}
 	}()

@@ -2,6 +2,7 @@ package hlua
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"sync"
@@ -74,10 +75,14 @@ type Program struct {
 	host    Host
 	started bool
 	stopped bool
-	stop    chan struct{}
-	fetchMu sync.Mutex
-	fetchC  map[string]*fetchCall // compiled txn.f calls
-	convC   map[string]*convCall
+	// stopCtx is the parent of the tasks' contexts, cancelled by Stop.
+	stopCtx    context.Context
+	stopCancel context.CancelFunc
+	tasks      sync.WaitGroup
+	stop       chan struct{}
+	fetchMu    sync.Mutex
+	fetchC     map[string]*fetchCall // compiled txn.f calls
+	convC      map[string]*convCall
 	// envLookup is the configuration's view of the environment while a
 	// script loads (nil otherwise: the process's).
 	envLookup func(name string) (string, bool)
@@ -92,6 +97,7 @@ type prependPath struct {
 func NewProgram(env *sample.Env) *Program {
 	p := &Program{Settings: DefaultSettings(), env: env, decls: map[regKey]*decl{},
 		fetchC: map[string]*fetchCall{}, convC: map[string]*convCall{}}
+	p.stopCtx, p.stopCancel = context.WithCancel(context.Background())
 	p.clock.Store(1)
 	return p
 }
@@ -336,12 +342,24 @@ func (p *Program) Stop() {
 		return
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	// The channel stays closed, not nil: a wait that begins after the
 	// stop must see it too.
-	if p.started && !p.stopped {
-		close(p.stop)
-		p.stopped = true
+	if !p.started || p.stopped {
+		p.mu.Unlock()
+		return
+	}
+	close(p.stop)
+	p.stopped = true
+	p.stopCancel()
+	p.mu.Unlock()
+	// The tasks end at their next Lua instruction, or as their wait
+	// sees the stop: wait for them, a little, so that a replaced
+	// configuration's tasks are over when Apply returns.
+	done := make(chan struct{})
+	go func() { p.tasks.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
 	}
 }
 

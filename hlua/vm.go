@@ -80,6 +80,8 @@ type thread struct {
 	// new one is made for the next call.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// parent is what ctx derives from (nil: none): set for a task.
+	parent context.Context
 	// running is when Lua code started running (the program's clock),
 	// 0 while the thread waits or is idle; used is the Lua time of the
 	// call before that; limit is the call's budget (0: none); all in ms.
@@ -194,7 +196,11 @@ var errTimeout = errors.New("execution timeout")
 func (t *thread) run(fn *glua.LFunction, nret int, args ...glua.LValue) (glua.LValue, error) {
 	L := t.L
 	if t.ctx == nil || t.ctx.Err() != nil {
-		ctx, cancel := context.WithCancel(context.Background())
+		parent := context.Background()
+		if t.parent != nil {
+			parent = t.parent // a task's: the program's stop ends it
+		}
+		ctx, cancel := context.WithCancel(parent)
 		t.vm.prog.mu.Lock() // the watchdog reads cancel
 		t.ctx, t.cancel = ctx, cancel
 		t.vm.prog.mu.Unlock()
