@@ -152,16 +152,8 @@ func (t *thread) newCall(kind Kind, name string, st Stream, c *sample.Ctx) *call
 	return &t.callBuf
 }
 
-// RunAction runs the Lua action name on st with the rule's words; res
-// says it runs on the response side (txn.http's res_* apply).
-func (p *Program) RunAction(name string, st Stream, words []string, res bool) ActionResult {
-	lw := make([]glua.LValue, len(words))
-	for i, w := range words {
-		lw[i] = glua.LString(w)
-	}
-	return p.runAction(name, st, lw, res)
-}
-
+// runAction runs the Lua action name on st with the rule's words (Lua
+// strings); res says it runs on the response side (txn.http's res_*).
 func (p *Program) runAction(name string, st Stream, words []glua.LValue, res bool) ActionResult {
 	t, fn, end, err := p.begin(KindAction, name)
 	if err != nil {

@@ -3,29 +3,26 @@ package hlua
 import (
 	"strings"
 	"testing"
-
-	"switchyard/sample"
 )
 
 type fakeHost struct{ pxs []Proxy }
 
-func (h *fakeHost) Log(int, string)                       {}
-func (h *fakeHost) Alert(string)                          {}
-func (h *fakeHost) Proxies() []Proxy                      { return h.pxs }
-func (h *fakeHost) PatternFile(string) *sample.PatternRef { return nil }
-func (p *fakeProxy) Name() string                         { return p.name }
-func (p *fakeProxy) ID() int                              { return 3 }
-func (p *fakeProxy) Frontend() bool                       { return p.fe }
-func (p *fakeProxy) Backend() bool                        { return p.be }
-func (p *fakeProxy) Mode() string                         { return "http" }
-func (p *fakeProxy) Stats() map[string]any                { return map[string]any{"stot": uint64(7), "status": "UP"} }
-func (p *fakeProxy) Servers() []Server                    { return p.srvs }
-func (p *fakeProxy) Pause() bool                          { p.cmds = append(p.cmds, "pause"); return true }
-func (p *fakeProxy) Resume() bool                         { return true }
-func (p *fakeProxy) Stop() bool                           { return true }
-func (s *fakeServer) Name() string                        { return "s1" }
-func (s *fakeServer) ID() int                             { return 2 }
-func (s *fakeServer) Addr() string                        { return "127.0.0.1:80" }
+func (h *fakeHost) Log(int, string)        {}
+func (h *fakeHost) Alert(string)           {}
+func (h *fakeHost) Proxies() []Proxy       { return h.pxs }
+func (p *fakeProxy) Name() string          { return p.name }
+func (p *fakeProxy) ID() int               { return 3 }
+func (p *fakeProxy) Frontend() bool        { return p.fe }
+func (p *fakeProxy) Backend() bool         { return p.be }
+func (p *fakeProxy) Mode() string          { return "http" }
+func (p *fakeProxy) Stats() map[string]any { return map[string]any{"stot": uint64(7), "status": "UP"} }
+func (p *fakeProxy) Servers() []Server     { return p.srvs }
+func (p *fakeProxy) Pause() bool           { p.cmds = append(p.cmds, "pause"); return true }
+func (p *fakeProxy) Resume() bool          { return true }
+func (p *fakeProxy) Stop() bool            { return true }
+func (s *fakeServer) Name() string         { return "s1" }
+func (s *fakeServer) ID() int              { return 2 }
+func (s *fakeServer) Addr() string         { return "127.0.0.1:80" }
 func (s *fakeServer) Stats() map[string]any {
 	return map[string]any{"status": s.status, "weight": int64(5), "slim": uint64(30)}
 }

@@ -52,8 +52,8 @@ type Reply struct {
 }
 
 // Host is what the process gives scripts beyond a stream: logs outside a
-// stream, the proxies and servers (core.backends…), maps and ACL files
-// (core.set_map…).
+// stream, the proxies and servers (core.backends…). Maps and ACL files
+// (core.set_map…) are the configuration's, reached through its sample.Env.
 type Host interface {
 	// Log sends a message to the global loggers (core.log outside a
 	// stream).
@@ -63,8 +63,6 @@ type Host interface {
 	Alert(msg string)
 	// Proxies lists the proxies of the running configuration.
 	Proxies() []Proxy
-	// PatternFile finds a map or ACL file loaded by the configuration.
-	PatternFile(name string) *sample.PatternRef
 }
 
 // Proxy is a frontend, backend or listen section for core.proxies.

@@ -267,7 +267,6 @@ func (h *luaHost) Alert(msg string) { h.rt.Log.Error(msg) }
 
 func (h *luaHost) Proxies() []hlua.Proxy { return h.proxies() } // lua_proxies.go
 
-func (h *luaHost) PatternFile(name string) *sample.PatternRef { return nil }
 
 // applyLua starts the Lua program of a configuration just put in force
 // (its init functions, its tasks) and stops the one it replaces.
