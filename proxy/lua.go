@@ -267,7 +267,6 @@ func (h *luaHost) Alert(msg string) { h.rt.Log.Error(msg) }
 
 func (h *luaHost) Proxies() []hlua.Proxy { return h.proxies() } // lua_proxies.go
 
-
 // applyLua starts the Lua program of a configuration just put in force
 // (its init functions, its tasks) and stops the one it replaces.
 func (rt *Runtime) applyLua(cfg *config.Config) {
