@@ -145,7 +145,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 	// them so (haproxy's follows its table's hash order).
 	var order []string
 	methods := L.NewTable()
-	L.SetFuncs(methods, map[string]glua.LGFunction{
+	L.SetFuncs(methods, withVarMethods(t, map[string]glua.LGFunction{
 		"set_status": func(L *glua.LState) int {
 			code := L.CheckInt(2)
 			reason := L.OptString(3, "")
@@ -286,14 +286,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 			L.Push(glua.LNumber(len(msg)))
 			return 1
 		},
-		"get_var": func(L *glua.LState) int { return getVar(L, t.cur, L.CheckString(2)) },
-		"set_var": func(L *glua.LState) int {
-			return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
-		},
-		"unset_var": func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) },
-		"get_priv":  func(L *glua.LState) int { L.Push(t.cur.getPriv()); return 1 },
-		"set_priv":  func(L *glua.LState) int { t.cur.setPriv(L.Get(2)); return 0 },
-	})
+	}))
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)
 	L.SetMetatable(ap, meta)

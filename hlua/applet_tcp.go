@@ -106,7 +106,7 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 	ap.RawSetString("c", t.convObject(false))
 	ap.RawSetString("sc", t.convObject(true))
 	methods := L.NewTable()
-	L.SetFuncs(methods, map[string]glua.LGFunction{
+	L.SetFuncs(methods, withVarMethods(t, map[string]glua.LGFunction{
 		// getline returns a line with its "\n", or what is left at
 		// the end of the input ("" once nothing is).
 		"getline": func(L *glua.LState) int {
@@ -169,14 +169,7 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 			L.Push(glua.LNumber(n))
 			return 1
 		},
-		"get_var": func(L *glua.LState) int { return getVar(L, t.cur, L.CheckString(2)) },
-		"set_var": func(L *glua.LState) int {
-			return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
-		},
-		"unset_var": func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) },
-		"get_priv":  func(L *glua.LState) int { L.Push(t.cur.getPriv()); return 1 },
-		"set_priv":  func(L *glua.LState) int { t.cur.setPriv(L.Get(2)); return 0 },
-	})
+	}))
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)
 	L.SetMetatable(ap, meta)

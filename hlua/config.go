@@ -7,6 +7,7 @@ import (
 
 	"strconv"
 	"strings"
+	"time"
 
 	"switchyard/config"
 )
@@ -94,7 +95,7 @@ func init() {
 		program(c).PrependPath(args[0], cpath)
 		return nil
 	})
-	timeout := func(set func(s *Settings, d int64)) func(c *config.Context, args []string) error {
+	timeout := func(field func(s *Settings) *time.Duration) func(c *config.Context, args []string) error {
 		return func(c *config.Context, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("expects a time")
@@ -103,13 +104,13 @@ func init() {
 			if err != nil {
 				return err
 			}
-			set(&program(c).Settings, int64(d))
+			*field(&program(c).Settings) = d
 			return nil
 		}
 	}
-	config.RegisterKeyword(config.SecGlobal, "tune.lua.session-timeout", timeout(func(s *Settings, d int64) { s.SessionTimeout = durationOf(d) }))
-	config.RegisterKeyword(config.SecGlobal, "tune.lua.task-timeout", timeout(func(s *Settings, d int64) { s.TaskTimeout = durationOf(d) }))
-	config.RegisterKeyword(config.SecGlobal, "tune.lua.service-timeout", timeout(func(s *Settings, d int64) { s.ServiceTimeout = durationOf(d) }))
+	config.RegisterKeyword(config.SecGlobal, "tune.lua.session-timeout", timeout(func(s *Settings) *time.Duration { return &s.SessionTimeout }))
+	config.RegisterKeyword(config.SecGlobal, "tune.lua.task-timeout", timeout(func(s *Settings) *time.Duration { return &s.TaskTimeout }))
+	config.RegisterKeyword(config.SecGlobal, "tune.lua.service-timeout", timeout(func(s *Settings) *time.Duration { return &s.ServiceTimeout }))
 	number := func(name, why string) func(c *config.Context, args []string) error {
 		return func(c *config.Context, args []string) error {
 			if len(args) != 1 {

@@ -81,8 +81,8 @@ type Program struct {
 	tasks      sync.WaitGroup
 	stop       chan struct{}
 	fetchMu    sync.Mutex
-	fetchC     map[string]*fetchCall // compiled txn.f calls
-	convC      map[string]*convCall
+	fetchC     map[string]*compiled[*sample.Expr] // compiled txn.f calls
+	convC      map[string]*compiled[*sample.ConvCall]
 	// envLookup is the configuration's view of the environment while a
 	// script loads (nil otherwise: the process's).
 	envLookup func(name string) (string, bool)
@@ -96,7 +96,7 @@ type prependPath struct {
 // NewProgram returns an empty program: scripts are added by Load.
 func NewProgram(env *sample.Env) *Program {
 	p := &Program{Settings: DefaultSettings(), env: env, decls: map[regKey]*decl{},
-		fetchC: map[string]*fetchCall{}, convC: map[string]*convCall{}}
+		fetchC: map[string]*compiled[*sample.Expr]{}, convC: map[string]*compiled[*sample.ConvCall]{}}
 	p.stopCtx, p.stopCancel = context.WithCancel(context.Background())
 	p.clock.Store(1)
 	return p

@@ -144,15 +144,7 @@ func (t *thread) txnMethods() map[string]glua.LGFunction {
 			return 0
 		}
 	}
-	return map[string]glua.LGFunction{
-		"get_var": func(L *glua.LState) int { return getVar(L, t.cur, L.CheckString(2)) },
-		"set_var": func(L *glua.LState) int {
-			return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
-		},
-		"unset_var": func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) },
-		// The stream's value (priv.go).
-		"get_priv": func(L *glua.LState) int { L.Push(t.cur.getPriv()); return 1 },
-		"set_priv": func(L *glua.LState) int { t.cur.setPriv(L.Get(2)); return 0 },
+	return withVarMethods(t, map[string]glua.LGFunction{
 		"set_loglevel": func(L *glua.LState) int {
 			level := L.CheckInt(2)
 			if level < -1 || level > logDebug {
@@ -202,7 +194,20 @@ func (t *thread) txnMethods() map[string]glua.LGFunction {
 		"Info":    logAt(logInfo),
 		"Warning": logAt(logWarning),
 		"Alert":   logAt(logAlert),
+	})
+}
+
+// withVarMethods adds to methods those that TXN, AppletHTTP and AppletTCP
+// share: variables, and the stream's private value (priv.go).
+func withVarMethods(t *thread, methods map[string]glua.LGFunction) map[string]glua.LGFunction {
+	methods["get_var"] = func(L *glua.LState) int { return getVar(L, t.cur, L.CheckString(2)) }
+	methods["set_var"] = func(L *glua.LState) int {
+		return setVar(L, t.cur, L.CheckString(2), L.CheckAny(3), L.OptBool(4, false))
 	}
+	methods["unset_var"] = func(L *glua.LState) int { return unsetVar(L, t.cur, L.CheckString(2)) }
+	methods["get_priv"] = func(L *glua.LState) int { L.Push(t.cur.getPriv()); return 1 }
+	methods["set_priv"] = func(L *glua.LState) int { t.cur.setPriv(L.Get(2)); return 0 }
+	return methods
 }
 
 // doneSignal is the error core.done() and txn:done() raise to end the Lua
@@ -239,50 +244,43 @@ func luaNameMaps() (fetch, conv map[string]string) {
 	return luaNames.fetch, luaNames.conv
 }
 
-type fetchCall struct {
-	e   *sample.Expr
+// compiled is a fetch or converter call compiled once (or why it could
+// not be).
+type compiled[T any] struct {
+	v   T
 	err error
 }
 
-type convCall struct {
-	c   *sample.ConvCall
-	err error
-}
-
-// compiledFetch returns the compiled call of a fetch with its arguments,
-// made once per distinct call.
-func (p *Program) compiledFetch(name string, args []string) (*sample.Expr, error) {
+// compiledCall returns the compiled call of a keyword with its
+// arguments from cache, compiling it on first use; the cache is bounded
+// (scripts that build arguments from traffic get each compiled anew).
+func compiledCall[T any](mu *sync.Mutex, cache map[string]*compiled[T], name string, args []string, compile func() (T, error)) (T, error) {
 	key := name + "\x00" + strings.Join(args, "\x00")
-	p.fetchMu.Lock()
-	fc := p.fetchC[key]
-	p.fetchMu.Unlock()
-	if fc == nil {
-		e, err := sample.CompileFetchCall(p.env, name, args)
-		fc = &fetchCall{e, err}
-		p.fetchMu.Lock()
-		if len(p.fetchC) < 4096 {
-			p.fetchC[key] = fc
+	mu.Lock()
+	c := cache[key]
+	mu.Unlock()
+	if c == nil {
+		v, err := compile()
+		c = &compiled[T]{v, err}
+		mu.Lock()
+		if len(cache) < 4096 {
+			cache[key] = c
 		}
-		p.fetchMu.Unlock()
+		mu.Unlock()
 	}
-	return fc.e, fc.err
+	return c.v, c.err
+}
+
+func (p *Program) compiledFetch(name string, args []string) (*sample.Expr, error) {
+	return compiledCall(&p.fetchMu, p.fetchC, name, args, func() (*sample.Expr, error) {
+		return sample.CompileFetchCall(p.env, name, args)
+	})
 }
 
 func (p *Program) compiledConv(name string, args []string) (*sample.ConvCall, error) {
-	key := name + "\x00" + strings.Join(args, "\x00")
-	p.fetchMu.Lock()
-	cc := p.convC[key]
-	p.fetchMu.Unlock()
-	if cc == nil {
-		c, err := sample.CompileConverterCall(p.env, name, args)
-		cc = &convCall{c, err}
-		p.fetchMu.Lock()
-		if len(p.convC) < 4096 {
-			p.convC[key] = cc
-		}
-		p.fetchMu.Unlock()
-	}
-	return cc.c, cc.err
+	return compiledCall(&p.fetchMu, p.convC, name, args, func() (*sample.ConvCall, error) {
+		return sample.CompileConverterCall(p.env, name, args)
+	})
 }
 
 // fetchObject is txn.f (str false) or txn.sf: every fetch of the sample

@@ -3,7 +3,6 @@ package hlua
 import (
 	"math"
 	"strconv"
-	"time"
 
 	glua "github.com/yuin/gopher-lua"
 
@@ -70,5 +69,3 @@ func argText(v glua.LValue) string {
 	}
 	return v.String()
 }
-
-func durationOf(ns int64) time.Duration { return time.Duration(ns) }

@@ -539,21 +539,30 @@ func (s *httpStream) responseRules(be *Backend) bool {
 	if len(be.resRules) == 0 && len(s.fe.resRules) == 0 {
 		return false
 	}
-	// The request's head is gone by now in haproxy (forwarded): request
-	// fetches find nothing in response rules, and config warns of them.
-	req := s.ctx.Req
-	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = nil, req, &s.t.resp, true
-	defer func() { s.ctx.Req, s.ctx.ReqInfo, s.ctx.OnResponse = req, nil, false }()
 	s.t.be = be // error files: the backend's first
 	defer func() { s.t.be = nil }()
-	done, keep := s.runRules(be.resRules)
-	if !done && be.cfg != s.fe.cfg {
-		done, keep = s.runRules(s.fe.resRules)
-	}
+	done, keep := s.runResponseRules(be)
 	if done && !keep {
 		s.t.closeAfter = true
 	}
 	return done
+}
+
+// runResponseRules runs the http-response rules on s.t.resp: be's (when
+// there is one) then the frontend's, a listen's once. The request's head
+// is gone by then in haproxy (forwarded): request fetches find nothing in
+// response rules, and config warns of them.
+func (s *httpStream) runResponseRules(be *Backend) (done, keep bool) {
+	req := s.ctx.Req
+	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = nil, req, &s.t.resp, true
+	defer func() { s.ctx.Req, s.ctx.ReqInfo, s.ctx.OnResponse = req, nil, false }()
+	if be != nil {
+		done, keep = s.runRules(be.resRules)
+	}
+	if !done && (be == nil || be.cfg != s.fe.cfg) {
+		done, keep = s.runRules(s.fe.resRules)
+	}
+	return done, keep
 }
 
 // releaseServerConn keeps a server connection for reuse if it is clean,

@@ -278,33 +278,15 @@ func (k *luaSink) Head(a *hlua.Applet) error {
 	return nil
 }
 
-// luaResponseRules runs the http-response rules on a service's head laid
-// out in head, and returns it as they left it; answered says a rule
-// answered instead (deny, return…), which it wrote.
+// luaResponseRules runs the http-response rules on a service's head
+// (serviceResponseRules); answered says a rule answered instead, which
+// it wrote.
 func (s *httpStream) luaResponseRules(head []byte, k *luaSink) ([]byte, bool) {
-	be := s.t.be
-	lists := [2][]compiledRule{s.fe.resRules, nil}
-	if be != nil && be.cfg != s.fe.cfg {
-		lists = [2][]compiledRule{be.resRules, s.fe.resRules}
+	out, answered, keep := s.serviceResponseRules(head, k.mustClose)
+	if answered {
+		k.mustClose = k.mustClose || !keep
+		return nil, true
 	}
-	if len(lists[0])+len(lists[1]) == 0 {
-		return head, false
-	}
-	resp := &s.t.resp
-	if _, err := resp.Parse(s.keep(head), s.fe.limits, s.t.req.Meth); err != nil {
-		return head, false
-	}
-	req := s.ctx.Req
-	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = nil, req, resp, true
-	defer func() { s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = req, nil, nil, false }()
-	for _, rules := range lists {
-		if done, keep := s.runRules(rules); done {
-			k.mustClose = k.mustClose || !keep
-			return nil, true
-		}
-	}
-	s.t.lg.rec.Status = resp.Status
-	out, _ := resp.AppendHead(head[:0], s.respMode(), k.mustClose, &s.t.req)
 	return out, false
 }
 

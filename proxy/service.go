@@ -210,20 +210,11 @@ func (s *httpStream) serviceResponseRules(head []byte, mustClose bool) (out []by
 	if len(s.fe.resRules) == 0 && (be == nil || len(be.resRules) == 0) {
 		return head, false, false
 	}
-	buf := s.keep(head)
-	if _, err := s.t.resp.Parse(buf, s.fe.limits, s.t.req.Meth); err != nil {
+	if _, err := s.t.resp.Parse(s.keep(head), s.fe.limits, s.t.req.Meth); err != nil {
 		return head, false, false
 	}
-	req := s.ctx.Req
-	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = nil, req, &s.t.resp, true
-	done, keep := false, false
-	if be != nil {
-		done, keep = s.runRules(be.resRules)
-	}
-	if !done && (be == nil || be.cfg != s.fe.cfg) {
-		done, keep = s.runRules(s.fe.resRules)
-	}
-	s.ctx.Req, s.ctx.ReqInfo, s.ctx.Resp, s.ctx.OnResponse = req, nil, nil, false
+	done, keep := s.runResponseRules(be)
+	s.ctx.Resp = nil // the reply is written from head, not from s.t.resp
 	if done {
 		return nil, true, keep
 	}
