@@ -114,13 +114,13 @@ func (s *httpStream) luaDone() bool {
 
 // ---- hlua.Stream ----
 
-func (l *luaStream) s() *httpStream      { return (*httpStream)(l) }
-func (l *luaStream) Ctx() *sample.Ctx    { return &l.ctx }
-func (l *luaStream) HTTP() bool          { return l.t != nil }
-func (l *luaStream) Frontend() string    { return l.fe.Name }
-func (l *luaStream) SetLogLevel(lvl int) { l.setLogLevel(lvl) }
+func (l *luaStream) s() *httpStream   { return (*httpStream)(l) }
+func (l *luaStream) Ctx() *sample.Ctx { return &l.ctx }
+func (l *luaStream) HTTP() bool       { return l.t != nil }
+func (l *luaStream) Frontend() string { return l.fe.Name }
 
-func (l *luaStream) setLogLevel(lvl int) {
+// SetLogLevel is txn:set_loglevel: level+1 in the log record, -1 silent.
+func (l *luaStream) SetLogLevel(lvl int) {
 	if lvl < 0 {
 		l.t.lg.level = -1
 		return

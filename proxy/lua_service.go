@@ -72,18 +72,9 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	sink := &luaSink{s: s, mustClose: r.Close || s.ending(), length: -1}
 	a.Sink = sink
 	s.term('L', 'R')
-	// As haproxy logs an applet: the backend whose rule chose it, the
-	// service as the server, no queue nor connect time; Tr ends with
-	// the response's head.
+	// Tr ends with the response's head, which the script starts.
+	s.logApplet("<lua."+ref.Name+">", false)
 	l := &s.t.lg
-	now := l.ms()
-	l.rec.Timers.Queue, l.rec.Timers.Connect = now, now
-	if l.on {
-		if s.t.be != nil {
-			l.rec.Backend = s.t.be.Name
-		}
-		l.rec.Server = "<lua." + ref.Name + ">"
-	}
 	result := ref.Prog.RunService(ref.Name, (*luaStream)(s), a)
 	// The rest of the body is drained, as haproxy's applet eats the
 	// request: the connection can go on if it all comes.

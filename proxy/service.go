@@ -94,7 +94,7 @@ func init() {
 			if svc == nil {
 				return ruleContinue, false // unregistered since load: cannot happen
 			}
-			s.logApplet(appletLogName(name))
+			s.logApplet(appletLogName(name), true)
 			return ruleAnswered, s.serveService(svc, nil, "", false)
 		}
 	})
@@ -137,7 +137,7 @@ func (s *httpStream) statsPage(px *config.Proxy) (handled, keep bool) {
 			break
 		}
 	}
-	s.logApplet("<STATS>")
+	s.logApplet("<STATS>", true)
 	return true, s.serveService(svc, sp, px.Name, admin)
 }
 
@@ -224,13 +224,21 @@ func (s *httpStream) serviceResponseRules(head []byte, mustClose bool) (out []by
 }
 
 // logApplet records in the log that an applet answers, as haproxy logs
-// them: the applet's name in place of the server's, and the queue,
-// connect and response timers reached at once (0, not -1).
-func (s *httpStream) logApplet(name string) {
+// them: the backend whose rule chose it, the applet's name in place of
+// the server's, no queue nor connect time (0, not -1). A service that
+// writes its head at once reaches the response timer now (headNow); a
+// Lua service, when it starts its response.
+func (s *httpStream) logApplet(name string, headNow bool) {
 	l := &s.t.lg
 	now := l.ms()
-	l.rec.Timers.Queue, l.rec.Timers.Connect, l.rec.Timers.Data = now, now, now
+	l.rec.Timers.Queue, l.rec.Timers.Connect = now, now
+	if headNow {
+		l.rec.Timers.Data = now
+	}
 	if l.on {
+		if s.t.be != nil {
+			l.rec.Backend = s.t.be.Name
+		}
 		l.rec.Server = name
 	}
 }
