@@ -467,7 +467,9 @@ func (s *httpStream) readRequest() bool {
 	}
 	s.t.backTLS, s.t.backRandoms = nil, nil // no server connection yet
 	s.t.bodyWaited = false
-	s.t.luaPriv = nil
+	// Lua's values last the transaction, from its first rule (a
+	// tcp-request content action) on.
+	s.t.luaReply, s.t.luaPriv = nil, nil
 	s.logBegin(s.logFrom, s.firstByte)
 	var reqDeadline time.Time
 	started := false
@@ -610,7 +612,6 @@ func (s *httpStream) bodyDone() bool {
 func (s *httpStream) transaction() bool {
 	s.rt.janitor.touch()
 	s.t.closeAfter, s.t.bodyRead, s.t.pumping, s.t.whole, s.t.reqCopy.payload = false, false, false, false, 0
-	s.t.luaReply, s.t.luaPriv = nil, nil
 	if isH2Preface(&s.t.req) {
 		// HTTP/2 with prior knowledge is not served yet: say so in
 		// HTTP/2 (an empty SETTINGS, then GOAWAY HTTP_1_1_REQUIRED)
