@@ -382,6 +382,7 @@ func (p *parser) openProxy(args []string) {
 	p.cur = px
 	if p.samples != nil {
 		p.samples.Proxy = px.Name
+		p.samples.InDefaults = px.Cap == CapDef
 	}
 }
 

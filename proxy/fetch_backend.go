@@ -97,6 +97,9 @@ func init() {
 			Compile: func(env *sample.Env, args []sample.Arg) (sample.FetchFunc, error) {
 				beName, srvName, named := strings.Cut(args[0].Str, "/")
 				if !named {
+					if env != nil && env.InDefaults {
+						return nil, fmt.Errorf("backend name must be set in arg 1 of sample fetch keyword '%s' in a defaults section", name)
+					}
 					beName, srvName = "", args[0].Str
 				}
 				if beName != "" {

@@ -101,10 +101,11 @@ func stickNowOf(c *sample.Ctx) uint32 {
 // tableArg checks at load that a table named by a fetch exists; name ""
 // means the proxy's own table.
 func tableArg(env *sample.Env, name, kw string) (string, error) {
-	if name == "" {
-		if env != nil {
-			name = env.Proxy
+	if name == "" && env != nil {
+		if env.InDefaults {
+			return "", fmt.Errorf("table name must be set in arg 1 of '%s' in a defaults section", kw)
 		}
+		name = env.Proxy
 	}
 	err := laterCheck(env, func() error {
 		if env.Lookup == nil || env.Lookup("table", name) == nil {

@@ -28,6 +28,10 @@ type Env struct {
 	// fetches whose table defaults to the proxy's own (src_conn_cur,
 	// table_avl) take its name.
 	Proxy string
+	// InDefaults says that line is in a defaults section: a fetch
+	// argument that would default to the proxy's own server or table
+	// must name it there, as haproxy requires.
+	InDefaults bool
 	// Dynamic holds the fetches and converters the configuration defines
 	// itself (Lua's), nil when none.
 	Dynamic Dynamic
