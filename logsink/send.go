@@ -139,9 +139,9 @@ type cachedTime struct {
 
 var legacyCache atomic.Pointer[cachedTime]
 
-// send writes one line. Datagrams go out with MSG_DONTWAIT from the
-// caller's goroutine, as haproxy sends them; stdout and stderr, which can
-// block (a pipe nobody reads), are written by a goroutine behind a queue.
+// send writes one line. Datagrams are gathered and sent together, with
+// MSG_DONTWAIT (batch.go); stdout and stderr, which can block (a pipe
+// nobody reads), are written by a goroutine behind a queue.
 func (t *Target) send(line []byte) {
 	switch t.kind {
 	case kindFD:
@@ -152,30 +152,15 @@ func (t *Target) send(line []byte) {
 			Dropped.Add(1)
 			return
 		}
-		if err := syscall.Sendto(s.fd, line, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL, t.sockaddr()); err != nil {
-			Dropped.Add(1)
-		}
+		batchFor(s.fd).add(line, t.raw)
 	case kindUnix:
 		s := unixSocket()
 		if s.fd < 0 {
 			Dropped.Add(1)
 			return
 		}
-		if err := syscall.Sendto(s.fd, line, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL, &syscall.SockaddrUnix{Name: t.path}); err != nil {
-			Dropped.Add(1)
-		}
+		batchFor(s.fd).add(line, t.raw)
 	}
-}
-
-// sockaddr is the target's address for sendto. It is built for each send:
-// Sendto writes its raw form into the value it is given, so a shared one
-// would be written by every goroutine that logs.
-func (t *Target) sockaddr() syscall.Sockaddr {
-	a := t.addr.Addr()
-	if a.Is4() {
-		return &syscall.SockaddrInet4{Port: int(t.addr.Port()), Addr: a.As4()}
-	}
-	return &syscall.SockaddrInet6{Port: int(t.addr.Port()), Addr: a.As16()}
 }
 
 // dgramSocket is one datagram socket shared by every target of a family,

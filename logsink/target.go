@@ -68,6 +68,7 @@ type Target struct {
 	kind     targetKind
 	addr     netip.AddrPort // UDP
 	path     string         // unix datagram socket
+	raw      rawAddr        // addr or path in the kernel's form
 	fd       int            // 1 or 2
 	Format   Format
 	MaxLen   int // header and message, the newline aside
@@ -164,11 +165,12 @@ func (t *Target) parseAddr(a string) error {
 		return nil
 	case strings.HasPrefix(a, "ring@"):
 		return fmt.Errorf("log target '%s': 'ring' sections are not supported yet by switchyard", a)
-	case strings.HasPrefix(a, "unix@"):
+	case strings.HasPrefix(a, "unix@") || strings.HasPrefix(a, "/"):
 		t.kind, t.path = kindUnix, strings.TrimPrefix(a, "unix@")
-		return nil
-	case strings.HasPrefix(a, "/"):
-		t.kind, t.path = kindUnix, a
+		if len(t.path) > maxUnixPath {
+			return fmt.Errorf("log target '%s': socket path longer than %d bytes", a, maxUnixPath)
+		}
+		t.raw = rawUnix(t.path)
 		return nil
 	}
 	family := ""
@@ -215,6 +217,7 @@ func (t *Target) parseAddr(a string) error {
 		return fmt.Errorf("address '%s' does not match '%s@' in log target '%s'", host, family, t.Text)
 	}
 	t.kind, t.addr = kindUDP, netip.AddrPortFrom(ip, uint16(pn))
+	t.raw = rawInet(t.addr)
 	return nil
 }
 

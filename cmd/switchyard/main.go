@@ -21,6 +21,7 @@ import (
 	"switchyard/config"
 	"switchyard/fdpass"
 	"switchyard/listener"
+	"switchyard/logsink"
 	"switchyard/proxy"
 	"switchyard/sample"
 )
@@ -30,7 +31,9 @@ const defaultStopGrace = 30 * time.Second
 
 func main() {
 	withStackSetting()
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	logsink.Flush() // the lines gathered for syslog in the last millisecond
+	os.Exit(code)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
