@@ -120,3 +120,20 @@ func TestPrometheusCertificates(t *testing.T) {
 		t.Errorf("expiry_timestamp_seconds %v, want %d", at, leaf.NotAfter.Unix())
 	}
 }
+
+// The recipe of docs/operations.md that serves switchyard's families to
+// every scrape: the key added by set-query before the service.
+func TestPrometheusSwitchyardMetricsBySetQuery(t *testing.T) {
+	cfg := strings.Replace(exporter, "    http-request use-service",
+		"    http-request set-query \"%[query]&switchyard-metrics\" if { path /metrics }\n    http-request use-service", 1)
+	_, fe := start(t, cfg, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	for _, q := range []string{"", "?scope=server"} {
+		code, _, body := scrape(t, "http://"+fe+"/metrics"+q)
+		if code != 200 || !strings.Contains(body, `switchyard_server_check_transitions_total{proxy="app",server="s1",to="down"} 0`) {
+			t.Errorf("%q: %d, no switchyard family", q, code)
+		}
+		if q != "" && strings.Contains(body, "haproxy_backend_") {
+			t.Errorf("%q: the scope is lost", q)
+		}
+	}
+}
