@@ -24,7 +24,8 @@ func TestMetricsDocumented(t *testing.T) {
 	cfg, _, _ = tlsBind(t, cfg, 90*24*time.Hour) // the certificates' families
 	_, fe := start(t, cfg, "S1", origin(t, "one"), "S2", origin(t, "two"))
 	get(t, fe, "/")
-	_, _, body := scrape(t, "http://"+fe+"/metrics")
+	// switchyard's own families too, as the dashboard's scrape asks.
+	_, _, body := scrape(t, "http://"+fe+"/metrics?switchyard-metrics")
 	families := map[string]bool{}
 	for _, l := range strings.Split(body, "\n") {
 		if f := strings.Fields(l); len(f) >= 3 && f[0] == "#" && f[1] == "TYPE" {

@@ -57,11 +57,23 @@ func TestPrometheusService(t *testing.T) {
 		`haproxy_backend_http_requests_total{proxy="app"} 3`,
 		`haproxy_server_status{proxy="app",server="s1",state="UP"} 1`,
 		`haproxy_frontend_http_requests_total{proxy="prometheus"} 4`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
+	// switchyard's own families only when asked for.
+	if strings.Contains(body, "switchyard_") {
+		t.Errorf("a scrape without switchyard-metrics has switchyard's families")
+	}
+	_, _, body = scrape(t, "http://"+fe+"/metrics?switchyard-metrics")
+	for _, want := range []string{
+		`haproxy_backend_http_requests_total{proxy="app"} 3`,
 		"# TYPE switchyard_backend_response_time_seconds histogram",
 		`switchyard_server_check_transitions_total{proxy="app",server="s1",to="down"} 0`,
 	} {
 		if !strings.Contains(body, want) {
-			t.Errorf("scrape lacks %q", want)
+			t.Errorf("scrape with switchyard-metrics lacks %q", want)
 		}
 	}
 	if code, _, _ := scrape(t, "http://"+fe+"/metrics?scope"); code != 400 {
@@ -89,7 +101,7 @@ func TestPrometheusCertificates(t *testing.T) {
 	cfg, crt, leaf := tlsBind(t, exporter, 10*24*time.Hour)
 	_, fe := start(t, cfg, "S1", origin(t, "one"), "S2", origin(t, "two"))
 	hi := time.Until(leaf.NotAfter).Seconds()
-	_, _, body := scrape(t, "http://"+fe+"/metrics?scope=frontend")
+	_, _, body := scrape(t, "http://"+fe+"/metrics?scope=frontend&switchyard-metrics")
 	lo := time.Until(leaf.NotAfter).Seconds()
 	labels := `{proxy="prometheus",listener="tls",file="` + crt + `",serial="` + strings.ToUpper(leaf.SerialNumber.Text(16)) + `"}`
 	var left, at float64
@@ -106,5 +118,22 @@ func TestPrometheusCertificates(t *testing.T) {
 	}
 	if at != float64(leaf.NotAfter.Unix()) {
 		t.Errorf("expiry_timestamp_seconds %v, want %d", at, leaf.NotAfter.Unix())
+	}
+}
+
+// The recipe of docs/operations.md that serves switchyard's families to
+// every scrape: the key added by set-query before the service.
+func TestPrometheusSwitchyardMetricsBySetQuery(t *testing.T) {
+	cfg := strings.Replace(exporter, "    http-request use-service",
+		"    http-request set-query \"%[query]&switchyard-metrics\" if { path /metrics }\n    http-request use-service", 1)
+	_, fe := start(t, cfg, "S1", origin(t, "one"), "S2", origin(t, "two"))
+	for _, q := range []string{"", "?scope=server"} {
+		code, _, body := scrape(t, "http://"+fe+"/metrics"+q)
+		if code != 200 || !strings.Contains(body, `switchyard_server_check_transitions_total{proxy="app",server="s1",to="down"} 0`) {
+			t.Errorf("%q: %d, no switchyard family", q, code)
+		}
+		if q != "" && strings.Contains(body, "haproxy_backend_") {
+			t.Errorf("%q: the scope is lost", q)
+		}
 	}
 }

@@ -205,8 +205,10 @@ frontend prometheus
 		}
 		return true
 	})
+	// switchyard-metrics is switchyard's: haproxy ignores it, as any
+	// unknown key, and haproxy's part of our answer is the same.
 	for _, q := range []string{"", "scope=server&no-maint", "scope=backend&scope=listener",
-		"scope=sticktable&scope=frontend", "scope=*", "scope=global"} {
+		"scope=sticktable&scope=frontend", "scope=*", "scope=global", "switchyard-metrics"} {
 		t.Run("query="+q, func(t *testing.T) {
 			// A health check may end between haproxy's `show stat` and
 			// its scrape: read both again until no check changed in
@@ -236,7 +238,7 @@ frontend prometheus
 			if status != resp.StatusCode {
 				t.Fatalf("status: haproxy %d, ours %d", resp.StatusCode, status)
 			}
-			compareExpositions(t, string(theirs), ours, src.rows)
+			compareExpositions(t, string(theirs), ours, src.rows, strings.Contains(q, "switchyard-metrics"))
 		})
 	}
 	t.Run("bad query", func(t *testing.T) {
@@ -257,8 +259,9 @@ frontend prometheus
 }
 
 // compareExpositions compares haproxy's exposition with ours: switchyard's
-// families come after haproxy's and are left out.
-func compareExpositions(t *testing.T, theirs, ours string, rows []stats.Row) {
+// families, there only if own (the query asked for them), come after
+// haproxy's and are left out.
+func compareExpositions(t *testing.T, theirs, ours string, rows []stats.Row, own bool) {
 	t.Helper()
 	hf, of := parseText(t, theirs), parseText(t, ours)
 	// haproxy_server_check_duration_seconds: haproxy writes the duration
@@ -287,7 +290,12 @@ func compareExpositions(t *testing.T, theirs, ours string, rows []stats.Row) {
 	for _, f := range of[n:] {
 		if !strings.HasPrefix(f.name, "switchyard_") {
 			t.Errorf("family %s after switchyard's", f.name)
+		} else if !own {
+			t.Errorf("family %s not asked for", f.name)
 		}
+	}
+	if own && n == len(of) {
+		t.Errorf("switchyard-metrics: none of switchyard's families")
 	}
 	of = of[:n]
 	if len(hf) != len(of) {

@@ -44,9 +44,17 @@
 //
 // # switchyard's metrics
 //
-// They follow haproxy's, each under the scope of its object, and the
-// `metrics` filter applies to them too. Their names and labels are an
-// interface, as haproxy's are.
+// A scrape writes them only when asked: with the `switchyard-metrics` key
+// (Options.Switchyard), or for a family the `metrics` filter names.
+// Otherwise a scrape is haproxy's families alone, as haproxy's exporter
+// writes them, and the Source's Extras and Certificates are not read:
+// tools and tests made for haproxy's exporter get what they expect (the
+// histograms alone would add 17 lines per backend and per server;
+// haproxy's prometheus.vtc logs the whole body at each of its expects,
+// and VTest's 2 MiB log cannot hold a body much bigger than haproxy's).
+// When written, they follow haproxy's, each under the scope of its
+// object, and the `metrics` filter applies to them too. Their names and
+// labels are an interface, as haproxy's are.
 //
 // Process (scope global); a family whose value is unknown (0 in Extras)
 // is not written:

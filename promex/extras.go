@@ -35,6 +35,9 @@ var (
 )
 
 func (s *scrape) extras(info *stats.InfoRow) {
+	if !s.o.anyOwn() {
+		return
+	}
 	sc := s.o.Scopes
 	var x Extras
 	if sc&(ScopeGlobal|ScopeBackend|ScopeServer) != 0 {
@@ -53,11 +56,11 @@ func (s *scrape) extras(info *stats.InfoRow) {
 	}
 	if sc&ScopeFrontend != 0 {
 		s.connRatio(famFeConnRatio, "Current sessions over the frontend's maxconn (0 to 1).", s.fe)
-		if s.o.Wants(famCertExpiry) || s.o.Wants(famCertNotAfter) {
+		if s.o.wantsOwn(famCertExpiry) || s.o.wantsOwn(famCertNotAfter) {
 			s.certificates(s.src.Certificates())
 		}
 	}
-	if sc&ScopeBackend != 0 && s.o.Wants(famBeRespTime) {
+	if sc&ScopeBackend != 0 && s.o.wantsOwn(famBeRespTime) {
 		s.e.begin(famBeRespTime, respTimeHelp, dto.MetricType_HISTOGRAM)
 		for i := range x.Backends {
 			b := &x.Backends[i]
@@ -99,14 +102,14 @@ func (s *scrape) certificates(certs []Certificate) {
 		lbls[i] = e.objLabels(namesCert, &c.Proxy, &c.Listener, &c.File, &c.Serial)
 	}
 	now := timeNow()
-	if s.o.Wants(famCertExpiry) {
+	if s.o.wantsOwn(famCertExpiry) {
 		e.begin(famCertExpiry, certExpHelp, tGauge)
 		for i := range certs {
 			e.sample(lbls[i], certs[i].NotAfter.Sub(now).Seconds())
 		}
 		e.end()
 	}
-	if s.o.Wants(famCertNotAfter) {
+	if s.o.wantsOwn(famCertNotAfter) {
 		e.begin(famCertNotAfter, certTimeHelp, tGauge)
 		for i := range certs {
 			e.sample(lbls[i], float64(certs[i].NotAfter.Unix()))
@@ -117,7 +120,7 @@ func (s *scrape) certificates(certs []Certificate) {
 
 // gauge writes a family of one unlabelled gauge, if ok.
 func (s *scrape) gauge(name, help string, v float64, ok bool) {
-	if !ok || !s.o.Wants(name) {
+	if !ok || !s.o.wantsOwn(name) {
 		return
 	}
 	s.e.begin(name, help, tGauge)
@@ -127,7 +130,7 @@ func (s *scrape) gauge(name, help string, v float64, ok bool) {
 
 // connRatio writes scur/slim of the objects that have a limit.
 func (s *scrape) connRatio(name, help string, objs []obj) {
-	if !s.o.Wants(name) {
+	if !s.o.wantsOwn(name) {
 		return
 	}
 	s.e.begin(name, help, tGauge)
@@ -145,7 +148,7 @@ func (s *scrape) connRatio(name, help string, objs []obj) {
 func (s *scrape) serverExtras(servers []ServerExtras) {
 	kept := func(x *ServerExtras) bool { return !s.maint[[2]string{x.Proxy, x.Server}] }
 	e := s.e
-	if s.o.Wants(famSrvRespTime) {
+	if s.o.wantsOwn(famSrvRespTime) {
 		e.begin(famSrvRespTime, respTimeHelp, dto.MetricType_HISTOGRAM)
 		for i := range servers {
 			x := &servers[i]
@@ -155,7 +158,7 @@ func (s *scrape) serverExtras(servers []ServerExtras) {
 		}
 		e.end()
 	}
-	if s.o.Wants(famSrvTransitions) {
+	if s.o.wantsOwn(famSrvTransitions) {
 		e.begin(famSrvTransitions, transitionsHelp, tCounter)
 		for i := range servers {
 			x := &servers[i]

@@ -170,6 +170,8 @@ func TestParseQuery(t *testing.T) {
 		{q: "&&scope=server&", scopes: ScopeServer},
 		{q: "unknown=1&extra-counters&desc-labels", scopes: ScopeAll},
 		{q: "metrics", bad: true},
+		{q: "switchyard-metrics", scopes: ScopeAll},
+		{q: "scope=server&switchyard-metrics=0", scopes: ScopeServer},
 	} {
 		o, err := ParseQuery(c.q)
 		if (err != nil) != c.bad {
@@ -186,6 +188,7 @@ func TestParseQuery(t *testing.T) {
 		noMaintWant bool
 	}{
 		{q: "no-maint", noMaintWant: true, in: []string{"haproxy_server_status"}},
+		{q: "switchyard-metrics", in: []string{"haproxy_server_status"}},
 		{q: "metrics=", in: []string{"haproxy_server_status"}},
 		{q: "metrics=haproxy_server_status,haproxy_process_nbthread",
 			in: []string{"haproxy_server_status", "haproxy_process_nbthread"}, notIn: []string{"haproxy_server_weight"}},
@@ -211,6 +214,43 @@ func TestParseQuery(t *testing.T) {
 			}
 		}
 	}
+	// switchyard's families: only when asked for, by switchyard-metrics
+	// (the value does not matter, as for no-maint) or by name.
+	const fds, trans = "switchyard_process_fds_used", "switchyard_server_check_transitions_total"
+	for _, c := range []struct {
+		q         string
+		in, notIn []string
+		any       bool
+	}{
+		{q: "", notIn: []string{fds, trans}},
+		{q: "scope=*&no-maint&extra-counters", notIn: []string{fds, trans}},
+		{q: "switchyard-metrics", in: []string{fds, trans}, any: true},
+		{q: "switchyard-metrics=", in: []string{fds, trans}, any: true},
+		{q: "switchyard-metrics=off", in: []string{fds, trans}, any: true},
+		{q: "metrics=" + trans, in: []string{trans}, notIn: []string{fds}, any: true},
+		{q: "metrics=-" + trans, notIn: []string{fds, trans}},
+		{q: "switchyard-metrics&metrics=-" + trans, in: []string{fds}, notIn: []string{trans}, any: true},
+		{q: "switchyard-metrics&metrics=haproxy_server_status", notIn: []string{fds, trans}, any: true},
+		{q: "metrics=" + trans + "&metrics=-" + trans, notIn: []string{fds, trans}, any: true},
+	} {
+		o, err := ParseQuery(c.q)
+		if err != nil {
+			t.Fatalf("%q: %v", c.q, err)
+		}
+		if o.anyOwn() != c.any {
+			t.Errorf("%q: anyOwn %v", c.q, o.anyOwn())
+		}
+		for _, n := range c.in {
+			if !o.wantsOwn(n) {
+				t.Errorf("%q leaves out %s", c.q, n)
+			}
+		}
+		for _, n := range c.notIn {
+			if o.wantsOwn(n) {
+				t.Errorf("%q keeps %s", c.q, n)
+			}
+		}
+	}
 }
 
 func TestWriteStatusAndBodies(t *testing.T) {
@@ -230,9 +270,15 @@ func TestWriteStatusAndBodies(t *testing.T) {
 
 func TestSourceReadOncePerScope(t *testing.T) {
 	src := newFake()
-	scrapeText(t, src, "")
+	scrapeText(t, src, "switchyard-metrics")
 	if src.statsCalls != 1 || src.infoCalls != 1 || src.tablesCalls != 1 || src.extrasCalls != 1 || src.certCalls != 1 {
 		t.Errorf("calls: stats %d info %d tables %d extras %d certificates %d", src.statsCalls, src.infoCalls, src.tablesCalls, src.extrasCalls, src.certCalls)
+	}
+	// Without switchyard's families, their sources are not read.
+	src = newFake()
+	scrapeText(t, src, "")
+	if src.statsCalls != 1 || src.infoCalls != 1 || src.tablesCalls != 1 || src.extrasCalls != 0 || src.certCalls != 0 {
+		t.Errorf("default: stats %d info %d tables %d extras %d certificates %d", src.statsCalls, src.infoCalls, src.tablesCalls, src.extrasCalls, src.certCalls)
 	}
 	src = newFake()
 	scrapeText(t, src, "scope=global")
@@ -240,7 +286,7 @@ func TestSourceReadOncePerScope(t *testing.T) {
 		t.Errorf("scope=global: stats %d tables %d info %d certificates %d", src.statsCalls, src.tablesCalls, src.infoCalls, src.certCalls)
 	}
 	src = newFake()
-	scrapeText(t, src, "metrics=haproxy_frontend_status")
+	scrapeText(t, src, "switchyard-metrics&metrics=haproxy_frontend_status")
 	if src.certCalls != 0 {
 		t.Errorf("certificates read for a filter without their families")
 	}
@@ -284,7 +330,14 @@ func TestMetricsFilter(t *testing.T) {
 }
 
 func TestExtras(t *testing.T) {
+	// By default a scrape is haproxy's families only.
 	_, _, body := scrapeText(t, newFake(), "")
+	for _, f := range parseText(t, body) {
+		if !strings.HasPrefix(f.name, "haproxy_") {
+			t.Errorf("%s written without switchyard-metrics", f.name)
+		}
+	}
+	_, _, body = scrapeText(t, newFake(), "switchyard-metrics")
 	fams := parseText(t, body)
 	// switchyard's families follow all of haproxy's.
 	seen := false
@@ -337,7 +390,7 @@ func TestExtras(t *testing.T) {
 	// of servers in maintenance too.
 	src := newFake()
 	src.extras.FDsLimit, src.extras.MemoryLimitBytes = 0, 0
-	_, _, body = scrapeText(t, src, "no-maint")
+	_, _, body = scrapeText(t, src, "no-maint&switchyard-metrics")
 	fams = parseText(t, body)
 	for _, n := range []string{"switchyard_process_fds_limit", "switchyard_process_fds_utilization_ratio",
 		"switchyard_process_memory_limit_bytes", "switchyard_process_memory_utilization_ratio"} {
@@ -353,7 +406,7 @@ func TestExtras(t *testing.T) {
 // The certificates' expiry: a series per certificate and bind, in seconds
 // from now (negative once expired) and as a timestamp.
 func TestCertificateExpiry(t *testing.T) {
-	_, _, body := scrapeText(t, newFake(), "scope=frontend")
+	_, _, body := scrapeText(t, newFake(), "scope=frontend&switchyard-metrics")
 	fams := parseText(t, body)
 	www := `proxy="fe",listener="fe1",file="/etc/certs/www.pem",serial="0A1B"`
 	old := `proxy="fe",listener="fe1",file="/etc/certs/old.pem",serial="07"`
@@ -376,7 +429,7 @@ func TestCertificateExpiry(t *testing.T) {
 		}
 	}
 	// Other scopes leave them out; the filter keeps one without the other.
-	_, _, body = scrapeText(t, newFake(), "scope=backend")
+	_, _, body = scrapeText(t, newFake(), "scope=backend&switchyard-metrics")
 	if famByName(parseText(t, body), "switchyard_frontend_ssl_certificate_expiry_seconds") != nil {
 		t.Error("scope=backend wrote the certificates")
 	}
@@ -388,7 +441,7 @@ func TestCertificateExpiry(t *testing.T) {
 	// No certificate, no family.
 	src := newFake()
 	src.certs = nil
-	_, _, body = scrapeText(t, src, "")
+	_, _, body = scrapeText(t, src, "switchyard-metrics")
 	if famByName(parseText(t, body), "switchyard_frontend_ssl_certificate_expiry_seconds") != nil {
 		t.Error("a family without certificates")
 	}
@@ -440,12 +493,12 @@ func TestServe(t *testing.T) {
 // them at once must not mix their outputs.
 func TestConcurrentScrapes(t *testing.T) {
 	src := bigSource()
-	_, _, want := scrapeText(t, src, "")
+	_, _, want := scrapeText(t, src, "switchyard-metrics")
 	errs := make(chan string, 4)
 	for range 4 {
 		go func() {
 			var b strings.Builder
-			o, _ := ParseQuery("")
+			o, _ := ParseQuery("switchyard-metrics")
 			if err := o.Write(&b, src); err != nil {
 				errs <- err.Error()
 				return

@@ -41,12 +41,21 @@ var ErrBadQuery = errors.New("promex: bad query string")
 type Options struct {
 	Scopes  Scope
 	NoMaint bool // `no-maint`: leave out the servers in maintenance
+	// Switchyard is `switchyard-metrics`: switchyard's own families
+	// (switchyard_*) too, after haproxy's, in the scopes asked for.
+	// Without it a scrape holds haproxy's families only, as haproxy's
+	// exporter writes them; a family named in `metrics` is written
+	// either way.
+	Switchyard bool
 
 	// filters maps a metric's full name to whether it is excluded, from
 	// `metrics=name,-name`; with onlyIncluded, a name absent from it is
 	// left out too.
 	filters      map[string]bool
 	onlyIncluded bool
+	// ownNamed: `metrics` includes a name of switchyard's (a shortcut
+	// for the scrape: whether to read the extras at all).
+	ownNamed bool
 }
 
 // ParseQuery reads the query string of a request to the exporter (what
@@ -58,6 +67,9 @@ type Options struct {
 //     applies; a value beginning with '*' means all (2.6 reads only the
 //     first character);
 //   - no-maint leaves out the servers in maintenance;
+//   - switchyard-metrics (switchyard's; haproxy ignores it as any unknown
+//     key) adds switchyard's own families, which a scrape otherwise
+//     leaves out; like no-maint, it takes no value and ignores one;
 //   - metrics=name1,-name2 (haproxy 3.0's filter, which 2.6 ignores:
 //     switchyard takes it as 3.0 documents it) keeps only the named
 //     metrics, full names, if any is named without '-', and drops those
@@ -107,6 +119,8 @@ func ParseQuery(q string) (Options, error) {
 			}
 		case "no-maint":
 			o.NoMaint = true
+		case "switchyard-metrics":
+			o.Switchyard = true
 		case "metrics":
 			if !hasValue {
 				return Options{}, ErrBadQuery
@@ -133,6 +147,7 @@ func (o *Options) addFilters(v string) {
 		}
 		if !exclude {
 			o.onlyIncluded = true
+			o.ownNamed = o.ownNamed || strings.HasPrefix(name, ownPrefix)
 		}
 		if o.filters == nil {
 			o.filters = make(map[string]bool)
@@ -153,3 +168,19 @@ func (o *Options) Wants(name string) bool {
 	}
 	return !o.onlyIncluded
 }
+
+// ownPrefix begins the names of switchyard's own families.
+const ownPrefix = "switchyard_"
+
+// wantsOwn reports whether switchyard's family name is written: asked for
+// by switchyard-metrics and kept by the `metrics` filter, or included by
+// name in the filter.
+func (o *Options) wantsOwn(name string) bool {
+	if exclude, named := o.filters[name]; named {
+		return !exclude
+	}
+	return o.Switchyard && !o.onlyIncluded
+}
+
+// anyOwn reports whether some of switchyard's families may be written.
+func (o *Options) anyOwn() bool { return o.Switchyard || o.ownNamed }
