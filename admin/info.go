@@ -10,8 +10,8 @@ import (
 	"switchyard/stats"
 )
 
-// Version is what `show info` reports as the product's version; cmd sets
-// it at start.
+// Version is what `show info` and the exporter's build_info report; cmd
+// sets it at start to the version -v prints (2.6.0-switchyard-0.1.0).
 var Version = "0.0.0"
 
 // info fills the `show info` fields as haproxy's stats_fill_info does, for

@@ -29,7 +29,7 @@ var cli struct {
 // socket that cannot be bound) stops the start, as a bind's does.
 func startRuntimeAPI(rt *proxy.Runtime, cfg *config.Config, log *slog.Logger, certs *acme.Manager) error {
 	srv := runtimeapi.New(admin.New(rt))
-	srv.Version = version
+	srv.Version = fullVersion()
 	srv.Log = log
 	if certs != nil {
 		srv.ACME = certs // acme renew, acme status

@@ -31,6 +31,7 @@ const defaultStopGrace = 30 * time.Second
 
 func main() {
 	withStackSetting()
+	admin.Version = fullVersion()
 	code := run(os.Args[1:], os.Stdout, os.Stderr)
 	logsink.Flush() // the lines gathered for syslog in the last millisecond
 	os.Exit(code)

@@ -27,8 +27,13 @@ const (
 // ssllib_name_startswith(OpenSSL) stays false for what is OpenSSL's own.
 var features = []string{"EPOLL", "GETADDRINFO", "LUA", "OPENSSL", "POLL", "THREAD"}
 
+// fullVersion is the version haproxy's interfaces report (`show info`,
+// `show version`, the exporter's build_info, `show proc`): the language's
+// haproxy version with our release as its suffix, as on -v's first line.
+func fullVersion() string { return config.Version + "-switchyard-" + version }
+
 func versionLine() string {
-	return fmt.Sprintf("HAProxy version %s-switchyard-%s %s - https://example.invalid/switchyard", config.Version, version, releaseDate)
+	return fmt.Sprintf("HAProxy version %s %s - https://example.invalid/switchyard", fullVersion(), releaseDate)
 }
 
 func printVersion(w io.Writer, full bool) {
