@@ -123,6 +123,19 @@ func TestHealthStateMachine(t *testing.T) {
 	if got := a.C.DownTrans.Load(); got != 2 {
 		t.Errorf("a went down %d times, counted %d", 2, got)
 	}
+	if got := b.C.DownTrans.Load(); got != 1 {
+		t.Errorf("the backend went down once, counted %d", got)
+	}
+}
+
+// A backend born without a usable server (none at all, as a stats listen)
+// has made no transition: haproxy's chkdown is 0 for it.
+func TestBackendBornDownCountsNoTransition(t *testing.T) {
+	r := NewRegistry(NewPools())
+	b, _, _ := stageLogged(t, r, BackendSettings{})
+	if got := b.C.DownTrans.Load(); got != 0 {
+		t.Errorf("an empty backend counted %d down transitions", got)
+	}
 }
 
 // disable-on-404: a conditional pass takes the server out of the balancer

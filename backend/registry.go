@@ -253,7 +253,11 @@ func (b *Backend) rebuild() {
 func (b *Backend) noteUsable(up bool) {
 	now := b.reg.clock()
 	if b.lastChange.IsZero() {
-		b.lastChange, b.up = now, true
+		// The state the backend is born in is no transition: haproxy
+		// counts none for a backend without servers, or whose servers
+		// all start disabled.
+		b.lastChange, b.up = now, up
+		return
 	}
 	if up == b.up {
 		return
