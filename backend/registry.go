@@ -387,7 +387,13 @@ func newServer(b *Backend, pools *Pools, set *ServerSettings) *Server {
 	}
 	s.observe.Store(observeMode(set))
 	if set.Disabled {
-		s.setState(Stopped, AdminFMaint|AdminCMaint)
+		// `disabled` in the configuration; a server added at runtime is
+		// only in forced maintenance, as haproxy's dynamic servers.
+		adm := AdminFMaint | AdminCMaint
+		if set.Dynamic {
+			adm = AdminFMaint
+		}
+		s.setState(Stopped, adm)
 		s.health.n = 0
 	}
 	return s
