@@ -314,7 +314,8 @@ func (b *Backend) AddServer(set ServerSettings) (*Server, error) {
 	r.mu.Lock()
 	if r.servers[key] != nil {
 		r.mu.Unlock()
-		return nil, errors.New("Already exists a server with the same name in backend.")
+		// An alert in haproxy, which ends it with a newline.
+		return nil, errors.New("Already exists a server with the same name in backend.\n")
 	}
 	b.mu.Lock()
 	used := map[int]bool{}
