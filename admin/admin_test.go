@@ -495,7 +495,7 @@ func TestDynamicServers(t *testing.T) {
 	if err := a.AddServer(Admin, "app", "s9", []string{two, "weight", "2", "check"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.AddServer(Admin, "app", "s9", []string{two}); err == nil || err.Error() != "Already exists a server with the same name in backend." {
+	if err := a.AddServer(Admin, "app", "s9", []string{two}); err == nil || err.Error() != "Already exists a server with the same name in backend.\n" {
 		t.Fatalf("twice: %v", err)
 	}
 	if st := row(t, a.Stats(AllStats), "app", "s9").Fields[stats.FStatus].Str; st != "MAINT" {

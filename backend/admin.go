@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -301,20 +302,52 @@ func (s *Server) applySaved(st SavedState, set *ServerSettings) {
 	}
 }
 
+// AcceptsDynamic says whether servers can be added to the backend at
+// runtime: its balancing must let weights change (haproxy checks it
+// before reading the rest of `add server`).
+func (b *Backend) AcceptsDynamic() error {
+	if !dynamicWeights(b.set().Algo) {
+		return errors.New("Backend must use a dynamic load balancing to support dynamic servers.")
+	}
+	return nil
+}
+
 // AddServer adds a server to the backend at runtime (`add server`), in
 // maintenance with its checks disabled, as haproxy creates dynamic
 // servers: `enable server` and `enable health` put it in service. Its id
 // is the first free one. A reload that does not name it removes it.
+//
+// With set.Track (resolved by the caller: a running server that is not
+// dynamic), it joins the head of the tracked server's trackers, as
+// haproxy's srv_apply_track, and follows that server's changes from then
+// on; it does not take the server's present state (the tracked server's
+// maintenance is not inherited, as in haproxy). The tracked server can no
+// longer be deleted.
 func (b *Backend) AddServer(set ServerSettings) (*Server, error) {
-	if !dynamicWeights(b.set().Algo) {
-		return nil, errors.New("Backend must use a dynamic load balancing to support dynamic servers.")
+	if err := b.AcceptsDynamic(); err != nil {
+		return nil, err
 	}
 	r := b.reg
 	key := b.Name + "/" + set.Name
 	r.mu.Lock()
+	var tracked *Server
+	if set.Track != "" {
+		// Resolved by the caller; deleted since, it is no longer found.
+		if tracked = r.servers[set.Track]; tracked == nil {
+			r.mu.Unlock()
+			_, name, _ := strings.Cut(set.Track, "/")
+			return nil, fmt.Errorf("unable to find required server '%s' for tracking.\n", name)
+		}
+		// Pinned once the track resolves, even if the server is
+		// refused below, as haproxy (srv_apply_track sets the flag
+		// before the name is checked); under r.mu, where DelServer
+		// looks last.
+		tracked.MarkReferenced()
+	}
 	if r.servers[key] != nil {
 		r.mu.Unlock()
-		return nil, errors.New("Already exists a server with the same name in backend.")
+		// An alert in haproxy, which ends it with a newline.
+		return nil, errors.New("Already exists a server with the same name in backend.\n")
 	}
 	b.mu.Lock()
 	used := map[int]bool{}
@@ -338,6 +371,11 @@ func (b *Backend) AddServer(set ServerSettings) (*Server, error) {
 	r.servers[key] = s
 	r.mu.Unlock()
 	r.smu.Lock()
+	if tracked != nil {
+		s.track.Store(tracked)
+		l := append([]*Server{s}, tracked.trackerList()...)
+		tracked.trackers.Store(&l)
+	}
 	b.mu.Lock()
 	b.servers = append(slices.Clone(b.servers), s)
 	setCuttable(b.servers)
@@ -347,9 +385,12 @@ func (b *Backend) AddServer(set ServerSettings) (*Server, error) {
 	return s, nil
 }
 
+var errReferenced = errors.New("This server cannot be removed at runtime due to other configuration elements pointing to it.")
+
 // DelServer removes a server added or configured, at runtime (`del
 // server`): it must be in maintenance, without connections or waiting
-// requests, and no other server may track it.
+// requests, and no other server may track it, nor may a dynamic one have
+// tracked it. A server that tracks another leaves that server's list.
 func (b *Backend) DelServer(name string) error {
 	r := b.reg
 	key := b.Name + "/" + name
@@ -359,8 +400,8 @@ func (b *Backend) DelServer(name string) error {
 	if s == nil {
 		return errors.New("No such server.")
 	}
-	if len(s.trackerList()) > 0 || s.Settings().Referenced || s.luaRef.Load() {
-		return errors.New("This server cannot be removed at runtime due to other configuration elements pointing to it.")
+	if len(s.trackerList()) > 0 || s.Settings().Referenced || s.pinned.Load() {
+		return errReferenced
 	}
 	if _, adm := s.State(); adm&AdminMaint == 0 {
 		return errors.New("Only servers in maintenance mode can be deleted.")
@@ -369,9 +410,26 @@ func (b *Backend) DelServer(name string) error {
 		return errors.New("Server still has connections attached to it, cannot remove it.")
 	}
 	r.mu.Lock()
+	switch {
+	case r.servers[key] != s:
+		r.mu.Unlock()
+		return errors.New("No such server.") // deleted meanwhile
+	case s.pinned.Load():
+		r.mu.Unlock()
+		return errReferenced // add server … track pinned it meanwhile
+	}
 	delete(r.servers, key)
 	r.mu.Unlock()
 	r.smu.Lock()
+	if t := s.track.Load(); t != nil {
+		// Out of the tracked server's list: its changes pass on no more.
+		l := slices.DeleteFunc(slices.Clone(t.trackerList()), func(o *Server) bool { return o == s })
+		if len(l) == 0 {
+			t.trackers.Store(nil)
+		} else {
+			t.trackers.Store(&l)
+		}
+	}
 	b.mu.Lock()
 	b.servers = slices.DeleteFunc(slices.Clone(b.servers), func(o *Server) bool { return o == s })
 	b.rebuild()

@@ -298,3 +298,44 @@ func TestHealthChecksRun(t *testing.T) {
 		t.Fatal("Commit did not stop the check of a removed server")
 	}
 }
+
+// probeSignal is a prober that says which server it checks, once per
+// check, then waits to be stopped.
+type probeSignal struct {
+	name string
+	ran  chan<- string
+}
+
+func (p probeSignal) Run(ctx context.Context, _ *check.Target) check.Result {
+	p.ran <- p.name
+	<-ctx.Done()
+	return check.Result{}
+}
+func (probeSignal) SendsState() bool { return false }
+
+// Checks start spread over the shortest interval in declaration order,
+// backends as staged and then their servers, as haproxy's start_checks:
+// the first declared is checked at once, the second half an interval
+// later (here half an hour), whatever the names.
+func TestCheckStartOrder(t *testing.T) {
+	r := NewRegistry(NewPools())
+	ran := make(chan string, 4)
+	g := r.Stage()
+	for _, be := range []string{"zz", "aa"} {
+		set := settings("s", 1, 1, "127.0.0.1:1")
+		set.Check = &CheckSettings{Rules: probeSignal{be + "/s", ran}, Rise: 1, Fall: 1, Inter: time.Hour}
+		if _, _, err := g.Backend(be, BackendSettings{Kind: "backend", Log: func(int, string) {}}, []ServerSettings{set}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.Commit()
+	t.Cleanup(r.Close)
+	select {
+	case name := <-ran:
+		if name != "zz/s" {
+			t.Fatalf("%s was checked first, want zz/s (declared first)", name)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no check started")
+	}
+}

@@ -1,10 +1,10 @@
 package backend
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -304,6 +304,7 @@ type stagedBackend struct {
 	set      BackendSettings
 	servers  []*Server
 	implicit *Server
+	seq      int // the order in which the backend was staged
 }
 
 // Stage begins applying a configuration.
@@ -334,7 +335,7 @@ func (g *Stage) Backend(name string, set BackendSettings, servers []ServerSettin
 	if b == nil {
 		b = &Backend{Name: name, reg: g.r}
 	}
-	sb := &stagedBackend{b: b, set: set, servers: make([]*Server, len(servers))}
+	sb := &stagedBackend{b: b, set: set, servers: make([]*Server, len(servers)), seq: len(g.backends)}
 	ms := make([]Member, len(servers))
 	for i, sc := range servers {
 		if cs := sc.Check; cs != nil && (cs.Rise < 1 || cs.Fall < 1 || cs.Inter <= 0 || cs.Rules == nil) {
@@ -391,7 +392,13 @@ func newServer(b *Backend, pools *Pools, set *ServerSettings) *Server {
 	}
 	s.observe.Store(observeMode(set))
 	if set.Disabled {
-		s.setState(Stopped, AdminFMaint|AdminCMaint)
+		// `disabled` in the configuration; a server added at runtime is
+		// only in forced maintenance, as haproxy's dynamic servers.
+		adm := AdminFMaint | AdminCMaint
+		if set.Dynamic {
+			adm = AdminFMaint
+		}
+		s.setState(Stopped, adm)
 		s.health.n = 0
 	}
 	return s
@@ -567,9 +574,19 @@ func (g *Stage) startChecks() {
 	}
 	stopLoops(unchecked, false)
 	stopLoops(noAgent, true)
-	// Declaration order, so that the spread is the same at every start.
+	// Declaration order (backends as staged, then their servers), as
+	// haproxy's start_checks walks its proxies and their servers: the
+	// first declared is checked at once, the others later. Tests (and
+	// haproxy's reg-tests) count on a server declared late not being
+	// checked yet while the first commands run.
+	pos := map[*Server]int{}
+	for _, sb := range g.backends {
+		for i, s := range sb.servers {
+			pos[s] = sb.seq<<20 | i
+		}
+	}
 	slices.SortFunc(fresh, func(a, b job) int {
-		if c := strings.Compare(a.s.be.Name+"/"+a.s.Name, b.s.be.Name+"/"+b.s.Name); c != 0 {
+		if c := cmp.Compare(pos[a.s], pos[b.s]); c != 0 {
 			return c
 		}
 		if a.agent == b.agent {

@@ -148,9 +148,10 @@ type Server struct {
 	// (observe.go's AttachStream); cuttable says whether to register.
 	streams  streamSet
 	cuttable atomic.Bool
-	// luaRef: a Lua script called a method of the server (haproxy's
-	// SRV_F_NON_PURGEABLE): del server refuses it (MarkReferenced).
-	luaRef atomic.Bool
+	// pinned: something outside the configuration holds the server (a
+	// Lua script called one of its methods, a dynamic server tracks it):
+	// haproxy's SRV_F_NON_PURGEABLE, del server refuses it for good.
+	pinned atomic.Bool
 
 	queue fifo        // requests waiting for this server (queue.go)
 	inLB  atomic.Bool // a member of the balancer with a weight: takes from the backend's queue
@@ -233,6 +234,7 @@ func (s *Server) Backend() string {
 }
 
 // MarkReferenced notes that something outside the configuration holds the
-// server (a Lua script called one of its methods): `del server` refuses
-// it from then on, as haproxy's SRV_F_NON_PURGEABLE.
-func (s *Server) MarkReferenced() { s.luaRef.Store(true) }
+// server (a Lua script called one of its methods, a dynamic server tracks
+// it): `del server` refuses it from then on, as haproxy's
+// SRV_F_NON_PURGEABLE, which no later change clears.
+func (s *Server) MarkReferenced() { s.pinned.Store(true) }

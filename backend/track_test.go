@@ -136,3 +136,105 @@ func TestTrackReload(t *testing.T) {
 		t.Fatal("a server that stopped tracking is still held down")
 	}
 }
+
+// Servers added at runtime with track (`add server … track`): each joins
+// the head of the tracked server's list, as haproxy's srv_apply_track, so
+// changes reach the newest first; a deleted one leaves the list; the
+// tracked server can no longer be deleted, even once its trackers are
+// gone. The sequence is haproxy's reg-test server/cli_add_track_server.
+func TestTrackDynamic(t *testing.T) {
+	r := NewRegistry(NewPools())
+	b, srvs, ll := stageLogged(t, r, BackendSettings{}, withAgent(settings("srv", 1, 1, "127.0.0.1:1")))
+	srv := srvs[0]
+	var added []*Server
+	for _, name := range []string{"d1", "d2", "d3"} {
+		s, err := b.AddServer(tracking(settings(name, 0, 1, "127.0.0.1:1"), "be/srv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Tracked() != srv {
+			t.Fatalf("%s tracks %v", name, s.Tracked())
+		}
+		s.SetReady()
+		added = append(added, s)
+	}
+	wantLines(t, ll,
+		`notice Server be/d1 is UP/READY (leaving forced maintenance).`,
+		`notice Server be/d2 is UP/READY (leaving forced maintenance).`,
+		`notice Server be/d3 is UP/READY (leaving forced maintenance).`)
+	srv.SetMaint()
+	wantLines(t, ll,
+		`alert Server be/srv is going DOWN for maintenance. 3 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.`,
+		`alert Server be/d3 is going DOWN for maintenance via be/srv. 2 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.`,
+		`alert Server be/d2 is going DOWN for maintenance via be/srv. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.`,
+		`alert Server be/d1 is going DOWN for maintenance via be/srv. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.`,
+		`emerg backend be has no server available!`)
+	// In inherited maintenance, a tracker can be deleted.
+	if err := b.DelServer("d1"); err != nil {
+		t.Fatal(err)
+	}
+	if l := srv.trackerList(); len(l) != 2 || l[0] != added[2] || l[1] != added[1] {
+		t.Fatalf("trackers %v", l)
+	}
+	srv.SetReady()
+	wantLines(t, ll,
+		`notice Server be/srv is UP/READY (leaving forced maintenance).`,
+		`notice Server be/d3 is UP/READY (leaving maintenance).`,
+		`notice Server be/d2 is UP/READY (leaving maintenance).`)
+	// A tracked server cannot be deleted, even once nothing tracks it.
+	for _, d := range added[1:] {
+		d.SetMaint()
+		if err := b.DelServer(d.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(srv.trackerList()) != 0 {
+		t.Fatal("deleted trackers are still listed")
+	}
+	ll.take()
+	srv.SetMaint()
+	wantLines(t, ll,
+		`alert Server be/srv is going DOWN for maintenance. 0 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.`,
+		`emerg backend be has no server available!`)
+	if err := b.DelServer("srv"); err == nil || err.Error() != "This server cannot be removed at runtime due to other configuration elements pointing to it." {
+		t.Fatalf("del of a server tracked at runtime: %v", err)
+	}
+}
+
+// A server added with track follows its server from then on: enabled while
+// that server is down, it stays down, and comes up with it. It does not
+// take the tracked server's maintenance when added (as haproxy 2.6.12:
+// enabled then, it is DOWN until the tracked server goes down and up).
+func TestTrackDynamicState(t *testing.T) {
+	r := NewRegistry(NewPools())
+	b, srvs, ll := stageLogged(t, r, BackendSettings{},
+		withAgent(settings("srv", 1, 1, "127.0.0.1:1")), withAgent(settings("m", 2, 1, "127.0.0.1:1")))
+	srv, m := srvs[0], srvs[1]
+	agentSays(srv, "down")
+	m.SetMaint()
+	d, err := b.AddServer(tracking(settings("d", 0, 1, "127.0.0.1:1"), "be/srv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm, err := b.AddServer(tracking(settings("dm", 0, 1, "127.0.0.1:1"), "be/m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ll.take()
+	d.SetReady()
+	dm.SetReady()
+	wantLines(t, ll,
+		`notice Server be/d is DOWN/READY (leaving forced maintenance).`,
+		`notice Server be/dm is DOWN/READY (leaving forced maintenance).`)
+	if _, adm := dm.State(); adm != 0 {
+		t.Errorf("dm's admin %v, want none", adm)
+	}
+	agentSays(srv, "up")
+	if !d.Usable() {
+		t.Fatal("the tracker did not follow its server up")
+	}
+	m.SetReady()
+	if dm.Up() {
+		t.Fatal("dm came up with its server's leaving maintenance, which haproxy does not pass on")
+	}
+}

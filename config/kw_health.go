@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -361,9 +362,9 @@ func (c *Context) validateHealthLater() {
 
 func (p *parser) validateHealth() {
 	delete(p.cfg.Global.Ext, healthKey{}) // the marker has done its job
-	fail := func(px *Proxy, s *Server, format string, args ...any) {
+	fail := func(px *Proxy, s *Server, err error) {
 		p.errs = append(p.errs, &Error{File: s.Pos.File, Line: s.Pos.Line,
-			Msg: fmt.Sprintf("'server %s/%s' : ", px.Name, s.Name) + fmt.Sprintf(format, args...)})
+			Msg: fmt.Sprintf("'server %s/%s' : ", px.Name, s.Name) + err.Error()})
 	}
 	backends := map[string]*Proxy{}
 	for _, px := range p.cfg.Proxies {
@@ -374,12 +375,8 @@ func (p *parser) validateHealth() {
 			backends[px.Name] = px
 		}
 		for _, s := range px.Servers {
-			h := s.Health()
-			if s.Check && h.Track != "" {
-				fail(px, s, "unable to enable checks and tracking at the same time!")
-			}
-			if _, port := s.AgentTarget(); h.Agent && port == 0 {
-				fail(px, s, "server %s does not have agent port. Agent check has been disabled.", s.Name)
+			for _, err := range serverLineErrors(s) {
+				fail(px, s, err)
 			}
 		}
 	}
@@ -388,58 +385,97 @@ func (p *parser) validateHealth() {
 	}
 	// Tracks resolve in declaration order, each once its line is valid,
 	// as srv_apply_track: a loop is found by the server that closes it.
-	type ref struct {
-		px *Proxy
-		s  *Server
-	}
-	applied := map[*Server]ref{}
-	disable404 := func(px *Proxy) bool {
-		rs, err := px.Check.Build(px.Mode == ModeHTTP)
-		return err == nil && rs.DisableOn404()
-	}
+	applied := map[*Server]*Server{}
 	for _, px := range p.cfg.Proxies {
 		if px.Cap&CapBE == 0 {
 			continue
 		}
 		for _, s := range px.Servers {
-			pname, sname, ok := s.TrackTarget(px)
-			if !ok {
-				continue
-			}
-			tpx := backends[pname]
-			if tpx == nil {
-				fail(px, s, "unable to find required proxy '%s' for tracking.", pname)
-				continue
-			}
 			var strack *Server
-			for _, o := range tpx.Servers {
-				if o.Name == sname {
-					strack = o
-					break
+			found := func(tpx *Proxy, name string) (Trackee, bool) {
+				for _, o := range tpx.Servers {
+					if o.Name == name {
+						strack = o
+						loop := applied[o]
+						for loop != nil && loop != s {
+							loop = applied[loop]
+						}
+						return Trackee{
+							Checked: o.Check || o.Health().Agent || o.Health().Track != "",
+							Loops:   o == s || loop != nil,
+						}, true
+					}
 				}
+				return Trackee{}, false
 			}
-			if strack == nil {
-				fail(px, s, "unable to find required server '%s' for tracking.", sname)
+			_, err := resolveTrack(px, s, func(name string) *Proxy { return backends[name] }, found)
+			if err != nil {
+				fail(px, s, err)
 				continue
 			}
-			if !strack.Check && !strack.Health().Agent && strack.Health().Track == "" {
-				fail(px, s, "unable to use %s/%s for tracking as it does not have any check nor agent enabled.", tpx.Name, strack.Name)
-				continue
+			if strack != nil {
+				applied[s] = strack
 			}
-			loop := applied[strack].s
-			for loop != nil && loop != s {
-				loop = applied[loop].s
-			}
-			if strack == s || loop != nil {
-				fail(px, s, "unable to track %s/%s as it belongs to a tracking chain looping back to %s/%s.", tpx.Name, strack.Name, tpx.Name, s.Name)
-				continue
-			}
-			if tpx != px && disable404(tpx) != disable404(px) {
-				// sic: haproxy's message lacks the space.
-				fail(px, s, "unable to use %s/%s fortracking: disable-on-404 option inconsistency.", tpx.Name, strack.Name)
-				continue
-			}
-			applied[s] = ref{tpx, strack}
 		}
 	}
+}
+
+// serverLineErrors are the checks haproxy makes of a server once its line
+// is read (_srv_parse_finalize): a check with a track, an agent without a
+// port.
+func serverLineErrors(s *Server) []error {
+	var errs []error
+	h := s.Health()
+	if s.Check && h.Track != "" {
+		errs = append(errs, errors.New("unable to enable checks and tracking at the same time!"))
+	}
+	if _, port := s.AgentTarget(); h.Agent && port == 0 {
+		errs = append(errs, fmt.Errorf("server %s does not have agent port. Agent check has been disabled.", s.Name))
+	}
+	return errs
+}
+
+// Trackee is what resolving a track needs to know of the server it names.
+type Trackee struct {
+	// Dynamic: the server was added at runtime, and cannot be tracked.
+	Dynamic bool
+	// Checked: the server has a check or an agent, or tracks another.
+	Checked bool
+	// Loops: the server is the tracking one, or its chain of tracks
+	// leads back to it.
+	Loops bool
+}
+
+// resolveTrack is haproxy's srv_apply_track for s, a server of px: backend
+// finds a backend by name, server a server of one. It returns the backend
+// tracked (nil without track) or the refusal, in haproxy's words.
+func resolveTrack(px *Proxy, s *Server, backend func(name string) *Proxy, server func(tpx *Proxy, name string) (Trackee, bool)) (*Proxy, error) {
+	pname, sname, ok := s.TrackTarget(px)
+	if !ok {
+		return nil, nil
+	}
+	tpx := backend(pname)
+	if tpx == nil {
+		return nil, fmt.Errorf("unable to find required proxy '%s' for tracking.", pname)
+	}
+	t, ok := server(tpx, sname)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("unable to find required server '%s' for tracking.", sname)
+	case t.Dynamic:
+		return nil, fmt.Errorf("unable to use %s/%s for tracking as it is a dynamic server.", tpx.Name, sname)
+	case !t.Checked:
+		return nil, fmt.Errorf("unable to use %s/%s for tracking as it does not have any check nor agent enabled.", tpx.Name, sname)
+	case t.Loops:
+		return nil, fmt.Errorf("unable to track %s/%s as it belongs to a tracking chain looping back to %s/%s.", tpx.Name, sname, tpx.Name, s.Name)
+	case tpx != px && disableOn404(tpx) != disableOn404(px):
+		// sic: haproxy's message lacks the space.
+		return nil, fmt.Errorf("unable to use %s/%s fortracking: disable-on-404 option inconsistency.", tpx.Name, sname)
+	}
+	return tpx, nil
+}
+
+func disableOn404(px *Proxy) bool {
+	rs, err := px.Check.Build(px.Mode == ModeHTTP)
+	return err == nil && rs.DisableOn404()
 }

@@ -349,13 +349,48 @@ func (rt *Runtime) throttle(reloaded <-chan struct{}) bool {
 // ADDR [options]`), read as a `server` line of that backend: it starts in
 // maintenance with its checks disabled, takes balanced traffic once
 // enabled, and is gone at the next reload unless the configuration names
-// it. Cookie persistence and use-server do not name it.
+// it. Cookie persistence and use-server do not name it. With `track`, it
+// follows a running server that is not dynamic (config checks it as
+// haproxy's srv_apply_track).
 func (rt *Runtime) AddServer(beName, name string, args []string) error {
-	be := rt.Snapshot().Backend(beName)
+	snap := rt.Snapshot()
+	be := snap.Backend(beName)
 	if be == nil {
 		return errors.New("No such backend.")
 	}
-	sc, err := config.ParseDynamicServer(&rt.Snapshot().Global, be.cfg, name, args)
+	if err := be.state.AcceptsDynamic(); err != nil {
+		return err
+	}
+	sc, err := config.ParseDynamicServer(&snap.Global, be.cfg, name, args)
+	if err != nil {
+		return err
+	}
+	// The "backend/server" it names is in the settings already.
+	_, err = config.ResolveDynamicTrack(be.cfg, sc,
+		func(name string) *config.Proxy {
+			if b := snap.Backend(name); b != nil {
+				return b.cfg
+			}
+			return nil
+		},
+		func(bname, sname string) (config.Trackee, bool) {
+			b := snap.Backend(bname)
+			if b == nil {
+				return config.Trackee{}, false
+			}
+			var s *backend.Server
+			for _, o := range b.state.Servers() {
+				if o.Name == sname {
+					s = o
+					break
+				}
+			}
+			if s == nil {
+				return config.Trackee{}, false
+			}
+			set := s.Settings()
+			return config.Trackee{Dynamic: set.Dynamic, Checked: set.Check != nil || set.Agent != nil || set.Track != ""}, true
+		})
 	if err != nil {
 		return err
 	}
