@@ -6,6 +6,7 @@
 //
 //	go run ./bench/checks                       # N=1000, inter 1s, TCP and HTTP, 20s each
 //	go run ./bench/checks -n 200 -duration 5s -kind http
+//	go run ./bench/checks -floor                # bare connect syscalls: the least any checker pays
 //
 // For each check kind and proxy it reports the CPU time the proxy process
 // used during the measurement window (getrusage for switchyard, utime+stime
@@ -72,6 +73,7 @@ func main() {
 	flag.IntVar(&o.procs, "procs", 1, "haproxy nbthread and switchyard GOMAXPROCS")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (configs, haproxy output)")
 	flag.StringVar(&o.cpuprof, "cpuprofile", "", "write a CPU profile of switchyard's measurement window(s) to `file` (the kind is added to the name)")
+	floorOnly := flag.Bool("floor", false, "instead: the CPU cost of the bare system calls of -n connect checks per -inter, the least any checker pays on this machine")
 	flag.Parse()
 	if o.warmup == 0 {
 		o.warmup = 2 * o.inter
@@ -90,6 +92,9 @@ func main() {
 	}
 	if o.only != "" && o.only != "switchyard" && o.only != "haproxy" {
 		fatalf("-only: switchyard or haproxy")
+	}
+	if *floorOnly {
+		os.Exit(floor(o))
 	}
 	os.Exit(run(o))
 }
