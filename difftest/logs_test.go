@@ -207,11 +207,11 @@ backend be
     log "127.0.0.1:${LOG_PORT}" format raw local0
     option tcplog
     option dontlognull
-    timeout client 200ms
+    timeout client 1s
     default_backend be
 backend be
     mode tcp
-    timeout server 200ms
+    timeout server 1s
     server s1 "127.0.0.1:${S1_PORT}"
 `, steps: []step{{eof: true, wait: 1500 * time.Millisecond}}},
 		{name: "set-log-level", req: get + get + "GET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 2, noProbe: true,
