@@ -3,6 +3,7 @@ package hlua
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -58,6 +59,9 @@ type decl struct {
 // registered, and the states that run them.
 type Program struct {
 	Settings Settings
+	// sockets are the scripts' open connections (core.tcp), closed by
+	// Stop; under mu.
+	sockets map[*connBox]struct{}
 	// Paths are lua-prepend-path entries: package.path (or cpath)
 	// prefixes, applied before each script loads.
 	paths    []prependPath
@@ -351,7 +355,15 @@ func (p *Program) Stop() {
 	close(p.stop)
 	p.stopped = true
 	p.stopCancel()
+	socks := p.sockets
+	p.sockets = nil
 	p.mu.Unlock()
+	// A socket a task waits on ends its wait; one a script keeps
+	// between calls, or that a task opened just before, is closed with
+	// its configuration (haproxy frees them with the Lua state).
+	for b := range socks {
+		b.close()
+	}
 	// The tasks end at their next Lua instruction, or as their wait
 	// sees the stop: wait for them, a little, so that a replaced
 	// configuration's tasks are over when Apply returns.
@@ -379,6 +391,31 @@ func (p *Program) primaries() []*vm {
 }
 
 // stopping is closed when the program stops (nil before Start).
+// errStopped fails a connection made as the program stopped.
+var errStopped = errors.New("the Lua program stopped")
+
+// holdSocket notes an open connection of a script, for Stop to close;
+// false once the program has stopped.
+func (p *Program) holdSocket(b *connBox) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return false
+	}
+	if p.sockets == nil {
+		p.sockets = map[*connBox]struct{}{}
+	}
+	p.sockets[b] = struct{}{}
+	return true
+}
+
+// dropSocket forgets a connection the script closed.
+func (p *Program) dropSocket(b *connBox) {
+	p.mu.Lock()
+	delete(p.sockets, b)
+	p.mu.Unlock()
+}
+
 func (p *Program) stopping() <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -69,6 +69,9 @@ const (
 type connBox struct {
 	mu sync.Mutex
 	c  net.Conn
+	// prog holds the connection open while set: its Stop closes it, so
+	// that no socket outlives the configuration whose script opened it.
+	prog *Program
 }
 
 func (b *connBox) get() net.Conn {
@@ -77,10 +80,16 @@ func (b *connBox) get() net.Conn {
 	return b.c
 }
 
-func (b *connBox) set(c net.Conn) {
+// set holds c; false (and c closed) when the program has stopped.
+func (b *connBox) set(c net.Conn) bool {
+	if b.prog != nil && !b.prog.holdSocket(b) {
+		c.Close()
+		return false
+	}
 	b.mu.Lock()
 	b.c = c
 	b.mu.Unlock()
+	return true
 }
 
 func (b *connBox) close() {
@@ -90,6 +99,9 @@ func (b *connBox) close() {
 	b.mu.Unlock()
 	if c != nil {
 		c.Close()
+		if b.prog != nil {
+			b.prog.dropSocket(b)
+		}
 	}
 }
 
@@ -108,7 +120,7 @@ func openSocket(v *vm, core *glua.LTable) {
 		"setoption":   func(L *glua.LState) int { return 0 },
 	})
 	core.RawSetString("tcp", L.NewFunction(func(L *glua.LState) int {
-		s := &luaSocket{box: &connBox{}}
+		s := &luaSocket{box: &connBox{prog: v.prog}}
 		runtime.AddCleanup(s, func(b *connBox) { b.close() }, s.box)
 		L.Push(newObject(L, "Socket", s))
 		return 1
@@ -260,11 +272,13 @@ func (v *vm) sockConnect(useTLS bool) glua.LGFunction {
 				return
 			}
 			conn, err = s.dial(ctx, a, useTLS)
+			if err == nil && !s.box.set(conn) {
+				err = errStopped
+			}
 			if err != nil {
 				s.state = sockDead
 				return
 			}
-			s.box.set(conn)
 			s.state = sockConnected
 		}, cancel)
 		switch {

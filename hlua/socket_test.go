@@ -477,3 +477,40 @@ end)
 		t.Fatal("the task's receive did not end when the program stopped")
 	}
 }
+
+// A socket that no wait holds when the program stops (the task was between
+// two calls on it, here busy in Lua) is closed with the program, as haproxy
+// frees it with its Lua state: it must not outlive its configuration.
+func TestSocketClosedByStop(t *testing.T) {
+	accepted, closed := make(chan struct{}, 1), make(chan struct{}, 1)
+	port := listen(t, func(c net.Conn) {
+		accepted <- struct{}{}
+		silentServer(c)
+		closed <- struct{}{}
+	})
+	file := filepath.Join(t.TempDir(), "s.lua")
+	os.WriteFile(file, []byte(`
+kept = nil
+core.register_task(function()
+  kept = core.tcp()
+  kept:connect("127.0.0.1", `+port+`)
+  while true do end
+end)
+`), 0o600)
+	p := NewProgram(nil)
+	if err := p.Load(file, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	p.Start(nil)
+	select {
+	case <-accepted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the task did not connect")
+	}
+	p.Stop()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the script's socket stayed open after the program stopped")
+	}
+}
