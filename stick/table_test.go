@@ -142,6 +142,24 @@ func TestTouchedEntryIsNotEvicted(t *testing.T) {
 	}
 }
 
+// An entry touched after it was queued, but before the next one was made,
+// is still the oldest: haproxy's expiry tree evicts it first (`set table`
+// makes an entry and touches it, sometimes a millisecond later).
+func TestTouchedStillOldestIsEvicted(t *testing.T) {
+	tb := New(spec(Store{Type: DTGPC0, Elems: 1}))
+	const t0 = 1 << 20
+	tb.GetAt([]byte("a"), t0).ReleaseAt(t0 + 1) // queued at t0, touched at t0+1
+	for i, k := range []string{"b", "c", "d"} {
+		tb.GetAt([]byte(k), t0+2+uint32(i)).ReleaseAt(t0 + 2 + uint32(i))
+	}
+	if tb.GetAt([]byte("e"), t0+10) == nil {
+		t.Fatal("no room made")
+	}
+	if tb.LookupAt([]byte("a"), t0+10) != nil || tb.LookupAt([]byte("b"), t0+10) == nil {
+		t.Fatalf("wrong entry evicted: %v", keys(tb))
+	}
+}
+
 func TestRegistryKeepsTables(t *testing.T) {
 	r := NewRegistry()
 	st := r.Stage()
