@@ -14,6 +14,7 @@ import (
 // the 5.3 library functions that scripts commonly use and that cost
 // little to provide (docs/lua.md lists what differs).
 func openCompat(L *glua.LState) {
+	openPatterns(L)
 	if tb, ok := L.GetGlobal("table").(*glua.LTable); ok {
 		if unpack := L.GetGlobal("unpack"); unpack != glua.LNil && tb.RawGetString("unpack") == glua.LNil {
 			tb.RawSetString("unpack", unpack)
