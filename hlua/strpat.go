@@ -94,14 +94,7 @@ func strFind(L *glua.LState) int {
 	md := mds[0]
 	L.Push(glua.LNumber(md.Capture(0) + 1))
 	L.Push(glua.LNumber(md.Capture(1)))
-	for i := 2; i < md.CaptureLength(); i += 2 {
-		if md.IsPosCapture(i) {
-			L.Push(glua.LNumber(md.Capture(i)))
-		} else {
-			L.Push(glua.LString(str[md.Capture(i):md.Capture(i+1)]))
-		}
-	}
-	return md.CaptureLength()/2 + 1
+	return 2 + pushCaptures(L, str, md)
 }
 
 func strMatch(L *glua.LState) int {
@@ -123,6 +116,12 @@ func strMatch(L *glua.LState) int {
 		L.Push(glua.LString(str[md.Capture(0):md.Capture(1)]))
 		return 1
 	}
+	return pushCaptures(L, str, md)
+}
+
+// pushCaptures pushes a match's captures (positions as numbers) and says
+// how many.
+func pushCaptures(L *glua.LState, str string, md *luapat.MatchData) int {
 	for i := 2; i < md.CaptureLength(); i += 2 {
 		if md.IsPosCapture(i) {
 			L.Push(glua.LNumber(md.Capture(i)))
@@ -130,7 +129,7 @@ func strMatch(L *glua.LState) int {
 			L.Push(glua.LString(str[md.Capture(i):md.Capture(i+1)]))
 		}
 	}
-	return nsubs - 1
+	return md.CaptureLength()/2 - 1
 }
 
 type gmatchState struct {
@@ -153,14 +152,7 @@ func strGmatchIter(L *glua.LState) int {
 		L.Push(glua.LString(str[match.Capture(0):match.Capture(1)]))
 		return 1
 	}
-	for i := 2; i < match.CaptureLength(); i += 2 {
-		if match.IsPosCapture(i) {
-			L.Push(glua.LNumber(match.Capture(i)))
-		} else {
-			L.Push(glua.LString(str[match.Capture(i):match.Capture(i+1)]))
-		}
-	}
-	return match.CaptureLength()/2 - 1
+	return pushCaptures(L, str, match)
 }
 
 func strGmatch(L *glua.LState) int {
