@@ -160,8 +160,11 @@ func (b *dgramBatch) send(data []byte, lines []pendingLine) {
 	}
 	hdrs, iovs := b.hdrs[:len(lines)], b.iovs[:len(lines)]
 	for i, l := range lines {
-		iovs[i] = unix.Iovec{Base: &data[l.off]}
-		iovs[i].SetLen(l.n)
+		iovs[i] = unix.Iovec{}
+		if l.n > 0 { // a line has its newline at least; an empty one sends an empty datagram
+			iovs[i].Base = &data[l.off]
+			iovs[i].SetLen(l.n)
+		}
 		hdrs[i] = mmsghdr{hdr: unix.Msghdr{Name: (*byte)(l.to.p), Namelen: l.to.n, Iov: &iovs[i]}}
 		hdrs[i].hdr.SetIovlen(1)
 	}

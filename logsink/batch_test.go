@@ -98,3 +98,26 @@ func TestUnixPathTooLong(t *testing.T) {
 		t.Error("a path too long was accepted")
 	}
 }
+
+// An empty line (which Send never makes, a line has its newline) goes as
+// an empty datagram rather than out of the batch's bounds.
+func TestBatchEmptyLine(t *testing.T) {
+	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	tg := mustTarget(t, udp.LocalAddr().String()+" format raw local0")
+	b := batchFor(udpSocket(true).fd)
+	b.add(nil, tg.raw)
+	b.add([]byte("after\n"), tg.raw)
+	b.flush()
+	udp.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 64)
+	for _, want := range []string{"", "after\n"} {
+		n, _, err := udp.ReadFrom(buf)
+		if err != nil || string(buf[:n]) != want {
+			t.Fatalf("%q, %v; want %q", buf[:n], err, want)
+		}
+	}
+}
