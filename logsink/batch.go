@@ -210,8 +210,9 @@ func batchFor(fd int) *dgramBatch {
 	return b
 }
 
-// Flush sends every line still gathered, at once: called before the
-// process exits, and by tests that read what was sent.
+// Flush sends every datagram line still gathered, at once, and waits (a
+// second at most) for the lines queued for stdout, stderr and fd@N
+// targets to be written: called before the process exits.
 func Flush() {
 	batches.Lock()
 	all := make([]*dgramBatch, 0, len(batches.m))
@@ -221,5 +222,15 @@ func Flush() {
 	batches.Unlock()
 	for _, b := range all {
 		b.flush()
+	}
+	streams.Lock()
+	ss := make([]*stream, 0, len(streams.m))
+	for _, s := range streams.m {
+		ss = append(ss, s)
+	}
+	streams.Unlock()
+	deadline := time.Now().Add(time.Second)
+	for _, s := range ss {
+		s.flush(deadline)
 	}
 }

@@ -1,7 +1,10 @@
 package logsink
 
 import (
+	"fmt"
+	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,7 +177,7 @@ func TestSend(t *testing.T) {
 // A stream target whose queue is full drops lines and counts them rather
 // than block the caller.
 func TestStreamQueueDrops(t *testing.T) {
-	s := &stream{q: make(chan []byte, 2)}
+	s := &stream{q: make(chan []byte, 2), drained: make(chan struct{}, 1)}
 	before := Dropped.Load()
 	for range 5 {
 		s.enqueue([]byte("x\n"))
@@ -182,4 +185,66 @@ func TestStreamQueueDrops(t *testing.T) {
 	if d := Dropped.Load() - before; d != 3 {
 		t.Errorf("%d lines dropped, want 3", d)
 	}
+}
+
+// A stream writes the lines waiting in its queue together, in order and
+// whole.
+func TestStreamWritesQueuedLinesTogether(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	s := &stream{q: make(chan []byte, 100), drained: make(chan struct{}, 1)}
+	var want strings.Builder
+	for i := range 50 {
+		line := fmt.Sprintf("line %d\n", i)
+		want.WriteString(line)
+		s.enqueue([]byte(line))
+	}
+	close(s.q)
+	done := make(chan struct{})
+	go func() {
+		s.write(w)
+		w.Close()
+		close(done)
+	}()
+	got, err := io.ReadAll(r)
+	<-done
+	if err != nil || string(got) != want.String() {
+		t.Fatalf("%q, %v", got, err)
+	}
+}
+
+// flush returns once the queued lines are written, or at its deadline
+// when the descriptor does not take them (a pipe nobody reads).
+func TestStreamFlush(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	s := &stream{q: make(chan []byte, 100), drained: make(chan struct{}, 1)}
+	go s.write(w)
+	defer close(s.q)
+	s.enqueue([]byte("one\n"))
+	s.enqueue([]byte("two\n"))
+	s.flush(time.Now().Add(5 * time.Second))
+	if n := s.pending.Load(); n != 0 {
+		t.Fatalf("%d lines pending after flush", n)
+	}
+	buf := make([]byte, 16)
+	if n, _ := io.ReadAtLeast(r, buf, 8); string(buf[:n]) != "one\ntwo\n" {
+		t.Fatalf("%q", buf[:n])
+	}
+	// A full pipe: the writer blocks, flush gives up at its deadline.
+	big := make([]byte, 1<<20)
+	s.enqueue(big)
+	start := time.Now()
+	s.flush(time.Now().Add(100 * time.Millisecond))
+	if s.pending.Load() == 0 || time.Since(start) > 2*time.Second {
+		t.Fatalf("flush on a blocked stream: pending %d after %v", s.pending.Load(), time.Since(start))
+	}
+	go io.Copy(io.Discard, r) // let the writer finish
 }

@@ -200,6 +200,10 @@ func unixSocket() *dgramSocket { return unixgram.open(syscall.AF_UNIX) }
 // goroutine.
 type stream struct {
 	q chan []byte
+	// pending counts the lines queued and not yet written; drained is
+	// signalled when it falls to zero, for Flush.
+	pending atomic.Int64
+	drained chan struct{}
 }
 
 var streams struct {
@@ -219,7 +223,7 @@ func streamFor(fd int) *stream {
 	if streams.m == nil {
 		streams.m = map[int]*stream{}
 	}
-	s := &stream{q: make(chan []byte, queueLen)}
+	s := &stream{q: make(chan []byte, queueLen), drained: make(chan struct{}, 1)}
 	var f *os.File
 	switch fd {
 	case 1:
@@ -229,19 +233,70 @@ func streamFor(fd int) *stream {
 	default:
 		f = os.NewFile(uintptr(fd), "fd@"+strconv.Itoa(fd))
 	}
-	go func() {
-		for line := range s.q {
-			f.Write(line)
-		}
-	}()
+	go s.write(f)
 	streams.m[fd] = s
 	return s
 }
 
+// streamWriteMax bounds what one write of a stream gathers.
+const streamWriteMax = 64 << 10
+
+// write writes the queued lines, those already waiting together in one
+// write: a pipe to a container runtime's log collector wakes it once per
+// write, as datagram batches do (batch.go).
+func (s *stream) write(f *os.File) {
+	var buf []byte
+	for line := range s.q {
+		buf = append(buf[:0], line...)
+		n := int64(1)
+	gather:
+		for len(buf) < streamWriteMax {
+			select {
+			case more, ok := <-s.q:
+				if !ok {
+					break gather
+				}
+				buf = append(buf, more...)
+				n++
+			default:
+				break gather
+			}
+		}
+		f.Write(buf)
+		if cap(buf) > 4*streamWriteMax {
+			buf = nil
+		}
+		if s.pending.Add(-n) == 0 {
+			select {
+			case s.drained <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
 func (s *stream) enqueue(line []byte) {
+	s.pending.Add(1)
 	select {
 	case s.q <- append([]byte(nil), line...):
 	default:
+		s.pending.Add(-1)
 		Dropped.Add(1)
+	}
+}
+
+// flush waits, at most until deadline, for the queued lines to be written.
+func (s *stream) flush(deadline time.Time) {
+	for s.pending.Load() > 0 {
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-s.drained:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 }
