@@ -1,7 +1,4 @@
-// Package luapat is gopher-lua's Lua pattern matcher (package pm of
-// github.com/yuin/gopher-lua v1.1.2) with its compiled form exported, so
-// that a pattern is compiled once and not on every string.match call
-// (cache.go). The matcher itself is unchanged. gopher-lua's licence:
+// This file is gopher-lua's pm/pm.go, under its licence:
 //
 //	The MIT License (MIT)
 //
@@ -25,6 +22,10 @@
 //	OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 //	SOFTWARE.
 
+// Package luapat is gopher-lua's Lua pattern matcher (package pm of
+// github.com/yuin/gopher-lua v1.1.2, MIT licence, above) with its compiled
+// form exported, so that a pattern is compiled once and not on every
+// string.match call (cache.go). The matcher itself is unchanged.
 package luapat
 
 import (
