@@ -67,7 +67,13 @@ func init() {
 		return err
 	})
 	register(SecGlobal, "zero-warning", flagKw(func(p *parser) { p.cfg.Global.ZeroWarning = true }))
-	register(SecGlobal, "localpeer", strKw(func(p *parser, s string) { p.cfg.Global.LocalPeer = s }))
+	register(SecGlobal, "localpeer", strKw(func(p *parser, s string) {
+		if p.opt.LocalPeer != "" {
+			p.warnf("'localpeer' ignored since it is already set by using the '-L' command line argument.")
+			return
+		}
+		p.cfg.Global.LocalPeer = s
+	}))
 	register(SecGlobal, "node", strKw(func(p *parser, s string) { p.cfg.Global.Node = s }))
 	register(SecGlobal, "description", func(p *parser, args []string) error {
 		if len(args) == 0 {

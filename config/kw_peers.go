@@ -163,17 +163,21 @@ func PeersSections(cfg *Config) []*PeersSection {
 	return l
 }
 
-// LocalPeerName is the local peer name haproxy would use: -L (which sets
-// HAPROXY_LOCALPEER), else the global section's localpeer, else the host
-// name.
-func LocalPeerName(lookup func(string) (string, bool), g *Global) string {
+// LocalPeerName is the local peer name haproxy would use: -L, else the
+// global section's localpeer, else HAPROXY_LOCALPEER (which the process
+// sets to the host name, as haproxy does, unless -L sets it), else the
+// host name.
+func LocalPeerName(cmdline string, lookup func(string) (string, bool), g *Global) string {
+	if cmdline != "" {
+		return cmdline
+	}
+	if g != nil && g.LocalPeer != "" {
+		return g.LocalPeer
+	}
 	if lookup != nil {
 		if v, ok := lookup("HAPROXY_LOCALPEER"); ok && v != "" {
 			return v
 		}
-	}
-	if g != nil && g.LocalPeer != "" {
-		return g.LocalPeer
 	}
 	h, _ := os.Hostname()
 	return h
@@ -196,7 +200,7 @@ func init() {
 		}
 		g := c.Global()
 		list := PeersSections(c.p.cfg)
-		s := &PeersSection{Name: args[0], Pos: c.Pos(), Local: LocalPeerName(c.p.lookupEnv, g)}
+		s := &PeersSection{Name: args[0], Pos: c.Pos(), Local: LocalPeerName(c.p.opt.LocalPeer, c.p.lookupEnv, g)}
 		cur = s
 		for _, o := range list {
 			if o.Name == s.Name {

@@ -115,7 +115,17 @@ func TestPeersLocalName(t *testing.T) {
 	}
 	eq(t, "global localpeer", PeersSections(cfg)[0].Local, "lb2")
 	eq(t, "active", PeersSections(cfg)[0].Active(), true)
-	// -L (HAPROXY_LOCALPEER) wins over the global keyword, as in haproxy.
+	// The global keyword wins over HAPROXY_LOCALPEER (the host name
+	// unless -L set it), and -L over the keyword, which it warns of.
 	cfg, _, _ = loadPeers(t, src)
+	eq(t, "global over the environment", PeersSections(cfg)[0].Local, "lb2")
+	cfg, res, errs := LoadBytes("t.cfg", []byte(src), LoadOptions{Env: noEnv, LocalPeer: "me"})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
 	eq(t, "-L", PeersSections(cfg)[0].Local, "me")
+	// (The section then has no peer of that name: haproxy removes it too.)
+	if w := res.Warnings(); len(w) == 0 || !strings.Contains(w[0].Msg, "'localpeer' ignored since it is already set by using the '-L' command line argument.") {
+		t.Errorf("warnings %q", w)
+	}
 }

@@ -31,6 +31,9 @@ type LoadOptions struct {
 	// (-W, -Ws), which program sections need as much as the
 	// `master-worker` keyword.
 	MasterWorker bool
+	// LocalPeer is -L's name ("" without -L): it wins over the global
+	// section's localpeer, as in haproxy.
+	LocalPeer string
 	// Check says the load is `-c`'s: it also warns about what depends
 	// on the date rather than on the configuration (certificates near
 	// their expiry), which a running process logs instead (docs/tls.md).

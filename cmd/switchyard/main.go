@@ -68,8 +68,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "[ALERT] No configuration file specified (use -f).\n%s", usage)
 		return 1
 	}
+	// haproxy sets HAPROXY_LOCALPEER at start, to -L's name or else the
+	// host name, for configurations that expand it.
 	if o.localPeer != "" {
 		os.Setenv("HAPROXY_LOCALPEER", o.localPeer)
+	} else if h, err := os.Hostname(); err == nil {
+		os.Setenv("HAPROXY_LOCALPEER", h)
 	}
 	cfg, ok := loadConfig(o, stderr, nil)
 	if o.check {
@@ -96,7 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // prev is the running configuration's pattern files, which the new one
 // shares where they did not change (nil at start).
 func loadConfig(o *options, stderr io.Writer, prev *sample.PatternRefs) (*config.Config, bool) {
-	cfg, res, errs := config.Load(o.files, config.LoadOptions{Features: features, Patterns: prev, MasterWorker: o.master, Check: o.check})
+	cfg, res, errs := config.Load(o.files, config.LoadOptions{Features: features, Patterns: prev, MasterWorker: o.master, Check: o.check, LocalPeer: o.localPeer})
 	quiet := o.quiet && !o.verbose
 	for _, m := range res.Messages {
 		if quiet && m.Level != config.LevelAlert {

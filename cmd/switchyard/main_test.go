@@ -751,3 +751,18 @@ func TestCLIDemo(t *testing.T) {
 		t.Fatalf("demo exit code %d", code)
 	}
 }
+
+// HAPROXY_LOCALPEER is set at start as haproxy sets it: to -L's name, or
+// else to the host name, whatever the environment held; a peers section
+// naming it finds its local peer either way.
+func TestCLILocalPeerEnvironment(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join(t.TempDir(), "p.cfg")
+	writeFile(t, cfg, "peers p\n    peer \"${HAPROXY_LOCALPEER}\" 127.0.0.1:10000\n    peer other 127.0.0.2:10000\n")
+	for _, args := range [][]string{{"-c", "-f", cfg}, {"-c", "-L", "lb9", "-f", cfg}} {
+		out, errOut, code := runCLI(t, args...)
+		if code != 0 || out != "Configuration file is valid\n" || strings.Contains(errOut, "incomplete") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}
