@@ -43,6 +43,8 @@ type tcpScope struct {
 	trk *stickState
 	// lua is what a Lua rule decided for the stream (lua_tcp.go).
 	lua *luaTCP
+	// logLevel is txn:set_loglevel's: 0 none, level+1, -1 silent.
+	logLevel int
 }
 
 func (t *tcpScope) backTLS() *tls.ConnectionState { return t.tls }

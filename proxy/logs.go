@@ -680,7 +680,24 @@ func (l *tcpLog) logASAP(rt *Runtime, fe *Frontend, ctx *sample.Ctx, srv *backen
 		l.rec.BeConn = l.be.state.Conns()
 	}
 	l.sent = true
-	fe.sendLog(rt, ctx, &l.rec, -1)
+	if level, ok := l.level(); ok {
+		fe.sendLog(rt, ctx, &l.rec, level)
+	}
+}
+
+// level is the level txn:set_loglevel gave the stream's line (-1: the
+// default), false when it made the stream silent.
+func (l *tcpLog) level() (int, bool) {
+	if l.tcpScope == nil {
+		return -1, true
+	}
+	switch lv := l.tcpScope.logLevel; {
+	case lv < 0:
+		return 0, false
+	case lv > 0:
+		return lv - 1, true
+	}
+	return -1, true
 }
 
 func (l *tcpLog) term(cause, step byte) {
@@ -701,7 +718,9 @@ func (l *tcpLog) send(rt *Runtime, fe *Frontend, ctx *sample.Ctx, toClient, toSe
 	r.Timers.Close = l.ms()
 	r.BytesOut, r.BytesIn = toClient, max(toServer, 0)
 	l.fill(rt, fe, srv)
-	fe.sendLog(rt, ctx, r, -1)
+	if level, ok := l.level(); ok {
+		fe.sendLog(rt, ctx, r, level)
+	}
 }
 
 // fill completes the record with the connection counts.

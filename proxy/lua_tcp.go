@@ -199,7 +199,6 @@ func (l *luaTCPStream) AddHeader(bool, string, string)                   {}
 func (l *luaTCPStream) ReplaceHeaders(bool, string, func([]byte) []byte) {}
 func (l *luaTCPStream) SetLine(string, string) bool                      { return false }
 func (l *luaTCPStream) SetStatus(int, string) bool                       { return false }
-func (l *luaTCPStream) SetLogLevel(int)                                  {}
 func (l *luaTCPStream) Frontend() string                                 { return l.sc.fe.Name }
 
 func (l *luaTCPStream) Backend() string {
@@ -207,6 +206,16 @@ func (l *luaTCPStream) Backend() string {
 		return l.sc.be.Name
 	}
 	return ""
+}
+
+// SetLogLevel is txn:set_loglevel: the level of the stream's log line,
+// or none (silent, -1), as for HTTP streams.
+func (l *luaTCPStream) SetLogLevel(lvl int) {
+	if lvl < 0 {
+		l.sc.logLevel = -1
+		return
+	}
+	l.sc.logLevel = lvl + 1
 }
 
 // Done is txn:done(): the stream ends once the action returns (a reply

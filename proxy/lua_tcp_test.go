@@ -227,3 +227,61 @@ listen res
 		t.Errorf("tcp-response txn:done(): got %q, haproxy %q", got, want)
 	}
 }
+
+// txn:set_loglevel in a tcp-request action sets the level of the stream's
+// log line, or makes it silent (-1), as it does for HTTP streams.
+func TestLuaTCPSetLogLevel(t *testing.T) {
+	script := luaFile(t, `
+core.register_action("lvl", {"tcp-req"}, function(txn)
+    local p = txn.f:req_payload(0, 4)
+    if p == "ERR " then txn:set_loglevel(core.err) end
+    if p == "SHH " then txn:set_loglevel(-1) end
+end)
+`)
+	sink := capLogSink(t)
+	origin := itRawOrigin(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	fe := itAddr(t)
+	itStart(t, itConfig(t, `
+global
+    lua-load `+script+`
+defaults
+    mode tcp
+    timeout client 5s
+    timeout connect 2s
+    timeout server 5s
+frontend fe
+    bind {FE}
+    log {LOG} format short local0
+    log-format "line %[var(txn.tag)]"
+    tcp-request inspect-delay 1s
+    tcp-request content set-var(txn.tag) req.payload(0,3) if { req.len ge 4 }
+    tcp-request content lua.lvl if { req.len ge 4 }
+    default_backend be
+backend be
+    server s1 {S1}
+`, "FE", fe, "LOG", sink.addr(), "S1", origin.addr))
+	for _, msg := range []string{"ERR ", "SHH ", "INF "} {
+		c, err := net.DialTimeout("tcp", fe, 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, msg)
+		c.(*net.TCPConn).CloseWrite()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.ReadAll(c)
+		c.Close()
+	}
+	// The short format gives the level alone: err is <3>, info <6>; SHH
+	// logs nothing.
+	itPoll(t, 3*time.Second, "two log lines", func() bool {
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		return len(sink.lines) >= 2
+	})
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	got := strings.Join(sink.lines, "|")
+	if !strings.Contains(got, "<3>line ERR") || !strings.Contains(got, "<6>line INF") || strings.Contains(got, "SHH") {
+		t.Errorf("log lines %q", got)
+	}
+}
