@@ -54,8 +54,8 @@ type compiledRule struct {
 	cond *sample.Cond
 	run  ruleFunc
 	pos  *sample.RulePos // where the rule was written; nil for `redirect` lines
-	// instant: the action never waits (instantActions), so the stick
-	// clock read for the list stays valid after it.
+	// instant: the action never waits (compileInstantAction), so the
+	// stick clock read for the list stays valid after it.
 	instant bool
 }
 
@@ -68,15 +68,31 @@ func (r *compiledRule) ended(ctx *sample.Ctx) {
 
 // actionCompilers turn a rule of each action into its function, once, at
 // load: the hot path runs functions, it does not switch over actions.
-var actionCompilers = map[*config.ActionDef]func(r *config.HTTPRule) ruleFunc{}
+var actionCompilers = map[*config.ActionDef]actionCompiler{}
+
+type actionCompiler struct {
+	compile func(r *config.HTTPRule) ruleFunc
+	// instant: the action never waits, so the stick clock read for the
+	// rule list stays valid after it (stickClock).
+	instant bool
+}
 
 // compileAction registers the compiler of an action of a rule set.
 func compileAction(set config.RuleSet, name string, compile func(r *config.HTTPRule) ruleFunc) {
+	registerAction(set, name, actionCompiler{compile: compile})
+}
+
+// compileInstantAction registers an action that never waits (stickClock).
+func compileInstantAction(set config.RuleSet, name string, compile func(r *config.HTTPRule) ruleFunc) {
+	registerAction(set, name, actionCompiler{compile: compile, instant: true})
+}
+
+func registerAction(set config.RuleSet, name string, c actionCompiler) {
 	def := config.LookupAction(set, name)
 	if def == nil {
 		panic("proxy: no action " + set.Keyword() + " " + name)
 	}
-	actionCompilers[def] = compile
+	actionCompilers[def] = c
 }
 
 func init() {
@@ -111,13 +127,13 @@ func init() {
 func compileRules(px *config.Proxy, rules []*config.HTTPRule) ([]compiledRule, error) {
 	out := make([]compiledRule, 0, len(rules))
 	for _, r := range rules {
-		compile := actionCompilers[r.Def]
-		if compile == nil {
+		c, ok := actionCompilers[r.Def]
+		if !ok {
 			return nil, fmt.Errorf("%s:%d: %s '%s': action '%s' has no implementation in the data plane",
 				r.Pos.File, r.Pos.Line, px.Cap.Kind(), px.Name, r.Def.Name)
 		}
-		out = append(out, compiledRule{cond: r.Cond, run: compile(r), pos: &sample.RulePos{File: r.Pos.File, Line: r.Pos.Line},
-			instant: instantActions[r.Def]})
+		out = append(out, compiledRule{cond: r.Cond, run: c.compile(r), pos: &sample.RulePos{File: r.Pos.File, Line: r.Pos.Line},
+			instant: c.instant})
 	}
 	return out, nil
 }

@@ -50,7 +50,7 @@ func TestEveryActionCompiles(t *testing.T) {
 		t.Fatalf("only %d http-request actions registered", len(defs))
 	}
 	for _, def := range defs {
-		if actionCompilers[def] == nil && !strings.HasPrefix(def.Name, "sy-test-") {
+		if _, ok := actionCompilers[def]; !ok && !strings.HasPrefix(def.Name, "sy-test-") {
 			t.Errorf("http-request %s has no compiler", def.Name)
 		}
 	}

@@ -112,10 +112,6 @@ func (st *stickState) counter(i int) *stick.Tracker {
 	return nil
 }
 
-// instantActions are the actions that never wait: the stick clock a rule
-// list read stays valid after them (stickClock).
-var instantActions = map[*config.ActionDef]bool{}
-
 // each calls fn on the entry of each slot: the stream's, or else the
 // session's (haproxy's stream_inc_*_ctr).
 func (st *stickState) each(fn func(e *stick.Entry)) {
@@ -314,8 +310,7 @@ func init() {
 			}
 		})
 		for _, set := range httpSets {
-			instantActions[config.LookupAction(set, name)] = true
-			compileAction(set, name, func(r *config.HTTPRule) ruleFunc {
+			compileInstantAction(set, name, func(r *config.HTTPRule) ruleFunc {
 				a := r.Args.(*config.TrackAction)
 				onResponse := r.Set == config.HTTPResponseRules
 				return func(s *httpStream) (ruleVerdict, bool) {
@@ -342,8 +337,7 @@ func init() {
 			}
 		})
 		for _, set := range httpSets {
-			instantActions[config.LookupAction(set, name)] = true
-			compileAction(set, name, func(r *config.HTTPRule) ruleFunc {
+			compileInstantAction(set, name, func(r *config.HTTPRule) ruleFunc {
 				a := r.Args.(*config.CounterAction)
 				return func(s *httpStream) (ruleVerdict, bool) {
 					runCounter(&s.ctx, a)
