@@ -688,7 +688,7 @@ func (s *httpStream) runRules(rules []compiledRule) (done, keep bool) {
 	// (stickClock). It lives with what the connection tracks: a
 	// connection that tracks nothing reads the clock, if ever, without
 	// it (and its first request runs before it tracks).
-	st := s.stickState()
+	st := s.tracked()
 	if st == nil {
 		return s.runRuleList(rules)
 	}
@@ -707,7 +707,7 @@ func (s *httpStream) runRuleList(rules []compiledRule) (done, keep bool) {
 			continue
 		}
 		v, keep := r.run(s)
-		if st := s.stickState(); st != nil && !r.instant {
+		if st := s.tracked(); st != nil && !r.instant {
 			st.clk.ok = false // the action may have waited (wait-for-body…)
 		}
 		switch v {

@@ -49,17 +49,8 @@ func (c *stickClock) tick() uint32 {
 	return now
 }
 
-// stickState is what the connection tracks, nil when nothing (or when
-// the stream has no connection: tests).
-func (s *httpStream) stickState() *stickState {
-	if s.cc == nil {
-		return nil
-	}
-	return s.cc.trk
-}
-
 func (s *httpStream) stickNow() uint32 {
-	if st := s.stickState(); st != nil {
+	if st := s.tracked(); st != nil {
 		return st.clk.tick()
 	}
 	return stick.NowMs()
@@ -76,8 +67,15 @@ func (s *httpStream) trackers() *stickState {
 	return s.cc.trk
 }
 
-func (s *httpStream) tracked() *stickState { return s.cc.trk }
-func (t *tcpScope) tracked() *stickState   { return t.trk }
+// tracked is what the connection tracks, nil when nothing (or when the
+// stream has no connection: tests).
+func (s *httpStream) tracked() *stickState {
+	if s.cc == nil {
+		return nil
+	}
+	return s.cc.trk
+}
+func (t *tcpScope) tracked() *stickState { return t.trk }
 
 func (t *tcpScope) trackers() *stickState {
 	if t.trk == nil {
