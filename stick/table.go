@@ -292,16 +292,12 @@ func (t *Table) trashLocked(n int) int {
 			t.requeueLocked(e, e.expire.Load())
 			continue
 		}
-		if exp := e.expire.Load(); exp != e.qexp {
-			// Touched since it was queued: it is still the oldest when
-			// its new expiry comes before the next entry's (haproxy's
-			// expiry tree would put it back in front); else it goes
-			// to the young end.
-			if e.next != nil && int32(exp-e.next.qexp) > 0 {
-				t.requeueLocked(e, exp)
-				continue
-			}
-			e.qexp = exp
+		// Touched since it was queued: it is still the oldest when its
+		// new expiry comes before the next entry's (haproxy's expiry
+		// tree would put it back in front); else it goes to the young end.
+		if exp := e.expire.Load(); exp != e.qexp && e.next != nil && int32(exp-e.next.qexp) > 0 {
+			t.requeueLocked(e, exp)
+			continue
 		}
 		t.removeLocked(e)
 		done++
