@@ -374,17 +374,7 @@ func (rt *Runtime) AddServer(beName, name string, args []string) error {
 			return nil
 		},
 		func(bname, sname string) (config.Trackee, bool) {
-			b := snap.Backend(bname)
-			if b == nil {
-				return config.Trackee{}, false
-			}
-			var s *backend.Server
-			for _, o := range b.state.Servers() {
-				if o.Name == sname {
-					s = o
-					break
-				}
-			}
+			s := rt.state.registry.Server(bname, sname)
 			if s == nil {
 				return config.Trackee{}, false
 			}
