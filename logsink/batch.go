@@ -2,6 +2,7 @@ package logsink
 
 import (
 	"net/netip"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -190,36 +191,19 @@ func (b *dgramBatch) send(data []byte, lines []pendingLine) {
 	clear(iovs) // no pointer into the spare data outlives the send
 }
 
-var batches struct {
+// opened are the batches of the datagram sockets made so far, for Flush.
+var opened struct {
 	sync.Mutex
-	m map[int]*dgramBatch
-}
-
-// batchFor returns the batch of a datagram socket.
-func batchFor(fd int) *dgramBatch {
-	batches.Lock()
-	defer batches.Unlock()
-	if b := batches.m[fd]; b != nil {
-		return b
-	}
-	if batches.m == nil {
-		batches.m = map[int]*dgramBatch{}
-	}
-	b := newDgramBatch(fd)
-	batches.m[fd] = b
-	return b
+	l []*dgramBatch
 }
 
 // Flush sends every datagram line still gathered, at once, and waits (a
 // second at most) for the lines queued for stdout, stderr and fd@N
 // targets to be written: called before the process exits.
 func Flush() {
-	batches.Lock()
-	all := make([]*dgramBatch, 0, len(batches.m))
-	for _, b := range batches.m {
-		all = append(all, b)
-	}
-	batches.Unlock()
+	opened.Lock()
+	all := slices.Clone(opened.l)
+	opened.Unlock()
 	for _, b := range all {
 		b.flush()
 	}

@@ -60,7 +60,7 @@ func TestFlushSendsAtOnce(t *testing.T) {
 	}
 	defer udp.Close()
 	tg := mustTarget(t, udp.LocalAddr().String()+" format raw local0")
-	b := batchFor(udpSocket(true).fd)
+	b := udpSocket(true).batch
 	b.sendMu.Lock() // hold the batch's own flush back
 	Send([]*Target{tg}, &Meta{}, LevelInfo, []byte("last words"), nil)
 	b.mu.Lock()
@@ -108,7 +108,7 @@ func TestBatchEmptyLine(t *testing.T) {
 	}
 	defer udp.Close()
 	tg := mustTarget(t, udp.LocalAddr().String()+" format raw local0")
-	b := batchFor(udpSocket(true).fd)
+	b := udpSocket(true).batch
 	b.add(nil, tg.raw)
 	b.add([]byte("after\n"), tg.raw)
 	b.flush()

@@ -147,28 +147,27 @@ func (t *Target) send(line []byte) {
 	case kindFD:
 		streamFor(t.fd).enqueue(line)
 	case kindUDP:
-		s := udpSocket(t.addr.Addr().Is4())
-		if s.fd < 0 {
-			Dropped.Add(1)
-			return
-		}
-		batchFor(s.fd).add(line, t.raw)
+		udpSocket(t.addr.Addr().Is4()).add(line, t.raw)
 	case kindUnix:
-		s := unixSocket()
-		if s.fd < 0 {
-			Dropped.Add(1)
-			return
-		}
-		batchFor(s.fd).add(line, t.raw)
+		unixSocket().add(line, t.raw)
 	}
 }
 
 // dgramSocket is one datagram socket shared by every target of a family,
-// as haproxy shares logfdinet and logfdunix; fd is -1 if it could not be
-// made.
+// as haproxy shares logfdinet and logfdunix. Its lines are sent in
+// batches; batch is nil if the socket could not be made.
 type dgramSocket struct {
-	once sync.Once
-	fd   int
+	once  sync.Once
+	batch *dgramBatch
+}
+
+// add queues a line for to, or counts it dropped without a socket.
+func (s *dgramSocket) add(line []byte, to rawAddr) {
+	if s.batch == nil {
+		Dropped.Add(1)
+		return
+	}
+	s.batch.add(line, to)
 }
 
 var udp4, udp6, unixgram dgramSocket
@@ -177,12 +176,14 @@ func (s *dgramSocket) open(domain int) *dgramSocket {
 	s.once.Do(func() {
 		fd, err := syscall.Socket(domain, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
 		if err != nil {
-			s.fd = -1
 			return
 		}
 		// Nothing is ever read from it.
 		syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, 0)
-		s.fd = fd
+		s.batch = newDgramBatch(fd)
+		opened.Lock()
+		opened.l = append(opened.l, s.batch)
+		opened.Unlock()
 	})
 	return s
 }
