@@ -145,7 +145,12 @@ var legacyCache atomic.Pointer[cachedTime]
 func (t *Target) send(line []byte) {
 	switch t.kind {
 	case kindFD:
-		streamFor(t.fd).enqueue(line)
+		st := t.out.Load()
+		if st == nil {
+			st = streamFor(t.fd) // shared by the targets of one descriptor
+			t.out.Store(st)
+		}
+		st.enqueue(line)
 	case kindUDP:
 		udpSocket(t.addr.Addr().Is4()).add(line, t.raw)
 	case kindUnix:

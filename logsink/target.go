@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"switchyard/internal/addrenv"
 )
@@ -66,10 +67,11 @@ func ParseLevel(s string) int { return slices.Index(levelNames, s) }
 type Target struct {
 	Text     string // the address as written, for messages
 	kind     targetKind
-	addr     netip.AddrPort // UDP
-	path     string         // unix datagram socket
-	raw      rawAddr        // addr or path in the kernel's form
-	fd       int            // 1 or 2
+	addr     netip.AddrPort         // UDP
+	path     string                 // unix datagram socket
+	raw      rawAddr                // addr or path in the kernel's form
+	out      atomic.Pointer[stream] // fd's writer, found at the first line
+	fd       int                    // 1 or 2
 	Format   Format
 	MaxLen   int // header and message, the newline aside
 	Facility int
