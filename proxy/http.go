@@ -690,16 +690,18 @@ func (s *httpStream) runRules(rules []compiledRule) (done, keep bool) {
 	// it (and its first request runs before it tracks).
 	st := s.tracked()
 	if st == nil {
-		return s.runRuleList(rules)
+		return s.runRuleList(rules, nil)
 	}
 	was := st.clk.on
 	st.clk.on, st.clk.ok = true, false
-	done, keep = s.runRuleList(rules)
+	done, keep = s.runRuleList(rules, st)
 	st.clk.on, st.clk.ok = was, false
 	return done, keep
 }
 
-func (s *httpStream) runRuleList(rules []compiledRule) (done, keep bool) {
+// runRuleList runs rules; clk is the stick state whose clock the list
+// caches (nil: none, and one made by a rule of the list caches nothing).
+func (s *httpStream) runRuleList(rules []compiledRule, clk *stickState) (done, keep bool) {
 	s.rw.soft = false // strict-mode holds for one list
 	for i := range rules {
 		r := &rules[i]
@@ -707,8 +709,8 @@ func (s *httpStream) runRuleList(rules []compiledRule) (done, keep bool) {
 			continue
 		}
 		v, keep := r.run(s)
-		if st := s.tracked(); st != nil && !r.instant {
-			st.clk.ok = false // the action may have waited (wait-for-body…)
+		if clk != nil && !r.instant {
+			clk.clk.ok = false // the action may have waited (wait-for-body…)
 		}
 		switch v {
 		case ruleStop:
