@@ -1,9 +1,6 @@
 package admin
 
-import (
-	"switchyard/config"
-	"switchyard/stats"
-)
+import "switchyard/stats"
 
 // ListenerStats is the `show stat` row of a frontend's listener, luid
 // being its bind's rank (from 1), for Lua's Listener:get_stats(). As in
@@ -18,14 +15,9 @@ func (a *Surface) ListenerStats(frontend string, luid int) (stats.Row, bool) {
 	if fe == nil {
 		return stats.Row{}, false
 	}
-	for _, px := range snap.Proxies() {
-		if px.Name != frontend || px.Cap&config.CapFE == 0 {
-			continue
-		}
-		if luid < 1 || luid > len(px.Binds) || !px.SocketStats {
-			return stats.Row{}, false
-		}
-		return listenerRow(fe, px.Binds[luid-1], luid, true), true
+	px := fe.Config()
+	if luid < 1 || luid > len(px.Binds) || !px.SocketStats {
+		return stats.Row{}, false
 	}
-	return stats.Row{}, false
+	return listenerRow(fe, px.Binds[luid-1], luid, true), true
 }
