@@ -173,7 +173,7 @@ func (s *httpStream) countEnd() {
 		// Answered before any backend was chosen (a service, a rule's
 		// reply): haproxy counts the bytes on the stream's backend,
 		// which in a listen section is the listen itself.
-		if own := s.snap.backends[s.fe.Name]; own != nil && own.state != nil {
+		if own := currentBackend(s.snap, s.fe, nil); own != nil && own.state != nil {
 			own.state.C.BytesIn.Add(in)
 			own.state.C.BytesOut.Add(out)
 		}
