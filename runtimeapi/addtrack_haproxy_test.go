@@ -14,14 +14,7 @@ import (
 // Only zfirst/x is checked at start-up (the first declared; the others a
 // quarter hour later and more): the tracked servers' state is known.
 func TestHAProxyAddServerTrack(t *testing.T) {
-	d := newDiffPairOn(t, `
-global
-    stats timeout 5s
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
+	d := newDiffPairOn(t, diffPrelude+`
 backend zfirst
     server x 127.0.0.1:1 check inter 1h
 backend be

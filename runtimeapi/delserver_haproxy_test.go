@@ -6,14 +6,7 @@ import "testing"
 // sample fetch's argument, as a tracked server, in a use-server rule; and
 // one not in maintenance. Compared with haproxy 2.6.
 func TestHAProxyDelServerReferenced(t *testing.T) {
-	d := newDiffPairOn(t, `
-global
-    stats timeout 5s
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
+	d := newDiffPairOn(t, diffPrelude+`
 frontend fe
     acl s1_busy srv_sess_rate(test/s1) gt 50
     http-request deny if s1_busy

@@ -10,14 +10,7 @@ import (
 // without servers is UP. Compared with haproxy 2.6 on the same
 // configuration.
 func TestHAProxyDispatchNoServerLine(t *testing.T) {
-	d := newDiffPairOn(t, `
-global
-    stats timeout 5s
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
+	d := newDiffPairOn(t, diffPrelude+`
 frontend fe
     default_backend disp
 backend disp

@@ -37,6 +37,18 @@ func newDiffPair(t *testing.T) *diffPair {
 
 // newDiffPairOn is newDiffPair on another configuration, which must have
 // testCfg's global section.
+// diffPrelude starts the differential tests' configurations: the global
+// and defaults sections both programs run them with.
+const diffPrelude = `
+global
+    stats timeout 5s
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+`
+
 func newDiffPairOn(t *testing.T, cfg string) *diffPair {
 	t.Helper()
 	if _, err := os.Stat(haproxytest.Bin); err != nil {
@@ -277,14 +289,7 @@ func TestHAProxyServersState(t *testing.T) {
 // runtime, with haproxy's refusals and what show servers state shows
 // after each change.
 func TestHAProxyCheckAddr(t *testing.T) {
-	d := newDiffPairOn(t, `
-global
-    stats timeout 5s
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
+	d := newDiffPairOn(t, diffPrelude+`
 backend be
     server s1 127.0.0.1:1 check inter 1h agent-check agent-port 9 agent-inter 1h
     server s2 127.0.0.1:2 check inter 1h port 8080 addr 127.0.0.3
@@ -349,14 +354,7 @@ func TestHAProxyVars(t *testing.T) {
 // maintenance, checked or not, by `disabled` or at runtime (paused checks,
 // zero health), compared with haproxy but for the time of last change.
 func TestHAProxyServersStateInMaintenance(t *testing.T) {
-	d := newDiffPairOn(t, `
-global
-    stats timeout 5s
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
+	d := newDiffPairOn(t, diffPrelude+`
 backend be
     server srv2 127.0.0.1:9 disabled
     server srv3 127.0.0.1:9 check inter 1h disabled
