@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -586,9 +587,12 @@ func (s *luaSocket) fill(conn net.Conn) bool {
 	if s.tmo() > 0 {
 		conn.SetReadDeadline(time.Now().Add(s.tmo()))
 	}
-	var tmp [16384]byte
-	n, err := conn.Read(tmp[:])
-	s.buf = append(s.buf, tmp[:n]...)
+	// Read straight into the buffer's spare room: a local array would
+	// escape (conn is an interface) and cost an allocation and a copy
+	// per read.
+	s.buf = slices.Grow(s.buf, sockBufSize)
+	n, err := conn.Read(s.buf[len(s.buf) : len(s.buf)+sockBufSize])
+	s.buf = s.buf[:len(s.buf)+n]
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
