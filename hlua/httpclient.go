@@ -370,8 +370,7 @@ func hcDial(ctx context.Context, req *hcRequest, u hcURL) (net.Conn, error) {
 // failure is the response for an exchange that failed after connecting:
 // a timeout is haproxy's 504, anything else its 502.
 func failure(err error) *hcResponse {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if isTimeout(err) {
 		return builtinResponse(504)
 	}
 	return builtinResponse(502)

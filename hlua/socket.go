@@ -8,7 +8,6 @@ import (
 	"math"
 	"net"
 	"net/netip"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -594,17 +593,18 @@ func (s *luaSocket) fill(conn net.Conn) bool {
 	n, err := conn.Read(s.buf[len(s.buf) : len(s.buf)+sockBufSize])
 	s.buf = s.buf[:len(s.buf)+n]
 	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
-			s.kill()
-			return false
-		}
-		s.eof = true
-		s.state = sockDead
-		s.box.close()
+		s.eof = !isTimeout(err)
+		s.kill()
 		return false
 	}
 	return true
+}
+
+// isTimeout says err is a deadline that struck (os.ErrDeadlineExceeded
+// is a net.Error too).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func (v *vm) sockClose(L *glua.LState) int {
