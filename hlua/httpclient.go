@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -345,10 +344,7 @@ func hcDial(ctx context.Context, req *hcRequest, u hcURL) (net.Conn, error) {
 	var conn net.Conn
 	var err error
 	if req.dst != nil {
-		if req.dst.network == "tcp" && strings.HasSuffix(req.dst.addr, ":0") {
-			return nil, errors.New("no port")
-		}
-		conn, err = d.DialContext(ctx, req.dst.network, req.dst.addr)
+		conn, err = req.dst.dial(ctx, &d)
 	} else {
 		conn, err = d.DialContext(ctx, "tcp", net.JoinHostPort(u.hostname, strconv.Itoa(u.port)))
 	}

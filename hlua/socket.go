@@ -170,25 +170,39 @@ func (v *vm) wait(L *glua.LState, fn func(), abort func()) {
 	})
 }
 
-// sockAddr is a parsed destination: network and address for net.Dial.
+// sockAddr is a parsed destination: a UNIX socket's path, or else a TCP
+// address.
 type sockAddr struct {
-	network, addr string
+	path string
+	tcp  netip.AddrPort
+}
+
+// dial connects to a; a TCP address without a port (port 0) cannot be
+// reached, as under haproxy.
+func (a sockAddr) dial(ctx context.Context, d *net.Dialer) (net.Conn, error) {
+	switch {
+	case a.path != "":
+		return d.DialContext(ctx, "unix", a.path)
+	case a.tcp.Port() == 0:
+		return nil, errors.New("port 0")
+	}
+	return d.DialContext(ctx, "tcp", a.tcp.String())
 }
 
 // parseSockAddr reads an address as haproxy's str2sa_range does for
 // Socket.connect: "unix@path", "/path", "abns@name", "ipv4@", "ipv6@",
 // else host:port where the port follows the last colon (IPv6 may be
-// bracketed). port is the port of the address, 0 when it has none.
+// bracketed). hasPort says the address named a port.
 func parseSockAddr(s string) (a sockAddr, hasPort bool, ok bool) {
 	str := s
 	family := ""
 	switch {
 	case strings.HasPrefix(str, "unix@"):
-		return sockAddr{"unix", str[len("unix@"):]}, true, str != "unix@"
+		return sockAddr{path: str[len("unix@"):]}, true, str != "unix@"
 	case strings.HasPrefix(str, "/"):
-		return sockAddr{"unix", str}, true, true
+		return sockAddr{path: str}, true, true
 	case strings.HasPrefix(str, "abns@"):
-		return sockAddr{"unix", "@" + str[len("abns@"):]}, true, str != "abns@"
+		return sockAddr{path: "@" + str[len("abns@"):]}, true, str != "abns@"
 	case strings.HasPrefix(str, "ipv4@"):
 		family, str = "4", str[len("ipv4@"):]
 	case strings.HasPrefix(str, "ipv6@"):
@@ -226,7 +240,7 @@ func parseSockAddr(s string) (a sockAddr, hasPort bool, ok bool) {
 			return sockAddr{}, false, false
 		}
 	}
-	return sockAddr{"tcp", netip.AddrPortFrom(ip, uint16(port)).String()}, portStr != "", true
+	return sockAddr{tcp: netip.AddrPortFrom(ip, uint16(port))}, portStr != "", true
 }
 
 func (v *vm) sockConnect(useTLS bool) glua.LGFunction {
@@ -252,12 +266,11 @@ func (v *vm) sockConnect(useTLS bool) glua.LGFunction {
 		if !ok {
 			L.RaiseError("connect: cannot parse destination address '%s'", ip)
 		}
-		if a.network == "tcp" && !hasPort {
+		if a.path == "" && !hasPort {
 			if port == -1 {
 				L.RaiseError("connect: port missing")
 			}
-			ap := netip.MustParseAddrPort(a.addr)
-			a.addr = netip.AddrPortFrom(ap.Addr(), uint16(port)).String()
+			a.tcp = netip.AddrPortFrom(a.tcp.Addr(), uint16(port))
 		}
 		var conn net.Conn
 		var err error
@@ -298,11 +311,7 @@ func (v *vm) sockConnect(useTLS bool) glua.LGFunction {
 // dial opens the connection (TLS on top when useTLS) and sends what was
 // sent before; cancelling ctx ends the attempt.
 func (s *luaSocket) dial(ctx context.Context, a sockAddr, useTLS bool) (net.Conn, error) {
-	if a.network == "tcp" && strings.HasSuffix(a.addr, ":0") {
-		return nil, errors.New("port 0")
-	}
-	d := net.Dialer{Timeout: s.tmo()}
-	conn, err := d.DialContext(ctx, a.network, a.addr)
+	conn, err := a.dial(ctx, &net.Dialer{Timeout: s.tmo()})
 	if err != nil {
 		return nil, err
 	}
