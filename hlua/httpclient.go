@@ -70,7 +70,7 @@ type hcRequest struct {
 	method  string
 	url     string
 	headers [][2]string
-	body    *string
+	body    string        // sent chunked when not empty
 	timeout time.Duration // 0: none ("timeout server" unset)
 	dst     *sockAddr
 }
@@ -96,7 +96,7 @@ func (v *vm) hcSend(method string) glua.LGFunction {
 		L.CheckTable(2).ForEach(func(k, val glua.LValue) {
 			switch key := k.String(); key {
 			case "dst":
-				a, ok := parseDst(glua.LVAsString(val))
+				a, _, ok := parseSockAddr(glua.LVAsString(val))
 				if !ok {
 					L.RaiseError("Can't use the 'dst' argument")
 				}
@@ -124,8 +124,7 @@ func (v *vm) hcSend(method string) glua.LGFunction {
 				if !ok {
 					L.RaiseError("invalid parameter in 'body', must be a string")
 				}
-				b := string(s)
-				req.body = &b
+				req.body = string(s)
 			default:
 				L.RaiseError("'%s' invalid parameter name", key)
 			}
@@ -172,12 +171,6 @@ func hcHeaders(tb *glua.LTable) [][2]string {
 		})
 	})
 	return out
-}
-
-// parseDst reads request.dst, an address in haproxy's format.
-func parseDst(s string) (sockAddr, bool) {
-	a, _, ok := parseSockAddr(s)
-	return a, ok
 }
 
 // hcURL is a URL split as haproxy's httpclient_spliturl does.
@@ -266,14 +259,13 @@ func buildRequest(req *hcRequest, u hcURL) []byte {
 	if !ua {
 		b.WriteString("user-agent: HAProxy\r\n")
 	}
-	chunked := req.body != nil && len(*req.body) > 0
-	if chunked {
+	if req.body != "" {
 		b.WriteString("transfer-encoding: chunked\r\n")
 	}
 	b.WriteString("\r\n")
-	if chunked {
-		b.WriteString(strconv.FormatInt(int64(len(*req.body)), 16) + "\r\n")
-		b.WriteString(*req.body)
+	if req.body != "" {
+		b.WriteString(strconv.FormatInt(int64(len(req.body)), 16) + "\r\n")
+		b.WriteString(req.body)
 		b.WriteString("\r\n0\r\n\r\n")
 	}
 	return b.Bytes()
