@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -196,25 +195,7 @@ func TestHTTPClientTLSAndUnix(t *testing.T) {
 		defer tc.Close()
 		reply(nil, nil, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nsec")(tc)
 	})
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "s.sock")
-	uln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer uln.Close()
-	go func() {
-		for {
-			c, err := uln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				reply(nil, nil, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nunix")(c)
-			}()
-		}
-	}()
+	sock := listenUnix(t, reply(nil, nil, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nunix"))
 	old, oldDelay := hcRootCAs, hcRetryDelay
 	hcRetryDelay = time.Millisecond
 	defer func() { hcRootCAs, hcRetryDelay = old, oldDelay }()
