@@ -227,8 +227,9 @@ func openBase52(L *glua.LState) {
 		L.SetGlobal("load", L.NewFunction(func(L *glua.LState) int {
 			src, ok := L.Get(1).(glua.LString)
 			if !ok {
-				// a reader function: Lua 5.1's load
-				L.Push(load)
+				// a reader function: Lua 5.1's load (Insert
+				// grows the stack by one: no Push before it, or
+				// load would get itself as a chunk name)
 				L.Insert(load, 1)
 				L.Call(L.GetTop()-1, glua.MultRet)
 				return L.GetTop()
