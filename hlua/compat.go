@@ -3,6 +3,7 @@ package hlua
 import (
 	"bytes"
 	"math"
+	"math/bits"
 	"os"
 	"strconv"
 	"strings"
@@ -119,16 +120,22 @@ func openBit32(L *glua.LState) {
 		}
 		return uint32(f)
 	}
-	fold := func(init uint32, op func(a, b uint32) uint32) glua.LGFunction {
-		return func(L *glua.LState) int {
+	fold := func(init uint32, op func(a, b uint32) uint32) func(L *glua.LState) uint32 {
+		return func(L *glua.LState) uint32 {
 			r := init
 			for i := 1; i <= L.GetTop(); i++ {
 				r = op(r, u32(L, i))
 			}
-			L.Push(glua.LNumber(r))
+			return r
+		}
+	}
+	push := func(f func(L *glua.LState) uint32) glua.LGFunction {
+		return func(L *glua.LState) int {
+			L.Push(glua.LNumber(f(L)))
 			return 1
 		}
 	}
+	band := fold(^uint32(0), func(a, b uint32) uint32 { return a & b })
 	shift := func(x uint32, n int) uint32 {
 		switch {
 		case n <= -32 || n >= 32:
@@ -156,15 +163,11 @@ func openBit32(L *glua.LState) {
 	mask := func(w int) uint32 { return uint32((uint64(1) << uint(w)) - 1) }
 	b := L.NewTable()
 	L.SetFuncs(b, map[string]glua.LGFunction{
-		"band": fold(^uint32(0), func(a, b uint32) uint32 { return a & b }),
-		"bor":  fold(0, func(a, b uint32) uint32 { return a | b }),
-		"bxor": fold(0, func(a, b uint32) uint32 { return a ^ b }),
+		"band": push(band),
+		"bor":  push(fold(0, func(a, b uint32) uint32 { return a | b })),
+		"bxor": push(fold(0, func(a, b uint32) uint32 { return a ^ b })),
 		"btest": func(L *glua.LState) int {
-			r := ^uint32(0)
-			for i := 1; i <= L.GetTop(); i++ {
-				r &= u32(L, i)
-			}
-			L.Push(glua.LBool(r != 0))
+			L.Push(glua.LBool(band(L) != 0))
 			return 1
 		},
 		"bnot": func(L *glua.LState) int {
@@ -193,13 +196,11 @@ func openBit32(L *glua.LState) {
 			return 1
 		},
 		"lrotate": func(L *glua.LState) int {
-			x, n := u32(L, 1), L.CheckInt(2)&31
-			L.Push(glua.LNumber(x<<uint(n) | x>>uint((32-n)&31)))
+			L.Push(glua.LNumber(bits.RotateLeft32(u32(L, 1), L.CheckInt(2))))
 			return 1
 		},
 		"rrotate": func(L *glua.LState) int {
-			x, n := u32(L, 1), (-L.CheckInt(2))&31
-			L.Push(glua.LNumber(x<<uint(n) | x>>uint((32-n)&31)))
+			L.Push(glua.LNumber(bits.RotateLeft32(u32(L, 1), -L.CheckInt(2))))
 			return 1
 		},
 		"extract": func(L *glua.LState) int {
