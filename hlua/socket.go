@@ -152,21 +152,12 @@ func (v *vm) wait(L *glua.LState, fn func(), abort func()) {
 		return
 	}
 	t.block(func() {
-		stop := v.prog.stopping()
-		if stop == nil || abort == nil {
-			fn()
-			return
+		if abort != nil {
+			// stopCtx is the program's stop as a context: no
+			// goroutine per wait to watch for it.
+			defer context.AfterFunc(v.prog.stopCtx, abort)()
 		}
-		done := make(chan struct{})
-		go func() {
-			select {
-			case <-stop:
-				abort()
-			case <-done:
-			}
-		}()
 		fn()
-		close(done)
 	})
 }
 
