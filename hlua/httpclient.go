@@ -182,8 +182,7 @@ type hcURL struct {
 	path     string // origin form, "/" when empty
 }
 
-func splitURL(raw string) (hcURL, bool) {
-	var u hcURL
+func splitURL(raw string) (u hcURL, ok bool) {
 	rest := raw
 	switch {
 	case len(rest) >= 7 && strings.EqualFold(rest[:7], "http://"):
@@ -214,20 +213,16 @@ func splitURL(raw string) (hcURL, bool) {
 		u.hostname = host[1:end]
 		host = host[end+1:]
 		if strings.HasPrefix(host, ":") {
-			p, err := strconv.Atoi(host[1:])
-			if err != nil || p < 0 || p > 65535 {
+			if u.port, ok = parsePort(host[1:]); !ok {
 				return u, false
 			}
-			u.port = p
 		}
 		return u, true
 	}
 	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		p, err := strconv.Atoi(host[i+1:])
-		if err != nil || p < 0 || p > 65535 {
+		if u.port, ok = parsePort(host[i+1:]); !ok {
 			return u, false
 		}
-		u.port = p
 		host = host[:i]
 	}
 	u.hostname = host

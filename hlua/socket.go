@@ -208,11 +208,9 @@ func parseSockAddr(s string) (a sockAddr, hasPort bool, ok bool) {
 	}
 	port := 0
 	if portStr != "" {
-		n, err := strconv.Atoi(portStr)
-		if err != nil || n < 0 || n > 65535 {
+		if port, ok = parsePort(portStr); !ok {
 			return sockAddr{}, false, false
 		}
-		port = n
 	}
 	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
 		host = host[1 : len(host)-1]
@@ -232,6 +230,12 @@ func parseSockAddr(s string) (a sockAddr, hasPort bool, ok bool) {
 		}
 	}
 	return sockAddr{tcp: netip.AddrPortFrom(ip, uint16(port))}, portStr != "", true
+}
+
+// parsePort reads a port number, 0 to 65535.
+func parsePort(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0 && n <= 65535
 }
 
 func (v *vm) sockConnect(useTLS bool) glua.LGFunction {
