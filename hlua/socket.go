@@ -681,17 +681,19 @@ func sockSetTimeout(L *glua.LState) int {
 }
 
 // checkNumber is luaL_checknumber: a number, or a string that holds one
-// (gopher-lua's CheckNumber takes numbers only; scripts pass ports read
-// from headers).
+// (scripts pass ports read from headers). gopher-lua's CheckNumber takes
+// strings too, but tries ParseInt with base 0 first and so reads "010"
+// as octal 8 where Lua reads 10: decimal is tried first here.
 func checkNumber(L *glua.LState, n int) float64 {
 	switch x := L.Get(n).(type) {
 	case glua.LNumber:
 		return float64(x)
 	case glua.LString:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64); err == nil {
+		t := strings.TrimSpace(string(x))
+		if f, err := strconv.ParseFloat(t, 64); err == nil {
 			return f
 		}
-		if i, err := strconv.ParseInt(strings.TrimSpace(string(x)), 0, 64); err == nil {
+		if i, err := strconv.ParseInt(t, 0, 64); err == nil {
 			return float64(i)
 		}
 	}
