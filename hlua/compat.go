@@ -432,6 +432,30 @@ func uPos(pos, n int) int {
 }
 
 func openUTF8(L *glua.LState) {
+	// iter is utf8.codes's iterator: the same function for every call, as
+	// in Lua 5.3, not a new one per loop.
+	iter := L.NewFunction(func(L *glua.LState) int {
+		s := L.CheckString(1)
+		p := int(L.CheckInt64(2))
+		if p > 0 { // skip the current character
+			p--
+			_, k, ok := utf8Decode(s, p)
+			if !ok {
+				L.RaiseError("invalid UTF-8 code")
+			}
+			p += k
+		}
+		if p >= len(s) {
+			return 0
+		}
+		c, _, ok := utf8Decode(s, p)
+		if !ok {
+			L.RaiseError("invalid UTF-8 code")
+		}
+		L.Push(glua.LNumber(p + 1))
+		L.Push(glua.LNumber(c))
+		return 2
+	})
 	u := L.NewTable()
 	u.RawSetString("charpattern", glua.LString("[\x00-\x7F\xC2-\xF4][\x80-\xBF]*"))
 	L.SetFuncs(u, map[string]glua.LGFunction{
@@ -542,28 +566,6 @@ func openUTF8(L *glua.LState) {
 		},
 		"codes": func(L *glua.LState) int {
 			s := L.CheckString(1)
-			iter := L.NewFunction(func(L *glua.LState) int {
-				s := L.CheckString(1)
-				p := int(L.CheckInt64(2))
-				if p > 0 { // skip the current character
-					p--
-					_, k, ok := utf8Decode(s, p)
-					if !ok {
-						L.RaiseError("invalid UTF-8 code")
-					}
-					p += k
-				}
-				if p >= len(s) {
-					return 0
-				}
-				c, _, ok := utf8Decode(s, p)
-				if !ok {
-					L.RaiseError("invalid UTF-8 code")
-				}
-				L.Push(glua.LNumber(p + 1))
-				L.Push(glua.LNumber(c))
-				return 2
-			})
 			L.Push(iter)
 			L.Push(glua.LString(s))
 			L.Push(glua.LNumber(0))
