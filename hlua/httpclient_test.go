@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"switchyard/internal/haproxytest"
 	"switchyard/internal/testcert"
 )
 
@@ -100,9 +101,7 @@ func httpclientServers(t *testing.T, reqs *[]string, mu *sync.Mutex) (globals, h
 	chunked := listen(t, reply(nil, nil, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"))
 	closeDelim := listen(t, reply(nil, nil, "HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nbody until close"))
 	slow := listen(t, silentServer)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	_, refused, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
+	_, refused, _ := net.SplitHostPort(haproxytest.FreeAddr("tcp", "127.0.0.1"))
 	return "HTTP = " + httpPort + " CHUNKED = " + chunked + " CLOSEDELIM = " + closeDelim +
 		" SLOW = " + slow + " REFUSED = " + refused, httpPort
 }
