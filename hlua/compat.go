@@ -3,6 +3,7 @@ package hlua
 import (
 	"bytes"
 	"math"
+	"math/bits"
 	"os"
 	"strconv"
 	"strings"
@@ -119,16 +120,22 @@ func openBit32(L *glua.LState) {
 		}
 		return uint32(f)
 	}
-	fold := func(init uint32, op func(a, b uint32) uint32) glua.LGFunction {
-		return func(L *glua.LState) int {
+	fold := func(init uint32, op func(a, b uint32) uint32) func(L *glua.LState) uint32 {
+		return func(L *glua.LState) uint32 {
 			r := init
 			for i := 1; i <= L.GetTop(); i++ {
 				r = op(r, u32(L, i))
 			}
-			L.Push(glua.LNumber(r))
+			return r
+		}
+	}
+	push := func(f func(L *glua.LState) uint32) glua.LGFunction {
+		return func(L *glua.LState) int {
+			L.Push(glua.LNumber(f(L)))
 			return 1
 		}
 	}
+	band := fold(^uint32(0), func(a, b uint32) uint32 { return a & b })
 	shift := func(x uint32, n int) uint32 {
 		switch {
 		case n <= -32 || n >= 32:
@@ -156,15 +163,11 @@ func openBit32(L *glua.LState) {
 	mask := func(w int) uint32 { return uint32((uint64(1) << uint(w)) - 1) }
 	b := L.NewTable()
 	L.SetFuncs(b, map[string]glua.LGFunction{
-		"band": fold(^uint32(0), func(a, b uint32) uint32 { return a & b }),
-		"bor":  fold(0, func(a, b uint32) uint32 { return a | b }),
-		"bxor": fold(0, func(a, b uint32) uint32 { return a ^ b }),
+		"band": push(band),
+		"bor":  push(fold(0, func(a, b uint32) uint32 { return a | b })),
+		"bxor": push(fold(0, func(a, b uint32) uint32 { return a ^ b })),
 		"btest": func(L *glua.LState) int {
-			r := ^uint32(0)
-			for i := 1; i <= L.GetTop(); i++ {
-				r &= u32(L, i)
-			}
-			L.Push(glua.LBool(r != 0))
+			L.Push(glua.LBool(band(L) != 0))
 			return 1
 		},
 		"bnot": func(L *glua.LState) int {
@@ -193,13 +196,11 @@ func openBit32(L *glua.LState) {
 			return 1
 		},
 		"lrotate": func(L *glua.LState) int {
-			x, n := u32(L, 1), L.CheckInt(2)&31
-			L.Push(glua.LNumber(x<<uint(n) | x>>uint((32-n)&31)))
+			L.Push(glua.LNumber(bits.RotateLeft32(u32(L, 1), L.CheckInt(2))))
 			return 1
 		},
 		"rrotate": func(L *glua.LState) int {
-			x, n := u32(L, 1), (-L.CheckInt(2))&31
-			L.Push(glua.LNumber(x<<uint(n) | x>>uint((32-n)&31)))
+			L.Push(glua.LNumber(bits.RotateLeft32(u32(L, 1), -L.CheckInt(2))))
 			return 1
 		},
 		"extract": func(L *glua.LState) int {
@@ -227,8 +228,9 @@ func openBase52(L *glua.LState) {
 		L.SetGlobal("load", L.NewFunction(func(L *glua.LState) int {
 			src, ok := L.Get(1).(glua.LString)
 			if !ok {
-				// a reader function: Lua 5.1's load
-				L.Push(load)
+				// a reader function: Lua 5.1's load (Insert
+				// grows the stack by one: no Push before it, or
+				// load would get itself as a chunk name)
 				L.Insert(load, 1)
 				L.Call(L.GetTop()-1, glua.MultRet)
 				return L.GetTop()
@@ -430,6 +432,30 @@ func uPos(pos, n int) int {
 }
 
 func openUTF8(L *glua.LState) {
+	// iter is utf8.codes's iterator: the same function for every call, as
+	// in Lua 5.3, not a new one per loop.
+	iter := L.NewFunction(func(L *glua.LState) int {
+		s := L.CheckString(1)
+		p := int(L.CheckInt64(2))
+		if p > 0 { // skip the current character
+			p--
+			_, k, ok := utf8Decode(s, p)
+			if !ok {
+				L.RaiseError("invalid UTF-8 code")
+			}
+			p += k
+		}
+		if p >= len(s) {
+			return 0
+		}
+		c, _, ok := utf8Decode(s, p)
+		if !ok {
+			L.RaiseError("invalid UTF-8 code")
+		}
+		L.Push(glua.LNumber(p + 1))
+		L.Push(glua.LNumber(c))
+		return 2
+	})
 	u := L.NewTable()
 	u.RawSetString("charpattern", glua.LString("[\x00-\x7F\xC2-\xF4][\x80-\xBF]*"))
 	L.SetFuncs(u, map[string]glua.LGFunction{
@@ -540,28 +566,6 @@ func openUTF8(L *glua.LState) {
 		},
 		"codes": func(L *glua.LState) int {
 			s := L.CheckString(1)
-			iter := L.NewFunction(func(L *glua.LState) int {
-				s := L.CheckString(1)
-				p := int(L.CheckInt64(2))
-				if p > 0 { // skip the current character
-					p--
-					_, k, ok := utf8Decode(s, p)
-					if !ok {
-						L.RaiseError("invalid UTF-8 code")
-					}
-					p += k
-				}
-				if p >= len(s) {
-					return 0
-				}
-				c, _, ok := utf8Decode(s, p)
-				if !ok {
-					L.RaiseError("invalid UTF-8 code")
-				}
-				L.Push(glua.LNumber(p + 1))
-				L.Push(glua.LNumber(c))
-				return 2
-			})
 			L.Push(iter)
 			L.Push(glua.LString(s))
 			L.Push(glua.LNumber(0))

@@ -2,7 +2,6 @@ package hlua
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,18 +52,11 @@ var reqMu sync.Mutex
 func TestHaproxyReference(t *testing.T) {
 	lines := listen(t, linesServer)
 	var reqs []string
-	httpPort := listen(t, reply(&reqs, &reqMu, "HTTP/1.1 201 Created Fine\r\nX-Multi: a\r\nSet-Cookie: c1=1\r\nx-multi: b, c\r\nSet-Cookie: c2=2\r\nContent-Length: 10\r\n\r\nhello body"))
-	chunked := listen(t, reply(nil, nil, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"))
-	closeDelim := listen(t, reply(nil, nil, "HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nbody until close"))
-	slow := listen(t, silentServer)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	_, refused, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
+	httpGlobals, _ := httpclientServers(t, &reqs, &reqMu)
 	mapDir, _ := filepath.Abs("testdata/maps")
 	for _, c := range []struct{ name, globals string }{
 		{"socket_receive", "LINES = " + lines},
-		{"httpclient", "HTTP = " + httpPort + " CHUNKED = " + chunked + " CLOSEDELIM = " + closeDelim +
-			" SLOW = " + slow + " REFUSED = " + refused},
+		{"httpclient", httpGlobals},
 		{"map_regex", "MAPDIR = " + quoteLua(mapDir)},
 		{"compat", ""},
 	} {

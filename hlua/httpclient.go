@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -71,7 +70,7 @@ type hcRequest struct {
 	method  string
 	url     string
 	headers [][2]string
-	body    *string
+	body    string        // sent chunked when not empty
 	timeout time.Duration // 0: none ("timeout server" unset)
 	dst     *sockAddr
 }
@@ -97,7 +96,7 @@ func (v *vm) hcSend(method string) glua.LGFunction {
 		L.CheckTable(2).ForEach(func(k, val glua.LValue) {
 			switch key := k.String(); key {
 			case "dst":
-				a, ok := parseDst(glua.LVAsString(val))
+				a, _, ok := parseSockAddr(glua.LVAsString(val))
 				if !ok {
 					L.RaiseError("Can't use the 'dst' argument")
 				}
@@ -125,8 +124,7 @@ func (v *vm) hcSend(method string) glua.LGFunction {
 				if !ok {
 					L.RaiseError("invalid parameter in 'body', must be a string")
 				}
-				b := string(s)
-				req.body = &b
+				req.body = string(s)
 			default:
 				L.RaiseError("'%s' invalid parameter name", key)
 			}
@@ -175,12 +173,6 @@ func hcHeaders(tb *glua.LTable) [][2]string {
 	return out
 }
 
-// parseDst reads request.dst, an address in haproxy's format.
-func parseDst(s string) (sockAddr, bool) {
-	a, _, ok := parseSockAddr(s)
-	return a, ok
-}
-
 // hcURL is a URL split as haproxy's httpclient_spliturl does.
 type hcURL struct {
 	https    bool
@@ -190,8 +182,7 @@ type hcURL struct {
 	path     string // origin form, "/" when empty
 }
 
-func splitURL(raw string) (hcURL, bool) {
-	var u hcURL
+func splitURL(raw string) (u hcURL, ok bool) {
 	rest := raw
 	switch {
 	case len(rest) >= 7 && strings.EqualFold(rest[:7], "http://"):
@@ -222,20 +213,16 @@ func splitURL(raw string) (hcURL, bool) {
 		u.hostname = host[1:end]
 		host = host[end+1:]
 		if strings.HasPrefix(host, ":") {
-			p, err := strconv.Atoi(host[1:])
-			if err != nil || p < 0 || p > 65535 {
+			if u.port, ok = parsePort(host[1:]); !ok {
 				return u, false
 			}
-			u.port = p
 		}
 		return u, true
 	}
 	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		p, err := strconv.Atoi(host[i+1:])
-		if err != nil || p < 0 || p > 65535 {
+		if u.port, ok = parsePort(host[i+1:]); !ok {
 			return u, false
 		}
-		u.port = p
 		host = host[:i]
 	}
 	u.hostname = host
@@ -267,14 +254,13 @@ func buildRequest(req *hcRequest, u hcURL) []byte {
 	if !ua {
 		b.WriteString("user-agent: HAProxy\r\n")
 	}
-	chunked := req.body != nil && len(*req.body) > 0
-	if chunked {
+	if req.body != "" {
 		b.WriteString("transfer-encoding: chunked\r\n")
 	}
 	b.WriteString("\r\n")
-	if chunked {
-		b.WriteString(strconv.FormatInt(int64(len(*req.body)), 16) + "\r\n")
-		b.WriteString(*req.body)
+	if req.body != "" {
+		b.WriteString(strconv.FormatInt(int64(len(req.body)), 16) + "\r\n")
+		b.WriteString(req.body)
 		b.WriteString("\r\n0\r\n\r\n")
 	}
 	return b.Bytes()
@@ -345,10 +331,7 @@ func hcDial(ctx context.Context, req *hcRequest, u hcURL) (net.Conn, error) {
 	var conn net.Conn
 	var err error
 	if req.dst != nil {
-		if req.dst.network == "tcp" && strings.HasSuffix(req.dst.addr, ":0") {
-			return nil, errors.New("no port")
-		}
-		conn, err = d.DialContext(ctx, req.dst.network, req.dst.addr)
+		conn, err = req.dst.dial(ctx, &d)
 	} else {
 		conn, err = d.DialContext(ctx, "tcp", net.JoinHostPort(u.hostname, strconv.Itoa(u.port)))
 	}
@@ -370,8 +353,7 @@ func hcDial(ctx context.Context, req *hcRequest, u hcURL) (net.Conn, error) {
 // failure is the response for an exchange that failed after connecting:
 // a timeout is haproxy's 504, anything else its 502.
 func failure(err error) *hcResponse {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if isTimeout(err) {
 		return builtinResponse(504)
 	}
 	return builtinResponse(502)

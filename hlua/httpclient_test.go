@@ -8,13 +8,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"switchyard/internal/haproxytest"
 	"switchyard/internal/testcert"
 )
 
@@ -93,6 +93,19 @@ func reply(rec *[]string, mu *sync.Mutex, resp string) func(c net.Conn) {
 	}
 }
 
+// httpclientServers starts the servers testdata/httpclient.lua talks to
+// (recording in reqs the requests its HTTP server gets) and returns the
+// script's globals that name them, and that server's port.
+func httpclientServers(t *testing.T, reqs *[]string, mu *sync.Mutex) (globals, httpPort string) {
+	httpPort = listen(t, reply(reqs, mu, "HTTP/1.1 201 Created Fine\r\nX-Multi: a\r\nSet-Cookie: c1=1\r\nx-multi: b, c\r\nSet-Cookie: c2=2\r\nContent-Length: 10\r\n\r\nhello body"))
+	chunked := listen(t, reply(nil, nil, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"))
+	closeDelim := listen(t, reply(nil, nil, "HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nbody until close"))
+	slow := listen(t, silentServer)
+	_, refused, _ := net.SplitHostPort(haproxytest.FreeAddr("tcp", "127.0.0.1"))
+	return "HTTP = " + httpPort + " CHUNKED = " + chunked + " CLOSEDELIM = " + closeDelim +
+		" SLOW = " + slow + " REFUSED = " + refused, httpPort
+}
+
 // The response tables and the requests sent are those of haproxy 2.6.12
 // on the same script (testdata/httpclient.out was written by it, against
 // servers answering the same bytes).
@@ -102,19 +115,12 @@ func TestHTTPClient(t *testing.T) {
 	defer func() { hcRetryDelay = old }()
 	var mu sync.Mutex
 	var reqs []string
-	httpPort := listen(t, reply(&reqs, &mu, "HTTP/1.1 201 Created Fine\r\nX-Multi: a\r\nSet-Cookie: c1=1\r\nx-multi: b, c\r\nSet-Cookie: c2=2\r\nContent-Length: 10\r\n\r\nhello body"))
-	chunked := listen(t, reply(nil, nil, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"))
-	closeDelim := listen(t, reply(nil, nil, "HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nbody until close"))
-	slow := listen(t, silentServer)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	_, refused, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
+	globals, httpPort := httpclientServers(t, &reqs, &mu)
 	body, err := os.ReadFile("testdata/httpclient.lua")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := runLuaTest(t, nil, "HTTP = "+httpPort+" CHUNKED = "+chunked+" CLOSEDELIM = "+closeDelim+
-		" SLOW = "+slow+" REFUSED = "+refused+"\n"+string(body))
+	got := runLuaTest(t, nil, globals+"\n"+string(body))
 	want, err := os.ReadFile("testdata/httpclient.out")
 	if err != nil {
 		t.Fatal(err)
@@ -196,25 +202,7 @@ func TestHTTPClientTLSAndUnix(t *testing.T) {
 		defer tc.Close()
 		reply(nil, nil, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nsec")(tc)
 	})
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "s.sock")
-	uln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer uln.Close()
-	go func() {
-		for {
-			c, err := uln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				reply(nil, nil, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nunix")(c)
-			}()
-		}
-	}()
+	sock := listenUnix(t, reply(nil, nil, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nunix"))
 	old, oldDelay := hcRootCAs, hcRetryDelay
 	hcRetryDelay = time.Millisecond
 	defer func() { hcRootCAs, hcRetryDelay = old, oldDelay }()

@@ -8,8 +8,8 @@ import (
 	"math"
 	"net"
 	"net/netip"
-	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,43 +152,48 @@ func (v *vm) wait(L *glua.LState, fn func(), abort func()) {
 		return
 	}
 	t.block(func() {
-		stop := v.prog.stopping()
-		if stop == nil || abort == nil {
-			fn()
-			return
+		if abort != nil {
+			// stopCtx is the program's stop as a context: no
+			// goroutine per wait to watch for it.
+			defer context.AfterFunc(v.prog.stopCtx, abort)()
 		}
-		done := make(chan struct{})
-		go func() {
-			select {
-			case <-stop:
-				abort()
-			case <-done:
-			}
-		}()
 		fn()
-		close(done)
 	})
 }
 
-// sockAddr is a parsed destination: network and address for net.Dial.
+// sockAddr is a parsed destination: a UNIX socket's path, or else a TCP
+// address.
 type sockAddr struct {
-	network, addr string
+	path string
+	tcp  netip.AddrPort
+}
+
+// dial connects to a; a TCP address without a port (port 0) cannot be
+// reached, as under haproxy.
+func (a sockAddr) dial(ctx context.Context, d *net.Dialer) (net.Conn, error) {
+	switch {
+	case a.path != "":
+		return d.DialContext(ctx, "unix", a.path)
+	case a.tcp.Port() == 0:
+		return nil, errors.New("port 0")
+	}
+	return d.DialContext(ctx, "tcp", a.tcp.String())
 }
 
 // parseSockAddr reads an address as haproxy's str2sa_range does for
 // Socket.connect: "unix@path", "/path", "abns@name", "ipv4@", "ipv6@",
 // else host:port where the port follows the last colon (IPv6 may be
-// bracketed). port is the port of the address, 0 when it has none.
+// bracketed). hasPort says the address named a port.
 func parseSockAddr(s string) (a sockAddr, hasPort bool, ok bool) {
 	str := s
 	family := ""
 	switch {
 	case strings.HasPrefix(str, "unix@"):
-		return sockAddr{"unix", str[len("unix@"):]}, true, str != "unix@"
+		return sockAddr{path: str[len("unix@"):]}, true, str != "unix@"
 	case strings.HasPrefix(str, "/"):
-		return sockAddr{"unix", str}, true, true
+		return sockAddr{path: str}, true, true
 	case strings.HasPrefix(str, "abns@"):
-		return sockAddr{"unix", "@" + str[len("abns@"):]}, true, str != "abns@"
+		return sockAddr{path: "@" + str[len("abns@"):]}, true, str != "abns@"
 	case strings.HasPrefix(str, "ipv4@"):
 		family, str = "4", str[len("ipv4@"):]
 	case strings.HasPrefix(str, "ipv6@"):
@@ -203,11 +208,9 @@ func parseSockAddr(s string) (a sockAddr, hasPort bool, ok bool) {
 	}
 	port := 0
 	if portStr != "" {
-		n, err := strconv.Atoi(portStr)
-		if err != nil || n < 0 || n > 65535 {
+		if port, ok = parsePort(portStr); !ok {
 			return sockAddr{}, false, false
 		}
-		port = n
 	}
 	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
 		host = host[1 : len(host)-1]
@@ -226,7 +229,13 @@ func parseSockAddr(s string) (a sockAddr, hasPort bool, ok bool) {
 			return sockAddr{}, false, false
 		}
 	}
-	return sockAddr{"tcp", netip.AddrPortFrom(ip, uint16(port)).String()}, portStr != "", true
+	return sockAddr{tcp: netip.AddrPortFrom(ip, uint16(port))}, portStr != "", true
+}
+
+// parsePort reads a port number, 0 to 65535.
+func parsePort(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0 && n <= 65535
 }
 
 func (v *vm) sockConnect(useTLS bool) glua.LGFunction {
@@ -252,12 +261,11 @@ func (v *vm) sockConnect(useTLS bool) glua.LGFunction {
 		if !ok {
 			L.RaiseError("connect: cannot parse destination address '%s'", ip)
 		}
-		if a.network == "tcp" && !hasPort {
+		if a.path == "" && !hasPort {
 			if port == -1 {
 				L.RaiseError("connect: port missing")
 			}
-			ap := netip.MustParseAddrPort(a.addr)
-			a.addr = netip.AddrPortFrom(ap.Addr(), uint16(port)).String()
+			a.tcp = netip.AddrPortFrom(a.tcp.Addr(), uint16(port))
 		}
 		var conn net.Conn
 		var err error
@@ -298,11 +306,7 @@ func (v *vm) sockConnect(useTLS bool) glua.LGFunction {
 // dial opens the connection (TLS on top when useTLS) and sends what was
 // sent before; cancelling ctx ends the attempt.
 func (s *luaSocket) dial(ctx context.Context, a sockAddr, useTLS bool) (net.Conn, error) {
-	if a.network == "tcp" && strings.HasSuffix(a.addr, ":0") {
-		return nil, errors.New("port 0")
-	}
-	d := net.Dialer{Timeout: s.tmo()}
-	conn, err := d.DialContext(ctx, a.network, a.addr)
+	conn, err := a.dial(ctx, &net.Dialer{Timeout: s.tmo()})
 	if err != nil {
 		return nil, err
 	}
@@ -586,21 +590,25 @@ func (s *luaSocket) fill(conn net.Conn) bool {
 	if s.tmo() > 0 {
 		conn.SetReadDeadline(time.Now().Add(s.tmo()))
 	}
-	var tmp [16384]byte
-	n, err := conn.Read(tmp[:])
-	s.buf = append(s.buf, tmp[:n]...)
+	// Read straight into the buffer's spare room: a local array would
+	// escape (conn is an interface) and cost an allocation and a copy
+	// per read.
+	s.buf = slices.Grow(s.buf, sockBufSize)
+	n, err := conn.Read(s.buf[len(s.buf) : len(s.buf)+sockBufSize])
+	s.buf = s.buf[:len(s.buf)+n]
 	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
-			s.kill()
-			return false
-		}
-		s.eof = true
-		s.state = sockDead
-		s.box.close()
+		s.eof = !isTimeout(err)
+		s.kill()
 		return false
 	}
 	return true
+}
+
+// isTimeout says err is a deadline that struck (os.ErrDeadlineExceeded
+// is a net.Error too).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func (v *vm) sockClose(L *glua.LState) int {
@@ -673,17 +681,19 @@ func sockSetTimeout(L *glua.LState) int {
 }
 
 // checkNumber is luaL_checknumber: a number, or a string that holds one
-// (gopher-lua's CheckNumber takes numbers only; scripts pass ports read
-// from headers).
+// (scripts pass ports read from headers). gopher-lua's CheckNumber takes
+// strings too, but tries ParseInt with base 0 first and so reads "010"
+// as octal 8 where Lua reads 10: decimal is tried first here.
 func checkNumber(L *glua.LState, n int) float64 {
 	switch x := L.Get(n).(type) {
 	case glua.LNumber:
 		return float64(x)
 	case glua.LString:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64); err == nil {
+		t := strings.TrimSpace(string(x))
+		if f, err := strconv.ParseFloat(t, 64); err == nil {
 			return f
 		}
-		if i, err := strconv.ParseInt(strings.TrimSpace(string(x)), 0, 64); err == nil {
+		if i, err := strconv.ParseInt(t, 0, 64); err == nil {
 			return float64(i)
 		}
 	}

@@ -32,19 +32,7 @@ func runLuaTest(t *testing.T, env *sample.Env, body string) []string {
 	defer p.Stop()
 	done := make(chan error, 1)
 	go func() {
-		v := p.shared
-		th := v.acquire()
-		if th.objs == nil {
-			p.register(th)
-		}
-		defer v.release(th)
-		th.cur = &call{}
-		fn, ok := v.L.GetGlobal("test").(*glua.LFunction)
-		if !ok {
-			done <- os.ErrNotExist
-			return
-		}
-		_, err := th.run(fn, 0)
+		_, err := runShared(p, "test", 0)
 		done <- err
 	}()
 	select {
@@ -60,6 +48,38 @@ func runLuaTest(t *testing.T, env *sample.Env, body string) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+}
+
+// runShared calls the global function name on a thread of p's shared
+// state, as a task would.
+func runShared(p *Program, name string, nret int) (glua.LValue, error) {
+	v := p.shared
+	th := v.acquire()
+	if th.objs == nil {
+		p.register(th)
+	}
+	defer v.release(th)
+	th.cur = &call{}
+	fn, ok := v.L.GetGlobal(name).(*glua.LFunction)
+	if !ok {
+		return nil, os.ErrNotExist
+	}
+	return th.run(fn, nret)
+}
+
+// startScript loads src as a script and starts its program.
+func startScript(t *testing.T, src string) *Program {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "s.lua")
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := NewProgram(nil)
+	if err := p.Load(file, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	p.Start(nil)
+	return p
 }
 
 // writeLuaTest writes the test script: where out() writes, the shared
@@ -86,7 +106,24 @@ func quoteLua(s string) string {
 // ends; it returns the port.
 func listen(t *testing.T, handle func(c net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln := serve(t, "tcp", "127.0.0.1:0", handle)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// listenUnix serves as listen on a UNIX socket; it returns its path.
+func listenUnix(t *testing.T, handle func(c net.Conn)) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "s.sock")
+	serve(t, "unix", sock, handle)
+	return sock
+}
+
+// serve serves each connection to address with handle, until the test
+// ends.
+func serve(t *testing.T, network, address string, handle func(c net.Conn)) net.Listener {
+	t.Helper()
+	ln, err := net.Listen(network, address)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,8 +140,7 @@ func listen(t *testing.T, handle func(c net.Conn)) string {
 			}()
 		}
 	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
+	return ln
 }
 
 // linesServer sends the receive tests' data and closes.
@@ -306,9 +342,7 @@ func TestSocketWaitReleasesState(t *testing.T) {
 		<-release
 		c.Write([]byte("late\n"))
 	})
-	dir := t.TempDir()
-	file := filepath.Join(dir, "s.lua")
-	os.WriteFile(file, []byte(`
+	p := startScript(t, `
 function waiter()
   local s = core.tcp()
   s:connect("127.0.0.1", `+port+`)
@@ -321,24 +355,12 @@ function cowaiter()
   local ok, line = coroutine.resume(co)
   return line
 end
-`), 0o600)
-	p := NewProgram(nil)
-	if err := p.Load(file, nil, false); err != nil {
-		t.Fatal(err)
-	}
-	p.Start(nil)
+`)
 	defer p.Stop()
 	call := func(name string) chan string {
 		ch := make(chan string, 1)
 		go func() {
-			v := p.shared
-			th := v.acquire()
-			if th.objs == nil {
-				p.register(th)
-			}
-			defer v.release(th)
-			th.cur = &call{}
-			out, err := th.run(v.L.GetGlobal(name).(*glua.LFunction), 1)
+			out, err := runShared(p, name, 1)
 			if err != nil {
 				ch <- err.Error()
 				return
@@ -394,21 +416,7 @@ func TestSocketTLSAndUnix(t *testing.T) {
 		defer tc.Close()
 		echoServer(tc)
 	})
-	sock := filepath.Join(t.TempDir(), "e.sock")
-	uln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer uln.Close()
-	go func() {
-		for {
-			c, err := uln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); echoServer(c) }()
-		}
-	}()
+	sock := listenUnix(t, echoServer)
 	got := runLuaTest(t, nil, `PORT = `+port+` SOCK = `+quoteLua(sock)+`
 function test()
   local s = core.tcp()
@@ -444,64 +452,41 @@ peer (true)
 // stops (a reload replaced the configuration): its wait is interrupted
 // and the connection closed.
 func TestSocketStopEndsWait(t *testing.T) {
-	accepted, closed := make(chan struct{}, 1), make(chan struct{}, 1)
-	port := listen(t, func(c net.Conn) {
-		accepted <- struct{}{}
-		silentServer(c)
-		closed <- struct{}{}
-	})
-	dir := t.TempDir()
-	file := filepath.Join(dir, "s.lua")
-	os.WriteFile(file, []byte(`
+	stopConnected(t, `
 core.register_task(function()
   local s = core.tcp()
-  s:connect("127.0.0.1", `+port+`)
+  s:connect("127.0.0.1", PORT)
   s:receive("*l")
 end)
-`), 0o600)
-	p := NewProgram(nil)
-	if err := p.Load(file, nil, false); err != nil {
-		t.Fatal(err)
-	}
-	p.Start(nil)
-	// Stop once the task is connected (and so about to wait).
-	select {
-	case <-accepted:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the task did not connect")
-	}
-	p.Stop()
-	select {
-	case <-closed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the task's receive did not end when the program stopped")
-	}
+`, "the task's receive did not end when the program stopped")
 }
 
 // A socket that no wait holds when the program stops (the task was between
 // two calls on it, here busy in Lua) is closed with the program, as haproxy
 // frees it with its Lua state: it must not outlive its configuration.
 func TestSocketClosedByStop(t *testing.T) {
+	stopConnected(t, `
+kept = nil
+core.register_task(function()
+  kept = core.tcp()
+  kept:connect("127.0.0.1", PORT)
+  while true do end
+end)
+`, "the script's socket stayed open after the program stopped")
+}
+
+// stopConnected starts script, whose task connects to the global PORT,
+// stops the program once it has connected, and fails with why unless the
+// connection is then closed.
+func stopConnected(t *testing.T, script, why string) {
+	t.Helper()
 	accepted, closed := make(chan struct{}, 1), make(chan struct{}, 1)
 	port := listen(t, func(c net.Conn) {
 		accepted <- struct{}{}
 		silentServer(c)
 		closed <- struct{}{}
 	})
-	file := filepath.Join(t.TempDir(), "s.lua")
-	os.WriteFile(file, []byte(`
-kept = nil
-core.register_task(function()
-  kept = core.tcp()
-  kept:connect("127.0.0.1", `+port+`)
-  while true do end
-end)
-`), 0o600)
-	p := NewProgram(nil)
-	if err := p.Load(file, nil, false); err != nil {
-		t.Fatal(err)
-	}
-	p.Start(nil)
+	p := startScript(t, "PORT = "+port+"\n"+script)
 	select {
 	case <-accepted:
 	case <-time.After(5 * time.Second):
@@ -511,6 +496,6 @@ end)
 	select {
 	case <-closed:
 	case <-time.After(5 * time.Second):
-		t.Fatal("the script's socket stayed open after the program stopped")
+		t.Fatal(why)
 	}
 }

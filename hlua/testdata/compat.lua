@@ -96,5 +96,6 @@ function test()
   try("esc-load", function() return load("return '\\x41'")() end)
   try("tonumber", tonumber, "1e3")
   try("tonumber-more", function() return tonumber(" 12 "), tonumber("0x1f"), tonumber("1.5e-2"), tonumber("ff", 16), tonumber("0x"), tonumber(""), tonumber("1e"), tonumber(".5"), tonumber("5."), tonumber("-2E2") end)
+  try("load-reader", function() local p = {"return ", "42"} return load(function() return table.remove(p, 1) end)() end)
   out("done")
 end
