@@ -1,7 +1,6 @@
 package hlua
 
 import (
-	"bytes"
 	"io"
 	"strings"
 
@@ -110,24 +109,9 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 		// getline returns a line with its "\n", or what is left at
 		// the end of the input ("" once nothing is).
 		"getline": func(L *glua.LState) int {
-			for {
-				if i := bytes.IndexByte(a.In, '\n'); i >= 0 {
-					L.Push(glua.LString(a.In[:i+1]))
-					a.In = a.In[i+1:]
-					return 1
-				}
-				if len(a.In) >= tcpAppletBuf {
-					// A buffer's worth without a newline comes as is.
-					L.Push(glua.LString(a.In[:tcpAppletBuf]))
-					a.In = a.In[tcpAppletBuf:]
-					return 1
-				}
-				if !t.tcpFill(a) {
-					L.Push(glua.LString(a.In))
-					a.In = nil
-					return 1
-				}
-			}
+			// A buffer's worth without a newline comes as is.
+			L.Push(glua.LString(takeLine(&a.In, tcpAppletBuf, func() bool { return t.tcpFill(a) })))
+			return 1
 		},
 		// receive([size]) returns size bytes (fewer at the end of the
 		// input), or without size everything until the end.
@@ -139,20 +123,7 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 			if L.GetTop() == 2 {
 				n = L.CheckInt(2)
 			}
-			var out []byte
-			for {
-				if n >= 0 && len(a.In) >= n {
-					out = append(out, a.In[:n]...)
-					a.In = a.In[n:]
-					break
-				}
-				if !t.tcpFill(a) {
-					out = append(out, a.In...)
-					a.In = nil
-					break
-				}
-			}
-			L.Push(glua.LString(out))
+			L.Push(glua.LString(takeN(&a.In, n, func() bool { return t.tcpFill(a) })))
 			return 1
 		},
 		// send writes to the client and returns how many bytes it
