@@ -85,15 +85,9 @@ func (p *Program) RunTCPService(name string, st Stream, a *TCPApplet) bool {
 }
 
 // logAppletError logs a service's failure as haproxy words it: "Lua
-// applet tcp 'NAME': MESSAGE." (or "execution timeout.").
+// applet tcp 'NAME': MESSAGE." ("execution timeout." for errTimeout).
 func (p *Program) logAppletError(st Stream, mode, name string, err error) {
-	msg := "Lua applet " + mode + " '" + name + "': "
-	if err == errTimeout {
-		msg += "execution timeout."
-	} else {
-		msg += errorText(err) + "."
-	}
-	p.log(st, logErr, msg)
+	p.log(st, logErr, "Lua applet "+mode+" '"+name+"': "+errorText(err)+".")
 }
 
 // appletTCP makes the AppletTCP object of a service call.

@@ -197,12 +197,7 @@ func (p *Program) logError(st Stream, kind Kind, name string, err error) {
 	if kind == KindService {
 		what += " " + p.ServiceMode(name)
 	}
-	msg := "Lua " + what + " '" + name + "': [state-id 0] runtime error: "
-	if err == errTimeout {
-		msg += "execution timeout."
-	} else {
-		msg += errorText(err) + "."
-	}
+	msg := "Lua " + what + " '" + name + "': [state-id 0] runtime error: " + errorText(err) + "."
 	p.log(st, logErr, msg)
 	if p.host != nil {
 		p.host.Alert(msg)

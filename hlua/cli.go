@@ -93,17 +93,7 @@ func (p *Program) RunCLI(name string, args []string, in io.Reader) string {
 		largs = append(largs, glua.LString(w))
 	}
 	if _, err := t.run(fn, 0, largs...); err != nil && !isDoneSignal(err) {
-		p.logCLIError(name, err)
+		p.log(nil, logErr, "Lua cli '"+name+"': "+errorText(err)+".")
 	}
 	return out.String()
-}
-
-func (p *Program) logCLIError(name string, err error) {
-	msg := "Lua cli '" + name + "': "
-	if err == errTimeout {
-		msg += "execution timeout."
-	} else {
-		msg += errorText(err) + "."
-	}
-	p.log(nil, logErr, msg)
 }
