@@ -251,8 +251,11 @@ type luaHost struct {
 	prog *hlua.Program
 }
 
-func (h *luaHost) Log(level int, msg string) {
-	g := &h.cfg.Global
+func (h *luaHost) Log(level int, msg string) { luaGlobalLog(&h.cfg.Global, level, msg) }
+
+// luaGlobalLog sends a Lua log line to the global loggers, if any: core.log
+// outside a stream, or in a stream whose proxy has none.
+func luaGlobalLog(g *config.Global, level int, msg string) {
 	if len(g.Log.Targets) == 0 {
 		return
 	}

@@ -243,11 +243,5 @@ func (l *luaTCPStream) Log(level int, msg string) {
 		logsink.Send(targets, &meta, level, []byte(msg), nil)
 		return
 	}
-	if g := &l.sc.snap.Global; len(g.Log.Targets) > 0 {
-		meta := logsink.Meta{Tag: g.Log.Tag, Hostname: g.Log.Hostname}
-		if meta.Tag == "" {
-			meta.Tag = "haproxy"
-		}
-		logsink.Send(g.Log.Targets, &meta, level, []byte(msg), nil)
-	}
+	luaGlobalLog(&l.sc.snap.Global, level, msg)
 }
