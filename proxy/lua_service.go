@@ -135,8 +135,9 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	}
 	if sink.chunked && !sink.head {
 		sink.frame()
-		sink.pending = append(sink.pending, "0\r\n\r\n"...)
-		sink.framing += 5
+		n := len(sink.pending)
+		sink.pending = http1.AppendLastChunk(sink.pending, nil)
+		sink.framing += int64(len(sink.pending) - n)
 	}
 	if sink.Flush() != nil {
 		return false
@@ -326,16 +327,10 @@ func (k *luaSink) frame() {
 	if len(k.body) > 0 {
 		if k.chunked {
 			n := len(k.pending)
-			k.pending = strconv.AppendInt(k.pending, int64(len(k.body)), 16)
-			for i := n; i < len(k.pending); i++ {
-				if k.pending[i] >= 'a' {
-					k.pending[i] -= 'a' - 'A' // haproxy writes chunk sizes in upper case
-				}
-			}
-			k.pending = append(k.pending, "\r\n"...)
+			k.pending = http1.AppendChunkHeader(k.pending, len(k.body))
 			k.framing += int64(len(k.pending) - n + 2)
 			k.pending = append(k.pending, k.body...)
-			k.pending = append(k.pending, "\r\n"...)
+			k.pending = http1.AppendChunkEnd(k.pending)
 		} else {
 			k.pending = append(k.pending, k.body...)
 		}
