@@ -54,12 +54,17 @@ type luaAdmin struct{ surf *admin.Surface }
 
 // Stats returns the row of `show stat` of proxy/server (FRONTEND,
 // BACKEND or a server's name), by column name.
+// Only px's rows are made: a script's get_stats() would otherwise lay out
+// every proxy's and server's row to keep one.
 func (a *luaAdmin) Stats(px, server string) map[string]any {
-	for _, r := range a.surf.Stats(admin.AllStats) {
-		if r.Fields[stats.FPxname].Str != px || r.Fields[stats.FSvname].Str != server {
-			continue
+	f := admin.AllStats
+	f.Scope = []string{px}
+	rows := a.surf.Stats(f)
+	for i := range rows {
+		r := &rows[i]
+		if r.Fields[stats.FPxname].Str == px && r.Fields[stats.FSvname].Str == server {
+			return statMap(r)
 		}
-		return statMap(&r)
 	}
 	return nil
 }
