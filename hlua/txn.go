@@ -368,18 +368,18 @@ func argTexts(L *glua.LState, from int) []string {
 // values, indexed from 0.
 func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.LTable {
 	tb := L.NewTable()
-	// gopher-lua's RawGetInt never sees key 0 (kept in the hash part):
-	// the next index of each name is counted here.
-	next := map[*glua.LTable]int{}
 	each(func(name, value []byte) {
 		n := glua.LString(strings.ToLower(string(name)))
+		// A name's first value is at 0, in the table's hash part; the
+		// next ones at 1, 2… in its array part, whose length Len gives.
+		i := 0
 		vals, ok := tb.RawGet(n).(*glua.LTable)
-		if !ok {
+		if ok {
+			i = vals.Len() + 1
+		} else {
 			vals = L.NewTable()
 			tb.RawSet(n, vals)
 		}
-		i := next[vals]
-		next[vals] = i + 1
 		vals.RawSet(glua.LNumber(i), glua.LString(string(value)))
 	})
 	return tb
