@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
-
-	"switchyard/sample"
 )
 
 // Applet is the exchange of a Lua service (`use-service lua.NAME`): the
@@ -77,11 +75,8 @@ func (p *Program) RunService(name string, st Stream, a *Applet) ServiceResult {
 		return ServiceNoResponse
 	}
 	defer end()
-	var ctx *sample.Ctx
-	if st != nil {
-		ctx = st.Ctx()
-	}
-	t.cur = &call{kind: KindService, name: name, st: st, ctx: ctx, applet: a}
+	t.cur = t.newCall(KindService, name, st, ctxOf(st))
+	t.cur.applet = a
 	if a.Sink != nil {
 		t.cur.flush = func() { a.Sink.Flush() } // the script waits: what it sent goes
 	}

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
-
-	"switchyard/sample"
 )
 
 // AppletTCP: the object a `tcp` service (core.register_service(name,
@@ -69,11 +67,7 @@ func (p *Program) RunTCPService(name string, st Stream, a *TCPApplet) bool {
 		return false
 	}
 	defer end()
-	var ctx *sample.Ctx
-	if st != nil {
-		ctx = st.Ctx()
-	}
-	t.cur = &call{kind: KindService, name: name, st: st, ctx: ctx}
+	t.cur = t.newCall(KindService, name, st, ctxOf(st))
 	t.setLimit(p.Settings.ServiceTimeout)
 	if _, err = t.run(fn, 0, t.appletTCP(a)); err != nil && !isDoneSignal(err) {
 		if !isClientGone(err) {

@@ -146,6 +146,14 @@ func (p *Program) callSample(d *decl, c *sample.Ctx, in glua.LValue, words []glu
 	return toSample(out)
 }
 
+// ctxOf is st's sample context, nil without a stream.
+func ctxOf(st Stream) *sample.Ctx {
+	if st == nil {
+		return nil
+	}
+	return st.Ctx()
+}
+
 // newCall readies the thread's call for a new one.
 func (t *thread) newCall(kind Kind, name string, st Stream, c *sample.Ctx) *call {
 	t.callBuf = call{kind: kind, name: name, st: st, ctx: c}

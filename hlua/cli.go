@@ -85,7 +85,7 @@ func (p *Program) RunCLI(name string, args []string, in io.Reader) string {
 		in = strings.NewReader("")
 	}
 	a := &TCPApplet{Conn: &cliConn{in: in, out: &out}}
-	t.cur = &call{kind: KindCLI, name: name}
+	t.cur = t.newCall(KindCLI, name, nil, nil)
 	t.setLimit(p.Settings.SessionTimeout)
 	largs := make([]glua.LValue, 0, len(args)+1)
 	largs = append(largs, t.appletTCP(a))
