@@ -10,7 +10,6 @@ import (
 
 	"switchyard/hlua"
 	"switchyard/http1"
-	"switchyard/sample"
 )
 
 // `http-request use-service lua.NAME`: the stream side of haproxy's
@@ -37,11 +36,7 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	if s.t.be == nil {
 		s.feCount(func(c *feCounters) *atomicU64 { return &c.Intercepted })
 	}
-	uri := r.URI()
-	if p, ok := sample.PathQueryOf(uri); ok {
-		uri = p
-	}
-	path, query, _ := strings.Cut(string(uri), "?")
+	path, query := servicePathQuery(r.URI())
 	version := "HTTP/1.0"
 	if r.HTTP11() {
 		version = "HTTP/1.1"
