@@ -170,7 +170,12 @@ func chunkedLength(b []byte) int64 {
 	}
 }
 
-var luaErr500 = []byte("<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n")
+// luaErr500 is the body of haproxy's built-in 500 (http1's), which a
+// failed service answers with a head of its own.
+var luaErr500 = func() []byte {
+	raw := http1.ErrorResponse(500)
+	return raw[bytes.Index(raw, []byte("\r\n\r\n"))+4:]
+}()
 
 // luaBufSize is how much a service's response gathers before it is sent
 // even though the script runs on: haproxy's buffer.
