@@ -249,6 +249,9 @@ type luaHost struct {
 	rt   *Runtime
 	cfg  *config.Config
 	prog *hlua.Program
+	// admin is the runtime's admin surface for core.proxies' objects
+	// (nil: none linked in), made once.
+	admin LuaAdmin
 }
 
 func (h *luaHost) Log(level int, msg string) { luaGlobalLog(&h.cfg.Global, level, msg) }
@@ -279,6 +282,9 @@ func (rt *Runtime) applyLua(cfg *config.Config) {
 		rt.luaHost = nil
 	} else {
 		rt.luaHost = &luaHost{rt: rt, cfg: cfg, prog: prog}
+		if LuaAdminOf != nil {
+			rt.luaHost.admin = LuaAdminOf(rt)
+		}
 		prog.Start(rt.luaHost)
 	}
 	if old != nil && old.prog != prog {

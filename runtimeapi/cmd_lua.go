@@ -16,7 +16,10 @@ import (
 // server commands through this package (proxy.LuaAdminOf).
 
 func init() {
-	proxy.LuaAdminOf = func(rt *proxy.Runtime) proxy.LuaAdmin { return &luaAdmin{surf: admin.New(rt)} }
+	proxy.LuaAdminOf = func(rt *proxy.Runtime) proxy.LuaAdmin {
+		surf := admin.New(rt)
+		return &luaAdmin{surf: surf, srv: New(surf)}
+	}
 }
 
 // luaCommand finds a register_cli command of the running configuration
@@ -49,8 +52,12 @@ func (r sessionInput) Read(b []byte) (int, error) {
 	return r.s.br.Read(b)
 }
 
-// luaAdmin is proxy.LuaAdmin on the admin surface.
-type luaAdmin struct{ surf *admin.Surface }
+// luaAdmin is proxy.LuaAdmin on the admin surface; srv is the runtime API
+// server its commands run on.
+type luaAdmin struct {
+	surf *admin.Surface
+	srv  *Server
+}
 
 // Stats returns the row of `show stat` of proxy/server (FRONTEND,
 // BACKEND or a server's name), by column name.
@@ -103,7 +110,7 @@ func statMap(r *stats.Row) map[string]any {
 // Command runs a command line at level admin, as a script acts with the
 // process's rights; it returns the answer.
 func (a *luaAdmin) Command(line string) string {
-	s := &session{srv: New(a.surf), level: admin.Admin, sockLevel: admin.Admin}
+	s := &session{srv: a.srv, level: admin.Admin, sockLevel: admin.Admin}
 	s.exec(line, "")
 	return string(s.out)
 }
