@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"switchyard/hlua"
 	"switchyard/http1"
@@ -56,10 +55,7 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 		body = &s.t.reqBody
 		body.ForRequest(&s.cr, r, s.fe.limits)
 		a.More = func() ([]byte, error) {
-			if d := s.fe.cfg.Timeouts.Client; d > 0 {
-				s.cl.readBy(time.Now().Add(d))
-			}
-			p, err := body.Next()
+			p, err := s.nextBody(body)
 			return append([]byte(nil), p...), err
 		}
 	}
@@ -76,10 +72,7 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	if body != nil && result != hlua.ServiceFailed && !sink.failed {
 		s.ctx.Body = nil // it pointed into the client buffer
 		for {
-			if d := s.fe.cfg.Timeouts.Client; d > 0 {
-				s.cl.readBy(time.Now().Add(d))
-			}
-			if _, err := body.Next(); err != nil {
+			if _, err := s.nextBody(body); err != nil {
 				if err != io.EOF {
 					sink.mustClose = true
 				}
@@ -141,6 +134,15 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 		return false // fewer bytes than announced: only a close ends it
 	}
 	return !sink.mustClose
+}
+
+// nextBody reads the next part of a Lua service's request body, waiting
+// within the client timeout.
+func (s *httpStream) nextBody(body *http1.BodyReader) ([]byte, error) {
+	if d := s.fe.cfg.Timeouts.Client; d > 0 {
+		s.cl.readWithin(d)
+	}
+	return body.Next()
 }
 
 // chunkedLength is applet.length of a chunked body: the sizes of the
