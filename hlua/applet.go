@@ -132,10 +132,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 	}))
 	response := L.NewTable()
 	ap.RawSetString("response", response)
-	ap.RawSetString("f", t.fetchObject(false))
-	ap.RawSetString("sf", t.fetchObject(true))
-	ap.RawSetString("c", t.convObject(false))
-	ap.RawSetString("sc", t.convObject(true))
+	t.objects().setSamples(ap) // bound to the running call, made once
 	// order keeps the names add_header used, in order: the head lists
 	// them so (haproxy's follows its table's hash order).
 	var order []string

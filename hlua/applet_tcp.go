@@ -88,10 +88,7 @@ func (p *Program) logAppletError(st Stream, mode, name string, err error) {
 func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 	L := t.L
 	ap := L.NewTable()
-	ap.RawSetString("f", t.fetchObject(false))
-	ap.RawSetString("sf", t.fetchObject(true))
-	ap.RawSetString("c", t.convObject(false))
-	ap.RawSetString("sc", t.convObject(true))
+	t.objects().setSamples(ap) // bound to the running call, made once
 	methods := L.NewTable()
 	L.SetFuncs(methods, withVarMethods(t, map[string]glua.LGFunction{
 		// getline returns a line with its "\n", or what is left at

@@ -15,9 +15,20 @@ import (
 // bound to the call the thread runs (t.cur): a call allocates no Lua
 // object of its own for them.
 type objects struct {
-	txn    *glua.LTable
-	http   *glua.LTable
-	applet *glua.LTable
+	txn  *glua.LTable
+	http *glua.LTable
+	// samples are f, sf, c and sc, which TXN and the applets share.
+	samples [4]*glua.LTable
+}
+
+// sampleKeys are the fields of objects.samples.
+var sampleKeys = [4]string{"f", "sf", "c", "sc"}
+
+// setSamples gives obj (a TXN or an applet) the thread's f, sf, c and sc.
+func (o *objects) setSamples(obj *glua.LTable) {
+	for i, k := range sampleKeys {
+		obj.RawSetString(k, o.samples[i])
+	}
 }
 
 func (t *thread) objects() *objects {
@@ -46,10 +57,8 @@ func newObjects(t *thread) *objects {
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)
 	L.SetMetatable(txn, meta)
-	txn.RawSetString("f", t.fetchObject(false))
-	txn.RawSetString("sf", t.fetchObject(true))
-	txn.RawSetString("c", t.convObject(false))
-	txn.RawSetString("sc", t.convObject(true))
+	o.samples = [4]*glua.LTable{t.fetchObject(false), t.fetchObject(true), t.convObject(false), t.convObject(true)}
+	o.setSamples(txn)
 	o.txn = txn
 	http := L.NewTable()
 	hm := L.NewTable()
