@@ -76,7 +76,6 @@ func (p *Program) RunService(name string, st Stream, a *Applet) ServiceResult {
 	}
 	defer end()
 	t.cur = t.newCall(KindService, name, st, ctxOf(st))
-	t.cur.applet = a
 	if a.Sink != nil {
 		t.cur.flush = func() { a.Sink.Flush() } // the script waits: what it sent goes
 	}

@@ -10,13 +10,12 @@ import (
 )
 
 // call is what a thread runs for: the stream (nil for tasks and init
-// functions), and, for services, the applet's exchange.
+// functions).
 type call struct {
-	kind   Kind
-	name   string
-	st     Stream
-	ctx    *sample.Ctx
-	applet *Applet
+	kind Kind
+	name string
+	st   Stream
+	ctx  *sample.Ctx
 	// private is txn:set_priv's value for calls without a stream
 	// (priv.go).
 	private glua.LValue
