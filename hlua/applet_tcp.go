@@ -29,7 +29,7 @@ type TCPApplet struct {
 // it to the script: haproxy's buffer size.
 const tcpAppletBuf = 16384
 
-// fill reads more of the client's bytes into a.In, outside the call's
+// tcpFill reads more of the client's bytes into a.In, outside the call's
 // time budget and the state's lock; it reports false at the end.
 func (t *thread) tcpFill(a *TCPApplet) bool {
 	if a.eof {
