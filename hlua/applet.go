@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
-
-	"switchyard/sample"
 )
 
 // Applet is the exchange of a Lua service (`use-service lua.NAME`): the
@@ -77,11 +75,7 @@ func (p *Program) RunService(name string, st Stream, a *Applet) ServiceResult {
 		return ServiceNoResponse
 	}
 	defer end()
-	var ctx *sample.Ctx
-	if st != nil {
-		ctx = st.Ctx()
-	}
-	t.cur = &call{kind: KindService, name: name, st: st, ctx: ctx, applet: a}
+	t.cur = t.newCall(KindService, name, st, ctxOf(st))
 	if a.Sink != nil {
 		t.cur.flush = func() { a.Sink.Flush() } // the script waits: what it sent goes
 	}
@@ -137,10 +131,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 	}))
 	response := L.NewTable()
 	ap.RawSetString("response", response)
-	ap.RawSetString("f", t.fetchObject(false))
-	ap.RawSetString("sf", t.fetchObject(true))
-	ap.RawSetString("c", t.convObject(false))
-	ap.RawSetString("sc", t.convObject(true))
+	t.objects().setSamples(ap) // bound to the running call, made once
 	// order keeps the names add_header used, in order: the head lists
 	// them so (haproxy's follows its table's hash order).
 	var order []string
@@ -237,18 +228,8 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 		// getline returns the next line of the request's body with its
 		// "\n", or what is left at its end ("" once nothing is).
 		"getline": func(L *glua.LState) int {
-			for {
-				if i := bytes.IndexByte(a.Body, '\n'); i >= 0 {
-					L.Push(glua.LString(a.Body[:i+1]))
-					a.Body = a.Body[i+1:]
-					return 1
-				}
-				if !t.moreBody(a) {
-					L.Push(glua.LString(a.Body))
-					a.Body = nil
-					return 1
-				}
-			}
+			L.Push(glua.LString(takeLine(&a.Body, 0, func() bool { return t.moreBody(a) })))
+			return 1
 		},
 		// receive([size]) returns size bytes of the body (fewer at its
 		// end), or without size all of it.
@@ -257,16 +238,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 				L.RaiseError("The 'receive' function requires between 1 and 2 arguments.")
 			}
 			n := L.OptInt(2, -1)
-			for n < 0 || len(a.Body) < n {
-				if !t.moreBody(a) {
-					break
-				}
-			}
-			if n < 0 || n > len(a.Body) {
-				n = len(a.Body)
-			}
-			L.Push(glua.LString(a.Body[:n]))
-			a.Body = a.Body[n:]
+			L.Push(glua.LString(takeN(&a.Body, n, func() bool { return t.moreBody(a) })))
 			return 1
 		},
 		"send": func(L *glua.LState) int {
@@ -307,4 +279,44 @@ func (t *thread) moreBody(a *Applet) bool {
 		a.bodyEnd = true
 	}
 	return len(p) > 0 || !a.bodyEnd
+}
+
+// takeLine takes the next line of *buf with its "\n", reading more with
+// fill (false at the end of the input) while there is none; max > 0
+// hands over max bytes without a newline as they are. At the end it
+// takes what is left ("" once nothing is). AppletHTTP and AppletTCP's
+// getline.
+func takeLine(buf *[]byte, max int, fill func() bool) []byte {
+	for {
+		b := *buf
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			*buf = b[i+1:]
+			return b[:i+1]
+		}
+		if max > 0 && len(b) >= max {
+			*buf = b[max:]
+			return b[:max]
+		}
+		if !fill() {
+			*buf = nil
+			return b
+		}
+	}
+}
+
+// takeN takes n bytes of *buf, reading more with fill as needed (fewer at
+// the end of the input), or with n < 0 everything until the end.
+// AppletHTTP and AppletTCP's receive.
+func takeN(buf *[]byte, n int, fill func() bool) []byte {
+	for n < 0 || len(*buf) < n {
+		if !fill() {
+			break
+		}
+	}
+	b := *buf
+	if n < 0 || n > len(b) {
+		n = len(b)
+	}
+	*buf = b[n:]
+	return b[:n]
 }

@@ -1,13 +1,10 @@
 package hlua
 
 import (
-	"bytes"
 	"io"
 	"strings"
 
 	glua "github.com/yuin/gopher-lua"
-
-	"switchyard/sample"
 )
 
 // AppletTCP: the object a `tcp` service (core.register_service(name,
@@ -32,7 +29,7 @@ type TCPApplet struct {
 // it to the script: haproxy's buffer size.
 const tcpAppletBuf = 16384
 
-// fill reads more of the client's bytes into a.In, outside the call's
+// tcpFill reads more of the client's bytes into a.In, outside the call's
 // time budget and the state's lock; it reports false at the end.
 func (t *thread) tcpFill(a *TCPApplet) bool {
 	if a.eof {
@@ -70,11 +67,7 @@ func (p *Program) RunTCPService(name string, st Stream, a *TCPApplet) bool {
 		return false
 	}
 	defer end()
-	var ctx *sample.Ctx
-	if st != nil {
-		ctx = st.Ctx()
-	}
-	t.cur = &call{kind: KindService, name: name, st: st, ctx: ctx}
+	t.cur = t.newCall(KindService, name, st, ctxOf(st))
 	t.setLimit(p.Settings.ServiceTimeout)
 	if _, err = t.run(fn, 0, t.appletTCP(a)); err != nil && !isDoneSignal(err) {
 		if !isClientGone(err) {
@@ -86,48 +79,24 @@ func (p *Program) RunTCPService(name string, st Stream, a *TCPApplet) bool {
 }
 
 // logAppletError logs a service's failure as haproxy words it: "Lua
-// applet tcp 'NAME': MESSAGE." (or "execution timeout.").
+// applet tcp 'NAME': MESSAGE." ("execution timeout." for errTimeout).
 func (p *Program) logAppletError(st Stream, mode, name string, err error) {
-	msg := "Lua applet " + mode + " '" + name + "': "
-	if err == errTimeout {
-		msg += "execution timeout."
-	} else {
-		msg += errorText(err) + "."
-	}
-	p.log(st, logErr, msg)
+	p.log(st, logErr, "Lua applet "+mode+" '"+name+"': "+errorText(err)+".")
 }
 
 // appletTCP makes the AppletTCP object of a service call.
 func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 	L := t.L
 	ap := L.NewTable()
-	ap.RawSetString("f", t.fetchObject(false))
-	ap.RawSetString("sf", t.fetchObject(true))
-	ap.RawSetString("c", t.convObject(false))
-	ap.RawSetString("sc", t.convObject(true))
+	t.objects().setSamples(ap) // bound to the running call, made once
 	methods := L.NewTable()
 	L.SetFuncs(methods, withVarMethods(t, map[string]glua.LGFunction{
 		// getline returns a line with its "\n", or what is left at
 		// the end of the input ("" once nothing is).
 		"getline": func(L *glua.LState) int {
-			for {
-				if i := bytes.IndexByte(a.In, '\n'); i >= 0 {
-					L.Push(glua.LString(a.In[:i+1]))
-					a.In = a.In[i+1:]
-					return 1
-				}
-				if len(a.In) >= tcpAppletBuf {
-					// A buffer's worth without a newline comes as is.
-					L.Push(glua.LString(a.In[:tcpAppletBuf]))
-					a.In = a.In[tcpAppletBuf:]
-					return 1
-				}
-				if !t.tcpFill(a) {
-					L.Push(glua.LString(a.In))
-					a.In = nil
-					return 1
-				}
-			}
+			// A buffer's worth without a newline comes as is.
+			L.Push(glua.LString(takeLine(&a.In, tcpAppletBuf, func() bool { return t.tcpFill(a) })))
+			return 1
 		},
 		// receive([size]) returns size bytes (fewer at the end of the
 		// input), or without size everything until the end.
@@ -139,20 +108,7 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 			if L.GetTop() == 2 {
 				n = L.CheckInt(2)
 			}
-			var out []byte
-			for {
-				if n >= 0 && len(a.In) >= n {
-					out = append(out, a.In[:n]...)
-					a.In = a.In[n:]
-					break
-				}
-				if !t.tcpFill(a) {
-					out = append(out, a.In...)
-					a.In = nil
-					break
-				}
-			}
-			L.Push(glua.LString(out))
+			L.Push(glua.LString(takeN(&a.In, n, func() bool { return t.tcpFill(a) })))
 			return 1
 		},
 		// send writes to the client and returns how many bytes it

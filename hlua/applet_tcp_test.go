@@ -123,3 +123,11 @@ core.register_service("err", "tcp", function(applet) error("real") end)
 	default:
 	}
 }
+
+// The failure logs word a timeout "execution timeout." through errorText,
+// as any other error.
+func TestTimeoutErrorText(t *testing.T) {
+	if got := errorText(errTimeout) + "."; got != "execution timeout." {
+		t.Fatalf("errorText(errTimeout): %q", got)
+	}
+}

@@ -3,6 +3,8 @@ package hlua
 import (
 	"strings"
 	"testing"
+
+	glua "github.com/yuin/gopher-lua"
 )
 
 // sink records what a service's response looks like, and when it is sent.
@@ -83,5 +85,30 @@ end)
 		if r := prog.RunService(name, nil, &Applet{Version: "HTTP/1.1", Sink: &sink{}}); r != want {
 			t.Errorf("%s: %v, want %v", name, r, want)
 		}
+	}
+}
+
+// headersTable indexes each name's values from 0, in the order they came,
+// however many there are.
+func TestHeadersTableIndexes(t *testing.T) {
+	L := glua.NewState()
+	defer L.Close()
+	hdrs := [][2]string{{"X-A", "1"}, {"b", "x"}, {"x-a", "2"}, {"X-a", "3"}, {"x-a", "4"}}
+	tb := headersTable(L, func(fn func(name, value []byte)) {
+		for _, h := range hdrs {
+			fn([]byte(h[0]), []byte(h[1]))
+		}
+	})
+	vals := tb.RawGetString("x-a").(*glua.LTable)
+	for i, want := range []string{"1", "2", "3", "4"} {
+		if got := vals.RawGet(glua.LNumber(i)); got.String() != want {
+			t.Errorf("x-a[%d] = %v, want %s", i, got, want)
+		}
+	}
+	if got := vals.RawGet(glua.LNumber(4)); got != glua.LNil {
+		t.Errorf("x-a[4] = %v, want nil", got)
+	}
+	if got := tb.RawGetString("b").(*glua.LTable).RawGet(glua.LNumber(0)); got.String() != "x" {
+		t.Errorf("b[0] = %v", got)
 	}
 }

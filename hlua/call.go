@@ -10,13 +10,12 @@ import (
 )
 
 // call is what a thread runs for: the stream (nil for tasks and init
-// functions), and, for services, the applet's exchange.
+// functions).
 type call struct {
-	kind   Kind
-	name   string
-	st     Stream
-	ctx    *sample.Ctx
-	applet *Applet
+	kind Kind
+	name string
+	st   Stream
+	ctx  *sample.Ctx
 	// private is txn:set_priv's value for calls without a stream
 	// (priv.go).
 	private glua.LValue
@@ -146,6 +145,14 @@ func (p *Program) callSample(d *decl, c *sample.Ctx, in glua.LValue, words []glu
 	return toSample(out)
 }
 
+// ctxOf is st's sample context, nil without a stream.
+func ctxOf(st Stream) *sample.Ctx {
+	if st == nil {
+		return nil
+	}
+	return st.Ctx()
+}
+
 // newCall readies the thread's call for a new one.
 func (t *thread) newCall(kind Kind, name string, st Stream, c *sample.Ctx) *call {
 	t.callBuf = call{kind: kind, name: name, st: st, ctx: c}
@@ -197,12 +204,7 @@ func (p *Program) logError(st Stream, kind Kind, name string, err error) {
 	if kind == KindService {
 		what += " " + p.ServiceMode(name)
 	}
-	msg := "Lua " + what + " '" + name + "': [state-id 0] runtime error: "
-	if err == errTimeout {
-		msg += "execution timeout."
-	} else {
-		msg += errorText(err) + "."
-	}
+	msg := "Lua " + what + " '" + name + "': [state-id 0] runtime error: " + errorText(err) + "."
 	p.log(st, logErr, msg)
 	if p.host != nil {
 		p.host.Alert(msg)

@@ -85,7 +85,7 @@ func (p *Program) RunCLI(name string, args []string, in io.Reader) string {
 		in = strings.NewReader("")
 	}
 	a := &TCPApplet{Conn: &cliConn{in: in, out: &out}}
-	t.cur = &call{kind: KindCLI, name: name}
+	t.cur = t.newCall(KindCLI, name, nil, nil)
 	t.setLimit(p.Settings.SessionTimeout)
 	largs := make([]glua.LValue, 0, len(args)+1)
 	largs = append(largs, t.appletTCP(a))
@@ -93,17 +93,7 @@ func (p *Program) RunCLI(name string, args []string, in io.Reader) string {
 		largs = append(largs, glua.LString(w))
 	}
 	if _, err := t.run(fn, 0, largs...); err != nil && !isDoneSignal(err) {
-		p.logCLIError(name, err)
+		p.log(nil, logErr, "Lua cli '"+name+"': "+errorText(err)+".")
 	}
 	return out.String()
-}
-
-func (p *Program) logCLIError(name string, err error) {
-	msg := "Lua cli '" + name + "': "
-	if err == errTimeout {
-		msg += "execution timeout."
-	} else {
-		msg += errorText(err) + "."
-	}
-	p.log(nil, logErr, msg)
 }

@@ -15,9 +15,20 @@ import (
 // bound to the call the thread runs (t.cur): a call allocates no Lua
 // object of its own for them.
 type objects struct {
-	txn    *glua.LTable
-	http   *glua.LTable
-	applet *glua.LTable
+	txn  *glua.LTable
+	http *glua.LTable
+	// samples are f, sf, c and sc, which TXN and the applets share.
+	samples [4]*glua.LTable
+}
+
+// sampleKeys are the fields of objects.samples.
+var sampleKeys = [4]string{"f", "sf", "c", "sc"}
+
+// setSamples gives obj (a TXN or an applet) the thread's f, sf, c and sc.
+func (o *objects) setSamples(obj *glua.LTable) {
+	for i, k := range sampleKeys {
+		obj.RawSetString(k, o.samples[i])
+	}
 }
 
 func (t *thread) objects() *objects {
@@ -46,10 +57,8 @@ func newObjects(t *thread) *objects {
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)
 	L.SetMetatable(txn, meta)
-	txn.RawSetString("f", t.fetchObject(false))
-	txn.RawSetString("sf", t.fetchObject(true))
-	txn.RawSetString("c", t.convObject(false))
-	txn.RawSetString("sc", t.convObject(true))
+	o.samples = [4]*glua.LTable{t.fetchObject(false), t.fetchObject(true), t.convObject(false), t.convObject(true)}
+	o.setSamples(txn)
 	o.txn = txn
 	http := L.NewTable()
 	hm := L.NewTable()
@@ -368,18 +377,18 @@ func argTexts(L *glua.LState, from int) []string {
 // values, indexed from 0.
 func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.LTable {
 	tb := L.NewTable()
-	// gopher-lua's RawGetInt never sees key 0 (kept in the hash part):
-	// the next index of each name is counted here.
-	next := map[*glua.LTable]int{}
 	each(func(name, value []byte) {
 		n := glua.LString(strings.ToLower(string(name)))
+		// A name's first value is at 0, in the table's hash part; the
+		// next ones at 1, 2… in its array part, whose length Len gives.
+		i := 0
 		vals, ok := tb.RawGet(n).(*glua.LTable)
-		if !ok {
+		if ok {
+			i = vals.Len() + 1
+		} else {
 			vals = L.NewTable()
 			tb.RawSet(n, vals)
 		}
-		i := next[vals]
-		next[vals] = i + 1
 		vals.RawSet(glua.LNumber(i), glua.LString(string(value)))
 	})
 	return tb

@@ -249,10 +249,16 @@ type luaHost struct {
 	rt   *Runtime
 	cfg  *config.Config
 	prog *hlua.Program
+	// admin is the runtime's admin surface for core.proxies' objects
+	// (nil: none linked in), made once.
+	admin LuaAdmin
 }
 
-func (h *luaHost) Log(level int, msg string) {
-	g := &h.cfg.Global
+func (h *luaHost) Log(level int, msg string) { luaGlobalLog(&h.cfg.Global, level, msg) }
+
+// luaGlobalLog sends a Lua log line to the global loggers, if any: core.log
+// outside a stream, or in a stream whose proxy has none.
+func luaGlobalLog(g *config.Global, level int, msg string) {
 	if len(g.Log.Targets) == 0 {
 		return
 	}
@@ -276,6 +282,9 @@ func (rt *Runtime) applyLua(cfg *config.Config) {
 		rt.luaHost = nil
 	} else {
 		rt.luaHost = &luaHost{rt: rt, cfg: cfg, prog: prog}
+		if LuaAdminOf != nil {
+			rt.luaHost.admin = LuaAdminOf(rt)
+		}
 		prog.Start(rt.luaHost)
 	}
 	if old != nil && old.prog != prog {

@@ -22,7 +22,7 @@ func (h *luaHost) proxies() []hlua.Proxy {
 	}
 	var out []hlua.Proxy
 	for _, px := range snap.Proxies() {
-		p := &luaProxy{rt: h.rt, cfg: px}
+		p := &luaProxy{rt: h.rt, cfg: px, admin: h.admin}
 		if px.Cap&config.CapBE != 0 {
 			p.be = snap.Backend(px.Name)
 		}
@@ -63,16 +63,10 @@ func (rt *Runtime) LuaProgram() *hlua.Program {
 }
 
 type luaProxy struct {
-	rt  *Runtime
-	cfg *config.Proxy
-	be  *Backend
-}
-
-func (p *luaProxy) admin() LuaAdmin {
-	if LuaAdminOf == nil {
-		return nil
-	}
-	return LuaAdminOf(p.rt)
+	rt    *Runtime
+	cfg   *config.Proxy
+	be    *Backend
+	admin LuaAdmin // the host's (nil: none)
 }
 
 func (p *luaProxy) Name() string   { return p.cfg.Name }
@@ -85,7 +79,7 @@ func (p *luaProxy) Mode() string   { return p.cfg.Mode.String() }
 // a listen section, the frontend's for a frontend (haproxy's
 // hlua_proxy_get_stats).
 func (p *luaProxy) Stats() map[string]any {
-	a := p.admin()
+	a := p.admin
 	if a == nil {
 		return nil
 	}
@@ -132,7 +126,7 @@ type luaListener struct {
 func (l *luaListener) Name() string { return l.name }
 
 func (l *luaListener) Stats() map[string]any {
-	if a := l.px.admin(); a != nil {
+	if a := l.px.admin; a != nil {
 		return a.ListenerStats(l.px.cfg.Name, l.luid)
 	}
 	return nil
@@ -156,7 +150,7 @@ func (s *luaServer) Addr() string { s.srv.MarkReferenced(); return s.srv.Addr() 
 
 func (s *luaServer) Stats() map[string]any {
 	s.srv.MarkReferenced()
-	if a := s.px.admin(); a != nil {
+	if a := s.px.admin; a != nil {
 		return a.Stats(s.px.cfg.Name, s.srv.Name)
 	}
 	return nil
@@ -166,7 +160,7 @@ func (s *luaServer) Stats() map[string]any {
 // words before the server's "backend/server", then those after.
 func (s *luaServer) Command(args ...string) string {
 	s.srv.MarkReferenced()
-	a := s.px.admin()
+	a := s.px.admin
 	if a == nil {
 		return "the runtime API is not available"
 	}

@@ -6,11 +6,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"switchyard/hlua"
 	"switchyard/http1"
-	"switchyard/sample"
 )
 
 // `http-request use-service lua.NAME`: the stream side of haproxy's
@@ -37,11 +35,7 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	if s.t.be == nil {
 		s.feCount(func(c *feCounters) *atomicU64 { return &c.Intercepted })
 	}
-	uri := r.URI()
-	if p, ok := sample.PathQueryOf(uri); ok {
-		uri = p
-	}
-	path, query, _ := strings.Cut(string(uri), "?")
+	path, query := servicePathQuery(r.URI())
 	version := "HTTP/1.0"
 	if r.HTTP11() {
 		version = "HTTP/1.1"
@@ -61,10 +55,7 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 		body = &s.t.reqBody
 		body.ForRequest(&s.cr, r, s.fe.limits)
 		a.More = func() ([]byte, error) {
-			if d := s.fe.cfg.Timeouts.Client; d > 0 {
-				s.cl.readBy(time.Now().Add(d))
-			}
-			p, err := body.Next()
+			p, err := s.nextBody(body)
 			return append([]byte(nil), p...), err
 		}
 	}
@@ -81,10 +72,7 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	if body != nil && result != hlua.ServiceFailed && !sink.failed {
 		s.ctx.Body = nil // it pointed into the client buffer
 		for {
-			if d := s.fe.cfg.Timeouts.Client; d > 0 {
-				s.cl.readBy(time.Now().Add(d))
-			}
-			if _, err := body.Next(); err != nil {
+			if _, err := s.nextBody(body); err != nil {
 				if err != io.EOF {
 					sink.mustClose = true
 				}
@@ -135,8 +123,9 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 	}
 	if sink.chunked && !sink.head {
 		sink.frame()
-		sink.pending = append(sink.pending, "0\r\n\r\n"...)
-		sink.framing += 5
+		n := len(sink.pending)
+		sink.pending = http1.AppendLastChunk(sink.pending, nil)
+		sink.framing += int64(len(sink.pending) - n)
 	}
 	if sink.Flush() != nil {
 		return false
@@ -145,6 +134,15 @@ func (s *httpStream) serveLua(ref *hlua.ServiceRef) bool {
 		return false // fewer bytes than announced: only a close ends it
 	}
 	return !sink.mustClose
+}
+
+// nextBody reads the next part of a Lua service's request body, waiting
+// within the client timeout.
+func (s *httpStream) nextBody(body *http1.BodyReader) ([]byte, error) {
+	if d := s.fe.cfg.Timeouts.Client; d > 0 {
+		s.cl.readWithin(d)
+	}
+	return body.Next()
 }
 
 // chunkedLength is applet.length of a chunked body: the sizes of the
@@ -174,7 +172,12 @@ func chunkedLength(b []byte) int64 {
 	}
 }
 
-var luaErr500 = []byte("<html><body><h1>500 Internal Server Error</h1>\nAn internal server error occurred.\n</body></html>\n")
+// luaErr500 is the body of haproxy's built-in 500 (http1's), which a
+// failed service answers with a head of its own.
+var luaErr500 = func() []byte {
+	raw := http1.ErrorResponse(500)
+	return raw[bytes.Index(raw, []byte("\r\n\r\n"))+4:]
+}()
 
 // luaBufSize is how much a service's response gathers before it is sent
 // even though the script runs on: haproxy's buffer.
@@ -326,16 +329,10 @@ func (k *luaSink) frame() {
 	if len(k.body) > 0 {
 		if k.chunked {
 			n := len(k.pending)
-			k.pending = strconv.AppendInt(k.pending, int64(len(k.body)), 16)
-			for i := n; i < len(k.pending); i++ {
-				if k.pending[i] >= 'a' {
-					k.pending[i] -= 'a' - 'A' // haproxy writes chunk sizes in upper case
-				}
-			}
-			k.pending = append(k.pending, "\r\n"...)
+			k.pending = http1.AppendChunkHeader(k.pending, len(k.body))
 			k.framing += int64(len(k.pending) - n + 2)
 			k.pending = append(k.pending, k.body...)
-			k.pending = append(k.pending, "\r\n"...)
+			k.pending = http1.AppendChunkEnd(k.pending)
 		} else {
 			k.pending = append(k.pending, k.body...)
 		}

@@ -30,6 +30,14 @@ type luaTCP struct {
 	priv    any              // txn:set_priv's value, the stream's
 }
 
+// luaState is the stream's Lua state, made on first use.
+func (sc *tcpScope) luaState() *luaTCP {
+	if sc.lua == nil {
+		sc.lua = &luaTCP{}
+	}
+	return sc.lua
+}
+
 // scopeOf finds the tcpScope of a TCP stream's context (nil in mode http).
 func scopeOf(ctx *sample.Ctx) *tcpScope {
 	switch o := ctx.Owner.(type) {
@@ -104,10 +112,7 @@ func init() {
 			if ref == nil || sc == nil {
 				return tcpReject // refused at load: cannot happen
 			}
-			if sc.lua == nil {
-				sc.lua = &luaTCP{}
-			}
-			sc.lua.service = ref
+			sc.luaState().service = ref
 			return tcpService
 		}
 	})
@@ -221,19 +226,13 @@ func (l *luaTCPStream) SetLogLevel(lvl int) {
 // Done is txn:done(): the stream ends once the action returns (a reply
 // has no meaning on a TCP stream).
 func (l *luaTCPStream) Done(*hlua.Reply) {
-	if l.sc.lua == nil {
-		l.sc.lua = &luaTCP{}
-	}
-	l.sc.lua.done = true
+	l.sc.luaState().done = true
 }
 
 // LuaPriv keeps set_priv's value for the stream: its actions and its
 // service share it (hlua.PrivStream).
 func (l *luaTCPStream) LuaPriv() *any {
-	if l.sc.lua == nil {
-		l.sc.lua = &luaTCP{}
-	}
-	return &l.sc.lua.priv
+	return &l.sc.luaState().priv
 }
 
 func (l *luaTCPStream) Log(level int, msg string) {
@@ -243,11 +242,5 @@ func (l *luaTCPStream) Log(level int, msg string) {
 		logsink.Send(targets, &meta, level, []byte(msg), nil)
 		return
 	}
-	if g := &l.sc.snap.Global; len(g.Log.Targets) > 0 {
-		meta := logsink.Meta{Tag: g.Log.Tag, Hostname: g.Log.Hostname}
-		if meta.Tag == "" {
-			meta.Tag = "haproxy"
-		}
-		logsink.Send(g.Log.Targets, &meta, level, []byte(msg), nil)
-	}
+	luaGlobalLog(&l.sc.snap.Global, level, msg)
 }

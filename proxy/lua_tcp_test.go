@@ -25,6 +25,24 @@ func luaFile(t *testing.T, src string) string {
 	return p
 }
 
+// luaTCPStart runs a configuration of mode tcp that loads script, with
+// sections after its defaults; {FE} is the address it returns, kv more
+// placeholders (itConfig).
+func luaTCPStart(t *testing.T, script, sections string, kv ...string) string {
+	t.Helper()
+	fe := itAddr(t)
+	itStart(t, itConfig(t, `
+global
+    lua-load `+script+`
+defaults
+    mode tcp
+    timeout client 5s
+    timeout connect 2s
+    timeout server 5s
+`+sections, append([]string{"FE", fe}, kv...)...))
+	return fe
+}
+
 // A tcp service reads lines and whole blocks of the client's stream and
 // writes back; what inspect-delay read comes first.
 func TestLuaTCPService(t *testing.T) {
@@ -39,20 +57,12 @@ core.register_service("echo", "tcp", function(applet)
     applet:send("rest=" .. rest .. "\n")
 end)
 `)
-	fe := itAddr(t)
-	itStart(t, itConfig(t, `
-global
-    lua-load `+script+`
-defaults
-    mode tcp
-    timeout client 5s
-    timeout connect 2s
-    timeout server 5s
+	fe := luaTCPStart(t, script, `
 frontend fe
     bind {FE}
     tcp-request inspect-delay 1s
     tcp-request content use-service lua.echo
-`, "FE", fe))
+`)
 	c, err := net.DialTimeout("tcp", fe, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -123,15 +133,7 @@ end)
 		n, _ := c.Read(b)
 		io.WriteString(c, "got:"+string(b[:n]))
 	})
-	fe := itAddr(t)
-	itStart(t, itConfig(t, `
-global
-    lua-load `+script+`
-defaults
-    mode tcp
-    timeout client 5s
-    timeout connect 2s
-    timeout server 5s
+	fe := luaTCPStart(t, script, `
 frontend fe
     bind {FE}
     tcp-request inspect-delay 1s
@@ -140,18 +142,8 @@ frontend fe
 backend be
     tcp-response content lua.res
     server s1 {S1}
-`, "FE", fe, "S1", origin.addr))
-	talk := func(msg string) string {
-		c, err := net.DialTimeout("tcp", fe, 2*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(c, msg)
-		b, _ := io.ReadAll(c)
-		return string(b)
-	}
+`, "S1", origin.addr)
+	talk := func(msg string) string { return luaTalk(t, fe, msg, false) }
 	if got := talk("PING"); got != "got:PING" {
 		t.Errorf("continue: %q", got)
 	}
@@ -240,15 +232,7 @@ end)
 `)
 	sink := capLogSink(t)
 	origin := itRawOrigin(t, func(c net.Conn) { io.Copy(io.Discard, c) })
-	fe := itAddr(t)
-	itStart(t, itConfig(t, `
-global
-    lua-load `+script+`
-defaults
-    mode tcp
-    timeout client 5s
-    timeout connect 2s
-    timeout server 5s
+	fe := luaTCPStart(t, script, `
 frontend fe
     bind {FE}
     log {LOG} format short local0
@@ -259,7 +243,7 @@ frontend fe
     default_backend be
 backend be
     server s1 {S1}
-`, "FE", fe, "LOG", sink.addr(), "S1", origin.addr))
+`, "LOG", sink.addr(), "S1", origin.addr)
 	for _, msg := range []string{"ERR ", "SHH ", "INF "} {
 		c, err := net.DialTimeout("tcp", fe, 2*time.Second)
 		if err != nil {

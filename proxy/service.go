@@ -153,12 +153,8 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 	if s.t.be == nil {
 		s.feCount(func(c *feCounters) *atomicU64 { return &c.Intercepted })
 	}
-	uri := string(r.URI())
-	path, query, _ := strings.Cut(uri, "?")
-	if p, ok := sample.PathQueryOf(r.URI()); ok {
-		path, query, _ = strings.Cut(string(p), "?")
-	}
-	c := &ServiceCall{Runtime: s.rt, Method: string(r.Method()), URI: uri, Path: path, Query: query,
+	path, query := servicePathQuery(r.URI())
+	c := &ServiceCall{Runtime: s.rt, Method: string(r.Method()), URI: string(r.URI()), Path: path, Query: query,
 		Body: s.ctx.Body, Src: s.ctx.Src, req: r, Page: page, Proxy: proxyName, Admin: admin, Status: 200}
 	svc(c)
 	if c.Done != nil {
@@ -197,6 +193,17 @@ func (s *httpStream) serveService(svc Service, page *config.StatsPage, proxyName
 		return false
 	}
 	return !mustClose
+}
+
+// servicePathQuery splits the URI of a request a service answers into
+// its path and query string, an absolute URI's scheme and authority left
+// out (serveService, serveLua).
+func servicePathQuery(uri []byte) (path, query string) {
+	if p, ok := sample.PathQueryOf(uri); ok {
+		uri = p
+	}
+	path, query, _ = strings.Cut(string(uri), "?")
+	return path, query
 }
 
 // maxInlineBody is the largest service body copied behind its head.

@@ -16,7 +16,10 @@ import (
 // server commands through this package (proxy.LuaAdminOf).
 
 func init() {
-	proxy.LuaAdminOf = func(rt *proxy.Runtime) proxy.LuaAdmin { return &luaAdmin{surf: admin.New(rt)} }
+	proxy.LuaAdminOf = func(rt *proxy.Runtime) proxy.LuaAdmin {
+		surf := admin.New(rt)
+		return &luaAdmin{surf: surf, srv: New(surf)}
+	}
 }
 
 // luaCommand finds a register_cli command of the running configuration
@@ -49,17 +52,26 @@ func (r sessionInput) Read(b []byte) (int, error) {
 	return r.s.br.Read(b)
 }
 
-// luaAdmin is proxy.LuaAdmin on the admin surface.
-type luaAdmin struct{ surf *admin.Surface }
+// luaAdmin is proxy.LuaAdmin on the admin surface; srv is the runtime API
+// server its commands run on.
+type luaAdmin struct {
+	surf *admin.Surface
+	srv  *Server
+}
 
 // Stats returns the row of `show stat` of proxy/server (FRONTEND,
 // BACKEND or a server's name), by column name.
+// Only px's rows are made: a script's get_stats() would otherwise lay out
+// every proxy's and server's row to keep one.
 func (a *luaAdmin) Stats(px, server string) map[string]any {
-	for _, r := range a.surf.Stats(admin.AllStats) {
-		if r.Fields[stats.FPxname].Str != px || r.Fields[stats.FSvname].Str != server {
-			continue
+	f := admin.AllStats
+	f.Scope = []string{px}
+	rows := a.surf.Stats(f)
+	for i := range rows {
+		r := &rows[i]
+		if r.Fields[stats.FPxname].Str == px && r.Fields[stats.FSvname].Str == server {
+			return statMap(r)
 		}
-		return statMap(&r)
 	}
 	return nil
 }
@@ -98,7 +110,7 @@ func statMap(r *stats.Row) map[string]any {
 // Command runs a command line at level admin, as a script acts with the
 // process's rights; it returns the answer.
 func (a *luaAdmin) Command(line string) string {
-	s := &session{srv: New(a.surf), level: admin.Admin, sockLevel: admin.Admin}
+	s := &session{srv: a.srv, level: admin.Admin, sockLevel: admin.Admin}
 	s.exec(line, "")
 	return string(s.out)
 }

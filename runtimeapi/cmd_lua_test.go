@@ -155,17 +155,8 @@ func TestLuaCLI(t *testing.T) {
 func TestLuaCLIHaproxy(t *testing.T) {
 	haproxytest.Need(t)
 	sock := filepath.Join(shortTempDir(t), "h.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// haproxy gets the socket (fd@3): it accepts at once, nothing to wait for.
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
-	defer ln.Close()
-	f, err := ln.(*net.UnixListener).File()
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := unixSocketFile(t, sock)
 	defer f.Close()
 	cfg := strings.NewReplacer("@LUA@", writeLua(t), "@BIND@", filepath.Join(shortTempDir(t), "h")).Replace(luaCfg)
 	cfg = strings.Replace(cfg, "    stats timeout 5s\n", "    stats timeout 5s\n    stats socket fd@3 level admin\n", 1)

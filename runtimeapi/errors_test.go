@@ -115,13 +115,7 @@ listen li
 	var procs [2]proc
 	// haproxy: its CLI socket and listeners inherited as fd 3, 4 and 5.
 	dir := shortTempDir(t)
-	cli, err := net.Listen("unix", filepath.Join(dir, "h.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli.(*net.UnixListener).SetUnlinkOnClose(false)
-	defer cli.Close()
-	cliFile, _ := cli.(*net.UnixListener).File()
+	cliFile := unixSocketFile(t, filepath.Join(dir, "h.sock"))
 	defer cliFile.Close()
 	hfe, hfeFile := tcpListener(t)
 	hli, hliFile := tcpListener(t)

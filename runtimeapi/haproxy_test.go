@@ -35,8 +35,6 @@ func newDiffPair(t *testing.T) *diffPair {
 	return newDiffPairOn(t, testCfg)
 }
 
-// newDiffPairOn is newDiffPair on another configuration, which must have
-// testCfg's global section.
 // diffPrelude starts the differential tests' configurations: the global
 // and defaults sections both programs run them with.
 const diffPrelude = `
@@ -49,6 +47,29 @@ defaults
     timeout connect 5s
 `
 
+// unixSocketFile listens on the unix socket path and returns the
+// listening socket as a file for haproxy to inherit (fd@N): this
+// process's listener is closed, the socket and its file stay. The caller
+// closes the file once haproxy has started.
+func unixSocketFile(t *testing.T, path string) *os.File {
+	t.Helper()
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ul := ln.(*net.UnixListener)
+	ul.SetUnlinkOnClose(false)
+	defer ul.Close()
+	f, err := ul.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// newDiffPairOn is newDiffPair on another configuration, which must have
+// testCfg's global section.
+
 func newDiffPairOn(t *testing.T, cfg string) *diffPair {
 	t.Helper()
 	if _, err := os.Stat(haproxytest.Bin); err != nil {
@@ -56,17 +77,7 @@ func newDiffPairOn(t *testing.T, cfg string) *diffPair {
 	}
 	e := newEnv(t, cfg)
 	hap := filepath.Join(e.dir, "haproxy.sock")
-	ln, err := net.Listen("unix", hap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// haproxy gets the socket; this process's copy goes, the file stays.
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
-	defer ln.Close()
-	f, err := ln.(*net.UnixListener).File()
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := unixSocketFile(t, hap) // haproxy gets the socket
 	defer f.Close()
 	text := strings.ReplaceAll(cfg, "@D@", e.dir)
 	text = strings.Replace(text, "    stats timeout 5s\n", "    stats timeout 5s\n    stats socket fd@3 level admin\n", 1)

@@ -2,7 +2,6 @@ package runtimeapi
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -80,16 +79,7 @@ func newTableDiff(t *testing.T) *tableDiff {
 	extra := ""
 	for i, l := range []admin.Level{admin.Admin, admin.Operator, admin.User} {
 		path := filepath.Join(e.dir, "hap-"+l.String()+".sock")
-		ln, err := net.Listen("unix", path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ln.(*net.UnixListener).SetUnlinkOnClose(false)
-		f, err := ln.(*net.UnixListener).File()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ln.Close()
+		f := unixSocketFile(t, path)
 		defer f.Close()
 		files = append(files, f)
 		extra += "    stats socket fd@" + strconv.Itoa(3+i) + " level " + l.String() + "\n"
