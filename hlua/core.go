@@ -178,6 +178,17 @@ func (v *vm) coreTable() *glua.LTable {
 }
 
 // threadOf finds the thread a function runs on.
+// waitingThread is the thread a wait of L blocks: L's, or, for a
+// coroutine the script made, the thread that resumed it, on whose behalf
+// it runs (so that its sleeps and socket waits release the shared state).
+func (v *vm) waitingThread(L *glua.LState) *thread {
+	t := v.threadOf(L)
+	for co := L.Parent; t == nil && co != nil && co != L; co = co.Parent {
+		t = v.threadOf(co)
+	}
+	return t
+}
+
 func (v *vm) threadOf(L *glua.LState) *thread {
 	if !v.shared {
 		return v.main
@@ -196,7 +207,7 @@ func (v *vm) threadOf(L *glua.LState) *thread {
 // sleep waits without holding the state (a yield when d is 0). While the
 // scripts load, it really sleeps: nothing else runs then.
 func (v *vm) sleep(L *glua.LState, d time.Duration) {
-	t := v.threadOf(L)
+	t := v.waitingThread(L)
 	if t == nil || v.loading {
 		time.Sleep(d)
 		return

@@ -141,12 +141,7 @@ func checkSocket(L *glua.LState) *luaSocket {
 // abort is called to end the wait (a task blocked on a socket must not
 // outlive its configuration).
 func (v *vm) wait(L *glua.LState, fn func(), abort func()) {
-	t := v.threadOf(L)
-	// A coroutine the script made runs on behalf of the thread that
-	// resumed it.
-	for co := L.Parent; t == nil && co != nil && co != L; co = co.Parent {
-		t = v.threadOf(co)
-	}
+	t := v.waitingThread(L)
 	if t == nil || v.loading {
 		fn()
 		return

@@ -499,3 +499,43 @@ func stopConnected(t *testing.T, script, why string) {
 		t.Fatal(why)
 	}
 }
+
+// core.msleep from a coroutine of the script's releases the shared state
+// as a socket wait does: the coroutine runs on behalf of its thread.
+func TestCoroutineSleepReleasesState(t *testing.T) {
+	accepted := make(chan struct{}, 1)
+	port := listen(t, func(c net.Conn) { accepted <- struct{}{} })
+	p := startScript(t, `
+function cosleeper()
+  local co = coroutine.create(function()
+    local s = core.tcp()
+    s:connect("127.0.0.1", `+port+`) -- tells the test it is about to sleep
+    core.msleep(5000)
+    return "slept"
+  end)
+  local ok, v = coroutine.resume(co)
+  return v
+end
+function quick() return "quick" end
+`)
+	defer p.Stop()
+	go runShared(p, "cosleeper", 1)
+	<-accepted
+	done := make(chan string, 1)
+	go func() {
+		out, err := runShared(p, "quick", 1)
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		done <- out.String()
+	}()
+	select {
+	case got := <-done:
+		if got != "quick" {
+			t.Fatalf("quick: %q", got)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("a coroutine's sleep held the shared state")
+	}
+}
