@@ -211,7 +211,9 @@ backend be
     default_backend be
 backend be
     mode tcp
-    timeout server 1s
+    # Longer than the client's: the client's timeout shuts the server's
+    # side, whose answer then flows back. Equal timeouts race in both.
+    timeout server 2s
     server s1 "127.0.0.1:${S1_PORT}"
 `, steps: []step{{eof: true, wait: 1500 * time.Millisecond}}},
 		{name: "set-log-level", req: get + get + "GET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 2, noProbe: true,
