@@ -202,7 +202,7 @@ func TestTCPRequestRulesHTTPMode(t *testing.T) {
 		{name: "http-response-reject", cfg: httpFE("", "") + "    tcp-response content reject if { status 200 }\n",
 			steps: []step{{send: get, read: 1}}},
 		{name: "http-response-reject-src", cfg: httpFE("", "") + "    tcp-response content reject if { src 127.0.0.1 }\n",
-			steps: []step{{send: get, read: 1}},
+			steps:       []step{{send: get, read: 1}},
 			originsVary: "a condition that needs no response byte may reject in haproxy as soon as the server connection is up, before the request is sent"},
 		// The server side is shut before the response is parsed: a 502.
 		// (What the next request meets depends on timing in haproxy.)
