@@ -112,11 +112,21 @@ type tcase struct {
 	// connections may log in either order, a proxy logging once the
 	// response is out.
 	logsAnyOrder bool
+	// settle makes a step on another connection than the step before
+	// wait settleWait first. A proxy ends a stream (its trackers, its
+	// counters) just after the response's last byte has left, and nothing
+	// outside it signals that end: a case that reads what another
+	// connection's stream held would race it (haproxy has the same window,
+	// narrower), most under the race detector on a loaded machine.
+	settle bool
 }
 
 const (
-	stepWait  = 3 * time.Second
-	probeWait = time.Second
+	stepWait = 3 * time.Second
+	// settleWait is the pause of tcase.settle: far longer than a stream's
+	// end takes, even under the race detector.
+	settleWait = 100 * time.Millisecond
+	probeWait  = time.Second
 	// probe is sent on every connection still open at the end of a case:
 	// an answer means the proxy kept the connection usable, EOF that it
 	// closed it, silence that it is still waiting for something (a body it
@@ -406,7 +416,10 @@ func runSteps(fe map[string]string, tc *tcase) []string {
 		}
 	}()
 	respNo := map[int]int{}
-	for _, s := range steps {
+	for i, s := range steps {
+		if tc.settle && i > 0 && s.conn != steps[i-1].conn {
+			time.Sleep(settleWait)
+		}
 		wait := s.wait
 		if wait == 0 {
 			wait = stepWait

@@ -42,7 +42,7 @@ func TestStickTableCounting(t *testing.T) {
 	}
 	big := strings.Repeat("b", 1500)
 	runCases(t, []tcase{
-		{name: "http-request track-sc0", anyConn: true,
+		{name: "http-request track-sc0", anyConn: true, settle: true,
 			cfg: withFE(allStores +
 				"    http-request track-sc0 src\n" +
 				"    http-request sc-inc-gpc0(0) if { path /inc }\n" +
@@ -66,7 +66,7 @@ func TestStickTableCounting(t *testing.T) {
 				rawReply("HTTP/1.1 503 Busy\r\ncontent-length: 0\r\n\r\n"),
 				rawReply("HTTP/1.1 501 Nope\r\ncontent-length: 0\r\n\r\n"),
 				raw200("z")}},
-		{name: "tcp-request connection track-sc1", anyConn: true,
+		{name: "tcp-request connection track-sc1", anyConn: true, settle: true,
 			cfg: withFE(allStores +
 				"    tcp-request connection track-sc1 src\n" +
 				"    http-request set-header " + showSC("X-SC", "sc1_") + "\n" +
@@ -79,7 +79,7 @@ func TestStickTableCounting(t *testing.T) {
 				{conn: 2, send: req("/d"), read: 1},
 			},
 			replies: []reply{raw200(big), raw200("x"), rawReply("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"), raw200("y"), raw200("z")}},
-		{name: "rate limit and deny", anyConn: true,
+		{name: "rate limit and deny", anyConn: true, settle: true,
 			cfg: withFE("    stick-table type ip size 100k expire 30s store http_req_rate(10s),http_err_cnt\n" +
 				"    http-request track-sc0 src\n" +
 				"    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 3 }\n" +
@@ -92,7 +92,7 @@ func TestStickTableCounting(t *testing.T) {
 				{conn: 2, send: req("/5"), read: 1},
 				{conn: 3, src: "127.0.0.3", send: req("/6"), read: 1},
 			}},
-		{name: "gpc arrays and a second table", anyConn: true,
+		{name: "gpc arrays and a second table", anyConn: true, settle: true,
 			cfg: withFE("    http-request track-sc2 req.hdr(host) table t2\n"+
 				"    http-request sc-inc-gpc(1,2)\n"+
 				"    http-request sc-inc-gpc(0,2)\n"+
@@ -109,7 +109,7 @@ func TestStickTableCounting(t *testing.T) {
 
 func TestStickTableBadRequests(t *testing.T) {
 	runCases(t, []tcase{
-		{name: "bad request counts on session trackers", anyConn: true,
+		{name: "bad request counts on session trackers", anyConn: true, settle: true,
 			cfg: withFE("    stick-table type ip size 1k store http_req_cnt,http_err_cnt\n" +
 				"    tcp-request connection track-sc0 src\n" +
 				"    http-request set-header X-C \"%[sc0_http_req_cnt] %[sc0_http_err_cnt]\"\n"),
