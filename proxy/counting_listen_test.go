@@ -38,3 +38,43 @@ backend b
 		t.Errorf("a frontend's own answer counted on backend b: %d/%d", b.BytesIn.Load(), b.BytesOut.Load())
 	}
 }
+
+// An applet taking a stream marks the last session of the stream's
+// backend, as haproxy's applet streams do: a listen's service and a
+// backend's stats page; a rule's reply is no applet and marks nothing.
+func TestAppletMarksBackendLastSession(t *testing.T) {
+	ln, fe := itAddr(t), itAddr(t)
+	rt := itStart(t, itConfig(t, itDefaults+`
+listen l
+    bind {LN}
+    http-request return status 200 content-type text/plain string "hello" if { path /ret }
+    http-request use-service test-echo
+frontend f
+    bind {FE}
+    default_backend b
+backend b
+    stats enable
+    stats uri /stats
+`, "LN", ln, "FE", fe))
+	snap := rt.Snapshot()
+	last := func(name string) int64 { return snap.Backend(name).state.C.LastSess.Load() }
+	k := itDial(t, ln)
+	if resp, _ := k.get("/ret"); resp.StatusCode != 200 {
+		t.Fatalf("return: %d", resp.StatusCode)
+	}
+	if v := last("l"); v > 0 {
+		t.Errorf("a rule's reply marked the listen's last session: %d", v)
+	}
+	if resp, _ := k.get("/svc"); resp.StatusCode != 200 {
+		t.Fatalf("service: %d", resp.StatusCode)
+	}
+	if v := last("l"); v <= 0 {
+		t.Errorf("the listen's service left its last session unset: %d", v)
+	}
+	if resp, _ := itDial(t, fe).get("/stats"); resp.StatusCode != 200 {
+		t.Fatalf("stats: %d", resp.StatusCode)
+	}
+	if v := last("b"); v <= 0 {
+		t.Errorf("the backend's stats page left its last session unset: %d", v)
+	}
+}

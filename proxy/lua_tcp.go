@@ -135,6 +135,7 @@ func tcpLuaTerm(v tcpVerdict) ([2]byte, bool) {
 // returns the bytes sent to and received from the client.
 func (rt *Runtime) serveLuaTCP(c net.Conn, key string, fe *Frontend, sc *tcpScope, ctx *sample.Ctx, in *[]byte, got int, lg *tcpLog) (toClient, toServer int64) {
 	ref := sc.lua.service
+	appletSession(currentBackend(sc.snap, fe, sc.be))
 	fe.feCount(key, func(cn *counters.FE) *atomicU64 { return &cn.Intercepted })
 	var pre []byte
 	if in != nil {

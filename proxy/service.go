@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"switchyard/config"
+	"switchyard/counters"
 	"switchyard/hlua"
 	"switchyard/http1"
 	"switchyard/sample"
@@ -236,6 +237,7 @@ func (s *httpStream) serviceResponseRules(head []byte, mustClose bool) (out []by
 // writes its head at once reaches the response timer now (headNow); a
 // Lua service, when it starts its response.
 func (s *httpStream) logApplet(name string, headNow bool) {
+	appletSession(currentBackend(s.snap, s.fe, s.t.be))
 	l := &s.t.lg
 	now := l.ms()
 	l.rec.Timers.Queue, l.rec.Timers.Connect = now, now
@@ -247,6 +249,16 @@ func (s *httpStream) logApplet(name string, headNow bool) {
 			l.rec.Backend = s.t.be.Name
 		}
 		l.rec.Server = name
+	}
+}
+
+// appletSession marks the time of a session on the stream's backend when
+// an applet (a service, the stats page) takes the stream: haproxy sets a
+// backend's last session there, as it does when a server is assigned.
+// A frontend's own stream backend has no row of its own: nothing to mark.
+func appletSession(be *Backend) {
+	if be != nil && be.state != nil {
+		be.state.C.LastSess.Store(counters.UnixAt(counters.Now()))
 	}
 }
 
