@@ -116,7 +116,7 @@ func (p *Program) ServiceMode(name string) string {
 // from 0) and response (what add_header adds, indexed from 1).
 func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 	L := t.L
-	ap := L.NewTable()
+	ap := L.CreateTable(0, 16) // its fields, f sf c sc and set_var's kin
 	ap.RawSetString("method", glua.LString(a.Method))
 	ap.RawSetString("version", glua.LString(a.Version))
 	if !a.NoPath {
@@ -129,15 +129,41 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 			fn([]byte(h[0]), []byte(h[1]))
 		}
 	}))
-	response := L.NewTable()
-	ap.RawSetString("response", response)
-	t.objects().setSamples(ap) // bound to the running call, made once
-	// order keeps the names add_header used, in order: the head lists
-	// them so (haproxy's follows its table's hash order).
-	var order []string
+	ap.RawSetString("response", L.CreateTable(0, 4))
+	o := t.objects()
+	o.setSamples(ap) // bound to the running call, made once
+	if o.appletHTTPMeta == nil {
+		o.appletHTTPMeta = t.appletHTTPMeta()
+	}
+	t.cur.applet, t.cur.appletObj = a, ap
+	L.SetMetatable(ap, o.appletHTTPMeta)
+	return ap
+}
+
+// appletOf is the applet of the running service call whose object the
+// method was called on (argument 1). An object kept past its call, or
+// passed to another, belongs to no running service: an error, as the
+// objects of a finished haproxy applet are unusable.
+func appletOf[A any](t *thread, L *glua.LState, get func(c *call) A) A {
+	self := L.CheckTable(1)
+	c := t.cur
+	if c == nil || c.appletObj != self {
+		L.RaiseError("Lua: the applet object is used outside of its service")
+	}
+	return get(c)
+}
+
+func httpApplet(c *call) *Applet { return c.applet }
+
+// appletHTTPMeta makes the metatable of a thread's AppletHTTP objects,
+// once: building ten closures and two tables per request was the largest
+// fixed cost of a Lua service.
+func (t *thread) appletHTTPMeta() *glua.LTable {
+	L := t.L
 	methods := L.NewTable()
 	L.SetFuncs(methods, withVarMethods(t, map[string]glua.LGFunction{
 		"set_status": func(L *glua.LState) int {
+			a := appletOf(t, L, httpApplet)
 			code := L.CheckInt(2)
 			reason := L.OptString(3, "")
 			if code < 100 || code > 599 {
@@ -149,6 +175,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 			return 1
 		},
 		"add_header": func(L *glua.LState) int {
+			appletOf(t, L, httpApplet)
 			self := L.CheckTable(1)
 			name := L.CheckString(2)
 			value := L.CheckString(3)
@@ -159,15 +186,16 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 			}
 			list, ok := resp.RawGetString(name).(*glua.LTable)
 			if !ok {
-				list = L.NewTable()
+				list = L.CreateTable(1, 0)
 				resp.RawSetString(name, list)
-				order = append(order, name)
+				t.cur.order = append(t.cur.order, name)
 			}
 			list.Append(glua.LString(value))
 			L.Push(glua.LTrue)
 			return 1
 		},
 		"start_response": func(L *glua.LState) int {
+			a := appletOf(t, L, httpApplet)
 			self := L.CheckTable(1)
 			if a.Started {
 				return 0
@@ -192,7 +220,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 					}
 				})
 			}
-			for _, n := range order {
+			for _, n := range t.cur.order {
 				if v := resp.RawGetString(n); v != glua.LNil {
 					seen[n] = true
 					add(n, v)
@@ -228,12 +256,14 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 		// getline returns the next line of the request's body with its
 		// "\n", or what is left at its end ("" once nothing is).
 		"getline": func(L *glua.LState) int {
+			a := appletOf(t, L, httpApplet)
 			L.Push(glua.LString(takeLine(&a.Body, 0, func() bool { return t.moreBody(a) })))
 			return 1
 		},
 		// receive([size]) returns size bytes of the body (fewer at its
 		// end), or without size all of it.
 		"receive": func(L *glua.LState) int {
+			a := appletOf(t, L, httpApplet)
 			if L.GetTop() > 2 {
 				L.RaiseError("The 'receive' function requires between 1 and 2 arguments.")
 			}
@@ -242,6 +272,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 			return 1
 		},
 		"send": func(L *glua.LState) int {
+			a := appletOf(t, L, httpApplet)
 			msg := L.CheckString(2)
 			if !a.Started {
 				L.RaiseError("Lua: 'send' you must call start_response() before sending data.")
@@ -261,8 +292,7 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 	}))
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)
-	L.SetMetatable(ap, meta)
-	return ap
+	return meta
 }
 
 // moreBody reads more of the request's body into a.Body, outside the

@@ -87,13 +87,29 @@ func (p *Program) logAppletError(st Stream, mode, name string, err error) {
 // appletTCP makes the AppletTCP object of a service call.
 func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 	L := t.L
-	ap := L.NewTable()
-	t.objects().setSamples(ap) // bound to the running call, made once
+	ap := L.CreateTable(0, 4) // f sf c sc
+	o := t.objects()
+	o.setSamples(ap) // bound to the running call, made once
+	if o.appletTCPMeta == nil {
+		o.appletTCPMeta = t.appletTCPMeta()
+	}
+	t.cur.tcpApplet, t.cur.appletObj = a, ap
+	L.SetMetatable(ap, o.appletTCPMeta)
+	return ap
+}
+
+func tcpApplet(c *call) *TCPApplet { return c.tcpApplet }
+
+// appletTCPMeta makes the metatable of a thread's AppletTCP objects, once
+// (see appletHTTPMeta).
+func (t *thread) appletTCPMeta() *glua.LTable {
+	L := t.L
 	methods := L.NewTable()
 	L.SetFuncs(methods, withVarMethods(t, map[string]glua.LGFunction{
 		// getline returns a line with its "\n", or what is left at
 		// the end of the input ("" once nothing is).
 		"getline": func(L *glua.LState) int {
+			a := appletOf(t, L, tcpApplet)
 			// A buffer's worth without a newline comes as is.
 			L.Push(glua.LString(takeLine(&a.In, tcpAppletBuf, func() bool { return t.tcpFill(a) })))
 			return 1
@@ -101,6 +117,7 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 		// receive([size]) returns size bytes (fewer at the end of the
 		// input), or without size everything until the end.
 		"receive": func(L *glua.LState) int {
+			a := appletOf(t, L, tcpApplet)
 			if L.GetTop() > 2 {
 				L.RaiseError("The 'recv' function requires between 1 and 2 arguments.")
 			}
@@ -114,6 +131,7 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 		// send writes to the client and returns how many bytes it
 		// took.
 		"send": func(L *glua.LState) int {
+			a := appletOf(t, L, tcpApplet)
 			msg := L.CheckString(2)
 			var n int
 			var err error
@@ -128,6 +146,5 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 	}))
 	meta := L.NewTable()
 	meta.RawSetString("__index", methods)
-	L.SetMetatable(ap, meta)
-	return ap
+	return meta
 }

@@ -112,3 +112,36 @@ func TestHeadersTableIndexes(t *testing.T) {
 		t.Errorf("b[0] = %v", got)
 	}
 }
+
+// The applets' methods are the thread's, made once: each call's object
+// reaches its own applet, and an object kept past its call reaches none.
+func TestAppletMethodsFollowTheCall(t *testing.T) {
+	prog := loadScript(t, `
+core.register_service("keep", "http", function(applet)
+    if saved ~= nil then
+        local ok = pcall(function() saved:set_status(500) end)
+        applet:add_header("x-old-usable", tostring(ok))
+    end
+    saved = applet
+    applet:add_header("x-path", applet.path)
+    applet:start_response()
+    applet:send(applet:receive())
+end)
+`)
+	prog.Start(nil)
+	for i, want := range []string{
+		"head HTTP/1.1 200 |hdr x-path: /one|flush 1",
+		"head HTTP/1.1 200 |hdr x-old-usable: false|hdr x-path: /two|flush 2",
+	} {
+		s := &sink{}
+		body := itoa(i + 1)
+		a := &Applet{Method: "GET", Path: []string{"/one", "/two"}[i], Version: "HTTP/1.1", Body: []byte(body), Length: 1, Sink: s}
+		if r := prog.RunService("keep", nil, a); r != ServiceDone {
+			t.Fatalf("call %d: %v", i, r)
+		}
+		s.Flush()
+		if got := strings.Join(s.log, "|"); got != want {
+			t.Errorf("call %d:\n got %q\nwant %q", i, got, want)
+		}
+	}
+}

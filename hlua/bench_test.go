@@ -41,3 +41,25 @@ end)
 
 func BenchmarkFetchShared(b *testing.B)    { benchFetch(b, false) }
 func BenchmarkFetchPerThread(b *testing.B) { benchFetch(b, true) }
+
+// BenchmarkServiceHTTP is a small Lua service's call: the fixed cost an
+// applet adds to each request it answers.
+func BenchmarkServiceHTTP(b *testing.B) {
+	prog := loadScript(b, `
+core.register_service("hello", "http", function(applet)
+    applet:add_header("content-type", "text/plain")
+    applet:start_response()
+    applet:send("hello")
+end)
+`)
+	prog.Start(nil)
+	b.ReportAllocs()
+	a := &Applet{Method: "GET", Path: "/", Version: "HTTP/1.1", Headers: [][2]string{{"host", "x"}}}
+	for b.Loop() {
+		a.Started = false
+		a.Out.Reset()
+		if r := prog.RunService("hello", nil, a); r != ServiceDone {
+			b.Fatal(r)
+		}
+	}
+}

@@ -29,6 +29,15 @@ type call struct {
 	// flush, when set, runs before the call waits (thread.block): a
 	// service sends what it gathered (applet.go).
 	flush func()
+	// A service call's applet, and the Lua object made of it, which the
+	// thread's shared applet methods check they are called on
+	// (applet.go, applet_tcp.go). order keeps the names add_header
+	// used, in order: the head lists them so (haproxy's follows its
+	// table's hash order).
+	applet    *Applet
+	tcpApplet *TCPApplet
+	appletObj *glua.LTable
+	order     []string
 }
 
 // ActionResult is what a Lua action tells its rule set, haproxy's

@@ -8,7 +8,7 @@ import (
 )
 
 // loadScript makes a program from one lua-load script.
-func loadScript(t *testing.T, src string) *Program {
+func loadScript(t testing.TB, src string) *Program {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "t.lua")
 	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {

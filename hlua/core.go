@@ -44,7 +44,7 @@ func (v *vm) coreTable() *glua.LTable {
 		"Alert":   logAt(logAlert),
 		"now": func(L *glua.LState) int {
 			now := time.Now()
-			tb := L.NewTable()
+			tb := L.CreateTable(0, 2)
 			tb.RawSetString("sec", glua.LNumber(now.Unix()))
 			tb.RawSetString("usec", glua.LNumber(now.Nanosecond()/1000))
 			L.Push(tb)
@@ -97,13 +97,13 @@ func (v *vm) coreTable() *glua.LTable {
 		"tokenize": func(L *glua.LState) int {
 			s, seps := L.CheckString(1), L.CheckString(2)
 			noblank := L.OptBool(3, false)
-			out := L.NewTable()
+			out := L.CreateTable(4, 0)
 			for _, w := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
 				out.Append(glua.LString(w))
 			}
 			if !noblank {
 				// haproxy keeps empty words between adjacent separators.
-				out = L.NewTable()
+				out = L.CreateTable(4, 0)
 				start := 0
 				for i := 0; i < len(s); i++ {
 					if strings.IndexByte(seps, s[i]) >= 0 {

@@ -77,7 +77,7 @@ func regexMatch(L *glua.LState) int {
 	}
 	m := re.FindStringSubmatchIndex(s)
 	L.Push(glua.LBool(m != nil))
-	tb := L.NewTable()
+	tb := L.CreateTable(len(m)/2, 0)
 	for i := 0; m != nil && i < 20 && 2*i < len(m); i++ {
 		if m[2*i] < 0 {
 			break

@@ -19,6 +19,9 @@ type objects struct {
 	http *glua.LTable
 	// samples are f, sf, c and sc, which TXN and the applets share.
 	samples [4]*glua.LTable
+	// The applets' metatables, made on a thread's first service call:
+	// their methods find the running call's applet (applet.go).
+	appletHTTPMeta, appletTCPMeta *glua.LTable
 }
 
 // sampleKeys are the fields of objects.samples.
@@ -376,7 +379,9 @@ func argTexts(L *glua.LState, from int) []string {
 // headersTable is haproxy's header table: lower-case name to the list of
 // values, indexed from 0.
 func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.LTable {
-	tb := L.NewTable()
+	// Sized tables: NewTable reserves 32 array slots and a 32-entry map,
+	// some 2.5 kB for each name's list of one or two values.
+	tb := L.CreateTable(0, 16)
 	each(func(name, value []byte) {
 		n := glua.LString(strings.ToLower(string(name)))
 		// A name's first value is at 0, in the table's hash part; the
@@ -386,7 +391,7 @@ func headersTable(L *glua.LState, each func(fn func(name, value []byte))) *glua.
 		if ok {
 			i = vals.Len() + 1
 		} else {
-			vals = L.NewTable()
+			vals = L.CreateTable(0, 0)
 			tb.RawSet(n, vals)
 		}
 		vals.RawSet(glua.LNumber(i), glua.LString(string(value)))
@@ -521,10 +526,10 @@ func haproxyRefs(s string) string {
 // newReply makes a reply object (txn:reply()), from an optional table of
 // status, reason, headers and body.
 func newReply(L *glua.LState, init *glua.LTable) *glua.LTable {
-	r := L.NewTable()
+	r := L.CreateTable(0, 4)
 	r.RawSetString("status", glua.LNumber(200))
 	r.RawSetString("reason", glua.LString(""))
-	r.RawSetString("headers", L.NewTable())
+	r.RawSetString("headers", L.CreateTable(0, 4))
 	r.RawSetString("body", glua.LString(""))
 	if init != nil {
 		init.ForEach(func(k, v glua.LValue) {
