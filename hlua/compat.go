@@ -352,7 +352,7 @@ func openBase52(L *glua.LState) {
 }
 
 // openClasses adds the global classes scripts may name beyond core and
-// act: Map and Regex, and core.tcp and core.httpclient.
+// act: Map, Regex and StickTable, and core.tcp and core.httpclient.
 func openClasses(v *vm) {
 	if core, ok := v.L.GetGlobal("core").(*glua.LTable); ok {
 		openSocket(v, core)
@@ -360,6 +360,7 @@ func openClasses(v *vm) {
 	}
 	openMap(v)
 	openRegex(v)
+	openStickTable(v)
 }
 
 // ---- utf8 (Lua 5.3) ----

@@ -83,6 +83,11 @@ func proxyObject(L *glua.LState, px Proxy) *glua.LTable {
 		}
 	}
 	o.RawSetString("listeners", listeners)
+	if sp, ok := px.(stickTableProxy); ok {
+		if t := sp.StickTable(); t != nil {
+			o.RawSetString("stktable", newObject(L, "StickTable", t))
+		}
+	}
 	methods := L.NewTable()
 	L.SetFuncs(methods, map[string]glua.LGFunction{
 		"get_stats":    func(L *glua.LState) int { L.Push(statsTable(L, px.Stats())); return 1 },

@@ -6,6 +6,7 @@ import (
 	"switchyard/backend"
 	"switchyard/config"
 	"switchyard/hlua"
+	"switchyard/stick"
 )
 
 // core.proxies, core.frontends and core.backends: the Proxy and Server
@@ -25,6 +26,9 @@ func (h *luaHost) proxies() []hlua.Proxy {
 		p := &luaProxy{rt: h.rt, cfg: px, admin: h.admin}
 		if px.Cap&config.CapBE != 0 {
 			p.be = snap.Backend(px.Name)
+		}
+		if config.StickTable(px) != nil {
+			p.table = snap.LookupStickTable(px.Name)
 		}
 		out = append(out, p)
 	}
@@ -66,7 +70,8 @@ type luaProxy struct {
 	rt    *Runtime
 	cfg   *config.Proxy
 	be    *Backend
-	admin LuaAdmin // the host's (nil: none)
+	admin LuaAdmin     // the host's (nil: none)
+	table *stick.Table // its stick-table line's (nil: none)
 }
 
 func (p *luaProxy) Name() string   { return p.cfg.Name }
@@ -74,6 +79,10 @@ func (p *luaProxy) ID() int        { return p.cfg.ID }
 func (p *luaProxy) Frontend() bool { return p.cfg.Cap&config.CapFE != 0 }
 func (p *luaProxy) Backend() bool  { return p.cfg.Cap&config.CapBE != 0 }
 func (p *luaProxy) Mode() string   { return p.cfg.Mode.String() }
+
+// StickTable is the table of the proxy's stick-table line, nil when it
+// has none (Proxy.stktable).
+func (p *luaProxy) StickTable() *stick.Table { return p.table }
 
 // Stats is the proxy's row of `show stat`: the backend's for a backend or
 // a listen section, the frontend's for a frontend (haproxy's

@@ -3,6 +3,8 @@ package proxy
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +148,45 @@ frontend fe
 	time.Sleep(50 * time.Millisecond) // ten task periods: no task counts any more
 	if again := owner(); again != first {
 		t.Errorf("ticks went on without Lua in the configuration: %s then %s", first, again)
+	}
+}
+
+// Proxy.stktable on the running configuration: the proxy's own table,
+// read as `show table` reads it; nil for a proxy without a stick-table
+// line.
+func TestLuaProxyStickTable(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "stk.lua")
+	if err := os.WriteFile(script, []byte(`
+core.register_fetches("stk", function(txn)
+    local st = core.frontends["fe"].stktable
+    local i = st:info()
+    local e = st:lookup("127.0.0.1")
+    local n = 0
+    for k, v in pairs(st:dump({{"http_req_cnt", "ge", 1}})) do n = n + 1 end
+    return i.type .. " " .. i.used .. " " .. i.data.http_req_rate .. " cnt=" .. e.http_req_cnt ..
+        " use=" .. e.use .. " dumped=" .. n .. " be=" .. tostring(core.backends["app"].stktable)
+end)
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fe := itAddr(t)
+	itStart(t, itConfig(t, `
+global
+    lua-load `+script+`
+`+itDefaults+`
+frontend fe
+    bind {FE}
+    stick-table type ip size 10 expire 1m store http_req_cnt,http_req_rate(10s)
+    http-request track-sc0 src
+    http-request return status 200 content-type text/plain lf-string "%[lua.stk]"
+    default_backend app
+backend app
+    server s1 127.0.0.1:1
+`, "FE", fe))
+	k := itDial(t, fe)
+	k.get("/")
+	_, body := k.get("/")
+	if want := "ip 1 10000 cnt=2 use=1 dumped=1 be=nil"; body != want {
+		t.Errorf("got %q, want %q", body, want)
 	}
 }
