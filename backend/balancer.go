@@ -37,9 +37,9 @@ type Member struct {
 	// EW is the effective weight in sixteenths (haproxy's eweight), finer
 	// than Weight during a slowstart; 0 means Weight×16.
 	EW int
-	// Held is the weight of a usable backup server that gets no traffic
-	// because an active server (or, without `option allbackups`, the
-	// first backup) takes it; 0 otherwise. roundrobin keeps such a
+	// Held is the effective weight, in sixteenths, of a usable backup
+	// server that gets no traffic because an active server (or, without
+	// `option allbackups`, the first backup) takes it; 0 otherwise. roundrobin keeps such a
 	// server's place in the backup servers' cycle, as haproxy does.
 	Held int
 }

@@ -67,7 +67,7 @@ func rrWeight(m Member) uint32 {
 	if m.Weight > 0 {
 		return uint32(m.ew())
 	}
-	return uint32(m.Held * weightScale)
+	return uint32(m.Held)
 }
 
 func isBackup(m Member) bool {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -34,7 +35,7 @@ func TestHAProxyRoundRobinStateChanges(t *testing.T) {
 		opts   string
 	}
 	sv := func(spec string) []srv {
-		// "a3 b1 c1 xb2": name, weight, a trailing b for backup.
+		// "a3 b1 c1 x2b": name, weight, a trailing b for backup.
 		var ss []srv
 		for _, f := range strings.Fields(spec) {
 			s := srv{name: f[:1]}
@@ -74,11 +75,45 @@ func TestHAProxyRoundRobinStateChanges(t *testing.T) {
 		{"weight-change-midcycle", sv("a2 b3 c1 d1"), "", []string{"3", "set server @/c weight 5", "4", "set server @/b weight 1", "20"}},
 		{"weight-change-in-init", sv("a1 b1 c1 d1"), "", []string{"1", "set server @/d weight 2", "12"}},
 		{"health-down-up", sv("a1 b1 c1"), "", []string{"4", "set server @/b health down", "3", "set server @/b health up", "9"}},
-		{"backup-takes-over", sv("a1 b1 xb1 yb1"), "", []string{"3", "disable server @/a", "disable server @/b", "4", "enable server @/a", "5"}},
-		{"allbackups", sv("a1 b1 xb1 yb2"), "    option allbackups\n", []string{"3", "disable server @/a", "disable server @/b", "5", "enable server @/b", "3", "disable server @/b", "6"}},
+		{"backup-takes-over", sv("a1 b1 x1b y1b"), "", []string{"3", "disable server @/a", "disable server @/b", "4", "enable server @/a", "5"}},
+		{"allbackups", sv("a1 b1 x1b y2b"), "    option allbackups\n", []string{"3", "disable server @/a", "disable server @/b", "5", "enable server @/b", "3", "disable server @/b", "6"}},
+		{"backups-change-while-unused", sv("a1 x1b y2b"), "    option allbackups\n", []string{"2", "disable server @/a", "4", "enable server @/a", "set server @/y weight 1", "2", "disable server @/a", "6"}},
+		{"add-del-server", sv("a1 b2 c1"), "", []string{"3", "add server @/e %e weight 2", "2", "enable server @/e", "7", "disable server @/e", "3", "del server @/e", "5"}},
+	}
+	// Random scripts, the same on every run, for what the cases above do
+	// not think of.
+	rnd := rand.New(rand.NewPCG(26, 12))
+	for i := range 24 {
+		names := []string{"a", "b", "c", "d"}[:3+rnd.IntN(2)]
+		var ss []srv
+		for _, n := range names {
+			ss = append(ss, srv{name: n, weight: 1 + rnd.IntN(4)})
+		}
+		var script []string
+		for range 3 + rnd.IntN(5) {
+			script = append(script, strconv.Itoa(rnd.IntN(8)))
+			n := names[rnd.IntN(len(names))]
+			switch rnd.IntN(4) {
+			case 0:
+				script = append(script, "set server @/"+n+" state maint")
+			case 1:
+				script = append(script, "set server @/"+n+" state ready")
+			case 2:
+				script = append(script, fmt.Sprintf("set server @/%s weight %d", n, rnd.IntN(6)))
+			case 3:
+				script = append(script, "set server @/"+n+" state drain")
+			}
+		}
+		script = append(script, "25")
+		tests = append(tests, struct {
+			name    string
+			servers []srv
+			extra   string
+			script  []string
+		}{fmt.Sprintf("random-%d", i), ss, "", script})
 	}
 	origins := map[string]string{}
-	for _, n := range []string{"a", "b", "c", "d", "x", "y"} {
+	for _, n := range []string{"a", "b", "c", "d", "e", "x", "y"} {
 		origins[n] = rrOrigin(t, n)
 	}
 	var cfg strings.Builder
@@ -113,11 +148,9 @@ func TestHAProxyRoundRobinStateChanges(t *testing.T) {
 		for _, st := range script {
 			n, err := strconv.Atoi(st)
 			if err != nil {
-				cmd := strings.ReplaceAll(st, "@", be)
-				if out := ask(t, sock, cmd+"\n"); strings.TrimSpace(out) != "" {
-					t.Fatalf("%q: %q", cmd, out)
-				}
-				seq = append(seq, "|")
+				cmd := strings.ReplaceAll(strings.ReplaceAll(st, "@", be), "%e", origins["e"])
+				// The answer, if any, is compared too.
+				seq = append(seq, "|"+strings.TrimSpace(ask(t, sock, cmd+"\n"))+"|")
 				continue
 			}
 			for range n {
@@ -131,6 +164,7 @@ func TestHAProxyRoundRobinStateChanges(t *testing.T) {
 			be := fmt.Sprintf("rr%d", i)
 			hap := run(t, hapFE, hapSock, be, tc.script)
 			sy := run(t, syFE, sySock, be, tc.script)
+			t.Logf("haproxy: %s", hap)
 			if hap != sy {
 				t.Errorf("servers %v, script %q:\nhaproxy    %s\nswitchyard %s", tc.servers, tc.script, hap, sy)
 			}
