@@ -24,9 +24,11 @@ import (
 // server that returns is placed relative to the current position, one whose
 // weight changes keeps its last position), so the order after the change
 // depends on where the cycle was. The same configuration runs in haproxy
-// 2.6 (one thread, so that requests sent one after the other advance the
-// cursor in order) and in switchyard; each case sends requests, changes
-// servers, sends more, and the sequences of servers must be the same.
+// 2.6 and in switchyard; each case sends requests, changes servers, sends
+// more, and the sequences of servers must be the same. haproxy runs one
+// thread: its round robin is under one lock, and with its default of
+// several threads the sequences were the same, but one thread leaves no
+// doubt about the order in which requests reach it.
 func TestHAProxyRoundRobinStateChanges(t *testing.T) {
 	haproxytest.Need(t)
 	type srv struct {
