@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,4 +217,96 @@ func rrGet(t *testing.T, fe, be string) string {
 		return "-"
 	}
 	return string(body)
+}
+
+// TestHAProxyRoundRobinHealthCheck: the same as the state changes above, but
+// the server goes down and comes back by its health checks failing and
+// passing, each program checking on its own: the requests wait until both
+// see the server's new state.
+func TestHAProxyRoundRobinHealthCheck(t *testing.T) {
+	haproxytest.Need(t)
+	origins := map[string]string{}
+	for _, n := range []string{"a", "c"} {
+		origins[n] = rrOrigin(t, n)
+	}
+	var sick atomic.Bool
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/chk" && sick.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "b")
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	origins["b"] = ln.Addr().String()
+
+	text := "global\n    stats timeout 5s\n    nbthread 1\n" +
+		"defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n    timeout check 2s\n" +
+		"frontend fe\n    bind @FE@\n    default_backend rr\n" +
+		"backend rr\n    balance roundrobin\n    option httpchk GET /chk\n"
+	for _, s := range []struct {
+		name   string
+		weight int
+	}{{"a", 2}, {"b", 1}, {"c", 1}} {
+		text += fmt.Sprintf("    server %s %s weight %d check inter 50ms fall 1 rise 1\n", s.name, origins[s.name], s.weight)
+	}
+	hapFE, syFE := haproxytest.FreeAddr("tcp4", "127.0.0.1"), haproxytest.FreeAddr("tcp4", "127.0.0.1")
+	e := newEnv(t, strings.Replace(text, "@FE@", syFE, 1))
+	sySock := e.socket(admin.Admin)
+	hapSock := filepath.Join(e.dir, "haproxy.sock")
+	f := unixSocketFile(t, hapSock)
+	hapText := strings.Replace(strings.Replace(text, "@FE@", hapFE, 1),
+		"    stats timeout 5s\n", "    stats timeout 5s\n    stats socket fd@3 level admin\n", 1)
+	haproxytest.Start(t, haproxytest.Options{Config: hapText, Files: []*os.File{f}, WaitFor: hapFE})
+	f.Close()
+
+	// waitB polls both CLIs until server b's operational state (show
+	// servers state: 0 stopped, 2 running) is want.
+	waitB := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for _, sock := range []string{hapSock, sySock} {
+			for {
+				var state string
+				for _, l := range strings.Split(ask(t, sock, "show servers state rr\n"), "\n") {
+					if f := strings.Fields(l); len(f) > 5 && f[3] == "b" {
+						state = f[5]
+					}
+				}
+				if state == want {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: server b in state %q, want %q", sock, state, want)
+				}
+				time.Sleep(10 * time.Millisecond) // polling: nothing signals the change
+			}
+		}
+	}
+	var hap, sy strings.Builder
+	send := func(n int) {
+		for range n {
+			hap.WriteString(rrGet(t, hapFE, "rr"))
+			sy.WriteString(rrGet(t, syFE, "rr"))
+		}
+		hap.WriteString("|")
+		sy.WriteString("|")
+	}
+	waitB("2")
+	send(6)
+	sick.Store(true)
+	waitB("0")
+	send(5)
+	sick.Store(false)
+	waitB("2")
+	send(12)
+	t.Logf("haproxy: %s", hap.String())
+	if hap.String() != sy.String() {
+		t.Errorf("haproxy    %s\nswitchyard %s", hap.String(), sy.String())
+	}
 }
