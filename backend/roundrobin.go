@@ -86,7 +86,6 @@ func newRoundRobin(servers []Member) *roundRobin {
 	for _, m := range servers {
 		s := &rrServer{srv: m.Server, backup: isBackup(m), ew: rrWeight(m)}
 		b.srvs = append(b.srvs, s)
-		b.allBackups = b.allBackups || m.Server != nil && m.be != nil && m.be.set() != nil && m.be.set().AllBackups
 		if s.ew == 0 {
 			continue
 		}
@@ -98,8 +97,20 @@ func newRoundRobin(servers []Member) *roundRobin {
 	for _, g := range []*rrGroup{&b.act, &b.bck} {
 		g.currPos, g.currWeight = g.nextWeight, g.nextWeight
 	}
+	b.allBackups = allBackups(servers)
 	b.setFirstBackup()
 	return b
+}
+
+// allBackups says whether the servers' backend has `option allbackups`.
+func allBackups(servers []Member) bool {
+	for _, m := range servers {
+		if m.Server != nil && m.be != nil {
+			set := m.be.set()
+			return set != nil && set.AllBackups
+		}
+	}
+	return false
 }
 
 func (b *roundRobin) group(s *rrServer) *rrGroup {
@@ -240,6 +251,8 @@ func (b *roundRobin) update(servers []Member) {
 	for i, m := range servers {
 		b.setWeight(srvs[i], rrWeight(m))
 	}
+	// A reload may have changed the option while the servers stayed.
+	b.allBackups = allBackups(servers)
 	b.setFirstBackup()
 }
 

@@ -15,10 +15,12 @@ type rrScript struct {
 }
 
 func newRRScript(t *testing.T, allBackups bool, ms ...Member) *rrScript {
-	rr := newRoundRobin(ms)
-	rr.allBackups = allBackups
-	rr.setFirstBackup()
-	return &rrScript{t: t, rr: rr, ms: ms}
+	be := &Backend{Name: "be"}
+	be.settings.Store(&BackendSettings{AllBackups: allBackups})
+	for _, m := range ms {
+		m.be = be
+	}
+	return &rrScript{t: t, rr: newRoundRobin(ms), ms: ms}
 }
 
 func (s *rrScript) pick(n int) {
