@@ -39,8 +39,9 @@ type Member struct {
 	EW int
 	// Held is the effective weight, in sixteenths, of a usable backup
 	// server that gets no traffic because an active server (or, without
-	// `option allbackups`, the first backup) takes it; 0 otherwise. roundrobin keeps such a
-	// server's place in the backup servers' cycle, as haproxy does.
+	// `option allbackups`, the first backup) takes it; 0 otherwise.
+	// roundrobin keeps such a server's place in the backup servers'
+	// cycle, as haproxy does.
 	Held int
 }
 
