@@ -13,8 +13,9 @@ import (
 // goes down or up, or its weight changes, build a new one with the usable
 // servers and swap it in (an atomic pointer): construction is cheap and the
 // hashing balancers are pure functions of the set, so the result is the
-// same as haproxy's incremental update. Only roundrobin's position in its
-// cycle and the fallback cursors restart.
+// same as haproxy's incremental update. roundrobin, whose order depends on
+// where its cycle was, is instead updated in place by the registry (see
+// roundRobin.update); only the fallback cursors restart.
 type Balancer interface {
 	// Pick returns the server for a request, or nil when no server is
 	// usable (all weights 0). r is nil in TCP mode; the HTTP hashing
@@ -36,6 +37,12 @@ type Member struct {
 	// EW is the effective weight in sixteenths (haproxy's eweight), finer
 	// than Weight during a slowstart; 0 means Weight×16.
 	EW int
+	// Held is the effective weight, in sixteenths, of a usable backup
+	// server that gets no traffic because an active server (or, without
+	// `option allbackups`, the first backup) takes it; 0 otherwise.
+	// roundrobin keeps such a server's place in the backup servers'
+	// cycle, as haproxy does.
+	Held int
 }
 
 // ew is the member's effective weight in sixteenths.
@@ -72,7 +79,7 @@ func NewBalancer(a Algorithm, servers []Member) (Balancer, error) {
 	}
 	switch a.Kind {
 	case RoundRobin:
-		return newRoundRobin(usable), nil
+		return newRoundRobin(servers), nil
 	case StaticRR:
 		return staticRR{newWeightMap(servers)}, nil
 	case LeastConn:

@@ -86,7 +86,7 @@ func TestPickDoesNotAllocate(t *testing.T) {
 // Roundrobin's state must not grow: its queues reuse their storage.
 func TestRoundRobinSteadyState(t *testing.T) {
 	bal, _ := NewBalancer(Algorithm{}, testServers(5, 1, 1))
-	rr := bal.(*roundRobin)
+	rr := &bal.(*roundRobin).act
 	for range 1000 {
 		bal.Pick(nil, loopback)
 	}

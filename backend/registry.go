@@ -159,6 +159,15 @@ type lbView struct {
 	usable  int // members with a weight
 }
 
+// rr returns the view's balancer if it is a roundrobin.
+func (v *lbView) rr() (*roundRobin, bool) {
+	if v == nil {
+		return nil, false
+	}
+	rr, ok := v.Balancer.(*roundRobin)
+	return rr, ok
+}
+
 // empty says whether no server can be picked.
 func (v *lbView) empty() bool { return v.usable == 0 }
 
@@ -203,7 +212,7 @@ func (b *Backend) members() []Member {
 			continue
 		}
 		if b.act > 0 || !all && !firstBackup {
-			ms[i].Weight = 0
+			ms[i].Held, ms[i].Weight = ms[i].ew(), 0
 		}
 		firstBackup = false
 	}
@@ -218,7 +227,13 @@ func (b *Backend) members() []Member {
 
 // rebuild installs a balancer over the servers usable now, unless the one
 // in force was built from the same members. b.mu is held.
-func (b *Backend) rebuild() {
+func (b *Backend) rebuild() { b.rebuildLB(false) }
+
+// rebuildLB is rebuild; reload says the change comes from a new
+// configuration rather than from a server's state or weight, so that a
+// roundrobin starts a new cycle, as a new haproxy process does, instead of
+// adjusting the one in progress.
+func (b *Backend) rebuildLB(reload bool) {
 	ms := b.members()
 	algo := b.set().Algo
 	limited := false
@@ -227,14 +242,23 @@ func (b *Backend) rebuild() {
 		limited = limited || mc > 0
 	}
 	b.limited.Store(limited)
-	if cur := b.lb.Load(); cur != nil && cur.algo == algo && slices.Equal(cur.members, ms) {
+	cur := b.lb.Load()
+	if cur != nil && cur.algo == algo && slices.Equal(cur.members, ms) {
 		return
 	}
-	bal, err := NewBalancer(algo, ms)
-	if err != nil {
-		// Stage validated the configured set; a runtime set differs only
-		// in weights, which NewBalancer accepts in range.
-		panic(fmt.Sprintf("backend %s: %v", b.Name, err))
+	var bal Balancer
+	if rr, ok := cur.rr(); ok && cur.algo == algo && !reload {
+		// haproxy adjusts its round robin in place: the order after
+		// the change depends on where the cycle was.
+		rr.update(ms)
+		bal = rr
+	} else {
+		var err error
+		if bal, err = NewBalancer(algo, ms); err != nil {
+			// Stage validated the configured set; a runtime set differs
+			// only in weights, which NewBalancer accepts in range.
+			panic(fmt.Sprintf("backend %s: %v", b.Name, err))
+		}
 	}
 	usable := 0
 	for _, m := range ms {
@@ -505,7 +529,7 @@ func (g *Stage) Commit() {
 		sb.b.settings.Store(&set)
 		sb.b.servers = sb.servers
 		sb.b.implicit.Store(sb.implicit)
-		sb.b.rebuild()
+		sb.b.rebuildLB(true)
 		servers := sb.b.servers
 		sb.b.mu.Unlock()
 		// Limits may have risen or gone: waiting requests take the

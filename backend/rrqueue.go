@@ -3,7 +3,7 @@ package backend
 // rrQueue is a min-heap of roundrobin servers ordered by key and, for equal
 // keys, by insertion order: haproxy keeps these servers in ebtrees, which
 // place a duplicate key after the existing ones, and the pick order depends
-// on that.
+// on that. A server records the queue it is in (rrServer.tree).
 type rrQueue struct {
 	items []rrItem
 	seq   uint64
@@ -24,15 +24,12 @@ func (q *rrQueue) less(i, j int) bool {
 func (q *rrQueue) push(s *rrServer, key uint32) {
 	q.seq++
 	q.items = append(q.items, rrItem{key, q.seq, s})
-	for i := len(q.items) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !q.less(i, p) {
-			break
-		}
-		q.items[i], q.items[p] = q.items[p], q.items[i]
-		i = p
-	}
+	s.tree = q
+	q.up(len(q.items) - 1)
 }
+
+// pushWeight adds s ranked by weight, heaviest first (init and next).
+func (q *rrQueue) pushWeight(s *rrServer) { q.push(s, ewghtRange-s.ew) }
 
 // peek returns the first server without removing it.
 func (q *rrQueue) peek() (*rrServer, bool) {
@@ -43,11 +40,44 @@ func (q *rrQueue) peek() (*rrServer, bool) {
 }
 
 // pop removes the first server.
-func (q *rrQueue) pop() {
+func (q *rrQueue) pop() { q.removeAt(0) }
+
+// remove takes s out of the queue, wherever it is (a state change, not a
+// pick: a linear search is fine).
+func (q *rrQueue) remove(s *rrServer) {
+	for i := range q.items {
+		if q.items[i].s == s {
+			q.removeAt(i)
+			return
+		}
+	}
+}
+
+func (q *rrQueue) removeAt(i int) {
 	n := len(q.items) - 1
-	q.items[0] = q.items[n]
+	q.items[i] = q.items[n]
+	q.items[n] = rrItem{}
 	q.items = q.items[:n]
-	for i := 0; ; {
+	if i < n {
+		q.down(i)
+		q.up(i)
+	}
+}
+
+func (q *rrQueue) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !q.less(i, p) {
+			return
+		}
+		q.items[i], q.items[p] = q.items[p], q.items[i]
+		i = p
+	}
+}
+
+func (q *rrQueue) down(i int) {
+	n := len(q.items)
+	for {
 		m, l, r := i, 2*i+1, 2*i+2
 		if l < n && q.less(l, m) {
 			m = l

@@ -165,6 +165,11 @@ func TestSlowstartWeightOne(t *testing.T) {
 	s.checkResult(ok200)
 	clk.Add(2 * time.Second)
 	s.warmupStep()
+	// The change of weight adjusts the cycle in progress, as haproxy's
+	// does (roundrobin.go): count from the next cycle on.
+	for range 20 {
+		b.Pick(nil, loopback)
+	}
 	n := 0
 	for range 200 {
 		if b.Pick(nil, loopback) == s {
