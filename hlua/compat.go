@@ -64,6 +64,7 @@ func openCompat(L *glua.LState) {
 	openBase52(L)
 	openBit32(L)
 	openLuaLoader(L)
+	openFileLoaders(L)
 }
 
 // openLuaLoader replaces package.loaders' Lua file searcher by one that
@@ -87,12 +88,12 @@ func openLuaLoader(L *glua.LState) {
 		var msgs []string
 		for _, pattern := range strings.Split(string(path), ";") {
 			file := strings.ReplaceAll(pattern, "?", name)
-			src, err := os.ReadFile(file)
+			src, err := readSource(file)
 			if err != nil {
 				msgs = append(msgs, "no file '"+file+"'")
 				continue
 			}
-			fn, err := L.Load(bytes.NewReader(rewriteEscapes(src)), file)
+			fn, err := L.Load(bytes.NewReader(src), file)
 			if err != nil {
 				L.RaiseError("%s", err.Error())
 			}
@@ -887,6 +888,88 @@ func openPack(L *glua.LState) {
 		}
 		L.Push(glua.LNumber(pos + 1))
 		return n + 1
+	}))
+}
+
+// ---- Lua source files ----
+
+// readSource reads a Lua file as Lua 5.3's luaL_loadfile does: a first
+// line starting with '#' (a Unix "#!" line) is skipped, its line break
+// kept so that line numbers stay right; and with the 5.3 escapes
+// rewritten for gopher-lua's lexer.
+func readSource(file string) ([]byte, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > 0 && src[0] == '#' {
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			src = src[i:]
+		} else {
+			src = nil
+		}
+	}
+	return rewriteEscapes(src), nil
+}
+
+// openFileLoaders replaces loadfile and dofile by ones that read files as
+// lua-load does (readSource), with Lua 5.3's arguments and messages.
+// Without a file name Lua reads standard input, which a proxy has not:
+// that raises an error.
+func openFileLoaders(L *glua.LState) {
+	loadFile := func(L *glua.LState, file string) (*glua.LFunction, string) {
+		src, err := readSource(file)
+		if err != nil {
+			msg := err.Error()
+			if pe, ok := err.(*os.PathError); ok {
+				msg = pe.Err.Error()
+				if len(msg) > 0 { // strerror's capital, as Lua prints it
+					msg = strings.ToUpper(msg[:1]) + msg[1:]
+				}
+			}
+			return nil, "cannot open " + file + ": " + msg
+		}
+		fn, err := L.Load(bytes.NewReader(src), file)
+		if err != nil {
+			return nil, err.Error()
+		}
+		return fn, ""
+	}
+	fileArg := func(L *glua.LState, fn string) string {
+		if L.Get(1) == glua.LNil {
+			L.RaiseError("%s: reading a chunk from standard input is not supported", fn)
+		}
+		return L.CheckString(1)
+	}
+	L.SetGlobal("loadfile", L.NewFunction(func(L *glua.LState) int {
+		file := fileArg(L, "loadfile")
+		if mode := L.OptString(2, "bt"); !strings.Contains(mode, "t") {
+			L.Push(glua.LNil)
+			L.Push(glua.LString("attempt to load a text chunk (mode is '" + mode + "')"))
+			return 2
+		}
+		fn, msg := loadFile(L, file)
+		if fn == nil {
+			L.Push(glua.LNil)
+			L.Push(glua.LString(msg))
+			return 2
+		}
+		if env, ok := L.Get(3).(*glua.LTable); ok {
+			fn.Env = env
+		}
+		L.Push(fn)
+		return 1
+	}))
+	L.SetGlobal("dofile", L.NewFunction(func(L *glua.LState) int {
+		file := fileArg(L, "dofile")
+		fn, msg := loadFile(L, file)
+		if fn == nil {
+			L.Error(glua.LString(msg), 0) // as Lua: no position
+		}
+		top := L.GetTop()
+		L.Push(fn)
+		L.Call(0, glua.MultRet)
+		return L.GetTop() - top
 	}))
 }
 

@@ -2,6 +2,7 @@ package hlua
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -86,5 +87,52 @@ end
 `)
 	if len(got) != 2 || got[0] != `mod ("A")` || !strings.Contains(got[1], "nosuchmodule") {
 		t.Errorf("got %q", got)
+	}
+}
+
+// loadfile and dofile read files as lua-load does (a "#!" first line
+// skipped, the 5.3 escapes), with Lua 5.3's results and messages, which
+// haproxy 2.6.12 gave on the same calls.
+func TestLoadfileDofile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/m.lua", []byte("#!/usr/bin/env lua\nreturn \"\\x41\", 2\n"), 0o600)
+	os.WriteFile(dir+"/bad.lua", []byte("\nreturn (\n"), 0o600)
+	got := runLuaTest(t, nil, `
+function test()
+  local f, e = loadfile("/nonexistent.lua")
+  out("loadfile missing", f, e)
+  out("loadfile", loadfile(`+quoteLua(dir+"/m.lua")+`)())
+  out("dofile", dofile(`+quoteLua(dir+"/m.lua")+`))
+  out("dofile missing", pcall(dofile, "/nonexistent.lua"))
+  out("mode b", loadfile(`+quoteLua(dir+"/m.lua")+`, "b"))
+  local g, e2 = loadfile(`+quoteLua(dir+"/bad.lua")+`)
+  out("syntax", g, e2 ~= nil)
+  out("env", loadfile(`+quoteLua(dir+"/m.lua")+`, "t", {})())
+end
+`)
+	want := []string{
+		`loadfile missing (nil, "cannot open /nonexistent.lua: No such file or directory")`,
+		`loadfile ("A", 2)`,
+		`dofile ("A", 2)`,
+		`dofile missing (false, "cannot open /nonexistent.lua: No such file or directory")`,
+		`mode b (nil, "attempt to load a text chunk (mode is 'b')")`,
+		`syntax (nil, true)`,
+		`env ("A", 2)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// lua-load skips a "#!" first line, as luaL_loadfile does, and keeps the
+// line numbers of what follows.
+func TestLuaLoadShebang(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.lua")
+	os.WriteFile(p, []byte("#!/usr/bin/env lua\nlocal x = 1\nerror(\"line three\")\n"), 0o600)
+	prog := NewProgram(nil)
+	prog.Settings.LogStderr = "off"
+	err := prog.Load(p, nil, false)
+	if err == nil || !strings.Contains(err.Error(), "s.lua:3: line three") {
+		t.Errorf("load: %v", err)
 	}
 }

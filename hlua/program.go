@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,11 +108,11 @@ func NewProgram(env *sample.Env) *Program {
 // compile reads and compiles a script once; every state loads the same
 // compiled chunk.
 func compile(file string) (*glua.FunctionProto, error) {
-	src, err := os.ReadFile(file)
+	src, err := readSource(file)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
 	}
-	chunk, err := parse.Parse(bytes.NewReader(rewriteEscapes(src)), file)
+	chunk, err := parse.Parse(bytes.NewReader(src), file)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load Lua file '%s': %v", file, err)
 	}
