@@ -157,6 +157,18 @@ func (s *PeersSection) Active() bool {
 	return !s.Disabled && s.Listen != "" && (s.LocalFound || s.Discover != nil)
 }
 
+// LocalIndex is how many remote peer lines come before the local peer's
+// line (show peers lists the peers in the order of their lines).
+func (s *PeersSection) LocalIndex() int {
+	n := 0
+	for _, r := range s.Remotes {
+		if r.Pos.File == s.localPos.File && r.Pos.Line < s.localPos.Line {
+			n++
+		}
+	}
+	return n
+}
+
 // PeersSections are the configuration's peers sections, in order.
 func PeersSections(cfg *Config) []*PeersSection {
 	l, _ := cfg.Global.Ext[peersKey{}].([]*PeersSection)
