@@ -41,7 +41,10 @@ var (
 type Remote struct {
 	Name string
 	Addr string // host:port, "": never connected to (it may connect to us)
-	TLS  *TLS   // nil: plain TCP
+	// Shown is the address show peers prints when Addr is "" (one
+	// without a port, or port 0), as written.
+	Shown string
+	TLS   *TLS // nil: plain TCP
 }
 
 // Discover finds peers by DNS (switchyard's extension).
@@ -184,8 +187,9 @@ type Section struct {
 
 // peer is a remote peer; it outlives its sessions.
 type peer struct {
-	name string
-	addr string
+	name  string
+	addr  string
+	shown string // the address as written, when addr is ""
 	// dynamic peers were discovered or connected to us from a discovered
 	// address; static ones come from peer/server lines; local is another
 	// process of ours under our own name (handover.go).
@@ -305,7 +309,7 @@ func (s *Section) setRemotes(rs []Remote) {
 	}
 	for _, r := range rs {
 		if s.peers[r.Name] == nil {
-			s.addLocked(r.Name, r.Addr, true, r.TLS)
+			s.addLocked(r.Name, r.Addr, true, r.TLS).shown = r.Shown
 		}
 	}
 }

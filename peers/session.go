@@ -594,6 +594,9 @@ func (ss *session) update(r *reader, withID, timed bool) error {
 		}
 	}
 	e := t.Learn(key, exp, timed)
+	if e != nil {
+		rt.local.learned()
+	}
 	now := stick.NowMs()
 	sum := rt.local.sum
 	for d := stick.DataType(0); d < stick.NumDataTypes; d++ {

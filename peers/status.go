@@ -139,16 +139,16 @@ type SharedStatus struct {
 	LocalID, RemoteID uint64
 	Flags             uint32
 	RemoteData        uint64 // the data types the peer's definition announced
-	LastAcked         uint32 // the last of our updates the peer acknowledged
-	LastPushed        uint32
+	LastAcked         uint32 // the last of its updates we acknowledged
+	LastPushed        uint32 // the last of ours we pushed
 	LastGet           uint32 // the last of its updates we received
-	TeachingOrigin    uint32
-	Update            uint32
+	TeachingOrigin    uint32 // where the lesson being taught ends
+	Update            uint32 // the last of ours it acknowledged
 
 	TableID     uintptr
 	TableName   string
-	TableUpdate uint32 // the last update id given by the table
-	LocalUpdate uint32
+	TableUpdate uint32 // the last update id given, local or learned
+	LocalUpdate uint32 // the last given to a local change
 	// CommitUpdate is the last update pushed to some peer.
 	CommitUpdate uint32
 	RefCnt       int
@@ -229,6 +229,9 @@ func (s *Section) peerStatusLocked(p *peer, now time.Time) PeerStatus {
 		Status: p.status, LastHandshake: p.lastHdshk, Reconnect: p.reconnect,
 		TxHeartbeats: p.txHbt.Load(), RxHeartbeats: p.rxHbt.Load(), NoHeartbeat: p.noHbt,
 		NewConn: p.newConn, ProtoErr: p.protoErr.Load(), Collisions: p.coll}
+	if ps.Addr == "" {
+		ps.Addr = p.shown
+	}
 	if p.local {
 		ps.Addr = s.cfg.Listen
 		if strings.HasPrefix(ps.Addr, "fd@") {
@@ -309,10 +312,10 @@ func (s *Section) peerStatusLocked(p *peer, now time.Time) PeerStatus {
 	}
 	for i := len(s.tables) - 1; i >= 0; i-- {
 		sh := s.tables[i]
-		t := SharedStatus{ID: ptr(sh), LocalID: sh.id, LastAcked: p.acked[sh],
+		t := SharedStatus{ID: ptr(sh), LocalID: sh.id, Update: p.acked[sh],
 			TableID: ptr(sh.t), TableName: sh.t.Spec().Name, RefCnt: 1}
-		head := sh.current()
-		t.TableUpdate, t.LocalUpdate, t.CommitUpdate = head, head, s.committedLocked(sh)
+		t.TableUpdate, t.LocalUpdate = sh.updates()
+		t.CommitUpdate = s.committedLocked(sh)
 		if ss != nil {
 			ss.mu.Lock()
 			t.LastPushed = ss.pushed[sh]
@@ -321,7 +324,8 @@ func (s *Section) peerStatusLocked(p *peer, now time.Time) PeerStatus {
 			}
 			ss.mu.Unlock()
 			if rt := remoteOf[sh]; rt != nil {
-				t.RemoteID, t.RemoteData, t.LastGet = rt.id, rt.data, rt.lastGet
+				t.RemoteID, t.RemoteData = rt.id, rt.data
+				t.LastGet, t.LastAcked = rt.lastGet, rt.lastAcked
 			}
 		}
 		ps.Tables = append(ps.Tables, t)

@@ -66,7 +66,7 @@ func peersSections(cfg *config.Config, tables map[string]*stick.Table) []peers.S
 		sc := peers.SectionConfig{Name: ps.Name, Local: ps.Local, Listen: ps.Listen, Sum: ps.Sum, ListenTLS: peerTLS(ps.ListenTLS),
 			LocalIndex: ps.LocalIndex()}
 		for _, r := range ps.Remotes {
-			sc.Remotes = append(sc.Remotes, peers.Remote{Name: r.Name, Addr: r.Addr, TLS: peerTLS(r.TLS)})
+			sc.Remotes = append(sc.Remotes, peers.Remote{Name: r.Name, Addr: r.Addr, Shown: r.Written, TLS: peerTLS(r.TLS)})
 		}
 		// The tables in haproxy 2.6's order, which numbers them on the
 		// wire and in show peers: the section's own tables, the last

@@ -222,24 +222,73 @@ peers mesh
 	syB.ports = append(syB.ports, sa, sb)
 	hapA.ports = append(hapA.ports, hb)
 	syA.ports = append(syA.ports, sb)
-	srcPort := regexp.MustCompile(`src=127\.0\.0\.1:\d+`)
-	fix := func(p *peersProc) *peersProc {
-		return p
+	// a counts a key, then, once b has learned it, b counts one: the
+	// tables are defined, pushed and acknowledged both ways, and the
+	// update ids are alike in both pairs.
+	for _, p := range []*peersProc{hapA, syA} {
+		waitPeers(t, p, "last_status=ESTA")
 	}
-	_ = fix
-	for _, side := range []struct{ hap, sy *peersProc }{{hapA, syA}, {hapB, syB}} {
-		deadline := time.Now().Add(12 * time.Second)
-		for {
-			h := srcPort.ReplaceAllString(side.hap.ask(t, "show peers\n"), "src=127.0.0.1:PORT")
-			s := srcPort.ReplaceAllString(side.sy.ask(t, "show peers\n"), "src=127.0.0.1:PORT")
-			if h == s {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("show peers:\nhaproxy:\n%s\nswitchyard:\n%s", h, s)
-				break
-			}
-			time.Sleep(100 * time.Millisecond) // nothing signals haproxy's state but its CLI
+	setKey := func(p *peersProc, key string) {
+		t.Helper()
+		if out := ask(t, p.sock, "set table mesh/t key "+key+" data.gpc0 1\n"); out != "\n" {
+			t.Fatalf("set table: %q", out)
 		}
+	}
+	setKey(hapA, "from-a")
+	setKey(syA, "from-a")
+	waitTable(t, hapB, "from-a")
+	waitTable(t, syB, "from-a")
+	setKey(hapB, "from-b")
+	setKey(syB, "from-b")
+	waitTable(t, hapA, "from-b")
+	waitTable(t, syA, "from-b")
+	// b's line for a: haproxy tries to connect to a peer whose port is 0
+	// (and fails, then takes a's connection as a collision); switchyard
+	// never does. Those two counters of that line are not compared.
+	portZero := regexp.MustCompile(`(addr=127\.0\.0\.1:0 .*\n.*new_conn=)\d+( proto_err=\d+ coll=)\d+`)
+	srcPort := regexp.MustCompile(`src=127\.0\.0\.1:\d+`)
+	norm := func(s string) string {
+		s = srcPort.ReplaceAllString(s, "src=127.0.0.1:PORT")
+		return portZero.ReplaceAllString(s, "${1}N${2}N")
+	}
+	for _, side := range []struct{ hap, sy *peersProc }{{hapA, syA}, {hapB, syB}} {
+		for _, in := range []string{"show peers\n", "show peers dict mesh\n"} {
+			deadline := time.Now().Add(12 * time.Second)
+			for {
+				h, s := norm(side.hap.ask(t, in)), norm(side.sy.ask(t, in))
+				if h == s {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("%q:\nhaproxy:\n%s\nswitchyard:\n%s", in, h, s)
+					break
+				}
+				time.Sleep(100 * time.Millisecond) // nothing signals haproxy's state but its CLI
+			}
+		}
+	}
+}
+
+// waitTable waits until the table mesh/t has key.
+func waitTable(t *testing.T, p *peersProc, key string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(ask(t, p.sock, "show table mesh/t key "+key+"\n"), "key="+key) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never learned", key)
+		}
+		time.Sleep(20 * time.Millisecond) // nothing signals haproxy's state but its CLI
+	}
+}
+
+// waitPeers waits until show peers says want.
+func waitPeers(t *testing.T, p *peersProc, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(ask(t, p.sock, "show peers\n"), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("show peers never says %q:\n%s", want, ask(t, p.sock, "show peers\n"))
+		}
+		time.Sleep(50 * time.Millisecond) // nothing signals haproxy's state but its CLI
 	}
 }
