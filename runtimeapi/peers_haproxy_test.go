@@ -132,9 +132,9 @@ func peersPort(t *testing.T) string {
 	return p
 }
 
-// peersCfg is a section with its local peer and a remote one that
-// refuses connections (nothing listens on its port), a table of the
-// section and a proxy's table shared through it, and a second section
+// peersCfg is a section with its local peer between two remote ones
+// that refuse connections (nothing listens on their ports), tables of the
+// section and proxies' tables shared through it, and a second section
 // with its local peer alone.
 const peersCfg = `
 global
@@ -146,8 +146,9 @@ defaults
     timeout server 5s
     timeout connect 5s
 peers mesh
-    peer me 127.0.0.1:@LOCAL@
     peer down 127.0.0.1:@DOWN@
+    peer me 127.0.0.1:@LOCAL@
+    peer down2 127.0.0.1:@DOWN2@
     table t type string len 32 size 1k expire 60s store gpc0,http_req_rate(10s)
     table u type ip size 10 store server_key
 peers solo
@@ -160,9 +161,9 @@ backend c
 
 func TestHAProxyShowPeers(t *testing.T) {
 	haproxytest.Need(t)
-	down := peersPort(t) // free: connections to it are refused
+	down, down2 := peersPort(t), peersPort(t) // free: connections are refused
 	cfg := func(local, solo string) string {
-		r := strings.NewReplacer("@LOCAL@", local, "@DOWN@", down, "@SOLO@", solo)
+		r := strings.NewReplacer("@LOCAL@", local, "@DOWN@", down, "@DOWN2@", down2, "@SOLO@", solo)
 		return r.Replace(peersCfg)
 	}
 	hl, hs, sl, ss := peersPort(t), peersPort(t), peersPort(t), peersPort(t)
@@ -171,17 +172,35 @@ func TestHAProxyShowPeers(t *testing.T) {
 	sy := startPeersSwitchyard(t, cfg(sl, ss), sl)
 	sy.ports = append(sy.ports, ss)
 
-	// What does not depend on time first.
-	for _, in := range []string{"show peers unknown\n", "show peers dict unknown\n", "show peers - dict\n",
-		"show peers solo\n", "show peers - solo\n", "user; show peers solo\n"} {
-		if h, s := hap.ask(t, in), sy.ask(t, in); h != s && !strings.Contains(in, "solo") {
+	for _, in := range []string{"show peers unknown\n", "show peers dict unknown\n", "show peers - dict\n"} {
+		if h, s := hap.ask(t, in), sy.ask(t, in); h != s {
 			t.Errorf("%q:\nhaproxy:    %q\nswitchyard: %q", in, h, s)
 		}
 	}
-	// Once the wait for a teacher is over (5 s in both), the states are
-	// alike: flags, timers gone, one failed connection per 5 s.
-	for _, in := range []string{"show peers\n", "show peers mesh\n", "show peers dict mesh\n", "show peers - solo\n"} {
-		converge(t, hap, sy, in, 12*time.Second)
+	shows := []string{"show peers\n", "show peers mesh\n", "show peers dict mesh\n", "show peers solo\n",
+		"show peers - solo\n", "user; show peers solo\n"}
+	// While both wait for a peer to teach them the tables (flags 0x11),
+	// a first connection to each remote peer failed.
+	for _, in := range shows {
+		converge(t, hap, sy, in, 3*time.Second)
+	}
+	// Once the wait is over (5 s in both; flags 0x33, resync_timeout
+	// <PAST>), and a second connection failed.
+	waitPeers(t, hap, "id=mesh disabled=0 flags=0x33 ")
+	for _, in := range shows {
+		converge(t, hap, sy, in, 6*time.Second)
+	}
+}
+
+func TestPeersHumanTime(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 999 * time.Millisecond: "0s", 4900 * time.Millisecond: "4s", 60 * time.Second: "1m",
+		90 * time.Second: "1m30s", time.Hour: "1h", time.Hour + 61*time.Second: "1h1m",
+		27*time.Hour + 5*time.Second: "1d3h", 48 * time.Hour: "2d", -time.Second: "?",
+	} {
+		if got := humanTime(d); got != want {
+			t.Errorf("humanTime(%v) = %q, want %q", d, got, want)
+		}
 	}
 }
 
