@@ -52,7 +52,7 @@ type session struct {
 	remote      map[uint64]*remoteTable
 	lastTable   *shared // the table the peer was last told updates are for
 
-	// Reader only.
+	// Reader only (rxDict written under mu too, for show peers).
 	cur    *remoteTable
 	rxDict [dictEntries]string
 
@@ -668,7 +668,11 @@ func (ss *session) readDict(r *reader, e *stick.Entry, store bool) error {
 		if sub.err != nil {
 			return protoError{errProtocol}
 		}
+		// Under the session's lock for show peers (the reader alone
+		// writes it).
+		ss.mu.Lock()
 		ss.rxDict[id-1] = string(v)
+		ss.mu.Unlock()
 	}
 	if store && ss.rxDict[id-1] != "" {
 		e.SetServerKey(ss.rxDict[id-1])

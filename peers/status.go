@@ -322,11 +322,11 @@ func (s *Section) peerStatusLocked(p *peer, now time.Time) PeerStatus {
 			if ss.teach {
 				t.TeachingOrigin = ss.teachOrigin[sh]
 			}
-			ss.mu.Unlock()
 			if rt := remoteOf[sh]; rt != nil {
 				t.RemoteID, t.RemoteData = rt.id, rt.data
 				t.LastGet, t.LastAcked = rt.lastGet, rt.lastAcked
 			}
+			ss.mu.Unlock()
 		}
 		ps.Tables = append(ps.Tables, t)
 	}
