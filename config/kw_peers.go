@@ -161,11 +161,16 @@ func (s *PeersSection) Active() bool {
 }
 
 // LocalIndex is how many remote peer lines come before the local peer's
-// line (show peers lists the peers in the order of their lines).
+// line (show peers lists the peers in the order of their lines). With a
+// bind line, haproxy makes the local peer there.
 func (s *PeersSection) LocalIndex() int {
+	at := s.localPos
+	if s.bindLine {
+		at = s.bindPos
+	}
 	n := 0
 	for _, r := range s.Remotes {
-		if r.Pos.File == s.localPos.File && r.Pos.Line < s.localPos.Line {
+		if r.Pos.File == at.File && r.Pos.Line < at.Line {
 			n++
 		}
 	}

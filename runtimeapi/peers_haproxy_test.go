@@ -134,8 +134,9 @@ func peersPort(t *testing.T) string {
 
 // peersCfg is a section with its local peer between two remote ones
 // that refuse connections (nothing listens on their ports), tables of the
-// section and proxies' tables shared through it, and a second section
-// with its local peer alone.
+// section and proxies' tables shared through it, a second section with
+// its local peer alone, and a third in haproxy 2.0's form (bind and
+// server lines: the local peer is where the bind line is).
 const peersCfg = `
 global
     stats timeout 5s
@@ -153,6 +154,10 @@ peers mesh
     table u type ip size 10 store server_key
 peers solo
     peer me 127.0.0.1:@SOLO@
+peers bound
+    bind 127.0.0.1:@BOUND@
+    server down 127.0.0.1:@DOWN@
+    server me
 backend b
     stick-table type ip size 10 peers mesh
 backend c
@@ -162,15 +167,16 @@ backend c
 func TestHAProxyShowPeers(t *testing.T) {
 	haproxytest.Need(t)
 	down, down2 := peersPort(t), peersPort(t) // free: connections are refused
-	cfg := func(local, solo string) string {
-		r := strings.NewReplacer("@LOCAL@", local, "@DOWN@", down, "@DOWN2@", down2, "@SOLO@", solo)
+	cfg := func(local, solo, bound string) string {
+		r := strings.NewReplacer("@LOCAL@", local, "@DOWN@", down, "@DOWN2@", down2, "@SOLO@", solo, "@BOUND@", bound)
 		return r.Replace(peersCfg)
 	}
-	hl, hs, sl, ss := peersPort(t), peersPort(t), peersPort(t), peersPort(t)
-	hap := startPeersHAProxy(t, cfg(hl, hs), hl)
-	hap.ports = append(hap.ports, hs)
-	sy := startPeersSwitchyard(t, cfg(sl, ss), sl)
-	sy.ports = append(sy.ports, ss)
+	hl, hs, hb := peersPort(t), peersPort(t), peersPort(t)
+	sl, ss, sb := peersPort(t), peersPort(t), peersPort(t)
+	hap := startPeersHAProxy(t, cfg(hl, hs, hb), hl)
+	hap.ports = append(hap.ports, hs, hb)
+	sy := startPeersSwitchyard(t, cfg(sl, ss, sb), sl)
+	sy.ports = append(sy.ports, ss, sb)
 
 	for _, in := range []string{"show peers unknown\n", "show peers dict unknown\n", "show peers - dict\n"} {
 		if h, s := hap.ask(t, in), sy.ask(t, in); h != s {
@@ -178,7 +184,7 @@ func TestHAProxyShowPeers(t *testing.T) {
 		}
 	}
 	shows := []string{"show peers\n", "show peers mesh\n", "show peers dict mesh\n", "show peers solo\n",
-		"show peers - solo\n", "user; show peers solo\n"}
+		"show peers - solo\n", "user; show peers solo\n", "show peers bound\n"}
 	// While both wait for a peer to teach them the tables (flags 0x11),
 	// a first connection to each remote peer failed.
 	for _, in := range shows {
