@@ -426,9 +426,13 @@ func (ss *session) control(typ byte) error {
 	case ctrlResyncReq:
 		// Teach every entry as it is now; what changes meanwhile is
 		// pushed once the peer confirms.
-		s.mu.Lock()
-		s.flags |= SecResyncRequested
-		s.mu.Unlock()
+		// (A leaving process teaches its successor unasked: no
+		// request came then.)
+		if !ss.peer.local {
+			s.mu.Lock()
+			s.flags |= SecResyncRequested
+			s.mu.Unlock()
+		}
 		ss.mu.Lock()
 		ss.teach, ss.teachSent = true, false
 		ss.teachOrigin = map[*shared]uint32{}
