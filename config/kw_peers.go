@@ -56,8 +56,11 @@ type PeersSection struct {
 type PeerDef struct {
 	Name string
 	Addr string
-	Pos  Pos
-	TLS  *PeerTLS // nil: plain TCP
+	// Written is the address as the line gave it (show peers prints it
+	// for a peer never connected to).
+	Written string
+	Pos     Pos
+	TLS     *PeerTLS // nil: plain TCP
 }
 
 // PeerTLS is the ssl settings of a peers bind or server line: ssl, crt
@@ -155,6 +158,23 @@ const DefaultDiscoverInterval = 5 * time.Second
 // process is one of its peers (or finds them by DNS).
 func (s *PeersSection) Active() bool {
 	return !s.Disabled && s.Listen != "" && (s.LocalFound || s.Discover != nil)
+}
+
+// LocalIndex is how many remote peer lines come before the local peer's
+// line (show peers lists the peers in the order of their lines). With a
+// bind line, haproxy makes the local peer there.
+func (s *PeersSection) LocalIndex() int {
+	at := s.localPos
+	if s.bindLine {
+		at = s.bindPos
+	}
+	n := 0
+	for _, r := range s.Remotes {
+		if r.Pos.File == at.File && r.Pos.Line < at.Line {
+			n++
+		}
+	}
+	return n
 }
 
 // PeersSections are the configuration's peers sections, in order.
@@ -393,10 +413,12 @@ func parsePeerLine(c *Context, s *PeersSection, kw string, args []string) error 
 		}
 		return nil
 	}
+	var written string
 	if addr != "" {
 		// ${VAR} outside quotes, as haproxy expands it (an unset one is
 		// empty: a reg-test's peer that is not started yet is ":").
 		addr = addrenv.Expand(addr)
+		written = addr
 		// haproxy takes a peer without a port and never reaches it.
 		host, port, err := net.SplitHostPort(addr)
 		if err == nil && port == "" {
@@ -424,7 +446,7 @@ func parsePeerLine(c *Context, s *PeersSection, kw string, args []string) error 
 	if err != nil {
 		return err
 	}
-	s.Remotes = append(s.Remotes, &PeerDef{Name: name, Addr: addr, Pos: c.Pos(), TLS: t})
+	s.Remotes = append(s.Remotes, &PeerDef{Name: name, Addr: addr, Written: written, Pos: c.Pos(), TLS: t})
 	return nil
 }
 

@@ -41,7 +41,10 @@ var (
 type Remote struct {
 	Name string
 	Addr string // host:port, "": never connected to (it may connect to us)
-	TLS  *TLS   // nil: plain TCP
+	// Shown is the address show peers prints when Addr is "" (one
+	// without a port, or port 0), as written.
+	Shown string
+	TLS   *TLS // nil: plain TCP
 }
 
 // Discover finds peers by DNS (switchyard's extension).
@@ -67,6 +70,9 @@ type SectionConfig struct {
 	// Sum makes the tables' counters and rates the sum of every peer's
 	// own counts (switchyard's "merge sum"; see sum.go).
 	Sum bool
+	// LocalIndex is where the local peer's line is among Remotes' (how
+	// many come before it), for show peers' order.
+	LocalIndex int
 }
 
 // Manager runs the peers sections of the running configuration. Sections
@@ -75,6 +81,7 @@ type Manager struct {
 	log      *slog.Logger
 	mu       sync.Mutex
 	sections map[string]*Section
+	order    []string // the sections' names, in the configuration's order
 }
 
 // NewManager returns a manager with no section.
@@ -105,7 +112,9 @@ func (m *Manager) Apply(cfgs []SectionConfig) error {
 		}
 	}
 	var errs []error
+	m.order = m.order[:0]
 	for _, c := range cfgs {
+		m.order = append(m.order, c.Name)
 		if s := m.sections[c.Name]; s != nil {
 			s.setRemotes(c.Remotes)
 			continue
@@ -167,12 +176,20 @@ type Section struct {
 	live atomic.Pointer[[]*session]
 	// local is the process we replace, while it hands its tables over.
 	local *peer
+	// me is the local peer as show peers lists it when no other process
+	// of ours is connected under its name.
+	me *peer
+	// started is when the section started; flags is its resync state in
+	// haproxy's terms (SecResync*), for show peers.
+	started time.Time
+	flags   uint32
 }
 
 // peer is a remote peer; it outlives its sessions.
 type peer struct {
-	name string
-	addr string
+	name  string
+	addr  string
+	shown string // the address as written, when addr is ""
 	// dynamic peers were discovered or connected to us from a discovered
 	// address; static ones come from peer/server lines; local is another
 	// process of ours under our own name (handover.go).
@@ -185,6 +202,7 @@ type peer struct {
 	notUp    bool // it taught us while not synchronised itself
 	dialWake chan struct{}
 	stop     chan struct{}
+	peerCounters
 }
 
 func start(c SectionConfig, log *slog.Logger) (*Section, error) {
@@ -205,7 +223,12 @@ func start(c SectionConfig, log *slog.Logger) (*Section, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Section{cfg: c, log: log.With("peers", c.Name), ln: ln, byNet: map[string]*shared{},
 		ctx: ctx, cancel: cancel, peers: map[string]*peer{}, resyncExpiry: time.Now().Add(resyncTimeout),
-		handshaking: map[net.Conn]struct{}{}}
+		handshaking: map[net.Conn]struct{}{}, started: time.Now(),
+		// No old process of ours is waited for (one that hands its
+		// tables over is taken as any teacher): haproxy's state once
+		// that wait is over.
+		flags: SecResyncLocal | SecResyncLocalTimeout,
+		me:    &peer{name: c.Local, local: true}}
 	for i, t := range c.Tables {
 		sh := newShared(t, uint64(i+1), c.Sum)
 		sh.wake = s.wakeAll
@@ -286,7 +309,7 @@ func (s *Section) setRemotes(rs []Remote) {
 	}
 	for _, r := range rs {
 		if s.peers[r.Name] == nil {
-			s.addLocked(r.Name, r.Addr, true, r.TLS)
+			s.addLocked(r.Name, r.Addr, true, r.TLS).shown = r.Shown
 		}
 	}
 }
@@ -435,6 +458,9 @@ func (s *Section) dialLoop(p *peer) {
 		default:
 			wait = reconnectDelay
 		}
+		s.mu.Lock()
+		p.reconnect = time.Now().Add(wait)
+		s.mu.Unlock()
 	}
 }
 
@@ -463,9 +489,20 @@ func (s *Section) connect(p *peer) sessionEnd {
 		}
 		d = &tls.Dialer{NetDialer: &net.Dialer{Timeout: handshakeTimeout}, Config: cfg}
 	}
+	s.mu.Lock()
+	p.dialing, p.status, p.lastHdshk = true, StatusConnect, time.Now()
+	p.reconnect = p.lastHdshk.Add(reconnectDelay)
+	p.newConn++
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(s.ctx, handshakeTimeout)
 	c, err := d.DialContext(ctx, "tcp", p.addr)
 	cancel()
+	s.mu.Lock()
+	p.dialing = false
+	if err == nil && p.sess == nil {
+		p.status = StatusConnected
+	}
+	s.mu.Unlock()
 	if err != nil {
 		s.log.Debug("peers connect failed", "peer", p.name, "addr", p.addr, "err", err)
 		return endFailed
@@ -511,6 +548,12 @@ func (s *Section) release(ss *session) {
 	}
 	if s.resyncBy == ss {
 		s.resyncBy = nil
+		s.flags &^= SecResyncAssign | SecResyncProcess
+		if p.local {
+			s.flags |= SecResyncLocalAbort
+		} else {
+			s.flags |= SecResyncRemoteAbort
+		}
 		s.assignResyncLocked()
 	}
 	if !p.static && p.sess == nil && !p.discovered {
@@ -529,11 +572,13 @@ func (s *Section) established(ss *session) {
 		// The process we replace teaches unasked: its lesson is ours.
 		if !s.resynced {
 			s.resyncBy = ss
+			s.flags |= SecResyncAssign | SecResyncProcess | SecResyncLocalAssign
 		}
 		return
 	}
 	if !s.resynced && s.resyncBy == nil && !ss.peer.notUp {
 		s.resyncBy = ss
+		s.flags |= SecResyncAssign | SecResyncProcess | SecResyncRemoteAssign
 		ss.askResync()
 	}
 }
@@ -545,6 +590,7 @@ func (s *Section) assignResyncLocked() {
 	for _, p := range s.peers {
 		if ss := p.sess; ss != nil && ss.isEstablished() && !p.notUp {
 			s.resyncBy = ss
+			s.flags |= SecResyncAssign | SecResyncProcess | SecResyncRemoteAssign
 			ss.askResync()
 			return
 		}
@@ -560,12 +606,24 @@ func (s *Section) resyncDone(ss *session, full bool) {
 		return
 	}
 	s.resyncBy = nil
+	s.flags &^= SecResyncAssign | SecResyncProcess
 	if full {
+		s.flags |= SecResyncLocal | SecResyncRemote
+		if ss.peer.local {
+			s.flags |= SecResyncLocalFinished
+		} else {
+			s.flags |= SecResyncRemoteFinished
+		}
 		s.resynced = true
 		s.log.Info("peers tables learned", "from", ss.peer.name)
 		return
 	}
 	ss.peer.notUp = true
+	if ss.peer.local {
+		s.flags |= SecResyncLocalPartial
+	} else {
+		s.flags |= SecResyncRemotePartial
+	}
 	s.resyncExpiry = time.Now().Add(resyncTimeout)
 	s.assignResyncLocked()
 }
@@ -592,6 +650,7 @@ func (s *Section) resyncTimer() {
 		s.mu.Lock()
 		if !s.resynced && s.resyncBy == nil && time.Now().After(s.resyncExpiry) {
 			s.resynced = true
+			s.flags |= SecResyncRemote | SecResyncRemoteTimeout
 		}
 		done := s.resynced
 		s.mu.Unlock()

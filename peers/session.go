@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"switchyard/stick"
@@ -32,6 +33,10 @@ type session struct {
 	wake chan struct{}
 	done chan struct{}
 	once sync.Once
+	// lastRx is when something last came from the peer, nextHb when the
+	// writer sends a heartbeat unless it sends something else (unix ns;
+	// for show peers).
+	lastRx, nextHb atomic.Int64
 
 	mu          sync.Mutex
 	established bool
@@ -47,7 +52,7 @@ type session struct {
 	remote      map[uint64]*remoteTable
 	lastTable   *shared // the table the peer was last told updates are for
 
-	// Reader only.
+	// Reader only (rxDict written under mu too, for show peers).
 	cur    *remoteTable
 	rxDict [dictEntries]string
 
@@ -116,6 +121,7 @@ func (ss *session) start() {
 		ss.pushed[sh] = ss.peer.acked[sh]
 	}
 	ss.established = true
+	ss.lastRx.Store(time.Now().UnixNano())
 	ss.mu.Unlock()
 	s.mu.Unlock()
 	s.established(ss)
@@ -135,6 +141,9 @@ func (ss *session) hello() error {
 		return err
 	}
 	code, _ := strconv.Atoi(line)
+	s.mu.Lock()
+	ss.peer.status, ss.peer.lastHdshk = code, time.Now()
+	s.mu.Unlock()
 	if code != statusSuccess {
 		return fmt.Errorf("peer answered %q", line)
 	}
@@ -234,7 +243,9 @@ func (s *Section) serveIncoming(c net.Conn) {
 		// As haproxy: the new session wins; the peer that lost its own
 		// retries later, at a random delay.
 		old.close()
+		p.coll++
 	}
+	p.status, p.lastHdshk = statusSuccess, time.Now()
 	s.setSessLocked(p, ss)
 	s.mu.Unlock()
 	if _, err := fmt.Fprintf(c, "%d\n", statusSuccess); err != nil {
@@ -285,6 +296,11 @@ func (ss *session) run() {
 		ss.writer()
 	}()
 	err := ss.reader()
+	if isTimeout(err) {
+		ss.sec.mu.Lock()
+		ss.peer.noHbt++
+		ss.sec.mu.Unlock()
+	}
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 		dir := "out"
 		if ss.incoming {
@@ -314,6 +330,7 @@ func (ss *session) reader() error {
 		if _, err := io.ReadFull(ss.br, hdr[:]); err != nil {
 			return err
 		}
+		ss.lastRx.Store(time.Now().UnixNano())
 		data = data[:0]
 		if hdr[1]&stktBit != 0 {
 			n, err := readVarint(ss.br)
@@ -321,6 +338,7 @@ func (ss *session) reader() error {
 				return err
 			}
 			if n > maxMsg {
+				ss.peer.protoErr.Add(1)
 				ss.sendError(errSizeLimit)
 				return protoError{errSizeLimit}
 			}
@@ -335,6 +353,7 @@ func (ss *session) reader() error {
 		if err := ss.handle(hdr[0], hdr[1], data); err != nil {
 			var pe protoError
 			if errors.As(err, &pe) {
+				ss.peer.protoErr.Add(1)
 				ss.sendError(pe.code)
 			}
 			return err
@@ -407,6 +426,13 @@ func (ss *session) control(typ byte) error {
 	case ctrlResyncReq:
 		// Teach every entry as it is now; what changes meanwhile is
 		// pushed once the peer confirms.
+		// (A leaving process teaches its successor unasked: no
+		// request came then.)
+		if !ss.peer.local {
+			s.mu.Lock()
+			s.flags |= SecResyncRequested
+			s.mu.Unlock()
+		}
 		ss.mu.Lock()
 		ss.teach, ss.teachSent = true, false
 		ss.teachOrigin = map[*shared]uint32{}
@@ -437,6 +463,7 @@ func (ss *session) control(typ byte) error {
 		s.mu.Unlock()
 		ss.wakeup()
 	case ctrlHeartbeat:
+		ss.peer.rxHbt.Add(1)
 	}
 	return nil
 }
@@ -571,6 +598,9 @@ func (ss *session) update(r *reader, withID, timed bool) error {
 		}
 	}
 	e := t.Learn(key, exp, timed)
+	if e != nil {
+		rt.local.learned()
+	}
 	now := stick.NowMs()
 	sum := rt.local.sum
 	for d := stick.DataType(0); d < stick.NumDataTypes; d++ {
@@ -642,7 +672,11 @@ func (ss *session) readDict(r *reader, e *stick.Entry, store bool) error {
 		if sub.err != nil {
 			return protoError{errProtocol}
 		}
+		// Under the session's lock for show peers (the reader alone
+		// writes it).
+		ss.mu.Lock()
 		ss.rxDict[id-1] = string(v)
+		ss.mu.Unlock()
 	}
 	if store && ss.rxDict[id-1] != "" {
 		e.SetServerKey(ss.rxDict[id-1])
@@ -670,6 +704,7 @@ func (ss *session) ack(id uint64, upd uint32) {
 func (ss *session) writer() {
 	hb := time.NewTimer(heartbeatEvery)
 	defer hb.Stop()
+	ss.nextHb.Store(time.Now().Add(heartbeatEvery).UnixNano())
 	buf := make([]byte, 0, 32<<10)
 	for {
 		beat := false
@@ -682,8 +717,10 @@ func (ss *session) writer() {
 		}
 		var more bool
 		buf, more = ss.fill(buf[:0])
+		hbOnly := false
 		if beat && len(buf) == 0 {
 			buf = append(buf, classControl, ctrlHeartbeat)
+			hbOnly = true
 		}
 		if len(buf) > 0 {
 			ss.c.SetWriteDeadline(time.Now().Add(deadAfter))
@@ -691,9 +728,13 @@ func (ss *session) writer() {
 				ss.close()
 				return
 			}
+			if hbOnly {
+				ss.peer.txHbt.Add(1)
+			}
+		}
+		if len(buf) > 0 || beat {
 			hb.Reset(heartbeatEvery)
-		} else if beat {
-			hb.Reset(heartbeatEvery)
+			ss.nextHb.Store(time.Now().Add(heartbeatEvery).UnixNano())
 		}
 		if more {
 			ss.wakeup()

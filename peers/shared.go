@@ -22,10 +22,14 @@ type shared struct {
 	wire string
 
 	mu   sync.Mutex
-	head uint32            // the last update id given
-	log  []logItem         // ids in increasing order (modulo 2^32)
-	ids  map[string]uint32 // each key's latest id: older log items are stale
-	wake func()            // tells the sessions there is something to push
+	head uint32 // the last update id given to a local change
+	// update is the last update id given, to a local change or to one
+	// learned from a peer: as haproxy's table, both take ids from one
+	// counter, but only local ones are logged and pushed.
+	update uint32
+	log    []logItem         // ids in increasing order (modulo 2^32)
+	ids    map[string]uint32 // each key's latest id: older log items are stale
+	wake   func()            // tells the sessions there is something to push
 }
 
 type logItem struct {
@@ -66,7 +70,8 @@ func (s *shared) touched(e *stick.Entry) {
 	}
 	key := string(e.Key())
 	s.mu.Lock()
-	s.head++
+	s.update++
+	s.head = s.update
 	s.ids[key] = s.head
 	s.log = append(s.log, logItem{s.head, key})
 	// Stale items pile up in the log when keys change often; keys that
@@ -102,7 +107,23 @@ func (s *shared) compactLocked() {
 	}
 }
 
-// current is the last update id given.
+// learned counts a change learned from a peer: it takes an update id,
+// as in haproxy (so that ids read alike in show peers), and is not pushed.
+func (s *shared) learned() {
+	s.mu.Lock()
+	s.update++
+	s.mu.Unlock()
+}
+
+// updates returns the last update id given to any change, and to a local
+// one.
+func (s *shared) updates() (any, local uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.update, s.head
+}
+
+// current is the last update id given to a local change.
 func (s *shared) current() uint32 {
 	s.mu.Lock()
 	defer s.mu.Unlock()

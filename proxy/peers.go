@@ -63,12 +63,24 @@ func peersSections(cfg *config.Config, tables map[string]*stick.Table) []peers.S
 		if !ps.Active() {
 			continue
 		}
-		sc := peers.SectionConfig{Name: ps.Name, Local: ps.Local, Listen: ps.Listen, Sum: ps.Sum, ListenTLS: peerTLS(ps.ListenTLS)}
+		sc := peers.SectionConfig{Name: ps.Name, Local: ps.Local, Listen: ps.Listen, Sum: ps.Sum, ListenTLS: peerTLS(ps.ListenTLS),
+			LocalIndex: ps.LocalIndex()}
 		for _, r := range ps.Remotes {
-			sc.Remotes = append(sc.Remotes, peers.Remote{Name: r.Name, Addr: r.Addr, TLS: peerTLS(r.TLS)})
+			sc.Remotes = append(sc.Remotes, peers.Remote{Name: r.Name, Addr: r.Addr, Shown: r.Written, TLS: peerTLS(r.TLS)})
+		}
+		// The tables in haproxy 2.6's order, which numbers them on the
+		// wire and in show peers: the section's own tables, the last
+		// declared first (haproxy prepends them to its list), then the
+		// proxies', in order.
+		own := map[string]bool{}
+		for i := len(ps.Tables) - 1; i >= 0; i-- {
+			own[ps.Tables[i].Name] = true
+			if t := tables[ps.Tables[i].Name]; t != nil {
+				sc.Tables = append(sc.Tables, t)
+			}
 		}
 		for _, spec := range cfg.Tables() {
-			if t := tables[spec.Name]; spec.Peers == ps.Name && t != nil {
+			if t := tables[spec.Name]; spec.Peers == ps.Name && t != nil && !own[spec.Name] {
 				sc.Tables = append(sc.Tables, t)
 			}
 		}

@@ -341,8 +341,11 @@ func tableByKey(c *call, t *stick.Table, act tableAction) {
 				return
 			}
 			// server_key holds a name: haproxy's set table leaves it.
+			// The values are stored without touching the entry: the
+			// deferred Touch does it once for the command, as haproxy's
+			// one stktable_touch_local (peers see one update).
 			if dt.Info().Std != stick.StdDict {
-				e.Set(dt, 0, v)
+				e.SetLearned(dt, 0, v)
 			}
 		}
 	}

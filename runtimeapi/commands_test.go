@@ -161,7 +161,9 @@ func TestShowCommands(t *testing.T) {
 		"set rate-limit conn x 1":    rateLimitUsage + "\n",
 		"disable frontend":           "A frontend name is expected.\n\n",
 		"set maxconn frontend":       "A frontend name is expected.\n\n",
-		"show table":                 "\n",             // no stick table
+		"show table":                 "\n", // no stick table
+		"show peers":                 "\n", // no peers section
+		"show peers x":               "No such peers\n\n",
 		"show ssl cert":              "# filename\n\n", // no TLS bind
 		"show ssl ca-file":           "# filename\n\n", // no CA file
 		"set profiling tasks on":     "'set profiling' is not supported yet by switchyard.\n\n",

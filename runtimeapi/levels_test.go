@@ -24,6 +24,7 @@ var commandLevels = []struct {
 	{"show activity", admin.User},
 	{"show pools", admin.User},
 	{"show version", admin.User},
+	{"show peers", admin.User},
 	{"show schema json", admin.User},
 	{"get weight be/s1", admin.User},
 	{"set timeout cli 10", admin.User},
