@@ -216,6 +216,18 @@ backend be
     timeout server 2s
     server s1 "127.0.0.1:${S1_PORT}"
 `, steps: []step{{eof: true, wait: 1500 * time.Millisecond}}},
+		// A format that reads nothing only the end knows is sent once the
+		// response head is in, before the http-response rules: their
+		// variable is not set yet. With %B it waits for the end.
+		{name: "early-without-end-variables", req: get, logs: 1, noProbe: true,
+			cfg: logFE("    http-response set-var(txn.x) str(late)\n", "    log-format \"%[var(txn.x)] %ST\"\n")},
+		{name: "end-with-bytes", req: get, logs: 1, noProbe: true,
+			cfg: logFE("    http-response set-var(txn.x) str(late)\n", "    log-format \"%[var(txn.x)] %ST %B\"\n")},
+		{name: "early-unless-unique-id-waits", req: get, logs: 1, noProbe: true,
+			cfg: logFE("    http-response set-var(txn.x) str(late)\n    unique-id-format %Tt\n", "    log-format \"%[var(txn.x)] %ST\"\n")},
+		{name: "logasap-after-response-rules", req: get, logs: 1, noProbe: true,
+			cfg: logFE("    option logasap\n    http-response set-var(txn.x) str(late)\n    http-response set-status 201\n    http-response set-header x-added abcdef\n    http-after-response set-var(txn.y) str(after)\n",
+				"    log-format \"%[var(txn.x)] %[var(txn.y)] %ST %B\"\n")},
 		{name: "set-log-level", req: get + get + "GET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 2, noProbe: true,
 			cfg: strings.Replace(logFE(`    http-request set-log-level err if { path /a }
     http-request set-log-level silent if { path /s }

@@ -189,3 +189,79 @@ func TestFrontConnectionAddrs(t *testing.T) {
 		{name: "http-set-src", cfg: fe("    http-request set-src str(10.2.0.1)\n"), req: get},
 	})
 }
+
+// The timeout fetches: the configured timeouts of the stream's frontend
+// and backend, and the ones it applies, before routing, after routing,
+// once connected, after set-timeout, and where no server is connected.
+func TestTimeoutFetches(t *testing.T) {
+	const show = "\"%[fe_client_timeout] %[be_server_timeout] %[be_tunnel_timeout] %[cur_server_timeout] %[cur_tunnel_timeout]\""
+	// A frontend's rules may read only the frontend's: haproxy (and
+	// switchyard) refuse the backend's fetches there.
+	fe := "    timeout client 7s\n    http-request set-header X-FE %[fe_client_timeout]\n"
+	be := "    timeout server 9s\n    timeout tunnel 11s\n    http-request set-header X-BE " + show + "\n    http-response set-header X-BE-RES " + show + "\n"
+	runCases(t, []tcase{
+		{name: "frontend-backend", req: get, cfg: withBoth(fe, be)},
+		{name: "set-timeout", req: get, cfg: withBoth(fe, "    http-request set-timeout server 4s\n    http-request set-timeout tunnel 5s\n"+be)},
+		{name: "listen", req: get, cfg: `listen li
+    bind "127.0.0.1:${FE_PORT}"
+    timeout client 6s
+    timeout server 8s
+    http-request set-header X-LI ` + show + `
+    http-response set-header X-LI-RES ` + show + `
+    server s1 "127.0.0.1:${S1_PORT}"
+`},
+		{name: "return", req: get, cfg: withBoth(fe, "    timeout server 9s\n    http-request return status 200 content-type text/plain lf-string "+show+"\n")},
+		{name: "log", req: get, logs: 1, noProbe: true, cfg: logFEBE("", "    log-format "+show+"\n", "    timeout server 9s\n    timeout tunnel 11s\n")},
+		{name: "tcp-log", tcp: true, logs: 1, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    log-format ` + show + `
+    timeout client 7s
+    default_backend be
+backend be
+    mode tcp
+    timeout server 9s
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hi", raw: 2}, {shut: true, eof: true}}},
+		{name: "tcp-log-bytes", tcp: true, logs: 1, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    log-format "%B ` + show[1:] + `
+    timeout client 7s
+    default_backend be
+backend be
+    mode tcp
+    timeout server 9s
+    timeout tunnel 11s
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hi", raw: 2}, {shut: true, eof: true}}},
+		{name: "tcp-log-tunnel", tcp: true, logs: 1, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    log-format ` + show + `
+    timeout client 7s
+    default_backend be
+backend be
+    mode tcp
+    timeout server 9s
+    timeout tunnel 11s
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hi", raw: 2}, {shut: true, eof: true}}},
+		{name: "tcp-log-asap", tcp: true, logs: 1, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    log-format ` + show + `
+    option logasap
+    timeout client 7s
+    default_backend be
+backend be
+    mode tcp
+    timeout server 9s
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hi", raw: 2}, {shut: true, eof: true}}},
+	})
+}

@@ -48,7 +48,16 @@ type Options struct {
 // concurrent use.
 type Format struct {
 	nodes []node
+	atEnd bool
 }
+
+// WaitsForEnd says whether the format reads what only the end of a stream
+// knows: its bytes, its times, its termination state, the counts of
+// connections (haproxy's LW_BYTES variables: %B %U %Tt %ts %ac…). haproxy
+// sends the line of a format that does not as soon as it can: when the
+// server connection is established (tcp), or the response head has come
+// (http), as option logasap does. A nil format waits for nothing.
+func (f *Format) WaitsForEnd() bool { return f != nil && f.atEnd }
 
 type nodeKind uint8
 

@@ -21,7 +21,7 @@ func ParseOptions(s string, o Options) (*Format, error) {
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
-	return &Format{nodes: p.nodes}, nil
+	return &Format{nodes: p.nodes, atEnd: p.atEnd}, nil
 }
 
 func flagsToOpt(f Flags) opt {
@@ -40,6 +40,7 @@ type parser struct {
 	o     Options
 	def   opt // options of the next variable; %o changes them
 	nodes []node
+	atEnd bool // a variable only the stream's end knows
 }
 
 func (p *parser) parse() error {
@@ -155,6 +156,7 @@ func (p *parser) variable(name string, o opt) error {
 		return fmt.Errorf("format variable '%s' is not supported yet", name)
 	}
 	p.nodes = append(p.nodes, node{kind: nodeVar, v: v.render, o: o, quiet: v.quiet})
+	p.atEnd = p.atEnd || v.atEnd
 	return nil
 }
 

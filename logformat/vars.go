@@ -20,13 +20,17 @@ type logVar struct {
 	httpOnly bool       // allowed only in mode http proxies
 	render   renderFunc // nil for variables we cannot produce yet
 	quiet    bool       // may print nothing (see node.quiet)
+	// atEnd marks what only the end of a stream knows (bytes, times,
+	// the termination state, the counts of connections): haproxy's
+	// LW_BYTES, whose absence from a format sends the line early.
+	atEnd bool
 }
 
 var logVars map[string]logVar
 
 func init() {
 	logVars = map[string]logVar{
-		"B": {render: asap(number(func(s *Stream) int64 { return s.BytesOut }))},
+		"B": {atEnd: true, render: asap(number(func(s *Stream) int64 { return s.BytesOut }))},
 		// Captured cookies: "capture cookie" is not supported yet, so
 		// there is never one, which haproxy prints as "-".
 		"CC":   {httpOnly: true, render: noCookie},
@@ -38,33 +42,33 @@ func init() {
 		"HQ":   {httpOnly: true, render: requestPart(partQuery)},
 		"HU":   {httpOnly: true, render: requestPart(partURI)},
 		"HV":   {httpOnly: true, render: requestPart(partVersion)},
-		"ID":   {render: renderUniqueID},
+		"ID":   {atEnd: true, render: renderUniqueID},
 		"ST":   {render: number(func(s *Stream) int64 { return int64(s.Status) })},
 		"T":    {render: date(gmtDate, false)},
-		"Ta":   {httpOnly: true, render: asap(timer(func(t Timers) int64 { return t.Close - t.active() }))},
-		"Tc":   {render: timer(func(t Timers) int64 { return since(t.Connect, t.Queue, t.Connect) })},
-		"Td":   {render: timer(func(t Timers) int64 { return since(t.Close, t.Data, t.Data) })},
-		"Th":   {render: timer(func(t Timers) int64 { return t.Handshake })},
-		"Ti":   {httpOnly: true, render: timer(func(t Timers) int64 { return t.Idle })},
+		"Ta":   {atEnd: true, httpOnly: true, render: asap(timer(func(t Timers) int64 { return t.Close - t.active() }))},
+		"Tc":   {atEnd: true, render: timer(func(t Timers) int64 { return since(t.Connect, t.Queue, t.Connect) })},
+		"Td":   {atEnd: true, render: timer(func(t Timers) int64 { return since(t.Close, t.Data, t.Data) })},
+		"Th":   {atEnd: true, render: timer(func(t Timers) int64 { return t.Handshake })},
+		"Ti":   {atEnd: true, httpOnly: true, render: timer(func(t Timers) int64 { return t.Idle })},
 		"Tl":   {render: date(localDate, false)},
-		"Tq":   {httpOnly: true, render: timer(func(t Timers) int64 { return t.Request })},
-		"TR":   {httpOnly: true, render: timer(func(t Timers) int64 { return since(t.Request, t.Idle+t.Handshake, t.Request) })},
-		"Tr":   {httpOnly: true, render: timer(func(t Timers) int64 { return since(t.Data, t.Connect, t.Data) })},
+		"Tq":   {atEnd: true, httpOnly: true, render: timer(func(t Timers) int64 { return t.Request })},
+		"TR":   {atEnd: true, httpOnly: true, render: timer(func(t Timers) int64 { return since(t.Request, t.Idle+t.Handshake, t.Request) })},
+		"Tr":   {atEnd: true, httpOnly: true, render: timer(func(t Timers) int64 { return since(t.Data, t.Connect, t.Data) })},
 		"Ts":   {render: counter(func(s *Stream) int64 { return s.Accept.Unix() })},
-		"Tt":   {render: asap(timer(func(t Timers) int64 { return t.Close }))},
-		"Tu":   {render: asap(timer(func(t Timers) int64 { return t.Close - max(t.Idle, 0) }))},
-		"Tw":   {render: timer(func(t Timers) int64 { return since(t.Queue, t.Request, t.Queue) })},
-		"U":    {render: number(func(s *Stream) int64 { return s.BytesIn })},
-		"ac":   {render: number(func(s *Stream) int64 { return int64(s.ActConn) })},
+		"Tt":   {atEnd: true, render: asap(timer(func(t Timers) int64 { return t.Close }))},
+		"Tu":   {atEnd: true, render: asap(timer(func(t Timers) int64 { return t.Close - max(t.Idle, 0) }))},
+		"Tw":   {atEnd: true, render: timer(func(t Timers) int64 { return since(t.Queue, t.Request, t.Queue) })},
+		"U":    {atEnd: true, render: number(func(s *Stream) int64 { return s.BytesIn })},
+		"ac":   {atEnd: true, render: number(func(s *Stream) int64 { return int64(s.ActConn) })},
 		"b":    {render: text(func(s *Stream) string { return orElse(s.Backend, s.Frontend) })},
-		"bc":   {render: number(func(s *Stream) int64 { return int64(s.BeConn) })},
+		"bc":   {atEnd: true, render: number(func(s *Stream) int64 { return int64(s.BeConn) })},
 		"bi":   {render: addr(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.BackendSrc })},
 		"bp":   {render: port(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.BackendSrc })},
-		"bq":   {render: number(func(s *Stream) int64 { return int64(s.BackendQueue) })},
+		"bq":   {atEnd: true, render: number(func(s *Stream) int64 { return int64(s.BackendQueue) })},
 		"ci":   {render: addr(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Src })},
 		"cp":   {render: port(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Src })},
 		"f":    {render: text(func(s *Stream) string { return s.Frontend })},
-		"fc":   {render: number(func(s *Stream) int64 { return int64(s.FeConn) })},
+		"fc":   {atEnd: true, render: number(func(s *Stream) int64 { return int64(s.FeConn) })},
 		"fi":   {render: addr(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Dst })},
 		"fp":   {render: port(func(c *sample.Ctx, _ *Stream) netip.AddrPort { return c.Dst })},
 		"ft":   {render: renderFrontendXprt},
@@ -76,20 +80,20 @@ func init() {
 		"ms":   {render: renderMillis},
 		"pid":  {render: counter(func(*Stream) int64 { return int64(os.Getpid()) })},
 		"r":    {httpOnly: true, render: requestPart(partLine)},
-		"rc":   {render: renderRetries},
+		"rc":   {atEnd: true, render: renderRetries},
 		"rt":   {render: counter(func(s *Stream) int64 { return s.RequestID })},
 		"s":    {render: text(func(s *Stream) string { return orElse(s.Server, "<NOSRV>") })},
-		"sc":   {render: number(func(s *Stream) int64 { return int64(s.SrvConn) })},
+		"sc":   {atEnd: true, render: number(func(s *Stream) int64 { return int64(s.SrvConn) })},
 		"si":   {render: addr(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.ServerAddr })},
 		"sp":   {render: port(func(_ *sample.Ctx, s *Stream) netip.AddrPort { return s.ServerAddr })},
-		"sq":   {render: number(func(s *Stream) int64 { return int64(s.SrvQueue) })},
+		"sq":   {atEnd: true, render: number(func(s *Stream) int64 { return int64(s.SrvQueue) })},
 		"sslc": {render: frontTLS(func(st *tls.ConnectionState) string { return ssl.CipherName(st.CipherSuite) })},
 		"sslv": {render: frontTLS(func(st *tls.ConnectionState) string { return ssl.VersionName(st.Version) })},
 		"t":    {render: date(logDate, false)},
 		"tr":   {httpOnly: true, render: date(logDate, true)},
 		"trg":  {httpOnly: true, render: date(gmtDate, true)},
 		"trl":  {httpOnly: true, render: date(localDate, true)},
-		"ts":   {render: renderTerm(false)},
+		"ts":   {atEnd: true, render: renderTerm(false)},
 		"tsc":  {render: renderTerm(true)},
 	}
 }

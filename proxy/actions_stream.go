@@ -26,6 +26,7 @@ type streamTxn struct {
 	// server and tunnel are set-timeout's (0: the backend's own).
 	server, tunnel time.Duration
 	hinting        bool // an early-hint response is being built in s.t.out
+	tunneling      bool // the connection was upgraded: a tunnel now
 }
 
 // keepAddrs saves the connection's addresses before the transaction's

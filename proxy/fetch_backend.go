@@ -45,6 +45,9 @@ type tcpScope struct {
 	lua *luaTCP
 	// logLevel is txn:set_loglevel's: 0 none, level+1, -1 silent.
 	logLevel int
+	// connected says the server connection is established
+	// (cur_server_timeout).
+	connected bool
 }
 
 func (t *tcpScope) backTLS() *tls.ConnectionState { return t.tls }

@@ -454,6 +454,7 @@ func (s *httpStream) exchange(be *Backend, srv *backend.Server, sc *timedConn, p
 		}
 		return exAnswered
 	}
+	s.logEarly()
 	if s.t.resp.Tunnel() {
 		return s.upgrade(be, sc, pump, cliTimeout)
 	}
@@ -1064,6 +1065,7 @@ func (s *httpStream) upgrade(be *Backend, sc *timedConn, pump chan error, cliTim
 	if t := s.sx.tunnelTimeout(be); t > 0 {
 		ct, st = t, t
 	}
+	s.sx.tunneling = true
 	end := tunnel(s.cc.c, sc.Conn, ct, st, s.fe.cfg.Timeouts.ClientFin, be.cfg.Timeouts.ServerFin)
 	s.loggedTunnel(end)
 	return exFail // the tunnel consumed the connection

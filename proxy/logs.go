@@ -29,8 +29,10 @@ type frontLog struct {
 	uidHeader []byte
 
 	dontLogNull, separateErrors, dontLogNormal bool
-	asap                                       bool // option logasap
-	reqCaps, resCaps                           []config.Capture
+	// asap sends the line early: option logasap, or a format that reads
+	// nothing only the end knows (logformat.Format.WaitsForEnd).
+	asap             bool
+	reqCaps, resCaps []config.Capture
 	// maxLen is what a line is built to: haproxy's max_syslog_len, the
 	// largest `len` of the targets, 1024 at least.
 	maxLen int
@@ -47,7 +49,10 @@ func compileLog(px *config.Proxy, g *config.Global) *frontLog {
 		targets: lg.Targets,
 		meta:    logMeta(px, g),
 		format:  lg.Compiled, sd: lg.CompiledSD, uid: lg.UniqueID,
-		dontLogNull: lg.DontLogNull, separateErrors: lg.SeparateErrors, dontLogNormal: lg.DontLogNormal, asap: lg.LogASAP,
+		dontLogNull: lg.DontLogNull, separateErrors: lg.SeparateErrors, dontLogNormal: lg.DontLogNormal,
+		// haproxy gathers what a proxy's formats wait for (its to_log),
+		// unique-id-format's included.
+		asap: lg.LogASAP || lg.Compiled != nil && !lg.Compiled.WaitsForEnd() && !lg.CompiledSD.WaitsForEnd() && !lg.UniqueID.WaitsForEnd(),
 	}
 	if lg.UniqueIDHeader != "" {
 		fl.uidHeader = []byte(lg.UniqueIDHeader)
@@ -261,16 +266,24 @@ func (s *httpStream) logResponse() {
 	l.rec.Timers.Data = l.ms()
 	if l.on {
 		l.respHead = s.responseHeadHTX() // before the response rules
-		if s.fe.log.asap {
-			// option logasap: the line goes now, with the head as the
-			// bytes sent and its arrival as the end, as haproxy's
-			// http_wait_for_response logs it.
-			l.asapAt = l.rec.Timers.Data
-			l.rec.Status = s.t.resp.Status
-			l.asapBytes = l.respHead + s.bodySoFarHTX()
-			s.emitLog()
-		}
 	}
+}
+
+// logEarly sends the line of an early-logging frontend (option logasap,
+// or a format that waits for nothing only the end knows) once the
+// response rules have let the server's response through, as haproxy's
+// http_process_res_common does at its end: with the response as its
+// buffer holds it then as the bytes sent, and the head's arrival as the
+// end. A response a rule answered instead logs at its end.
+func (s *httpStream) logEarly() {
+	l := &s.t.lg
+	if !l.on || !s.fe.log.asap {
+		return
+	}
+	l.asapAt = l.rec.Timers.Data
+	l.rec.Status = s.t.resp.Status
+	l.asapBytes = s.responseHeadHTX() + s.bodySoFarHTX()
+	s.emitLog()
 }
 
 // headerList is the part of a message capture reads.

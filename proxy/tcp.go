@@ -153,6 +153,9 @@ func (rt *Runtime) serveTCP(c net.Conn, key string, fe *Frontend) {
 	lg.retries(&rs)
 	lg.connected(sc)
 	lg.logASAP(rt, fe, &ctx, srv)
+	// haproxy sets the stream's timeouts once connected, after the line
+	// an early log sends then: that line reads 0 in cur_server_timeout.
+	scope.connected = true
 	// on-marked-down shutdown-sessions / on-marked-up
 	// shutdown-backup-sessions: a state change may cut this stream.
 	var cutBy atomic.Pointer[error]
