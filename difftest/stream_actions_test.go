@@ -195,6 +195,21 @@ func TestFrontConnectionAddrs(t *testing.T) {
 // once connected, after set-timeout, and where no server is connected.
 func TestTimeoutFetches(t *testing.T) {
 	const show = "\"%[fe_client_timeout] %[be_server_timeout] %[be_tunnel_timeout] %[cur_server_timeout] %[cur_tunnel_timeout]\""
+	tcpLog := func(format, fe, be string) string {
+		return `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    log-format ` + format + `
+    timeout client 7s
+` + fe + `    default_backend be
+backend be
+    mode tcp
+    timeout server 9s
+` + be + `    server s1 "127.0.0.1:${S1_PORT}"
+`
+	}
+	tcpSteps := []step{{send: "hi", raw: 2}, {shut: true, eof: true}}
 	// A frontend's rules may read only the frontend's: haproxy (and
 	// switchyard) refuse the backend's fetches there.
 	fe := "    timeout client 7s\n    http-request set-header X-FE %[fe_client_timeout]\n"
@@ -212,56 +227,11 @@ func TestTimeoutFetches(t *testing.T) {
 `},
 		{name: "return", req: get, cfg: withBoth(fe, "    timeout server 9s\n    http-request return status 200 content-type text/plain lf-string "+show+"\n")},
 		{name: "log", req: get, logs: 1, noProbe: true, cfg: logFEBE("", "    log-format "+show+"\n", "    timeout server 9s\n    timeout tunnel 11s\n")},
-		{name: "tcp-log", tcp: true, logs: 1, cfg: `frontend fe
-    mode tcp
-    bind "127.0.0.1:${FE_PORT}"
-    log "127.0.0.1:${LOG_PORT}" format raw local0
-    log-format ` + show + `
-    timeout client 7s
-    default_backend be
-backend be
-    mode tcp
-    timeout server 9s
-    server s1 "127.0.0.1:${S1_PORT}"
-`, steps: []step{{send: "hi", raw: 2}, {shut: true, eof: true}}},
-		{name: "tcp-log-bytes", tcp: true, logs: 1, cfg: `frontend fe
-    mode tcp
-    bind "127.0.0.1:${FE_PORT}"
-    log "127.0.0.1:${LOG_PORT}" format raw local0
-    log-format "%B ` + show[1:] + `
-    timeout client 7s
-    default_backend be
-backend be
-    mode tcp
-    timeout server 9s
-    timeout tunnel 11s
-    server s1 "127.0.0.1:${S1_PORT}"
-`, steps: []step{{send: "hi", raw: 2}, {shut: true, eof: true}}},
-		{name: "tcp-log-tunnel", tcp: true, logs: 1, cfg: `frontend fe
-    mode tcp
-    bind "127.0.0.1:${FE_PORT}"
-    log "127.0.0.1:${LOG_PORT}" format raw local0
-    log-format ` + show + `
-    timeout client 7s
-    default_backend be
-backend be
-    mode tcp
-    timeout server 9s
-    timeout tunnel 11s
-    server s1 "127.0.0.1:${S1_PORT}"
-`, steps: []step{{send: "hi", raw: 2}, {shut: true, eof: true}}},
-		{name: "tcp-log-asap", tcp: true, logs: 1, cfg: `frontend fe
-    mode tcp
-    bind "127.0.0.1:${FE_PORT}"
-    log "127.0.0.1:${LOG_PORT}" format raw local0
-    log-format ` + show + `
-    option logasap
-    timeout client 7s
-    default_backend be
-backend be
-    mode tcp
-    timeout server 9s
-    server s1 "127.0.0.1:${S1_PORT}"
-`, steps: []step{{send: "hi", raw: 2}, {shut: true, eof: true}}},
+		// A TCP line sent once connected (no end variable) reads 0 in
+		// cur_*: haproxy sets the timeouts after sending it.
+		{name: "tcp-log", tcp: true, logs: 1, cfg: tcpLog(show, "", ""), steps: tcpSteps},
+		{name: "tcp-log-bytes", tcp: true, logs: 1, cfg: tcpLog(`"%B `+show[1:], "", "    timeout tunnel 11s\n"), steps: tcpSteps},
+		{name: "tcp-log-tunnel", tcp: true, logs: 1, cfg: tcpLog(show, "", "    timeout tunnel 11s\n"), steps: tcpSteps},
+		{name: "tcp-log-asap", tcp: true, logs: 1, cfg: tcpLog(show, "    option logasap\n", ""), steps: tcpSteps},
 	})
 }
