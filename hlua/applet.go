@@ -130,13 +130,20 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 		}
 	}))
 	ap.RawSetString("response", L.CreateTable(0, 4))
+	t.cur.applet = a
 	o := t.objects()
-	o.setSamples(ap) // bound to the running call, made once
-	if o.appletHTTPMeta == nil {
-		o.appletHTTPMeta = t.appletHTTPMeta()
+	return t.bindApplet(ap, &o.appletHTTPMeta, t.appletHTTPMeta)
+}
+
+// bindApplet makes ap the running call's applet object, with the
+// thread's metatable for its class, made on first use.
+func (t *thread) bindApplet(ap *glua.LTable, meta **glua.LTable, make func() *glua.LTable) *glua.LTable {
+	t.objects().setSamples(ap) // bound to the running call, made once
+	if *meta == nil {
+		*meta = make()
 	}
-	t.cur.applet, t.cur.appletObj = a, ap
-	L.SetMetatable(ap, o.appletHTTPMeta)
+	t.cur.appletObj = ap
+	t.L.SetMetatable(ap, *meta)
 	return ap
 }
 

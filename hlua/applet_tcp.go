@@ -86,16 +86,9 @@ func (p *Program) logAppletError(st Stream, mode, name string, err error) {
 
 // appletTCP makes the AppletTCP object of a service call.
 func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
-	L := t.L
-	ap := L.CreateTable(0, 4) // f sf c sc
+	t.cur.tcpApplet = a
 	o := t.objects()
-	o.setSamples(ap) // bound to the running call, made once
-	if o.appletTCPMeta == nil {
-		o.appletTCPMeta = t.appletTCPMeta()
-	}
-	t.cur.tcpApplet, t.cur.appletObj = a, ap
-	L.SetMetatable(ap, o.appletTCPMeta)
-	return ap
+	return t.bindApplet(t.L.CreateTable(0, 4), &o.appletTCPMeta, t.appletTCPMeta) // f sf c sc
 }
 
 func tcpApplet(c *call) *TCPApplet { return c.tcpApplet }
