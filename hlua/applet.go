@@ -137,10 +137,10 @@ func (t *thread) appletHTTP(a *Applet) *glua.LTable {
 
 // bindApplet makes ap the running call's applet object, with the
 // thread's metatable for its class, made on first use.
-func (t *thread) bindApplet(ap *glua.LTable, meta **glua.LTable, make func() *glua.LTable) *glua.LTable {
+func (t *thread) bindApplet(ap *glua.LTable, meta **glua.LTable, build func() *glua.LTable) *glua.LTable {
 	t.objects().setSamples(ap) // bound to the running call, made once
 	if *meta == nil {
-		*meta = make()
+		*meta = build()
 	}
 	t.cur.appletObj = ap
 	t.L.SetMetatable(ap, *meta)
