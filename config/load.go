@@ -166,6 +166,7 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 			(&Context{p}).Later(func(*Config) error { return check() })
 		},
 		Lookup: p.lookupObject,
+		Warn:   func(msg string) { p.warnf("%s", msg) },
 	}
 	p.cfg.Patterns = p.samples.Patterns
 	lopt := LexOptions{Env: p.lookupEnv, Features: opt.Features, Version: Version}
