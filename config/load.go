@@ -207,6 +207,9 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		return nil, res, p.errs
 	}
 	p.cfg.procVars = p.samples.ProcVars
+	// Lua compiles converters at run time with this Env: their warnings
+	// no longer belong to the configuration's messages.
+	p.samples.Warn = nil
 	return p.cfg, res, nil
 }
 

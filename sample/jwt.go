@@ -288,12 +288,18 @@ func readJWTKey(path string) (crypto.PublicKey, error) {
 	}
 }
 
+// jwtEnvMu guards the making of an Env's key set: Lua compiles
+// converters while traffic runs, with the configuration's Env.
+var jwtEnvMu sync.Mutex
+
 // keys returns the configuration's key set, made on first use; without
 // an Env each expression has its own.
 func (env *Env) keys() *jwtKeys {
 	if env == nil {
 		return &jwtKeys{}
 	}
+	jwtEnvMu.Lock()
+	defer jwtEnvMu.Unlock()
 	if env.jwt == nil {
 		env.jwt = &jwtKeys{}
 	}

@@ -162,7 +162,9 @@ func TestJWTVerifyResults(t *testing.T) {
 	d := jwtDigest(nil, crypto.SHA256, []byte(es))
 	der, _ := ecdsa.SignASN1(rand.Reader, kf.ek[jwtES256], d)
 	derTok := es + "." + b64u(der)
+	derWant := "0" // R and S read from the DER bytes do not verify
 	if len(der)%2 == 1 {
+		derWant = "-3"
 		der = append(der, 0)
 	}
 	derEven := es + "." + b64u(der)
@@ -213,7 +215,7 @@ func TestJWTVerifyResults(t *testing.T) {
 		{"str(" + esTok + "),jwt_verify(ES256,txn.pem)", "1"},
 		{"str(" + esTok + "),jwt_verify(ES256,txn.unloaded)", "-5"},
 		{"str(" + esTok + "),jwt_verify(ES384," + kf.ec256 + ")", "0"},
-		{"str(" + derTok + "),jwt_verify(ES256," + kf.ec256 + ")", map[bool]string{true: "-3", false: "0"}[len(der) != len(derEven[len(es)+1:])]},
+		{"str(" + derTok + "),jwt_verify(ES256," + kf.ec256 + ")", derWant},
 		{"str(" + derEven + "),jwt_verify(ES256," + kf.ec256 + ")", "0"},
 		{"str(" + es + ".AAA),jwt_verify(ES256," + kf.ec256 + ")", "0"}, // two bytes: R=0, S=0
 		{"str(" + es + ".AA),jwt_verify(ES256," + kf.ec256 + ")", "-3"}, // one byte
@@ -412,6 +414,9 @@ func TestB64URL(t *testing.T) {
 }
 
 func TestJWTVerifyAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	signed := jwtParts(`{"alg":"HS256"}`, `{"a":1}`)
 	tok := signed + "." + hsSign(jwtHS256, "k", signed)
 	e, err := ParseExpr(&Env{}, "str("+tok+"),jwt_verify(HS256,k)")
