@@ -122,7 +122,11 @@ const jwtVerifyCfg = `frontend fe
 `
 
 func jwtReq(hdrs ...string) string {
-	return "GET / HTTP/1.1\r\nhost: a\r\n" + strings.Join(hdrs, "\r\n") + "\r\n\r\n"
+	r := "GET / HTTP/1.1\r\nhost: a\r\n"
+	for _, h := range hdrs {
+		r += h + "\r\n"
+	}
+	return r + "\r\n"
 }
 
 func bearerReq(tok string, hdrs ...string) string {
@@ -252,7 +256,17 @@ func TestJWTBearer(t *testing.T) {
 	} {
 		reqs = append(reqs, "GET / HTTP/1.1\r\n"+h+"\r\nhost: a\r\n\r\n")
 	}
+	// A failure is remembered for the transaction, even once a rule set
+	// the header; valid Basic credentials are no failure.
+	late := `frontend fe
+    bind "127.0.0.1:${FE_PORT}"
+    http-request set-var(txn.a) http_auth_bearer
+    http-request set-header authorization "Bearer late"
+    http-request return status 200 content-type text/plain lf-string "[%[http_auth_bearer]] [%[http_auth_bearer(authorization)]]\n"
+`
 	runCases(t, []tcase{
+		{name: "bearer-failure-remembered", cfg: late, n: 5, req: jwtReq() + jwtReq("authorization: Basic YTpi") +
+			jwtReq("authorization: Basic YWI=") + jwtReq("authorization: Other x") + jwtReq("authorization: Bearer early")},
 		{name: "bearer-schemes", cfg: jwtBearerCfg, n: len(reqs), req: strings.Join(reqs, "")},
 		{name: "bearer-first-header", cfg: jwtBearerCfg, req: "GET / HTTP/1.1\r\nauthorization: Bearer first\r\nhost: a\r\n\r\n"},
 	})

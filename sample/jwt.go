@@ -135,21 +135,6 @@ func jwtSplit(tok []byte, max int) (parts [3][]byte, n int, more bool) {
 	return parts, n, true
 }
 
-// b64urlVal maps a base64url character to its value, or 0xff. '=' is
-// worth 63 as '_' is: haproxy's base64urldec table says so, and knows
-// no padding.
-var b64urlVal = func() (t [256]byte) {
-	for i := range t {
-		t[i] = 0xff
-	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-	for i := 0; i < len(alphabet); i++ {
-		t[alphabet[i]] = byte(i)
-	}
-	t['='] = 63
-	return t
-}()
-
 // appendB64URL decodes unpadded base64url as haproxy's base64urldec: a
 // length of 4n+1 or any character outside the alphabet is an error, and
 // the unused low bits of the last character are ignored.
@@ -160,7 +145,7 @@ func appendB64URL(dst, in []byte) ([]byte, bool) {
 	var acc uint32
 	bits := 0
 	for _, ch := range in {
-		v := b64urlVal[ch]
+		v := ub64Rev[ch] // '=' is worth 63 there, as in haproxy's table
 		if v == 0xff {
 			return dst, false
 		}
@@ -526,6 +511,11 @@ func fetchAuthBearer(c *Ctx, a []arg, _ cursor) (Value, cursor, bool) {
 		}
 		return Str(rest), cursor{}, true
 	}
+	// A failure is remembered for the transaction; a success is not.
+	if c.authWrong {
+		return Value{}, cursor{}, false
+	}
+	c.authWrong = true
 	v, found := nthElem(c.Req, "authorization", true, 1)
 	if !found {
 		return Value{}, cursor{}, false
@@ -534,11 +524,26 @@ func fetchAuthBearer(c *Ctx, a []arg, _ cursor) (Value, cursor, bool) {
 	if sp <= 0 {
 		return Value{}, cursor{}, false
 	}
-	scheme := v[:sp]
-	if isSchemePrefix(scheme, "basic") || !isSchemePrefix(scheme, "bearer") {
+	scheme, cred := v[:sp], bytes.TrimLeft(v[sp:], " ")
+	switch {
+	case isSchemePrefix(scheme, "basic"):
+		// Valid Basic credentials are usable, by other fetches.
+		c.authWrong = !basicCredsValid(c, cred)
 		return Value{}, cursor{}, false
+	case isSchemePrefix(scheme, "bearer"):
+		c.authWrong = false
+		return Str(cred), cursor{}, true
 	}
-	return Str(bytes.TrimLeft(v[sp:], " ")), cursor{}, true
+	return Value{}, cursor{}, false
+}
+
+// basicCredsValid says whether haproxy reads Basic credentials in cred:
+// base64 that decodes to text with a ':' before any NUL.
+func basicCredsValid(c *Ctx, cred []byte) bool {
+	start := len(c.Scratch)
+	defer func() { c.Scratch = c.Scratch[:start] }()
+	dec, ok := convB64Dec(c, nil, Str(cred))
+	return ok && bytes.IndexByte(cutNUL(dec.Str), ':') >= 0
 }
 
 // isSchemePrefix says whether s is, in any case, the start of name: C's

@@ -391,6 +391,43 @@ func TestHTTPAuthBearer(t *testing.T) {
 	}
 }
 
+// TestHTTPAuthBearerRemembersFailure: as haproxy, once the transaction's
+// Authorization gave nothing usable, later reads find nothing either,
+// until the next transaction; valid Basic credentials are no failure.
+func TestHTTPAuthBearerRemembersFailure(t *testing.T) {
+	e, err := ParseExpr(nil, "http_auth_bearer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearer := req("GET / HTTP/1.1", "Authorization: Bearer late")
+	for _, first := range []struct {
+		hdr  string
+		want string // what the second read, of a Bearer header, gives
+	}{{"", "<none>"}, {"Authorization: Digest x", "<none>"}, {"Authorization: Basic YTpi", "late"},
+		{"Authorization: Basic YWI=", "<none>"}, {"Authorization: Basic !!", "<none>"}, {"Authorization: Bearer t", "late"}} {
+		var hdrs []string
+		if first.hdr != "" {
+			hdrs = append(hdrs, first.hdr)
+		}
+		c := ctxFor(req("GET / HTTP/1.1", hdrs...))
+		e.Eval(c)
+		c.Req = bearer
+		if got := text(e.Eval(c)); got != first.want {
+			t.Errorf("after %q: %s, want %s", first.hdr, got, first.want)
+		}
+		// The next transaction reads afresh; a named header is never
+		// remembered.
+		if got := evalWith(t, nil, c, "http_auth_bearer(authorization)"); got != "late" {
+			t.Errorf("after %q: named header: %s", first.hdr, got)
+		}
+		c.Reset()
+		c.Req = bearer
+		if got := text(e.Eval(c)); got != "late" {
+			t.Errorf("after %q and a reset: %s", first.hdr, got)
+		}
+	}
+}
+
 func TestB64URL(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 3, 4, 5, 31, 64} {
 		b := make([]byte, n)
