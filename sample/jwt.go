@@ -37,14 +37,16 @@ var jwtFetches = []fetchDef{
 
 // jwt_verify's results, haproxy's enum jwt_vrfy_status.
 const (
-	jwtBad           = 0  // the signature does not match
-	jwtOK            = 1  // it does
-	jwtUnknownAlg    = -1 // the algorithm is none haproxy knows
-	jwtUnmanagedAlg  = -2 // known but not verified (RSASSA-PSS in 2.6)
-	jwtInvalidToken  = -3 // not three parts, no or undecodable signature…
-	jwtUnknownCert   = -5 // the key is no public key loaded at startup
-	jwtMaxAlgNameLen = 5
+	jwtBad          = 0  // the signature does not match
+	jwtOK           = 1  // it does
+	jwtUnknownAlg   = -1 // the algorithm is none haproxy knows
+	jwtUnmanagedAlg = -2 // known but not verified (RSASSA-PSS in 2.6)
+	jwtInvalidToken = -3 // not three parts, no or undecodable signature…
+	jwtUnknownCert  = -5 // the key is no public key loaded at startup
 )
+
+// jwtMaxAlgNameLen is the length of every algorithm name but "none".
+const jwtMaxAlgNameLen = 5
 
 // jwtAlg is a JWS "alg" (RFC 7518 section 3.1).
 type jwtAlg uint8
