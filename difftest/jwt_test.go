@@ -10,12 +10,15 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
 	"hash"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // JWT: http_auth_bearer, jwt_header_query, jwt_payload_query and
@@ -46,6 +49,14 @@ var jwtKitOnce = sync.OnceValue(func() *jwtKit {
 	der, _ := x509.MarshalPKCS8PrivateKey(k.rsa)
 	k.files["private.pem"] = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 	k.files["junk.pem"] = "not a key\n"
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "jwt"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	cert, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.rsa.PublicKey, k.rsa)
+	if err != nil {
+		panic(err)
+	}
+	k.files["cert.pem"] = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert}))
+	k.files["cert-then-key.pem"] = k.files["cert.pem"] + k.files["rsa.pem"]
 	return k
 })
 
@@ -205,6 +216,8 @@ func TestJWTKeyFiles(t *testing.T) {
 		{name: "junk-and-missing", files: k.files, warns: true, cfg: cfg("${DIR}/junk.pem", "${DIR}/nope.pem", "${DIR}/rsa.pem"),
 			req: bearerReq(tok, "x-alg: RS256")},
 		{name: "directory", files: k.files, warns: true, cfg: cfg("${DIR}", "${DIR}/rsa.pem"),
+			req: bearerReq(tok, "x-alg: RS256")},
+		{name: "certificate", files: k.files, warns: true, cfg: cfg("${DIR}/cert.pem", "${DIR}/cert-then-key.pem"),
 			req: bearerReq(tok, "x-alg: RS256")},
 		{name: "mismatched-key-types", files: k.files, cfg: cfg("${DIR}/es256.pem", "${DIR}/rsa.pem"), n: 2,
 			req: bearerReq(tok, "x-alg: ES256") + bearerReq(k.token("ES256"), "x-alg: RS256")},
