@@ -166,6 +166,7 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 			(&Context{p}).Later(func(*Config) error { return check() })
 		},
 		Lookup: p.lookupObject,
+		Warn:   func(msg string) { p.warnf("%s", msg) },
 	}
 	p.cfg.Patterns = p.samples.Patterns
 	lopt := LexOptions{Env: p.lookupEnv, Features: opt.Features, Version: Version}
@@ -206,6 +207,9 @@ func parse(files []string, srcs [][]byte, opt LoadOptions, res *Result) (*Config
 		return nil, res, p.errs
 	}
 	p.cfg.procVars = p.samples.ProcVars
+	// Lua compiles converters at run time with this Env: their warnings
+	// no longer belong to the configuration's messages.
+	p.samples.Warn = nil
 	return p.cfg, res, nil
 }
 

@@ -35,6 +35,10 @@ type Env struct {
 	// Dynamic holds the fetches and converters the configuration defines
 	// itself (Lua's), nil when none.
 	Dynamic Dynamic
+	// Warn reports a warning about the line being read (nil: dropped).
+	Warn func(msg string)
+	// jwt holds the public keys jwt_verify loads, by path.
+	jwt *jwtKeys
 }
 
 // DeclareVar notes a variable the configuration names (only proc.* ones

@@ -105,9 +105,9 @@ type convDef struct {
 // tables; a table for a new family of keywords is added to the list.
 var (
 	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches, responseFetches,
-		miscFetches, bodyFetches, resBodyFetches, binFetches, payloadFetches, helloFetches)
+		miscFetches, bodyFetches, resBodyFetches, binFetches, payloadFetches, helloFetches, jwtFetches)
 	convs = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs, bytesConvs,
-		fixConvs, mqttConvs)
+		fixConvs, mqttConvs, jwtConvs)
 )
 
 func indexFetches(tables ...[]fetchDef) map[string]*fetchDef {

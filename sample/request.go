@@ -90,6 +90,10 @@ type Ctx struct {
 	// mayChange is set by a fetch whose answer more bytes could change;
 	// a condition that fails because of it is haproxy's ACL_TEST_MISS.
 	mayChange bool
+	// authWrong remembers that the transaction's Authorization header
+	// gave no usable credentials, as haproxy's HTTP_AUTH_WRONG: later
+	// reads in the transaction find none, even of a header added since.
+	authWrong bool
 	// Scratch is a buffer converters may append into; it is truncated by
 	// Reset. Values that point into it are valid until the next Reset.
 	Scratch []byte
@@ -146,7 +150,7 @@ func (c *Ctx) frontConn(dst bool) netip.AddrPort {
 func (c *Ctx) Reset() {
 	c.Req, c.ReqInfo, c.Resp, c.OnResponse, c.Body, c.BodyLeft = nil, nil, nil, false, nil, 0
 	c.ResBody, c.ResBodyLeft = nil, 0
-	c.L6, c.mayChange, c.LastRule = nil, false, nil
+	c.L6, c.mayChange, c.LastRule, c.authWrong = nil, false, nil, false
 	c.Vars.Reset()
 	c.Scratch = c.Scratch[:0]
 }

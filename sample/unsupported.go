@@ -18,7 +18,7 @@ dst_port  fc_dst_is_local  fc_err fc_err_str fc_fackets
 fc_http_major fc_lost fc_pp_authority fc_pp_unique_id fc_rcvd_proxy
 fc_reordering fc_retrans fc_rtt fc_rttvar fc_sacked  fc_src_is_local
  fc_unacked fcgi.docroot fcgi.index fe_client_timeout hdr hdr_cnt
-hdr_val hostname http_auth http_auth_bearer http_auth_group http_auth_pass
+hdr_val hostname http_auth http_auth_group http_auth_pass
 http_auth_type http_auth_user http_first_req int internal.htx.data
 internal.htx.free internal.htx.free_data internal.htx.has_eom
 internal.htx.nbblks internal.htx.size internal.htx.used
@@ -92,7 +92,7 @@ wurfl-get-all
 	unsupportedConvs = wordSet(`
 51d.single aes_gcm_dec capture-req capture-res
 da-csv-conv debug http_date
-in_table jwt_header_query jwt_payload_query jwt_verify language ltime map
+in_table language ltime map
 map_beg map_beg_int map_beg_ip map_dir map_dir_int map_dir_ip map_dom
 map_dom_int map_dom_ip map_end map_end_int map_end_ip map_int map_int_int
 map_int_ip map_ip map_ip_int map_ip_ip map_reg map_reg_int map_reg_ip
