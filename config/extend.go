@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 
 	"switchyard/sample"
@@ -170,15 +171,40 @@ func RegisterServerOption(name string, nargs int, parse func(c *Context, s *Serv
 	serverOptions[name] = lineOption[*ServerOpts]{nargs, parse}
 }
 
+// missingArgs are HAProxy's own words for an option of a bind or server
+// line ("bind crt", "server track") given without its argument; the
+// others get a generic message.
+var missingArgs = map[string]string{
+	"bind crt":           "'crt' : missing certificate location",
+	"bind crt-list":      "'crt-list' : missing certificate location",
+	"server addr":        "'addr' expects <ipv4|ipv6> as argument.",
+	"server agent-addr":  "'agent-addr' expects an address as argument.",
+	"server agent-inter": "'agent-inter' expects a delay as argument.",
+	"server agent-port":  "'agent-port' expects a port number as argument.",
+	"server agent-send":  "'agent-send' expects a string as argument.",
+	"server check-sni":   "'check-sni' : missing SNI",
+	"server cookie":      "'cookie' expects <value> as argument.",
+	"server crt":         "'crt' : missing certificate file path",
+	"server error-limit": "'error-limit' expects an integer argument.",
+	"server observe":     "'observe' expects <mode> as argument.",
+	"server port":        "'port' expects a port number as argument.",
+	"server socks4":      "'socks4' expects <addr>:<port> as argument.",
+	"server track":       "'track' expects [<proxy>/]<server> as argument.",
+	"server verifyhost":  "'verifyhost' : missing hostname to verify against",
+}
+
 // parseLineOption runs a registered option found at args[i], and returns
 // how many words it took beyond its name; ok is false if none is
 // registered under that name.
-func parseLineOption[T any](p *parser, table map[string]lineOption[T], dst T, args []string, i int) (n int, ok bool, err error) {
+func parseLineOption[T any](p *parser, kind string, table map[string]lineOption[T], dst T, args []string, i int) (n int, ok bool, err error) {
 	o, ok := table[args[i]]
 	if !ok {
 		return 0, false, nil
 	}
 	if i+o.args >= len(args) {
+		if msg, ok := missingArgs[kind+" "+args[i]]; ok {
+			return 0, true, errors.New(msg)
+		}
 		return 0, true, fmt.Errorf("'%s' expects %d argument(s)", args[i], o.args)
 	}
 	return o.args, true, o.parse(&Context{p}, dst, args[i+1:i+1+o.args])

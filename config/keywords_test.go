@@ -1572,7 +1572,11 @@ func backendCases() []kwCase {
 		// haproxy takes any number (atol) and truncates it to a port.
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 agent-port 99999", err: "t.cfg:2: 'server': 'agent-port' expects a port number (0-65535), got '99999'"},
 		{kw: "server", in: inBE, src: `server s1 192.0.2.10:80 agent-send ""`, err: "t.cfg:2: 'server': 'agent-send' expects a string as argument"},
-		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 track", err: "t.cfg:2: 'server': 'track' expects 1 argument(s)"},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 track", err: "t.cfg:2: 'server': 'track' expects [<proxy>/]<server> as argument."},
+		// A missing argument is told in HAProxy's words for the option.
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 agent-port", err: "t.cfg:2: 'server': 'agent-port' expects a port number as argument."},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 socks4", err: "t.cfg:2: 'server': 'socks4' expects <addr>:<port> as argument."},
+		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 ssl verifyhost", err: "t.cfg:2: 'server': 'verifyhost' : missing hostname to verify against"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 rise 0", err: "t.cfg:2: 'server': 'rise' has to be >= 1, got '0'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 inter 0", err: "t.cfg:2: 'server': 'inter' expects a positive delay, got '0'"},
 		{kw: "server", in: inBE, src: "server s1 192.0.2.10:80 port 0", err: "t.cfg:2: 'server': 'port' expects a valid port number (1-65535), got '0'"},

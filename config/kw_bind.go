@@ -37,7 +37,7 @@ func parseBind(p *parser, args []string) error {
 	var opts Bind
 	opts.Pos = p.pos()
 	for i := 1; i < len(args); i++ {
-		if n, ok, err := parseLineOption(p, bindOptions, &opts, args, i); ok {
+		if n, ok, err := parseLineOption(p, "bind", bindOptions, &opts, args, i); ok {
 			if err != nil {
 				return err
 			}

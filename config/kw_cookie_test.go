@@ -99,7 +99,7 @@ func TestServerCookieOption(t *testing.T) {
 		{text: "backend b\n default-server cookie d\n server s1 127.0.0.1:1\n server s2 127.0.0.1:2 cookie s2\n",
 			want: []string{"d", "s2"}},
 		{text: "backend b\n server s1 127.0.0.1:1 cookie s1 cookie s2\n", want: []string{"s2"}},
-		{text: "backend b\n server s1 127.0.0.1:1 cookie\n", err: "t.cfg:2: 'server': 'cookie' expects 1 argument(s)"},
+		{text: "backend b\n server s1 127.0.0.1:1 cookie\n", err: "t.cfg:2: 'server': 'cookie' expects <value> as argument."},
 		{text: "backend b\n server s1 127.0.0.1:1 cookie \"\"\n", err: "t.cfg:2: 'server': 'cookie' expects <value> as argument."},
 	} {
 		cfg, _, errs := load(t, c.text)

@@ -147,7 +147,7 @@ func parseServerAddr(spec string, s *Server) error {
 
 func parseServerOpts(p *parser, args []string, o *ServerOpts) error {
 	for i := 0; i < len(args); i++ {
-		if n, ok, err := parseLineOption(p, serverOptions, o, args, i); ok {
+		if n, ok, err := parseLineOption(p, "server", serverOptions, o, args, i); ok {
 			if err != nil {
 				return err
 			}
