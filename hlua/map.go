@@ -21,6 +21,9 @@ var mapMethods = []string{"found", "bool", "int", "ip", "bin", "len", "str", "be
 type luaMap struct {
 	conv   *sample.ConvCall
 	intKey bool
+	// ctx is the lookups' scratch context: a Map belongs to one Lua
+	// state, which runs one call at a time.
+	ctx sample.Ctx
 }
 
 func openMap(v *vm) {
@@ -91,16 +94,20 @@ func mapLookup(L *glua.LState, str bool) int {
 	if m.intKey {
 		in = sample.Int(checkInteger(L, 2))
 	} else {
-		in = sample.Str([]byte(L.CheckString(2)))
+		m.ctx.Scratch = append(m.ctx.Scratch[:0], L.CheckString(2)...)
+		in = sample.Str(m.ctx.Scratch)
 	}
-	out, ok := m.conv.Apply(&sample.Ctx{}, in)
+	out, ok := m.conv.Apply(&m.ctx, in)
 	switch {
 	case !ok && str:
 		L.Push(glua.LString(""))
 	case !ok:
 		L.Push(glua.LNil)
 	default:
-		L.Push(glua.LString(out.AppendText(nil)))
+		mark := len(m.ctx.Scratch)
+		m.ctx.Scratch = out.AppendText(m.ctx.Scratch)
+		L.Push(glua.LString(m.ctx.Scratch[mark:])) // a copy: the string outlives the scratch
 	}
+	m.ctx.Reset()
 	return 1
 }
