@@ -91,8 +91,8 @@ wurfl-get-all
 `)
 	unsupportedConvs = wordSet(`
 51d.single aes_gcm_dec capture-req capture-res
-da-csv-conv debug http_date
-in_table language ltime map
+da-csv-conv debug
+in_table language map
 map_beg map_beg_int map_beg_ip map_dir map_dir_int map_dir_ip map_dom
 map_dom_int map_dom_ip map_end map_end_int map_end_ip map_int map_int_int
 map_int_ip map_ip map_ip_int map_ip_ip map_reg map_reg_int map_reg_ip
@@ -103,7 +103,7 @@ table_gpc0 table_gpc0_rate table_gpc1 table_gpc1_rate table_gpc_rate
 table_gpt table_gpt0 table_http_err_cnt table_http_err_rate
 table_http_fail_cnt table_http_fail_rate table_http_req_cnt
 table_http_req_rate table_kbytes_in table_kbytes_out table_server_id
-table_sess_cnt table_sess_rate table_trackers ungrpc utime
+table_sess_cnt table_sess_rate table_trackers ungrpc
 `)
 )
 
