@@ -41,3 +41,21 @@ func TestConvDates(t *testing.T) {
 			cfg: showConv("%[int(1700000000),ltime(%Y-%m-%dT%H:%M:%S %s %z %Z,60)] %[int(1700000000),utime(%H %Z %z)]")},
 	})
 }
+
+func TestConvLanguage(t *testing.T) {
+	al := []string{
+		"fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", "en-US", "EN", "de;q=0.1, en;q=0.2", "de;q=0, en;q=0",
+		"de;q=0.5, en;q=0.5", "de;q=2, en", "de;q=abc, en", "de ;  q = 0.3 , en;q=0.29", "de;level=1;q=0.1, en;q=0.5",
+		"de fr, en;q=0.1", "", ",,; ,en;q=0.5", "-x", "en;q=0.9999", "en;q=0.0001, fr;q=0.001", "da, en-gb;q=0.8, en;q=0.7",
+		"fr;q=1.0, de", "fr;q=0.", "*", "es-419;q=0.9, pt-BR",
+	}
+	var req string
+	for _, v := range al {
+		req += "GET / HTTP/1.1\r\nHost: a\r\nAccept-Language: " + v + "\r\n\r\n"
+	}
+	runCases(t, []tcase{
+		{name: "language", exact: true, req: req, n: len(al),
+			cfg: showConv("[%[req.fhdr(accept-language),language(en;de;fr;da;pt)]] [%[req.fhdr(accept-language),language(en-US;es;pt-BR;-x;a;;b,none)]] " +
+				"[%[req.fhdr(accept-language),language(de,zz)]] [%[req.fhdr(accept-language),language()]] [%[req.fhdr(accept-language),language(*)]]")},
+	})
+}

@@ -92,7 +92,7 @@ wurfl-get-all
 	unsupportedConvs = wordSet(`
 51d.single aes_gcm_dec capture-req capture-res
 da-csv-conv debug
-in_table language map
+in_table map
 map_beg map_beg_int map_beg_ip map_dir map_dir_int map_dir_ip map_dom
 map_dom_int map_dom_ip map_end map_end_int map_end_ip map_int map_int_int
 map_int_ip map_ip map_ip_int map_ip_ip map_reg map_reg_int map_reg_ip
