@@ -59,3 +59,26 @@ func TestConvLanguage(t *testing.T) {
 				"[%[req.fhdr(accept-language),language(de,zz)]] [%[req.fhdr(accept-language),language()]] [%[req.fhdr(accept-language),language(*)]]")},
 	})
 }
+
+func TestConvBackendState(t *testing.T) {
+	probe := "[%[str(be),nbsrv]] [%[str(other),nbsrv]] [%[str(nope),nbsrv]] [%[str(fe),nbsrv]] [%[str(#2),nbsrv]] [%[str(#3),nbsrv]] [%[str(#99),nbsrv]] [%[str(),nbsrv]] " +
+		"[%[str(be/s1),srv_queue]] [%[str(s1),srv_queue]] [%[str(be/#1),srv_queue]] [%[str(be/#9),srv_queue]] [%[str(be/nope),srv_queue]] " +
+		"[%[str(nope/s1),srv_queue]] [%[str(other/o2),srv_queue]] [%[str(o1),srv_queue]] [%[str(l1),srv_queue]] [%[str(ls/l1),srv_queue]] [%[str(/s1),srv_queue]]"
+	ret := "    http-request return status 200 content-type text/plain lf-string \"" + probe + "\"\n"
+	servers := `
+backend other
+    server o1 "127.0.0.1:${S1_PORT}"
+    server o2 "127.0.0.1:${S1_PORT}" disabled
+    server o3 "127.0.0.1:${S1_PORT}" backup
+
+listen ls
+    bind "127.0.0.1:${FE2_PORT}"
+    server l1 "127.0.0.1:${S1_PORT}"
+` + ret
+	runCases(t, []tcase{
+		{name: "in-frontend", exact: true, req: get, cfg: withFE(ret) + servers},
+		{name: "in-backend", exact: true, req: get, cfg: withBE(ret) + servers},
+		{name: "in-listen", exact: true, steps: []step{{fe: "FE2_PORT", send: get, read: 1}}, cfg: simple + servers},
+		{name: "in-acl", exact: true, req: get, cfg: withFE("    http-request return status 200 content-type text/plain string yes if { str(other),nbsrv 1 } { str(be/s1),srv_queue 0 } !{ str(s1),srv_queue -m found }\n") + servers},
+	})
+}
