@@ -79,6 +79,9 @@ listen ls
 		{name: "in-frontend", exact: true, req: get, cfg: withFE(ret) + servers},
 		{name: "in-backend", exact: true, req: get, cfg: withBE(ret) + servers},
 		{name: "in-listen", exact: true, steps: []step{{fe: "FE2_PORT", send: get, read: 1}}, cfg: simple + servers},
+		{name: "in-frontend-response", exact: true, req: get, cfg: withFE("    http-response set-header X-L \"%[str(s1),srv_queue]\"\n") + servers},
+		{name: "in-frontend-response-acl", req: get, cfg: withFE("    http-response set-header X-Q yes if { str(s1),srv_queue -m found }\n") + servers,
+			deviation: "a condition of a frontend's http-response rule: haproxy looks for the server in the frontend (none), switchyard in the stream's backend (docs/configuration.md)"},
 		{name: "in-acl", exact: true, req: get, cfg: withFE("    http-request return status 200 content-type text/plain string yes if { str(other),nbsrv 1 } { str(be/s1),srv_queue 0 } !{ str(s1),srv_queue -m found }\n") + servers},
 	})
 }
