@@ -85,3 +85,28 @@ listen ls
 		{name: "in-acl", exact: true, req: get, cfg: withFE("    http-request return status 200 content-type text/plain string yes if { str(other),nbsrv 1 } { str(be/s1),srv_queue 0 } !{ str(s1),srv_queue -m found }\n") + servers},
 	})
 }
+
+func TestConvCapture(t *testing.T) {
+	decl := "    declare capture request len 5\n    capture request header X-H len 3\n    declare capture response len 4\n"
+	show := "    http-request return status 200 content-type text/plain lf-string \"[%[var(txn.a)]] [%[var(txn.b)]] [%[var(txn.c)]] [%[var(txn.d)]] [%[capture.req.hdr(0)]] [%[capture.req.hdr(1)]]\"\n" +
+		"    http-after-response set-header X-R \"[%[capture.res.hdr(0)]]\"\n"
+	runCases(t, []tcase{
+		{name: "request-and-response-slots", exact: true, req: hdrReq("X-H: header"),
+			cfg: withFE(decl +
+				"    http-request set-var(txn.a) str(abcdefgh),capture-req(0)\n" +
+				"    http-request set-var(txn.b) str(xy),capture-req(2)\n" +
+				"    http-request set-var(txn.c) int(123456),capture-res(0)\n" +
+				"    http-request set-var(txn.d) str(q),capture-res(1)\n" + show)},
+		{name: "overwrites-header-capture", exact: true, req: hdrReq("X-H: header"),
+			cfg: withFE(decl + "    http-request set-var(txn.a) str(zzzz),capture-req(1)\n" + show)},
+		{name: "from-backend-rules", exact: true, req: get,
+			cfg: withBoth(decl, "    http-request set-var(txn.a) str(backend),capture-req(0)\n    http-request set-var(txn.b) str(xy),capture-req(1)\n"+show)},
+		{name: "no-slots", exact: true, req: get,
+			cfg: withFE("    http-request set-var(txn.a) str(abc),capture-req(0)\n    http-request set-var(txn.c) str(abc),capture-res(0)\n" + show)},
+		{name: "response-rules", exact: true, req: get,
+			cfg: withFE(decl + "    http-response set-header X-C \"%[res.hdr(x-origin),capture-res(0)] %[capture.res.hdr(0)] %[str(longer),capture-req(0)] %[capture.req.hdr(0)]\"\n")},
+		{name: "logged", req: "GET / HTTP/1.1\r\nhost: x\r\nX-H: header\r\nconnection: close\r\n\r\n", logs: 1,
+			cfg: logFE(decl+"    http-request set-var(txn.a) str(abcdefgh),capture-req(0)\n    http-request set-var(txn.a) str(resp),capture-res(0)\n"+
+				"    http-response set-var(txn.a) str(late),capture-req(1)\n", "    log-format \"%hr %hs %[capture.req.hdr(0)]\"\n")},
+	})
+}

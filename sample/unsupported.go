@@ -90,7 +90,7 @@ unique-id url url32 url32+src url_param urlp urlp_val var wait_end wurfl-get
 wurfl-get-all
 `)
 	unsupportedConvs = wordSet(`
-51d.single aes_gcm_dec capture-req capture-res
+51d.single aes_gcm_dec
 da-csv-conv debug
 in_table map
 map_beg map_beg_int map_beg_ip map_dir map_dir_int map_dir_ip map_dom
