@@ -17,7 +17,7 @@ func TestConvDates(t *testing.T) {
 	utc := []string{"TZ=UTC"}
 	paris := []string{"TZ=Europe/Paris"}
 	kolkata := []string{"TZ=Asia/Kolkata"}
-	fields := "%a %A %b %B %h %e %k %l %I %p %P %j %u %w %U %W %V %z %Z %% %c|%x|%X|%D|%r|%R|%T|%F|%C|%y|%G|%g|%n|%t|%Q|%Ex|%Od|%Ed|%"
+	fields := "%a %A %b %B %h %e %k %l %I %p %P %j %u %w %U %W %V %z %Z %% %c|%x|%X|%D|%r|%R|%T|%F|%C|%y|%G|%g|%n|%t|%Q|%Ex|%Od|%Ed|%E%|%OP|%OG|%Ox|%"
 	runCases(t, []tcase{
 		{name: "http-date", exact: true, req: get, env: utc,
 			cfg: showConv("%[int(1700000000),http_date] %[int(784111777),http_date] %[date,http_date,length] %[int(-1),http_date]")},

@@ -133,7 +133,7 @@ func strftime(b []byte, f string, t time.Time, local bool) []byte {
 			i++
 			c = f[i]
 			// only some conversions take a modifier; glibc copies the others
-			ok := f[i-1] == 'E' && byteIn(c, "cCxXyY") || f[i-1] == 'O' && byteIn(c, "bBhdeHIklmMSuUVwWy")
+			ok := f[i-1] == 'E' && byteIn(c, "%CPRTXYZcnprstuxyz") || f[i-1] == 'O' && byteIn(c, "%BCGHIMPRSTUVWZbdeghjklmnprstuwyz")
 			if !ok {
 				b = append(b, f[start:i+1]...)
 				continue
