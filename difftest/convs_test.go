@@ -36,7 +36,12 @@ func TestConvDates(t *testing.T) {
 		{name: "ltime-utc", exact: true, req: get, env: utc,
 			cfg: showConv("%[int(1700000000),ltime(%Y-%m-%dT%H:%M:%S %s %z %Z)] %[int(1700000000),ltime(" + fields + ",86400)]")},
 		{name: "ltime-paris", exact: true, req: get, env: paris,
-			cfg: showConv("%[int(1700000000),ltime(%Y-%m-%dT%H:%M:%S %s %z %Z)] %[int(1690000000),ltime(%c %s %z %Z)] %[int(1700000000),ltime(" + fields + ")]")},
+			cfg: showConv("%[int(1700000000),ltime(%Y-%m-%dT%H:%M:%S %s %z %Z)] %[int(1690000000),ltime(%c %s %z %Z)] %[int(1700000000),ltime(" + fields + ")] " +
+				"%[int(1690000000),utime(%s %Z %z)] %[int(1700000000),utime(%s)] %[int(1679792400),utime(%s)] %[int(1679794200),utime(%s)] %[int(1698542000),utime(%s)] %[int(1698537600),ltime(%s %H)] %[int(1698541200),ltime(%s %H %Z)]")},
+		{name: "utime-s-new-york", exact: true, req: get, env: []string{"TZ=America/New_York"},
+			cfg: showConv("%[int(1690000000),utime(%s)] %[int(1700000000),utime(%s)] %[int(1690000000),ltime(%s %c %Z %z)]")},
+		{name: "utime-s-lord-howe", exact: true, req: get, env: []string{"TZ=Australia/Lord_Howe"},
+			cfg: showConv("%[int(1690000000),utime(%s)] %[int(1700000000),utime(%s)] %[int(1700000000),ltime(%s %c %Z %z)]")},
 		{name: "ltime-kolkata", exact: true, req: get, env: kolkata,
 			cfg: showConv("%[int(1700000000),ltime(%Y-%m-%dT%H:%M:%S %s %z %Z,60)] %[int(1700000000),utime(%H %Z %z)]")},
 	})

@@ -230,10 +230,15 @@ func strftimeConv(b []byte, c byte, t time.Time, local bool) ([]byte, bool) {
 	case 'R':
 		b = strftime(b, "%H:%M", t, local)
 	case 's':
-		// glibc's %s is mktime of the broken-down time: the fields read
-		// as local time, even those gmtime gave (utime)
-		lt := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.Local)
-		b = strconv.AppendInt(b, lt.Unix(), 10)
+		// glibc's %s is mktime of the broken-down time: localtime's
+		// gives the date back (ltime), but gmtime's fields (utime) are
+		// read as local standard time (gmtime says "not DST")
+		if local {
+			b = strconv.AppendInt(b, t.Unix(), 10)
+		} else {
+			u := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC).Unix()
+			b = strconv.AppendInt(b, u-int64(standardOffset(u)), 10)
+		}
 	case 'S':
 		b = appendPad(b, int64(t.Second()), 2, '0')
 	case 't':
@@ -280,4 +285,24 @@ func strftimeConv(b []byte, c byte, t time.Time, local bool) ([]byte, bool) {
 		return b, false
 	}
 	return b, true
+}
+
+// standardOffset is the local zone's offset from UTC outside daylight
+// saving time around the date u: the offset then if it is not DST, else
+// that of the nearest month that is not.
+func standardOffset(u int64) int {
+	t := time.Unix(u, 0).In(time.Local)
+	_, off := t.Zone()
+	if !t.IsDST() {
+		return off
+	}
+	for m := int64(1); m <= 12; m++ {
+		for _, d := range []int64{-m, m} {
+			if t2 := time.Unix(u+d*30*86400, 0).In(time.Local); !t2.IsDST() {
+				_, o := t2.Zone()
+				return o
+			}
+		}
+	}
+	return off
 }
