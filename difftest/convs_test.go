@@ -115,3 +115,26 @@ func TestConvCapture(t *testing.T) {
 				"    http-response set-var(txn.a) str(late),capture-req(1)\n", "    log-format \"%hr %hs %[capture.req.hdr(0)]\"\n")},
 	})
 }
+
+// In a TCP stream: the slots are the frontend's, read by the log.
+func TestConvTCP(t *testing.T) {
+	runCases(t, []tcase{
+		{name: "tcp-capture-and-state", logs: 1, tcp: true, cfg: `frontend fe
+    mode tcp
+    bind "127.0.0.1:${FE_PORT}"
+    log "127.0.0.1:${LOG_PORT}" format raw local0
+    declare capture request len 3
+    tcp-request content set-var(sess.a) str(abcdef),capture-req(0)
+    tcp-request content set-var(sess.b) str(xyz),capture-req(1)
+    tcp-request content set-var(sess.c) str(be),nbsrv
+    tcp-request content set-var(sess.d) str(be/s1),srv_queue
+    tcp-request content set-var(sess.e) int(1700000000),http_date
+    tcp-request content set-var(sess.f) str(en;q=0.5),language(fr;en)
+    log-format "%[capture.req.hdr(0)] [%[var(sess.a)]] [%[var(sess.b)]] [%[var(sess.c)]] [%[var(sess.d)]] [%[var(sess.e)]] [%[var(sess.f)]] [%[str(s1),srv_queue]] %ts"
+    default_backend be
+backend be
+    mode tcp
+    server s1 "127.0.0.1:${S1_PORT}"
+`, steps: []step{{send: "hello", shut: true, raw: 5}}},
+	})
+}
