@@ -18,6 +18,7 @@ func TestConvDates(t *testing.T) {
 	paris := []string{"TZ=Europe/Paris"}
 	kolkata := []string{"TZ=Asia/Kolkata"}
 	fields := "%a %A %b %B %h %e %k %l %I %p %P %j %u %w %U %W %V %z %Z %% %c|%x|%X|%D|%r|%R|%T|%F|%C|%y|%G|%g|%n|%t|%Q|%Ex|%Od|%Ed|%E%|%OP|%OG|%Ox|%"
+	flags := "%-d|%_d|%0d|%0e|%-e|%_e|%_m|%-m|%-j|%_j|%0k|%-k|%-l|%0l|%-H|%_H|%-I|%-M|%_S|%-y|%_y|%-U|%_V|%-W|%-g|%^a|%^A|%^b|%^B|%^h|%^p|%^P|%^c|%-D|%_T|%^r|%^Q|%-Q|%^Oa|%-Od|%_Oe|%-Ed|%^z|%^Z|%-Y|%_C|%0G|%-s|%-u|%_w|%^-b|%-^b|%_0d|%0_d|%-_d"
 	runCases(t, []tcase{
 		{name: "http-date", exact: true, req: get, env: utc,
 			cfg: showConv("%[int(1700000000),http_date] %[int(784111777),http_date] %[date,http_date,length] %[int(-1),http_date]")},
@@ -33,6 +34,8 @@ func TestConvDates(t *testing.T) {
 			cfg: showConv("%[int(1700000000),utime(%Y-%m-%dT%H:%M:%S,-3600)] %[int(1704067199),utime(%U %W %V %G %g %j,0)] " +
 				"%[int(1704067200),utime(%U %W %V %G %g %j %u %w %s)] %[int(-1),utime(%Y-%m-%d %H:%M:%S %a %j %U %W %V %G)] " +
 				"%[int(1700000000),utime()] %[str(1700000000),utime(%s,1)]")},
+		{name: "utime-flags", exact: true, req: get, env: utc,
+			cfg: showConv("%[int(1704067200),utime(" + flags + ")] %[int(1700000000),utime(" + flags + ")] %[int(1690000000),ltime(" + flags + ")]")},
 		{name: "ltime-utc", exact: true, req: get, env: utc,
 			cfg: showConv("%[int(1700000000),ltime(%Y-%m-%dT%H:%M:%S %s %z %Z)] %[int(1700000000),ltime(" + fields + ",86400)]")},
 		{name: "ltime-paris", exact: true, req: get, env: paris,

@@ -76,24 +76,41 @@ func appendPad(b []byte, n int64, width int, pad byte) []byte {
 }
 
 // compileStrftime checks ltime's or utime's format once, at load. The
-// conversions are glibc's in the C locale; the optional flags and field
-// widths of glibc (%-d, %_H, %10Y…) are not implemented and refused, as a
-// keyword not supported yet. A conversion glibc does not know (%Q) is
-// copied as it is, as glibc does; the E and O modifiers change nothing in
-// the C locale.
+// conversions are glibc's in the C locale, with its flags '-' (no
+// padding), '_' (spaces), '0' (zeros) and '^' (upper case); its flags '#'
+// and '+', its field widths (%10Y) and a padding flag on %z are not
+// implemented and refused, as a keyword not supported yet. A conversion
+// glibc does not know (%Q) is copied as it is, as glibc does; the E and O
+// modifiers change nothing in the C locale.
 func compileStrftime(local bool) func(env *Env, a []arg) (convFunc, error) {
 	return func(_ *Env, a []arg) (convFunc, error) {
 		f := a[0].s
 		for i := 0; i < len(f); i++ {
-			if f[i] != '%' || i+1 >= len(f) {
+			if f[i] != '%' {
 				continue
 			}
-			i++
-			switch c := f[i]; {
-			case c == '-' || c == '_' || c == '0' || c == '^' || c == '#' || c == '+' && i+1 < len(f) && isDigitByte(f[i+1]) || isDigitByte(c):
-				return nil, fmt.Errorf("format '%s': the flags and widths of strftime ('%%%c') are not supported yet", f, c)
-			case c == 'E' || c == 'O':
-				i++ // the conversion after the modifier is checked with it
+			start := i
+			padded := false
+			for i+1 < len(f) && byteIn(f[i+1], "-_0^#+") {
+				i++
+				switch f[i] {
+				case '#', '+':
+					return nil, fmt.Errorf("format '%s': strftime's flag '%c' is not supported yet", f, f[i])
+				case '-', '_', '0':
+					padded = true
+				}
+			}
+			if i+1 < len(f) && isDigitByte(f[i+1]) {
+				return nil, fmt.Errorf("format '%s': strftime's field widths ('%s') are not supported yet", f, f[start:i+2])
+			}
+			if i+1 < len(f) && (f[i+1] == 'E' || f[i+1] == 'O') {
+				i++
+			}
+			if i+1 < len(f) {
+				i++
+				if padded && f[i] == 'z' {
+					return nil, fmt.Errorf("format '%s': a padding flag on strftime's %%z is not supported yet", f)
+				}
 			}
 		}
 		return func(_ *Ctx, a []arg, v Value) (Value, bool) {
@@ -127,22 +144,46 @@ func strftime(b []byte, f string, t time.Time, local bool) []byte {
 			continue
 		}
 		start := i
-		i++
-		c = f[i]
-		if (c == 'E' || c == 'O') && i+1 < len(f) {
+		pad, upper := byte(0), false
+		for i+1 < len(f) && byteIn(f[i+1], "-_0^") {
 			i++
-			c = f[i]
-			// only some conversions take a modifier; glibc copies the others
-			ok := f[i-1] == 'E' && byteIn(c, "%CPRTXYZcnprstuxyz") || f[i-1] == 'O' && byteIn(c, "%BCGHIMPRSTUVWZbdeghjklmnprstuwyz")
-			if !ok {
-				b = append(b, f[start:i+1]...)
-				continue
+			if f[i] == '^' {
+				upper = true
+			} else {
+				pad = f[i]
 			}
 		}
-		if nb, ok := strftimeConv(b, c, t, local); ok {
+		if i+1 >= len(f) {
+			b = append(b, f[start:]...)
+			break
+		}
+		i++
+		c = f[i]
+		mod := byte(0)
+		if (c == 'E' || c == 'O') && i+1 < len(f) {
+			mod = c
+			i++
+			c = f[i]
+		}
+		mark := len(b)
+		if mod == 'E' && !byteIn(c, "%CPRTXYZcnprstuxyz") || mod == 'O' && !byteIn(c, "%BCGHIMPRSTUVWZbdeghjklmnprstuwyz") {
+			// only some conversions take a modifier; glibc copies the
+			// others as they are (in upper case with '^')
+			b = append(b, f[start:i+1]...)
+		} else if nb, ok := strftimeConv(b, c, pad, t, local); ok {
 			b = nb
+			if c == 'P' {
+				upper = false // glibc keeps %P in lower case
+			}
 		} else {
 			b = append(b, f[start:i+1]...)
+		}
+		if upper {
+			for j := mark; j < len(b); j++ {
+				if b[j] >= 'a' && b[j] <= 'z' {
+					b[j] -= 'a' - 'A'
+				}
+			}
 		}
 	}
 	return b
@@ -158,7 +199,20 @@ func byteIn(c byte, set string) bool {
 }
 
 // strftimeConv appends one conversion; false for one glibc does not know.
-func strftimeConv(b []byte, c byte, t time.Time, local bool) ([]byte, bool) {
+// pad is the padding flag ('-', '_', '0'; 0 for none) of the numbers;
+// composite conversions (%c, %D…) ignore it, as glibc.
+func strftimeConv(b []byte, c, pad byte, t time.Time, local bool) ([]byte, bool) {
+	num := func(b []byte, n int64, width int, def byte) []byte {
+		switch pad {
+		case '-':
+			width = 0
+		case '_':
+			def = ' '
+		case '0':
+			def = '0'
+		}
+		return appendPad(b, n, width, def)
+	}
 	year := int64(t.Year())
 	hour12 := t.Hour() % 12
 	if hour12 == 0 {
@@ -184,33 +238,33 @@ func strftimeConv(b []byte, c byte, t time.Time, local bool) ([]byte, bool) {
 		}
 		b = strconv.AppendInt(b, cent, 10)
 	case 'd':
-		b = appendPad(b, int64(t.Day()), 2, '0')
+		b = num(b, int64(t.Day()), 2, '0')
 	case 'D', 'x':
 		b = strftime(b, "%m/%d/%y", t, local)
 	case 'e':
-		b = appendPad(b, int64(t.Day()), 2, ' ')
+		b = num(b, int64(t.Day()), 2, ' ')
 	case 'F':
 		b = strftime(b, "%Y-%m-%d", t, local)
 	case 'g':
 		y, _ := t.ISOWeek()
-		b = appendPad(b, ((int64(y)%100)+100)%100, 2, '0')
+		b = num(b, ((int64(y)%100)+100)%100, 2, '0')
 	case 'G':
 		y, _ := t.ISOWeek()
 		b = strconv.AppendInt(b, int64(y), 10)
 	case 'H':
-		b = appendPad(b, int64(t.Hour()), 2, '0')
+		b = num(b, int64(t.Hour()), 2, '0')
 	case 'I':
-		b = appendPad(b, int64(hour12), 2, '0')
+		b = num(b, int64(hour12), 2, '0')
 	case 'j':
-		b = appendPad(b, int64(yday+1), 3, '0')
+		b = num(b, int64(yday+1), 3, '0')
 	case 'k':
-		b = appendPad(b, int64(t.Hour()), 2, ' ')
+		b = num(b, int64(t.Hour()), 2, ' ')
 	case 'l':
-		b = appendPad(b, int64(hour12), 2, ' ')
+		b = num(b, int64(hour12), 2, ' ')
 	case 'm':
-		b = appendPad(b, int64(t.Month()), 2, '0')
+		b = num(b, int64(t.Month()), 2, '0')
 	case 'M':
-		b = appendPad(b, int64(t.Minute()), 2, '0')
+		b = num(b, int64(t.Minute()), 2, '0')
 	case 'n':
 		b = append(b, '\n')
 	case 'p':
@@ -240,7 +294,7 @@ func strftimeConv(b []byte, c byte, t time.Time, local bool) ([]byte, bool) {
 			b = strconv.AppendInt(b, u-int64(standardOffset(u)), 10)
 		}
 	case 'S':
-		b = appendPad(b, int64(t.Second()), 2, '0')
+		b = num(b, int64(t.Second()), 2, '0')
 	case 't':
 		b = append(b, '\t')
 	case 'T', 'X':
@@ -248,16 +302,16 @@ func strftimeConv(b []byte, c byte, t time.Time, local bool) ([]byte, bool) {
 	case 'u':
 		b = strconv.AppendInt(b, int64((wday+6)%7+1), 10)
 	case 'U':
-		b = appendPad(b, int64((yday+7-wday)/7), 2, '0')
+		b = num(b, int64((yday+7-wday)/7), 2, '0')
 	case 'V':
 		_, w := t.ISOWeek()
-		b = appendPad(b, int64(w), 2, '0')
+		b = num(b, int64(w), 2, '0')
 	case 'w':
 		b = strconv.AppendInt(b, int64(wday), 10)
 	case 'W':
-		b = appendPad(b, int64((yday+7-(wday+6)%7)/7), 2, '0')
+		b = num(b, int64((yday+7-(wday+6)%7)/7), 2, '0')
 	case 'y':
-		b = appendPad(b, ((year%100)+100)%100, 2, '0')
+		b = num(b, ((year%100)+100)%100, 2, '0')
 	case 'Y':
 		b = strconv.AppendInt(b, year, 10)
 	case 'z':

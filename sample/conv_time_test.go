@@ -41,6 +41,8 @@ func TestTimeConvs(t *testing.T) {
 		{"int(1704067199),utime(%U %W %V %G %g %j)", "53 52 52 2023 23 365"},
 		{"int(1704067200),utime(%U %W %V %G %g %j %u %w)", "00 01 01 2024 24 001 1 1"},
 		{"int(-1),utime(%Y-%m-%d %H:%M:%S %a %j %U %W %V %G)", "1141709097-06-13 06:26:07 Sun 164 24 23 23 1141709097"},
+		{"int(1704067200),utime(%-d|%_d|%0e|%-e|%_m|%-j|%_j|%0k|%-H|%_y|%^a|%^B|%^p|%^P|%^c|%-D|%^Q|%^Oa|%-Od|%-Ed|%^z|%-Y|%_C)",
+			"1| 1|01|1| 1|1|  1|00|0|24|MON|JANUARY|AM|am|MON JAN  1 00:00:00 2024|01/01/24|%^Q|%^OA|1|%-Ed|+0000|2024|20"},
 		{"int(1700000000),utime()", ""},
 		{"int(1700000000),utime", ""},               // a mandatory string read as empty, as haproxy
 		{"str(1700000000),utime(%s)", "1699996400"}, // %s reads gmtime's fields as local time, as glibc
@@ -55,7 +57,7 @@ func TestTimeConvs(t *testing.T) {
 			t.Errorf("%s = %q, want %q", tt.expr, got, tt.want)
 		}
 	}
-	for _, bad := range []string{"int(1),http_date(0,m)", "int(1),http_date(,ms)", "int(1),ltime(%-d)", "int(1),utime(%_H)", "int(1),utime(%10Y)"} {
+	for _, bad := range []string{"int(1),http_date(0,m)", "int(1),http_date(,ms)", "int(1),utime(%10Y)", "int(1),utime(%-4d)", "int(1),utime(%#Z)", "int(1),utime(%+4Y)", "int(1),utime(%-z)", "int(1),ltime(%_z)"} {
 		if _, err := ParseExpr(nil, bad); err == nil {
 			t.Errorf("ParseExpr(%q) accepted", bad)
 		}
