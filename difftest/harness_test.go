@@ -119,6 +119,8 @@ type tcase struct {
 	// connection's stream held would race it (haproxy has the same window,
 	// narrower), most under the race detector on a loaded machine.
 	settle bool
+	// env is added to both proxies' environment (TZ=..., say).
+	env []string
 }
 
 const (
@@ -171,7 +173,7 @@ func runOnce(t *testing.T, bin string, tc *tcase) ([]string, string, error) {
 	}
 	defer os.RemoveAll(dir)
 	rec := &recorder{replies: tc.replies, conns: make(map[string]int)}
-	env := []string{"DIR=" + dir}
+	env := append([]string{"DIR=" + dir}, tc.env...)
 	var origins []*origin
 	// Origins are stopped after the proxy is gone (see below); this defer
 	// only covers early returns.

@@ -107,7 +107,7 @@ var (
 	fetches = indexFetches(constFetches, l4Fetches, httpFetches, headerFetches, cookieFetches, responseFetches,
 		miscFetches, bodyFetches, resBodyFetches, binFetches, payloadFetches, helloFetches, jwtFetches)
 	convs = indexConvs(stringConvs, mapConvs, arithConvs, encodeConvs, textConvs, hashConvs, miscConvs, bytesConvs,
-		fixConvs, mqttConvs, jwtConvs)
+		fixConvs, mqttConvs, jwtConvs, timeConvs, langConvs)
 )
 
 func indexFetches(tables ...[]fetchDef) map[string]*fetchDef {

@@ -90,20 +90,20 @@ unique-id url url32 url32+src url_param urlp urlp_val var wait_end wurfl-get
 wurfl-get-all
 `)
 	unsupportedConvs = wordSet(`
-51d.single aes_gcm_dec capture-req capture-res
-da-csv-conv debug http_date
-in_table language ltime map
+51d.single aes_gcm_dec
+da-csv-conv debug
+in_table map
 map_beg map_beg_int map_beg_ip map_dir map_dir_int map_dir_ip map_dom
 map_dom_int map_dom_ip map_end map_end_int map_end_ip map_int map_int_int
 map_int_ip map_ip map_ip_int map_ip_ip map_reg map_reg_int map_reg_ip
 map_regm map_str map_str_int map_str_ip map_sub map_sub_int map_sub_ip
-nbsrv protobuf srv_queue table_bytes_in_rate
+protobuf table_bytes_in_rate
 table_bytes_out_rate table_conn_cnt table_conn_cur table_conn_rate table_gpc
 table_gpc0 table_gpc0_rate table_gpc1 table_gpc1_rate table_gpc_rate
 table_gpt table_gpt0 table_http_err_cnt table_http_err_rate
 table_http_fail_cnt table_http_fail_rate table_http_req_cnt
 table_http_req_rate table_kbytes_in table_kbytes_out table_server_id
-table_sess_cnt table_sess_rate table_trackers ungrpc utime
+table_sess_cnt table_sess_rate table_trackers ungrpc
 `)
 )
 
