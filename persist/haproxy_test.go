@@ -371,10 +371,16 @@ func runDiffCase(t *testing.T, ck *Cookie, front, id string, dc diffCase, logs *
 	} else {
 		t.Fatalf("no server answered: %q", got)
 	}
-	hapLog, ok := logs.wait(id, 5*time.Second)
+	hapLog, ok := logs.wait(id, 10*time.Second)
 	if !ok {
+		// Copied under the lock, reported after: Fatalf ends the
+		// goroutine, and a lock left held would stop the copy of
+		// haproxy's output, and with it the cleanup that waits for
+		// haproxy to exit (the test hung until go test's timeout).
 		logs.mu.Lock()
-		t.Fatalf("no log line for request %s; lines %q, partial %q", id, logs.byID, logs.buf)
+		lines, partial := fmt.Sprintf("%q", logs.byID), logs.buf
+		logs.mu.Unlock()
+		t.Fatalf("no log line for request %s; lines %s, partial %q", id, lines, partial)
 	}
 
 	// Ours.
