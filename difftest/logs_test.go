@@ -228,19 +228,6 @@ backend be
 		{name: "logasap-after-response-rules", req: get, logs: 1, noProbe: true,
 			cfg: logFE("    option logasap\n    http-response set-var(txn.x) str(late)\n    http-response set-status 201\n    http-response set-header x-added abcdef\n    http-after-response set-var(txn.y) str(after)\n",
 				"    log-format \"%[var(txn.x)] %[var(txn.y)] %ST %B\"\n")},
-		// An early line (no end variable) goes at connect, before
-		// dontlognull could know the client sends nothing.
-		{name: "tcp/early-line-dontlognull", tcp: true, logs: 1, cfg: `frontend fe
-    mode tcp
-    bind "127.0.0.1:${FE_PORT}"
-    log "127.0.0.1:${LOG_PORT}" format raw local0
-    log-format "%ci early"
-    option dontlognull
-    default_backend be
-backend be
-    mode tcp
-    server s1 "127.0.0.1:${S1_PORT}"
-`, steps: []step{{shut: true, eof: true}}},
 		{name: "set-log-level", req: get + get + "GET /s HTTP/1.1\r\nhost: x\r\n\r\n", n: 3, logs: 2, noProbe: true,
 			cfg: strings.Replace(logFE(`    http-request set-log-level err if { path /a }
     http-request set-log-level silent if { path /s }
