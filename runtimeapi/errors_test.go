@@ -94,15 +94,7 @@ func TestHAProxyShowErrors(t *testing.T) {
 		t.Skipf("%s is absent: the differential test needs the reference haproxy", haproxytest.Bin)
 	}
 	origin := badOrigin(t)
-	cfg := `
-global
-    stats timeout 5s
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
-frontend fe
+	cfg := diffPrelude + `frontend fe
     bind fd@FE
     default_backend be
 backend be
