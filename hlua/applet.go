@@ -147,20 +147,17 @@ func (t *thread) bindApplet(ap *glua.LTable, meta **glua.LTable, build func() *g
 	return ap
 }
 
-// appletOf is the applet of the running service call whose object the
-// method was called on (argument 1). An object kept past its call, or
-// passed to another, belongs to no running service: an error, as the
-// objects of a finished haproxy applet are unusable.
-func appletOf[A any](t *thread, L *glua.LState, get func(c *call) A) A {
-	self := L.CheckTable(1)
+// appletCall is the running service call whose applet object the method
+// was called on (argument 1). An object kept past its call, or passed to
+// another, belongs to no running service: an error, as the objects of a
+// finished haproxy applet are unusable.
+func (t *thread) appletCall(L *glua.LState) *call {
 	c := t.cur
-	if c == nil || c.appletObj != self {
+	if c == nil || c.appletObj != L.CheckTable(1) {
 		L.RaiseError("Lua: the applet object is used outside of its service")
 	}
-	return get(c)
+	return c
 }
-
-func httpApplet(c *call) *Applet { return c.applet }
 
 // appletHTTPMeta makes the metatable of a thread's AppletHTTP objects,
 // once: building ten closures and two tables per request was the largest
@@ -170,7 +167,7 @@ func (t *thread) appletHTTPMeta() *glua.LTable {
 	methods := L.NewTable()
 	L.SetFuncs(methods, withVarMethods(t, map[string]glua.LGFunction{
 		"set_status": func(L *glua.LState) int {
-			a := appletOf(t, L, httpApplet)
+			a := t.appletCall(L).applet
 			code := L.CheckInt(2)
 			reason := L.OptString(3, "")
 			if code < 100 || code > 599 {
@@ -182,7 +179,7 @@ func (t *thread) appletHTTPMeta() *glua.LTable {
 			return 1
 		},
 		"add_header": func(L *glua.LState) int {
-			appletOf(t, L, httpApplet)
+			t.appletCall(L) // refuses an object past its call
 			self := L.CheckTable(1)
 			name := L.CheckString(2)
 			value := L.CheckString(3)
@@ -202,7 +199,7 @@ func (t *thread) appletHTTPMeta() *glua.LTable {
 			return 1
 		},
 		"start_response": func(L *glua.LState) int {
-			a := appletOf(t, L, httpApplet)
+			a := t.appletCall(L).applet
 			self := L.CheckTable(1)
 			if a.Started {
 				return 0
@@ -263,14 +260,14 @@ func (t *thread) appletHTTPMeta() *glua.LTable {
 		// getline returns the next line of the request's body with its
 		// "\n", or what is left at its end ("" once nothing is).
 		"getline": func(L *glua.LState) int {
-			a := appletOf(t, L, httpApplet)
+			a := t.appletCall(L).applet
 			L.Push(glua.LString(takeLine(&a.Body, 0, func() bool { return t.moreBody(a) })))
 			return 1
 		},
 		// receive([size]) returns size bytes of the body (fewer at its
 		// end), or without size all of it.
 		"receive": func(L *glua.LState) int {
-			a := appletOf(t, L, httpApplet)
+			a := t.appletCall(L).applet
 			if L.GetTop() > 2 {
 				L.RaiseError("The 'receive' function requires between 1 and 2 arguments.")
 			}
@@ -279,7 +276,7 @@ func (t *thread) appletHTTPMeta() *glua.LTable {
 			return 1
 		},
 		"send": func(L *glua.LState) int {
-			a := appletOf(t, L, httpApplet)
+			a := t.appletCall(L).applet
 			msg := L.CheckString(2)
 			if !a.Started {
 				L.RaiseError("Lua: 'send' you must call start_response() before sending data.")

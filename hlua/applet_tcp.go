@@ -91,8 +91,6 @@ func (t *thread) appletTCP(a *TCPApplet) *glua.LTable {
 	return t.bindApplet(t.L.CreateTable(0, 4), &o.appletTCPMeta, t.appletTCPMeta) // f sf c sc
 }
 
-func tcpApplet(c *call) *TCPApplet { return c.tcpApplet }
-
 // appletTCPMeta makes the metatable of a thread's AppletTCP objects, once
 // (see appletHTTPMeta).
 func (t *thread) appletTCPMeta() *glua.LTable {
@@ -102,7 +100,7 @@ func (t *thread) appletTCPMeta() *glua.LTable {
 		// getline returns a line with its "\n", or what is left at
 		// the end of the input ("" once nothing is).
 		"getline": func(L *glua.LState) int {
-			a := appletOf(t, L, tcpApplet)
+			a := t.appletCall(L).tcpApplet
 			// A buffer's worth without a newline comes as is.
 			L.Push(glua.LString(takeLine(&a.In, tcpAppletBuf, func() bool { return t.tcpFill(a) })))
 			return 1
@@ -110,7 +108,7 @@ func (t *thread) appletTCPMeta() *glua.LTable {
 		// receive([size]) returns size bytes (fewer at the end of the
 		// input), or without size everything until the end.
 		"receive": func(L *glua.LState) int {
-			a := appletOf(t, L, tcpApplet)
+			a := t.appletCall(L).tcpApplet
 			if L.GetTop() > 2 {
 				L.RaiseError("The 'recv' function requires between 1 and 2 arguments.")
 			}
@@ -124,7 +122,7 @@ func (t *thread) appletTCPMeta() *glua.LTable {
 		// send writes to the client and returns how many bytes it
 		// took.
 		"send": func(L *glua.LState) int {
-			a := appletOf(t, L, tcpApplet)
+			a := t.appletCall(L).tcpApplet
 			msg := L.CheckString(2)
 			var n int
 			var err error
